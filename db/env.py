@@ -1,0 +1,81 @@
+"""Alembic environment: migrate the database named by the caller (see hotline/migrations.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from alembic import context
+from sqlalchemy import Connection, create_engine, pool
+
+from hotline.db import sqlite_file
+from hotline.models import Base, UTCDateTime
+
+config = context.config
+target_metadata = Base.metadata
+
+
+def render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
+    """Write UTCDateTime as the plain column type it stores, so migrations never import models."""
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
+def database_url() -> str:
+    """Return the URL that hotline.migrations.alembic_config() set."""
+    url = config.attributes.get("sqlalchemy.url") or config.get_main_option("sqlalchemy.url")
+    if not url:
+        raise RuntimeError("no database URL: use hotline.migrations.alembic_config(url)")
+    return str(url)
+
+
+def configure(**options: Any) -> None:
+    """Configure the migration context with this project's comparison and rendering choices."""
+    context.configure(
+        target_metadata=target_metadata,
+        compare_type=True,
+        render_item=render_item,
+        **options,
+    )
+
+
+def run_offline() -> None:
+    """Emit the migrations as SQL instead of running them."""
+    url = database_url()
+    configure(url=url, literal_binds=True, render_as_batch=url.startswith("sqlite"))
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_on(connection: Connection) -> None:
+    """Run the migrations on an open connection."""
+    # SQLite cannot ALTER most things; batch mode rebuilds the table instead.
+    configure(connection=connection, render_as_batch=connection.dialect.name == "sqlite")
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_online() -> None:
+    """Run the migrations on the caller's connection, or on a new one to the URL."""
+    connection = config.attributes.get("connection")
+    if connection is not None:
+        run_on(connection)
+        return
+    url = database_url()
+    path = sqlite_file(url)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    # Not the app's engine: its SQLite connections enforce foreign keys, and a
+    # batch migration that drops and rebuilds a parent table must not cascade.
+    engine = create_engine(url, poolclass=pool.NullPool)
+    try:
+        with engine.connect() as connection:
+            run_on(connection)
+    finally:
+        engine.dispose()
+
+
+if context.is_offline_mode():
+    run_offline()
+else:
+    run_online()

@@ -1,0 +1,48 @@
+"""LEAD coordinator hotline: the Flask application factory."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from . import db
+from .config import ConfigError, load_settings
+
+__all__ = ["ConfigError", "create_app"]
+
+MAX_BODY_BYTES = 1024 * 1024
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Create the app from defaults, then the environment, then `config`.
+
+    `config` may also hold INSTANCE_PATH (an absolute folder) to move the
+    instance folder, where the default SQLite file and development secrets live.
+    Nothing here touches the database: the app starts even when it is down.
+    """
+    overrides = dict(config or {})
+    instance_path = overrides.pop("INSTANCE_PATH", None)
+    app = Flask(
+        __name__,
+        instance_path=os.path.abspath(instance_path) if instance_path is not None else None,
+        instance_relative_config=True,
+    )
+    app.config.from_mapping(load_settings(app.instance_path, overrides, os.environ))
+
+    if app.config.get("MAX_CONTENT_LENGTH") is None:
+        # Reject oversized bodies before reading them (SPEC §8: 413 over 1 MiB).
+        app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
+    db.init_app(app)
+
+    from .cli import register_commands
+
+    register_commands(app.cli)
+
+    from . import api
+
+    api.init_app(app)
+
+    return app

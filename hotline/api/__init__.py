@@ -1,0 +1,50 @@
+"""The JSON API at /api/v1 (SPEC §8)."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, Flask, Response, jsonify, request
+from flask.typing import ResponseReturnValue
+from werkzeug.exceptions import HTTPException
+
+from . import calendar, oncall, people
+from .framework import ApiError
+from .openapi import document
+
+PREFIX = "/api/v1"
+log = logging.getLogger(__name__)
+
+bp = Blueprint("api", __name__, url_prefix=PREFIX)
+bp.register_blueprint(people.bp)
+bp.register_blueprint(oncall.bp)
+bp.register_blueprint(calendar.bp)
+
+
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    """Publish the OpenAPI document."""
+    return jsonify(document(PREFIX))
+
+
+def init_app(app: Flask) -> None:
+    """Register the API and make every error under it a JSON error object."""
+    app.register_blueprint(bp)
+    app.register_error_handler(ApiError, lambda error: error.response())
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> ResponseReturnValue | HTTPException:
+        if not request.path.startswith(PREFIX + "/"):
+            return error
+        codes = {413: "too_large", 404: "not_found", 405: "method_not_allowed", 400: "malformed"}
+        status = error.code or 500
+        return ApiError(status, codes.get(status, "error"), error.description or "error").response()
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception) -> ResponseReturnValue | HTTPException:
+        if isinstance(error, HTTPException):
+            return http_error(error)
+        log.exception("unexpected error on %s %s", request.method, request.path)
+        if request.path.startswith(PREFIX + "/"):
+            return ApiError(500, "internal", "internal error").response()
+        return Response("internal error", status=500)

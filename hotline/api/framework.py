@@ -1,0 +1,173 @@
+"""One decorator per endpoint: authenticate, parse, call the view, render JSON, document.
+
+Every route of the API is declared with `endpoint`, which both handles the
+request and records the operation, so /openapi.json is generated from the
+very schemas that validate requests.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from flask import Blueprint, Response, current_app, g, jsonify, request
+from pydantic import BaseModel, ValidationError
+
+from ..audit import Actor
+from ..db import get_session
+from ..models import User
+from ..schemas.common import validation_context
+from ..services.errors import DomainError
+from ..services.people import first_error
+from ..services.tokens import user_for_token
+
+Access = Literal["public", "read", "assess", "write"]
+MAX_PATH_ID = 2**31 - 1  # ids are 32-bit integers in PostgreSQL
+
+
+class ApiError(Exception):
+    """An error answered as SPEC §8's JSON error object."""
+
+    def __init__(self, status: int, code: str, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message, self.field = status, code, message, field
+
+    def response(self) -> tuple[Response, int]:
+        """Return the JSON answer."""
+        body = {"error": {"code": self.code, "message": self.message, "field": self.field}}
+        answer = jsonify(body)
+        if self.status == 401:
+            answer.headers["WWW-Authenticate"] = "Bearer"
+        return answer, self.status
+
+
+DOMAIN_STATUS = {"invalid": 422, "conflict": 409, "not_found": 404}
+
+
+@dataclass(frozen=True)
+class Operation:
+    """An endpoint as the OpenAPI document describes it."""
+
+    method: str
+    rule: str
+    name: str
+    summary: str
+    access: Access
+    body: type[BaseModel] | None
+    query: type[BaseModel] | None
+    returns: type[BaseModel] | None
+    status: int
+    media_type: str = "application/json"
+
+
+OPERATIONS: list[Operation] = []
+
+
+def current_actor() -> Actor:
+    """Return the API caller as an audit actor."""
+    return Actor(g.api_user.id, "api")
+
+
+def authenticate(access: Access) -> None:
+    """Set g.api_user from the bearer token or raise 401/403."""
+    if access == "public":
+        return
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    user: User | None = None
+    if scheme.lower() == "bearer" and token.strip():
+        user = user_for_token(get_session(), token.strip())
+    if user is None:
+        raise ApiError(401, "unauthorized", "a valid bearer token is required")
+    if access == "write" and user.role != "supervisor":
+        raise ApiError(403, "forbidden", "only supervisors may change this")
+    g.api_user = user
+
+
+def parse_body(model: type[BaseModel]) -> BaseModel:
+    """Return the request's JSON object validated by `model`, or raise 400/422."""
+    raw = request.get_data(cache=True)  # past MAX_CONTENT_LENGTH this raises 413
+    try:
+        parsed = json.loads(raw)
+    except (ValueError, RecursionError):
+        raise ApiError(400, "malformed", "the body is not valid JSON") from None
+    if not isinstance(parsed, dict):
+        raise ApiError(400, "malformed", "the body must be a JSON object")
+    try:
+        return model.model_validate_json(raw, context=validation_context(current_app.config))
+    except ValidationError as error:
+        field, message = first_error(error)
+        raise ApiError(422, "invalid", message, field) from None
+
+
+def parse_query(model: type[BaseModel]) -> BaseModel:
+    """Return the query string validated by `model`, or raise 400."""
+    try:
+        return model.model_validate(request.args.to_dict())
+    except ValidationError as error:
+        field, message = first_error(error)
+        raise ApiError(400, "bad_query", message, field) from None
+
+
+def endpoint(
+    bp: Blueprint,
+    rule: str,
+    method: str,
+    *,
+    summary: str,
+    access: Access = "read",
+    body: type[BaseModel] | None = None,
+    query: type[BaseModel] | None = None,
+    returns: type[BaseModel] | None = None,
+    status: int = 200,
+    media_type: str = "application/json",
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Declare an API route: its access rule, input schemas and answer schema."""
+
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        OPERATIONS.append(
+            Operation(
+                method,
+                rule,
+                view.__name__,
+                summary,
+                access,
+                body,
+                query,
+                returns,
+                status,
+                media_type,
+            )
+        )
+
+        @functools.wraps(view)
+        def handle(**path: Any) -> Any:
+            try:
+                if any(isinstance(v, int) and v > MAX_PATH_ID for v in path.values()):
+                    raise ApiError(404, "not_found", "no such resource")
+                authenticate(access)
+                if body is not None:
+                    path["body"] = parse_body(body)
+                if query is not None:
+                    path["query"] = parse_query(query)
+                result = view(**path)
+                if method != "GET":
+                    get_session().commit()
+            except DomainError as error:
+                get_session().rollback()
+                raise ApiError(
+                    DOMAIN_STATUS[error.code], error.code, error.message, error.field
+                ) from None
+            if isinstance(result, Response):
+                return result
+            if result is None:
+                return Response(status=204)
+            assert returns is not None
+            return jsonify(returns.model_validate(result).model_dump(mode="json")), status
+
+        bp.add_url_rule(rule, endpoint=view.__name__, view_func=handle, methods=[method])
+        return handle
+
+    return decorate

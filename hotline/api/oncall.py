@@ -1,0 +1,149 @@
+"""Rotations, overrides, who is on call, and the final schedule."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from flask import Blueprint, current_app
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from ..db import get_session
+from ..models import Override, Rotation
+from ..schemas.oncall import (
+    MAX_SCHEDULE_SPAN,
+    OnCallOut,
+    OnCallQuery,
+    OverrideIn,
+    OverrideOut,
+    RotationIn,
+    RotationOut,
+    ScheduleOut,
+    ScheduleQuery,
+)
+from ..services import oncall
+from .framework import ApiError, current_actor, endpoint
+from .lists import ItemsOf
+
+bp = Blueprint("api_oncall", __name__)
+DEFAULT_SCHEDULE_SPAN = timedelta(days=14)
+
+
+@endpoint(bp, "/rotations", "GET", summary="List rotations", returns=ItemsOf(RotationOut))
+def list_rotations() -> dict[str, Any]:
+    query = select(Rotation).options(selectinload(Rotation.participants)).order_by(Rotation.id)
+    return {"items": [oncall.rotation_fields(r) for r in get_session().scalars(query)]}
+
+
+@endpoint(
+    bp,
+    "/rotations",
+    "POST",
+    summary="Create a rotation",
+    access="write",
+    body=RotationIn,
+    returns=RotationOut,
+    status=201,
+)
+def create_rotation(body: RotationIn) -> dict[str, Any]:
+    row = oncall.create_rotation(get_session(), body, current_actor(), datetime.now(UTC))
+    return oncall.rotation_fields(row)
+
+
+@endpoint(bp, "/rotations/<int:rotation_id>", "GET", summary="Show a rotation", returns=RotationOut)
+def show_rotation(rotation_id: int) -> dict[str, Any]:
+    return oncall.rotation_fields(oncall.get_rotation(get_session(), rotation_id))
+
+
+@endpoint(
+    bp,
+    "/rotations/<int:rotation_id>",
+    "PUT",
+    summary="Replace a rotation",
+    access="write",
+    body=RotationIn,
+    returns=RotationOut,
+)
+def replace_rotation(rotation_id: int, body: RotationIn) -> dict[str, Any]:
+    row = oncall.replace_rotation(
+        get_session(), rotation_id, body, current_actor(), datetime.now(UTC)
+    )
+    return oncall.rotation_fields(row)
+
+
+@endpoint(
+    bp,
+    "/rotations/<int:rotation_id>",
+    "DELETE",
+    summary="Delete a rotation",
+    access="write",
+    status=204,
+)
+def delete_rotation(rotation_id: int) -> None:
+    oncall.delete_rotation(get_session(), rotation_id, current_actor(), datetime.now(UTC))
+
+
+@endpoint(bp, "/overrides", "GET", summary="List overrides", returns=ItemsOf(OverrideOut))
+def list_overrides() -> dict[str, Any]:
+    rows = get_session().scalars(select(Override).order_by(Override.id))
+    return {"items": [oncall.override_fields(r) for r in rows]}
+
+
+@endpoint(
+    bp,
+    "/overrides",
+    "POST",
+    summary="Create an override",
+    access="write",
+    body=OverrideIn,
+    returns=OverrideOut,
+    status=201,
+)
+def create_override(body: OverrideIn) -> dict[str, Any]:
+    row = oncall.create_override(get_session(), body, current_actor(), datetime.now(UTC))
+    return oncall.override_fields(row)
+
+
+@endpoint(
+    bp,
+    "/overrides/<int:override_id>",
+    "DELETE",
+    summary="Delete an override",
+    access="write",
+    status=204,
+)
+def delete_override(override_id: int) -> None:
+    oncall.delete_override(get_session(), override_id, current_actor(), datetime.now(UTC))
+
+
+@endpoint(
+    bp,
+    "/oncall",
+    "GET",
+    summary="Who is on call per tier, until when, and the chain",
+    query=OnCallQuery,
+    returns=OnCallOut,
+)
+def show_oncall(query: OnCallQuery) -> dict[str, Any]:
+    at = query.at or datetime.now(UTC)
+    return oncall.who_is_on_call(get_session(), at, current_app.config["HOTLINE_FALLBACK_NUMBERS"])
+
+
+@endpoint(
+    bp,
+    "/schedule",
+    "GET",
+    summary="The final schedule with gaps",
+    query=ScheduleQuery,
+    returns=ScheduleOut,
+)
+def show_schedule(query: ScheduleQuery) -> dict[str, Any]:
+    start = query.start or datetime.now(UTC)
+    end = query.end or start + DEFAULT_SCHEDULE_SPAN
+    if end <= start:
+        raise ApiError(400, "bad_query", "end must be after start", "end")
+    if end - start > MAX_SCHEDULE_SPAN:
+        raise ApiError(400, "bad_query", "the window is at most 400 days", "end")
+    segments = oncall.schedule_segments(get_session(), start, end, query.tier)
+    return {"segments": [vars(s) for s in segments]}

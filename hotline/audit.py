@@ -1,0 +1,46 @@
+"""Record every change with who, when, through what, before and after."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from sqlalchemy.orm import Session
+
+from .models import AuditEvent
+
+Channel = Literal["api", "cli", "web", "sms", "voice", "system"]
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who makes a change and through which channel; `user_id` None for the system or CLI."""
+
+    user_id: int | None
+    channel: Channel
+
+
+def record(
+    session: Session,
+    actor: Actor,
+    now: datetime,
+    action: str,
+    entity: str,
+    entity_id: int | None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Add one audit event to the session (committed with the change itself)."""
+    event = AuditEvent(
+        at=now,
+        actor_id=actor.user_id,
+        channel=actor.channel,
+        action=action,
+        entity=entity,
+        entity_id=entity_id,
+        before=before,
+        after=after,
+    )
+    session.add(event)
+    return event

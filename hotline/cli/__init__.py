@@ -1,0 +1,71 @@
+"""The `hotline` command line; the same commands run as `flask --app hotline …`."""
+
+from __future__ import annotations
+
+from typing import IO, Any
+
+import click
+from flask import Flask
+from flask.cli import FlaskGroup, NoAppException
+
+from hotline import create_app
+from hotline.config import ConfigError
+
+from .db import db_cli
+from .errors import reported_as_click_errors
+from .oncall import override_cli, show_oncall, show_schedule
+from .people import officer_cli, token_cli, user_cli
+
+# Each command module exposes one click group or command; list it here once.
+COMMANDS: tuple[click.Command, ...] = (
+    db_cli,
+    user_cli,
+    token_cli,
+    officer_cli,
+    show_oncall,
+    show_schedule,
+    override_cli,
+)
+
+
+def register_commands(group: click.Group) -> None:
+    """Add every hotline command to `group` (the `hotline` script or `app.cli`)."""
+    for command in COMMANDS:
+        group.add_command(command)
+
+
+class SettingsError(NoAppException):
+    """The app cannot start with these settings; shown as one line, without usage text."""
+
+    # Flask's CLI reports a NoAppException (e.g. while listing commands for
+    # --help) instead of printing a traceback, so bad settings subclass it.
+    exit_code = 1
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        click.ClickException.show(self, file)
+
+
+def create_cli_app() -> Flask:
+    """Create the app from the environment, reporting bad settings in one line."""
+    try:
+        return create_app()
+    except ConfigError as error:
+        raise SettingsError(str(error)) from None
+
+
+class HotlineGroup(FlaskGroup):
+    """The top-level `hotline` group; its commands run inside an app context."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        with reported_as_click_errors():
+            return super().invoke(ctx)
+
+
+main = HotlineGroup(
+    name="hotline",
+    create_app=create_cli_app,
+    # Settings come from the real environment only, as under the Procfile.
+    load_dotenv=False,
+    help="Run and administer the LEAD coordinator hotline.",
+)
+register_commands(main)

@@ -1,0 +1,46 @@
+"""Turn the failures a command can expect into one-line errors, never tracebacks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import click
+from alembic.util import CommandError as AlembicError
+from flask.cli import AppGroup
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from hotline.config import ConfigError
+from hotline.services.errors import DomainError
+
+
+@contextmanager
+def reported_as_click_errors() -> Iterator[None]:
+    """Re-raise configuration and database failures as click errors with one line."""
+    try:
+        yield
+    except DomainError as error:
+        where = f"{error.field}: " if error.field else ""
+        raise click.ClickException(where + error.message) from None
+    except (ConfigError, AlembicError) as error:
+        raise click.ClickException(first_line(error)) from None
+    except OperationalError as error:
+        # The driver's own message says what failed (refused, auth, locked) without SQL.
+        raise click.ClickException(f"database unavailable: {first_line(error.orig)}") from None
+    except DBAPIError as error:
+        raise click.ClickException(f"database error: {first_line(error.orig)}") from None
+
+
+def first_line(error: BaseException | None) -> str:
+    """Return the first non-empty line of an exception's message."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    return lines[0] if lines else type(error).__name__
+
+
+class CommandGroup(AppGroup):
+    """A group of commands run in an app context, whose expected failures read as one line."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        with reported_as_click_errors():
+            return super().invoke(ctx)

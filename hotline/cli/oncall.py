@@ -1,0 +1,117 @@
+"""`hotline oncall`, `hotline schedule`, `hotline override add`: the rotation from a terminal."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from hotline.db import session_scope
+from hotline.models import User
+from hotline.rotation.clock import first_instant_reading
+from hotline.schemas.oncall import OverrideIn
+from hotline.services import oncall
+from hotline.services.people import validate
+
+from .errors import CommandGroup
+from .people import CLI_ACTOR
+
+override_cli = CommandGroup("override", help="Manage overrides.")
+
+
+def program_zone() -> ZoneInfo:
+    """Return the program's time zone, in which times are shown."""
+    return ZoneInfo(current_app.config["HOTLINE_TIMEZONE"])
+
+
+def parse_instant(text: str, option: str) -> datetime:
+    """Read an ISO 8601 time; one without an offset is read in the program's zone."""
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise click.ClickException(f"{option}: not an ISO 8601 time: {text!r}") from None
+    if parsed.tzinfo is None:
+        return first_instant_reading(parsed, program_zone())
+    return parsed.astimezone(UTC)
+
+
+def shown(instant: datetime | None) -> str:
+    """Format an instant in the program's zone."""
+    if instant is None:
+        return "-"
+    return instant.astimezone(program_zone()).strftime("%a %Y-%m-%d %H:%M %Z")
+
+
+def names() -> dict[int, str]:
+    """Return every user's name by id."""
+    with session_scope(current_app) as session:
+        return {row.id: row.name for row in session.execute(select(User.id, User.name))}
+
+
+@click.command("oncall")
+@with_appcontext
+@click.option("--at", "at_text", default=None, help="ISO 8601 time (default: now)")
+def show_oncall(at_text: str | None) -> None:
+    """Show who is on call per tier, and until when."""
+    at = parse_instant(at_text, "--at") if at_text else datetime.now(UTC)
+    with session_scope(current_app) as session:
+        answer = oncall.who_is_on_call(session, at, current_app.config["HOTLINE_FALLBACK_NUMBERS"])
+    click.echo(f"On call at {shown(at)}:")
+    if not answer["tiers"]:
+        click.echo("  no rotation or override: nobody is on call (GAP)")
+    for tier in answer["tiers"]:
+        user = tier["user"]
+        who = f"{user['name']} {user['phone']} ({tier['source']})" if user else "GAP - nobody"
+        click.echo(f"  tier {tier['tier']}: {who}, until {shown(tier['until'])}")
+    click.echo(f"Escalation chain: {', '.join(answer['chain']) or 'empty'}")
+
+
+@click.command("schedule")
+@with_appcontext
+@click.option("--days", default=14, type=click.IntRange(1, 400), show_default=True)
+@click.option("--tier", default=None, type=click.IntRange(1, 100))
+def show_schedule(days: int, tier: int | None) -> None:
+    """Print the final schedule from now, with gaps marked."""
+    start = datetime.now(UTC).replace(second=0, microsecond=0)
+    with session_scope(current_app) as session:
+        segments = oncall.schedule_segments(session, start, start + timedelta(days=days), tier)
+    if not segments:
+        click.echo(f"No rotation or override in the next {days} days: tier 1 is a GAP throughout.")
+        return
+    people = names()
+    click.echo(f"{'tier':<5}{'from':<26}{'to':<26}who")
+    for segment in segments:
+        who = (
+            "GAP - nobody on call"
+            if segment.user_id is None
+            else f"{people.get(segment.user_id, '?')} ({segment.source})"
+        )
+        marker = "!!" if segment.user_id is None else "  "
+        click.echo(
+            f"{marker}{segment.tier:<3}{shown(segment.start):<26}{shown(segment.end):<26}{who}"
+        )
+
+
+@override_cli.command("add")
+@click.option("--user", "email", required=True, help="email of the person who covers")
+@click.option("--tier", required=True, type=int)
+@click.option("--start", "start_text", required=True, help="ISO 8601")
+@click.option("--end", "end_text", required=True, help="ISO 8601")
+def add_override(email: str, tier: int, start_text: str, end_text: str) -> None:
+    """Put a person on call for a tier from start to end."""
+    start, end = parse_instant(start_text, "--start"), parse_instant(end_text, "--end")
+    with session_scope(current_app) as session:
+        user = session.scalars(select(User).where(User.email == email.strip().lower())).first()
+        if user is None:
+            raise click.ClickException(f"no user with email {email}")
+        values = {"user_id": user.id, "tier": tier, "start": start, "end": end}
+        data = validate(OverrideIn, values, "US")
+        row = oncall.create_override(session, data, CLI_ACTOR, datetime.now(UTC))
+        click.echo(
+            f"Override {row.id}: {user.name} on tier {tier}"
+            f" from {shown(row.start)} to {shown(row.end)}."
+        )

@@ -1,0 +1,102 @@
+"""`hotline user …`, `hotline token …`, `hotline officer …`: people and access."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+from flask import current_app
+from sqlalchemy import select
+from werkzeug.security import generate_password_hash
+
+from hotline.audit import Actor
+from hotline.db import session_scope
+from hotline.models import User
+from hotline.schemas.people import OfficerCreate, UserCreate
+from hotline.services import people
+from hotline.services.tokens import create_token
+
+from .errors import CommandGroup
+
+CLI_ACTOR = Actor(None, "cli")
+MIN_PASSWORD_LENGTH = 10
+
+user_cli = CommandGroup("user", help="Manage coordinators and supervisors.")
+token_cli = CommandGroup("token", help="Manage API tokens.")
+officer_cli = CommandGroup("officer", help="Manage the officer roster.")
+
+
+def region() -> str:
+    """Return the region for numbers written without +."""
+    return str(current_app.config["HOTLINE_DEFAULT_REGION"])
+
+
+@user_cli.command("add")
+@click.option("--name", required=True)
+@click.option("--email", required=True)
+@click.option("--phone", required=True)
+@click.option("--role", required=True, type=click.Choice(["coordinator", "supervisor"]))
+@click.option(
+    "--password", default=None, help=f"for the web app; at least {MIN_PASSWORD_LENGTH} characters"
+)
+def add_user(name: str, email: str, phone: str, role: str, password: str | None) -> None:
+    """Add a coordinator or supervisor."""
+    data = people.validate(
+        UserCreate, {"name": name, "email": email, "phone": phone, "role": role}, region()
+    )
+    if password is not None and len(password) < MIN_PASSWORD_LENGTH:
+        raise click.ClickException(f"password: use at least {MIN_PASSWORD_LENGTH} characters")
+    hashed = generate_password_hash(password) if password else None
+    with session_scope(current_app) as session:
+        user = people.create_user(session, data, CLI_ACTOR, datetime.now(UTC), hashed)
+        click.echo(f"Added {user.role} {user.name} <{user.email}> {user.phone} (id {user.id}).")
+
+
+@token_cli.command("create")
+@click.option("--email", required=True)
+def create_token_command(email: str) -> None:
+    """Print a new API token for a user (shown once: keep it safe)."""
+    with session_scope(current_app) as session:
+        user = session.scalars(select(User).where(User.email == email.strip().lower())).first()
+        if user is None or not user.active:
+            raise click.ClickException(f"no active user with email {email}")
+        token = create_token(session, user, datetime.now(UTC))
+    click.echo(
+        f"API token for {user.name} ({user.role}); send it as 'Authorization: Bearer <token>':"
+    )
+    click.echo(token)
+
+
+@officer_cli.command("add")
+@click.option("--name", required=True)
+@click.option("--badge", required=True)
+@click.option("--agency", required=True)
+@click.option("--phone", required=True)
+def add_officer(name: str, badge: str, agency: str, phone: str) -> None:
+    """Add an officer to the roster."""
+    values = {"name": name, "badge": badge, "agency": agency, "phone": phone}
+    data = people.validate(OfficerCreate, values, region())
+    with session_scope(current_app) as session:
+        officer = people.create_officer(session, data, CLI_ACTOR, datetime.now(UTC))
+        click.echo(
+            f"Added officer {officer.name}, badge {officer.badge}"
+            f" ({officer.agency}), id {officer.id}."
+        )
+
+
+@officer_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_officers(file: Path) -> None:
+    """Import a roster CSV (name,badge,agency,phone): keep the good rows, list the bad."""
+    try:
+        text = file.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise click.ClickException(f"{file}: not a UTF-8 text file") from None
+    with session_scope(current_app) as session:
+        report = people.import_officers(session, text, region(), CLI_ACTOR, datetime.now(UTC))
+    for line, reason in report.errors:
+        click.echo(f"{file}:{line}: {reason}", err=True)
+    click.echo(f"Imported {report.imported} officer(s); refused {len(report.errors)} row(s).")
+    if report.errors:
+        raise SystemExit(1)

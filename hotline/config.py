@@ -1,0 +1,240 @@
+"""Load settings: defaults, then the environment, then the caller's overrides (SPEC §2)."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import phonenumbers
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from .phones import parse_phone
+
+ENVIRONMENTS = ("production", "development")
+TRANSPORTS = ("twilio", "log")
+REQUIRED_IN_PRODUCTION = ("SECRET_KEY", "TWILIO_AUTH_TOKEN", "HOTLINE_PUBLIC_URL")
+GENERATED_IN_DEVELOPMENT = ("SECRET_KEY", "TWILIO_AUTH_TOKEN")
+DEV_SECRETS_FILE = "dev-secrets.json"
+
+# Every key here is also read from the environment variable of the same name.
+DEFAULTS: dict[str, Any] = {
+    "HOTLINE_ENV": "production",
+    "DATABASE_URL": None,  # a SQLite file in the instance folder
+    "SECRET_KEY": None,
+    "TWILIO_ACCOUNT_SID": None,
+    "TWILIO_AUTH_TOKEN": None,
+    "HOTLINE_NUMBER": None,
+    "HOTLINE_PUBLIC_URL": None,
+    "HOTLINE_TIMEZONE": "America/Los_Angeles",
+    "HOTLINE_DEFAULT_REGION": "US",
+    "HOTLINE_FALLBACK_NUMBERS": [],
+    "HOTLINE_DIAL_TIMEOUT": 20,
+    "HOTLINE_ACK_MINUTES": 10,
+    "HOTLINE_INTAKE_DAYS": 30,
+    "HOTLINE_SHIFT_NOTICE_MINUTES": 60,
+    "HOTLINE_TRANSPORT": None,  # twilio with credentials in production, else log
+    "HOTLINE_RETENTION_DAYS": None,  # keep forever
+}
+INTEGER_SETTINGS = (
+    "HOTLINE_DIAL_TIMEOUT",
+    "HOTLINE_ACK_MINUTES",
+    "HOTLINE_INTAKE_DAYS",
+    "HOTLINE_SHIFT_NOTICE_MINUTES",
+    "HOTLINE_RETENTION_DAYS",
+)
+TEXT_SETTINGS = (
+    "SECRET_KEY",
+    "TWILIO_ACCOUNT_SID",
+    "TWILIO_AUTH_TOKEN",
+    "HOTLINE_NUMBER",
+    "HOTLINE_PUBLIC_URL",
+    "DATABASE_URL",
+    "HOTLINE_TRANSPORT",
+)
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or malformed; the one-line message says which and why."""
+
+
+def load_settings(
+    instance_path: str, overrides: Mapping[str, Any], environ: Mapping[str, str]
+) -> dict[str, Any]:
+    """Merge defaults, environment and overrides into checked, typed settings."""
+    settings = dict(DEFAULTS)
+    # An empty variable counts as unset, as most process managers write them.
+    settings.update({key: environ[key] for key in DEFAULTS if environ.get(key, "").strip()})
+    settings.update(overrides)
+    _normalize(settings)
+
+    env = settings["HOTLINE_ENV"]
+    testing = bool(settings.get("TESTING"))
+    if env == "production" and not testing:
+        missing = [key for key in REQUIRED_IN_PRODUCTION if not settings[key]]
+        if missing:
+            raise ConfigError(
+                f"HOTLINE_ENV=production refuses to start without {', '.join(missing)}: "
+                "set them in the environment (or use HOTLINE_ENV=development locally)"
+            )
+    if env == "development" and any(not settings[key] for key in GENERATED_IN_DEVELOPMENT):
+        generated = load_dev_secrets(Path(instance_path) / DEV_SECRETS_FILE)
+        for key in GENERATED_IN_DEVELOPMENT:
+            settings[key] = settings[key] or generated[key]
+
+    has_credentials = bool(settings["TWILIO_ACCOUNT_SID"] and settings["TWILIO_AUTH_TOKEN"])
+    if settings["HOTLINE_TRANSPORT"] is None:
+        settings["HOTLINE_TRANSPORT"] = (
+            "twilio" if env == "production" and has_credentials else "log"
+        )
+    if settings["HOTLINE_TRANSPORT"] == "twilio" and not has_credentials:
+        raise ConfigError("HOTLINE_TRANSPORT=twilio needs TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN")
+    if settings["DATABASE_URL"] is None:
+        settings["DATABASE_URL"] = f"sqlite:///{Path(instance_path) / 'hotline.db'}"
+
+    settings["SESSION_COOKIE_SECURE"] = env == "production"
+    settings.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    settings["HOTLINE_SIMULATOR"] = env == "development"
+    return settings
+
+
+def load_dev_secrets(path: Path) -> dict[str, str]:
+    """Return the development secrets kept at `path`, generating them on first use."""
+    stored = _read_secrets(path)
+    if stored is not None:
+        return stored
+    fresh = {
+        "SECRET_KEY": secrets.token_hex(32),
+        "TWILIO_AUTH_TOKEN": secrets.token_hex(16),
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    staging = path.with_name(f".{path.name}.{os.getpid()}")
+    staging.write_text(json.dumps(fresh, indent=2) + "\n")
+    staging.chmod(0o600)
+    try:
+        # link() never overwrites: when several workers start at once, the first
+        # one's secrets win and every other worker reads them back.
+        os.link(staging, path)
+    except FileExistsError:
+        stored = _read_secrets(path)
+        if stored is None:  # an unusable file: replace it rather than refuse to start
+            os.replace(staging, path)
+            return fresh
+        return stored
+    finally:
+        staging.unlink(missing_ok=True)
+    return fresh
+
+
+def _read_secrets(path: Path) -> dict[str, str] | None:
+    """Return the complete secrets stored at `path`, or None."""
+    try:
+        data = json.loads(path.read_text())
+    except (FileNotFoundError, ValueError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    values = {key: data.get(key) for key in GENERATED_IN_DEVELOPMENT}
+    if not all(isinstance(value, str) and value for value in values.values()):
+        return None
+    return {key: str(value) for key, value in values.items()}
+
+
+def _normalize(settings: dict[str, Any]) -> None:
+    """Convert every setting to its proper type, or raise ConfigError."""
+    for key in TEXT_SETTINGS:
+        text = "" if settings[key] is None else str(settings[key]).strip()
+        settings[key] = text or None
+    for key in INTEGER_SETTINGS:
+        settings[key] = _positive_int(key, settings[key])
+
+    env = str(settings["HOTLINE_ENV"]).strip().lower()
+    if env not in ENVIRONMENTS:
+        raise ConfigError(f"HOTLINE_ENV must be one of {', '.join(ENVIRONMENTS)}, not {env!r}")
+    settings["HOTLINE_ENV"] = env
+
+    transport = settings["HOTLINE_TRANSPORT"]
+    if transport is not None and transport.lower() not in TRANSPORTS:
+        raise ConfigError(f"HOTLINE_TRANSPORT must be one of {', '.join(TRANSPORTS)}")
+    settings["HOTLINE_TRANSPORT"] = transport and transport.lower()
+
+    try:
+        ZoneInfo(str(settings["HOTLINE_TIMEZONE"]))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            "HOTLINE_TIMEZONE must be an IANA zone, e.g. America/Los_Angeles"
+        ) from None
+
+    region = str(settings["HOTLINE_DEFAULT_REGION"]).strip().upper()
+    if region not in phonenumbers.SUPPORTED_REGIONS:
+        raise ConfigError("HOTLINE_DEFAULT_REGION must be a two-letter region code like US")
+    settings["HOTLINE_DEFAULT_REGION"] = region
+
+    if settings["HOTLINE_NUMBER"]:
+        settings["HOTLINE_NUMBER"] = _phone("HOTLINE_NUMBER", settings["HOTLINE_NUMBER"], region)
+    settings["HOTLINE_FALLBACK_NUMBERS"] = [
+        _phone("HOTLINE_FALLBACK_NUMBERS", text, region)
+        for text in _items(settings["HOTLINE_FALLBACK_NUMBERS"])
+    ]
+
+    public_url = settings["HOTLINE_PUBLIC_URL"]
+    if public_url and not public_url.startswith(("https://", "http://")):
+        raise ConfigError("HOTLINE_PUBLIC_URL must start with https:// (or http:// locally)")
+    settings["HOTLINE_PUBLIC_URL"] = public_url and public_url.rstrip("/")
+
+    settings["DATABASE_URL"] = normalize_database_url(settings["DATABASE_URL"])
+
+
+def _positive_int(key: str, value: Any) -> int | None:
+    """Return `value` as a positive integer (None stays None)."""
+    if value is None:
+        return None
+    try:
+        if isinstance(value, bool):
+            raise ValueError
+        number = int(str(value).strip())
+    except ValueError:
+        raise ConfigError(f"{key} must be a whole number, not {value!r}") from None
+    if number < 1:
+        raise ConfigError(f"{key} must be at least 1, not {number}")
+    return number
+
+
+def _items(value: str | Iterable[str] | None) -> list[str]:
+    """Split a comma-separated setting into its non-empty items."""
+    if value is None:
+        return []
+    parts = value.split(",") if isinstance(value, str) else list(value)
+    return [part.strip() for part in parts if part.strip()]
+
+
+def _phone(key: str, text: str, region: str) -> str:
+    """Return `text` in E.164, or raise ConfigError naming the setting."""
+    try:
+        return parse_phone(text, region)
+    except ValueError as error:
+        raise ConfigError(f"{key}: {error}") from None
+
+
+def normalize_database_url(url: str | None) -> str | None:
+    """Point PostgreSQL URLs at psycopg 3, the driver this project installs."""
+    if url is None:
+        return None
+    try:
+        make_url(url)
+    except ArgumentError:
+        raise ConfigError(
+            "DATABASE_URL must be a database URL like postgresql://user@host/name "
+            "or sqlite:///path/to/file.db"
+        ) from None
+    # Hosting platforms hand out postgres:// URLs; SQLAlchemy maps bare
+    # postgresql:// to psycopg2, which is not installed.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url

@@ -1,0 +1,128 @@
+"""Engine and sessions: plain SQLAlchemy, one session per app context."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, current_app, g
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import NoSuchModuleError
+from sqlalchemy.orm import Session, sessionmaker
+
+from .config import ConfigError
+
+EXTENSION_KEY = "hotline.db"
+
+# SQLite waits this long for another writer (the other gunicorn worker, the
+# clock process) instead of failing at once with "database is locked".
+SQLITE_BUSY_TIMEOUT_MS = 5000
+
+
+@dataclass(frozen=True)
+class Database:
+    """The engine and session factory of one app."""
+
+    engine: Engine
+    sessionmaker: sessionmaker[Session]
+
+
+def init_app(app: Flask) -> None:
+    """Attach a database to `app`; nothing connects until a session is used."""
+    try:
+        engine = build_engine(app.config["DATABASE_URL"])
+    except NoSuchModuleError:
+        raise ConfigError("DATABASE_URL names a database this app has no driver for") from None
+    app.extensions[EXTENSION_KEY] = Database(
+        engine=engine,
+        sessionmaker=sessionmaker(bind=engine, expire_on_commit=False),
+    )
+    # Closed after each request, and after any other app context (commands,
+    # jobs): a test that keeps one app context across requests still gets a
+    # fresh session per request, as in production.
+    app.teardown_request(close_session)
+    app.teardown_appcontext(close_session)
+
+
+def build_engine(url: str | URL) -> Engine:
+    """Create an engine with the connection settings the app relies on (no connection yet)."""
+    url = make_url(url)
+    if url.get_backend_name() != "sqlite":
+        # A PostgreSQL restart or a dropped idle connection must not fail a webhook.
+        return create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url)
+    path = sqlite_file(url)
+    if path is not None:
+        directory = path.parent
+
+        @event.listens_for(engine, "do_connect")
+        def make_directory(*args: Any) -> None:
+            """Create the SQLite file's folder just before connecting, not at start-up."""
+            directory.mkdir(parents=True, exist_ok=True)
+
+    event.listen(engine, "connect", _set_sqlite_pragmas)
+    return engine
+
+
+def database(app: Flask | None = None) -> Database:
+    """Return the database attached to `app` (default: the current app)."""
+    target = app if app is not None else current_app
+    db: Database = target.extensions[EXTENSION_KEY]
+    return db
+
+
+def get_session() -> Session:
+    """Return this app context's session, opening it on first use."""
+    if "db_session" not in g:
+        g.db_session = database().sessionmaker()
+    session: Session = g.db_session
+    return session
+
+
+def close_session(exception: BaseException | None = None) -> None:
+    """Roll back whatever the app context left uncommitted, and close its session."""
+    session: Session | None = g.pop("db_session", None)
+    if session is None:
+        return
+    if session.in_transaction():
+        session.rollback()
+    session.close()
+
+
+@contextmanager
+def session_scope(app: Flask) -> Iterator[Session]:
+    """Yield a session for a command or job: committed on success, rolled back on error."""
+    session = database(app).sessionmaker()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def sqlite_file(url: str | URL) -> Path | None:
+    """Return the file a SQLite URL names, or None (other databases, in-memory)."""
+    url = make_url(url)
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    if url.database.startswith("file:"):  # a URI filename: leave it to SQLite
+        return None
+    return Path(url.database)
+
+
+def _set_sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
+    """Enforce foreign keys, use WAL so readers never block the writer, and wait on locks."""
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    finally:
+        cursor.close()

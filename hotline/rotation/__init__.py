@@ -1,0 +1,40 @@
+"""The on-call engine: pure functions of plain data and an explicit instant (SPEC §3).
+
+It imports neither Flask nor SQLAlchemy; a store loads a `Program`, the
+engine computes.
+"""
+
+from .model import (
+    DAY_NAMES,
+    GAP,
+    MAX_SHIFT_HOURS,
+    Assignment,
+    Override,
+    Program,
+    Rotation,
+    Segment,
+    TierOnCall,
+    Window,
+)
+from .resolve import assignment_at, escalation_chain, next_change, on_call, tiers_at
+from .schedule import final_schedule, schedule_tiers
+
+__all__ = [
+    "DAY_NAMES",
+    "GAP",
+    "MAX_SHIFT_HOURS",
+    "Assignment",
+    "Override",
+    "Program",
+    "Rotation",
+    "Segment",
+    "TierOnCall",
+    "Window",
+    "assignment_at",
+    "escalation_chain",
+    "final_schedule",
+    "next_change",
+    "on_call",
+    "schedule_tiers",
+    "tiers_at",
+]

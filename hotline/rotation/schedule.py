@@ -1,0 +1,77 @@
+"""The final schedule: maximal segments of constant (user, source) tiling [start, end)."""
+
+from __future__ import annotations
+
+import heapq
+from datetime import datetime
+
+from .coverage import coverage
+from .model import Assignment, Program, Segment
+
+GAP_ASSIGNMENT = Assignment(None, None)
+
+
+def schedule_tiers(program: Program, start: datetime, end: datetime) -> list[int]:
+    """Return the tiers with a rotation or with an override overlapping [start, end)."""
+    tiers = {rotation.tier for rotation in program.rotations}
+    tiers.update(o.tier for o in program.overrides if o.start < end and o.end > start)
+    return sorted(tiers)
+
+
+def final_schedule(program: Program, tier: int, start: datetime, end: datetime) -> list[Segment]:
+    """Return the tier's final schedule over [start, end) (SPEC §3)."""
+    if not start < end:
+        raise ValueError("the schedule's end must be after its start")
+    rotations = sorted(
+        (r for r in program.rotations if r.tier == tier), key=lambda r: (-r.priority, r.id)
+    )
+    # Events at one instant are applied together; kinds: 0 rotation piece, 1 override on/off.
+    events: list[tuple[datetime, int, int, int | None]] = []
+    for index, rotation in enumerate(rotations):
+        for piece_start, person in coverage(rotation, start, end, program.inactive):
+            events.append((piece_start, 0, index, person))
+    for override in program.overrides:
+        if override.tier != tier or override.user_id in program.inactive:
+            continue
+        if override.end <= start or override.start >= end:
+            continue
+        events.append((max(override.start, start), 1, override.id, override.user_id))
+        if override.end < end:
+            events.append((override.end, 1, override.id, None))
+    events.sort(key=lambda event: event[0])
+
+    rotation_person: list[int | None] = [None] * len(rotations)
+    override_user: dict[int, int] = {}
+    override_heap: list[int] = []  # negated ids; stale entries are dropped lazily
+    segments: list[Segment] = []
+    current, current_start = GAP_ASSIGNMENT, start
+    position = 0
+    while position < len(events):
+        instant = events[position][0]
+        while position < len(events) and events[position][0] == instant:
+            _, kind, key, person = events[position]
+            if kind == 0:
+                rotation_person[key] = person
+            elif person is None:
+                override_user.pop(key, None)
+            else:
+                override_user[key] = person
+                heapq.heappush(override_heap, -key)
+            position += 1
+        while override_heap and -override_heap[0] not in override_user:
+            heapq.heappop(override_heap)
+        if override_heap:
+            assignment = Assignment(override_user[-override_heap[0]], "override")
+        else:
+            person = next((p for p in rotation_person if p is not None), None)
+            assignment = Assignment(person, "rotation") if person is not None else GAP_ASSIGNMENT
+        if assignment != current:
+            if instant > current_start:
+                segments.append(_segment(tier, current_start, instant, current))
+            current, current_start = assignment, instant
+    segments.append(_segment(tier, current_start, end, current))
+    return segments
+
+
+def _segment(tier: int, start: datetime, end: datetime, assignment: Assignment) -> Segment:
+    return Segment(tier, start, end, assignment.user_id, assignment.source)

@@ -1,0 +1,1 @@
+"""Pydantic schemas: the one validation of input for API, CLI and web."""

@@ -1,0 +1,62 @@
+"""Validation pieces shared by the API, the CLI and the web forms."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo
+from pydantic.functional_validators import field_validator
+
+from ..phones import parse_phone
+
+# Strict: a string is not an integer and a float is not a tier (SPEC §8 "wrong types").
+STRICT = ConfigDict(strict=True, extra="forbid", str_strip_whitespace=True)
+
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+PositiveId = Annotated[int, Field(ge=1, le=2**31 - 1)]
+Tier = Annotated[int, Field(ge=1, le=100)]
+
+
+def _email(value: str) -> str:
+    local, at, domain = value.partition("@")
+    if not at or not local or "." not in domain or any(c.isspace() for c in value):
+        raise ValueError("not an email address")
+    return value.lower()
+
+
+Email = Annotated[str, Field(max_length=320), AfterValidator(_email)]
+
+
+class Input(BaseModel):
+    """A request body: strict types, no unknown fields."""
+
+    model_config = STRICT
+
+
+class Output(BaseModel):
+    """A resource as the API returns it."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+
+class PhoneInput(Input):
+    """An input with a `phone` parsed to E.164 in the region given as context."""
+
+    @field_validator("phone", mode="after", check_fields=False)
+    @classmethod
+    def _e164(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None:
+            return None
+        region = (info.context or {}).get("region", "US")
+        return parse_phone(value, region)
+
+
+def validation_context(config: Any) -> dict[str, Any]:
+    """Return what validators need from the app's settings."""
+    return {"region": config.get("HOTLINE_DEFAULT_REGION", "US")}
+
+
+def iso(instant: datetime | None) -> str | None:
+    """Return an instant as ISO 8601 in UTC with a Z."""
+    return None if instant is None else instant.isoformat().replace("+00:00", "Z")

@@ -1,0 +1,151 @@
+"""Rotations, overrides, on-call and schedule answers as the interfaces see them."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, available_timezones
+
+from pydantic import AfterValidator, AwareDatetime, Field
+
+from ..rotation import DAY_NAMES, MAX_SHIFT_HOURS
+from .common import Input, Name, Output, PositiveId, Tier
+
+DayName = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+HHMM = Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
+LOCAL_START_FORMAT = "%Y-%m-%dT%H:%M"
+MAX_SCHEDULE_SPAN = timedelta(days=400)
+assert len(DAY_NAMES) == 7
+
+
+def _zone(name: str) -> str:
+    if name not in available_timezones():
+        raise ValueError("not an IANA time zone name (e.g. America/Los_Angeles)")
+    ZoneInfo(name)
+    return name
+
+
+def _local_start(text: str) -> str:
+    datetime.strptime(text, LOCAL_START_FORMAT)  # raises ValueError on a bad date
+    return text
+
+
+TimeZoneName = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_zone)]
+LocalStart = Annotated[
+    str, Field(pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$"), AfterValidator(_local_start)
+]
+
+
+class WindowIn(Input):
+    """A weekly window in the rotation's zone (SPEC §3)."""
+
+    days: Annotated[list[DayName], Field(min_length=1, max_length=7)]
+    start: HHMM
+    end: HHMM
+
+
+class RotationIn(Input):
+    """A whole rotation (POST creates, PUT replaces)."""
+
+    name: Name
+    tier: Tier
+    priority: Annotated[int, Field(ge=-1000, le=1000)] = 0
+    timezone: TimeZoneName
+    start: LocalStart
+    shift_hours: Annotated[int, Field(ge=1, le=MAX_SHIFT_HOURS)]
+    participants: Annotated[list[PositiveId], Field(min_length=1, max_length=200)]
+    windows: Annotated[list[WindowIn], Field(max_length=50, default_factory=list)]
+
+
+class RotationOut(Output):
+    """A rotation."""
+
+    id: PositiveId
+    name: str
+    tier: int
+    priority: int
+    timezone: str
+    start: str
+    shift_hours: int
+    participants: list[int]
+    windows: list[WindowIn]
+    created_at: datetime
+    updated_at: datetime
+
+
+class OverrideIn(Input):
+    """An override: `user_id` covers `tier` over [start, end)."""
+
+    user_id: PositiveId
+    tier: Tier
+    start: AwareDatetime
+    end: AwareDatetime
+
+
+class OverrideOut(Output):
+    """An override."""
+
+    id: PositiveId
+    user_id: int
+    tier: int
+    start: datetime
+    end: datetime
+    created_at: datetime
+    created_by: int | None
+
+
+class OnCallQuery(Input):
+    """`?at=`: the instant to answer for (default now)."""
+
+    model_config = Input.model_config | {"strict": False}
+    at: AwareDatetime | None = None
+
+
+class ScheduleQuery(Input):
+    """`?start=&end=&tier=`: a window of at most 400 days, one tier or all."""
+
+    model_config = Input.model_config | {"strict": False}
+    start: AwareDatetime | None = None
+    end: AwareDatetime | None = None
+    tier: Tier | None = None
+
+
+class OnCallUser(Output):
+    """The person on call, as a caller would meet them."""
+
+    id: int
+    name: str
+    phone: str
+
+
+class TierAnswer(Output):
+    """One tier's answer at an instant."""
+
+    tier: int
+    user: OnCallUser | None
+    source: Literal["override", "rotation"] | None
+    until: datetime | None
+
+
+class OnCallOut(Output):
+    """Who is on call at `at`, per tier, and the escalation chain's numbers."""
+
+    at: datetime
+    tiers: list[TierAnswer]
+    chain: list[str]
+
+
+class SegmentOut(Output):
+    """One segment of the final schedule; a gap has null user and source."""
+
+    tier: int
+    start: datetime
+    end: datetime
+    user_id: int | None
+    source: Literal["override", "rotation"] | None
+
+
+class ScheduleOut(Output):
+    """The final schedule of the asked tiers."""
+
+    segments: list[SegmentOut]

@@ -1,0 +1,76 @@
+"""Users and officers as the interfaces accept and return them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from .common import Email, Name, Output, PhoneInput, PositiveId
+
+Role = Literal["coordinator", "supervisor"]
+# Officers key their badge on a phone keypad (SPEC §4.2, §5): digits only.
+Badge = Annotated[str, Field(pattern=r"^[0-9]{1,20}$")]
+Phone = Annotated[str, Field(min_length=1, max_length=40)]
+
+
+class UserCreate(PhoneInput):
+    """A new coordinator or supervisor."""
+
+    name: Name
+    email: Email
+    phone: Phone
+    role: Role
+    active: bool = True
+
+
+class UserPatch(PhoneInput):
+    """Changes to a user; absent fields stay as they are."""
+
+    name: Name | None = None
+    email: Email | None = None
+    phone: Phone | None = None
+    role: Role | None = None
+    active: bool | None = None
+
+
+class UserOut(Output):
+    """A user."""
+
+    id: PositiveId
+    name: str
+    email: str
+    phone: str
+    role: Role
+    active: bool
+    created_at: datetime
+
+
+class OfficerCreate(PhoneInput):
+    """A new officer of the roster."""
+
+    name: Name
+    badge: Badge
+    agency: Name
+    phone: Phone
+
+
+class OfficerPatch(PhoneInput):
+    """Changes to an officer; absent fields stay as they are."""
+
+    name: Name | None = None
+    badge: Badge | None = None
+    agency: Name | None = None
+    phone: Phone | None = None
+
+
+class OfficerOut(Output):
+    """An officer."""
+
+    id: PositiveId
+    name: str
+    badge: str
+    agency: str
+    phone: str
+    created_at: datetime

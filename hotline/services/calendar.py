@@ -1,0 +1,90 @@
+"""The program's iCalendar feed of the final schedule (RFC 5545)."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from datetime import datetime, timedelta
+
+from icalendar import Calendar, Event
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from .. import rotation as engine
+from ..models import ProgramSetting, User
+
+TOKEN_KEY = "calendar_token"
+FEED_BEFORE = timedelta(days=15)
+FEED_AFTER = timedelta(days=180)
+# A segment's true start may lie before the feed; look this far back for it.
+TRUE_START_LOOKBACK = timedelta(days=366)
+
+
+def calendar_token(session: Session) -> str:
+    """Return the program's feed token, creating it on first use."""
+    row = session.get(ProgramSetting, TOKEN_KEY)
+    if row is not None:
+        return row.value
+    try:
+        with session.begin_nested():
+            session.add(ProgramSetting(key=TOKEN_KEY, value=secrets.token_urlsafe(24)))
+    except IntegrityError:
+        pass  # another request created it first: use theirs
+    session.commit()
+    row = session.get(ProgramSetting, TOKEN_KEY)
+    assert row is not None
+    return row.value
+
+
+def token_matches(session: Session, token: str) -> bool:
+    """Tell whether `token` is the feed's token, in constant time."""
+    row = session.get(ProgramSetting, TOKEN_KEY)
+    return row is not None and hmac.compare_digest(row.value.encode(), token.encode())
+
+
+def feed_segments(
+    program: engine.Program, now: datetime, user_id: int | None = None
+) -> list[tuple[engine.Segment, datetime]]:
+    """Return (segment clipped to the feed's window, its true start) for each non-gap segment."""
+    now = now.replace(microsecond=0)  # iCalendar keeps whole seconds
+    start, end = now - FEED_BEFORE, now + FEED_AFTER
+    found = []
+    for tier in engine.schedule_tiers(program, start, end):
+        for segment in engine.final_schedule(program, tier, start - TRUE_START_LOOKBACK, end):
+            if segment.user_id is None or segment.end <= start:
+                continue
+            if user_id is not None and segment.user_id != user_id:
+                continue
+            clipped = engine.Segment(
+                tier, max(segment.start, start), segment.end, segment.user_id, segment.source
+            )
+            found.append((clipped, segment.start))
+    return found
+
+
+def render_feed(
+    session: Session, program: engine.Program, now: datetime, user_id: int | None
+) -> bytes:
+    """Return the feed as iCalendar bytes."""
+    names = {row.id: row.name for row in session.execute(select(User.id, User.name))}
+    calendar = Calendar()
+    calendar.add("prodid", "-//LEAD hotline//on-call schedule//EN")
+    calendar.add("version", "2.0")
+    calendar.add("x-wr-calname", "LEAD on-call")
+    for segment, true_start in feed_segments(program, now, user_id):
+        assert segment.user_id is not None
+        event = Event()
+        event.add(
+            "uid",
+            f"tier{segment.tier}-user{segment.user_id}-{true_start:%Y%m%dT%H%M%SZ}@lead-hotline",
+        )
+        event.add("dtstamp", now)
+        event.add("dtstart", segment.start)
+        event.add("dtend", segment.end)
+        event.add(
+            "summary", f"LEAD on-call: {names.get(segment.user_id, '?')} (tier {segment.tier})"
+        )
+        calendar.add_component(event)
+    ical: bytes = calendar.to_ical()
+    return ical

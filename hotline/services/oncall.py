@@ -1,0 +1,215 @@
+"""Rotations and overrides: load them for the engine, change them with an audit trail."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from .. import rotation as engine
+from ..audit import Actor, record
+from ..models import Override, Rotation, RotationParticipant, User
+from ..schemas.oncall import LOCAL_START_FORMAT, OverrideIn, RotationIn
+from .errors import FieldInvalid, NotFound
+
+
+def load_program(session: Session) -> engine.Program:
+    """Load every rotation, override and inactive user into the engine's plain values."""
+    rotations = session.scalars(
+        select(Rotation).options(selectinload(Rotation.participants)).order_by(Rotation.id)
+    ).all()
+    overrides = session.execute(
+        select(Override.id, Override.user_id, Override.tier, Override.start, Override.end)
+    ).all()
+    inactive = session.scalars(select(User.id).where(User.active.is_(False))).all()
+    return engine.Program(
+        tuple(to_engine_rotation(r) for r in rotations),
+        tuple(engine.Override(*row) for row in overrides),
+        frozenset(inactive),
+    )
+
+
+def to_engine_rotation(row: Rotation) -> engine.Rotation:
+    """Return the engine's value of a stored rotation."""
+    return engine.Rotation(
+        id=row.id,
+        tier=row.tier,
+        start=row.start_local,
+        shift_hours=row.shift_hours,
+        participants=tuple(p.user_id for p in row.participants),
+        timezone=row.timezone,
+        priority=row.priority,
+        windows=tuple(engine.Window.from_dict(w) for w in row.windows),
+    )
+
+
+def rotation_fields(row: Rotation) -> dict[str, Any]:
+    """Return a rotation as the API shows it (and the audit log keeps it)."""
+    return {
+        "id": row.id,
+        "name": row.name,
+        "tier": row.tier,
+        "priority": row.priority,
+        "timezone": row.timezone,
+        "start": row.start_local.strftime(LOCAL_START_FORMAT),
+        "shift_hours": row.shift_hours,
+        "participants": [p.user_id for p in row.participants],
+        "windows": list(row.windows),
+        "created_at": row.created_at,
+        "updated_at": row.updated_at,
+    }
+
+
+def override_fields(row: Override) -> dict[str, Any]:
+    """Return an override as the API shows it."""
+    return {
+        "id": row.id,
+        "user_id": row.user_id,
+        "tier": row.tier,
+        "start": row.start,
+        "end": row.end,
+        "created_at": row.created_at,
+        "created_by": row.created_by,
+    }
+
+
+def _for_audit(fields: dict[str, Any]) -> dict[str, Any]:
+    return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in fields.items()}
+
+
+def _require_users(session: Session, ids: list[int], field: str) -> None:
+    known = set(session.scalars(select(User.id).where(User.id.in_(set(ids)))).all())
+    for index, user_id in enumerate(ids):
+        if user_id not in known:
+            name = f"{field}.{index}" if field == "participants" else field
+            raise FieldInvalid(f"no user with id {user_id}", name)
+
+
+def _apply(session: Session, row: Rotation, data: RotationIn) -> None:
+    _require_users(session, data.participants, "participants")
+    row.name = data.name
+    row.tier = data.tier
+    row.priority = data.priority
+    row.timezone = data.timezone
+    row.start_local = datetime.strptime(data.start, LOCAL_START_FORMAT)
+    row.shift_hours = data.shift_hours
+    row.windows = [w.model_dump() for w in data.windows]
+    row.participants = [
+        RotationParticipant(position=i, user_id=user_id)
+        for i, user_id in enumerate(data.participants)
+    ]
+
+
+def get_rotation(session: Session, rotation_id: int) -> Rotation:
+    """Return a rotation or raise NotFound."""
+    row = session.get(Rotation, rotation_id)
+    if row is None:
+        raise NotFound(f"no rotation with id {rotation_id}")
+    return row
+
+
+def create_rotation(session: Session, data: RotationIn, actor: Actor, now: datetime) -> Rotation:
+    """Create a rotation."""
+    row = Rotation(created_at=now, updated_at=now)
+    _apply(session, row, data)
+    session.add(row)
+    session.flush()
+    record(
+        session, actor, now, "create", "rotation", row.id, None, _for_audit(rotation_fields(row))
+    )
+    return row
+
+
+def replace_rotation(
+    session: Session, rotation_id: int, data: RotationIn, actor: Actor, now: datetime
+) -> Rotation:
+    """Replace every field of a rotation."""
+    row = get_rotation(session, rotation_id)
+    before = _for_audit(rotation_fields(row))
+    _apply(session, row, data)
+    row.updated_at = now
+    session.flush()
+    record(
+        session, actor, now, "update", "rotation", row.id, before, _for_audit(rotation_fields(row))
+    )
+    return row
+
+
+def delete_rotation(session: Session, rotation_id: int, actor: Actor, now: datetime) -> None:
+    """Delete a rotation."""
+    row = get_rotation(session, rotation_id)
+    record(
+        session, actor, now, "delete", "rotation", row.id, _for_audit(rotation_fields(row)), None
+    )
+    session.delete(row)
+    session.flush()
+
+
+def create_override(session: Session, data: OverrideIn, actor: Actor, now: datetime) -> Override:
+    """Create an override."""
+    if data.end <= data.start:
+        raise FieldInvalid("end must be after start", "end")
+    _require_users(session, [data.user_id], "user_id")
+    row = Override(
+        user_id=data.user_id,
+        tier=data.tier,
+        start=data.start.astimezone(UTC),
+        end=data.end.astimezone(UTC),
+        created_at=now,
+        created_by=actor.user_id,
+    )
+    session.add(row)
+    session.flush()
+    record(
+        session, actor, now, "create", "override", row.id, None, _for_audit(override_fields(row))
+    )
+    return row
+
+
+def delete_override(session: Session, override_id: int, actor: Actor, now: datetime) -> None:
+    """Delete an override."""
+    row = session.get(Override, override_id)
+    if row is None:
+        raise NotFound(f"no override with id {override_id}")
+    record(
+        session, actor, now, "delete", "override", row.id, _for_audit(override_fields(row)), None
+    )
+    session.delete(row)
+    session.flush()
+
+
+def who_is_on_call(session: Session, at: datetime, fallback_numbers: list[str]) -> dict[str, Any]:
+    """Return SPEC §8's on-call answer: each tier's person and until when, and the chain."""
+    program = load_program(session)
+    answers = engine.on_call(program, at)
+    chain_ids = engine.escalation_chain(program, at)
+    wanted = {a.user_id for a in answers if a.user_id is not None} | set(chain_ids)
+    users = {u.id: u for u in session.scalars(select(User).where(User.id.in_(wanted)))}
+    tiers = [
+        {
+            "tier": answer.tier,
+            "user": None
+            if answer.user_id is None
+            else {
+                "id": answer.user_id,
+                "name": users[answer.user_id].name,
+                "phone": users[answer.user_id].phone,
+            },
+            "source": answer.source,
+            "until": answer.until,
+        }
+        for answer in answers
+    ]
+    chain = [users[user_id].phone for user_id in chain_ids] + list(fallback_numbers)
+    return {"at": at, "tiers": tiers, "chain": chain}
+
+
+def schedule_segments(
+    session: Session, start: datetime, end: datetime, tier: int | None
+) -> list[engine.Segment]:
+    """Return the final schedule over [start, end) of one tier, or of every tier in use."""
+    program = load_program(session)
+    tiers = [tier] if tier is not None else engine.schedule_tiers(program, start, end)
+    return [s for t in tiers for s in engine.final_schedule(program, t, start, end)]

@@ -1,0 +1,190 @@
+"""Coordinators, supervisors and the officer roster, with an audit trail."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..audit import Actor, record
+from ..models import Officer, User
+from ..schemas.people import OfficerCreate, OfficerPatch, UserCreate, UserPatch
+from .errors import Conflict, FieldInvalid, NotFound
+
+OFFICER_CSV_COLUMNS = ("name", "badge", "agency", "phone")
+
+
+def user_fields(row: User) -> dict[str, Any]:
+    """Return a user as the API shows it (never the password hash)."""
+    return {
+        "id": row.id,
+        "name": row.name,
+        "email": row.email,
+        "phone": row.phone,
+        "role": row.role,
+        "active": row.active,
+        "created_at": row.created_at,
+    }
+
+
+def officer_fields(row: Officer) -> dict[str, Any]:
+    """Return an officer as the API shows it."""
+    return {
+        "id": row.id,
+        "name": row.name,
+        "badge": row.badge,
+        "agency": row.agency,
+        "phone": row.phone,
+        "created_at": row.created_at,
+    }
+
+
+def _audit_copy(fields: dict[str, Any]) -> dict[str, Any]:
+    return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in fields.items()}
+
+
+def _check_unique(session: Session, model: Any, row_id: int | None, **values: str | None) -> None:
+    for column, value in values.items():
+        if value is None:
+            continue
+        clash = session.scalars(
+            select(model.id).where(getattr(model, column) == value, model.id != (row_id or 0))
+        ).first()
+        if clash is not None:
+            raise Conflict(f"{column} {value} is already used", column)
+
+
+def get_user(session: Session, user_id: int) -> User:
+    """Return a user or raise NotFound."""
+    row = session.get(User, user_id)
+    if row is None:
+        raise NotFound(f"no user with id {user_id}")
+    return row
+
+
+def create_user(
+    session: Session,
+    data: UserCreate,
+    actor: Actor,
+    now: datetime,
+    password_hash: str | None = None,
+) -> User:
+    """Create a coordinator or supervisor."""
+    _check_unique(session, User, None, email=data.email)
+    row = User(**data.model_dump(), password_hash=password_hash, created_at=now)
+    session.add(row)
+    session.flush()
+    record(session, actor, now, "create", "user", row.id, None, _audit_copy(user_fields(row)))
+    return row
+
+
+def update_user(
+    session: Session, user_id: int, data: UserPatch, actor: Actor, now: datetime
+) -> User:
+    """Change the given fields of a user."""
+    row = get_user(session, user_id)
+    changes = data.model_dump(exclude_unset=True)
+    if None in changes.values():
+        raise FieldInvalid("may not be null", next(k for k, v in changes.items() if v is None))
+    _check_unique(session, User, row.id, email=changes.get("email"))
+    before = _audit_copy(user_fields(row))
+    for name, value in changes.items():
+        setattr(row, name, value)
+    session.flush()
+    record(session, actor, now, "update", "user", row.id, before, _audit_copy(user_fields(row)))
+    return row
+
+
+def get_officer(session: Session, officer_id: int) -> Officer:
+    """Return an officer or raise NotFound."""
+    row = session.get(Officer, officer_id)
+    if row is None:
+        raise NotFound(f"no officer with id {officer_id}")
+    return row
+
+
+def create_officer(session: Session, data: OfficerCreate, actor: Actor, now: datetime) -> Officer:
+    """Add an officer to the roster."""
+    _check_unique(session, Officer, None, badge=data.badge, phone=data.phone)
+    row = Officer(**data.model_dump(), created_at=now)
+    session.add(row)
+    session.flush()
+    record(session, actor, now, "create", "officer", row.id, None, _audit_copy(officer_fields(row)))
+    return row
+
+
+def update_officer(
+    session: Session, officer_id: int, data: OfficerPatch, actor: Actor, now: datetime
+) -> Officer:
+    """Change the given fields of an officer."""
+    row = get_officer(session, officer_id)
+    changes = data.model_dump(exclude_unset=True)
+    if None in changes.values():
+        raise FieldInvalid("may not be null", next(k for k, v in changes.items() if v is None))
+    _check_unique(session, Officer, row.id, badge=changes.get("badge"), phone=changes.get("phone"))
+    before = _audit_copy(officer_fields(row))
+    for name, value in changes.items():
+        setattr(row, name, value)
+    session.flush()
+    record(
+        session, actor, now, "update", "officer", row.id, before, _audit_copy(officer_fields(row))
+    )
+    return row
+
+
+@dataclass
+class ImportReport:
+    """What an officer CSV import did: officers added and rows refused with reasons."""
+
+    imported: int = 0
+    errors: list[tuple[int, str]] = field(default_factory=list)
+
+
+def first_error(error: ValidationError) -> tuple[str | None, str]:
+    """Return the field and message of a validation error's first problem."""
+    problem = error.errors()[0]
+    field_name = ".".join(str(part) for part in problem["loc"]) or None
+    message = problem["msg"].removeprefix("Value error, ")
+    return field_name, message
+
+
+def import_officers(
+    session: Session, text: str, region: str, actor: Actor, now: datetime
+) -> ImportReport:
+    """Add each good row of a roster CSV (header: name,badge,agency,phone); report each bad one."""
+    report = ImportReport()
+    reader = csv.DictReader(io.StringIO(text))
+    missing = [c for c in OFFICER_CSV_COLUMNS if c not in (reader.fieldnames or [])]
+    if missing:
+        report.errors.append((1, f"the header lacks: {', '.join(missing)}"))
+        return report
+    for row in reader:
+        line = reader.line_num
+        values = {c: (row.get(c) or "") for c in OFFICER_CSV_COLUMNS}
+        try:
+            data = OfficerCreate.model_validate(values, context={"region": region})
+            with session.begin_nested():
+                create_officer(session, data, actor, now)
+        except ValidationError as error:
+            field_name, message = first_error(error)
+            report.errors.append((line, f"{field_name}: {message}"))
+        except Conflict as error:
+            report.errors.append((line, error.message))
+        else:
+            report.imported += 1
+    return report
+
+
+def validate(model: type[BaseModel], values: dict[str, Any], region: str) -> Any:
+    """Validate plain values against a schema, raising FieldInvalid on the first problem."""
+    try:
+        return model.model_validate(values, context={"region": region})
+    except ValidationError as error:
+        field_name, message = first_error(error)
+        raise FieldInvalid(message, field_name) from None

@@ -1,0 +1,58 @@
+"""The iCalendar feed gives back the final schedule's segments."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from flask import Flask
+from icalendar import Calendar
+
+from hotline.db import session_scope
+from hotline.rotation import final_schedule
+from hotline.services.calendar import FEED_AFTER, FEED_BEFORE
+from hotline.services.oncall import load_program
+from tests.api.conftest import Api, add_user, rotation_body
+
+
+def events(feed: bytes) -> list[tuple[datetime, datetime, str, str]]:
+    calendar = Calendar.from_ical(feed)
+    return sorted(
+        (e.decoded("dtstart"), e.decoded("dtend"), str(e["summary"]), str(e["uid"]))
+        for e in calendar.walk("VEVENT")
+    )
+
+
+class TestCalendarFeed:
+    """One secret URL for the program; a wrong token is 404."""
+
+    def test_feed_matches_schedule_and_filters_by_user(
+        self, app: Flask, client, supervisor_api: Api
+    ) -> None:  # type: ignore[no-untyped-def]
+        alice, bob = add_user(app, name="Alice"), add_user(app, name="Bob")
+        start = (datetime.now(UTC) - timedelta(days=30)).strftime("%Y-%m-%dT08:00")
+        windows = [{"days": ["mon", "tue", "wed", "thu", "fri"], "start": "08:00", "end": "20:00"}]
+        supervisor_api.post("/rotations", rotation_body([alice, bob], start=start, windows=windows))
+        url = supervisor_api.get("/calendar").json["url"]
+        assert url.startswith("http://localhost/api/v1/calendar/") and url.endswith(".ics")
+        path = url.removeprefix("http://localhost")
+        first = client.get(path)
+        assert first.status_code == 200 and first.mimetype == "text/calendar"
+        feed = events(first.data)
+        with app.app_context(), session_scope(app) as session:
+            program = load_program(session)
+        now = datetime.now(UTC)
+        segments = [
+            s for s in final_schedule(program, 1, now - FEED_BEFORE, now + FEED_AFTER) if s.user_id
+        ]
+        # The feed was made a moment earlier: its first and last events are clipped then.
+        assert [(s.start, s.end) for s in segments[1:-1]] == [(e[0], e[1]) for e in feed[1:-1]]
+        assert segments[-1].start == feed[-1][0] and len(segments) == len(feed)
+        assert all("(tier 1)" in e[2] for e in feed)
+        again = events(client.get(path).data)
+        assert [e[3] for e in again] == [e[3] for e in feed]  # stable UIDs
+        only_alice = events(client.get(path + f"?user={alice}").data)
+        assert only_alice and all("Alice" in e[2] for e in only_alice)
+
+    def test_wrong_token_is_404(self, client, supervisor_api: Api) -> None:  # type: ignore[no-untyped-def]
+        supervisor_api.get("/calendar")
+        assert client.get("/api/v1/calendar/guess.ics").status_code == 404

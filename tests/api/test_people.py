@@ -1,0 +1,127 @@
+"""Users and officers through the API: E.164 phones, uniqueness, roles."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import pytest
+from flask import Flask
+
+from tests.api.conftest import Api
+
+
+class TestUsers:
+    """Supervisors add and change coordinators and supervisors."""
+
+    def test_create_user_stores_phone_in_e164(self, supervisor_api: Api) -> None:
+        answer = supervisor_api.post(
+            "/users",
+            {
+                "name": "Ana Diaz",
+                "email": "Ana@Example.org",
+                "phone": "(206) 555-0142",
+                "role": "coordinator",
+            },
+        )
+        assert answer.status_code == 201
+        assert answer.json["phone"] == "+12065550142"
+        assert answer.json["email"] == "ana@example.org"
+        assert answer.json["active"] is True
+        assert "password_hash" not in answer.json
+
+    def test_impossible_phone_is_422_naming_phone(self, supervisor_api: Api) -> None:
+        answer = supervisor_api.post(
+            "/users", {"name": "A", "email": "a@example.org", "phone": "12", "role": "coordinator"}
+        )
+        assert (answer.status_code, answer.json["error"]["field"]) == (422, "phone")
+
+    def test_duplicate_email_is_409(self, supervisor_api: Api) -> None:
+        body = {
+            "name": "A",
+            "email": "a@example.org",
+            "phone": "+12065550142",
+            "role": "supervisor",
+        }
+        assert supervisor_api.post("/users", body).status_code == 201
+        clash = supervisor_api.post("/users", {**body, "email": "A@EXAMPLE.org"})
+        assert (clash.status_code, clash.json["error"]["field"]) == (409, "email")
+
+    def test_patch_deactivates_and_keeps_other_fields(self, supervisor_api: Api) -> None:
+        body = {
+            "name": "A",
+            "email": "a@example.org",
+            "phone": "+12065550142",
+            "role": "coordinator",
+        }
+        user_id = supervisor_api.post("/users", body).json["id"]
+        changed = supervisor_api.patch(f"/users/{user_id}", {"active": False})
+        assert changed.json["active"] is False and changed.json["name"] == "A"
+        assert supervisor_api.patch(f"/users/{user_id}", {"role": None}).status_code == 422
+        assert supervisor_api.get("/users/999").status_code == 404
+        assert supervisor_api.get(f"/users/{2**40}").status_code == 404
+
+    def test_coordinator_may_not_add_users(self, coordinator_api: Api) -> None:
+        body = {
+            "name": "A",
+            "email": "a@example.org",
+            "phone": "+12065550142",
+            "role": "coordinator",
+        }
+        assert coordinator_api.post("/users", body).status_code == 403
+        assert coordinator_api.get("/users").status_code == 200
+
+
+class TestOfficers:
+    """The roster: badges and phones unique, badges typed on a keypad."""
+
+    BODY: ClassVar[dict[str, str]] = {
+        "name": "Officer Smith",
+        "badge": "4711",
+        "agency": "SPD",
+        "phone": "206-555-0177",
+    }
+
+    def test_create_and_clash(self, supervisor_api: Api) -> None:
+        created = supervisor_api.post("/officers", self.BODY)
+        assert created.status_code == 201 and created.json["phone"] == "+12065550177"
+        same_badge = supervisor_api.post("/officers", {**self.BODY, "phone": "206-555-0178"})
+        assert (same_badge.status_code, same_badge.json["error"]["field"]) == (409, "badge")
+        same_phone = supervisor_api.post("/officers", {**self.BODY, "badge": "4712"})
+        assert (same_phone.status_code, same_phone.json["error"]["field"]) == (409, "phone")
+        assert len(supervisor_api.get("/officers").json["items"]) == 1
+
+    @pytest.mark.parametrize(("field", "value"), [("badge", "AB-12"), ("name", ""), ("agency", 7)])
+    def test_bad_officer_field_is_422(self, supervisor_api: Api, field: str, value: object) -> None:
+        answer = supervisor_api.post("/officers", {**self.BODY, field: value})
+        assert (answer.status_code, answer.json["error"]["field"]) == (422, field)
+
+
+class TestMalformedRequests:
+    """Bodies that are not JSON objects, or too big, are refused without a 500."""
+
+    @pytest.mark.parametrize("body", [b"{not json", b"[1, 2]", b"42", b"\xff\xfe", b"[" * 100_000])
+    def test_not_a_json_object_is_400(self, supervisor_api: Api, body: bytes) -> None:
+        answer = supervisor_api.post("/users", data=body, content_type="application/json")
+        assert answer.status_code == 400
+        assert answer.json["error"]["code"] == "malformed"
+
+    def test_body_over_one_mebibyte_is_413(self, supervisor_api: Api) -> None:
+        huge = b'{"name": "' + b"x" * (1024 * 1024) + b'"}'
+        answer = supervisor_api.post("/users", data=huge, content_type="application/json")
+        assert answer.status_code == 413
+        assert answer.json["error"]["code"] == "too_large"
+
+    def test_unknown_route_is_json_404(self, supervisor_api: Api) -> None:
+        answer = supervisor_api.get("/nothing-here")
+        assert answer.status_code == 404 and answer.json["error"]["code"] == "not_found"
+
+
+def test_openapi_document_lists_every_route_with_its_schemas(client, app: Flask) -> None:  # type: ignore[no-untyped-def]
+    document = client.get("/api/v1/openapi.json").json
+    assert document["openapi"].startswith("3.")
+    rotation_post = document["paths"]["/api/v1/rotations"]["post"]
+    body_ref = rotation_post["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    rotation_schema = document["components"]["schemas"][body_ref.rsplit("/", 1)[1]]
+    assert rotation_schema["properties"]["shift_hours"]["maximum"] == 8760
+    assert "/api/v1/users/{user_id}" in document["paths"]
+    assert "/api/v1/calendar/{token}.ics" in document["paths"]

@@ -1,0 +1,143 @@
+"""Rotations, overrides, on-call and schedule through the JSON API."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from tests.api.conftest import Api, add_user, rotation_body
+
+
+class TestRotations:
+    """Supervisors manage rotations; every bad input names its field."""
+
+    def test_create_show_replace_delete_round_trip(self, app: Flask, supervisor_api: Api) -> None:
+        alice, bob = add_user(app, name="Alice"), add_user(app, name="Bob")
+        windows = [{"days": ["fri", "sat"], "start": "22:00", "end": "06:00"}]
+        created = supervisor_api.post(
+            "/rotations", rotation_body([alice, bob, alice], windows=windows)
+        )
+        assert created.status_code == 201
+        rotation = created.json
+        assert rotation["participants"] == [alice, bob, alice]
+        assert rotation["start"] == "2026-03-01T08:00"
+        assert rotation["windows"] == windows
+        shown = supervisor_api.get(f"/rotations/{rotation['id']}").json
+        assert shown["id"] == rotation["id"] and shown["priority"] == 0
+        replaced = supervisor_api.put(f"/rotations/{rotation['id']}", rotation_body([bob], tier=2))
+        assert replaced.status_code == 200
+        assert replaced.json["participants"] == [bob] and replaced.json["windows"] == []
+        assert supervisor_api.delete(f"/rotations/{rotation['id']}").status_code == 204
+        assert supervisor_api.get(f"/rotations/{rotation['id']}").status_code == 404
+        assert supervisor_api.get("/rotations").json == {"items": []}
+
+    def test_bad_fields_are_422_naming_the_field(self, app: Flask, supervisor_api: Api) -> None:
+        alice = add_user(app, name="Alice")
+        cases = {
+            "timezone": {"timezone": "Mars/Olympus"},
+            "shift_hours": {"shift_hours": 0},
+            "start": {"start": "2026-02-30T08:00"},
+            "participants": {"participants": []},
+            "participants.1": {"participants": [alice, 999]},
+            "tier": {"tier": "1"},
+            "windows.0.days.0": {
+                "windows": [{"days": ["someday"], "start": "08:00", "end": "09:00"}]
+            },
+            "windows.0.end": {"windows": [{"days": ["mon"], "start": "08:00", "end": "25:00"}]},
+            "color": {"color": "red"},
+        }
+        for field, change in cases.items():
+            answer = supervisor_api.post("/rotations", {**rotation_body([alice]), **change})
+            assert answer.status_code == 422, field
+            assert answer.json["error"]["field"] == field
+        assert supervisor_api.get("/rotations").json == {"items": []}
+
+    def test_coordinators_read_but_do_not_write(self, app: Flask, coordinator_api: Api) -> None:
+        alice = add_user(app, name="Alice")
+        answer = coordinator_api.post("/rotations", rotation_body([alice]))
+        assert answer.status_code == 403
+        assert answer.json["error"]["code"] == "forbidden"
+        assert coordinator_api.get("/rotations").status_code == 200
+
+    def test_missing_or_wrong_token_is_401(self, client) -> None:  # type: ignore[no-untyped-def]
+        assert Api(client, None).get("/rotations").status_code == 401
+        assert Api(client, "not-a-token").get("/oncall").status_code == 401
+
+
+class TestOverridesAndOnCall:
+    """Overrides beat rotations; oncall and schedule agree."""
+
+    def test_override_puts_its_user_on_call_and_schedule_shows_it(
+        self, app: Flask, supervisor_api: Api
+    ) -> None:
+        alice, bob, carol = (add_user(app, name=n) for n in ("Alice", "Bob", "Carol"))
+        supervisor_api.post("/rotations", rotation_body([alice, bob]))
+        override = supervisor_api.post(
+            "/overrides",
+            {
+                "user_id": carol,
+                "tier": 1,
+                "start": "2026-03-09T00:00:00Z",
+                "end": "2026-03-09T06:00:00Z",
+            },
+        )
+        assert override.status_code == 201
+        during = supervisor_api.get("/oncall?at=2026-03-09T01:00:00Z").json
+        assert during["tiers"][0]["user"]["id"] == carol
+        assert during["tiers"][0]["source"] == "override"
+        assert during["tiers"][0]["until"] == "2026-03-09T06:00:00Z"
+        after = supervisor_api.get("/oncall?at=2026-03-09T07:00:00%2B00:00").json
+        # 8 March was the DST change: the 08:00 hand-off is now 15:00 UTC.
+        assert after["tiers"][0]["until"] == "2026-03-09T15:00:00Z"
+        schedule = supervisor_api.get(
+            "/schedule?start=2026-03-08T00:00:00Z&end=2026-03-10T00:00:00Z"
+        ).json
+        assert [(s["user_id"], s["source"], s["start"]) for s in schedule["segments"]] == [
+            (alice, "rotation", "2026-03-08T00:00:00Z"),
+            (bob, "rotation", "2026-03-08T15:00:00Z"),
+            (carol, "override", "2026-03-09T00:00:00Z"),
+            (bob, "rotation", "2026-03-09T06:00:00Z"),
+            (alice, "rotation", "2026-03-09T15:00:00Z"),
+        ]
+
+    def test_schedule_marks_gaps_and_chain_ends_with_fallback_numbers(
+        self, app: Flask, supervisor_api: Api
+    ) -> None:
+        app.config["HOTLINE_FALLBACK_NUMBERS"] = ["+12065550199"]
+        alice = add_user(app, name="Alice")
+        windows = [{"days": ["mon"], "start": "09:00", "end": "17:00"}]
+        supervisor_api.post("/rotations", rotation_body([alice], windows=windows))
+        monday_noon = "2026-03-09T19:00:00Z"
+        answer = supervisor_api.get(f"/oncall?at={monday_noon}").json
+        assert answer["chain"][-1] == "+12065550199" and len(answer["chain"]) == 2
+        segments = supervisor_api.get(
+            "/schedule?start=2026-03-09T00:00:00Z&end=2026-03-10T00:00:00Z"
+        ).json["segments"]
+        assert [(s["user_id"], s["start"], s["end"]) for s in segments] == [
+            (None, "2026-03-09T00:00:00Z", "2026-03-09T16:00:00Z"),
+            (alice, "2026-03-09T16:00:00Z", "2026-03-10T00:00:00Z"),
+        ]
+        assert segments[0]["source"] is None
+
+    def test_override_bad_inputs(self, app: Flask, supervisor_api: Api) -> None:
+        alice = add_user(app, name="Alice")
+        good = {
+            "user_id": alice,
+            "tier": 1,
+            "start": "2026-03-09T00:00:00Z",
+            "end": "2026-03-09T06:00:00Z",
+        }
+        cases = {
+            "end": {"end": "2026-03-08T00:00:00Z"},
+            "user_id": {"user_id": 4242},
+            "start": {"start": "2026-03-09T00:00:00"},  # no offset
+        }
+        for field, change in cases.items():
+            answer = supervisor_api.post("/overrides", {**good, **change})
+            assert (answer.status_code, answer.json["error"]["field"]) == (422, field)
+        assert supervisor_api.delete("/overrides/77").status_code == 404
+
+    def test_bad_queries_are_400(self, supervisor_api: Api) -> None:
+        assert supervisor_api.get("/oncall?at=yesterday").json["error"]["field"] == "at"
+        answer = supervisor_api.get("/schedule?start=2026-01-01T00:00:00Z&end=2027-06-01T00:00:00Z")
+        assert (answer.status_code, answer.json["error"]["field"]) == (400, "end")
+        assert supervisor_api.get("/schedule?tier=x").status_code == 400

@@ -1,0 +1,86 @@
+"""Sessions: one per app context, closed after each request; SQLite tuned on connect."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+
+from hotline.db import build_engine, get_session, session_scope
+from hotline.models import User
+
+NOW = datetime(2026, 3, 8, 10, 0, tzinfo=UTC)
+
+
+def coordinator(email: str = "ana@example.org") -> User:
+    """Return an unsaved coordinator."""
+    return User(name="Ana", email=email, phone="+12065550111", role="coordinator", created_at=NOW)
+
+
+class TestGetSession:
+    """get_session gives each app context one session and closes it afterwards."""
+
+    def test_same_session_within_an_app_context(self, app: Flask) -> None:
+        with app.app_context():
+            assert get_session() is get_session()
+
+    def test_uncommitted_work_is_rolled_back_at_teardown(self, app: Flask) -> None:
+        with app.app_context():
+            get_session().add(coordinator())
+            get_session().flush()
+        with app.app_context():
+            assert get_session().scalar(select(func.count(User.id))) == 0
+
+    def test_each_request_gets_a_fresh_session(self, app: Flask, session: Session) -> None:
+        seen: list[Session] = []
+
+        @app.get("/_session")
+        def remember_session() -> str:
+            seen.append(get_session())
+            return ""
+
+        client = app.test_client()
+        client.get("/_session")
+        client.get("/_session")
+        assert seen[0] is not seen[1]
+        assert session not in seen
+
+
+class TestSessionScope:
+    """session_scope commits on success and rolls back on error."""
+
+    def test_commits(self, app: Flask, session: Session) -> None:
+        with session_scope(app) as scoped:
+            scoped.add(coordinator())
+        assert session.scalar(select(User.email)) == "ana@example.org"
+
+    def test_rolls_back_on_error(self, app: Flask, session: Session) -> None:
+        with pytest.raises(RuntimeError), session_scope(app) as scoped:
+            scoped.add(coordinator())
+            scoped.flush()
+            raise RuntimeError("job failed")
+        assert session.scalar(select(func.count(User.id))) == 0
+
+    def test_aware_instants_round_trip(self, app: Flask, session: Session) -> None:
+        with session_scope(app) as scoped:
+            scoped.add(coordinator())
+        assert session.scalars(select(User)).one().created_at == NOW
+
+
+class TestSqlite:
+    """SQLite connections enforce foreign keys, use WAL and wait on locks."""
+
+    def test_pragmas(self, tmp_path: Path) -> None:
+        engine = build_engine(f"sqlite:///{tmp_path / 'nested' / 'folder' / 'x.db'}")
+        try:
+            with engine.connect() as connection:
+                assert connection.scalar(text("PRAGMA foreign_keys")) == 1
+                assert connection.scalar(text("PRAGMA journal_mode")) == "wal"
+                assert connection.scalar(text("PRAGMA busy_timeout")) == 5000
+        finally:
+            engine.dispose()
+        assert (tmp_path / "nested" / "folder" / "x.db").exists()
