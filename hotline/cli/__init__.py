@@ -12,6 +12,7 @@ from hotline import create_app
 from hotline.config import ConfigError
 
 from .db import db_cli
+from .demo import demo_command
 from .errors import reported_as_click_errors
 from .oncall import override_cli, show_oncall, show_schedule
 from .people import officer_cli, token_cli, user_cli
@@ -19,6 +20,7 @@ from .people import officer_cli, token_cli, user_cli
 # Each command module exposes one click group or command; list it here once.
 COMMANDS: tuple[click.Command, ...] = (
     db_cli,
+    demo_command,
     user_cli,
     token_cli,
     officer_cli,

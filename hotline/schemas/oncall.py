@@ -54,7 +54,7 @@ class RotationIn(Input):
     start: LocalStart
     shift_hours: Annotated[int, Field(ge=1, le=MAX_SHIFT_HOURS)]
     participants: Annotated[list[PositiveId], Field(min_length=1, max_length=200)]
-    windows: Annotated[list[WindowIn], Field(max_length=50, default_factory=list)]
+    windows: list[WindowIn] = Field(default_factory=list, max_length=50)
 
 
 class RotationOut(Output):

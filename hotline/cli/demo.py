@@ -1,0 +1,51 @@
+"""`hotline demo`: the whole app on a sample program, on this machine, in one command."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import Flask
+from werkzeug.serving import run_simple
+
+from hotline import create_app, migrations
+from hotline.db import session_scope
+from hotline.demo import DEMO_PASSWORD, seed, utcnow
+from hotline.services.tokens import create_token
+
+DEMO_DATABASE = "demo.db"
+
+
+def demo_app(reset: bool, instance_path: Path | None = None) -> Flask:
+    """Create a development app on its own SQLite file (never DATABASE_URL), migrated."""
+    if instance_path is None:
+        instance_path = Path(Flask("hotline").instance_path)  # the app's default folder
+    path = instance_path / DEMO_DATABASE
+    if reset:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+    url = f"sqlite:///{path}"
+    settings = {"HOTLINE_ENV": "development", "DATABASE_URL": url, "INSTANCE_PATH": instance_path}
+    app = create_app(settings)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    migrations.upgrade(url)
+    return app
+
+
+@click.command("demo")
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--reset", is_flag=True, help="rebuild the demo data from scratch")
+def demo_command(port: int, reset: bool) -> None:
+    """Serve the app on a sample program at http://127.0.0.1:PORT (development mode)."""
+    app = demo_app(reset)
+    with session_scope(app) as session:
+        users = seed(session, utcnow())
+        supervisor = users[-1]
+        token = create_token(session, supervisor, utcnow())
+    click.echo(f"LEAD hotline demo on http://127.0.0.1:{port}/ (Ctrl-C stops it)")
+    click.echo(f"Demo logins: {', '.join(u.email for u in users)}; password {DEMO_PASSWORD!r}")
+    click.echo(f"API token of {supervisor.name} (supervisor): {token}")
+    click.echo(
+        f"  try: curl -H 'Authorization: Bearer {token}' http://127.0.0.1:{port}/api/v1/oncall"
+    )
+    run_simple("127.0.0.1", port, app, use_reloader=False, use_debugger=False, threaded=True)

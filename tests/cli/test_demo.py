@@ -1,0 +1,52 @@
+"""`hotline demo` builds its own sample program, and only once."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from hotline.cli.demo import demo_app
+from hotline.db import session_scope
+from hotline.demo import COORDINATORS, SUPERVISORS, seed
+from hotline.models import User
+from hotline.services.oncall import who_is_on_call
+
+
+def test_demo_seeds_a_program_with_someone_on_call(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:1/never-used")
+    app = demo_app(reset=False, instance_path=tmp_path)
+    assert app.config["DATABASE_URL"] == f"sqlite:///{tmp_path / 'demo.db'}"
+    now = datetime.now(UTC)
+    with session_scope(app) as session:
+        first = seed(session, now)
+    with session_scope(app) as session:
+        again = seed(session, now)
+        answer = who_is_on_call(session, now, [])
+    assert [u.id for u in again] == [u.id for u in first]
+    assert len(first) == 7 and first[-1].role == "supervisor"
+    assert [t["tier"] for t in answer["tiers"]] == [1, 2]
+    assert all(t["user"] is not None for t in answer["tiers"])
+
+
+def test_demo_reset_rebuilds_the_data(tmp_path: Path) -> None:
+    app = demo_app(reset=False, instance_path=tmp_path)
+    with session_scope(app) as session:
+        seed(session, datetime.now(UTC))
+        session.add(
+            User(
+                name="Extra",
+                email="x@example.org",
+                phone="+12065550199",
+                role="coordinator",
+                created_at=datetime.now(UTC),
+            )
+        )
+    app.extensions["hotline.db"].engine.dispose()
+    fresh = demo_app(reset=True, instance_path=tmp_path)
+    with session_scope(fresh) as session:
+        users = seed(session, datetime.now(UTC))
+    assert [u.name for u in users] == [*COORDINATORS, *SUPERVISORS]
