@@ -13,6 +13,11 @@ from .models import AuditEvent
 Channel = Literal["api", "cli", "web", "sms", "voice", "system"]
 
 
+def snapshot(fields: dict[str, Any]) -> dict[str, Any]:
+    """Return resource fields as JSON-ready values for the before/after of an event."""
+    return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in fields.items()}
+
+
 @dataclass(frozen=True)
 class Actor:
     """Who makes a change and through which channel; `user_id` None for the system or CLI."""

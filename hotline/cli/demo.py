@@ -10,7 +10,7 @@ from werkzeug.serving import run_simple
 
 from hotline import create_app, migrations
 from hotline.db import session_scope
-from hotline.demo import DEMO_PASSWORD, seed, utcnow
+from hotline.demo import DEMO_PASSWORD, SYSTEM, seed, utcnow
 from hotline.services.tokens import create_token
 
 DEMO_DATABASE = "demo.db"
@@ -41,7 +41,7 @@ def demo_command(port: int, reset: bool) -> None:
     with session_scope(app) as session:
         users = seed(session, utcnow())
         supervisor = users[-1]
-        token = create_token(session, supervisor, utcnow())
+        token = create_token(session, supervisor, utcnow(), SYSTEM)
     click.echo(f"LEAD hotline demo on http://127.0.0.1:{port}/ (Ctrl-C stops it)")
     click.echo(f"Demo logins: {', '.join(u.email for u in users)}; password {DEMO_PASSWORD!r}")
     click.echo(f"API token of {supervisor.name} (supervisor): {token}")

@@ -61,7 +61,7 @@ def create_token_command(email: str) -> None:
         user = session.scalars(select(User).where(User.email == email.strip().lower())).first()
         if user is None or not user.active:
             raise click.ClickException(f"no active user with email {email}")
-        token = create_token(session, user, datetime.now(UTC))
+        token = create_token(session, user, datetime.now(UTC), CLI_ACTOR)
     click.echo(
         f"API token for {user.name} ({user.role}); send it as 'Authorization: Bearer <token>':"
     )

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from .. import rotation as engine
-from ..audit import Actor, record
+from ..audit import Actor, record, snapshot
 from ..models import Override, Rotation, RotationParticipant, User
 from ..schemas.oncall import LOCAL_START_FORMAT, OverrideIn, RotationIn
 from .errors import FieldInvalid, NotFound
@@ -75,10 +75,6 @@ def override_fields(row: Override) -> dict[str, Any]:
     }
 
 
-def _for_audit(fields: dict[str, Any]) -> dict[str, Any]:
-    return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in fields.items()}
-
-
 def _require_users(session: Session, ids: list[int], field: str) -> None:
     known = set(session.scalars(select(User.id).where(User.id.in_(set(ids)))).all())
     for index, user_id in enumerate(ids):
@@ -116,9 +112,7 @@ def create_rotation(session: Session, data: RotationIn, actor: Actor, now: datet
     _apply(session, row, data)
     session.add(row)
     session.flush()
-    record(
-        session, actor, now, "create", "rotation", row.id, None, _for_audit(rotation_fields(row))
-    )
+    record(session, actor, now, "create", "rotation", row.id, None, snapshot(rotation_fields(row)))
     return row
 
 
@@ -127,12 +121,12 @@ def replace_rotation(
 ) -> Rotation:
     """Replace every field of a rotation."""
     row = get_rotation(session, rotation_id)
-    before = _for_audit(rotation_fields(row))
+    before = snapshot(rotation_fields(row))
     _apply(session, row, data)
     row.updated_at = now
     session.flush()
     record(
-        session, actor, now, "update", "rotation", row.id, before, _for_audit(rotation_fields(row))
+        session, actor, now, "update", "rotation", row.id, before, snapshot(rotation_fields(row))
     )
     return row
 
@@ -140,9 +134,7 @@ def replace_rotation(
 def delete_rotation(session: Session, rotation_id: int, actor: Actor, now: datetime) -> None:
     """Delete a rotation."""
     row = get_rotation(session, rotation_id)
-    record(
-        session, actor, now, "delete", "rotation", row.id, _for_audit(rotation_fields(row)), None
-    )
+    record(session, actor, now, "delete", "rotation", row.id, snapshot(rotation_fields(row)), None)
     session.delete(row)
     session.flush()
 
@@ -162,9 +154,7 @@ def create_override(session: Session, data: OverrideIn, actor: Actor, now: datet
     )
     session.add(row)
     session.flush()
-    record(
-        session, actor, now, "create", "override", row.id, None, _for_audit(override_fields(row))
-    )
+    record(session, actor, now, "create", "override", row.id, None, snapshot(override_fields(row)))
     return row
 
 
@@ -173,9 +163,7 @@ def delete_override(session: Session, override_id: int, actor: Actor, now: datet
     row = session.get(Override, override_id)
     if row is None:
         raise NotFound(f"no override with id {override_id}")
-    record(
-        session, actor, now, "delete", "override", row.id, _for_audit(override_fields(row)), None
-    )
+    record(session, actor, now, "delete", "override", row.id, snapshot(override_fields(row)), None)
     session.delete(row)
     session.flush()
 

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..audit import Actor, record
+from ..audit import Actor, record, snapshot
 from ..models import Officer, User
 from ..schemas.people import OfficerCreate, OfficerPatch, UserCreate, UserPatch
 from .errors import Conflict, FieldInvalid, NotFound
@@ -43,10 +43,6 @@ def officer_fields(row: Officer) -> dict[str, Any]:
         "phone": row.phone,
         "created_at": row.created_at,
     }
-
-
-def _audit_copy(fields: dict[str, Any]) -> dict[str, Any]:
-    return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in fields.items()}
 
 
 def _check_unique(session: Session, model: Any, row_id: int | None, **values: str | None) -> None:
@@ -80,7 +76,7 @@ def create_user(
     row = User(**data.model_dump(), password_hash=password_hash, created_at=now)
     session.add(row)
     session.flush()
-    record(session, actor, now, "create", "user", row.id, None, _audit_copy(user_fields(row)))
+    record(session, actor, now, "create", "user", row.id, None, snapshot(user_fields(row)))
     return row
 
 
@@ -93,11 +89,11 @@ def update_user(
     if None in changes.values():
         raise FieldInvalid("may not be null", next(k for k, v in changes.items() if v is None))
     _check_unique(session, User, row.id, email=changes.get("email"))
-    before = _audit_copy(user_fields(row))
+    before = snapshot(user_fields(row))
     for name, value in changes.items():
         setattr(row, name, value)
     session.flush()
-    record(session, actor, now, "update", "user", row.id, before, _audit_copy(user_fields(row)))
+    record(session, actor, now, "update", "user", row.id, before, snapshot(user_fields(row)))
     return row
 
 
@@ -115,7 +111,7 @@ def create_officer(session: Session, data: OfficerCreate, actor: Actor, now: dat
     row = Officer(**data.model_dump(), created_at=now)
     session.add(row)
     session.flush()
-    record(session, actor, now, "create", "officer", row.id, None, _audit_copy(officer_fields(row)))
+    record(session, actor, now, "create", "officer", row.id, None, snapshot(officer_fields(row)))
     return row
 
 
@@ -128,13 +124,11 @@ def update_officer(
     if None in changes.values():
         raise FieldInvalid("may not be null", next(k for k, v in changes.items() if v is None))
     _check_unique(session, Officer, row.id, badge=changes.get("badge"), phone=changes.get("phone"))
-    before = _audit_copy(officer_fields(row))
+    before = snapshot(officer_fields(row))
     for name, value in changes.items():
         setattr(row, name, value)
     session.flush()
-    record(
-        session, actor, now, "update", "officer", row.id, before, _audit_copy(officer_fields(row))
-    )
+    record(session, actor, now, "update", "officer", row.id, before, snapshot(officer_fields(row)))
     return row
 
 

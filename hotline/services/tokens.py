@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..audit import Actor, record
 from ..models import ApiToken, User
 
 TOKEN_BYTES = 32
@@ -19,10 +20,13 @@ def digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(session: Session, user: User, now: datetime) -> str:
+def create_token(session: Session, user: User, now: datetime, actor: Actor) -> str:
     """Create a token for `user` and return it; it cannot be shown again."""
     token = secrets.token_urlsafe(TOKEN_BYTES)
-    session.add(ApiToken(user_id=user.id, token_hash=digest(token), created_at=now))
+    row = ApiToken(user_id=user.id, token_hash=digest(token), created_at=now)
+    session.add(row)
+    session.flush()
+    record(session, actor, now, "create", "api_token", row.id, None, {"user_id": user.id})
     return token
 
 

@@ -11,6 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
+from hotline.audit import Actor
 from hotline.db import session_scope
 from hotline.models import User
 from hotline.services.tokens import create_token
@@ -39,7 +40,8 @@ def add_user(
 def token_for(app: Flask, user_id: int) -> str:
     """Return a new bearer token of a user."""
     with session_scope(app) as session:
-        return create_token(session, session.get_one(User, user_id), datetime.now(UTC))
+        user = session.get_one(User, user_id)
+        return create_token(session, user, datetime.now(UTC), Actor(None, "system"))
 
 
 @dataclass
