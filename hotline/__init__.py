@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import db
 from .config import ConfigError, load_settings
@@ -35,14 +36,17 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if app.config.get("MAX_CONTENT_LENGTH") is None:
         # Reject oversized bodies before reading them (SPEC §8: 413 over 1 MiB).
         app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
+    # Behind Heroku-style proxies the request URL must be the public one (signatures).
+    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_port=1)  # type: ignore[method-assign]
     db.init_app(app)
 
     from .cli import register_commands
 
     register_commands(app.cli)
 
-    from . import api
+    from . import api, voice
 
     api.init_app(app)
+    app.register_blueprint(voice.bp)
 
     return app

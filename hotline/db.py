@@ -9,7 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app, g
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import CursorResult, Engine, Result, create_engine, event
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
@@ -126,3 +128,22 @@ def _set_sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     finally:
         cursor.close()
+
+
+def insert_unless_present(session: Session, model: type[Any], values: dict[str, Any]) -> bool:
+    """Insert a row unless a unique key already holds it; tell whether it was inserted.
+
+    The database's unique constraint decides, so two concurrent requests
+    carrying the same provider id (CallSid, MessageSid) never both insert.
+    """
+    dialect = session.get_bind().dialect.name
+    insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
+    statement = insert(model).values(**values).on_conflict_do_nothing()
+    # RETURNING tells reliably whether a row went in (rowcount is -1 with psycopg).
+    primary_key = model.__table__.primary_key.columns[0]
+    return session.execute(statement.returning(primary_key)).first() is not None
+
+
+def updated_one_row(result: Result[Any]) -> bool:
+    """Tell whether a conditional UPDATE changed exactly one row (so this request won)."""
+    return isinstance(result, CursorResult) and result.rowcount == 1

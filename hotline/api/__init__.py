@@ -8,7 +8,7 @@ from flask import Blueprint, Flask, Response, jsonify, request
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
-from . import calendar, oncall, people
+from . import calendar, oncall, people, records
 from .framework import ApiError
 from .openapi import document
 
@@ -19,6 +19,7 @@ bp = Blueprint("api", __name__, url_prefix=PREFIX)
 bp.register_blueprint(people.bp)
 bp.register_blueprint(oncall.bp)
 bp.register_blueprint(calendar.bp)
+bp.register_blueprint(records.bp)
 
 
 @bp.get("/openapi.json")

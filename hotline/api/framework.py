@@ -165,7 +165,9 @@ def endpoint(
             if result is None:
                 return Response(status=204)
             assert returns is not None
-            return jsonify(returns.model_validate(result).model_dump(mode="json")), status
+            return jsonify(
+                returns.model_validate(result).model_dump(mode="json", by_alias=True)
+            ), status
 
         bp.add_url_rule(rule, endpoint=view.__name__, view_func=handle, methods=[method])
         return handle

@@ -2,17 +2,29 @@
 
 from .audit import AuditEvent, ProgramSetting
 from .base import Base, UTCDateTime
+from .calls import LEG_OUTCOMES, Call, CallLeg
+from .messages import MESSAGE_STATUSES, Message
 from .oncall import Override, Rotation, RotationParticipant
 from .people import ROLES, ApiToken, Officer, User
+from .referrals import CLOSED_STATUSES, STATUSES, Referral, ReferralEvent
 
 __all__ = [
+    "CLOSED_STATUSES",
+    "LEG_OUTCOMES",
+    "MESSAGE_STATUSES",
     "ROLES",
+    "STATUSES",
     "ApiToken",
     "AuditEvent",
     "Base",
+    "Call",
+    "CallLeg",
+    "Message",
     "Officer",
     "Override",
     "ProgramSetting",
+    "Referral",
+    "ReferralEvent",
     "Rotation",
     "RotationParticipant",
     "UTCDateTime",

@@ -1,0 +1,135 @@
+"""Referrals, calls and the message log: what the line did."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, current_app
+from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
+
+from ..db import get_session
+from ..models import Call, Message, Referral
+from ..phones import parse_phone
+from ..schemas.referrals import (
+    CallOut,
+    MessageOut,
+    MessageQuery,
+    ReferralDetailOut,
+    ReferralOut,
+    ReferralQuery,
+    SinceQuery,
+)
+from ..services import referrals
+from .framework import endpoint
+from .lists import ItemsOf
+
+bp = Blueprint("api_records", __name__)
+
+
+@endpoint(
+    bp,
+    "/referrals",
+    "GET",
+    summary="List referrals",
+    query=ReferralQuery,
+    returns=ItemsOf(ReferralOut),
+)
+def list_referrals(query: ReferralQuery) -> dict[str, Any]:
+    statement = select(Referral).order_by(Referral.id)
+    if query.status is not None:
+        statement = statement.where(Referral.status == query.status)
+    if query.since is not None:
+        statement = statement.where(Referral.created_at >= query.since)
+    rows = get_session().scalars(statement)
+    return {"items": [referrals.referral_fields(r) for r in rows]}
+
+
+@endpoint(
+    bp,
+    "/referrals/<int:referral_id>",
+    "GET",
+    summary="Show a referral and its timeline",
+    returns=ReferralDetailOut,
+)
+def show_referral(referral_id: int) -> dict[str, Any]:
+    session = get_session()
+    return referrals.referral_detail(session, referrals.get_referral(session, referral_id))
+
+
+def call_fields(call: Call) -> dict[str, Any]:
+    """Return a call as the API shows it."""
+    return {
+        "id": call.id,
+        "call_sid": call.call_sid,
+        "from": call.from_number,
+        "to": call.to_number,
+        "officer_id": call.officer_id,
+        "status": call.status,
+        "call_outcome": call.call_outcome,
+        "answered_by": call.answered_by,
+        "started_at": call.started_at,
+        "answered_at": call.answered_at,
+        "ended_at": call.ended_at,
+        "duration": call.duration,
+        "recording_url": call.recording_url,
+        "recording_duration": call.recording_duration,
+        "referral_id": call.referral_id,
+        "legs": [
+            {"number": leg.number, "user_id": leg.user_id, "outcome": leg.outcome, "at": leg.at}
+            for leg in call.legs
+        ],
+    }
+
+
+@endpoint(
+    bp,
+    "/calls",
+    "GET",
+    summary="List calls with their legs",
+    query=SinceQuery,
+    returns=ItemsOf(CallOut),
+)
+def list_calls(query: SinceQuery) -> dict[str, Any]:
+    statement = select(Call).options(selectinload(Call.legs)).order_by(Call.id)
+    if query.since is not None:
+        statement = statement.where(Call.started_at >= query.since)
+    return {"items": [call_fields(c) for c in get_session().scalars(statement)]}
+
+
+def message_fields(message: Message) -> dict[str, Any]:
+    """Return a message as the API shows it."""
+    return {
+        "id": message.id,
+        "direction": message.direction,
+        "from": message.from_number,
+        "to": message.to_number,
+        "body": message.body,
+        "status": message.status,
+        "message_sid": message.message_sid,
+        "referral_id": message.referral_id,
+        "created_at": message.created_at,
+    }
+
+
+@endpoint(
+    bp,
+    "/messages",
+    "GET",
+    summary="The message log, oldest first",
+    query=MessageQuery,
+    returns=ItemsOf(MessageOut),
+)
+def list_messages(query: MessageQuery) -> dict[str, Any]:
+    statement = select(Message).order_by(Message.id)
+    if query.phone:
+        try:
+            phone = parse_phone(query.phone, current_app.config["HOTLINE_DEFAULT_REGION"])
+        except ValueError:
+            phone = query.phone
+        statement = statement.where(or_(Message.from_number == phone, Message.to_number == phone))
+    if query.since is not None:
+        statement = statement.where(Message.created_at >= query.since)
+    if query.after_id is not None:
+        statement = statement.where(Message.id > query.after_id)
+    return {"items": [message_fields(m) for m in get_session().scalars(statement)]}

@@ -1,0 +1,1 @@
+"""Outbound and inbound texts: the outbox and its transports."""

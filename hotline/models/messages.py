@@ -1,0 +1,33 @@
+"""Every text in or out: the message log and the outbox in one table."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base
+
+MESSAGE_STATUSES = ("received", "queued", "sent", "delivered", "failed", "suppressed")
+
+
+class Message(Base):
+    """One SMS; outbound ones are queued here before any attempt to send (the outbox)."""
+
+    __tablename__ = "messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    direction: Mapped[str] = mapped_column(String(3))
+    from_number: Mapped[str] = mapped_column(String(40), index=True)
+    to_number: Mapped[str] = mapped_column(String(40), index=True)
+    body: Mapped[str | None] = mapped_column(Text, default=None)
+    status: Mapped[str] = mapped_column(String(12), index=True)
+    message_sid: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)
+    referral_id: Mapped[int | None] = mapped_column(
+        ForeignKey("referrals.id"), index=True, default=None
+    )
+    created_at: Mapped[datetime] = mapped_column(index=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(default=None)
+    error: Mapped[str | None] = mapped_column(String(200), default=None)

@@ -1,0 +1,64 @@
+"""Referrals and the events of their timeline."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base
+
+STATUSES = (
+    "received",
+    "notified",
+    "acknowledged",
+    "assessed",
+    "intake_completed",
+    "intake_missed",
+    "ineligible",
+    "declined",
+    "not_a_referral",
+)
+CLOSED_STATUSES = frozenset(STATUSES[4:])
+
+
+class Referral(Base):
+    """One officer's referral of a person, by call, text or the web (SPEC §6)."""
+
+    __tablename__ = "referrals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(10))
+    type: Mapped[str | None] = mapped_column(String(30), default=None)
+    offense: Mapped[str | None] = mapped_column(String(30), default=None)
+    status: Mapped[str] = mapped_column(String(30), default="received", index=True)
+    officer_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id"), default=None)
+    badge: Mapped[str | None] = mapped_column(String(40), default=None)
+    officer_phone: Mapped[str | None] = mapped_column(String(20), default=None)
+    participant_name: Mapped[str | None] = mapped_column(String(200), default=None)
+    location: Mapped[str | None] = mapped_column(String(500), default=None)
+    consent_at: Mapped[datetime | None] = mapped_column(default=None)
+    created_at: Mapped[datetime] = mapped_column(index=True)
+    acknowledged_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(default=None)
+    call_outcome: Mapped[str | None] = mapped_column(String(20), default=None)
+    answered_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    recording_url: Mapped[str | None] = mapped_column(String(500), default=None)
+
+
+class ReferralEvent(Base):
+    """One change in a referral's life: who, when, through what (SPEC §6)."""
+
+    __tablename__ = "referral_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referral_id: Mapped[int] = mapped_column(
+        ForeignKey("referrals.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime]
+    kind: Mapped[str] = mapped_column(String(40))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    channel: Mapped[str] = mapped_column(String(10))
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)

@@ -1,0 +1,132 @@
+"""Referrals, calls and messages as the API returns them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import AwareDatetime, Field
+
+from ..models import STATUSES
+from .common import Input, Output
+
+Status = Literal[
+    "received",
+    "notified",
+    "acknowledged",
+    "assessed",
+    "intake_completed",
+    "intake_missed",
+    "ineligible",
+    "declined",
+    "not_a_referral",
+]
+assert set(STATUSES) == set(Status.__args__)  # type: ignore[attr-defined]
+Channel = Literal["voice", "sms", "web", "api", "cli", "system"]
+QUERY = Input.model_config | {"strict": False}
+
+
+class ReferralOut(Output):
+    """A referral (SPEC §8)."""
+
+    id: int
+    channel: Literal["voice", "sms", "web"]
+    type: Literal["arrest_diversion", "social_contact"] | None
+    offense: Literal["possession", "subsistence_sale", "sex_work", "other"] | None
+    status: Status
+    officer_id: int | None
+    badge: str | None
+    officer_phone: str | None
+    participant_name: str | None
+    location: str | None
+    consent_at: datetime | None
+    created_at: datetime
+    acknowledged_by: int | None
+    acknowledged_at: datetime | None
+    call_outcome: Literal["answered", "voicemail", "abandoned"] | None
+    answered_by: int | None
+    recording_url: str | None
+
+
+class EventOut(Output):
+    """One event of a referral's timeline."""
+
+    at: datetime
+    kind: str
+    actor_id: int | None
+    channel: Channel
+    detail: dict[str, Any] | None
+
+
+class ReferralDetailOut(ReferralOut):
+    """A referral with its timeline."""
+
+    events: list[EventOut]
+
+
+class ReferralQuery(Input):
+    """`?status=&since=`."""
+
+    model_config = QUERY
+    status: Status | None = None
+    since: AwareDatetime | None = None
+
+
+class LegOut(Output):
+    """One dialled step of a call."""
+
+    number: str
+    user_id: int | None
+    outcome: Literal["accepted", "declined", "no-answer", "busy", "failed", "canceled"] | None
+    at: datetime
+
+
+class CallOut(Output):
+    """A call to the hotline with its legs (SPEC §8)."""
+
+    id: int
+    call_sid: str
+    from_: str = Field(alias="from")
+    to: str
+    officer_id: int | None
+    status: str
+    call_outcome: Literal["answered", "voicemail", "abandoned"] | None
+    answered_by: int | None
+    started_at: datetime
+    answered_at: datetime | None
+    ended_at: datetime | None
+    duration: int | None
+    recording_url: str | None
+    recording_duration: int | None
+    referral_id: int | None
+    legs: list[LegOut]
+
+
+class SinceQuery(Input):
+    """`?since=`."""
+
+    model_config = QUERY
+    since: AwareDatetime | None = None
+
+
+class MessageOut(Output):
+    """One text in or out (SPEC §8)."""
+
+    id: int
+    direction: Literal["in", "out"]
+    from_: str = Field(alias="from")
+    to: str
+    body: str | None
+    status: Literal["received", "queued", "sent", "delivered", "failed", "suppressed"]
+    message_sid: str | None
+    referral_id: int | None
+    created_at: datetime
+
+
+class MessageQuery(Input):
+    """`?phone=&since=&after_id=`."""
+
+    model_config = QUERY
+    phone: str | None = Field(default=None, max_length=40)
+    since: AwareDatetime | None = None
+    after_id: int | None = Field(default=None, ge=0, le=2**31 - 1)

@@ -1,0 +1,306 @@
+"""A call's life: arrival, the chain it walks, who accepted, voicemail, the end (SPEC §4)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from .. import rotation as engine
+from ..db import insert_unless_present, updated_one_row
+from ..models import Call, CallLeg, Officer, Referral, User
+from ..phones import parse_phone
+from .oncall import load_program
+from .referrals import add_event
+
+# Twilio's DialCallStatus → the leg's outcome when nobody pressed 1 (SPEC §4.6).
+UNACCEPTED_OUTCOMES = {
+    "completed": "declined",
+    "answered": "declined",
+    "no-answer": "no-answer",
+    "busy": "busy",
+    "failed": "failed",
+    "canceled": "canceled",
+}
+FINAL_CALL_STATUSES = ("completed", "busy", "failed", "no-answer", "canceled")
+STATUS_ORDER = {"queued": 0, "initiated": 0, "ringing": 1, "in-progress": 2}
+
+
+@dataclass(frozen=True)
+class Dial:
+    """Ring step `step` of the call's chain."""
+
+    step: int
+    number: str
+
+
+@dataclass(frozen=True)
+class Voicemail:
+    """The chain is exhausted: offer the caller a recording."""
+
+
+@dataclass(frozen=True)
+class Done:
+    """Nothing more to do on this call: hang up."""
+
+
+Next = Dial | Voicemail | Done
+
+
+def normalized(number: str, region: str) -> str | None:
+    """Return a caller's number in E.164, or None when it is withheld or malformed."""
+    try:
+        return parse_phone(number, region)
+    except ValueError:
+        return None
+
+
+def snapshot_chain(session: Session, now: datetime, fallback: list[str]) -> list[dict[str, Any]]:
+    """Return the escalation chain as it stands: each person once, then fallback numbers."""
+    people = engine.escalation_chain(load_program(session), now)
+    rows = session.execute(select(User.id, User.phone).where(User.id.in_(people)))
+    phones = {row.id: row.phone for row in rows}
+    chain: list[dict[str, Any]] = []
+    for user_id in people:
+        if all(step["number"] != phones[user_id] for step in chain):
+            chain.append({"number": phones[user_id], "user_id": user_id})
+    for number in fallback:
+        if all(step["number"] != number for step in chain):
+            chain.append({"number": number, "user_id": None})
+    return chain
+
+
+def find_call(session: Session, call_sid: str) -> Call | None:
+    """Return the call record of a CallSid."""
+    return session.scalars(select(Call).where(Call.call_sid == call_sid)).first()
+
+
+def start_call(
+    session: Session,
+    call_sid: str,
+    from_number: str,
+    to_number: str,
+    now: datetime,
+    region: str,
+    fallback: list[str],
+) -> Call:
+    """Return the call of `call_sid`, recording it and its referral on first sight."""
+    existing = find_call(session, call_sid)
+    if existing is not None:
+        return existing
+    caller = normalized(from_number, region)
+    officer = None
+    if caller is not None:
+        officer = session.scalars(select(Officer).where(Officer.phone == caller)).first()
+    referral = Referral(
+        channel="voice",
+        officer_id=officer.id if officer else None,
+        badge=officer.badge if officer else None,
+        officer_phone=caller,
+        created_at=now,
+    )
+    session.add(referral)
+    session.flush()
+    inserted = insert_unless_present(
+        session,
+        Call,
+        {
+            "call_sid": call_sid,
+            "from_number": from_number[:40],
+            "to_number": to_number[:40],
+            "officer_id": officer.id if officer else None,
+            "referral_id": referral.id,
+            "status": "ringing",
+            "started_at": now,
+            "chain": snapshot_chain(session, now, fallback),
+            "answered_by_fallback": False,
+            "badge_asked": officer is None,
+        },
+    )
+    if not inserted:  # a concurrent retry of the same webhook recorded it first
+        session.rollback()
+        call = find_call(session, call_sid)
+        assert call is not None
+        return call
+    detail = {"call_sid": call_sid, "verified": officer is not None}
+    add_event(session, referral.id, "call_received", "voice", now, detail=detail)
+    call = find_call(session, call_sid)
+    assert call is not None
+    return call
+
+
+def identify_by_badge(session: Session, call: Call, digits: str, now: datetime) -> Officer | None:
+    """Match a keyed badge to the roster; an unmatched badge is kept on the referral."""
+    badge = "".join(ch for ch in digits if ch.isdigit())[:20]
+    referral = session.get_one(Referral, call.referral_id)
+    if not badge or call.officer_id is not None:
+        return session.get(Officer, call.officer_id) if call.officer_id else None
+    officer = session.scalars(select(Officer).where(Officer.badge == badge)).first()
+    referral.badge = badge
+    if officer is not None:
+        call.officer_id = referral.officer_id = officer.id
+    detail = {"badge": badge, "matched": officer is not None}
+    add_event(session, referral.id, "badge_entered", "voice", now, detail=detail)
+    return officer
+
+
+def caller_description(session: Session, call: Call) -> str:
+    """Return how a coordinator hears of the caller: an officer's name or "unverified caller"."""
+    if call.officer_id is not None:
+        officer = session.get_one(Officer, call.officer_id)
+        return (
+            officer.name
+            if officer.name.lower().startswith("officer")
+            else f"Officer {officer.name}"
+        )
+    return "an unverified caller"
+
+
+def first_step(call: Call) -> Next:
+    """Return where a call goes once the caller is identified (or not)."""
+    return step_or_voicemail(call, 0)
+
+
+def step_or_voicemail(call: Call, step: int) -> Next:
+    """Return step `step` of the chain, or voicemail past its end."""
+    if step < len(call.chain):
+        return Dial(step, call.chain[step]["number"])
+    return Voicemail()
+
+
+def ensure_leg(session: Session, call: Call, step: int, now: datetime) -> None:
+    """Record that step `step` is being dialled (once, whatever the retries)."""
+    entry = call.chain[step]
+    insert_unless_present(
+        session,
+        CallLeg,
+        {
+            "call_id": call.id,
+            "step": step,
+            "number": entry["number"],
+            "user_id": entry["user_id"],
+            "at": now,
+        },
+    )
+
+
+def leg_of(session: Session, call: Call, step: int) -> CallLeg | None:
+    """Return the leg of a step."""
+    return session.scalars(
+        select(CallLeg).where(CallLeg.call_id == call.id, CallLeg.step == step)
+    ).first()
+
+
+def accept(session: Session, call: Call, step: int, digits: str, now: datetime) -> bool:
+    """Record a dialled person's key press; tell whether they took the call."""
+    ensure_leg(session, call, step, now)
+    leg = leg_of(session, call, step)
+    assert leg is not None
+    if leg.outcome == "accepted":
+        return True
+    if not digits.strip().startswith("1"):
+        leg.outcome = "declined"
+        return False
+    # Only the first acceptance counts, even if two legs race.
+    taken = session.execute(
+        update(Call)
+        .where(Call.id == call.id, Call.answered_at.is_(None))
+        .values(
+            answered_at=now,
+            answered_by=leg.user_id,
+            answered_by_fallback=leg.user_id is None,
+            call_outcome="answered",
+        )
+    )
+    if not updated_one_row(taken):
+        leg.outcome = "declined"
+        return False
+    leg.outcome, leg.accepted_at = "accepted", now
+    referral = session.get_one(Referral, call.referral_id)
+    referral.call_outcome, referral.answered_by = "answered", leg.user_id
+    if leg.user_id is not None and referral.status in ("received", "notified"):
+        referral.status = "acknowledged"
+        referral.acknowledged_by, referral.acknowledged_at = leg.user_id, now
+    detail = {"step": step, "number": leg.number}
+    add_event(
+        session, referral.id, "call_answered", "voice", now, actor_id=leg.user_id, detail=detail
+    )
+    session.refresh(call)
+    return True
+
+
+def dial_result(
+    session: Session,
+    call: Call,
+    step: int,
+    dial_status: str,
+    call_status: str,
+    duration: int | None,
+    now: datetime,
+) -> Next:
+    """Record how a step ended and return what the caller meets next (SPEC §4.4)."""
+    ensure_leg(session, call, step, now)
+    leg = leg_of(session, call, step)
+    assert leg is not None
+    if leg.outcome == "accepted":
+        leg.duration = duration if duration is not None else leg.duration
+        return Done()
+    if leg.outcome is None:
+        leg.outcome = UNACCEPTED_OUTCOMES.get(dial_status, "failed")
+    if call_status in FINAL_CALL_STATUSES or call.ended_at is not None:
+        return Done()  # the caller hung up while it rang
+    return step_or_voicemail(call, step + 1)
+
+
+def reach_voicemail(session: Session, call: Call, now: datetime) -> None:
+    """Mark that the caller reached the recording prompt (SPEC §4.6 `voicemail`)."""
+    if call.call_outcome is None:
+        call.call_outcome = "voicemail"
+        referral = session.get_one(Referral, call.referral_id)
+        referral.call_outcome = "voicemail"
+        add_event(session, referral.id, "voicemail_offered", "voice", now)
+
+
+def store_recording(
+    session: Session, call: Call, url: str, duration: int | None, now: datetime
+) -> None:
+    """Keep a voicemail recording on the call and its referral."""
+    if call.recording_url == url:
+        return
+    call.recording_url, call.recording_duration = url, duration
+    referral = session.get_one(Referral, call.referral_id)
+    referral.recording_url = url
+    add_event(
+        session, referral.id, "voicemail_recorded", "voice", now, detail={"seconds": duration}
+    )
+
+
+def finish(session: Session, call: Call, status: str, duration: int | None, now: datetime) -> None:
+    """Apply a status callback; events may come twice or out of order."""
+    if status in FINAL_CALL_STATUSES:
+        if call.ended_at is None:
+            call.ended_at = now
+            call.duration = duration
+            call.status = status
+        if call.call_outcome is None:
+            call.call_outcome = "abandoned"
+            referral = session.get_one(Referral, call.referral_id)
+            referral.call_outcome = "abandoned"
+            add_event(session, referral.id, "call_abandoned", "voice", now)
+    elif call.ended_at is None and STATUS_ORDER.get(status, -1) > STATUS_ORDER.get(call.status, -1):
+        call.status = status
+
+
+def claim_voicemail_notice(session: Session, call: Call, now: datetime) -> bool:
+    """Tell whether this request is the one that sends the voicemail notice (exactly once)."""
+    if call.call_outcome != "voicemail":
+        return False
+    claimed = session.execute(
+        update(Call)
+        .where(Call.id == call.id, Call.voicemail_notified_at.is_(None))
+        .values(voicemail_notified_at=now)
+    )
+    return updated_one_row(claimed)

@@ -1,0 +1,88 @@
+"""Referrals: their timeline events and how the API shows them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..models import Referral, ReferralEvent
+from .errors import NotFound
+
+REFERRAL_FIELDS = (
+    "id",
+    "channel",
+    "type",
+    "offense",
+    "status",
+    "officer_id",
+    "badge",
+    "officer_phone",
+    "participant_name",
+    "location",
+    "consent_at",
+    "created_at",
+    "acknowledged_by",
+    "acknowledged_at",
+    "call_outcome",
+    "answered_by",
+    "recording_url",
+)
+
+
+def add_event(
+    session: Session,
+    referral_id: int,
+    kind: str,
+    channel: str,
+    now: datetime,
+    actor_id: int | None = None,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """Record one event on a referral's timeline."""
+    session.add(
+        ReferralEvent(
+            referral_id=referral_id,
+            at=now,
+            kind=kind,
+            actor_id=actor_id,
+            channel=channel,
+            detail=detail,
+        )
+    )
+
+
+def get_referral(session: Session, referral_id: int) -> Referral:
+    """Return a referral or raise NotFound."""
+    row = session.get(Referral, referral_id)
+    if row is None:
+        raise NotFound(f"no referral #{referral_id}")
+    return row
+
+
+def referral_fields(row: Referral) -> dict[str, Any]:
+    """Return a referral as the API lists it."""
+    return {name: getattr(row, name) for name in REFERRAL_FIELDS}
+
+
+def referral_detail(session: Session, row: Referral) -> dict[str, Any]:
+    """Return a referral with its whole timeline of events."""
+    events = session.scalars(
+        select(ReferralEvent)
+        .where(ReferralEvent.referral_id == row.id)
+        .order_by(ReferralEvent.at, ReferralEvent.id)
+    )
+    fields = referral_fields(row)
+    fields["events"] = [
+        {
+            "at": e.at,
+            "kind": e.kind,
+            "actor_id": e.actor_id,
+            "channel": e.channel,
+            "detail": e.detail,
+        }
+        for e in events
+    ]
+    return fields

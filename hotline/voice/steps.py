@@ -1,0 +1,211 @@
+"""The call's steps: incoming, badge, whisper, accept, dial result, voicemail, status."""
+
+from __future__ import annotations
+
+from flask import Response, current_app, request
+from twilio.twiml.voice_response import VoiceResponse
+
+from ..db import get_session
+from ..models import Call
+from ..services import calls
+from ..services.voicemail import notify_voicemail
+from ..webhooks import twilio_signed
+from . import twiml
+from .views import bp, fail_open, now, xml
+
+
+def _call_from_query() -> Call:
+    """Return the call named by the signed `call` query parameter."""
+    call = get_session().get(Call, int(request.args["call"]))
+    if call is None:
+        raise LookupError("no such call")
+    return call
+
+
+def _step() -> int:
+    return int(request.args["step"])
+
+
+def _render(call: Call, next_step: calls.Next, say: str | None = None) -> Response:
+    """Turn the flow's decision into TwiML, recording what it starts."""
+    session = get_session()
+    response = VoiceResponse()
+    if say:
+        response.say(say)
+    if isinstance(next_step, calls.Dial):
+        calls.ensure_leg(session, call, next_step.step, now())
+        timeout = current_app.config["HOTLINE_DIAL_TIMEOUT"]
+        twiml.dial_step(response, call.id, next_step.step, next_step.number, timeout)
+    elif isinstance(next_step, calls.Voicemail):
+        calls.reach_voicemail(session, call, now())
+        twiml.voicemail(response, call.id)
+    else:
+        response.hangup()
+    session.commit()
+    return xml(response)
+
+
+@bp.post("/incoming")
+@twilio_signed
+@fail_open()
+def incoming() -> Response:
+    """Record the call and its referral, then ask for a badge or start the chain."""
+    config = current_app.config
+    form = request.form
+    session = get_session()
+    call = calls.start_call(
+        session,
+        form["CallSid"],
+        form.get("From", ""),
+        form.get("To", ""),
+        now(),
+        config["HOTLINE_DEFAULT_REGION"],
+        config["HOTLINE_FALLBACK_NUMBERS"],
+    )
+    session.commit()
+    if call.officer_id is None:
+        return xml(twiml.ask_badge(call.id))
+    caller = calls.caller_description(session, call)
+    return _render(
+        call,
+        calls.first_step(call),
+        f"Thank you, {caller}, connecting you to the LEAD coordinator on call.",
+    )
+
+
+@bp.post("/badge")
+@twilio_signed
+@fail_open()
+def badge() -> Response:
+    """Identify the caller by the badge keyed (or go on unverified), then start the chain."""
+    session = get_session()
+    call = _call_from_query()
+    officer = calls.identify_by_badge(session, call, request.form.get("Digits", ""), now())
+    greeting = "Connecting you to the LEAD coordinator on call."
+    if officer is not None:
+        greeting = f"Thank you, {calls.caller_description(session, call)}. {greeting}"
+    return _render(call, calls.first_step(call), greeting)
+
+
+def _anonymous_whisper() -> Response:
+    """Whisper without the database: the person can still take the call."""
+    return xml(
+        twiml.whisper(
+            int(request.args.get("call", 0)), int(request.args.get("step", 0)), "the hotline"
+        )
+    )
+
+
+@bp.post("/whisper")
+@twilio_signed
+@fail_open(_anonymous_whisper)
+def whisper() -> Response:
+    """Tell the dialled person who is calling and ask for 1."""
+    call = _call_from_query()
+    return xml(twiml.whisper(call.id, _step(), calls.caller_description(get_session(), call)))
+
+
+def _bridge_if_accepted() -> Response:
+    """Without the database, still connect a person who pressed 1."""
+    if request.form.get("Digits", "").startswith(twiml.ACCEPT_DIGIT):
+        return xml(twiml.accepted())
+    return xml(twiml.hang_up())
+
+
+@bp.post("/accept")
+@twilio_signed
+@fail_open(_bridge_if_accepted)
+def accept() -> Response:
+    """Record the dialled person's key: 1 bridges them, anything else hangs up their leg."""
+    session = get_session()
+    call = _call_from_query()
+    taken = calls.accept(session, call, _step(), request.form.get("Digits", ""), now())
+    session.commit()
+    return xml(twiml.accepted() if taken else twiml.hang_up())
+
+
+@bp.post("/dial-result")
+@twilio_signed
+@fail_open()
+def dial_result() -> Response:
+    """Decide from the acceptance record, not DialCallStatus alone, where the call goes."""
+    form = request.form
+    session = get_session()
+    call = _call_from_query()
+    duration = form.get("DialCallDuration")
+    next_step = calls.dial_result(
+        session,
+        call,
+        _step(),
+        form.get("DialCallStatus", "failed"),
+        form.get("CallStatus", "in-progress"),
+        int(duration) if duration and duration.isdigit() else None,
+        now(),
+    )
+    say = "Still trying, please hold." if isinstance(next_step, calls.Dial) else None
+    return _render(call, next_step, say)
+
+
+@bp.post("/recorded")
+@twilio_signed
+@fail_open()
+def recorded() -> Response:
+    """Keep the recording and tell the chain and supervisors about it."""
+    form = request.form
+    session = get_session()
+    call = _call_from_query()
+    seconds = form.get("RecordingDuration", "")
+    if form.get("RecordingUrl"):
+        calls.store_recording(
+            session, call, form["RecordingUrl"], int(seconds) if seconds.isdigit() else None, now()
+        )
+    _notify(call)
+    return xml(twiml.hang_up("Thank you. Your message was delivered to the coordinators."))
+
+
+@bp.post("/voicemail-done")
+@twilio_signed
+@fail_open()
+def voicemail_done() -> Response:
+    """An empty recording: still tell everyone the officer called."""
+    call = _call_from_query()
+    _notify(call)
+    return xml(twiml.hang_up(f"The coordinators have been told you called. {twiml.EMERGENCY}"))
+
+
+def _notify(call: Call) -> None:
+    config = current_app.config
+    session = get_session()
+    notify_voicemail(session, call, now(), config["HOTLINE_NUMBER"], config["HOTLINE_PUBLIC_URL"])
+    session.commit()
+
+
+@bp.post("/status")
+@twilio_signed
+@fail_open(lambda: Response(status=204))
+def status() -> Response:
+    """Record the call's status; a call that ended in voicemail notifies if nothing did yet."""
+    config = current_app.config
+    form = request.form
+    session = get_session()
+    call = calls.find_call(session, form["CallSid"]) or calls.start_call(
+        session,
+        form["CallSid"],
+        form.get("From", ""),
+        form.get("To", ""),
+        now(),
+        config["HOTLINE_DEFAULT_REGION"],
+        [],
+    )
+    seconds = form.get("CallDuration", "")
+    calls.finish(
+        session,
+        call,
+        form.get("CallStatus", ""),
+        int(seconds) if seconds.isdigit() else None,
+        now(),
+    )
+    session.commit()
+    if call.ended_at is not None:
+        _notify(call)
+    return Response(status=204)

@@ -1,0 +1,74 @@
+"""Voice routes: verify the signature, apply the step, answer TwiML — never a 500."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Blueprint, Response, current_app, request
+from twilio.twiml.voice_response import VoiceResponse
+
+from ..db import get_session
+from ..webhooks import twilio_signed
+from . import twiml
+
+log = logging.getLogger(__name__)
+bp = Blueprint("voice", __name__, url_prefix="/voice")
+
+
+def xml(response: VoiceResponse) -> Response:
+    """Return TwiML with Twilio's content type."""
+    return Response(str(response), mimetype="text/xml")
+
+
+def fallback_response() -> Response:
+    """Return the fail-open TwiML, built from configuration alone."""
+    config = current_app.config
+    return xml(twiml.fallback(config["HOTLINE_FALLBACK_NUMBERS"], config["HOTLINE_DIAL_TIMEOUT"]))
+
+
+def fail_open(
+    on_error: Callable[[], Response] = fallback_response,
+) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
+    """Answer `on_error()` instead of a 500 when a step fails (the database is down, say)."""
+
+    def decorate(view: Callable[..., Response]) -> Callable[..., Response]:
+        @functools.wraps(view)
+        def guarded(*args: Any, **kwargs: Any) -> Response:
+            try:
+                return view(*args, **kwargs)
+            except Exception:
+                log.exception("voice step %s failed; answering fail-open TwiML", request.path)
+                _discard_session()
+                return on_error()
+
+        return guarded
+
+    return decorate
+
+
+def _discard_session() -> None:
+    """Roll back whatever the failed step left, without raising again."""
+    try:
+        get_session().rollback()
+    except Exception:
+        log.warning("could not roll back after a failed voice step", exc_info=True)
+
+
+@bp.post("/fallback")
+@twilio_signed
+def fallback() -> Response:
+    """Dial the fallback numbers; this path never touches the database (SPEC §4.7)."""
+    return fallback_response()
+
+
+def now() -> datetime:
+    """Return the request's instant: read once, passed to everything below."""
+    return datetime.now(UTC)
+
+
+# The call's steps register on `bp`; /voice/fallback above uses configuration alone.
+from . import steps  # noqa: E402,F401

@@ -1,0 +1,85 @@
+"""Rows for tests: people, officers and rotations, written straight to the database."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from itertools import count
+
+from flask import Flask
+
+from hotline.db import session_scope
+from hotline.models import Officer, Override, Rotation, RotationParticipant, User
+
+_numbers = count(100)
+
+
+def add_user(
+    app: Flask,
+    name: str,
+    role: str = "coordinator",
+    *,
+    phone: str | None = None,
+    active: bool = True,
+) -> User:
+    """Add a coordinator or supervisor."""
+    with session_scope(app) as session:
+        user = User(
+            name=name,
+            email=f"{name.lower().replace(' ', '.')}.{next(_numbers)}@example.org",
+            phone=phone or f"+1206555{next(_numbers):04d}",
+            role=role,
+            active=active,
+            created_at=datetime.now(UTC),
+        )
+        session.add(user)
+    return user
+
+
+def add_officer(
+    app: Flask, name: str = "Officer Smith", badge: str = "4711", phone: str = "+12065550177"
+) -> Officer:
+    """Add an officer to the roster."""
+    with session_scope(app) as session:
+        officer = Officer(
+            name=name, badge=badge, agency="SPD", phone=phone, created_at=datetime.now(UTC)
+        )
+        session.add(officer)
+    return officer
+
+
+def add_rotation(
+    app: Flask,
+    tier: int,
+    *people: User,
+    start: datetime = datetime(2020, 1, 6, 8),
+    shift_hours: int = 8760,
+) -> Rotation:
+    """Add a rotation of `people` on `tier` (by default yearly shifts since 2020)."""
+    now = datetime.now(UTC)
+    with session_scope(app) as session:
+        rotation = Rotation(
+            name=f"Tier {tier}",
+            tier=tier,
+            priority=0,
+            timezone="America/Los_Angeles",
+            start_local=start,
+            shift_hours=shift_hours,
+            windows=[],
+            created_at=now,
+            updated_at=now,
+            participants=[
+                RotationParticipant(position=i, user_id=p.id) for i, p in enumerate(people)
+            ],
+        )
+        session.add(rotation)
+    return rotation
+
+
+def add_override(app: Flask, user: User, tier: int, start: datetime, end: datetime) -> Override:
+    """Add an override."""
+    with session_scope(app) as session:
+        override = Override(
+            user_id=user.id, tier=tier, start=start, end=end, created_at=datetime.now(UTC)
+        )
+        session.add(override)
+    return override

@@ -1,0 +1,50 @@
+"""A Twilio emulator driving the app's voice webhooks, and a small program on call."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from hotline.models import Officer, User
+from hotline.simulator import VoiceEmulator, flask_poster
+from tests.factories import add_officer, add_rotation, add_user
+
+HOTLINE = "+12065550100"
+FALLBACK = "+12065550199"
+STRANGER = "+12065550666"
+
+
+@pytest.fixture
+def app_config(app_config: dict[str, Any]) -> dict[str, Any]:
+    """Give the app a fallback number."""
+    return {**app_config, "HOTLINE_FALLBACK_NUMBERS": FALLBACK}
+
+
+@pytest.fixture
+def twilio(client: FlaskClient, app: Flask) -> VoiceEmulator:
+    """Return an emulator of Twilio Voice posting signed webhooks to the app."""
+    return VoiceEmulator(flask_poster(client), app.config["TWILIO_AUTH_TOKEN"], "http://localhost")
+
+
+@dataclass
+class Program:
+    """Who is who in the voice tests."""
+
+    officer: Officer
+    ana: User  # tier 1
+    ben: User  # tier 2
+    sue: User  # supervisor, on no tier
+
+
+@pytest.fixture
+def program(app: Flask) -> Program:
+    """Put Ana on tier 1, Ben on tier 2; Sue supervises; Officer Smith is on the roster."""
+    ana, ben = add_user(app, "Ana Diaz"), add_user(app, "Ben Okafor")
+    sue = add_user(app, "Sue Pervis", "supervisor")
+    add_rotation(app, 1, ana)
+    add_rotation(app, 2, ben)
+    return Program(add_officer(app), ana, ben, sue)

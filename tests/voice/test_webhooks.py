@@ -1,0 +1,199 @@
+"""Signatures, retries, out-of-order callbacks and a dead database: never a 500, never silence."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select, text
+
+from hotline import create_app
+from hotline.db import database, session_scope
+from hotline.models import Base, Call, CallLeg, Referral
+from hotline.simulator import CallScript, Leg, VoiceEmulator, sign
+from tests.voice.conftest import FALLBACK, HOTLINE, Program
+
+ROUTES = [
+    "/voice/incoming",
+    "/voice/fallback",
+    "/voice/status",
+    "/voice/badge?call=1",
+    "/voice/whisper?call=1&step=0",
+    "/voice/accept?call=1&step=0",
+    "/voice/dial-result?call=1&step=0",
+    "/voice/recorded?call=1",
+    "/voice/voicemail-done?call=1",
+]
+
+
+def post(client: FlaskClient, path: str, params: dict[str, str], token: str = "test-token") -> Any:
+    """Post a webhook signed with `token`, as Twilio would."""
+    signature = sign(token, "http://localhost" + path, params)
+    return client.post(path, data=params, headers={"X-Twilio-Signature": signature})
+
+
+def counts(app: Flask) -> tuple[int, int, int]:
+    with session_scope(app) as session:
+        return tuple(  # type: ignore[return-value]
+            session.scalar(select(func.count()).select_from(model))
+            for model in (Call, CallLeg, Referral)
+        )
+
+
+class TestSignatures:
+    """Every voice route refuses an unsigned or wrongly signed request, changing nothing."""
+
+    @pytest.mark.parametrize("path", ROUTES)
+    def test_missing_or_wrong_signature_is_403(
+        self, app: Flask, client: FlaskClient, program: Program, path: str
+    ) -> None:
+        params = {"CallSid": "CA1", "From": program.officer.phone, "To": HOTLINE, "Digits": "1"}
+        assert client.post(path, data=params).status_code == 403
+        assert post(client, path, params, token="not-the-token").status_code == 403
+        tampered = {**params, "From": "+12065550000"}
+        signature = sign("test-token", "http://localhost" + path, params)
+        assert (
+            client.post(path, data=tampered, headers={"X-Twilio-Signature": signature}).status_code
+            == 403
+        )
+        assert counts(app) == (0, 0, 0)
+
+    def test_signature_is_checked_against_the_public_url_behind_a_proxy(
+        self, app: Flask, client: FlaskClient
+    ) -> None:
+        app.config["HOTLINE_PUBLIC_URL"] = "https://hotline.example.org"
+        params = {"CallSid": "CA1", "From": "+12065550177", "To": HOTLINE}
+        signature = sign("test-token", "https://hotline.example.org/voice/incoming", params)
+        answer = client.post(
+            "/voice/incoming", data=params, headers={"X-Twilio-Signature": signature}
+        )
+        assert answer.status_code == 200
+        assert (
+            post(client, "/voice/incoming", params).status_code == 403
+        )  # signed for http://localhost
+
+
+class TestRetries:
+    """A repeated webhook gives the same TwiML and records nothing twice."""
+
+    def test_repeated_incoming_and_steps_change_nothing(
+        self, app: Flask, client: FlaskClient, program: Program
+    ) -> None:
+        params = {
+            "CallSid": "CA42",
+            "From": program.officer.phone,
+            "To": HOTLINE,
+            "CallStatus": "ringing",
+        }
+        first, again = (
+            post(client, "/voice/incoming", params),
+            post(client, "/voice/incoming", params),
+        )
+        assert first.data == again.data and first.mimetype == "text/xml"
+        result = {**params, "DialCallStatus": "no-answer", "CallStatus": "in-progress"}
+        one = post(client, "/voice/dial-result?call=1&step=0", result)
+        two = post(client, "/voice/dial-result?call=1&step=0", result)
+        assert one.data == two.data
+        assert counts(app) == (1, 2, 1)
+
+    def test_out_of_order_and_repeated_status_callbacks(
+        self, app: Flask, twilio: VoiceEmulator, program: Program
+    ) -> None:
+        result = twilio.call(
+            program.officer.phone, HOTLINE, CallScript(legs={program.ana.phone: [Leg("accept")]})
+        )
+        twilio.status_callback(result.call_sid, "in-progress")
+        twilio.status_callback(result.call_sid, "ringing")
+        twilio.status_callback(result.call_sid, "completed", CallDuration="500")
+        with session_scope(app) as session:
+            call = session.scalars(select(Call)).one()
+            assert call.status == "completed" and call.call_outcome == "answered"
+            assert call.duration == result.duration  # the first final callback wins
+
+    def test_status_before_anything_else_records_the_call(
+        self, app: Flask, twilio: VoiceEmulator, program: Program
+    ) -> None:
+        # The call went to /voice/fallback (database down); its status arrives once it is back.
+        twilio.status_callback(
+            "CA77", "completed", From=program.officer.phone, To=HOTLINE, CallDuration="30"
+        )
+        with session_scope(app) as session:
+            call = session.scalars(select(Call)).one()
+            referral = session.get_one(Referral, call.referral_id)
+            assert (call.call_sid, call.officer_id, call.duration) == (
+                "CA77",
+                program.officer.id,
+                30,
+            )
+            assert referral.channel == "voice"
+
+
+def dialled(body: bytes) -> list[str]:
+    """Return the numbers of every <Dial> in a TwiML answer."""
+    root = ET.fromstring(body)
+    assert root.tag == "Response"
+    return [(n.text or "").strip() for n in root.iter("Number")]
+
+
+class TestFailOpen:
+    """With the database gone, calls still reach a person."""
+
+    def test_fallback_route_dials_every_fallback_number_at_once(
+        self, client: FlaskClient, app: Flask
+    ) -> None:
+        app.config["HOTLINE_FALLBACK_NUMBERS"] = [FALLBACK, "+12065550198"]
+        answer = post(client, "/voice/fallback", {"CallSid": "CA1"})
+        root = ET.fromstring(answer.data)
+        (dial,) = root.iter("Dial")
+        assert dial.get("action") is None
+        assert dialled(answer.data) == [FALLBACK, "+12065550198"]
+
+    def test_without_fallback_numbers_the_caller_is_told_to_call_911(
+        self, client: FlaskClient, app: Flask
+    ) -> None:
+        app.config["HOTLINE_FALLBACK_NUMBERS"] = []
+        root = ET.fromstring(post(client, "/voice/fallback", {"CallSid": "CA1"}).data)
+        said = " ".join(s.text or "" for s in root.iter("Say"))
+        assert "9 1 1" in said and list(root.iter("Dial")) == []
+
+    def test_unreachable_database_answers_incoming_with_the_fallback(
+        self, app_config: dict[str, Any]
+    ) -> None:
+        config = {**app_config, "DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/gone"}
+        app = create_app(config)  # starts although the database cannot be reached
+        client = app.test_client()
+        params = {"CallSid": "CA1", "From": "+12065550177", "To": HOTLINE}
+        for path in ROUTES:
+            if path == "/voice/status":
+                continue
+            answer = post(client, path, params)
+            assert answer.status_code == 200, path
+            if path in ("/voice/whisper?call=1&step=0", "/voice/accept?call=1&step=0"):
+                continue  # the dialled person's side: whisper and bridge without the database
+            assert dialled(answer.data) == [FALLBACK], path
+        assert (
+            post(client, "/voice/status", {**params, "CallStatus": "completed"}).status_code == 204
+        )
+
+    def test_database_failing_mid_call_still_dials_the_fallback(
+        self, app: Flask, client: FlaskClient, program: Program
+    ) -> None:
+        params = {"CallSid": "CA9", "From": program.officer.phone, "To": HOTLINE}
+        assert dialled(post(client, "/voice/incoming", params).data) == [program.ana.phone]
+        engine = database(app).engine
+        with engine.begin() as connection:
+            connection.execute(text("DROP TABLE call_legs"))
+        try:
+            answer = post(
+                client,
+                "/voice/dial-result?call=1&step=0",
+                {**params, "DialCallStatus": "no-answer"},
+            )
+            assert answer.status_code == 200 and dialled(answer.data) == [FALLBACK]
+            accept = post(client, "/voice/accept?call=1&step=0", {**params, "Digits": "1"})
+            assert list(ET.fromstring(accept.data).iter("Hangup")) == []  # still bridged
+        finally:
+            Base.metadata.tables["call_legs"].create(engine)  # the next test's schema
