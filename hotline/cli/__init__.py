@@ -16,6 +16,7 @@ from .demo import demo_command
 from .errors import reported_as_click_errors
 from .oncall import override_cli, show_oncall, show_schedule
 from .people import officer_cli, token_cli, user_cli
+from .simulate import simulate_cli
 
 # Each command module exposes one click group or command; list it here once.
 COMMANDS: tuple[click.Command, ...] = (
@@ -27,6 +28,7 @@ COMMANDS: tuple[click.Command, ...] = (
     show_oncall,
     show_schedule,
     override_cli,
+    simulate_cli,
 )
 
 

@@ -70,6 +70,7 @@ class CallState:
         self.webhooks = 0
         self._gathers = iter(script.gathers)
         self._dials: dict[str, int] = {}
+        self._in_order = iter(script.legs_in_order)
 
     def params(self, status: str = "in-progress", **extra: str) -> dict[str, str]:
         """Return the parameters of a request about the caller's (parent) call."""
@@ -84,7 +85,9 @@ class CallState:
         count = self._dials.get(number, 0)
         self._dials[number] = count + 1
         legs = self.script.legs.get(number, [])
-        return legs[count] if count < len(legs) else Leg("no-answer")
+        if count < len(legs):
+            return legs[count]
+        return next(self._in_order, Leg("no-answer"))
 
     def log(self, kind: EventKind, text: str, **detail: str) -> None:
         """Append one event to the transcript."""

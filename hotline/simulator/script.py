@@ -65,7 +65,9 @@ class CallScript:
     """What the caller and the dialled people do, consumed in order.
 
     gathers: the caller's keys at each caller-side <Gather> (None or exhausted: no input).
-    legs: per dialled number, the outcomes of its successive dials (missing: no answer).
+    legs: per dialled number, the outcomes of its successive dials.
+    legs_in_order: outcomes for dials of numbers not in `legs`, in dialling order
+      (for a caller who does not know who is on call; exhausted: no answer).
     recording: (RecordingUrl, RecordingDuration) for <Record>; None: an empty recording.
     record_finish: how a recording ends: "hangup" (the caller hangs up; Twilio posts the
       action with Digits=hangup and runs nothing after it), a key (Digits=key, the call goes
@@ -75,6 +77,7 @@ class CallScript:
 
     gathers: list[str | None] = field(default_factory=list)
     legs: dict[str, list[Leg]] = field(default_factory=dict)
+    legs_in_order: list[Leg] = field(default_factory=list)
     recording: tuple[str, int] | None = DEFAULT_RECORDING
     record_finish: str = "hangup"
     hang_up_after: int | None = None

@@ -43,7 +43,11 @@ def fail_open(
             except Exception:
                 log.exception("voice step %s failed; answering fail-open TwiML", request.path)
                 _discard_session()
-                return on_error()
+                try:
+                    return on_error()
+                except Exception:
+                    log.exception("fail-open answer of %s failed too", request.path)
+                    return fallback_response()
 
         return guarded
 

@@ -145,3 +145,13 @@ class TestDial:
         )
         emulator.call(CALLER, HOTLINE, CallScript(legs={ALICE: [Leg("accept", talk_seconds=600)]}))
         assert webhooks.params("/voice/dialed")[0]["DialCallDuration"] == "30"
+
+
+def test_in_order_outcomes_apply_to_numbers_without_their_own(
+    dialling: Webhooks, emulator: VoiceEmulator
+) -> None:
+    """A caller who cannot know who is on call scripts the dials in order."""
+    result = emulator.call(CALLER, HOTLINE, CallScript(legs_in_order=[Leg("accept")]))
+    assert result.answered_by == ALICE
+    busy_first = CallScript(legs={ALICE: [Leg("busy")]}, legs_in_order=[Leg("accept")])
+    assert emulator.call(CALLER, HOTLINE, busy_first).answered_by is None

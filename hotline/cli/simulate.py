@@ -1,0 +1,107 @@
+"""`hotline simulate call`: play Twilio's part against the app, with no Twilio account."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import Flask
+from sqlalchemy import select
+
+from hotline.config import DEV_SECRETS_FILE, load_dev_secrets
+from hotline.db import session_scope
+from hotline.demo import seed, utcnow
+from hotline.models import Call, Message
+from hotline.simulator import CallScript, Leg, VoiceEmulator, flask_poster, http_poster
+from hotline.simulator.script import DEFAULT_RECORDING, LegOutcome
+
+from .demo import demo_app
+
+OUTCOMES: tuple[LegOutcome, ...] = ("accept", "voicemail", "decline", "no-answer", "busy", "failed")
+DEMO_HOTLINE = "+12065550100"
+
+simulate_cli = click.Group("simulate", help="Send signed Twilio-shaped requests to the app.")
+
+
+def parse_outcomes(text: str) -> list[Leg]:
+    """Read "busy,accept" as what each dialled phone does in turn."""
+    legs = []
+    for word in (part.strip() for part in text.split(",") if part.strip()):
+        if word not in OUTCOMES:
+            raise click.ClickException(f"--outcome: {word!r} is not one of {', '.join(OUTCOMES)}")
+        legs.append(Leg(word))
+    return legs
+
+
+def auth_token(token: str | None) -> str:
+    """Return the token to sign with: given, or the development one in the instance folder."""
+    if token:
+        return token
+    instance = Path(Flask("hotline").instance_path)
+    return load_dev_secrets(instance / DEV_SECRETS_FILE)["TWILIO_AUTH_TOKEN"]
+
+
+@simulate_cli.command("call")
+@click.option("--from", "caller", required=True, help="the caller's number, e.g. +12065550150")
+@click.option(
+    "--to", "hotline", default=DEMO_HOTLINE, show_default=True, help="the hotline's number"
+)
+@click.option("--press", "presses", multiple=True, help="keys at each prompt, e.g. --press 4711")
+@click.option(
+    "--outcome",
+    default="accept",
+    show_default=True,
+    help=f"what each dialled phone does in turn, comma-separated: {', '.join(OUTCOMES)}",
+)
+@click.option("--silent", is_flag=True, help="leave an empty voicemail")
+@click.option(
+    "--url",
+    default=None,
+    help="a running app, e.g. http://127.0.0.1:5000 (default: the demo, in-process)",
+)
+@click.option(
+    "--token", envvar="TWILIO_AUTH_TOKEN", default=None, help="the app's Twilio auth token"
+)
+def simulate_call(
+    caller: str,
+    hotline: str,
+    presses: tuple[str, ...],
+    outcome: str,
+    silent: bool,
+    url: str | None,
+    token: str | None,
+) -> None:
+    """Call the hotline and print what the caller hears and who is dialled."""
+    script = CallScript(
+        gathers=list(presses),
+        legs_in_order=parse_outcomes(outcome),
+        recording=None if silent else DEFAULT_RECORDING,
+    )
+    app: Flask | None = None
+    if url:
+        emulator = VoiceEmulator(http_poster(), auth_token(token), url.rstrip("/"))
+    else:
+        app = demo_app(reset=False)
+        with session_scope(app) as session:
+            seed(session, utcnow())
+        token = app.config["TWILIO_AUTH_TOKEN"]
+        emulator = VoiceEmulator(flask_poster(app.test_client()), token, "http://localhost")
+    result = emulator.call(caller, hotline, script)
+    click.echo(result.transcript())
+    if app is not None:  # in-process, the database shows the texts the call caused
+        for message in texts_of_call(app, result.call_sid):
+            click.echo(f"    text  to {message.to_number}: {message.body}  [{message.status}]")
+    answered = f"answered by {result.answered_by}" if result.answered_by else "not answered"
+    click.echo(f"Call {result.call_sid}: {answered}; {result.duration} s.")
+
+
+def texts_of_call(app: Flask, call_sid: str) -> list[Message]:
+    """Return the texts the call caused (voicemail notices), oldest first."""
+    with session_scope(app) as session:
+        referral_id = session.scalars(
+            select(Call.referral_id).where(Call.call_sid == call_sid)
+        ).first()
+        if referral_id is None:
+            return []
+        statement = select(Message).where(Message.referral_id == referral_id).order_by(Message.id)
+        return list(session.scalars(statement))

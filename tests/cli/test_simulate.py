@@ -1,0 +1,82 @@
+"""`hotline simulate call` walks a newcomer through the voice flow without Twilio."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from flask import Flask
+from werkzeug.serving import make_server
+
+from hotline.cli import main
+from hotline.cli import simulate as simulate_module
+from hotline.cli.demo import demo_app
+from hotline.db import session_scope
+from hotline.demo import seed, utcnow
+
+
+@pytest.fixture
+def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Flask:
+    """Point the in-process simulation at a demo app of the test's own."""
+    app = demo_app(reset=False, instance_path=tmp_path)
+    monkeypatch.setattr(simulate_module, "demo_app", lambda reset: app)
+    return app
+
+
+def test_in_process_call_prints_what_the_caller_hears_and_the_texts(demo: Flask) -> None:
+    result = CliRunner().invoke(
+        main, ["simulate", "call", "--from", "+12065550150", "--outcome", "busy,no-answer"]
+    )
+    assert result.exit_code == 0, result.output
+    assert (
+        "Thank you, Officer Smith, connecting you to the LEAD coordinator on call." in result.output
+    )
+    assert "busy" in result.output and "Nobody could take the call." in result.output
+    assert "text  to +1206555" in result.output and "left a message" in result.output
+    assert result.output.strip().endswith("s.") and ": not answered;" in result.output
+
+
+def test_unknown_caller_keys_a_badge(demo: Flask) -> None:
+    result = CliRunner().invoke(
+        main, ["simulate", "call", "--from", "+12065550999", "--press", "5120"]
+    )
+    assert "Thank you, Officer Jones." in result.output
+    assert "answered by +1206555" in result.output
+
+
+def test_bad_outcome_is_one_line(demo: Flask) -> None:
+    result = CliRunner().invoke(
+        main, ["simulate", "call", "--from", "+12065550150", "--outcome", "maybe"]
+    )
+    assert result.exit_code != 0
+    assert result.output.strip().splitlines() == [
+        "Error: --outcome: 'maybe' is not one of "
+        "accept, voicemail, decline, no-answer, busy, failed"
+    ]
+
+
+@pytest.fixture
+def served(demo: Flask) -> Iterator[str]:
+    """Serve the seeded demo app over real HTTP on a free loopback port."""
+    with session_scope(demo) as session:
+        seed(session, utcnow())
+    server = make_server("127.0.0.1", 0, demo, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join()
+
+
+def test_call_over_http_with_the_apps_token(demo: Flask, served: str) -> None:
+    token = demo.config["TWILIO_AUTH_TOKEN"]
+    args = ["simulate", "call", "--from", "+12065550150", "--url", served, "--token", token]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert f"POST {served}/voice/incoming  [status=200]" in result.output
+    assert "answered by +1206555" in result.output
+    wrong = CliRunner().invoke(main, [*args[:-1], "wrong-token"])
+    assert "status=403" in wrong.output
