@@ -44,9 +44,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     register_commands(app.cli)
 
-    from . import api, voice
+    from . import api, sms, voice
 
     api.init_app(app)
     app.register_blueprint(voice.bp)
+    app.register_blueprint(sms.bp)
 
     return app

@@ -39,3 +39,8 @@ def twilio_signed(view: Callable[..., Any]) -> Callable[..., Any]:
         return view(*args, **kwargs)
 
     return checked
+
+
+def form_text(name: str, limit: int) -> str:
+    """Return a webhook field as storable text: NULs dropped (PostgreSQL refuses them), clipped."""
+    return request.form.get(name, "").replace("\x00", "")[:limit]

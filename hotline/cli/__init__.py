@@ -14,6 +14,7 @@ from hotline.config import ConfigError
 from .db import db_cli
 from .demo import demo_command
 from .errors import reported_as_click_errors
+from .jobs import jobs_cli
 from .oncall import override_cli, show_oncall, show_schedule
 from .people import officer_cli, token_cli, user_cli
 from .simulate import simulate_cli
@@ -29,6 +30,7 @@ COMMANDS: tuple[click.Command, ...] = (
     show_schedule,
     override_cli,
     simulate_cli,
+    jobs_cli,
 )
 
 

@@ -6,13 +6,20 @@ from pathlib import Path
 
 import click
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from hotline.config import DEV_SECRETS_FILE, load_dev_secrets
 from hotline.db import session_scope
 from hotline.demo import seed, utcnow
 from hotline.models import Call, Message
-from hotline.simulator import CallScript, Leg, VoiceEmulator, flask_poster, http_poster
+from hotline.simulator import (
+    CallScript,
+    Leg,
+    SmsEmulator,
+    VoiceEmulator,
+    flask_poster,
+    http_poster,
+)
 from hotline.simulator.script import DEFAULT_RECORDING, LegOutcome
 
 from .demo import demo_app
@@ -104,4 +111,61 @@ def texts_of_call(app: Flask, call_sid: str) -> list[Message]:
         if referral_id is None:
             return []
         statement = select(Message).where(Message.referral_id == referral_id).order_by(Message.id)
+        return list(session.scalars(statement))
+
+
+@simulate_cli.command("sms")
+@click.option("--from", "sender", required=True, help="the sender's number, e.g. +12065550150")
+@click.option(
+    "--to", "hotline", default=DEMO_HOTLINE, show_default=True, help="the hotline's number"
+)
+@click.option("--url", default=None, help="a running app (default: the demo, in-process)")
+@click.option(
+    "--token", envvar="TWILIO_AUTH_TOKEN", default=None, help="the app's Twilio auth token"
+)
+@click.argument("texts", nargs=-1, required=True)
+def simulate_sms(
+    sender: str, hotline: str, url: str | None, token: str | None, texts: tuple[str, ...]
+) -> None:
+    """Text the hotline (one or more texts in turn) and print each reply and the texts it caused."""
+    app: Flask | None = None
+    if url:
+        phone = SmsEmulator(http_poster(), auth_token(token), url, hotline)
+    else:
+        app = demo_app(reset=False)
+        with session_scope(app) as session:
+            seed(session, utcnow())
+        phone = SmsEmulator(
+            flask_poster(app.test_client()),
+            app.config["TWILIO_AUTH_TOKEN"],
+            "http://localhost",
+            hotline,
+        )
+    for text in texts:
+        last_id = newest_message_id(app) if app is not None else 0
+        result = phone.send(sender, text)
+        click.echo(f"  {sender} > {text}")
+        if result.status != 200:
+            click.echo(f"  the app answered HTTP {result.status}")
+        for reply in result.replies:
+            click.echo(f"  {sender} < {reply}")
+        if app is not None:
+            for message in messages_after(app, last_id):
+                click.echo(f"  {message.to_number} < {message.body}  [{message.status}]")
+
+
+def newest_message_id(app: Flask) -> int:
+    """Return the id of the newest message in the log (0 when empty)."""
+    with session_scope(app) as session:
+        return session.scalar(select(func.max(Message.id))) or 0
+
+
+def messages_after(app: Flask, message_id: int) -> list[Message]:
+    """Return the outbound texts logged after `message_id` that went to the outbox."""
+    with session_scope(app) as session:
+        statement = (
+            select(Message)
+            .where(Message.id > message_id, Message.direction == "out", Message.status != "sent")
+            .order_by(Message.id)
+        )
         return list(session.scalars(statement))

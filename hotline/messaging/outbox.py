@@ -6,7 +6,12 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from ..models import Message
+from ..models import Message, OptOut
+
+
+def is_opted_out(session: Session, phone: str) -> bool:
+    """Tell whether `phone` asked (STOP) or is known (error 21610) to receive nothing."""
+    return session.get(OptOut, phone) is not None
 
 
 def queue_text(
@@ -17,17 +22,20 @@ def queue_text(
     body: str,
     now: datetime,
     referral_id: int | None = None,
+    kind: str | None = None,
 ) -> Message:
-    """Add a text to the outbox; the dispatch-outbox job sends it."""
+    """Add a text to the outbox (the dispatch-outbox job sends it); suppress it if opted out."""
+    suppressed = is_opted_out(session, to)
     message = Message(
         direction="out",
         from_number=sender or "",
         to_number=to,
         body=body,
-        status="queued",
+        status="suppressed" if suppressed else "queued",
         referral_id=referral_id,
         created_at=now,
-        next_attempt_at=now,
+        next_attempt_at=None if suppressed else now,
+        kind=kind,
     )
     session.add(message)
     return message

@@ -1,12 +1,13 @@
 """Database models."""
 
-from .audit import AuditEvent, ProgramSetting
+from .audit import AuditEvent, JobRun, ProgramSetting
 from .base import Base, UTCDateTime
 from .calls import LEG_OUTCOMES, Call, CallLeg
 from .messages import MESSAGE_STATUSES, Message
 from .oncall import Override, Rotation, RotationParticipant
 from .people import ROLES, ApiToken, Officer, User
 from .referrals import CLOSED_STATUSES, STATUSES, Referral, ReferralEvent
+from .sms import Conversation, DeclinedConsent, OptOut, ReferralNotice
 
 __all__ = [
     "CLOSED_STATUSES",
@@ -19,12 +20,17 @@ __all__ = [
     "Base",
     "Call",
     "CallLeg",
+    "Conversation",
+    "DeclinedConsent",
+    "JobRun",
     "Message",
     "Officer",
+    "OptOut",
     "Override",
     "ProgramSetting",
     "Referral",
     "ReferralEvent",
+    "ReferralNotice",
     "Rotation",
     "RotationParticipant",
     "UTCDateTime",

@@ -34,3 +34,17 @@ class ProgramSetting(Base):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(String(500))
+
+
+class JobRun(Base):
+    """The last run of a scheduled job, for `hotline jobs list`."""
+
+    __tablename__ = "job_runs"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None] = mapped_column(default=None)
+    # The instant the job ran as of (`--at`), which may differ from the clock.
+    ran_for: Mapped[datetime | None] = mapped_column(default=None)
+    result: Mapped[str | None] = mapped_column(String(300), default=None)
+    ok: Mapped[bool] = mapped_column(default=True)

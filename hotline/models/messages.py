@@ -31,3 +31,6 @@ class Message(Base):
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(default=None)
     error: Mapped[str | None] = mapped_column(String(200), default=None)
+    # Why an outbound text exists when it matters later, e.g. "help" (rate-limited replies)
+    # or "failure_notice" (never itself reported when it fails).
+    kind: Mapped[str | None] = mapped_column(String(20), default=None)

@@ -5,6 +5,7 @@ signs every request, validates every TwiML answer and plays the verbs in order.
 """
 
 from .script import CallResult, CallScript, Event, Leg
+from .sms import SmsEmulator, SmsResult
 from .transport import Poster, PostResult, flask_poster, http_poster, sign
 from .twiml import TwimlError, UnsupportedTwiml
 from .voice import VoiceEmulator
@@ -16,6 +17,8 @@ __all__ = [
     "Leg",
     "PostResult",
     "Poster",
+    "SmsEmulator",
+    "SmsResult",
     "TwimlError",
     "UnsupportedTwiml",
     "VoiceEmulator",

@@ -9,7 +9,7 @@ from ..db import get_session
 from ..models import Call
 from ..services import calls
 from ..services.voicemail import notify_voicemail
-from ..webhooks import twilio_signed
+from ..webhooks import form_text, twilio_signed
 from . import twiml
 from .views import bp, fail_open, now, xml
 
@@ -51,13 +51,12 @@ def _render(call: Call, next_step: calls.Next, say: str | None = None) -> Respon
 def incoming() -> Response:
     """Record the call and its referral, then ask for a badge or start the chain."""
     config = current_app.config
-    form = request.form
     session = get_session()
     call = calls.start_call(
         session,
-        form["CallSid"],
-        form.get("From", ""),
-        form.get("To", ""),
+        form_text("CallSid", 64),
+        form_text("From", 40),
+        form_text("To", 40),
         now(),
         config["HOTLINE_DEFAULT_REGION"],
         config["HOTLINE_FALLBACK_NUMBERS"],
@@ -188,11 +187,11 @@ def status() -> Response:
     config = current_app.config
     form = request.form
     session = get_session()
-    call = calls.find_call(session, form["CallSid"]) or calls.start_call(
+    call = calls.find_call(session, form_text("CallSid", 64)) or calls.start_call(
         session,
-        form["CallSid"],
-        form.get("From", ""),
-        form.get("To", ""),
+        form_text("CallSid", 64),
+        form_text("From", 40),
+        form_text("To", 40),
         now(),
         config["HOTLINE_DEFAULT_REGION"],
         [],

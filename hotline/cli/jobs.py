@@ -1,0 +1,40 @@
+"""`hotline jobs run NAME [--at ISO]` and `hotline jobs list`."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import click
+from flask import current_app
+from sqlalchemy import select
+
+from hotline.db import session_scope
+from hotline.jobs import JOBS, run_job
+from hotline.models import JobRun
+
+from .errors import CommandGroup
+from .oncall import parse_instant, shown
+
+jobs_cli = CommandGroup("jobs", help="Run scheduled jobs by hand.")
+
+
+@jobs_cli.command("run")
+@click.argument("name")
+@click.option("--at", "at_text", default=None, help="ISO 8601 instant to run as of (default: now)")
+def run_command(name: str, at_text: str | None) -> None:
+    """Run one job once, as of an instant."""
+    if name not in JOBS:
+        raise click.ClickException(f"no job {name!r}; jobs: {', '.join(JOBS)}")
+    at = parse_instant(at_text, "--at") if at_text else datetime.now(UTC)
+    click.echo(f"{name}: {run_job(current_app, name, at)}")
+
+
+@jobs_cli.command("list")
+def list_command() -> None:
+    """List each job, its trigger and its last run."""
+    with session_scope(current_app) as session:
+        runs = {run.name: run for run in session.scalars(select(JobRun))}
+    for job in JOBS.values():
+        run = runs.get(job.name)
+        last = f"last run {shown(run.finished_at)}: {run.result}" if run else "never run"
+        click.echo(f"{job.name}  {job.describe_trigger()}  {last}")

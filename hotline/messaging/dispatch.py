@@ -1,0 +1,254 @@
+"""Send the outbox: claim each due text, send it, record the outcome (job `dispatch-outbox`).
+
+Delivery is at least once. A text is claimed (its attempt counted and its next
+attempt pushed a lease ahead) and that claim committed before anything is sent,
+so two clock processes never send the same text at the same time. A process
+that dies after the claim leaves the text queued: when the lease runs out the
+next run tries again — and sends it a second time if the first attempt had in
+fact reached Twilio before the crash. A duplicate text beats a lost referral.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import NamedTuple
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from ..db import insert_unless_present, updated_one_row
+from ..models import Message, OptOut, User
+from ..phones import mask_phone
+from .outbox import is_opted_out, queue_text
+from .transport import UNSUBSCRIBED_RECIPIENT, SendResult, Transport
+
+log = logging.getLogger(__name__)
+
+# Far longer than a send takes (the Twilio client gives up after 10 s), so a
+# live process records its outcome before another may claim the text. Claims
+# are dated by the run's `now`, so a run must also stay shorter than this: it
+# stops at the first failure that says Twilio itself is in trouble.
+LEASE = timedelta(minutes=2)
+
+# Wait before each retry. Supervisors hear of a text that could not go out
+# within about 20 minutes, while the 30-minute arrest-diversion hand-off still
+# has time left for a phone call.
+RETRY_DELAYS = (
+    timedelta(seconds=30),
+    timedelta(minutes=1),
+    timedelta(minutes=2),
+    timedelta(minutes=5),
+    timedelta(minutes=10),
+)
+MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
+
+FAILURE_NOTICE = "failure_notice"
+
+# The message log's error column holds this many characters.
+ERROR_LENGTH = 200
+
+
+class DueText(NamedTuple):
+    """What sending a queued text needs, read without loading the row as an object."""
+
+    id: int
+    to: str
+    sender: str
+    body: str | None
+    attempts: int
+
+
+@dataclass(frozen=True)
+class DispatchReport:
+    """How many due texts one run sent, put off for a retry, gave up on, or suppressed."""
+
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    suppressed: int = 0
+
+
+def dispatch_outbox(
+    session: Session, now: datetime, transport: Transport, *, batch: int = 50
+) -> DispatchReport:
+    """Send up to `batch` due texts, oldest first, committing after each one."""
+    due = session.execute(
+        select(Message.id, Message.to_number, Message.from_number, Message.body, Message.attempts)
+        .where(
+            Message.direction == "out",
+            Message.status == "queued",
+            # A queued row written without a time is due at once rather than never.
+            or_(Message.next_attempt_at.is_(None), Message.next_attempt_at <= now),
+        )
+        .order_by(Message.created_at, Message.id)
+        .limit(batch)
+    ).all()
+    counts = {"sent": 0, "retried": 0, "failed": 0, "suppressed": 0}
+    for row in due:
+        outcome, result = _dispatch_one(session, DueText(*row), now, transport)
+        session.commit()
+        if outcome is not None:
+            counts[outcome] += 1
+        if result is not None and result.retryable:
+            # Twilio is failing (down, slow or throttling us): the rest would most
+            # likely fail too, each after up to a timeout. They wait for the next
+            # run, so that a run stays far shorter than the lease of its claims.
+            break
+    return DispatchReport(**counts)
+
+
+def claim_message(session: Session, message_id: int, attempts_seen: int, now: datetime) -> bool:
+    """Count an attempt at a queued text and lease it to this run; tell whether this run won.
+
+    The caller must commit before sending: only then does the claim hold off
+    other processes.
+    """
+    result = session.execute(
+        update(Message)
+        .where(
+            Message.id == message_id,
+            Message.status == "queued",
+            Message.attempts == attempts_seen,
+        )
+        .values(attempts=attempts_seen + 1, next_attempt_at=now + LEASE)
+        .execution_options(synchronize_session=False)
+    )
+    return updated_one_row(result)
+
+
+def _dispatch_one(
+    session: Session, due: DueText, now: datetime, transport: Transport
+) -> tuple[str | None, SendResult | None]:
+    """Take one due text as far as it goes now.
+
+    Return the report's count it adds to (if any), and what sending it gave
+    (if it was sent).
+    """
+    message_id, to, sender, body, attempts = due
+    if is_opted_out(session, to):
+        settled = _settle(session, message_id, attempts, "suppressed")
+        return ("suppressed" if settled else None), None
+    if attempts >= MAX_ATTEMPTS:
+        # Every attempt was claimed yet none recorded an outcome (crashed runs).
+        reason = f"no outcome after {attempts} tries"
+        return _give_up(session, message_id, attempts, reason, now=now), None
+    if not claim_message(session, message_id, attempts, now):
+        return None, None  # another run has it, or it changed since it was read
+    session.commit()
+    attempts += 1
+
+    try:
+        result = transport.send(to=to, sender=sender, body=body or "")
+    except Exception as error:  # a transport must not raise; one bug must not stop the outbox
+        log.exception("transport raised sending message %s", message_id)
+        result = SendResult.retry(f"transport raised {type(error).__name__}")
+
+    return _record(session, message_id, to, attempts, result, now), result
+
+
+def _record(
+    session: Session, message_id: int, to: str, attempts: int, result: SendResult, now: datetime
+) -> str | None:
+    """Record what sending a claimed text gave; return the report's count it adds to."""
+    if result.succeeded:
+        _record_sent(session, message_id, result.sid)
+        return "sent"
+    log.warning(
+        "message %s to %s: attempt %s failed: %s",
+        message_id,
+        mask_phone(to),
+        attempts,
+        result.error_code or result.error,
+    )
+    if result.error_code == UNSUBSCRIBED_RECIPIENT:
+        insert_unless_present(session, OptOut, {"phone": to, "at": now, "source": "carrier"})
+        settled = _settle(session, message_id, attempts, "suppressed", result.error)
+        return "suppressed" if settled else None
+    if result.retryable and attempts < MAX_ATTEMPTS:
+        retry_at = now + RETRY_DELAYS[attempts - 1]
+        session.execute(
+            update(Message)
+            .where(
+                Message.id == message_id, Message.status == "queued", Message.attempts == attempts
+            )
+            .values(next_attempt_at=retry_at, error=_clip(result.error))
+            .execution_options(synchronize_session=False)
+        )
+        return "retried"
+    reason = f"error {result.error_code}" if result.error_code else result.error or "no reason"
+    if result.retryable:
+        reason += f" after {attempts} tries"
+    return _give_up(session, message_id, attempts, reason, now=now, error=result.error)
+
+
+def _record_sent(session: Session, message_id: int, sid: str | None) -> None:
+    """Mark a text sent under the carrier's sid."""
+    # Not conditioned on this run's claim: the text did go out, even if a lease
+    # ran out meanwhile, and a text another run already settled stays as it is.
+    session.execute(
+        update(Message)
+        .where(Message.id == message_id, Message.status == "queued")
+        .values(status="sent", message_sid=sid, next_attempt_at=None, error=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _settle(
+    session: Session, message_id: int, attempts: int, status: str, error: str | None = None
+) -> bool:
+    """Give a queued text its final status unless another run moved it on; tell whether."""
+    result = session.execute(
+        update(Message)
+        .where(Message.id == message_id, Message.status == "queued", Message.attempts == attempts)
+        .values(status=status, next_attempt_at=None, error=_clip(error))
+        .execution_options(synchronize_session=False)
+    )
+    return updated_one_row(result)
+
+
+def _give_up(
+    session: Session,
+    message_id: int,
+    attempts: int,
+    reason: str,
+    *,
+    now: datetime,
+    error: str | None = None,
+) -> str | None:
+    """Mark a text failed and tell every active supervisor, unless it was such a notice."""
+    if not _settle(session, message_id, attempts, "failed", error or reason):
+        return None
+    message = session.get_one(Message, message_id, populate_existing=True)
+    # A notice about a failed notice would fail the same way, and so on forever.
+    if message.kind != FAILURE_NOTICE:
+        _tell_supervisors(session, message, reason, now=now)
+    return "failed"
+
+
+def _tell_supervisors(session: Session, failed: Message, reason: str, *, now: datetime) -> None:
+    """Queue a short failure notice, naming no participant, to every active supervisor."""
+    about = f" about referral #{failed.referral_id}" if failed.referral_id is not None else ""
+    body = (
+        f"LEAD hotline: a text to {mask_phone(failed.to_number)}{about} "
+        f"could not be delivered ({reason})."
+    )
+    phones = session.scalars(
+        select(User.phone).where(User.role == "supervisor", User.active.is_(True)).order_by(User.id)
+    )
+    for phone in dict.fromkeys(phones):
+        queue_text(
+            session,
+            sender=failed.from_number,
+            to=phone,
+            body=body,
+            now=now,
+            referral_id=failed.referral_id,
+            kind=FAILURE_NOTICE,
+        )
+
+
+def _clip(error: str | None) -> str | None:
+    """Shorten an error to what the message log keeps."""
+    return error[:ERROR_LENGTH] if error else error

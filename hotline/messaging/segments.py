@@ -1,0 +1,43 @@
+"""Keep texts within SMS segment limits: GSM-7 or, with other characters, UCS-2."""
+
+from __future__ import annotations
+
+# The GSM 03.38 basic set; its extension characters (^{}\[~]|€) count as two.
+GSM_BASIC = (
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+GSM_EXTENDED = "^{}\\[~]|€"
+# Per segment of a multi-part text (a header takes the rest of the 140 bytes).
+GSM_PER_SEGMENT, UCS2_PER_SEGMENT = 153, 67
+GSM_SINGLE, UCS2_SINGLE = 160, 70
+
+
+def is_gsm(text: str) -> bool:
+    """Tell whether a text fits the GSM 7-bit alphabet."""
+    return all(ch in GSM_BASIC or ch in GSM_EXTENDED for ch in text)
+
+
+def units(text: str) -> int:
+    """Return the text's length in its encoding's units (septets or UTF-16 code units)."""
+    if is_gsm(text):
+        return sum(2 if ch in GSM_EXTENDED else 1 for ch in text)
+    return len(text.encode("utf-16-le")) // 2
+
+
+def segments(text: str) -> int:
+    """Return how many SMS segments the text takes."""
+    gsm, size = is_gsm(text), units(text)
+    single, per = (GSM_SINGLE, GSM_PER_SEGMENT) if gsm else (UCS2_SINGLE, UCS2_PER_SEGMENT)
+    return 1 if size <= single else -(-size // per)
+
+
+def fit(head: str, tail: str, max_segments: int = 2) -> str:
+    """Return head + tail, shortening the tail (free text) so the whole fits the segments."""
+    text = head + tail
+    while tail and segments(text) > max_segments:
+        tail = tail[: max(0, len(tail) - 4)].rstrip() + "..."
+        if tail == "...":
+            tail = ""
+        text = head + tail
+    return text

@@ -1,0 +1,85 @@
+"""Apply Twilio's delivery reports (the status callback) to the message log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from ..db import insert_unless_present
+from ..models import Message, OptOut
+from .transport import UNSUBSCRIBED_RECIPIENT
+
+# Twilio's MessageStatus values that say where a text we sent has got to.
+# The others (queued, sending, accepted, scheduled, …) say nothing our
+# "sent" does not already say.
+DELIVERED = frozenset({"delivered", "read"})
+NOT_DELIVERED = frozenset({"undelivered", "failed", "canceled"})
+SENT = frozenset({"sent"})
+
+# Our statuses each report may replace. Twilio's callbacks can arrive late,
+# twice or out of order, so a report only ever moves a text forward:
+# delivered and failed are final, and a late "sent" changes neither.
+MOVES_FROM = {
+    "delivered": ("queued", "sent"),
+    "failed": ("queued", "sent"),
+    "sent": ("queued",),
+}
+
+# The message log's error column holds this many characters.
+ERROR_LENGTH = 200
+
+
+def apply_delivery_status(
+    session: Session,
+    message_sid: str,
+    status: str,
+    error_code: str | None,
+    now: datetime,
+) -> bool:
+    """Record a delivery report; tell whether `message_sid` is one of our outbound texts.
+
+    The caller commits. An ErrorCode of 21610 (the recipient replied STOP) opts
+    the number out, so nothing more is sent to it.
+    """
+    if not message_sid:
+        return False
+    to = session.scalar(
+        select(Message.to_number).where(
+            Message.message_sid == message_sid, Message.direction == "out"
+        )
+    )
+    if to is None:
+        return False
+    code = (error_code or "").strip() or None
+    if code == UNSUBSCRIBED_RECIPIENT:
+        insert_unless_present(session, OptOut, {"phone": to, "at": now, "source": "carrier"})
+
+    reported = status.strip().lower()
+    ours = _our_status(reported)
+    if ours is None:
+        return True
+    values: dict[str, object] = {"status": ours}
+    if ours == "failed":
+        error = f"{reported} (error {code})" if code else reported
+        values["error"] = error[:ERROR_LENGTH]
+    # One conditional UPDATE: two reports handled at once cannot both move it.
+    session.execute(
+        update(Message)
+        .where(Message.message_sid == message_sid, Message.status.in_(MOVES_FROM[ours]))
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return True
+
+
+def _our_status(reported: str) -> str | None:
+    """Return the message-log status a Twilio MessageStatus stands for, if it moves one."""
+    if reported in DELIVERED:
+        return "delivered"
+    if reported in NOT_DELIVERED:
+        return "failed"
+    if reported in SENT:
+        return "sent"
+    return None

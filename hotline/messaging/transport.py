@@ -1,0 +1,88 @@
+"""Send one text through a carrier: the contract every transport keeps, and the log transport."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from ..phones import mask_phone
+
+log = logging.getLogger(__name__)
+
+# Prefix of the made-up sids the log transport hands out, so nobody mistakes
+# them for Twilio's ("SM…") in the message log.
+LOG_SID_PREFIX = "LOG"
+
+# Twilio's error code for a recipient who replied STOP to our number (or
+# Messaging Service): nothing we send reaches it until it replies START.
+UNSUBSCRIBED_RECIPIENT = "21610"
+
+# Where Twilio reports delivery of the texts we send (SPEC §5).
+STATUS_CALLBACK_PATH = "/sms/status"
+
+
+@dataclass(frozen=True)
+class SendResult:
+    """What became of one attempt to send: a sid, or an error and whether to try again."""
+
+    sid: str | None
+    error_code: str | None
+    error: str | None
+    retryable: bool
+
+    @property
+    def succeeded(self) -> bool:
+        """Tell whether the carrier accepted the text."""
+        return self.error is None
+
+    @classmethod
+    def ok(cls, sid: str | None) -> SendResult:
+        """Return the result of a text the carrier accepted under `sid`."""
+        return cls(sid=sid, error_code=None, error=None, retryable=False)
+
+    @classmethod
+    def retry(cls, error: str, error_code: str | None = None) -> SendResult:
+        """Return the result of a failure that may pass: try again later."""
+        return cls(sid=None, error_code=error_code, error=error, retryable=True)
+
+    @classmethod
+    def reject(cls, error: str, error_code: str | None = None) -> SendResult:
+        """Return the result of a failure that trying again cannot fix."""
+        return cls(sid=None, error_code=error_code, error=error, retryable=False)
+
+
+class Transport(Protocol):
+    """Send one text now; report the outcome as a SendResult and never raise."""
+
+    def send(self, *, to: str, sender: str, body: str) -> SendResult: ...
+
+
+class LogTransport:
+    """Send nothing: log that a text would have gone out, and call it sent (development)."""
+
+    def send(self, *, to: str, sender: str, body: str) -> SendResult:
+        """Log one line naming the masked recipient (never the body) and return a fake sid."""
+        sid = LOG_SID_PREFIX + uuid.uuid4().hex
+        log.info("text to %s not sent (HOTLINE_TRANSPORT=log): %s", mask_phone(to), sid)
+        return SendResult.ok(sid)
+
+
+def transport_for(config: Mapping[str, Any]) -> Transport:
+    """Return the transport HOTLINE_TRANSPORT names, built from the app's settings."""
+    if config.get("HOTLINE_TRANSPORT") != "twilio":
+        return LogTransport()
+    # Imported here so that development (the log transport) never loads the Twilio client.
+    from .twilio_transport import TwilioTransport
+
+    public_url = config.get("HOTLINE_PUBLIC_URL")
+    return TwilioTransport(
+        config["TWILIO_ACCOUNT_SID"],
+        config["TWILIO_AUTH_TOKEN"],
+        # Not a documented setting: lets an end-to-end test point at a fake Twilio.
+        base_url=config.get("TWILIO_API_BASE_URL"),
+        default_sender=config.get("HOTLINE_NUMBER"),
+        status_callback=f"{public_url}{STATUS_CALLBACK_PATH}" if public_url else None,
+    )

@@ -1,0 +1,98 @@
+"""Send texts through Twilio's Messages API with the official client; never raise."""
+
+from __future__ import annotations
+
+import logging
+from types import TracebackType
+
+from requests.exceptions import ConnectionError as RequestsConnectionError
+from requests.exceptions import Timeout
+from twilio.base import values
+from twilio.base.exceptions import TwilioRestException, TwilioServiceException
+from twilio.http.http_client import TwilioHttpClient
+from twilio.rest import Client
+
+from ..phones import mask_phone
+from .transport import SendResult
+
+log = logging.getLogger(__name__)
+
+# Twilio's own answer to "slow down", the one 4xx that passes by itself.
+TOO_MANY_REQUESTS = 429
+
+
+class TwilioTransport:
+    """Send texts with Twilio's REST API (or a stand-in at `base_url`, for tests)."""
+
+    def __init__(
+        self,
+        account_sid: str,
+        auth_token: str,
+        *,
+        base_url: str | None = None,
+        timeout: float = 10,
+        default_sender: str | None = None,
+        status_callback: str | None = None,
+    ) -> None:
+        self._http = TwilioHttpClient(timeout=timeout)
+        self._client = Client(account_sid, auth_token, http_client=self._http)
+        if base_url is not None:
+            # The Api domain builds every Messages URL from its base_url. Edge and
+            # region settings (TWILIO_EDGE/TWILIO_REGION in the environment) rewrite
+            # the host name, which would break a local address: drop them.
+            self._client.api.base_url = base_url.rstrip("/")
+            self._client.edge = None
+            self._client.region = None
+        self.default_sender = default_sender
+        self.status_callback = status_callback
+
+    def send(self, *, to: str, sender: str, body: str) -> SendResult:
+        """Create one Message; map Twilio's answer (or the lack of one) to a SendResult."""
+        try:
+            message = self._client.messages.create(
+                to=to,
+                from_=sender or self.default_sender,
+                body=body,
+                # Left out of the request, not sent empty, when there is none.
+                status_callback=self.status_callback or values.unset,
+            )
+        except (TwilioRestException, TwilioServiceException) as error:
+            return _refused(int(error.status), error.code)
+        except Timeout:
+            # Twilio may have accepted the text before the answer was lost: trying
+            # again can send it twice, which beats never sending it.
+            return SendResult.retry("timed out")
+        except RequestsConnectionError:
+            return SendResult.retry("connection failed")
+        except Exception as error:  # an answer the client could not read, a bug, …
+            log.exception("sending a text to %s failed unexpectedly", mask_phone(to))
+            return SendResult.retry(f"unexpected {type(error).__name__}")
+        sid = message.sid
+        return SendResult.ok(str(sid) if sid else None)
+
+    def close(self) -> None:
+        """Close the pooled HTTP connections."""
+        if self._http.session is not None:
+            self._http.session.close()
+
+    def __enter__(self) -> TwilioTransport:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def _refused(status: int, code: object) -> SendResult:
+    """Map an HTTP error answer and its Twilio error code onto a SendResult."""
+    # Twilio puts its own code in the JSON body; the client falls back to the
+    # HTTP status when the body has none, which is no Twilio code at all.
+    error_code = str(code) if code is not None and code != status else None
+    error = f"HTTP {status}" + (f" (Twilio error {error_code})" if error_code else "")
+    if status == TOO_MANY_REQUESTS or status >= 500:
+        return SendResult.retry(error, error_code)
+    return SendResult.reject(error, error_code)

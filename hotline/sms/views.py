@@ -1,0 +1,125 @@
+"""SMS routes: verify, deduplicate on MessageSid, apply, record the reply."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+from flask import Blueprint, Response, current_app, request
+from sqlalchemy import select
+from twilio.twiml.messaging_response import MessagingResponse
+
+from ..db import get_session, insert_unless_present
+from ..messaging.outbox import is_opted_out
+from ..messaging.status import apply_delivery_status
+from ..models import Message
+from ..phones import mask_phone
+from ..services.calls import normalized
+from ..services.sms_intake import identify
+from ..webhooks import form_text, twilio_signed
+from .handle import handle_text
+
+log = logging.getLogger(__name__)
+bp = Blueprint("sms", __name__, url_prefix="/sms")
+MAX_BODY = 1600  # Twilio's own limit for one message
+
+
+def xml(response: MessagingResponse) -> Response:
+    """Return TwiML with Twilio's content type."""
+    return Response(str(response), mimetype="text/xml")
+
+
+def fallback_reply() -> Response:
+    """Tell the sender to call, from configuration alone (no database)."""
+    response = MessagingResponse()
+    number = current_app.config.get("HOTLINE_NUMBER")
+    call = f"call the hotline at {number}" if number else "call the hotline"
+    response.message(f"The LEAD hotline cannot read texts right now: please {call}.")
+    return xml(response)
+
+
+@bp.post("/fallback")
+@twilio_signed
+def fallback() -> Response:
+    """Answer when /sms/incoming failed: no database needed."""
+    return fallback_reply()
+
+
+@bp.post("/incoming")
+@twilio_signed
+def incoming() -> Response:
+    """Handle one inbound text; a repeated MessageSid is neither logged nor answered again."""
+    try:
+        return _incoming()
+    except Exception:
+        log.exception("inbound text failed; answering the fallback text")
+        get_session().rollback()
+        return fallback_reply()
+
+
+def _incoming() -> Response:
+    config = current_app.config
+    session = get_session()
+    now = datetime.now(UTC)
+    raw_from = form_text("From", 40)
+    phone = normalized(raw_from, config["HOTLINE_DEFAULT_REGION"]) or raw_from
+    hotline_number = form_text("To", 40) or (config["HOTLINE_NUMBER"] or "")
+    body = form_text("Body", MAX_BODY)
+    sid = form_text("MessageSid", 64)
+    if not sid or not phone:
+        return xml(MessagingResponse())  # not a message Twilio would send: nothing to do
+    values = {
+        "direction": "in",
+        "from_number": phone,
+        "to_number": hotline_number,
+        "body": body,
+        "status": "received",
+        "message_sid": sid,
+        "created_at": now,
+        "attempts": 0,
+    }
+    if not insert_unless_present(session, Message, values):
+        log.info("duplicate MessageSid from %s ignored", mask_phone(phone))
+        return xml(MessagingResponse())
+    message_id = session.scalars(select(Message.id).where(Message.message_sid == sid)).one()
+    sender = identify(session, phone)
+    reply = handle_text(session, sender, body, now, message_id, config)
+    response = MessagingResponse()
+    if reply is not None:
+        status = "suppressed" if is_opted_out(session, phone) else "sent"
+        session.add(
+            Message(
+                direction="out",
+                from_number=hotline_number,
+                to_number=phone,
+                body=reply.text,
+                status=status,
+                created_at=now,
+                kind=reply.kind,
+            )
+        )
+        if status == "sent":
+            response.message(reply.text)
+    session.commit()
+    return xml(response)
+
+
+@bp.post("/status")
+@twilio_signed
+def status() -> Response:
+    """Record a delivery status of an outbound text."""
+    form = request.form
+    try:
+        session = get_session()
+        apply_delivery_status(
+            session,
+            form.get("MessageSid", ""),
+            form.get("MessageStatus", ""),
+            form.get("ErrorCode") or None,
+            datetime.now(UTC),
+        )
+        session.commit()
+    except Exception:
+        log.exception("delivery status could not be recorded")
+        get_session().rollback()
+    return Response(status=204)

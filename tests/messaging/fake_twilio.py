@@ -1,0 +1,193 @@
+"""A local stand-in for Twilio's Messages API, served over real HTTP.
+
+It answers `POST /2010-04-01/Accounts/<sid>/Messages.json` as Twilio does
+(basic auth, form fields in, Message JSON out), keeps every request it gets,
+and answers the next requests with failures a test scripts.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from typing import Any, Literal
+
+from flask import Flask, Response, jsonify, request
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+ACCOUNT_SID = "AC" + "1" * 32
+AUTH_TOKEN = "fake-twilio-token"
+
+# What a scripted answer can be: an HTTP failure, a Twilio error, or no answer.
+Failure = Literal["429", "500", "21610", "21211", "hang"]
+
+# How long a hanging request waits at most: far beyond any client timeout a
+# test sets, and released at once when the server shuts down.
+HANG_LIMIT = 30.0
+
+ERRORS: dict[str, tuple[int, int, str]] = {
+    "429": (429, 20429, "Too Many Requests"),
+    "500": (500, 20500, "Internal Server Error"),
+    "503": (503, 20503, "Service Unavailable"),
+    "21610": (400, 21610, "Attempt to send to unsubscribed recipient"),
+    "21211": (400, 21211, "The 'To' number is not a valid phone number."),
+    "auth": (401, 20003, "Authenticate"),
+}
+
+
+@dataclass(frozen=True)
+class MessageRequest:
+    """One request to create a Message, and the HTTP status it was answered with."""
+
+    to: str
+    sender: str
+    body: str
+    status_callback: str | None
+    answered: int  # 0: none before the client gave up
+
+
+class _QuietHandler(WSGIRequestHandler):
+    """Log nothing: the tests read the request log instead."""
+
+    def log_request(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+
+class FakeTwilio:
+    """Accept texts like Twilio, remember them, and fail on cue."""
+
+    def __init__(self, account_sid: str = ACCOUNT_SID, auth_token: str = AUTH_TOKEN) -> None:
+        self.account_sid = account_sid
+        self.auth_token = auth_token
+        self.requests: list[MessageRequest] = []
+        self.down = False  # while set, every request gets a 503
+        self._script: deque[Failure] = deque()
+        self._sids = itertools.count(1)
+        self._lock = threading.Lock()
+        self._released = threading.Event()
+        self.url = ""
+        self.app = Flask("fake_twilio")
+        self.app.add_url_rule(
+            "/2010-04-01/Accounts/<account_sid>/Messages.json",
+            view_func=self._create_message,
+            methods=["POST"],
+        )
+
+    def fail_next(self, failure: Failure, times: int = 1) -> None:
+        """Answer the next `times` requests with `failure`."""
+        with self._lock:
+            self._script.extend([failure] * times)
+
+    @property
+    def accepted(self) -> list[MessageRequest]:
+        """Return the requests answered 201: the texts Twilio would deliver."""
+        return [r for r in self.requests if r.answered == 201]
+
+    def bodies(self) -> list[str]:
+        """Return the bodies of the accepted texts, in order."""
+        return [r.body for r in self.accepted]
+
+    @contextmanager
+    def serve(self) -> Iterator[str]:
+        """Serve on a free local port in a thread; yield the base URL; stop on exit."""
+        server = make_server("127.0.0.1", 0, self.app, threaded=True, request_handler=_QuietHandler)
+        # A short poll interval lets shutdown() return at once instead of after 0.5 s.
+        thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
+        )
+        thread.start()
+        self.url = f"http://127.0.0.1:{server.server_port}"
+        try:
+            yield self.url
+        finally:
+            self._released.set()  # hanging requests answer now rather than hold on
+            server.shutdown()
+            thread.join()
+            server.server_close()
+
+    def _create_message(self, account_sid: str) -> Response | tuple[Response, int]:
+        """Answer one Messages create request."""
+        auth = request.authorization
+        if (
+            auth is None
+            or auth.username != self.account_sid
+            or auth.password != self.auth_token
+            or account_sid != self.account_sid
+        ):
+            return self._error("auth")
+        with self._lock:
+            down = self.down
+            failure = None if down else (self._script.popleft() if self._script else None)
+        if down:
+            return self._error("503")
+        if failure == "hang":
+            self._record(0)  # no answer while the client waits
+            self._released.wait(HANG_LIMIT)
+            return self._error("503", record=False)
+        if failure is not None:
+            return self._error(failure)
+        return self._accept()
+
+    def _accept(self) -> tuple[Response, int]:
+        """Record the text as accepted and answer with Twilio's Message JSON."""
+        form = request.form
+        sid = f"SM{next(self._sids):032x}"
+        self._record(201)
+        stamp = format_datetime(datetime.now(UTC), usegmt=True)
+        payload = {
+            "account_sid": self.account_sid,
+            "api_version": "2010-04-01",
+            "body": form.get("Body", ""),
+            "date_created": stamp,
+            "date_sent": None,
+            "date_updated": stamp,
+            "direction": "outbound-api",
+            "error_code": None,
+            "error_message": None,
+            "from": form.get("From"),
+            "messaging_service_sid": None,
+            "num_media": "0",
+            "num_segments": "1",
+            "price": None,
+            "price_unit": "USD",
+            "sid": sid,
+            "status": "queued",
+            "subresource_uris": {
+                "media": f"/2010-04-01/Accounts/{self.account_sid}/Messages/{sid}/Media.json"
+            },
+            "to": form.get("To"),
+            "uri": f"/2010-04-01/Accounts/{self.account_sid}/Messages/{sid}.json",
+        }
+        return jsonify(payload), 201
+
+    def _error(self, name: str, *, record: bool = True) -> tuple[Response, int]:
+        """Record the request and answer with a Twilio-shaped error."""
+        status, code, message = ERRORS[name]
+        if record:
+            self._record(status)
+        payload = {
+            "code": code,
+            "message": message,
+            "more_info": f"https://www.twilio.com/docs/errors/{code}",
+            "status": status,
+        }
+        return jsonify(payload), status
+
+    def _record(self, answered: int) -> None:
+        """Keep the request's fields and the status it is answered with."""
+        form = request.form
+        with self._lock:
+            self.requests.append(
+                MessageRequest(
+                    to=form.get("To", ""),
+                    sender=form.get("From", ""),
+                    body=form.get("Body", ""),
+                    status_callback=form.get("StatusCallback"),
+                    answered=answered,
+                )
+            )

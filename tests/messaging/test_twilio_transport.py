@@ -1,0 +1,104 @@
+"""The Twilio transport speaks real HTTP through the official client and never raises."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from hotline.messaging.transport import SendResult
+from hotline.messaging.twilio_transport import TwilioTransport
+from tests.messaging.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, Failure, FakeTwilio
+
+HOTLINE = "+12065550100"
+OFFICER = "+12065550177"
+
+
+def send(transport: TwilioTransport, body: str = "Referral #12 received") -> SendResult:
+    """Send one text from the hotline to the officer."""
+    return transport.send(to=OFFICER, sender=HOTLINE, body=body)
+
+
+def free_port() -> int:
+    """Return a local port nothing listens on."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+class TestSuccess:
+    """An accepted text comes back with Twilio's sid."""
+
+    def test_sends_the_fields_and_returns_the_sid(
+        self, transport: TwilioTransport, fake_twilio: FakeTwilio
+    ) -> None:
+        result = send(transport)
+        assert result.succeeded
+        assert result.sid is not None and result.sid.startswith("SM")
+        assert (result.error, result.error_code, result.retryable) == (None, None, False)
+        [sent] = fake_twilio.requests
+        assert (sent.to, sent.sender, sent.body) == (OFFICER, HOTLINE, "Referral #12 received")
+        assert sent.status_callback is None
+
+    def test_default_sender_and_status_callback(self, fake_twilio: FakeTwilio) -> None:
+        callback = "https://hotline.example.org/sms/status"
+        with TwilioTransport(
+            ACCOUNT_SID,
+            AUTH_TOKEN,
+            base_url=fake_twilio.url,
+            default_sender=HOTLINE,
+            status_callback=callback,
+        ) as transport:
+            assert transport.send(to=OFFICER, sender="", body="hi").succeeded
+        [sent] = fake_twilio.requests
+        assert (sent.sender, sent.status_callback) == (HOTLINE, callback)
+
+    def test_wrong_credentials_are_refused_for_good(self, fake_twilio: FakeTwilio) -> None:
+        with TwilioTransport(ACCOUNT_SID, "wrong", base_url=fake_twilio.url) as transport:
+            result = send(transport)
+        assert (result.retryable, result.error_code) == (False, "20003")
+        assert fake_twilio.accepted == []
+
+
+class TestFailures:
+    """Twilio's answers map to retry or give up, with its error code."""
+
+    @pytest.mark.parametrize(
+        ("failure", "retryable", "error_code", "error"),
+        [
+            ("429", True, "20429", "HTTP 429 (Twilio error 20429)"),
+            ("500", True, "20500", "HTTP 500 (Twilio error 20500)"),
+            ("21610", False, "21610", "HTTP 400 (Twilio error 21610)"),
+            ("21211", False, "21211", "HTTP 400 (Twilio error 21211)"),
+        ],
+    )
+    def test_error_answers(
+        self,
+        transport: TwilioTransport,
+        fake_twilio: FakeTwilio,
+        failure: Failure,
+        retryable: bool,
+        error_code: str,
+        error: str,
+    ) -> None:
+        fake_twilio.fail_next(failure)
+        assert send(transport) == SendResult(
+            sid=None, error_code=error_code, error=error, retryable=retryable
+        )
+        assert send(transport).succeeded  # the failure was only the next request's
+
+    def test_a_hanging_api_times_out_and_may_be_retried(self, fake_twilio: FakeTwilio) -> None:
+        fake_twilio.fail_next("hang")
+        with TwilioTransport(
+            ACCOUNT_SID, AUTH_TOKEN, base_url=fake_twilio.url, timeout=0.5
+        ) as transport:
+            assert send(transport) == SendResult.retry("timed out")
+            assert send(transport).succeeded
+        assert [r.answered for r in fake_twilio.requests] == [0, 201]
+
+    def test_nothing_listening_may_be_retried(self) -> None:
+        with TwilioTransport(
+            ACCOUNT_SID, AUTH_TOKEN, base_url=f"http://127.0.0.1:{free_port()}"
+        ) as transport:
+            assert send(transport) == SendResult.retry("connection failed")

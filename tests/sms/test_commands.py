@@ -1,0 +1,213 @@
+"""Coordinators' and officers' commands by text, refusals included (SPEC §5)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from flask import Flask
+from sqlalchemy import select
+
+from hotline.db import session_scope
+from hotline.models import Message, OptOut, Override, Referral, ReferralEvent
+from hotline.simulator import SmsEmulator
+from tests.sms.conftest import STRANGER, Program, converse, outbox
+from tests.sms.test_intake import ARREST
+
+
+def refer(phone: SmsEmulator, program: Program) -> int:
+    """Send a whole referral from Officer Smith and return its number."""
+    reply = converse(phone, program.officer.phone, *ARREST, "SEND")[-1]
+    return int(reply.split("#", 1)[1].split(".", 1)[0])
+
+
+def status_of(app: Flask, referral_id: int) -> str:
+    with session_scope(app) as session:
+        return session.get_one(Referral, referral_id).status
+
+
+class TestAck:
+    """ACK takes a referral; the officer hears the coordinator's name."""
+
+    def test_ack_takes_it_and_tells_the_officer_and_the_others(
+        self, app: Flask, phone: SmsEmulator, program: Program
+    ) -> None:
+        number = refer(phone, program)
+        with session_scope(app) as session:  # pretend Ben was told too (escalation)
+            from hotline.services.alerts import notify_user
+
+            notify_user(
+                session,
+                session.get_one(Referral, number),
+                session.merge(program.ben),
+                "escalation",
+                datetime.now(UTC),
+                None,
+            )
+        reply = converse(phone, program.ana.phone, f"ack #{number}")[-1]
+        assert reply.startswith(f"You have #{number}")
+        assert status_of(app, number) == "acknowledged"
+        assert outbox(app, program.officer.phone) == [
+            f"LEAD #{number}: with a coordinator, Ana Diaz."
+        ]
+        assert (
+            outbox(app, program.ben.phone)[-1]
+            == f"LEAD #{number} is taken by Ana Diaz. Nothing to do."
+        )
+        again = converse(phone, program.ben.phone, f"ACK {number}")[-1]
+        assert again == f"#{number} is already taken by Ana Diaz ({program.ana.phone})."
+        assert (
+            converse(phone, program.ana.phone, f"ACK {number}")[-1]
+            == f"You already have #{number}."
+        )
+
+    def test_ack_of_a_missing_referral_and_without_a_number(
+        self, phone: SmsEmulator, program: Program
+    ) -> None:
+        assert converse(phone, program.ana.phone, "ACK 999")[-1] == "No referral #999."
+        assert converse(phone, program.ana.phone, "ACK")[-1].startswith(
+            "Reply ACK and the referral number"
+        )
+
+    def test_officers_and_strangers_may_not_use_coordinator_commands(
+        self, app: Flask, phone: SmsEmulator, program: Program
+    ) -> None:
+        number = refer(phone, program)
+        for text in (f"ACK {number}", "WHO", "TAKE 4h", f"NOTE {number} hi"):
+            for sender in (program.officer.phone, STRANGER):
+                reply = converse(phone, sender, text)[-1]
+                assert reply.startswith("Sorry,") and "is for LEAD coordinators" in reply
+        assert status_of(app, number) == "notified"
+
+
+class TestIntakeOutcome:
+    """INTAKE and NONCOMPLY close an acknowledged referral; the officer gets status words only."""
+
+    def test_intake_before_ack_is_refused_with_a_reason(
+        self, app: Flask, phone: SmsEmulator, program: Program
+    ) -> None:
+        number = refer(phone, program)
+        reply = converse(phone, program.ana.phone, f"INTAKE {number}")[-1]
+        assert reply == f"#{number} is not taken yet: reply ACK {number} first."
+        assert status_of(app, number) == "notified"
+
+    def test_noncomply_keeps_the_reason_internal(
+        self, app: Flask, phone: SmsEmulator, program: Program
+    ) -> None:
+        number = refer(phone, program)
+        converse(
+            phone,
+            program.ana.phone,
+            f"ACK {number}",
+            f"NONCOMPLY {number} relapsed, left the shelter",
+        )
+        assert status_of(app, number) == "intake_missed"
+        officer_texts = outbox(app, program.officer.phone)
+        assert officer_texts[-1] == f"LEAD #{number}: intake not completed."
+        assert not any("relapsed" in text for text in officer_texts)
+        with session_scope(app) as session:
+            events = session.scalars(
+                select(ReferralEvent).where(ReferralEvent.kind == "intake_missed")
+            ).all()
+            assert events[0].detail == {"reason": "relapsed, left the shelter"}
+        closed = converse(phone, program.ana.phone, f"INTAKE {number}")[-1]
+        assert closed == f"#{number} is already closed (intake missed)."
+
+    def test_intake_completed_and_note(
+        self, app: Flask, phone: SmsEmulator, program: Program
+    ) -> None:
+        number = refer(phone, program)
+        replies = converse(
+            phone,
+            program.ana.phone,
+            f"ACK {number}",
+            f"note {number} housing needed",
+            f"INTAKE #{number}",
+        )
+        assert replies[1] == f"Noted on #{number}."
+        assert status_of(app, number) == "intake_completed"
+        assert outbox(app, program.officer.phone)[-1] == f"LEAD #{number}: intake completed."
+        assert not any("housing" in text for text in outbox(app, program.officer.phone))
+
+
+class TestOfficerStatus:
+    """STATUS shows the officer's own referrals only, in status words."""
+
+    def test_own_referral_and_someone_elses_look_different(
+        self, app: Flask, phone: SmsEmulator, program: Program
+    ) -> None:
+        number = refer(phone, program)
+        assert (
+            converse(phone, program.officer.phone, f"STATUS {number}")[-1]
+            == f"LEAD #{number}: received."
+        )
+        converse(phone, program.ana.phone, f"ACK {number}")
+        assert (
+            converse(phone, program.officer.phone, f"status #{number}")[-1]
+            == f"LEAD #{number}: with a coordinator."
+        )
+        assert (
+            converse(phone, STRANGER, f"STATUS {number}")[-1] == f"No referral #{number} of yours."
+        )
+        assert converse(phone, STRANGER, "STATUS 4242")[-1] == "No referral #4242 of yours."
+
+
+class TestOnCallByText:
+    """WHO and TAKE for coordinators."""
+
+    def test_who_lists_each_tier(self, phone: SmsEmulator, program: Program) -> None:
+        reply = converse(phone, program.ben.phone, "who")[-1]
+        assert reply.startswith(f"On call: tier 1: Ana Diaz {program.ana.phone}")
+        assert f"tier 2: Ben Okafor {program.ben.phone}" in reply
+
+    def test_take_puts_the_sender_on_tier_one(
+        self, app: Flask, phone: SmsEmulator, program: Program
+    ) -> None:
+        reply = converse(phone, program.ben.phone, "TAKE 90m")[-1]
+        assert reply.startswith("You are on call for tier 1 until ")
+        with session_scope(app) as session:
+            override = session.scalars(select(Override)).one()
+            assert (override.user_id, override.tier) == (program.ben.id, 1)
+            assert override.end - override.start == timedelta(minutes=90)
+        assert converse(phone, program.ben.phone, "WHO")[-1].startswith(
+            "On call: tier 1: Ben Okafor"
+        )
+        assert converse(phone, program.ben.phone, "TAKE 8d")[-1].startswith(
+            "Reply TAKE and how long"
+        )
+
+
+class TestOptOutAndHelp:
+    """STOP silences the app; noise gets HELP at most three times an hour."""
+
+    def test_stop_then_nothing_is_sent_start_undoes_it(
+        self, app: Flask, phone: SmsEmulator, program: Program
+    ) -> None:
+        assert phone.send(program.ana.phone, "STOP").replies == []
+        refer(phone, program)
+        with session_scope(app) as session:
+            assert session.get(OptOut, program.ana.phone) is not None
+            statuses = list(
+                session.scalars(
+                    select(Message.status).where(Message.to_number == program.ana.phone)
+                )
+            )
+            assert statuses == ["suppressed"]
+        assert converse(phone, program.ana.phone, "START")[-1].startswith(
+            "You will get LEAD hotline texts again."
+        )
+
+    def test_unknown_text_gets_help_three_times_an_hour(
+        self, phone: SmsEmulator, program: Program
+    ) -> None:
+        replies = [phone.send(STRANGER, "hello?").replies for _ in range(5)]
+        assert [len(r) for r in replies] == [1, 1, 1, 0, 0]
+        assert phone.send(STRANGER, "HELP").replies[0].startswith("LEAD hotline. Officers: REFER")
+
+    def test_repeated_message_sid_changes_nothing(
+        self, app: Flask, phone: SmsEmulator, program: Program
+    ) -> None:
+        first = phone.send(program.officer.phone, "REFER", message_sid="SM1")
+        again = phone.send(program.officer.phone, "REFER", message_sid="SM1")
+        assert first.replies and again.replies == []
+        with session_scope(app) as session:
+            assert len(session.scalars(select(Message)).all()) == 2  # the text and one reply

@@ -1,0 +1,68 @@
+"""Unacknowledged SMS referrals climb the chain, then reach every supervisor (SPEC §7)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Flask
+from flask.testing import FlaskCliRunner
+from sqlalchemy import select
+
+from hotline.db import session_scope
+from hotline.models import ReferralNotice
+from hotline.simulator import SmsEmulator
+from tests.factories import add_user
+from tests.sms.conftest import Program, converse, outbox
+from tests.sms.test_commands import refer
+
+
+def run_at(runner: FlaskCliRunner, instant: object) -> str:
+    result = runner.invoke(args=["jobs", "run", "escalate-unacked", "--at", instant.isoformat()])  # type: ignore[attr-defined]
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_escalates_at_each_ack_interval_and_stops_after_supervisors(
+    app: Flask, runner: FlaskCliRunner, phone: SmsEmulator, program: Program
+) -> None:
+    tess = add_user(app, "Tess Walker", "supervisor")
+    number = refer(phone, program)
+    with session_scope(app) as session:
+        first = session.scalars(select(ReferralNotice.at)).one()
+    assert len(outbox(app, program.ana.phone)) == 1
+
+    assert "0 people" in run_at(runner, first + timedelta(minutes=9, seconds=59))
+    assert outbox(app, program.ben.phone) == []
+    assert "1 people" in run_at(runner, first + timedelta(minutes=10))
+    assert outbox(app, program.ben.phone)[0].startswith(f"LEAD #{number}: reply ACK {number}")
+    assert "0 people" in run_at(
+        runner, first + timedelta(minutes=10)
+    )  # same instant: nothing twice
+    assert "0 people" in run_at(runner, first + timedelta(minutes=19))
+    assert "2 people" in run_at(runner, first + timedelta(minutes=20))  # every supervisor at once
+    assert len(outbox(app, program.sue.phone)) == len(outbox(app, tess.phone)) == 1
+    assert "0 people" in run_at(runner, first + timedelta(minutes=60))
+    assert len(outbox(app, program.ana.phone)) == 1
+
+
+def test_acknowledged_referrals_do_not_escalate(
+    app: Flask, runner: FlaskCliRunner, phone: SmsEmulator, program: Program
+) -> None:
+    number = refer(phone, program)
+    converse(phone, program.ana.phone, f"ACK {number}")
+    with session_scope(app) as session:
+        first = session.scalars(select(ReferralNotice.at)).one()
+    assert "0 people" in run_at(runner, first + timedelta(minutes=30))
+
+
+def test_jobs_list_names_each_job_first_with_its_last_run(
+    runner: FlaskCliRunner, app: Flask
+) -> None:
+    listing = runner.invoke(args=["jobs", "list"]).output.splitlines()
+    assert [line.split()[0] for line in listing] == ["escalate-unacked", "dispatch-outbox"]
+    assert all("never run" in line for line in listing)
+    runner.invoke(args=["jobs", "run", "dispatch-outbox"])
+    listing = runner.invoke(args=["jobs", "list"]).output
+    assert "dispatch-outbox  interval (10 seconds)  last run" in listing
+    bad = runner.invoke(args=["jobs", "run", "nope"])
+    assert bad.exit_code != 0 and "no job 'nope'" in bad.output

@@ -1,0 +1,173 @@
+"""An officer refers a person by text, step by step, in SPEC §5's fixed order."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from flask import Flask
+from sqlalchemy import func, select
+
+from hotline.db import session_scope
+from hotline.models import Conversation, DeclinedConsent, Message, Referral
+from hotline.simulator import SmsEmulator
+from hotline.sms.intake import PROMPTS, RESERVED_WORDS
+from tests.sms.conftest import STRANGER, Program, converse, outbox
+
+ARREST = ["REFER", "1", "Jane Doe", "1", "3rd & Pine", "Y"]
+
+
+def referrals(app: Flask) -> list[Referral]:
+    with session_scope(app) as session:
+        return list(session.scalars(select(Referral).order_by(Referral.id)))
+
+
+class TestKnownOfficer:
+    """An officer on the roster goes straight to the questions."""
+
+    def test_arrest_diversion_end_to_end(
+        self, app: Flask, phone: SmsEmulator, program: Program
+    ) -> None:
+        replies = converse(phone, program.officer.phone, *ARREST, "SEND")
+        assert replies[0].startswith("LEAD referral, Officer Smith. Referral type?")
+        assert replies[1] == PROMPTS["name"]
+        assert replies[2] == PROMPTS["offense"]
+        assert replies[3] == PROMPTS["location"]
+        assert replies[4] == PROMPTS["consent"]
+        assert replies[5].startswith(
+            "Referral: Arrest diversion, possession, Jane Doe, at 3rd & Pine"
+        )
+        (referral,) = referrals(app)
+        assert replies[6].startswith(f"Sent: LEAD referral #{referral.id}.")
+        assert (referral.channel, referral.type, referral.offense) == (
+            "sms",
+            "arrest_diversion",
+            "possession",
+        )
+        assert (referral.participant_name, referral.location) == ("Jane Doe", "3rd & Pine")
+        assert referral.officer_id == program.officer.id and referral.consent_at is not None
+        assert referral.status == "notified"
+        (alert,) = outbox(app, program.ana.phone)
+        assert alert.startswith(f"LEAD #{referral.id}: reply ACK {referral.id} to take it.")
+        assert "Jane Doe" in alert and "3rd & Pine" in alert
+        assert outbox(app, program.ben.phone) == []
+
+    def test_social_contact_skips_the_offence(
+        self, app: Flask, phone: SmsEmulator, program: Program
+    ) -> None:
+        replies = converse(
+            phone, program.officer.phone, "new", "2", "John Roe", "Union Station", "yes", "send"
+        )
+        assert replies[2] == PROMPTS["location"]
+        (referral,) = referrals(app)
+        assert (referral.type, referral.offense) == ("social_contact", None)
+
+    @pytest.mark.parametrize(
+        ("answers", "bad", "accepted"),
+        [
+            ([], "3", "Please reply 1 (arrest diversion) or 2 (social contact)."),
+            (["1"], " ", "Please reply with a name"),
+            (["1", "Jane"], "7", "Please reply 1, 2, 3 or 4."),
+            (["1", "Jane", "1"], "x" * 501, "Please reply with a place"),
+            (["1", "Jane", "1", "Pine"], "maybe", "Please reply Y or N."),
+            (["1", "Jane", "1", "Pine", "Y"], "GO", "Please reply SEND or ABORT."),
+        ],
+    )
+    def test_bad_answer_repeats_the_prompt_with_the_accepted_answers(
+        self,
+        app: Flask,
+        phone: SmsEmulator,
+        program: Program,
+        answers: list[str],
+        bad: str,
+        accepted: str,
+    ) -> None:
+        replies = converse(phone, program.officer.phone, "REFER", *answers, bad)
+        assert replies[-1].startswith(accepted)
+        assert replies[-1].endswith(replies[-2].split(". ", 1)[-1]) or replies[-2] in replies[-1]
+        assert referrals(app) == []
+
+    @pytest.mark.parametrize("word", ["ABORT", "cancel"])
+    def test_abort_or_cancel_at_any_step_ends_it(
+        self, app: Flask, phone: SmsEmulator, program: Program, word: str
+    ) -> None:
+        for steps in range(1, len(ARREST) + 1):
+            reply = converse(phone, program.officer.phone, *ARREST[:steps], word)[-1]
+            assert reply.startswith("Referral dropped.")
+        assert referrals(app) == []
+        with session_scope(app) as session:
+            assert session.scalars(select(Conversation)).first() is None
+
+    def test_no_consent_keeps_no_identity(
+        self, app: Flask, phone: SmsEmulator, program: Program
+    ) -> None:
+        reply = converse(phone, program.officer.phone, *ARREST[:-1], "N")[-1]
+        assert reply.startswith("Understood: no referral was made")
+        assert referrals(app) == []
+        with session_scope(app) as session:
+            assert session.scalar(select(func.count()).select_from(DeclinedConsent)) == 1
+            inbound = list(session.scalars(select(Message.body).where(Message.direction == "in")))
+            assert "Jane Doe" not in inbound and "3rd & Pine" not in inbound
+            assert all(body.startswith("[redacted") for body in inbound)
+            assert session.scalars(select(Conversation)).first() is None
+
+    def test_idle_intake_expires_after_30_minutes(
+        self, app: Flask, phone: SmsEmulator, program: Program
+    ) -> None:
+        converse(phone, program.officer.phone, "REFER", "1")
+        with session_scope(app) as session:
+            conversation = session.get_one(Conversation, program.officer.phone)
+            conversation.updated_at = datetime.now(UTC) - timedelta(minutes=31)
+        reply = converse(phone, program.officer.phone, "Jane Doe")[-1]
+        assert reply.startswith("Your referral in progress expired")
+        assert referrals(app) == []
+
+
+class TestUnknownNumber:
+    """An unknown number gives a badge first; no match goes on unverified."""
+
+    def test_matching_badge_identifies_the_officer(
+        self, app: Flask, phone: SmsEmulator, program: Program
+    ) -> None:
+        replies = converse(phone, STRANGER, "REFER", "4711", *ARREST[1:], "SEND")
+        assert replies[0] == PROMPTS["badge"]
+        assert replies[1].startswith("Thank you, Officer Smith.")
+        (referral,) = referrals(app)
+        assert (referral.officer_id, referral.badge, referral.officer_phone) == (
+            program.officer.id,
+            "4711",
+            STRANGER,
+        )
+
+    def test_unknown_badge_goes_on_unverified(
+        self, app: Flask, phone: SmsEmulator, program: Program
+    ) -> None:
+        replies = converse(phone, STRANGER, "REFER", "abc", "9999", *ARREST[1:], "SEND")
+        assert replies[1].startswith("Please reply with digits only.")
+        assert replies[2].startswith("Badge not on the roster")
+        (referral,) = referrals(app)
+        assert (referral.officer_id, referral.badge) == (None, "9999")
+        (alert,) = outbox(app, program.ana.phone)
+        assert "unverified caller (badge 9999, +12065550666)" in alert
+
+
+def test_no_prompt_suggests_a_reserved_opt_out_word() -> None:
+    from hotline.sms.intake import ACCEPTED, summary
+
+    texts = [*PROMPTS.values(), *ACCEPTED.values()]
+    texts.append(
+        summary({"type": "arrest_diversion", "offense": "sex_work", "name": "A", "location": "B"})
+    )
+    for text in texts:
+        words = {word.strip(".,:;?!()").upper() for word in text.split()}
+        assert not words & set(RESERVED_WORDS), text
+
+
+def test_tier_one_gap_goes_straight_down_the_chain(app: Flask, phone: SmsEmulator) -> None:
+    from tests.factories import add_officer, add_rotation, add_user
+
+    ben = add_user(app, "Ben Okafor")
+    add_rotation(app, 2, ben)
+    officer = add_officer(app)
+    converse(phone, officer.phone, *ARREST, "SEND")
+    assert len(outbox(app, ben.phone)) == 1
