@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -41,6 +42,16 @@ def twilio_signed(view: Callable[..., Any]) -> Callable[..., Any]:
     return checked
 
 
+# Characters XML 1.0 cannot carry (and PostgreSQL cannot store: NUL): echoed in a TwiML
+# reply they would make it unreadable to Twilio, so they never enter the system.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def clean_text(text: str) -> str:
+    """Return text without the characters that XML and PostgreSQL refuse."""
+    return _NOT_XML.sub("", text)
+
+
 def form_text(name: str, limit: int) -> str:
-    """Return a webhook field as storable text: NULs dropped (PostgreSQL refuses them), clipped."""
-    return request.form.get(name, "").replace("\x00", "")[:limit]
+    """Return a webhook field as storable, echoable text, clipped to `limit` characters."""
+    return clean_text(request.form.get(name, ""))[:limit]

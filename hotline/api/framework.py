@@ -11,6 +11,7 @@ import functools
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
@@ -18,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..audit import Actor
 from ..db import get_session
+from ..jobs import check_coverage_if_changed
 from ..models import User
 from ..schemas.common import validation_context
 from ..services.errors import DomainError
@@ -155,6 +157,7 @@ def endpoint(
                 result = view(**path)
                 if method != "GET":
                     get_session().commit()
+                    check_coverage_if_changed(current_app, get_session(), datetime.now(UTC))
             except DomainError as error:
                 get_session().rollback()
                 raise ApiError(

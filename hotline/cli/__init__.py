@@ -14,7 +14,7 @@ from hotline.config import ConfigError
 from .db import db_cli
 from .demo import demo_command
 from .errors import reported_as_click_errors
-from .jobs import jobs_cli
+from .jobs import jobs_cli, scheduler_command
 from .oncall import override_cli, show_oncall, show_schedule
 from .people import officer_cli, token_cli, user_cli
 from .simulate import simulate_cli
@@ -31,6 +31,7 @@ COMMANDS: tuple[click.Command, ...] = (
     override_cli,
     simulate_cli,
     jobs_cli,
+    scheduler_command,
 )
 
 

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from hotline.db import session_scope
 from hotline.jobs import JOBS, run_job
+from hotline.jobs.clock import build_scheduler, run_until_stopped
 from hotline.models import JobRun
 
 from .errors import CommandGroup
@@ -38,3 +41,25 @@ def list_command() -> None:
         run = runs.get(job.name)
         last = f"last run {shown(run.finished_at)}: {run.result}" if run else "never run"
         click.echo(f"{job.name}  {job.describe_trigger()}  {last}")
+
+
+@click.command("scheduler")
+@click.option(
+    "--every",
+    type=click.IntRange(1, 3600),
+    default=None,
+    help="run every job every N seconds (trials)",
+)
+@click.option("--only", multiple=True, help="run only this job (repeatable)")
+@with_appcontext
+def scheduler_command(every: int | None, only: tuple[str, ...]) -> None:
+    """Run every scheduled job on its trigger until stopped (the Procfile's clock)."""
+    unknown = [name for name in only if name not in JOBS]
+    if unknown:
+        raise click.ClickException(f"no job {unknown[0]!r}; jobs: {', '.join(JOBS)}")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    run_until_stopped(build_scheduler(app, every, only))
+    click.echo("scheduler stopped")

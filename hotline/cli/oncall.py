@@ -11,6 +11,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from hotline.db import session_scope
+from hotline.jobs import check_coverage_if_changed
 from hotline.models import User
 from hotline.rotation.clock import first_instant_reading
 from hotline.schemas.oncall import OverrideIn
@@ -111,6 +112,8 @@ def add_override(email: str, tier: int, start_text: str, end_text: str) -> None:
         values = {"user_id": user.id, "tier": tier, "start": start, "end": end}
         data = validate(OverrideIn, values, "US")
         row = oncall.create_override(session, data, CLI_ACTOR, datetime.now(UTC))
+        session.commit()
+        check_coverage_if_changed(current_app, session, datetime.now(UTC))
         click.echo(
             f"Override {row.id}: {user.name} on tier {tier}"
             f" from {shown(row.start)} to {shown(row.end)}."

@@ -6,21 +6,28 @@ table; `hotline jobs run NAME --at ISO` runs one job once, as of that instant.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import Flask
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from ..db import session_scope
+from ..db import insert_unless_present, session_scope
 from ..messaging.dispatch import dispatch_outbox
 from ..messaging.transport import transport_for
 from ..models import JobRun
+from ..services.deadlines import erase_old_referrals, miss_overdue_intakes
 from ..services.escalation import escalate_unacked
+from ..services.notices import announce_gaps, send_shift_notices
+from ..services.oncall import COVERAGE_CHANGED
 
 Settings = Mapping[str, Any]
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -45,6 +52,32 @@ def _escalate(session: Session, now: datetime, settings: Settings) -> str:
     return f"{told} people texted about unacknowledged referrals"
 
 
+def _shift_notices(session: Session, now: datetime, settings: Settings) -> str:
+    notice = timedelta(minutes=settings["HOTLINE_SHIFT_NOTICE_MINUTES"])
+    zone = ZoneInfo(settings["HOTLINE_TIMEZONE"])
+    sent = send_shift_notices(session, now, notice, zone, settings["HOTLINE_NUMBER"])
+    return f"{sent} shift notices"
+
+
+def _coverage_gaps(session: Session, now: datetime, settings: Settings) -> str:
+    zone = ZoneInfo(settings["HOTLINE_TIMEZONE"])
+    new = announce_gaps(
+        session, now, zone, settings["HOTLINE_NUMBER"], settings["HOTLINE_PUBLIC_URL"]
+    )
+    return f"{new} new tier-1 gaps announced"
+
+
+def _intake_deadlines(session: Session, now: datetime, settings: Settings) -> str:
+    days = settings["HOTLINE_INTAKE_DAYS"]
+    missed = miss_overdue_intakes(session, now, days, settings["HOTLINE_NUMBER"])
+    return f"{missed} referrals past the intake window"
+
+
+def _retention(session: Session, now: datetime, settings: Settings) -> str:
+    erased = erase_old_referrals(session, now, settings["HOTLINE_RETENTION_DAYS"])
+    return f"{erased} referrals erased"
+
+
 def _dispatch(session: Session, now: datetime, settings: Settings) -> str:
     report = dispatch_outbox(session, now, transport_for(settings))
     return (
@@ -63,10 +96,34 @@ JOBS: dict[str, Job] = {
             "text the next person about SMS referrals nobody acknowledged",
         ),
         Job(
+            "shift-notices",
+            {"trigger": "interval", "minutes": 5},
+            _shift_notices,
+            "text each person before an on-call segment of theirs starts",
+        ),
+        Job(
+            "coverage-gaps",
+            {"trigger": "cron", "hour": 8, "minute": 0},
+            _coverage_gaps,
+            "text supervisors about new tier-1 gaps in the next 14 days",
+        ),
+        Job(
+            "intake-deadlines",
+            {"trigger": "interval", "hours": 1},
+            _intake_deadlines,
+            "mark arrest diversions past the intake window intake_missed",
+        ),
+        Job(
             "dispatch-outbox",
             {"trigger": "interval", "seconds": 10},
             _dispatch,
             "send queued texts, retrying failures with backoff",
+        ),
+        Job(
+            "retention",
+            {"trigger": "cron", "hour": 3, "minute": 30},
+            _retention,
+            "erase participant identifiers of old closed referrals",
         ),
     )
 }
@@ -90,7 +147,27 @@ def _record_run(
     app: Flask, name: str, started: datetime, now: datetime, result: str, ok: bool
 ) -> None:
     with session_scope(app) as session:
-        run = session.get(JobRun, name) or JobRun(name=name, started_at=started)
-        run.started_at, run.finished_at, run.ran_for = started, datetime.now(UTC), now
-        run.result, run.ok = result[:300], ok
-        session.merge(run)
+        # Two clocks may finish the same job at once: create the row once, then update it.
+        insert_unless_present(session, JobRun, {"name": name, "started_at": started, "ok": ok})
+        session.execute(
+            update(JobRun)
+            .where(JobRun.name == name)
+            .values(
+                started_at=started,
+                finished_at=datetime.now(UTC),
+                ran_for=now,
+                result=result[:300],
+                ok=ok,
+            )
+        )
+
+
+def check_coverage_if_changed(app: Flask, session: Session, now: datetime) -> None:
+    """Run coverage-gaps right after a committed rotation, override or staffing change."""
+    if not session.info.pop(COVERAGE_CHANGED, False):
+        return
+    try:
+        run_job(app, "coverage-gaps", now)
+    except Exception:
+        # The change itself is saved; the daily run will announce what this one could not.
+        log.exception("coverage check after a change failed")

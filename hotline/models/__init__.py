@@ -7,7 +7,7 @@ from .messages import MESSAGE_STATUSES, Message
 from .oncall import Override, Rotation, RotationParticipant
 from .people import ROLES, ApiToken, Officer, User
 from .referrals import CLOSED_STATUSES, STATUSES, Referral, ReferralEvent
-from .sms import Conversation, DeclinedConsent, OptOut, ReferralNotice
+from .sms import Conversation, DeclinedConsent, GapNotice, OptOut, ReferralNotice, ShiftNotice
 
 __all__ = [
     "CLOSED_STATUSES",
@@ -22,6 +22,7 @@ __all__ = [
     "CallLeg",
     "Conversation",
     "DeclinedConsent",
+    "GapNotice",
     "JobRun",
     "Message",
     "Officer",
@@ -33,6 +34,7 @@ __all__ = [
     "ReferralNotice",
     "Rotation",
     "RotationParticipant",
+    "ShiftNotice",
     "UTCDateTime",
     "User",
 ]

@@ -46,6 +46,8 @@ class Referral(Base):
     call_outcome: Mapped[str | None] = mapped_column(String(20), default=None)
     answered_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
     recording_url: Mapped[str | None] = mapped_column(String(500), default=None)
+    # Set when the retention job erased the participant's identifiers.
+    erased_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class ReferralEvent(Base):

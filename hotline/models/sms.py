@@ -55,3 +55,28 @@ class DeclinedConsent(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime]
+
+
+class ShiftNotice(Base):
+    """A person was texted before an on-call segment of theirs (known by person, tier, start)."""
+
+    __tablename__ = "shift_notices"
+    __table_args__ = (UniqueConstraint("user_id", "tier", "start"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    tier: Mapped[int]
+    start: Mapped[datetime]
+    sent_at: Mapped[datetime]
+
+
+class GapNotice(Base):
+    """Supervisors were told of a coverage gap (known by tier and start instant)."""
+
+    __tablename__ = "gap_notices"
+    __table_args__ = (UniqueConstraint("tier", "start"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tier: Mapped[int]
+    start: Mapped[datetime]
+    announced_at: Mapped[datetime]

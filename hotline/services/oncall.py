@@ -106,6 +106,14 @@ def get_rotation(session: Session, rotation_id: int) -> Rotation:
     return row
 
 
+COVERAGE_CHANGED = "coverage_changed"
+
+
+def mark_coverage_changed(session: Session) -> None:
+    """Flag the session so coverage is checked for new gaps once the change is committed."""
+    session.info[COVERAGE_CHANGED] = True
+
+
 def create_rotation(session: Session, data: RotationIn, actor: Actor, now: datetime) -> Rotation:
     """Create a rotation."""
     row = Rotation(created_at=now, updated_at=now)
@@ -113,6 +121,7 @@ def create_rotation(session: Session, data: RotationIn, actor: Actor, now: datet
     session.add(row)
     session.flush()
     record(session, actor, now, "create", "rotation", row.id, None, snapshot(rotation_fields(row)))
+    mark_coverage_changed(session)
     return row
 
 
@@ -128,6 +137,7 @@ def replace_rotation(
     record(
         session, actor, now, "update", "rotation", row.id, before, snapshot(rotation_fields(row))
     )
+    mark_coverage_changed(session)
     return row
 
 
@@ -137,6 +147,7 @@ def delete_rotation(session: Session, rotation_id: int, actor: Actor, now: datet
     record(session, actor, now, "delete", "rotation", row.id, snapshot(rotation_fields(row)), None)
     session.delete(row)
     session.flush()
+    mark_coverage_changed(session)
 
 
 def create_override(session: Session, data: OverrideIn, actor: Actor, now: datetime) -> Override:
@@ -155,6 +166,7 @@ def create_override(session: Session, data: OverrideIn, actor: Actor, now: datet
     session.add(row)
     session.flush()
     record(session, actor, now, "create", "override", row.id, None, snapshot(override_fields(row)))
+    mark_coverage_changed(session)
     return row
 
 
@@ -166,6 +178,7 @@ def delete_override(session: Session, override_id: int, actor: Actor, now: datet
     record(session, actor, now, "delete", "override", row.id, snapshot(override_fields(row)), None)
     session.delete(row)
     session.flush()
+    mark_coverage_changed(session)
 
 
 def who_is_on_call(session: Session, at: datetime, fallback_numbers: list[str]) -> dict[str, Any]:

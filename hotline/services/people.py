@@ -16,6 +16,7 @@ from ..audit import Actor, record, snapshot
 from ..models import Officer, User
 from ..schemas.people import OfficerCreate, OfficerPatch, UserCreate, UserPatch
 from .errors import Conflict, FieldInvalid, NotFound
+from .oncall import mark_coverage_changed
 
 OFFICER_CSV_COLUMNS = ("name", "badge", "agency", "phone")
 
@@ -90,6 +91,8 @@ def update_user(
         raise FieldInvalid("may not be null", next(k for k, v in changes.items() if v is None))
     _check_unique(session, User, row.id, email=changes.get("email"))
     before = snapshot(user_fields(row))
+    if "active" in changes and changes["active"] != row.active:
+        mark_coverage_changed(session)  # a deactivated person leaves holes where they served
     for name, value in changes.items():
         setattr(row, name, value)
     session.flush()

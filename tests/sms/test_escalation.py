@@ -59,7 +59,14 @@ def test_jobs_list_names_each_job_first_with_its_last_run(
     runner: FlaskCliRunner, app: Flask
 ) -> None:
     listing = runner.invoke(args=["jobs", "list"]).output.splitlines()
-    assert [line.split()[0] for line in listing] == ["escalate-unacked", "dispatch-outbox"]
+    assert [line.split()[0] for line in listing] == [
+        "escalate-unacked",
+        "shift-notices",
+        "coverage-gaps",
+        "intake-deadlines",
+        "dispatch-outbox",
+        "retention",
+    ]
     assert all("never run" in line for line in listing)
     runner.invoke(args=["jobs", "run", "dispatch-outbox"])
     listing = runner.invoke(args=["jobs", "list"]).output

@@ -52,6 +52,13 @@ class TestKnownOfficer:
         assert "Jane Doe" in alert and "3rd & Pine" in alert
         assert outbox(app, program.ben.phone) == []
 
+    def test_control_characters_never_reach_the_reply(
+        self, app: Flask, phone: SmsEmulator, program: Program
+    ) -> None:
+        texts = ("REFER", "1", "Jane\x14 Doe\x01", "1", "Pine\x00 St", "Y")
+        summary = converse(phone, program.officer.phone, *texts)[-1]  # parsed as XML by the phone
+        assert "Jane Doe" in summary and "Pine St" in summary
+
     def test_social_contact_skips_the_offence(
         self, app: Flask, phone: SmsEmulator, program: Program
     ) -> None:

@@ -1,8 +1,8 @@
-"""Add SMS conversations, opt-outs, notices and job runs
+"""Add SMS state, notices, job runs and erasure
 
 Revision ID: 0003
 Revises: 0002
-Create Date: 2026-11-26 20:18:59.687094
+Create Date: 2026-11-26 20:25:52.511133
 """
 
 from collections.abc import Sequence
@@ -34,6 +34,15 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_declined_consents")),
     )
     op.create_table(
+        "gap_notices",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("tier", sa.Integer(), nullable=False),
+        sa.Column("start", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("announced_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_gap_notices")),
+        sa.UniqueConstraint("tier", "start", name=op.f("uq_gap_notices_tier")),
+    )
+    op.create_table(
         "job_runs",
         sa.Column("name", sa.String(length=40), nullable=False),
         sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
@@ -49,6 +58,19 @@ def upgrade() -> None:
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("source", sa.String(length=20), nullable=False),
         sa.PrimaryKeyConstraint("phone", name=op.f("pk_opt_outs")),
+    )
+    op.create_table(
+        "shift_notices",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("tier", sa.Integer(), nullable=False),
+        sa.Column("start", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_shift_notices_user_id_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_shift_notices")),
+        sa.UniqueConstraint("user_id", "tier", "start", name=op.f("uq_shift_notices_user_id")),
     )
     op.create_table(
         "referral_notices",
@@ -77,9 +99,15 @@ def upgrade() -> None:
     with op.batch_alter_table("messages", schema=None) as batch_op:
         batch_op.add_column(sa.Column("kind", sa.String(length=20), nullable=True))
 
+    with op.batch_alter_table("referrals", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("erased_at", sa.DateTime(timezone=True), nullable=True))
+
 
 def downgrade() -> None:
     """Revert this revision."""
+    with op.batch_alter_table("referrals", schema=None) as batch_op:
+        batch_op.drop_column("erased_at")
+
     with op.batch_alter_table("messages", schema=None) as batch_op:
         batch_op.drop_column("kind")
 
@@ -87,7 +115,9 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_referral_notices_referral_id"))
 
     op.drop_table("referral_notices")
+    op.drop_table("shift_notices")
     op.drop_table("opt_outs")
     op.drop_table("job_runs")
+    op.drop_table("gap_notices")
     op.drop_table("declined_consents")
     op.drop_table("conversations")

@@ -1,0 +1,5 @@
+"""Run the `hotline` command as `python -m hotline.cli`."""
+
+from . import main
+
+main()

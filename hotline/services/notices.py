@@ -1,0 +1,100 @@
+"""Shift notices and coverage-gap alerts: each one sent once, however many clocks run (SPEC §7)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .. import rotation as engine
+from ..db import insert_unless_present
+from ..messaging.outbox import queue_text
+from ..models import GapNotice, ShiftNotice, User
+from .oncall import load_program
+
+GAP_HORIZON = timedelta(days=14)
+# A gap in progress is known by its true start: look this far back for it.
+GAP_LOOKBACK = timedelta(days=366)
+# A gap older than the look-back gets this stand-in start, so it is announced once.
+LONG_AGO = datetime(1970, 1, 1, tzinfo=UTC)
+GAPS_NAMED_PER_TEXT = 3
+
+
+def clock_text(instant: datetime | None, zone: ZoneInfo) -> str:
+    """Return an instant as people read it in the program's zone, e.g. "Sat 12/06 08:00"."""
+    if instant is None:
+        return "further notice"
+    return instant.astimezone(zone).strftime("%a %m/%d %H:%M")
+
+
+def send_shift_notices(
+    session: Session, now: datetime, notice: timedelta, zone: ZoneInfo, sender: str | None
+) -> int:
+    """Text each person whose segment starts within the notice (start - notice <= now < start)."""
+    program = load_program(session)
+    horizon = now + notice
+    sent = 0
+    for tier in engine.schedule_tiers(program, now, horizon + timedelta(seconds=1)):
+        segments = engine.final_schedule(program, tier, now, horizon + timedelta(seconds=1))
+        for segment in segments:
+            if segment.user_id is None or not now < segment.start <= horizon:
+                continue
+            values = {
+                "user_id": segment.user_id,
+                "tier": tier,
+                "start": segment.start,
+                "sent_at": now,
+            }
+            if not insert_unless_present(session, ShiftNotice, values):
+                continue  # told already, by this clock or another
+            user = session.get_one(User, segment.user_id)
+            until = engine.next_change(program, tier, segment.start)
+            body = (
+                f"You are LEAD on-call (tier {tier}) from {clock_text(segment.start, zone)} "
+                f"to {clock_text(until, zone)}."
+            )
+            queue_text(session, sender=sender, to=user.phone, body=body, now=now)
+            sent += 1
+        session.commit()
+    return sent
+
+
+def tier_one_gaps(session: Session, now: datetime) -> list[tuple[datetime, datetime, datetime]]:
+    """Return (key start, start, end) of tier-1 gaps under way or starting in the next 14 days."""
+    program = load_program(session)
+    lookback = now - GAP_LOOKBACK
+    gaps = []
+    for segment in engine.final_schedule(program, 1, lookback, now + GAP_HORIZON):
+        if segment.user_id is not None or segment.end <= now:
+            continue
+        key = LONG_AGO if segment.start == lookback else segment.start
+        gaps.append((key, max(segment.start, now), segment.end))
+    return gaps
+
+
+def announce_gaps(
+    session: Session, now: datetime, zone: ZoneInfo, sender: str | None, public_url: str | None
+) -> int:
+    """Text every active supervisor once about the tier-1 gaps not announced before."""
+    new = [
+        (start, end)
+        for key, start, end in tier_one_gaps(session, now)
+        if insert_unless_present(session, GapNotice, {"tier": 1, "start": key, "announced_at": now})
+    ]
+    if not new:
+        return 0
+    named = "; ".join(
+        f"{clock_text(s, zone)} to {clock_text(e, zone)}" for s, e in new[:GAPS_NAMED_PER_TEXT]
+    )
+    more = f" and {len(new) - GAPS_NAMED_PER_TEXT} more" if len(new) > GAPS_NAMED_PER_TEXT else ""
+    where = f" See {public_url.rstrip('/')}/schedule" if public_url else " See hotline schedule."
+    body = f"LEAD coverage gap: nobody on tier 1 {named}{more}.{where}"
+    supervisors = session.scalars(
+        select(User).where(User.role == "supervisor", User.active.is_(True)).order_by(User.id)
+    ).all()
+    for supervisor in supervisors:
+        queue_text(session, sender=sender, to=supervisor.phone, body=body, now=now)
+    session.commit()
+    return len(new)

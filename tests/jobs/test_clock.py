@@ -1,0 +1,103 @@
+"""The clock process runs jobs on their triggers, survives a failing job and stops on SIGTERM."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from sqlalchemy import create_engine, select, text
+
+from hotline import jobs
+from hotline.db import session_scope
+from hotline.jobs.clock import build_scheduler
+from hotline.models import JobRun
+
+DEADLINE_SECONDS = 20
+
+
+def wait_for(condition: Callable[[], bool], what: str) -> None:
+    """Poll `condition` until it holds, failing after a deadline (no fixed sleeps)."""
+    deadline = time.monotonic() + DEADLINE_SECONDS
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+def runs(app: Flask) -> dict[str, JobRun]:
+    with session_scope(app) as session:
+        return {run.name: run for run in session.scalars(select(JobRun))}
+
+
+def test_a_failing_job_does_not_stop_the_others(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: object) -> str:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setitem(
+        jobs.JOBS,
+        "broken",
+        jobs.Job("broken", {"trigger": "interval", "seconds": 1}, broken, "fails"),
+    )
+    scheduler = build_scheduler(app, every_seconds=1, only=("broken", "dispatch-outbox"))
+    scheduler.start()
+    try:
+        wait_for(
+            lambda: "broken" in runs(app) and "dispatch-outbox" in runs(app), "both jobs to run"
+        )
+        first = runs(app)["dispatch-outbox"].finished_at
+        wait_for(
+            lambda: runs(app)["dispatch-outbox"].finished_at != first,
+            "dispatch-outbox to run again",
+        )
+    finally:
+        scheduler.shutdown(wait=True)
+    broken_run = runs(app)["broken"]
+    assert not broken_run.ok and broken_run.result == "failed: RuntimeError: disk on fire"
+    assert runs(app)["dispatch-outbox"].ok
+
+
+def test_scheduler_process_runs_a_job_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'clock.db'}"
+    env = {
+        **os.environ,
+        "HOTLINE_ENV": "production",
+        "SECRET_KEY": "clock-test",
+        "TWILIO_AUTH_TOKEN": "clock-test",
+        "HOTLINE_PUBLIC_URL": "http://localhost",
+        "DATABASE_URL": url,
+    }
+    hotline = [sys.executable, "-m", "hotline.cli"]
+    subprocess.run([*hotline, "db", "upgrade"], env=env, check=True, capture_output=True)
+    clock = subprocess.Popen(
+        [*hotline, "scheduler", "--every", "1", "--only", "dispatch-outbox"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    engine = create_engine(url)
+    try:
+
+        def ran() -> bool:
+            with engine.connect() as connection:
+                return connection.execute(text("SELECT count(*) FROM job_runs")).scalar_one() > 0
+
+        wait_for(ran, "the clock to run dispatch-outbox")
+        clock.send_signal(signal.SIGTERM)
+        output, _ = clock.communicate(timeout=DEADLINE_SECONDS)
+    finally:
+        engine.dispose()
+        if clock.poll() is None:
+            clock.kill()
+    assert clock.returncode == 0, output
+    assert "job dispatch-outbox took" in output
+    assert "scheduler stopped" in output

@@ -1,0 +1,84 @@
+"""Supervisors hear once of each tier-1 gap in the next two weeks, right after a change too."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from flask import Flask
+from sqlalchemy import select
+
+from hotline.db import session_scope
+from hotline.models import Rotation, User
+from tests.api.conftest import Api, rotation_body
+from tests.factories import add_rotation, add_user
+from tests.jobs.conftest import run, texts_to
+
+NOW = datetime(2026, 5, 4, 12, tzinfo=UTC)  # a Monday
+
+
+def weekday_rotation(app: Flask, *people: object) -> None:
+    """Put people on tier 1 only Monday to Friday, 09:00 to 17:00 Los Angeles time."""
+    add_rotation(app, 1, *people, start=datetime(2026, 5, 4, 9), shift_hours=24)  # type: ignore[arg-type]
+    with session_scope(app) as session:
+        rotation = session.scalars(select(Rotation)).one()
+        rotation.windows = [
+            {"days": ["mon", "tue", "wed", "thu", "fri"], "start": "09:00", "end": "17:00"}
+        ]
+
+
+def test_new_gaps_are_announced_once_in_one_text(app: Flask) -> None:
+    ana, sue = add_user(app, "Ana Diaz"), add_user(app, "Sue Pervis", "supervisor")
+    weekday_rotation(app, ana)
+    assert run(app, "coverage-gaps", NOW) == "11 new tier-1 gaps announced"
+    (text,) = texts_to(app, sue.phone)
+    assert text.startswith(
+        "LEAD coverage gap: nobody on tier 1 Mon 05/04 05:00 to Mon 05/04 09:00; "
+    )
+    assert "and 8 more." in text
+    assert run(app, "coverage-gaps", NOW) == "0 new tier-1 gaps announced"
+    assert (
+        run(app, "coverage-gaps", NOW + timedelta(days=1)) == "1 new tier-1 gaps announced"
+    )  # a day further
+    assert len(texts_to(app, sue.phone)) == 2
+    assert texts_to(app, ana.phone) == []  # supervisors only
+
+
+def test_a_covered_program_announces_nothing(app: Flask) -> None:
+    ana, sue = add_user(app, "Ana Diaz"), add_user(app, "Sue Pervis", "supervisor")
+    add_rotation(app, 1, ana)
+    assert run(app, "coverage-gaps", NOW) == "0 new tier-1 gaps announced"
+    assert texts_to(app, sue.phone) == []
+
+
+def supervisor_phone(app: Flask) -> str:
+    """Return the phone of the API's supervisor (the only one in these tests)."""
+    with session_scope(app) as session:
+        return session.scalars(select(User.phone).where(User.role == "supervisor")).one()
+
+
+def test_a_change_through_the_api_announces_the_hole_at_once(
+    app: Flask, supervisor_api: Api
+) -> None:
+    ana = add_user(app, "Ana Diaz")
+    add_rotation(app, 1, ana)
+    start = (datetime.now(UTC) + timedelta(days=2)).replace(microsecond=0)
+    ben = add_user(app, "Ben Okafor", active=False)
+    end = start + timedelta(hours=6)
+    override = {"user_id": ben.id, "tier": 1, "start": start.isoformat(), "end": end.isoformat()}
+    assert supervisor_api.post("/overrides", override).status_code == 201  # inactive: no hole
+    assert texts_to(app, supervisor_phone(app)) == []
+    mondays = [{"days": ["mon"], "start": "09:00", "end": "10:00"}]
+    changed = supervisor_api.put("/rotations/1", rotation_body([ana.id], windows=mondays))
+    assert changed.status_code == 200, changed.json
+    texts = texts_to(app, supervisor_phone(app))
+    assert len(texts) == 1 and texts[0].startswith("LEAD coverage gap: nobody on tier 1")
+    supervisor_api.post("/overrides", override)  # another change: known holes are not repeated
+    assert len(texts_to(app, supervisor_phone(app))) == 1
+
+
+def test_deactivating_the_person_on_call_opens_a_gap(app: Flask, supervisor_api: Api) -> None:
+    ana = add_user(app, "Ana Diaz")
+    add_rotation(app, 1, ana)
+    assert run(app, "coverage-gaps", datetime.now(UTC)) == "0 new tier-1 gaps announced"
+    supervisor_api.patch(f"/users/{ana.id}", {"active": False})
+    assert texts_to(app, supervisor_phone(app))[0].startswith("LEAD coverage gap")

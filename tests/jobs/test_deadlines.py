@@ -1,0 +1,134 @@
+"""Intake windows close on time; old closed referrals lose their identifiers (SPEC §7)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from flask import Flask
+from sqlalchemy import select
+
+from hotline.db import session_scope
+from hotline.models import AuditEvent, Call, Message, Referral, ReferralEvent
+from hotline.services.referrals import add_event
+from tests.factories import add_officer, add_user
+from tests.jobs.conftest import run, texts_to
+
+CREATED = datetime(2026, 4, 1, 12, tzinfo=UTC)
+WINDOW = timedelta(days=30)  # HOTLINE_INTAKE_DAYS
+
+
+def add_referral(app: Flask, status: str, type_: str = "arrest_diversion", **fields: object) -> int:
+    """Add an SMS referral created at CREATED; return its number."""
+    with session_scope(app) as session:
+        referral = Referral(channel="sms", type=type_, status=status, created_at=CREATED, **fields)
+        session.add(referral)
+        session.flush()
+        return referral.id
+
+
+def status_of(app: Flask, referral_id: int) -> str:
+    with session_scope(app) as session:
+        return session.get_one(Referral, referral_id).status
+
+
+class TestIntakeDeadlines:
+    """Arrest diversions still open after the window become intake_missed, once."""
+
+    def test_boundary_minutes(self, app: Flask) -> None:
+        officer, ana = add_officer(app), add_user(app, "Ana Diaz")
+        number = add_referral(
+            app, "acknowledged", officer_phone=officer.phone, acknowledged_by=ana.id
+        )
+        minute = timedelta(minutes=1)
+        assert run(app, "intake-deadlines", CREATED + WINDOW - minute).startswith("0 ")
+        assert status_of(app, number) == "acknowledged"
+        assert run(app, "intake-deadlines", CREATED + WINDOW).startswith("1 ")
+        assert status_of(app, number) == "intake_missed"
+        assert run(app, "intake-deadlines", CREATED + WINDOW + minute).startswith("0 ")
+        assert texts_to(app, officer.phone) == [f"LEAD #{number}: intake not completed."]
+        (reminder,) = texts_to(app, ana.phone)
+        assert reminder.startswith(f"LEAD #{number}: the 30-day intake window closed")
+
+    def test_social_contacts_and_closed_or_unacknowledged_referrals_are_left_alone(
+        self, app: Flask
+    ) -> None:
+        social = add_referral(app, "acknowledged", type_="social_contact")
+        waiting = add_referral(app, "notified")
+        done = add_referral(app, "intake_completed")
+        assessed = add_referral(app, "assessed")
+        run(app, "intake-deadlines", CREATED + 2 * WINDOW)
+        assert [status_of(app, n) for n in (social, waiting, done, assessed)] == [
+            "acknowledged",
+            "notified",
+            "intake_completed",
+            "intake_missed",
+        ]
+
+
+class TestRetention:
+    """Identifiers of closed referrals older than HOTLINE_RETENTION_DAYS are erased; facts stay."""
+
+    def test_erases_names_places_notes_recordings_and_texts(self, app: Flask) -> None:
+        app.config["HOTLINE_RETENTION_DAYS"] = 90
+        old = add_referral(
+            app,
+            "intake_completed",
+            participant_name="Jane Doe",
+            location="3rd & Pine",
+            recording_url="https://x/RE1",
+        )
+        still_open = add_referral(
+            app, "acknowledged", participant_name="John Roe", location="Union St"
+        )
+        with session_scope(app) as session:
+            add_event(session, old, "note", "sms", CREATED, detail={"text": "Jane needs housing"})
+            add_event(session, old, "acknowledged", "sms", CREATED)
+            session.add(
+                Message(
+                    direction="in",
+                    from_number="+1",
+                    to_number="+2",
+                    body="Jane Doe",
+                    status="received",
+                    created_at=CREATED,
+                    referral_id=old,
+                )
+            )
+            session.add(
+                Call(
+                    call_sid="CA1",
+                    from_number="+1",
+                    to_number="+2",
+                    started_at=CREATED,
+                    referral_id=old,
+                    recording_url="https://x/RE1",
+                    chain=[],
+                )
+            )
+        assert (
+            run(app, "retention", CREATED + timedelta(days=90) - timedelta(minutes=1))
+            == "0 referrals erased"
+        )
+        assert run(app, "retention", CREATED + timedelta(days=90)) == "1 referrals erased"
+        assert run(app, "retention", CREATED + timedelta(days=91)) == "0 referrals erased"
+        with session_scope(app) as session:
+            erased = session.get_one(Referral, old)
+            assert (erased.participant_name, erased.location, erased.recording_url) == (
+                None,
+                None,
+                None,
+            )
+            assert erased.status == "intake_completed" and erased.created_at == CREATED
+            details = {e.kind: e.detail for e in session.scalars(select(ReferralEvent))}
+            assert details == {"note": None, "acknowledged": None}
+            assert session.scalars(select(Message.body)).one() is None
+            assert session.scalars(select(Call.recording_url)).one() is None
+            assert session.get_one(Referral, still_open).participant_name == "John Roe"
+            audit = session.scalars(select(AuditEvent).where(AuditEvent.action == "erase")).one()
+            assert (audit.entity, audit.entity_id, audit.channel) == ("referral", old, "system")
+
+    def test_unset_retention_keeps_everything(self, app: Flask) -> None:
+        old = add_referral(app, "declined", participant_name="Jane Doe")
+        assert run(app, "retention", CREATED + timedelta(days=3650)) == "0 referrals erased"
+        with session_scope(app) as session:
+            assert session.get_one(Referral, old).participant_name == "Jane Doe"
