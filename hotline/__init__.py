@@ -44,10 +44,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     register_commands(app.cli)
 
-    from . import api, sms, voice
+    from . import api, sms, voice, web
 
     api.init_app(app)
     app.register_blueprint(voice.bp)
     app.register_blueprint(sms.bp)
+    web.init_app(app, exempt=[api.bp, voice.bp, sms.bp])
 
     return app

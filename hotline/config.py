@@ -6,6 +6,7 @@ import json
 import os
 import secrets
 from collections.abc import Iterable, Mapping
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -99,6 +100,8 @@ def load_settings(
 
     settings["SESSION_COOKIE_SECURE"] = env == "production"
     settings.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    # A web sign-in lasts a long shift, not a month.
+    settings.setdefault("PERMANENT_SESSION_LIFETIME", timedelta(hours=12))
     settings["HOTLINE_SIMULATOR"] = env == "development"
     return settings
 

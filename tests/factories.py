@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from itertools import count
 
 from flask import Flask
+from werkzeug.security import generate_password_hash
 
 from hotline.db import session_scope
 from hotline.models import Officer, Override, Rotation, RotationParticipant, User
@@ -20,8 +21,9 @@ def add_user(
     *,
     phone: str | None = None,
     active: bool = True,
+    password: str | None = None,
 ) -> User:
-    """Add a coordinator or supervisor."""
+    """Add a coordinator or supervisor (able to sign in when given a password)."""
     with session_scope(app) as session:
         user = User(
             name=name,
@@ -30,6 +32,8 @@ def add_user(
             role=role,
             active=active,
             created_at=datetime.now(UTC),
+            # A fast hash: tests sign in often, and the algorithm is not what they test.
+            password_hash=generate_password_hash(password, "pbkdf2:sha256:1") if password else None,
         )
         session.add(user)
     return user

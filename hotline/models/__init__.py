@@ -5,7 +5,7 @@ from .base import Base, UTCDateTime
 from .calls import LEG_OUTCOMES, Call, CallLeg
 from .messages import MESSAGE_STATUSES, Message
 from .oncall import Override, Rotation, RotationParticipant
-from .people import ROLES, ApiToken, Officer, User
+from .people import ROLES, ApiToken, LoginAttempt, Officer, User
 from .referrals import CLOSED_STATUSES, STATUSES, Referral, ReferralEvent
 from .sms import Conversation, DeclinedConsent, GapNotice, OptOut, ReferralNotice, ShiftNotice
 
@@ -24,6 +24,7 @@ __all__ = [
     "DeclinedConsent",
     "GapNotice",
     "JobRun",
+    "LoginAttempt",
     "Message",
     "Officer",
     "OptOut",

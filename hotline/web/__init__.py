@@ -1,0 +1,45 @@
+"""The web app for supervisors and coordinators: server-rendered pages (SPEC §9)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, Flask, current_app
+from flask_wtf.csrf import CSRFProtect
+
+from .auth import current_user, is_supervisor
+from .timeline import local
+
+bp = Blueprint("web", __name__)
+csrf = CSRFProtect()
+
+
+def program_zone() -> ZoneInfo:
+    """Return the program's time zone, in which every page shows times."""
+    return ZoneInfo(current_app.config["HOTLINE_TIMEZONE"])
+
+
+def init_app(app: Flask, exempt: list[Blueprint]) -> None:
+    """Register the pages and CSRF protection (webhooks and the token API are exempt)."""
+    # Importing the page modules registers their routes on bp.
+    from . import audit, overrides, pages, people, referrals, reports, rotations, schedule  # noqa: F401
+
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # a form left open overnight still posts
+    csrf.init_app(app)
+    for blueprint in exempt:
+        csrf.exempt(blueprint)
+    app.register_blueprint(bp)
+
+    @app.context_processor
+    def page_context() -> dict[str, Any]:
+        zone = program_zone()
+        now = datetime.now(UTC)
+        return {
+            "current_user": current_user(),
+            "is_supervisor": is_supervisor(),
+            "zone_name": f"{zone.key} ({now.astimezone(zone):%Z})",
+            "local": lambda instant, pattern="%a %m/%d %H:%M": local(instant, zone, pattern),
+            "has_page": lambda endpoint: endpoint in current_app.view_functions,
+        }

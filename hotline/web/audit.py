@@ -1,0 +1,1 @@
+"""Pages: audit (being built)."""

@@ -1,0 +1,106 @@
+"""Web sign-in: password check, lock-out after repeated failures, role rules (SPEC §9)."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import abort, g, redirect, request, session, url_for
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..db import get_session
+from ..models import LoginAttempt, User
+
+LOCK_WINDOW = timedelta(minutes=15)
+ACCOUNT_FAILURES = 10
+ADDRESS_FAILURES = 50
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Return a hash to check against when the email is unknown, so a miss takes as long."""
+    return generate_password_hash("not anyone's password")
+
+
+def failures(session: Session, now: datetime, **where: str) -> int:
+    """Count failed logins in the lock window for an email or an address."""
+    ((column, value),) = where.items()
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(LoginAttempt)
+            .where(
+                getattr(LoginAttempt, column) == value,
+                LoginAttempt.succeeded.is_(False),
+                LoginAttempt.at > now - LOCK_WINDOW,
+            )
+        )
+        or 0
+    )
+
+
+def attempt_login(
+    session: Session, email: str, password: str, address: str, now: datetime
+) -> User | str:
+    """Return the user whose credentials these are, or the reason to refuse them."""
+    email = email.strip().lower()
+    if failures(session, now, email=email) >= ACCOUNT_FAILURES:
+        return "This account is locked for 15 minutes after too many failed logins."
+    if failures(session, now, address=address) >= ADDRESS_FAILURES:
+        return "Too many failed logins from this address: try again in 15 minutes."
+    user = session.scalars(select(User).where(User.email == email)).first()
+    valid = check_password_hash(
+        user.password_hash if user and user.password_hash else _dummy_hash(), password
+    )
+    ok = bool(user and user.active and user.password_hash and valid)
+    session.add(LoginAttempt(at=now, email=email[:320], address=address[:64], succeeded=ok))
+    session.commit()
+    if not ok or user is None:
+        return "Wrong email or password."
+    return user
+
+
+def current_user() -> User | None:
+    """Return the signed-in, still active user of this request."""
+    if "web_user" not in g:
+        user_id = session.get("user_id")
+        user = get_session().get(User, user_id) if isinstance(user_id, int) else None
+        g.web_user = user if user is not None and user.active else None
+    web_user: User | None = g.web_user
+    return web_user
+
+
+def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Send anyone not signed in to /login (and back afterwards)."""
+
+    @functools.wraps(view)
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        if current_user() is None:
+            return redirect(url_for("web.login", next=request.full_path.rstrip("?")))
+        return view(*args, **kwargs)
+
+    return guarded
+
+
+def supervisor_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Let only supervisors through (403 for coordinators), after sign-in."""
+
+    @functools.wraps(view)
+    @login_required
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        user = current_user()
+        if user is None or user.role != "supervisor":
+            abort(403)
+        return view(*args, **kwargs)
+
+    return guarded
+
+
+def is_supervisor() -> bool:
+    """Tell whether the signed-in user may edit."""
+    user = current_user()
+    return user is not None and user.role == "supervisor"

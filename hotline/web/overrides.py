@@ -1,0 +1,1 @@
+"""Pages: overrides (being built)."""

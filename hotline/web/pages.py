@@ -1,0 +1,91 @@
+"""Sign-in, sign-out and the dashboard."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
+
+from flask import current_app, flash, redirect, render_template, request, session, url_for
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from ..db import get_session
+from ..models import Call, Referral, User
+from ..services.oncall import schedule_segments, who_is_on_call
+from . import bp, program_zone
+from .auth import attempt_login, login_required
+from .timeline import day_marks, lines
+
+DASHBOARD_DAYS = 7
+
+
+def user_names() -> dict[int, str]:
+    """Return every user's name by id."""
+    return {row.id: row.name for row in get_session().execute(select(User.id, User.name))}
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> str | Response:
+    """Sign in with email and password."""
+    error = None
+    if request.method == "POST":
+        address = request.remote_addr or "unknown"
+        outcome = attempt_login(
+            get_session(),
+            request.form.get("email", ""),
+            request.form.get("password", ""),
+            address,
+            datetime.now(UTC),
+        )
+        if isinstance(outcome, str):
+            error = outcome
+        else:
+            session.clear()
+            session["user_id"] = outcome.id
+            session.permanent = True
+            target = request.args.get("next", "")
+            # Only a path on this site: never an open redirect.
+            if not target.startswith("/") or target.startswith("//") or urlsplit(target).netloc:
+                target = url_for("web.dashboard")
+            return redirect(target)
+    status = 200 if error is None else 401
+    return render_template("login.html", error=error), status  # type: ignore[return-value]
+
+
+@bp.post("/logout")
+def logout() -> Response:
+    """Sign out."""
+    session.clear()
+    flash("Signed out.")
+    return redirect(url_for("web.login"))
+
+
+@bp.get("/")
+@login_required
+def dashboard() -> str:
+    """Show who is on call now, the next 7 days with gaps, and the work waiting."""
+    now = datetime.now(UTC)
+    zone = program_zone()
+    db = get_session()
+    answer = who_is_on_call(db, now, current_app.config["HOTLINE_FALLBACK_NUMBERS"])
+    end = now + timedelta(days=DASHBOARD_DAYS)
+    segments = schedule_segments(db, now, end, None)
+    waiting = db.scalars(
+        select(Referral)
+        .where(Referral.status.in_(("received", "notified", "acknowledged")))
+        .order_by(Referral.created_at)
+    ).all()
+    midnight = now.astimezone(zone).replace(hour=0, minute=0, second=0, microsecond=0)
+    calls = db.scalars(
+        select(Call).where(Call.started_at >= midnight).order_by(Call.started_at.desc())
+    ).all()
+    return render_template(
+        "dashboard.html",
+        now=now,
+        answer=answer,
+        lines=lines(segments, now, end, user_names(), zone),
+        marks=day_marks(now, end, zone),
+        waiting=waiting,
+        calls=calls,
+        names=user_names(),
+    )

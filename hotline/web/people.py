@@ -1,0 +1,1 @@
+"""Pages: people (being built)."""

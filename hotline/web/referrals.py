@@ -1,0 +1,1 @@
+"""Pages: referrals (being built)."""

@@ -1,0 +1,1 @@
+"""Pages: reports (being built)."""

@@ -1,0 +1,1 @@
+"""Pages: rotations (being built)."""

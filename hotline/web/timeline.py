@@ -1,0 +1,80 @@
+"""Lay schedule segments out as a timeline: positions in percent, labels in local time."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from .. import rotation as engine
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One segment drawn on a tier's line."""
+
+    left: float
+    width: float
+    label: str
+    kind: str  # "gap", "rotation" or "override"
+    start: datetime
+    end: datetime
+    user_id: int | None
+
+
+@dataclass(frozen=True)
+class Line:
+    """One tier's segments over the window."""
+
+    tier: int
+    bars: list[Bar]
+
+
+def local(instant: datetime | None, zone: ZoneInfo, pattern: str = "%a %m/%d %H:%M") -> str:
+    """Format an instant in the program's zone."""
+    return "—" if instant is None else instant.astimezone(zone).strftime(pattern)
+
+
+def lines(
+    segments: list[engine.Segment],
+    start: datetime,
+    end: datetime,
+    names: Mapping[int, str],
+    zone: ZoneInfo,
+) -> list[Line]:
+    """Group segments by tier into lines of bars sized by their share of the window."""
+    span = (end - start) / timedelta(seconds=1)
+    by_tier: dict[int, list[Bar]] = {}
+    for segment in segments:
+        left = (segment.start - start) / timedelta(seconds=1) / span * 100
+        width = (segment.end - segment.start) / timedelta(seconds=1) / span * 100
+        who = "GAP: nobody" if segment.user_id is None else names.get(segment.user_id, "?")
+        when = f"{local(segment.start, zone)} – {local(segment.end, zone)}"
+        kind = segment.source or "gap"
+        label = f"{who} ({kind}), {when}" if segment.user_id is not None else f"{who}, {when}"
+        by_tier.setdefault(segment.tier, []).append(
+            Bar(
+                round(left, 3),
+                round(width, 3),
+                label,
+                kind,
+                segment.start,
+                segment.end,
+                segment.user_id,
+            )
+        )
+    return [Line(tier, bars) for tier, bars in sorted(by_tier.items())]
+
+
+def day_marks(start: datetime, end: datetime, zone: ZoneInfo) -> list[tuple[float, str]]:
+    """Return (percent, label) of each local midnight in the window, for the ruler."""
+    span = (end - start) / timedelta(seconds=1)
+    marks = []
+    day = start.astimezone(zone).date() + timedelta(days=1)
+    while (midnight := datetime.combine(day, time(0), tzinfo=zone)) < end:
+        marks.append(
+            ((midnight - start) / timedelta(seconds=1) / span * 100, f"{midnight:%a %m/%d}")
+        )
+        day += timedelta(days=1)
+    return marks

@@ -1,0 +1,82 @@
+"""A signed-in browser session over the test client: CSRF tokens included, as a browser sends them."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
+
+from hotline.models import User
+from tests.factories import add_user
+
+PASSWORD = "correct horse battery"
+_TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_token(html: str) -> str:
+    """Return the CSRF token a page's form carries."""
+    match = _TOKEN.search(html)
+    assert match, "the page has no form with a CSRF token"
+    return match.group(1)
+
+
+@dataclass
+class Web:
+    """One browser: its cookies, and the CSRF token of its session."""
+
+    client: FlaskClient
+    token: str = ""
+    user: User | None = field(default=None)
+
+    def login(self, user: User, password: str = PASSWORD) -> TestResponse:
+        self.token = csrf_token(self.client.get("/login").get_data(as_text=True))
+        answer = self.client.post(
+            "/login", data={"email": user.email, "password": password, "csrf_token": self.token}
+        )
+        self.user = user
+        if answer.status_code == 302:  # signing in starts a new session, with a new token
+            self.token = csrf_token(self.client.get("/").get_data(as_text=True))
+        return answer
+
+    def get(self, path: str, **kwargs: Any) -> TestResponse:
+        return self.client.get(path, **kwargs)
+
+    def post(self, path: str, data: dict[str, Any] | None = None, **kwargs: Any) -> TestResponse:
+        """Post a form as the browser would, with this session's CSRF token."""
+        return self.client.post(path, data={"csrf_token": self.token, **(data or {})}, **kwargs)
+
+    def text(self, path: str) -> str:
+        answer = self.get(path)
+        assert answer.status_code == 200, (path, answer.status_code)
+        return answer.get_data(as_text=True)
+
+
+@pytest.fixture
+def supervisor(app: Flask) -> User:
+    return add_user(app, "Sam Reyes", "supervisor", password=PASSWORD)
+
+
+@pytest.fixture
+def coordinator(app: Flask) -> User:
+    return add_user(app, "Cora Lee", "coordinator", password=PASSWORD)
+
+
+@pytest.fixture
+def as_supervisor(client: FlaskClient, supervisor: User) -> Web:
+    """Return a browser signed in as a supervisor."""
+    web = Web(client)
+    assert web.login(supervisor).status_code == 302
+    return web
+
+
+@pytest.fixture
+def as_coordinator(app: Flask, coordinator: User) -> Web:
+    """Return a browser (its own cookies) signed in as a coordinator."""
+    web = Web(app.test_client())
+    assert web.login(coordinator).status_code == 302
+    return web

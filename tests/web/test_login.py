@@ -1,0 +1,95 @@
+"""Signing in and out: passwords, CSRF on every form, lock-out, redirects (SPEC §9)."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from hotline.models import User
+from tests.factories import add_rotation, add_user
+from tests.web.conftest import PASSWORD, Web, csrf_token
+
+
+class TestSignIn:
+    """Email and password; pages redirect to /login until then."""
+
+    def test_pages_redirect_to_login_then_back(self, client: FlaskClient, supervisor: User) -> None:
+        answer = client.get("/")
+        assert answer.status_code == 302 and answer.headers["Location"].startswith("/login")
+        web = Web(client)
+        web.token = csrf_token(client.get("/login").get_data(as_text=True))
+        signed_in = client.post(
+            "/login?next=/",
+            data={"email": supervisor.email.upper(), "password": PASSWORD, "csrf_token": web.token},
+        )
+        assert signed_in.status_code == 302 and signed_in.headers["Location"] == "/"
+        assert "On call now" in web.text("/")
+
+    def test_wrong_password_is_refused_without_saying_which(
+        self, client: FlaskClient, supervisor: User
+    ) -> None:
+        web = Web(client)
+        answer = web.login(supervisor, "wrong")
+        assert answer.status_code == 401 and "Wrong email or password." in answer.get_data(
+            as_text=True
+        )
+        assert client.get("/").status_code == 302
+
+    def test_login_without_csrf_token_is_400(self, client: FlaskClient, supervisor: User) -> None:
+        answer = client.post("/login", data={"email": supervisor.email, "password": PASSWORD})
+        assert answer.status_code == 400
+        assert client.get("/").status_code == 302
+
+    def test_next_never_leaves_the_site(self, client: FlaskClient, supervisor: User) -> None:
+        token = csrf_token(client.get("/login").get_data(as_text=True))
+        answer = client.post(
+            "/login?next=//evil.example/x",
+            data={"email": supervisor.email, "password": PASSWORD, "csrf_token": token},
+        )
+        assert answer.headers["Location"] == "/"
+
+    def test_logout_needs_csrf_and_ends_the_session(self, as_supervisor: Web) -> None:
+        assert as_supervisor.client.post("/logout").status_code == 400
+        assert as_supervisor.get("/").status_code == 200
+        assert as_supervisor.post("/logout").status_code == 302
+        assert as_supervisor.get("/").status_code == 302
+
+    def test_inactive_users_cannot_sign_in(self, app: Flask, client: FlaskClient) -> None:
+        gone = add_user(app, "Gone Person", active=False, password=PASSWORD)
+        assert Web(client).login(gone).status_code == 401
+
+
+class TestLockOut:
+    """An account locks for 15 minutes after 10 failures; an address after 50."""
+
+    def test_account_locks_after_ten_failures_even_for_the_right_password(
+        self, client: FlaskClient, supervisor: User
+    ) -> None:
+        web = Web(client)
+        for _ in range(10):
+            web.login(supervisor, "wrong")
+        answer = web.login(supervisor)
+        assert answer.status_code == 401
+        assert "locked for 15 minutes" in answer.get_data(as_text=True)
+
+    def test_address_locks_after_fifty_failures(self, app: Flask, client: FlaskClient) -> None:
+        people = [add_user(app, f"Person {n}", password=PASSWORD) for n in range(6)]
+        web = Web(client)
+        for n in range(50):
+            web.login(people[n % 5], "wrong")
+        answer = web.login(people[5])
+        assert "Too many failed logins from this address" in answer.get_data(as_text=True)
+
+
+class TestDashboard:
+    """Who is on call now, the week ahead, the chain."""
+
+    def test_dashboard_shows_the_person_on_call_and_gaps(
+        self, app: Flask, as_coordinator: Web
+    ) -> None:
+        ana = add_user(app, "Ana Diaz")
+        add_rotation(app, 1, ana)
+        page = as_coordinator.text("/")
+        assert "Ana Diaz" in page and ana.phone in page
+        assert 'class="bar rotation"' in page
+        assert "Times are shown in America/Los_Angeles" in page
