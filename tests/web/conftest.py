@@ -1,4 +1,4 @@
-"""A signed-in browser session over the test client: CSRF tokens included, as a browser sends them."""
+"""A signed-in browser over the test client, sending CSRF tokens as a browser does."""
 
 from __future__ import annotations
 
