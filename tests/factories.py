@@ -9,7 +9,7 @@ from flask import Flask
 from werkzeug.security import generate_password_hash
 
 from hotline.db import session_scope
-from hotline.models import Officer, Override, Rotation, RotationParticipant, User
+from hotline.models import Officer, Override, Referral, Rotation, RotationParticipant, User
 
 _numbers = count(100)
 
@@ -87,3 +87,21 @@ def add_override(app: Flask, user: User, tier: int, start: datetime, end: dateti
         )
         session.add(override)
     return override
+
+
+def add_referral(app: Flask, status: str = "notified", **fields: object) -> int:
+    """Add an SMS referral; return its number."""
+    values: dict[str, object] = {
+        "channel": "sms",
+        "type": "arrest_diversion",
+        "offense": "possession",
+        "participant_name": "Jane Doe",
+        "location": "3rd & Pine",
+        "created_at": datetime.now(UTC),
+        **fields,
+    }
+    with session_scope(app) as session:
+        referral = Referral(status=status, **values)
+        session.add(referral)
+        session.flush()
+        return referral.id

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, current_app
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
+from ..audit import record
 from ..db import get_session
 from ..models import Call, Message, Referral
 from ..phones import parse_phone
+from ..schemas.assessment import AssessmentIn, AssessmentOut
 from ..schemas.referrals import (
     CallOut,
     MessageOut,
@@ -21,7 +24,8 @@ from ..schemas.referrals import (
     SinceQuery,
 )
 from ..services import referrals
-from .framework import endpoint
+from ..services.assessments import assessment_fields, latest_assessment, record_assessment
+from .framework import current_actor, endpoint
 from .lists import ItemsOf
 
 bp = Blueprint("api_records", __name__)
@@ -54,7 +58,32 @@ def list_referrals(query: ReferralQuery) -> dict[str, Any]:
 )
 def show_referral(referral_id: int) -> dict[str, Any]:
     session = get_session()
-    return referrals.referral_detail(session, referrals.get_referral(session, referral_id))
+    referral = referrals.get_referral(session, referral_id)
+    fields = referrals.referral_detail(session, referral)
+    latest, versions = latest_assessment(session, referral.id)
+    fields["assessment"] = assessment_fields(latest) if latest else None
+    fields["assessment_versions"] = versions
+    # Clinical fields were shown to a person: that is recorded (SPEC §9 information sharing).
+    record(session, current_actor(), datetime.now(UTC), "view", "referral", referral.id)
+    session.commit()
+    return fields
+
+
+@endpoint(
+    bp,
+    "/referrals/<int:referral_id>/assessment",
+    "POST",
+    summary="Record a brief assessment (a new version each time)",
+    access="assess",
+    body=AssessmentIn,
+    returns=AssessmentOut,
+    status=201,
+)
+def post_assessment(referral_id: int, body: AssessmentIn) -> dict[str, Any]:
+    sender = current_app.config["HOTLINE_NUMBER"]
+    now = datetime.now(UTC)
+    row = record_assessment(get_session(), referral_id, body, current_actor(), now, sender)
+    return assessment_fields(row)
 
 
 def call_fields(call: Call) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from .calls import LEG_OUTCOMES, Call, CallLeg
 from .messages import MESSAGE_STATUSES, Message
 from .oncall import Override, Rotation, RotationParticipant
 from .people import ROLES, ApiToken, LoginAttempt, Officer, User
-from .referrals import CLOSED_STATUSES, STATUSES, Referral, ReferralEvent
+from .referrals import CLOSED_STATUSES, STATUSES, Assessment, Referral, ReferralEvent
 from .sms import Conversation, DeclinedConsent, GapNotice, OptOut, ReferralNotice, ShiftNotice
 
 __all__ = [
@@ -16,6 +16,7 @@ __all__ = [
     "ROLES",
     "STATUSES",
     "ApiToken",
+    "Assessment",
     "AuditEvent",
     "Base",
     "Call",

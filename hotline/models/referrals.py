@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base
@@ -64,3 +64,29 @@ class ReferralEvent(Base):
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
     channel: Mapped[str] = mapped_column(String(10))
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+
+
+class Assessment(Base):
+    """One version of a referral's brief assessment; a new POST adds a version (SPEC §6, §8)."""
+
+    __tablename__ = "assessments"
+    __table_args__ = (UniqueConstraint("referral_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referral_id: Mapped[int] = mapped_column(
+        ForeignKey("referrals.id", ondelete="CASCADE"), index=True
+    )
+    version: Mapped[int]
+    offense: Mapped[str] = mapped_column(String(30))
+    exclusions: Mapped[list[str]] = mapped_column(JSON, default=list)
+    consent_confirmed: Mapped[bool]
+    needs: Mapped[list[str]] = mapped_column(JSON, default=list)
+    risks: Mapped[list[str]] = mapped_column(JSON, default=list)
+    services: Mapped[list[str]] = mapped_column(JSON, default=list)
+    disposition: Mapped[str] = mapped_column(String(30))
+    age_range: Mapped[str | None] = mapped_column(String(30), default=None)
+    gender: Mapped[str | None] = mapped_column(String(60), default=None)
+    race_ethnicity: Mapped[str | None] = mapped_column(String(100), default=None)
+    notes: Mapped[str | None] = mapped_column(Text, default=None)
+    completed_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    completed_at: Mapped[datetime]

@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import AwareDatetime, Field
 
 from ..models import STATUSES
+from .assessment import AssessmentOut
 from .common import Input, Output
 
 Status = Literal[
@@ -59,9 +60,11 @@ class EventOut(Output):
 
 
 class ReferralDetailOut(ReferralOut):
-    """A referral with its timeline."""
+    """A referral with its timeline and its latest assessment."""
 
     events: list[EventOut]
+    assessment: AssessmentOut | None
+    assessment_versions: int
 
 
 class ReferralQuery(Input):

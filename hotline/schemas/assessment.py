@@ -1,0 +1,72 @@
+"""The brief assessment as the API and the web form take it (SPEC §6, §8)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from .common import Input, Output
+
+Offense = Literal["possession", "subsistence_sale", "sex_work", "other", "none"]
+Exclusion = Literal[
+    "over_weight_limit",
+    "dealing_above_subsistence",
+    "exploitation_of_minors",
+    "promoting_prostitution",
+    "under_18",
+    "violent_history",
+]
+Need = Literal[
+    "substance_use", "mental_health", "housing", "medical", "food", "documents", "benefits", "other"
+]
+Risk = Literal["overdose", "self_harm", "medical_emergency"]
+Disposition = Literal["accepted", "ineligible", "declined", "unable_to_contact"]
+ShortText = Annotated[str, Field(max_length=100)]
+
+EXCLUSION_WORDS = {
+    "over_weight_limit": "over the site's drug weight limit",
+    "dealing_above_subsistence": "dealing above subsistence",
+    "exploitation_of_minors": "exploitation of minors",
+    "promoting_prostitution": "promoting prostitution",
+    "under_18": "under 18",
+    "violent_history": "disqualifying violent history",
+}
+
+
+class AssessmentIn(Input):
+    """A brief assessment; 422 rules beyond types live in the service."""
+
+    offense: Offense
+    exclusions: Annotated[list[Exclusion], Field(max_length=6)] = Field(default_factory=list)
+    consent_confirmed: bool
+    needs: Annotated[list[Need], Field(max_length=8)] = Field(default_factory=list)
+    risks: Annotated[list[Risk], Field(max_length=3)] = Field(default_factory=list)
+    services: Annotated[
+        list[Annotated[str, Field(min_length=1, max_length=300)]], Field(max_length=30)
+    ] = Field(default_factory=list)
+    disposition: Disposition
+    age_range: ShortText | None = None
+    gender: ShortText | None = None
+    race_ethnicity: ShortText | None = None
+    notes: Annotated[str, Field(max_length=10_000)] | None = None
+
+
+class AssessmentOut(Output):
+    """A saved assessment version."""
+
+    id: int
+    offense: Offense
+    exclusions: list[Exclusion]
+    consent_confirmed: bool
+    needs: list[Need]
+    risks: list[Risk]
+    services: list[str]
+    disposition: Disposition
+    age_range: str | None
+    gender: str | None
+    race_ethnicity: str | None
+    notes: str | None
+    completed_by: int
+    completed_at: datetime

@@ -1,0 +1,106 @@
+"""Record a brief assessment and move the referral on (SPEC §6, §8)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..audit import Actor
+from ..models import CLOSED_STATUSES, Assessment, Referral
+from ..schemas.assessment import AssessmentIn
+from .alerts import tell_officer
+from .errors import Conflict, FieldInvalid
+from .referrals import add_event, get_referral
+
+STATUS_AFTER = {"accepted": "assessed", "ineligible": "ineligible", "declined": "declined"}
+ASSESSMENT_FIELDS = (
+    "id",
+    "offense",
+    "exclusions",
+    "consent_confirmed",
+    "needs",
+    "risks",
+    "services",
+    "disposition",
+    "age_range",
+    "gender",
+    "race_ethnicity",
+    "notes",
+    "completed_by",
+    "completed_at",
+)
+
+
+def assessment_fields(row: Assessment) -> dict[str, Any]:
+    """Return an assessment as the API shows it."""
+    return {name: getattr(row, name) for name in ASSESSMENT_FIELDS}
+
+
+def latest_assessment(session: Session, referral_id: int) -> tuple[Assessment | None, int]:
+    """Return the newest assessment of a referral and how many versions it has."""
+    rows = session.scalars(
+        select(Assessment)
+        .where(Assessment.referral_id == referral_id)
+        .order_by(Assessment.version.desc())
+    ).all()
+    return (rows[0] if rows else None), len(rows)
+
+
+def record_assessment(
+    session: Session,
+    referral_id: int,
+    data: AssessmentIn,
+    actor: Actor,
+    now: datetime,
+    sender: str | None,
+) -> Assessment:
+    """Save a new assessment version; set the referral's status from the disposition."""
+    if data.disposition == "ineligible" and not data.exclusions:
+        raise FieldInvalid("an ineligible disposition needs at least one exclusion", "exclusions")
+    if data.disposition == "accepted" and not data.consent_confirmed:
+        raise FieldInvalid("an accepted disposition needs consent confirmed", "consent_confirmed")
+    referral = session.get(Referral, referral_id, with_for_update=True) or get_referral(
+        session, referral_id
+    )
+    if referral.status in CLOSED_STATUSES:
+        raise Conflict(f"#{referral.id} is closed ({referral.status}): it cannot be assessed")
+    assert actor.user_id is not None
+    version = (
+        session.scalar(
+            select(func.max(Assessment.version)).where(Assessment.referral_id == referral.id)
+        )
+        or 0
+    ) + 1
+    row = Assessment(
+        referral_id=referral.id,
+        version=version,
+        completed_by=actor.user_id,
+        completed_at=now,
+        **data.model_dump(),
+    )
+    session.add(row)
+    if referral.acknowledged_by is None:  # an assessment implies the acknowledgement
+        referral.acknowledged_by, referral.acknowledged_at = actor.user_id, now
+    before = referral.status
+    referral.status = STATUS_AFTER.get(
+        data.disposition, referral.status
+    )  # unable_to_contact: as is
+    session.flush()
+    detail = {"version": version, "disposition": data.disposition, "notes": data.notes}
+    add_event(
+        session,
+        referral.id,
+        "assessment",
+        actor.channel,
+        now,
+        actor_id=actor.user_id,
+        detail=detail,
+    )
+    if referral.status != before:
+        add_event(session, referral.id, referral.status, actor.channel, now, actor_id=actor.user_id)
+        if referral.status in ("ineligible", "declined"):
+            tell_officer(session, referral, now, sender)
+    return row
