@@ -103,3 +103,25 @@ def officer_status(session: Session, referral_id: int, phone: str) -> str:
     if referral is None:
         return f"No referral #{referral_id} of yours."
     return f"LEAD #{referral.id}: {OFFICER_STATUS_WORDS[referral.status]}."
+
+
+def mark_not_a_referral(
+    session: Session, referral_id: int, user: User, now: datetime, channel: str, sender: str | None
+) -> str:
+    """Close an open referral that was not one (a wrong number, a test); tell the officer."""
+    open_statuses = (*OPEN_FOR_ACK, *OPEN_FOR_INTAKE)
+    changed = session.execute(
+        update(Referral)
+        .where(Referral.id == referral_id, Referral.status.in_(open_statuses))
+        .values(status="not_a_referral")
+        .execution_options(synchronize_session=False)
+    )
+    referral = session.get(Referral, referral_id)
+    if referral is None:
+        return f"No referral #{referral_id}."
+    session.refresh(referral)
+    if not updated_one_row(changed):
+        return f"#{referral_id} is already closed ({referral.status.replace('_', ' ')})."
+    add_event(session, referral.id, "not_a_referral", channel, now, actor_id=user.id)
+    tell_officer(session, referral, now, sender)
+    return f"#{referral_id} marked not a referral; the officer was told."

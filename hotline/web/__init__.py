@@ -24,7 +24,17 @@ def program_zone() -> ZoneInfo:
 def init_app(app: Flask, exempt: list[Blueprint]) -> None:
     """Register the pages and CSRF protection (webhooks and the token API are exempt)."""
     # Importing the page modules registers their routes on bp.
-    from . import audit, overrides, pages, people, referrals, reports, rotations, schedule  # noqa: F401
+    from . import (  # noqa: F401
+        assessment,
+        audit,
+        overrides,
+        pages,
+        people,
+        referrals,
+        reports,
+        rotations,
+        schedule,
+    )
 
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # a form left open overnight still posts
     csrf.init_app(app)

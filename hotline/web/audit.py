@@ -1,1 +1,129 @@
-"""Pages: audit (being built)."""
+"""The audit log (supervisors): every change with who, when, through what, before and after."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any, get_args
+
+from flask import render_template, request
+from sqlalchemy import ColumnElement, func, select
+
+from ..audit import Channel
+from ..db import get_session
+from ..models import AuditEvent, User
+from . import bp, program_zone
+from .auth import supervisor_required
+from .pages import user_names
+
+PER_PAGE = 50
+CHANNELS = get_args(Channel)
+
+
+@dataclass(frozen=True)
+class Change:
+    """One field of a change: its value before and after, as compact JSON (None: absent)."""
+
+    key: str
+    old: str | None
+    new: str | None
+
+
+def compact(value: Any) -> str:
+    """Return a value as short JSON."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+def changes(before: dict[str, Any] | None, after: dict[str, Any] | None) -> list[Change]:
+    """Return the keys whose value differs between before and after, in their order."""
+    before, after = before or {}, after or {}
+    keys = list(after) + [k for k in before if k not in after]
+    return [
+        Change(
+            key,
+            compact(before[key]) if key in before else None,
+            compact(after[key]) if key in after else None,
+        )
+        for key in keys
+        if key not in before or key not in after or before[key] != after[key]
+    ]
+
+
+def who(event: AuditEvent, names: dict[int, str]) -> str:
+    """Name who made a change: the user, else the command line or the system."""
+    if event.actor_id is not None:
+        return names.get(event.actor_id, f"user {event.actor_id}")
+    return "cli" if event.channel == "cli" else "system"
+
+
+def day_start(day: date) -> datetime:
+    """Return the instant the program's day begins."""
+    return datetime.combine(day, time(0), tzinfo=program_zone())
+
+
+def filters(args: dict[str, str]) -> tuple[list[ColumnElement[bool]], dict[str, str]]:
+    """Return the query's conditions from the filter form, and a message per bad value."""
+    conditions: list[ColumnElement[bool]] = []
+    errors: dict[str, str] = {}
+    if args.get("entity"):
+        conditions.append(AuditEvent.entity == args["entity"])
+    if args.get("channel"):
+        conditions.append(AuditEvent.channel == args["channel"])
+    if args.get("actor"):
+        if args["actor"].isdigit() and len(args["actor"]) < 10:
+            conditions.append(AuditEvent.actor_id == int(args["actor"]))
+        else:
+            errors["actor"] = "Choose a person."
+    for name in ("from", "to"):
+        if not args.get(name):
+            continue
+        try:
+            day = date.fromisoformat(args[name])
+        except ValueError:
+            errors[name] = "Write the date as YYYY-MM-DD."
+            continue
+        if name == "from":
+            conditions.append(AuditEvent.at >= day_start(day))
+        else:
+            conditions.append(AuditEvent.at < day_start(day + timedelta(days=1)))
+    return conditions, errors
+
+
+def page_number(text: str) -> int:
+    """Return the page asked for, 1 when none or nonsense is given."""
+    return int(text) if text.isdigit() and 0 < len(text) < 7 and int(text) > 0 else 1
+
+
+@bp.get("/audit")
+@supervisor_required
+def audit() -> tuple[str, int]:
+    """List audit events newest first, filtered and 50 to a page."""
+    db = get_session()
+    args = {k: v.strip() for k, v in request.args.items()}
+    conditions, errors = filters(args)
+    total = db.scalar(select(func.count()).select_from(AuditEvent).where(*conditions)) or 0
+    page = page_number(args.get("page", ""))
+    events = db.scalars(
+        select(AuditEvent)
+        .where(*conditions)
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+        .offset((page - 1) * PER_PAGE)
+        .limit(PER_PAGE)
+    ).all()
+    names = user_names()
+    shown = {k: v for k, v in args.items() if k != "page" and v}
+    return render_template(
+        "audit.html",
+        rows=[(event, who(event, names), changes(event.before, event.after)) for event in events],
+        total=total,
+        page=page,
+        pages=max(1, math.ceil(total / PER_PAGE)),
+        args=args,
+        shown=shown,
+        errors=errors,
+        entities=db.scalars(select(AuditEvent.entity).distinct().order_by(AuditEvent.entity)).all(),
+        channels=CHANNELS,
+        people=db.scalars(select(User).order_by(User.name, User.id)).all(),
+    ), 400 if errors else 200

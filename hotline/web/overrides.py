@@ -1,1 +1,160 @@
-"""Pages: overrides (being built)."""
+"""Overrides: "A covers for B from … to …" with a preview, the list, deletion."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from .. import rotation as engine
+from ..audit import Actor
+from ..db import get_session
+from ..jobs import check_coverage_if_changed
+from ..models import Override
+from ..schemas.oncall import OverrideIn
+from ..services import oncall
+from ..services.errors import DomainError, NotFound
+from . import bp, program_zone
+from .auth import current_user, is_supervisor, login_required, supervisor_required
+from .form_fields import MAX_ID, Errors, local_input, people
+from .override_form import OverrideForm, form_field
+from .preview import OverridePreview, next_id, override_preview
+from .timeline import local
+
+Page = str | tuple[str, int] | Response
+
+
+@bp.route("/overrides", methods=["GET", "POST"])
+@login_required
+def overrides() -> Page:
+    """List current and upcoming overrides; let supervisors preview and add one."""
+    if request.method == "POST" and not is_supervisor():
+        abort(403)
+    zone = program_zone()
+    now = datetime.now(UTC)
+    program = oncall.load_program(get_session())
+    if request.method == "GET":
+        form = OverrideForm.from_values(request.args)
+        note = None
+        if not (form.start and form.end) and form.covered is not None:
+            note = None if form.fill_from_shift(program, now, zone) else no_shift(form)
+        form.tier = form.tier or "1"
+        form.start = form.start or local_input(now, zone)
+        return page(form, note=note)
+    form = OverrideForm.from_values(request.form)
+    action = request.form.get("action", "preview")
+    if action == "fill":
+        filled = form.fill_from_shift(program, now, zone)
+        return page(form, note=None if filled else no_shift(form))
+    checked = form.check(zone)
+    if not isinstance(checked, OverrideIn):
+        return page(form, errors=checked), 422
+    if action == "save":
+        return save(form, checked, now)
+    covering = engine.Override(
+        next_id(program), checked.user_id, checked.tier, checked.start, checked.end
+    )
+    shown = override_preview(program, covering, form.covered, names(), zone)
+    return page(form, shown=shown, cautions=cautions(form, checked, program, shown, now), now=now)
+
+
+@bp.post("/overrides/<int:override_id>/delete")
+@supervisor_required
+def delete_override(override_id: int) -> Response:
+    """Delete an override."""
+    if override_id > MAX_ID:
+        abort(404)
+    db = get_session()
+    now = datetime.now(UTC)
+    user = current_user()
+    assert user is not None
+    try:
+        oncall.delete_override(db, override_id, Actor(user.id, "web"), now)
+    except NotFound:
+        abort(404)
+    db.commit()
+    check_coverage_if_changed(current_app, db, now)
+    flash("Override deleted.")
+    return redirect(url_for("web.overrides"))
+
+
+def save(form: OverrideForm, data: OverrideIn, now: datetime) -> Page:
+    """Create the override, then check coverage for new gaps."""
+    db = get_session()
+    user = current_user()
+    assert user is not None
+    try:
+        oncall.create_override(db, data, Actor(user.id, "web"), now)
+    except DomainError as error:
+        db.rollback()
+        return page(form, errors={form_field((error.field or "form",)): error.message}), 422
+    db.commit()
+    check_coverage_if_changed(current_app, db, now)
+    who = names()
+    zone = program_zone()
+    covered = f" for {who.get(form.covered, '?')}" if form.covered else ""
+    flash(
+        f"Override saved: {who.get(data.user_id, '?')} covers tier {data.tier}{covered} "
+        f"from {local(data.start, zone)} to {local(data.end, zone)}."
+    )
+    return redirect(url_for("web.overrides"))
+
+
+def cautions(
+    form: OverrideForm,
+    data: OverrideIn,
+    program: engine.Program,
+    shown: OverridePreview,
+    now: datetime,
+) -> list[str]:
+    """Return what a supervisor should know before saving this override."""
+    who = names()
+    found = []
+    if data.user_id in program.inactive:
+        found.append(f"{who.get(data.user_id, '?')} is inactive: the override would not apply.")
+    if form.covered is not None and not shown.covered:
+        covered = who.get(form.covered, "?")
+        found.append(f"{covered} is not on call on tier {data.tier} at any time in this span.")
+    if data.end <= now:
+        found.append("This span is over: the override would change nothing from now on.")
+    return found
+
+
+def names() -> dict[int, str]:
+    """Return every user's name by id."""
+    return {user_id: user.name for user_id, user in people(get_session()).items()}
+
+
+def no_shift(form: OverrideForm) -> str:
+    """Say that B has no shift to cover soon."""
+    who = names().get(form.covered or 0, "That person")
+    return f"{who} has no on-call shift in the next 28 days: enter the times yourself."
+
+
+def page(
+    form: OverrideForm,
+    *,
+    errors: Errors | None = None,
+    note: str | None = None,
+    shown: OverridePreview | None = None,
+    cautions: list[str] | None = None,
+    now: datetime | None = None,
+) -> str:
+    """Render the overrides page."""
+    now = now or datetime.now(UTC)
+    rows = get_session().scalars(
+        select(Override).where(Override.end > now).order_by(Override.start, Override.id)
+    )
+    return render_template(
+        "overrides.html",
+        form=form,
+        errors=errors or {},
+        note=note,
+        shown=shown,
+        cautions=cautions or [],
+        rows=list(rows),
+        users=people(get_session()),
+        now=now,
+    )

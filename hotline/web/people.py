@@ -1,1 +1,212 @@
-"""Pages: people (being built)."""
+"""People: coordinators and supervisors, with the officer roster and API tokens beside them."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response
+
+from ..audit import Actor, record
+from ..db import get_session
+from ..jobs import check_coverage_if_changed
+from ..models import Officer, Rotation, RotationParticipant, User
+from ..schemas.people import UserCreate, UserPatch
+from ..services import people
+from ..services.errors import DomainError
+from . import bp
+from .auth import current_user, login_required, supervisor_required
+from .people_forms import (
+    Errors,
+    check,
+    commit_or_conflict,
+    domain_status,
+    password_hash,
+    row_or_404,
+)
+
+Page = tuple[str, int]
+USER_FIELDS = ("name", "email", "phone", "role")
+
+
+def actor() -> Actor:
+    """Return the signed-in user as the audit actor of a web change."""
+    user = current_user()
+    return Actor(user.id if user else None, "web")
+
+
+def gap_risks(session: Session) -> dict[int, list[str]]:
+    """Return the rotations each deactivated person is still listed in, by user id."""
+    rows = session.execute(
+        select(RotationParticipant.user_id, Rotation.name)
+        .join(Rotation, Rotation.id == RotationParticipant.rotation_id)
+        .join(User, User.id == RotationParticipant.user_id)
+        .where(User.active.is_(False))
+        .distinct()
+    )
+    risks: dict[int, list[str]] = defaultdict(list)
+    for user_id, name in rows:
+        risks[user_id].append(name)
+    return {user_id: sorted(names) for user_id, names in risks.items()}
+
+
+def people_page(status: int = 200, **context: Any) -> Page:
+    """Render /people; `context` carries a form's values and errors back to it."""
+    db = get_session()
+    page: dict[str, Any] = {
+        "user_form": {"role": "coordinator"},
+        "user_errors": {},
+        "officer_form": {},
+        "officer_errors": {},
+        "import_report": None,
+        "import_error": None,
+    }
+    page.update(context)
+    return render_template(
+        "people.html",
+        users=db.scalars(select(User).order_by(User.active.desc(), User.name, User.id)).all(),
+        officers=db.scalars(select(Officer).order_by(Officer.name, Officer.id)).all(),
+        gap_risks=gap_risks(db),
+        **page,
+    ), status
+
+
+def user_form() -> dict[str, str]:
+    """Return the posted user fields, as typed."""
+    return {name: request.form.get(name, "") for name in USER_FIELDS}
+
+
+def commit_user_change(db: Session, errors: Errors) -> int | None:
+    """Commit a user change, then check coverage; return an error status on a late clash."""
+    clash = commit_or_conflict(db, "email")
+    if clash is not None:
+        return domain_status(clash, errors)
+    check_coverage_if_changed(current_app, db, datetime.now(UTC))
+    return None
+
+
+@bp.get("/people", endpoint="people")
+@login_required
+def people_list() -> Page:
+    """List coordinators, supervisors and officers."""
+    return people_page()
+
+
+@bp.post("/people/users")
+@supervisor_required
+def add_user() -> Page | Response:
+    """Add a coordinator or supervisor."""
+    values = user_form()
+    data, errors = check(UserCreate, dict(values))
+    hashed = password_hash(request.form.get("password", ""), errors)
+    if data is None or errors:
+        return people_page(422, user_form=values, user_errors=errors)
+    db = get_session()
+    try:
+        row = people.create_user(db, data, actor(), datetime.now(UTC), hashed)
+    except DomainError as error:
+        db.rollback()
+        return people_page(domain_status(error, errors), user_form=values, user_errors=errors)
+    name = row.name
+    status = commit_user_change(db, errors)
+    if status is not None:
+        return people_page(status, user_form=values, user_errors=errors)
+    flash(f"Added {name}.")
+    return redirect(url_for("web.people"))
+
+
+def person_page(row: User, status: int = 200, **context: Any) -> Page:
+    """Render one user's page, with the edit form for supervisors."""
+    form = {name: getattr(row, name) for name in USER_FIELDS}
+    form["active"] = row.active
+    page: dict[str, Any] = {"form": form, "errors": {}}
+    page.update(context)
+    risks = gap_risks(get_session()).get(row.id, [])
+    return render_template("person.html", person=row, risks=risks, **page), status
+
+
+def user_or_404(user_id: int) -> User:
+    """Return a user or end the request with 404."""
+    return row_or_404(get_session(), User, user_id)
+
+
+@bp.get("/people/users/<int:user_id>")
+@login_required
+def user(user_id: int) -> Page:
+    """Show one coordinator or supervisor (editable by supervisors)."""
+    return person_page(user_or_404(user_id))
+
+
+@bp.post("/people/users/<int:user_id>")
+@supervisor_required
+def edit_user(user_id: int) -> Page | Response:
+    """Change a user's name, email, phone, role, active flag or password."""
+    row = user_or_404(user_id)
+    values: dict[str, Any] = user_form()
+    values["active"] = request.form.get("active") == "on"
+    data, errors = check(UserPatch, dict(values))
+    hashed = password_hash(request.form.get("password", ""), errors)
+    if row.id == actor().user_id:
+        if not values["active"]:
+            errors["active"] = "You cannot deactivate your own account."
+        if values["role"] != "supervisor":
+            errors["role"] = "You cannot give up your own supervisor role here."
+    if data is None or errors:
+        return person_page(row, 422, form=values, errors=errors)
+    db = get_session()
+    now = datetime.now(UTC)
+    current = people.user_fields(row)
+    changed = {k: v for k, v in data.model_dump(exclude_unset=True).items() if current[k] != v}
+    try:
+        if changed:
+            people.update_user(db, row.id, UserPatch.model_construct(**changed), actor(), now)
+    except DomainError as error:
+        db.rollback()
+        return person_page(row, domain_status(error, errors), form=values, errors=errors)
+    if hashed is not None:
+        row.password_hash = hashed
+        record(db, actor(), now, "set_password", "user", row.id)
+    name = row.name
+    status = commit_user_change(db, errors)
+    if status is not None:
+        return person_page(user_or_404(user_id), status, form=values, errors=errors)
+    flash(f"Saved {name}." if changed or hashed else f"Nothing changed for {name}.")
+    return redirect(url_for("web.people"))
+
+
+def set_active(user_id: int, active: bool) -> Response:
+    """Deactivate or reactivate a user, then check coverage for new gaps."""
+    row = user_or_404(user_id)
+    if row.id == actor().user_id and not active:
+        flash("You cannot deactivate your own account.")
+    elif row.active == active:
+        flash(f"{row.name} is already {'active' if active else 'inactive'}.")
+    else:
+        db = get_session()
+        people.update_user(db, row.id, UserPatch(active=active), actor(), datetime.now(UTC))
+        name = row.name
+        commit_user_change(db, {})
+        flash(f"{'Reactivated' if active else 'Deactivated'} {name}.")
+    return redirect(url_for("web.people"))
+
+
+@bp.post("/people/users/<int:user_id>/deactivate")
+@supervisor_required
+def deactivate_user(user_id: int) -> Response:
+    """Take a user off every rotation's turns and out of sign-in."""
+    return set_active(user_id, False)
+
+
+@bp.post("/people/users/<int:user_id>/reactivate")
+@supervisor_required
+def reactivate_user(user_id: int) -> Response:
+    """Let a deactivated user be on call and sign in again."""
+    return set_active(user_id, True)
+
+
+# The officer roster and API tokens live on /people too; importing registers their routes.
+from . import roster, tokens  # noqa: E402, F401

@@ -1,1 +1,180 @@
-"""Pages: referrals (being built)."""
+"""Referrals: the list, one referral's timeline and actions, and its brief assessment."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from ..audit import Actor, record
+from ..db import get_session
+from ..models import Call, Message, Officer, Referral, ReferralEvent, User
+from ..services import referral_actions as actions
+from ..services.assessments import latest_assessment
+from . import bp, program_zone
+from .auth import current_user, login_required
+
+WAITING = ("received", "notified", "acknowledged")
+PAGE_SIZE = 100
+
+
+def _filters() -> dict[str, str]:
+    keys = ("status", "channel", "type", "agency", "officer", "since", "until")
+    return {key: request.args.get(key, "").strip() for key in keys}
+
+
+@bp.get("/referrals")
+@login_required
+def referrals() -> str:
+    """List referrals, those waiting for an ACK or an assessment first."""
+    chosen = _filters()
+    statement = select(Referral).outerjoin(Officer, Officer.id == Referral.officer_id)
+    for column in ("status", "channel", "type"):
+        if chosen[column]:
+            statement = statement.where(getattr(Referral, column) == chosen[column])
+    if chosen["agency"]:
+        statement = statement.where(Officer.agency == chosen["agency"])
+    if chosen["officer"].isdigit():
+        statement = statement.where(Referral.officer_id == int(chosen["officer"]))
+    zone = program_zone()
+    for key, compare in (
+        ("since", Referral.created_at.__ge__),
+        ("until", Referral.created_at.__lt__),
+    ):
+        try:
+            day = datetime.strptime(chosen[key], "%Y-%m-%d").replace(tzinfo=zone)
+        except ValueError:
+            continue
+        statement = statement.where(
+            compare(day + (timedelta(days=1) if key == "until" else timedelta()))
+        )
+    rows = (
+        get_session().scalars(statement.order_by(Referral.created_at.desc()).limit(PAGE_SIZE)).all()
+    )
+    waiting = sorted((r for r in rows if r.status in WAITING), key=lambda r: r.created_at)
+    rows = waiting + [r for r in rows if r.status not in WAITING]  # the longest waiting first
+    session = get_session()
+    officers = {o.id: o for o in session.scalars(select(Officer))}
+    names = {u.id: u.name for u in session.scalars(select(User))}
+    agencies = sorted({o.agency for o in officers.values()})
+    return render_template(
+        "referrals.html",
+        rows=rows,
+        chosen=chosen,
+        officers=officers,
+        names=names,
+        agencies=agencies,
+        now=datetime.now(UTC),
+        waiting=WAITING,
+    )
+
+
+def timeline(referral: Referral) -> list[dict[str, Any]]:
+    """Merge a referral's events, call legs and texts into one list ordered by time."""
+    session = get_session()
+    names = {u.id: u.name for u in session.scalars(select(User))}
+    entries: list[dict[str, Any]] = []
+    for event in session.scalars(
+        select(ReferralEvent).where(ReferralEvent.referral_id == referral.id)
+    ):
+        who = names.get(event.actor_id or 0, event.channel)
+        entries.append(
+            {
+                "at": event.at,
+                "what": event.kind.replace("_", " "),
+                "who": who,
+                "detail": event.detail or {},
+            }
+        )
+    for call in session.scalars(select(Call).where(Call.referral_id == referral.id)):
+        for leg in call.legs:
+            who = names.get(leg.user_id or 0, "fallback number")
+            detail = {
+                "number": leg.number,
+                "outcome": leg.outcome or "ringing",
+                "seconds": leg.duration,
+            }
+            entries.append({"at": leg.at, "what": "dialled", "who": who, "detail": detail})
+        if call.recording_url:
+            entries.append(
+                {
+                    "at": call.ended_at or call.started_at,
+                    "what": "voicemail",
+                    "who": "caller",
+                    "detail": {"recording": call.recording_url, "seconds": call.recording_duration},
+                }
+            )
+    texts = session.scalars(select(Message).where(Message.referral_id == referral.id))
+    for text in texts:
+        arrow = (
+            f"text from {text.from_number}"
+            if text.direction == "in"
+            else f"text to {text.to_number}"
+        )
+        entries.append(
+            {
+                "at": text.created_at,
+                "what": arrow,
+                "who": text.status,
+                "detail": {"body": text.body},
+            }
+        )
+    return sorted(entries, key=lambda entry: entry["at"])
+
+
+@bp.get("/referrals/<int:referral_id>")
+@login_required
+def referral(referral_id: int) -> str:
+    """Show one referral: facts, timeline, assessment versions and actions."""
+    session = get_session()
+    row = session.get(Referral, referral_id)
+    if row is None:
+        abort(404)
+    user = current_user()
+    assert user is not None
+    # Clinical fields are about to be shown to a person: that is recorded.
+    record(session, Actor(user.id, "web"), datetime.now(UTC), "view", "referral", row.id)
+    session.commit()
+    latest, versions = latest_assessment(session, row.id)
+    officer = session.get(Officer, row.officer_id) if row.officer_id else None
+    names = {u.id: u.name for u in session.scalars(select(User))}
+    return render_template(
+        "referral.html",
+        referral=row,
+        officer=officer,
+        latest=latest,
+        versions=versions,
+        timeline=timeline(row),
+        names=names,
+    )
+
+
+@bp.post("/referrals/<int:referral_id>/actions")
+@login_required
+def referral_action(referral_id: int) -> Response:
+    """Acknowledge, note, close the intake or mark not a referral, as by text."""
+    session = get_session()
+    user = current_user()
+    assert user is not None
+    now, sender = datetime.now(UTC), current_app.config["HOTLINE_NUMBER"]
+    action = request.form.get("action", "")
+    text = request.form.get("text", "").strip()
+    if action == "ack":
+        message = actions.acknowledge(session, referral_id, user, now, "web", sender)
+    elif action == "note" and text:
+        message = actions.add_note(session, referral_id, user, text, now, "web")
+    elif action in ("intake_completed", "intake_missed"):
+        completed = action == "intake_completed"
+        message = actions.close_intake(
+            session, referral_id, user, completed, text, now, "web", sender
+        )
+    elif action == "not_a_referral":
+        message = actions.mark_not_a_referral(session, referral_id, user, now, "web", sender)
+    else:
+        abort(400)
+    session.commit()
+    flash(message)
+    return redirect(url_for("web.referral", referral_id=referral_id))

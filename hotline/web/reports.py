@@ -1,1 +1,300 @@
-"""Pages: reports (being built)."""
+"""Reports for supervisors: a period's figures, the weekly chart and CSV exports (SPEC §9)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import abort, current_app, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from ..db import get_session
+from ..services.reports import NO_TYPE, TYPES, GroupCount, Report, load_report
+from . import bp, program_zone
+from .auth import supervisor_required
+
+DEFAULT_DAYS = 30
+MAX_DAYS = 3 * 366
+EARLIEST, LATEST = date(2000, 1, 1), date(2999, 12, 31)
+MAX_COST = Decimal(10**9)
+SUPPRESSED = "<5"
+TABLES = ("weekly", "calls", "timings", "agencies", "officers", "disparity", "savings")
+COLORS, GREY = {"voice": "#0b5394", "sms": "#1d6b3a", "web": "#7a4b00"}, "#666666"
+WIDTH, HEIGHT, LEFT, BOTTOM, TOP = 600, 240, 36, 24, 12  # the chart, in SVG units
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet would run such a cell
+
+
+@dataclass(frozen=True)
+class Period:
+    """Local dates, both included, and the cost of one jail booking."""
+
+    first: date
+    last: date
+    cost: Decimal
+
+    def bounds(self, zone: ZoneInfo) -> tuple[datetime, datetime]:
+        """Return [first day's midnight, the midnight after the last day) in `zone`."""
+        after = self.last + timedelta(days=1)
+        return datetime.combine(self.first, time(0), zone), datetime.combine(after, time(0), zone)
+
+    def query(self) -> dict[str, Any]:
+        """Return the query string that asks for this period again."""
+        return {
+            "from": self.first.isoformat(),
+            "to": self.last.isoformat(),
+            "cost": f"{self.cost:.2f}",
+        }
+
+
+@dataclass(frozen=True)
+class Table:
+    """One report table as text: the page shows these cells and the CSV export writes them."""
+
+    title: str
+    columns: list[str]
+    rows: list[list[str]]
+
+
+@dataclass(frozen=True)
+class Block:
+    """One channel's part of one week's bar."""
+
+    x: float
+    y: float
+    width: float
+    height: float
+    color: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Chart:
+    """The weekly chart laid out in SVG units, with a summary for screen readers."""
+
+    blocks: list[Block]
+    ticks: list[tuple[float, str]]
+    top: int  # the most referrals in one week
+    legend: list[tuple[str, str]]
+    summary: str
+    frame: tuple[int, int, int, int, int] = (WIDTH, HEIGHT, LEFT, BOTTOM, TOP)
+
+
+def read_date(args: Mapping[str, str], name: str, default: date, errors: dict[str, str]) -> date:
+    """Read one date of the period form (YYYY-MM-DD), noting a bad one."""
+    text = args.get(name, "").strip()
+    try:
+        value = date.fromisoformat(text) if text else default
+    except ValueError:
+        errors[name] = "Give a date as YYYY-MM-DD."
+        return default
+    if not EARLIEST <= value <= LATEST:
+        errors[name] = f"Pick a date from {EARLIEST} to {LATEST}."
+        return default
+    return value
+
+
+def parse_cost(text: str) -> Decimal | None:
+    """Return a cost per booking written as a number, or None when it is not one."""
+    try:
+        cost = Decimal(text.strip().replace(",", "").removeprefix("$"))
+    except InvalidOperation:
+        return None
+    return cost.quantize(Decimal("0.01")) if cost.is_finite() and 0 <= cost <= MAX_COST else None
+
+
+def read_period(
+    args: Mapping[str, str], today: date, default_cost: Decimal
+) -> tuple[Period, dict[str, str]]:
+    """Read the period form (default: the last 30 days); return it and one message per bad field."""
+    errors: dict[str, str] = {}
+    last = read_date(args, "to", today, errors)
+    first = read_date(args, "from", last - timedelta(days=DEFAULT_DAYS - 1), errors)
+    if first > last:
+        errors.setdefault("from", "Start on or before the end date.")
+    elif (last - first).days >= MAX_DAYS:
+        errors.setdefault("to", f"Ask for at most {MAX_DAYS} days at a time.")
+    cost = parse_cost(args["cost"]) if args.get("cost", "").strip() else default_cost
+    if cost is None:
+        errors["cost"] = "Give the cost of one booking as a number, e.g. 2500."
+    return Period(first, last, cost if cost is not None else default_cost), errors
+
+
+def duration(seconds: float | None) -> str:
+    """Format seconds as H:MM:SS, rounded to the second ("" without data)."""
+    if seconds is None:
+        return ""
+    hours, rest = divmod(math.floor(abs(seconds) + 0.5), 3600)
+    return f"{'-' if seconds < 0 else ''}{hours}:{rest // 60:02d}:{rest % 60:02d}"
+
+
+def percent(share: float | None) -> str:
+    """Format a share as a percentage with one decimal ("" without data)."""
+    return "" if share is None else f"{share * 100:.1f}%"
+
+
+def intake_row(group: GroupCount, *labels: str) -> list[str]:
+    """Return the cells of one agency's or officer's intake figures."""
+    numbers = (group.referrals, group.completed, group.missed)
+    return [*labels, *map(str, numbers), percent(group.rate)]
+
+
+def report_tables(report: Report) -> dict[str, Table]:
+    """Turn a report into the text tables the page and the CSV exports share."""
+    types = [*TYPES, NO_TYPE]
+    counts = [
+        [
+            w.total,
+            *(w.by_channel.get(c, 0) for c in report.channels),
+            *(w.by_type.get(t, 0) for t in types),
+        ]
+        for w in report.weeks
+    ]
+    weeks = [
+        [f"{w.week_start:%G-W%V}", w.week_start.isoformat(), *map(str, numbers)]
+        for w, numbers in zip(report.weeks, counts, strict=True)
+    ]
+    weeks.append(["Total", "", *(str(sum(column)) for column in zip(*counts, strict=True))])
+    calls = report.calls
+    return {
+        "weekly": Table(
+            "Referrals per week",
+            ["Week", "Starts", "Total", *report.channels, *(t.replace("_", " ") for t in types)],
+            weeks,
+        ),
+        "calls": Table(
+            "Calls",
+            ["Outcome", "Calls"],
+            [
+                ["answered", str(calls.answered)],
+                ["voicemail", str(calls.voicemail)],
+                ["abandoned", str(calls.abandoned)],
+                ["missed (voicemail + abandoned)", str(calls.missed)],
+                ["no outcome yet", str(calls.unresolved)],
+                ["total", str(calls.total)],
+            ],
+        ),
+        "timings": Table(
+            "Response times",
+            ["Measure", "Count", "Median (h:mm:ss)", "90th percentile (h:mm:ss)"],
+            [
+                [t.measure, str(t.count), duration(t.median), duration(t.p90)]
+                for t in report.timings
+            ],
+        ),
+        "agencies": Table(
+            "Intake by agency",
+            ["Agency", "Referrals", "Intake completed", "Intake missed", "Completion rate"],
+            [intake_row(g, g.name) for g in [*report.agencies, report.intake]],
+        ),
+        "officers": Table(
+            "Intake by officer",
+            ["Officer", "Agency", "Referrals", "Intake completed", "Intake missed", "Rate"],
+            [intake_row(g, g.name, g.agency) for g in report.officers],
+        ),
+        "disparity": Table(
+            "Referrals by race/ethnicity",
+            ["Race/ethnicity", "Referrals", "Share"],
+            [
+                [row.group, SUPPRESSED if row.count is None else str(row.count), percent(row.share)]
+                for row in report.disparity
+            ],
+        ),
+        "savings": Table(
+            "Jail bookings avoided (estimate)",
+            ["Measure", "Value"],
+            [
+                ["arrest diversions accepted (bookings avoided)", str(report.bookings_avoided)],
+                ["cost per booking", f"{report.cost_per_booking:.2f}"],
+                ["estimated savings", f"{report.savings:.2f}"],
+            ],
+        ),
+    }
+
+
+def weekly_chart(report: Report) -> Chart:
+    """Lay out stacked bars of referrals per week by channel."""
+    weeks, plot = report.weeks, HEIGHT - BOTTOM - TOP
+    top = max((week.total for week in weeks), default=0)
+    slot = (WIDTH - LEFT) / max(len(weeks), 1)
+    step = math.ceil(len(weeks) / 12) or 1  # at most about 12 date labels
+    blocks, ticks = [], []
+    for i, week in enumerate(weeks):
+        x, base = LEFT + i * slot + slot * 0.15, float(HEIGHT - BOTTOM)
+        for channel in report.channels:
+            if count := week.by_channel.get(channel, 0):
+                height = count * plot / top
+                base -= height
+                label = f"Week of {week.week_start:%b %d}: {count} by {channel}"
+                box = (round(x, 1), round(base, 1), round(slot * 0.7, 1), round(height, 1))
+                blocks.append(Block(*box, COLORS.get(channel, GREY), label))
+        if i % step == 0:
+            ticks.append((round(x + slot * 0.35, 1), f"{week.week_start:%m/%d}"))
+    total = sum(week.total for week in weeks)
+    summary = (
+        f"Referrals per week by channel over {len(weeks)} weeks: {total} in all, "
+        f"at most {top} in one week. The table below gives every number."
+    )
+    legend = [(channel, COLORS.get(channel, GREY)) for channel in report.channels]
+    return Chart(blocks, ticks, top, legend, summary)
+
+
+def default_cost() -> Decimal:
+    """Return the configured cost of one jail booking (HOTLINE_BOOKING_COST), else 0."""
+    configured = current_app.config.get("HOTLINE_BOOKING_COST")
+    cost = parse_cost(str(configured)) if configured is not None else None
+    return cost if cost is not None else Decimal("0.00")
+
+
+def asked_report() -> tuple[Period, dict[str, str], Report | None]:
+    """Read the period this request asks for and load its report (none when the form is bad)."""
+    zone = program_zone()
+    today = datetime.now(UTC).astimezone(zone).date()
+    period, errors = read_period(request.args, today, default_cost())
+    if errors:
+        return period, errors, None
+    start, end = period.bounds(zone)
+    return period, errors, load_report(get_session(), start, end, zone, period.cost)
+
+
+@bp.get("/reports")
+@supervisor_required
+def reports() -> tuple[str, int]:
+    """Show a period's figures with the weekly chart and links to the CSV exports."""
+    period, errors, report = asked_report()
+    tables = report_tables(report) if report else {}
+    links = {name: url_for("web.report_csv", table=name, **period.query()) for name in TABLES}
+    chart = weekly_chart(report) if report else None
+    page = render_template(
+        "reports.html", period=period, errors=errors, tables=tables, links=links, chart=chart
+    )
+    return page, 400 if errors else 200
+
+
+@bp.get("/reports/<table>.csv")
+@supervisor_required
+def report_csv(table: str) -> Response:
+    """Export one table of a period as CSV, with the same cells the page shows."""
+    if table not in TABLES:
+        abort(404)
+    period, errors, report = asked_report()
+    if report is None:
+        return Response(" ".join(errors.values()) + "\n", 400, mimetype="text/plain")
+    chosen = report_tables(report)[table]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(chosen.columns)
+    for row in chosen.rows:
+        writer.writerow(["'" + cell if cell.startswith(FORMULA_STARTS) else cell for cell in row])
+    filename = f"lead-{table}-{period.first}-to-{period.last}.csv"
+    headers = {
+        "Content-Disposition": f'attachment; filename="{filename}"',
+        "Cache-Control": "no-store",
+    }
+    return Response(buffer.getvalue(), mimetype="text/csv", headers=headers)

@@ -1,1 +1,210 @@
-"""Pages: rotations (being built)."""
+"""Rotations: the list, the editor with its preview, and deletion (supervisors edit)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+from werkzeug.wrappers import Response
+
+from .. import rotation as engine
+from ..audit import Actor
+from ..db import get_session
+from ..jobs import check_coverage_if_changed
+from ..models import Rotation
+from ..rotation import DAY_NAMES
+from ..schemas.oncall import RotationIn
+from ..services import oncall
+from ..services.errors import DomainError
+from . import bp, program_zone
+from .auth import current_user, is_supervisor, login_required, supervisor_required
+from .form_fields import MAX_ID, Errors, people
+from .preview import (
+    PREVIEW_DAYS,
+    Preview,
+    engine_rotation,
+    next_id,
+    preview,
+    segments_of,
+    with_rotation,
+    without_rotation,
+)
+from .rotation_form import (
+    COMMON_ZONES,
+    UNIT_HOURS,
+    RotationForm,
+    form_field,
+    shift_words,
+    window_words,
+)
+
+Page = str | tuple[str, int] | Response
+
+
+@bp.get("/rotations")
+@login_required
+def rotations() -> str:
+    """List every rotation by tier, with its people in order and its windows."""
+    rows = get_session().scalars(
+        select(Rotation)
+        .options(selectinload(Rotation.participants))
+        .order_by(Rotation.tier, Rotation.priority.desc(), Rotation.id)
+    )
+    return render_template(
+        "rotations.html",
+        rows=list(rows),
+        users=people(get_session()),
+        shift_words=shift_words,
+        window_words=window_words,
+    )
+
+
+@bp.route("/rotations/new", methods=["GET", "POST"])
+@supervisor_required
+def new_rotation() -> Page:
+    """Create a rotation, previewing its tier's schedule first if asked."""
+    return editor(None)
+
+
+@bp.route("/rotations/<int:rotation_id>", methods=["GET", "POST"])
+@login_required
+def rotation(rotation_id: int) -> Page:
+    """Show a rotation; let supervisors change it."""
+    if request.method == "POST" and not is_supervisor():
+        abort(403)
+    return editor(stored(rotation_id))
+
+
+@bp.route("/rotations/<int:rotation_id>/delete", methods=["GET", "POST"])
+@supervisor_required
+def delete_rotation(rotation_id: int) -> Page:
+    """Delete a rotation after showing what its tier looks like without it."""
+    row = stored(rotation_id)
+    db = get_session()
+    if request.method == "POST":
+        now = datetime.now(UTC)
+        user = current_user()
+        assert user is not None
+        oncall.delete_rotation(db, row.id, Actor(user.id, "web"), now)
+        db.commit()
+        check_coverage_if_changed(current_app, db, now)
+        flash(f"Rotation “{row.name}” deleted.")
+        return redirect(url_for("web.rotations"))
+    program = without_rotation(oncall.load_program(db), row.id)
+    return render_template(
+        "rotation_delete.html", row=row, preview=schedule_of(program, {row.tier})
+    )
+
+
+def stored(rotation_id: int) -> Rotation:
+    """Return the rotation of the address, or answer 404."""
+    row = get_session().get(Rotation, rotation_id) if rotation_id <= MAX_ID else None
+    if row is None:
+        abort(404)
+    return row
+
+
+def editor(row: Rotation | None) -> Page:
+    """Show the form, apply an edit button, preview, or save."""
+    if request.method == "GET":
+        form = RotationForm.of(row) if row else RotationForm.blank(*zone_and_today())
+        return page(form, row, shown=None if row is None else current_schedule(row))
+    form = RotationForm.from_request(request.form)
+    action = request.form.get("action", "preview")
+    users = people(get_session())
+    active = {user_id for user_id, user in users.items() if user.active}
+    if form.edit(action, request.form.get("add_participant", ""), active):
+        return page(form, row)
+    checked = form.check()
+    if not isinstance(checked, RotationIn):
+        return page(form, row, errors=checked), 422
+    if action == "save":
+        return save(form, row, checked)
+    shown, idle = preview_of(checked, row)
+    return page(form, row, shown=shown, previewing=True, idle=idle)
+
+
+def save(form: RotationForm, row: Rotation | None, data: RotationIn) -> Page:
+    """Create or replace the rotation, then check coverage for new gaps."""
+    db = get_session()
+    now = datetime.now(UTC)
+    user = current_user()
+    assert user is not None
+    actor = Actor(user.id, "web")
+    try:
+        if row is None:
+            saved = oncall.create_rotation(db, data, actor, now)
+        else:
+            saved = oncall.replace_rotation(db, row.id, data, actor, now)
+    except DomainError as error:
+        db.rollback()
+        field = form_field(tuple((error.field or "form").split(".")))
+        return page(form, row, errors={field: error.message}), 422
+    db.commit()
+    check_coverage_if_changed(current_app, db, now)
+    flash(f"Rotation “{saved.name}” saved.")
+    return redirect(url_for("web.rotation", rotation_id=saved.id))
+
+
+def zone_and_today() -> tuple[str, date]:
+    """Return the program's zone name and today's date there."""
+    zone = program_zone()
+    return zone.key, datetime.now(zone).date()
+
+
+def schedule_of(program: engine.Program, tiers: set[int]) -> Preview:
+    """Return the next 28 days of some tiers of a (what-if) program."""
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    names = {user_id: user.name for user_id, user in people(get_session()).items()}
+    return preview(program, tiers, now, now + timedelta(days=PREVIEW_DAYS), names, program_zone())
+
+
+def current_schedule(row: Rotation) -> Preview:
+    """Return the rotation's tier over the next 28 days as saved."""
+    return schedule_of(oncall.load_program(get_session()), {row.tier})
+
+
+def preview_of(data: RotationIn, row: Rotation | None) -> tuple[Preview, bool]:
+    """Return the tier's next 28 days with this rotation saved, and whether it adds nothing."""
+    program = oncall.load_program(get_session())
+    rotation_id = row.id if row is not None else next_id(program)
+    tiers = {data.tier} | ({row.tier} if row is not None else set())
+    changed = with_rotation(program, engine_rotation(data, rotation_id))
+    shown = schedule_of(changed, tiers)
+    without = without_rotation(program, rotation_id)
+    idle = segments_of(changed, tiers, shown.start, shown.end) == segments_of(
+        without, tiers, shown.start, shown.end
+    )
+    return shown, idle
+
+
+def page(
+    form: RotationForm,
+    row: Rotation | None,
+    *,
+    errors: Errors | None = None,
+    shown: Preview | None = None,
+    previewing: bool = False,
+    idle: bool = False,
+) -> str:
+    """Render the editor (or, for coordinators, the rotation read-only)."""
+    zones = list(COMMON_ZONES)
+    if form.timezone and form.timezone not in dict(zones):
+        zones.append((form.timezone, form.timezone))
+    return render_template(
+        "rotation.html",
+        form=form,
+        row=row,
+        errors=errors or {},
+        shown=shown,
+        previewing=previewing,
+        idle=idle,
+        users=people(get_session()),
+        zones=zones,
+        units=list(UNIT_HOURS),
+        day_names=DAY_NAMES,
+        shift_words=shift_words,
+        window_words=window_words,
+    )

@@ -1,0 +1,111 @@
+"""The brief assessment form: the same schema and rules as the API (SPEC §6, §8)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from pydantic import ValidationError
+from werkzeug.wrappers import Response
+
+from ..audit import Actor
+from ..db import get_session
+from ..models import Referral
+from ..schemas.assessment import EXCLUSION_WORDS, AssessmentIn
+from ..services.assessments import latest_assessment, record_assessment
+from ..services.errors import DomainError
+from ..services.people import first_error
+from . import bp
+from .auth import current_user, login_required
+
+NEEDS = (
+    "substance_use",
+    "mental_health",
+    "housing",
+    "medical",
+    "food",
+    "documents",
+    "benefits",
+    "other",
+)
+RISKS = ("overdose", "self_harm", "medical_emergency")
+OFFENSES = ("possession", "subsistence_sale", "sex_work", "other", "none")
+DISPOSITIONS = ("accepted", "ineligible", "declined", "unable_to_contact")
+
+
+def form_values() -> dict[str, Any]:
+    """Read the posted form into the API's field shapes."""
+    form = request.form
+    optional = {
+        key: (form.get(key) or "").strip() or None
+        for key in ("age_range", "gender", "race_ethnicity", "notes")
+    }
+    return {
+        "offense": form.get("offense", ""),
+        "exclusions": form.getlist("exclusions"),
+        "consent_confirmed": form.get("consent_confirmed") == "yes",
+        "needs": form.getlist("needs"),
+        "risks": form.getlist("risks"),
+        "services": [
+            line.strip() for line in form.get("services", "").splitlines() if line.strip()
+        ],
+        "disposition": form.get("disposition", ""),
+        **optional,
+    }
+
+
+@bp.route("/referrals/<int:referral_id>/assessment", methods=["GET", "POST"])
+@login_required
+def assessment(referral_id: int) -> str | Response | tuple[str, int]:
+    """Show or save the brief assessment; saving again keeps the earlier version."""
+    session = get_session()
+    referral = session.get(Referral, referral_id)
+    if referral is None:
+        abort(404)
+    latest, versions = latest_assessment(session, referral.id)
+    values: dict[str, Any] = {}
+    if latest is not None:
+        values = {key: getattr(latest, key) for key in AssessmentIn.model_fields}
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        values = form_values()
+        user = current_user()
+        assert user is not None
+        try:
+            data = AssessmentIn.model_validate(values)
+            record_assessment(
+                session,
+                referral.id,
+                data,
+                Actor(user.id, "web"),
+                datetime.now(UTC),
+                current_app.config["HOTLINE_NUMBER"],
+            )
+            session.commit()
+        except ValidationError as error:
+            field, message = first_error(error)
+            errors[(field or "form").split(".")[0]] = message
+        except DomainError as error:
+            session.rollback()
+            errors[error.field or "form"] = error.message
+        else:
+            urgent = {"self_harm", "medical_emergency"} & set(values["risks"])
+            flash(
+                "Assessment saved."
+                + (" Immediate risk: call 911 now if you have not." if urgent else "")
+            )
+            return redirect(url_for("web.referral", referral_id=referral.id))
+    page = render_template(
+        "assessment.html",
+        referral=referral,
+        values=values,
+        errors=errors,
+        versions=versions,
+        needs=NEEDS,
+        risks=RISKS,
+        offenses=OFFENSES,
+        dispositions=DISPOSITIONS,
+        exclusions=EXCLUSION_WORDS,
+    )
+    return (page, 422) if errors else page

@@ -1,0 +1,86 @@
+"""The override form: "A covers for B from … to …", its defaults, its check by OverrideIn."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from pydantic import ValidationError
+
+from .. import rotation as engine
+from ..schemas.oncall import OverrideIn
+from .form_fields import Errors, field_errors, instant_of, local_input, parse_local, whole_number
+from .preview import next_shift
+
+# Schema fields shown under another form field's name.
+FORM_FIELD = {"user_id": "user"}
+
+
+@dataclass
+class OverrideForm:
+    """The fields as typed: who covers, for whom, which tier, from and to (local times)."""
+
+    user: str = ""
+    for_user: str = ""
+    tier: str = ""
+    start: str = ""
+    end: str = ""
+
+    @classmethod
+    def from_values(cls, values: Mapping[str, str]) -> OverrideForm:
+        """Return the form from posted fields or a query string (`for` names B)."""
+        text = {name: values.get(name, "").strip() for name in ("user", "tier", "start", "end")}
+        return cls(**text, for_user=values.get("for", "").strip())
+
+    @property
+    def covered(self) -> int | None:
+        """Return B, the person whose shift is covered, if one is chosen."""
+        return whole_number(self.for_user) if self.for_user else None
+
+    def fill_from_shift(self, program: engine.Program, now: datetime, zone: ZoneInfo) -> bool:
+        """Set tier, start and end to B's current or next shift; tell whether B has one."""
+        if self.covered is None:
+            return False
+        tier = whole_number(self.tier) if self.tier else None
+        # The tier typed first; failing that, B's next shift on any tier.
+        shift = next_shift(program, self.covered, tier, now)
+        if shift is None and tier is not None:
+            shift = next_shift(program, self.covered, None, now)
+        if shift is None:
+            return False
+        self.tier = str(shift.tier)
+        self.start, self.end = local_input(shift.start, zone), local_input(shift.end, zone)
+        return True
+
+    def check(self, zone: ZoneInfo) -> OverrideIn | Errors:
+        """Return the override these fields describe, or an error message per form field."""
+        errors: Errors = {}
+        user_id, tier = whole_number(self.user), whole_number(self.tier)
+        if user_id is None:
+            errors["user"] = "Choose who covers."
+        if tier is None:
+            errors["tier"] = "Enter a whole number."
+        instants: dict[str, Any] = {}
+        for name in ("start", "end"):
+            reading = parse_local(getattr(self, name))
+            if reading is None:
+                errors[name] = "Enter a date and time."
+            else:
+                instants[name] = instant_of(reading, zone)
+        if len(instants) == 2 and instants["end"] <= instants["start"]:
+            errors["end"] = "The end must be after the start."
+        if errors:
+            return errors
+        try:
+            return OverrideIn.model_validate({"user_id": user_id, "tier": tier, **instants})
+        except ValidationError as error:
+            return field_errors(error, form_field)
+
+
+def form_field(loc: tuple[Any, ...]) -> str:
+    """Return the form field a schema error location points at."""
+    name = str(loc[0]) if loc else "form"
+    return FORM_FIELD.get(name, name)

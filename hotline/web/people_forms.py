@@ -1,0 +1,83 @@
+"""Check posted people forms against the interfaces' schemas, every field at once."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from flask import abort, current_app
+from pydantic import BaseModel, ValidationError
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from werkzeug.security import generate_password_hash
+
+from ..schemas.common import validation_context
+from ..services.errors import Conflict, DomainError
+
+MIN_PASSWORD_LENGTH = 10
+MAX_ID = 2**31 - 1  # ids are 32-bit integers in PostgreSQL
+Errors = dict[str, str]
+# Plain words for schema messages that quote a pattern or a list (only badges have a pattern).
+PLAIN_MESSAGES = {
+    "string_pattern_mismatch": "Use 1 to 20 digits, nothing else.",
+    "literal_error": "Choose one of the listed values.",
+}
+T = TypeVar("T")
+
+
+def row_or_404(session: Session, model: type[T], row_id: int) -> T:
+    """Return the row with this id or end the request with 404."""
+    row = session.get(model, row_id) if 0 < row_id <= MAX_ID else None
+    if row is None:
+        abort(404)
+    return row
+
+
+def check(model: type[BaseModel], values: dict[str, Any]) -> tuple[Any | None, Errors]:
+    """Return the validated model, or None and one message per offending field."""
+    try:
+        context = validation_context(current_app.config)
+        return model.model_validate(values, context=context), {}
+    except ValidationError as error:
+        errors: Errors = {}
+        for problem in error.errors():
+            name = str(problem["loc"][0]) if problem["loc"] else "form"
+            blank = str(values.get(name, "")).strip() == ""
+            if blank and problem["type"] in ("string_too_short", "string_pattern_mismatch"):
+                message = "Required."
+            else:
+                message = PLAIN_MESSAGES.get(problem["type"], problem["msg"])
+                message = message.removeprefix("Value error, ")
+            errors.setdefault(name, sentence(message))
+        return None, errors
+
+
+def sentence(message: str) -> str:
+    """Return a message as a sentence: capital first, full stop last."""
+    message = message[:1].upper() + message[1:]
+    return message if message.endswith((".", "!", "?")) else message + "."
+
+
+def password_hash(password: str, errors: Errors) -> str | None:
+    """Return the hash of a new password, None when none is given; note one that is too short."""
+    if not password:
+        return None
+    if len(password) < MIN_PASSWORD_LENGTH:
+        errors["password"] = f"Use at least {MIN_PASSWORD_LENGTH} characters."
+        return None
+    return generate_password_hash(password)
+
+
+def domain_status(error: DomainError, errors: Errors) -> int:
+    """Note a refused change next to its field and return the page's status (409 or 422)."""
+    errors[error.field or "form"] = sentence(error.message)
+    return 409 if isinstance(error, Conflict) else 422
+
+
+def commit_or_conflict(session: Session, field: str) -> Conflict | None:
+    """Commit; return a Conflict on `field` when a concurrent change took the same value."""
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        return Conflict("that value is already used", field)
+    return None

@@ -1,0 +1,128 @@
+"""The officer roster on /people: add one officer, import a CSV, correct an entry."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from ..db import get_session
+from ..models import Officer
+from ..schemas.people import OfficerCreate, OfficerPatch
+from ..services import people
+from ..services.errors import DomainError
+from . import bp
+from .auth import login_required, supervisor_required
+from .people import Page, actor, people_page
+from .people_forms import check, commit_or_conflict, domain_status, row_or_404
+
+OFFICER_FIELDS = ("name", "badge", "agency", "phone")
+# The import reports schema messages as they are; these say the same in the form's words.
+PLAIN_REASONS = {
+    "String should match pattern": "use 1 to 20 digits, nothing else",
+    "String should have at least 1 character": "required",
+}
+
+
+def plain_reason(reason: str) -> str:
+    """Return an import row's reason in plain words ("badge: required")."""
+    field, colon, message = reason.partition(": ")
+    for schema_words, plain in PLAIN_REASONS.items():
+        if colon and message.startswith(schema_words):
+            return f"{field}: {plain}"
+    return reason
+
+
+def officer_form() -> dict[str, str]:
+    """Return the posted officer fields, as typed."""
+    return {name: request.form.get(name, "") for name in OFFICER_FIELDS}
+
+
+@bp.post("/people/officers")
+@supervisor_required
+def add_officer() -> Page | Response:
+    """Add an officer to the roster."""
+    values = officer_form()
+    data, errors = check(OfficerCreate, dict(values))
+    if data is None:
+        return people_page(422, officer_form=values, officer_errors=errors)
+    db = get_session()
+    try:
+        row = people.create_officer(db, data, actor(), datetime.now(UTC))
+        name = row.name
+        clash = commit_or_conflict(db, "badge")
+        if clash is not None:
+            raise clash
+    except DomainError as error:
+        db.rollback()
+        status = domain_status(error, errors)
+        return people_page(status, officer_form=values, officer_errors=errors)
+    flash(f"Added Officer {name}.")
+    return redirect(url_for("web.people"))
+
+
+@bp.post("/people/officers/import")
+@supervisor_required
+def import_officers() -> Page:
+    """Import a roster CSV (name,badge,agency,phone): keep the good rows, list the bad."""
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        return people_page(422, import_error="Choose a CSV file to import.")
+    try:
+        text = upload.read().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return people_page(422, import_error="That file is not UTF-8 text: save it as CSV UTF-8.")
+    db = get_session()
+    region = current_app.config["HOTLINE_DEFAULT_REGION"]
+    report = people.import_officers(db, text, region, actor(), datetime.now(UTC))
+    db.commit()
+    report.errors = [(line, plain_reason(reason)) for line, reason in report.errors]
+    return people_page(200 if report.imported or not report.errors else 422, import_report=report)
+
+
+def officer_or_404(officer_id: int) -> Officer:
+    """Return an officer or end the request with 404."""
+    return row_or_404(get_session(), Officer, officer_id)
+
+
+def officer_page(row: Officer, status: int = 200, **context: Any) -> Page:
+    """Render one officer's page, with the edit form for supervisors."""
+    page: dict[str, Any] = {"form": {n: getattr(row, n) for n in OFFICER_FIELDS}, "errors": {}}
+    page.update(context)
+    return render_template("officer.html", officer=row, **page), status
+
+
+@bp.get("/people/officers/<int:officer_id>")
+@login_required
+def officer(officer_id: int) -> Page:
+    """Show one officer of the roster (editable by supervisors)."""
+    return officer_page(officer_or_404(officer_id))
+
+
+@bp.post("/people/officers/<int:officer_id>")
+@supervisor_required
+def edit_officer(officer_id: int) -> Page | Response:
+    """Correct an officer's name, badge, agency or phone."""
+    row = officer_or_404(officer_id)
+    values = officer_form()
+    data, errors = check(OfficerPatch, dict(values))
+    if data is None:
+        return officer_page(row, 422, form=values, errors=errors)
+    db = get_session()
+    current = people.officer_fields(row)
+    changed = {k: v for k, v in data.model_dump(exclude_unset=True).items() if current[k] != v}
+    try:
+        if changed:
+            patch = OfficerPatch.model_construct(**changed)
+            people.update_officer(db, row.id, patch, actor(), datetime.now(UTC))
+        clash = commit_or_conflict(db, "badge")
+        if clash is not None:
+            raise clash
+    except DomainError as error:
+        db.rollback()
+        status = domain_status(error, errors)
+        return officer_page(officer_or_404(officer_id), status, form=values, errors=errors)
+    flash(f"Saved Officer {row.name}." if changed else f"Nothing changed for {row.name}.")
+    return redirect(url_for("web.people"))

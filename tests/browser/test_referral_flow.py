@@ -1,0 +1,57 @@
+"""A coordinator takes an SMS referral from its timeline to a completed intake, in Chromium."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import select
+
+from hotline.db import session_scope
+from hotline.models import Message
+from hotline.simulator import SmsEmulator, http_poster
+from tests.browser.conftest import screenshot, sign_in
+from tests.factories import add_officer, add_rotation, add_user
+from tests.web.conftest import PASSWORD
+
+
+def test_coordinator_assesses_and_completes_an_sms_referral(
+    app: Flask, live_server: str, page: Any
+) -> None:
+    cora = add_user(app, "Cora Lee", password=PASSWORD)
+    add_rotation(app, 1, cora)
+    officer = add_officer(app)
+    phone = SmsEmulator(http_poster(), app.config["TWILIO_AUTH_TOKEN"], live_server, "+12065550100")
+    for text in ("REFER", "1", "Jane Doe", "1", "3rd & Pine", "Y", "SEND"):
+        assert phone.send(officer.phone, text).status == 200
+
+    sign_in(page, cora.email, PASSWORD)
+    page.get_by_role("link", name="Referrals").click()
+    page.get_by_role("link", name="#1").click()
+    assert page.locator("dl.facts").get_by_text("Jane Doe").is_visible()
+    assert page.get_by_text(f"text from {officer.phone}").first.is_visible()
+    page.locator("#action-ack").click()
+    assert page.get_by_text("You have #1").is_visible()
+
+    page.locator("#assessment-link").click()
+    page.get_by_label("Consent confirmed").check()
+    page.get_by_label("housing").check()
+    assert not page.locator(".call911").is_visible()
+    page.get_by_label("self harm").check()
+    assert page.locator(".call911").is_visible()  # the "call 911" prompt shows at once
+    page.get_by_label("self harm").uncheck()
+    page.get_by_label("Services coordinated (one per line)").fill("detox bed")
+    page.locator("#disposition").select_option("accepted")
+    page.locator("#save-assessment").click()
+    assert page.get_by_text("Assessment saved.").is_visible()
+    page.locator("#action-intake-completed").click()
+    assert page.get_by_text("intake completed; the officer was told").is_visible()
+    screenshot(page, "referral-page")
+
+    with session_scope(app) as session:
+        to_officer = session.scalars(
+            select(Message.body).where(
+                Message.to_number == officer.phone, Message.direction == "out"
+            )
+        ).all()
+    assert "LEAD #1: intake completed." in to_officer

@@ -1,0 +1,179 @@
+"""The audit log page (supervisors): who, when, channel, before → after; filters; pages."""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+
+from hotline.audit import Actor, record
+from hotline.db import session_scope
+from hotline.models import User
+from hotline.services.tokens import create_token
+from hotline.web.audit import Change, changes
+from tests.factories import add_user
+from tests.web.conftest import Web
+
+JAN_15_NOON_LA = datetime(2026, 1, 15, 20, 0, tzinfo=UTC)
+
+
+def add_event(
+    app: Flask, at: datetime, actor: Actor, entity: str = "officer", **change: Any
+) -> None:
+    """Record one audit event of entity #1 straight in the database."""
+    with session_scope(app) as session:
+        action = change.pop("action", "update")
+        record(session, actor, at, action, entity, 1, **change)
+
+
+def event_ids(page: str) -> list[int]:
+    """Return the ids of the events a page lists, in its order."""
+    return [int(n) for n in re.findall(r'<tr data-event="(\d+)">', page)]
+
+
+class TestAccess:
+    """Supervisors only."""
+
+    def test_coordinators_get_403(self, as_coordinator: Web) -> None:
+        assert as_coordinator.get("/audit").status_code == 403
+
+    def test_anonymous_is_sent_to_login(self, client: FlaskClient) -> None:
+        assert client.get("/audit").headers["Location"].startswith("/login")
+
+
+class TestEvents:
+    """Every change, whichever way it came in, with before and after."""
+
+    def test_changes_through_api_cli_and_web_are_listed_newest_first(
+        self, app: Flask, as_supervisor: Web, supervisor: User, runner: FlaskCliRunner
+    ) -> None:
+        ana = add_user(app, "Ana Diaz")
+        with session_scope(app) as session:
+            token = create_token(session, supervisor, datetime.now(UTC), Actor(None, "system"))
+        answer = app.test_client().patch(
+            f"/api/v1/users/{ana.id}",
+            json={"name": "Ana Díaz-Ruiz"},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert answer.status_code == 200
+        args = ["officer", "add", "--name", "Olive Smith", "--badge", "4711"]
+        args += ["--agency", "SPD", "--phone", "206 555 0141"]
+        added = runner.invoke(args=args)
+        assert added.exit_code == 0, added.output
+        form = {"name": "Ana D. Ruiz", "email": ana.email, "phone": ana.phone, "role": "supervisor"}
+        as_supervisor.post(f"/people/users/{ana.id}", {**form, "active": "on"})
+
+        page = html.unescape(as_supervisor.text("/audit"))
+        rows = page.split('<tr data-event="')[1:]
+        assert len(rows) == 4 and "4 events." in page
+        web, cli, api, system = rows
+        assert '"Who">Sam Reyes</td>' in web and '"Channel">web</td>' in web and "user #" in web
+        assert '<code>name</code>: <del>"Ana Díaz-Ruiz"</del> → <ins>"Ana D. Ruiz"</ins>' in web
+        assert '<code>role</code>: <del>"coordinator"</del> → <ins>"supervisor"</ins>' in web
+        assert "<code>email</code>" not in web  # unchanged fields are left out
+        assert '"Who">cli</td>' in cli and '"Channel">cli</td>' in cli
+        assert '"Action">create</td>' in cli and '"Entity">officer #1</td>' in cli
+        assert '<code>phone</code>: <span class="hint">—</span> → <ins>"+12065550141"</ins>' in cli
+        assert '"Who">Sam Reyes</td>' in api and '"Channel">api</td>' in api
+        assert '<del>"Ana Diaz"</del> → <ins>"Ana Díaz-Ruiz"</ins>' in api
+        assert '"Who">system</td>' in system and "api_token #1" in system
+
+    def test_times_are_in_the_program_zone(self, app: Flask, as_supervisor: Web) -> None:
+        add_event(app, JAN_15_NOON_LA, Actor(None, "system"))
+        page = as_supervisor.text("/audit")
+        assert '<time datetime="2026-01-15T20:00:00+00:00">2026-01-15 12:00:00</time>' in page
+
+    def test_deletions_show_what_was_there(self, app: Flask, as_supervisor: Web) -> None:
+        deleted = {"action": "delete", "before": {"tier": 1}}
+        add_event(app, JAN_15_NOON_LA, Actor(None, "cli"), "override", **deleted)
+        page = as_supervisor.text("/audit")
+        assert '<code>tier</code>: <del>1</del> → <span class="hint">—</span>' in page
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "expected"),
+    [
+        (None, {"a": 1}, [Change("a", None, "1")]),
+        ({"a": 1}, None, [Change("a", "1", None)]),
+        ({"a": 1, "b": [2]}, {"a": 1, "b": [2, 3]}, [Change("b", "[2]", "[2,3]")]),
+        ({"a": 1}, {"a": 1}, []),
+        (None, None, []),
+        ({"x": {"k": "é"}}, {}, [Change("x", '{"k":"é"}', None)]),
+    ],
+)
+def test_changes_list_only_the_keys_that_differ(
+    before: dict[str, Any] | None, after: dict[str, Any] | None, expected: list[Change]
+) -> None:
+    assert changes(before, after) == expected
+
+
+class TestFilters:
+    """Entity, channel, person and dates narrow the list; the query string keeps them."""
+
+    @pytest.fixture
+    def events(self, app: Flask, supervisor: User) -> None:
+        """Record four events: two web (user), one cli (officer), one late on Jan 15 (api)."""
+        add_event(app, JAN_15_NOON_LA - timedelta(days=1), Actor(supervisor.id, "web"), "user")
+        add_event(app, JAN_15_NOON_LA, Actor(supervisor.id, "web"), "user")
+        add_event(app, JAN_15_NOON_LA, Actor(None, "cli"), "officer")
+        late = JAN_15_NOON_LA + timedelta(hours=11, minutes=30)  # 23:30 in Los Angeles
+        add_event(app, late, Actor(supervisor.id, "api"), "rotation")
+
+    @pytest.mark.parametrize(
+        ("query", "expected"),
+        [
+            ("", [4, 3, 2, 1]),
+            ("entity=user", [2, 1]),
+            ("channel=cli", [3]),
+            ("actor=1", [4, 2, 1]),
+            ("from=2026-01-15", [4, 3, 2]),
+            ("to=2026-01-15", [4, 3, 2, 1]),
+            ("from=2026-01-16", []),
+            ("to=2026-01-14", [1]),
+            ("from=2026-01-15&to=2026-01-15&entity=user&channel=web&actor=1", [2]),
+        ],
+    )
+    def test_filters_narrow_the_list(
+        self, as_supervisor: Web, events: None, query: str, expected: list[int]
+    ) -> None:
+        assert event_ids(as_supervisor.text(f"/audit?{query}")) == expected
+
+    def test_filter_form_offers_the_values_and_keeps_the_choice(
+        self, as_supervisor: Web, events: None
+    ) -> None:
+        page = as_supervisor.text("/audit?entity=officer&from=2026-01-15")
+        assert "<option selected>officer</option>" in page and "<option>rotation</option>" in page
+        assert 'id="from" name="from" type="date" value="2026-01-15"' in page
+        assert '<option value="1">Sam Reyes</option>' in page
+        assert "No events match these filters." in as_supervisor.text("/audit?entity=referral")
+
+    def test_bad_filter_values_are_400_with_the_reason(self, as_supervisor: Web) -> None:
+        answer = as_supervisor.get("/audit?from=15/01/2026&actor=me")
+        page = answer.get_data(as_text=True)
+        assert answer.status_code == 400
+        assert 'id="from-error">Write the date as YYYY-MM-DD.</p>' in page
+        assert 'id="actor-error">Choose a person.</p>' in page
+
+
+class TestPages:
+    """Fifty events to a page, newest first."""
+
+    def test_pages_of_fifty_keep_the_filters(self, app: Flask, as_supervisor: Web) -> None:
+        with session_scope(app) as session:
+            for n in range(120):
+                at = JAN_15_NOON_LA + timedelta(minutes=n)
+                record(session, Actor(None, "system"), at, "update", "officer", n)
+        first = as_supervisor.text("/audit?entity=officer")
+        assert event_ids(first) == list(range(120, 70, -1))
+        assert "120 events, page 1 of 3." in first
+        assert 'rel="next" href="/audit?page=2&amp;entity=officer"' in first
+        assert 'rel="prev"' not in first
+        last = as_supervisor.text("/audit?entity=officer&page=3")
+        assert event_ids(last) == list(range(20, 0, -1)) and 'rel="next"' not in last
+        assert event_ids(as_supervisor.text("/audit?page=x")) == event_ids(first)
+        assert event_ids(as_supervisor.text("/audit?page=9")) == []

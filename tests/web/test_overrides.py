@@ -1,0 +1,286 @@
+"""Overrides in the web app: "A covers for B", defaults, preview, list, delete (SPEC §9)."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from hotline.db import session_scope
+from hotline.models import Override, User
+from hotline.rotation import final_schedule
+from hotline.services.oncall import load_program
+from tests.api.conftest import Api, token_for
+from tests.factories import add_override, add_rotation, add_user
+from tests.web.conftest import Web
+
+ZONE = ZoneInfo("America/Los_Angeles")
+
+
+def local_value(instant: datetime) -> str:
+    """Return an instant as the form's datetime-local value in the program's zone."""
+    return instant.astimezone(ZONE).strftime("%Y-%m-%dT%H:%M")
+
+
+def field_value(page: str, field: str) -> str:
+    """Return the value an input of the page holds."""
+    match = re.search(rf'id="{field}" name="{field}"[^>]* value="([^"]*)"', page)
+    assert match, f"no {field} input"
+    return match.group(1)
+
+
+def selected(page: str, field: str) -> str:
+    """Return the value selected in a select of the page."""
+    select_html = re.search(rf'<select id="{field}".*?</select>', page, re.S)
+    assert select_html
+    match = re.search(r'<option value="([^"]*)" selected>', select_html.group(0))
+    return match.group(1) if match else ""
+
+
+def saved(app: Flask) -> list[tuple[int, int, datetime, datetime, int | None]]:
+    """Return every override as (user, tier, start, end, created_by)."""
+    with session_scope(app) as session:
+        rows = session.scalars(select(Override).order_by(Override.id))
+        return [(o.user_id, o.tier, o.start, o.end, o.created_by) for o in rows]
+
+
+def override_form(user: User | None, start: str, end: str, **fields: Any) -> dict[str, Any]:
+    """Return the override form as a browser posts it."""
+    form = {
+        "user": str(user.id) if user else "",
+        "for": "",
+        "tier": "1",
+        "start": start,
+        "end": end,
+        "action": "save",
+    }
+    form.update(fields)
+    return form
+
+
+@pytest.fixture
+def ana(app: Flask) -> User:
+    return add_user(app, "Ana Diaz")
+
+
+@pytest.fixture
+def ben(app: Flask) -> User:
+    return add_user(app, "Ben Okafor")
+
+
+class TestList:
+    """Current and upcoming overrides, for everyone signed in; delete buttons for supervisors."""
+
+    def test_lists_current_and_upcoming_but_not_past_overrides(
+        self, app: Flask, as_coordinator: Web, ana: User, ben: User
+    ) -> None:
+        now = datetime.now(UTC)
+        add_override(app, ana, 1, now - timedelta(days=2), now - timedelta(days=1))
+        current = add_override(app, ben, 1, now - timedelta(hours=1), now + timedelta(hours=1))
+        upcoming = add_override(app, ana, 2, now + timedelta(days=1), now + timedelta(days=2))
+        page = as_coordinator.text("/overrides")
+        rows = re.findall(r'<tr data-override="(\d+)"', page)
+        assert rows == [str(current.id), str(upcoming.id)]
+        assert "<strong>now</strong>" in page
+        assert 'id="override-form"' not in page and "Delete" not in page
+        assert "Only supervisors add or delete overrides" in page
+
+    def test_needs_sign_in(self, client: FlaskClient) -> None:
+        assert client.get("/overrides").headers["Location"].startswith("/login")
+
+
+class TestDefaults:
+    """Choosing B fills in B's next on-call shift from the final schedule."""
+
+    def test_for_b_prefills_tier_and_times_with_bs_next_shift(
+        self, app: Flask, as_supervisor: Web, ana: User, ben: User
+    ) -> None:
+        add_rotation(app, 1, ana)
+        add_rotation(app, 2, ana, ben, start=datetime(2026, 1, 5, 8), shift_hours=24)
+        now = datetime.now(UTC)
+        with session_scope(app) as session:
+            program = load_program(session)
+        shift = next(
+            s
+            for s in final_schedule(program, 2, now, now + timedelta(days=28))
+            if s.user_id == ben.id
+        )
+        page = as_supervisor.text(f"/overrides?for={ben.id}")
+        assert selected(page, "for") == str(ben.id) and selected(page, "user") == ""
+        assert field_value(page, "tier") == "2"
+        assert field_value(page, "start") == local_value(shift.start)
+        assert field_value(page, "end") == local_value(shift.end)
+        button = as_supervisor.post(
+            "/overrides", override_form(None, "", "", action="fill", tier="1", **{"for": ben.id})
+        )
+        filled = button.get_data(as_text=True)
+        assert button.status_code == 200 and saved(app) == []
+        assert field_value(filled, "start") == local_value(shift.start)
+        assert field_value(filled, "tier") == "2"  # B holds no tier-1 shift: any tier then
+
+    def test_without_b_the_form_starts_now_on_tier_one(self, as_supervisor: Web) -> None:
+        page = as_supervisor.text("/overrides")
+        start = datetime.strptime(field_value(page, "start"), "%Y-%m-%dT%H:%M")
+        assert abs(start - datetime.now(ZONE).replace(tzinfo=None)) < timedelta(minutes=2)
+        assert field_value(page, "tier") == "1" and field_value(page, "end") == ""
+
+    def test_b_without_a_shift_is_said_so(self, as_supervisor: Web, ben: User) -> None:
+        page = as_supervisor.text(f"/overrides?for={ben.id}")
+        assert "Ben Okafor has no on-call shift in the next 28 days" in page
+
+
+class TestPreview:
+    """Before saving: the tier as it stands and with the override, clashes and cautions."""
+
+    def test_preview_shows_the_gap_it_fills_and_saves_nothing(
+        self, app: Flask, as_supervisor: Web, ana: User, ben: User
+    ) -> None:
+        start = datetime.now(UTC) + timedelta(days=1)
+        clash = add_override(app, ana, 1, start, start + timedelta(hours=1))
+        form = override_form(
+            ben,
+            local_value(start),
+            local_value(start + timedelta(hours=4)),
+            action="preview",
+            **{"for": ana.id},
+        )
+        answer = as_supervisor.post("/overrides", form)
+        page = answer.get_data(as_text=True)
+        assert answer.status_code == 200 and len(saved(app)) == 1
+        before = page[page.index('id="before-heading"') : page.index('id="after-heading"')]
+        after = page[page.index('id="after-heading"') :]
+        assert 'class="bar gap"' in before and "Ben Okafor" not in before
+        assert "Ben Okafor (override)" in after
+        clashes = page[page.index('id="clashes"') : page.index("</ul>", page.index('id="clashes"'))]
+        assert "Ana Diaz" in clashes and f"{clash.tier}" in clashes
+        assert "Ana Diaz is not on call on tier 1" not in page  # she is, by her override
+
+    def test_preview_warns_when_b_is_not_on_call_then(
+        self, app: Flask, as_supervisor: Web, ana: User, ben: User
+    ) -> None:
+        add_rotation(app, 1, ana)
+        start = datetime.now(UTC) + timedelta(days=1)
+        form = override_form(
+            ana,
+            local_value(start),
+            local_value(start + timedelta(hours=2)),
+            action="preview",
+            **{"for": ben.id},
+        )
+        page = as_supervisor.post("/overrides", form).get_data(as_text=True)
+        assert "Ben Okafor is not on call on tier 1 at any time in this span." in page
+        assert "No other override on this tier overlaps it." in page
+
+
+class TestSave:
+    """Saved with local times read in the program's zone; errors beside their fields."""
+
+    def test_local_times_are_read_in_the_program_zone_first_occurrence(
+        self, app: Flask, as_supervisor: Web, supervisor: User, ben: User
+    ) -> None:
+        # 01:30 happens twice on 2030-11-03 in Los Angeles: the first is 08:30 UTC.
+        form = override_form(ben, "2030-11-03T01:30", "2030-11-03T03:00", tier="2")
+        answer = as_supervisor.post("/overrides", form)
+        assert answer.status_code == 302 and answer.headers["Location"] == "/overrides"
+        assert saved(app) == [
+            (
+                ben.id,
+                2,
+                datetime(2030, 11, 3, 8, 30, tzinfo=UTC),
+                datetime(2030, 11, 3, 11, 0, tzinfo=UTC),
+                supervisor.id,
+            )
+        ]
+        assert "Override saved: Ben Okafor covers tier 2" in as_supervisor.text("/overrides")
+
+    def test_saved_override_is_who_the_dashboard_and_api_put_on_call(
+        self, app: Flask, client: FlaskClient, as_supervisor: Web, ana: User, ben: User
+    ) -> None:
+        add_rotation(app, 1, ana)
+        now = datetime.now(UTC)
+        form = override_form(
+            ben, local_value(now - timedelta(minutes=5)), local_value(now + timedelta(hours=2))
+        )
+        assert as_supervisor.post("/overrides", form).status_code == 302
+        dashboard = as_supervisor.text("/")
+        row = re.search(r'<tr class="" data-tier="1">.*?</tr>', dashboard, re.S)
+        assert row and "Ben Okafor" in row.group(0) and "(override)" in row.group(0)
+        api = Api(client, token_for(app, ana.id))
+        (tier,) = (api.get("/oncall").json or {})["tiers"]
+        assert (tier["user"]["id"], tier["source"]) == (ben.id, "override")
+
+    @pytest.mark.parametrize(
+        ("changes", "field", "message"),
+        [
+            ({"user": ""}, "user", "Choose who covers."),
+            ({"tier": "x"}, "tier", "Enter a whole number."),
+            ({"tier": "0"}, "tier", "greater than or equal to 1"),
+            ({"start": ""}, "start", "Enter a date and time."),
+            ({"end": "tomorrow"}, "end", "Enter a date and time."),
+            ({"end": "2030-01-01T08:00"}, "end", "The end must be after the start."),
+            ({"user": "999"}, "user", "no user with id 999"),
+        ],
+    )
+    def test_errors_show_beside_their_field_and_nothing_is_saved(
+        self,
+        app: Flask,
+        as_supervisor: Web,
+        ben: User,
+        changes: dict[str, str],
+        field: str,
+        message: str,
+    ) -> None:
+        form = {**override_form(ben, "2030-01-01T08:00", "2030-01-01T12:00"), **changes}
+        answer = as_supervisor.post("/overrides", form)
+        page = answer.get_data(as_text=True)
+        assert answer.status_code == 422 and saved(app) == []
+        error = re.search(rf'<p class="field-error" id="{field}-error">([^<]*)</p>', page)
+        assert error and message in error.group(1)
+        assert re.search(rf'aria-describedby="[^"]*{field}-error"( aria-invalid="true")?', page)
+        assert 'aria-invalid="true"' in page
+
+
+class TestRoleRules:
+    """Only supervisors add or delete, with the CSRF token."""
+
+    def test_coordinator_cannot_add_or_delete(
+        self, app: Flask, as_coordinator: Web, ana: User
+    ) -> None:
+        now = datetime.now(UTC)
+        existing = add_override(app, ana, 1, now, now + timedelta(hours=1))
+        before = saved(app)
+        form = override_form(ana, local_value(now), local_value(now + timedelta(hours=3)))
+        assert as_coordinator.post("/overrides", form).status_code == 403
+        assert as_coordinator.post("/overrides").status_code == 403
+        assert as_coordinator.post(f"/overrides/{existing.id}/delete").status_code == 403
+        assert saved(app) == before
+
+    def test_post_without_csrf_token_is_400_and_changes_nothing(
+        self, app: Flask, as_supervisor: Web, ana: User
+    ) -> None:
+        now = datetime.now(UTC)
+        existing = add_override(app, ana, 1, now, now + timedelta(hours=1))
+        before = saved(app)
+        form = override_form(ana, local_value(now), local_value(now + timedelta(hours=3)))
+        assert as_supervisor.client.post("/overrides", data=form).status_code == 400
+        assert as_supervisor.client.post(f"/overrides/{existing.id}/delete").status_code == 400
+        assert saved(app) == before
+
+    def test_supervisor_deletes_an_override(
+        self, app: Flask, as_supervisor: Web, ana: User
+    ) -> None:
+        now = datetime.now(UTC)
+        existing = add_override(app, ana, 1, now, now + timedelta(hours=1))
+        page = as_supervisor.text("/overrides")
+        assert f'id="delete-override-{existing.id}"' in page
+        answer = as_supervisor.post(f"/overrides/{existing.id}/delete")
+        assert answer.status_code == 302 and saved(app) == []
+        assert "Override deleted." in as_supervisor.text("/overrides")
+        assert as_supervisor.post(f"/overrides/{existing.id}/delete").status_code == 404
+        assert as_supervisor.post(f"/overrides/{2**40}/delete").status_code == 404

@@ -1,0 +1,160 @@
+"""Referral pages: the list, the timeline, actions and the brief assessment form."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from flask import Flask
+from sqlalchemy import select
+
+from hotline.db import session_scope
+from hotline.models import Assessment, AuditEvent, Message, Referral
+from hotline.services.referrals import add_event
+from tests.factories import add_officer, add_referral
+from tests.web.conftest import Web
+
+FORM = {
+    "offense": "possession",
+    "consent_confirmed": "yes",
+    "needs": ["housing", "substance_use"],
+    "risks": [],
+    "services": "detox bed\nbus pass",
+    "disposition": "accepted",
+    "race_ethnicity": "Black",
+}
+
+
+def status_of(app: Flask, referral_id: int) -> str:
+    with session_scope(app) as session:
+        return session.get_one(Referral, referral_id).status
+
+
+class TestList:
+    """Waiting referrals come first, with their age; filters narrow the list."""
+
+    def test_waiting_first_and_filters(self, app: Flask, as_coordinator: Web) -> None:
+        old = datetime.now(UTC) - timedelta(hours=3)
+        done = add_referral(app, status="intake_completed")
+        waiting = add_referral(app, status="notified", created_at=old)
+        page = as_coordinator.text("/referrals")
+        assert page.index(f"#{waiting}<") < page.index(f"#{done}<")
+        assert "(180 min waiting)" in page
+        filtered = as_coordinator.text("/referrals?status=intake_completed")
+        assert f"#{done}<" in filtered and f"#{waiting}<" not in filtered
+
+
+class TestReferralPage:
+    """The whole timeline, and actions that text the officer status words only."""
+
+    def test_timeline_shows_texts_and_events_and_the_view_is_audited(
+        self, app: Flask, as_coordinator: Web
+    ) -> None:
+        officer = add_officer(app)
+        number = add_referral(app, officer_phone=officer.phone, officer_id=officer.id)
+        with session_scope(app) as session:
+            session.add(
+                Message(
+                    direction="in",
+                    from_number=officer.phone,
+                    to_number="+1",
+                    body="3rd & Pine",
+                    status="received",
+                    created_at=datetime.now(UTC),
+                    referral_id=number,
+                )
+            )
+            add_event(session, number, "referral_sent", "sms", datetime.now(UTC))
+        page = as_coordinator.text(f"/referrals/{number}")
+        assert "Jane Doe" in page and "Officer Smith" in page
+        assert f"text from {officer.phone}" in page and "referral sent" in page
+        with session_scope(app) as session:
+            assert session.scalars(
+                select(AuditEvent.action).where(AuditEvent.entity_id == number)
+            ).all() == ["view"]
+
+    def test_actions_ack_note_and_intake(self, app: Flask, as_coordinator: Web) -> None:
+        officer = add_officer(app)
+        number = add_referral(app, officer_phone=officer.phone, officer_id=officer.id)
+        for action, text in (("ack", ""), ("note", "needs a ride"), ("intake_completed", "")):
+            answer = as_coordinator.post(
+                f"/referrals/{number}/actions", {"action": action, "text": text}
+            )
+            assert answer.status_code == 302
+        assert status_of(app, number) == "intake_completed"
+        page = as_coordinator.text(f"/referrals/{number}")
+        assert "needs a ride" in page and "intake completed" in page
+        with session_scope(app) as session:
+            bodies = list(
+                session.scalars(select(Message.body).where(Message.to_number == officer.phone))
+            )
+        assert bodies == [
+            f"LEAD #{number}: with a coordinator, Cora Lee.",
+            f"LEAD #{number}: intake completed.",
+        ]
+
+    def test_not_a_referral_and_missing_csrf(self, app: Flask, as_coordinator: Web) -> None:
+        number = add_referral(app)
+        assert (
+            as_coordinator.client.post(
+                f"/referrals/{number}/actions", data={"action": "not_a_referral"}
+            ).status_code
+            == 400
+        )
+        assert status_of(app, number) == "notified"
+        as_coordinator.post(f"/referrals/{number}/actions", {"action": "not_a_referral"})
+        assert status_of(app, number) == "not_a_referral"
+
+    def test_anonymous_visitors_are_sent_to_login(self, app: Flask, client) -> None:  # type: ignore[no-untyped-def]
+        number = add_referral(app)
+        assert client.get(f"/referrals/{number}").status_code == 302
+        assert client.get("/referrals").status_code == 302
+
+
+class TestAssessmentForm:
+    """The form validates like the API and keeps every version."""
+
+    def test_save_sets_assessed_and_a_second_save_adds_a_version(
+        self, app: Flask, as_coordinator: Web
+    ) -> None:
+        number = add_referral(app)
+        assert as_coordinator.post(f"/referrals/{number}/assessment", FORM).status_code == 302
+        assert status_of(app, number) == "assessed"
+        assert "housing" in as_coordinator.text(f"/referrals/{number}")
+        as_coordinator.post(f"/referrals/{number}/assessment", {**FORM, "needs": ["food"]})
+        with session_scope(app) as session:
+            versions = session.scalars(select(Assessment.needs).order_by(Assessment.version)).all()
+        assert versions == [["substance_use", "housing"], ["food"]] or versions == [
+            ["housing", "substance_use"],
+            ["food"],
+        ]
+
+    def test_ineligible_without_an_exclusion_is_refused_next_to_the_checklist(
+        self, app: Flask, as_coordinator: Web
+    ) -> None:
+        number = add_referral(app)
+        answer = as_coordinator.post(
+            f"/referrals/{number}/assessment", {**FORM, "disposition": "ineligible"}
+        )
+        assert answer.status_code == 422
+        assert 'id="exclusions-error"' in answer.get_data(as_text=True)
+        with session_scope(app) as session:
+            assert session.scalars(select(Assessment)).first() is None
+
+    def test_accepted_without_consent_is_refused(self, app: Flask, as_coordinator: Web) -> None:
+        number = add_referral(app)
+        form = {key: value for key, value in FORM.items() if key != "consent_confirmed"}
+        answer = as_coordinator.post(f"/referrals/{number}/assessment", form)
+        assert answer.status_code == 422 and 'id="consent-error"' in answer.get_data(as_text=True)
+
+    def test_the_form_carries_a_call_911_prompt_for_risks(
+        self, app: Flask, as_coordinator: Web
+    ) -> None:
+        number = add_referral(app)
+        page = as_coordinator.text(f"/referrals/{number}/assessment")
+        assert 'class="call911"' in page and "call 911 now" in page
+        saved = as_coordinator.post(
+            f"/referrals/{number}/assessment",
+            {**FORM, "risks": ["self_harm"]},
+            follow_redirects=True,
+        )
+        assert "Immediate risk: call 911 now" in saved.get_data(as_text=True)

@@ -1,0 +1,234 @@
+"""The reports page and its CSV exports: supervisors only, same numbers in both (SPEC §9)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime, timedelta
+from html.parser import HTMLParser
+from zoneinfo import ZoneInfo
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from hotline.db import session_scope
+from hotline.web.reports import TABLES
+from tests.factories import add_referral
+from tests.services import test_reports as service_fixture
+from tests.web.conftest import Web
+
+TYPE_COLUMNS = ("arrest diversion", "social contact", "not set")
+FIXTURE_PERIOD = "from=2024-03-04&to=2024-03-17"
+
+
+class TableCells(HTMLParser):
+    """Collect the text of every cell of each `data-table` table, header row first."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: dict[str, list[list[str]]] = {}
+        self.current: str | None = None
+        self.cell: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "table":
+            self.current = dict(attrs).get("data-table")
+            if self.current:
+                self.tables[self.current] = []
+        elif tag == "tr" and self.current:
+            self.tables[self.current].append([])
+        elif tag in ("th", "td") and self.current:
+            self.cell = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "table":
+            self.current = None
+        elif tag in ("th", "td") and self.current and self.cell is not None:
+            text = "".join(self.cell).strip()
+            self.tables[self.current][-1].append("" if text == "—" else text)
+            self.cell = None
+
+    def handle_data(self, data: str) -> None:
+        if self.cell is not None:
+            self.cell.append(data)
+
+
+def page_tables(html: str) -> dict[str, list[list[str]]]:
+    """Return the cells of the report tables on a page."""
+    parser = TableCells()
+    parser.feed(html)
+    return parser.tables
+
+
+def csv_rows(web: Web, path: str) -> list[list[str]]:
+    """Fetch a CSV export and return its rows."""
+    answer = web.get(path)
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    assert answer.mimetype == "text/csv"
+    return list(csv.reader(io.StringIO(answer.get_data(as_text=True))))
+
+
+@pytest.fixture
+def fixture_rows(app: Flask) -> None:
+    """Write the hand-computed fixture of the service tests (no app context kept open)."""
+    with session_scope(app) as session:
+        service_fixture.build_fixture(session)
+
+
+class TestAccess:
+    """Reports are for supervisors: coordinators get 403, strangers the login page."""
+
+    @pytest.mark.parametrize("path", ["/reports", "/reports/weekly.csv"])
+    def test_anonymous_is_sent_to_login(self, client: FlaskClient, path: str) -> None:
+        answer = client.get(path)
+        assert answer.status_code == 302 and answer.headers["Location"].startswith("/login")
+
+    @pytest.mark.parametrize("path", ["/reports", "/reports/disparity.csv"])
+    def test_coordinator_is_refused(self, as_coordinator: Web, path: str) -> None:
+        assert as_coordinator.get(path).status_code == 403
+
+    def test_supervisor_sees_the_page_linked_from_the_menu(self, as_supervisor: Web) -> None:
+        html = as_supervisor.text("/reports")
+        assert 'href="/reports"' in html and "<h1>Reports</h1>" in html
+
+    def test_unknown_table_is_404(self, as_supervisor: Web) -> None:
+        assert as_supervisor.get("/reports/secrets.csv").status_code == 404
+
+
+class TestPage:
+    """The page shows the hand-computed figures and an accessible chart."""
+
+    def test_figures_of_the_fixture(self, fixture_rows: None, as_supervisor: Web) -> None:
+        tables = page_tables(as_supervisor.text(f"/reports?{FIXTURE_PERIOD}&cost=1250.50"))
+        assert set(tables) == set(TABLES)
+        assert tables["weekly"] == [
+            [*("Week", "Starts", "Total", "voice", "sms", "web"), *TYPE_COLUMNS],
+            ["2024-W10", "2024-03-04", "3", "1", "2", "0", "2", "0", "1"],
+            ["2024-W11", "2024-03-11", "2", "0", "1", "1", "1", "1", "0"],
+            ["Total", "", "5", "1", "3", "1", "3", "1", "1"],
+        ]  # fmt: skip
+        assert tables["calls"][1:] == [
+            ["answered", "4"],
+            ["voicemail", "1"],
+            ["abandoned", "2"],
+            ["missed (voicemail + abandoned)", "3"],
+            ["no outcome yet", "1"],
+            ["total", "8"],
+        ]
+        assert tables["timings"][1:] == [
+            ["time to answer", "4", "0:00:25", "0:00:40"],
+            ["time to ACK", "4", "0:02:30", "0:05:00"],
+            ["time to assessment", "3", "0:15:00", "1:00:00"],
+        ]
+        assert tables["agencies"][1:] == [
+            ["KCSO", "1", "0", "1", "0.0%"],
+            ["SPD", "3", "1", "1", "50.0%"],
+            ["unverified", "1", "0", "0", ""],
+            ["all agencies", "5", "1", "2", "33.3%"],
+        ]
+        assert tables["officers"][1:] == [
+            ["Alex Park", "SPD", "3", "1", "1", "50.0%"],
+            ["Bo Chen", "KCSO", "1", "0", "1", "0.0%"],
+            ["unverified", "", "1", "0", "0", ""],
+        ]
+        assert tables["disparity"][1:] == [["Black", "<5", ""], ["not recorded", "<5", ""]]
+        assert tables["savings"][1:] == [
+            ["arrest diversions accepted (bookings avoided)", "2"],
+            ["cost per booking", "1250.50"],
+            ["estimated savings", "2501.00"],
+        ]
+
+    def test_chart_is_an_accessible_svg(self, fixture_rows: None, as_supervisor: Web) -> None:
+        html = as_supervisor.text(f"/reports?{FIXTURE_PERIOD}")
+        summary = (
+            "Referrals per week by channel over 2 weeks: 5 in all, at most 3 in one week. "
+            "The table below gives every number."
+        )
+        assert f'role="img" aria-label="{summary}"' in html
+        assert f"<title>{summary}</title>" in html
+        assert html.count("<rect ") == 4  # week 1: voice and sms; week 2: sms and web
+        assert 'height="136.0" fill="#1d6b3a"><title>Week of Mar 04: 2 by sms</title>' in html
+        assert "<script" not in html
+
+    def test_default_period_is_the_last_30_days(self, app: Flask, as_supervisor: Web) -> None:
+        now = datetime.now(UTC)
+        add_referral(app, created_at=now - timedelta(days=28))
+        add_referral(app, created_at=now - timedelta(days=31))
+        today = now.astimezone(ZoneInfo("America/Los_Angeles")).date()
+        html = as_supervisor.text("/reports")
+        assert f'value="{today - timedelta(days=29)}"' in html and f'value="{today}"' in html
+        weekly = page_tables(html)["weekly"]
+        assert weekly[-1][2] == "1"  # the total of the period
+
+    @pytest.mark.parametrize(
+        ("query", "message"),
+        [
+            ("from=2024-13-01", "Give a date as YYYY-MM-DD."),
+            ("from=2024-03-10&to=2024-03-01", "Start on or before the end date."),
+            ("from=2020-01-01&to=2024-01-01", "Ask for at most"),
+            ("cost=lots", "Give the cost of one booking as a number"),
+            ("cost=-5", "Give the cost of one booking as a number"),
+        ],
+    )
+    def test_bad_form_is_400_with_the_reason(
+        self, as_supervisor: Web, query: str, message: str
+    ) -> None:
+        answer = as_supervisor.get(f"/reports?{query}")
+        assert answer.status_code == 400 and message in answer.get_data(as_text=True)
+        assert as_supervisor.get(f"/reports/weekly.csv?{query}").status_code == 400
+
+    def test_cost_defaults_to_the_configured_one(
+        self, app: Flask, fixture_rows: None, as_supervisor: Web
+    ) -> None:
+        assert page_tables(as_supervisor.text(f"/reports?{FIXTURE_PERIOD}"))["savings"][2:] == [
+            ["cost per booking", "0.00"],
+            ["estimated savings", "0.00"],
+        ]
+        app.config["HOTLINE_BOOKING_COST"] = 3000
+        savings = page_tables(as_supervisor.text(f"/reports?{FIXTURE_PERIOD}"))["savings"]
+        assert savings[2:] == [["cost per booking", "3000.00"], ["estimated savings", "6000.00"]]
+
+
+class TestSuppression:
+    """Four people of a group are shown as <5 with no share; five are shown."""
+
+    @pytest.mark.parametrize(
+        ("size", "shown"), [(4, ["Asian", "<5", ""]), (5, ["Asian", "5", "50.0%"])]
+    )
+    def test_four_versus_five(
+        self, fixture_rows: None, app: Flask, as_supervisor: Web, size: int, shown: list[str]
+    ) -> None:
+        april = service_fixture.START + timedelta(days=30)  # the fixture's referrals are in March
+        with session_scope(app) as session:
+            for group, people in (("Asian", size), ("White", 10 - size)):
+                for _ in range(people):
+                    referral = service_fixture.add_referral(session, april)
+                    service_fixture.assess(session, referral, 60, race_ethnicity=group)
+        query = "from=2024-04-01&to=2024-04-07"
+        rows = page_tables(as_supervisor.text(f"/reports?{query}"))["disparity"]
+        assert rows[1] == shown
+        assert csv_rows(as_supervisor, f"/reports/disparity.csv?{query}")[1] == shown
+
+
+class TestCsv:
+    """Each export holds exactly the cells of the page's table."""
+
+    @pytest.mark.parametrize("table", TABLES)
+    def test_csv_equals_the_page(self, fixture_rows: None, as_supervisor: Web, table: str) -> None:
+        query = f"{FIXTURE_PERIOD}&cost=99.90"
+        page = page_tables(as_supervisor.text(f"/reports?{query}"))[table]
+        assert csv_rows(as_supervisor, f"/reports/{table}.csv?{query}") == page
+
+    def test_download_is_named_for_the_period(self, fixture_rows: None, as_supervisor: Web) -> None:
+        answer = as_supervisor.get(f"/reports/officers.csv?{FIXTURE_PERIOD}")
+        assert answer.headers["Content-Disposition"] == (
+            'attachment; filename="lead-officers-2024-03-04-to-2024-03-17.csv"'
+        )
+
+    def test_page_links_every_export_for_its_period(
+        self, fixture_rows: None, as_supervisor: Web
+    ) -> None:
+        html = as_supervisor.text(f"/reports?{FIXTURE_PERIOD}&cost=10")
+        for table in TABLES:
+            assert f"/reports/{table}.csv?from=2024-03-04&amp;to=2024-03-17&amp;cost=10.00" in html

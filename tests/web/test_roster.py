@@ -1,0 +1,176 @@
+"""The officer roster on /people: list, add, correct, and import from CSV (SPEC §9)."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import select
+
+from hotline.db import session_scope
+from hotline.models import AuditEvent, Officer
+from tests.factories import add_officer
+from tests.web.conftest import Web
+
+ROSTER = (
+    "name,badge,agency,phone\n"
+    "Olive Smith,4711,SPD,206-555-0141\n"
+    "No Badge,,SPD,206-555-0142\n"
+    "Bad Phone,4713,SPD,12\n"
+    "Pat Jones,4714,KCSO,+1 206 555 0144\n"
+    "Same Badge,4711,SPD,206-555-0145\n"
+    "Letter Badge,47a1,SPD,206-555-0146\n"
+)
+
+
+def officer(**fields: Any) -> dict[str, Any]:
+    """Return a valid add-officer form, changed by `fields`."""
+    form = {"name": "Olive Smith", "badge": "4711", "agency": "SPD", "phone": "206.555.0141"}
+    form.update(fields)
+    return form
+
+
+def roster(app: Flask) -> list[tuple[str, str, str, str]]:
+    """Return the roster as (name, badge, agency, phone), by badge."""
+    with session_scope(app) as session:
+        rows = session.scalars(select(Officer).order_by(Officer.badge))
+        return [(o.name, o.badge, o.agency, o.phone) for o in rows]
+
+
+def upload(web: Web, text: str | bytes, filename: str = "roster.csv") -> Any:
+    """Post a roster file as the import form does."""
+    content = text.encode() if isinstance(text, str) else text
+    return web.post(
+        "/people/officers/import",
+        {"file": (io.BytesIO(content), filename)},
+        content_type="multipart/form-data",
+    )
+
+
+class TestRosterList:
+    """Everyone signed in reads the roster."""
+
+    def test_coordinator_sees_name_badge_agency_phone(
+        self, app: Flask, as_coordinator: Web
+    ) -> None:
+        smith = add_officer(app)
+        page = as_coordinator.text("/people")
+        assert all(value in page for value in (smith.name, "4711", "SPD", "+12065550177"))
+        assert "Add an officer" not in page
+        detail = as_coordinator.text(f"/people/officers/{smith.id}")
+        assert "+12065550177" in detail and 'name="badge"' not in detail
+
+
+class TestAddOfficer:
+    """Supervisors add officers one at a time."""
+
+    def test_supervisor_adds_an_officer_with_e164_phone(
+        self, app: Flask, as_supervisor: Web
+    ) -> None:
+        answer = as_supervisor.post("/people/officers", officer())
+        assert answer.status_code == 302
+        assert roster(app) == [("Olive Smith", "4711", "SPD", "+12065550141")]
+        assert "Added Officer Olive Smith." in as_supervisor.text("/people")
+
+    def test_invalid_officer_is_422_with_errors_and_nothing_saved(
+        self, app: Flask, as_supervisor: Web
+    ) -> None:
+        answer = as_supervisor.post("/people/officers", officer(badge="47-11", agency="", phone=""))
+        blank_badge = as_supervisor.post("/people/officers", officer(badge=" "))
+        assert 'id="officer-badge-error">Required.</p>' in blank_badge.get_data(as_text=True)
+        page = answer.get_data(as_text=True)
+        assert answer.status_code == 422
+        assert 'id="officer-badge-error">Use 1 to 20 digits, nothing else.</p>' in page
+        assert 'id="officer-agency-error">Required.</p>' in page
+        assert 'id="officer-phone-error">Required.</p>' in page
+        assert roster(app) == []
+
+    def test_duplicate_badge_is_409_next_to_badge(self, app: Flask, as_supervisor: Web) -> None:
+        add_officer(app)
+        answer = as_supervisor.post("/people/officers", officer(phone="206 555 0150"))
+        assert answer.status_code == 409
+        assert 'id="officer-badge-error">Badge 4711 is already used.' in answer.get_data(
+            as_text=True
+        )
+        assert len(roster(app)) == 1
+
+    def test_coordinator_may_not_add_officers(self, app: Flask, as_coordinator: Web) -> None:
+        assert as_coordinator.post("/people/officers", officer()).status_code == 403
+        assert roster(app) == []
+
+
+class TestEditOfficer:
+    """Supervisors correct an entry of the roster."""
+
+    def test_supervisor_corrects_an_officer(self, app: Flask, as_supervisor: Web) -> None:
+        smith = add_officer(app)
+        form = officer(name="Olive Smith-Hale", badge="4711", agency="SPD", phone="+12065550177")
+        assert as_supervisor.post(f"/people/officers/{smith.id}", form).status_code == 302
+        assert roster(app) == [("Olive Smith-Hale", "4711", "SPD", "+12065550177")]
+
+    def test_clash_and_bad_values_change_nothing(self, app: Flask, as_supervisor: Web) -> None:
+        smith = add_officer(app)
+        add_officer(app, "Pat Jones", "4714", "+12065550144")
+        clash = as_supervisor.post(f"/people/officers/{smith.id}", officer(badge="4714"))
+        assert clash.status_code == 409
+        bad = as_supervisor.post(f"/people/officers/{smith.id}", officer(phone="x"))
+        assert bad.status_code == 422 and 'id="phone-error">' in bad.get_data(as_text=True)
+        assert roster(app)[0] == ("Officer Smith", "4711", "SPD", "+12065550177")
+
+    def test_coordinator_may_not_edit_and_unknown_is_404(
+        self, app: Flask, as_coordinator: Web
+    ) -> None:
+        smith = add_officer(app)
+        assert as_coordinator.post(f"/people/officers/{smith.id}", officer()).status_code == 403
+        assert as_coordinator.get("/people/officers/999").status_code == 404
+
+
+class TestImport:
+    """A CSV import keeps the good rows and lists each bad one with its line."""
+
+    def test_import_keeps_good_rows_and_reports_bad_ones(
+        self, app: Flask, as_supervisor: Web
+    ) -> None:
+        answer = upload(as_supervisor, ROSTER)
+        page = answer.get_data(as_text=True)
+        assert answer.status_code == 200
+        assert "Imported 2 officers; refused 4 rows" in page
+        assert "<tr><td>3</td><td>badge: use 1 to 20 digits, nothing else</td></tr>" in page
+        assert "<tr><td>4</td><td>phone: not a valid phone number" in page
+        assert "<tr><td>6</td><td>badge 4711 is already used</td></tr>" in page
+        assert "<tr><td>7</td><td>badge: use 1 to 20 digits, nothing else</td></tr>" in page
+        assert roster(app) == [
+            ("Olive Smith", "4711", "SPD", "+12065550141"),
+            ("Pat Jones", "4714", "KCSO", "+12065550144"),
+        ]
+        with session_scope(app) as session:
+            channels = session.scalars(
+                select(AuditEvent.channel).where(AuditEvent.entity == "officer")
+            ).all()
+        assert channels == ["web", "web"]
+
+    def test_a_file_with_a_byte_order_mark_imports(self, app: Flask, as_supervisor: Web) -> None:
+        text = "\ufeffname,badge,agency,phone\nOlive Smith,4711,SPD,2065550141\n"
+        answer = upload(as_supervisor, text.encode("utf-8"))
+        assert "Imported 1 officer" in answer.get_data(as_text=True)
+        assert len(roster(app)) == 1
+
+    def test_wrong_header_is_reported_on_line_1(self, app: Flask, as_supervisor: Web) -> None:
+        answer = upload(as_supervisor, "name,badge\nOlive,4711\n")
+        assert answer.status_code == 422
+        assert "<tr><td>1</td><td>the header lacks: agency, phone</td></tr>" in answer.get_data(
+            as_text=True
+        )
+        assert roster(app) == []
+
+    def test_missing_or_binary_file_is_refused(self, app: Flask, as_supervisor: Web) -> None:
+        none = as_supervisor.post("/people/officers/import", content_type="multipart/form-data")
+        assert none.status_code == 422
+        assert "Choose a CSV file to import." in none.get_data(as_text=True)
+        binary = upload(as_supervisor, b"\xff\xfe\x00n\x00a")
+        assert binary.status_code == 422 and "not UTF-8 text" in binary.get_data(as_text=True)
+
+    def test_coordinator_may_not_import(self, app: Flask, as_coordinator: Web) -> None:
+        assert upload(as_coordinator, ROSTER).status_code == 403
+        assert roster(app) == []
