@@ -1,14 +1,16 @@
-"""Sample data for `hotline demo`: a small program to try the hotline with."""
+"""Sample data for `hotline demo`: a realistic small program to try the hotline with."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
 from .audit import Actor
+from .demo_history import add_history
 from .models import User
 from .schemas.oncall import OverrideIn, RotationIn
 from .schemas.people import OfficerCreate, Role, UserCreate
@@ -18,45 +20,106 @@ DEMO_PASSWORD = "demo-password"
 SYSTEM = Actor(None, "system")
 COORDINATORS = ["Ana Diaz", "Ben Okafor", "Chloe Nguyen", "Dev Patel", "Eli Morgan"]
 SUPERVISORS = ["Sam Reyes", "Tess Walker"]
-OFFICERS = [("Officer Smith", "4711", "Seattle PD"), ("Officer Jones", "5120", "King County SO")]
+ON_LEAVE = "Fay Ortiz"  # deactivated but still in a rotation: her turn is a visible gap
+AGENCIES = ("Seattle PD", "King County SO")
+# The first two are the guided tour's: Officer Smith calls from +1 206 555 0150.
+SURNAMES = (
+    "Brown Garcia Miller Wilson Moore Taylor Anderson Thomas Jackson White Harris "
+    "Martin Thompson Young Allen King Wright Scott"
+)
+OFFICERS = [("Officer Smith", "4711"), ("Officer Jones", "5120")] + [
+    (f"Officer {name}", str(6000 + n)) for n, name in enumerate(SURNAMES.split(" "))
+]
+ZONE = "America/Los_Angeles"
 
 
 def seed(session: Session, now: datetime) -> list[User]:
     """Fill an empty database with a sample program; return its users (supervisors last)."""
-    if session.scalars(select(User.id)).first() is not None:
-        return list(session.scalars(select(User).order_by(User.id)))
-    users = []
-    names: list[tuple[str, Role]] = [(n, "coordinator") for n in COORDINATORS]
+    existing = session.scalars(select(User).where(User.active.is_(True)).order_by(User.id)).all()
+    if existing:
+        return sorted(existing, key=lambda user: user.role == "supervisor")
+    users = _add_people(session, now)
+    _add_rotations(session, now, users)
+    add_history(session, now, seed=7)
+    return [u for u in users if u.active]
+
+
+def _add_people(session: Session, now: datetime) -> list[User]:
+    names: list[tuple[str, Role]] = [(n, "coordinator") for n in [*COORDINATORS, ON_LEAVE]]
     names += [(n, "supervisor") for n in SUPERVISORS]
+    users = []
     for number, (name, role) in enumerate(names, start=101):
         email = name.split()[0].lower() + "@demo.lead.example"
         data = UserCreate(name=name, email=email, phone=f"+1206555{number:04d}", role=role)
-        users.append(
-            people.create_user(session, data, SYSTEM, now, generate_password_hash(DEMO_PASSWORD))
-        )
-    for number, (name, badge, agency) in enumerate(OFFICERS, start=150):
+        password = generate_password_hash(DEMO_PASSWORD)
+        users.append(people.create_user(session, data, SYSTEM, now, password))
+    users[5].active = False
+    for number, (name, badge) in enumerate(OFFICERS, start=150):
+        agency = AGENCIES[(number - 150) % 2]
         officer = OfficerCreate(
             name=name, badge=badge, agency=agency, phone=f"+1206555{number:04d}"
         )
         people.create_officer(session, officer, SYSTEM, now)
-    monday = (now - timedelta(days=now.weekday() + 7)).strftime("%Y-%m-%dT09:00")
-    coordinator_ids = [u.id for u in users[:5]]
-    primary = RotationIn(
-        name="Primary (weekly)", tier=1, timezone="America/Los_Angeles", start=monday,
-        shift_hours=168, participants=coordinator_ids,
-    )  # fmt: skip
-    backup = RotationIn(
-        name="Backup (daily)", tier=2, timezone="America/Los_Angeles", start=monday,
-        shift_hours=24, participants=coordinator_ids[::-1],
-    )  # fmt: skip
-    oncall.create_rotation(session, primary, SYSTEM, now)
-    oncall.create_rotation(session, backup, SYSTEM, now)
-    cover_start = (now + timedelta(days=2)).replace(minute=0, second=0, microsecond=0)
-    cover = OverrideIn(
-        user_id=users[5].id, tier=1, start=cover_start, end=cover_start + timedelta(hours=12)
-    )
-    oncall.create_override(session, cover, SYSTEM, now)
     return users
+
+
+def _rotation(
+    name: str, tier: int, start: datetime, hours: int, ids: list[int], **extra: Any
+) -> RotationIn:
+    return RotationIn(
+        name=name,
+        tier=tier,
+        timezone=ZONE,
+        start=start.strftime("%Y-%m-%dT%H:%M"),
+        shift_hours=hours,
+        participants=ids,
+        **extra,
+    )
+
+
+def _add_rotations(session: Session, now: datetime, users: list[User]) -> None:
+    ana, ben, chloe, dev, eli, fay, sam, tess = users
+    monday = (now - timedelta(days=now.weekday() + 7)).replace(
+        hour=9, minute=0, second=0, microsecond=0
+    )
+    saturday = monday + timedelta(days=5, hours=-9)
+    weekdays = [{"days": ["mon", "tue", "wed", "thu", "fri"], "start": "00:00", "end": "00:00"}]
+    weekend = [{"days": ["sat", "sun"], "start": "00:00", "end": "00:00"}]
+    nights = [
+        {
+            "days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
+            "start": "22:00",
+            "end": "07:00",
+        }
+    ]
+    rotations = [
+        _rotation(
+            "Primary (weekdays)",
+            1,
+            monday,
+            168,
+            [ana.id, ben.id, chloe.id, dev.id],
+            windows=weekdays,
+        ),
+        # Fay is on leave: next weekend is her turn, so it shows as a gap.
+        _rotation("Weekends", 1, saturday, 168, [eli.id, dev.id, fay.id], windows=weekend),
+        _rotation(
+            "Nights", 1, monday.replace(hour=22), 24, [ben.id, chloe.id], priority=1, windows=nights
+        ),
+        _rotation("Backup (daily)", 2, monday, 24, [eli.id, dev.id, chloe.id, ben.id, ana.id]),
+    ]
+    for data in rotations:
+        oncall.create_rotation(session, data, SYSTEM, now)
+    hour = now.replace(minute=0, second=0, microsecond=0)
+    covers = [
+        (sam, 1, hour + timedelta(days=1, hours=3), 4),
+        (tess, 2, hour + timedelta(days=3), 6),
+    ]
+    for user, tier, start, hours in covers:
+        cover = OverrideIn(
+            user_id=user.id, tier=tier, start=start, end=start + timedelta(hours=hours)
+        )
+        oncall.create_override(session, cover, SYSTEM, now)
 
 
 def utcnow() -> datetime:

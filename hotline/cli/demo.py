@@ -11,6 +11,7 @@ from werkzeug.serving import run_simple
 from hotline import create_app, migrations
 from hotline.db import session_scope
 from hotline.demo import DEMO_PASSWORD, SYSTEM, seed, utcnow
+from hotline.jobs.clock import build_scheduler
 from hotline.services.tokens import create_token
 
 DEMO_DATABASE = "demo.db"
@@ -25,7 +26,12 @@ def demo_app(reset: bool, instance_path: Path | None = None) -> Flask:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
     url = f"sqlite:///{path}"
-    settings = {"HOTLINE_ENV": "development", "DATABASE_URL": url, "INSTANCE_PATH": instance_path}
+    settings = {
+        "HOTLINE_ENV": "development",
+        "DATABASE_URL": url,
+        "INSTANCE_PATH": instance_path,
+        "HOTLINE_DEMO": True,  # the sign-in page shows the demo logins
+    }
     app = create_app(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
     migrations.upgrade(url)
@@ -48,4 +54,11 @@ def demo_command(port: int, reset: bool) -> None:
     click.echo(
         f"  try: curl -H 'Authorization: Bearer {token}' http://127.0.0.1:{port}/api/v1/oncall"
     )
-    run_simple("127.0.0.1", port, app, use_reloader=False, use_debugger=False, threaded=True)
+    # One in-process clock (no reloader, so never two): texts go out, shifts are announced.
+    scheduler = build_scheduler(app)
+    scheduler.start()
+    try:
+        run_simple("127.0.0.1", port, app, use_reloader=False, use_debugger=False, threaded=True)
+    finally:
+        scheduler.shutdown(wait=True)
+        click.echo("Demo stopped.")

@@ -50,3 +50,34 @@ def test_demo_reset_rebuilds_the_data(tmp_path: Path) -> None:
     with session_scope(fresh) as session:
         users = seed(session, datetime.now(UTC))
     assert [u.name for u in users] == [*COORDINATORS, *SUPERVISORS]
+
+
+def test_demo_program_has_history_in_every_status_and_a_gap_next_week(tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from hotline.models import Officer, Referral
+    from hotline.services.oncall import schedule_segments
+
+    app = demo_app(reset=False, instance_path=tmp_path)
+    now = datetime.now(UTC)
+    with session_scope(app) as session:
+        seed(session, now)
+        statuses = set(session.scalars(select(Referral.status)))
+        agencies = {o.agency for o in session.scalars(select(Officer))}
+        officers = len(session.scalars(select(Officer)).all())
+        segments = schedule_segments(session, now, now + timedelta(days=14), 1)
+    assert statuses == {
+        "received",
+        "notified",
+        "acknowledged",
+        "assessed",
+        "intake_completed",
+        "intake_missed",
+        "ineligible",
+        "declined",
+        "not_a_referral",
+    }
+    assert officers == 20 and len(agencies) == 2
+    assert any(s.user_id is None and s.start < now + timedelta(days=14) for s in segments)
