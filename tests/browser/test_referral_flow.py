@@ -48,6 +48,14 @@ def test_coordinator_assesses_and_completes_an_sms_referral(
     assert page.get_by_text("intake completed; the officer was told").is_visible()
     screenshot(page, "referral-page")
 
+    page.get_by_role("button", name="Sign out").click()
+    sam = add_user(app, "Sam Reyes", "supervisor", password=PASSWORD)
+    sign_in(page, sam.email, PASSWORD)
+    page.get_by_role("link", name="Reports", exact=True).click()
+    assert page.get_by_role("heading", name="Reports").is_visible()
+    assert page.locator("svg[role=img]").count() >= 1  # the weekly chart
+    screenshot(page, "reports-page")
+
     with session_scope(app) as session:
         to_officer = session.scalars(
             select(Message.body).where(
