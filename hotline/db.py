@@ -53,10 +53,11 @@ def init_app(app: Flask) -> None:
 def build_engine(url: str | URL) -> Engine:
     """Create an engine with the connection settings the app relies on (no connection yet)."""
     url = make_url(url)
+    # hide_parameters: a logged database error must never carry a participant's name.
     if url.get_backend_name() != "sqlite":
         # A PostgreSQL restart or a dropped idle connection must not fail a webhook.
-        return create_engine(url, pool_pre_ping=True)
-    engine = create_engine(url)
+        return create_engine(url, pool_pre_ping=True, hide_parameters=True)
+    engine = create_engine(url, hide_parameters=True)
     path = sqlite_file(url)
     if path is not None:
         directory = path.parent

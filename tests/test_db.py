@@ -84,3 +84,17 @@ class TestSqlite:
         finally:
             engine.dispose()
         assert (tmp_path / "nested" / "folder" / "x.db").exists()
+
+
+def test_database_errors_never_show_the_values_they_carry(app) -> None:  # type: ignore[no-untyped-def]
+    """A failed statement's message (which ends up in logs) leaves its parameters out."""
+    import pytest
+    from sqlalchemy.exc import IntegrityError
+
+    from hotline.db import session_scope
+    from hotline.models import Referral
+
+    with pytest.raises(IntegrityError) as failure, session_scope(app) as session:
+        session.add(Referral(channel="sms", participant_name="Jane Secret", created_at=None))
+        session.flush()
+    assert "Jane Secret" not in str(failure.value)
