@@ -8,6 +8,7 @@ from flask import Blueprint, Flask, Response, jsonify, request
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
+from ..logs import log_exception
 from . import calendar, oncall, people, records
 from .framework import ApiError
 from .openapi import document
@@ -45,7 +46,7 @@ def init_app(app: Flask) -> None:
     def unexpected(error: Exception) -> ResponseReturnValue | HTTPException:
         if isinstance(error, HTTPException):
             return http_error(error)
-        log.exception("unexpected error on %s %s", request.method, request.path)
+        log_exception(log, "unexpected error on %s %s", request.method, request.path)
         if request.path.startswith(PREFIX + "/"):
             return ApiError(500, "internal", "internal error").response()
         return Response("internal error", status=500)

@@ -15,9 +15,11 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask
 from sqlalchemy import update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from ..db import insert_unless_present, session_scope
+from ..logs import log_exception
 from ..messaging.dispatch import dispatch_outbox
 from ..messaging.transport import transport_for
 from ..models import JobRun
@@ -137,7 +139,13 @@ def run_job(app: Flask, name: str, now: datetime) -> str:
         with session_scope(app) as session:
             result = job.run(session, now, app.config)
     except Exception as error:
-        _record_run(app, name, started, now, f"failed: {type(error).__name__}: {error}", ok=False)
+        # A database error's text can quote a row: keep only its kind.
+        reason = (
+            "database error"
+            if isinstance(error, DBAPIError)
+            else f"{type(error).__name__}: {error}"
+        )
+        _record_run(app, name, started, now, f"failed: {reason}", ok=False)
         raise
     _record_run(app, name, started, now, result, ok=True)
     return result
@@ -170,4 +178,4 @@ def check_coverage_if_changed(app: Flask, session: Session, now: datetime) -> No
         run_job(app, "coverage-gaps", now)
     except Exception:
         # The change itself is saved; the daily run will announce what this one could not.
-        log.exception("coverage check after a change failed")
+        log_exception(log, "coverage check after a change failed")

@@ -12,6 +12,7 @@ from types import FrameType
 from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
 
+from ..logs import log_exception
 from . import JOBS, run_job
 
 log = logging.getLogger(__name__)
@@ -23,7 +24,7 @@ def run_safely(app: Flask, name: str) -> None:
     try:
         result = run_job(app, name, datetime.now(UTC))
     except Exception:
-        log.exception("job %s failed after %.0f ms", name, (time.monotonic() - started) * 1000)
+        log_exception(log, "job %s failed after %.0f ms", name, (time.monotonic() - started) * 1000)
         return
     log.info("job %s took %.0f ms: %s", name, (time.monotonic() - started) * 1000, result)
 

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from twilio.twiml.messaging_response import MessagingResponse
 
 from ..db import get_session, insert_unless_present
+from ..logs import log_exception
 from ..messaging.outbox import is_opted_out
 from ..messaging.status import apply_delivery_status
 from ..models import Message
@@ -52,7 +53,7 @@ def incoming() -> Response:
     try:
         return _incoming()
     except Exception:
-        log.exception("inbound text failed; answering the fallback text")
+        log_exception(log, "inbound text failed; answering the fallback text")
         get_session().rollback()
         return fallback_reply()
 
@@ -120,6 +121,6 @@ def status() -> Response:
         )
         session.commit()
     except Exception:
-        log.exception("delivery status could not be recorded")
+        log_exception(log, "delivery status could not be recorded")
         get_session().rollback()
     return Response(status=204)

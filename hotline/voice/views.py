@@ -12,6 +12,7 @@ from flask import Blueprint, Response, current_app, request
 from twilio.twiml.voice_response import VoiceResponse
 
 from ..db import get_session
+from ..logs import log_exception
 from ..webhooks import twilio_signed
 from . import twiml
 
@@ -41,12 +42,12 @@ def fail_open(
             try:
                 return view(*args, **kwargs)
             except Exception:
-                log.exception("voice step %s failed; answering fail-open TwiML", request.path)
+                log_exception(log, "voice step %s failed; answering fail-open TwiML", request.path)
                 _discard_session()
                 try:
                     return on_error()
                 except Exception:
-                    log.exception("fail-open answer of %s failed too", request.path)
+                    log_exception(log, "fail-open answer of %s failed too", request.path)
                     return fallback_response()
 
         return guarded
