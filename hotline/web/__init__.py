@@ -34,6 +34,7 @@ def init_app(app: Flask, exempt: list[Blueprint]) -> None:
         reports,
         rotations,
         schedule,
+        simulator,
     )
 
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # a form left open overnight still posts

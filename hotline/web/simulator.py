@@ -1,0 +1,285 @@
+"""The phone simulator: an officer's phone and an on-call phone against the real webhooks."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask.blueprints import BlueprintSetupState
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response
+
+from ..db import get_session
+from ..jobs import run_job
+from ..models import Call, Message, Officer, User
+from ..services.calls import find_call, normalized
+from ..services.oncall import who_is_on_call
+from ..simulator import CallResult, CallScript, Leg, SmsEmulator, VoiceEmulator, flask_poster
+from ..simulator.script import DEFAULT_RECORDING, LegOutcome
+from ..simulator.transport import Poster
+from . import bp
+from .auth import login_required
+
+log = logging.getLogger(__name__)
+
+# What a dialled phone may do, in the words the call form shows.
+LEG_CHOICES: dict[LegOutcome, str] = {
+    "accept": "answers and presses 1",
+    "no-answer": "lets it ring out",
+    "busy": "is busy",
+    "voicemail": "voicemail picks up",
+    "decline": "answers and declines (presses 2)",
+}
+MIN_LEG_ROWS = 3
+MAX_LEG_ROWS = 8
+CHAT_LENGTH = 50
+KEYS = "0123456789*#"
+SIMULATED_HOTLINE = "+12065550100"  # the hotline's number when HOTLINE_NUMBER is unset
+UNKNOWN_PHONE = "+12065550199"  # the officer's phone while the roster is empty
+NUMBER = re.compile(r"\+\d{7,15}")
+EVENT_LABELS = {
+    "say": "Caller hears",
+    "whisper": "Dialled phone hears",
+    "dial": "Dialling",
+    "leg": "Leg",
+    "gather": "Caller presses",
+    "record": "Voicemail",
+    "hangup": "Hang-up",
+    "error": "Error",
+    "end": "Call ended",
+}
+
+
+@dataclass(frozen=True)
+class CallReport:
+    """One simulated call: its transcript, its webhook requests and the app's record of it."""
+
+    lines: list[tuple[str, str]]
+    requests: list[tuple[str, int]]
+    record: Call | None
+
+
+def simulator_only(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Answer 404 unless the simulator is on; then require sign-in (any role)."""
+    guarded = login_required(view)
+
+    @functools.wraps(view)
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        if not current_app.config.get("HOTLINE_SIMULATOR"):
+            abort(404)
+        return guarded(*args, **kwargs)
+
+    return checked
+
+
+def hotline_number() -> str:
+    """Return the number the phones call and text."""
+    return str(current_app.config.get("HOTLINE_NUMBER") or SIMULATED_HOTLINE)
+
+
+def webhooks() -> tuple[Poster, str, str]:
+    """Return an in-process poster, the token to sign with and the URL the app checks."""
+    config = current_app.config
+    base = config.get("HOTLINE_PUBLIC_URL") or "http://localhost"
+    return flask_poster(current_app.test_client()), config["TWILIO_AUTH_TOKEN"], base
+
+
+def dispatch_outbox() -> None:
+    """Send the texts the last action queued, as the clock would within ten seconds."""
+    try:
+        run_job(current_app, "dispatch-outbox", datetime.now(UTC))
+    except Exception:
+        log.exception("dispatch-outbox failed in the simulator")
+        flash("Sending the queued texts failed: see the log.")
+
+
+def chosen_officer_phone(values: Mapping[str, str]) -> str:
+    """Return the officer phone's number: typed, chosen from the roster, or a default."""
+    region = current_app.config["HOTLINE_DEFAULT_REGION"]
+    for candidate in (values.get("other", "").strip(), values.get("officer", "").strip()):
+        if candidate:
+            number = normalized(candidate, region)
+            if number is not None:
+                return number
+            flash(f"{candidate} is not a phone number: write it with + and the country code.")
+    first = get_session().scalars(select(Officer.phone).order_by(Officer.name)).first()
+    return first or UNKNOWN_PHONE
+
+
+def chosen_oncall(values: Mapping[str, str]) -> User | None:
+    """Return the on-call phone's owner: chosen, else tier 1 on call now, else anyone."""
+    session = get_session()
+    raw = values.get("oncall", "")
+    user = session.get(User, int(raw)) if raw.isdigit() else None
+    if user is not None:
+        return user
+    answer = who_is_on_call(session, datetime.now(UTC), [])
+    for tier in answer["tiers"]:
+        if tier["tier"] == 1 and tier["user"] is not None:
+            return session.get(User, tier["user"]["id"])
+    return session.scalars(select(User).order_by(User.active.desc(), User.name)).first()
+
+
+def directory(session: Session) -> dict[str, str]:
+    """Return a name for every number the simulator may show: people, officers, fallbacks."""
+    names = {number: "fallback number" for number in current_app.config["HOTLINE_FALLBACK_NUMBERS"]}
+    names.update(
+        {row.phone: row.name for row in session.execute(select(Officer.phone, Officer.name))}
+    )
+    names.update({row.phone: row.name for row in session.execute(select(User.phone, User.name))})
+    return names
+
+
+def conversation(session: Session, number: str) -> list[Message]:
+    """Return the latest texts from or to `number`, oldest first."""
+    statement = (
+        select(Message)
+        .where(or_(Message.from_number == number, Message.to_number == number))
+        .order_by(Message.created_at.desc(), Message.id.desc())
+        .limit(CHAT_LENGTH)
+    )
+    return list(reversed(session.scalars(statement).all()))
+
+
+def transcript(result: CallResult, names: Mapping[str, str]) -> list[tuple[str, str]]:
+    """Return a call's events as (who or what, words) lines, numbers shown with names."""
+
+    def named(match: re.Match[str]) -> str:
+        number = match.group()
+        return f"{names[number]} ({number})" if number in names else number
+
+    lines = []
+    for event in result.events:
+        if event.kind not in EVENT_LABELS:
+            continue  # requests are listed apart; pauses and redirects say nothing
+        label = EVENT_LABELS[event.kind]
+        text = NUMBER.sub(named, event.text)
+        if event.kind == "gather" and event.detail.get("side") == "callee":
+            label = "Dialled phone presses"
+        outcome = event.detail.get("outcome", "")
+        if event.kind == "leg" and event.text.endswith("answered") and outcome in LEG_CHOICES:
+            text += f": {LEG_CHOICES[outcome]}"
+        if event.kind == "end":
+            text += f" after {event.detail.get('duration', '?')} s"
+        lines.append((label, text))
+    return lines
+
+
+def path_of(url: str) -> str:
+    """Return a webhook URL's path and query, as the page lists requests."""
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def call_script(form: Mapping[str, str]) -> CallScript:
+    """Read the call form: the caller's keys, each dialled phone's answer, the voicemail."""
+    prompts = [part.strip() for part in form.get("keys", "").split(",")]
+    gathers: list[str | None] = [
+        "".join(key for key in part if key in KEYS) or None for part in prompts
+    ]
+    legs = []
+    for row in range(1, MAX_LEG_ROWS + 1):
+        value = form.get(f"leg{row}")
+        if value is not None:
+            legs.append(Leg(next((o for o in LEG_CHOICES if o == value), "no-answer")))
+    recording = DEFAULT_RECORDING if form.get("voicemail") == "leave" else None
+    return CallScript(
+        gathers=gathers if any(gathers) else [], legs_in_order=legs, recording=recording
+    )
+
+
+def render_phones(officer: str, oncall: User | None, call: CallReport | None = None) -> str:
+    """Render both phones, their conversations and, after a call, its transcript."""
+    session = get_session()
+    answer = who_is_on_call(
+        session, datetime.now(UTC), current_app.config["HOTLINE_FALLBACK_NUMBERS"]
+    )
+    names = directory(session)
+    officers = session.scalars(select(Officer).order_by(Officer.name)).all()
+    steps = [names.get(number, number) for number in answer["chain"]]
+    steps += [""] * (MIN_LEG_ROWS - len(steps))
+    return render_template(
+        "simulator.html",
+        officer=officer,
+        officer_name=next((o.name for o in officers if o.phone == officer), None),
+        officers=officers,
+        oncall=oncall,
+        users=session.scalars(select(User).order_by(User.active.desc(), User.name)).all(),
+        tiers=answer["tiers"],
+        officer_chat=conversation(session, officer),
+        oncall_chat=conversation(session, oncall.phone) if oncall is not None else [],
+        steps=steps[:MAX_LEG_ROWS],
+        choices=LEG_CHOICES,
+        call=call,
+        names=names,
+        hotline=hotline_number(),
+    )
+
+
+@simulator_only
+def simulator() -> str:
+    """Show the officer's phone and the on-call phone side by side."""
+    return render_phones(chosen_officer_phone(request.args), chosen_oncall(request.args))
+
+
+@simulator_only
+def simulator_call() -> str:
+    """Call the hotline from the officer's phone and show what everyone heard."""
+    officer = chosen_officer_phone(request.form)
+    oncall = chosen_oncall(request.form)
+    script = call_script(request.form)
+    # A fresh app context: the webhooks get sessions of their own, as from Twilio.
+    with current_app.app_context():
+        result = VoiceEmulator(*webhooks()).call(officer, hotline_number(), script)
+    dispatch_outbox()
+    session = get_session()
+    requests = [(path_of(url), status) for url, _, status in result.requests]
+    report = CallReport(
+        transcript(result, directory(session)), requests, find_call(session, result.call_sid)
+    )
+    return render_phones(officer, oncall, report)
+
+
+@simulator_only
+def simulator_text() -> Response:
+    """Text the hotline from one of the phones, then show both conversations."""
+    officer = chosen_officer_phone(request.form)
+    oncall = chosen_oncall(request.form)
+    side = "oncall" if request.form.get("phone") == "oncall" else "officer"
+    sender = officer if side == "officer" else (oncall.phone if oncall is not None else None)
+    body = request.form.get("body", "").strip()
+    if sender is None or not body:
+        flash("Write a text to send." if sender else "Choose whose phone replies first.")
+    else:
+        with current_app.app_context():
+            answer = SmsEmulator(*webhooks(), hotline_number()).send(sender, body)
+        if answer.status != 200:
+            flash(f"The hotline's SMS webhook answered HTTP {answer.status}.")
+        dispatch_outbox()
+    target = url_for(
+        "web.simulator",
+        officer=officer,
+        oncall=oncall.id if oncall is not None else None,
+        _anchor=f"{side}-latest",
+    )
+    return redirect(target)
+
+
+def register_routes(state: BlueprintSetupState) -> None:
+    """Add the simulator's routes to an app that has it on (elsewhere they do not exist)."""
+    if not state.app.config.get("HOTLINE_SIMULATOR"):
+        return
+    state.add_url_rule("/simulator", "simulator", simulator, methods=["GET"])
+    state.add_url_rule("/simulator/call", "simulator_call", simulator_call, methods=["POST"])
+    state.add_url_rule("/simulator/text", "simulator_text", simulator_text, methods=["POST"])
+
+
+bp.record(register_routes)
