@@ -10,7 +10,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from ..db import get_session
-from ..models import Call, Referral, User
+from ..models import Call, Officer, Referral, User
 from ..services.oncall import schedule_segments, who_is_on_call
 from . import bp, program_zone
 from .auth import attempt_login, login_required
@@ -88,4 +88,6 @@ def dashboard() -> str:
         waiting=waiting,
         calls=calls,
         names=user_names(),
+        # The guided tour calls as the roster's first officer (Officer Smith in the demo).
+        tour_officer=db.scalars(select(Officer).order_by(Officer.id)).first(),
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -93,3 +95,27 @@ class TestDashboard:
         assert "Ana Diaz" in page and ana.phone in page
         assert 'class="bar rotation"' in page
         assert "Times are shown in America/Los_Angeles" in page
+
+
+class TestGuidedTour:
+    """In development the dashboard links each step of the tour where it says."""
+
+    def test_tour_links_land_on_their_pages(self, app: Flask, as_supervisor: Web) -> None:
+        from tests.factories import add_officer
+
+        add_officer(app, "Officer Smith")
+        page = as_supervisor.text("/")
+        links = dict(re.findall(r'<a href="([^"]+)" id="(tour-[a-z]+)">', page))
+        by_id = {tour_id: href for href, tour_id in links.items()}
+        assert set(by_id) == {
+            "tour-call",
+            "tour-text",
+            "tour-oncall",
+            "tour-rotation",
+            "tour-reports",
+        }
+        call_page = as_supervisor.text(by_id["tour-call"].replace("&amp;", "&"))
+        assert "Officer Smith" in call_page and "+12065550177" in call_page
+        assert "Rotations" in as_supervisor.text(by_id["tour-rotation"])
+        assert "Reports" in as_supervisor.text(by_id["tour-reports"])
+        assert by_id["tour-oncall"] == "#oncall-heading" and 'id="oncall-heading"' in page
