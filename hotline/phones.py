@@ -30,6 +30,14 @@ def parse_phone(text: str, region: str) -> str:
     return phonenumbers.format_number(number, PhoneNumberFormat.E164)
 
 
+def normalized(number: str, region: str) -> str | None:
+    """Return a caller's number in E.164, or None when it is withheld or malformed."""
+    try:
+        return parse_phone(number, region)
+    except ValueError:
+        return None
+
+
 def mask_phone(e164: str) -> str:
     """Return `e164` with all but its country code and last digits hidden, for logs."""
     try:

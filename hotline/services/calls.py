@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from .. import rotation as engine
 from ..db import insert_unless_present, updated_one_row
 from ..models import Call, CallLeg, Officer, Referral, User
-from ..phones import parse_phone
+from ..phones import normalized
 from .oncall import load_program
 from .referrals import add_event
 
@@ -48,14 +48,6 @@ class Done:
 
 
 Next = Dial | Voicemail | Done
-
-
-def normalized(number: str, region: str) -> str | None:
-    """Return a caller's number in E.164, or None when it is withheld or malformed."""
-    try:
-        return parse_phone(number, region)
-    except ValueError:
-        return None
 
 
 def snapshot_chain(session: Session, now: datetime, fallback: list[str]) -> list[dict[str, Any]]:

@@ -14,8 +14,7 @@ from ..logs import log_exception
 from ..messaging.outbox import is_opted_out
 from ..messaging.status import apply_delivery_status
 from ..models import Message
-from ..phones import mask_phone
-from ..services.calls import normalized
+from ..phones import mask_phone, normalized
 from ..services.sms_intake import identify
 from ..webhooks import form_text, twilio_signed
 from .handle import handle_text

@@ -20,7 +20,8 @@ from werkzeug.wrappers import Response
 from ..db import get_session
 from ..jobs import run_job
 from ..models import Call, Message, Officer, User
-from ..services.calls import find_call, normalized
+from ..phones import normalized
+from ..services.calls import find_call
 from ..services.oncall import who_is_on_call
 from ..simulator import CallResult, CallScript, Leg, SmsEmulator, VoiceEmulator, flask_poster
 from ..simulator.script import DEFAULT_RECORDING, LegOutcome
