@@ -87,6 +87,8 @@ def start_call(
     officer = None
     if caller is not None:
         officer = session.scalars(select(Officer).where(Officer.phone == caller)).first()
+    # Every read before the first write: SQLite's write lock is then held only for the inserts.
+    chain = snapshot_chain(session, now, fallback)
     referral = Referral(
         channel="voice",
         officer_id=officer.id if officer else None,
@@ -107,7 +109,7 @@ def start_call(
             "referral_id": referral.id,
             "status": "ringing",
             "started_at": now,
-            "chain": snapshot_chain(session, now, fallback),
+            "chain": chain,
             "answered_by_fallback": False,
             "badge_asked": officer is None,
         },

@@ -61,9 +61,10 @@ def incoming() -> Response:
         config["HOTLINE_DEFAULT_REGION"],
         config["HOTLINE_FALLBACK_NUMBERS"],
     )
-    session.commit()
     if call.officer_id is None:
+        session.commit()
         return xml(twiml.ask_badge(call.id))
+    # One transaction for the call, its referral and the first leg: _render commits it.
     caller = calls.caller_description(session, call)
     return _render(
         call,
