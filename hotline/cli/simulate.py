@@ -26,6 +26,9 @@ from .demo import demo_app
 
 OUTCOMES: tuple[LegOutcome, ...] = ("accept", "voicemail", "decline", "no-answer", "busy", "failed")
 DEMO_HOTLINE = "+12065550100"
+# Twilio's DialCallStatus words, read as what the phone did: "completed" without a 1
+# is a voicemail box answering, "answered" a person taking it.
+TWILIO_WORDS = {"completed": "voicemail", "answered": "accept"}
 
 simulate_cli = click.Group("simulate", help="Send signed Twilio-shaped requests to the app.")
 
@@ -33,7 +36,8 @@ simulate_cli = click.Group("simulate", help="Send signed Twilio-shaped requests 
 def parse_outcomes(text: str) -> list[Leg]:
     """Read "busy,accept" as what each dialled phone does in turn."""
     legs = []
-    for word in (part.strip() for part in text.split(",") if part.strip()):
+    for raw in (part.strip().lower() for part in text.split(",") if part.strip()):
+        word = TWILIO_WORDS.get(raw, raw)
         if word not in OUTCOMES:
             raise click.ClickException(f"--outcome: {word!r} is not one of {', '.join(OUTCOMES)}")
         legs.append(Leg(word))

@@ -47,6 +47,13 @@ def test_unknown_caller_keys_a_badge(demo: Flask) -> None:
     assert "answered by +1206555" in result.output
 
 
+def test_twilio_status_words_are_understood(demo: Flask) -> None:
+    args = ["simulate", "call", "--from", "+12065550150", "--outcome", "completed,no-answer"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert "outcome=voicemail" in result.output and ": not answered;" in result.output
+
+
 def test_bad_outcome_is_one_line(demo: Flask) -> None:
     result = CliRunner().invoke(
         main, ["simulate", "call", "--from", "+12065550150", "--outcome", "maybe"]
