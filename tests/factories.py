@@ -10,6 +10,7 @@ from werkzeug.security import generate_password_hash
 
 from hotline.db import session_scope
 from hotline.models import Officer, Override, Referral, Rotation, RotationParticipant, User
+from hotline.services.program_cache import bump_revision
 
 _numbers = count(100)
 
@@ -36,6 +37,7 @@ def add_user(
             password_hash=generate_password_hash(password, "pbkdf2:sha256:1") if password else None,
         )
         session.add(user)
+        bump_revision(session)  # as every change through the app does
     return user
 
 
@@ -76,6 +78,7 @@ def add_rotation(
             ],
         )
         session.add(rotation)
+        bump_revision(session)
     return rotation
 
 
@@ -86,6 +89,7 @@ def add_override(app: Flask, user: User, tier: int, start: datetime, end: dateti
             user_id=user.id, tier=tier, start=start, end=end, created_at=datetime.now(UTC)
         )
         session.add(override)
+        bump_revision(session)
     return override
 
 

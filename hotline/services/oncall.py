@@ -13,10 +13,16 @@ from ..audit import Actor, record, snapshot
 from ..models import Override, Rotation, RotationParticipant, User
 from ..schemas.oncall import LOCAL_START_FORMAT, OverrideIn, RotationIn
 from .errors import FieldInvalid, NotFound
+from .program_cache import bump_revision, cached_program
 
 
 def load_program(session: Session) -> engine.Program:
-    """Load every rotation, override and inactive user into the engine's plain values."""
+    """Return every rotation, override and inactive user as the engine's plain values."""
+    return cached_program(session, read_program)
+
+
+def read_program(session: Session) -> engine.Program:
+    """Read every rotation, override and inactive user from the database."""
     rotations = session.scalars(
         select(Rotation).options(selectinload(Rotation.participants)).order_by(Rotation.id)
     ).all()
@@ -110,7 +116,8 @@ COVERAGE_CHANGED = "coverage_changed"
 
 
 def mark_coverage_changed(session: Session) -> None:
-    """Flag the session so coverage is checked for new gaps once the change is committed."""
+    """Bump the program's revision and check coverage for new gaps once committed."""
+    bump_revision(session)
     session.info[COVERAGE_CHANGED] = True
 
 

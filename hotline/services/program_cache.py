@@ -1,0 +1,55 @@
+"""Keep the loaded on-call program per worker until a change bumps its revision.
+
+Every webhook needs the program (rotations, overrides, inactive people). It
+changes rarely, so each worker keeps the last one it loaded with the revision
+it was loaded at; one cheap read of the revision tells whether it still holds.
+The revision is bumped in the same transaction as every change
+(`mark_coverage_changed`), so a cached program is never older than the
+revision it is kept under. A database edited by hand, outside the app, has
+no revision bump: without a revision row the program is loaded every time.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Callable
+from weakref import WeakKeyDictionary
+
+from sqlalchemy import Engine, select, update
+from sqlalchemy.orm import Session
+
+from .. import rotation as engine
+from ..db import insert_unless_present
+from ..models import ProgramSetting
+
+REVISION_KEY = "program_revision"
+_cache: WeakKeyDictionary[Engine, tuple[str, engine.Program]] = WeakKeyDictionary()
+_lock = threading.Lock()
+
+
+def bump_revision(session: Session) -> None:
+    """Mark the program changed, in the caller's transaction."""
+    value = uuid.uuid4().hex
+    if not insert_unless_present(session, ProgramSetting, {"key": REVISION_KEY, "value": value}):
+        session.execute(
+            update(ProgramSetting).where(ProgramSetting.key == REVISION_KEY).values(value=value)
+        )
+
+
+def cached_program(session: Session, load: Callable[[Session], engine.Program]) -> engine.Program:
+    """Return the program, loading it only when its revision moved since the last load."""
+    revision = session.scalar(
+        select(ProgramSetting.value).where(ProgramSetting.key == REVISION_KEY)
+    )
+    bind = session.get_bind()
+    if revision is None or not isinstance(bind, Engine):
+        return load(session)
+    with _lock:
+        kept = _cache.get(bind)
+    if kept is not None and kept[0] == revision:
+        return kept[1]
+    program = load(session)  # read after the revision: never older than it
+    with _lock:
+        _cache[bind] = (revision, program)
+    return program

@@ -1,0 +1,48 @@
+"""Each worker keeps the loaded program until a change bumps its revision."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import Flask
+from sqlalchemy import delete
+
+from hotline.audit import Actor
+from hotline.db import session_scope
+from hotline.models import ProgramSetting
+from hotline.schemas.oncall import RotationIn
+from hotline.services.oncall import create_rotation, load_program
+from hotline.services.program_cache import REVISION_KEY
+from tests.factories import add_rotation, add_user
+
+
+def test_program_is_reused_until_a_change_and_reloaded_after(app: Flask) -> None:
+    ana = add_user(app, "Ana Diaz")
+    add_rotation(app, 1, ana)
+    with session_scope(app) as session:
+        first = load_program(session)
+    with session_scope(app) as session:
+        assert load_program(session) is first  # nothing changed: no reload
+    data = RotationIn(
+        name="Backup",
+        tier=2,
+        timezone="UTC",
+        start="2026-01-01T08:00",
+        shift_hours=24,
+        participants=[ana.id],
+    )
+    with session_scope(app) as session:
+        create_rotation(session, data, Actor(None, "system"), datetime.now(UTC))
+    with session_scope(app) as session:
+        after = load_program(session)
+    assert after is not first and [r.tier for r in after.rotations] == [1, 2]
+
+
+def test_without_a_revision_every_load_reads_the_database(app: Flask) -> None:
+    add_rotation(app, 1, add_user(app, "Ana Diaz"))
+    with session_scope(app) as session:
+        session.execute(delete(ProgramSetting).where(ProgramSetting.key == REVISION_KEY))
+    with session_scope(app) as session:
+        first = load_program(session)
+    with session_scope(app) as session:
+        assert load_program(session) is not first
