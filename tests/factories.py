@@ -29,7 +29,8 @@ def add_user(
         user = User(
             name=name,
             email=f"{name.lower().replace(' ', '.')}.{next(_numbers)}@example.org",
-            phone=phone or f"+1206555{next(_numbers):04d}",
+            # Exchange 556: never the officers', the hotline's or the strangers' 555 numbers.
+            phone=phone or f"+1206556{next(_numbers):04d}",
             role=role,
             active=active,
             created_at=datetime.now(UTC),
