@@ -22,6 +22,12 @@ def _call_from_query() -> Call:
     return call
 
 
+def _seconds(name: str) -> int | None:
+    """Return a whole-seconds field of the webhook, or None when absent or malformed."""
+    value = request.form.get(name, "")
+    return int(value) if value.isdigit() else None
+
+
 def _step() -> int:
     return int(request.args["step"])
 
@@ -132,14 +138,13 @@ def dial_result() -> Response:
     form = request.form
     session = get_session()
     call = _call_from_query()
-    duration = form.get("DialCallDuration")
     next_step = calls.dial_result(
         session,
         call,
         _step(),
         form.get("DialCallStatus", "failed"),
         form.get("CallStatus", "in-progress"),
-        int(duration) if duration and duration.isdigit() else None,
+        _seconds("DialCallDuration"),
         now(),
     )
     say = "Still trying, please hold." if isinstance(next_step, calls.Dial) else None
@@ -151,14 +156,11 @@ def dial_result() -> Response:
 @fail_open()
 def recorded() -> Response:
     """Keep the recording and tell the chain and supervisors about it."""
-    form = request.form
     session = get_session()
     call = _call_from_query()
-    seconds = form.get("RecordingDuration", "")
-    if form.get("RecordingUrl"):
-        calls.store_recording(
-            session, call, form["RecordingUrl"], int(seconds) if seconds.isdigit() else None, now()
-        )
+    url = form_text("RecordingUrl", 500)
+    if url:
+        calls.store_recording(session, call, url, _seconds("RecordingDuration"), now())
     _notify(call)
     return xml(twiml.hang_up("Thank you. Your message was delivered to the coordinators."))
 
@@ -186,7 +188,6 @@ def _notify(call: Call) -> None:
 def status() -> Response:
     """Record the call's status; a call that ended in voicemail notifies if nothing did yet."""
     config = current_app.config
-    form = request.form
     session = get_session()
     call = calls.find_call(session, form_text("CallSid", 64)) or calls.start_call(
         session,
@@ -197,14 +198,7 @@ def status() -> Response:
         config["HOTLINE_DEFAULT_REGION"],
         [],
     )
-    seconds = form.get("CallDuration", "")
-    calls.finish(
-        session,
-        call,
-        form.get("CallStatus", ""),
-        int(seconds) if seconds.isdigit() else None,
-        now(),
-    )
+    calls.finish(session, call, form_text("CallStatus", 20), _seconds("CallDuration"), now())
     session.commit()
     if call.ended_at is not None:
         _notify(call)
