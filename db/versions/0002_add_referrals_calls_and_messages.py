@@ -64,7 +64,6 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("call_outcome", sa.String(length=20), nullable=True),
         sa.Column("answered_by", sa.Integer(), nullable=True),
-        sa.Column("answered_by_fallback", sa.Boolean(), nullable=False),
         sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("answered_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("ended_at", sa.DateTime(timezone=True), nullable=True),
@@ -72,7 +71,6 @@ def upgrade() -> None:
         sa.Column("recording_url", sa.String(length=500), nullable=True),
         sa.Column("recording_duration", sa.Integer(), nullable=True),
         sa.Column("chain", sa.JSON(), nullable=False),
-        sa.Column("badge_asked", sa.Boolean(), nullable=False),
         sa.Column("voicemail_notified_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["answered_by"], ["users.id"], name=op.f("fk_calls_answered_by_users")

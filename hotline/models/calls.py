@@ -27,8 +27,6 @@ class Call(Base):
     status: Mapped[str] = mapped_column(String(20), default="ringing")
     call_outcome: Mapped[str | None] = mapped_column(String(20), default=None)
     answered_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
-    # True once a fallback number (not a user) accepted: answered, by nobody we know.
-    answered_by_fallback: Mapped[bool] = mapped_column(default=False)
     started_at: Mapped[datetime] = mapped_column(index=True)
     answered_at: Mapped[datetime | None] = mapped_column(default=None)
     ended_at: Mapped[datetime | None] = mapped_column(default=None)
@@ -37,7 +35,6 @@ class Call(Base):
     recording_duration: Mapped[int | None] = mapped_column(default=None)
     # The escalation chain as it stood when the call came in: [{"number", "user_id"}, ...].
     chain: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
-    badge_asked: Mapped[bool] = mapped_column(default=False)
     voicemail_notified_at: Mapped[datetime | None] = mapped_column(default=None)
 
     legs: Mapped[list[CallLeg]] = relationship(order_by="CallLeg.step", back_populates="call")

@@ -113,11 +113,6 @@ class Assignment:
     user_id: int | None
     source: Source | None
 
-    @property
-    def is_gap(self) -> bool:
-        """Tell whether nobody is on call."""
-        return self.user_id is None
-
 
 GAP = Assignment(None, None)
 

@@ -6,9 +6,7 @@ import heapq
 from datetime import datetime
 
 from .coverage import coverage
-from .model import Assignment, Program, Segment
-
-GAP_ASSIGNMENT = Assignment(None, None)
+from .model import GAP, Assignment, Program, Segment
 
 
 def schedule_tiers(program: Program, start: datetime, end: datetime) -> list[int]:
@@ -44,7 +42,7 @@ def final_schedule(program: Program, tier: int, start: datetime, end: datetime) 
     override_user: dict[int, int] = {}
     override_heap: list[int] = []  # negated ids; stale entries are dropped lazily
     segments: list[Segment] = []
-    current, current_start = GAP_ASSIGNMENT, start
+    current, current_start = GAP, start
     position = 0
     while position < len(events):
         instant = events[position][0]
@@ -64,7 +62,7 @@ def final_schedule(program: Program, tier: int, start: datetime, end: datetime) 
             assignment = Assignment(override_user[-override_heap[0]], "override")
         else:
             person = next((p for p in rotation_person if p is not None), None)
-            assignment = Assignment(person, "rotation") if person is not None else GAP_ASSIGNMENT
+            assignment = Assignment(person, "rotation") if person is not None else GAP
         if assignment != current:
             if instant > current_start:
                 segments.append(_segment(tier, current_start, instant, current))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo
@@ -55,8 +54,3 @@ class PhoneInput(Input):
 def validation_context(config: Any) -> dict[str, Any]:
     """Return what validators need from the app's settings."""
     return {"region": config.get("HOTLINE_DEFAULT_REGION", "US")}
-
-
-def iso(instant: datetime | None) -> str | None:
-    """Return an instant as ISO 8601 in UTC with a Z."""
-    return None if instant is None else instant.isoformat().replace("+00:00", "Z")

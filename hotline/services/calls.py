@@ -110,8 +110,6 @@ def start_call(
             "status": "ringing",
             "started_at": now,
             "chain": chain,
-            "answered_by_fallback": False,
-            "badge_asked": officer is None,
         },
     )
     if not inserted:  # a concurrent retry of the same webhook recorded it first
@@ -205,7 +203,6 @@ def accept(session: Session, call: Call, step: int, digits: str, now: datetime) 
         .values(
             answered_at=now,
             answered_by=leg.user_id,
-            answered_by_fallback=leg.user_id is None,
             call_outcome="answered",
         )
     )
