@@ -16,7 +16,7 @@ from hotline.models import User
 from hotline.rotation.clock import first_instant_reading
 from hotline.schemas.oncall import OverrideIn
 from hotline.services import oncall
-from hotline.services.people import validate
+from hotline.services.people import user_names, validate
 
 from .errors import CommandGroup
 from .people import CLI_ACTOR
@@ -50,7 +50,7 @@ def shown(instant: datetime | None) -> str:
 def names() -> dict[int, str]:
     """Return every user's name by id."""
     with session_scope(current_app) as session:
-        return {row.id: row.name for row in session.execute(select(User.id, User.name))}
+        return user_names(session)
 
 
 @click.command("oncall")

@@ -7,12 +7,12 @@ import secrets
 from datetime import datetime, timedelta
 
 from icalendar import Calendar, Event
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .. import rotation as engine
-from ..models import ProgramSetting, User
+from ..models import ProgramSetting
+from .people import user_names
 
 TOKEN_KEY = "calendar_token"
 FEED_BEFORE = timedelta(days=15)
@@ -67,7 +67,7 @@ def render_feed(
     session: Session, program: engine.Program, now: datetime, user_id: int | None
 ) -> bytes:
     """Return the feed as iCalendar bytes."""
-    names = {row.id: row.name for row in session.execute(select(User.id, User.name))}
+    names = user_names(session)
     calendar = Calendar()
     calendar.add("prodid", "-//LEAD hotline//on-call schedule//EN")
     calendar.add("version", "2.0")

@@ -57,6 +57,11 @@ def _check_unique(session: Session, model: Any, row_id: int | None, **values: st
             raise Conflict(f"{column} {value} is already used", column)
 
 
+def user_names(session: Session) -> dict[int, str]:
+    """Return every user's name by id (for showing who did what)."""
+    return {row.id: row.name for row in session.execute(select(User.id, User.name))}
+
+
 def get_user(session: Session, user_id: int) -> User:
     """Return a user or raise NotFound."""
     row = session.get(User, user_id)

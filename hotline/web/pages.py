@@ -10,7 +10,8 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from ..db import get_session
-from ..models import Call, Officer, Referral, User
+from ..models import Call, Officer, Referral
+from ..services import people
 from ..services.oncall import schedule_segments, who_is_on_call
 from . import bp, program_zone
 from .auth import attempt_login, login_required
@@ -21,7 +22,7 @@ DASHBOARD_DAYS = 7
 
 def user_names() -> dict[int, str]:
     """Return every user's name by id."""
-    return {row.id: row.name for row in get_session().execute(select(User.id, User.name))}
+    return people.user_names(get_session())
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -70,6 +71,7 @@ def dashboard() -> str:
     answer = who_is_on_call(db, now, current_app.config["HOTLINE_FALLBACK_NUMBERS"])
     end = now + timedelta(days=DASHBOARD_DAYS)
     segments = schedule_segments(db, now, end, None)
+    names = user_names()
     waiting = db.scalars(
         select(Referral)
         .where(Referral.status.in_(("received", "notified", "acknowledged")))
@@ -83,11 +85,11 @@ def dashboard() -> str:
         "dashboard.html",
         now=now,
         answer=answer,
-        lines=lines(segments, now, end, user_names(), zone),
+        lines=lines(segments, now, end, names, zone),
         marks=day_marks(now, end, zone),
         waiting=waiting,
         calls=calls,
-        names=user_names(),
+        names=names,
         # The guided tour calls as the roster's first officer (Officer Smith in the demo).
         tour_officer=db.scalars(select(Officer).order_by(Officer.id)).first(),
     )

@@ -11,9 +11,10 @@ from werkzeug.wrappers import Response
 
 from ..audit import Actor, record
 from ..db import get_session
-from ..models import Call, Message, Officer, Referral, ReferralEvent, User
+from ..models import Call, Message, Officer, Referral, ReferralEvent
 from ..services import referral_actions as actions
 from ..services.assessments import latest_assessment
+from ..services.people import user_names
 from . import bp, program_zone
 from .auth import current_user, login_required
 
@@ -58,7 +59,7 @@ def referrals() -> str:
     rows = waiting + [r for r in rows if r.status not in WAITING]  # the longest waiting first
     session = get_session()
     officers = {o.id: o for o in session.scalars(select(Officer))}
-    names = {u.id: u.name for u in session.scalars(select(User))}
+    names = user_names(session)
     agencies = sorted({o.agency for o in officers.values()})
     return render_template(
         "referrals.html",
@@ -72,10 +73,9 @@ def referrals() -> str:
     )
 
 
-def timeline(referral: Referral) -> list[dict[str, Any]]:
+def timeline(referral: Referral, names: dict[int, str]) -> list[dict[str, Any]]:
     """Merge a referral's events, call legs and texts into one list ordered by time."""
     session = get_session()
-    names = {u.id: u.name for u in session.scalars(select(User))}
     entries: list[dict[str, Any]] = []
     for event in session.scalars(
         select(ReferralEvent).where(ReferralEvent.referral_id == referral.id)
@@ -140,14 +140,14 @@ def referral(referral_id: int) -> str:
     session.commit()
     latest, versions = latest_assessment(session, row.id)
     officer = session.get(Officer, row.officer_id) if row.officer_id else None
-    names = {u.id: u.name for u in session.scalars(select(User))}
+    names = user_names(session)
     return render_template(
         "referral.html",
         referral=row,
         officer=officer,
         latest=latest,
         versions=versions,
-        timeline=timeline(row),
+        timeline=timeline(row, names),
         names=names,
     )
 
