@@ -14,7 +14,7 @@ from ..models import Call, Officer, Referral
 from ..services import people
 from ..services.oncall import schedule_segments, who_is_on_call
 from . import bp, program_zone
-from .auth import attempt_login, login_required
+from .auth import attempt_login, current_user, login_required
 from .timeline import day_marks, lines
 
 DASHBOARD_DAYS = 7
@@ -51,6 +51,14 @@ def login() -> str | Response:
             return redirect(target)
     status = 200 if error is None else 401
     return render_template("login.html", error=error), status  # type: ignore[return-value]
+
+
+@bp.get("/logout")
+def confirm_logout() -> str | Response:
+    """Offer the sign-out button at the bookmarkable address (signing out is a POST)."""
+    if current_user() is None:
+        return redirect(url_for("web.login"))
+    return render_template("logout.html")
 
 
 @bp.post("/logout")

@@ -56,6 +56,13 @@ class TestSignIn:
         assert as_supervisor.post("/logout").status_code == 302
         assert as_supervisor.get("/").status_code == 302
 
+    def test_the_logout_address_offers_a_sign_out_form(
+        self, client: FlaskClient, as_supervisor: Web
+    ) -> None:
+        assert 'id="confirm-logout"' in as_supervisor.text("/logout")
+        as_supervisor.post("/logout")
+        assert as_supervisor.get("/logout").headers["Location"] == "/login"
+
     def test_inactive_users_cannot_sign_in(self, app: Flask, client: FlaskClient) -> None:
         gone = add_user(app, "Gone Person", active=False, password=PASSWORD)
         assert Web(client).login(gone).status_code == 401
