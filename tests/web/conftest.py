@@ -80,3 +80,21 @@ def as_coordinator(app: Flask, coordinator: User) -> Web:
     web = Web(app.test_client())
     assert web.login(coordinator).status_code == 302
     return web
+
+
+@pytest.fixture
+def ana(app: Flask) -> User:
+    """Return a coordinator, Ana Diaz."""
+    return add_user(app, "Ana Diaz")
+
+
+@pytest.fixture
+def ben(app: Flask) -> User:
+    """Return a coordinator, Ben Okafor."""
+    return add_user(app, "Ben Okafor")
+
+
+@pytest.fixture
+def cy(app: Flask) -> User:
+    """Return a coordinator, Cy Park."""
+    return add_user(app, "Cy Park")

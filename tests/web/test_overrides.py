@@ -17,7 +17,7 @@ from hotline.models import Override, User
 from hotline.rotation import final_schedule
 from hotline.services.oncall import load_program
 from tests.api.conftest import Api, token_for
-from tests.factories import add_override, add_rotation, add_user
+from tests.factories import add_override, add_rotation
 from tests.web.conftest import Web
 
 ZONE = ZoneInfo("America/Los_Angeles")
@@ -62,16 +62,6 @@ def override_form(user: User | None, start: str, end: str, **fields: Any) -> dic
     }
     form.update(fields)
     return form
-
-
-@pytest.fixture
-def ana(app: Flask) -> User:
-    return add_user(app, "Ana Diaz")
-
-
-@pytest.fixture
-def ben(app: Flask) -> User:
-    return add_user(app, "Ben Okafor")
 
 
 class TestList:

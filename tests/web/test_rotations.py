@@ -51,21 +51,6 @@ def order(page: str) -> list[int]:
     return [int(n) for n in re.findall(r'name="participant" value="(\d+)"', page)]
 
 
-@pytest.fixture
-def ana(app: Flask) -> User:
-    return add_user(app, "Ana Diaz")
-
-
-@pytest.fixture
-def ben(app: Flask) -> User:
-    return add_user(app, "Ben Okafor")
-
-
-@pytest.fixture
-def cy(app: Flask) -> User:
-    return add_user(app, "Cy Park")
-
-
 class TestRotationList:
     """Everyone signed in reads the rotations; supervisors get edit links."""
 

@@ -13,7 +13,7 @@ from icalendar import Calendar
 from hotline.db import session_scope
 from hotline.models import Rotation, User
 from tests.api.conftest import Api, token_for
-from tests.factories import add_override, add_rotation, add_user
+from tests.factories import add_override, add_rotation
 from tests.web.conftest import Web
 
 
@@ -29,16 +29,6 @@ def feed_urls(page: str) -> dict[str, str]:
 def summaries(feed: bytes) -> list[str]:
     """Return the SUMMARY of every event of an iCalendar feed."""
     return [str(event["summary"]) for event in Calendar.from_ical(feed).walk("VEVENT")]
-
-
-@pytest.fixture
-def ana(app: Flask) -> User:
-    return add_user(app, "Ana Diaz")
-
-
-@pytest.fixture
-def ben(app: Flask) -> User:
-    return add_user(app, "Ben Okafor")
 
 
 class TestTimeline:
