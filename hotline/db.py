@@ -131,8 +131,8 @@ def _set_sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
         cursor.close()
 
 
-def insert_unless_present(session: Session, model: type[Any], values: dict[str, Any]) -> bool:
-    """Insert a row unless a unique key already holds it; tell whether it was inserted.
+def insert_unless_present(session: Session, model: type[Any], values: dict[str, Any]) -> Any:
+    """Insert a row unless a unique key already holds it; return its primary key, or None.
 
     The database's unique constraint decides, so two concurrent requests
     carrying the same provider id (CallSid, MessageSid) never both insert.
@@ -142,7 +142,7 @@ def insert_unless_present(session: Session, model: type[Any], values: dict[str, 
     statement = insert(model).values(**values).on_conflict_do_nothing()
     # RETURNING tells reliably whether a row went in (rowcount is -1 with psycopg).
     primary_key = model.__table__.primary_key.columns[0]
-    return session.execute(statement.returning(primary_key)).first() is not None
+    return session.scalars(statement.returning(primary_key)).first()
 
 
 def updated_one_row(result: Result[Any]) -> bool:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 from ..audit import record
 from ..db import get_session
 from ..models import Call, Message, Referral
-from ..phones import parse_phone
+from ..phones import normalized
 from ..schemas.assessment import AssessmentIn, AssessmentOut
 from ..schemas.referrals import (
     CallOut,
@@ -152,10 +152,7 @@ def message_fields(message: Message) -> dict[str, Any]:
 def list_messages(query: MessageQuery) -> dict[str, Any]:
     statement = select(Message).order_by(Message.id)
     if query.phone:
-        try:
-            phone = parse_phone(query.phone, current_app.config["HOTLINE_DEFAULT_REGION"])
-        except ValueError:
-            phone = query.phone
+        phone = normalized(query.phone, current_app.config["HOTLINE_DEFAULT_REGION"]) or query.phone
         statement = statement.where(or_(Message.from_number == phone, Message.to_number == phone))
     if query.since is not None:
         statement = statement.where(Message.created_at >= query.since)

@@ -60,7 +60,7 @@ def notify_user(
 ) -> bool:
     """Text a user about a referral once; return False when they had been told already."""
     values = {"referral_id": referral.id, "user_id": user.id, "at": now, "kind": kind}
-    if not insert_unless_present(session, ReferralNotice, values):
+    if insert_unless_present(session, ReferralNotice, values) is None:
         return False
     queue_text(
         session,

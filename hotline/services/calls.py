@@ -112,7 +112,7 @@ def start_call(
             "chain": chain,
         },
     )
-    if not inserted:  # a concurrent retry of the same webhook recorded it first
+    if inserted is None:  # a concurrent retry of the same webhook recorded it first
         session.rollback()
         call = find_call(session, call_sid)
         assert call is not None

@@ -47,7 +47,7 @@ def send_shift_notices(
                 "start": segment.start,
                 "sent_at": now,
             }
-            if not insert_unless_present(session, ShiftNotice, values):
+            if insert_unless_present(session, ShiftNotice, values) is None:
                 continue  # told already, by this clock or another
             user = session.get_one(User, segment.user_id)
             until = engine.next_change(program, tier, segment.start)
@@ -82,6 +82,7 @@ def announce_gaps(
         (start, end)
         for key, start, end in tier_one_gaps(session, now)
         if insert_unless_present(session, GapNotice, {"tier": 1, "start": key, "announced_at": now})
+        is not None
     ]
     if not new:
         return 0

@@ -31,7 +31,8 @@ _lock = threading.Lock()
 def bump_revision(session: Session) -> None:
     """Mark the program changed, in the caller's transaction."""
     value = uuid.uuid4().hex
-    if not insert_unless_present(session, ProgramSetting, {"key": REVISION_KEY, "value": value}):
+    values = {"key": REVISION_KEY, "value": value}
+    if insert_unless_present(session, ProgramSetting, values) is None:
         session.execute(
             update(ProgramSetting).where(ProgramSetting.key == REVISION_KEY).values(value=value)
         )

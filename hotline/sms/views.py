@@ -6,7 +6,6 @@ import logging
 from datetime import UTC, datetime
 
 from flask import Blueprint, Response, current_app, request
-from sqlalchemy import select
 from twilio.twiml.messaging_response import MessagingResponse
 
 from ..db import get_session, insert_unless_present
@@ -78,10 +77,10 @@ def _incoming() -> Response:
         "created_at": now,
         "attempts": 0,
     }
-    if not insert_unless_present(session, Message, values):
+    message_id = insert_unless_present(session, Message, values)
+    if message_id is None:
         log.info("duplicate MessageSid from %s ignored", mask_phone(phone))
         return xml(MessagingResponse())
-    message_id = session.scalars(select(Message.id).where(Message.message_sid == sid)).one()
     sender = identify(session, phone)
     reply = handle_text(session, sender, body, now, message_id, config)
     response = MessagingResponse()
