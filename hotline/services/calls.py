@@ -13,7 +13,7 @@ from .. import rotation as engine
 from ..db import insert_unless_present, updated_one_row
 from ..models import Call, CallLeg, Officer, Referral, User
 from ..phones import normalized
-from .oncall import load_program
+from .oncall import chain_steps, load_program
 from .referrals import add_event
 
 # Twilio's DialCallStatus → the leg's outcome when nobody pressed 1 (SPEC §4.6).
@@ -54,15 +54,7 @@ def snapshot_chain(session: Session, now: datetime, fallback: list[str]) -> list
     """Return the escalation chain as it stands: each person once, then fallback numbers."""
     people = engine.escalation_chain(load_program(session), now)
     rows = session.execute(select(User.id, User.phone).where(User.id.in_(people)))
-    phones = {row.id: row.phone for row in rows}
-    chain: list[dict[str, Any]] = []
-    for user_id in people:
-        if all(step["number"] != phones[user_id] for step in chain):
-            chain.append({"number": phones[user_id], "user_id": user_id})
-    for number in fallback:
-        if all(step["number"] != number for step in chain):
-            chain.append({"number": number, "user_id": None})
-    return chain
+    return chain_steps(people, {row.id: row.phone for row in rows}, fallback)
 
 
 def find_call(session: Session, call_sid: str) -> Call | None:

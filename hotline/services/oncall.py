@@ -188,6 +188,18 @@ def delete_override(session: Session, override_id: int, actor: Actor, now: datet
     mark_coverage_changed(session)
 
 
+def chain_steps(
+    people: list[int], phones: dict[int, str], fallback: list[str]
+) -> list[dict[str, Any]]:
+    """Return the chain's steps to dial: each number once, the people then the fallbacks."""
+    steps: list[dict[str, Any]] = []
+    candidates = [(phones[user_id], user_id) for user_id in people]
+    for number, user_id in [*candidates, *((number, None) for number in fallback)]:
+        if all(step["number"] != number for step in steps):
+            steps.append({"number": number, "user_id": user_id})
+    return steps
+
+
 def who_is_on_call(session: Session, at: datetime, fallback_numbers: list[str]) -> dict[str, Any]:
     """Return SPEC §8's on-call answer: each tier's person and until when, and the chain."""
     program = load_program(session)
@@ -210,7 +222,8 @@ def who_is_on_call(session: Session, at: datetime, fallback_numbers: list[str]) 
         }
         for answer in answers
     ]
-    chain = [users[user_id].phone for user_id in chain_ids] + list(fallback_numbers)
+    phones = {user_id: users[user_id].phone for user_id in chain_ids}
+    chain = [step["number"] for step in chain_steps(chain_ids, phones, fallback_numbers)]
     return {"at": at, "tiers": tiers, "chain": chain}
 
 

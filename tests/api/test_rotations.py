@@ -141,3 +141,14 @@ class TestOverridesAndOnCall:
         answer = supervisor_api.get("/schedule?start=2026-01-01T00:00:00Z&end=2027-06-01T00:00:00Z")
         assert (answer.status_code, answer.json["error"]["field"]) == (400, "end")
         assert supervisor_api.get("/schedule?tier=x").status_code == 400
+
+
+def test_chain_lists_a_fallback_number_once_when_a_person_has_it(
+    app: Flask, supervisor_api: Api
+) -> None:
+    alice = add_user(app, name="Alice")
+    supervisor_api.post("/rotations", rotation_body([alice]))
+    phone = supervisor_api.get(f"/users/{alice}").json["phone"]
+    app.config["HOTLINE_FALLBACK_NUMBERS"] = [phone, "+12065550199"]
+    chain = supervisor_api.get("/oncall?at=2026-03-09T19:00:00Z").json["chain"]
+    assert chain == [phone, "+12065550199"]  # as the voice chain dials it: each number once
