@@ -1,0 +1,213 @@
+"""Count the SQL statements and CPU time of each webhook step, in process (no gunicorn).
+
+Run (from the repository, with the project's virtualenv):
+
+    .venv/bin/python bench/profile_webhooks.py [--requests 300] [--database sqlite|postgresql|both]
+                                               [--postgres-url URL] [--profile DIR]
+
+It builds the same fresh database and program as bench/load.py, then sends
+signed webhooks through Flask's test client one at a time: `--requests`
+`/voice/incoming` calls (a unique CallSid each, from a roster officer) and as
+many SMS intakes (REFER from an unknown number, badge, type, name, place,
+consent, SEND). Per step it prints the SQL statements and commits per request
+(deterministic: the figures to compare across changes) and the CPU and wall
+milliseconds per request of this process (the app's own work, without HTTP,
+gunicorn or the load client; the database server's CPU is not included).
+
+`--profile DIR` also writes a pyinstrument call tree per step
+(`pip install pyinstrument`); profiled runs are slower, so compare CPU figures
+of unprofiled runs only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import os
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from load import (
+    INTAKE,
+    OFFICERS,
+    PUBLIC_URL,
+    SMS,
+    VOICE,
+    app_environment,
+    build_program,
+    scratch_database,
+    sms_params,
+    twilio_signature,
+    voice_params,
+)
+
+# Names of the intake's steps, in INTAKE's order (the load client lumps the middle ones).
+STEP_NAMES = ["REFER", "badge", "type", "name", "place", "consent", "SEND"]
+WARMUP = 10
+
+
+@dataclass
+class Tally:
+    """What the requests of one step cost, summed."""
+
+    requests: int = 0
+    statements: int = 0
+    commits: int = 0
+    cpu: float = 0.0
+    wall: float = 0.0
+
+    def row(self, name: str) -> str:
+        n = max(self.requests, 1)
+        return (
+            f"{name:<16} {self.requests:>6} {self.statements / n:>8.1f} {self.commits / n:>8.1f} "
+            f"{self.cpu / n * 1000:>8.2f} {self.wall / n * 1000:>8.2f}"
+        )
+
+
+class Harness:
+    """Send signed webhooks to one app and tally each step's statements and time."""
+
+    def __init__(self, env: dict[str, str], profile_dir: Path | None, label: str) -> None:
+        from sqlalchemy import event
+
+        from hotline import create_app, db
+
+        self.token = env["TWILIO_AUTH_TOKEN"]
+        self.app = create_app()
+        self.client = self.app.test_client()
+        engine = db.database(self.app).engine
+        self.counts = {"statements": 0, "commits": 0}
+        event.listen(engine, "before_cursor_execute", self._count("statements"))
+        event.listen(engine, "commit", self._count("commits"))
+        self.tallies: dict[str, Tally] = {}
+        self.profilers: dict[str, Any] = {}
+        self.profile_dir = profile_dir
+        self.label = label
+        self.sids = itertools.count(1)
+        self.numbers = itertools.count(0)
+
+    def _count(self, kind: str) -> Any:
+        def listener(*args: Any, **kwargs: Any) -> None:
+            self.counts[kind] += 1
+
+        return listener
+
+    def post(self, step: str, path: str, params: dict[str, str], expect: str, tally: bool) -> None:
+        """Send one signed webhook; check its answer; tally it under `step`."""
+        signature = twilio_signature(self.token, PUBLIC_URL + path, params)
+        headers = {"X-Twilio-Signature": signature}
+        body = urlencode(params)
+        kind = "application/x-www-form-urlencoded"
+        before = dict(self.counts)
+        with self._profiled(step if tally else None):
+            cpu, wall = time.process_time(), time.perf_counter()
+            response = self.client.post(path, data=body, headers=headers, content_type=kind)
+            cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+        text = response.get_data(as_text=True)
+        if response.status_code != 200 or expect not in text:
+            raise RuntimeError(f"{step}: unexpected answer {response.status_code} {text[:200]!r}")
+        if tally:
+            t = self.tallies.setdefault(step, Tally())
+            t.requests += 1
+            t.statements += self.counts["statements"] - before["statements"]
+            t.commits += self.counts["commits"] - before["commits"]
+            t.cpu += cpu
+            t.wall += wall
+
+    @contextmanager
+    def _profiled(self, step: str | None) -> Iterator[None]:
+        if self.profile_dir is None or step is None:
+            yield
+            return
+        from pyinstrument import Profiler
+
+        profiler = self.profilers.setdefault(step, Profiler(interval=0.0002))
+        profiler.start()
+        try:
+            yield
+        finally:
+            profiler.stop()
+
+    def voice(self, tally: bool) -> None:
+        officer = OFFICERS[next(self.sids) % len(OFFICERS)]
+        params = voice_params(f"CA{next(self.sids):032x}", officer[3])
+        self.post("voice incoming", VOICE, params, "connecting you to the LEAD", tally)
+
+    def intake(self, tally: bool) -> None:
+        n = next(self.numbers)
+        sender = f"+1206{200 + n // 10_000}{n % 10_000:04d}"  # on no roster
+        for name, (text, expect) in zip(STEP_NAMES, INTAKE, strict=True):
+            params = sms_params(f"SM{next(self.sids):032x}", sender, text)
+            self.post(f"sms {name}", SMS, params, expect, tally)
+
+    def run(self, requests: int) -> None:
+        for i in range(WARMUP + requests):
+            self.voice(tally=i >= WARMUP)
+        for i in range(WARMUP + requests):
+            self.intake(tally=i >= WARMUP)
+
+    def report(self) -> None:
+        print(f"\n[{self.label}] per request (in process, one at a time):")
+        print(f"{'step':<16} {'reqs':>6} {'stmts':>8} {'commits':>8} {'CPU ms':>8} {'wall ms':>8}")
+        for name, tally in self.tallies.items():
+            print(tally.row(name))
+        if self.profile_dir is None:
+            return
+        from pyinstrument.renderers import ConsoleRenderer
+
+        self.profile_dir.mkdir(parents=True, exist_ok=True)
+        renderer = ConsoleRenderer(unicode=True, color=False)
+        for step, profiler in self.profilers.items():
+            out = self.profile_dir / f"{self.label}-{step.replace(' ', '-')}.txt"
+            out.write_text(renderer.render(profiler.last_session))
+            print(f"  profile: {out}")
+
+
+def run(database: str, requests: int, postgres_url: str, profile_dir: Path | None) -> None:
+    with (
+        tempfile.TemporaryDirectory(prefix="profile-hotline-") as work,
+        scratch_database(database, Path(work), postgres_url) as url,
+    ):
+        env = app_environment(url, "profile-token")
+        build_program(env)
+        saved = dict(os.environ)
+        os.environ.clear()
+        os.environ.update(env)
+        try:
+            harness = Harness(env, profile_dir, database)
+            harness.run(requests)
+            harness.report()
+            from hotline import db
+
+            db.database(harness.app).engine.dispose()
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--requests", type=int, default=300, help="calls and intakes measured")
+    parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument(
+        "--postgres-url",
+        default=os.environ.get(
+            "BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+        ),
+    )
+    parser.add_argument("--profile", metavar="DIR", help="write pyinstrument call trees here")
+    args = parser.parse_args()
+    profile_dir = Path(args.profile).resolve() if args.profile else None
+    databases = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
+    for database in databases:
+        run(database, args.requests, args.postgres_url, profile_dir)
+
+
+if __name__ == "__main__":
+    main()
