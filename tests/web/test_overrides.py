@@ -92,8 +92,10 @@ class TestDefaults:
         self, app: Flask, as_supervisor: Web, ana: User, ben: User
     ) -> None:
         add_rotation(app, 1, ana)
-        add_rotation(app, 2, ana, ben, start=datetime(2026, 1, 5, 8), shift_hours=24)
         now = datetime.now(UTC)
+        # B's first shift starts tomorrow, so it is never the one in progress (clipped to now).
+        tomorrow = now.astimezone(ZONE).date() + timedelta(days=1)
+        add_rotation(app, 2, ben, ana, start=datetime(*tomorrow.timetuple()[:3], 8), shift_hours=24)
         with session_scope(app) as session:
             program = load_program(session)
         shift = next(
