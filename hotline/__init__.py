@@ -11,6 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import db
 from .config import ConfigError, load_settings
+from .logs import keep_rows_out_of_logs
 
 __all__ = ["ConfigError", "create_app"]
 
@@ -38,6 +39,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     # Behind Heroku-style proxies the request URL must be the public one (signatures).
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_port=1)  # type: ignore[method-assign]
+    keep_rows_out_of_logs()
     db.init_app(app)
 
     from .cli import register_commands

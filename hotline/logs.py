@@ -23,3 +23,17 @@ def log_exception(logger: logging.Logger, message: str, *args: Any) -> None:
         )
         return
     logger.exception(message, *args)
+
+
+def drop_result_rows(record: logging.LogRecord) -> bool:
+    """Tell whether a SQLAlchemy engine record may be logged: never a fetched row."""
+    return not (isinstance(record.msg, str) and record.msg.startswith("Row "))
+
+
+def keep_rows_out_of_logs() -> None:
+    """Stop SQLAlchemy's debug logging (echo="debug") from printing fetched rows.
+
+    hide_parameters keeps bound values out of the log; rows (names, notes)
+    would still be printed at DEBUG, so they are filtered where they are made.
+    """
+    logging.getLogger("sqlalchemy.engine.Engine").addFilter(drop_result_rows)
