@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import db
+from . import db, security
 from .config import ConfigError, load_settings
 from .logs import keep_rows_out_of_logs
 
@@ -52,5 +52,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(voice.bp)
     app.register_blueprint(sms.bp)
     web.init_app(app, exempt=[api.bp, voice.bp, sms.bp])
+    security.init_app(app, refusals=[(voice.bp, 403), (sms.bp, 403), (api.bp, 401)])
 
     return app

@@ -99,6 +99,9 @@ def load_settings(
         settings["DATABASE_URL"] = f"sqlite:///{Path(instance_path) / 'hotline.db'}"
 
     settings["SESSION_COOKIE_SECURE"] = env == "production"
+    if env == "production":
+        # __Host-: the browser sends it only over https to this exact host, never a subdomain.
+        settings.setdefault("SESSION_COOKIE_NAME", "__Host-hotline")
     settings.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
     # A web sign-in lasts a long shift, not a month.
     settings.setdefault("PERMANENT_SESSION_LIFETIME", timedelta(hours=12))

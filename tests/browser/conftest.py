@@ -72,12 +72,20 @@ def live_server(app: Flask) -> Iterator[str]:
 
 @pytest.fixture
 def page(browser: Any, live_server: str) -> Iterator[Any]:
-    """Open a fresh phone-sized browser context on the app."""
+    """Open a fresh phone-sized browser context on the app; fail on any CSP violation."""
     context = browser.new_context(base_url=live_server, viewport={"width": 414, "height": 896})
     context.set_default_timeout(10_000)
     tab = context.new_page()
+    refused: list[str] = []
+    tab.on(
+        "console",
+        lambda message: (
+            refused.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
     yield tab
     context.close()
+    assert refused == [], "the page broke its own Content-Security-Policy"
 
 
 def screenshot(page: Any, name: str) -> Path:

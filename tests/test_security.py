@@ -1,0 +1,101 @@
+"""Security headers on every response, and limits on refused webhook and API requests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from hotline import create_app
+from hotline.simulator import sign
+
+ATTACKER, OTHER = "203.0.113.5", "198.51.100.7"
+TEXT = {"MessageSid": "SM1", "From": "+12065550123", "To": "+12065550100", "Body": "HELP"}
+
+
+@pytest.fixture
+def app_config(app_config: dict[str, Any]) -> dict[str, Any]:
+    """Refuse an address after three refused requests a minute (the default is 30)."""
+    return {**app_config, "HOTLINE_REFUSAL_LIMIT": "3/minute"}
+
+
+def post_from(client: FlaskClient, address: str, path: str, **kwargs: Any) -> int:
+    """POST as the client at `address` (as the proxy in front reports it); return the status."""
+    headers = {"X-Forwarded-For": address, **kwargs.pop("headers", {})}
+    return client.post(path, headers=headers, **kwargs).status_code
+
+
+class TestHeaders:
+    """What a browser is told to refuse."""
+
+    def test_pages_forbid_inline_script_framing_and_caching(self, client: FlaskClient) -> None:
+        headers = client.get("/login").headers
+        policy = headers["Content-Security-Policy"]
+        assert "script-src 'self';" in policy and "frame-ancestors 'none'" in policy
+        assert "unsafe-inline" not in policy.split("style-src-attr")[0]
+        assert headers["X-Frame-Options"] == "DENY"
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["Referrer-Policy"] == "no-referrer"
+        assert headers["Cache-Control"] == "no-store"
+        assert "Strict-Transport-Security" not in headers  # development runs on plain http
+
+    def test_static_files_may_be_cached(self, client: FlaskClient) -> None:
+        with client.get("/static/style.css") as response:
+            assert response.status_code == 200
+            assert "no-store" not in response.headers.get("Cache-Control", "")
+            assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+    def test_production_adds_hsts_and_a_secure_cookie(self, tmp_path: Any) -> None:
+        app = create_app(
+            {
+                "INSTANCE_PATH": str(tmp_path),
+                "HOTLINE_ENV": "production",
+                "SECRET_KEY": "k" * 32,
+                "TWILIO_AUTH_TOKEN": "t" * 32,
+                "HOTLINE_PUBLIC_URL": "https://hotline.example.org",
+                "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}",
+            }
+        )
+        response = app.test_client().get("/login", base_url="https://hotline.example.org")
+        assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+        assert app.config["SESSION_COOKIE_SECURE"] is True
+        assert app.config["SESSION_COOKIE_HTTPONLY"] is True
+        assert app.config["SESSION_COOKIE_NAME"] == "__Host-hotline"
+
+
+class TestRefusalLimits:
+    """An address that keeps sending unsigned webhooks or bad tokens is cut off; Twilio never."""
+
+    def test_unsigned_webhooks_from_one_address_are_cut_off(self, client: FlaskClient) -> None:
+        statuses = [post_from(client, ATTACKER, "/sms/incoming", data=TEXT) for _ in range(4)]
+        assert statuses == [403, 403, 403, 429]
+        assert post_from(client, ATTACKER, "/voice/incoming", data={"CallSid": "CA1"}) == 429
+        assert post_from(client, OTHER, "/sms/incoming", data=TEXT) == 403
+
+    def test_signed_webhooks_are_never_counted(self, app: Flask, client: FlaskClient) -> None:
+        token = app.config["TWILIO_AUTH_TOKEN"]
+        for n in range(6):
+            text = {**TEXT, "MessageSid": f"SM{n}"}
+            signature = sign(token, "http://localhost/sms/incoming", text)
+            status = post_from(
+                client,
+                ATTACKER,
+                "/sms/incoming",
+                data=text,
+                headers={"X-Twilio-Signature": signature},
+            )
+            assert status == 200
+
+    def test_bad_api_tokens_from_one_address_are_cut_off(self, client: FlaskClient) -> None:
+        wrong = {"Authorization": "Bearer not-a-token"}
+        statuses = [
+            client.get("/api/v1/users", headers={**wrong, "X-Forwarded-For": ATTACKER}).status_code
+            for _ in range(4)
+        ]
+        assert statuses == [401, 401, 401, 429]
+        assert (
+            client.get("/api/v1/users", headers={**wrong, "X-Forwarded-For": OTHER}).status_code
+            == 401
+        )
