@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import time
+from collections.abc import Iterable
 
 from flask import Blueprint, Flask, Response, current_app, request
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
+from limits import parse
+from limits.storage import MemoryStorage
+from limits.strategies import FixedWindowRateLimiter
 
 # Scripts and style sheets come only from the app's own /static; no inline
 # script at all. Style attributes stay allowed: the schedule's timeline bars are
@@ -36,9 +38,35 @@ HEADERS = {
 HSTS = "max-age=31536000; includeSubDomains"
 
 # Requests refused for a bad signature or token are counted per client address;
-# once an address passes the limit it gets 429 until the window moves on.
-# Accepted requests are never counted, so Twilio's own retries are never refused.
+# once an address passes the limit it gets 429 until its window ends. Accepted
+# requests are never counted, so Twilio's own traffic and retries are never
+# refused, and checking an address costs one dict lookup on the hot path.
 DEFAULT_REFUSAL_LIMIT = "30/minute"
+
+
+class RefusalLimit:
+    """Cut off an address after too many refused requests within a window."""
+
+    def __init__(self, limit: str) -> None:
+        self.item = parse(limit)
+        self.counter = FixedWindowRateLimiter(MemoryStorage())
+        self.blocked: dict[str, float] = {}
+
+    def cuts_off(self, address: str, now: float) -> bool:
+        """Tell whether `address` is cut off at monotonic time `now`."""
+        until = self.blocked.get(address)
+        if until is None:
+            return False
+        if until > now:
+            return True
+        del self.blocked[address]
+        return False
+
+    def refused(self, address: str, now: float) -> None:
+        """Count one refusal of `address`; cut it off once it reaches the limit."""
+        self.counter.hit(self.item, "refused", address)
+        if not self.counter.test(self.item, "refused", address):
+            self.blocked[address] = now + self.item.get_expiry()
 
 
 def add_security_headers(response: Response) -> Response:
@@ -59,15 +87,24 @@ def init_app(app: Flask, refusals: Iterable[tuple[Blueprint, int]]) -> None:
     webhook without Twilio's signature, 401 for the API without a valid token).
     """
     app.after_request(add_security_headers)
-    app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
-    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
-    limit = app.config.setdefault("HOTLINE_REFUSAL_LIMIT", DEFAULT_REFUSAL_LIMIT)
-    limiter = Limiter(get_remote_address, app=app, default_limits=[])
-    for blueprint, status in refusals:
-        # One shared scope: the count is per address across every webhook and the API.
-        limiter.shared_limit(limit, scope="refused", deduct_when=refused_with(status))(blueprint)
+    limit = RefusalLimit(app.config.setdefault("HOTLINE_REFUSAL_LIMIT", DEFAULT_REFUSAL_LIMIT))
+    refusal_status = {blueprint.name: status for blueprint, status in refusals}
+
+    @app.before_request
+    def refuse_cut_off_addresses() -> tuple[str, int] | None:
+        if top_blueprint() in refusal_status and limit.cuts_off(
+            request.remote_addr or "", time.monotonic()
+        ):
+            return "Too many refused requests from this address.", 429
+        return None
+
+    @app.after_request
+    def count_refusals(response: Response) -> Response:
+        if response.status_code == refusal_status.get(top_blueprint()):
+            limit.refused(request.remote_addr or "", time.monotonic())
+        return response
 
 
-def refused_with(status: int) -> Callable[[Response], bool]:
-    """Return a test that a response is a refusal with `status`."""
-    return lambda response: response.status_code == status
+def top_blueprint() -> str:
+    """Return the outermost blueprint of this request ("api" for "api.people")."""
+    return request.blueprints[-1] if request.blueprints else ""
