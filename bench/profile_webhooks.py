@@ -14,7 +14,7 @@ consent, SEND). Per step it prints the SQL statements and commits per request
 milliseconds per request of this process (the app's own work, without HTTP,
 gunicorn or the load client; the database server's CPU is not included).
 
-`--profile DIR` also writes a pyinstrument call tree per step
+`--profile DIR` also writes a pyinstrument call tree and self times per step
 (`pip install pyinstrument`); profiled runs are slower, so compare CPU figures
 of unprofiled runs only.
 """
@@ -162,10 +162,14 @@ class Harness:
         from pyinstrument.renderers import ConsoleRenderer
 
         self.profile_dir.mkdir(parents=True, exist_ok=True)
-        renderer = ConsoleRenderer(unicode=True, color=False)
+        tree = ConsoleRenderer(unicode=True, color=False)
+        flat = ConsoleRenderer(unicode=True, color=False, flat=True, flat_time="self")
         for step, profiler in self.profilers.items():
             out = self.profile_dir / f"{self.label}-{step.replace(' ', '-')}.txt"
-            out.write_text(renderer.render(profiler.last_session))
+            session = profiler.last_session
+            out.write_text(
+                tree.render(session) + "\nSelf time by function:\n" + flat.render(session)
+            )
             print(f"  profile: {out}")
 
 

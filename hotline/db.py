@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -9,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app, g
-from sqlalchemy import CursorResult, Engine, Result, create_engine, event
+from sqlalchemy import CursorResult, Engine, Insert, Result, Table, create_engine, event
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import URL, make_url
@@ -137,12 +138,30 @@ def insert_unless_present(session: Session, model: type[Any], values: dict[str, 
     The database's unique constraint decides, so two concurrent requests
     carrying the same provider id (CallSid, MessageSid) never both insert.
     """
-    dialect = session.get_bind().dialect.name
+    if session.autoflush:
+        session.flush()  # as a query would: the rows this one refers to go first
+    connection = session.connection()
+    statement = _insert_ignoring_conflicts(table_of(model), connection.dialect.name)
+    return connection.execute(statement, values).scalar()
+
+
+@functools.cache
+def _insert_ignoring_conflicts(table: Table, dialect: str) -> Insert:
+    """Return the INSERT … ON CONFLICT DO NOTHING RETURNING key of a table, built once.
+
+    The values go in as parameters, not into the statement, so that each
+    request reuses the compiled statement instead of building a new one.
+    """
     insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
-    statement = insert(model).values(**values).on_conflict_do_nothing()
     # RETURNING tells reliably whether a row went in (rowcount is -1 with psycopg).
-    primary_key = model.__table__.primary_key.columns[0]
-    return session.scalars(statement.returning(primary_key)).first()
+    primary_key = table.primary_key.columns[0]
+    return insert(table).on_conflict_do_nothing().returning(primary_key)
+
+
+def table_of(model: type[Any]) -> Table:
+    """Return a model's table, for Core statements built once and run with parameters."""
+    table: Table = model.__table__
+    return table
 
 
 def updated_one_row(result: Result[Any]) -> bool:

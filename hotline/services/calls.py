@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from .. import rotation as engine
-from ..db import insert_unless_present, updated_one_row
+from ..db import insert_unless_present, table_of, updated_one_row
 from ..models import Call, CallLeg, Officer, Referral, User
 from ..phones import normalized
 from .oncall import chain_steps, load_program
@@ -50,16 +50,37 @@ class Done:
 Next = Dial | Voicemail | Done
 
 
+# Built once: /voice/incoming runs them on every call (building one costs more than running it).
+OFFICER_BY_PHONE = select(Officer.id, Officer.name, Officer.badge).where(
+    Officer.phone == bindparam("phone")
+)
+PHONES_OF_USERS = select(User.id, User.phone).where(User.id.in_(bindparam("ids", expanding=True)))
+REFERRAL_INSERT = insert(table_of(Referral)).returning(Referral.id)
+
+
 def snapshot_chain(session: Session, now: datetime, fallback: list[str]) -> list[dict[str, Any]]:
     """Return the escalation chain as it stands: each person once, then fallback numbers."""
     people = engine.escalation_chain(load_program(session), now)
-    rows = session.execute(select(User.id, User.phone).where(User.id.in_(people)))
-    return chain_steps(people, {row.id: row.phone for row in rows}, fallback)
+    phones: dict[int, str] = {}
+    if people:
+        rows = session.connection().execute(PHONES_OF_USERS, {"ids": people})
+        phones = {row.id: row.phone for row in rows}
+    return chain_steps(people, phones, fallback)
 
 
 def find_call(session: Session, call_sid: str) -> Call | None:
     """Return the call record of a CallSid."""
     return session.scalars(select(Call).where(Call.call_sid == call_sid)).first()
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """A call as its first webhook answers it: the record, who is calling, the chain."""
+
+    id: int
+    officer_id: int | None
+    caller: str
+    chain: list[dict[str, Any]]
 
 
 def start_call(
@@ -70,50 +91,44 @@ def start_call(
     now: datetime,
     region: str,
     fallback: list[str],
-) -> Call:
-    """Return the call of `call_sid`, recording it and its referral on first sight."""
-    existing = find_call(session, call_sid)
-    if existing is not None:
-        return existing
+) -> Arrival:
+    """Record a call and its referral on first sight; a repeated CallSid gets the first record."""
+    connection = session.connection()
     caller = normalized(from_number, region)
     officer = None
     if caller is not None:
-        officer = session.scalars(select(Officer).where(Officer.phone == caller)).first()
+        officer = connection.execute(OFFICER_BY_PHONE, {"phone": caller}).first()
     # Every read before the first write: SQLite's write lock is then held only for the inserts.
     chain = snapshot_chain(session, now, fallback)
-    referral = Referral(
-        channel="voice",
-        officer_id=officer.id if officer else None,
-        badge=officer.badge if officer else None,
-        officer_phone=caller,
-        created_at=now,
-    )
-    session.add(referral)
-    session.flush()
-    inserted = insert_unless_present(
-        session,
-        Call,
-        {
-            "call_sid": call_sid,
-            "from_number": from_number[:40],
-            "to_number": to_number[:40],
-            "officer_id": officer.id if officer else None,
-            "referral_id": referral.id,
-            "status": "ringing",
-            "started_at": now,
-            "chain": chain,
-        },
-    )
-    if inserted is None:  # a concurrent retry of the same webhook recorded it first
+    officer_id = officer.id if officer else None
+    referral = {
+        "channel": "voice",
+        "officer_id": officer_id,
+        "badge": officer.badge if officer else None,
+        "officer_phone": caller,
+        "created_at": now,
+    }
+    referral_id = connection.execute(REFERRAL_INSERT, referral).scalar_one()
+    values = {
+        "call_sid": call_sid,
+        "from_number": from_number[:40],
+        "to_number": to_number[:40],
+        "officer_id": officer_id,
+        "referral_id": referral_id,
+        "status": "ringing",
+        "started_at": now,
+        "chain": chain,
+    }
+    call_id = insert_unless_present(session, Call, values)
+    if call_id is None:  # a retry of the same webhook recorded it first: drop this referral
         session.rollback()
         call = find_call(session, call_sid)
         assert call is not None
-        return call
+        return Arrival(call.id, call.officer_id, caller_description(session, call), call.chain)
     detail = {"call_sid": call_sid, "verified": officer is not None}
-    add_event(session, referral.id, "call_received", "voice", now, detail=detail)
-    call = find_call(session, call_sid)
-    assert call is not None
-    return call
+    add_event(session, referral_id, "call_received", "voice", now, detail=detail)
+    who = officer_title(officer.name) if officer else UNVERIFIED_CALLER
+    return Arrival(call_id, officer_id, who, chain)
 
 
 def identify_by_badge(session: Session, call: Call, digits: str, now: datetime) -> Officer | None:
@@ -131,38 +146,38 @@ def identify_by_badge(session: Session, call: Call, digits: str, now: datetime) 
     return officer
 
 
+UNVERIFIED_CALLER = "an unverified caller"
+
+
+def officer_title(name: str) -> str:
+    """Return an officer's name as coordinators hear it: "Officer …"."""
+    return name if name.lower().startswith("officer") else f"Officer {name}"
+
+
 def caller_description(session: Session, call: Call) -> str:
     """Return how a coordinator hears of the caller: an officer's name or "unverified caller"."""
     if call.officer_id is not None:
-        officer = session.get_one(Officer, call.officer_id)
-        return (
-            officer.name
-            if officer.name.lower().startswith("officer")
-            else f"Officer {officer.name}"
-        )
-    return "an unverified caller"
+        return officer_title(session.get_one(Officer, call.officer_id).name)
+    return UNVERIFIED_CALLER
 
 
-def first_step(call: Call) -> Next:
-    """Return where a call goes once the caller is identified (or not)."""
-    return step_or_voicemail(call, 0)
-
-
-def step_or_voicemail(call: Call, step: int) -> Next:
-    """Return step `step` of the chain, or voicemail past its end."""
-    if step < len(call.chain):
-        return Dial(step, call.chain[step]["number"])
+def step_or_voicemail(chain: list[dict[str, Any]], step: int) -> Next:
+    """Return step `step` of a call's chain, or voicemail past its end."""
+    if step < len(chain):
+        return Dial(step, chain[step]["number"])
     return Voicemail()
 
 
-def ensure_leg(session: Session, call: Call, step: int, now: datetime) -> None:
+def ensure_leg(
+    session: Session, call_id: int, chain: list[dict[str, Any]], step: int, now: datetime
+) -> None:
     """Record that step `step` is being dialled (once, whatever the retries)."""
-    entry = call.chain[step]
+    entry = chain[step]
     insert_unless_present(
         session,
         CallLeg,
         {
-            "call_id": call.id,
+            "call_id": call_id,
             "step": step,
             "number": entry["number"],
             "user_id": entry["user_id"],
@@ -180,7 +195,7 @@ def leg_of(session: Session, call: Call, step: int) -> CallLeg | None:
 
 def accept(session: Session, call: Call, step: int, digits: str, now: datetime) -> bool:
     """Record a dialled person's key press; tell whether they took the call."""
-    ensure_leg(session, call, step, now)
+    ensure_leg(session, call.id, call.chain, step, now)
     leg = leg_of(session, call, step)
     assert leg is not None
     if leg.outcome == "accepted":
@@ -225,7 +240,7 @@ def dial_result(
     now: datetime,
 ) -> Next:
     """Record how a step ended and return what the caller meets next (SPEC §4.4)."""
-    ensure_leg(session, call, step, now)
+    ensure_leg(session, call.id, call.chain, step, now)
     leg = leg_of(session, call, step)
     assert leg is not None
     if leg.outcome == "accepted":
@@ -235,7 +250,7 @@ def dial_result(
         leg.outcome = UNACCEPTED_OUTCOMES.get(dial_status, "failed")
     if call_status in FINAL_CALL_STATUSES or call.ended_at is not None:
         return Done()  # the caller hung up while it rang
-    return step_or_voicemail(call, step + 1)
+    return step_or_voicemail(call.chain, step + 1)
 
 
 def reach_voicemail(session: Session, call: Call, now: datetime) -> None:

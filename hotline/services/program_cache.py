@@ -24,6 +24,8 @@ from ..db import insert_unless_present
 from ..models import ProgramSetting
 
 REVISION_KEY = "program_revision"
+# Built once: every webhook reads the revision.
+REVISION_QUERY = select(ProgramSetting.value).where(ProgramSetting.key == REVISION_KEY)
 _cache: WeakKeyDictionary[Engine, tuple[str, engine.Program]] = WeakKeyDictionary()
 _lock = threading.Lock()
 
@@ -40,9 +42,7 @@ def bump_revision(session: Session) -> None:
 
 def cached_program(session: Session, load: Callable[[Session], engine.Program]) -> engine.Program:
     """Return the program, loading it only when its revision moved since the last load."""
-    revision = session.scalar(
-        select(ProgramSetting.value).where(ProgramSetting.key == REVISION_KEY)
-    )
+    revision = session.connection().execute(REVISION_QUERY).scalar()
     bind = session.get_bind()
     if revision is None or not isinstance(bind, Engine):
         return load(session)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from ..db import table_of
 from ..models import Referral, ReferralEvent
 from .errors import NotFound
 
@@ -31,6 +32,10 @@ REFERRAL_FIELDS = (
     "recording_url",
 )
 
+# Built once: a webhook adds events on every call, and building the statement costs
+# more than running it.
+EVENT_INSERT = insert(table_of(ReferralEvent))
+
 
 def add_event(
     session: Session,
@@ -41,17 +46,16 @@ def add_event(
     actor_id: int | None = None,
     detail: dict[str, Any] | None = None,
 ) -> None:
-    """Record one event on a referral's timeline."""
-    session.add(
-        ReferralEvent(
-            referral_id=referral_id,
-            at=now,
-            kind=kind,
-            actor_id=actor_id,
-            channel=channel,
-            detail=detail,
-        )
-    )
+    """Record one event on a referral's timeline (written at once, in the caller's transaction)."""
+    values = {
+        "referral_id": referral_id,
+        "at": now,
+        "kind": kind,
+        "actor_id": actor_id,
+        "channel": channel,
+        "detail": detail,
+    }
+    session.connection().execute(EVENT_INSERT, values)
 
 
 def get_referral(session: Session, referral_id: int) -> Referral:

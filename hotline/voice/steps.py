@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Response, current_app, request
 from twilio.twiml.voice_response import VoiceResponse
 
@@ -32,19 +34,21 @@ def _step() -> int:
     return int(request.args["step"])
 
 
-def _render(call: Call, next_step: calls.Next, say: str | None = None) -> Response:
+def _render(
+    call_id: int, chain: list[dict[str, Any]], next_step: calls.Next, say: str | None = None
+) -> Response:
     """Turn the flow's decision into TwiML, recording what it starts."""
     session = get_session()
     response = VoiceResponse()
     if say:
         response.say(say)
     if isinstance(next_step, calls.Dial):
-        calls.ensure_leg(session, call, next_step.step, now())
+        calls.ensure_leg(session, call_id, chain, next_step.step, now())
         timeout = current_app.config["HOTLINE_DIAL_TIMEOUT"]
-        twiml.dial_step(response, call.id, next_step.step, next_step.number, timeout)
+        twiml.dial_step(response, call_id, next_step.step, next_step.number, timeout)
     elif isinstance(next_step, calls.Voicemail):
-        calls.reach_voicemail(session, call, now())
-        twiml.voicemail(response, call.id)
+        calls.reach_voicemail(session, session.get_one(Call, call_id), now())
+        twiml.voicemail(response, call_id)
     else:
         response.hangup()
     session.commit()
@@ -71,11 +75,11 @@ def incoming() -> Response:
         session.commit()
         return xml(twiml.ask_badge(call.id))
     # One transaction for the call, its referral and the first leg: _render commits it.
-    caller = calls.caller_description(session, call)
     return _render(
-        call,
-        calls.first_step(call),
-        f"Thank you, {caller}, connecting you to the LEAD coordinator on call.",
+        call.id,
+        call.chain,
+        calls.step_or_voicemail(call.chain, 0),
+        f"Thank you, {call.caller}, connecting you to the LEAD coordinator on call.",
     )
 
 
@@ -90,7 +94,7 @@ def badge() -> Response:
     greeting = "Connecting you to the LEAD coordinator on call."
     if officer is not None:
         greeting = f"Thank you, {calls.caller_description(session, call)}. {greeting}"
-    return _render(call, calls.first_step(call), greeting)
+    return _render(call.id, call.chain, calls.step_or_voicemail(call.chain, 0), greeting)
 
 
 def _anonymous_whisper() -> Response:
@@ -148,7 +152,7 @@ def dial_result() -> Response:
         now(),
     )
     say = "Still trying, please hold." if isinstance(next_step, calls.Dial) else None
-    return _render(call, next_step, say)
+    return _render(call.id, call.chain, next_step, say)
 
 
 @bp.post("/recorded")
@@ -189,15 +193,20 @@ def status() -> Response:
     """Record the call's status; a call that ended in voicemail notifies if nothing did yet."""
     config = current_app.config
     session = get_session()
-    call = calls.find_call(session, form_text("CallSid", 64)) or calls.start_call(
-        session,
-        form_text("CallSid", 64),
-        form_text("From", 40),
-        form_text("To", 40),
-        now(),
-        config["HOTLINE_DEFAULT_REGION"],
-        [],
-    )
+    call_sid = form_text("CallSid", 64)
+    call = calls.find_call(session, call_sid)
+    if call is None:  # the status of a call whose first webhook never reached us
+        calls.start_call(
+            session,
+            call_sid,
+            form_text("From", 40),
+            form_text("To", 40),
+            now(),
+            config["HOTLINE_DEFAULT_REGION"],
+            [],
+        )
+        call = calls.find_call(session, call_sid)
+        assert call is not None
     calls.finish(session, call, form_text("CallStatus", 20), _seconds("CallDuration"), now())
     session.commit()
     if call.ended_at is not None:
