@@ -99,3 +99,17 @@ class TestRefusalLimits:
             client.get("/api/v1/users", headers={**wrong, "X-Forwarded-For": OTHER}).status_code
             == 401
         )
+
+
+class TestOversizedBodies:
+    """A webhook body over 1 MiB is refused before it is read (the API: tests/api)."""
+
+    @pytest.mark.parametrize("path", ["/sms/incoming", "/voice/incoming"])
+    def test_is_413_even_with_a_signature_to_check(self, client: FlaskClient, path: str) -> None:
+        body = {"From": "+12065550123", "Body": "x" * (1024 * 1024 + 1)}
+        headers = {"X-Twilio-Signature": "checking it would mean reading the body"}
+        assert client.post(path, data=body, headers=headers).status_code == 413
+
+    def test_without_a_signature_it_is_refused_unread(self, client: FlaskClient) -> None:
+        body = {"From": "+12065550123", "Body": "x" * (1024 * 1024 + 1)}
+        assert client.post("/sms/incoming", data=body).status_code == 403
