@@ -23,9 +23,13 @@ def queue_text(
     now: datetime,
     referral_id: int | None = None,
     kind: str | None = None,
+    opted_out: bool | None = None,
 ) -> Message:
-    """Add a text to the outbox (the dispatch-outbox job sends it); suppress it if opted out."""
-    suppressed = is_opted_out(session, to)
+    """Add a text to the outbox (the dispatch-outbox job sends it); suppress it if opted out.
+
+    `opted_out` is whether `to` opted out, when the caller read it already.
+    """
+    suppressed = is_opted_out(session, to) if opted_out is None else opted_out
     message = Message(
         direction="out",
         from_number=sender or "",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -55,8 +56,21 @@ def coordinator_alert(session: Session, referral: Referral) -> str:
     return fit(head, details)
 
 
+class Recipient(NamedTuple):
+    """A user to text, and whether their number opted out (read with them)."""
+
+    id: int
+    phone: str
+    opted_out: bool
+
+
 def notify_user(
-    session: Session, referral: Referral, user: User, kind: str, now: datetime, sender: str | None
+    session: Session,
+    referral: Referral,
+    user: User | Recipient,
+    kind: str,
+    now: datetime,
+    sender: str | None,
 ) -> bool:
     """Text a user about a referral once; return False when they had been told already."""
     values = {"referral_id": referral.id, "user_id": user.id, "at": now, "kind": kind}
@@ -69,6 +83,7 @@ def notify_user(
         body=coordinator_alert(session, referral),
         now=now,
         referral_id=referral.id,
+        opted_out=user.opted_out if isinstance(user, Recipient) else None,
     )
     if referral.status == "received":
         referral.status = "notified"

@@ -4,13 +4,49 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from .. import rotation as engine
-from ..models import Referral, ReferralNotice, User
-from .alerts import notified_users, notify_user
+from ..models import OptOut, Referral, ReferralNotice, User
+from .alerts import Recipient, notified_users, notify_user
 from .oncall import load_program
+
+# Built once: every referral sent by text runs one of them.
+_RECIPIENT_COLUMNS = (User.id, User.phone, OptOut.phone.is_not(None).label("opted_out"))
+USER_RECIPIENT = (
+    select(*_RECIPIENT_COLUMNS)
+    .outerjoin(OptOut, OptOut.phone == User.phone)
+    .where(User.id == bindparam("user_id"))
+)
+SUPERVISOR_RECIPIENTS = (
+    select(*_RECIPIENT_COLUMNS)
+    .outerjoin(OptOut, OptOut.phone == User.phone)
+    .where(User.role == "supervisor", User.active.is_(True))
+    .order_by(User.id)
+)
+
+
+def first_recipients(session: Session, now: datetime) -> list[Recipient]:
+    """Return who hears of a new referral: the chain's first person, else every supervisor."""
+    connection = session.connection()
+    chain = engine.escalation_chain(load_program(session), now)
+    if chain:
+        row = connection.execute(USER_RECIPIENT, {"user_id": chain[0]}).one()
+        return [Recipient(*row)]
+    return [Recipient(*row) for row in connection.execute(SUPERVISOR_RECIPIENTS)]
+
+
+def notify_recipients(
+    session: Session,
+    referral: Referral,
+    recipients: list[Recipient],
+    now: datetime,
+    sender: str | None,
+    kind: str,
+) -> int:
+    """Text each recipient about a referral once; return how many were newly told."""
+    return sum(notify_user(session, referral, user, kind, now, sender) for user in recipients)
 
 
 def next_recipients(session: Session, referral: Referral, now: datetime) -> list[User]:

@@ -5,79 +5,155 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, NamedTuple
 
-from sqlalchemy import select, update
+from sqlalchemy import String, and_, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from ..models import Conversation, DeclinedConsent, Message, Officer, Referral, User
+from ..db import table_of
+from ..models import Conversation, DeclinedConsent, Message, Officer, OptOut, Referral, User
 from ..sms import intake
-from .escalation import notify_next
+from .escalation import first_recipients, notify_recipients
 from .referrals import add_event
 
 IDLE_LIMIT = timedelta(minutes=30)
 REDACTED = "[redacted: no consent]"
 
 
+class Staff(NamedTuple):
+    """An active coordinator or supervisor, as a text's sender."""
+
+    id: int
+    name: str
+
+
+class RosterOfficer(NamedTuple):
+    """An officer of the roster, as a text's sender."""
+
+    id: int
+    name: str
+    badge: str
+
+
+class OpenIntake(NamedTuple):
+    """An intake in progress, as stored (one per phone)."""
+
+    step: str
+    answers: dict[str, Any]
+    updated_at: datetime
+
+
 @dataclass(frozen=True)
 class Sender:
-    """Who texted: a number, and the coordinator/supervisor or officer it belongs to."""
+    """Who texted: a number, its coordinator/supervisor or officer, and what stands for it."""
 
     phone: str
-    user: User | None
-    officer: Officer | None
+    user: Staff | None
+    officer: RosterOfficer | None
+    opted_out: bool = False
+    intake: OpenIntake | None = None
 
     @property
     def is_staff(self) -> bool:
-        """Tell whether the sender may use coordinator commands."""
-        return self.user is not None and self.user.active
+        """Tell whether the sender may use coordinator commands (only active users are found)."""
+        return self.user is not None
+
+
+# Built once, run on every inbound text: all a text needs to know of its sender, in one
+# read, before anything is written (SQLite then holds its write lock only for the writes).
+_SENDER = select(bindparam("phone", type_=String()).label("phone")).subquery("sender")
+SENDER_QUERY = (
+    select(
+        User.id.label("user_id"),
+        User.name.label("user_name"),
+        Officer.id.label("officer_id"),
+        Officer.name.label("officer_name"),
+        Officer.badge.label("officer_badge"),
+        OptOut.phone.label("opted_out"),
+        Conversation.step,
+        Conversation.answers,
+        Conversation.updated_at,
+    )
+    .select_from(_SENDER)
+    # Staff first: a coordinator is never taken for an officer.
+    .outerjoin(User, and_(User.phone == _SENDER.c.phone, User.active.is_(True)))
+    .outerjoin(Officer, Officer.phone == _SENDER.c.phone)
+    .outerjoin(OptOut, OptOut.phone == _SENDER.c.phone)
+    .outerjoin(Conversation, Conversation.phone == _SENDER.c.phone)
+    .order_by(User.id)
+    .limit(1)
+)
+CONVERSATION_INSERT = insert(table_of(Conversation))
+CONVERSATION_UPDATE = (
+    update(table_of(Conversation))
+    .where(Conversation.phone == bindparam("key"))
+    .values(step=bindparam("step"), answers=bindparam("answers"), updated_at=bindparam("at"))
+)
+CONVERSATION_DELETE = delete(table_of(Conversation)).where(Conversation.phone == bindparam("key"))
+_MESSAGE_IDS = Message.id.in_(bindparam("ids", expanding=True))
+REDACT_INBOUND = (
+    update(table_of(Message)).where(_MESSAGE_IDS, Message.direction == "in").values(body=REDACTED)
+)
+LINK_MESSAGES = (
+    update(table_of(Message)).where(_MESSAGE_IDS).values(referral_id=bindparam("referral"))
+)
+OFFICER_BY_BADGE = select(Officer.name).where(Officer.badge == bindparam("badge"))
 
 
 def identify(session: Session, phone: str) -> Sender:
-    """Find who owns a number (staff first: a coordinator is never taken for an officer)."""
-    user = session.scalars(select(User).where(User.phone == phone, User.active.is_(True))).first()
-    officer = session.scalars(select(Officer).where(Officer.phone == phone)).first()
-    return Sender(phone, user, officer)
+    """Find who owns a number, whether it opted out, and its intake in progress."""
+    row = session.connection().execute(SENDER_QUERY, {"phone": phone}).one()
+    user = Staff(row.user_id, row.user_name) if row.user_id is not None else None
+    officer = None
+    if row.officer_id is not None:
+        officer = RosterOfficer(row.officer_id, row.officer_name, row.officer_badge)
+    conversation = None
+    if row.step is not None:
+        conversation = OpenIntake(row.step, row.answers, row.updated_at)
+    return Sender(phone, user, officer, row.opted_out is not None, conversation)
+
+
+def _drop(session: Session, phone: str) -> None:
+    session.connection().execute(CONVERSATION_DELETE, {"key": phone})
 
 
 def active_conversation(
-    session: Session, phone: str, now: datetime
-) -> tuple[Conversation | None, bool]:
+    session: Session, sender: Sender, now: datetime
+) -> tuple[OpenIntake | None, bool]:
     """Return the sender's intake in progress, and whether an idle one just expired."""
-    conversation = session.get(Conversation, phone)
+    conversation = sender.intake
     if conversation is None:
         return None, False
     if now - conversation.updated_at > IDLE_LIMIT:
-        session.delete(conversation)
+        _drop(session, sender.phone)
         return None, True
     return conversation, False
 
 
 def start(session: Session, sender: Sender, now: datetime, message_id: int) -> str:
     """Begin (or restart) an intake and return its first prompt."""
-    existing = session.get(Conversation, sender.phone)
-    if existing is not None:
-        session.delete(existing)
-        session.flush()
+    if sender.intake is not None:
+        _drop(session, sender.phone)
     step = intake.first_step(sender.officer is not None)
     answers = {"message_ids": [message_id]}
-    session.add(
-        Conversation(phone=sender.phone, step=step, answers=answers, started_at=now, updated_at=now)
-    )
+    values: dict[str, Any] = {"phone": sender.phone, "step": step, "answers": answers}
+    values.update(started_at=now, updated_at=now)
+    session.connection().execute(CONVERSATION_INSERT, values)
     greeting = f"LEAD referral, {sender.officer.name}. " if sender.officer else ""
     return greeting + intake.prompt(step, answers)
 
 
 def _officer_by_badge(session: Session) -> Callable[[str], str | None]:
     def lookup(badge: str) -> str | None:
-        officer = session.scalars(select(Officer).where(Officer.badge == badge)).first()
-        return officer.name if officer else None
+        name: str | None = session.connection().execute(OFFICER_BY_BADGE, {"badge": badge}).scalar()
+        return name
 
     return lookup
 
 
 def proceed(
     session: Session,
-    conversation: Conversation,
+    conversation: OpenIntake,
     sender: Sender,
     text: str,
     now: datetime,
@@ -90,55 +166,53 @@ def proceed(
     step: intake.Step = conversation.step  # type: ignore[assignment]
     turn = intake.answer(step, answers, text, _officer_by_badge(session))
     if turn.ending == "declined":
-        decline(session, conversation, answers["message_ids"], now)
+        decline(session, sender.phone, answers["message_ids"], now)
         return turn.reply
     if turn.ending == "send":
-        return submit(session, conversation, sender, turn.answers, now, sender_number)
-    conversation.answers = {**turn.answers, "message_ids": answers["message_ids"]}
+        return submit(session, sender, turn.answers, now, sender_number)
+    kept = {**turn.answers, "message_ids": answers["message_ids"]}
     if step == "consent" and turn.step == "confirm":
-        conversation.answers["consent_at"] = now.isoformat()
-    conversation.step = turn.step or conversation.step
-    conversation.updated_at = now
+        kept["consent_at"] = now.isoformat()
+    values = {"key": sender.phone, "step": turn.step or step, "answers": kept, "at": now}
+    session.connection().execute(CONVERSATION_UPDATE, values)
     return turn.reply
 
 
-def abort(session: Session, conversation: Conversation) -> str:
+def abort(session: Session, sender: Sender) -> str:
     """Drop an intake at the officer's word."""
-    session.delete(conversation)
+    _drop(session, sender.phone)
     return "Referral dropped. Text REFER to start a new one."
 
 
-def decline(
-    session: Session, conversation: Conversation, message_ids: list[int], now: datetime
-) -> None:
+def decline(session: Session, phone: str, message_ids: list[int], now: datetime) -> None:
     """End an intake without consent: count it, keep no identity, redact its inbound texts."""
-    session.delete(conversation)
-    session.add(DeclinedConsent(at=now))
-    session.flush()
-    session.execute(
-        update(Message)
-        .where(Message.id.in_(message_ids), Message.direction == "in")
-        .values(body=REDACTED)
-    )
+    _drop(session, phone)
+    session.connection().execute(insert(table_of(DeclinedConsent)), {"at": now})
+    session.connection().execute(REDACT_INBOUND, {"ids": message_ids})
 
 
 def submit(
     session: Session,
-    conversation: Conversation,
     sender: Sender,
     answers: dict[str, object],
     now: datetime,
     sender_number: str | None,
 ) -> str:
     """Create the referral, text the coordinator on call, and answer the officer with its number."""
-    officer = sender.officer
+    # Reads first: SQLite's write lock is then held only for the writes below.
+    officer = None
     badge = answers.get("badge")
-    if officer is None and isinstance(badge, str):
+    if sender.officer is not None:
+        officer = session.get(Officer, sender.officer.id)
+    elif isinstance(badge, str):
         officer = session.scalars(select(Officer).where(Officer.badge == badge)).first()
+    recipients = first_recipients(session, now)
     referral = Referral(
         channel="sms",
         type=answers["type"],
         offense=answers.get("offense"),
+        # Created as it ends: notified when somebody is texted about it below.
+        status="notified" if recipients else "received",
         officer_id=officer.id if officer else None,
         badge=officer.badge if officer else badge,
         officer_phone=sender.phone,
@@ -149,16 +223,13 @@ def submit(
     )
     session.add(referral)
     session.flush()
-    session.execute(
-        update(Message)
-        .where(Message.id.in_(answers.get("message_ids") or []))  # type: ignore[arg-type]
-        .values(referral_id=referral.id)
-    )
-    session.delete(conversation)
+    message_ids = answers.get("message_ids") or []
+    session.connection().execute(LINK_MESSAGES, {"ids": message_ids, "referral": referral.id})
+    _drop(session, sender.phone)
     add_event(
         session, referral.id, "referral_sent", "sms", now, detail={"verified": officer is not None}
     )
-    told = notify_next(session, referral, now, sender_number, "first")
+    told = notify_recipients(session, referral, recipients, now, sender_number, "first")
     waiting = (
         "A coordinator will text you." if told else "Nobody could be texted: call the hotline."
     )

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from ..audit import Actor
 from ..db import insert_unless_present
-from ..models import Message, OptOut
+from ..models import Message, OptOut, User
 from ..schemas.oncall import OverrideIn
 from ..services import referral_actions as actions
 from ..services import sms_intake
@@ -69,10 +69,10 @@ def handle_text(
     if command is not None and command.name == START:
         session.execute(delete(OptOut).where(OptOut.phone == sender.phone))
         return Reply("You will get LEAD hotline texts again. Text HELP for the commands.")
-    conversation, expired = sms_intake.active_conversation(session, sender.phone, now)
+    conversation, expired = sms_intake.active_conversation(session, sender, now)
     if conversation is not None:
         if command is not None and command.name == ABORT:
-            return Reply(sms_intake.abort(session, conversation))
+            return Reply(sms_intake.abort(session, sender))
         if command is not None and command.name == HELP:
             return Reply(f"{HELP_TEXT} Your referral is waiting for this answer: ABORT drops it.")
         if command is not None and command.name == REFER:
@@ -129,11 +129,11 @@ def run_command(
         return Reply(actions.officer_status(session, command.referral, sender.phone))
     if command.name not in COORDINATOR_COMMANDS:
         return Reply(HELP_TEXT)
-    user = sender.user
-    if user is None or not sender.is_staff:
+    if sender.user is None or not sender.is_staff:
         return Reply(
             f"Sorry, {command.name} is for LEAD coordinators. Text HELP for your commands."
         )
+    user = session.get_one(User, sender.user.id)
     if command.name in (ACK, NOTE, INTAKE, NONCOMPLY) and command.referral is None:
         return Reply(f"Reply {command.name} and the referral number, e.g. {command.name} 42.")
     referral = command.referral or 0

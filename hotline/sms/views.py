@@ -6,9 +6,10 @@ import logging
 from datetime import UTC, datetime
 
 from flask import Blueprint, Response, current_app, request
+from sqlalchemy import insert
 from twilio.twiml.messaging_response import MessagingResponse
 
-from ..db import get_session, insert_unless_present
+from ..db import get_session, insert_unless_present, table_of
 from ..logs import log_exception
 from ..messaging.outbox import is_opted_out
 from ..messaging.status import apply_delivery_status
@@ -21,6 +22,7 @@ from .handle import handle_text
 log = logging.getLogger(__name__)
 bp = Blueprint("sms", __name__, url_prefix="/sms")
 MAX_BODY = 1600  # Twilio's own limit for one message
+REPLY_INSERT = insert(table_of(Message))  # built once: most texts get a reply
 
 
 def xml(response: MessagingResponse) -> Response:
@@ -67,6 +69,9 @@ def _incoming() -> Response:
     sid = form_text("MessageSid", 64)
     if not sid or not phone:
         return xml(MessagingResponse())  # not a message Twilio would send: nothing to do
+    # Who sent it, read before anything is written: SQLite's write lock is then held
+    # only from the log of this text to the commit.
+    sender = identify(session, phone)
     values = {
         "direction": "in",
         "from_number": phone,
@@ -81,22 +86,23 @@ def _incoming() -> Response:
     if message_id is None:
         log.info("duplicate MessageSid from %s ignored", mask_phone(phone))
         return xml(MessagingResponse())
-    sender = identify(session, phone)
     reply = handle_text(session, sender, body, now, message_id, config)
     response = MessagingResponse()
     if reply is not None:
-        status = "suppressed" if is_opted_out(session, phone) else "sent"
-        session.add(
-            Message(
-                direction="out",
-                from_number=hotline_number,
-                to_number=phone,
-                body=reply.text,
-                status=status,
-                created_at=now,
-                kind=reply.kind,
-            )
-        )
+        # Only START changes an opt-out that a reply meets: check again only then.
+        opted_out = sender.opted_out and is_opted_out(session, phone)
+        status = "suppressed" if opted_out else "sent"
+        reply_values = {
+            "direction": "out",
+            "from_number": hotline_number,
+            "to_number": phone,
+            "body": reply.text,
+            "status": status,
+            "created_at": now,
+            "kind": reply.kind,
+        }
+        session.flush()  # texts queued by the command first, as they were made
+        session.connection().execute(REPLY_INSERT, reply_values)
         if status == "sent":
             response.message(reply.text)
     session.commit()
