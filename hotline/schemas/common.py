@@ -28,9 +28,19 @@ Email = Annotated[str, Field(max_length=320), AfterValidator(_email)]
 
 
 class Input(BaseModel):
-    """A request body: strict types, no unknown fields."""
+    """A request body: strict types, no unknown fields, no NUL characters."""
 
     model_config = STRICT
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        # PostgreSQL cannot store NUL in text: refuse it here, with the field named,
+        # rather than fail at the database with a 500.
+        texts = value if isinstance(value, list) else [value]
+        if any(isinstance(text, str) and "\x00" in text for text in texts):
+            raise ValueError("must not contain a NUL character")
+        return value
 
 
 class Output(BaseModel):

@@ -105,6 +105,14 @@ class TestMalformedRequests:
         assert answer.status_code == 400
         assert answer.json["error"]["code"] == "malformed"
 
+    def test_a_nul_character_is_refused_with_its_field_not_a_500(self, supervisor_api: Api) -> None:
+        body = {"name": "Olive\u0000Smith", "badge": "4711", "agency": "SPD"}
+        answer = supervisor_api.post("/officers", body)
+        assert (answer.status_code, answer.json["error"]["field"]) == (422, "name")
+        query = supervisor_api.get("/messages?phone=%00206")
+        assert (query.status_code, query.json["error"]["field"]) == (400, "phone")
+        assert supervisor_api.get("/officers").json["items"] == []
+
     def test_body_over_one_mebibyte_is_413(self, supervisor_api: Api) -> None:
         huge = b'{"name": "' + b"x" * (1024 * 1024) + b'"}'
         answer = supervisor_api.post("/users", data=huge, content_type="application/json")
