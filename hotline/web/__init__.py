@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Flask, current_app
+from flask import Blueprint, Flask, abort, current_app, request
 from flask_wtf.csrf import CSRFProtect
 
 from .auth import current_user, is_supervisor
@@ -19,6 +19,13 @@ csrf = CSRFProtect()
 def program_zone() -> ZoneInfo:
     """Return the program's time zone, in which every page shows times."""
     return ZoneInfo(current_app.config["HOTLINE_TIMEZONE"])
+
+
+@bp.before_request
+def refuse_nul_characters() -> None:
+    """Refuse (422) a form or query holding NUL, which PostgreSQL cannot store."""
+    if any("\x00" in value for _, value in request.values.items(multi=True)):
+        abort(422, "A field holds a NUL character, which cannot be saved: nothing was changed.")
 
 
 def init_app(app: Flask, exempt: list[Blueprint]) -> None:

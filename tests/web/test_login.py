@@ -8,7 +8,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from hotline.models import User
-from tests.factories import add_rotation, add_user
+from tests.factories import add_referral, add_rotation, add_user
 from tests.web.conftest import PASSWORD, Web, csrf_token
 
 
@@ -126,3 +126,22 @@ class TestGuidedTour:
         assert "Rotations" in as_supervisor.text(by_id["tour-rotation"])
         assert "Reports" in as_supervisor.text(by_id["tour-reports"])
         assert by_id["tour-oncall"] == "#oncall-heading" and 'id="oncall-heading"' in page
+
+
+class TestNulCharacters:
+    """A NUL character (PostgreSQL cannot store one) is a 422 that changes nothing, not a 500."""
+
+    def test_sign_in_with_a_nul_is_422(self, client: FlaskClient) -> None:
+        token = csrf_token(client.get("/login").get_data(as_text=True))
+        form = {"email": "a\x00@example.org", "password": "x", "csrf_token": token}
+        answer = client.post("/login", data=form)
+        assert answer.status_code == 422
+        assert "NUL character" in answer.get_data(as_text=True)
+
+    def test_a_note_with_a_nul_saves_nothing(self, app: Flask, as_coordinator: Web) -> None:
+        number = add_referral(app)
+        answer = as_coordinator.post(
+            f"/referrals/{number}/actions", {"action": "note", "text": "bad\x00note"}
+        )
+        assert answer.status_code == 422
+        assert "bad" not in as_coordinator.text(f"/referrals/{number}")
