@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import limits
 import phonenumbers
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -41,6 +42,7 @@ DEFAULTS: dict[str, Any] = {
     "HOTLINE_SHIFT_NOTICE_MINUTES": 60,
     "HOTLINE_TRANSPORT": None,  # twilio with credentials in production, else log
     "HOTLINE_RETENTION_DAYS": None,  # keep forever
+    "HOTLINE_REFUSAL_LIMIT": "30/minute",  # refused webhooks/tokens per address
 }
 INTEGER_SETTINGS = (
     "HOTLINE_DIAL_TIMEOUT",
@@ -57,6 +59,7 @@ TEXT_SETTINGS = (
     "HOTLINE_PUBLIC_URL",
     "DATABASE_URL",
     "HOTLINE_TRANSPORT",
+    "HOTLINE_REFUSAL_LIMIT",
 )
 
 
@@ -194,6 +197,13 @@ def _normalize(settings: dict[str, Any]) -> None:
     settings["HOTLINE_PUBLIC_URL"] = public_url and public_url.rstrip("/")
 
     settings["DATABASE_URL"] = normalize_database_url(settings["DATABASE_URL"])
+
+    try:
+        limits.parse(settings["HOTLINE_REFUSAL_LIMIT"] or "")
+    except ValueError:
+        raise ConfigError(
+            "HOTLINE_REFUSAL_LIMIT must read like 30/minute (a count per second, minute or hour)"
+        ) from None
 
 
 def _positive_int(key: str, value: Any) -> int | None:

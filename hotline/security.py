@@ -41,7 +41,6 @@ HSTS = "max-age=31536000; includeSubDomains"
 # once an address passes the limit it gets 429 until its window ends. Accepted
 # requests are never counted, so Twilio's own traffic and retries are never
 # refused, and checking an address costs one dict lookup on the hot path.
-DEFAULT_REFUSAL_LIMIT = "30/minute"
 
 
 class RefusalLimit:
@@ -87,7 +86,7 @@ def init_app(app: Flask, refusals: Iterable[tuple[Blueprint, int]]) -> None:
     webhook without Twilio's signature, 401 for the API without a valid token).
     """
     app.after_request(add_security_headers)
-    limit = RefusalLimit(app.config.setdefault("HOTLINE_REFUSAL_LIMIT", DEFAULT_REFUSAL_LIMIT))
+    limit = RefusalLimit(app.config["HOTLINE_REFUSAL_LIMIT"])
     refusal_status = {blueprint.name: status for blueprint, status in refusals}
 
     @app.before_request

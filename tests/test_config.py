@@ -97,6 +97,7 @@ class TestInvalid:
             ("HOTLINE_TRANSPORT", "twilio"),
             ("DATABASE_URL", "not a url"),
             ("DATABASE_URL", "oracle+nodriver://db/x"),
+            ("HOTLINE_REFUSAL_LIMIT", "lots"),
         ],
     )
     def test_names_the_setting(self, tmp_path: Path, name: str, value: str) -> None:
