@@ -28,13 +28,35 @@ SUPERVISOR_RECIPIENTS = (
 
 
 def first_recipients(session: Session, now: datetime) -> list[Recipient]:
-    """Return who hears of a new referral: the chain's first person, else every supervisor."""
+    """Return who hears of a new referral: the chain down to its first reachable person.
+
+    A person whose number opted out of texts cannot be reached, so the next one
+    is texted at once instead of after HOTLINE_ACK_MINUTES; with nobody
+    reachable in the chain, every supervisor is texted too.
+    """
+    return reachable_prefix(session, engine.escalation_chain(load_program(session), now), set())
+
+
+def next_recipients(session: Session, referral: Referral, now: datetime) -> list[Recipient]:
+    """Return who to text next: untold users of the chain down to a reachable one."""
+    told = set(notified_users(session, referral.id))
+    return reachable_prefix(session, engine.escalation_chain(load_program(session), now), told)
+
+
+def reachable_prefix(session: Session, chain: list[int], told: set[int]) -> list[Recipient]:
+    """Return the untold users of `chain` up to the first who can get texts, else + supervisors."""
     connection = session.connection()
-    chain = engine.escalation_chain(load_program(session), now)
-    if chain:
-        row = connection.execute(USER_RECIPIENT, {"user_id": chain[0]}).one()
-        return [Recipient(*row)]
-    return [Recipient(*row) for row in connection.execute(SUPERVISOR_RECIPIENTS)]
+    recipients: list[Recipient] = []
+    for user_id in chain:
+        if user_id in told:
+            continue
+        told.add(user_id)
+        recipient = Recipient(*connection.execute(USER_RECIPIENT, {"user_id": user_id}).one())
+        recipients.append(recipient)
+        if not recipient.opted_out:
+            return recipients
+    supervisors = [Recipient(*row) for row in connection.execute(SUPERVISOR_RECIPIENTS)]
+    return recipients + [user for user in supervisors if user.id not in told]
 
 
 def notify_recipients(
@@ -45,29 +67,23 @@ def notify_recipients(
     sender: str | None,
     kind: str,
 ) -> int:
-    """Text each recipient about a referral once; return how many were newly told."""
-    return sum(notify_user(session, referral, user, kind, now, sender) for user in recipients)
+    """Text each recipient about a referral once; return how many newly told can get texts.
 
-
-def next_recipients(session: Session, referral: Referral, now: datetime) -> list[User]:
-    """Return who to text next: the chain's next untold user, else every untold supervisor."""
-    told = set(notified_users(session, referral.id))
-    for user_id in engine.escalation_chain(load_program(session), now):
-        if user_id not in told:
-            return [session.get_one(User, user_id)]
-    supervisors = session.scalars(
-        select(User).where(User.role == "supervisor", User.active.is_(True)).order_by(User.id)
+    An opted-out recipient is recorded as told (their text is logged
+    `suppressed`), so escalation never waits on them again.
+    """
+    return sum(
+        notify_user(session, referral, user, kind, now, sender) and not user.opted_out
+        for user in recipients
     )
-    return [user for user in supervisors if user.id not in told]
 
 
 def notify_next(
     session: Session, referral: Referral, now: datetime, sender: str | None, kind: str
 ) -> int:
-    """Text the next recipients about a referral; return how many were newly told."""
-    return sum(
-        notify_user(session, referral, user, kind, now, sender)
-        for user in next_recipients(session, referral, now)
+    """Text the next recipients about a referral; return how many newly told can get texts."""
+    return notify_recipients(
+        session, referral, next_recipients(session, referral, now), now, sender, kind
     )
 
 

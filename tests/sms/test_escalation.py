@@ -9,11 +9,12 @@ from flask.testing import FlaskCliRunner
 from sqlalchemy import select
 
 from hotline.db import session_scope
-from hotline.models import ReferralNotice
+from hotline.models import Message, ReferralNotice
 from hotline.simulator import SmsEmulator
 from tests.factories import add_user
 from tests.sms.conftest import Program, converse, outbox
 from tests.sms.test_commands import refer
+from tests.sms.test_intake import ARREST
 
 
 def run_at(runner: FlaskCliRunner, instant: object) -> str:
@@ -73,3 +74,43 @@ def test_jobs_list_names_each_job_first_with_its_last_run(
     assert "dispatch-outbox  interval (10 seconds)  last run" in listing
     bad = runner.invoke(args=["jobs", "run", "nope"])
     assert bad.exit_code != 0 and "no job 'nope'" in bad.output
+
+
+class TestOptedOutCoordinators:
+    """A coordinator whose number opted out of texts is passed over at once, not waited on."""
+
+    def test_new_referral_goes_past_an_opted_out_tier_one(
+        self, app: Flask, phone: SmsEmulator, program: Program
+    ) -> None:
+        assert phone.send(program.ana.phone, "STOP").replies == []
+        reply = converse(phone, program.officer.phone, *ARREST, "SEND")[-1]
+        assert "A coordinator will text you." in reply
+        number = int(reply.split("#", 1)[1].split(".", 1)[0])
+        assert outbox(app, program.ben.phone)[0].startswith(f"LEAD #{number}: reply ACK {number}")
+        assert statuses_to(app, program.ana.phone) == ["suppressed"]
+        assert outbox(app, program.sue.phone) == []  # Ben can be reached: no supervisor yet
+
+    def test_escalation_skips_an_opted_out_next_person(
+        self, app: Flask, runner: FlaskCliRunner, phone: SmsEmulator, program: Program
+    ) -> None:
+        number = refer(phone, program)
+        assert phone.send(program.ben.phone, "STOP").replies == []
+        with session_scope(app) as session:
+            first = session.scalars(select(ReferralNotice.at)).one()
+        assert "1 people" in run_at(runner, first + timedelta(minutes=10))
+        assert statuses_to(app, program.ben.phone) == ["suppressed"]
+        assert outbox(app, program.sue.phone)[0].startswith(f"LEAD #{number}: reply ACK {number}")
+
+    def test_nobody_reachable_tells_the_officer_to_call(
+        self, app: Flask, phone: SmsEmulator, program: Program
+    ) -> None:
+        for person in (program.ana, program.ben, program.sue):
+            assert phone.send(person.phone, "STOP").replies == []
+        reply = converse(phone, program.officer.phone, *ARREST, "SEND")[-1]
+        assert "Nobody could be texted: call the hotline." in reply
+
+
+def statuses_to(app: Flask, number: str) -> list[str]:
+    """Return the statuses of the texts logged to a number."""
+    with session_scope(app) as session:
+        return list(session.scalars(select(Message.status).where(Message.to_number == number)))
