@@ -10,7 +10,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import String, and_, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from ..db import table_of
+from ..db import table_of, updated_one_row
 from ..models import Conversation, DeclinedConsent, Message, Officer, OptOut, Referral, User
 from ..sms import intake
 from .escalation import first_recipients, notify_recipients
@@ -84,11 +84,15 @@ SENDER_QUERY = (
     .limit(1)
 )
 CONVERSATION_INSERT = insert(table_of(Conversation))
+# An intake is written only as it was read (its updated_at): two texts of one
+# officer handled at once must not both answer the same question.
+_AS_READ = (Conversation.phone == bindparam("key"), Conversation.updated_at == bindparam("seen"))
 CONVERSATION_UPDATE = (
     update(table_of(Conversation))
-    .where(Conversation.phone == bindparam("key"))
+    .where(*_AS_READ)
     .values(step=bindparam("step"), answers=bindparam("answers"), updated_at=bindparam("at"))
 )
+CONVERSATION_CLOSE = delete(table_of(Conversation)).where(*_AS_READ)
 CONVERSATION_DELETE = delete(table_of(Conversation)).where(Conversation.phone == bindparam("key"))
 _MESSAGE_IDS = Message.id.in_(bindparam("ids", expanding=True))
 REDACT_INBOUND = (
@@ -98,6 +102,16 @@ LINK_MESSAGES = (
     update(table_of(Message)).where(_MESSAGE_IDS).values(referral_id=bindparam("referral"))
 )
 OFFICER_BY_BADGE = select(Officer.name).where(Officer.badge == bindparam("badge"))
+
+
+class IntakeMoved(Exception):
+    """Another text of the sender changed the intake after this one read it: handle it again."""
+
+
+def _write_as_read(session: Session, statement: Any, values: dict[str, Any]) -> None:
+    """Run a write of the intake as it was read, or raise IntakeMoved."""
+    if not updated_one_row(session.connection().execute(statement, values)):
+        raise IntakeMoved
 
 
 def identify(session: Session, phone: str) -> Sender:
@@ -165,16 +179,18 @@ def proceed(
     answers["message_ids"] = [*answers.get("message_ids", []), message_id]
     step: intake.Step = conversation.step  # type: ignore[assignment]
     turn = intake.answer(step, answers, text, _officer_by_badge(session))
+    seen = {"key": sender.phone, "seen": conversation.updated_at}
     if turn.ending == "declined":
-        decline(session, sender.phone, answers["message_ids"], now)
+        _write_as_read(session, CONVERSATION_CLOSE, seen)
+        decline(session, answers["message_ids"], now)
         return turn.reply
     if turn.ending == "send":
         return submit(session, sender, turn.answers, now, sender_number)
     kept = {**turn.answers, "message_ids": answers["message_ids"]}
     if step == "consent" and turn.step == "confirm":
         kept["consent_at"] = now.isoformat()
-    values = {"key": sender.phone, "step": turn.step or step, "answers": kept, "at": now}
-    session.connection().execute(CONVERSATION_UPDATE, values)
+    values = {**seen, "step": turn.step or step, "answers": kept, "at": now}
+    _write_as_read(session, CONVERSATION_UPDATE, values)
     return turn.reply
 
 
@@ -184,9 +200,8 @@ def abort(session: Session, sender: Sender) -> str:
     return "Referral dropped. Text REFER to start a new one."
 
 
-def decline(session: Session, phone: str, message_ids: list[int], now: datetime) -> None:
-    """End an intake without consent: count it, keep no identity, redact its inbound texts."""
-    _drop(session, phone)
+def decline(session: Session, message_ids: list[int], now: datetime) -> None:
+    """Count an intake ended without consent; keep no identity: redact its inbound texts."""
     session.connection().execute(insert(table_of(DeclinedConsent)), {"at": now})
     session.connection().execute(REDACT_INBOUND, {"ids": message_ids})
 
@@ -207,6 +222,11 @@ def submit(
     elif isinstance(badge, str):
         officer = session.scalars(select(Officer).where(Officer.badge == badge)).first()
     recipients = first_recipients(session, now)
+    assert sender.intake is not None  # only an intake in progress is sent
+    # The first write: a second SEND handled at the same time finds the intake gone.
+    _write_as_read(
+        session, CONVERSATION_CLOSE, {"key": sender.phone, "seen": sender.intake.updated_at}
+    )
     referral = Referral(
         channel="sms",
         type=answers["type"],
@@ -225,7 +245,6 @@ def submit(
     session.flush()
     message_ids = answers.get("message_ids") or []
     session.connection().execute(LINK_MESSAGES, {"ids": message_ids, "referral": referral.id})
-    _drop(session, sender.phone)
     add_event(
         session, referral.id, "referral_sent", "sms", now, detail={"verified": officer is not None}
     )

@@ -15,7 +15,7 @@ from ..messaging.outbox import is_opted_out
 from ..messaging.status import apply_delivery_status
 from ..models import Message
 from ..phones import mask_phone, normalized
-from ..services.sms_intake import identify
+from ..services.sms_intake import IntakeMoved, identify
 from ..webhooks import form_text, twilio_signed
 from .handle import handle_text
 
@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 bp = Blueprint("sms", __name__, url_prefix="/sms")
 MAX_BODY = 1600  # Twilio's own limit for one message
 REPLY_INSERT = insert(table_of(Message))  # built once: most texts get a reply
+INTAKE_TRIES = 3
 
 
 def xml(response: MessagingResponse) -> Response:
@@ -51,7 +52,12 @@ def fallback() -> Response:
 def incoming() -> Response:
     """Handle one inbound text; a repeated MessageSid is neither logged nor answered again."""
     try:
-        return _incoming()
+        for _ in range(INTAKE_TRIES):
+            try:
+                return _incoming()
+            except IntakeMoved:  # another text of this sender went first: read again
+                get_session().rollback()
+        raise RuntimeError(f"the intake changed under this text {INTAKE_TRIES} times")
     except Exception:
         log_exception(log, "inbound text failed; answering the fallback text")
         get_session().rollback()
