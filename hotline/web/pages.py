@@ -10,7 +10,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from ..db import get_session
-from ..models import Call, Officer, Referral
+from ..models import Call, Officer, OptOut, Referral
 from ..services import people
 from ..services.oncall import schedule_segments, who_is_on_call
 from . import bp, program_zone
@@ -77,6 +77,9 @@ def dashboard() -> str:
     zone = program_zone()
     db = get_session()
     answer = who_is_on_call(db, now, current_app.config["HOTLINE_FALLBACK_NUMBERS"])
+    on_call_phones = [tier["user"]["phone"] for tier in answer["tiers"] if tier["user"]]
+    # Their SMS alerts are suppressed (they are passed over): say so where it is seen.
+    texts_off = set(db.scalars(select(OptOut.phone).where(OptOut.phone.in_(on_call_phones))))
     end = now + timedelta(days=DASHBOARD_DAYS)
     segments = schedule_segments(db, now, end, None)
     names = user_names()
@@ -93,6 +96,7 @@ def dashboard() -> str:
         "dashboard.html",
         now=now,
         answer=answer,
+        texts_off=texts_off,
         lines=lines(segments, now, end, names, zone),
         marks=day_marks(now, end, zone),
         waiting=waiting,

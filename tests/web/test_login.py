@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 from flask import Flask
 from flask.testing import FlaskClient
 
-from hotline.models import User
+from hotline.db import session_scope
+from hotline.models import OptOut, User
 from tests.factories import add_referral, add_rotation, add_user
 from tests.web.conftest import PASSWORD, Web, csrf_token
 
@@ -102,6 +104,21 @@ class TestDashboard:
         assert "Ana Diaz" in page and ana.phone in page
         assert 'class="bar rotation"' in page
         assert "Times are shown in America/Los_Angeles" in page
+
+    def test_dashboard_warns_when_the_person_on_call_has_texts_off(
+        self, app: Flask, as_coordinator: Web
+    ) -> None:
+        ana, ben = add_user(app, "Ana Diaz"), add_user(app, "Ben Okafor")
+        add_rotation(app, 1, ana)
+        add_rotation(app, 2, ben)
+        assert "Texts off" not in as_coordinator.text("/")
+        with session_scope(app) as session:
+            session.add(OptOut(phone=ana.phone, at=datetime.now(UTC), source="sms"))
+        page = as_coordinator.text("/")
+        ana_row = re.search(r'<tr[^>]*data-tier="1">.*?</tr>', page, re.S)
+        ben_row = re.search(r'<tr[^>]*data-tier="2">.*?</tr>', page, re.S)
+        assert ana_row and "Texts off (STOP)" in ana_row.group(0)
+        assert ben_row and "Texts off" not in ben_row.group(0)
 
 
 class TestGuidedTour:
