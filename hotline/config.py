@@ -42,7 +42,7 @@ DEFAULTS: dict[str, Any] = {
     "HOTLINE_SHIFT_NOTICE_MINUTES": 60,
     "HOTLINE_TRANSPORT": None,  # twilio with credentials in production, else log
     "HOTLINE_RETENTION_DAYS": None,  # keep forever
-    "HOTLINE_REFUSAL_LIMIT": "30/minute",  # refused webhooks/tokens per address
+    "HOTLINE_REFUSAL_LIMIT": None,  # off: refused webhooks/tokens per address, e.g. 30/minute
 }
 INTEGER_SETTINGS = (
     "HOTLINE_DIAL_TIMEOUT",
@@ -199,7 +199,8 @@ def _normalize(settings: dict[str, Any]) -> None:
     settings["DATABASE_URL"] = normalize_database_url(settings["DATABASE_URL"])
 
     try:
-        limits.parse(settings["HOTLINE_REFUSAL_LIMIT"] or "")
+        if settings["HOTLINE_REFUSAL_LIMIT"] is not None:
+            limits.parse(settings["HOTLINE_REFUSAL_LIMIT"])
     except ValueError:
         raise ConfigError(
             "HOTLINE_REFUSAL_LIMIT must read like 30/minute (a count per second, minute or hour)"

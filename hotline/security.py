@@ -37,10 +37,11 @@ HEADERS = {
 }
 HSTS = "max-age=31536000; includeSubDomains"
 
-# Requests refused for a bad signature or token are counted per client address;
-# once an address passes the limit it gets 429 until its window ends. Accepted
-# requests are never counted, so Twilio's own traffic and retries are never
-# refused, and checking an address costs one dict lookup on the hot path.
+# When HOTLINE_REFUSAL_LIMIT is set, requests refused for a bad signature or token
+# are counted per client address; once an address reaches the limit it gets 429
+# until its window ends. Accepted requests are never counted, and checking an
+# address costs one dict lookup. It is off by default: SPEC §4/§8 fix 403/401 for
+# those refusals, and a cut-off address would also be refused its signed requests.
 
 
 class RefusalLimit:
@@ -80,12 +81,14 @@ def add_security_headers(response: Response) -> Response:
 
 
 def init_app(app: Flask, refusals: Iterable[tuple[Blueprint, int]]) -> None:
-    """Add the headers to every response and limit refused requests per address.
+    """Add the headers to every response and, when configured, limit refusals per address.
 
     `refusals` pairs a blueprint with the status its refusals carry (403 for a
     webhook without Twilio's signature, 401 for the API without a valid token).
     """
     app.after_request(add_security_headers)
+    if app.config["HOTLINE_REFUSAL_LIMIT"] is None:
+        return
     limit = RefusalLimit(app.config["HOTLINE_REFUSAL_LIMIT"])
     refusal_status = {blueprint.name: status for blueprint, status in refusals}
 

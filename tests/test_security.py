@@ -17,7 +17,7 @@ TEXT = {"MessageSid": "SM1", "From": "+12065550123", "To": "+12065550100", "Body
 
 @pytest.fixture
 def app_config(app_config: dict[str, Any]) -> dict[str, Any]:
-    """Refuse an address after three refused requests a minute (the default is 30)."""
+    """Refuse an address after three refused requests a minute (the default is no limit)."""
     return {**app_config, "HOTLINE_REFUSAL_LIMIT": "3/minute"}
 
 
@@ -99,6 +99,23 @@ class TestRefusalLimits:
             client.get("/api/v1/users", headers={**wrong, "X-Forwarded-For": OTHER}).status_code
             == 401
         )
+
+
+class TestNoRefusalLimitByDefault:
+    """Unset, HOTLINE_REFUSAL_LIMIT changes nothing: refusals stay 403 (SPEC §4), signed pass."""
+
+    @pytest.fixture
+    def app_config(self, app_config: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in app_config.items() if k != "HOTLINE_REFUSAL_LIMIT"}
+
+    def test_every_unsigned_webhook_is_403_and_signed_ones_still_pass(
+        self, app: Flask, client: FlaskClient
+    ) -> None:
+        statuses = {post_from(client, ATTACKER, "/sms/incoming", data=TEXT) for _ in range(40)}
+        assert statuses == {403}
+        signature = sign(app.config["TWILIO_AUTH_TOKEN"], "http://localhost/sms/incoming", TEXT)
+        headers = {"X-Twilio-Signature": signature}
+        assert post_from(client, ATTACKER, "/sms/incoming", data=TEXT, headers=headers) == 200
 
 
 class TestOversizedBodies:
