@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from ..db import insert_unless_present
 from ..messaging.outbox import queue_text
 from ..messaging.segments import fit
-from ..models import Officer, Referral, ReferralNotice, User
+from ..models import Officer, Referral, ReferralNotice
 from .referrals import add_event
 
 # The only words an officer ever reads about a referral's state: no clinical content.
@@ -67,7 +67,7 @@ class Recipient(NamedTuple):
 def notify_user(
     session: Session,
     referral: Referral,
-    user: User | Recipient,
+    user: Recipient,
     kind: str,
     now: datetime,
     sender: str | None,
@@ -83,7 +83,7 @@ def notify_user(
         body=coordinator_alert(session, referral),
         now=now,
         referral_id=referral.id,
-        opted_out=user.opted_out if isinstance(user, Recipient) else None,
+        opted_out=user.opted_out,
     )
     if referral.status == "received":
         referral.status = "notified"

@@ -33,12 +33,12 @@ class TestAck:
     ) -> None:
         number = refer(phone, program)
         with session_scope(app) as session:  # pretend Ben was told too (escalation)
-            from hotline.services.alerts import notify_user
+            from hotline.services.alerts import Recipient, notify_user
 
             notify_user(
                 session,
                 session.get_one(Referral, number),
-                session.merge(program.ben),
+                Recipient(program.ben.id, program.ben.phone, opted_out=False),
                 "escalation",
                 datetime.now(UTC),
                 None,
