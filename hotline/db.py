@@ -18,6 +18,7 @@ from sqlalchemy.exc import NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
 from .config import ConfigError
+from .sqlite_writers import TurnTakingConnection, writers_lock_path
 
 EXTENSION_KEY = "hotline.db"
 
@@ -58,15 +59,26 @@ def build_engine(url: str | URL) -> Engine:
     if url.get_backend_name() != "sqlite":
         # A PostgreSQL restart or a dropped idle connection must not fail a webhook.
         return create_engine(url, pool_pre_ping=True, hide_parameters=True)
-    engine = create_engine(url, hide_parameters=True)
     path = sqlite_file(url)
-    if path is not None:
-        directory = path.parent
+    if path is None:  # in memory or a URI filename: SQLite's busy handler alone
+        engine = create_engine(url, hide_parameters=True)
+        event.listen(engine, "connect", _set_sqlite_pragmas)
+        return engine
+    engine = create_engine(
+        url, hide_parameters=True, connect_args={"factory": TurnTakingConnection}
+    )
+    lock_path = writers_lock_path(path)
+    directory = path.parent
 
-        @event.listens_for(engine, "do_connect")
-        def make_directory(*args: Any) -> None:
-            """Create the SQLite file's folder just before connecting, not at start-up."""
-            directory.mkdir(parents=True, exist_ok=True)
+    @event.listens_for(engine, "do_connect")
+    def make_directory(*args: Any) -> None:
+        """Create the SQLite file's folder just before connecting, not at start-up."""
+        directory.mkdir(parents=True, exist_ok=True)
+
+    @event.listens_for(engine, "connect")
+    def take_turns(dbapi_connection: Any, connection_record: Any) -> None:
+        """Make this connection's write transactions take turns with the other writers'."""
+        dbapi_connection.take_turns(lock_path, SQLITE_BUSY_TIMEOUT_MS / 1000)
 
     event.listen(engine, "connect", _set_sqlite_pragmas)
     return engine

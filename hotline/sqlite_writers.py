@@ -1,0 +1,137 @@
+"""SQLite writers take turns on a file lock, so a waiting writer starts the moment the lock frees.
+
+SQLite's own busy handler sleeps 1, 2, 5, 10 … ms between tries. A webhook holds
+the write lock for a fraction of a millisecond (its inserts and the commit), so
+a worker that collides with the other one would sleep far longer than it had to
+wait, while requests queue behind it. Here each connection takes an exclusive
+`flock` on `<database>.writers` just before the statement that opens its write
+transaction, and lets go when the transaction ends (commit, rollback, close).
+
+The wait is bounded by the same `busy_timeout`: past it the statement goes on
+without the turn, and SQLite's busy handler decides as it always did (it waits
+for the lock or fails with "database is locked"). A writer that does not take
+turns (the sqlite3 shell, say) is still handled by that busy handler. The
+kernel drops the lock of a process that dies, so a killed worker blocks nobody.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import sqlite3
+import time
+from pathlib import Path
+from typing import Any
+
+# sqlite3 (in its default, "legacy" transaction mode) opens a transaction before
+# these statements and no others: the turn is taken at the same moment.
+_OPENS_TRANSACTION = ("INSERT", "UPDATE", "DELETE", "REPLAC")
+
+# Polling steps while another writer holds the turn: short, as a turn is short.
+_FIRST_PAUSE_S = 0.0001
+_LONGEST_PAUSE_S = 0.001
+
+
+class WriterTurn:
+    """One connection's exclusive turn to write, taken on a lock file beside the database."""
+
+    def __init__(self, lock_path: Path, timeout_s: float) -> None:
+        self._fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        self._timeout_s = timeout_s
+        self.held = False
+
+    def take(self) -> bool:
+        """Wait for the turn, at most the timeout; tell whether it was taken."""
+        deadline = time.monotonic() + self._timeout_s
+        pause = _FIRST_PAUSE_S
+        while True:
+            try:
+                fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    return False
+                time.sleep(pause)
+                pause = min(pause * 2, _LONGEST_PAUSE_S)
+                continue
+            self.held = True
+            return True
+
+    def give_back(self) -> None:
+        """Let the next writer go."""
+        if self.held:
+            self.held = False
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+    def close(self) -> None:
+        """Give the turn back and close the lock file."""
+        self.give_back()
+        os.close(self._fd)
+
+
+class TurnTakingCursor(sqlite3.Cursor):
+    """A cursor that takes its connection's turn before a statement that starts a write."""
+
+    connection: TurnTakingConnection
+
+    def execute(self, sql: str, parameters: Any = (), /) -> TurnTakingCursor:
+        self.connection.before_statement(sql)
+        super().execute(sql, parameters)
+        return self
+
+    def executemany(self, sql: str, seq_of_parameters: Any, /) -> TurnTakingCursor:
+        self.connection.before_statement(sql)
+        super().executemany(sql, seq_of_parameters)
+        return self
+
+
+class TurnTakingConnection(sqlite3.Connection):
+    """A sqlite3 connection whose write transactions take turns (see the module's docstring)."""
+
+    turn: WriterTurn | None = None
+
+    def take_turns(self, lock_path: Path, timeout_s: float) -> None:
+        """Start taking turns on `lock_path`, waiting at most `timeout_s` for one."""
+        self.turn = WriterTurn(lock_path, timeout_s)
+
+    def before_statement(self, sql: str) -> None:
+        """Take the turn if `sql` is about to open a write transaction."""
+        turn = self.turn
+        if turn is None or turn.held or self.in_transaction:
+            return
+        if sql.lstrip()[:6].upper() in _OPENS_TRANSACTION:
+            turn.take()
+
+    def cursor(self, factory: Any = TurnTakingCursor) -> Any:
+        return super().cursor(factory)
+
+    def execute(self, sql: str, parameters: Any = (), /) -> Any:
+        return self.cursor().execute(sql, parameters)
+
+    def commit(self) -> None:
+        try:
+            super().commit()
+        finally:
+            self._end_turn()
+
+    def rollback(self) -> None:
+        try:
+            super().rollback()
+        finally:
+            self._end_turn()
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            if self.turn is not None:
+                self.turn.close()
+                self.turn = None
+
+    def _end_turn(self) -> None:
+        if self.turn is not None and not self.in_transaction:
+            self.turn.give_back()
+
+
+def writers_lock_path(database_file: Path) -> Path:
+    """Return the lock file the writers of `database_file` take turns on."""
+    return database_file.with_name(database_file.name + ".writers")
