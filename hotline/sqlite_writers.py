@@ -107,6 +107,9 @@ class TurnTakingConnection(sqlite3.Connection):
     def execute(self, sql: str, parameters: Any = (), /) -> Any:
         return self.cursor().execute(sql, parameters)
 
+    def executemany(self, sql: str, seq_of_parameters: Any, /) -> Any:
+        return self.cursor().executemany(sql, seq_of_parameters)
+
     def commit(self) -> None:
         try:
             super().commit()

@@ -107,6 +107,14 @@ def test_the_turn_is_given_back_when_the_transaction_ends(database: Path, end: s
     assert turn_is_free(database)
 
 
+def test_many_rows_at_once_take_the_turn_too(database: Path) -> None:
+    writer = connect(database)
+    writer.executemany("INSERT INTO notes (body) VALUES (?)", [("a",), ("b",)])
+    assert not turn_is_free(database)
+    writer.commit()
+    assert turn_is_free(database)
+
+
 def test_reading_does_not_take_the_turn(database: Path) -> None:
     reader = connect(database)
     assert reader.execute("SELECT count(*) FROM notes").fetchone() == (0,)
