@@ -28,8 +28,8 @@ from typing import Any
 _OPENS_TRANSACTION = ("INSERT", "UPDATE", "DELETE", "REPLAC")
 
 # Polling steps while another writer holds the turn: short, as a turn is short.
-_FIRST_PAUSE_S = 0.0001
-_LONGEST_PAUSE_S = 0.001
+_FIRST_PAUSE_S = 0.00005
+_LONGEST_PAUSE_S = 0.0002
 
 
 class WriterTurn:
