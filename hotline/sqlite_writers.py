@@ -7,10 +7,10 @@ wait, while requests queue behind it. Here each connection takes an exclusive
 `flock` on `<database>.writers` just before the statement that opens its write
 transaction, and lets go when the transaction ends (commit, rollback, close).
 
-The wait is bounded by the same `busy_timeout`: past it the statement goes on
-without the turn, and SQLite's busy handler decides as it always did (it waits
-for the lock or fails with "database is locked"). A writer that does not take
-turns (the sqlite3 shell, say) is still handled by that busy handler. The
+The wait is bounded by the same `busy_timeout`: past it the statement fails with
+"database is locked", as it would have after SQLite's own wait, so a stuck
+writer delays the others no longer than before. A writer that does not take
+turns (the sqlite3 shell, say) is still handled by SQLite's busy handler. The
 kernel drops the lock of a process that dies, so a killed worker blocks nobody.
 """
 
@@ -98,8 +98,8 @@ class TurnTakingConnection(sqlite3.Connection):
         turn = self.turn
         if turn is None or turn.held or self.in_transaction:
             return
-        if sql.lstrip()[:6].upper() in _OPENS_TRANSACTION:
-            turn.take()
+        if sql.lstrip()[:6].upper() in _OPENS_TRANSACTION and not turn.take():
+            raise sqlite3.OperationalError("database is locked")
 
     def cursor(self, factory: Any = TurnTakingCursor) -> Any:
         return super().cursor(factory)

@@ -80,6 +80,7 @@ def test_a_second_writer_waits_for_the_first_to_commit(
 
 def test_a_writer_waits_no_longer_than_its_timeout(database: Path) -> None:
     holder, waiter = connect(database), connect(database, turn_timeout_s=0.05)
+    waiter.execute("PRAGMA busy_timeout=20000")  # SQLite's own wait must not add to it
     holder.execute("INSERT INTO notes (body) VALUES ('held')")
     outcome: list[BaseException] = []
 
@@ -93,9 +94,11 @@ def test_a_writer_waits_no_longer_than_its_timeout(database: Path) -> None:
     writer.start()
     writer.join(timeout=10)
     assert not writer.is_alive(), "a writer waited past its timeout"
-    # Past the timeout SQLite decides, as without turns: here it refuses.
+    # Past the timeout the write fails as it would after SQLite's own wait, and leaves nothing.
     assert [str(exc) for exc in outcome] == ["database is locked"]
+    assert not waiter.in_transaction
     holder.rollback()
+    assert waiter.execute("SELECT count(*) FROM notes").fetchone() == (0,)
 
 
 @pytest.mark.parametrize("end", ["commit", "rollback", "close"])
