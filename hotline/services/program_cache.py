@@ -6,7 +6,9 @@ it was loaded at; one cheap read of the revision tells whether it still holds.
 The revision is bumped in the same transaction as every change
 (`mark_coverage_changed`), so a cached program is never older than the
 revision it is kept under. A database edited by hand, outside the app, has
-no revision bump: without a revision row the program is loaded every time.
+no revision bump: without a revision row the program is loaded every time, and
+a kept program is read again once it is `MAX_AGE_S` old, so a hand edit reaches
+every worker within that time.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Callable
+from time import monotonic
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import Engine, select, update
@@ -26,7 +29,10 @@ from ..models import ProgramSetting
 REVISION_KEY = "program_revision"
 # Built once: every webhook reads the revision.
 REVISION_QUERY = select(ProgramSetting.value).where(ProgramSetting.key == REVISION_KEY)
-_cache: WeakKeyDictionary[Engine, tuple[str, engine.Program]] = WeakKeyDictionary()
+# A kept program is read again after this long even when its revision holds (hand edits).
+MAX_AGE_S = 60.0
+# Per engine: the revision, the program loaded at it, and when (monotonic seconds).
+_cache: WeakKeyDictionary[Engine, tuple[str, engine.Program, float]] = WeakKeyDictionary()
 _lock = threading.Lock()
 
 
@@ -46,11 +52,12 @@ def cached_program(session: Session, load: Callable[[Session], engine.Program]) 
     bind = session.get_bind()
     if revision is None or not isinstance(bind, Engine):
         return load(session)
+    now = monotonic()
     with _lock:
         kept = _cache.get(bind)
-    if kept is not None and kept[0] == revision:
+    if kept is not None and kept[0] == revision and now - kept[2] < MAX_AGE_S:
         return kept[1]
     program = load(session)  # read after the revision: never older than it
     with _lock:
-        _cache[bind] = (revision, program)
+        _cache[bind] = (revision, program, now)
     return program

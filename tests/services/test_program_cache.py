@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from flask import Flask
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 
 from hotline.audit import Actor
 from hotline.db import session_scope
-from hotline.models import ProgramSetting
+from hotline.models import ProgramSetting, Rotation
 from hotline.schemas.oncall import RotationIn
+from hotline.services import program_cache
 from hotline.services.oncall import create_rotation, load_program
 from hotline.services.program_cache import REVISION_KEY
 from tests.factories import add_rotation, add_user
@@ -46,3 +48,22 @@ def test_without_a_revision_every_load_reads_the_database(app: Flask) -> None:
         first = load_program(session)
     with session_scope(app) as session:
         assert load_program(session) is not first
+
+
+def test_a_hand_edit_reaches_the_cache_once_the_program_is_old(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rotation = add_rotation(app, 1, add_user(app, "Ana Diaz"))
+    clock = [1000.0]
+    monkeypatch.setattr(program_cache, "monotonic", lambda: clock[0])
+    with session_scope(app) as session:
+        assert [r.tier for r in load_program(session).rotations] == [1]
+    # An operator's SQL, outside the app: no revision bump.
+    with session_scope(app) as session:
+        session.execute(update(Rotation).where(Rotation.id == rotation.id).values(tier=2))
+    clock[0] += program_cache.MAX_AGE_S - 1
+    with session_scope(app) as session:
+        assert [r.tier for r in load_program(session).rotations] == [1]  # still the kept one
+    clock[0] += 1
+    with session_scope(app) as session:
+        assert [r.tier for r in load_program(session).rotations] == [2]
