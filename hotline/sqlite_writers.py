@@ -64,8 +64,15 @@ class WriterTurn:
 
     def close(self) -> None:
         """Give the turn back and close the lock file."""
-        self.give_back()
-        os.close(self._fd)
+        if self._fd >= 0:
+            self.give_back()
+            os.close(self._fd)
+            self._fd = -1
+
+    def __del__(self) -> None:
+        # A connection dropped without close() must not leave its lock file open (or held).
+        if self._fd >= 0:
+            os.close(self._fd)
 
 
 class TurnTakingCursor(sqlite3.Cursor):

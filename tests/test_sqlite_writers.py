@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -143,3 +144,12 @@ def test_app_connections_to_a_file_take_turns(tmp_path: Path) -> None:
         assert not turn_is_free(path)
     assert turn_is_free(path)
     engine.dispose()
+
+
+def test_a_connection_dropped_without_closing_frees_the_turn(database: Path) -> None:
+    writer = connect(database)
+    writer.execute("INSERT INTO notes (body) VALUES ('x')")
+    assert not turn_is_free(database)
+    del writer
+    gc.collect()
+    assert turn_is_free(database)
