@@ -29,7 +29,7 @@ TEST_DATABASE_VARIABLE = "HOTLINE_TEST_DATABASE_URL"
 
 settings.register_profile("ci", max_examples=50, deadline=None)
 settings.register_profile("dev", max_examples=100, deadline=None)
-# A long campaign before a release: HYPOTHESIS_PROFILE=deep pytest tests/*/test_fuzz.py …
+# A long campaign before a release; the fuzz tests also run 20 × their examples (tests/fuzzing.py).
 settings.register_profile("deep", max_examples=3000, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 

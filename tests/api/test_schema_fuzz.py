@@ -16,8 +16,9 @@ from schemathesis.specs.openapi.checks import (
 
 from tests.api.conftest import token_for
 from tests.factories import add_officer, add_referral, add_rotation, add_user
+from tests.fuzzing import examples
 
-EXAMPLES_PER_OPERATION = 25
+EXAMPLES_PER_OPERATION = examples(25)
 # No 500s, and every answer as documented. Schema-valid input may still fail the
 # domain's own rules (a phone number that cannot exist), so "accepts valid data" is not asked.
 CHECKS = [

@@ -11,6 +11,7 @@ from hotline.db import session_scope
 from hotline.models import Conversation
 from hotline.simulator import SmsEmulator
 from hotline.sms.intake import PROMPTS
+from tests.fuzzing import examples
 from tests.sms.conftest import STRANGER, Program
 
 WORDS = st.sampled_from(
@@ -40,7 +41,9 @@ BODIES = st.one_of(
 
 
 @settings(
-    suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=60, deadline=None
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+    max_examples=examples(60),
+    deadline=None,
 )
 @given(
     texts=st.lists(

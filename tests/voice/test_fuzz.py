@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hotline.simulator import sign
+from tests.fuzzing import examples
 from tests.voice.conftest import Program
 
 PATHS = [
@@ -49,7 +50,7 @@ QUERY = st.dictionaries(
 )
 
 
-@settings(suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=150)
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=examples(150))
 @given(
     path=st.sampled_from(PATHS), form=st.dictionaries(st.sampled_from(KEYS), VALUES), query=QUERY
 )
