@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gc
 import sqlite3
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -153,3 +155,34 @@ def test_a_connection_dropped_without_closing_frees_the_turn(database: Path) -> 
     del writer
     gc.collect()
     assert turn_is_free(database)
+
+
+def test_a_writer_killed_mid_transaction_frees_the_turn_and_leaves_nothing(
+    database: Path,
+) -> None:
+    holder = f"""
+import sqlite3, time
+from pathlib import Path
+from hotline.sqlite_writers import TurnTakingConnection, writers_lock_path
+path = Path({str(database)!r})
+connection = sqlite3.connect(path, factory=TurnTakingConnection)
+connection.take_turns(writers_lock_path(path), 5)
+connection.execute("INSERT INTO notes (body) VALUES ('never committed')")
+print("holding", flush=True)
+time.sleep(120)  # killed long before
+"""
+    with subprocess.Popen(
+        [sys.executable, "-c", holder], stdout=subprocess.PIPE, text=True
+    ) as process:
+        try:
+            assert process.stdout is not None
+            assert process.stdout.readline().strip() == "holding"
+            assert not turn_is_free(database)
+        finally:
+            process.kill()
+            process.wait(timeout=10)
+    assert turn_is_free(database)
+    survivor = connect(database)
+    survivor.execute("INSERT INTO notes (body) VALUES ('after')")
+    survivor.commit()
+    assert survivor.execute("SELECT body FROM notes").fetchall() == [("after",)]
