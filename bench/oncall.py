@@ -33,7 +33,7 @@ def build_program(seed: int = 7) -> Program:
     rng = random.Random(seed)
     rotations = []
     for rotation_id in range(1, 21):
-        windows = ()
+        windows: tuple[Window, ...] = ()
         if rotation_id % 4 == 0:
             windows = (
                 Window.from_dict(

@@ -33,15 +33,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from load import (
+from load_servers import app_environment, build_program, scratch_database
+from load_workload import (
     INTAKE,
     OFFICERS,
     PUBLIC_URL,
     SMS,
     VOICE,
-    app_environment,
-    build_program,
-    scratch_database,
     sms_params,
     twilio_signature,
     voice_params,
