@@ -3,7 +3,7 @@
 Run (from the repository, with the project's virtualenv):
 
     .venv/bin/python bench/load.py [--seconds 20] [--database sqlite|postgresql|both]
-                                   [--connections 32] [--warmup 3] [--json FILE]
+                                   [--connections 32] [--warmup 3] [--rounds 1] [--json FILE]
                                    [--timeout 10] [--postgres-url URL] [--profile DIR]
 
 The client is aiohttp, which the twilio package already installs.
@@ -67,10 +67,16 @@ Every process it starts (gunicorn masters and their workers) is stopped on the
 way out, also on Ctrl-C or SIGTERM; traffic goes to 127.0.0.1 only; each phase
 is bounded by --warmup + --seconds + --timeout, and the whole run by an alarm.
 
-Its parts: `load_workload.py` (the program and the signed requests),
+`--rounds N` repeats all of it N times, on fresh databases and servers, prints
+each round, then the medians (each ratio against its own round's hello world,
+as the machine drifts) and judges those: one round on a shared machine can be
+a quarter off.
+
+Its parts: `load_workload.py` (the program, the signed requests, the targets),
 `load_client.py` (the closed-loop client, latencies, cores), `load_servers.py`
-(gunicorn, scratch databases, building the program) and `load_profiling.py`
-(`--profile`); `floor.py` and `hello.py` are the yardsticks it serves.
+(gunicorn, scratch databases, building the program), `load_rounds.py` (the
+medians of `--rounds`) and `load_profiling.py` (`--profile`); `floor.py` and
+`hello.py` are the yardsticks it serves.
 """
 
 from __future__ import annotations
@@ -91,6 +97,7 @@ from pathlib import Path
 
 from load_client import Result, cpu_shares, cpu_snapshot, drive, percentile
 from load_profiling import report_profiles
+from load_rounds import report_across
 from load_servers import (
     WORKERS,
     Server,
@@ -99,18 +106,14 @@ from load_servers import (
     clean_environment,
     scratch_database,
 )
-from load_workload import PUBLIC_URL, VOICE, Workload
-
-P99_TARGET_MS = 50.0
-THROUGHPUT_RATIO_TARGET = 0.5
-
-TARGET_NAMES = {
-    "voice": VOICE,
-    "sms": "SMS intake step",
-    "floor": "durable floor",
-    "hello": "hello world",
-}
-
+from load_workload import (
+    P99_TARGET_MS,
+    PUBLIC_URL,
+    TARGET_NAMES,
+    THROUGHPUT_RATIO_TARGET,
+    VOICE,
+    Workload,
+)
 
 # --- the run -------------------------------------------------------------------------
 
@@ -231,19 +234,12 @@ def verdicts(results: list[Result], hello: Result | None) -> list[tuple[bool, st
     return checks
 
 
-def run(args: argparse.Namespace) -> int:
+def one_round(args: argparse.Namespace, profile_dir: Path | None) -> list[Result]:
+    """Measure every target once, on fresh databases and servers; hello world comes last."""
     databases = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
     work_dir = Path(tempfile.mkdtemp(prefix="bench-hotline-"))
-    profile_dir = Path(args.profile).resolve() if args.profile else None
     results: list[Result] = []
-    hello: Result | None = None
     try:
-        print(
-            f"bench/load.py: gunicorn {WORKERS} sync workers, {args.connections} connections, "
-            f"{args.warmup:g} s warm-up + {args.seconds:g} s per target; {os.cpu_count()} cores, "
-            f"Python {platform.python_version()}{'; PROFILED' if profile_dir else ''}",
-            flush=True,
-        )
         for kind in databases:
             db_dir = work_dir / kind
             db_dir.mkdir()
@@ -275,7 +271,12 @@ def run(args: argparse.Namespace) -> int:
             print(f"[hello] {progress(hello)}", flush=True)
     finally:
         shutil.rmtree(work_dir, ignore_errors=True)
+    return results
 
+
+def report(results: list[Result]) -> list[tuple[bool, str]]:
+    """Print one round's table and verdicts; return the verdicts."""
+    hello = next((r for r in results if r.target == "hello"), None)
     print()
     print_table(results, hello)
     print_floor(results, hello)
@@ -283,11 +284,32 @@ def run(args: argparse.Namespace) -> int:
     print()
     for held, text in checks:
         print(f"{'ok  ' if held else 'MISS'} {text}")
+    return checks
+
+
+def run(args: argparse.Namespace) -> int:
+    profile_dir = Path(args.profile).resolve() if args.profile else None
+    print(
+        f"bench/load.py: gunicorn {WORKERS} sync workers, {args.connections} connections, "
+        f"{args.warmup:g} s warm-up + {args.seconds:g} s per target, {args.rounds} round(s); "
+        f"{os.cpu_count()} cores, Python {platform.python_version()}"
+        f"{'; PROFILED' if profile_dir else ''}",
+        flush=True,
+    )
+    rounds: list[list[Result]] = []
+    for number in range(1, args.rounds + 1):
+        if args.rounds > 1:
+            print(f"\n=== round {number} of {args.rounds}", flush=True)
+        rounds.append(one_round(args, profile_dir))
+        checks = report(rounds[-1])
+    if args.rounds > 1:
+        print(f"\n=== across {args.rounds} rounds (medians; each ratio against its round's hello)")
+        checks = report_across(rounds)
     if args.json:
         Path(args.json).write_text(
             json.dumps(
                 {
-                    "results": [r.summary() for r in results],
+                    "rounds": [[r.summary() for r in results] for results in rounds],
                     "checks": [{"held": h, "target": t} for h, t in checks],
                 },
                 indent=2,
@@ -308,6 +330,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--timeout", type=float, default=10, help="per request, seconds")
     parser.add_argument(
+        "--rounds", type=int, default=1, help="repeat every target; judge the medians"
+    )
+    parser.add_argument(
         "--postgres-url",
         default=os.environ.get(
             "BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -317,8 +342,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--json", help="also write the figures to this file")
     parser.add_argument("--profile", metavar="DIR", help="profile the webhooks with pyinstrument")
     args = parser.parse_args(argv)
-    if args.seconds <= 0 or args.warmup < 0 or args.connections < 1 or args.timeout <= 0:
-        parser.error("--seconds, --connections and --timeout must be positive")
+    if (
+        args.seconds <= 0
+        or args.warmup < 0
+        or args.connections < 1
+        or args.timeout <= 0
+        or args.rounds < 1
+    ):
+        parser.error("--seconds, --connections, --timeout and --rounds must be positive")
     return args
 
 
@@ -327,7 +358,7 @@ def main(argv: list[str] | None = None) -> int:
     databases = 2 if args.database == "both" else 1
     phase = args.warmup + args.seconds + args.timeout + 5
     # start-up, program and stop per server, plus every phase: then give up whatever happens.
-    budget = databases * (150 + 3 * phase) + 60 + phase
+    budget = args.rounds * (databases * (150 + 3 * phase) + 60 + phase)
     # Ctrl-C even when started from a shell that ignores SIGINT in background jobs.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, _interrupt)

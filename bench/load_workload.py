@@ -34,6 +34,16 @@ OFFICERS = [
 VOICE = "/voice/incoming"
 SMS = "/sms/incoming"
 
+# SPEC §10, per webhook at 32 connections; the floor and hello world are yardsticks.
+P99_TARGET_MS = 50.0
+THROUGHPUT_RATIO_TARGET = 0.5
+TARGET_NAMES = {
+    "voice": VOICE,
+    "sms": "SMS intake step",
+    "floor": "durable floor",
+    "hello": "hello world",
+}
+
 # One SMS intake from an unknown number: (text sent, a piece of the expected reply).
 INTAKE = [
     ("REFER", "badge number"),
