@@ -81,13 +81,21 @@ class TurnTakingCursor(sqlite3.Cursor):
     connection: TurnTakingConnection
 
     def execute(self, sql: str, parameters: Any = (), /) -> TurnTakingCursor:
-        self.connection.before_statement(sql)
-        super().execute(sql, parameters)
+        connection = self.connection
+        connection.before_statement(sql)
+        try:
+            super().execute(sql, parameters)
+        finally:
+            connection.end_turn_outside_transaction()
         return self
 
     def executemany(self, sql: str, seq_of_parameters: Any, /) -> TurnTakingCursor:
-        self.connection.before_statement(sql)
-        super().executemany(sql, seq_of_parameters)
+        connection = self.connection
+        connection.before_statement(sql)
+        try:
+            super().executemany(sql, seq_of_parameters)
+        finally:
+            connection.end_turn_outside_transaction()
         return self
 
 
@@ -121,13 +129,13 @@ class TurnTakingConnection(sqlite3.Connection):
         try:
             super().commit()
         finally:
-            self._end_turn()
+            self.end_turn_outside_transaction()
 
     def rollback(self) -> None:
         try:
             super().rollback()
         finally:
-            self._end_turn()
+            self.end_turn_outside_transaction()
 
     def close(self) -> None:
         try:
@@ -137,8 +145,11 @@ class TurnTakingConnection(sqlite3.Connection):
                 self.turn.close()
                 self.turn = None
 
-    def _end_turn(self) -> None:
-        if self.turn is not None and not self.in_transaction:
+    def end_turn_outside_transaction(self) -> None:
+        """Give the turn back unless a write transaction is still open."""
+        # Called after commit and rollback, and after every statement: one that failed
+        # before it began, or ran in autocommit mode, leaves no transaction to wait for.
+        if self.turn is not None and self.turn.held and not self.in_transaction:
             self.turn.give_back()
 
 

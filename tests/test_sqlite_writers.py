@@ -121,6 +121,16 @@ def test_many_rows_at_once_take_the_turn_too(database: Path) -> None:
     assert turn_is_free(database)
 
 
+def test_a_write_that_leaves_no_transaction_open_gives_the_turn_back(database: Path) -> None:
+    writer = connect(database)
+    with pytest.raises(sqlite3.OperationalError):
+        writer.execute("INSERT INTO no_such_table VALUES (1)")  # fails before it begins
+    assert not writer.in_transaction and turn_is_free(database)
+    writer.isolation_level = None  # autocommit: each statement commits by itself
+    writer.execute("INSERT INTO notes (body) VALUES ('at once')")
+    assert turn_is_free(database)
+
+
 def test_reading_does_not_take_the_turn(database: Path) -> None:
     reader = connect(database)
     assert reader.execute("SELECT count(*) FROM notes").fetchone() == (0,)
