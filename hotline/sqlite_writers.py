@@ -20,6 +20,8 @@ import fcntl
 import os
 import sqlite3
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -81,21 +83,13 @@ class TurnTakingCursor(sqlite3.Cursor):
     connection: TurnTakingConnection
 
     def execute(self, sql: str, parameters: Any = (), /) -> TurnTakingCursor:
-        connection = self.connection
-        connection.before_statement(sql)
-        try:
+        with self.connection.turn_for(sql):
             super().execute(sql, parameters)
-        finally:
-            connection.end_turn_outside_transaction()
         return self
 
     def executemany(self, sql: str, seq_of_parameters: Any, /) -> TurnTakingCursor:
-        connection = self.connection
-        connection.before_statement(sql)
-        try:
+        with self.connection.turn_for(sql):
             super().executemany(sql, seq_of_parameters)
-        finally:
-            connection.end_turn_outside_transaction()
         return self
 
 
@@ -108,13 +102,22 @@ class TurnTakingConnection(sqlite3.Connection):
         """Start taking turns on `lock_path`, waiting at most `timeout_s` for one."""
         self.turn = WriterTurn(lock_path, timeout_s)
 
-    def before_statement(self, sql: str) -> None:
-        """Take the turn if `sql` is about to open a write transaction."""
+    @contextmanager
+    def turn_for(self, sql: str) -> Iterator[None]:
+        """Take the turn for `sql` if it opens a write; give it back unless a write is left open."""
         turn = self.turn
-        if turn is None or turn.held or self.in_transaction:
-            return
-        if sql.lstrip()[:6].upper() in _OPENS_TRANSACTION and not turn.take():
+        if (
+            turn is not None
+            and not turn.held
+            and not self.in_transaction
+            and sql.lstrip()[:6].upper() in _OPENS_TRANSACTION
+            and not turn.take()
+        ):
             raise sqlite3.OperationalError("database is locked")
+        try:
+            yield
+        finally:
+            self.end_turn_outside_transaction()
 
     def cursor(self, factory: Any = TurnTakingCursor) -> Any:
         return super().cursor(factory)
