@@ -15,16 +15,13 @@ server's and the client's.
 from __future__ import annotations
 
 import os
-import sqlite3
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, abort, request
 from twilio.request_validator import RequestValidator
 
-from hotline.db import SQLITE_BUSY_TIMEOUT_MS
-from hotline.sqlite_writers import TurnTakingConnection, writers_lock_path
+from hotline.db import build_engine
 
 TWIML = (
     '<?xml version="1.0" encoding="UTF-8"?><Response>'
@@ -41,14 +38,11 @@ _connection: Any = None
 
 
 def open_database(url: str) -> Any:
-    """Connect to `url` (sqlite:///FILE or postgresql://…) as the app would."""
-    if url.startswith("sqlite:///"):
-        path = Path(url.removeprefix("sqlite:///"))
-        connection = sqlite3.connect(path, factory=TurnTakingConnection)
-        connection.execute("PRAGMA journal_mode=WAL")
-        connection.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-        connection.take_turns(writers_lock_path(path), SQLITE_BUSY_TIMEOUT_MS / 1000)
-        return connection
+    """Connect to `url` (sqlite:///FILE or postgresql://…) as the app would: a DBAPI connection."""
+    if url.startswith("sqlite:"):
+        # The app's own engine: its pragmas and its writers' turns, without SQLAlchemy per
+        # request. The pooled connection is kept (not just its driver's), so it stays open.
+        return build_engine(url).raw_connection()
     import psycopg
 
     # Autocommit: the INSERT commits by itself, one round trip (no BEGIN, no COMMIT).
@@ -58,13 +52,14 @@ def open_database(url: str) -> Any:
 def create_table(url: str) -> None:
     """Create the floor's one table (before serving: two workers must not race on it)."""
     connection = open_database(url)
-    connection.execute(CREATE)
+    connection.cursor().execute(CREATE)
     connection.commit()
     connection.close()
 
 
-def _insert_statement(connection: Any) -> str:
-    mark = "?" if isinstance(connection, sqlite3.Connection) else "%s"
+def insert_statement(url: str) -> str:
+    """Return the floor's INSERT in the placeholder style of `url`'s driver."""
+    mark = "?" if url.startswith("sqlite:") else "%s"
     return f"INSERT INTO {TABLE} VALUES ({mark}, {mark}, {mark}) ON CONFLICT DO NOTHING"
 
 
@@ -77,11 +72,12 @@ def incoming() -> Response:
     url = os.environ["HOTLINE_PUBLIC_URL"] + request.path
     if not validator.validate(url, form.to_dict(), request.headers.get("X-Twilio-Signature", "")):
         abort(403)
+    database_url = os.environ["FLOOR_DATABASE_URL"]
     if _connection is None:
-        _connection = open_database(os.environ["FLOOR_DATABASE_URL"])
+        _connection = open_database(database_url)
     now = datetime.now(UTC).isoformat()
-    _connection.execute(
-        _insert_statement(_connection), (form["CallSid"], form.get("From", ""), now)
+    _connection.cursor().execute(
+        insert_statement(database_url), (form["CallSid"], form.get("From", ""), now)
     )
     _connection.commit()
     return Response(TWIML, mimetype="text/xml")
