@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,13 +19,28 @@ from sqlalchemy.exc import NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
 from .config import ConfigError
+from .deadline import DeadlineExceeded, deadline
 from .sqlite_writers import TurnTakingConnection, writers_lock_path
 
 EXTENSION_KEY = "hotline.db"
 
 # SQLite waits this long for another writer (the other gunicorn worker, the
-# clock process) instead of failing at once with "database is locked".
-SQLITE_BUSY_TIMEOUT_MS = 5000
+# clock process) instead of failing at once with "database is locked". Its
+# busy handler sleeps in C, where the webhook deadline cannot interrupt it, so
+# the wait must end well inside that deadline (hotline/deadline.py).
+SQLITE_BUSY_TIMEOUT_MS = 1000
+
+# PostgreSQL: every wait that could hold a webhook past its 3 s is bounded by the
+# driver or the server. libpq's connect timeout counts whole seconds, 2 at least.
+POSTGRES_CONNECT_TIMEOUT_S = 2
+# A statement waiting on a lock (a migration, a long transaction) gives up, and
+# one that runs long is cancelled by the server, even when the request that sent
+# it has already answered and dropped the connection.
+POSTGRES_SESSION_OPTIONS = "-c lock_timeout=1500 -c statement_timeout=10000"
+# How long a request waits for a pooled connection when all are in use.
+POOL_TIMEOUT_S = 1
+# A rollback after a failed webhook is one round trip; past this the connection is dropped.
+ROLLBACK_DEADLINE_S = 0.5
 
 
 @dataclass(frozen=True)
@@ -58,7 +74,13 @@ def build_engine(url: str | URL) -> Engine:
     # hide_parameters: a logged database error must never carry a participant's name.
     if url.get_backend_name() != "sqlite":
         # A PostgreSQL restart or a dropped idle connection must not fail a webhook.
-        return create_engine(url, pool_pre_ping=True, hide_parameters=True)
+        return create_engine(
+            url,
+            pool_pre_ping=True,
+            hide_parameters=True,
+            pool_timeout=POOL_TIMEOUT_S,
+            connect_args=_postgres_connect_args(url),
+        )
     path = sqlite_file(url)
     if path is None:  # in memory or a URI filename: SQLite's busy handler alone
         engine = create_engine(url, hide_parameters=True)
@@ -84,6 +106,18 @@ def build_engine(url: str | URL) -> Engine:
     return engine
 
 
+def _postgres_connect_args(url: URL) -> dict[str, Any]:
+    """Return the connection's time limits, leaving any the URL sets itself."""
+    if url.get_backend_name() != "postgresql":
+        return {}
+    args: dict[str, Any] = {}
+    if "connect_timeout" not in url.query:
+        args["connect_timeout"] = POSTGRES_CONNECT_TIMEOUT_S
+    if "options" not in url.query:
+        args["options"] = POSTGRES_SESSION_OPTIONS
+    return args
+
+
 def database(app: Flask | None = None) -> Database:
     """Return the database attached to `app` (default: the current app)."""
     target = app if app is not None else current_app
@@ -107,6 +141,34 @@ def close_session(exception: BaseException | None = None) -> None:
     if session.in_transaction():
         session.rollback()
     session.close()
+
+
+def discard_session() -> None:
+    """Roll back what a failed webhook left, within half a second, never raising."""
+    try:
+        with deadline(ROLLBACK_DEADLINE_S):
+            get_session().rollback()
+    except DeadlineExceeded:
+        abandon_session()
+    except Exception:
+        logging.getLogger(__name__).warning("could not roll back a failed webhook", exc_info=True)
+        abandon_session()
+
+
+def abandon_session() -> None:
+    """Drop this app context's session without another word to the database.
+
+    After a deadline the connection may be mid-statement on a server that does
+    not answer: a rollback would wait on it again. Invalidating closes the
+    connection instead, and the pool opens a fresh one for the next request.
+    """
+    session: Session | None = g.pop("db_session", None)
+    if session is None:
+        return
+    try:
+        session.invalidate()
+    except Exception:
+        logging.getLogger(__name__).warning("could not drop an abandoned session", exc_info=True)
 
 
 @contextmanager

@@ -5,10 +5,13 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Any
 
 from flask import Request, abort, current_app, request
 from twilio.request_validator import RequestValidator
+
+from .deadline import WEBHOOK_DEADLINE_S, deadline
 
 
 def signed_url(req: Request, public_url: str | None) -> str:
@@ -40,6 +43,11 @@ def twilio_signed(view: Callable[..., Any]) -> Callable[..., Any]:
         return view(*args, **kwargs)
 
     return checked
+
+
+def webhook_deadline() -> AbstractContextManager[None]:
+    """Bound a webhook's work by the deadline (tests may shorten it with WEBHOOK_DEADLINE_S)."""
+    return deadline(current_app.config.get("WEBHOOK_DEADLINE_S", WEBHOOK_DEADLINE_S))
 
 
 # Characters XML 1.0 cannot carry (and PostgreSQL cannot store: NUL): echoed in a TwiML

@@ -9,14 +9,15 @@ from flask import Blueprint, Response, current_app, request
 from sqlalchemy import insert
 from twilio.twiml.messaging_response import MessagingResponse
 
-from ..db import get_session, insert_unless_present, table_of
+from ..db import abandon_session, discard_session, get_session, insert_unless_present, table_of
+from ..deadline import DeadlineExceeded
 from ..logs import log_exception
 from ..messaging.outbox import is_opted_out
 from ..messaging.status import apply_delivery_status
 from ..models import Message
 from ..phones import mask_phone, normalized
 from ..services.sms_intake import IntakeMoved, identify
-from ..webhooks import form_text, twilio_signed
+from ..webhooks import form_text, twilio_signed, webhook_deadline
 from .handle import handle_text
 
 log = logging.getLogger(__name__)
@@ -52,16 +53,21 @@ def fallback() -> Response:
 def incoming() -> Response:
     """Handle one inbound text; a repeated MessageSid is neither logged nor answered again."""
     try:
-        for _ in range(INTAKE_TRIES):
-            try:
-                return _incoming()
-            except IntakeMoved:  # another text of this sender went first: read again
-                get_session().rollback()
-        raise RuntimeError(f"the intake changed under this text {INTAKE_TRIES} times")
+        with webhook_deadline():
+            for _ in range(INTAKE_TRIES):
+                try:
+                    return _incoming()
+                except IntakeMoved:  # another text of this sender went first: read again
+                    get_session().rollback()
+            raise RuntimeError(f"the intake changed under this text {INTAKE_TRIES} times")
+    except DeadlineExceeded:
+        log.error("inbound text ran past its deadline; answering the fallback text")
+        abandon_session()
     except Exception:
         log_exception(log, "inbound text failed; answering the fallback text")
-        get_session().rollback()
-        return fallback_reply()
+        discard_session()
+    # Nothing of the text was kept: the sender is told to call, so nothing is lost silently.
+    return fallback_reply()
 
 
 def _incoming() -> Response:
@@ -121,16 +127,23 @@ def status() -> Response:
     """Record a delivery status of an outbound text."""
     form = request.form
     try:
-        session = get_session()
-        apply_delivery_status(
-            session,
-            form.get("MessageSid", ""),
-            form.get("MessageStatus", ""),
-            form.get("ErrorCode") or None,
-            datetime.now(UTC),
-        )
-        session.commit()
+        with webhook_deadline():
+            session = get_session()
+            apply_delivery_status(
+                session,
+                form.get("MessageSid", ""),
+                form.get("MessageStatus", ""),
+                form.get("ErrorCode") or None,
+                datetime.now(UTC),
+            )
+            session.commit()
+    except DeadlineExceeded:
+        log.error("delivery status ran past its deadline; asking Twilio to send it again")
+        abandon_session()
+        return Response(status=503)
     except Exception:
-        log_exception(log, "delivery status could not be recorded")
-        get_session().rollback()
+        log_exception(log, "delivery status could not be recorded; asking Twilio to send it again")
+        discard_session()
+        # The transport's status callback URL carries Twilio's retry-on-5xx override.
+        return Response(status=503)
     return Response(status=204)

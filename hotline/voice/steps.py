@@ -186,14 +186,25 @@ def _notify(call: Call) -> None:
     session.commit()
 
 
+def _retry_later() -> Response:
+    """Ask Twilio to send the status again: the callback URL's connection override retries 5xx."""
+    return Response(status=503)
+
+
 @bp.post("/status")
 @twilio_signed
-@fail_open(lambda: Response(status=204))
+@fail_open(_retry_later)
 def status() -> Response:
-    """Record the call's status; a call that ended in voicemail notifies if nothing did yet."""
+    """Record the call's status; a call that ended in voicemail notifies if nothing did yet.
+
+    A status that cannot be stored is answered 503, and Twilio sends it again
+    (`hotline twilio configure` sets the retry on the status callback URL).
+    """
     config = current_app.config
     session = get_session()
     call_sid = form_text("CallSid", 64)
+    if not call_sid:
+        return Response(status=204)  # not a status Twilio would send: retrying cannot help
     call = calls.find_call(session, call_sid)
     if call is None:  # the status of a call whose first webhook never reached us
         calls.start_call(

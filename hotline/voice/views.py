@@ -11,9 +11,10 @@ from typing import Any
 from flask import Blueprint, Response, current_app, request
 from twilio.twiml.voice_response import VoiceResponse
 
-from ..db import get_session
+from ..db import abandon_session, discard_session
+from ..deadline import DeadlineExceeded
 from ..logs import log_exception
-from ..webhooks import twilio_signed
+from ..webhooks import twilio_signed, webhook_deadline
 from . import twiml
 
 log = logging.getLogger(__name__)
@@ -40,27 +41,23 @@ def fail_open(
         @functools.wraps(view)
         def guarded(*args: Any, **kwargs: Any) -> Response:
             try:
-                return view(*args, **kwargs)
+                with webhook_deadline():
+                    return view(*args, **kwargs)
+            except DeadlineExceeded:
+                log.error("voice step %s ran past its deadline; answering fail-open", request.path)
+                abandon_session()
             except Exception:
                 log_exception(log, "voice step %s failed; answering fail-open TwiML", request.path)
-                _discard_session()
-                try:
-                    return on_error()
-                except Exception:
-                    log_exception(log, "fail-open answer of %s failed too", request.path)
-                    return fallback_response()
+                discard_session()
+            try:
+                return on_error()
+            except Exception:
+                log_exception(log, "fail-open answer of %s failed too", request.path)
+                return fallback_response()
 
         return guarded
 
     return decorate
-
-
-def _discard_session() -> None:
-    """Roll back whatever the failed step left, without raising again."""
-    try:
-        get_session().rollback()
-    except Exception:
-        log.warning("could not roll back after a failed voice step", exc_info=True)
 
 
 @bp.post("/fallback")

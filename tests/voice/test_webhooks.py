@@ -174,8 +174,9 @@ class TestFailOpen:
             if path in ("/voice/whisper?call=1&step=0", "/voice/accept?call=1&step=0"):
                 continue  # the dialled person's side: whisper and bridge without the database
             assert dialled(answer.data) == [FALLBACK], path
+        # Not stored: 503 makes Twilio send it again (the status URL's retry override).
         assert (
-            post(client, "/voice/status", {**params, "CallStatus": "completed"}).status_code == 204
+            post(client, "/voice/status", {**params, "CallStatus": "completed"}).status_code == 503
         )
 
     def test_database_failing_mid_call_still_dials_the_fallback(

@@ -1,0 +1,187 @@
+"""A stuck database (SPEC §4.8): every webhook answers within 3 s, and the next call routes.
+
+Stuck is worse than down: a refused connection fails at once, but a server
+that accepts and never answers, a statement waiting on a lock, or a pooled
+connection gone half-open would each hold a call in silence until Twilio
+gives up. Each case here is reproduced for real on loopback.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
+
+from hotline import create_app
+from hotline.db import database
+from hotline.simulator import sign
+from tests.conftest import is_sqlite
+from tests.factories import add_officer, add_rotation, add_user
+from tests.faults.stuck import FreezingLink, silent_server
+
+HOTLINE = "+12065550100"
+FALLBACK = "+12065550199"
+OFFICER = "+12065550177"
+SPEC_DEADLINE_S = 3.0  # SPEC §4.8: the caller hears an answer within 3 s
+VOICE_STEPS = [
+    "/voice/incoming",
+    "/voice/badge?call=1",
+    "/voice/whisper?call=1&step=0",
+    "/voice/accept?call=1&step=0",
+    "/voice/dial-result?call=1&step=0",
+    "/voice/recorded?call=1",
+    "/voice/voicemail-done?call=1",
+]
+
+
+def post(client: FlaskClient, path: str, params: dict[str, str]) -> tuple[Any, float]:
+    """Post a signed webhook; return the answer and how long it took."""
+    signature = sign("test-token", "http://localhost" + path, params)
+    started = time.monotonic()
+    answer = client.post(path, data=params, headers={"X-Twilio-Signature": signature})
+    return answer, time.monotonic() - started
+
+
+def dialled(body: bytes) -> list[str]:
+    root = ET.fromstring(body)
+    assert root.tag == "Response"
+    return [(number.text or "").strip() for number in root.iter("Number")]
+
+
+def call(client: FlaskClient, sid: str) -> tuple[list[str], float]:
+    """Place a call from the rostered officer; return who is dialled and how long it took."""
+    answer, took = post(client, "/voice/incoming", {"CallSid": sid, "From": OFFICER, "To": HOTLINE})
+    assert answer.status_code == 200
+    return dialled(answer.data), took
+
+
+@pytest.fixture
+def app_config(app_config: dict[str, Any]) -> dict[str, Any]:
+    return {**app_config, "HOTLINE_FALLBACK_NUMBERS": FALLBACK}
+
+
+@pytest.fixture
+def silent_database(app_config: dict[str, Any]) -> Iterator[Flask]:
+    """Yield an app whose PostgreSQL server accepts connections and never answers."""
+    with silent_server() as port:
+        url = f"postgresql+psycopg://hotline@127.0.0.1:{port}/hotline"
+        app = create_app({**app_config, "DATABASE_URL": url})
+        yield app
+        database(app).engine.dispose()
+
+
+def on_call(app: Flask) -> str:
+    """Put a coordinator on tier 1 and the officer on the roster; return the coordinator's phone."""
+    add_officer(app, phone=OFFICER)
+    user = add_user(app, "Ana Diaz")
+    add_rotation(app, 1, user)
+    return user.phone
+
+
+class TestServerThatNeverAnswers:
+    """The database host accepts the connection, then says nothing."""
+
+    @pytest.mark.parametrize("path", VOICE_STEPS)
+    def test_each_voice_step_answers_within_3_s(self, silent_database: Flask, path: str) -> None:
+        params = {"CallSid": "CA1", "From": OFFICER, "To": HOTLINE, "Digits": "1"}
+        answer, took = post(silent_database.test_client(), path, params)
+        assert took < SPEC_DEADLINE_S
+        assert answer.status_code == 200 and answer.mimetype == "text/xml"
+        if path.startswith(("/voice/whisper", "/voice/accept")):
+            ET.fromstring(answer.data)  # the dialled person's side: whisper, bridge
+        else:
+            assert dialled(answer.data) == [FALLBACK]
+
+    def test_a_call_status_is_refused_so_that_twilio_sends_it_again(
+        self, silent_database: Flask
+    ) -> None:
+        params = {"CallSid": "CA1", "CallStatus": "completed", "CallDuration": "30"}
+        answer, took = post(silent_database.test_client(), "/voice/status", params)
+        assert took < SPEC_DEADLINE_S and answer.status_code == 503
+
+    def test_a_text_is_answered_with_call_the_hotline_within_3_s(
+        self, silent_database: Flask
+    ) -> None:
+        params = {"MessageSid": "SM1", "From": OFFICER, "To": HOTLINE, "Body": "REFER"}
+        answer, took = post(silent_database.test_client(), "/sms/incoming", params)
+        assert took < SPEC_DEADLINE_S and answer.status_code == 200
+        (message,) = ET.fromstring(answer.data).iter("Message")
+        assert "call the hotline at +12065550100" in (message.text or "")
+
+    def test_a_delivery_status_is_refused_so_that_twilio_sends_it_again(
+        self, silent_database: Flask
+    ) -> None:
+        params = {"MessageSid": "SM1", "MessageStatus": "delivered"}
+        answer, took = post(silent_database.test_client(), "/sms/status", params)
+        assert took < SPEC_DEADLINE_S and answer.status_code == 503
+
+
+class TestLockedOrFrozen:
+    """A real database, locked by another session or cut off mid-connection."""
+
+    def test_a_call_waiting_on_a_table_lock_fails_open_and_the_next_call_routes(
+        self, app: Flask, client: FlaskClient
+    ) -> None:
+        coordinator = on_call(app)
+        url = app.config["DATABASE_URL"]
+        with held_write_lock(url):
+            fallback, took = call(client, "CA1")
+            assert took < SPEC_DEADLINE_S and fallback == [FALLBACK]
+        assert call(client, "CA2")[0] == [coordinator]
+
+    def test_a_frozen_connection_fails_open_and_the_next_call_routes(
+        self, app_config: dict[str, Any], app: Flask
+    ) -> None:
+        url = make_url(app_config["DATABASE_URL"])
+        if url.get_backend_name() != "postgresql":
+            pytest.skip("a network link to freeze needs a database server (PostgreSQL)")
+        coordinator = on_call(app)
+        link = FreezingLink(url.host or "127.0.0.1", url.port or 5432)
+        relayed = url.set(host="127.0.0.1", port=link.port)
+        linked = create_app({**app_config, "DATABASE_URL": relayed.render_as_string(False)})
+        client = linked.test_client()
+        try:
+            assert call(client, "CA1")[0] == [coordinator]  # the pool now holds a connection
+            link.freeze()
+            fallback, took = call(client, "CA2")
+            assert took < SPEC_DEADLINE_S and fallback == [FALLBACK]
+            link.thaw()
+            assert call(client, "CA3")[0] == [coordinator]
+        finally:
+            database(linked).engine.dispose()
+            link.close()
+
+
+@contextmanager
+def held_write_lock(url: str) -> Iterator[None]:
+    """Hold the calls table's write lock from a second connection, as a migration would."""
+    if is_sqlite(url):
+        # Another process's writer, outside the app's turn-taking: SQLite's own busy wait.
+        path = make_url(url).database
+        assert path is not None
+        writer = sqlite3.connect(path, isolation_level=None)
+        writer.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        finally:
+            writer.rollback()
+            writer.close()
+        return
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("LOCK TABLE calls IN ACCESS EXCLUSIVE MODE"))
+            yield
+            connection.rollback()
+    finally:
+        engine.dispose()
