@@ -13,6 +13,7 @@ from sqlalchemy import select
 from hotline.db import session_scope
 from hotline.jobs import check_coverage_if_changed
 from hotline.models import User
+from hotline.rotation.bounds import YEARS_MESSAGE, year_problem
 from hotline.rotation.clock import first_instant_reading
 from hotline.schemas.oncall import OverrideIn
 from hotline.services import oncall
@@ -35,6 +36,8 @@ def parse_instant(text: str, option: str) -> datetime:
         parsed = datetime.fromisoformat(text)
     except ValueError:
         raise click.ClickException(f"{option}: not an ISO 8601 time: {text!r}") from None
+    if year_problem(parsed) is not None:
+        raise click.ClickException(f"{option}: {YEARS_MESSAGE} (got {text!r})")
     if parsed.tzinfo is None:
         return first_instant_reading(parsed, program_zone())
     return parsed.astimezone(UTC)

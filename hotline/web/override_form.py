@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from pydantic import ValidationError
 
 from .. import rotation as engine
+from ..rotation.bounds import MAX_YEAR, MIN_YEAR, year_problem
 from ..schemas.oncall import OverrideIn
 from .form_fields import Errors, field_errors, instant_of, local_input, parse_local, whole_number
 from .preview import next_shift
@@ -68,8 +69,11 @@ class OverrideForm:
             reading = parse_local(getattr(self, name))
             if reading is None:
                 errors[name] = "Enter a date and time."
+            elif year_problem(reading) is not None:
+                errors[name] = f"Enter a date between the years {MIN_YEAR} and {MAX_YEAR}."
             else:
-                instants[name] = instant_of(reading, zone)
+                # Kept in the program's zone, so the schema checks the year as typed.
+                instants[name] = instant_of(reading, zone).astimezone(zone)
         if len(instants) == 2 and instants["end"] <= instants["start"]:
             errors["end"] = "The end must be after the start."
         if errors:

@@ -16,6 +16,7 @@ from ..models import Override
 from ..schemas.oncall import OverrideIn
 from ..services import oncall
 from ..services.errors import DomainError, NotFound
+from ..services.program_store import override_problem
 from . import bp, program_zone
 from .auth import current_user, is_supervisor, login_required, supervisor_required
 from .form_fields import MAX_ID, Errors, local_input, people
@@ -144,17 +145,20 @@ def page(
 ) -> str:
     """Render the overrides page."""
     now = now or datetime.now(UTC)
-    rows = get_session().scalars(
-        select(Override).where(Override.end > now).order_by(Override.start, Override.id)
+    rows = list(
+        get_session().scalars(
+            select(Override).where(Override.end > now).order_by(Override.start, Override.id)
+        )
     )
     return render_template(
         "overrides.html",
+        broken={row.id: problem for row in rows if (problem := override_problem(row))},
         form=form,
         errors=errors or {},
         note=note,
         shown=shown,
         cautions=cautions or [],
-        rows=list(rows),
+        rows=rows,
         users=people(get_session()),
         now=now,
     )

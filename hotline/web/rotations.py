@@ -51,10 +51,11 @@ def rotations() -> str:
         select(Rotation)
         .options(selectinload(Rotation.participants))
         .order_by(Rotation.tier, Rotation.priority.desc(), Rotation.id)
-    )
+    ).all()
     return render_template(
         "rotations.html",
-        rows=list(rows),
+        rows=rows,
+        broken={row.id: problem for row in rows if (problem := oncall.rotation_problem(row))},
         users=people(get_session()),
         shift_words=shift_words,
         window_words=window_words,
@@ -197,6 +198,7 @@ def page(
         "rotation.html",
         form=form,
         row=row,
+        broken=oncall.rotation_problem(row) if row is not None else None,
         errors=errors or {},
         shown=shown,
         previewing=previewing,
