@@ -47,11 +47,15 @@ Page = str | tuple[str, int] | Response
 @login_required
 def rotations() -> str:
     """List every rotation by tier, with its people in order and its windows."""
-    rows = get_session().scalars(
-        select(Rotation)
-        .options(selectinload(Rotation.participants))
-        .order_by(Rotation.tier, Rotation.priority.desc(), Rotation.id)
-    ).all()
+    rows = (
+        get_session()
+        .scalars(
+            select(Rotation)
+            .options(selectinload(Rotation.participants))
+            .order_by(Rotation.tier, Rotation.priority.desc(), Rotation.id)
+        )
+        .all()
+    )
     return render_template(
         "rotations.html",
         rows=rows,
