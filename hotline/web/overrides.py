@@ -96,8 +96,9 @@ def save(form: OverrideForm, data: OverrideIn, now: datetime) -> Page:
     who = names()
     zone = program_zone()
     covered = f" for {who.get(form.covered, '?')}" if form.covered else ""
+    notes = "".join(f"{note} " for note in form.dst_notes(zone))
     flash(
-        f"Override saved: {who.get(data.user_id, '?')} covers tier {data.tier}{covered} "
+        f"{notes}Override saved: {who.get(data.user_id, '?')} covers tier {data.tier}{covered} "
         f"from {local(data.start, zone)} to {local(data.end, zone)}."
     )
     return redirect(url_for("web.overrides"))
@@ -112,7 +113,7 @@ def cautions(
 ) -> list[str]:
     """Return what a supervisor should know before saving this override."""
     who = names()
-    found = []
+    found = form.dst_notes(program_zone())
     if data.user_id in program.inactive:
         found.append(f"{who.get(data.user_id, '?')} is inactive: the override would not apply.")
     if form.covered is not None and not shown.covered:

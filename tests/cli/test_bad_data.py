@@ -63,3 +63,31 @@ def test_commands_and_jobs_compute_around_a_broken_rotation(
     for job in ("shift-notices", "coverage-gaps", "escalate-unacked"):
         result = runner.invoke(args=["jobs", "run", job, "--at", at])
         assert result.exit_code == 0, (job, result.output)
+
+
+class TestOverridesAcrossDst:
+    """`override add` says how a local time skipped by spring-forward is saved, or refuses."""
+
+    def add(self, runner: FlaskCliRunner, email: str, start: str, end: str) -> Result:
+        args = ["override", "add", "--user", email, "--tier", "1", "--start", start]
+        return runner.invoke(args=[*args, "--end", end])
+
+    def test_a_start_in_the_gap_is_saved_at_the_jump_and_said_so(
+        self, app: Flask, runner: FlaskCliRunner
+    ) -> None:
+        ana = add_user(app, "Ana Diaz")
+        result = self.add(runner, ana.email, "2027-03-14T02:30", "2027-03-14T04:00")
+        assert result.exit_code == 0, result.output
+        assert (
+            "02:30 does not exist on Sunday 14 March 2027 in America/Los_Angeles: "
+            "clocks jump from 02:00 to 03:00." in result.output
+        )
+        assert "from Sun 2027-03-14 03:00 PDT to Sun 2027-03-14 04:00 PDT" in result.output
+
+    def test_a_span_inside_the_gap_is_refused_plainly(
+        self, app: Flask, runner: FlaskCliRunner
+    ) -> None:
+        ana = add_user(app, "Ana Diaz")
+        result = self.add(runner, ana.email, "2027-03-14T02:10", "2027-03-14T02:50")
+        assert clean_failure(result), result.output
+        assert "02:10–02:50 on Sunday 14 March 2027 does not exist" in result.output
