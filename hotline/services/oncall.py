@@ -18,6 +18,7 @@ from .program_cache import bump_revision
 # Re-exported: the program is loaded through this module by most callers.
 from .program_store import load_program as load_program
 from .program_store import read_program as read_program
+from .program_store import readable_window
 from .program_store import rotation_problem as rotation_problem
 
 
@@ -40,7 +41,10 @@ def rotation_fields(row: Rotation) -> dict[str, Any]:
 
 def rotation_json(row: Rotation) -> dict[str, Any]:
     """Return a rotation as the API shows it: its fields, and why it is broken (or null)."""
-    return {**rotation_fields(row), "broken": rotation_problem(row)}
+    fields = rotation_fields(row)
+    # A hand-edited window the schema cannot show is left out; `broken` names it.
+    fields["windows"] = [w for w in fields["windows"] if readable_window(w)]
+    return {**fields, "broken": rotation_problem(row)}
 
 
 def override_fields(row: Override) -> dict[str, Any]:

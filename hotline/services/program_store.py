@@ -70,6 +70,15 @@ def engine_rotation(row: Rotation) -> engine.Rotation | str:
     return rotation if problem is None else problem
 
 
+def readable_window(window: object) -> bool:
+    """Tell whether a stored window has the SPEC §3 shape the engine reads."""
+    try:
+        engine.Window.from_dict(window)
+    except (ValueError, TypeError, KeyError):
+        return False
+    return True
+
+
 def rotation_problem(row: Rotation) -> str | None:
     """Return why the engine cannot compute a stored rotation, or None."""
     value = engine_rotation(row)

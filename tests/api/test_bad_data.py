@@ -11,7 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from hotline.db import session_scope
-from hotline.models import Override
+from hotline.models import Override, Rotation
 from hotline.services.program_cache import bump_revision
 from tests.api.conftest import Api, add_user, rotation_body
 from tests.factories import add_rotation
@@ -170,3 +170,17 @@ class TestRotationTimeZoneDefault:
         assert created.json["timezone"] == "Europe/Paris"
         bad = supervisor_api.post("/rotations", rotation_body([alice], timezone=""))
         assert (bad.status_code, bad.json["error"]["field"]) == (422, "timezone")
+
+
+def test_a_hand_edited_window_is_named_not_a_500(app: Flask, supervisor_api: Api) -> None:
+    ana = add_person(app, "Ana Diaz")
+    rotation = add_rotation(app, 1, ana)
+    with session_scope(app) as session:
+        row = session.get_one(Rotation, rotation.id)
+        row.windows = [{"days": ["mon"], "start": "08:00", "end": "17:00"}, {"days": "mon"}, "x"]
+        bump_revision(session)
+    answer = supervisor_api.get(f"/rotations/{rotation.id}")
+    assert answer.status_code == 200
+    assert answer.json["windows"] == [{"days": ["mon"], "start": "08:00", "end": "17:00"}]
+    assert "window" in answer.json["broken"]
+    assert supervisor_api.get("/oncall").json["tiers"] == []

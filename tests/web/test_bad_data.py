@@ -89,3 +89,34 @@ class TestStoredBrokenRowsStayLocal:
         assert 'id="broken"' not in as_supervisor.text("/rotations/1")
         overrides = as_supervisor.text("/overrides")
         assert "broken: start 0001-01-01T00:00 is outside the years" in overrides
+
+
+SPOILED = {
+    "year 1": {"start_local": datetime(1, 1, 1)},
+    "unknown zone": {"timezone": "Mars/Olympus"},
+    "no shift": {"shift_hours": 0},
+    "odd window": {"windows": [{"days": ["mon"]}, "x"]},
+}
+
+
+@pytest.mark.parametrize("spoil", list(SPOILED))
+def test_every_kind_of_broken_rotation_can_be_seen_and_mended(
+    app: Flask, as_supervisor: Web, as_coordinator: Web, ana: User, spoil: str
+) -> None:
+    add_rotation(app, 1, ana)
+    with session_scope(app) as session:
+        row = session.get_one(Rotation, 1)
+        for name, value in SPOILED[spoil].items():
+            setattr(row, name, value)
+        bump_revision(session)
+    assert "broken: " in as_supervisor.text("/rotations")
+    assert "broken: " in as_coordinator.text("/rotations/1")
+    assert 'id="broken"' in as_supervisor.text("/rotations/1")
+    dashboard = as_supervisor.text("/")
+    on_call_now = dashboard[dashboard.index('id="oncall-heading"') : dashboard.index("Next 7 days")]
+    assert "Ana Diaz" not in on_call_now and "No rotation yet" in on_call_now
+    mended = as_supervisor.post("/rotations/1", data=rotation_form(ana))
+    assert mended.status_code == 302
+    assert "broken: " not in as_supervisor.text("/rotations")
+    dashboard = as_supervisor.text("/")
+    assert "Ana Diaz" in dashboard[dashboard.index('id="oncall-heading"') :]
