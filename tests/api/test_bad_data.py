@@ -184,3 +184,10 @@ def test_a_hand_edited_window_is_named_not_a_500(app: Flask, supervisor_api: Api
     assert answer.json["windows"] == [{"days": ["mon"], "start": "08:00", "end": "17:00"}]
     assert "window" in answer.json["broken"]
     assert supervisor_api.get("/oncall").json["tiers"] == []
+
+
+@pytest.mark.parametrize("path", ["/referrals", "/messages", "/calls"])
+def test_since_outside_the_years_is_422(supervisor_api: Api, path: str) -> None:
+    answer = supervisor_api.get(f"{path}?since=0001-01-01T00:00:00Z")
+    assert (answer.status_code, answer.json["error"]["field"]) == (422, "since")
+    assert supervisor_api.get(f"{path}?since=1970-01-01T00:00:00Z").status_code == 200
