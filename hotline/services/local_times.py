@@ -81,7 +81,7 @@ def span_problem(start: LocalTime, end: LocalTime, zone: ZoneInfo) -> str | None
 
 
 def saved_words(start: LocalTime, end: LocalTime, zone: ZoneInfo) -> str:
-    """Return what will be saved, e.g. "Saved 03:00–04:00 on Sunday 14 March 2027.\""""
+    """Return what will be saved, e.g. 'Saved 03:00–04:00 on Sunday 14 March 2027.'."""
     first, last = start.instant.astimezone(zone), end.instant.astimezone(zone)
     days = day_words(first.date())
     if last.date() != first.date():

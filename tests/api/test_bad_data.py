@@ -1,5 +1,4 @@
-"""Instants outside 1900–2200 are refused by name; a stored rotation the engine cannot compute
-is left out and shown as broken, and the rest of the program keeps answering (SPEC §2)."""
+"""Instants outside 1900–2200 are refused by name; a broken stored rotation stays local (§2)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""The command line refuses instants outside 1900–2200 in one line, and computes around a stored
-rotation the engine cannot compute (SPEC §2)."""
+"""The CLI refuses far instants in one line and computes around broken rows (SPEC §2)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""Random uncomputable rotations and overrides stored beside a good rotation never stop on-call,
-the schedule, the escalation chain or the jobs from computing the good one (SPEC §2)."""
+"""Random uncomputable rows stored beside a good rotation never stop it being computed (§2)."""
 
 from __future__ import annotations
 

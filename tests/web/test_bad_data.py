@@ -1,5 +1,4 @@
-"""The web app refuses dates outside 1900–2200 on its forms, and keeps working around a stored
-rotation or override the engine cannot compute, marking it broken for supervisors (SPEC §2)."""
+"""The web refuses dates outside 1900–2200 and works around broken stored rows (SPEC §2)."""
 
 from __future__ import annotations
 
