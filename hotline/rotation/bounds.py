@@ -8,7 +8,7 @@ program is loaded, so one of them never stops the rest from being computed.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from .handoff import handoff_instant
 from .model import Override, Rotation
@@ -16,6 +16,10 @@ from .model import Override, Rotation
 MIN_YEAR = 1900
 MAX_YEAR = 2200
 YEARS_MESSAGE = f"must be between the years {MIN_YEAR} and {MAX_YEAR}"
+# A stored instant is UTC: one typed at the bounds in another offset may lie up to a day past.
+_OFFSET_SLACK = timedelta(days=1)
+EARLIEST_STORED = datetime(MIN_YEAR, 1, 1, tzinfo=UTC) - _OFFSET_SLACK
+LATEST_STORED = datetime(MAX_YEAR + 1, 1, 1, tzinfo=UTC) + _OFFSET_SLACK
 
 
 def year_problem(value: datetime) -> str | None:
@@ -46,8 +50,8 @@ def override_problem(override: Override) -> str | None:
     for name, value in (("start", override.start), ("end", override.end)):
         if value.tzinfo is None:
             return f"{name} has no time zone"
-        if (problem := year_problem(value)) is not None:
-            return f"{name} {problem}"
+        if not EARLIEST_STORED <= value < LATEST_STORED:
+            return f"{name} {year_problem(value)}"  # past the slack, the year itself is out
     if override.end <= override.start:
         return "its end is not after its start"
     return None

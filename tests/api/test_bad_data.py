@@ -190,3 +190,15 @@ def test_since_outside_the_years_is_422(supervisor_api: Api, path: str) -> None:
     answer = supervisor_api.get(f"{path}?since=0001-01-01T00:00:00Z")
     assert (answer.status_code, answer.json["error"]["field"]) == (422, "since")
     assert supervisor_api.get(f"{path}?since=1970-01-01T00:00:00Z").status_code == 200
+
+
+def test_an_override_typed_at_the_last_hour_of_2200_is_not_broken(
+    app: Flask, supervisor_api: Api
+) -> None:
+    alice = add_user(app, name="Alice")
+    body = override_body(alice, start="2200-12-31T20:00:00-08:00", end="2200-12-31T23:00:00-08:00")
+    created = supervisor_api.post("/overrides", body)
+    assert created.status_code == 201
+    assert created.json["end"] == "2201-01-01T07:00:00Z"
+    answer = supervisor_api.get("/oncall?at=2200-12-31T22:00:00-08:00").json
+    assert answer["tiers"][0]["user"]["id"] == alice
