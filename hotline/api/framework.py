@@ -21,7 +21,7 @@ from ..audit import Actor
 from ..db import get_session
 from ..jobs import check_coverage_if_changed
 from ..models import User
-from ..schemas.common import validation_context
+from ..schemas.common import OUT_OF_YEARS, validation_context
 from ..services.errors import DomainError
 from ..services.people import first_error
 from ..services.tokens import user_for_token
@@ -105,11 +105,14 @@ def parse_body(model: type[BaseModel]) -> BaseModel:
 
 
 def parse_query(model: type[BaseModel]) -> BaseModel:
-    """Return the query string validated by `model`, or raise 400."""
+    """Return the query string validated by `model`, or raise 400 (or 422)."""
     try:
         return model.model_validate(request.args.to_dict())
     except ValidationError as error:
         field, message = first_error(error)
+        # A well-formed instant outside the years computed fails validation: 422 (SPEC §8).
+        if error.errors()[0]["type"] == OUT_OF_YEARS:
+            raise ApiError(422, "invalid", message, field) from None
         raise ApiError(400, "bad_query", message, field) from None
 
 

@@ -33,7 +33,7 @@ DEFAULT_SCHEDULE_SPAN = timedelta(days=14)
 @endpoint(bp, "/rotations", "GET", summary="List rotations", returns=ItemsOf(RotationOut))
 def list_rotations() -> dict[str, Any]:
     query = select(Rotation).options(selectinload(Rotation.participants)).order_by(Rotation.id)
-    return {"items": [oncall.rotation_fields(r) for r in get_session().scalars(query)]}
+    return {"items": [oncall.rotation_json(r) for r in get_session().scalars(query)]}
 
 
 @endpoint(
@@ -48,12 +48,12 @@ def list_rotations() -> dict[str, Any]:
 )
 def create_rotation(body: RotationIn) -> dict[str, Any]:
     row = oncall.create_rotation(get_session(), body, current_actor(), datetime.now(UTC))
-    return oncall.rotation_fields(row)
+    return oncall.rotation_json(row)
 
 
 @endpoint(bp, "/rotations/<int:rotation_id>", "GET", summary="Show a rotation", returns=RotationOut)
 def show_rotation(rotation_id: int) -> dict[str, Any]:
-    return oncall.rotation_fields(oncall.get_rotation(get_session(), rotation_id))
+    return oncall.rotation_json(oncall.get_rotation(get_session(), rotation_id))
 
 
 @endpoint(
@@ -69,7 +69,7 @@ def replace_rotation(rotation_id: int, body: RotationIn) -> dict[str, Any]:
     row = oncall.replace_rotation(
         get_session(), rotation_id, body, current_actor(), datetime.now(UTC)
     )
-    return oncall.rotation_fields(row)
+    return oncall.rotation_json(row)
 
 
 @endpoint(

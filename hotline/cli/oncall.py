@@ -13,9 +13,10 @@ from sqlalchemy import select
 from hotline.db import session_scope
 from hotline.jobs import check_coverage_if_changed
 from hotline.models import User
-from hotline.rotation.clock import first_instant_reading
+from hotline.rotation.bounds import YEARS_MESSAGE, year_problem
 from hotline.schemas.oncall import OverrideIn
 from hotline.services import oncall
+from hotline.services.local_times import LocalTime, read_local, span_problem
 from hotline.services.people import user_names, validate
 
 from .errors import CommandGroup
@@ -31,13 +32,20 @@ def program_zone() -> ZoneInfo:
 
 def parse_instant(text: str, option: str) -> datetime:
     """Read an ISO 8601 time; one without an offset is read in the program's zone."""
+    return parse_typed(text, option).instant
+
+
+def parse_typed(text: str, option: str) -> LocalTime:
+    """Read an ISO 8601 time, noting how a local one skipped or repeated by DST is read."""
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError:
         raise click.ClickException(f"{option}: not an ISO 8601 time: {text!r}") from None
+    if year_problem(parsed) is not None:
+        raise click.ClickException(f"{option}: {YEARS_MESSAGE} (got {text!r})")
     if parsed.tzinfo is None:
-        return first_instant_reading(parsed, program_zone())
-    return parsed.astimezone(UTC)
+        return read_local(parsed, program_zone())
+    return LocalTime(parsed.replace(tzinfo=None), parsed.astimezone(UTC))
 
 
 def shown(instant: datetime | None) -> str:
@@ -104,7 +112,12 @@ def show_schedule(days: int, tier: int | None) -> None:
 @click.option("--end", "end_text", required=True, help="ISO 8601")
 def add_override(email: str, tier: int, start_text: str, end_text: str) -> None:
     """Put a person on call for a tier from start to end."""
-    start, end = parse_instant(start_text, "--start"), parse_instant(end_text, "--end")
+    typed = parse_typed(start_text, "--start"), parse_typed(end_text, "--end")
+    zone = program_zone()
+    if all(time.skipped for time in typed) and (problem := span_problem(*typed, zone)):
+        raise click.ClickException(f"--end: {problem}")
+    start, end = (time.instant for time in typed)
+    notes = [time.note for time in typed if time.note]
     with session_scope(current_app) as session:
         user = session.scalars(select(User).where(User.email == email.strip().lower())).first()
         if user is None:
@@ -114,6 +127,8 @@ def add_override(email: str, tier: int, start_text: str, end_text: str) -> None:
         row = oncall.create_override(session, data, CLI_ACTOR, datetime.now(UTC))
         session.commit()
         check_coverage_if_changed(current_app, session, datetime.now(UTC))
+        for note in notes:
+            click.echo(note)
         click.echo(
             f"Override {row.id}: {user.name} on tier {tier}"
             f" from {shown(row.start)} to {shown(row.end)}."

@@ -4,6 +4,15 @@ It imports neither Flask nor SQLAlchemy; a store loads a `Program`, the
 engine computes.
 """
 
+from .bounds import (
+    MAX_YEAR,
+    MIN_YEAR,
+    YEARS_MESSAGE,
+    format_local,
+    override_problem,
+    rotation_problem,
+    year_problem,
+)
 from .model import (
     DAY_NAMES,
     GAP,
@@ -23,6 +32,9 @@ __all__ = [
     "DAY_NAMES",
     "GAP",
     "MAX_SHIFT_HOURS",
+    "MAX_YEAR",
+    "MIN_YEAR",
+    "YEARS_MESSAGE",
     "Assignment",
     "Override",
     "Program",
@@ -33,8 +45,12 @@ __all__ = [
     "assignment_at",
     "escalation_chain",
     "final_schedule",
+    "format_local",
     "next_change",
     "on_call",
+    "override_problem",
+    "rotation_problem",
     "schedule_tiers",
     "tiers_at",
+    "year_problem",
 ]

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo
 from pydantic.functional_validators import field_validator
+from pydantic_core import PydanticCustomError
 
 from ..phones import parse_phone
+from ..rotation.bounds import YEARS_MESSAGE, year_problem
 
 # Strict: a string is not an integer and a float is not a tier (SPEC §8 "wrong types").
 STRICT = ConfigDict(strict=True, extra="forbid", str_strip_whitespace=True)
@@ -23,6 +26,19 @@ def _email(value: str) -> str:
         raise ValueError("not an email address")
     return value.lower()
 
+
+# The error type of an instant outside the years the engine computes (SPEC §2).
+OUT_OF_YEARS = "out_of_years"
+
+
+def within_years(value: datetime) -> datetime:
+    """Return `value`, or raise the out-of-years error naming the field's bound."""
+    if year_problem(value) is not None:
+        raise PydanticCustomError(OUT_OF_YEARS, YEARS_MESSAGE)
+    return value
+
+
+Instant = Annotated[AwareDatetime, AfterValidator(within_years)]
 
 Email = Annotated[str, Field(max_length=320), AfterValidator(_email)]
 
@@ -63,4 +79,7 @@ class PhoneInput(Input):
 
 def validation_context(config: Any) -> dict[str, Any]:
     """Return what validators need from the app's settings."""
-    return {"region": config.get("HOTLINE_DEFAULT_REGION", "US")}
+    return {
+        "region": config.get("HOTLINE_DEFAULT_REGION", "US"),
+        "timezone": config.get("HOTLINE_TIMEZONE", "America/Los_Angeles"),
+    }

@@ -6,10 +6,10 @@ from datetime import datetime, timedelta
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, available_timezones
 
-from pydantic import AfterValidator, AwareDatetime, Field
+from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo
 
 from ..rotation import DAY_NAMES, MAX_SHIFT_HOURS
-from .common import Input, Name, Output, PositiveId, Tier
+from .common import Input, Instant, Name, Output, PositiveId, Tier, within_years
 
 DayName = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 HHMM = Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
@@ -26,8 +26,15 @@ def _zone(name: str) -> str:
 
 
 def _local_start(text: str) -> str:
-    datetime.strptime(text, LOCAL_START_FORMAT)  # raises ValueError on a bad date
+    within_years(datetime.strptime(text, LOCAL_START_FORMAT))  # ValueError on a bad date
     return text
+
+
+def _program_zone_when_absent(value: object, info: ValidationInfo) -> object:
+    # SPEC §2: HOTLINE_TIMEZONE is the default for rotations (the API passes it as context).
+    if value is None and info.context and info.context.get("timezone"):
+        return info.context["timezone"]
+    return value
 
 
 TimeZoneName = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_zone)]
@@ -50,7 +57,9 @@ class RotationIn(Input):
     name: Name
     tier: Tier
     priority: Annotated[int, Field(ge=-1000, le=1000)] = 0
-    timezone: TimeZoneName
+    timezone: Annotated[
+        TimeZoneName, BeforeValidator(_program_zone_when_absent), Field(validate_default=True)
+    ] = None  # type: ignore[assignment]  # filled from the context before it is checked
     start: LocalStart
     shift_hours: Annotated[int, Field(ge=1, le=MAX_SHIFT_HOURS)]
     participants: Annotated[list[PositiveId], Field(min_length=1, max_length=200)]
@@ -69,6 +78,9 @@ class RotationOut(Output):
     shift_hours: int
     participants: list[int]
     windows: list[WindowIn]
+    broken: str | None = Field(
+        default=None, description="why the engine cannot compute it (left out), or null"
+    )
     created_at: datetime
     updated_at: datetime
 
@@ -78,8 +90,8 @@ class OverrideIn(Input):
 
     user_id: PositiveId
     tier: Tier
-    start: AwareDatetime
-    end: AwareDatetime
+    start: Instant
+    end: Instant
 
 
 class OverrideOut(Output):
@@ -98,15 +110,15 @@ class OnCallQuery(Input):
     """`?at=`: the instant to answer for (default now)."""
 
     model_config = Input.model_config | {"strict": False}
-    at: AwareDatetime | None = None
+    at: Instant | None = None
 
 
 class ScheduleQuery(Input):
     """`?start=&end=&tier=`: a window of at most 400 days, one tier or all."""
 
     model_config = Input.model_config | {"strict": False}
-    start: AwareDatetime | None = None
-    end: AwareDatetime | None = None
+    start: Instant | None = None
+    end: Instant | None = None
     tier: Tier | None = None
 
 

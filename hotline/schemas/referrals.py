@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
 from ..models import STATUSES
 from .assessment import AssessmentOut
-from .common import Input, Output
+from .common import Input, Instant, Output
 
 Status = Literal[
     "received",
@@ -72,7 +72,7 @@ class ReferralQuery(Input):
 
     model_config = QUERY
     status: Status | None = None
-    since: AwareDatetime | None = None
+    since: Instant | None = None
 
 
 class LegOut(Output):
@@ -109,7 +109,7 @@ class SinceQuery(Input):
     """`?since=`."""
 
     model_config = QUERY
-    since: AwareDatetime | None = None
+    since: Instant | None = None
 
 
 class MessageOut(Output):
@@ -131,5 +131,5 @@ class MessageQuery(Input):
 
     model_config = QUERY
     phone: str | None = Field(default=None, max_length=40)
-    since: AwareDatetime | None = None
+    since: Instant | None = None
     after_id: int | None = Field(default=None, ge=0, le=2**31 - 1)

@@ -1,4 +1,4 @@
-"""Rotations and overrides: load them for the engine, change them with an audit trail."""
+"""Rotations and overrides: change them with an audit trail; who is on call, the schedule."""
 
 from __future__ import annotations
 
@@ -6,49 +6,20 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from .. import rotation as engine
 from ..audit import Actor, record, snapshot
 from ..models import Override, Rotation, RotationParticipant, User
 from ..schemas.oncall import LOCAL_START_FORMAT, OverrideIn, RotationIn
 from .errors import FieldInvalid, NotFound
-from .program_cache import bump_revision, cached_program
+from .program_cache import bump_revision
 
-
-def load_program(session: Session) -> engine.Program:
-    """Return every rotation, override and inactive user as the engine's plain values."""
-    return cached_program(session, read_program)
-
-
-def read_program(session: Session) -> engine.Program:
-    """Read every rotation, override and inactive user from the database."""
-    rotations = session.scalars(
-        select(Rotation).options(selectinload(Rotation.participants)).order_by(Rotation.id)
-    ).all()
-    overrides = session.execute(
-        select(Override.id, Override.user_id, Override.tier, Override.start, Override.end)
-    ).all()
-    inactive = session.scalars(select(User.id).where(User.active.is_(False))).all()
-    return engine.Program(
-        tuple(to_engine_rotation(r) for r in rotations),
-        tuple(engine.Override(*row) for row in overrides),
-        frozenset(inactive),
-    )
-
-
-def to_engine_rotation(row: Rotation) -> engine.Rotation:
-    """Return the engine's value of a stored rotation."""
-    return engine.Rotation(
-        id=row.id,
-        tier=row.tier,
-        start=row.start_local,
-        shift_hours=row.shift_hours,
-        participants=tuple(p.user_id for p in row.participants),
-        timezone=row.timezone,
-        priority=row.priority,
-        windows=tuple(engine.Window.from_dict(w) for w in row.windows),
-    )
+# Re-exported: the program is loaded through this module by most callers.
+from .program_store import load_program as load_program
+from .program_store import read_program as read_program
+from .program_store import readable_window
+from .program_store import rotation_problem as rotation_problem
 
 
 def rotation_fields(row: Rotation) -> dict[str, Any]:
@@ -59,13 +30,21 @@ def rotation_fields(row: Rotation) -> dict[str, Any]:
         "tier": row.tier,
         "priority": row.priority,
         "timezone": row.timezone,
-        "start": row.start_local.strftime(LOCAL_START_FORMAT),
+        "start": engine.format_local(row.start_local),
         "shift_hours": row.shift_hours,
         "participants": [p.user_id for p in row.participants],
         "windows": list(row.windows),
         "created_at": row.created_at,
         "updated_at": row.updated_at,
     }
+
+
+def rotation_json(row: Rotation) -> dict[str, Any]:
+    """Return a rotation as the API shows it: its fields, and why it is broken (or null)."""
+    fields = rotation_fields(row)
+    # A hand-edited window the schema cannot show is left out; `broken` names it.
+    fields["windows"] = [w for w in fields["windows"] if readable_window(w)]
+    return {**fields, "broken": rotation_problem(row)}
 
 
 def override_fields(row: Override) -> dict[str, Any]:

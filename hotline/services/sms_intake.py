@@ -17,6 +17,7 @@ from .escalation import first_recipients, notify_recipients
 from .referrals import add_event
 
 IDLE_LIMIT = timedelta(minutes=30)
+INTAKE_REPLY = "intake"  # the `kind` of an outbound prompt of an intake
 REDACTED = "[redacted: no consent]"
 
 
@@ -100,6 +101,19 @@ REDACT_INBOUND = (
 )
 LINK_MESSAGES = (
     update(table_of(Message)).where(_MESSAGE_IDS).values(referral_id=bindparam("referral"))
+)
+# The prompts sent to this phone since the intake began (its first text), the confirmation
+# that repeats the participant's name and place included: retention erases them with it.
+LINK_REPLIES = (
+    update(table_of(Message))
+    .where(
+        Message.direction == "out",
+        Message.to_number == bindparam("phone"),
+        Message.kind == INTAKE_REPLY,
+        Message.referral_id.is_(None),
+        Message.id > bindparam("first"),
+    )
+    .values(referral_id=bindparam("referral"))
 )
 OFFICER_BY_BADGE = select(Officer.name).where(Officer.badge == bindparam("badge"))
 
@@ -244,7 +258,11 @@ def submit(
     session.add(referral)
     session.flush()
     message_ids = answers.get("message_ids") or []
+    assert isinstance(message_ids, list)
     session.connection().execute(LINK_MESSAGES, {"ids": message_ids, "referral": referral.id})
+    if message_ids:
+        values = {"phone": sender.phone, "first": min(message_ids), "referral": referral.id}
+        session.connection().execute(LINK_REPLIES, values)
     add_event(
         session, referral.id, "referral_sent", "sms", now, detail={"verified": officer is not None}
     )

@@ -38,6 +38,7 @@ from .parse import (
 )
 
 UNPROMPTED_HELP_PER_HOUR = 3
+INTAKE_REPLY = sms_intake.INTAKE_REPLY
 HELP_TEXT = (
     "LEAD hotline. Officers: REFER starts a referral, STATUS 42 tells where #42 is. "
     "Coordinators: ACK 42, NOTE 42 text, INTAKE 42, NONCOMPLY 42 reason, WHO, TAKE 4h. "
@@ -47,7 +48,10 @@ HELP_TEXT = (
 
 @dataclass(frozen=True)
 class Reply:
-    """The text to answer with; `kind` "help" marks the rate-limited unprompted help."""
+    """The text to answer with, and what kind of reply it is (stored with it)."""
+
+    # "help": the rate-limited unprompted help; "intake": a prompt of an intake, linked to
+    # its referral at SEND so that retention erases it with the referral.
 
     text: str
     kind: str | None = None
@@ -76,10 +80,11 @@ def handle_text(
         if command is not None and command.name == HELP:
             return Reply(f"{HELP_TEXT} Your referral is waiting for this answer: ABORT drops it.")
         if command is not None and command.name == REFER:
-            return Reply(sms_intake.start(session, sender, now, message_id))
+            return Reply(sms_intake.start(session, sender, now, message_id), INTAKE_REPLY)
         number = config["HOTLINE_NUMBER"]
         return Reply(
-            sms_intake.proceed(session, conversation, sender, text, now, message_id, number)
+            sms_intake.proceed(session, conversation, sender, text, now, message_id, number),
+            INTAKE_REPLY,
         )
     if command is None:
         if expired:
@@ -122,7 +127,7 @@ def run_command(
     if command.name == ABORT:
         return Reply("There is no referral in progress. Text REFER to start one.")
     if command.name == REFER:
-        return Reply(sms_intake.start(session, sender, now, message_id))
+        return Reply(sms_intake.start(session, sender, now, message_id), INTAKE_REPLY)
     if command.name == STATUS:
         if command.referral is None:
             return Reply("Reply STATUS and the referral number, e.g. STATUS 42.")

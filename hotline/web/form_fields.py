@@ -12,7 +12,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import User
-from ..rotation.clock import first_instant_reading
 
 LOCAL_INPUT_FORMAT = "%Y-%m-%dT%H:%M"  # what <input type="datetime-local"> sends
 MAX_ID = 2**31 - 1  # ids are 32-bit integers in PostgreSQL
@@ -56,11 +55,6 @@ def parse_local(text: str) -> datetime | None:
     except ValueError:
         return None
     return reading.replace(second=0, microsecond=0) if reading.tzinfo is None else None
-
-
-def instant_of(reading: datetime, zone: ZoneInfo) -> datetime:
-    """Return the instant a local reading means (the first one, across DST changes)."""
-    return first_instant_reading(reading, zone)
 
 
 def local_input(instant: datetime, zone: ZoneInfo) -> str:

@@ -11,8 +11,10 @@ from zoneinfo import ZoneInfo
 from pydantic import ValidationError
 
 from .. import rotation as engine
+from ..rotation.bounds import MAX_YEAR, MIN_YEAR, year_problem
 from ..schemas.oncall import OverrideIn
-from .form_fields import Errors, field_errors, instant_of, local_input, parse_local, whole_number
+from ..services.local_times import LocalTime, read_local, saved_words, span_problem
+from .form_fields import Errors, field_errors, local_input, parse_local, whole_number
 from .preview import next_shift
 
 # Schema fields shown under another form field's name.
@@ -55,6 +57,23 @@ class OverrideForm:
         self.start, self.end = local_input(shift.start, zone), local_input(shift.end, zone)
         return True
 
+    def readings(self, zone: ZoneInfo) -> dict[str, LocalTime]:
+        """Return the start and end typed (those that read as dates in range) as saved."""
+        found = {}
+        for name in ("start", "end"):
+            reading = parse_local(getattr(self, name))
+            if reading is not None and year_problem(reading) is None:
+                found[name] = read_local(reading, zone)
+        return found
+
+    def dst_notes(self, zone: ZoneInfo) -> list[str]:
+        """Return, in words, how a skipped or repeated local time is saved (none when plain)."""
+        times = self.readings(zone)
+        notes = [time.note for time in times.values() if time.note]
+        if notes and len(times) == 2 and not span_problem(times["start"], times["end"], zone):
+            notes.append(saved_words(times["start"], times["end"], zone))
+        return notes
+
     def check(self, zone: ZoneInfo) -> OverrideIn | Errors:
         """Return the override these fields describe, or an error message per form field."""
         errors: Errors = {}
@@ -63,18 +82,20 @@ class OverrideForm:
             errors["user"] = "Choose who covers."
         if tier is None:
             errors["tier"] = "Enter a whole number."
-        instants: dict[str, Any] = {}
+        times = self.readings(zone)
         for name in ("start", "end"):
             reading = parse_local(getattr(self, name))
             if reading is None:
                 errors[name] = "Enter a date and time."
-            else:
-                instants[name] = instant_of(reading, zone)
-        if len(instants) == 2 and instants["end"] <= instants["start"]:
-            errors["end"] = "The end must be after the start."
+            elif year_problem(reading) is not None:
+                errors[name] = f"Enter a date between the years {MIN_YEAR} and {MAX_YEAR}."
+        if len(times) == 2 and (problem := span_problem(times["start"], times["end"], zone)):
+            errors["end"] = problem
         if errors:
             return errors
         try:
+            # Kept in the program's zone, so the schema checks the year as typed.
+            instants = {name: time.instant.astimezone(zone) for name, time in times.items()}
             return OverrideIn.model_validate({"user_id": user_id, "tier": tier, **instants})
         except ValidationError as error:
             return field_errors(error, form_field)

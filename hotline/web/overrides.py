@@ -16,6 +16,7 @@ from ..models import Override
 from ..schemas.oncall import OverrideIn
 from ..services import oncall
 from ..services.errors import DomainError, NotFound
+from ..services.program_store import override_problem
 from . import bp, program_zone
 from .auth import current_user, is_supervisor, login_required, supervisor_required
 from .form_fields import MAX_ID, Errors, local_input, people
@@ -95,8 +96,9 @@ def save(form: OverrideForm, data: OverrideIn, now: datetime) -> Page:
     who = names()
     zone = program_zone()
     covered = f" for {who.get(form.covered, '?')}" if form.covered else ""
+    notes = "".join(f"{note} " for note in form.dst_notes(zone))
     flash(
-        f"Override saved: {who.get(data.user_id, '?')} covers tier {data.tier}{covered} "
+        f"{notes}Override saved: {who.get(data.user_id, '?')} covers tier {data.tier}{covered} "
         f"from {local(data.start, zone)} to {local(data.end, zone)}."
     )
     return redirect(url_for("web.overrides"))
@@ -111,7 +113,7 @@ def cautions(
 ) -> list[str]:
     """Return what a supervisor should know before saving this override."""
     who = names()
-    found = []
+    found = form.dst_notes(program_zone())
     if data.user_id in program.inactive:
         found.append(f"{who.get(data.user_id, '?')} is inactive: the override would not apply.")
     if form.covered is not None and not shown.covered:
@@ -144,17 +146,20 @@ def page(
 ) -> str:
     """Render the overrides page."""
     now = now or datetime.now(UTC)
-    rows = get_session().scalars(
-        select(Override).where(Override.end > now).order_by(Override.start, Override.id)
+    rows = list(
+        get_session().scalars(
+            select(Override).where(Override.end > now).order_by(Override.start, Override.id)
+        )
     )
     return render_template(
         "overrides.html",
+        broken={row.id: problem for row in rows if (problem := override_problem(row))},
         form=form,
         errors=errors or {},
         note=note,
         shown=shown,
         cautions=cautions or [],
-        rows=list(rows),
+        rows=rows,
         users=people(get_session()),
         now=now,
     )

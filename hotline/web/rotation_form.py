@@ -13,6 +13,7 @@ from werkzeug.datastructures import MultiDict
 from ..models import Rotation
 from ..rotation import DAY_NAMES
 from ..schemas.oncall import RotationIn
+from ..services.program_store import readable_window
 from .form_fields import Errors, field_errors, whole_number
 
 UNIT_HOURS = {"hours": 1, "days": 24, "weeks": 168}
@@ -77,7 +78,11 @@ class RotationForm:
             start_time=row.start_local.strftime("%H:%M"),
             shift_length=str(row.shift_hours // UNIT_HOURS[unit]),
             shift_unit=unit,
-            windows=[WindowRow(list(w["days"]), w["start"], w["end"]) for w in row.windows],
+            windows=[
+                WindowRow(list(w["days"]), w["start"], w["end"])
+                for w in row.windows
+                if readable_window(w)  # a hand-edited one is dropped: saving mends the row
+            ],
             participants=[p.user_id for p in row.participants],
         )
 
@@ -182,6 +187,8 @@ def shift_words(hours: int) -> str:
 
 def window_words(window: dict[str, Any]) -> str:
     """Return a weekly window in words, e.g. "Mon Tue 08:00–17:00"."""
+    if not readable_window(window):
+        return "(unreadable window)"
     days = " ".join(day.capitalize() for day in DAY_NAMES if day in window["days"])
     if window["start"] == window["end"]:
         return f"{days} all day from {window['start']}"

@@ -47,14 +47,19 @@ Page = str | tuple[str, int] | Response
 @login_required
 def rotations() -> str:
     """List every rotation by tier, with its people in order and its windows."""
-    rows = get_session().scalars(
-        select(Rotation)
-        .options(selectinload(Rotation.participants))
-        .order_by(Rotation.tier, Rotation.priority.desc(), Rotation.id)
+    rows = (
+        get_session()
+        .scalars(
+            select(Rotation)
+            .options(selectinload(Rotation.participants))
+            .order_by(Rotation.tier, Rotation.priority.desc(), Rotation.id)
+        )
+        .all()
     )
     return render_template(
         "rotations.html",
-        rows=list(rows),
+        rows=rows,
+        broken={row.id: problem for row in rows if (problem := oncall.rotation_problem(row))},
         users=people(get_session()),
         shift_words=shift_words,
         window_words=window_words,
@@ -197,6 +202,7 @@ def page(
         "rotation.html",
         form=form,
         row=row,
+        broken=oncall.rotation_problem(row) if row is not None else None,
         errors=errors or {},
         shown=shown,
         previewing=previewing,

@@ -33,7 +33,12 @@ class Line:
 
 def local(instant: datetime | None, zone: ZoneInfo, pattern: str = "%a %m/%d %H:%M") -> str:
     """Format an instant in the program's zone."""
-    return "—" if instant is None else instant.astimezone(zone).strftime(pattern)
+    if instant is None:
+        return "—"
+    try:
+        return instant.astimezone(zone).strftime(pattern)
+    except OverflowError:  # a broken stored instant at the edge of time: show it as stored
+        return instant.isoformat(timespec="minutes")
 
 
 def lines(

@@ -1,0 +1,89 @@
+"""Wall-clock times typed in the program's zone, and what they mean across DST changes.
+
+A supervisor types local times (the override form, `hotline override add`).
+A time skipped by spring-forward does not exist and a time repeated by
+fall-back happens twice; either way the instant saved is the one SPEC §3's
+hand-off rule gives (the transition, the first occurrence), and the words
+here say so, so that nobody is surprised by what was saved.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from ..rotation.clock import (
+    first_instant_reading,
+    instants_reading,
+    local_reading,
+    transitions_between,
+)
+
+_SECOND = timedelta(seconds=1)
+
+
+@dataclass(frozen=True)
+class LocalTime:
+    """A typed reading, the instant it is saved as, and a note when DST makes them differ."""
+
+    reading: datetime  # naive, in the zone
+    instant: datetime
+    skipped: bool = False  # in a spring-forward gap: saved as the jump's instant
+    note: str | None = None
+
+
+def day_words(day: date) -> str:
+    """Return a day as "Sunday 14 March 2027"."""
+    return f"{day:%A} {day.day} {day:%B %Y}"
+
+
+def _around(instant: datetime, zone: ZoneInfo) -> tuple[str, str]:
+    """Return the clock's reading just before a transition and at it, as HH:MM."""
+    before = local_reading(instant - _SECOND, zone) + _SECOND
+    return f"{before:%H:%M}", f"{local_reading(instant, zone):%H:%M}"
+
+
+def read_local(reading: datetime, zone: ZoneInfo) -> LocalTime:
+    """Return the instant a local reading is saved as, with a note when DST is in the way."""
+    instant = first_instant_reading(reading, zone)
+    found = instants_reading(reading, zone)
+    where = f"on {day_words(reading.date())} in {zone.key}"
+    if not found:
+        jump_from, jump_to = _around(instant, zone)
+        note = f"{reading:%H:%M} does not exist {where}: clocks jump from {jump_from} to {jump_to}."
+        return LocalTime(reading, instant, True, note)
+    if len(found) == 2:
+        first, second = sorted(found)
+        back_from, back_to = _around(transitions_between(zone, first, second + _SECOND)[0], zone)
+        abbreviation = first.astimezone(zone).tzname()
+        note = (
+            f"{reading:%H:%M} happens twice {where} (clocks go back from {back_from} to "
+            f"{back_to}): the first, {reading:%H:%M} {abbreviation}, is used."
+        )
+        return LocalTime(reading, instant, False, note)
+    return LocalTime(reading, instant)
+
+
+def span_problem(start: LocalTime, end: LocalTime, zone: ZoneInfo) -> str | None:
+    """Return why a typed span saves as nothing, in words, or None when it does not."""
+    if end.instant > start.instant:
+        return None
+    both_skipped = start.skipped and end.skipped
+    if both_skipped and start.instant == end.instant and end.reading > start.reading:
+        jump_from, jump_to = _around(start.instant, zone)
+        return (
+            f"{start.reading:%H:%M}–{end.reading:%H:%M} on {day_words(start.reading.date())} "
+            f"does not exist in {zone.key}: clocks jump from {jump_from} to {jump_to}. "
+            f"Choose times outside the jump (e.g. from {jump_to})."
+        )
+    return "The end must be after the start."
+
+
+def saved_words(start: LocalTime, end: LocalTime, zone: ZoneInfo) -> str:
+    """Return what will be saved, e.g. 'Saved 03:00–04:00 on Sunday 14 March 2027.'."""
+    first, last = start.instant.astimezone(zone), end.instant.astimezone(zone)
+    days = day_words(first.date())
+    if last.date() != first.date():
+        return f"Saved {first:%H:%M} on {days} to {last:%H:%M} on {day_words(last.date())}."
+    return f"Saved {first:%H:%M}–{last:%H:%M} on {days}."

@@ -1,0 +1,92 @@
+"""Load the on-call program for the engine, leaving out rows it cannot compute.
+
+A rotation or override written by an older version or by hand may hold
+something the engine cannot compute (a start in year 9999, an unknown zone, a
+malformed window). Each such row is left out of the program, logged by id and
+shown to supervisors as broken; everything else is computed as usual.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from .. import rotation as engine
+from ..models import Override, Rotation, User
+from .program_cache import cached_program
+
+log = logging.getLogger(__name__)
+
+
+def load_program(session: Session) -> engine.Program:
+    """Return every computable rotation, override and inactive user as the engine's values."""
+    return cached_program(session, read_program)
+
+
+def read_program(session: Session) -> engine.Program:
+    """Read every rotation, override and inactive user, leaving out the uncomputable."""
+    rows = session.scalars(
+        select(Rotation).options(selectinload(Rotation.participants)).order_by(Rotation.id)
+    ).all()
+    rotations = []
+    for row in rows:
+        value = engine_rotation(row)
+        if isinstance(value, str):
+            log.warning("rotation %s left out of the program: %s", row.id, value)
+        else:
+            rotations.append(value)
+    overrides = []
+    for fields in session.execute(
+        select(Override.id, Override.user_id, Override.tier, Override.start, Override.end)
+    ).all():
+        override = engine.Override(*fields)
+        if (problem := engine.override_problem(override)) is not None:
+            log.warning("override %s left out of the program: %s", override.id, problem)
+        else:
+            overrides.append(override)
+    inactive = session.scalars(select(User.id).where(User.active.is_(False))).all()
+    return engine.Program(tuple(rotations), tuple(overrides), frozenset(inactive))
+
+
+def engine_rotation(row: Rotation) -> engine.Rotation | str:
+    """Return the engine's value of a stored rotation, or why it cannot be computed."""
+    try:
+        rotation = engine.Rotation(
+            id=row.id,
+            tier=row.tier,
+            start=row.start_local,
+            shift_hours=row.shift_hours,
+            participants=tuple(p.user_id for p in row.participants),
+            timezone=row.timezone,
+            priority=row.priority,
+            windows=tuple(engine.Window.from_dict(w) for w in row.windows or ()),
+        )
+    # A hand-edited row can fail in any of these ways (KeyError: an unknown zone).
+    except (ValueError, TypeError, KeyError, OverflowError) as error:
+        return str(error).strip("'\"") or type(error).__name__
+    problem = engine.rotation_problem(rotation)
+    return rotation if problem is None else problem
+
+
+def readable_window(window: object) -> bool:
+    """Tell whether a stored window has the SPEC §3 shape the engine reads."""
+    try:
+        engine.Window.from_dict(window)
+    except (ValueError, TypeError, KeyError):
+        return False
+    return True
+
+
+def rotation_problem(row: Rotation) -> str | None:
+    """Return why the engine cannot compute a stored rotation, or None."""
+    value = engine_rotation(row)
+    return value if isinstance(value, str) else None
+
+
+def override_problem(row: Override) -> str | None:
+    """Return why the engine cannot compute a stored override, or None."""
+    return engine.override_problem(
+        engine.Override(row.id, row.user_id, row.tier, row.start, row.end)
+    )

@@ -1,0 +1,92 @@
+"""The CLI refuses far instants in one line and computes around broken rows (SPEC §2)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from click.testing import Result
+from flask import Flask
+from flask.testing import FlaskCliRunner
+
+from tests.factories import add_rotation, add_user
+
+
+def clean_failure(result: Result) -> bool:
+    """Tell whether a command failed with a one-line error, not a traceback."""
+    return (
+        result.exit_code != 0
+        and isinstance(result.exception, SystemExit)
+        and len(result.output.strip().splitlines()) == 1
+    )
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["oncall", "--at", "9999-12-31T23:30Z"],
+        ["oncall", "--at", "0001-01-01T00:00"],
+        ["jobs", "run", "shift-notices", "--at", "9999-12-31T23:30"],
+    ],
+)
+def test_far_instants_are_one_line_errors(runner: FlaskCliRunner, args: list[str]) -> None:
+    result = runner.invoke(args=args)
+    assert clean_failure(result), result.output
+    assert "--at: must be between the years 1900 and 2200" in result.output
+
+
+@pytest.mark.parametrize("option", ["--start", "--end"])
+def test_far_override_times_are_one_line_errors(
+    app: Flask, runner: FlaskCliRunner, option: str
+) -> None:
+    ana = add_user(app, "Ana Diaz")
+    times = {"--start": "2030-01-01T08:00", "--end": "2030-01-01T10:00", option: "0001-01-01T00:00"}
+    args = ["override", "add", "--user", ana.email, "--tier", "1"]
+    result = runner.invoke(args=[*args, *(x for pair in times.items() for x in pair)])
+    assert clean_failure(result), result.output
+    assert f"{option}: must be between the years 1900 and 2200" in result.output
+
+
+def test_commands_and_jobs_compute_around_a_broken_rotation(
+    app: Flask, runner: FlaskCliRunner
+) -> None:
+    ana, bob = add_user(app, "Ana Diaz"), add_user(app, "Bob Broken")
+    add_rotation(app, 1, ana, bob, start=datetime(2020, 1, 6, 8), shift_hours=24)
+    add_rotation(app, 2, bob, start=datetime(9999, 12, 31, 23), shift_hours=1)
+    oncall = runner.invoke(args=["oncall"])
+    assert oncall.exit_code == 0, oncall.output
+    assert "tier 1:" in oncall.output and "tier 2" not in oncall.output
+    schedule = runner.invoke(args=["schedule", "--days", "3"])
+    assert schedule.exit_code == 0 and "Bob Broken" in schedule.output
+    at = (datetime.now(UTC) + timedelta(days=1)).strftime("%Y-%m-%dT%H:%MZ")
+    for job in ("shift-notices", "coverage-gaps", "escalate-unacked"):
+        result = runner.invoke(args=["jobs", "run", job, "--at", at])
+        assert result.exit_code == 0, (job, result.output)
+
+
+class TestOverridesAcrossDst:
+    """`override add` says how a local time skipped by spring-forward is saved, or refuses."""
+
+    def add(self, runner: FlaskCliRunner, email: str, start: str, end: str) -> Result:
+        args = ["override", "add", "--user", email, "--tier", "1", "--start", start]
+        return runner.invoke(args=[*args, "--end", end])
+
+    def test_a_start_in_the_gap_is_saved_at_the_jump_and_said_so(
+        self, app: Flask, runner: FlaskCliRunner
+    ) -> None:
+        ana = add_user(app, "Ana Diaz")
+        result = self.add(runner, ana.email, "2027-03-14T02:30", "2027-03-14T04:00")
+        assert result.exit_code == 0, result.output
+        assert (
+            "02:30 does not exist on Sunday 14 March 2027 in America/Los_Angeles: "
+            "clocks jump from 02:00 to 03:00." in result.output
+        )
+        assert "from Sun 2027-03-14 03:00 PDT to Sun 2027-03-14 04:00 PDT" in result.output
+
+    def test_a_span_inside_the_gap_is_refused_plainly(
+        self, app: Flask, runner: FlaskCliRunner
+    ) -> None:
+        ana = add_user(app, "Ana Diaz")
+        result = self.add(runner, ana.email, "2027-03-14T02:10", "2027-03-14T02:50")
+        assert clean_failure(result), result.output
+        assert "02:10–02:50 on Sunday 14 March 2027 does not exist" in result.output

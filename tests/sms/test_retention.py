@@ -1,0 +1,61 @@
+"""Retention erases the texts of the intake conversation that made a referral (SPEC §7)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from flask import Flask
+from sqlalchemy import select, update
+
+from hotline.db import session_scope
+from hotline.jobs import run_job
+from hotline.models import Message, Referral
+from hotline.simulator import SmsEmulator
+from tests.sms.conftest import STRANGER, Program, converse
+
+NAME, PLACE = "Jane Quixote", "3rd & Pine"
+
+
+def bodies(app: Flask) -> list[str]:
+    """Return every message body still stored."""
+    with session_scope(app) as session:
+        return [body for body in session.scalars(select(Message.body)) if body is not None]
+
+
+def close_and_age(app: Flask, days: int) -> datetime:
+    """Close every referral as if its intake completed `days` ago; return that instant."""
+    created = datetime.now(UTC) - timedelta(days=days)
+    with session_scope(app) as session:
+        session.execute(update(Referral).values(status="intake_completed", created_at=created))
+    return created
+
+
+def test_a_full_text_intake_leaves_no_name_or_place_after_retention(
+    app: Flask, phone: SmsEmulator, program: Program
+) -> None:
+    app.config["HOTLINE_RETENTION_DAYS"] = 30
+    officer = program.officer.phone
+    replies = converse(phone, officer, "REFER", "1", NAME, "1", PLACE, "Y", "nope", "SEND")
+    assert NAME in replies[5] and PLACE in replies[5]  # the confirmation repeats them
+    assert replies[-1].startswith("Sent: LEAD referral #")
+    # A stranger's intake (badge first) and a later, unrelated text of the officer's.
+    converse(phone, STRANGER, "REFER", "4711", "2", "Sam Sample", "Union St", "Y", "SEND")
+    converse(phone, officer, "HELP")
+    assert any(NAME in body for body in bodies(app))
+    created = close_and_age(app, 31)
+    assert run_job(app, "retention", created + timedelta(days=31)) == "2 referrals erased"
+    left = bodies(app)
+    for secret in (NAME, PLACE, "Sam Sample", "Union St"):
+        assert not [body for body in left if secret in body], secret
+    assert any(body.startswith("LEAD hotline.") for body in left)  # the HELP reply stays
+
+
+def test_an_open_referral_keeps_its_conversation(
+    app: Flask, phone: SmsEmulator, program: Program
+) -> None:
+    app.config["HOTLINE_RETENTION_DAYS"] = 30
+    converse(phone, program.officer.phone, "REFER", "2", NAME, PLACE, "Y", "SEND")
+    assert (
+        run_job(app, "retention", datetime.now(UTC) + timedelta(days=365)) == "0 referrals erased"
+    )
+    assert any(NAME in body for body in bodies(app))
