@@ -37,8 +37,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if app.config.get("MAX_CONTENT_LENGTH") is None:
         # Reject oversized bodies before reading them (SPEC §8: 413 over 1 MiB).
         app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
-    # Behind Heroku-style proxies the request URL must be the public one (signatures).
-    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_port=1)  # type: ignore[method-assign]
+    # Trust X-Forwarded-* only from as many proxies as there are: with none in front,
+    # anyone could choose their own address (and sidestep the login lock-out).
+    hops = app.config["HOTLINE_PROXY_COUNT"]
+    if hops:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops
+        )
     keep_rows_out_of_logs()
     db.init_app(app)
 
