@@ -13,7 +13,7 @@ from werkzeug.security import generate_password_hash
 from hotline.audit import Actor
 from hotline.db import session_scope
 from hotline.models import User
-from hotline.schemas.people import OfficerCreate, UserCreate
+from hotline.schemas.people import OfficerCreate, UserCreate, UserPatch
 from hotline.services import people
 from hotline.services.tokens import create_token
 
@@ -51,6 +51,42 @@ def add_user(name: str, email: str, phone: str, role: str, password: str | None)
     with session_scope(current_app) as session:
         user = people.create_user(session, data, CLI_ACTOR, datetime.now(UTC), hashed)
         click.echo(f"Added {user.role} {user.name} <{user.email}> {user.phone} (id {user.id}).")
+
+
+@user_cli.command("set")
+@click.option("--email", required=True, help="the user to change")
+@click.option("--role", default=None, type=click.Choice(["coordinator", "supervisor"]))
+@click.option("--active", default=None, type=click.Choice(["yes", "no"]))
+@click.option("--password", is_flag=True, help="prompt for a new password (hidden, twice)")
+def set_user(email: str, role: str | None, active: str | None, password: bool) -> None:
+    """Change a user's role, activity or password: recovery when nobody can sign in."""
+    values: dict[str, object] = {}
+    if role is not None:
+        values["role"] = role
+    if active is not None:
+        values["active"] = active == "yes"
+    if not values and not password:
+        raise click.UsageError("give at least one of --role, --active, --password")
+    data = people.validate(UserPatch, values, region())
+    hashed = None
+    if password:
+        new = click.prompt("New password", hide_input=True, confirmation_prompt=True)
+        if len(new) < MIN_PASSWORD_LENGTH:
+            raise click.ClickException(f"password: use at least {MIN_PASSWORD_LENGTH} characters")
+        hashed = generate_password_hash(new)
+    now = datetime.now(UTC)
+    with session_scope(current_app) as session:
+        user = session.scalars(select(User).where(User.email == email.strip().lower())).first()
+        if user is None:
+            raise click.ClickException(f"no user with email {email}")
+        people.update_user(session, user.id, data, CLI_ACTOR, now)
+        if hashed is not None:
+            people.set_password(session, user, hashed, CLI_ACTOR, now)
+        state = "active" if user.active else "inactive"
+        summary = f"{user.name} <{user.email}> is now an {state} {user.role}."
+    click.echo(summary)
+    if hashed is not None:
+        click.echo("Password changed.")
 
 
 @token_cli.command("create")

@@ -7,7 +7,7 @@ from typing import ClassVar
 import pytest
 from flask import Flask
 
-from tests.api.conftest import Api
+from tests.api.conftest import Api, add_user
 
 
 class TestUsers:
@@ -133,3 +133,34 @@ def test_openapi_document_lists_every_route_with_its_schemas(client, app: Flask)
     assert rotation_schema["properties"]["shift_hours"]["maximum"] == 8760
     assert "/api/v1/users/{user_id}" in document["paths"]
     assert "/api/v1/calendar/{token}.ics" in document["paths"]
+
+
+class TestLastSupervisor:
+    """PATCH never leaves the program without an active supervisor (SPEC §2): 409."""
+
+    def own_id(self, api: Api, name: str = "Sam") -> int:
+        (me,) = [u for u in api.get("/users").json["items"] if u["name"] == name]
+        return int(me["id"])
+
+    @pytest.mark.parametrize(
+        ("change", "field"), [({"role": "coordinator"}, "role"), ({"active": False}, "active")]
+    )
+    def test_the_last_supervisor_cannot_be_demoted_or_deactivated(
+        self, supervisor_api: Api, change: dict[str, object], field: str
+    ) -> None:
+        me = self.own_id(supervisor_api)
+        answer = supervisor_api.patch(f"/users/{me}", change)
+        assert answer.status_code == 409
+        assert answer.json["error"]["field"] == field
+        assert "last active supervisor" in answer.json["error"]["message"]
+        shown = supervisor_api.get(f"/users/{me}").json
+        assert (shown["role"], shown["active"]) == ("supervisor", True)
+
+    def test_with_another_supervisor_the_change_is_made(
+        self, app: Flask, supervisor_api: Api
+    ) -> None:
+        add_user(app, "supervisor", "Other")
+        me = self.own_id(supervisor_api)
+        answer = supervisor_api.patch(f"/users/{me}", {"role": "coordinator"})
+        assert answer.status_code == 200
+        assert answer.json["role"] == "coordinator"
