@@ -9,11 +9,11 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from ..audit import Actor, record, snapshot
-from ..models import Officer, User
+from ..models import ApiToken, Officer, User
 from ..schemas.people import OfficerCreate, OfficerPatch, UserCreate, UserPatch
 from .errors import Conflict, FieldInvalid, NotFound
 from .oncall import mark_coverage_changed
@@ -133,6 +133,8 @@ def update_user(
     before = snapshot(user_fields(row))
     if "active" in changes and changes["active"] != row.active:
         mark_coverage_changed(session)  # a deactivated person leaves holes where they served
+    if changes.get("active") is False and row.active:
+        end_credentials(session, row, now)
     for name, value in changes.items():
         setattr(row, name, value)
     session.flush()
@@ -142,11 +144,31 @@ def update_user(
     return row
 
 
+def end_sessions(session: Session, row: User) -> None:
+    """End every web session of a user (each holds the epoch it was signed in at)."""
+    row.session_epoch = User.session_epoch + 1  # in SQL: two at once both count
+    session.flush()
+
+
+def end_credentials(session: Session, row: User, now: datetime) -> None:
+    """End a deactivated user's sessions and revoke their API tokens for good.
+
+    Revoked, not suspended: reactivating the user does not bring the tokens back.
+    """
+    end_sessions(session, row)
+    session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == row.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+
+
 def set_password(
     session: Session, row: User, password_hash: str, actor: Actor, now: datetime
 ) -> None:
-    """Give a user a new password (already hashed)."""
+    """Give a user a new password (already hashed); their old sessions end."""
     row.password_hash = password_hash
+    end_sessions(session, row)
     record(session, actor, now, "set_password", "user", row.id)
 
 

@@ -19,7 +19,7 @@ from ..schemas.people import UserCreate, UserPatch
 from ..services import people
 from ..services.errors import DomainError
 from . import bp
-from .auth import current_user, login_required, supervisor_required
+from .auth import current_user, login_required, start_session, supervisor_required
 from .people_forms import (
     Errors,
     check,
@@ -173,6 +173,8 @@ def edit_user(user_id: int) -> Page | Response:
     status = commit_user_change(db, errors)
     if status is not None:
         return person_page(user_or_404(user_id), status, form=values, errors=errors)
+    if hashed is not None and user_id == actor().user_id:
+        start_session(user_or_404(user_id))  # a new password ends the other sessions, not this one
     flash(f"Saved {name}." if changed or hashed else f"Nothing changed for {name}.")
     return redirect(url_for("web.people"))
 

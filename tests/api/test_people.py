@@ -7,7 +7,7 @@ from typing import ClassVar
 import pytest
 from flask import Flask
 
-from tests.api.conftest import Api, add_user
+from tests.api.conftest import Api, add_user, token_for
 
 
 class TestUsers:
@@ -164,3 +164,20 @@ class TestLastSupervisor:
         answer = supervisor_api.patch(f"/users/{me}", {"role": "coordinator"})
         assert answer.status_code == 200
         assert answer.json["role"] == "coordinator"
+
+
+class TestDeactivatedTokens:
+    """A deactivated user's tokens are revoked: reactivation does not bring them back."""
+
+    def test_token_stays_refused_after_reactivation(self, app: Flask, supervisor_api: Api) -> None:
+        cory = add_user(app, "coordinator", "Cory")
+        cory_api = Api(supervisor_api.client, token_for(app, cory))
+        assert cory_api.get("/users").status_code == 200
+
+        assert supervisor_api.patch(f"/users/{cory}", {"active": False}).status_code == 200
+        assert cory_api.get("/users").status_code == 401
+        assert supervisor_api.patch(f"/users/{cory}", {"active": True}).status_code == 200
+
+        assert cory_api.get("/users").status_code == 401
+        fresh = Api(supervisor_api.client, token_for(app, cory))
+        assert fresh.get("/users").status_code == 200

@@ -1,0 +1,30 @@
+"""Add users.session_epoch, which ends every web session of a user at once
+
+Revision ID: 0005_auth
+Revises: 0004
+Create Date: 2026-12-03 06:05:00.000000
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0005_auth"
+down_revision: str | None = "0004"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    """Apply this revision."""
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("session_epoch", sa.Integer(), server_default="0", nullable=False)
+        )
+
+
+def downgrade() -> None:
+    """Revert this revision."""
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.drop_column("session_epoch")
