@@ -11,6 +11,7 @@ from flask.cli import FlaskGroup, NoAppException
 from hotline import create_app
 from hotline.config import ConfigError
 
+from .calendar import calendar_cli
 from .db import db_cli
 from .demo import demo_command
 from .errors import reported_as_click_errors
@@ -32,6 +33,7 @@ COMMANDS: tuple[click.Command, ...] = (
     simulate_cli,
     jobs_cli,
     scheduler_command,
+    calendar_cli,
 )
 
 

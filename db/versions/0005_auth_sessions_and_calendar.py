@@ -1,4 +1,9 @@
-"""Add users.session_epoch, which ends every web session of a user at once
+"""Add users.session_epoch; drop the calendar token kept in clear
+
+users.session_epoch ends every web session of a user at once. The calendar
+feed's token was kept in clear in program_settings; it is now derived from
+SECRET_KEY and a nonce, with only its hash stored, so the clear one goes (the
+feed's URL changes: GET /api/v1/calendar or /schedule shows the new one).
 
 Revision ID: 0005_auth
 Revises: 0004
@@ -22,9 +27,10 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("session_epoch", sa.Integer(), server_default="0", nullable=False)
         )
+    op.execute("DELETE FROM program_settings WHERE key = 'calendar_token'")
 
 
 def downgrade() -> None:
-    """Revert this revision."""
+    """Revert this revision (the old clear token is not brought back: a new one is made)."""
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.drop_column("session_epoch")
