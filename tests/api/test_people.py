@@ -99,8 +99,25 @@ class TestOfficers:
 class TestMalformedRequests:
     """Bodies that are not JSON objects, or too big, are refused without a 500."""
 
-    @pytest.mark.parametrize("body", [b"{not json", b"[1, 2]", b"42", b"\xff\xfe", b"[" * 100_000])
+    @pytest.mark.parametrize(
+        "body",
+        [b"{not json", b"[1, 2]", b"42", b"\xff\xfe", b"[" * 100_000],
+    )
     def test_not_a_json_object_is_400(self, supervisor_api: Api, body: bytes) -> None:
+        answer = supervisor_api.post("/users", data=body, content_type="application/json")
+        assert answer.status_code == 400
+        assert answer.json["error"]["code"] == "malformed"
+
+    @pytest.mark.parametrize(
+        "body",
+        [
+            b'{"name": "\\ud800", "email": "a@example.org", "phone": "+12065550142"}',
+            b'{"name": "Ana \\udfff Diaz"}',
+        ],
+        ids=["high", "low"],
+    )
+    def test_a_lone_surrogate_is_malformed_json_400(self, supervisor_api: Api, body: bytes) -> None:
+        # JSON's grammar lets "\ud800" through, but it is no character: not a field's fault.
         answer = supervisor_api.post("/users", data=body, content_type="application/json")
         assert answer.status_code == 400
         assert answer.json["error"]["code"] == "malformed"
