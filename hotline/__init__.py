@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import db, security
+from . import db, security, unavailable
 from .config import ConfigError, load_settings
 from .logs import keep_rows_out_of_logs
 
@@ -54,6 +54,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from . import api, sms, voice, web
 
     api.init_app(app)
+    unavailable.init_app(app)
     app.register_blueprint(voice.bp)
     app.register_blueprint(sms.bp)
     web.init_app(app, exempt=[api.bp, voice.bp, sms.bp])
