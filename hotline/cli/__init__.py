@@ -11,13 +11,12 @@ from flask.cli import FlaskGroup, NoAppException
 from hotline import create_app
 from hotline.config import ConfigError
 
-from .calendar import calendar_cli
 from .db import db_cli
 from .demo import demo_command
 from .errors import reported_as_click_errors
 from .jobs import jobs_cli, scheduler_command
 from .oncall import override_cli, show_oncall, show_schedule
-from .people import officer_cli, token_cli, user_cli
+from .people import calendar_cli, officer_cli, token_cli, user_cli
 from .simulate import simulate_cli
 
 # Each command module exposes one click group or command; list it here once.

@@ -1,4 +1,4 @@
-"""`hotline user …`, `hotline token …`, `hotline officer …`: people and access."""
+"""`hotline user …`, `token …`, `officer …`, `calendar …`: people and access."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import click
-from flask import current_app
+from flask import current_app, url_for
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
@@ -14,17 +14,20 @@ from hotline.audit import Actor
 from hotline.db import session_scope
 from hotline.models import User
 from hotline.schemas.people import OfficerCreate, UserCreate, UserPatch
-from hotline.services import people
+from hotline.services import calendar_secret, people
 from hotline.services.tokens import create_token
 
 from .errors import CommandGroup
 
 CLI_ACTOR = Actor(None, "cli")
 MIN_PASSWORD_LENGTH = 10
+# Where `hotline demo` serves when no public URL is set.
+LOCAL_BASE_URL = "http://127.0.0.1:5000"
 
 user_cli = CommandGroup("user", help="Manage coordinators and supervisors.")
 token_cli = CommandGroup("token", help="Manage API tokens.")
 officer_cli = CommandGroup("officer", help="Manage the officer roster.")
+calendar_cli = CommandGroup("calendar", help="Manage the on-call calendar feed.")
 
 
 def region() -> str:
@@ -136,3 +139,21 @@ def import_officers(file: Path) -> None:
     click.echo(f"Imported {report.imported} officer(s); refused {len(report.errors)} row(s).")
     if report.errors:
         raise SystemExit(1)
+
+
+def feed_url(token: str) -> str:
+    """Return the calendar feed's absolute URL, under HOTLINE_PUBLIC_URL when it is set."""
+    base = current_app.config["HOTLINE_PUBLIC_URL"] or LOCAL_BASE_URL
+    with current_app.test_request_context(base_url=base):
+        return url_for("api.api_calendar.feed", token=token, _external=True)
+
+
+@calendar_cli.command("rotate")
+def rotate_calendar() -> None:
+    """Replace the calendar feed's secret URL: the old one stops working at once."""
+    with session_scope(current_app) as session:
+        token = calendar_secret.rotate(
+            session, current_app.config["SECRET_KEY"], CLI_ACTOR, datetime.now(UTC)
+        )
+    click.echo("The calendar feed has a new address; the old one now answers 404:")
+    click.echo(feed_url(token))
