@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import db, security
+from . import db, security, unavailable
 from .config import ConfigError, load_settings
 from .logs import keep_rows_out_of_logs
 
@@ -37,8 +37,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if app.config.get("MAX_CONTENT_LENGTH") is None:
         # Reject oversized bodies before reading them (SPEC §8: 413 over 1 MiB).
         app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
-    # Behind Heroku-style proxies the request URL must be the public one (signatures).
-    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_port=1)  # type: ignore[method-assign]
+    # Trust X-Forwarded-* only from as many proxies as there are: with none in front,
+    # anyone could choose their own address (and sidestep the login lock-out).
+    hops = app.config["HOTLINE_PROXY_COUNT"]
+    if hops:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops
+        )
     keep_rows_out_of_logs()
     db.init_app(app)
 
@@ -49,6 +54,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from . import api, sms, voice, web
 
     api.init_app(app)
+    unavailable.init_app(app)
     app.register_blueprint(voice.bp)
     app.register_blueprint(sms.bp)
     web.init_app(app, exempt=[api.bp, voice.bp, sms.bp])

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import limits
@@ -23,6 +24,8 @@ TRANSPORTS = ("twilio", "log")
 REQUIRED_IN_PRODUCTION = ("SECRET_KEY", "TWILIO_AUTH_TOKEN", "HOTLINE_PUBLIC_URL")
 GENERATED_IN_DEVELOPMENT = ("SECRET_KEY", "TWILIO_AUTH_TOKEN")
 DEV_SECRETS_FILE = "dev-secrets.json"
+# Flask signs sessions with SECRET_KEY: a short one can be guessed offline from one cookie.
+MIN_SECRET_KEY_LENGTH = 32
 
 # Every key here is also read from the environment variable of the same name.
 DEFAULTS: dict[str, Any] = {
@@ -43,6 +46,7 @@ DEFAULTS: dict[str, Any] = {
     "HOTLINE_TRANSPORT": None,  # twilio with credentials in production, else log
     "HOTLINE_RETENTION_DAYS": None,  # keep forever
     "HOTLINE_REFUSAL_LIMIT": None,  # off: refused webhooks/tokens per address, e.g. 30/minute
+    "HOTLINE_PROXY_COUNT": 0,  # reverse proxies whose X-Forwarded-* headers are trusted
 }
 INTEGER_SETTINGS = (
     "HOTLINE_DIAL_TIMEOUT",
@@ -86,6 +90,7 @@ def load_settings(
                 f"HOTLINE_ENV=production refuses to start without {', '.join(missing)}: "
                 "set them in the environment (or use HOTLINE_ENV=development locally)"
             )
+        check_production(settings)
     if env == "development" and any(not settings[key] for key in GENERATED_IN_DEVELOPMENT):
         generated = load_dev_secrets(Path(instance_path) / DEV_SECRETS_FILE)
         for key in GENERATED_IN_DEVELOPMENT:
@@ -110,6 +115,37 @@ def load_settings(
     settings.setdefault("PERMANENT_SESSION_LIFETIME", timedelta(hours=12))
     settings["HOTLINE_SIMULATOR"] = env == "development"
     return settings
+
+
+def check_production(settings: Mapping[str, Any]) -> None:
+    """Refuse a production start whose secret key or public URL cannot be safe."""
+    if len(settings["SECRET_KEY"]) < MIN_SECRET_KEY_LENGTH:
+        raise ConfigError(
+            f"SECRET_KEY must be at least {MIN_SECRET_KEY_LENGTH} characters in production "
+            "(e.g. the output of: python -c 'import secrets; print(secrets.token_hex(32))')"
+        )
+    if not settings["HOTLINE_PUBLIC_URL"].startswith("https://"):
+        raise ConfigError("HOTLINE_PUBLIC_URL must be an https:// URL in production")
+
+
+def public_url(url: str) -> str:
+    """Return `url` as scheme://host[:port] (a trailing / dropped), or raise ConfigError."""
+    parts = urlsplit(url)
+    problem = None
+    if parts.scheme not in ("https", "http"):
+        problem = "must start with https:// (or http:// locally)"
+    elif not parts.hostname or parts.username is not None or parts.password is not None:
+        problem = "must name a host (and no user or password)"
+    elif parts.path not in ("", "/") or parts.query or parts.fragment or url.endswith(("?", "#")):
+        problem = "must be scheme://host alone, with no path, query or fragment"
+    else:
+        try:
+            parts.port  # noqa: B018 (urlsplit checks the port only when asked)
+        except ValueError:
+            problem = "has a port that is not a number from 0 to 65535"
+    if problem:
+        raise ConfigError(f"HOTLINE_PUBLIC_URL {problem}, e.g. https://hotline.example.org")
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def load_dev_secrets(path: Path) -> dict[str, str]:
@@ -191,10 +227,11 @@ def _normalize(settings: dict[str, Any]) -> None:
         for text in _items(settings["HOTLINE_FALLBACK_NUMBERS"])
     ]
 
-    public_url = settings["HOTLINE_PUBLIC_URL"]
-    if public_url and not public_url.startswith(("https://", "http://")):
-        raise ConfigError("HOTLINE_PUBLIC_URL must start with https:// (or http:// locally)")
-    settings["HOTLINE_PUBLIC_URL"] = public_url and public_url.rstrip("/")
+    if settings["HOTLINE_PUBLIC_URL"]:
+        settings["HOTLINE_PUBLIC_URL"] = public_url(settings["HOTLINE_PUBLIC_URL"])
+    settings["HOTLINE_PROXY_COUNT"] = _positive_int(
+        "HOTLINE_PROXY_COUNT", settings["HOTLINE_PROXY_COUNT"], minimum=0
+    )
 
     settings["DATABASE_URL"] = normalize_database_url(settings["DATABASE_URL"])
 
@@ -207,8 +244,8 @@ def _normalize(settings: dict[str, Any]) -> None:
         ) from None
 
 
-def _positive_int(key: str, value: Any) -> int | None:
-    """Return `value` as a positive integer (None stays None)."""
+def _positive_int(key: str, value: Any, minimum: int = 1) -> int | None:
+    """Return `value` as a whole number of at least `minimum` (None stays None)."""
     if value is None:
         return None
     try:
@@ -217,8 +254,8 @@ def _positive_int(key: str, value: Any) -> int | None:
         number = int(str(value).strip())
     except ValueError:
         raise ConfigError(f"{key} must be a whole number, not {value!r}") from None
-    if number < 1:
-        raise ConfigError(f"{key} must be at least 1, not {number}")
+    if number < minimum:
+        raise ConfigError(f"{key} must be at least {minimum}, not {number}")
     return number
 
 

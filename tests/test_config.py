@@ -31,6 +31,7 @@ class TestDefaults:
         assert config["HOTLINE_RETENTION_DAYS"] is None
         assert config["HOTLINE_NUMBER"] is None
         assert config["TWILIO_ACCOUNT_SID"] is None
+        assert config["HOTLINE_PROXY_COUNT"] == 0
 
 
 class TestEnvironment:
@@ -98,6 +99,8 @@ class TestInvalid:
             ("DATABASE_URL", "not a url"),
             ("DATABASE_URL", "oracle+nodriver://db/x"),
             ("HOTLINE_REFUSAL_LIMIT", "lots"),
+            ("HOTLINE_PROXY_COUNT", "-1"),
+            ("HOTLINE_PROXY_COUNT", "one"),
         ],
     )
     def test_names_the_setting(self, tmp_path: Path, name: str, value: str) -> None:

@@ -16,7 +16,7 @@ from hotline.db import database
 from hotline.models import Base
 
 PRODUCTION_SECRETS = {
-    "SECRET_KEY": "s3cret",
+    "SECRET_KEY": "s3cret-" + "x" * 25,  # the 32 characters production asks for
     "TWILIO_AUTH_TOKEN": "token",
     "HOTLINE_PUBLIC_URL": "https://hotline.example.org",
 }
@@ -53,6 +53,54 @@ class TestProductionMode:
     def test_sends_through_twilio_when_credentials_are_set(self, tmp_path: Path) -> None:
         config = {**PRODUCTION_SECRETS, "TWILIO_ACCOUNT_SID": "AC123", "INSTANCE_PATH": tmp_path}
         assert create_app(config).config["HOTLINE_TRANSPORT"] == "twilio"
+
+    def test_refuses_a_secret_key_under_32_characters(self, tmp_path: Path) -> None:
+        config = {**PRODUCTION_SECRETS, "SECRET_KEY": "a" * 31, "INSTANCE_PATH": tmp_path}
+        with pytest.raises(ConfigError, match="SECRET_KEY") as caught:
+            create_app(config)
+        assert "\n" not in str(caught.value)
+        config["SECRET_KEY"] = "a" * 32
+        assert create_app(config).config["SECRET_KEY"] == "a" * 32
+
+    @pytest.mark.parametrize(
+        "url",
+        [
+            "http://hotline.example.org",
+            "https://",
+            "https:///path",
+            "https://hotline.example.org/hotline",
+            "https://hotline.example.org?x=1",
+            "https://hotline.example.org/#top",
+            "https://hotline.example.org:port",
+            "https://user:pw@hotline.example.org",
+            "hotline.example.org",
+        ],
+    )
+    def test_refuses_a_public_url_that_is_not_https_host(self, tmp_path: Path, url: str) -> None:
+        config = {**PRODUCTION_SECRETS, "HOTLINE_PUBLIC_URL": url, "INSTANCE_PATH": tmp_path}
+        with pytest.raises(ConfigError, match="HOTLINE_PUBLIC_URL") as caught:
+            create_app(config)
+        assert "\n" not in str(caught.value)
+
+    @pytest.mark.parametrize(
+        ("url", "kept"),
+        [
+            ("https://hotline.example.org/", "https://hotline.example.org"),
+            ("https://hotline.example.org:8443", "https://hotline.example.org:8443"),
+        ],
+    )
+    def test_accepts_a_port_and_drops_a_trailing_slash(
+        self, tmp_path: Path, url: str, kept: str
+    ) -> None:
+        config = {**PRODUCTION_SECRETS, "HOTLINE_PUBLIC_URL": url, "INSTANCE_PATH": tmp_path}
+        assert create_app(config).config["HOTLINE_PUBLIC_URL"] == kept
+
+    def test_a_weak_key_is_one_line_from_the_console(self) -> None:
+        env = {**PRODUCTION_SECRETS, "SECRET_KEY": "a"}
+        result = CliRunner().invoke(main, ["db", "upgrade"], env=env)
+        assert result.exit_code != 0
+        assert "SECRET_KEY" in result.output
+        assert len(result.output.strip().splitlines()) == 1
 
     def test_testing_needs_no_secrets(self, tmp_path: Path) -> None:
         app = create_app({"TESTING": True, "INSTANCE_PATH": tmp_path})

@@ -17,8 +17,8 @@ TEXT = {"MessageSid": "SM1", "From": "+12065550123", "To": "+12065550100", "Body
 
 @pytest.fixture
 def app_config(app_config: dict[str, Any]) -> dict[str, Any]:
-    """Refuse an address after three refused requests a minute (the default is no limit)."""
-    return {**app_config, "HOTLINE_REFUSAL_LIMIT": "3/minute"}
+    """Refuse an address after three refused requests a minute, behind one proxy."""
+    return {**app_config, "HOTLINE_REFUSAL_LIMIT": "3/minute", "HOTLINE_PROXY_COUNT": 1}
 
 
 def post_from(client: FlaskClient, address: str, path: str, **kwargs: Any) -> int:

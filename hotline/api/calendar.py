@@ -11,7 +11,7 @@ from pydantic import Field
 from ..db import get_session
 from ..models import User
 from ..schemas.common import Input, Output
-from ..services import calendar
+from ..services import calendar, calendar_secret
 from ..services.oncall import load_program
 from .framework import ApiError, endpoint
 
@@ -33,7 +33,7 @@ class FeedQuery(Input):
 
 @endpoint(bp, "/calendar", "GET", summary="The calendar feed's address", returns=CalendarOut)
 def feed_address() -> dict[str, Any]:
-    token = calendar.calendar_token(get_session())
+    token = calendar_secret.calendar_token(get_session(), current_app.config["SECRET_KEY"])
     path = url_for(".feed", token=token)
     base = current_app.config.get("HOTLINE_PUBLIC_URL") or request.url_root
     return {"url": base.rstrip("/") + path}
@@ -50,7 +50,7 @@ def feed_address() -> dict[str, Any]:
 )
 def feed(token: str, query: FeedQuery) -> Response:
     session = get_session()
-    if not calendar.token_matches(session, token):
+    if not calendar_secret.token_matches(session, token):
         raise ApiError(404, "not_found", "no such calendar")
     if query.user is not None and session.get(User, query.user) is None:
         raise ApiError(400, "bad_query", f"no user with id {query.user}", "user")

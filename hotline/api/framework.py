@@ -100,6 +100,10 @@ def parse_body(model: type[BaseModel]) -> BaseModel:
     try:
         return model.model_validate_json(raw, context=validation_context(current_app.config))
     except ValidationError as error:
+        # Python's json reads a lone surrogate ("\ud800") that is no character at all;
+        # the strict parser refuses it, and that is a malformed body, not a bad field.
+        if any(problem["type"] == "json_invalid" for problem in error.errors()):
+            raise ApiError(400, "malformed", "the body is not valid JSON text") from None
         field, message = first_error(error)
         raise ApiError(422, "invalid", message, field) from None
 

@@ -15,9 +15,10 @@ ERROR_STATUSES = {
     "401": "no or bad token",
     "403": "role may not do this",
     "404": "unknown id in the path",
-    "409": "uniqueness clash",
+    "409": "uniqueness clash, or a change that would leave no active supervisor",
     "413": "body over 1 MiB",
     "422": "a field fails validation",
+    "503": "the database is not answering; retry after the Retry-After seconds",
 }
 ERROR_SCHEMA = {
     "type": "object",

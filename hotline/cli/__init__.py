@@ -16,7 +16,7 @@ from .demo import demo_command
 from .errors import reported_as_click_errors
 from .jobs import jobs_cli, scheduler_command
 from .oncall import override_cli, show_oncall, show_schedule
-from .people import officer_cli, token_cli, user_cli
+from .people import calendar_cli, officer_cli, token_cli, user_cli
 from .simulate import simulate_cli
 
 # Each command module exposes one click group or command; list it here once.
@@ -32,6 +32,7 @@ COMMANDS: tuple[click.Command, ...] = (
     simulate_cli,
     jobs_cli,
     scheduler_command,
+    calendar_cli,
 )
 
 

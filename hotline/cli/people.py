@@ -1,4 +1,4 @@
-"""`hotline user …`, `hotline token …`, `hotline officer …`: people and access."""
+"""`hotline user …`, `token …`, `officer …`, `calendar …`: people and access."""
 
 from __future__ import annotations
 
@@ -6,25 +6,28 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import click
-from flask import current_app
+from flask import current_app, url_for
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
 from hotline.audit import Actor
 from hotline.db import session_scope
 from hotline.models import User
-from hotline.schemas.people import OfficerCreate, UserCreate
-from hotline.services import people
+from hotline.schemas.people import OfficerCreate, UserCreate, UserPatch
+from hotline.services import calendar_secret, people
 from hotline.services.tokens import create_token
 
 from .errors import CommandGroup
 
 CLI_ACTOR = Actor(None, "cli")
 MIN_PASSWORD_LENGTH = 10
+# Where `hotline demo` serves when no public URL is set.
+LOCAL_BASE_URL = "http://127.0.0.1:5000"
 
 user_cli = CommandGroup("user", help="Manage coordinators and supervisors.")
 token_cli = CommandGroup("token", help="Manage API tokens.")
 officer_cli = CommandGroup("officer", help="Manage the officer roster.")
+calendar_cli = CommandGroup("calendar", help="Manage the on-call calendar feed.")
 
 
 def region() -> str:
@@ -51,6 +54,42 @@ def add_user(name: str, email: str, phone: str, role: str, password: str | None)
     with session_scope(current_app) as session:
         user = people.create_user(session, data, CLI_ACTOR, datetime.now(UTC), hashed)
         click.echo(f"Added {user.role} {user.name} <{user.email}> {user.phone} (id {user.id}).")
+
+
+@user_cli.command("set")
+@click.option("--email", required=True, help="the user to change")
+@click.option("--role", default=None, type=click.Choice(["coordinator", "supervisor"]))
+@click.option("--active", default=None, type=click.Choice(["yes", "no"]))
+@click.option("--password", is_flag=True, help="prompt for a new password (hidden, twice)")
+def set_user(email: str, role: str | None, active: str | None, password: bool) -> None:
+    """Change a user's role, activity or password: recovery when nobody can sign in."""
+    values: dict[str, object] = {}
+    if role is not None:
+        values["role"] = role
+    if active is not None:
+        values["active"] = active == "yes"
+    if not values and not password:
+        raise click.UsageError("give at least one of --role, --active, --password")
+    data = people.validate(UserPatch, values, region())
+    hashed = None
+    if password:
+        new = click.prompt("New password", hide_input=True, confirmation_prompt=True)
+        if len(new) < MIN_PASSWORD_LENGTH:
+            raise click.ClickException(f"password: use at least {MIN_PASSWORD_LENGTH} characters")
+        hashed = generate_password_hash(new)
+    now = datetime.now(UTC)
+    with session_scope(current_app) as session:
+        user = session.scalars(select(User).where(User.email == email.strip().lower())).first()
+        if user is None:
+            raise click.ClickException(f"no user with email {email}")
+        people.update_user(session, user.id, data, CLI_ACTOR, now)
+        if hashed is not None:
+            people.set_password(session, user, hashed, CLI_ACTOR, now)
+        state = "active" if user.active else "inactive"
+        summary = f"{user.name} <{user.email}> is now an {state} {user.role}."
+    click.echo(summary)
+    if hashed is not None:
+        click.echo("Password changed.")
 
 
 @token_cli.command("create")
@@ -100,3 +139,21 @@ def import_officers(file: Path) -> None:
     click.echo(f"Imported {report.imported} officer(s); refused {len(report.errors)} row(s).")
     if report.errors:
         raise SystemExit(1)
+
+
+def feed_url(token: str) -> str:
+    """Return the calendar feed's absolute URL, under HOTLINE_PUBLIC_URL when it is set."""
+    base = current_app.config["HOTLINE_PUBLIC_URL"] or LOCAL_BASE_URL
+    with current_app.test_request_context(base_url=base):
+        return url_for("api.api_calendar.feed", token=token, _external=True)
+
+
+@calendar_cli.command("rotate")
+def rotate_calendar() -> None:
+    """Replace the calendar feed's secret URL: the old one stops working at once."""
+    with session_scope(current_app) as session:
+        token = calendar_secret.rotate(
+            session, current_app.config["SECRET_KEY"], CLI_ACTOR, datetime.now(UTC)
+        )
+    click.echo("The calendar feed has a new address; the old one now answers 404:")
+    click.echo(feed_url(token))

@@ -2,45 +2,18 @@
 
 from __future__ import annotations
 
-import hmac
-import secrets
 from datetime import datetime, timedelta
 
 from icalendar import Calendar, Event
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .. import rotation as engine
-from ..models import ProgramSetting
 from .people import user_names
 
-TOKEN_KEY = "calendar_token"
 FEED_BEFORE = timedelta(days=15)
 FEED_AFTER = timedelta(days=180)
 # A segment's true start may lie before the feed; look this far back for it.
 TRUE_START_LOOKBACK = timedelta(days=366)
-
-
-def calendar_token(session: Session) -> str:
-    """Return the program's feed token, creating it on first use."""
-    row = session.get(ProgramSetting, TOKEN_KEY)
-    if row is not None:
-        return row.value
-    try:
-        with session.begin_nested():
-            session.add(ProgramSetting(key=TOKEN_KEY, value=secrets.token_urlsafe(24)))
-    except IntegrityError:
-        pass  # another request created it first: use theirs
-    session.commit()
-    row = session.get(ProgramSetting, TOKEN_KEY)
-    assert row is not None
-    return row.value
-
-
-def token_matches(session: Session, token: str) -> bool:
-    """Tell whether `token` is the feed's token, in constant time."""
-    row = session.get(ProgramSetting, TOKEN_KEY)
-    return row is not None and hmac.compare_digest(row.value.encode(), token.encode())
 
 
 def feed_segments(

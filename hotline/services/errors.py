@@ -21,7 +21,7 @@ class FieldInvalid(DomainError):
 
 
 class Conflict(DomainError):
-    """A uniqueness clash (409)."""
+    """A clash with other rows: a uniqueness clash, or removing the last supervisor (409)."""
 
     code = "conflict"
 

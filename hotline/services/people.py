@@ -9,11 +9,11 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from ..audit import Actor, record, snapshot
-from ..models import Officer, User
+from ..models import ApiToken, Officer, User
 from ..schemas.people import OfficerCreate, OfficerPatch, UserCreate, UserPatch
 from .errors import Conflict, FieldInvalid, NotFound
 from .oncall import mark_coverage_changed
@@ -86,23 +86,90 @@ def create_user(
     return row
 
 
+def lock_supervisors(session: Session) -> None:
+    """Lock the active supervisors' rows until this transaction ends (PostgreSQL).
+
+    Two supervisors demoting each other at once: the second waits here for the
+    first to commit, then counts what is left. SQLite has no row locks, but its
+    writers take turns for the whole transaction, so the count after the write
+    in `keep_a_supervisor` already sees every earlier commit.
+    """
+    session.execute(
+        select(User.id).where(User.role == "supervisor", User.active.is_(True)).with_for_update()
+    ).all()
+
+
+def keep_a_supervisor(session: Session, field: str) -> None:
+    """Refuse (409, naming `field`) a change that left no active supervisor."""
+    left = session.scalar(
+        select(func.count())
+        .select_from(User)
+        .where(User.role == "supervisor", User.active.is_(True))
+    )
+    if not left:
+        raise Conflict(
+            "this is the last active supervisor: make another user an active supervisor first "
+            "(the program needs one for escalation and for its settings)",
+            field,
+        )
+
+
 def update_user(
     session: Session, user_id: int, data: UserPatch, actor: Actor, now: datetime
 ) -> User:
-    """Change the given fields of a user."""
+    """Change the given fields of a user, never leaving the program without a supervisor."""
     row = get_user(session, user_id)
     changes = data.model_dump(exclude_unset=True)
     if None in changes.values():
         raise FieldInvalid("may not be null", next(k for k, v in changes.items() if v is None))
     _check_unique(session, User, row.id, email=changes.get("email"))
+    leaves = row.role == "supervisor" and row.active
+    leaves = leaves and (
+        changes.get("role", "supervisor") != "supervisor" or not changes.get("active", True)
+    )
+    if leaves:
+        lock_supervisors(session)
+        session.refresh(row)  # as it stands now that the supervisors are locked
     before = snapshot(user_fields(row))
     if "active" in changes and changes["active"] != row.active:
         mark_coverage_changed(session)  # a deactivated person leaves holes where they served
+    if changes.get("active") is False and row.active:
+        end_credentials(session, row, now)
     for name, value in changes.items():
         setattr(row, name, value)
     session.flush()
+    if leaves:
+        keep_a_supervisor(session, "active" if changes.get("active") is False else "role")
     record(session, actor, now, "update", "user", row.id, before, snapshot(user_fields(row)))
     return row
+
+
+def end_sessions(session: Session, row: User) -> None:
+    """End every web session of a user (each holds the epoch it was signed in at)."""
+    row.session_epoch = User.session_epoch + 1  # in SQL: two at once both count
+    session.flush()
+
+
+def end_credentials(session: Session, row: User, now: datetime) -> None:
+    """End a deactivated user's sessions and revoke their API tokens for good.
+
+    Revoked, not suspended: reactivating the user does not bring the tokens back.
+    """
+    end_sessions(session, row)
+    session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == row.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+
+
+def set_password(
+    session: Session, row: User, password_hash: str, actor: Actor, now: datetime
+) -> None:
+    """Give a user a new password (already hashed); their old sessions end."""
+    row.password_hash = password_hash
+    end_sessions(session, row)
+    record(session, actor, now, "set_password", "user", row.id)
 
 
 def get_officer(session: Session, officer_id: int) -> Officer:

@@ -58,6 +58,8 @@ RESERVED_WORDS = (
     "YES",
 )
 
+BADGE_NOTED = "Badge noted."
+
 
 @dataclass(frozen=True)
 class Turn:
@@ -130,10 +132,7 @@ def answer(
     following = _after(step, updated)
     reply = prompt(following, updated)
     if step == "badge":
-        greeting = (
-            f"Thank you, {updated['officer']}."
-            if updated["officer"]
-            else "Badge not on the roster: going on unverified."
-        )
-        reply = f"{greeting} {reply}"
+        # The same words whether or not the badge is on the roster: the sender's phone is
+        # unverified, and naming the officer would let anyone read the roster badge by badge.
+        reply = f"{BADGE_NOTED} {reply}"
     return Turn(following, updated, reply)

@@ -90,10 +90,10 @@ def badge() -> Response:
     """Identify the caller by the badge keyed (or go on unverified), then start the chain."""
     session = get_session()
     call = _call_from_query()
-    officer = calls.identify_by_badge(session, call, request.form.get("Digits", ""), now())
-    greeting = "Connecting you to the LEAD coordinator on call."
-    if officer is not None:
-        greeting = f"Thank you, {calls.caller_description(session, call)}. {greeting}"
+    calls.identify_by_badge(session, call, request.form.get("Digits", ""), now())
+    # Never the officer's name, nor whether the badge matched: the caller's phone is
+    # unverified, and either would let anyone read the roster badge by badge.
+    greeting = "Thank you. Connecting you to the LEAD coordinator on call."
     return _render(call.id, call.chain, calls.step_or_voicemail(call.chain, 0), greeting)
 
 

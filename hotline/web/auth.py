@@ -64,12 +64,25 @@ def attempt_login(
     return user
 
 
+def start_session(user: User) -> None:
+    """Sign `user` in on this browser, in a fresh session."""
+    session.clear()
+    session["user_id"] = user.id
+    session["epoch"] = user.session_epoch
+    session.permanent = True
+
+
 def current_user() -> User | None:
-    """Return the signed-in, still active user of this request."""
+    """Return the signed-in, still active user of this request.
+
+    The session must carry the user's current epoch: a cookie copied before a
+    sign-out, a deactivation or a new password no longer opens anything.
+    """
     if "web_user" not in g:
         user_id = session.get("user_id")
         user = get_session().get(User, user_id) if isinstance(user_id, int) else None
-        g.web_user = user if user is not None and user.active else None
+        live = user is not None and user.active and session.get("epoch") == user.session_epoch
+        g.web_user = user if live else None
     web_user: User | None = g.web_user
     return web_user
 

@@ -14,7 +14,7 @@ from ..models import Call, Officer, OptOut, Referral
 from ..services import people
 from ..services.oncall import schedule_segments, who_is_on_call
 from . import bp, program_zone
-from .auth import attempt_login, current_user, login_required
+from .auth import attempt_login, current_user, login_required, start_session
 from .timeline import day_marks, lines
 
 DASHBOARD_DAYS = 7
@@ -41,9 +41,7 @@ def login() -> str | Response:
         if isinstance(outcome, str):
             error = outcome
         else:
-            session.clear()
-            session["user_id"] = outcome.id
-            session.permanent = True
+            start_session(outcome)
             target = request.args.get("next", "")
             # Only a path on this site: never an open redirect.
             if not target.startswith("/") or target.startswith("//") or urlsplit(target).netloc:
@@ -63,7 +61,12 @@ def confirm_logout() -> str | Response:
 
 @bp.post("/logout")
 def logout() -> Response:
-    """Sign out."""
+    """Sign out: this browser and every other one signed in as the same user."""
+    user = current_user()
+    if user is not None:
+        db = get_session()
+        people.end_sessions(db, user)
+        db.commit()
     session.clear()
     flash("Signed out.")
     return redirect(url_for("web.login"))

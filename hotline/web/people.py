@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from ..audit import Actor, record
+from ..audit import Actor
 from ..db import get_session
 from ..jobs import check_coverage_if_changed
 from ..models import Officer, Rotation, RotationParticipant, User
@@ -19,7 +19,7 @@ from ..schemas.people import UserCreate, UserPatch
 from ..services import people
 from ..services.errors import DomainError
 from . import bp
-from .auth import current_user, login_required, supervisor_required
+from .auth import current_user, login_required, start_session, supervisor_required
 from .people_forms import (
     Errors,
     check,
@@ -168,12 +168,13 @@ def edit_user(user_id: int) -> Page | Response:
         db.rollback()
         return person_page(row, domain_status(error, errors), form=values, errors=errors)
     if hashed is not None:
-        row.password_hash = hashed
-        record(db, actor(), now, "set_password", "user", row.id)
+        people.set_password(db, row, hashed, actor(), now)
     name = row.name
     status = commit_user_change(db, errors)
     if status is not None:
         return person_page(user_or_404(user_id), status, form=values, errors=errors)
+    if hashed is not None and user_id == actor().user_id:
+        start_session(user_or_404(user_id))  # a new password ends the other sessions, not this one
     flash(f"Saved {name}." if changed or hashed else f"Nothing changed for {name}.")
     return redirect(url_for("web.people"))
 
@@ -187,8 +188,13 @@ def set_active(user_id: int, active: bool) -> Response:
         flash(f"{row.name} is already {'active' if active else 'inactive'}.")
     else:
         db = get_session()
-        people.update_user(db, row.id, UserPatch(active=active), actor(), datetime.now(UTC))
         name = row.name
+        try:
+            people.update_user(db, row.id, UserPatch(active=active), actor(), datetime.now(UTC))
+        except DomainError as error:
+            db.rollback()
+            flash(f"{name} was not changed: {error.message}.")
+            return redirect(url_for("web.people"))
         commit_user_change(db, {})
         flash(f"{'Reactivated' if active else 'Deactivated'} {name}.")
     return redirect(url_for("web.people"))

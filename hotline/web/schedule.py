@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from flask import current_app, render_template, request, url_for
 
 from ..db import get_session
-from ..services.calendar import calendar_token
+from ..services.calendar_secret import calendar_token
 from ..services.oncall import schedule_segments
 from . import bp, program_zone
 from .auth import login_required
@@ -36,7 +36,9 @@ def schedule() -> str:
     segments = schedule_segments(db, start, end, None)
     users = people(db)
     names = {user_id: user.name for user_id, user in users.items()}
-    feed = url_for("api.api_calendar.feed", token=calendar_token(db))
+    feed = url_for(
+        "api.api_calendar.feed", token=calendar_token(db, current_app.config["SECRET_KEY"])
+    )
     on_call = {s.user_id for s in segments if s.user_id is not None}
     return render_template(
         "schedule.html",

@@ -6,8 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 from flask import Flask
 from icalendar import Calendar
+from sqlalchemy import select
 
 from hotline.db import session_scope
+from hotline.models import ProgramSetting
 from hotline.rotation import final_schedule
 from hotline.services.calendar import FEED_AFTER, FEED_BEFORE
 from hotline.services.oncall import load_program
@@ -56,3 +58,28 @@ class TestCalendarFeed:
     def test_wrong_token_is_404(self, client, supervisor_api: Api) -> None:  # type: ignore[no-untyped-def]
         supervisor_api.get("/calendar")
         assert client.get("/api/v1/calendar/guess.ics").status_code == 404
+
+
+class TestCalendarSecret:
+    """The feed's token is stored only as a hash; the database alone opens no feed."""
+
+    def test_no_stored_value_is_the_token(self, app: Flask, client, supervisor_api: Api) -> None:  # type: ignore[no-untyped-def]
+        url = supervisor_api.get("/calendar").json["url"]
+        token = url.rsplit("/", 1)[-1].removesuffix(".ics")
+        assert client.get(url.removeprefix("http://localhost")).status_code == 200
+        with session_scope(app) as session:
+            stored = [row.value for row in session.scalars(select(ProgramSetting))]
+        assert stored and not any(token in value for value in stored)
+
+    def test_the_url_stays_the_same_between_asks(self, supervisor_api: Api) -> None:
+        assert supervisor_api.get("/calendar").json == supervisor_api.get("/calendar").json
+
+    def test_a_clear_token_left_by_an_older_version_opens_nothing(
+        self, app: Flask, client, supervisor_api: Api
+    ) -> None:  # type: ignore[no-untyped-def]
+        with session_scope(app) as session:
+            session.add(ProgramSetting(key="calendar_token", value="old-clear-token"))
+        assert client.get("/api/v1/calendar/old-clear-token.ics").status_code == 404
+        supervisor_api.get("/calendar")
+        with session_scope(app) as session:
+            assert session.get(ProgramSetting, "calendar_token") is None

@@ -7,7 +7,7 @@ from typing import ClassVar
 import pytest
 from flask import Flask
 
-from tests.api.conftest import Api
+from tests.api.conftest import Api, add_user, token_for
 
 
 class TestUsers:
@@ -99,8 +99,25 @@ class TestOfficers:
 class TestMalformedRequests:
     """Bodies that are not JSON objects, or too big, are refused without a 500."""
 
-    @pytest.mark.parametrize("body", [b"{not json", b"[1, 2]", b"42", b"\xff\xfe", b"[" * 100_000])
+    @pytest.mark.parametrize(
+        "body",
+        [b"{not json", b"[1, 2]", b"42", b"\xff\xfe", b"[" * 100_000],
+    )
     def test_not_a_json_object_is_400(self, supervisor_api: Api, body: bytes) -> None:
+        answer = supervisor_api.post("/users", data=body, content_type="application/json")
+        assert answer.status_code == 400
+        assert answer.json["error"]["code"] == "malformed"
+
+    @pytest.mark.parametrize(
+        "body",
+        [
+            b'{"name": "\\ud800", "email": "a@example.org", "phone": "+12065550142"}',
+            b'{"name": "Ana \\udfff Diaz"}',
+        ],
+        ids=["high", "low"],
+    )
+    def test_a_lone_surrogate_is_malformed_json_400(self, supervisor_api: Api, body: bytes) -> None:
+        # JSON's grammar lets "\ud800" through, but it is no character: not a field's fault.
         answer = supervisor_api.post("/users", data=body, content_type="application/json")
         assert answer.status_code == 400
         assert answer.json["error"]["code"] == "malformed"
@@ -133,3 +150,51 @@ def test_openapi_document_lists_every_route_with_its_schemas(client, app: Flask)
     assert rotation_schema["properties"]["shift_hours"]["maximum"] == 8760
     assert "/api/v1/users/{user_id}" in document["paths"]
     assert "/api/v1/calendar/{token}.ics" in document["paths"]
+
+
+class TestLastSupervisor:
+    """PATCH never leaves the program without an active supervisor (SPEC §2): 409."""
+
+    def own_id(self, api: Api, name: str = "Sam") -> int:
+        (me,) = [u for u in api.get("/users").json["items"] if u["name"] == name]
+        return int(me["id"])
+
+    @pytest.mark.parametrize(
+        ("change", "field"), [({"role": "coordinator"}, "role"), ({"active": False}, "active")]
+    )
+    def test_the_last_supervisor_cannot_be_demoted_or_deactivated(
+        self, supervisor_api: Api, change: dict[str, object], field: str
+    ) -> None:
+        me = self.own_id(supervisor_api)
+        answer = supervisor_api.patch(f"/users/{me}", change)
+        assert answer.status_code == 409
+        assert answer.json["error"]["field"] == field
+        assert "last active supervisor" in answer.json["error"]["message"]
+        shown = supervisor_api.get(f"/users/{me}").json
+        assert (shown["role"], shown["active"]) == ("supervisor", True)
+
+    def test_with_another_supervisor_the_change_is_made(
+        self, app: Flask, supervisor_api: Api
+    ) -> None:
+        add_user(app, "supervisor", "Other")
+        me = self.own_id(supervisor_api)
+        answer = supervisor_api.patch(f"/users/{me}", {"role": "coordinator"})
+        assert answer.status_code == 200
+        assert answer.json["role"] == "coordinator"
+
+
+class TestDeactivatedTokens:
+    """A deactivated user's tokens are revoked: reactivation does not bring them back."""
+
+    def test_token_stays_refused_after_reactivation(self, app: Flask, supervisor_api: Api) -> None:
+        cory = add_user(app, "coordinator", "Cory")
+        cory_api = Api(supervisor_api.client, token_for(app, cory))
+        assert cory_api.get("/users").status_code == 200
+
+        assert supervisor_api.patch(f"/users/{cory}", {"active": False}).status_code == 200
+        assert cory_api.get("/users").status_code == 401
+        assert supervisor_api.patch(f"/users/{cory}", {"active": True}).status_code == 200
+
+        assert cory_api.get("/users").status_code == 401
+        fresh = Api(supervisor_api.client, token_for(app, cory))
+        assert fresh.get("/users").status_code == 200

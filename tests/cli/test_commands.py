@@ -5,12 +5,17 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+from click.testing import Result
 from flask import Flask
-from flask.testing import FlaskCliRunner
+from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import select
 
 from hotline.db import session_scope
-from hotline.models import Officer, Override
+from hotline.models import Officer, Override, User
+from tests.api.conftest import Api, token_for
+from tests.api.conftest import add_user as add_api_user
+from tests.web.conftest import Web
 
 
 def add_people(runner: FlaskCliRunner) -> None:
@@ -173,3 +178,97 @@ class TestOnCallCommands:
         assert bad_time.exit_code != 0 and "--at" in bad_time.output
         with session_scope(app) as session:
             assert session.scalars(select(Override)).first() is None
+
+
+class TestUserSet:
+    """`hotline user set`: recovery from the command line, never leaving no supervisor."""
+
+    def user_set(self, runner: FlaskCliRunner, *args: str, given: str | None = None) -> Result:
+        return runner.invoke(args=["user", "set", "--email", "sue@example.org", *args], input=given)
+
+    @pytest.mark.parametrize(
+        ("args", "field"), [(("--role", "coordinator"), "role"), (("--active", "no"), "active")]
+    )
+    def test_the_last_supervisor_is_kept(
+        self, app: Flask, runner: FlaskCliRunner, args: tuple[str, str], field: str
+    ) -> None:
+        add_people(runner)
+        result = self.user_set(runner, *args)
+        assert result.exit_code == 1
+        assert result.output.startswith(f"Error: {field}: this is the last active supervisor")
+        assert len(result.output.strip().splitlines()) == 1
+        with session_scope(app) as session:
+            sue = session.scalars(select(User).where(User.email == "sue@example.org")).one()
+            assert (sue.role, sue.active) == ("supervisor", True)
+
+    def test_reactivates_promotes_and_resets_a_password(
+        self, app: Flask, runner: FlaskCliRunner, client: FlaskClient
+    ) -> None:
+        add_people(runner)
+        promoted = runner.invoke(
+            args=["user", "set", "--email", "ana@example.org", "--role", "supervisor"]
+        )
+        assert promoted.exit_code == 0, promoted.output
+        assert self.user_set(runner, "--active", "no").exit_code == 0
+        result = self.user_set(
+            runner, "--active", "yes", "--password", given="a new password\na new password\n"
+        )
+        assert result.exit_code == 0, result.output
+        assert "a new password" not in result.output  # typed unseen
+        assert "is now an active supervisor" in result.output
+        with session_scope(app) as session:
+            sue = session.scalars(select(User).where(User.email == "sue@example.org")).one()
+        assert Web(client).login(sue, "a new password").status_code == 302
+
+    def test_password_prompt_needs_the_same_text_twice_and_ten_characters(
+        self, app: Flask, runner: FlaskCliRunner
+    ) -> None:
+        add_people(runner)
+        short = self.user_set(runner, "--password", given="short\nshort\n")
+        assert short.exit_code == 1
+        assert short.output.strip().splitlines()[-1] == (
+            "Error: password: use at least 10 characters"
+        )
+        mismatch = self.user_set(runner, "--password", given="first password\nother password\n" * 3)
+        assert mismatch.exit_code != 0
+        with session_scope(app) as session:
+            sue = session.scalars(select(User).where(User.email == "sue@example.org")).one()
+            assert sue.password_hash is None
+
+    def test_unknown_email_and_no_change_are_one_line_errors(self, runner: FlaskCliRunner) -> None:
+        add_people(runner)
+        unknown = runner.invoke(
+            args=["user", "set", "--email", "nobody@example.org", "--role", "supervisor"]
+        )
+        assert unknown.exit_code == 1
+        assert unknown.output.strip() == "Error: no user with email nobody@example.org"
+        nothing = self.user_set(runner)
+        assert nothing.exit_code == 2
+        assert "give at least one of --role, --active, --password" in nothing.output
+
+
+class TestCalendarRotate:
+    """`hotline calendar rotate` replaces the feed's secret URL."""
+
+    def test_rotate_prints_a_new_url_and_the_old_one_is_404(
+        self, app: Flask, runner: FlaskCliRunner, client: FlaskClient
+    ) -> None:
+        supervisor_api = Api(client, token_for(app, add_api_user(app, "supervisor", "Sam")))
+        old = supervisor_api.get("/calendar").json["url"].removeprefix("http://localhost")
+        assert client.get(old).status_code == 200
+
+        result = runner.invoke(args=["calendar", "rotate"])
+
+        assert result.exit_code == 0, result.output
+        new_url = result.output.strip().splitlines()[-1]
+        assert new_url.startswith("http://localhost/api/v1/calendar/") and new_url.endswith(".ics")
+        new = new_url.removeprefix("http://localhost")
+        assert new != old
+        assert client.get(old).status_code == 404
+        assert client.get(new).status_code == 200
+        assert supervisor_api.get("/calendar").json["url"] == new_url
+
+    def test_rotate_works_before_the_feed_was_ever_asked_for(self, runner: FlaskCliRunner) -> None:
+        result = runner.invoke(args=["calendar", "rotate"])
+        assert result.exit_code == 0, result.output
+        assert result.output.strip().endswith(".ics")

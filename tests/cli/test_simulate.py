@@ -43,7 +43,7 @@ def test_unknown_caller_keys_a_badge(demo: Flask) -> None:
     result = CliRunner().invoke(
         main, ["simulate", "call", "--from", "+12065550999", "--press", "5120"]
     )
-    assert "Thank you, Officer Jones." in result.output
+    assert "Thank you. Connecting you" in result.output
     assert "answered by +1206555" in result.output
 
 

@@ -70,9 +70,9 @@ def test_scheduler_process_runs_a_job_and_stops_cleanly_on_sigterm(tmp_path: Pat
     env = {
         **os.environ,
         "HOTLINE_ENV": "production",
-        "SECRET_KEY": "clock-test",
+        "SECRET_KEY": "clock-test-" + "k" * 22,
         "TWILIO_AUTH_TOKEN": "clock-test",
-        "HOTLINE_PUBLIC_URL": "http://localhost",
+        "HOTLINE_PUBLIC_URL": "https://hotline.example.org",
         "DATABASE_URL": url,
     }
     hotline = [sys.executable, "-m", "hotline.cli"]

@@ -139,7 +139,7 @@ class TestUnknownNumber:
     ) -> None:
         replies = converse(phone, STRANGER, "REFER", "4711", *ARREST[1:], "SEND")
         assert replies[0] == PROMPTS["badge"]
-        assert replies[1].startswith("Thank you, Officer Smith.")
+        assert replies[1] == f"Badge noted. {PROMPTS['type']}"  # no name: the phone is unverified
         (referral,) = referrals(app)
         assert (referral.officer_id, referral.badge, referral.officer_phone) == (
             program.officer.id,
@@ -152,11 +152,20 @@ class TestUnknownNumber:
     ) -> None:
         replies = converse(phone, STRANGER, "REFER", "abc", "9999", *ARREST[1:], "SEND")
         assert replies[1].startswith("Please reply with digits only.")
-        assert replies[2].startswith("Badge not on the roster")
+        assert replies[2] == f"Badge noted. {PROMPTS['type']}"
         (referral,) = referrals(app)
         assert (referral.officer_id, referral.badge) == (None, "9999")
         (alert,) = outbox(app, program.ana.phone)
         assert "unverified caller (badge 9999, +12065550666)" in alert
+
+    def test_walking_badges_never_reads_the_roster(
+        self, app: Flask, phone: SmsEmulator, program: Program
+    ) -> None:
+        on_roster = converse(phone, STRANGER, "REFER", program.officer.badge)[-1]
+        converse(phone, STRANGER, "ABORT")
+        not_on_roster = converse(phone, STRANGER, "REFER", "9999")[-1]
+        assert on_roster == not_on_roster
+        assert program.officer.name not in on_roster and "Smith" not in on_roster
 
 
 def test_no_prompt_suggests_a_reserved_opt_out_word() -> None:

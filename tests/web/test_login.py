@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
 
-from hotline.db import session_scope
+from hotline import create_app
+from hotline.db import database, session_scope
 from hotline.models import OptOut, User
 from tests.factories import add_referral, add_rotation, add_user
 from tests.web.conftest import PASSWORD, Web, csrf_token
@@ -162,3 +164,40 @@ class TestNulCharacters:
         )
         assert answer.status_code == 422
         assert "bad" not in as_coordinator.text(f"/referrals/{number}")
+
+
+def failed_login(client: FlaskClient, email: str, forwarded_for: str) -> str:
+    """Post a wrong password as a browser behind `forwarded_for` would; return the page."""
+    token = csrf_token(client.get("/login").get_data(as_text=True))
+    answer = client.post(
+        "/login",
+        data={"email": email, "password": "wrong", "csrf_token": token},
+        headers={"X-Forwarded-For": forwarded_for},
+    )
+    return answer.get_data(as_text=True)
+
+
+class TestForwardedAddresses:
+    """X-Forwarded-For counts only when HOTLINE_PROXY_COUNT says a proxy sets it (SPEC §2)."""
+
+    def test_without_a_proxy_a_forged_address_does_not_escape_the_lock_out(
+        self, app: Flask, client: FlaskClient
+    ) -> None:
+        people = [add_user(app, f"Person {n}", password=PASSWORD) for n in range(6)]
+        for n in range(50):
+            failed_login(client, people[n % 5].email, f"198.51.100.{n}")
+        page = failed_login(client, people[5].email, "203.0.113.77")
+        assert "Too many failed logins from this address" in page
+
+    def test_behind_one_proxy_the_forwarded_address_is_counted(
+        self, app_config: dict[str, Any], supervisor: User
+    ) -> None:
+        app = create_app({**app_config, "HOTLINE_PROXY_COUNT": 1})
+        client = app.test_client()
+        for n in range(50):
+            failed_login(client, f"nobody{n}@example.org", "198.51.100.7")
+        assert "from this address" in failed_login(client, supervisor.email, "198.51.100.7")
+        other = failed_login(client, supervisor.email, "203.0.113.77")
+        assert "from this address" not in other
+        assert "Wrong email or password" in other
+        database(app).engine.dispose()

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash
 
 from hotline.db import session_scope
 from hotline.models import AuditEvent, Message, User
+from hotline.services import people as people_service
 from tests.factories import add_rotation, add_user
 from tests.web.conftest import Web
 
@@ -269,3 +272,47 @@ class TestDeactivate:
             ).all()
         assert len(texts) == 1 and (texts[0] or "").startswith("LEAD coverage gap")
         assert "gap risk: in rotation Tier 1" in as_supervisor.text("/people")
+
+
+class TestLastSupervisor:
+    """Two supervisors removing each other at once: the second change is refused in words."""
+
+    @pytest.fixture
+    def other(self, app: Flask, supervisor: User, monkeypatch: pytest.MonkeyPatch) -> User:
+        """Return a second supervisor, who demotes the signed-in one while a request runs."""
+        other = add_user(app, "Ola Berg", "supervisor")
+        real_lock = people_service.lock_supervisors
+
+        def demoted_meanwhile(session: Session) -> None:
+            with session_scope(app) as elsewhere:
+                elsewhere.execute(
+                    update(User).where(User.id == supervisor.id).values(role="coordinator")
+                )
+            real_lock(session)
+
+        monkeypatch.setattr(people_service, "lock_supervisors", demoted_meanwhile)
+        return other
+
+    def test_the_edit_form_refuses_to_demote_the_last_supervisor(
+        self, app: Flask, as_supervisor: Web, other: User
+    ) -> None:
+        answer = as_supervisor.post(
+            f"/people/users/{other.id}", edit_form(other, role="coordinator")
+        )
+        assert answer.status_code == 409
+        # The signer is no longer a supervisor, so the page has no form: the reason is at the top.
+        assert "Nothing was saved: This is the last active supervisor" in answer.get_data(
+            as_text=True
+        )
+        row = stored(app, other.email)
+        assert row is not None and row.role == "supervisor"
+
+    def test_the_deactivate_button_refuses_the_last_supervisor(
+        self, app: Flask, as_supervisor: Web, other: User
+    ) -> None:
+        answer = as_supervisor.post(f"/people/users/{other.id}/deactivate", follow_redirects=True)
+        assert "Ola Berg was not changed: this is the last active supervisor" in answer.get_data(
+            as_text=True
+        )
+        row = stored(app, other.email)
+        assert row is not None and row.active

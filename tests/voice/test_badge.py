@@ -1,0 +1,49 @@
+"""The badge step never tells an unverified phone whose badge it keyed (issue 13)."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from urllib.parse import urlsplit
+
+import pytest
+from flask.testing import FlaskClient
+
+from tests.voice.conftest import HOTLINE, STRANGER
+from tests.voice.test_webhooks import post
+
+
+def said(body: bytes) -> list[str]:
+    """Return every <Say> text of a TwiML answer, parsed as XML."""
+    return [say.text or "" for say in ET.fromstring(body).iter("Say")]
+
+
+def key_badge(client: FlaskClient, call_sid: str, digits: str) -> bytes:
+    """Call from an unknown phone and key `digits` at the badge prompt; return the TwiML."""
+    params = {"CallSid": call_sid, "From": STRANGER, "To": HOTLINE}
+    gather = ET.fromstring(post(client, "/voice/incoming", params).data).find("Gather")
+    assert gather is not None, "an unknown phone is asked for a badge"
+    answer = post(client, local(gather.attrib["action"]), {**params, "Digits": digits})
+    assert answer.status_code == 200
+    return bytes(answer.data)
+
+
+def local(url: str) -> str:
+    """Return a webhook URL's path and query, as the test client posts them."""
+    parts = urlsplit(url)
+    return f"{parts.path}?{parts.query}"
+
+
+@pytest.mark.usefixtures("program")
+def test_a_keyed_badge_is_never_answered_with_a_name(client: FlaskClient) -> None:
+    on_roster = said(key_badge(client, "CA-badge-1", "4711"))
+    not_on_roster = said(key_badge(client, "CA-badge-2", "9999"))
+    assert on_roster == ["Thank you. Connecting you to the LEAD coordinator on call."]
+    assert not_on_roster == on_roster  # nor whether the badge is on the roster
+
+
+@pytest.mark.usefixtures("program")
+def test_the_coordinators_whisper_still_names_the_officer(client: FlaskClient) -> None:
+    number = ET.fromstring(key_badge(client, "CA-badge-3", "4711")).find("Dial/Number")
+    assert number is not None
+    whisper = post(client, local(number.attrib["url"]), {"CallSid": "CA-leg"})
+    assert said(whisper.data) and "Officer Smith" in said(whisper.data)[0]

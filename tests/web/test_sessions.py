@@ -1,0 +1,78 @@
+"""Credentials end when they should: sign-out, deactivation and a new password (issue 13)."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from hotline.models import User
+from tests.web.conftest import PASSWORD, Web
+from tests.web.test_people import edit_form
+
+
+def signed_in(app: Flask, user: User) -> Web:
+    """Return a new browser signed in as `user`."""
+    web = Web(app.test_client())
+    assert web.login(user).status_code == 302
+    return web
+
+
+def sent_away(web: Web, path: str = "/audit") -> bool:
+    """Tell whether the browser is sent to /login instead of seeing `path`."""
+    answer = web.get(path)
+    return answer.status_code == 302 and answer.headers["Location"].startswith("/login")
+
+
+class TestSignOut:
+    """Signing out ends every session of that user, not just this browser's cookie."""
+
+    def test_a_copied_cookie_is_useless_after_sign_out(
+        self, app: Flask, as_supervisor: Web
+    ) -> None:
+        cookie = as_supervisor.client.get_cookie(app.config["SESSION_COOKIE_NAME"])
+        assert cookie is not None
+        thief = Web(app.test_client())
+        thief.client.set_cookie(cookie.key, cookie.value)
+        assert thief.get("/audit").status_code == 200
+
+        assert as_supervisor.post("/logout").status_code == 302
+
+        assert sent_away(thief)
+
+    def test_sign_out_in_one_browser_ends_the_other(self, app: Flask, supervisor: User) -> None:
+        phone, laptop = signed_in(app, supervisor), signed_in(app, supervisor)
+        assert laptop.get("/audit").status_code == 200
+        phone.post("/logout")
+        assert sent_away(laptop)
+        assert signed_in(app, supervisor).get("/audit").status_code == 200  # signs in again
+
+
+class TestOtherEnds:
+    """Deactivation and a new password end the person's sessions; reactivation revives none."""
+
+    def test_deactivated_then_reactivated_user_must_sign_in_again(
+        self, app: Flask, as_supervisor: Web, coordinator: User
+    ) -> None:
+        browser = signed_in(app, coordinator)
+        as_supervisor.post(f"/people/users/{coordinator.id}/deactivate")
+        as_supervisor.post(f"/people/users/{coordinator.id}/reactivate")
+        assert sent_away(browser, "/")
+        assert signed_in(app, coordinator).get("/").status_code == 200
+
+    def test_a_new_password_ends_the_persons_other_sessions(
+        self, app: Flask, as_supervisor: Web, coordinator: User
+    ) -> None:
+        browser = signed_in(app, coordinator)
+        form = edit_form(coordinator, password="another password")
+        assert as_supervisor.post(f"/people/users/{coordinator.id}", form).status_code == 302
+        assert sent_away(browser, "/")
+
+    def test_changing_ones_own_password_keeps_this_browser_only(
+        self, app: Flask, as_supervisor: Web, supervisor: User, client: FlaskClient
+    ) -> None:
+        other = signed_in(app, supervisor)
+        form = edit_form(supervisor, password="another password")
+        assert as_supervisor.post(f"/people/users/{supervisor.id}", form).status_code == 302
+        assert as_supervisor.get("/audit").status_code == 200
+        assert sent_away(other)
+        assert Web(app.test_client()).login(supervisor, PASSWORD).status_code == 401
