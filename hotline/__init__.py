@@ -46,12 +46,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     register_commands(app.cli)
 
-    from . import api, sms, voice, web
+    from . import api, health, sms, voice, web
 
     api.init_app(app)
+    app.register_blueprint(health.bp)
     app.register_blueprint(voice.bp)
     app.register_blueprint(sms.bp)
-    web.init_app(app, exempt=[api.bp, voice.bp, sms.bp])
+    web.init_app(app, exempt=[api.bp, voice.bp, sms.bp, health.bp])
     security.init_app(app, refusals=[(voice.bp, 403), (sms.bp, 403), (api.bp, 401)])
 
     return app
