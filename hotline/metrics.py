@@ -1,0 +1,153 @@
+"""GET /metrics: Prometheus metrics behind a bearer token (HOTLINE_METRICS_TOKEN).
+
+The outbox and job gauges are read from the database at scrape time, so every
+gunicorn worker answers the same. Webhook latency histograms live in each
+worker's memory, or in PROMETHEUS_MULTIPROC_DIR when it is set (all workers).
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+from flask import Blueprint, Flask, Response, abort, current_app, g, request
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client.registry import Collector
+from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
+
+from .db import database
+from .jobs import JOBS
+from .models import JobRun, Message
+
+WEBHOOK_BLUEPRINTS = ("voice", "sms")
+# The voice deadline (3 s) and Twilio's own limit (15 s) are bucket edges.
+LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 15.0)
+
+bp = Blueprint("metrics", __name__)
+# Module-level: one histogram per process, however many apps the process creates.
+_webhook_registry = CollectorRegistry()
+WEBHOOK_SECONDS = Histogram(
+    "hotline_webhook_seconds",
+    "Time to answer a Twilio webhook, by route and status code.",
+    ["endpoint", "status"],
+    buckets=LATENCY_BUCKETS,
+    registry=_webhook_registry,
+)
+
+
+class DatabaseCollector(Collector):
+    """Read the outbox and the jobs' last runs from the database at each scrape."""
+
+    def __init__(self, app: Flask) -> None:
+        self._app = app
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        """Yield the gauges; only hotline_database_up (0) when the database cannot answer."""
+        up = GaugeMetricFamily("hotline_database_up", "1 when the scrape could read the database.")
+        try:
+            families = list(self._read(datetime.now(UTC)))
+        except SQLAlchemyError:
+            up.add_metric([], 0)
+            yield up
+            return
+        up.add_metric([], 1)
+        yield up
+        yield from families
+
+    def _read(self, now: datetime) -> Iterator[GaugeMetricFamily]:
+        with database(self._app).sessionmaker() as session:
+            count, oldest = session.execute(
+                select(func.count(), func.min(Message.created_at)).where(Message.status == "queued")
+            ).one()
+            runs = {run.name: run for run in session.scalars(select(JobRun))}
+        yield GaugeMetricFamily(
+            "hotline_outbox_queued", "Texts queued and not yet sent.", value=count
+        )
+        age = 0.0 if oldest is None else (now - oldest).total_seconds()
+        yield GaugeMetricFamily(
+            "hotline_outbox_oldest_queued_age_seconds",
+            "Age of the oldest queued text (0 when none is queued).",
+            value=max(age, 0.0),
+        )
+        success = GaugeMetricFamily(
+            "hotline_job_last_success_timestamp_seconds",
+            "Unix time of each job's last successful run (0 when it never succeeded).",
+            labels=["job"],
+        )
+        last_ok = GaugeMetricFamily(
+            "hotline_job_last_run_ok", "1 when the job's last run succeeded.", labels=["job"]
+        )
+        for name in JOBS:
+            run = runs.get(name)
+            succeeded = run.succeeded_at if run is not None else None
+            success.add_metric([name], succeeded.timestamp() if succeeded else 0)
+            if run is not None:
+                last_ok.add_metric([name], 1 if run.ok else 0)
+        yield success
+        yield last_ok
+
+
+class _Histograms(Collector):
+    """Hand this process's webhook histograms to a scrape's registry."""
+
+    def collect(self) -> Iterator[Metric]:
+        """Yield the histograms."""
+        yield from _webhook_registry.collect()
+
+
+def start_timer() -> None:
+    """Note when a webhook request started."""
+    if request.blueprint in WEBHOOK_BLUEPRINTS:
+        g.metrics_started = time.perf_counter()
+
+
+def observe(response: Response) -> Response:
+    """Record how long a webhook took, labelled by its fixed route (never by its path)."""
+    started = g.pop("metrics_started", None)
+    if started is not None and request.endpoint is not None:
+        WEBHOOK_SECONDS.labels(request.endpoint, str(response.status_code)).observe(
+            time.perf_counter() - started
+        )
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """Time the webhooks and serve /metrics."""
+    app.before_request(start_timer)
+    app.after_request(observe)
+    app.register_blueprint(bp)
+
+
+def _registry(app: Flask) -> CollectorRegistry:
+    registry = CollectorRegistry()
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        MultiProcessCollector(registry)  # type: ignore[no-untyped-call]  # every worker's files
+    else:
+        registry.register(_Histograms())
+    registry.register(DatabaseCollector(app))
+    return registry
+
+
+@bp.get("/metrics")
+def metrics() -> Response:
+    """Answer the exposition text to a scraper holding the token; 404 when none is set."""
+    token: str | None = current_app.config["HOTLINE_METRICS_TOKEN"]
+    if token is None:
+        abort(404)
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(
+        given.strip().encode(), token.encode()
+    ):
+        return Response(
+            "A valid bearer token is needed.\n",
+            401,
+            {"WWW-Authenticate": 'Bearer realm="metrics"', "Content-Type": "text/plain"},
+        )
+    body = generate_latest(_registry(current_app))
+    return Response(body, 200, {"Content-Type": CONTENT_TYPE_LATEST, "Cache-Control": "no-store"})
