@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -20,8 +21,9 @@ from hotline import create_app
 from hotline.db import session_scope
 from hotline.jobs import run_job
 from hotline.messaging.outbox import queue_text
+from hotline.metrics import SCRAPE_DEADLINE_SECONDS
 from hotline.models import JobRun
-from tests.test_health import unused_loopback_port
+from tests.test_health import silent_server, unused_loopback_port  # noqa: F401
 
 TOKEN = "scrape-me-0123456789abcdef"
 BEARER = {"Authorization": f"Bearer {TOKEN}"}
@@ -142,6 +144,20 @@ def test_a_scrape_with_the_database_down_says_so(app_config: dict[str, Any]) -> 
 
     assert samples[("hotline_database_up", ())] == 0
     assert ("hotline_outbox_queued", ()) not in samples
+
+
+def test_a_scrape_with_a_database_that_never_answers_ends_in_time(
+    app_config: dict[str, Any],
+    silent_server: int,  # noqa: F811
+) -> None:
+    url = f"postgresql+psycopg://hotline@127.0.0.1:{silent_server}/hotline"
+    client = create_app({**app_config, "DATABASE_URL": url}).test_client()
+
+    started = time.monotonic()
+    samples = scrape(client)
+
+    assert time.monotonic() - started < SCRAPE_DEADLINE_SECONDS + 0.5
+    assert samples[("hotline_database_up", ())] == 0
 
 
 WORKER = """
