@@ -9,6 +9,7 @@ PROMETHEUS_MULTIPROC_DIR when it is set (then every worker's are scraped).
 from __future__ import annotations
 
 import hmac
+import logging
 import os
 import time
 from collections.abc import Iterator
@@ -25,6 +26,7 @@ from sqlalchemy import Connection, func, select
 from .bounded_read import BoundedReader, Unanswered
 from .db import database
 from .jobs import JOBS
+from .logs import log_exception
 from .models import JobRun, Message
 
 WEBHOOK_BLUEPRINTS = ("voice", "sms")
@@ -35,6 +37,7 @@ LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 
 SCRAPE_DEADLINE_SECONDS = 2.0
 EXTENSION_KEY = "hotline.metrics"
 
+log = logging.getLogger(__name__)
 bp = Blueprint("metrics", __name__)
 # Module-level: one histogram per process, however many apps the process creates.
 _webhook_registry = CollectorRegistry()
@@ -129,10 +132,15 @@ def start_timer() -> None:
 def observe(response: Response) -> Response:
     """Record how long a webhook took, labelled by its fixed route (never by its path)."""
     started = g.pop("metrics_started", None)
-    if started is not None and request.endpoint is not None:
+    if started is None or request.endpoint is None:
+        return response
+    try:
         WEBHOOK_SECONDS.labels(request.endpoint, str(response.status_code)).observe(
             time.perf_counter() - started
         )
+    except Exception:
+        # e.g. PROMETHEUS_MULTIPROC_DIR missing: a metric must never cost a call its answer.
+        log_exception(log, "recording a webhook's latency failed")
     return response
 
 

@@ -17,7 +17,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import select
 from twilio.request_validator import RequestValidator
 
-from hotline import create_app
+from hotline import create_app, metrics
 from hotline.db import session_scope
 from hotline.jobs import run_job
 from hotline.messaging.outbox import queue_text
@@ -134,6 +134,18 @@ def test_webhook_latencies_are_counted_per_fixed_route(app: Flask, client: Flask
         (("endpoint", "voice.fallback"), ("le", "3.0"), ("status", "200")),
     )
     assert samples[within_deadline] == before[0] + 2
+
+
+def test_a_broken_metrics_store_never_costs_a_webhook_its_answer(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    class Unwritable:
+        def labels(self, *labels: str) -> Unwritable:
+            raise FileNotFoundError("PROMETHEUS_MULTIPROC_DIR is gone")
+
+    monkeypatch.setattr(metrics, "WEBHOOK_SECONDS", Unwritable())
+
+    assert signed_post(client, app, "/voice/fallback", CallSid="CA1") == 200
 
 
 def test_a_scrape_with_the_database_down_says_so(app_config: dict[str, Any]) -> None:
