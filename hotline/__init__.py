@@ -51,13 +51,15 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     register_commands(app.cli)
 
-    from . import api, sms, voice, web
+    from . import api, health, metrics, sms, voice, web
 
     api.init_app(app)
     unavailable.init_app(app)
+    app.register_blueprint(health.bp)
+    metrics.init_app(app)
     app.register_blueprint(voice.bp)
     app.register_blueprint(sms.bp)
-    web.init_app(app, exempt=[api.bp, voice.bp, sms.bp])
+    web.init_app(app, exempt=[api.bp, voice.bp, sms.bp, health.bp, metrics.bp])
     security.init_app(app, refusals=[(voice.bp, 403), (sms.bp, 403), (api.bp, 401)])
 
     return app

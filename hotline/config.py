@@ -47,6 +47,7 @@ DEFAULTS: dict[str, Any] = {
     "HOTLINE_RETENTION_DAYS": None,  # keep forever
     "HOTLINE_REFUSAL_LIMIT": None,  # off: refused webhooks/tokens per address, e.g. 30/minute
     "HOTLINE_PROXY_COUNT": 0,  # reverse proxies whose X-Forwarded-* headers are trusted
+    "HOTLINE_METRICS_TOKEN": None,  # off: /metrics answers 404; set, it is the scraper's bearer
 }
 INTEGER_SETTINGS = (
     "HOTLINE_DIAL_TIMEOUT",
@@ -64,6 +65,7 @@ TEXT_SETTINGS = (
     "DATABASE_URL",
     "HOTLINE_TRANSPORT",
     "HOTLINE_REFUSAL_LIMIT",
+    "HOTLINE_METRICS_TOKEN",
 )
 
 

@@ -18,6 +18,7 @@ from .jobs import jobs_cli, scheduler_command
 from .oncall import override_cli, show_oncall, show_schedule
 from .people import calendar_cli, officer_cli, token_cli, user_cli
 from .simulate import simulate_cli
+from .twilio import twilio_cli
 
 # Each command module exposes one click group or command; list it here once.
 COMMANDS: tuple[click.Command, ...] = (
@@ -33,6 +34,7 @@ COMMANDS: tuple[click.Command, ...] = (
     jobs_cli,
     scheduler_command,
     calendar_cli,
+    twilio_cli,
 )
 
 

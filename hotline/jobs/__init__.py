@@ -157,15 +157,19 @@ def _record_run(
     with session_scope(app) as session:
         # Two clocks may finish the same job at once: create the row once, then update it.
         insert_unless_present(session, JobRun, {"name": name, "started_at": started, "ok": ok})
+        finished = datetime.now(UTC)
+        # A failed run keeps the time of the last success: /healthz counts from it.
+        success = {"succeeded_at": finished} if ok else {}
         session.execute(
             update(JobRun)
             .where(JobRun.name == name)
             .values(
                 started_at=started,
-                finished_at=datetime.now(UTC),
+                finished_at=finished,
                 ran_for=now,
                 result=result[:300],
                 ok=ok,
+                **success,
             )
         )
 

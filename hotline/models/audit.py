@@ -48,3 +48,6 @@ class JobRun(Base):
     ran_for: Mapped[datetime | None] = mapped_column(default=None)
     result: Mapped[str | None] = mapped_column(String(300), default=None)
     ok: Mapped[bool] = mapped_column(default=True)
+    # Wall-clock end of the last successful run (not `ran_for`): /healthz and
+    # the metrics judge whether the clock is really running from it.
+    succeeded_at: Mapped[datetime | None] = mapped_column(default=None)

@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, Flask, abort, current_app, request
 from flask_wtf.csrf import CSRFProtect
 
+from ..db import get_session
+from ..health import clock_state, last_clock_success
 from .auth import current_user, is_supervisor
 from .timeline import local
 
@@ -26,6 +28,16 @@ def refuse_nul_characters() -> None:
     """Refuse (422) a form or query holding NUL, which PostgreSQL cannot store."""
     if any("\x00" in value for _, value in request.values.items(multi=True)):
         abort(422, "A field holds a NUL character, which cannot be saved: nothing was changed.")
+
+
+def clock_warning(now: datetime) -> str | None:
+    """Return why texts are not going out (the banner of every signed-in page), or None."""
+    succeeded = last_clock_success(get_session())
+    if clock_state(succeeded, now) == "ok":
+        return None
+    if succeeded is None:
+        return "The clock process has never sent the queued texts."
+    return f"The clock process last sent the queued texts on {local(succeeded, program_zone())}."
 
 
 def init_app(app: Flask, exempt: list[Blueprint]) -> None:
@@ -56,8 +68,11 @@ def init_app(app: Flask, exempt: list[Blueprint]) -> None:
     def page_context() -> dict[str, Any]:
         zone = program_zone()
         now = datetime.now(UTC)
+        user = current_user()
         return {
-            "current_user": current_user(),
+            "current_user": user,
+            # One small query per signed-in page: the banner SPEC §2 asks for.
+            "clock_warning": clock_warning(now) if user is not None else None,
             "is_supervisor": is_supervisor(),
             "zone_name": f"{zone.key} ({now.astimezone(zone):%Z})",
             "local": lambda instant, pattern="%a %m/%d %H:%M": local(instant, zone, pattern),

@@ -1,8 +1,9 @@
-"""A local stand-in for Twilio's Messages API, served over real HTTP.
+"""A local stand-in for Twilio's Messages and IncomingPhoneNumbers APIs, over real HTTP.
 
 It answers `POST /2010-04-01/Accounts/<sid>/Messages.json` as Twilio does
 (basic auth, form fields in, Message JSON out), keeps every request it gets,
-and answers the next requests with failures a test scripts.
+and answers the next requests with failures a test scripts. It also lists the
+account's phone numbers (filtered by `PhoneNumber`) and updates one by its sid.
 """
 
 from __future__ import annotations
@@ -37,6 +38,23 @@ ERRORS: dict[str, tuple[int, int, str]] = {
     "21610": (400, 21610, "Attempt to send to unsubscribed recipient"),
     "21211": (400, 21211, "The 'To' number is not a valid phone number."),
     "auth": (401, 20003, "Authenticate"),
+    "404": (404, 20404, "The requested resource was not found"),
+}
+# IncomingPhoneNumber fields an update may set: the form field, then the JSON key.
+NUMBER_FIELDS = {
+    "VoiceUrl": "voice_url",
+    "VoiceMethod": "voice_method",
+    "VoiceFallbackUrl": "voice_fallback_url",
+    "VoiceFallbackMethod": "voice_fallback_method",
+    "StatusCallback": "status_callback",
+    "StatusCallbackMethod": "status_callback_method",
+    "SmsUrl": "sms_url",
+    "SmsMethod": "sms_method",
+    "SmsFallbackUrl": "sms_fallback_url",
+    "SmsFallbackMethod": "sms_fallback_method",
+    "VoiceApplicationSid": "voice_application_sid",
+    "SmsApplicationSid": "sms_application_sid",
+    "TrunkSid": "trunk_sid",
 }
 
 
@@ -65,6 +83,8 @@ class FakeTwilio:
         self.account_sid = account_sid
         self.auth_token = auth_token
         self.requests: list[MessageRequest] = []
+        self.numbers: dict[str, dict[str, Any]] = {}  # IncomingPhoneNumbers by sid
+        self.number_updates: list[dict[str, str]] = []  # the form of each update, in order
         self.down = False  # while set, every request gets a 503
         self._script: deque[Failure] = deque()
         self._sids = itertools.count(1)
@@ -77,6 +97,29 @@ class FakeTwilio:
             view_func=self._create_message,
             methods=["POST"],
         )
+        self.app.add_url_rule(
+            "/2010-04-01/Accounts/<account_sid>/IncomingPhoneNumbers.json",
+            view_func=self._list_numbers,
+        )
+        self.app.add_url_rule(
+            "/2010-04-01/Accounts/<account_sid>/IncomingPhoneNumbers/<sid>.json",
+            view_func=self._update_number,
+            methods=["POST"],
+        )
+
+    def add_number(self, phone_number: str, **fields: str | None) -> str:
+        """Give the account a phone number with these fields (JSON keys); return its sid."""
+        sid = f"PN{len(self.numbers) + 1:032x}"
+        self.numbers[sid] = {
+            **{key: None for key in NUMBER_FIELDS.values()},
+            **{key: "POST" for key in NUMBER_FIELDS.values() if key.endswith("_method")},
+            **fields,
+            "sid": sid,
+            "account_sid": self.account_sid,
+            "phone_number": phone_number,
+            "uri": f"/2010-04-01/Accounts/{self.account_sid}/IncomingPhoneNumbers/{sid}.json",
+        }
+        return sid
 
     def fail_next(self, failure: Failure, times: int = 1) -> None:
         """Answer the next `times` requests with `failure`."""
@@ -110,15 +153,55 @@ class FakeTwilio:
             thread.join()
             server.server_close()
 
-    def _create_message(self, account_sid: str) -> Response | tuple[Response, int]:
-        """Answer one Messages create request."""
+    def _authorized(self, account_sid: str) -> bool:
         auth = request.authorization
-        if (
+        return not (
             auth is None
             or auth.username != self.account_sid
             or auth.password != self.auth_token
             or account_sid != self.account_sid
-        ):
+        )
+
+    def _list_numbers(self, account_sid: str) -> Response | tuple[Response, int]:
+        """Answer one page holding every number (or those matching `PhoneNumber`)."""
+        if not self._authorized(account_sid):
+            return self._error("auth", record=False)
+        if self.down:
+            return self._error("503", record=False)
+        wanted = request.args.get("PhoneNumber")
+        found = [n for n in self.numbers.values() if wanted in (None, n["phone_number"])]
+        uri = f"/2010-04-01/Accounts/{account_sid}/IncomingPhoneNumbers.json"
+        return jsonify(
+            {
+                "incoming_phone_numbers": found,
+                "uri": uri,
+                "first_page_uri": uri,
+                "next_page_uri": None,
+                "previous_page_uri": None,
+                "page": 0,
+                "page_size": 50,
+                "start": 0,
+                "end": max(len(found) - 1, 0),
+            }
+        )
+
+    def _update_number(self, account_sid: str, sid: str) -> Response | tuple[Response, int]:
+        """Set the fields the form names on one number; answer the whole number."""
+        if not self._authorized(account_sid):
+            return self._error("auth", record=False)
+        if sid not in self.numbers:
+            return self._error("404", record=False)
+        form = request.form.to_dict()
+        self.number_updates.append(form)
+        number = self.numbers[sid]
+        for name, value in form.items():
+            if name in NUMBER_FIELDS:
+                number[NUMBER_FIELDS[name]] = value or None  # empty removes, as at Twilio
+        return jsonify(number)
+
+    def _create_message(self, account_sid: str) -> Response | tuple[Response, int]:
+        """Answer one Messages create request."""
+        if not self._authorized(account_sid):
             return self._error("auth")
         with self._lock:
             down = self.down

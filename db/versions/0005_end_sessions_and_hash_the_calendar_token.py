@@ -5,7 +5,7 @@ feed's token was kept in clear in program_settings; it is now derived from
 SECRET_KEY and a nonce, with only its hash stored, so the clear one goes (the
 feed's URL changes: GET /api/v1/calendar or /schedule shows the new one).
 
-Revision ID: 0005_auth
+Revision ID: 0005
 Revises: 0004
 Create Date: 2026-12-03 06:05:00.000000
 """
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0005_auth"
+revision: str = "0005"
 down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

@@ -1,0 +1,111 @@
+"""GET /healthz: the database answers within 1 s and the clock is sending texts (SPEC §2).
+
+An uptime checker polls this without signing in, so it shows no participant
+data. The database is read on a daemon thread joined with a 1 s deadline
+(bounded_read), so a server that accepts a connection and never answers
+still gets a 503 in time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from flask import Blueprint, Flask, Response, current_app, jsonify
+from sqlalchemy import Connection, func, select, text
+from sqlalchemy.orm import Session
+
+from .bounded_read import BoundedReader, Unanswered
+from .db import database
+from .models import JobRun, Message
+
+DATABASE_DEADLINE_SECONDS = 1.0
+CLOCK_STALE_AFTER = timedelta(minutes=3)
+CLOCK_JOB = "dispatch-outbox"
+EXTENSION_KEY = "hotline.health"
+
+bp = Blueprint("health", __name__)
+
+
+@dataclass(frozen=True)
+class Health:
+    """What /healthz answers: each part "ok" or a short description of its failure."""
+
+    database: str
+    clock: str
+    outbox_queued: int | None
+
+    @property
+    def ok(self) -> bool:
+        """Tell whether every part is ok."""
+        return self.database == "ok" and self.clock == "ok"
+
+    def as_json(self) -> dict[str, Any]:
+        """Return the JSON body of /healthz."""
+        return {
+            "status": "ok" if self.ok else "failing",
+            "database": self.database,
+            "clock": self.clock,
+            "outbox_queued": self.outbox_queued,
+        }
+
+
+def clock_state(succeeded_at: datetime | None, now: datetime) -> str:
+    """Return "ok" when dispatch-outbox last succeeded within 3 minutes of `now`, else why not."""
+    if succeeded_at is None:
+        # A clock process that was never started is the failure to catch, so no grace period.
+        return f"never ran: no successful {CLOCK_JOB} run yet, texts are not going out"
+    if now - succeeded_at <= CLOCK_STALE_AFTER:
+        return "ok"
+    minutes = int((now - succeeded_at).total_seconds() // 60)
+    return (
+        f"stale: last successful {CLOCK_JOB} run {minutes} minutes ago "
+        f"({succeeded_at.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}), texts are not going out"
+    )
+
+
+def last_clock_success(session: Session | Connection) -> datetime | None:
+    """Return when dispatch-outbox last succeeded (one small query), or None."""
+    value: datetime | None = session.scalar(
+        select(JobRun.succeeded_at).where(JobRun.name == CLOCK_JOB)
+    )
+    return value
+
+
+def read_outbox_and_clock(connection: Connection) -> tuple[int, datetime | None]:
+    """Ask the trivial query, then the outbox size and the clock's last success."""
+    connection.execute(text("SELECT 1"))
+    queued = connection.scalar(
+        select(func.count()).select_from(Message).where(Message.status == "queued")
+    )
+    return int(queued or 0), last_clock_success(connection)
+
+
+def reader(app: Flask) -> BoundedReader[tuple[int, datetime | None]]:
+    """Return the app's health reader, created (still unconnected) on first use."""
+    found: BoundedReader[tuple[int, datetime | None]] | None = app.extensions.get(EXTENSION_KEY)
+    if found is None:
+        found = app.extensions.setdefault(
+            EXTENSION_KEY,
+            BoundedReader(database(app).engine, read_outbox_and_clock, DATABASE_DEADLINE_SECONDS),
+        )
+    return found
+
+
+def check(app: Flask, now: datetime) -> Health:
+    """Return the health as of `now`, waiting at most 1 s for the database."""
+    try:
+        queued, succeeded = reader(app)()
+    except Unanswered as failure:
+        return Health(str(failure), "unknown (no database)", None)
+    return Health("ok", clock_state(succeeded, now), queued)
+
+
+@bp.get("/healthz")
+def healthz() -> tuple[Response, int]:
+    """Answer 200 when every part is ok, else 503 naming what fails."""
+    health = check(current_app, datetime.now(UTC))
+    response = jsonify(health.as_json())
+    response.headers["Cache-Control"] = "no-store"
+    return response, 200 if health.ok else 503

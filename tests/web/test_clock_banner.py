@@ -1,0 +1,48 @@
+"""Every signed-in page warns, in words, while the clock is not sending texts."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import update
+
+from hotline.db import session_scope
+from hotline.jobs import run_job
+from hotline.models import JobRun
+from tests.web.conftest import Web
+
+WARNING = "Warning: texts are not going out."
+PAGES = ("/", "/rotations", "/overrides", "/schedule", "/referrals", "/people", "/audit")
+
+
+def banner_of(html: str) -> bool:
+    return 'class="alert-banner" role="alert"' in html and WARNING in html
+
+
+def test_every_signed_in_page_warns_while_the_clock_never_ran(as_supervisor: Web) -> None:
+    for path in PAGES:
+        assert banner_of(as_supervisor.text(path)), path
+    assert "never sent the queued texts" in as_supervisor.text("/")
+
+
+def test_the_warning_goes_away_once_texts_go_out_and_returns_when_they_stop(
+    app: Flask, as_coordinator: Web
+) -> None:
+    run_job(app, "dispatch-outbox", datetime.now(UTC))
+    assert not banner_of(as_coordinator.text("/"))
+
+    with session_scope(app) as session:
+        session.execute(
+            update(JobRun)
+            .where(JobRun.name == "dispatch-outbox")
+            .values(succeeded_at=datetime.now(UTC) - timedelta(minutes=4))
+        )
+    page = as_coordinator.text("/referrals")
+    assert banner_of(page)
+    assert "last sent the queued texts on" in page
+
+
+def test_the_sign_in_page_shows_no_warning(client: FlaskClient) -> None:
+    assert not banner_of(client.get("/login").get_data(as_text=True))
