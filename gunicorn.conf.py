@@ -20,3 +20,13 @@ timeout = 15
 graceful_timeout = 15
 # Twilio and most load balancers reuse connections; keep them open a little.
 keepalive = 5
+
+
+def on_starting(server: object) -> None:
+    """Start with an empty metrics folder when the workers share one (hotline/metrics.py)."""
+    import shutil
+
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if directory:
+        shutil.rmtree(directory, ignore_errors=True)
+        os.makedirs(directory, exist_ok=True)

@@ -35,8 +35,9 @@ SQLITE_BUSY_TIMEOUT_MS = 1000
 POSTGRES_CONNECT_TIMEOUT_S = 2
 # A statement waiting on a lock (a migration, a long transaction) gives up, and
 # one that runs long is cancelled by the server, even when the request that sent
-# it has already answered and dropped the connection.
-POSTGRES_SESSION_OPTIONS = "-c lock_timeout=1500 -c statement_timeout=10000"
+# it has already answered and dropped the connection. Instants are read in UTC
+# whatever the server's own time zone (a year-9999 row must not overflow on the way).
+POSTGRES_SESSION_OPTIONS = "-c lock_timeout=1500 -c statement_timeout=10000 -c timezone=UTC"
 # How long a request waits for a pooled connection when all are in use.
 POOL_TIMEOUT_S = 1
 # A rollback after a failed webhook is one round trip; past this the connection is dropped.

@@ -13,6 +13,11 @@ from twilio.request_validator import RequestValidator
 
 from .deadline import WEBHOOK_DEADLINE_S, deadline
 
+# Twilio's "connection overrides": retry a status callback answered 5xx or timed out, up
+# to 5 times, so a status the app could not store (it answers 503) is sent again.
+STATUS_CALLBACK_RETRIES = "#rc=5&rp=5xx,ct,rt"
+STATUS_CALLBACK_PATHS = ("/voice/status", "/sms/status")
+
 
 def signed_url(req: Request, public_url: str | None) -> str:
     """Return the URL Twilio signed: the public base URL + path + query when configured."""
@@ -30,7 +35,14 @@ def signature_is_valid(req: Request) -> bool:
         return False
     validator = RequestValidator(token)
     url = signed_url(req, current_app.config.get("HOTLINE_PUBLIC_URL"))
-    return bool(validator.validate(url, req.form.to_dict(), signature))
+    form = req.form.to_dict()
+    if validator.validate(url, form, signature):
+        return True
+    # The status callbacks' URLs carry Twilio's retry override after `#`; whether Twilio
+    # signs the URL with it or without it is not documented, so both are accepted.
+    return req.path in STATUS_CALLBACK_PATHS and bool(
+        validator.validate(url + STATUS_CALLBACK_RETRIES, form, signature)
+    )
 
 
 def twilio_signed(view: Callable[..., Any]) -> Callable[..., Any]:

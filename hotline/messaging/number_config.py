@@ -18,9 +18,7 @@ from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
-# Twilio's "connection overrides": retry a status callback answered 5xx or timed out,
-# up to 5 times, so a status the app could not store (it answers 503) is sent again.
-STATUS_CALLBACK_RETRIES = "#rc=5&rp=5xx,ct,rt"
+from ..webhooks import STATUS_CALLBACK_RETRIES
 
 # (what it is, the number's URL field, its method field, the app's route)
 ROUTES: tuple[tuple[str, str, str, str], ...] = (

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from ..phones import mask_phone
+from ..webhooks import STATUS_CALLBACK_RETRIES
 
 log = logging.getLogger(__name__)
 
@@ -84,5 +85,7 @@ def transport_for(config: Mapping[str, Any]) -> Transport:
         # Not a documented setting: lets an end-to-end test point at a fake Twilio.
         base_url=config.get("TWILIO_API_BASE_URL"),
         default_sender=config.get("HOTLINE_NUMBER"),
-        status_callback=f"{public_url}{STATUS_CALLBACK_PATH}" if public_url else None,
+        status_callback=(
+            f"{public_url}{STATUS_CALLBACK_PATH}{STATUS_CALLBACK_RETRIES}" if public_url else None
+        ),
     )

@@ -61,6 +61,19 @@ class TestSignatures:
         )
         assert counts(app) == (0, 0, 0)
 
+    @pytest.mark.parametrize("path", ["/voice/status", "/sms/status"])
+    def test_a_status_signed_with_its_retry_override_is_accepted(
+        self, client: FlaskClient, path: str
+    ) -> None:
+        params = {"CallSid": "CA1", "MessageSid": "SM1", "CallStatus": "completed"}
+        with_retries = sign("test-token", f"http://localhost{path}#rc=5&rp=5xx,ct,rt", params)
+        answer = client.post(path, data=params, headers={"X-Twilio-Signature": with_retries})
+        assert answer.status_code == 204
+        other = sign("test-token", f"http://localhost{path}#rc=1", params)
+        assert (
+            client.post(path, data=params, headers={"X-Twilio-Signature": other}).status_code == 403
+        )
+
     def test_signature_is_checked_against_the_public_url_behind_a_proxy(
         self, app: Flask, client: FlaskClient
     ) -> None:
