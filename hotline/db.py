@@ -15,7 +15,8 @@ from sqlalchemy import CursorResult, Engine, Insert, Result, Table, create_engin
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import NoSuchModuleError
+from sqlalchemy.exc import InterfaceError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm import Session, sessionmaker
 
 from .config import ConfigError
@@ -142,6 +143,16 @@ def close_session(exception: BaseException | None = None) -> None:
     if session.in_transaction():
         session.rollback()
     session.close()
+
+
+# A refused or timed-out connection, a pool with no free connection, a statement
+# cancelled by a timeout: passing states of the database, not faults of the request.
+DATABASE_DOWN = (OperationalError, InterfaceError, PoolTimeoutError)
+
+
+def database_unavailable(failure: BaseException | None) -> bool:
+    """Tell whether a request failed because the database was down or stuck (worth a retry)."""
+    return isinstance(failure, (DeadlineExceeded, *DATABASE_DOWN))
 
 
 def discard_session() -> None:

@@ -10,16 +10,14 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, Response, g, jsonify, render_template, request
-from sqlalchemy.exc import InterfaceError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
+from .db import DATABASE_DOWN
 from .logs import log_exception
 
 # Database restarts, fail-overs and a migration's lock mostly end within tens of
 # seconds: retrying after 30 s is likely to work, and sooner would only add load
 # to a database that is coming back.
 RETRY_AFTER_SECONDS = 30
-DATABASE_DOWN = (OperationalError, InterfaceError, PoolTimeoutError)
 # Twilio's webhooks fail open in their own blueprints; they keep their own answers.
 WEBHOOK_BLUEPRINTS = ("voice", "sms")
 API_PREFIX = "/api/v1/"

@@ -9,7 +9,14 @@ from flask import Blueprint, Response, current_app, request
 from sqlalchemy import insert
 from twilio.twiml.messaging_response import MessagingResponse
 
-from ..db import abandon_session, discard_session, get_session, insert_unless_present, table_of
+from ..db import (
+    abandon_session,
+    database_unavailable,
+    discard_session,
+    get_session,
+    insert_unless_present,
+    table_of,
+)
 from ..deadline import DeadlineExceeded
 from ..logs import log_exception
 from ..messaging.outbox import is_opted_out
@@ -141,9 +148,10 @@ def status() -> Response:
         log.error("delivery status ran past its deadline; asking Twilio to send it again")
         abandon_session()
         return Response(status=503)
-    except Exception:
-        log_exception(log, "delivery status could not be recorded; asking Twilio to send it again")
+    except Exception as exc:
+        log_exception(log, "delivery status could not be recorded")
         discard_session()
-        # The transport's status callback URL carries Twilio's retry-on-5xx override.
-        return Response(status=503)
+        # The transport's status callback URL carries Twilio's retry-on-5xx override:
+        # worth it when the database failed, not for a status that cannot be applied.
+        return Response(status=503 if database_unavailable(exc) else 204)
     return Response(status=204)

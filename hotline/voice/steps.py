@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, current_app, request
+from flask import Response, current_app, g, request
 from twilio.twiml.voice_response import VoiceResponse
 
-from ..db import get_session
+from ..db import database_unavailable, get_session
 from ..models import Call
 from ..services import calls
 from ..services.voicemail import notify_voicemail
 from ..webhooks import form_text, twilio_signed
 from . import twiml
 from .views import bp, fail_open, now, xml
+
+MAX_SECONDS_DIGITS = 9  # a call or recording longer than 31 years is not a duration
 
 
 def _call_from_query() -> Call:
@@ -27,7 +29,7 @@ def _call_from_query() -> Call:
 def _seconds(name: str) -> int | None:
     """Return a whole-seconds field of the webhook, or None when absent or malformed."""
     value = request.form.get(name, "")
-    return int(value) if value.isdigit() else None
+    return int(value) if value.isdigit() and len(value) <= MAX_SECONDS_DIGITS else None
 
 
 def _step() -> int:
@@ -187,8 +189,12 @@ def _notify(call: Call) -> None:
 
 
 def _retry_later() -> Response:
-    """Ask Twilio to send the status again: the callback URL's connection override retries 5xx."""
-    return Response(status=503)
+    """Ask Twilio to send the status again when the database failed it, not the status itself.
+
+    The callback URL's connection override makes Twilio retry a 5xx; a status
+    the app cannot apply (garbage) would fail again, so it is answered 204.
+    """
+    return Response(status=503 if database_unavailable(g.get("webhook_failure")) else 204)
 
 
 @bp.post("/status")

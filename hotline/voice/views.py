@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, current_app, g, request
 from twilio.twiml.voice_response import VoiceResponse
 
 from ..db import abandon_session, discard_session
@@ -43,12 +43,14 @@ def fail_open(
             try:
                 with webhook_deadline():
                     return view(*args, **kwargs)
-            except DeadlineExceeded:
+            except DeadlineExceeded as exc:
                 log.error("voice step %s ran past its deadline; answering fail-open", request.path)
                 abandon_session()
-            except Exception:
+                g.webhook_failure = exc
+            except Exception as exc:
                 log_exception(log, "voice step %s failed; answering fail-open TwiML", request.path)
                 discard_session()
+                g.webhook_failure = exc
             try:
                 return on_error()
             except Exception:
