@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -19,6 +18,8 @@ from hotline.health import clock_state
 from hotline.jobs import run_job
 from hotline.messaging.outbox import queue_text
 from hotline.models import JobRun
+from tests.faults import stuck
+from tests.faults.stuck import unused_loopback_port
 
 # The SPEC's bound is 1 s; the rest is the test client and a loaded machine.
 ANSWER_WITHIN_SECONDS = 1.5
@@ -127,23 +128,11 @@ def test_a_failing_dispatch_run_keeps_the_time_of_the_last_success(
     assert body["clock"].startswith("stale: last successful dispatch-outbox run 4 minutes ago")
 
 
-def unused_loopback_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
-
-
 @pytest.fixture
 def silent_server() -> Iterator[int]:
-    """Yield the port of a loopback server that accepts connections and never answers.
-
-    The kernel completes each connection into the listen backlog; nobody ever reads.
-    """
-    with socket.socket() as server:
-        server.bind(("127.0.0.1", 0))
-        server.listen(16)
-        yield server.getsockname()[1]
+    """Yield the port of a loopback server that accepts connections and never answers."""
+    with stuck.silent_server() as port:
+        yield port
 
 
 def app_on(app_config: dict[str, Any], port: int) -> Flask:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -13,15 +12,8 @@ from flask.testing import FlaskClient
 
 from hotline import create_app
 from hotline.db import database
+from tests.faults.stuck import unused_loopback_port
 from tests.web.conftest import csrf_token
-
-
-def unused_loopback_port() -> int:
-    """Return a loopback port nobody listens on, so that connecting is refused at once."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
 
 
 @pytest.fixture

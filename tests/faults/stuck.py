@@ -9,6 +9,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 
+def unused_loopback_port() -> int:
+    """Return a loopback port nobody listens on, so that connecting is refused at once."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
 @contextmanager
 def silent_server() -> Iterator[int]:
     """Listen on a loopback port, accept every connection and never answer; yield the port.

@@ -16,22 +16,13 @@ from pathlib import Path
 import pytest
 
 from hotline.simulator import sign
-from tests.faults.stuck import silent_server
+from tests.faults.stuck import silent_server, unused_loopback_port
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 PUBLIC_URL = "https://hotline.example.org"
 TOKEN = "gunicorn-test-token"
 FALLBACK = "+12065550199"
 SPEC_DEADLINE_S = 3.0
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def post(base: str, path: str, params: dict[str, str]) -> tuple[int, bytes, float]:
@@ -64,7 +55,7 @@ def wait_until_serving(base: str, server: subprocess.Popen[bytes], limit_s: floa
 @pytest.mark.slow
 def test_three_calls_and_the_fallback_url_all_answer_within_3_s(tmp_path: Path) -> None:
     with silent_server() as database_port:
-        port = free_port()
+        port = unused_loopback_port()
         environment = {
             **os.environ,
             "HOTLINE_ENV": "production",
