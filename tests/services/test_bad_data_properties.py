@@ -13,6 +13,7 @@ from sqlalchemy import delete
 from hotline.db import session_scope
 from hotline.jobs import run_job
 from hotline.models import Override, Rotation, RotationParticipant, User
+from hotline.rotation.bounds import EARLIEST_STORED, LATEST_STORED
 from hotline.services.escalation import first_recipients
 from hotline.services.oncall import schedule_segments, who_is_on_call
 from hotline.services.program_cache import bump_revision
@@ -26,7 +27,11 @@ FAR_LOCAL = st.builds(
     st.integers(0, 364),
     st.integers(0, 1439),
 ) | st.sampled_from([datetime(1, 1, 1), datetime(9999, 12, 31, 23, 59)])
-FAR_INSTANT = FAR_LOCAL.map(lambda value: value.replace(tzinfo=UTC))
+# A stored instant gets a day of slack past the years (a far-west offset at the edge):
+# a broken one lies beyond it.
+FAR_INSTANT = FAR_LOCAL.map(lambda value: value.replace(tzinfo=UTC)).filter(
+    lambda instant: not EARLIEST_STORED <= instant <= LATEST_STORED
+)
 NEAR_INSTANT = st.integers(-72, 72).map(lambda hours: NOW + timedelta(hours=hours))
 
 
