@@ -13,7 +13,7 @@ from sqlalchemy import select
 from hotline.db import session_scope
 from hotline.models import Call, Referral
 from hotline.services.reports import load_report
-from hotline.simulator import CallScript, Leg, VoiceEmulator
+from hotline.simulator import CallScript, Leg, SmsEmulator, VoiceEmulator, flask_poster
 from tests.api.conftest import Api, token_for
 from tests.api.test_assessment import ACCEPTED
 from tests.jobs.conftest import run, texts_to
@@ -54,6 +54,10 @@ def test_a_completed_call_referral_misses_its_intake_window_and_the_officer_is_t
     assert ana.get(f"/referrals/{number}").json["status"] == "intake_missed"
     assert texts_to(app, program.officer.phone)[-1] == f"LEAD #{number}: intake not completed."
     assert ana.patch(f"/referrals/{number}", {"location": "elsewhere"}).status_code == 409
+    with session_scope(app) as session:
+        start = later - window - timedelta(days=1)
+        report = load_report(session, start, later, ZoneInfo("UTC"), Decimal(0))
+    assert (report.intake.referrals, report.intake.completed, report.intake.missed) == (1, 0, 1)
 
 
 def test_reports_count_a_completed_call_referral_by_type_and_savings(
@@ -71,3 +75,20 @@ def test_reports_count_a_completed_call_referral_by_type_and_savings(
     assert sum(week.by_type.get("arrest_diversion", 0) for week in report.weeks) == 1
     assert sum(week.by_type.get("not set", 0) for week in report.weeks) == 0
     assert report.bookings_avoided == 1 and report.savings == Decimal(100)
+
+
+def test_noncomply_by_text_closes_a_completed_call_referral_and_the_officer_can_ask(
+    app: Flask, client: FlaskClient, twilio: VoiceEmulator, program: Program
+) -> None:
+    app.config["HOTLINE_NUMBER"] = HOTLINE
+    number = take_a_call(app, twilio, program)
+    ana = Api(client, token_for(app, program.ana.id))
+    assert ana.patch(f"/referrals/{number}", COMPLETION).status_code == 200
+    phone = SmsEmulator(
+        flask_poster(client), app.config["TWILIO_AUTH_TOKEN"], "http://localhost", HOTLINE
+    )
+    (reply,) = phone.send(program.ana.phone, f"NONCOMPLY {number} no show").replies
+    assert reply == f"#{number}: intake not completed; the officer was told."
+    assert texts_to(app, program.officer.phone)[-1] == f"LEAD #{number}: intake not completed."
+    (status,) = phone.send(program.officer.phone, f"STATUS {number}").replies
+    assert status == f"LEAD #{number}: intake not completed."
