@@ -153,3 +153,10 @@ def test_retention_erases_the_names_and_places_a_completion_recorded(
     run(app, "retention", datetime.now(UTC) + timedelta(days=91))
     (event,) = completions(coordinator_api, number)
     assert event["detail"] is None
+
+
+def test_a_prosecutor_may_not_assess_a_referral(app: Flask, client: FlaskClient) -> None:
+    number = add_referral(app, status="acknowledged")
+    api = Api(client, token_for(app, add_user(app, "prosecutor", "Pat")))
+    body = {"offense": "possession", "consent_confirmed": True, "disposition": "accepted"}
+    assert api.post(f"/referrals/{number}/assessment", body).status_code == 403
