@@ -85,6 +85,8 @@ def authenticate(access: Access) -> None:
         raise ApiError(401, "unauthorized", "a valid bearer token is required")
     if access == "write" and user.role != "supervisor":
         raise ApiError(403, "forbidden", "only supervisors may change this")
+    if access == "assess" and user.role not in ("coordinator", "supervisor"):
+        raise ApiError(403, "forbidden", "only coordinators and supervisors may change this")
     g.api_user = user
 
 

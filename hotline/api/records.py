@@ -18,6 +18,7 @@ from ..schemas.referrals import (
     CallOut,
     MessageOut,
     MessageQuery,
+    ReferralCompletionIn,
     ReferralDetailOut,
     ReferralOut,
     ReferralQuery,
@@ -25,6 +26,7 @@ from ..schemas.referrals import (
 )
 from ..services import referrals
 from ..services.assessments import assessment_fields, latest_assessment, record_assessment
+from ..services.completion import complete_referral
 from .framework import current_actor, endpoint
 from .lists import ItemsOf
 
@@ -84,6 +86,21 @@ def post_assessment(referral_id: int, body: AssessmentIn) -> dict[str, Any]:
     now = datetime.now(UTC)
     row = record_assessment(get_session(), referral_id, body, current_actor(), now, sender)
     return assessment_fields(row)
+
+
+@endpoint(
+    bp,
+    "/referrals/<int:referral_id>",
+    "PATCH",
+    summary="Complete or correct an open referral's type, offense, name, place and consent",
+    access="assess",
+    body=ReferralCompletionIn,
+    returns=ReferralOut,
+)
+def patch_referral(referral_id: int, body: ReferralCompletionIn) -> dict[str, Any]:
+    now = datetime.now(UTC)
+    row = complete_referral(get_session(), referral_id, body, current_actor(), now)
+    return referrals.referral_fields(row)
 
 
 def call_fields(call: Call) -> dict[str, Any]:

@@ -40,6 +40,8 @@ class Referral(Base):
     participant_name: Mapped[str | None] = mapped_column(String(200), default=None)
     location: Mapped[str | None] = mapped_column(String(500), default=None)
     consent_at: Mapped[datetime | None] = mapped_column(default=None)
+    # Null when the officer's own intake recorded consent; a user when staff confirmed it.
+    consent_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
     created_at: Mapped[datetime] = mapped_column(index=True)
     acknowledged_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
     acknowledged_at: Mapped[datetime | None] = mapped_column(default=None)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
@@ -41,6 +41,7 @@ class ReferralOut(Output):
     participant_name: str | None
     location: str | None
     consent_at: datetime | None
+    consent_by: int | None
     created_at: datetime
     acknowledged_by: int | None
     acknowledged_at: datetime | None
@@ -133,3 +134,17 @@ class MessageQuery(Input):
     phone: str | None = Field(default=None, max_length=40)
     since: Instant | None = None
     after_id: int | None = Field(default=None, ge=0, le=2**31 - 1)
+
+
+ReferralType = Literal["arrest_diversion", "social_contact"]
+ReferralOffense = Literal["possession", "subsistence_sale", "sex_work", "other"]
+
+
+class ReferralCompletionIn(Input):
+    """`PATCH /referrals/<id>`: the fields a call leaves blank; null or absent means unchanged."""
+
+    type: ReferralType | None = None
+    offense: ReferralOffense | None = None
+    participant_name: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    location: Annotated[str, Field(min_length=1, max_length=500)] | None = None
+    consent: bool | None = None

@@ -16,7 +16,7 @@ from .referrals import add_event
 
 SYSTEM = Actor(None, "system")
 # Free text of these events may name the participant; retention erases it.
-FREE_TEXT_EVENTS = ("note", "intake_missed", "intake_completed", "assessment")
+FREE_TEXT_EVENTS = ("note", "intake_missed", "intake_completed", "assessment", "completed")
 
 
 def miss_overdue_intakes(

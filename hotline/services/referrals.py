@@ -24,6 +24,7 @@ REFERRAL_FIELDS = (
     "participant_name",
     "location",
     "consent_at",
+    "consent_by",
     "created_at",
     "acknowledged_by",
     "acknowledged_at",

@@ -49,6 +49,7 @@ def init_app(app: Flask, exempt: list[Blueprint]) -> None:
         overrides,
         pages,
         people,
+        referral_completion,
         referrals,
         reports,
         rotations,

@@ -1,0 +1,90 @@
+"""Complete an open referral's blank or wrong fields (SPEC §6 "Completing a referral")."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from ..audit import Actor, record, snapshot
+from ..models import CLOSED_STATUSES, Referral
+from ..schemas.referrals import ReferralCompletionIn
+from .errors import Conflict, FieldInvalid
+from .referrals import add_event, get_referral
+
+TEXT_FIELDS = ("type", "offense", "participant_name", "location")
+MISSING_WORDS = {
+    "type": "type",
+    "offense": "offense",
+    "participant_name": "participant name",
+    "location": "location",
+    "consent": "consent",
+}
+
+
+def missing_fields(referral: Referral) -> list[str]:
+    """Return what a referral still lacks, in form order; offense only for arrest diversions."""
+    missing = [
+        name
+        for name in TEXT_FIELDS
+        if getattr(referral, name) is None
+        and (name != "offense" or referral.type == "arrest_diversion")
+    ]
+    if referral.consent_at is None:
+        missing.append("consent")
+    return missing
+
+
+def new_values(referral: Referral, data: ReferralCompletionIn) -> dict[str, Any]:
+    """Return the field values after `data`, or raise FieldInvalid naming the bad field."""
+    if data.consent is False:
+        # Consent is confirmed here, never withdrawn: withdrawing it is the participant's
+        # consent record (SPEC §6 "Consent to share"), not a blank on the referral.
+        raise FieldInvalid("consent can only be confirmed (true) here", "consent")
+    values = {name: getattr(referral, name) for name in TEXT_FIELDS}
+    values.update({k: v for k in TEXT_FIELDS if (v := getattr(data, k)) is not None})
+    if values["type"] != "arrest_diversion":
+        if data.offense is not None:
+            # As in the officers' SMS intake: only an arrest diversion has an offense.
+            raise FieldInvalid("only an arrest diversion has an offense", "offense")
+        values["offense"] = None
+    return values
+
+
+def complete_referral(
+    session: Session, referral_id: int, data: ReferralCompletionIn, actor: Actor, now: datetime
+) -> Referral:
+    """Set the given fields of an open referral; each change is an event and audited."""
+    referral = session.get(Referral, referral_id, with_for_update=True) or get_referral(
+        session, referral_id
+    )
+    if referral.status in CLOSED_STATUSES:
+        status = referral.status.replace("_", " ")
+        raise Conflict(f"#{referral.id} is closed ({status}): it cannot be changed")
+    values = new_values(referral, data)
+    before: dict[str, Any] = {}
+    after: dict[str, Any] = {}
+    for name, value in values.items():
+        if getattr(referral, name) != value:
+            before[name], after[name] = getattr(referral, name), value
+            setattr(referral, name, value)
+    if data.consent and referral.consent_at is None:
+        before.update(consent_at=None, consent_by=None)
+        after.update(consent_at=now, consent_by=actor.user_id)
+        referral.consent_at, referral.consent_by = now, actor.user_id
+    if not after:
+        return referral
+    session.flush()
+    for name in (n for n in (*TEXT_FIELDS, "consent_at") if n in after):
+        field = "consent" if name == "consent_at" else name
+        detail = {"field": field, "before": before[name], "after": after[name]}
+        if field == "consent":
+            detail = {"field": "consent", "before": None, "after": True}
+        add_event(
+            session, referral.id, "completed", actor.channel, now, actor.user_id, detail=detail
+        )
+    record(
+        session, actor, now, "complete", "referral", referral.id, snapshot(before), snapshot(after)
+    )
+    return referral

@@ -1,0 +1,162 @@
+"""The referral page's completion form: a call's blanks filled in on a phone (SPEC §6, §9)."""
+
+from __future__ import annotations
+
+from flask import Flask
+from sqlalchemy import select
+
+from hotline.db import session_scope
+from hotline.models import Call, Referral, ReferralEvent, User
+from hotline.simulator import CallScript, Leg, SmsEmulator, VoiceEmulator, flask_poster
+from tests.factories import add_officer, add_referral, add_rotation, add_user
+from tests.web.conftest import PASSWORD, Web
+
+HOTLINE = "+12065550100"
+BLANK = {
+    "channel": "voice",
+    "type": None,
+    "offense": None,
+    "participant_name": None,
+    "location": None,
+}
+FILLED = {
+    "type": "arrest_diversion",
+    "offense": "sex_work",
+    "participant_name": "Jane Doe",
+    "location": "3rd & Pine",
+    "consent": "yes",
+}
+
+
+def stored(app: Flask, number: int) -> Referral:
+    with session_scope(app) as session:
+        referral = session.get_one(Referral, number)
+        session.expunge(referral)
+        return referral
+
+
+def completion_events(app: Flask, number: int) -> list[tuple[str, str, int | None]]:
+    """Return (field, channel, actor) of each completion event, oldest first."""
+    with session_scope(app) as session:
+        rows = session.scalars(
+            select(ReferralEvent)
+            .where(ReferralEvent.referral_id == number, ReferralEvent.kind == "completed")
+            .order_by(ReferralEvent.id)
+        )
+        return [(e.detail["field"] if e.detail else "", e.channel, e.actor_id) for e in rows]
+
+
+def form_comes_first(page: str) -> bool:
+    """Return whether the completion form is open and above the page's actions."""
+    return 'id="completion" open' in page and page.index('id="completion"') < page.index(
+        "<h2>Actions</h2>"
+    )
+
+
+class TestCompletionForm:
+    """Coordinators and supervisors fill in type, offense, name, place and consent."""
+
+    def test_a_blank_referral_shows_what_is_missing_in_words_first(
+        self, app: Flask, as_coordinator: Web
+    ) -> None:
+        number = add_referral(app, status="acknowledged", **BLANK)
+        page = as_coordinator.text(f"/referrals/{number}")
+        assert "Missing: type, participant name, location, consent" in page
+        assert form_comes_first(page)
+        assert "The officer confirms the person consented" in page
+
+    def test_saving_completes_the_referral_through_the_web_channel(
+        self, app: Flask, as_coordinator: Web, coordinator: User
+    ) -> None:
+        number = add_referral(app, status="acknowledged", **BLANK)
+        answer = as_coordinator.post(f"/referrals/{number}/completion", FILLED)
+        assert answer.status_code == 302
+        referral = stored(app, number)
+        assert (referral.type, referral.offense) == ("arrest_diversion", "sex_work")
+        assert (referral.participant_name, referral.location) == ("Jane Doe", "3rd & Pine")
+        assert referral.consent_at is not None and referral.consent_by == coordinator.id
+        assert completion_events(app, number) == [
+            (field, "web", coordinator.id)
+            for field in ("type", "offense", "participant_name", "location", "consent")
+        ]
+        page = as_coordinator.text(f"/referrals/{number}")
+        assert "Missing:" not in page and "Consent recorded" in page
+        assert 'id="completion" open' not in page  # complete: the form folds away
+
+    def test_an_offense_left_over_does_not_block_a_switch_to_social_contact(
+        self, app: Flask, as_coordinator: Web
+    ) -> None:
+        number = add_referral(app, status="acknowledged")
+        form = {"type": "social_contact", "offense": "possession"}
+        assert as_coordinator.post(f"/referrals/{number}/completion", form).status_code == 302
+        assert (stored(app, number).type, stored(app, number).offense) == ("social_contact", None)
+
+    def test_a_too_long_name_is_refused_next_to_the_field_and_nothing_is_lost(
+        self, app: Flask, as_coordinator: Web
+    ) -> None:
+        number = add_referral(app, status="acknowledged", **BLANK)
+        form = {**FILLED, "participant_name": "x" * 201}
+        answer = as_coordinator.post(f"/referrals/{number}/completion", form)
+        assert answer.status_code == 422
+        page = answer.get_data(as_text=True)
+        assert 'class="field-error"' in page and 'value="3rd &amp; Pine"' in page
+        assert stored(app, number).type is None
+
+    def test_a_closed_referral_has_no_form_and_refuses_a_post(
+        self, app: Flask, as_coordinator: Web
+    ) -> None:
+        number = add_referral(app, status="intake_missed", **BLANK)
+        assert 'id="completion"' not in as_coordinator.text(f"/referrals/{number}")
+        answer = as_coordinator.post(f"/referrals/{number}/completion", FILLED)
+        assert answer.status_code == 422 and "closed" in answer.get_data(as_text=True)
+        assert stored(app, number).type is None
+
+    def test_a_post_without_the_csrf_token_changes_nothing(
+        self, app: Flask, as_coordinator: Web
+    ) -> None:
+        number = add_referral(app, status="acknowledged", **BLANK)
+        answer = as_coordinator.client.post(f"/referrals/{number}/completion", data=FILLED)
+        assert answer.status_code == 400
+        assert stored(app, number).type is None
+
+    def test_a_case_manager_gets_no_form_and_may_not_post(self, app: Flask) -> None:
+        kim = add_user(app, "Kim Case", "case_manager", password=PASSWORD)
+        web = Web(app.test_client())
+        assert web.login(kim).status_code == 302
+        number = add_referral(app, status="acknowledged", **BLANK)
+        assert 'id="completion"' not in web.text(f"/referrals/{number}")
+        assert web.post(f"/referrals/{number}/completion", FILLED).status_code == 403
+
+
+class TestAfterTakingIt:
+    """The coordinator who takes a call or ACKs a referral finds the form first."""
+
+    def test_after_pressing_1_the_call_referral_page_opens_on_the_form(
+        self, app: Flask, as_coordinator: Web, coordinator: User
+    ) -> None:
+        add_rotation(app, 1, coordinator)
+        twilio = VoiceEmulator(
+            flask_poster(app.test_client()), app.config["TWILIO_AUTH_TOKEN"], "http://localhost"
+        )
+        officer = add_officer(app)
+        twilio.call(officer.phone, HOTLINE, CallScript(legs={coordinator.phone: [Leg("accept")]}))
+        with session_scope(app) as session:
+            number = session.scalars(select(Call.referral_id)).one()
+        assert number is not None
+        page = as_coordinator.text(f"/referrals/{number}")
+        assert form_comes_first(page) and "Missing: type, participant name" in page
+
+    def test_after_an_ack_by_text_the_page_opens_on_the_form(
+        self, app: Flask, as_coordinator: Web, coordinator: User
+    ) -> None:
+        app.config["HOTLINE_NUMBER"] = HOTLINE
+        number = add_referral(app, status="notified", **{**BLANK, "call_outcome": "voicemail"})
+        phone = SmsEmulator(
+            flask_poster(app.test_client()),
+            app.config["TWILIO_AUTH_TOKEN"],
+            "http://localhost",
+            HOTLINE,
+        )
+        assert phone.send(coordinator.phone, f"ACK {number}").status == 200
+        assert stored(app, number).acknowledged_by == coordinator.id
+        assert form_comes_first(as_coordinator.text(f"/referrals/{number}"))
