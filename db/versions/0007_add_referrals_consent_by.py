@@ -1,6 +1,6 @@
 """Add referrals.consent_by: the coordinator who confirmed consent on a completed referral
 
-Revision ID: 0007_complete
+Revision ID: 0007
 Revises: 0006
 Create Date: 2026-12-03 07:20:00
 """
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0007_complete"
+revision: str = "0007"
 down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
