@@ -71,6 +71,7 @@ def notify_user(
     kind: str,
     now: datetime,
     sender: str | None,
+    body: str | None = None,
 ) -> bool:
     """Text a user about a referral once; return False when they had been told already."""
     values = {"referral_id": referral.id, "user_id": user.id, "at": now, "kind": kind}
@@ -80,7 +81,7 @@ def notify_user(
         session,
         sender=sender,
         to=user.phone,
-        body=coordinator_alert(session, referral),
+        body=body or coordinator_alert(session, referral),
         now=now,
         referral_id=referral.id,
         opted_out=user.opted_out,

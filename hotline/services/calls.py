@@ -293,8 +293,8 @@ def finish(session: Session, call: Call, status: str, duration: int | None, now:
 
 
 def claim_voicemail_notice(session: Session, call: Call, now: datetime) -> bool:
-    """Tell whether this request is the one that sends the voicemail notice (exactly once)."""
-    if call.call_outcome != "voicemail":
+    """Tell whether this request sends the notice of a call nobody accepted (exactly once)."""
+    if call.call_outcome not in ("voicemail", "abandoned"):
         return False
     claimed = session.execute(
         update(Call)

@@ -13,14 +13,14 @@ from .alerts import Recipient, notified_users, notify_user
 from .oncall import load_program
 
 # Built once: every referral sent by text runs one of them.
-_RECIPIENT_COLUMNS = (User.id, User.phone, OptOut.phone.is_not(None).label("opted_out"))
+RECIPIENT_COLUMNS = (User.id, User.phone, OptOut.phone.is_not(None).label("opted_out"))
 USER_RECIPIENT = (
-    select(*_RECIPIENT_COLUMNS)
+    select(*RECIPIENT_COLUMNS)
     .outerjoin(OptOut, OptOut.phone == User.phone)
     .where(User.id == bindparam("user_id"))
 )
 SUPERVISOR_RECIPIENTS = (
-    select(*_RECIPIENT_COLUMNS)
+    select(*RECIPIENT_COLUMNS)
     .outerjoin(OptOut, OptOut.phone == User.phone)
     .where(User.role == "supervisor", User.active.is_(True))
     .order_by(User.id)
@@ -88,7 +88,10 @@ def notify_next(
 
 
 def escalate_unacked(session: Session, now: datetime, ack_minutes: int, sender: str | None) -> int:
-    """Pass each SMS referral still `notified` ack_minutes after its last notice onwards."""
+    """Pass each referral still `notified` ack_minutes after its last notice onwards.
+
+    SMS referrals and calls nobody accepted alike (SPEC §6 "Every referral has an owner").
+    """
     due = now - timedelta(minutes=ack_minutes)
     last_notice = (
         select(ReferralNotice.referral_id, func.max(ReferralNotice.at).label("last"))
@@ -98,7 +101,7 @@ def escalate_unacked(session: Session, now: datetime, ack_minutes: int, sender: 
     referrals = session.scalars(
         select(Referral)
         .join(last_notice, last_notice.c.referral_id == Referral.id)
-        .where(Referral.channel == "sms", Referral.status == "notified", last_notice.c.last <= due)
+        .where(Referral.status == "notified", last_notice.c.last <= due)
         .order_by(Referral.id)
     ).all()
     escalated = 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
@@ -12,7 +13,9 @@ from werkzeug.wrappers import Response
 from ..db import get_session
 from ..models import Call, Officer, OptOut, Referral
 from ..services import people
+from ..services.local_times import age_words
 from ..services.oncall import schedule_segments, who_is_on_call
+from ..services.referral_actions import OPEN_FOR_ACK
 from . import bp, program_zone
 from .auth import attempt_login, current_user, login_required, start_session
 from .timeline import day_marks, lines
@@ -72,6 +75,29 @@ def logout() -> Response:
     return redirect(url_for("web.login"))
 
 
+class Unowned(NamedTuple):
+    """A referral nobody has taken, its age in words, and whether it is past the ACK time."""
+
+    referral: Referral
+    age: str
+    overdue: bool
+
+
+def unowned_referrals(now: datetime, ack_minutes: int) -> list[Unowned]:
+    """Return the referrals nobody owns (received, notified), oldest first (SPEC §6)."""
+    referrals = get_session().scalars(
+        select(Referral)
+        .where(Referral.status.in_(OPEN_FOR_ACK))
+        .order_by(Referral.created_at, Referral.id)
+    )
+    return [
+        Unowned(
+            r, age_words(now - r.created_at), now - r.created_at >= timedelta(minutes=ack_minutes)
+        )
+        for r in referrals
+    ]
+
+
 @bp.get("/")
 @login_required
 def dashboard() -> str:
@@ -86,10 +112,9 @@ def dashboard() -> str:
     end = now + timedelta(days=DASHBOARD_DAYS)
     segments = schedule_segments(db, now, end, None)
     names = user_names()
+    unowned = unowned_referrals(now, current_app.config["HOTLINE_ACK_MINUTES"])
     waiting = db.scalars(
-        select(Referral)
-        .where(Referral.status.in_(("received", "notified", "acknowledged")))
-        .order_by(Referral.created_at)
+        select(Referral).where(Referral.status == "acknowledged").order_by(Referral.created_at)
     ).all()
     midnight = now.astimezone(zone).replace(hour=0, minute=0, second=0, microsecond=0)
     calls = db.scalars(
@@ -102,6 +127,7 @@ def dashboard() -> str:
         texts_off=texts_off,
         lines=lines(segments, now, end, names, zone),
         marks=day_marks(now, end, zone),
+        unowned=unowned,
         waiting=waiting,
         calls=calls,
         names=names,

@@ -35,7 +35,8 @@ def test_in_process_call_prints_what_the_caller_hears_and_the_texts(demo: Flask)
         "Thank you, Officer Smith, connecting you to the LEAD coordinator on call." in result.output
     )
     assert "busy" in result.output and "Nobody could take the call." in result.output
-    assert "text  to +1206555" in result.output and "left a message" in result.output
+    assert "text  to +1206555" in result.output and "left a voicemail" in result.output
+    assert "Reply ACK" in result.output
     assert result.output.strip().endswith("s.") and ": not answered;" in result.output
 
 

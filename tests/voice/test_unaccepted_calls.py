@@ -1,0 +1,146 @@
+"""A call nobody accepted gets an owner: `Reply ACK n` texts, ACK, escalation (SPEC §6)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from hotline.db import session_scope
+from hotline.models import Call, Message, Referral, ReferralNotice
+from hotline.simulator import CallScript, SmsEmulator, VoiceEmulator, flask_poster
+from tests.factories import add_user
+from tests.jobs.conftest import run, texts_to
+from tests.voice.conftest import HOTLINE, Program
+
+ACK_MINUTES = 10
+
+
+def referral_of_last_call(app: Flask) -> Referral:
+    with session_scope(app) as session:
+        referral = session.scalars(select(Referral).order_by(Referral.id.desc())).first()
+        assert referral is not None
+        session.expunge(referral)
+        return referral
+
+
+def last_notice(app: Flask) -> datetime:
+    with session_scope(app) as session:
+        at = session.scalar(select(func.max(ReferralNotice.at)))
+        assert at is not None
+        return at
+
+
+def staff_texts(app: Flask) -> int:
+    with session_scope(app) as session:
+        statement = select(func.count()).select_from(Message)
+        return session.scalar(statement.where(Message.direction == "out")) or 0
+
+
+def abandon(twilio: VoiceEmulator, program: Program) -> None:
+    """Call, then hang up while tier 1 rings: nobody accepted, no voicemail."""
+    twilio.call(program.officer.phone, HOTLINE, CallScript(hang_up_after=1))
+
+
+def ack_by_text(client: FlaskClient, app: Flask, sender: str, number: int) -> str:
+    sms = SmsEmulator(
+        flask_poster(client), app.config["TWILIO_AUTH_TOKEN"], "http://localhost", HOTLINE
+    )
+    result = sms.send(sender, f"ACK {number}")
+    assert result.status == 200
+    return result.replies[-1]
+
+
+class TestVoicemail:
+    """A voicemail's texts name the referral and how to take it."""
+
+    def test_voicemail_texts_say_reply_ack_and_make_the_referral_notified(
+        self, app: Flask, twilio: VoiceEmulator, program: Program
+    ) -> None:
+        twilio.call(program.officer.phone, HOTLINE, CallScript())
+        referral = referral_of_last_call(app)
+        assert referral.status == "notified" and referral.call_outcome == "voicemail"
+        for person in (program.ana, program.ben, program.sue):
+            [body] = texts_to(app, person.phone)
+            assert f"Referral #{referral.id}. Reply ACK {referral.id} to take it." in body
+            assert "Officer Smith" in body and "left a voicemail" in body
+
+    def test_an_empty_recording_also_says_reply_ack(
+        self, app: Flask, twilio: VoiceEmulator, program: Program
+    ) -> None:
+        twilio.call(program.officer.phone, HOTLINE, CallScript(recording=None))
+        referral = referral_of_last_call(app)
+        [body] = texts_to(app, program.ana.phone)
+        assert f"Reply ACK {referral.id}" in body and "without a message" in body
+        assert referral.status == "notified"
+
+    def test_ack_by_text_takes_a_voicemail_and_tells_the_officer(
+        self, app: Flask, client: FlaskClient, twilio: VoiceEmulator, program: Program
+    ) -> None:
+        twilio.call(program.officer.phone, HOTLINE, CallScript())
+        number = referral_of_last_call(app).id
+        reply = ack_by_text(client, app, program.ben.phone, number)
+        assert reply.startswith(f"You have #{number}")
+        taken = referral_of_last_call(app)
+        assert taken.status == "acknowledged" and taken.acknowledged_by == program.ben.id
+        assert texts_to(app, program.officer.phone)[-1] == (
+            f"LEAD #{number}: with a coordinator, Ben Okafor."
+        )
+        assert f"#{number} is taken by Ben Okafor" in texts_to(app, program.ana.phone)[-1]
+
+    def test_escalation_skips_everyone_the_voicemail_already_told(
+        self, app: Flask, twilio: VoiceEmulator, program: Program
+    ) -> None:
+        twilio.call(program.officer.phone, HOTLINE, CallScript())
+        before = staff_texts(app)
+        due = last_notice(app) + timedelta(minutes=ACK_MINUTES)
+        assert "0 people" in run(app, "escalate-unacked", due)
+        assert staff_texts(app) == before
+
+
+class TestAbandoned:
+    """A caller who hung up before anyone accepted is still someone's to call back."""
+
+    def test_abandoned_call_texts_tier_one_once_whatever_the_callback_order(
+        self, app: Flask, twilio: VoiceEmulator, program: Program
+    ) -> None:
+        abandon(twilio, program)
+        referral = referral_of_last_call(app)
+        assert referral.call_outcome == "abandoned" and referral.status == "notified"
+        [body] = texts_to(app, program.ana.phone)
+        assert "hung up before anyone answered" in body
+        assert f"Reply ACK {referral.id} to take it." in body
+        assert texts_to(app, program.ben.phone) == texts_to(app, program.sue.phone) == []
+        call_sid = _call_sid(app)
+        for status in ("completed", "ringing", "in-progress", "completed", "no-answer"):
+            twilio.status_callback(call_sid, status)
+        assert len(texts_to(app, program.ana.phone)) == 1
+
+    def test_escalates_to_tier_two_then_every_supervisor_until_acked(
+        self, app: Flask, client: FlaskClient, twilio: VoiceEmulator, program: Program
+    ) -> None:
+        tess = add_user(app, "Tess Walker", "supervisor")
+        abandon(twilio, program)
+        number = referral_of_last_call(app).id
+        first = last_notice(app)
+        early = first + timedelta(minutes=ACK_MINUTES, seconds=-1)
+        assert "0 people" in run(app, "escalate-unacked", early)
+        assert "1 people" in run(app, "escalate-unacked", first + timedelta(minutes=ACK_MINUTES))
+        [to_ben] = texts_to(app, program.ben.phone)
+        assert f"reply ACK {number} to take it" in to_ben
+        assert texts_to(app, program.sue.phone) == []
+        later = first + timedelta(minutes=2 * ACK_MINUTES)
+        assert "2 people" in run(app, "escalate-unacked", later)
+        for supervisor in (program.sue, tess):
+            assert f"reply ACK {number}" in texts_to(app, supervisor.phone)[0]
+        reply = ack_by_text(client, app, program.sue.phone, number)
+        assert reply.startswith(f"You have #{number}")
+        assert "0 people" in run(app, "escalate-unacked", first + timedelta(minutes=60))
+        assert texts_to(app, program.officer.phone)[-1].endswith("with a coordinator, Sue Pervis.")
+
+
+def _call_sid(app: Flask) -> str:
+    with session_scope(app) as session:
+        return session.scalars(select(Call.call_sid)).one()

@@ -1,0 +1,54 @@
+"""The dashboard lists the referrals nobody owns, oldest first, with their age in words."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from flask import Flask
+
+from tests.factories import add_referral, add_user
+from tests.web.conftest import Web
+
+
+def unowned_section(page: str) -> str:
+    start = page.index('id="unowned-heading"')
+    return page[start : page.index("</ul>", start)]
+
+
+class TestNobodyHasTakenThese:
+    """Referrals in received/notified are listed until someone takes them."""
+
+    def test_oldest_first_with_ages_in_words_and_overdue_marked(
+        self, app: Flask, as_coordinator: Web
+    ) -> None:
+        now = datetime.now(UTC)
+        fresh = add_referral(app, "notified", created_at=now - timedelta(minutes=3))
+        days = add_referral(app, "notified", created_at=now - timedelta(days=3, minutes=1))
+        call = add_referral(
+            app,
+            "received",
+            channel="voice",
+            type=None,
+            call_outcome="abandoned",
+            created_at=now - timedelta(hours=2, minutes=10, seconds=20),
+        )
+        section = unowned_section(as_coordinator.text("/"))
+        positions = [section.index(f">#{n}<") for n in (days, call, fresh)]
+        assert positions == sorted(positions)
+        assert "waiting 3 days" in section and "waiting 2 h 10 min" in section
+        assert "waiting 3 min" in section and "call, hung up" in section
+        assert section.count(">overdue<") == 2  # the two past HOTLINE_ACK_MINUTES, in words
+        fresh_item = section[section.index(f">#{fresh}<") :]
+        assert "overdue" not in fresh_item.split("</li>")[0]
+
+    def test_taken_and_closed_referrals_are_not_listed(
+        self, app: Flask, as_coordinator: Web
+    ) -> None:
+        ana = add_user(app, "Ana Diaz")
+        taken = add_referral(app, "acknowledged", acknowledged_by=ana.id)
+        closed = add_referral(app, "intake_completed")
+        page = as_coordinator.text("/")
+        section = unowned_section(page)
+        assert "Every referral has an owner." in section
+        assert f">#{closed}<" not in page
+        assert f">#{taken}<" in page and "with Ana Diaz" in page
