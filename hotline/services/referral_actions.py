@@ -94,8 +94,8 @@ def close_intake(
         return f"#{referral_id} is already closed ({referral.status.replace('_', ' ')})."
     detail = {"reason": reason[:2000]} if reason else None
     add_event(session, referral.id, status, channel, now, actor_id=user.id, detail=detail)
-    extra = {"reason": reason[:2000]} if reason else {}
-    audit_status(session, actor_of(user.id, channel), now, referral.id, before, status, **extra)
+    # The reason stays on the timeline only: retention erases it there, not in the audit log.
+    audit_status(session, actor_of(user.id, channel), now, referral.id, before, status)
     tell_officer(session, referral, now, sender)
     outcome = "intake completed" if completed else "intake not completed"
     return f"#{referral_id}: {outcome}; the officer was told."

@@ -70,9 +70,16 @@ def audit_assessment(
         "assess",
         "referral",
         referral_id,
-        snapshot(before) if before is not None else None,
-        snapshot(after),
+        _without_notes(before) if before is not None else None,
+        _without_notes(after),
     )
+
+
+def _without_notes(fields: dict[str, Any]) -> dict[str, Any]:
+    """Keep only whether notes were written: free text may name the participant, and
+    retention erases it from the timeline but never from the audit log."""
+    kept = {k: v for k, v in fields.items() if k != "notes"}
+    return snapshot(kept | {"notes_written": bool(fields.get("notes"))})
 
 
 def audit_consent(session: Session, actor: Actor, now: datetime, referral: Referral) -> None:

@@ -25,7 +25,7 @@ CHANNELS = get_args(Channel)
 
 
 def who(event: AuditEvent, names: dict[int, str]) -> str:
-    """Name who made a change: the user, else the command line or the system."""
+    """Name who made a change: a user, else the CLI, an officer, a caller or the system."""
     if event.actor_id is not None:
         return names.get(event.actor_id, f"user {event.actor_id}")
     return NOBODY_WORDS.get(event.channel, "system")

@@ -60,6 +60,7 @@ FIELD_WORDS: dict[str, str] = {
     "gender": "gender (self-reported)",
     "race_ethnicity": "race/ethnicity (self-reported)",
     "notes": "notes",
+    "notes_written": "notes written",
     "version": "version",
     "reason": "reason",
     "completed_by": "completed by",

@@ -82,16 +82,30 @@ class TestReferralWorkIsAudited:
         assert change(row, "taken by") == "none → Ana Diaz"
         assert_local_time(row)
 
+    @pytest.mark.parametrize(
+        ("text", "after"),
+        [
+            ("INTAKE {}", "intake completed"),
+            ("NONCOMPLY {} Jane moved to Tacoma", "intake not completed"),
+        ],
+    )
     def test_intake_by_text(
-        self, app: Flask, phone: SmsEmulator, program: Program, as_supervisor: Web
+        self,
+        app: Flask,
+        phone: SmsEmulator,
+        program: Program,
+        as_supervisor: Web,
+        text: str,
+        after: str,
     ) -> None:
         number = add_referral(
             app, status="assessed", officer_phone=program.officer.phone, acknowledged_by=1
         )
-        converse(phone, program.ana.phone, f"INTAKE {number}")
+        converse(phone, program.ana.phone, text.format(number))
         (row,) = referral_rows(as_supervisor, number)
         assert (row["Who"], row["Channel"], row["Action"]) == ("Ana Diaz", "sms", "status changed")
-        assert change(row, "status") == "assessed → intake completed"
+        assert change(row, "status") == f"assessed → {after}"
+        assert "Tacoma" not in str(row)  # a reason may name the participant: timeline only
         assert_local_time(row)
 
     def test_assessment_by_api_with_each_version_and_consent(
@@ -104,6 +118,7 @@ class TestReferralWorkIsAudited:
             "consent_confirmed": False,
             "needs": ["substance_use"],
             "disposition": "unable_to_contact",
+            "notes": "needs ID replacement",
         }
         assert api.post(f"/referrals/{number}/assessment", body).status_code == 201
         second = {**body, "consent_confirmed": True, "disposition": "accepted"}
@@ -122,6 +137,8 @@ class TestReferralWorkIsAudited:
         assert change(newest, "consent confirmed") == "no → yes"
         assert change(newest, "disposition") == "unable to contact → accepted"
         assert change(newest, "needs") == "substance use → substance use; mental health"
+        assert change(first, "notes written") == "— → yes"
+        assert "ID replacement" not in str(rows)  # free text stays out of the audit log
         assert change(rows[0], "status") == "coordinator texted → assessed"
         assert change(first, "offence") == "— → possession"
         assert change(first_status, "taken by") == "none → Ana Diaz"  # the implied ACK
