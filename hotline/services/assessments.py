@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..audit import Actor
@@ -13,6 +13,7 @@ from ..models import CLOSED_STATUSES, Assessment, Referral
 from ..schemas.assessment import AssessmentIn
 from .alerts import tell_officer
 from .errors import Conflict, FieldInvalid
+from .referral_audit import audit_assessment, audit_status
 from .referrals import add_event, get_referral
 
 STATUS_AFTER = {"accepted": "assessed", "ineligible": "ineligible", "declined": "declined"}
@@ -37,6 +38,11 @@ ASSESSMENT_FIELDS = (
 def assessment_fields(row: Assessment) -> dict[str, Any]:
     """Return an assessment as the API shows it."""
     return {name: getattr(row, name) for name in ASSESSMENT_FIELDS}
+
+
+def version_fields(row: Assessment) -> dict[str, Any]:
+    """Return what an assessment version says, for the audit log's before and after."""
+    return {"version": row.version} | {name: getattr(row, name) for name in ASSESSMENT_FIELDS[1:-2]}
 
 
 def latest_assessment(session: Session, referral_id: int) -> tuple[Assessment | None, int]:
@@ -68,12 +74,9 @@ def record_assessment(
     if referral.status in CLOSED_STATUSES:
         raise Conflict(f"#{referral.id} is closed ({referral.status}): it cannot be assessed")
     assert actor.user_id is not None
-    version = (
-        session.scalar(
-            select(func.max(Assessment.version)).where(Assessment.referral_id == referral.id)
-        )
-        or 0
-    ) + 1
+    previous, _ = latest_assessment(session, referral.id)
+    version = (previous.version if previous is not None else 0) + 1
+    before_fields = version_fields(previous) if previous is not None else None
     row = Assessment(
         referral_id=referral.id,
         version=version,
@@ -82,9 +85,9 @@ def record_assessment(
         **data.model_dump(),
     )
     session.add(row)
+    before, holder = referral.status, referral.acknowledged_by
     if referral.acknowledged_by is None:  # an assessment implies the acknowledgement
         referral.acknowledged_by, referral.acknowledged_at = actor.user_id, now
-    before = referral.status
     referral.status = STATUS_AFTER.get(
         data.disposition, referral.status
     )  # unable_to_contact: as is
@@ -99,6 +102,10 @@ def record_assessment(
         actor_id=actor.user_id,
         detail=detail,
     )
+    audit_assessment(session, actor, now, referral.id, before_fields, version_fields(row))
+    if referral.status != before or holder is None:
+        taken = {"acknowledged_by": actor.user_id} if holder is None else {}
+        audit_status(session, actor, now, referral.id, before, referral.status, **taken)
     if referral.status != before:
         add_event(session, referral.id, referral.status, actor.channel, now, actor_id=actor.user_id)
         if referral.status in ("ineligible", "declined"):

@@ -14,6 +14,7 @@ from ..db import insert_unless_present, table_of, updated_one_row
 from ..models import Call, CallLeg, Officer, Referral, User
 from ..phones import normalized
 from .oncall import chain_steps, load_program
+from .referral_audit import actor_of, audit_ack
 from .referrals import add_event
 
 # Twilio's DialCallStatus → the leg's outcome when nobody pressed 1 (SPEC §4.6).
@@ -220,6 +221,7 @@ def accept(session: Session, call: Call, step: int, digits: str, now: datetime) 
     referral = session.get_one(Referral, call.referral_id)
     referral.call_outcome, referral.answered_by = "answered", leg.user_id
     if leg.user_id is not None and referral.status in ("received", "notified"):
+        audit_ack(session, actor_of(leg.user_id, "voice"), now, referral.id, referral.status)
         referral.status = "acknowledged"
         referral.acknowledged_by, referral.acknowledged_at = leg.user_id, now
     detail = {"step": step, "number": leg.number}

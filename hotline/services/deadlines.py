@@ -12,6 +12,7 @@ from ..db import updated_one_row
 from ..messaging.outbox import queue_text
 from ..models import CLOSED_STATUSES, Call, Message, Referral, ReferralEvent, User
 from .alerts import tell_officer
+from .referral_audit import audit_status
 from .referrals import add_event
 
 SYSTEM = Actor(None, "system")
@@ -24,15 +25,15 @@ def miss_overdue_intakes(
 ) -> int:
     """Mark arrest diversions still open after the intake window `intake_missed`."""
     deadline = now - timedelta(hours=24 * intake_days)
-    overdue = session.scalars(
-        select(Referral.id).where(
+    overdue = session.execute(
+        select(Referral.id, Referral.status).where(
             Referral.type == "arrest_diversion",
             Referral.status.in_(("acknowledged", "assessed")),
             Referral.created_at <= deadline,
         )
     ).all()
     missed = 0
-    for referral_id in overdue:
+    for referral_id, before in overdue:
         changed = session.execute(
             update(Referral)
             .where(Referral.id == referral_id, Referral.status.in_(("acknowledged", "assessed")))
@@ -46,6 +47,7 @@ def miss_overdue_intakes(
         add_event(
             session, referral.id, "intake_missed", "system", now, detail={"reason": "deadline"}
         )
+        audit_status(session, SYSTEM, now, referral.id, before, "intake_missed", reason="deadline")
         tell_officer(session, referral, now, sender)
         if referral.acknowledged_by is not None:
             coordinator = session.get_one(User, referral.acknowledged_by)

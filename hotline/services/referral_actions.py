@@ -11,6 +11,7 @@ from ..db import updated_one_row
 from ..messaging.outbox import queue_text
 from ..models import Referral, User
 from .alerts import OFFICER_STATUS_WORDS, notified_users, officer_label, tell_officer
+from .referral_audit import actor_of, audit_ack, audit_status, status_now
 from .referrals import add_event
 
 OPEN_FOR_ACK = ("received", "notified")
@@ -21,6 +22,7 @@ def acknowledge(
     session: Session, referral_id: int, user: User, now: datetime, channel: str, sender: str | None
 ) -> str:
     """Take a referral; of two simultaneous takers exactly one wins. Return the reply."""
+    before = status_now(session, referral_id)
     taken = session.execute(
         update(Referral)
         .where(Referral.id == referral_id, Referral.status.in_(OPEN_FOR_ACK))
@@ -39,6 +41,7 @@ def acknowledge(
             return f"#{referral_id} is already taken by {holder.name} ({holder.phone})."
         return f"#{referral_id} cannot be taken: it is {referral.status.replace('_', ' ')}."
     add_event(session, referral.id, "acknowledged", channel, now, actor_id=user.id)
+    audit_ack(session, actor_of(user.id, channel), now, referral.id, before)
     tell_officer(session, referral, now, sender, extra=f", {user.name}")
     for other_id in notified_users(session, referral.id):
         other = session.get_one(User, other_id)
@@ -74,6 +77,7 @@ def close_intake(
 ) -> str:
     """Mark an acknowledged referral's intake completed or missed; tell the officer the status."""
     status = "intake_completed" if completed else "intake_missed"
+    before = status_now(session, referral_id)
     changed = session.execute(
         update(Referral)
         .where(Referral.id == referral_id, Referral.status.in_(OPEN_FOR_INTAKE))
@@ -90,6 +94,8 @@ def close_intake(
         return f"#{referral_id} is already closed ({referral.status.replace('_', ' ')})."
     detail = {"reason": reason[:2000]} if reason else None
     add_event(session, referral.id, status, channel, now, actor_id=user.id, detail=detail)
+    # The reason stays on the timeline only: retention erases it there, not in the audit log.
+    audit_status(session, actor_of(user.id, channel), now, referral.id, before, status)
     tell_officer(session, referral, now, sender)
     outcome = "intake completed" if completed else "intake not completed"
     return f"#{referral_id}: {outcome}; the officer was told."
@@ -110,6 +116,7 @@ def mark_not_a_referral(
 ) -> str:
     """Close an open referral that was not one (a wrong number, a test); tell the officer."""
     open_statuses = (*OPEN_FOR_ACK, *OPEN_FOR_INTAKE)
+    before = status_now(session, referral_id)
     changed = session.execute(
         update(Referral)
         .where(Referral.id == referral_id, Referral.status.in_(open_statuses))
@@ -123,5 +130,7 @@ def mark_not_a_referral(
     if not updated_one_row(changed):
         return f"#{referral_id} is already closed ({referral.status.replace('_', ' ')})."
     add_event(session, referral.id, "not_a_referral", channel, now, actor_id=user.id)
+    actor = actor_of(user.id, channel)
+    audit_status(session, actor, now, referral.id, before, "not_a_referral")
     tell_officer(session, referral, now, sender)
     return f"#{referral_id} marked not a referral; the officer was told."

@@ -14,6 +14,7 @@ from ..db import table_of, updated_one_row
 from ..models import Conversation, DeclinedConsent, Message, Officer, OptOut, Referral, User
 from ..sms import intake
 from .escalation import first_recipients, notify_recipients
+from .referral_audit import actor_of, audit_consent
 from .referrals import add_event
 
 IDLE_LIMIT = timedelta(minutes=30)
@@ -266,6 +267,7 @@ def submit(
     add_event(
         session, referral.id, "referral_sent", "sms", now, detail={"verified": officer is not None}
     )
+    audit_consent(session, actor_of(None, "sms"), now, referral)
     told = notify_recipients(session, referral, recipients, now, sender_number, "first")
     waiting = (
         "A coordinator will text you." if told else "Nobody could be texted: call the hotline."

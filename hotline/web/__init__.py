@@ -13,6 +13,7 @@ from ..db import get_session
 from ..health import clock_state, last_clock_success
 from .auth import current_user, is_supervisor
 from .timeline import local
+from .words import word, words
 
 bp = Blueprint("web", __name__)
 csrf = CSRFProtect()
@@ -78,4 +79,6 @@ def init_app(app: Flask, exempt: list[Blueprint]) -> None:
             "zone_name": f"{zone.key} ({now.astimezone(zone):%Z})",
             "local": lambda instant, pattern="%a %m/%d %H:%M": local(instant, zone, pattern),
             "has_page": lambda endpoint: endpoint in current_app.view_functions,
+            "word": word,
+            "words": words,
         }

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import math
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any, get_args
+from typing import get_args
 
 from flask import render_template, request
 from sqlalchemy import ColumnElement, func, select
@@ -15,47 +13,22 @@ from ..audit import Channel
 from ..db import get_session
 from ..models import AuditEvent, User
 from . import bp, program_zone
+from .audit_words import changes, plain
 from .auth import supervisor_required
 from .pages import user_names
+from .words import ACTION_WORDS, word
 
 PER_PAGE = 50
+# Who made a change nobody signed in for: an officer's text or call, a command, the clock.
+NOBODY_WORDS = {"cli": "cli", "sms": "officer (by text)", "voice": "caller"}
 CHANNELS = get_args(Channel)
 
 
-@dataclass(frozen=True)
-class Change:
-    """One field of a change: its value before and after, as compact JSON (None: absent)."""
-
-    key: str
-    old: str | None
-    new: str | None
-
-
-def compact(value: Any) -> str:
-    """Return a value as short JSON."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
-
-
-def changes(before: dict[str, Any] | None, after: dict[str, Any] | None) -> list[Change]:
-    """Return the keys whose value differs between before and after, in their order."""
-    before, after = before or {}, after or {}
-    keys = list(after) + [k for k in before if k not in after]
-    return [
-        Change(
-            key,
-            compact(before[key]) if key in before else None,
-            compact(after[key]) if key in after else None,
-        )
-        for key in keys
-        if key not in before or key not in after or before[key] != after[key]
-    ]
-
-
 def who(event: AuditEvent, names: dict[int, str]) -> str:
-    """Name who made a change: the user, else the command line or the system."""
+    """Name who made a change: a user, else the CLI, an officer, a caller or the system."""
     if event.actor_id is not None:
         return names.get(event.actor_id, f"user {event.actor_id}")
-    return "cli" if event.channel == "cli" else "system"
+    return NOBODY_WORDS.get(event.channel, "system")
 
 
 def day_start(day: date) -> datetime:
@@ -69,6 +42,8 @@ def filters(args: dict[str, str]) -> tuple[list[ColumnElement[bool]], dict[str, 
     errors: dict[str, str] = {}
     if args.get("entity"):
         conditions.append(AuditEvent.entity == args["entity"])
+    if args.get("kind"):
+        conditions.append(AuditEvent.action == args["kind"])
     if args.get("channel"):
         conditions.append(AuditEvent.channel == args["channel"])
     if args.get("actor"):
@@ -112,11 +87,19 @@ def audit() -> tuple[str, int]:
         .offset((page - 1) * PER_PAGE)
         .limit(PER_PAGE)
     ).all()
-    names = user_names()
+    names, zone = user_names(), program_zone()
+    recorded = db.scalars(select(AuditEvent.action).distinct()).all()
     shown = {k: v for k, v in args.items() if k != "page" and v}
     return render_template(
         "audit.html",
-        rows=[(event, who(event, names), changes(event.before, event.after)) for event in events],
+        rows=[
+            (
+                event,
+                who(event, names),
+                plain(changes(event.before, event.after), event.before, event.after, names, zone),
+            )
+            for event in events
+        ],
         total=total,
         page=page,
         pages=max(1, math.ceil(total / PER_PAGE)),
@@ -125,5 +108,8 @@ def audit() -> tuple[str, int]:
         errors=errors,
         entities=db.scalars(select(AuditEvent.entity).distinct().order_by(AuditEvent.entity)).all(),
         channels=CHANNELS,
+        kinds={
+            kind: ACTION_WORDS.get(kind, word(kind)) for kind in sorted({*ACTION_WORDS, *recorded})
+        },
         people=db.scalars(select(User).order_by(User.name, User.id)).all(),
     ), 400 if errors else 200

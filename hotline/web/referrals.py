@@ -11,15 +11,17 @@ from werkzeug.wrappers import Response
 
 from ..audit import Actor, record
 from ..db import get_session
-from ..models import Call, Message, Officer, Referral, ReferralEvent
+from ..models import CLOSED_STATUSES, Call, Message, Officer, Referral, ReferralEvent
 from ..services import referral_actions as actions
 from ..services.assessments import latest_assessment
 from ..services.people import user_names
 from . import bp, program_zone
 from .auth import current_user, login_required
+from .words import word
 
 WAITING = ("received", "notified", "acknowledged")
 PAGE_SIZE = 100
+STATUS_ACTIONS = ("ack", "intake_completed", "intake_missed", "not_a_referral")
 
 
 def _filters() -> dict[str, str]:
@@ -125,17 +127,28 @@ def timeline(referral: Referral, names: dict[int, str]) -> list[dict[str, Any]]:
     return sorted(entries, key=lambda entry: entry["at"])
 
 
-@bp.get("/referrals/<int:referral_id>")
-@login_required
-def referral(referral_id: int) -> str:
-    """Show one referral: facts, timeline, assessment versions and actions."""
+def offered(referral: Referral, user_id: int) -> dict[str, str | None]:
+    """Return each action with None when it is offered, else why it is not (SPEC §9)."""
+    number, status = referral.id, referral.status
+    if status in CLOSED_STATUSES:
+        closed = f"#{number} is closed ({word(status)}): its status cannot change."
+        return dict.fromkeys(STATUS_ACTIONS, closed) | {"note": None}
+    reasons: dict[str, str | None] = dict.fromkeys(STATUS_ACTIONS) | {"note": None}
+    if referral.acknowledged_by == user_id:
+        reasons["ack"] = f"You already have #{number}."
+    elif referral.acknowledged_by is not None or status not in actions.OPEN_FOR_ACK:
+        reasons["ack"] = f"#{number} is already taken: it is {word(status)}."
+    if status not in actions.OPEN_FOR_INTAKE:
+        later = f"#{number} is not acknowledged yet: acknowledge it first."
+        reasons["intake_completed"] = reasons["intake_missed"] = later
+    return reasons
+
+
+def _page(row: Referral, error: str | None = None) -> str:
+    """Render one referral's page; its clinical fields being shown is recorded."""
     session = get_session()
-    row = session.get(Referral, referral_id)
-    if row is None:
-        abort(404)
     user = current_user()
     assert user is not None
-    # Clinical fields are about to be shown to a person: that is recorded.
     record(session, Actor(user.id, "web"), datetime.now(UTC), "view", "referral", row.id)
     session.commit()
     latest, versions = latest_assessment(session, row.id)
@@ -149,12 +162,24 @@ def referral(referral_id: int) -> str:
         versions=versions,
         timeline=timeline(row, names),
         names=names,
+        offered={k for k, why in offered(row, user.id).items() if why is None},
+        error=error,
     )
+
+
+@bp.get("/referrals/<int:referral_id>")
+@login_required
+def referral(referral_id: int) -> str:
+    """Show one referral: facts, timeline, assessment versions and the actions it allows."""
+    row = get_session().get(Referral, referral_id)
+    if row is None:
+        abort(404)
+    return _page(row)
 
 
 @bp.post("/referrals/<int:referral_id>/actions")
 @login_required
-def referral_action(referral_id: int) -> Response:
+def referral_action(referral_id: int) -> Response | tuple[str, int]:
     """Acknowledge, note, close the intake or mark not a referral, as by text."""
     session = get_session()
     user = current_user()
@@ -162,6 +187,12 @@ def referral_action(referral_id: int) -> Response:
     now, sender = datetime.now(UTC), current_app.config["HOTLINE_NUMBER"]
     action = request.form.get("action", "")
     text = request.form.get("text", "").strip()
+    row = session.get(Referral, referral_id)
+    if row is None:
+        abort(404)
+    refusal = offered(row, user.id).get(action)
+    if refusal is not None:  # a stale page, or a hand-made POST: say why, change nothing
+        return _page(row, refusal), 409
     if action == "ack":
         message = actions.acknowledge(session, referral_id, user, now, "web", sender)
     elif action == "note" and text:

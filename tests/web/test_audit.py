@@ -15,7 +15,7 @@ from hotline.audit import Actor, record
 from hotline.db import session_scope
 from hotline.models import User
 from hotline.services.tokens import create_token
-from hotline.web.audit import Change, changes
+from hotline.web.audit_words import Change, changes
 from tests.factories import add_user
 from tests.web.conftest import Web
 
@@ -73,15 +73,17 @@ class TestEvents:
         assert len(rows) == 4 and "4 events." in page
         web, cli, api, system = rows
         assert '"Who">Sam Reyes</td>' in web and '"Channel">web</td>' in web and "user #" in web
-        assert '<code>name</code>: <del>"Ana Díaz-Ruiz"</del> → <ins>"Ana D. Ruiz"</ins>' in web
-        assert '<code>role</code>: <del>"coordinator"</del> → <ins>"supervisor"</ins>' in web
-        assert "<code>email</code>" not in web  # unchanged fields are left out
+        assert "<strong>name</strong>: <del>Ana Díaz-Ruiz</del> → <ins>Ana D. Ruiz</ins>" in web
+        assert "<strong>role</strong>: <del>coordinator</del> → <ins>supervisor</ins>" in web
+        assert "<strong>email</strong>" not in web  # unchanged fields are left out
         assert '"Who">cli</td>' in cli and '"Channel">cli</td>' in cli
-        assert '"Action">create</td>' in cli and '"Entity">officer #1</td>' in cli
-        assert '<code>phone</code>: <span class="hint">—</span> → <ins>"+12065550141"</ins>' in cli
+        assert '"Action">created</td>' in cli and '"Entity">officer #1</td>' in cli
+        phone = '<strong>phone</strong>: <span class="hint">—</span> → <ins>+12065550141</ins>'
+        assert phone in cli
         assert '"Who">Sam Reyes</td>' in api and '"Channel">api</td>' in api
-        assert '<del>"Ana Diaz"</del> → <ins>"Ana Díaz-Ruiz"</ins>' in api
-        assert '"Who">system</td>' in system and "api_token #1" in system
+        assert "<del>Ana Diaz</del> → <ins>Ana Díaz-Ruiz</ins>" in api
+        assert '"Who">system</td>' in system and "api token #1" in system
+        assert "<strong>person</strong>: " in system and "<ins>Sam Reyes</ins>" in system
 
     def test_times_are_in_the_program_zone(self, app: Flask, as_supervisor: Web) -> None:
         add_event(app, JAN_15_NOON_LA, Actor(None, "system"))
@@ -92,7 +94,7 @@ class TestEvents:
         deleted = {"action": "delete", "before": {"tier": 1}}
         add_event(app, JAN_15_NOON_LA, Actor(None, "cli"), "override", **deleted)
         page = as_supervisor.text("/audit")
-        assert '<code>tier</code>: <del>1</del> → <span class="hint">—</span>' in page
+        assert '<strong>tier</strong>: <del>1</del> → <span class="hint">—</span>' in page
 
 
 @pytest.mark.parametrize(
@@ -147,7 +149,8 @@ class TestFilters:
         self, as_supervisor: Web, events: None
     ) -> None:
         page = as_supervisor.text("/audit?entity=officer&from=2026-01-15")
-        assert "<option selected>officer</option>" in page and "<option>rotation</option>" in page
+        assert '<option value="officer" selected>officer</option>' in page
+        assert '<option value="rotation">rotation</option>' in page
         assert 'id="from" name="from" type="date" value="2026-01-15"' in page
         assert '<option value="1">Sam Reyes</option>' in page
         assert "No events match these filters." in as_supervisor.text("/audit?entity=referral")

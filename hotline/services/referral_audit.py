@@ -1,0 +1,88 @@
+"""Audit rows for the work done on a referral: ACKs, status changes, assessments (SPEC §9)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..audit import Actor, Channel, record, snapshot
+from ..models import Referral
+
+SYSTEM = Actor(None, "system")
+
+
+def actor_of(user_id: int | None, channel: str) -> Actor:
+    """Return the actor of a change made by a user (or nobody) through a channel."""
+    return Actor(user_id, cast(Channel, channel))
+
+
+def status_now(session: Session, referral_id: int) -> str | None:
+    """Return a referral's stored status, read before a guarded update changes it."""
+    return session.scalar(select(Referral.status).where(Referral.id == referral_id))
+
+
+def audit_ack(
+    session: Session, actor: Actor, now: datetime, referral_id: int, before: str | None
+) -> None:
+    """Record that a person took a referral, with the status it had."""
+    record(
+        session,
+        actor,
+        now,
+        "acknowledge",
+        "referral",
+        referral_id,
+        {"status": before, "acknowledged_by": None},
+        {"status": "acknowledged", "acknowledged_by": actor.user_id},
+    )
+
+
+def audit_status(
+    session: Session,
+    actor: Actor,
+    now: datetime,
+    referral_id: int,
+    before: str | None,
+    after: str,
+    **also: Any,
+) -> None:
+    """Record a referral's status change; `also` adds what came with it (a reason, a holder)."""
+    was = {"status": before} | dict.fromkeys(also)
+    record(session, actor, now, "status", "referral", referral_id, was, {"status": after, **also})
+
+
+def audit_assessment(
+    session: Session,
+    actor: Actor,
+    now: datetime,
+    referral_id: int,
+    before: dict[str, Any] | None,
+    after: dict[str, Any],
+) -> None:
+    """Record one assessment version against the one before it (consent included)."""
+    record(
+        session,
+        actor,
+        now,
+        "assess",
+        "referral",
+        referral_id,
+        _without_notes(before) if before is not None else None,
+        _without_notes(after),
+    )
+
+
+def _without_notes(fields: dict[str, Any]) -> dict[str, Any]:
+    """Keep only whether notes were written: free text may name the participant, and
+    retention erases it from the timeline but never from the audit log."""
+    kept = {k: v for k, v in fields.items() if k != "notes"}
+    return snapshot(kept | {"notes_written": bool(fields.get("notes"))})
+
+
+def audit_consent(session: Session, actor: Actor, now: datetime, referral: Referral) -> None:
+    """Record a referral created with the officer's consent, as the intake recorded it."""
+    after = {"status": referral.status, "type": referral.type, "consent_at": referral.consent_at}
+    record(session, actor, now, "create", "referral", referral.id, None, snapshot(after))

@@ -1,0 +1,88 @@
+"""The audit log's before → after: which fields changed, then in words (names, local times)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from .timeline import local
+from .words import FIELD_WORDS, word
+
+# Fields that hold a person's id, shown as the person's name.
+PERSON_FIELDS = frozenset({"acknowledged_by", "completed_by", "answered_by", "user_id"})
+# Fields that hold codes (or lists of codes) with words in WORDS.
+CODED_FIELDS = frozenset(
+    {"status", "type", "offense", "exclusions", "needs", "risks", "disposition", "channel"}
+)
+TIME_FORMAT = "%Y-%m-%d %H:%M"
+
+
+@dataclass(frozen=True)
+class Change:
+    """One field of a change: its value before and after as text (None: absent)."""
+
+    key: str
+    old: str | None
+    new: str | None
+
+
+def compact(value: Any) -> str:
+    """Return a value as short JSON."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+def changes(before: dict[str, Any] | None, after: dict[str, Any] | None) -> list[Change]:
+    """Return the keys whose value differs between before and after, in their order."""
+    before, after = before or {}, after or {}
+    keys = list(after) + [k for k in before if k not in after]
+    return [
+        Change(
+            key,
+            compact(before[key]) if key in before else None,
+            compact(after[key]) if key in after else None,
+        )
+        for key in keys
+        if key not in before or key not in after or before[key] != after[key]
+    ]
+
+
+def say(key: str, value: Any, names: dict[int, str], zone: ZoneInfo) -> str:
+    """Return one recorded value as a person reads it."""
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return "; ".join(say(key, item, names, zone) for item in value) or "none"
+    if key in PERSON_FIELDS and isinstance(value, int):
+        return names.get(value, f"person #{value}")
+    if isinstance(value, str) and key.endswith("_at"):
+        try:
+            return local(datetime.fromisoformat(value), zone, TIME_FORMAT)
+        except ValueError:
+            return value
+    if isinstance(value, str):
+        return word(value) if key in CODED_FIELDS else value
+    return compact(value)
+
+
+def plain(
+    diff: list[Change],
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    names: dict[int, str],
+    zone: ZoneInfo,
+) -> list[Change]:
+    """Return the changed fields with their names and values in words (None: absent)."""
+    before, after = before or {}, after or {}
+    return [
+        Change(
+            FIELD_WORDS.get(change.key, change.key.replace("_", " ")),
+            say(change.key, before[change.key], names, zone) if change.old is not None else None,
+            say(change.key, after[change.key], names, zone) if change.new is not None else None,
+        )
+        for change in diff
+    ]

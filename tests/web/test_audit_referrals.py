@@ -1,0 +1,208 @@
+"""Referral work in the audit log: who, local time, before → after in words, every channel."""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from hotline.simulator import CallScript, Leg, SmsEmulator, VoiceEmulator, flask_poster
+from tests.api.conftest import Api, token_for
+from tests.factories import add_referral
+from tests.jobs.conftest import run
+from tests.sms.conftest import HOTLINE, Program, converse
+from tests.sms.conftest import program as program
+from tests.web.conftest import Web
+
+ZONE = ZoneInfo("America/Los_Angeles")
+_ROW = re.compile(r'<tr data-event="\d+">(.*?)</tr>', re.S)
+_CELL = re.compile(r'data-label="([^"]+)">(.*?)</td>', re.S)
+
+
+@pytest.fixture
+def app_config(app_config: dict[str, Any]) -> dict[str, Any]:
+    """Give the app its own number (the sender of outbound texts)."""
+    return {**app_config, "HOTLINE_NUMBER": HOTLINE}
+
+
+@pytest.fixture
+def phone(client: FlaskClient, app: Flask) -> SmsEmulator:
+    """Return a phone that texts the app through an emulated Twilio."""
+    return SmsEmulator(
+        flask_poster(client), app.config["TWILIO_AUTH_TOKEN"], "http://localhost", HOTLINE
+    )
+
+
+def audit_rows(web: Web, query: str = "") -> list[dict[str, str]]:
+    """Return the audit log's rows, newest first, each as label → cell text (HTML kept)."""
+    page = html.unescape(web.text(f"/audit{query}"))
+    return [dict(_CELL.findall(row)) for row in _ROW.findall(page)]
+
+
+def referral_rows(web: Web, number: int, query: str = "") -> list[dict[str, str]]:
+    """Return the audit rows about one referral other than page views."""
+    rows = audit_rows(web, query)
+    return [r for r in rows if r["Entity"] == f"referral #{number}" and r["Action"] != "viewed"]
+
+
+def assert_local_time(row: dict[str, str]) -> None:
+    """The row's time reads in the program's zone, matching the instant it carries."""
+    match = re.search(r'<time datetime="([^"]+)">([^<]+)</time>', row["When"])
+    assert match is not None
+    instant = datetime.fromisoformat(match.group(1))
+    assert match.group(2) == f"{instant.astimezone(ZONE):%Y-%m-%d %H:%M:%S}"
+    assert instant.utcoffset() == timedelta(0) and "+00:00" not in match.group(2)
+
+
+def change(row: dict[str, str], field: str) -> str:
+    """Return one field's `before → after` of a row, in words."""
+    match = re.search(rf"<strong>{re.escape(field)}</strong>: (.*?)</li>", row["Before → after"])
+    assert match is not None, (field, row["Before → after"])
+    return re.sub(r"</?(del|ins|span)[^>]*>", "", match.group(1))
+
+
+class TestReferralWorkIsAudited:
+    """ACKs, status changes and assessments appear with the person's name and words."""
+
+    def test_ack_by_text(
+        self, app: Flask, phone: SmsEmulator, program: Program, as_supervisor: Web
+    ) -> None:
+        number = add_referral(app, officer_phone=program.officer.phone)
+        converse(phone, program.ana.phone, f"ACK {number}")
+        (row,) = referral_rows(as_supervisor, number)
+        assert (row["Who"], row["Channel"]) == ("Ana Diaz", "sms")
+        assert row["Action"] == "acknowledged (taken)"
+        assert change(row, "status") == "coordinator texted → acknowledged"
+        assert change(row, "taken by") == "none → Ana Diaz"
+        assert_local_time(row)
+
+    @pytest.mark.parametrize(
+        ("text", "after"),
+        [
+            ("INTAKE {}", "intake completed"),
+            ("NONCOMPLY {} Jane moved to Tacoma", "intake not completed"),
+        ],
+    )
+    def test_intake_by_text(
+        self,
+        app: Flask,
+        phone: SmsEmulator,
+        program: Program,
+        as_supervisor: Web,
+        text: str,
+        after: str,
+    ) -> None:
+        number = add_referral(
+            app, status="assessed", officer_phone=program.officer.phone, acknowledged_by=1
+        )
+        converse(phone, program.ana.phone, text.format(number))
+        (row,) = referral_rows(as_supervisor, number)
+        assert (row["Who"], row["Channel"], row["Action"]) == ("Ana Diaz", "sms", "status changed")
+        assert change(row, "status") == f"assessed → {after}"
+        assert "Tacoma" not in str(row)  # a reason may name the participant: timeline only
+        assert_local_time(row)
+
+    def test_assessment_by_api_with_each_version_and_consent(
+        self, app: Flask, client: FlaskClient, program: Program, as_supervisor: Web
+    ) -> None:
+        api = Api(client, token_for(app, program.ana.id))
+        number = add_referral(app)
+        body = {
+            "offense": "possession",
+            "consent_confirmed": False,
+            "needs": ["substance_use"],
+            "disposition": "unable_to_contact",
+            "notes": "needs ID replacement",
+        }
+        assert api.post(f"/referrals/{number}/assessment", body).status_code == 201
+        second = {**body, "consent_confirmed": True, "disposition": "accepted"}
+        second["needs"] = ["substance_use", "mental_health"]
+        assert api.post(f"/referrals/{number}/assessment", second).status_code == 201
+        rows = referral_rows(as_supervisor, number)
+        kinds = [(r["Action"], r["Who"], r["Channel"]) for r in rows]
+        assert kinds == [
+            ("status changed", "Ana Diaz", "api"),
+            ("assessment saved", "Ana Diaz", "api"),
+            ("status changed", "Ana Diaz", "api"),
+            ("assessment saved", "Ana Diaz", "api"),
+        ]
+        newest, first_status, first = rows[1], rows[2], rows[3]
+        assert change(newest, "version") == "1 → 2"
+        assert change(newest, "consent confirmed") == "no → yes"
+        assert change(newest, "disposition") == "unable to contact → accepted"
+        assert change(newest, "needs") == "substance use → substance use; mental health"
+        assert change(first, "notes written") == "— → yes"
+        assert "ID replacement" not in str(rows)  # free text stays out of the audit log
+        assert change(rows[0], "status") == "coordinator texted → assessed"
+        assert change(first, "offence") == "— → possession"
+        assert change(first_status, "taken by") == "none → Ana Diaz"  # the implied ACK
+        for row in rows:
+            assert_local_time(row)
+
+    def test_web_buttons(self, app: Flask, as_coordinator: Web, as_supervisor: Web) -> None:
+        number = add_referral(app)
+        for action in ("ack", "not_a_referral"):
+            as_coordinator.post(f"/referrals/{number}/actions", {"action": action})
+        closed, taken = referral_rows(as_supervisor, number)
+        assert (taken["Who"], taken["Channel"]) == ("Cora Lee", "web")
+        assert change(closed, "status") == "acknowledged → not a referral"
+
+    def test_the_intake_deadline_job_as_system(
+        self, app: Flask, program: Program, as_supervisor: Web
+    ) -> None:
+        created = datetime.now(UTC) - timedelta(days=40)
+        number = add_referral(
+            app, status="acknowledged", created_at=created, acknowledged_by=program.ana.id
+        )
+        assert run(app, "intake-deadlines", datetime.now(UTC)).startswith("1 ")
+        (row,) = referral_rows(as_supervisor, number)
+        assert (row["Who"], row["Channel"]) == ("system", "system")
+        assert change(row, "status") == "acknowledged → intake not completed"
+        assert change(row, "reason") == "none → deadline"
+
+    def test_consent_of_a_texted_referral(
+        self, app: Flask, phone: SmsEmulator, program: Program, as_supervisor: Web
+    ) -> None:
+        steps = ["REFER", "1", "Jane Doe", "1", "3rd & Pine", "Y", "SEND"]
+        converse(phone, program.officer.phone, *steps)
+        (row,) = [r for r in audit_rows(as_supervisor) if r["Action"] == "created"]
+        assert (row["Who"], row["Channel"]) == ("officer (by text)", "sms")
+        consent = change(row, "consent at")
+        assert re.fullmatch(r"— → \d{4}-\d\d-\d\d \d\d:\d\d", consent), consent
+        assert change(row, "type") == "— → arrest diversion"
+
+    def test_the_kind_filter_offers_each_kind(
+        self, app: Flask, phone: SmsEmulator, program: Program, as_supervisor: Web
+    ) -> None:
+        page = as_supervisor.text("/audit")
+        for kind, words in (
+            ("acknowledge", "acknowledged (taken)"),
+            ("assess", "assessment saved"),
+            ("status", "status changed"),
+            ("create", "created"),
+        ):
+            assert f'<option value="{kind}">{words}</option>' in page
+        number = add_referral(app, officer_phone=program.officer.phone)
+        converse(phone, program.ana.phone, f"ACK {number}", f"INTAKE {number}")
+        only = audit_rows(as_supervisor, "?kind=acknowledge")
+        assert [r["Action"] for r in only] == ["acknowledged (taken)"]
+
+
+def test_pressing_1_on_a_call_is_an_audited_ack(
+    app: Flask, client: FlaskClient, program: Program, as_supervisor: Web
+) -> None:
+    twilio = VoiceEmulator(
+        flask_poster(client), app.config["TWILIO_AUTH_TOKEN"], "http://localhost"
+    )
+    script = CallScript(legs={program.ana.phone: [Leg("accept")]})
+    twilio.call(program.officer.phone, HOTLINE, script)
+    (row,) = [r for r in audit_rows(as_supervisor) if r["Action"] == "acknowledged (taken)"]
+    assert (row["Who"], row["Channel"]) == ("Ana Diaz", "voice")
+    assert change(row, "taken by") == "none → Ana Diaz"
+    assert_local_time(row)

@@ -1,0 +1,142 @@
+"""The referral page follows the referral: actions by status and holder; assessment in words."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+
+from hotline.db import session_scope
+from hotline.models import Assessment, Message, Referral
+from tests.factories import add_referral, add_user
+from tests.web.conftest import Web
+
+BUTTONS = {
+    "ack": 'id="action-ack"',
+    "intake_completed": 'id="action-intake-completed"',
+    "intake_missed": 'id="action-intake-missed"',
+    "not_a_referral": 'id="action-not-a-referral"',
+}
+
+
+def shown(page: str) -> set[str]:
+    """Return the status-changing buttons a page offers."""
+    return {action for action, marker in BUTTONS.items() if marker in page}
+
+
+def held_by(app: Flask, name: str | None, status: str) -> int:
+    """Add a referral in `status`, held by a new person called `name` (or nobody)."""
+    fields = {}
+    if name is not None:
+        fields = {"acknowledged_by": add_user(app, name).id, "acknowledged_at": datetime.now(UTC)}
+    return add_referral(app, status=status, **fields)
+
+
+class TestActionsOffered:
+    """Only the actions the referral's status and the viewer allow are offered."""
+
+    @pytest.mark.parametrize(
+        ("status", "holder", "expected"),
+        [
+            ("notified", None, {"ack", "not_a_referral"}),
+            ("acknowledged", "Ana Diaz", {"intake_completed", "intake_missed", "not_a_referral"}),
+            ("assessed", "Ana Diaz", {"intake_completed", "intake_missed", "not_a_referral"}),
+            ("intake_completed", "Ana Diaz", set()),
+            ("not_a_referral", None, set()),
+        ],
+    )
+    def test_buttons_follow_the_status(
+        self, app: Flask, as_coordinator: Web, status: str, holder: str | None, expected: set[str]
+    ) -> None:
+        page = as_coordinator.text(f"/referrals/{held_by(app, holder, status)}")
+        assert shown(page) == expected
+        assert 'id="action-note"' in page  # a note never changes the status
+        assert ('id="actions-closed"' in page) == (not expected)
+
+    def test_no_take_it_on_a_referral_the_viewer_already_holds(
+        self, app: Flask, as_coordinator: Web
+    ) -> None:
+        assert as_coordinator.user is not None
+        number = add_referral(app, status="acknowledged", acknowledged_by=as_coordinator.user.id)
+        assert "ack" not in shown(as_coordinator.text(f"/referrals/{number}"))
+
+
+class TestRefusals:
+    """A POST of an action the page would not offer is refused with a reason; nothing changes."""
+
+    @pytest.mark.parametrize(
+        ("status", "holder", "action", "reason"),
+        [
+            ("acknowledged", "Ana Diaz", "ack", "is already taken: it is acknowledged"),
+            ("notified", None, "intake_completed", "is not acknowledged yet"),
+            ("notified", None, "intake_missed", "is not acknowledged yet"),
+            ("intake_completed", "Ana Diaz", "intake_missed", "is closed (intake completed)"),
+            ("declined", "Ana Diaz", "not_a_referral", "is closed (declined)"),
+            ("not_a_referral", None, "ack", "is closed (not a referral)"),
+        ],
+    )
+    def test_refused_with_a_clear_message(
+        self,
+        app: Flask,
+        as_coordinator: Web,
+        status: str,
+        holder: str | None,
+        action: str,
+        reason: str,
+    ) -> None:
+        number = held_by(app, holder, status)
+        answer = as_coordinator.post(f"/referrals/{number}/actions", {"action": action})
+        assert answer.status_code == 409
+        assert f"#{number} {reason}" in answer.get_data(as_text=True)
+        with session_scope(app) as session:
+            assert session.get_one(Referral, number).status == status
+            assert session.scalars(select(Message)).first() is None  # nobody was texted
+
+    def test_a_note_on_a_closed_referral_is_still_kept(
+        self, app: Flask, as_coordinator: Web
+    ) -> None:
+        number = add_referral(app, status="intake_completed")
+        answer = as_coordinator.post(
+            f"/referrals/{number}/actions", {"action": "note", "text": "called back later"}
+        )
+        assert answer.status_code == 302
+        assert "called back later" in as_coordinator.text(f"/referrals/{number}")
+
+
+class TestAssessmentInWords:
+    """The latest assessment reads as words, with the self-reported fields and services."""
+
+    def test_codes_are_shown_as_words(self, app: Flask, as_coordinator: Web) -> None:
+        assert as_coordinator.user is not None
+        number = add_referral(app, status="ineligible")
+        with session_scope(app) as session:
+            session.add(
+                Assessment(
+                    referral_id=number,
+                    version=1,
+                    completed_by=as_coordinator.user.id,
+                    completed_at=datetime.now(UTC),
+                    offense="subsistence_sale",
+                    exclusions=["under_18", "violent_history"],
+                    consent_confirmed=False,
+                    needs=["substance_use", "mental_health"],
+                    risks=["self_harm"],
+                    services=["detox bed", "bus pass"],
+                    disposition="unable_to_contact",
+                    age_range="25-34",
+                    gender="woman",
+                    race_ethnicity="Black",
+                )
+            )
+        page = as_coordinator.text(f"/referrals/{number}")
+        section = page[page.index('id="assessment"') : page.index("<h2>Timeline")]
+        assert "<strong>unable to contact</strong>" in section
+        assert "offence: sale for subsistence" in section
+        assert "Exclusions: under 18; disqualifying violent history" in section
+        assert "Needs: substance use, mental health" in section
+        assert "Immediate risks: self-harm" in section
+        assert "Services: detox bed; bus pass" in section
+        assert "age range 25-34; gender woman; race/ethnicity Black" in section
+        assert "_" not in section.replace("class=", "")  # no code left as it is stored
