@@ -12,7 +12,9 @@ from .timeline import local
 from .words import FIELD_WORDS, word
 
 # Fields that hold a person's id, shown as the person's name.
-PERSON_FIELDS = frozenset({"acknowledged_by", "completed_by", "answered_by", "user_id"})
+PERSON_FIELDS = frozenset(
+    {"acknowledged_by", "completed_by", "answered_by", "consent_by", "user_id"}
+)
 # Fields that hold codes (or lists of codes) with words in WORDS.
 CODED_FIELDS = frozenset(
     {"status", "type", "offense", "exclusions", "needs", "risks", "disposition", "channel"}

@@ -64,6 +64,8 @@ FIELD_WORDS: dict[str, str] = {
     "version": "version",
     "reason": "reason",
     "completed_by": "completed by",
+    "consent_at": "consent confirmed at",
+    "consent_by": "consent confirmed by",
     "completed_at": "completed at",
     "user_id": "person",
 }
@@ -72,6 +74,7 @@ FIELD_WORDS: dict[str, str] = {
 ACTION_WORDS: dict[str, str] = {
     "acknowledge": "acknowledged (taken)",
     "assess": "assessment saved",
+    "complete": "referral completed or corrected",
     "status": "status changed",
     "view": "viewed",
     "create": "created",

@@ -108,6 +108,23 @@ class TestReferralWorkIsAudited:
         assert "Tacoma" not in str(row)  # a reason may name the participant: timeline only
         assert_local_time(row)
 
+    def test_completing_a_call_referral_by_api(
+        self, app: Flask, client: FlaskClient, program: Program, as_supervisor: Web
+    ) -> None:
+        api = Api(client, token_for(app, program.ana.id))
+        number = add_referral(app, channel="voice", type=None, offense=None)
+        body = {"type": "social_contact", "consent": True}
+        assert api.patch(f"/referrals/{number}", body).status_code == 200
+        (row,) = referral_rows(as_supervisor, number)
+        assert (row["Action"], row["Who"], row["Channel"]) == (
+            "referral completed or corrected",
+            "Ana Diaz",
+            "api",
+        )
+        assert change(row, "type").endswith("social contact")
+        assert change(row, "consent confirmed by").endswith("Ana Diaz")
+        assert_local_time(row)
+
     def test_assessment_by_api_with_each_version_and_consent(
         self, app: Flask, client: FlaskClient, program: Program, as_supervisor: Web
     ) -> None:
