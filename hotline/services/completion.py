@@ -84,7 +84,21 @@ def complete_referral(
         add_event(
             session, referral.id, "completed", actor.channel, now, actor.user_id, detail=detail
         )
-    record(
-        session, actor, now, "complete", "referral", referral.id, snapshot(before), snapshot(after)
-    )
+    audited_before, audited_after = snapshot(_unnamed(before)), snapshot(_unnamed(after))
+    record(session, actor, now, "complete", "referral", referral.id, audited_before, audited_after)
     return referral
+
+
+# Retention erases a referral's name and place, but never the audit log: the log keeps
+# only whether they were written, as it does for an assessment's notes.
+IDENTIFYING = ("participant_name", "location")
+
+
+def _unnamed(values: dict[str, Any]) -> dict[str, Any]:
+    """Return changed values with the participant's name and place as written: yes or no."""
+    return {
+        (f"{key}_written" if key in IDENTIFYING else key): (
+            value is not None if key in IDENTIFYING else value
+        )
+        for key, value in values.items()
+    }

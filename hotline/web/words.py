@@ -61,6 +61,8 @@ FIELD_WORDS: dict[str, str] = {
     "race_ethnicity": "race/ethnicity (self-reported)",
     "notes": "notes",
     "notes_written": "notes written",
+    "participant_name_written": "participant name written",
+    "location_written": "location written",
     "version": "version",
     "reason": "reason",
     "completed_by": "completed by",

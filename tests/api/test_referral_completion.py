@@ -65,8 +65,9 @@ class TestCompletingAReferral:
         with session_scope(app) as session:
             row = session.scalars(select(AuditEvent).where(AuditEvent.action == "complete")).one()
             assert row.entity_id == number and row.channel == "api"
-            assert row.before == {"participant_name": None}
-            assert row.after == {"participant_name": "Jane Doe"}
+            # The name itself stays out: retention erases the referral, never the log.
+            assert row.before == {"participant_name_written": False}
+            assert row.after == {"participant_name_written": True}
 
     def test_unchanged_values_make_no_event(self, app: Flask, coordinator_api: Api) -> None:
         number = add_referral(app, status="acknowledged")

@@ -190,7 +190,7 @@ class TestReferralWorkIsAudited:
         converse(phone, program.officer.phone, *steps)
         (row,) = [r for r in audit_rows(as_supervisor) if r["Action"] == "created"]
         assert (row["Who"], row["Channel"]) == ("officer (by text)", "sms")
-        consent = change(row, "consent at")
+        consent = change(row, "consent confirmed at")
         assert re.fullmatch(r"— → \d{4}-\d\d-\d\d \d\d:\d\d", consent), consent
         assert change(row, "type") == "— → arrest diversion"
 
