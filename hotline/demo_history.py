@@ -35,6 +35,8 @@ CLOSED = {
     "acknowledged": 7,
 }
 OPEN = ["received", "notified"]
+WAITING_FOR_INTAKE = ("acknowledged", "assessed")
+INTAKE_WINDOW_DAYS = 30  # HOTLINE_INTAKE_DAYS's default, which the demo keeps
 DISPOSITION_OF = {
     "intake_completed": "accepted",
     "intake_missed": "accepted",
@@ -54,8 +56,13 @@ def add_history(session: Session, now: datetime, seed: int, count: int = 70) -> 
     statuses = rng.choices(list(CLOSED), weights=list(CLOSED.values()), k=count - 4) + OPEN * 2
     for index, status in enumerate(statuses):
         recent = status in OPEN
+        # Taken referrals still waiting for intake are inside their window, as the
+        # intake-deadlines job would have left them: nothing sits past it.
+        oldest_days = INTAKE_WINDOW_DAYS - 1 if status in WAITING_FOR_INTAKE else 90
         created = now - (
-            timedelta(minutes=rng.randint(5, 50)) if recent else timedelta(days=rng.uniform(1, 90))
+            timedelta(minutes=rng.randint(5, 50))
+            if recent
+            else timedelta(days=rng.uniform(1, oldest_days))
         )
         officer = rng.choice(officers)
         coordinator = rng.choice(coordinators)
@@ -75,6 +82,8 @@ def add_history(session: Session, now: datetime, seed: int, count: int = 70) -> 
             consent_at=created,
             created_at=created,
         )
+        if referral.channel == "voice" and status in OPEN:
+            _as_a_call_arrives(referral)
         session.add(referral)
         session.flush()
         _events(session, rng, referral, coordinator, created)
@@ -84,6 +93,13 @@ def add_history(session: Session, now: datetime, seed: int, count: int = 70) -> 
             _texts(session, referral, coordinator, created)
         if status in DISPOSITION_OF:
             _assessment(session, rng, referral, coordinator, DISPOSITION_OF[status])
+
+
+def _as_a_call_arrives(referral: Referral) -> None:
+    """Leave a call nobody has taken blank, as real calls arrive: the coordinator completes it."""
+    referral.type = referral.offense = None
+    referral.participant_name = referral.location = None
+    referral.consent_at = None
 
 
 def _events(

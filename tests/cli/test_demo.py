@@ -81,3 +81,30 @@ def test_demo_program_has_history_in_every_status_and_a_gap_next_week(tmp_path: 
     }
     assert officers == 20 and len(agencies) == 2
     assert any(s.user_id is None and s.start < now + timedelta(days=14) for s in segments)
+
+
+def test_demo_calls_nobody_took_arrive_blank_and_no_intake_is_past_its_window(
+    tmp_path: Path,
+) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from hotline.models import Referral
+    from hotline.services.deadlines import miss_overdue_intakes
+
+    app = demo_app(reset=False, instance_path=tmp_path)
+    now = datetime.now(UTC)
+    with session_scope(app) as session:
+        seed(session, now)
+        untaken_calls = session.scalars(
+            select(Referral).where(
+                Referral.channel == "voice", Referral.status.in_(("received", "notified"))
+            )
+        ).all()
+        assert untaken_calls  # the tour's "take a call → complete it" has calls to complete
+        for referral in untaken_calls:
+            assert (referral.type, referral.participant_name, referral.location) == (None,) * 3
+            assert referral.consent_at is None
+        # The intake-deadlines job finds nothing to close: the history left nothing overdue.
+        assert miss_overdue_intakes(session, now + timedelta(minutes=1), 30, None) == 0
