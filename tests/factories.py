@@ -110,3 +110,13 @@ def add_referral(app: Flask, status: str = "notified", **fields: object) -> int:
         session.add(referral)
         session.flush()
         return referral.id
+
+
+# A referral as a call leaves it: nothing of the participant yet (SPEC §6 "Completing a referral").
+BLANK_CALL_REFERRAL: dict[str, object] = {
+    "channel": "voice",
+    "type": None,
+    "offense": None,
+    "participant_name": None,
+    "location": None,
+}

@@ -23,7 +23,8 @@ from hotline.jobs import run_job
 from hotline.messaging.outbox import queue_text
 from hotline.metrics import SCRAPE_DEADLINE_SECONDS
 from hotline.models import JobRun
-from tests.test_health import silent_server, unused_loopback_port  # noqa: F401
+from tests.faults.stuck import unused_loopback_port
+from tests.test_health import silent_server  # noqa: F401 (a fixture)
 
 TOKEN = "scrape-me-0123456789abcdef"
 BEARER = {"Authorization": f"Bearer {TOKEN}"}

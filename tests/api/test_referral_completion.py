@@ -11,16 +11,10 @@ from sqlalchemy import select
 from hotline.db import session_scope
 from hotline.models import AuditEvent, Referral
 from tests.api.conftest import Api, add_user, token_for
-from tests.factories import add_referral
+from tests.factories import BLANK_CALL_REFERRAL, add_referral
 from tests.jobs.conftest import run
 
-BLANK = {
-    "channel": "voice",
-    "type": None,
-    "offense": None,
-    "participant_name": None,
-    "location": None,
-}
+BLANK = BLANK_CALL_REFERRAL
 FILLED = {
     "type": "arrest_diversion",
     "offense": "possession",

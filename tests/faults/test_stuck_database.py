@@ -28,20 +28,14 @@ from hotline.simulator import sign
 from tests.conftest import is_sqlite
 from tests.factories import add_officer, add_rotation, add_user
 from tests.faults.stuck import FreezingLink, silent_server
+from tests.voice.test_webhooks import ROUTES
 
 HOTLINE = "+12065550100"
 FALLBACK = "+12065550199"
 OFFICER = "+12065550177"
 SPEC_DEADLINE_S = 3.0  # SPEC §4.8: the caller hears an answer within 3 s
-VOICE_STEPS = [
-    "/voice/incoming",
-    "/voice/badge?call=1",
-    "/voice/whisper?call=1&step=0",
-    "/voice/accept?call=1&step=0",
-    "/voice/dial-result?call=1&step=0",
-    "/voice/recorded?call=1",
-    "/voice/voicemail-done?call=1",
-]
+# Every voice route but the two that need no step of a call (fallback, status).
+VOICE_STEPS = [route for route in ROUTES if route not in ("/voice/fallback", "/voice/status")]
 
 
 def post(client: FlaskClient, path: str, params: dict[str, str]) -> tuple[Any, float]:

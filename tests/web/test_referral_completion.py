@@ -8,17 +8,11 @@ from sqlalchemy import select
 from hotline.db import session_scope
 from hotline.models import Call, Referral, ReferralEvent, User
 from hotline.simulator import CallScript, Leg, SmsEmulator, VoiceEmulator, flask_poster
-from tests.factories import add_officer, add_referral, add_rotation, add_user
+from tests.factories import BLANK_CALL_REFERRAL, add_officer, add_referral, add_rotation, add_user
 from tests.web.conftest import PASSWORD, Web
 
 HOTLINE = "+12065550100"
-BLANK = {
-    "channel": "voice",
-    "type": None,
-    "offense": None,
-    "participant_name": None,
-    "location": None,
-}
+BLANK = BLANK_CALL_REFERRAL
 FILLED = {
     "type": "arrest_diversion",
     "offense": "sex_work",
