@@ -16,7 +16,7 @@ from .deadline import WEBHOOK_DEADLINE_S, deadline
 # Twilio's "connection overrides": retry a status callback answered 5xx or timed out, up
 # to 5 times, so a status the app could not store (it answers 503) is sent again.
 STATUS_CALLBACK_RETRIES = "#rc=5&rp=5xx,ct,rt"
-STATUS_CALLBACK_PATHS = ("/voice/status", "/sms/status")
+STATUS_CALLBACK_PATHS = ("/voice/status", "/sms/status", "/voice/callback/status")
 
 
 def signed_url(req: Request, public_url: str | None) -> str:

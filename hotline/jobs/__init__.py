@@ -23,6 +23,7 @@ from ..logs import log_exception
 from ..messaging.dispatch import dispatch_outbox
 from ..messaging.transport import transport_for
 from ..models import JobRun
+from ..services.callbacks import place_due_callbacks
 from ..services.deadlines import erase_old_referrals, miss_overdue_intakes
 from ..services.escalation import escalate_unacked
 from ..services.notices import announce_gaps, send_shift_notices
@@ -81,10 +82,14 @@ def _retention(session: Session, now: datetime, settings: Settings) -> str:
 
 
 def _dispatch(session: Session, now: datetime, settings: Settings) -> str:
-    report = dispatch_outbox(session, now, transport_for(settings))
+    transport = transport_for(settings)
+    report = dispatch_outbox(session, now, transport)
+    # Calls back asked for by text wait here; one asked for on the web is placed at once.
+    calls = place_due_callbacks(session, now, transport, settings["HOTLINE_NUMBER"])
+    placed = sum(1 for call in calls if call.result.succeeded)
     return (
         f"{report.sent} sent, {report.retried} to retry, {report.failed} failed, "
-        f"{report.suppressed} suppressed"
+        f"{report.suppressed} suppressed; {placed} of {len(calls)} calls back placed"
     )
 
 
@@ -119,7 +124,7 @@ JOBS: dict[str, Job] = {
             "dispatch-outbox",
             {"trigger": "interval", "seconds": 10},
             _dispatch,
-            "send queued texts, retrying failures with backoff",
+            "send queued texts, retrying failures with backoff, and place calls back",
         ),
         Job(
             "retention",

@@ -56,9 +56,13 @@ class SendResult:
 
 
 class Transport(Protocol):
-    """Send one text now; report the outcome as a SendResult and never raise."""
+    """Send one text or place one call now; report the outcome as a SendResult, never raise."""
 
     def send(self, *, to: str, sender: str, body: str) -> SendResult: ...
+
+    def place_call(self, *, to: str, sender: str, path: str, status_path: str) -> SendResult:
+        """Call `to` from `sender`; the answered call fetches its TwiML from the app's `path`."""
+        ...
 
 
 class LogTransport:
@@ -68,6 +72,12 @@ class LogTransport:
         """Log one line naming the masked recipient (never the body) and return a fake sid."""
         sid = LOG_SID_PREFIX + uuid.uuid4().hex
         log.info("text to %s not sent (HOTLINE_TRANSPORT=log): %s", mask_phone(to), sid)
+        return SendResult.ok(sid)
+
+    def place_call(self, *, to: str, sender: str, path: str, status_path: str) -> SendResult:
+        """Log that a call would have been placed, and call it placed (nothing rings)."""
+        sid = LOG_SID_PREFIX + uuid.uuid4().hex
+        log.info("call to %s not placed (HOTLINE_TRANSPORT=log): %s", mask_phone(to), sid)
         return SendResult.ok(sid)
 
 
@@ -85,6 +95,7 @@ def transport_for(config: Mapping[str, Any]) -> Transport:
         # Not a documented setting: lets an end-to-end test point at a fake Twilio.
         base_url=config.get("TWILIO_API_BASE_URL"),
         default_sender=config.get("HOTLINE_NUMBER"),
+        public_url=public_url,
         status_callback=(
             f"{public_url}{STATUS_CALLBACK_PATH}{STATUS_CALLBACK_RETRIES}" if public_url else None
         ),

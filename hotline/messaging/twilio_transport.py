@@ -1,4 +1,4 @@
-"""Send texts through Twilio's Messages API with the official client; never raise."""
+"""Send texts and place calls through Twilio's REST API with the official client; never raise."""
 
 from __future__ import annotations
 
@@ -13,12 +13,15 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
 from ..phones import mask_phone
+from ..webhooks import STATUS_CALLBACK_RETRIES
 from .transport import SendResult
 
 log = logging.getLogger(__name__)
 
 # Twilio's own answer to "slow down", the one 4xx that passes by itself.
 TOO_MANY_REQUESTS = 429
+# How long a coordinator's phone rings for a callback before Twilio gives up.
+RING_SECONDS = 30
 
 
 class TwilioTransport:
@@ -33,6 +36,7 @@ class TwilioTransport:
         timeout: float = 10,
         default_sender: str | None = None,
         status_callback: str | None = None,
+        public_url: str | None = None,
     ) -> None:
         self._http = TwilioHttpClient(timeout=timeout)
         self._client = Client(account_sid, auth_token, http_client=self._http)
@@ -45,6 +49,7 @@ class TwilioTransport:
             self._client.region = None
         self.default_sender = default_sender
         self.status_callback = status_callback
+        self.public_url = (public_url or "").rstrip("/")
 
     def send(self, *, to: str, sender: str, body: str) -> SendResult:
         """Create one Message; map Twilio's answer (or the lack of one) to a SendResult."""
@@ -68,6 +73,33 @@ class TwilioTransport:
             log.exception("sending a text to %s failed unexpectedly", mask_phone(to))
             return SendResult.retry(f"unexpected {type(error).__name__}")
         sid = message.sid
+        return SendResult.ok(str(sid) if sid else None)
+
+    def place_call(self, *, to: str, sender: str, path: str, status_path: str) -> SendResult:
+        """Create one Call whose TwiML is the app's `path`; never retried by the caller."""
+        if not self.public_url:
+            return SendResult.reject("HOTLINE_PUBLIC_URL is not set: Twilio cannot reach the app")
+        try:
+            call = self._client.calls.create(
+                to=to,
+                from_=sender or self.default_sender,
+                url=self.public_url + path,
+                method="POST",
+                timeout=RING_SECONDS,
+                status_callback=self.public_url + status_path + STATUS_CALLBACK_RETRIES,
+                status_callback_method="POST",
+                status_callback_event=["completed"],
+            )
+        except (TwilioRestException, TwilioServiceException) as error:
+            return _refused(int(error.status), error.code)
+        except Timeout:
+            return SendResult.reject("timed out: the call may or may not ring")
+        except RequestsConnectionError:
+            return SendResult.reject("connection failed")
+        except Exception as error:
+            log.exception("placing a call to %s failed unexpectedly", mask_phone(to))
+            return SendResult.reject(f"unexpected {type(error).__name__}")
+        sid = call.sid
         return SendResult.ok(str(sid) if sid else None)
 
     def close(self) -> None:

@@ -2,6 +2,7 @@
 
 from .audit import AuditEvent, JobRun, ProgramSetting
 from .base import Base, UTCDateTime
+from .callbacks import CALLBACK_OUTCOMES, Callback
 from .calls import LEG_OUTCOMES, Call, CallLeg
 from .messages import MESSAGE_STATUSES, Message
 from .oncall import Override, Rotation, RotationParticipant
@@ -10,6 +11,7 @@ from .referrals import CLOSED_STATUSES, STATUSES, Assessment, Referral, Referral
 from .sms import Conversation, DeclinedConsent, GapNotice, OptOut, ReferralNotice, ShiftNotice
 
 __all__ = [
+    "CALLBACK_OUTCOMES",
     "CLOSED_STATUSES",
     "LEG_OUTCOMES",
     "MESSAGE_STATUSES",
@@ -21,6 +23,7 @@ __all__ = [
     "Base",
     "Call",
     "CallLeg",
+    "Callback",
     "Conversation",
     "DeclinedConsent",
     "GapNotice",

@@ -61,8 +61,15 @@ class VoiceEmulator:
         *,
         call_sid: str | None = None,
         path: str = "/voice/incoming",
+        direction: str = "inbound",
+        status_callback: str | None = None,
     ) -> CallResult:
-        """Place one call from `from_` to `to` and play it to the end."""
+        """Place one call from `from_` to `to` and play it to the end.
+
+        An inbound call rings the hotline; an `outbound-api` call is one the app
+        placed through the REST API, answered at `to` and run from `path`, with
+        its own `status_callback` (else the emulator's).
+        """
         sid = call_sid or new_sid("CA")
         base = {
             "AccountSid": self._account_sid,
@@ -71,7 +78,7 @@ class VoiceEmulator:
             "To": to,
             "Caller": from_,
             "Called": to,
-            "Direction": "inbound",
+            "Direction": direction,
             "ApiVersion": API_VERSION,
         }
         self._calls[sid] = base
@@ -89,9 +96,10 @@ class VoiceEmulator:
             call.log("error", str(failure), code=failure.code)
             result.heard.append(APPLICATION_ERROR)
         call.log("end", result.status, duration=str(result.duration))
-        if self._status_callback is not None:
+        final = status_callback or self._status_callback
+        if final is not None:
             params = call.params(result.status, CallDuration=str(result.duration))
-            call.post(self.url(self._status_callback), params)
+            call.post(self.url(final), params)
         return result
 
     def status_callback(self, call_sid: str, status: str, **extra: str) -> PostResult:

@@ -17,11 +17,13 @@ from ..models import Message, OptOut, User
 from ..schemas.oncall import OverrideIn
 from ..services import referral_actions as actions
 from ..services import sms_intake
+from ..services.callbacks import CallbackQueued, CallbackRefused, request_callback
 from ..services.oncall import create_override, who_is_on_call
 from ..services.sms_intake import Sender
 from .parse import (
     ABORT,
     ACK,
+    CALL,
     COORDINATOR_COMMANDS,
     HELP,
     INTAKE,
@@ -41,7 +43,8 @@ UNPROMPTED_HELP_PER_HOUR = 3
 INTAKE_REPLY = sms_intake.INTAKE_REPLY
 HELP_TEXT = (
     "LEAD hotline. Officers: REFER starts a referral, STATUS 42 tells where #42 is. "
-    "Coordinators: ACK 42, NOTE 42 text, INTAKE 42, NONCOMPLY 42 reason, WHO, TAKE 4h. "
+    "Coordinators: ACK 42, NOTE 42 text, INTAKE 42, NONCOMPLY 42 reason, CALL 42, WHO, "
+    "TAKE 4h. "
     "Text STOP to opt out."
 )
 
@@ -139,7 +142,7 @@ def run_command(
             f"Sorry, {command.name} is for LEAD coordinators. Text HELP for your commands."
         )
     user = session.get_one(User, sender.user.id)
-    if command.name in (ACK, NOTE, INTAKE, NONCOMPLY) and command.referral is None:
+    if command.name in (ACK, NOTE, INTAKE, NONCOMPLY, CALL) and command.referral is None:
         return Reply(f"Reply {command.name} and the referral number, e.g. {command.name} 42.")
     referral = command.referral or 0
     if command.name == ACK:
@@ -155,6 +158,8 @@ def run_command(
                 session, referral, user, completed, command.text, now, "sms", number
             )
         )
+    if command.name == CALL:
+        return Reply(callback_text(request_callback(session, referral, user.id, now, "sms")))
     if command.name == WHO:
         return Reply(who_text(session, now, config))
     assert command.name == TAKE
@@ -164,6 +169,24 @@ def run_command(
     override = create_override(session, data, Actor(user.id, "sms"), now)
     until = override.end.astimezone(ZoneInfo(config["HOTLINE_TIMEZONE"]))
     return Reply(f"You are on call for tier 1 until {until:%a %H:%M %Z}.")
+
+
+CALLBACK_REFUSALS = {
+    "no_referral": "No referral #{n}.",
+    "no_officer_phone": "#{n} has no officer phone to call back.",
+    "not_staff": "Sorry, CALL is for LEAD coordinators.",
+    "already_calling": "A call back for #{n} is already on its way to your phone.",
+}
+
+
+def callback_text(outcome: CallbackQueued | CallbackRefused) -> str:
+    """Return the reply to CALL n: the phone will ring, or why it will not."""
+    if isinstance(outcome, CallbackQueued):
+        return (
+            f"The hotline is calling you now about #{outcome.referral_id}: press 1 to be put "
+            f"through to {outcome.officer}. They will see the hotline's number, not yours."
+        )
+    return CALLBACK_REFUSALS[outcome.reason].format(n=outcome.referral_id)
 
 
 def who_text(session: Session, now: datetime, config: Mapping[str, Any]) -> str:

@@ -26,7 +26,7 @@ class Command:
 
 
 HELP, STOP, START, REFER, ABORT = "HELP", "STOP", "START", "REFER", "ABORT"
-STATUS, ACK, NOTE, INTAKE, NONCOMPLY, WHO, TAKE = (
+STATUS, ACK, NOTE, INTAKE, NONCOMPLY, WHO, TAKE, CALL = (
     "STATUS",
     "ACK",
     "NOTE",
@@ -34,8 +34,9 @@ STATUS, ACK, NOTE, INTAKE, NONCOMPLY, WHO, TAKE = (
     "NONCOMPLY",
     "WHO",
     "TAKE",
+    "CALL",
 )
-COORDINATOR_COMMANDS = frozenset({ACK, NOTE, INTAKE, NONCOMPLY, WHO, TAKE})
+COORDINATOR_COMMANDS = frozenset({ACK, NOTE, INTAKE, NONCOMPLY, WHO, TAKE, CALL})
 # Twilio's own opt-out and opt-in words: STOP is ours to record, the rest stay carrier words.
 STOP_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "END", "QUIT", "OPTOUT", "REVOKE"})
 START_WORDS = frozenset({"START", "UNSTOP"})
@@ -46,6 +47,7 @@ REFERENCED = {
     NOTE: re.compile(rf"^NOTE{_REFERENCE}\s+(.+)$", re.IGNORECASE | re.DOTALL),
     INTAKE: re.compile(rf"^INTAKE{_REFERENCE}$", re.IGNORECASE),
     NONCOMPLY: re.compile(rf"^NONCOMPLY{_REFERENCE}(?:\s+(.+))?$", re.IGNORECASE | re.DOTALL),
+    CALL: re.compile(rf"^CALL{_REFERENCE}$", re.IGNORECASE),
 }
 
 

@@ -75,4 +75,4 @@ def now() -> datetime:
 
 
 # The call's steps register on `bp`; /voice/fallback above uses configuration alone.
-from . import steps  # noqa: E402,F401
+from . import callback, steps  # noqa: E402,F401

@@ -56,6 +56,7 @@ def init_app(app: Flask, exempt: list[Blueprint]) -> None:
         rotations,
         schedule,
         simulator,
+        simulator_callback,
     )
 
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # a form left open overnight still posts

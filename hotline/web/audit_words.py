@@ -17,7 +17,17 @@ PERSON_FIELDS = frozenset(
 )
 # Fields that hold codes (or lists of codes) with words in WORDS.
 CODED_FIELDS = frozenset(
-    {"status", "type", "offense", "exclusions", "needs", "risks", "disposition", "channel"}
+    {
+        "status",
+        "type",
+        "offense",
+        "exclusions",
+        "needs",
+        "risks",
+        "disposition",
+        "channel",
+        "outcome",
+    }
 )
 TIME_FORMAT = "%Y-%m-%d %H:%M"
 

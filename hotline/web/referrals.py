@@ -11,9 +11,11 @@ from werkzeug.wrappers import Response
 
 from ..audit import Actor, record
 from ..db import get_session
+from ..messaging.transport import LOG_SID_PREFIX, Transport, transport_for
 from ..models import CLOSED_STATUSES, Call, Message, Officer, Referral, ReferralEvent
 from ..services import referral_actions as actions
 from ..services.assessments import latest_assessment
+from ..services.callbacks import CallbackQueued, place_due_callbacks, request_callback
 from ..services.people import user_names
 from . import bp, program_zone
 from .auth import current_user, login_required
@@ -86,7 +88,7 @@ def timeline(referral: Referral, names: dict[int, str]) -> list[dict[str, Any]]:
         entries.append(
             {
                 "at": event.at,
-                "what": event.kind.replace("_", " "),
+                "what": word(event.kind),
                 "who": who,
                 "detail": event.detail or {},
             }
@@ -130,10 +132,17 @@ def timeline(referral: Referral, names: dict[int, str]) -> list[dict[str, Any]]:
 def offered(referral: Referral, user_id: int) -> dict[str, str | None]:
     """Return each action with None when it is offered, else why it is not (SPEC §9)."""
     number, status = referral.id, referral.status
+    # Calling the officer back needs their phone, not an open referral.
+    always: dict[str, str | None] = {
+        "note": None,
+        "callback": None
+        if referral.officer_phone
+        else f"#{number} has no officer phone to call back.",
+    }
     if status in CLOSED_STATUSES:
         closed = f"#{number} is closed ({word(status)}): its status cannot change."
-        return dict.fromkeys(STATUS_ACTIONS, closed) | {"note": None}
-    reasons: dict[str, str | None] = dict.fromkeys(STATUS_ACTIONS) | {"note": None}
+        return dict.fromkeys(STATUS_ACTIONS, closed) | always
+    reasons: dict[str, str | None] = dict.fromkeys(STATUS_ACTIONS) | always
     if referral.acknowledged_by == user_id:
         reasons["ack"] = f"You already have #{number}."
     elif referral.acknowledged_by is not None or status not in actions.OPEN_FOR_ACK:
@@ -204,8 +213,42 @@ def referral_action(referral_id: int) -> Response | tuple[str, int]:
         )
     elif action == "not_a_referral":
         message = actions.mark_not_a_referral(session, referral_id, user, now, "web", sender)
+    elif action == "callback":
+        message = call_back(referral_id, user.id, now, transport_for(current_app.config))
     else:
         abort(400)
     session.commit()
     flash(message)
     return redirect(url_for("web.referral", referral_id=referral_id))
+
+
+CALLBACK_REFUSALS = {
+    "no_referral": "There is no referral #{n}.",
+    "no_officer_phone": "#{n} has no officer phone to call back.",
+    "not_staff": "Only active coordinators and supervisors may call back.",
+    "already_calling": "A call back for #{n} is already ringing your phone.",
+}
+
+
+def call_back(referral_id: int, user_id: int, now: datetime, transport: Transport) -> str:
+    """Ask for a callback and place it at once; return what the coordinator reads."""
+    session = get_session()
+    outcome = request_callback(session, referral_id, user_id, now, "web")
+    session.commit()
+    if not isinstance(outcome, CallbackQueued):
+        return CALLBACK_REFUSALS[outcome.reason].format(n=referral_id)
+    sender = current_app.config["HOTLINE_NUMBER"]
+    placements = place_due_callbacks(session, now, transport, sender, only=outcome.callback_id)
+    placed = placements[0] if placements else None
+    if placed is None or not placed.result.succeeded:
+        reason = placed.result.error if placed is not None else "already placed elsewhere"
+        return f"The call back could not be placed ({reason}). Try again, or call the officer."
+    if (placed.result.sid or "").startswith(LOG_SID_PREFIX):
+        return (
+            "No phone rings in development (HOTLINE_TRANSPORT=log): the phone simulator's "
+            "Call back plays the whole call."
+        )
+    return (
+        f"Your phone ({outcome.coordinator_phone}) is ringing from the hotline: press 1 to be "
+        f"put through to {outcome.officer}. They will see the hotline's number, not yours."
+    )

@@ -19,7 +19,7 @@ from werkzeug.wrappers import Response
 
 from ..db import get_session
 from ..jobs import run_job
-from ..models import Call, Message, Officer, User
+from ..models import Call, Message, Officer, Referral, User
 from ..phones import normalized
 from ..services.calls import find_call
 from ..services.oncall import who_is_on_call
@@ -42,6 +42,7 @@ LEG_CHOICES: dict[LegOutcome, str] = {
 MIN_LEG_ROWS = 3
 MAX_LEG_ROWS = 8
 CHAT_LENGTH = 50
+CALLBACK_CHOICES = 20
 KEYS = "0123456789*#"
 SIMULATED_HOTLINE = "+12065550100"  # the hotline's number when HOTLINE_NUMBER is unset
 UNKNOWN_PHONE = "+12065550199"  # the officer's phone while the roster is empty
@@ -197,7 +198,9 @@ def call_script(form: Mapping[str, str]) -> CallScript:
     )
 
 
-def render_phones(officer: str, oncall: User | None, call: CallReport | None = None) -> str:
+def render_phones(
+    officer: str, oncall: User | None, call: CallReport | None = None, **extra: Any
+) -> str:
     """Render both phones, their conversations and, after a call, its transcript."""
     session = get_session()
     answer = who_is_on_call(
@@ -222,6 +225,14 @@ def render_phones(officer: str, oncall: User | None, call: CallReport | None = N
         call=call,
         names=names,
         hotline=hotline_number(),
+        # What the on-call phone may call back: referrals with an officer phone, newest first.
+        callback_referrals=session.execute(
+            select(Referral.id, Referral.officer_phone)
+            .where(Referral.officer_phone.is_not(None))
+            .order_by(Referral.id.desc())
+            .limit(CALLBACK_CHOICES)
+        ).all(),
+        **extra,
     )
 
 

@@ -42,6 +42,17 @@ WORDS: dict[str, str] = {
     "not_a_referral": "not a referral",
     "intake_completed": "intake completed",
     "intake_missed": "intake not completed",
+    # Calls back through the hotline: the timeline's events and how each ended.
+    "callback_requested": "call back asked for",
+    "callback_ended": "call back ended",
+    "requested": "asked for",
+    "connected": "connected to the officer",
+    "officer_no_answer": "the officer did not answer",
+    "officer_busy": "the officer's line was busy",
+    "officer_failed": "the officer's phone could not be reached",
+    "coordinator_no_answer": "the coordinator's phone did not answer",
+    "coordinator_declined": "the coordinator did not press 1",
+    "not_placed": "the call could not be placed",
 }
 
 # Field names of audited resources, as a sentence would say them.
@@ -70,6 +81,8 @@ FIELD_WORDS: dict[str, str] = {
     "consent_by": "consent confirmed by",
     "completed_at": "completed at",
     "user_id": "person",
+    "callback": "call back number",
+    "outcome": "outcome",
 }
 
 # Audit actions, as the log's kind filter and rows name them.
@@ -86,6 +99,7 @@ ACTION_WORDS: dict[str, str] = {
     "revoke": "revoked",
     "rotate": "rotated",
     "set_password": "password set",
+    "callback": "call back",
 }
 
 

@@ -28,7 +28,7 @@ from hotline.simulator import sign
 from tests.conftest import is_sqlite
 from tests.factories import add_officer, add_rotation, add_user
 from tests.faults.stuck import FreezingLink, silent_server
-from tests.voice.test_webhooks import ROUTES
+from tests.voice.test_webhooks import CALLBACK_ROUTES, ROUTES
 
 HOTLINE = "+12065550100"
 FALLBACK = "+12065550199"
@@ -95,6 +95,24 @@ class TestServerThatNeverAnswers:
             ET.fromstring(answer.data)  # the dialled person's side: whisper, bridge
         else:
             assert dialled(answer.data) == [FALLBACK]
+
+    @pytest.mark.parametrize("path", CALLBACK_ROUTES[:3])
+    def test_each_callback_step_ends_the_call_in_words_within_3_s(
+        self, silent_database: Flask, path: str
+    ) -> None:
+        params = {"CallSid": "CA1", "From": HOTLINE, "To": OFFICER, "Digits": "1"}
+        answer, took = post(silent_database.test_client(), path, params)
+        assert took < SPEC_DEADLINE_S
+        assert answer.status_code == 200 and answer.mimetype == "text/xml"
+        root = ET.fromstring(answer.data)
+        assert root.find("Hangup") is not None and root.find("Dial") is None
+
+    def test_a_callback_status_is_refused_so_that_twilio_sends_it_again(
+        self, silent_database: Flask
+    ) -> None:
+        params = {"CallSid": "CA1", "CallStatus": "no-answer"}
+        answer, took = post(silent_database.test_client(), CALLBACK_ROUTES[3], params)
+        assert took < SPEC_DEADLINE_S and answer.status_code == 503
 
     def test_a_call_status_is_refused_so_that_twilio_sends_it_again(
         self, silent_database: Flask

@@ -1,8 +1,10 @@
 """A local stand-in for Twilio's Messages and IncomingPhoneNumbers APIs, over real HTTP.
 
-It answers `POST /2010-04-01/Accounts/<sid>/Messages.json` as Twilio does
-(basic auth, form fields in, Message JSON out), keeps every request it gets,
-and answers the next requests with failures a test scripts. It also lists the
+It answers `POST /2010-04-01/Accounts/<sid>/Messages.json` and `…/Calls.json`
+as Twilio does (basic auth, form fields in, Message or Call JSON out), keeps
+every request it gets, and answers the next requests with failures a test
+scripts. A created call only records its request: the test then plays the
+call's webhooks itself, as Twilio would, with the voice emulator. It also lists the
 account's phone numbers (filtered by `PhoneNumber`) and updates one by its sid.
 """
 
@@ -69,6 +71,21 @@ class MessageRequest:
     answered: int  # 0: none before the client gave up
 
 
+@dataclass(frozen=True)
+class CallRequest:
+    """One request to create a Call (the fields the hotline sets), and its answer's status."""
+
+    to: str
+    sender: str
+    url: str
+    method: str
+    status_callback: str | None
+    status_callback_events: tuple[str, ...]
+    timeout: str | None
+    answered: int
+    sid: str | None
+
+
 class _QuietHandler(WSGIRequestHandler):
     """Log nothing: the tests read the request log instead."""
 
@@ -83,6 +100,7 @@ class FakeTwilio:
         self.account_sid = account_sid
         self.auth_token = auth_token
         self.requests: list[MessageRequest] = []
+        self.calls: list[CallRequest] = []
         self.numbers: dict[str, dict[str, Any]] = {}  # IncomingPhoneNumbers by sid
         self.number_updates: list[dict[str, str]] = []  # the form of each update, in order
         self.down = False  # while set, every request gets a 503
@@ -95,6 +113,11 @@ class FakeTwilio:
         self.app.add_url_rule(
             "/2010-04-01/Accounts/<account_sid>/Messages.json",
             view_func=self._create_message,
+            methods=["POST"],
+        )
+        self.app.add_url_rule(
+            "/2010-04-01/Accounts/<account_sid>/Calls.json",
+            view_func=self._create_call,
             methods=["POST"],
         )
         self.app.add_url_rule(
@@ -215,6 +238,53 @@ class FakeTwilio:
         if failure is not None:
             return self._error(failure)
         return self._accept()
+
+    def _create_call(self, account_sid: str) -> Response | tuple[Response, int]:
+        """Answer one Calls create request: record it, then a Call JSON or a scripted failure."""
+        if not self._authorized(account_sid):
+            return self._error("auth", record=False)
+        with self._lock:
+            failure = "503" if self.down else (self._script.popleft() if self._script else None)
+        if failure == "hang":
+            self._record_call(0, None)
+            self._released.wait(HANG_LIMIT)
+            return self._error("503", record=False)
+        if failure is not None:
+            status = ERRORS[failure][0]
+            self._record_call(status, None)
+            return self._error(failure, record=False)
+        sid = f"CA{next(self._sids):032x}"
+        self._record_call(201, sid)
+        form = request.form
+        payload = {
+            "account_sid": self.account_sid,
+            "api_version": "2010-04-01",
+            "direction": "outbound-api",
+            "from": form.get("From"),
+            "to": form.get("To"),
+            "sid": sid,
+            "status": "queued",
+            "uri": f"/2010-04-01/Accounts/{self.account_sid}/Calls/{sid}.json",
+        }
+        return jsonify(payload), 201
+
+    def _record_call(self, answered: int, sid: str | None) -> None:
+        """Keep a Calls request's fields and the status it is answered with."""
+        form = request.form
+        with self._lock:
+            self.calls.append(
+                CallRequest(
+                    to=form.get("To", ""),
+                    sender=form.get("From", ""),
+                    url=form.get("Url", ""),
+                    method=form.get("Method", ""),
+                    status_callback=form.get("StatusCallback"),
+                    status_callback_events=tuple(form.getlist("StatusCallbackEvent")),
+                    timeout=form.get("Timeout"),
+                    answered=answered,
+                    sid=sid,
+                )
+            )
 
     def _accept(self) -> tuple[Response, int]:
         """Record the text as accepted and answer with Twilio's Message JSON."""

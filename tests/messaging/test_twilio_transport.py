@@ -102,3 +102,55 @@ class TestFailures:
             ACCOUNT_SID, AUTH_TOKEN, base_url=f"http://127.0.0.1:{free_port()}"
         ) as transport:
             assert send(transport) == SendResult.retry("connection failed")
+
+
+class TestPlaceCall:
+    """A call back is one Calls request with the app's URLs, and is never retried."""
+
+    def place(self, transport: TwilioTransport) -> SendResult:
+        return transport.place_call(
+            to=OFFICER,
+            sender=HOTLINE,
+            path="/voice/callback?callback=7",
+            status_path="/voice/callback/status?callback=7",
+        )
+
+    def test_places_the_call_with_absolute_urls_and_the_retry_override(
+        self, fake_twilio: FakeTwilio
+    ) -> None:
+        with TwilioTransport(
+            ACCOUNT_SID,
+            AUTH_TOKEN,
+            base_url=fake_twilio.url,
+            public_url="https://hotline.example.org/",
+        ) as transport:
+            result = self.place(transport)
+        assert result.succeeded and result.sid is not None and result.sid.startswith("CA")
+        [placed] = fake_twilio.calls
+        assert placed.url == "https://hotline.example.org/voice/callback?callback=7"
+        assert placed.status_callback == (
+            "https://hotline.example.org/voice/callback/status?callback=7#rc=5&rp=5xx,ct,rt"
+        )
+        assert (placed.to, placed.sender, placed.timeout) == (OFFICER, HOTLINE, "30")
+
+    @pytest.mark.parametrize("failure", ["500", "429", "21211", "hang"])
+    def test_a_failure_is_final(self, fake_twilio: FakeTwilio, failure: Failure) -> None:
+        fake_twilio.fail_next(failure)
+        with TwilioTransport(
+            ACCOUNT_SID,
+            AUTH_TOKEN,
+            base_url=fake_twilio.url,
+            timeout=0.5,
+            public_url="https://hotline.example.org",
+        ) as transport:
+            result = self.place(transport)
+        # A second ring at 3 a.m. is worse than asking the coordinator to press again.
+        assert not result.succeeded and result.error
+        assert len(fake_twilio.calls) == 1
+
+    def test_without_a_public_url_nothing_is_asked_of_twilio(
+        self, transport: TwilioTransport, fake_twilio: FakeTwilio
+    ) -> None:
+        result = self.place(transport)
+        assert not result.succeeded and "HOTLINE_PUBLIC_URL" in (result.error or "")
+        assert fake_twilio.calls == []

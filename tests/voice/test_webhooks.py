@@ -27,6 +27,13 @@ ROUTES = [
     "/voice/recorded?call=1",
     "/voice/voicemail-done?call=1",
 ]
+# A callback's call (SPEC §4.10): placed by the app, so it fails with words, not the fallback.
+CALLBACK_ROUTES = [
+    "/voice/callback?callback=1",
+    "/voice/callback/connect?callback=1",
+    "/voice/callback/done?callback=1",
+    "/voice/callback/status?callback=1",
+]
 
 
 def post(client: FlaskClient, path: str, params: dict[str, str], token: str = "test-token") -> Any:
@@ -46,7 +53,13 @@ def counts(app: Flask) -> tuple[int, int, int]:
 class TestSignatures:
     """Every voice route refuses an unsigned or wrongly signed request, changing nothing."""
 
-    @pytest.mark.parametrize("path", ROUTES)
+    def test_every_voice_route_is_checked_here(self, app: Flask) -> None:
+        registered = {
+            rule.rule for rule in app.url_map.iter_rules() if rule.rule.startswith("/voice")
+        }
+        assert registered == {path.split("?")[0] for path in ROUTES + CALLBACK_ROUTES}
+
+    @pytest.mark.parametrize("path", ROUTES + CALLBACK_ROUTES)
     def test_missing_or_wrong_signature_is_403(
         self, app: Flask, client: FlaskClient, program: Program, path: str
     ) -> None:

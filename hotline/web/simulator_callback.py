@@ -1,0 +1,87 @@
+"""The simulator's on-call phone calls an officer back: the hotline rings it first (SPEC §4.10)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import current_app, flash, redirect, request, url_for
+from flask.blueprints import BlueprintSetupState
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from ..db import get_session
+from ..models import Callback
+from ..simulator import CallScript, EmulatedCalls, Leg, VoiceEmulator
+from ..simulator.script import LegOutcome
+from . import bp
+from .referrals import call_back
+from .simulator import (
+    CallReport,
+    chosen_officer_phone,
+    chosen_oncall,
+    directory,
+    dispatch_outbox,
+    path_of,
+    render_phones,
+    simulator_only,
+    transcript,
+    webhooks,
+)
+from .words import word
+
+# What the officer's phone may do when the hotline dials it (the form words them).
+OFFICER_CHOICES: tuple[LegOutcome, ...] = ("accept", "no-answer", "busy")
+CALLBACK_LABELS = {"Caller hears": "Your phone hears", "Caller presses": "You press"}
+
+
+@simulator_only
+def simulator_callback() -> str | Response:
+    """Call back a referral's officer from the on-call phone and show the whole call."""
+    officer = chosen_officer_phone(request.form)
+    oncall = chosen_oncall(request.form)
+    number = request.form.get("referral", "")
+    if oncall is None or not number.isdigit():
+        flash("Choose whose phone calls back, and which referral.")
+        return redirect(url_for("web.simulator", officer=officer))
+    leg = request.form.get("officer_leg", "accept")
+    script = CallScript(
+        gathers=["1" if request.form.get("press") == "1" else None],
+        legs_in_order=[Leg(next((o for o in OFFICER_CHOICES if o == leg), "accept"))],
+    )
+    # A fresh app context: the webhooks get sessions of their own, as from Twilio.
+    with current_app.app_context():
+        calls = EmulatedCalls(VoiceEmulator(*webhooks()), script)
+        message = call_back(int(number), oncall.id, datetime.now(UTC), calls)
+    dispatch_outbox()
+    flash(message)
+    if not calls.results:
+        return render_phones(officer, oncall)
+    session = get_session()
+    [result] = calls.results
+    requests = [(path_of(url), status) for url, _, status in result.requests]
+    # On a call back the emulated "caller" is the on-call phone the hotline rang.
+    lines = [
+        (CALLBACK_LABELS.get(what, what), words)
+        for what, words in transcript(result, directory(session))
+    ]
+    report = CallReport(lines, requests, None)
+    ended = session.scalars(select(Callback).where(Callback.call_sid == result.call_sid)).first()
+    outcome = word(ended.outcome) if ended is not None and ended.outcome else "still under way"
+    return render_phones(
+        officer,
+        oncall,
+        callback_call=report,
+        callback_outcome=outcome,
+        callback_referral=int(number),
+    )
+
+
+def register_routes(state: BlueprintSetupState) -> None:
+    """Add the route where the simulator is on (elsewhere it does not exist)."""
+    if state.app.config.get("HOTLINE_SIMULATOR"):
+        state.add_url_rule(
+            "/simulator/callback", "simulator_callback", simulator_callback, methods=["POST"]
+        )
+
+
+bp.record(register_routes)

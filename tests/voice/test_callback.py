@@ -1,0 +1,341 @@
+"""Calling an officer back through the hotline: CALL n, the fake Twilio, the call's webhooks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from xml.etree import ElementTree
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from hotline.db import session_scope
+from hotline.models import AuditEvent, Callback, ReferralEvent, User
+from hotline.simulator import CallResult, CallScript, Leg, SmsEmulator, VoiceEmulator, flask_poster
+from hotline.simulator.transport import sign
+from tests.factories import add_referral
+from tests.jobs.conftest import run, texts_to
+from tests.messaging.fake_twilio import ACCOUNT_SID, CallRequest, FakeTwilio
+from tests.voice.conftest import HOTLINE, Program
+
+TOKEN = "test-token"
+BASE = "http://localhost"
+
+
+@pytest.fixture
+def fake_twilio() -> Iterator[FakeTwilio]:
+    """Serve a fake Twilio that accepts the app's own credentials."""
+    fake = FakeTwilio(auth_token=TOKEN)
+    with fake.serve():
+        yield fake
+
+
+@pytest.fixture
+def app_config(app_config: dict[str, Any], fake_twilio: FakeTwilio) -> dict[str, Any]:
+    """Send texts and place calls through the fake Twilio, as production does through Twilio."""
+    return {
+        **app_config,
+        "HOTLINE_TRANSPORT": "twilio",
+        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+        "TWILIO_API_BASE_URL": fake_twilio.url,
+    }
+
+
+@pytest.fixture
+def referral(app: Flask, program: Program) -> int:
+    """Officer Smith's referral, taken by Ana."""
+    officer = program.officer
+    return add_referral(
+        app,
+        "acknowledged",
+        officer_id=officer.id,
+        officer_phone=officer.phone,
+        acknowledged_by=program.ana.id,
+    )
+
+
+def text(client: FlaskClient, app: Flask, sender: str, body: str) -> str:
+    """Text the hotline from `sender` and return its reply."""
+    phone = SmsEmulator(flask_poster(client), app.config["TWILIO_AUTH_TOKEN"], BASE, HOTLINE)
+    result = phone.send(sender, body)
+    assert result.status == 200
+    return result.replies[-1]
+
+
+def ring(twilio: VoiceEmulator, placed: CallRequest, script: CallScript) -> CallResult:
+    """Play the call Twilio was asked to place, as Twilio would once the coordinator answers."""
+    return twilio.call(
+        placed.sender,
+        placed.to,
+        script,
+        path=placed.url,
+        direction="outbound-api",
+        status_callback=placed.status_callback,
+    )
+
+
+def callback_of(app: Flask, referral: int) -> Callback:
+    with session_scope(app) as session:
+        callback = session.scalars(select(Callback).where(Callback.referral_id == referral)).one()
+        session.expunge(callback)
+        return callback
+
+
+def events(app: Flask, referral: int) -> list[tuple[str, str, dict[str, Any] | None]]:
+    with session_scope(app) as session:
+        rows = session.scalars(
+            select(ReferralEvent)
+            .where(ReferralEvent.referral_id == referral, ReferralEvent.kind.like("callback%"))
+            .order_by(ReferralEvent.id)
+        )
+        return [(row.kind, row.channel, row.detail) for row in rows]
+
+
+def ask_and_place(client: FlaskClient, app: Flask, program: Program, referral: int) -> str:
+    """Text CALL n as Ana and run the job that places it; return the reply."""
+    reply = text(client, app, program.ana.phone, f"CALL {referral}")
+    run(app, "dispatch-outbox", datetime.now(UTC))
+    return reply
+
+
+class TestCallByText:
+    """CALL n rings the coordinator from the hotline; 1 dials the referral's officer."""
+
+    def test_the_coordinator_is_called_from_the_hotline_then_put_through(
+        self,
+        app: Flask,
+        client: FlaskClient,
+        twilio: VoiceEmulator,
+        fake_twilio: FakeTwilio,
+        program: Program,
+        referral: int,
+    ) -> None:
+        reply = ask_and_place(client, app, program, referral)
+        assert f"calling you now about #{referral}: press 1" in reply
+        assert "Officer Smith" in reply and "hotline's number, not yours" in reply
+        [placed] = fake_twilio.calls
+        assert (placed.to, placed.sender, placed.method) == (program.ana.phone, HOTLINE, "POST")
+        assert placed.url.startswith(f"{BASE}/voice/callback?callback=")
+        assert placed.status_callback is not None
+        assert placed.status_callback.endswith("#rc=5&rp=5xx,ct,rt")  # Twilio retries a 503
+        assert placed.status_callback_events == ("completed",)
+
+        result = ring(twilio, placed, CallScript(gathers=["1"], legs_in_order=[Leg("accept")]))
+
+        assert any(
+            f"your call back to Officer Smith about referral {referral}" in words
+            for words in result.heard
+        )
+        assert result.dialled == [[program.officer.phone]]
+        assert result.answered_by == program.officer.phone
+        callback = callback_of(app, referral)
+        assert (callback.state, callback.outcome) == ("ended", "connected")
+        assert callback.call_sid == placed.sid
+        assert [(kind, channel) for kind, channel, _ in events(app, referral)] == [
+            ("callback_requested", "sms"),
+            ("callback_ended", "voice"),
+        ]
+        assert events(app, referral)[-1][2] == {
+            "callback": callback.id,
+            "outcome": "connected",
+            "seconds": 60,
+        }
+
+    def test_the_officer_sees_the_hotline_number(
+        self, app: Flask, client: FlaskClient, program: Program, referral: int
+    ) -> None:
+        ask_and_place(client, app, program, referral)
+        callback = callback_of(app, referral)
+        url = f"{BASE}/voice/callback/connect?callback={callback.id}"
+        params = {
+            "CallSid": "CA" + "2" * 32,
+            "From": HOTLINE,
+            "To": program.ana.phone,
+            "Digits": "1",
+        }
+        response = client.post(
+            url, data=params, headers={"X-Twilio-Signature": sign(TOKEN, url, params)}
+        )
+        assert response.status_code == 200 and response.mimetype == "text/xml"
+        dial = ElementTree.fromstring(response.data).find("Dial")
+        assert dial is not None and dial.get("callerId") == HOTLINE
+        assert [number.text for number in dial] == [program.officer.phone]
+
+    def test_an_officer_who_does_not_answer_is_told_to_the_coordinator(
+        self,
+        app: Flask,
+        client: FlaskClient,
+        twilio: VoiceEmulator,
+        fake_twilio: FakeTwilio,
+        program: Program,
+        referral: int,
+    ) -> None:
+        ask_and_place(client, app, program, referral)
+        result = ring(
+            twilio,
+            fake_twilio.calls[0],
+            CallScript(gathers=["1"], legs_in_order=[Leg("no-answer")]),
+        )
+        assert "The officer did not answer. Goodbye." in result.heard
+        assert callback_of(app, referral).outcome == "officer_no_answer"
+
+    def test_a_coordinator_voicemail_never_rings_the_officer(
+        self,
+        app: Flask,
+        client: FlaskClient,
+        twilio: VoiceEmulator,
+        fake_twilio: FakeTwilio,
+        program: Program,
+        referral: int,
+    ) -> None:
+        ask_and_place(client, app, program, referral)
+        result = ring(twilio, fake_twilio.calls[0], CallScript(gathers=[None]))
+        assert result.dialled == []
+        assert callback_of(app, referral).outcome == "coordinator_declined"
+
+    def test_a_coordinator_who_does_not_pick_up_is_recorded_once(
+        self,
+        app: Flask,
+        client: FlaskClient,
+        fake_twilio: FakeTwilio,
+        program: Program,
+        referral: int,
+    ) -> None:
+        ask_and_place(client, app, program, referral)
+        placed = fake_twilio.calls[0]
+        assert placed.status_callback is not None
+        url = placed.status_callback
+        params = {"CallSid": placed.sid or "", "CallStatus": "no-answer", "From": HOTLINE}
+        for _ in range(2):  # Twilio may send a status twice
+            response = client.post(
+                url.split("#")[0],
+                data=params,
+                headers={"X-Twilio-Signature": sign(TOKEN, url, params)},
+            )
+            assert response.status_code == 204
+        assert callback_of(app, referral).outcome == "coordinator_no_answer"
+        assert [kind for kind, _, _ in events(app, referral)].count("callback_ended") == 1
+
+    def test_asking_twice_rings_once(
+        self,
+        app: Flask,
+        client: FlaskClient,
+        fake_twilio: FakeTwilio,
+        program: Program,
+        referral: int,
+    ) -> None:
+        text(client, app, program.ana.phone, f"CALL {referral}")
+        again = text(client, app, program.ana.phone, f"call #{referral}")
+        assert "already on its way" in again
+        run(app, "dispatch-outbox", datetime.now(UTC))
+        run(app, "dispatch-outbox", datetime.now(UTC))
+        assert len(fake_twilio.calls) == 1
+
+    def test_a_call_twilio_refuses_is_reported_and_not_retried(
+        self,
+        app: Flask,
+        client: FlaskClient,
+        fake_twilio: FakeTwilio,
+        program: Program,
+        referral: int,
+    ) -> None:
+        fake_twilio.fail_next("500")
+        ask_and_place(client, app, program, referral)
+        run(app, "dispatch-outbox", datetime.now(UTC) + timedelta(seconds=10))
+        assert [call.answered for call in fake_twilio.calls] == [500]
+        assert callback_of(app, referral).outcome == "not_placed"
+        [notice] = [
+            body for body in texts_to(app, program.ana.phone) if "could not be placed" in body
+        ]
+        assert f"Reply CALL {referral} to try again" in notice
+
+    def test_a_callback_not_placed_within_two_minutes_is_dropped(
+        self,
+        app: Flask,
+        client: FlaskClient,
+        fake_twilio: FakeTwilio,
+        program: Program,
+        referral: int,
+    ) -> None:
+        text(client, app, program.ana.phone, f"CALL {referral}")
+        run(app, "dispatch-outbox", datetime.now(UTC) + timedelta(minutes=3))
+        assert fake_twilio.calls == []
+        assert callback_of(app, referral).outcome == "not_placed"
+
+
+class TestOnlyStaffOnlyTheOfficer:
+    """Only active staff may call back, and only to a referral's officer phone."""
+
+    def test_an_officer_cannot_use_call(
+        self,
+        app: Flask,
+        client: FlaskClient,
+        fake_twilio: FakeTwilio,
+        program: Program,
+        referral: int,
+    ) -> None:
+        reply = text(client, app, program.officer.phone, f"CALL {referral}")
+        assert reply.startswith("Sorry, CALL is for LEAD coordinators.")
+        run(app, "dispatch-outbox", datetime.now(UTC))
+        assert fake_twilio.calls == []
+
+    def test_a_referral_without_an_officer_phone_cannot_be_called_back(
+        self, app: Flask, client: FlaskClient, program: Program
+    ) -> None:
+        number = add_referral(app, "notified", officer_phone=None)
+        reply = text(client, app, program.ana.phone, f"CALL {number}")
+        assert reply == f"#{number} has no officer phone to call back."
+        assert text(client, app, program.ana.phone, "CALL 999") == "No referral #999."
+
+    def test_a_coordinator_deactivated_before_pressing_1_is_not_put_through(
+        self,
+        app: Flask,
+        client: FlaskClient,
+        twilio: VoiceEmulator,
+        fake_twilio: FakeTwilio,
+        program: Program,
+        referral: int,
+    ) -> None:
+        ask_and_place(client, app, program, referral)
+        with session_scope(app) as session:
+            session.get_one(User, program.ana.id).active = False
+        result = ring(
+            twilio, fake_twilio.calls[0], CallScript(gathers=["1"], legs_in_order=[Leg("accept")])
+        )
+        assert result.dialled == []
+        assert "This call back is no longer allowed. Goodbye." in result.heard
+
+    def test_unsigned_callback_webhooks_are_refused(
+        self, client: FlaskClient, program: Program, referral: int
+    ) -> None:
+        for path in ("callback", "callback/connect", "callback/done", "callback/status"):
+            response = client.post(f"/voice/{path}?callback=1", data={"Digits": "1"})
+            assert response.status_code == 403
+
+
+class TestAudit:
+    """A callback's request and outcome are in the audit log, with who asked."""
+
+    def test_request_and_outcome_are_audited(
+        self,
+        app: Flask,
+        client: FlaskClient,
+        twilio: VoiceEmulator,
+        fake_twilio: FakeTwilio,
+        program: Program,
+        referral: int,
+    ) -> None:
+        ask_and_place(client, app, program, referral)
+        ring(twilio, fake_twilio.calls[0], CallScript(gathers=["1"], legs_in_order=[Leg("busy")]))
+        with session_scope(app) as session:
+            rows = session.scalars(
+                select(AuditEvent).where(AuditEvent.action == "callback").order_by(AuditEvent.id)
+            ).all()
+            seen = [(row.actor_id, row.channel, (row.after or {})["outcome"]) for row in rows]
+        assert seen == [
+            (program.ana.id, "sms", "requested"),
+            (program.ana.id, "voice", "officer_busy"),
+        ]

@@ -1,0 +1,117 @@
+"""The referral page's "Call back" rings the coordinator from the hotline (SPEC §4.10, §9)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+
+from hotline.db import session_scope
+from hotline.models import Callback, ReferralEvent
+from tests.factories import add_officer, add_referral
+from tests.messaging.fake_twilio import ACCOUNT_SID, FakeTwilio
+from tests.web.conftest import Web
+
+BUTTON = 'id="action-callback"'
+
+
+def officer_referral(app: Flask) -> int:
+    """Add a referral by Officer Smith, whose phone the hotline may call back."""
+    officer = add_officer(app)
+    return add_referral(app, officer_id=officer.id, officer_phone=officer.phone)
+
+
+def callbacks(app: Flask) -> list[Callback]:
+    with session_scope(app) as session:
+        rows = list(session.scalars(select(Callback).order_by(Callback.id)))
+        session.expunge_all()
+        return rows
+
+
+class TestButton:
+    """The button is offered where there is an officer phone, and refused elsewhere."""
+
+    def test_offered_on_a_referral_with_an_officer_phone_even_once_closed(
+        self, app: Flask, as_coordinator: Web
+    ) -> None:
+        open_one = officer_referral(app)
+        closed = add_referral(app, "intake_completed", officer_phone="+12065550177")
+        assert BUTTON in as_coordinator.text(f"/referrals/{open_one}")
+        assert BUTTON in as_coordinator.text(f"/referrals/{closed}")
+
+    def test_not_offered_and_refused_without_an_officer_phone(
+        self, app: Flask, as_coordinator: Web
+    ) -> None:
+        number = add_referral(app, officer_phone=None)
+        assert BUTTON not in as_coordinator.text(f"/referrals/{number}")
+        answer = as_coordinator.post(f"/referrals/{number}/actions", {"action": "callback"})
+        assert answer.status_code == 409
+        assert f"#{number} has no officer phone to call back." in answer.get_data(as_text=True)
+        assert callbacks(app) == []
+
+    def test_in_development_the_page_says_no_phone_rings(
+        self, app: Flask, as_coordinator: Web
+    ) -> None:
+        number = officer_referral(app)
+        answer = as_coordinator.post(
+            f"/referrals/{number}/actions", {"action": "callback"}, follow_redirects=True
+        )
+        page = answer.get_data(as_text=True)
+        assert "No phone rings in development" in page and "phone simulator" in page
+        assert "call back asked for" in page  # on the timeline
+        [callback] = callbacks(app)
+        assert callback.state == "placed" and callback.channel == "web"
+
+
+class TestThroughTwilio:
+    """With Twilio configured, the button places the call at once."""
+
+    @pytest.fixture
+    def fake_twilio(self) -> Iterator[FakeTwilio]:
+        fake = FakeTwilio(auth_token="test-token")  # the token the tests' app has
+        with fake.serve():
+            yield fake
+
+    @pytest.fixture
+    def app_config(self, app_config: dict[str, Any], fake_twilio: FakeTwilio) -> dict[str, Any]:
+        return {
+            **app_config,
+            "HOTLINE_TRANSPORT": "twilio",
+            "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+            "TWILIO_API_BASE_URL": fake_twilio.url,
+        }
+
+    def test_the_coordinator_phone_rings_from_the_hotline(
+        self, app: Flask, as_coordinator: Web, fake_twilio: FakeTwilio
+    ) -> None:
+        number = officer_referral(app)
+        answer = as_coordinator.post(
+            f"/referrals/{number}/actions", {"action": "callback"}, follow_redirects=True
+        )
+        assert as_coordinator.user is not None
+        phone = as_coordinator.user.phone
+        assert f"Your phone ({phone}) is ringing from the hotline: press 1" in answer.get_data(
+            as_text=True
+        )
+        [placed] = fake_twilio.calls
+        assert (placed.to, placed.sender) == (phone, app.config["HOTLINE_NUMBER"])
+        with session_scope(app) as session:
+            kinds = session.scalars(
+                select(ReferralEvent.kind).where(ReferralEvent.referral_id == number)
+            ).all()
+        assert kinds == ["callback_requested"]
+
+    def test_a_refused_call_is_said_on_the_page(
+        self, app: Flask, as_coordinator: Web, fake_twilio: FakeTwilio
+    ) -> None:
+        fake_twilio.fail_next("21211")
+        number = officer_referral(app)
+        answer = as_coordinator.post(
+            f"/referrals/{number}/actions", {"action": "callback"}, follow_redirects=True
+        )
+        page = answer.get_data(as_text=True)
+        assert "The call back could not be placed (HTTP 400 (Twilio error 21211))" in page
+        assert "the call could not be placed" in page  # the timeline's outcome
