@@ -48,7 +48,9 @@ DEFAULTS: dict[str, Any] = {
     "HOTLINE_REFUSAL_LIMIT": None,  # off: refused webhooks/tokens per address, e.g. 30/minute
     "HOTLINE_PROXY_COUNT": 0,  # reverse proxies whose X-Forwarded-* headers are trusted
     "HOTLINE_METRICS_TOKEN": None,  # off: /metrics answers 404; set, it is the scraper's bearer
+    "HOTLINE_LANGUAGE": "en",  # prompts and texts; a user's or officer's own language wins
 }
+LANGUAGES = ("en", "es")
 INTEGER_SETTINGS = (
     "HOTLINE_DIAL_TIMEOUT",
     "HOTLINE_ACK_MINUTES",
@@ -216,6 +218,11 @@ def _normalize(settings: dict[str, Any]) -> None:
         raise ConfigError(
             "HOTLINE_TIMEZONE must be an IANA zone, e.g. America/Los_Angeles"
         ) from None
+
+    language = str(settings["HOTLINE_LANGUAGE"]).strip().lower()
+    if language not in LANGUAGES:
+        raise ConfigError(f"HOTLINE_LANGUAGE must be one of {', '.join(LANGUAGES)}")
+    settings["HOTLINE_LANGUAGE"] = language
 
     region = str(settings["HOTLINE_DEFAULT_REGION"]).strip().upper()
     if region not in phonenumbers.SUPPORTED_REGIONS:

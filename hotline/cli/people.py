@@ -35,6 +35,19 @@ def region() -> str:
     return str(current_app.config["HOTLINE_DEFAULT_REGION"])
 
 
+def program_language() -> str:
+    """Return the language of people added without one (HOTLINE_LANGUAGE)."""
+    return str(current_app.config["HOTLINE_LANGUAGE"])
+
+
+LANGUAGE_OPTION = click.option(
+    "--language",
+    default=None,
+    type=click.Choice(["en", "es"]),
+    help="what the hotline speaks and texts to them (default: HOTLINE_LANGUAGE)",
+)
+
+
 @user_cli.command("add")
 @click.option("--name", required=True)
 @click.option("--email", required=True)
@@ -43,11 +56,13 @@ def region() -> str:
 @click.option(
     "--password", default=None, help=f"for the web app; at least {MIN_PASSWORD_LENGTH} characters"
 )
-def add_user(name: str, email: str, phone: str, role: str, password: str | None) -> None:
+@LANGUAGE_OPTION
+def add_user(
+    name: str, email: str, phone: str, role: str, password: str | None, language: str | None
+) -> None:
     """Add a coordinator or supervisor."""
-    data = people.validate(
-        UserCreate, {"name": name, "email": email, "phone": phone, "role": role}, region()
-    )
+    values = {"name": name, "email": email, "phone": phone, "role": role, "language": language}
+    data = people.validate(UserCreate, values, region(), program_language())
     if password is not None and len(password) < MIN_PASSWORD_LENGTH:
         raise click.ClickException(f"password: use at least {MIN_PASSWORD_LENGTH} characters")
     hashed = generate_password_hash(password) if password else None
@@ -112,10 +127,17 @@ def create_token_command(email: str) -> None:
 @click.option("--badge", required=True)
 @click.option("--agency", required=True)
 @click.option("--phone", required=True)
-def add_officer(name: str, badge: str, agency: str, phone: str) -> None:
+@LANGUAGE_OPTION
+def add_officer(name: str, badge: str, agency: str, phone: str, language: str | None) -> None:
     """Add an officer to the roster."""
-    values = {"name": name, "badge": badge, "agency": agency, "phone": phone}
-    data = people.validate(OfficerCreate, values, region())
+    values = {
+        "name": name,
+        "badge": badge,
+        "agency": agency,
+        "phone": phone,
+        "language": language,
+    }
+    data = people.validate(OfficerCreate, values, region(), program_language())
     with session_scope(current_app) as session:
         officer = people.create_officer(session, data, CLI_ACTOR, datetime.now(UTC))
         click.echo(
@@ -133,7 +155,9 @@ def import_officers(file: Path) -> None:
     except UnicodeDecodeError:
         raise click.ClickException(f"{file}: not a UTF-8 text file") from None
     with session_scope(current_app) as session:
-        report = people.import_officers(session, text, region(), CLI_ACTOR, datetime.now(UTC))
+        report = people.import_officers(
+            session, text, region(), CLI_ACTOR, datetime.now(UTC), program_language()
+        )
     for line, reason in report.errors:
         click.echo(f"{file}:{line}: {reason}", err=True)
     click.echo(f"Imported {report.imported} officer(s); refused {len(report.errors)} row(s).")

@@ -27,6 +27,8 @@ class User(Base):
     # A web session is good only while this equals the one stored in it at sign-in:
     # sign-out, deactivation and a new password bump it, ending every session at once.
     session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # What the hotline speaks and texts to them: "en" or "es" (SPEC §4.9, §5).
+    language: Mapped[str] = mapped_column(String(2), default="en", server_default="en")
     created_at: Mapped[datetime]
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user")
@@ -42,6 +44,7 @@ class Officer(Base):
     badge: Mapped[str] = mapped_column(String(40), unique=True)
     agency: Mapped[str] = mapped_column(String(200))
     phone: Mapped[str] = mapped_column(String(20), unique=True)
+    language: Mapped[str] = mapped_column(String(2), default="en", server_default="en")
     created_at: Mapped[datetime]
 
 

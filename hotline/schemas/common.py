@@ -81,5 +81,6 @@ def validation_context(config: Any) -> dict[str, Any]:
     """Return what validators need from the app's settings."""
     return {
         "region": config.get("HOTLINE_DEFAULT_REGION", "US"),
+        "language": config.get("HOTLINE_LANGUAGE", "en"),
         "timezone": config.get("HOTLINE_TIMEZONE", "America/Los_Angeles"),
     }

@@ -5,17 +5,29 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, ValidationInfo, field_validator
 
 from .common import Email, Name, Output, PhoneInput, PositiveId
 
 Role = Literal["coordinator", "supervisor"]
+Language = Literal["en", "es"]
 # Officers key their badge on a phone keypad (SPEC §4.2, §5): digits only.
 Badge = Annotated[str, Field(pattern=r"^[0-9]{1,20}$")]
 Phone = Annotated[str, Field(min_length=1, max_length=40)]
 
 
-class UserCreate(PhoneInput):
+class ProgramLanguage(PhoneInput):
+    """An input whose absent `language` is the program's (HOTLINE_LANGUAGE, given as context)."""
+
+    language: Language | None = Field(default=None, validate_default=True)
+
+    @field_validator("language", mode="after")
+    @classmethod
+    def _program_default(cls, value: str | None, info: ValidationInfo) -> str:
+        return value or str((info.context or {}).get("language", "en"))
+
+
+class UserCreate(ProgramLanguage):
     """A new coordinator or supervisor."""
 
     name: Name
@@ -33,6 +45,7 @@ class UserPatch(PhoneInput):
     phone: Phone | None = None
     role: Role | None = None
     active: bool | None = None
+    language: Language | None = None
 
 
 class UserOut(Output):
@@ -44,10 +57,11 @@ class UserOut(Output):
     phone: str
     role: Role
     active: bool
+    language: Language
     created_at: datetime
 
 
-class OfficerCreate(PhoneInput):
+class OfficerCreate(ProgramLanguage):
     """A new officer of the roster."""
 
     name: Name
@@ -63,6 +77,7 @@ class OfficerPatch(PhoneInput):
     badge: Badge | None = None
     agency: Name | None = None
     phone: Phone | None = None
+    language: Language | None = None
 
 
 class OfficerOut(Output):
@@ -73,4 +88,5 @@ class OfficerOut(Output):
     badge: str
     agency: str
     phone: str
+    language: Language
     created_at: datetime

@@ -30,6 +30,7 @@ def user_fields(row: User) -> dict[str, Any]:
         "phone": row.phone,
         "role": row.role,
         "active": row.active,
+        "language": row.language,
         "created_at": row.created_at,
     }
 
@@ -42,6 +43,7 @@ def officer_fields(row: Officer) -> dict[str, Any]:
         "badge": row.badge,
         "agency": row.agency,
         "phone": row.phone,
+        "language": row.language,
         "created_at": row.created_at,
     }
 
@@ -224,7 +226,7 @@ def first_error(error: ValidationError) -> tuple[str | None, str]:
 
 
 def import_officers(
-    session: Session, text: str, region: str, actor: Actor, now: datetime
+    session: Session, text: str, region: str, actor: Actor, now: datetime, language: str = "en"
 ) -> ImportReport:
     """Add each good row of a roster CSV (header: name,badge,agency,phone); report each bad one."""
     report = ImportReport()
@@ -235,9 +237,11 @@ def import_officers(
         return report
     for row in reader:
         line = reader.line_num
-        values = {c: (row.get(c) or "") for c in OFFICER_CSV_COLUMNS}
+        values: dict[str, str | None] = {c: (row.get(c) or "") for c in OFFICER_CSV_COLUMNS}
+        values["language"] = (row.get("language") or "").strip().lower() or None
         try:
-            data = OfficerCreate.model_validate(values, context={"region": region})
+            context = {"region": region, "language": language}
+            data = OfficerCreate.model_validate(values, context=context)
             with session.begin_nested():
                 create_officer(session, data, actor, now)
         except ValidationError as error:
@@ -250,10 +254,12 @@ def import_officers(
     return report
 
 
-def validate(model: type[BaseModel], values: dict[str, Any], region: str) -> Any:
+def validate(
+    model: type[BaseModel], values: dict[str, Any], region: str, language: str = "en"
+) -> Any:
     """Validate plain values against a schema, raising FieldInvalid on the first problem."""
     try:
-        return model.model_validate(values, context={"region": region})
+        return model.model_validate(values, context={"region": region, "language": language})
     except ValidationError as error:
         field_name, message = first_error(error)
         raise FieldInvalid(message, field_name) from None

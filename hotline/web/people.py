@@ -30,7 +30,7 @@ from .people_forms import (
 )
 
 Page = tuple[str, int]
-USER_FIELDS = ("name", "email", "phone", "role")
+USER_FIELDS = ("name", "email", "phone", "role", "language")
 
 
 def actor() -> Actor:
@@ -77,7 +77,10 @@ def people_page(status: int = 200, **context: Any) -> Page:
 
 def user_form() -> dict[str, str]:
     """Return the posted user fields, as typed."""
-    return {name: request.form.get(name, "") for name in USER_FIELDS}
+    form = {name: request.form.get(name, "") for name in USER_FIELDS}
+    if not form["language"]:
+        del form["language"]  # the program's when new, unchanged when edited
+    return form
 
 
 def commit_user_change(db: Session, errors: Errors) -> int | None:

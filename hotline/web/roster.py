@@ -18,7 +18,7 @@ from .auth import login_required, supervisor_required
 from .people import Page, actor, people_page
 from .people_forms import check, commit_or_conflict, domain_status, row_or_404
 
-OFFICER_FIELDS = ("name", "badge", "agency", "phone")
+OFFICER_FIELDS = ("name", "badge", "agency", "phone", "language")
 # The import reports schema messages as they are; these say the same in the form's words.
 PLAIN_REASONS = {
     "String should match pattern": "use 1 to 20 digits, nothing else",
@@ -37,7 +37,10 @@ def plain_reason(reason: str) -> str:
 
 def officer_form() -> dict[str, str]:
     """Return the posted officer fields, as typed."""
-    return {name: request.form.get(name, "") for name in OFFICER_FIELDS}
+    form = {name: request.form.get(name, "") for name in OFFICER_FIELDS}
+    if not form["language"]:
+        del form["language"]  # the program's when new, unchanged when edited
+    return form
 
 
 @bp.post("/people/officers")
@@ -76,7 +79,8 @@ def import_officers() -> Page:
         return people_page(422, import_error="That file is not UTF-8 text: save it as CSV UTF-8.")
     db = get_session()
     region = current_app.config["HOTLINE_DEFAULT_REGION"]
-    report = people.import_officers(db, text, region, actor(), datetime.now(UTC))
+    language = current_app.config["HOTLINE_LANGUAGE"]
+    report = people.import_officers(db, text, region, actor(), datetime.now(UTC), language)
     db.commit()
     report.errors = [(line, plain_reason(reason)) for line, reason in report.errors]
     return people_page(200 if report.imported or not report.errors else 422, import_report=report)

@@ -174,3 +174,33 @@ class TestImport:
     def test_coordinator_may_not_import(self, app: Flask, as_coordinator: Web) -> None:
         assert upload(as_coordinator, ROSTER).status_code == 403
         assert roster(app) == []
+
+
+class TestLanguage:
+    """Each officer's language is chosen on the forms; empty means the program's."""
+
+    def language_of(self, app: Flask, badge: str) -> str:
+        with session_scope(app) as session:
+            return session.scalars(select(Officer.language).where(Officer.badge == badge)).one()
+
+    def test_added_in_spanish_or_in_the_programs_language(
+        self, app: Flask, as_supervisor: Web
+    ) -> None:
+        page = as_supervisor.text("/people")
+        assert 'id="officer-language"' in page and "The program's (English)" in page
+        as_supervisor.post(
+            "/people/officers", officer(badge="815", phone="+12065550181", language="es")
+        )
+        as_supervisor.post(
+            "/people/officers", officer(badge="816", phone="+12065550182", language="")
+        )
+        assert (self.language_of(app, "815"), self.language_of(app, "816")) == ("es", "en")
+
+    def test_an_edit_without_a_language_keeps_it(self, app: Flask, as_supervisor: Web) -> None:
+        smith = add_officer(app)
+        form = officer(badge="4711", phone="+12065550177", language="es")
+        assert as_supervisor.post(f"/people/officers/{smith.id}", form).status_code == 302
+        form["language"] = ""
+        assert as_supervisor.post(f"/people/officers/{smith.id}", form).status_code == 302
+        assert self.language_of(app, "4711") == "es"
+        assert 'value="es" lang="es" selected' in as_supervisor.text(f"/people/officers/{smith.id}")
