@@ -1,0 +1,1 @@
+"""The domain: what the hotline does, in functions of (session, …, now); channels word it."""

@@ -1,0 +1,63 @@
+"""Every sentence a channel speaks or texts is in each language's catalog (issue 15)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+
+import hotline
+from hotline.i18n import CHANNELS, LANGUAGES, SOURCE_LANGUAGE, catalog_path, translator
+
+PACKAGE = Path(hotline.__file__).resolve().parent
+KEYWORDS = {"_": None, "N_": None}
+PLACEHOLDER = re.compile(r"\{(\w+)\}")
+# The code that speaks for each channel (and only it: a sentence belongs to one channel).
+SOURCES = {"voice": ["voice"], "sms": ["sms"], "web": []}
+
+
+def sentences(channel: str) -> set[str]:
+    """Return the message ids the channel's code marks with _() or N_()."""
+    found: set[str] = set()
+    for folder in SOURCES[channel]:
+        for _file, _line, message, _comments, _context in extract_from_dir(
+            PACKAGE / folder, [("**.py", "python")], keywords=KEYWORDS
+        ):
+            found.add(message if isinstance(message, str) else message[0])
+    return found
+
+
+def translations(channel: str, language: str) -> dict[str, str]:
+    path = catalog_path(channel, language)
+    if not path.exists():
+        return {}
+    with path.open("rb") as handle:
+        return {
+            str(m.id): str(m.string) for m in read_po(handle) if m.id and not m.obsolete
+        }
+
+
+TRANSLATED = [(c, lang) for c in CHANNELS for lang in LANGUAGES if lang != SOURCE_LANGUAGE]
+
+
+@pytest.mark.parametrize(("channel", "language"), TRANSLATED)
+def test_every_sentence_has_a_translation(channel: str, language: str) -> None:
+    catalog = translations(channel, language)
+    missing = sorted(m for m in sentences(channel) if not catalog.get(m))
+    assert missing == [], f"{catalog_path(channel, language)} lacks {len(missing)}: {missing[:5]}"
+
+
+@pytest.mark.parametrize(("channel", "language"), TRANSLATED)
+def test_no_translation_is_left_over_or_loses_a_placeholder(channel: str, language: str) -> None:
+    catalog = translations(channel, language)
+    assert sorted(set(catalog) - sentences(channel)) == []  # run pybabel update (README)
+    for english, translated in catalog.items():
+        assert set(PLACEHOLDER.findall(translated)) == set(PLACEHOLDER.findall(english)), english
+
+
+def test_a_language_without_a_sentence_falls_back_to_english() -> None:
+    _ = translator("voice", "xx")
+    assert _("Press {digit}.", digit=1) == "Press 1."
