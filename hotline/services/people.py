@@ -142,8 +142,26 @@ def update_user(
     session.flush()
     if leaves:
         keep_a_supervisor(session, "active" if changes.get("active") is False else "role")
+    # After the last-supervisor check, whose reason says more; the caller rolls back.
+    for field_name, message in own_lockout(before, changes, actor).items():
+        raise FieldInvalid(message, field_name)
     record(session, actor, now, "update", "user", row.id, before, snapshot(user_fields(row)))
     return row
+
+
+def own_lockout(row: dict[str, Any], changes: dict[str, Any], actor: Actor) -> dict[str, str]:
+    """Return why a change would lock its own author out, by field (the CLI may still do it).
+
+    `row` holds the user's fields before the change (as `user_fields` gives them).
+    """
+    problems: dict[str, str] = {}
+    if actor.user_id != row["id"]:
+        return problems
+    if changes.get("active") is False and row["active"]:
+        problems["active"] = "you cannot deactivate your own account"
+    if row["role"] == "supervisor" and changes.get("role", "supervisor") != "supervisor":
+        problems["role"] = "you cannot give up your own supervisor role here"
+    return problems
 
 
 def end_sessions(session: Session, row: User) -> None:

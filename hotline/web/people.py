@@ -27,6 +27,7 @@ from .people_forms import (
     domain_status,
     password_hash,
     row_or_404,
+    sentence,
 )
 
 Page = tuple[str, int]
@@ -153,11 +154,8 @@ def edit_user(user_id: int) -> Page | Response:
     values["active"] = request.form.get("active") == "on"
     data, errors = check(UserPatch, dict(values))
     hashed = password_hash(request.form.get("password", ""), errors)
-    if row.id == actor().user_id:
-        if not values["active"]:
-            errors["active"] = "You cannot deactivate your own account."
-        if values["role"] != "supervisor":
-            errors["role"] = "You cannot give up your own supervisor role here."
+    for field_name, problem in people.own_lockout(people.user_fields(row), values, actor()).items():
+        errors[field_name] = sentence(problem)
     if data is None or errors:
         return person_page(row, 422, form=values, errors=errors)
     db = get_session()
@@ -185,9 +183,7 @@ def edit_user(user_id: int) -> Page | Response:
 def set_active(user_id: int, active: bool) -> Response:
     """Deactivate or reactivate a user, then check coverage for new gaps."""
     row = user_or_404(user_id)
-    if row.id == actor().user_id and not active:
-        flash("You cannot deactivate your own account.")
-    elif row.active == active:
+    if row.active == active:
         flash(f"{row.name} is already {'active' if active else 'inactive'}.")
     else:
         db = get_session()

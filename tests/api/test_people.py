@@ -177,10 +177,23 @@ class TestLastSupervisor:
         self, app: Flask, supervisor_api: Api
     ) -> None:
         add_user(app, "supervisor", "Other")
-        me = self.own_id(supervisor_api)
-        answer = supervisor_api.patch(f"/users/{me}", {"role": "coordinator"})
+        other = self.own_id(supervisor_api, "Other")
+        answer = supervisor_api.patch(f"/users/{other}", {"role": "coordinator"})
         assert answer.status_code == 200
         assert answer.json["role"] == "coordinator"
+
+    @pytest.mark.parametrize(
+        ("change", "field"), [({"role": "coordinator"}, "role"), ({"active": False}, "active")]
+    )
+    def test_nobody_demotes_or_deactivates_themselves_through_the_api(
+        self, app: Flask, supervisor_api: Api, change: dict[str, object], field: str
+    ) -> None:
+        add_user(app, "supervisor", "Other")
+        me = self.own_id(supervisor_api)
+        answer = supervisor_api.patch(f"/users/{me}", change)
+        assert (answer.status_code, answer.json["error"]["field"]) == (422, field)
+        assert "your own" in answer.json["error"]["message"]
+        assert supervisor_api.get(f"/users/{me}").json["active"] is True
 
 
 class TestDeactivatedTokens:
