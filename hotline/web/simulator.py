@@ -275,6 +275,10 @@ def simulator_text() -> Response:
             answer = SmsEmulator(*webhooks(), hotline_number()).send(sender, body)
         if answer.status != 200:
             flash(f"The hotline's SMS webhook answered HTTP {answer.status}.")
+        if side == "oncall":
+            from .simulator_callback import play_texted_callbacks  # it imports this module
+
+            play_texted_callbacks()
         dispatch_outbox()
     target = url_for(
         "web.simulator",

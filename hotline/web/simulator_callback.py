@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 
 from ..db import get_session
 from ..models import Callback
+from ..services.callbacks import place_due_callbacks
 from ..simulator import CallScript, EmulatedCalls, Leg, VoiceEmulator
 from ..simulator.script import LegOutcome
 from . import bp
@@ -21,6 +22,7 @@ from .simulator import (
     chosen_oncall,
     directory,
     dispatch_outbox,
+    hotline_number,
     path_of,
     render_phones,
     simulator_only,
@@ -74,6 +76,25 @@ def simulator_callback() -> str | Response:
         callback_outcome=outcome,
         callback_referral=int(number),
     )
+
+
+def play_texted_callbacks() -> None:
+    """Ring the on-call phone for a CALL n just texted: it answers, presses 1, the officer answers.
+
+    The clock would hand it to Twilio within 10 s; the simulator plays it at once instead.
+    """
+    script = CallScript(gathers=["1"], legs_in_order=[Leg("accept")])
+    with current_app.app_context():
+        calls = EmulatedCalls(VoiceEmulator(*webhooks()), script)
+        session = get_session()
+        placed = place_due_callbacks(session, datetime.now(UTC), calls, hotline_number())
+    for call in placed:
+        ended = get_session().get(Callback, call.callback_id)
+        outcome = word(ended.outcome) if ended is not None and ended.outcome else "under way"
+        flash(
+            f"The hotline called this phone back about #{call.referral_id}, you pressed 1: "
+            f"{outcome}. The referral's timeline shows it."
+        )
 
 
 def register_routes(state: BlueprintSetupState) -> None:

@@ -91,3 +91,19 @@ class TestSimulatorOff:
 
     def test_the_route_does_not_exist(self, as_coordinator: Web) -> None:
         assert as_coordinator.post("/simulator/callback", {"referral": "1"}).status_code == 404
+
+
+class TestCallByTextInTheSimulator:
+    def test_texting_call_rings_the_on_call_phone_at_once(
+        self, app: Flask, as_coordinator: Web, program: Program, referral: int
+    ) -> None:
+        state = {"officer": program.officer.phone, "oncall": str(program.ana.id)}
+        answer = as_coordinator.post(
+            "/simulator/text",
+            {"phone": "oncall", "body": f"CALL {referral}", **state},
+            follow_redirects=True,
+        )
+        page = page_text(answer.get_data(as_text=True))
+        assert f"The hotline called this phone back about #{referral}" in page
+        assert "connected to the officer" in page
+        assert outcome(app) == (program.ana.id, "connected")
