@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 from hotline.config import DEV_SECRETS_FILE, load_dev_secrets
 from hotline.db import session_scope
 from hotline.demo import seed, utcnow
-from hotline.models import Call, Message
+from hotline.models import CLOSED_STATUSES, Call, Message, Referral
+from hotline.services.completion import MISSING_WORDS, missing_fields
 from hotline.simulator import (
     CallScript,
     Leg,
@@ -104,6 +105,29 @@ def simulate_call(
             click.echo(f"    text  to {message.to_number}: {message.body}  [{message.status}]")
     answered = f"answered by {result.answered_by}" if result.answered_by else "not answered"
     click.echo(f"Call {result.call_sid}: {answered}; {result.duration} s.")
+    if app is not None:
+        click.echo(referral_of_call(app, result.call_sid))
+
+
+def referral_of_call(app: Flask, call_sid: str) -> str:
+    """Say where the call's referral stands and, while it lacks something, where to complete it."""
+    with session_scope(app) as session:
+        referral_id = session.scalars(
+            select(Call.referral_id).where(Call.call_sid == call_sid)
+        ).first()
+        referral = session.get(Referral, referral_id) if referral_id is not None else None
+        if referral is None:
+            return "The call made no referral."
+        status = referral.status.replace("_", " ")
+        missing = [MISSING_WORDS[name] for name in missing_fields(referral)]
+        if referral.status in CLOSED_STATUSES or not missing:
+            return f"Referral #{referral.id}: {status}; nothing is missing."
+        owner = "nobody has taken it" if referral.acknowledged_by is None else "taken"
+        return (
+            f"Referral #{referral.id}: {status} ({owner}); missing: {', '.join(missing)}.\n"
+            f"Next: complete it on /referrals/{referral.id} in the web app (or PATCH "
+            f"/api/v1/referrals/{referral.id}), then fill in the brief assessment there."
+        )
 
 
 def texts_of_call(app: Flask, call_sid: str) -> list[Message]:

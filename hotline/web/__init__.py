@@ -57,6 +57,7 @@ def init_app(app: Flask, exempt: list[Blueprint]) -> None:
         schedule,
         simulator,
         simulator_callback,
+        simulator_text,
     )
 
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # a form left open overnight still posts

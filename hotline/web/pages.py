@@ -11,13 +11,14 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from ..db import get_session
-from ..models import Call, Officer, OptOut, Referral
+from ..models import CLOSED_STATUSES, Call, Officer, OptOut, Referral
 from ..services import people
+from ..services.completion import missing_fields
 from ..services.local_times import age_words
 from ..services.oncall import schedule_segments, who_is_on_call
 from ..services.referral_actions import OPEN_FOR_ACK
 from . import bp, program_zone
-from .auth import attempt_login, current_user, login_required, start_session
+from .auth import attempt_login, current_user, is_supervisor, login_required, start_session
 from .timeline import day_marks, lines
 
 DASHBOARD_DAYS = 7
@@ -133,4 +134,17 @@ def dashboard() -> str:
         names=names,
         # The guided tour calls as the roster's first officer (Officer Smith in the demo).
         tour_officer=db.scalars(select(Officer).order_by(Officer.id)).first(),
+        tour_referral=tour_referral(),
+        is_supervisor=is_supervisor(),
     )
+
+
+def tour_referral() -> Referral | None:
+    """Return the newest open call referral that still lacks something: the tour's next step."""
+    statement = (
+        select(Referral)
+        .where(Referral.channel == "voice", Referral.status.not_in(CLOSED_STATUSES))
+        .order_by(Referral.id.desc())
+        .limit(20)
+    )
+    return next((row for row in get_session().scalars(statement) if missing_fields(row)), None)

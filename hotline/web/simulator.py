@@ -6,24 +6,24 @@ import functools
 import logging
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, render_template, request
 from flask.blueprints import BlueprintSetupState
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
-from werkzeug.wrappers import Response
 
 from ..db import get_session
 from ..jobs import run_job
-from ..models import Call, Message, Officer, Referral, User
+from ..models import CLOSED_STATUSES, Call, Message, Officer, Referral, User
 from ..phones import normalized
 from ..services.calls import find_call
+from ..services.completion import MISSING_WORDS, missing_fields
 from ..services.oncall import who_is_on_call
-from ..simulator import CallResult, CallScript, Leg, SmsEmulator, VoiceEmulator, flask_poster
+from ..simulator import CallResult, CallScript, Leg, VoiceEmulator, flask_poster
 from ..simulator.script import DEFAULT_RECORDING, LegOutcome
 from ..simulator.transport import Poster
 from . import bp
@@ -67,6 +67,16 @@ class CallReport:
     lines: list[tuple[str, str]]
     requests: list[tuple[str, int]]
     record: Call | None
+    # What the call's referral still lacks, in words, while it is open: the tour's next step.
+    missing: list[str] = field(default_factory=list)
+
+
+def still_missing(record: Call | None) -> list[str]:
+    """Return, in words, what the call's open referral lacks (empty once complete or closed)."""
+    referral = get_session().get(Referral, record.referral_id) if record is not None else None
+    if referral is None or referral.status in CLOSED_STATUSES:
+        return []
+    return [MISSING_WORDS[name] for name in missing_fields(referral)]
 
 
 def simulator_only(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -254,39 +264,11 @@ def simulator_call() -> str:
     dispatch_outbox()
     session = get_session()
     requests = [(path_of(url), status) for url, _, status in result.requests]
+    record = find_call(session, result.call_sid)
     report = CallReport(
-        transcript(result, directory(session)), requests, find_call(session, result.call_sid)
+        transcript(result, directory(session)), requests, record, still_missing(record)
     )
     return render_phones(officer, oncall, report)
-
-
-@simulator_only
-def simulator_text() -> Response:
-    """Text the hotline from one of the phones, then show both conversations."""
-    officer = chosen_officer_phone(request.form)
-    oncall = chosen_oncall(request.form)
-    side = "oncall" if request.form.get("phone") == "oncall" else "officer"
-    sender = officer if side == "officer" else (oncall.phone if oncall is not None else None)
-    body = request.form.get("body", "").strip()
-    if sender is None or not body:
-        flash("Write a text to send." if sender else "Choose whose phone replies first.")
-    else:
-        with current_app.app_context():
-            answer = SmsEmulator(*webhooks(), hotline_number()).send(sender, body)
-        if answer.status != 200:
-            flash(f"The hotline's SMS webhook answered HTTP {answer.status}.")
-        if side == "oncall":
-            from .simulator_callback import play_texted_callbacks  # it imports this module
-
-            play_texted_callbacks()
-        dispatch_outbox()
-    target = url_for(
-        "web.simulator",
-        officer=officer,
-        oncall=oncall.id if oncall is not None else None,
-        _anchor=f"{side}-latest",
-    )
-    return redirect(target)
 
 
 def register_routes(state: BlueprintSetupState) -> None:
@@ -295,7 +277,6 @@ def register_routes(state: BlueprintSetupState) -> None:
         return
     state.add_url_rule("/simulator", "simulator", simulator, methods=["GET"])
     state.add_url_rule("/simulator/call", "simulator_call", simulator_call, methods=["POST"])
-    state.add_url_rule("/simulator/text", "simulator_text", simulator_text, methods=["POST"])
 
 
 bp.record(register_routes)

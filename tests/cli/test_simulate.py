@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -37,7 +38,20 @@ def test_in_process_call_prints_what_the_caller_hears_and_the_texts(demo: Flask)
     assert "busy" in result.output and "Nobody could take the call." in result.output
     assert "text  to +1206555" in result.output and "left a voicemail" in result.output
     assert "Reply ACK" in result.output
-    assert result.output.strip().endswith("s.") and ": not answered;" in result.output
+    assert re.search(r"^Call CA\w+: not answered; \d+ s\.$", result.output, re.MULTILINE)
+    assert "(nobody has taken it); missing: type" in result.output
+
+
+def test_an_answered_call_says_what_its_referral_lacks_and_where_to_complete_it(
+    demo: Flask,
+) -> None:
+    result = CliRunner().invoke(main, ["simulate", "call", "--from", "+12065550150"])
+    assert result.exit_code == 0, result.output
+    last_lines = result.output.strip().splitlines()[-2:]
+    assert "(taken); missing: type, participant name, location, consent." in last_lines[0]
+    number = last_lines[0].split("#")[1].split(":")[0]
+    assert f"complete it on /referrals/{number}" in last_lines[1]
+    assert f"PATCH /api/v1/referrals/{number}" in last_lines[1]
 
 
 def test_unknown_caller_keys_a_badge(demo: Flask) -> None:

@@ -131,8 +131,7 @@ class TestGuidedTour:
 
         add_officer(app, "Officer Smith")
         page = as_supervisor.text("/")
-        links = dict(re.findall(r'<a href="([^"]+)" id="(tour-[a-z]+)">', page))
-        by_id = {tour_id: href for href, tour_id in links.items()}
+        by_id = {tour_id: href for href, tour_id in tour_links(page)}
         assert set(by_id) == {
             "tour-call",
             "tour-text",
@@ -142,9 +141,32 @@ class TestGuidedTour:
         }
         call_page = as_supervisor.text(by_id["tour-call"].replace("&amp;", "&"))
         assert "Officer Smith" in call_page and "+12065550177" in call_page
+        assert by_id["tour-text"].endswith("#officer-texts") and 'id="officer-texts"' in call_page
         assert "Rotations" in as_supervisor.text(by_id["tour-rotation"])
         assert "Reports" in as_supervisor.text(by_id["tour-reports"])
         assert by_id["tour-oncall"] == "#oncall-heading" and 'id="oncall-heading"' in page
+
+    def test_a_blank_call_referral_is_the_next_step(self, app: Flask, as_coordinator: Web) -> None:
+        from tests.factories import BLANK_CALL_REFERRAL
+
+        number = add_referral(app, "new", **BLANK_CALL_REFERRAL)
+        by_id = {tour_id: href for href, tour_id in tour_links(as_coordinator.text("/"))}
+        assert by_id["tour-complete"] == f"/referrals/{number}"
+        assert "Missing: type, participant name, location, consent" in as_coordinator.text(
+            by_id["tour-complete"]
+        )
+        assert by_id["tour-assess"] == f"/referrals/{number}/assessment"
+        assert as_coordinator.get(by_id["tour-assess"]).status_code == 200
+
+    def test_a_coordinator_is_not_sent_to_supervisors_pages(self, as_coordinator: Web) -> None:
+        ids = {tour_id for _, tour_id in tour_links(as_coordinator.text("/"))}
+        assert "tour-call" in ids
+        assert not ids & {"tour-rotation", "tour-reports"}
+
+
+def tour_links(page: str) -> list[tuple[str, str]]:
+    """Return the guided tour's (href, id) links."""
+    return re.findall(r'<a href="([^"]+)" id="(tour-[a-z]+)">', page)
 
 
 class TestNulCharacters:

@@ -122,6 +122,11 @@ class TestCall:
         assert "Caller hears: Thank you, Officer Smith, connecting you" in page
         assert f"Dialling: Ana Diaz ({program.ana.phone})" in page
         assert "Answered by Ana Diaz." in page
+        # The call's referral arrives blank: the result says what to complete next.
+        assert (
+            "Next: complete referral #1 (missing: type, participant name, location, consent)"
+            in (page_text(page))
+        )
         record = only_call(app)
         assert record.answered_by == program.ana.id
         assert [(leg.number, leg.outcome) for leg in record.legs] == [
