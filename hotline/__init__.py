@@ -46,6 +46,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         )
     keep_rows_out_of_logs()
     db.init_app(app)
+    from .messaging.notices import install_wording
+    from .sms.notices import wording
+
+    # The domain queues typed notices; the SMS channel's words turn them into texts.
+    install_wording(db.database(app).sessionmaker, wording(app.config["HOTLINE_LANGUAGE"]))
 
     from .cli import register_commands
 

@@ -35,7 +35,7 @@ def translations(channel: str, language: str) -> dict[str, str]:
     if not path.exists():
         return {}
     with path.open("rb") as handle:
-        return {str(m.id): str(m.string) for m in read_po(handle) if m.id and not m.obsolete}
+        return {str(m.id): str(m.string) for m in read_po(handle) if m.id}
 
 
 TRANSLATED = [(c, lang) for c in CHANNELS for lang in LANGUAGES if lang != SOURCE_LANGUAGE]

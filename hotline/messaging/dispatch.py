@@ -19,9 +19,11 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from ..db import insert_unless_present, updated_one_row
-from ..models import Message, OptOut, User
+from ..models import Message, OptOut
 from ..phones import mask_phone
-from .outbox import is_opted_out, queue_text
+from .notices import DeliveryFailed, queue_notice
+from .outbox import is_opted_out
+from .recipients import SUPERVISOR_RECIPIENTS
 from .transport import UNSUBSCRIBED_RECIPIENT, SendResult, Transport
 
 log = logging.getLogger(__name__)
@@ -229,23 +231,19 @@ def _give_up(
 
 def _tell_supervisors(session: Session, failed: Message, reason: str, *, now: datetime) -> None:
     """Queue a short failure notice, naming no participant, to every active supervisor."""
-    about = f" about referral #{failed.referral_id}" if failed.referral_id is not None else ""
-    body = (
-        f"LEAD hotline: a text to {mask_phone(failed.to_number)}{about} "
-        f"could not be delivered ({reason})."
-    )
-    phones = session.scalars(
-        select(User.phone).where(User.role == "supervisor", User.active.is_(True)).order_by(User.id)
-    )
-    for phone in dict.fromkeys(phones):
-        queue_text(
+    notice = DeliveryFailed(mask_phone(failed.to_number), failed.referral_id, reason)
+    supervisors = session.execute(SUPERVISOR_RECIPIENTS).all()
+    for supervisor in {row.phone: row for row in supervisors}.values():
+        queue_notice(
             session,
+            notice,
+            to=supervisor.phone,
+            language=supervisor.language,
             sender=failed.from_number,
-            to=phone,
-            body=body,
             now=now,
             referral_id=failed.referral_id,
             kind=FAILURE_NOTICE,
+            opted_out=supervisor.opted_out,
         )
 
 

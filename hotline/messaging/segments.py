@@ -41,3 +41,18 @@ def fit(head: str, tail: str, max_segments: int = 2) -> str:
             tail = ""
         text = head + tail
     return text
+
+
+# Letters outside GSM-7 that have a plain GSM twin: "más" costs a UCS-2 text (70 characters
+# a segment, not 160) for one accent, so such texts are sent folded, as Twilio's Smart
+# Encoding would. É, é, ñ, ü and the like are GSM-7 already and stay.
+GSM_FOLDS = str.maketrans(
+    "áíóúÁÍÓÚâêîôûÂÊÎÔÛãõÃÕçÀÈÌÒÙ‘’“”–—",
+    "aiouAIOUaeiouAEIOUaoAOcAEIOU''\"\"--",
+)
+
+
+def gsm_folded(text: str) -> str:
+    """Return `text` with accents folded when that keeps the whole text GSM-7, else unchanged."""
+    folded = text.translate(GSM_FOLDS).replace("…", "...")
+    return folded if is_gsm(folded) else text

@@ -3,30 +3,67 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..db import insert_unless_present
-from ..messaging.outbox import queue_text
-from ..messaging.segments import fit
+from ..messaging.notices import Caller, NewReferral, Notice, OfficerStatus, queue_notice
+from ..messaging.recipients import Recipient
 from ..models import Officer, Referral, ReferralNotice
 from .referrals import add_event
 
-# The only words an officer ever reads about a referral's state: no clinical content.
-OFFICER_STATUS_WORDS = {
+# What an officer may learn of a referral's state: one of five public statuses, never
+# anything clinical (SPEC §6, the Golden Rule); the SMS channel words them.
+OFFICER_STATUS = {
     "received": "received",
     "notified": "received",
-    "acknowledged": "with a coordinator",
-    "assessed": "with a coordinator",
-    "ineligible": "not accepted",
-    "declined": "not accepted",
-    "not_a_referral": "not accepted",
+    "acknowledged": "with_coordinator",
+    "assessed": "with_coordinator",
+    "ineligible": "not_accepted",
+    "declined": "not_accepted",
+    "not_a_referral": "not_accepted",
+    "intake_completed": "intake_completed",
+    "intake_missed": "intake_missed",
+}
+# English words of the public statuses, for the STATUS reply until it is worded in sms/.
+PUBLIC_STATUS_WORDS = {
+    "received": "received",
+    "with_coordinator": "with a coordinator",
+    "not_accepted": "not accepted",
     "intake_completed": "intake completed",
     "intake_missed": "intake not completed",
 }
-TYPE_WORDS = {"arrest_diversion": "arrest diversion", "social_contact": "social contact"}
+OFFICER_STATUS_WORDS = {
+    status: PUBLIC_STATUS_WORDS[public] for status, public in OFFICER_STATUS.items()
+}
+
+
+def caller_of(session: Session, referral: Referral) -> Caller:
+    """Return who referred: the roster officer, or what is known of an unverified caller."""
+    if referral.officer_id is not None:
+        officer = session.get_one(Officer, referral.officer_id)
+        return Caller(officer.name, officer.agency, officer.phone)
+    return Caller(None, None, referral.officer_phone, referral.badge)
+
+
+def officer_language(session: Session, referral: Referral) -> str | None:
+    """Return the referring officer's language (None for an unverified caller)."""
+    if referral.officer_id is None:
+        return None
+    return session.get_one(Officer, referral.officer_id).language
+
+
+def new_referral(session: Session, referral: Referral) -> NewReferral:
+    """Return the notice about a referral nobody has taken yet."""
+    return NewReferral(
+        referral.id,
+        referral.type,
+        referral.offense,
+        caller_of(session, referral),
+        referral.participant_name,
+        referral.location,
+    )
 
 
 def officer_label(session: Session, referral: Referral) -> str:
@@ -43,27 +80,6 @@ def officer_label(session: Session, referral: Referral) -> str:
     return f"unverified caller ({badge}{referral.officer_phone or 'no number'})"
 
 
-def coordinator_alert(session: Session, referral: Referral) -> str:
-    """Return the alert about a new referral; the ACK line comes first so it is never cut."""
-    kind = TYPE_WORDS.get(referral.type or "", "referral")
-    if referral.offense:
-        kind += f", {referral.offense.replace('_', ' ')}"
-    who = officer_label(session, referral)
-    head = (
-        f"LEAD #{referral.id}: reply ACK {referral.id} to take it. {kind.capitalize()} from {who}."
-    )
-    details = f" {referral.participant_name or ''} at {referral.location or 'unknown place'}."
-    return fit(head, details)
-
-
-class Recipient(NamedTuple):
-    """A user to text, and whether their number opted out (read with them)."""
-
-    id: int
-    phone: str
-    opted_out: bool
-
-
 def notify_user(
     session: Session,
     referral: Referral,
@@ -71,17 +87,18 @@ def notify_user(
     kind: str,
     now: datetime,
     sender: str | None,
-    body: str | None = None,
+    notice: Notice | None = None,
 ) -> bool:
     """Text a user about a referral once; return False when they had been told already."""
     values = {"referral_id": referral.id, "user_id": user.id, "at": now, "kind": kind}
     if insert_unless_present(session, ReferralNotice, values) is None:
         return False
-    queue_text(
+    queue_notice(
         session,
-        sender=sender,
+        notice or new_referral(session, referral),
         to=user.phone,
-        body=body or coordinator_alert(session, referral),
+        language=user.language,
+        sender=sender,
         now=now,
         referral_id=referral.id,
         opted_out=user.opted_out,
@@ -106,18 +123,21 @@ def notified_users(session: Session, referral_id: int) -> list[int]:
 
 
 def tell_officer(
-    session: Session, referral: Referral, now: datetime, sender: str | None, extra: str = ""
+    session: Session,
+    referral: Referral,
+    now: datetime,
+    sender: str | None,
+    coordinator: str | None = None,
 ) -> None:
-    """Text the referring officer the referral's status in the fixed words, nothing more."""
+    """Text the referring officer the referral's public status, maybe who has it; nothing more."""
     if not referral.officer_phone:
         return
-    words = OFFICER_STATUS_WORDS[referral.status]
-    body = f"LEAD #{referral.id}: {words}{extra}."  # extra: e.g. ", Ana Diaz" (GSM-safe)
-    queue_text(
+    queue_notice(
         session,
-        sender=sender,
+        OfficerStatus(referral.id, OFFICER_STATUS[referral.status], coordinator),
         to=referral.officer_phone,
-        body=body,
+        language=officer_language(session, referral),
+        sender=sender,
         now=now,
         referral_id=referral.id,
     )

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from ..audit import record
 from ..db import updated_one_row
-from ..messaging.outbox import queue_text
+from ..messaging.notices import CallbackNotPlaced, queue_notice
 from ..messaging.transport import SendResult, Transport
 from ..models import Callback, Referral, User
 from ..phones import mask_phone
@@ -170,15 +170,12 @@ def _place(
         callback.error = (result.error or "")[:200]
         end(session, callback, "not_placed", now)
         if callback.channel == "sms":
-            body = (
-                f"LEAD #{callback.referral_id}: the call back could not be placed "
-                f"({result.error}). Reply CALL {callback.referral_id} to try again."
-            )
-            queue_text(
+            queue_notice(
                 session,
-                sender=sender,
+                CallbackNotPlaced(callback.referral_id, result.error),
                 to=callback.coordinator_phone,
-                body=body,
+                language=session.get_one(User, callback.user_id).language,
+                sender=sender,
                 now=now,
                 referral_id=callback.referral_id,
             )

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from ..audit import Actor, record
 from ..db import updated_one_row
-from ..messaging.outbox import queue_text
+from ..messaging.notices import IntakeWindowClosed, queue_notice
 from ..models import CLOSED_STATUSES, Call, Message, Referral, ReferralEvent, User
 from .alerts import tell_officer
 from .referral_audit import audit_status
@@ -51,15 +51,12 @@ def miss_overdue_intakes(
         tell_officer(session, referral, now, sender)
         if referral.acknowledged_by is not None:
             coordinator = session.get_one(User, referral.acknowledged_by)
-            body = (
-                f"LEAD #{referral.id}: the {intake_days}-day intake window closed, so it is now "
-                "intake not completed. Reply INTAKE if it was completed."
-            )
-            queue_text(
+            queue_notice(
                 session,
-                sender=sender,
+                IntakeWindowClosed(referral.id, intake_days),
                 to=coordinator.phone,
-                body=body,
+                language=coordinator.language,
+                sender=sender,
                 now=now,
                 referral_id=referral.id,
             )

@@ -4,27 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .. import rotation as engine
-from ..models import OptOut, Referral, ReferralNotice, User
-from .alerts import Recipient, notified_users, notify_user
+from ..messaging.recipients import SUPERVISOR_RECIPIENTS, USER_RECIPIENT, Recipient
+from ..models import Referral, ReferralNotice
+from .alerts import notified_users, notify_user
 from .oncall import load_program
-
-# Built once: every referral sent by text runs one of them.
-RECIPIENT_COLUMNS = (User.id, User.phone, OptOut.phone.is_not(None).label("opted_out"))
-USER_RECIPIENT = (
-    select(*RECIPIENT_COLUMNS)
-    .outerjoin(OptOut, OptOut.phone == User.phone)
-    .where(User.id == bindparam("user_id"))
-)
-SUPERVISOR_RECIPIENTS = (
-    select(*RECIPIENT_COLUMNS)
-    .outerjoin(OptOut, OptOut.phone == User.phone)
-    .where(User.role == "supervisor", User.active.is_(True))
-    .order_by(User.id)
-)
 
 
 def first_recipients(session: Session, now: datetime) -> list[Recipient]:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .. import rotation as engine
 from ..db import insert_unless_present
-from ..messaging.outbox import queue_text
+from ..messaging.notices import CoverageGap, ShiftStarting, queue_notice
+from ..messaging.recipients import SUPERVISOR_RECIPIENTS
 from ..models import GapNotice, ShiftNotice, User
 from .oncall import load_program
 
@@ -20,13 +20,6 @@ GAP_LOOKBACK = timedelta(days=366)
 # A gap older than the look-back gets this stand-in start, so it is announced once.
 LONG_AGO = datetime(1970, 1, 1, tzinfo=UTC)
 GAPS_NAMED_PER_TEXT = 3
-
-
-def clock_text(instant: datetime | None, zone: ZoneInfo) -> str:
-    """Return an instant as people read it in the program's zone, e.g. "Sat 12/06 08:00"."""
-    if instant is None:
-        return "further notice"
-    return instant.astimezone(zone).strftime("%a %m/%d %H:%M")
 
 
 def send_shift_notices(
@@ -51,11 +44,14 @@ def send_shift_notices(
                 continue  # told already, by this clock or another
             user = session.get_one(User, segment.user_id)
             until = engine.next_change(program, tier, segment.start)
-            body = (
-                f"You are LEAD on-call (tier {tier}) from {clock_text(segment.start, zone)} "
-                f"to {clock_text(until, zone)}."
+            queue_notice(
+                session,
+                ShiftStarting(tier, segment.start, until, zone.key),
+                to=user.phone,
+                language=user.language,
+                sender=sender,
+                now=now,
             )
-            queue_text(session, sender=sender, to=user.phone, body=body, now=now)
             sent += 1
         session.commit()
     return sent
@@ -86,16 +82,21 @@ def announce_gaps(
     ]
     if not new:
         return 0
-    named = "; ".join(
-        f"{clock_text(s, zone)} to {clock_text(e, zone)}" for s, e in new[:GAPS_NAMED_PER_TEXT]
+    notice = CoverageGap(
+        tuple(new[:GAPS_NAMED_PER_TEXT]),
+        max(0, len(new) - GAPS_NAMED_PER_TEXT),
+        zone.key,
+        f"{public_url.rstrip('/')}/schedule" if public_url else None,
     )
-    more = f" and {len(new) - GAPS_NAMED_PER_TEXT} more" if len(new) > GAPS_NAMED_PER_TEXT else ""
-    where = f" See {public_url.rstrip('/')}/schedule" if public_url else " See hotline schedule."
-    body = f"LEAD coverage gap: nobody on tier 1 {named}{more}.{where}"
-    supervisors = session.scalars(
-        select(User).where(User.role == "supervisor", User.active.is_(True)).order_by(User.id)
-    ).all()
-    for supervisor in supervisors:
-        queue_text(session, sender=sender, to=supervisor.phone, body=body, now=now)
+    for supervisor in session.execute(SUPERVISOR_RECIPIENTS).all():
+        queue_notice(
+            session,
+            notice,
+            to=supervisor.phone,
+            language=supervisor.language,
+            sender=sender,
+            now=now,
+            opted_out=supervisor.opted_out,
+        )
     session.commit()
     return len(new)

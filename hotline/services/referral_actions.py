@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ..db import updated_one_row
-from ..messaging.outbox import queue_text
+from ..messaging.notices import TakenByOther, queue_notice
 from ..models import Referral, User
 from .alerts import OFFICER_STATUS_WORDS, notified_users, officer_label, tell_officer
 from .referral_audit import actor_of, audit_ack, audit_status, status_now
@@ -42,13 +42,18 @@ def acknowledge(
         return f"#{referral_id} cannot be taken: it is {referral.status.replace('_', ' ')}."
     add_event(session, referral.id, "acknowledged", channel, now, actor_id=user.id)
     audit_ack(session, actor_of(user.id, channel), now, referral.id, before)
-    tell_officer(session, referral, now, sender, extra=f", {user.name}")
+    tell_officer(session, referral, now, sender, coordinator=user.name)
     for other_id in notified_users(session, referral.id):
         other = session.get_one(User, other_id)
         if other.id != user.id and other.active:
-            body = f"LEAD #{referral.id} is taken by {user.name}. Nothing to do."
-            queue_text(
-                session, sender=sender, to=other.phone, body=body, now=now, referral_id=referral.id
+            queue_notice(
+                session,
+                TakenByOther(referral.id, user.name),
+                to=other.phone,
+                language=other.language,
+                sender=sender,
+                now=now,
+                referral_id=referral.id,
             )
     return f"You have #{referral.id}: {officer_label(session, referral)} was told."
 

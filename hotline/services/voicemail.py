@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import Call, OptOut, Referral, User
-from .alerts import Recipient, notify_user
-from .calls import caller_description, claim_voicemail_notice
-from .escalation import RECIPIENT_COLUMNS, SUPERVISOR_RECIPIENTS, first_recipients
+from ..messaging.notices import Caller, CallNotTaken
+from ..messaging.recipients import RECIPIENT_COLUMNS, SUPERVISOR_RECIPIENTS, Recipient
+from ..models import Call, Officer, OptOut, Referral, User
+from .alerts import notify_user
+from .calls import claim_voicemail_notice
+from .escalation import first_recipients
 from .referrals import add_event
 
 OPEN_FOR_ACK = ("received", "notified")
@@ -31,28 +34,29 @@ def voicemail_recipients(session: Session, call: Call) -> list[Recipient]:
     return list(recipients.values())
 
 
-def unaccepted_text(
+def call_not_taken(
     session: Session, call: Call, referral: Referral, public_url: str | None
-) -> str:
-    """Return the staff text about a call nobody took: who, what happened, `Reply ACK n`.
+) -> CallNotTaken:
+    """Return the notice about a call nobody took: who, how it ended, where to see it.
 
     Only the caller's name and number: a call carries no participant data yet.
     """
-    who = caller_description(session, call)
-    callback = referral.officer_phone or call.from_number
-    if call.call_outcome == "abandoned":
-        what = "hung up before anyone answered"
-    elif call.recording_url:
-        what = "left a voicemail"
-    else:
-        what = "reached voicemail and hung up without a message"
-    body = (
-        f"LEAD hotline: a call from {who} ({callback}) {what}; nobody has taken it. "
-        f"Referral #{referral.id}. Reply ACK {referral.id} to take it."
+    officer = session.get(Officer, call.officer_id) if call.officer_id is not None else None
+    caller = (
+        Caller(officer.name, officer.agency, officer.phone)
+        if officer
+        else Caller(None, None, call.from_number)
     )
-    if public_url:
-        body += f" {public_url.rstrip('/')}/referrals/{referral.id}"
-    return body
+    if call.call_outcome == "abandoned":
+        ending: Literal["abandoned", "voicemail", "silent"] = "abandoned"
+    elif call.recording_url:
+        ending = "voicemail"
+    else:
+        ending = "silent"
+    link = f"{public_url.rstrip('/')}/referrals/{referral.id}" if public_url else None
+    return CallNotTaken(
+        referral.id, caller, referral.officer_phone or call.from_number, ending, link
+    )
 
 
 def notify_voicemail(
@@ -70,14 +74,14 @@ def notify_voicemail(
     referral = session.get_one(Referral, call.referral_id)
     if referral.status not in OPEN_FOR_ACK:
         return 0  # someone took it already (on the web, say) before the call ended
-    body = unaccepted_text(session, call, referral, public_url)
+    notice = call_not_taken(session, call, referral, public_url)
     voicemail = call.call_outcome == "voicemail"
     recipients = (
         voicemail_recipients(session, call) if voicemail else first_recipients(session, now)
     )
     kind = "voicemail" if voicemail else "abandoned"
     told = sum(
-        notify_user(session, referral, user, kind, now, sender, body=body) for user in recipients
+        notify_user(session, referral, user, kind, now, sender, notice) for user in recipients
     )
     add_event(session, referral.id, f"{kind}_notified", "system", now, detail={"texts": told})
     return told
