@@ -12,8 +12,9 @@ from werkzeug.security import generate_password_hash
 from .audit import Actor
 from .demo_history import add_history
 from .models import User
+from .permissions import Role
 from .schemas.oncall import OverrideIn, RotationIn
-from .schemas.people import OfficerCreate, Role, UserCreate
+from .schemas.people import OfficerCreate, UserCreate
 from .services import oncall, people
 
 DEMO_PASSWORD = "demo-password"

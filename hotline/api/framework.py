@@ -21,12 +21,14 @@ from ..audit import Actor
 from ..db import get_session
 from ..jobs import check_coverage_if_changed
 from ..models import User
+from ..permissions import ROLE_WORDS, Capability, can, holders
 from ..schemas.common import OUT_OF_YEARS, validation_context
 from ..services.errors import DomainError
 from ..services.people import first_error
 from ..services.tokens import user_for_token
 
-Access = Literal["public", "read", "assess", "write"]
+# "public", or what the caller must be able to do (hotline.permissions decides who can).
+Access = Literal["public"] | Capability
 MAX_PATH_ID = 2**31 - 1  # ids are 32-bit integers in PostgreSQL
 
 
@@ -83,10 +85,9 @@ def authenticate(access: Access) -> None:
         user = user_for_token(get_session(), token.strip())
     if user is None:
         raise ApiError(401, "unauthorized", "a valid bearer token is required")
-    if access == "write" and user.role != "supervisor":
-        raise ApiError(403, "forbidden", "only supervisors may change this")
-    if access == "assess" and user.role not in ("coordinator", "supervisor"):
-        raise ApiError(403, "forbidden", "only coordinators and supervisors may change this")
+    if not can(user, access):
+        who = " and ".join(f"{ROLE_WORDS[role]}s" for role in holders(access))
+        raise ApiError(403, "forbidden", f"only {who} may do this")
     g.api_user = user
 
 
@@ -128,7 +129,7 @@ def endpoint(
     method: str,
     *,
     summary: str,
-    access: Access = "read",
+    access: Access = "read_oncall",
     body: type[BaseModel] | None = None,
     query: type[BaseModel] | None = None,
     returns: type[BaseModel] | None = None,

@@ -41,7 +41,7 @@ def list_rotations() -> dict[str, Any]:
     "/rotations",
     "POST",
     summary="Create a rotation",
-    access="write",
+    access="edit_program",
     body=RotationIn,
     returns=RotationOut,
     status=201,
@@ -61,7 +61,7 @@ def show_rotation(rotation_id: int) -> dict[str, Any]:
     "/rotations/<int:rotation_id>",
     "PUT",
     summary="Replace a rotation",
-    access="write",
+    access="edit_program",
     body=RotationIn,
     returns=RotationOut,
 )
@@ -77,7 +77,7 @@ def replace_rotation(rotation_id: int, body: RotationIn) -> dict[str, Any]:
     "/rotations/<int:rotation_id>",
     "DELETE",
     summary="Delete a rotation",
-    access="write",
+    access="edit_program",
     status=204,
 )
 def delete_rotation(rotation_id: int) -> None:
@@ -95,7 +95,7 @@ def list_overrides() -> dict[str, Any]:
     "/overrides",
     "POST",
     summary="Create an override",
-    access="write",
+    access="edit_program",
     body=OverrideIn,
     returns=OverrideOut,
     status=201,
@@ -110,7 +110,7 @@ def create_override(body: OverrideIn) -> dict[str, Any]:
     "/overrides/<int:override_id>",
     "DELETE",
     summary="Delete an override",
-    access="write",
+    access="edit_program",
     status=204,
 )
 def delete_override(override_id: int) -> None:

@@ -40,6 +40,7 @@ bp = Blueprint("api_records", __name__)
     summary="List referrals",
     query=ReferralQuery,
     returns=ItemsOf(ReferralOut),
+    access="read_referrals",
 )
 def list_referrals(query: ReferralQuery) -> dict[str, Any]:
     statement = select(Referral).order_by(Referral.id)
@@ -57,6 +58,7 @@ def list_referrals(query: ReferralQuery) -> dict[str, Any]:
     "GET",
     summary="Show a referral and its timeline",
     returns=ReferralDetailOut,
+    access="read_referrals",
 )
 def show_referral(referral_id: int) -> dict[str, Any]:
     session = get_session()
@@ -76,7 +78,7 @@ def show_referral(referral_id: int) -> dict[str, Any]:
     "/referrals/<int:referral_id>/assessment",
     "POST",
     summary="Record a brief assessment (a new version each time)",
-    access="assess",
+    access="work_referrals",
     body=AssessmentIn,
     returns=AssessmentOut,
     status=201,
@@ -93,7 +95,7 @@ def post_assessment(referral_id: int, body: AssessmentIn) -> dict[str, Any]:
     "/referrals/<int:referral_id>",
     "PATCH",
     summary="Complete or correct an open referral's type, offense, name, place and consent",
-    access="assess",
+    access="work_referrals",
     body=ReferralCompletionIn,
     returns=ReferralOut,
 )
@@ -135,6 +137,7 @@ def call_fields(call: Call) -> dict[str, Any]:
     summary="List calls with their legs",
     query=SinceQuery,
     returns=ItemsOf(CallOut),
+    access="read_referrals",
 )
 def list_calls(query: SinceQuery) -> dict[str, Any]:
     statement = select(Call).options(selectinload(Call.legs)).order_by(Call.id)
@@ -165,6 +168,7 @@ def message_fields(message: Message) -> dict[str, Any]:
     summary="The message log, oldest first",
     query=MessageQuery,
     returns=ItemsOf(MessageOut),
+    access="read_referrals",
 )
 def list_messages(query: MessageQuery) -> dict[str, Any]:
     statement = select(Message).order_by(Message.id)

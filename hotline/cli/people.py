@@ -13,6 +13,7 @@ from werkzeug.security import generate_password_hash
 from hotline.audit import Actor
 from hotline.db import session_scope
 from hotline.models import User
+from hotline.permissions import ROLES
 from hotline.schemas.people import OfficerCreate, UserCreate, UserPatch
 from hotline.services import calendar_secret, people
 from hotline.services.tokens import create_token
@@ -52,7 +53,7 @@ LANGUAGE_OPTION = click.option(
 @click.option("--name", required=True)
 @click.option("--email", required=True)
 @click.option("--phone", required=True)
-@click.option("--role", required=True, type=click.Choice(["coordinator", "supervisor"]))
+@click.option("--role", required=True, type=click.Choice(ROLES))
 @click.option(
     "--password", default=None, help=f"for the web app; at least {MIN_PASSWORD_LENGTH} characters"
 )
@@ -73,7 +74,7 @@ def add_user(
 
 @user_cli.command("set")
 @click.option("--email", required=True, help="the user to change")
-@click.option("--role", default=None, type=click.Choice(["coordinator", "supervisor"]))
+@click.option("--role", default=None, type=click.Choice(ROLES))
 @click.option("--active", default=None, type=click.Choice(["yes", "no"]))
 @click.option("--password", is_flag=True, help="prompt for a new password (hidden, twice)")
 def set_user(email: str, role: str | None, active: str | None, password: bool) -> None:

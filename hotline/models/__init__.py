@@ -6,7 +6,7 @@ from .callbacks import CALLBACK_OUTCOMES, Callback
 from .calls import LEG_OUTCOMES, Call, CallLeg
 from .messages import MESSAGE_STATUSES, Message
 from .oncall import Override, Rotation, RotationParticipant
-from .people import ROLES, ApiToken, LoginAttempt, Officer, User
+from .people import ApiToken, LoginAttempt, Officer, User
 from .referrals import CLOSED_STATUSES, STATUSES, Assessment, Referral, ReferralEvent
 from .sms import Conversation, DeclinedConsent, GapNotice, OptOut, ReferralNotice, ShiftNotice
 
@@ -15,7 +15,6 @@ __all__ = [
     "CLOSED_STATUSES",
     "LEG_OUTCOMES",
     "MESSAGE_STATUSES",
-    "ROLES",
     "STATUSES",
     "ApiToken",
     "Assessment",

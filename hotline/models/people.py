@@ -9,8 +9,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base
 
-ROLES = ("coordinator", "supervisor")
-
 
 class User(Base):
     """A coordinator or supervisor who can be on call."""

@@ -7,9 +7,9 @@ from typing import Annotated, Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 
+from ..permissions import Role
 from .common import Email, Name, Output, PhoneInput, PositiveId
 
-Role = Literal["coordinator", "supervisor"]
 Language = Literal["en", "es"]
 # Officers key their badge on a phone keypad (SPEC §4.2, §5): digits only.
 Badge = Annotated[str, Field(pattern=r"^[0-9]{1,20}$")]

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from .. import rotation as engine
 from ..audit import Actor, record, snapshot
 from ..models import Override, Rotation, RotationParticipant, User
+from ..permissions import ROLE_WORDS, holders
 from ..schemas.oncall import LOCAL_START_FORMAT, OverrideIn, RotationIn
 from .errors import FieldInvalid, NotFound
 from .program_cache import bump_revision
@@ -61,11 +62,18 @@ def override_fields(row: Override) -> dict[str, Any]:
 
 
 def _require_users(session: Session, ids: list[int], field: str) -> None:
-    known = set(session.scalars(select(User.id).where(User.id.in_(set(ids)))).all())
+    """Refuse an unknown user, or one whose role does not take calls (a case manager, say)."""
+    roles = dict(session.execute(select(User.id, User.role).where(User.id.in_(set(ids)))).all())
     for index, user_id in enumerate(ids):
-        if user_id not in known:
-            name = f"{field}.{index}" if field == "participants" else field
+        name = f"{field}.{index}" if field == "participants" else field
+        if user_id not in roles:
             raise FieldInvalid(f"no user with id {user_id}", name)
+        if roles[user_id] not in holders("take_calls"):
+            raise FieldInvalid(
+                f"user {user_id} is a {ROLE_WORDS[roles[user_id]]}: only coordinators and "
+                "supervisors go on call",
+                name,
+            )
 
 
 def _apply(session: Session, row: Rotation, data: RotationIn) -> None:

@@ -133,8 +133,9 @@ def update_user(
         lock_supervisors(session)
         session.refresh(row)  # as it stands now that the supervisors are locked
     before = snapshot(user_fields(row))
-    if "active" in changes and changes["active"] != row.active:
-        mark_coverage_changed(session)  # a deactivated person leaves holes where they served
+    if any(name in changes and changes[name] != getattr(row, name) for name in ("active", "role")):
+        # A deactivated person, or one whose new role takes no calls, leaves holes.
+        mark_coverage_changed(session)
     if changes.get("active") is False and row.active:
         end_credentials(session, row, now)
     for name, value in changes.items():

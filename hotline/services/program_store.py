@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from .. import rotation as engine
 from ..models import Override, Rotation, User
+from ..permissions import holders
 from .program_cache import cached_program
 
 log = logging.getLogger(__name__)
@@ -46,7 +47,10 @@ def read_program(session: Session) -> engine.Program:
             log.warning("override %s left out of the program: %s", override.id, problem)
         else:
             overrides.append(override)
-    inactive = session.scalars(select(User.id).where(User.active.is_(False))).all()
+    # Skipped like an inactive person: whoever no longer takes calls (made a case manager, say).
+    inactive = session.scalars(
+        select(User.id).where(or_(User.active.is_(False), User.role.not_in(holders("take_calls"))))
+    ).all()
     return engine.Program(tuple(rotations), tuple(overrides), frozenset(inactive))
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from ..db import table_of, updated_one_row
 from ..models import Conversation, DeclinedConsent, Message, Officer, OptOut, Referral, User
+from ..permissions import holders
 from ..sms import intake
 from .escalation import first_recipients, notify_recipients
 from .referral_audit import actor_of, audit_consent
@@ -61,6 +62,7 @@ class Sender:
         return self.user is not None
 
 
+STAFF_SMS_USER = (User.active.is_(True), User.role.in_(holders("staff_sms")))
 # Built once, run on every inbound text: all a text needs to know of its sender, in one
 # read, before anything is written (SQLite then holds its write lock only for the writes).
 _SENDER = select(bindparam("phone", type_=String()).label("phone")).subquery("sender")
@@ -77,8 +79,9 @@ SENDER_QUERY = (
         Conversation.updated_at,
     )
     .select_from(_SENDER)
-    # Staff first: a coordinator is never taken for an officer.
-    .outerjoin(User, and_(User.phone == _SENDER.c.phone, User.active.is_(True)))
+    # Staff first: a coordinator is never taken for an officer. Only the roles that may use
+    # the staff commands count as staff: a case manager's or prosecutor's phone gets none.
+    .outerjoin(User, and_(User.phone == _SENDER.c.phone, *STAFF_SMS_USER))
     .outerjoin(Officer, Officer.phone == _SENDER.c.phone)
     .outerjoin(OptOut, OptOut.phone == _SENDER.c.phone)
     .outerjoin(Conversation, Conversation.phone == _SENDER.c.phone)

@@ -11,7 +11,8 @@ from flask_wtf.csrf import CSRFProtect
 
 from ..db import get_session
 from ..health import clock_state, last_clock_success
-from .auth import current_user, is_supervisor
+from ..permissions import ROLE_WORDS, holders
+from .auth import current_user, is_supervisor, user_can
 from .timeline import local
 from .words import word, words
 
@@ -68,6 +69,9 @@ def init_app(app: Flask, exempt: list[Blueprint]) -> None:
             csrf.exempt(blueprint)
     app.register_blueprint(bp)
 
+    app.jinja_env.globals["role_words"] = ROLE_WORDS  # macros see globals, not the context
+    app.jinja_env.globals["on_call_roles"] = holders("take_calls")
+
     @app.context_processor
     def page_context() -> dict[str, Any]:
         zone = program_zone()
@@ -78,6 +82,8 @@ def init_app(app: Flask, exempt: list[Blueprint]) -> None:
             # One small query per signed-in page: the banner SPEC §2 asks for.
             "clock_warning": clock_warning(now) if user is not None else None,
             "is_supervisor": is_supervisor(),
+            "can": user_can,
+            "role_word": lambda role: ROLE_WORDS.get(role, role),
             "zone_name": f"{zone.key} ({now.astimezone(zone):%Z})",
             "local": lambda instant, pattern="%a %m/%d %H:%M": local(instant, zone, pattern),
             "has_page": lambda endpoint: endpoint in current_app.view_functions,

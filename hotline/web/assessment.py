@@ -17,7 +17,7 @@ from ..services.assessments import latest_assessment, record_assessment
 from ..services.errors import DomainError
 from ..services.people import first_error
 from . import bp
-from .auth import current_user, login_required
+from .auth import current_user, requires, user_can
 
 NEEDS = (
     "substance_use",
@@ -56,7 +56,7 @@ def form_values() -> dict[str, Any]:
 
 
 @bp.route("/referrals/<int:referral_id>/assessment", methods=["GET", "POST"])
-@login_required
+@requires("read_referrals")
 def assessment(referral_id: int) -> str | Response | tuple[str, int]:
     """Show or save the brief assessment; saving again keeps the earlier version."""
     session = get_session()
@@ -69,6 +69,8 @@ def assessment(referral_id: int) -> str | Response | tuple[str, int]:
         values = {key: getattr(latest, key) for key in AssessmentIn.model_fields}
     errors: dict[str, str] = {}
     if request.method == "POST":
+        if not user_can("work_referrals"):
+            abort(403)
         values = form_values()
         user = current_user()
         assert user is not None

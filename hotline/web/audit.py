@@ -14,7 +14,7 @@ from ..db import get_session
 from ..models import AuditEvent, User
 from . import bp, program_zone
 from .audit_words import changes, plain
-from .auth import supervisor_required
+from .auth import requires
 from .pages import user_names
 from .words import ACTION_WORDS, word
 
@@ -72,7 +72,7 @@ def page_number(text: str) -> int:
 
 
 @bp.get("/audit")
-@supervisor_required
+@requires("supervise")
 def audit() -> tuple[str, int]:
     """List audit events newest first, filtered and 50 to a page."""
     db = get_session()

@@ -14,6 +14,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..db import get_session
 from ..models import LoginAttempt, User
+from ..permissions import Capability, can
 
 LOCK_WINDOW = timedelta(minutes=15)
 ACCOUNT_FAILURES = 10
@@ -99,21 +100,27 @@ def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
     return guarded
 
 
-def supervisor_required(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Let only supervisors through (403 for coordinators), after sign-in."""
+def requires(capability: Capability) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Let through only those who can do `capability` (403 for the rest), after sign-in."""
 
-    @functools.wraps(view)
-    @login_required
-    def guarded(*args: Any, **kwargs: Any) -> Any:
-        user = current_user()
-        if user is None or user.role != "supervisor":
-            abort(403)
-        return view(*args, **kwargs)
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(view)
+        @login_required
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            if not can(current_user(), capability):
+                abort(403)
+            return view(*args, **kwargs)
 
-    return guarded
+        return guarded
+
+    return decorate
+
+
+def user_can(capability: Capability) -> bool:
+    """Tell whether the signed-in user may do `capability`."""
+    return can(current_user(), capability)
 
 
 def is_supervisor() -> bool:
-    """Tell whether the signed-in user may edit."""
-    user = current_user()
-    return user is not None and user.role == "supervisor"
+    """Tell whether the signed-in user may change the program (rotations, people, …)."""
+    return user_can("edit_program")

@@ -18,7 +18,7 @@ from ..services import oncall
 from ..services.errors import DomainError, NotFound
 from ..services.program_store import override_problem
 from . import bp, program_zone
-from .auth import current_user, is_supervisor, login_required, supervisor_required
+from .auth import current_user, is_supervisor, login_required, requires
 from .form_fields import MAX_ID, Errors, local_input, people
 from .override_form import OverrideForm, form_field
 from .preview import OverridePreview, next_id, override_preview
@@ -62,7 +62,7 @@ def overrides() -> Page:
 
 
 @bp.post("/overrides/<int:override_id>/delete")
-@supervisor_required
+@requires("edit_program")
 def delete_override(override_id: int) -> Response:
     """Delete an override."""
     if override_id > MAX_ID:

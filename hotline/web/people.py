@@ -19,7 +19,7 @@ from ..schemas.people import UserCreate, UserPatch
 from ..services import people
 from ..services.errors import DomainError
 from . import bp
-from .auth import current_user, login_required, start_session, supervisor_required
+from .auth import current_user, login_required, requires, start_session
 from .people_forms import (
     Errors,
     check,
@@ -101,7 +101,7 @@ def people_list() -> Page:
 
 
 @bp.post("/people/users")
-@supervisor_required
+@requires("edit_program")
 def add_user() -> Page | Response:
     """Add a coordinator or supervisor."""
     values = user_form()
@@ -146,7 +146,7 @@ def user(user_id: int) -> Page:
 
 
 @bp.post("/people/users/<int:user_id>")
-@supervisor_required
+@requires("edit_program")
 def edit_user(user_id: int) -> Page | Response:
     """Change a user's name, email, phone, role, active flag or password."""
     row = user_or_404(user_id)
@@ -200,14 +200,14 @@ def set_active(user_id: int, active: bool) -> Response:
 
 
 @bp.post("/people/users/<int:user_id>/deactivate")
-@supervisor_required
+@requires("edit_program")
 def deactivate_user(user_id: int) -> Response:
     """Take a user off every rotation's turns and out of sign-in."""
     return set_active(user_id, False)
 
 
 @bp.post("/people/users/<int:user_id>/reactivate")
-@supervisor_required
+@requires("edit_program")
 def reactivate_user(user_id: int) -> Response:
     """Let a deactivated user be on call and sign in again."""
     return set_active(user_id, True)

@@ -12,15 +12,15 @@ from werkzeug.wrappers import Response
 from ..audit import Actor
 from ..db import get_session
 from ..models import CLOSED_STATUSES, Referral, User
+from ..permissions import can
 from ..schemas.referrals import ReferralCompletionIn
 from ..services.completion import MISSING_WORDS, complete_referral, missing_fields
 from ..services.errors import DomainError
 from ..services.people import first_error
 from . import bp
-from .auth import current_user, login_required
+from .auth import current_user, requires
 from .referrals import referral as referral_page
 
-COMPLETING_ROLES = ("coordinator", "supervisor")
 TYPES = {"arrest_diversion": "Arrest diversion", "social_contact": "Social contact"}
 OFFENSES = {
     "possession": "Possession",
@@ -32,11 +32,7 @@ OFFENSES = {
 
 def may_complete(user: User | None, referral: Referral) -> bool:
     """Return whether `user` may complete `referral` now: staff who take calls, while open."""
-    return (
-        user is not None
-        and user.role in COMPLETING_ROLES
-        and referral.status not in CLOSED_STATUSES
-    )
+    return can(user, "work_referrals") and referral.status not in CLOSED_STATUSES
 
 
 def completion_for(referral: Referral) -> dict[str, Any]:
@@ -74,7 +70,7 @@ def form_values() -> dict[str, Any]:
 
 
 @bp.post("/referrals/<int:referral_id>/completion")
-@login_required
+@requires("work_referrals")
 def complete(referral_id: int) -> Response | tuple[str, int]:
     """Save the completion form; on a bad value show the page again with the error."""
     session = get_session()
@@ -83,8 +79,6 @@ def complete(referral_id: int) -> Response | tuple[str, int]:
         abort(404)
     user = current_user()
     assert user is not None
-    if user.role not in COMPLETING_ROLES:
-        abort(403)
     values = form_values()
     try:
         data = ReferralCompletionIn.model_validate(values)

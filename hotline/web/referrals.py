@@ -18,7 +18,7 @@ from ..services.assessments import latest_assessment
 from ..services.callbacks import CallbackQueued, place_due_callbacks, request_callback
 from ..services.people import user_names
 from . import bp, program_zone
-from .auth import current_user, login_required
+from .auth import current_user, requires, user_can
 from .words import word
 
 WAITING = ("received", "notified", "acknowledged")
@@ -32,7 +32,7 @@ def _filters() -> dict[str, str]:
 
 
 @bp.get("/referrals")
-@login_required
+@requires("read_referrals")
 def referrals() -> str:
     """List referrals, those waiting for an ACK or an assessment first."""
     chosen = _filters()
@@ -171,13 +171,16 @@ def _page(row: Referral, error: str | None = None) -> str:
         versions=versions,
         timeline=timeline(row, names),
         names=names,
-        offered={k for k, why in offered(row, user.id).items() if why is None},
+        # A case manager reads the referral; only coordinators and supervisors act on it.
+        offered={k for k, why in offered(row, user.id).items() if why is None}
+        if user_can("work_referrals")
+        else set(),
         error=error,
     )
 
 
 @bp.get("/referrals/<int:referral_id>")
-@login_required
+@requires("read_referrals")
 def referral(referral_id: int) -> str:
     """Show one referral: facts, timeline, assessment versions and the actions it allows."""
     row = get_session().get(Referral, referral_id)
@@ -187,7 +190,7 @@ def referral(referral_id: int) -> str:
 
 
 @bp.post("/referrals/<int:referral_id>/actions")
-@login_required
+@requires("work_referrals")
 def referral_action(referral_id: int) -> Response | tuple[str, int]:
     """Acknowledge, note, close the intake or mark not a referral, as by text."""
     session = get_session()

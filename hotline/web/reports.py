@@ -18,7 +18,7 @@ from werkzeug.wrappers import Response
 from ..db import get_session
 from ..services.reports import NO_TYPE, TYPES, GroupCount, Report, load_report
 from . import bp, program_zone
-from .auth import supervisor_required
+from .auth import requires
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 3 * 366
@@ -264,7 +264,7 @@ def asked_report() -> tuple[Period, dict[str, str], Report | None]:
 
 
 @bp.get("/reports")
-@supervisor_required
+@requires("supervise")
 def reports() -> tuple[str, int]:
     """Show a period's figures with the weekly chart and links to the CSV exports."""
     period, errors, report = asked_report()
@@ -278,7 +278,7 @@ def reports() -> tuple[str, int]:
 
 
 @bp.get("/reports/<table>.csv")
-@supervisor_required
+@requires("supervise")
 def report_csv(table: str) -> Response:
     """Export one table of a period as CSV, with the same cells the page shows."""
     if table not in TABLES:

@@ -14,7 +14,7 @@ from ..schemas.people import OfficerCreate, OfficerPatch
 from ..services import people
 from ..services.errors import DomainError
 from . import bp
-from .auth import login_required, supervisor_required
+from .auth import login_required, requires
 from .people import Page, actor, people_page
 from .people_forms import check, commit_or_conflict, domain_status, row_or_404
 
@@ -44,7 +44,7 @@ def officer_form() -> dict[str, str]:
 
 
 @bp.post("/people/officers")
-@supervisor_required
+@requires("edit_program")
 def add_officer() -> Page | Response:
     """Add an officer to the roster."""
     values = officer_form()
@@ -67,7 +67,7 @@ def add_officer() -> Page | Response:
 
 
 @bp.post("/people/officers/import")
-@supervisor_required
+@requires("edit_program")
 def import_officers() -> Page:
     """Import a roster CSV (name,badge,agency,phone): keep the good rows, list the bad."""
     upload = request.files.get("file")
@@ -106,7 +106,7 @@ def officer(officer_id: int) -> Page:
 
 
 @bp.post("/people/officers/<int:officer_id>")
-@supervisor_required
+@requires("edit_program")
 def edit_officer(officer_id: int) -> Page | Response:
     """Correct an officer's name, badge, agency or phone."""
     row = officer_or_404(officer_id)

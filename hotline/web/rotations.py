@@ -19,7 +19,7 @@ from ..schemas.oncall import RotationIn
 from ..services import oncall
 from ..services.errors import DomainError
 from . import bp, program_zone
-from .auth import current_user, is_supervisor, login_required, supervisor_required
+from .auth import current_user, is_supervisor, login_required, requires
 from .form_fields import MAX_ID, Errors, people
 from .preview import (
     PREVIEW_DAYS,
@@ -67,7 +67,7 @@ def rotations() -> str:
 
 
 @bp.route("/rotations/new", methods=["GET", "POST"])
-@supervisor_required
+@requires("edit_program")
 def new_rotation() -> Page:
     """Create a rotation, previewing its tier's schedule first if asked."""
     return editor(None)
@@ -83,7 +83,7 @@ def rotation(rotation_id: int) -> Page:
 
 
 @bp.route("/rotations/<int:rotation_id>/delete", methods=["GET", "POST"])
-@supervisor_required
+@requires("edit_program")
 def delete_rotation(rotation_id: int) -> Page:
     """Delete a rotation after showing what its tier looks like without it."""
     row = stored(rotation_id)

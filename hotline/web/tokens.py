@@ -13,7 +13,7 @@ from ..db import get_session, updated_one_row
 from ..models import ApiToken, User
 from ..services.tokens import create_token as new_token
 from . import bp
-from .auth import supervisor_required
+from .auth import requires
 from .people import Page, actor
 from .people_forms import MAX_ID, row_or_404
 
@@ -28,14 +28,14 @@ def tokens_page(status: int = 200, error: str | None = None, chosen: str = "") -
 
 
 @bp.get("/people/tokens")
-@supervisor_required
+@requires("edit_program")
 def tokens() -> Page:
     """List API tokens: whose, when created, when revoked (never the token itself)."""
     return tokens_page()
 
 
 @bp.post("/people/tokens")
-@supervisor_required
+@requires("edit_program")
 def create_token() -> Page | Response:
     """Create a token for a user and show it this once."""
     chosen = request.form.get("user_id", "")
@@ -52,7 +52,7 @@ def create_token() -> Page | Response:
 
 
 @bp.post("/people/tokens/<int:token_id>/revoke")
-@supervisor_required
+@requires("edit_program")
 def revoke_token(token_id: int) -> Response:
     """Revoke a token: the API refuses it from now on."""
     db = get_session()

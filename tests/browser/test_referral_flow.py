@@ -37,9 +37,9 @@ def test_coordinator_assesses_and_completes_an_sms_referral(
     page.get_by_label("Consent confirmed").check()
     page.get_by_label("housing").check()
     assert not page.locator(".call911").is_visible()
-    page.get_by_label("self harm").check()
+    page.get_by_label("self-harm").check()
     assert page.locator(".call911").is_visible()  # the "call 911" prompt shows at once
-    page.get_by_label("self harm").uncheck()
+    page.get_by_label("self-harm").uncheck()
     page.get_by_label("Services coordinated (one per line)").fill("detox bed")
     page.locator("#disposition").select_option("accepted")
     page.locator("#save-assessment").click()

@@ -45,6 +45,22 @@ class TestPeopleCommands:
             "+12065550103",
         ]
 
+    def test_case_managers_and_prosecutors_are_added_and_reassigned(
+        self, runner: FlaskCliRunner, app: Flask
+    ) -> None:
+        add_people(runner)
+        args = ["user", "add", "--name", "Pru Vance", "--email", "pru@example.org"]
+        result = runner.invoke(args=[*args, "--phone", "206 555 0104", "--role", "prosecutor"])
+        assert result.exit_code == 0 and "Added prosecutor Pru Vance" in result.output
+        moved = runner.invoke(
+            args=["user", "set", "--email", "ben@example.org", "--role", "case_manager"]
+        )
+        assert moved.exit_code == 0, moved.output
+        with session_scope(app) as session:
+            roles = dict(session.execute(select(User.email, User.role)).all())
+        assert roles["pru@example.org"] == "prosecutor"
+        assert roles["ben@example.org"] == "case_manager"
+
     def test_bad_input_is_one_line_and_non_zero(self, runner: FlaskCliRunner) -> None:
         add_people(runner)
         bad_phone = runner.invoke(

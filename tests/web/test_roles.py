@@ -1,0 +1,86 @@
+"""Case managers and prosecutors in the web app: each page asks what the role may do."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+
+from tests.factories import add_referral, add_user
+from tests.web.conftest import PASSWORD, Web
+
+
+@pytest.fixture
+def as_case_manager(app: Flask) -> Web:
+    web = Web(app.test_client())
+    assert (
+        web.login(add_user(app, "Cam Reed", "case_manager", password=PASSWORD)).status_code == 302
+    )
+    return web
+
+
+@pytest.fixture
+def as_prosecutor(app: Flask) -> Web:
+    web = Web(app.test_client())
+    assert web.login(add_user(app, "Pru Vance", "prosecutor", password=PASSWORD)).status_code == 302
+    return web
+
+
+class TestProsecutor:
+    """A prosecutor never opens a referral, and the dashboard shows none."""
+
+    def test_referral_pages_are_refused(self, app: Flask, as_prosecutor: Web) -> None:
+        number = add_referral(app, participant_name="Jane Doe")
+        for path in ("/referrals", f"/referrals/{number}", f"/referrals/{number}/assessment"):
+            assert as_prosecutor.get(path).status_code == 403, path
+        answer = as_prosecutor.post(f"/referrals/{number}/actions", {"action": "ack"})
+        assert answer.status_code == 403
+
+    def test_the_dashboard_has_no_referrals_and_the_menu_no_referral_link(
+        self, app: Flask, as_prosecutor: Web
+    ) -> None:
+        add_referral(app, "notified", participant_name="Jane Doe")
+        page = as_prosecutor.text("/")
+        assert "On call now" in page
+        assert "Nobody has taken these" not in page and "Jane Doe" not in page
+        assert 'href="/referrals"' not in page
+        assert "(prosecutor)" in page
+
+
+class TestCaseManager:
+    """A case manager reads referrals but takes, completes and assesses none."""
+
+    def test_reads_a_referral_without_any_action(self, app: Flask, as_case_manager: Web) -> None:
+        number = add_referral(app, "notified")
+        page = as_case_manager.text(f"/referrals/{number}")
+        assert "Jane Doe" in page
+        assert 'id="action-ack"' not in page and 'id="save-completion"' not in page
+        assert "(case manager)" in page
+
+    def test_posting_an_action_or_an_assessment_is_refused(
+        self, app: Flask, as_case_manager: Web
+    ) -> None:
+        number = add_referral(app, "notified")
+        assert (
+            as_case_manager.post(f"/referrals/{number}/actions", {"action": "ack"}).status_code
+            == 403
+        )
+        assessment = as_case_manager.post(
+            f"/referrals/{number}/assessment", {"disposition": "accepted"}
+        )
+        assert assessment.status_code == 403
+        assert "Jane Doe" in as_case_manager.text(f"/referrals/{number}")  # and nothing changed
+
+
+def test_the_people_form_offers_every_role(as_supervisor: Web) -> None:
+    page = as_supervisor.text("/people")
+    for words in ("Coordinator", "Supervisor", "Case manager", "Prosecutor"):
+        assert f">{words}</option>" in page
+
+
+def test_the_rotation_form_offers_only_people_who_take_calls(
+    app: Flask, as_supervisor: Web
+) -> None:
+    add_user(app, "Cam Reed", "case_manager")
+    add_user(app, "Cora Lee", "coordinator")
+    page = as_supervisor.text("/rotations/new")
+    assert "Cora Lee" in page and "Cam Reed" not in page
