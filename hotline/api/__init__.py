@@ -9,7 +9,7 @@ from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
 from ..logs import log_exception
-from . import calendar, oncall, people, records
+from . import calendar, oncall, participants, people, records
 from .framework import ApiError
 from .openapi import document
 
@@ -21,6 +21,7 @@ bp.register_blueprint(people.bp)
 bp.register_blueprint(oncall.bp)
 bp.register_blueprint(calendar.bp)
 bp.register_blueprint(records.bp)
+bp.register_blueprint(participants.bp)
 
 
 @bp.get("/openapi.json")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -115,6 +115,14 @@ class DeliveryFailed:
     reason: str
 
 
+@dataclass(frozen=True)
+class ChargeRecorded:
+    """A prosecutor recorded a new charge on the case manager's participant (no details)."""
+
+    participant_id: int
+    on: date
+
+
 Notice = (
     NewReferral
     | CallNotTaken
@@ -125,6 +133,7 @@ Notice = (
     | CoverageGap
     | CallbackNotPlaced
     | DeliveryFailed
+    | ChargeRecorded
 )
 Wording = Callable[[Notice, str | None], str]
 

@@ -6,6 +6,17 @@ from .callbacks import CALLBACK_OUTCOMES, Callback
 from .calls import LEG_OUTCOMES, Call, CallLeg
 from .messages import MESSAGE_STATUSES, Message
 from .oncall import Override, Rotation, RotationParticipant
+from .participants import (
+    CONSENT_SCOPES,
+    PARTICIPANT_STATUSES,
+    PLAN_STATUSES,
+    Charge,
+    Consent,
+    Contact,
+    Participant,
+    PlanEntry,
+    Provider,
+)
 from .people import ApiToken, LoginAttempt, Officer, User
 from .referrals import CLOSED_STATUSES, STATUSES, Assessment, Referral, ReferralEvent
 from .sms import Conversation, DeclinedConsent, GapNotice, OptOut, ReferralNotice, ShiftNotice
@@ -13,8 +24,11 @@ from .sms import Conversation, DeclinedConsent, GapNotice, OptOut, ReferralNotic
 __all__ = [
     "CALLBACK_OUTCOMES",
     "CLOSED_STATUSES",
+    "CONSENT_SCOPES",
     "LEG_OUTCOMES",
     "MESSAGE_STATUSES",
+    "PARTICIPANT_STATUSES",
+    "PLAN_STATUSES",
     "STATUSES",
     "ApiToken",
     "Assessment",
@@ -23,6 +37,9 @@ __all__ = [
     "Call",
     "CallLeg",
     "Callback",
+    "Charge",
+    "Consent",
+    "Contact",
     "Conversation",
     "DeclinedConsent",
     "GapNotice",
@@ -32,7 +49,10 @@ __all__ = [
     "Officer",
     "OptOut",
     "Override",
+    "Participant",
+    "PlanEntry",
     "ProgramSetting",
+    "Provider",
     "Referral",
     "ReferralEvent",
     "ReferralNotice",

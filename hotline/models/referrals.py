@@ -50,6 +50,10 @@ class Referral(Base):
     recording_url: Mapped[str | None] = mapped_column(String(500), default=None)
     # Set when the retention job erased the participant's identifiers.
     erased_at: Mapped[datetime | None] = mapped_column(default=None)
+    # The participant an accepted assessment linked it to (SPEC §6).
+    participant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("participants.id"), default=None, index=True
+    )
 
 
 class ReferralEvent(Base):

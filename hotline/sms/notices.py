@@ -11,6 +11,7 @@ from ..messaging.notices import (
     CallbackNotPlaced,
     Caller,
     CallNotTaken,
+    ChargeRecorded,
     CoverageGap,
     DeliveryFailed,
     IntakeWindowClosed,
@@ -97,6 +98,13 @@ def spelled_out(notice: Notice, language: str) -> str:
                 "Reply CALL {n} to try again.",
                 n=n,
                 error=error or "?",
+            )
+        case ChargeRecorded(participant_id=n, on=on):
+            return _(
+                "LEAD participant #{n}: a prosecutor recorded a new charge dated {date}. "
+                "See the participant's page.",
+                n=n,
+                date=on.isoformat(),
             )
         case DeliveryFailed(masked_number=number, referral_id=None, reason=reason):
             return _(

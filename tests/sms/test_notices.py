@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from flask import Flask
@@ -15,6 +15,7 @@ from hotline.messaging.notices import (
     CallbackNotPlaced,
     Caller,
     CallNotTaken,
+    ChargeRecorded,
     CoverageGap,
     DeliveryFailed,
     IntakeWindowClosed,
@@ -58,6 +59,7 @@ EXAMPLES: list[Notice] = [
     CallbackNotPlaced(98765, "the carrier refused the number"),
     DeliveryFailed("+1206*****77", 98765, "unsubscribed recipient"),
     DeliveryFailed("+1206*****77", None, "unsubscribed recipient"),
+    ChargeRecorded(98765, date(2026, 12, 2)),
 ]
 # Words Twilio's opt-out handling reserves (SPEC §5), and the Spanish words carriers use.
 RESERVED = {

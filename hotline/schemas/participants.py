@@ -1,0 +1,210 @@
+"""Participants, consents, the service plan, providers and charges as the API sees them."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field, RootModel, model_validator
+
+from .assessment import Need
+from .common import Input, Instant, Name, Output, PhoneInput, PositiveId
+
+ParticipantStatus = Literal["active", "exited"]
+ConsentScope = Literal["officer_status", "prosecutor"]
+PlanStatus = Literal["planned", "started", "completed", "stopped"]
+Alias = Annotated[str, Field(min_length=1, max_length=200)]
+Aliases = Annotated[list[Alias], Field(max_length=20)]
+Description = Annotated[str, Field(min_length=1, max_length=500)]
+Note = Annotated[str, Field(max_length=2000)]
+Phone = Annotated[str, Field(min_length=1, max_length=40)]
+
+
+class ProviderIn(PhoneInput):
+    """A new provider of the directory."""
+
+    name: Name
+    phone: Phone | None = None
+    needs: list[Need] = Field(default_factory=list)
+    active: bool = True
+
+
+class ProviderPatch(PhoneInput):
+    """Changes to a provider; absent fields stay as they are."""
+
+    name: Name | None = None
+    phone: Phone | None = None
+    needs: list[Need] | None = None
+    active: bool | None = None
+
+
+class ProviderOut(Output):
+    """A provider."""
+
+    id: PositiveId
+    name: str
+    phone: str | None
+    needs: list[str]
+    active: bool
+
+
+class ParticipantIn(Input):
+    """A new participant."""
+
+    name: Name
+    aliases: Aliases = Field(default_factory=list)
+    date_of_birth: date | None = None
+    status: ParticipantStatus = "active"
+    case_manager_id: PositiveId | None = None
+
+
+class ParticipantPatch(Input):
+    """Changes to a participant; absent fields stay as they are (null clears the optional)."""
+
+    name: Name | None = None
+    aliases: Aliases | None = None
+    date_of_birth: date | None = None
+    status: ParticipantStatus | None = None
+    case_manager_id: PositiveId | None = None
+
+
+class ConsentIn(Input):
+    """Consent to share, by scope, from now (or `given_at`) until `expires_at` if given."""
+
+    scope: ConsentScope
+    given_at: Instant | None = None
+    expires_at: Instant | None = None
+
+
+class ConsentOut(Output):
+    """A consent record; revoked ones are kept."""
+
+    id: PositiveId
+    scope: str
+    given_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+
+
+class PlanEntryIn(Input):
+    """One need of the service plan."""
+
+    need: Need
+    provider_id: PositiveId | None = None
+    status: PlanStatus = "planned"
+    started_on: date | None = None
+    ended_on: date | None = None
+    note: Note | None = None
+
+    @model_validator(mode="after")
+    def _in_order(self) -> PlanEntryIn:
+        if self.started_on and self.ended_on and self.ended_on < self.started_on:
+            raise ValueError("ended_on is before started_on")
+        return self
+
+
+class PlanEntryPatch(Input):
+    """Changes to a plan entry; absent fields stay as they are."""
+
+    provider_id: PositiveId | None = None
+    status: PlanStatus | None = None
+    started_on: date | None = None
+    ended_on: date | None = None
+    note: Note | None = None
+
+
+class PlanEntryOut(Output):
+    """A plan entry."""
+
+    id: PositiveId
+    need: str
+    provider_id: int | None
+    status: str
+    started_on: date | None
+    ended_on: date | None
+    note: str | None
+    updated_at: datetime
+
+
+class ChargeIn(Input):
+    """A pending charge a prosecutor records."""
+
+    date: date
+    description: Description
+
+
+class ChargeOut(Output):
+    """A charge."""
+
+    id: PositiveId
+    date: date
+    description: str
+    recorded_by: int | None
+    recorded_at: datetime
+
+
+class CaseManagerOut(Output):
+    """Who to call about a participant."""
+
+    id: PositiveId
+    name: str
+    phone: str
+
+
+class ReferralBrief(Output):
+    """A participant's referral as anyone who may see the participant sees it."""
+
+    id: PositiveId
+    created_at: datetime
+    type: str | None
+
+
+class ParticipantOut(Output):
+    """A participant."""
+
+    id: PositiveId
+    name: str
+    aliases: list[str]
+    date_of_birth: date | None
+    status: str
+    case_manager_id: int | None
+    created_at: datetime
+
+
+class TimelineEntry(Output):
+    """One dated thing in a participant's life in the program."""
+
+    at: datetime
+    kind: str
+    detail: dict[str, object]
+
+
+class ParticipantDetailOut(ParticipantOut):
+    """A participant with referrals, consents, plan, charges and timeline."""
+
+    referrals: list[ReferralBrief]
+    consents: list[ConsentOut]
+    plan: list[PlanEntryOut]
+    charges: list[ChargeOut]
+    timeline: list[TimelineEntry]
+
+
+class ProsecutorParticipantOut(Output):
+    """What a prosecutor may see: status only, never clinical content (SPEC §6, §8)."""
+
+    id: PositiveId
+    name: str
+    status: str
+    case_manager: CaseManagerOut | None
+    referrals: list[ReferralBrief]
+    charges: list[ChargeOut]
+
+
+class ParticipantSeen(RootModel[ParticipantDetailOut | ProsecutorParticipantOut]):
+    """A participant as its reader may see it: the whole record, or the prosecutor's view."""
+
+
+class ParticipantSeenList(BaseModel):
+    """Participants as their reader may see them."""
+
+    items: list[ParticipantDetailOut | ProsecutorParticipantOut]

@@ -1,0 +1,123 @@
+"""What each reader sees of a participant: the whole record, or the prosecutor's status view."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..audit import Actor, record
+from ..models import Charge, Consent, Contact, Participant, PlanEntry, Referral, User
+from ..schemas.participants import ChargeOut, ConsentOut, PlanEntryOut, ReferralBrief
+from .errors import NotFound
+from .participants import get_participant, is_current
+
+
+def _rows(session: Session, model: Any, participant_id: int) -> list[Any]:
+    return list(
+        session.scalars(
+            select(model).where(model.participant_id == participant_id).order_by(model.id)
+        )
+    )
+
+
+def _dump(schema: Any, rows: list[Any]) -> list[dict[str, Any]]:
+    return [schema.model_validate(row).model_dump(mode="json") for row in rows]
+
+
+def participant_detail(session: Session, row: Participant) -> dict[str, Any]:
+    """Return the whole record: referrals, consents, plan, charges and one timeline."""
+    referrals = _rows(session, Referral, row.id)
+    consents = _rows(session, Consent, row.id)
+    plan = _rows(session, PlanEntry, row.id)
+    charges = _rows(session, Charge, row.id)
+    contacts = _rows(session, Contact, row.id)
+    timeline = (
+        [
+            {"at": r.created_at, "kind": "referral", "detail": {"id": r.id, "type": r.type}}
+            for r in referrals
+        ]
+        + [{"at": c.given_at, "kind": "consent", "detail": {"scope": c.scope}} for c in consents]
+        + [
+            {"at": c.revoked_at, "kind": "consent_revoked", "detail": {"scope": c.scope}}
+            for c in consents
+            if c.revoked_at is not None
+        ]
+        + [
+            {"at": p.created_at, "kind": "plan", "detail": {"need": p.need, "status": p.status}}
+            for p in plan
+        ]
+        + [
+            {"at": c.recorded_at, "kind": "charge", "detail": {"date": c.date.isoformat()}}
+            for c in charges
+        ]
+        + [
+            {
+                "at": c.at,
+                "kind": "contact",
+                "detail": {"channel": c.channel, "disclosed": c.disclosed},
+            }
+            for c in contacts
+        ]
+    )
+    return {
+        "id": row.id,
+        "name": row.name,
+        "aliases": row.aliases,
+        "date_of_birth": row.date_of_birth,
+        "status": row.status,
+        "case_manager_id": row.case_manager_id,
+        "created_at": row.created_at,
+        "referrals": _dump(ReferralBrief, referrals),
+        "consents": _dump(ConsentOut, consents),
+        "plan": _dump(PlanEntryOut, plan),
+        "charges": _dump(ChargeOut, charges),
+        "timeline": sorted(timeline, key=lambda entry: entry["at"]),
+    }
+
+
+def prosecutor_may_see(session: Session, row: Participant, now: datetime) -> bool:
+    """Tell whether a prosecutor may see the participant: active, with a current consent."""
+    if row.status != "active":
+        return False
+    consents = session.scalars(
+        select(Consent).where(Consent.participant_id == row.id, Consent.scope == "prosecutor")
+    )
+    return any(is_current(consent, now) for consent in consents)
+
+
+def prosecutor_participants(session: Session, now: datetime) -> list[Participant]:
+    """Return the participants a prosecutor may see, by name."""
+    rows = session.scalars(
+        select(Participant).where(Participant.status == "active").order_by(Participant.name)
+    )
+    return [row for row in rows if prosecutor_may_see(session, row, now)]
+
+
+def prosecutor_view(
+    session: Session, participant_id: int, actor: Actor, now: datetime
+) -> dict[str, Any]:
+    """Return status only, never clinical content; a participant outside the view is 404."""
+    row = get_participant(session, participant_id)
+    if not prosecutor_may_see(session, row, now):
+        raise NotFound(f"no participant with id {participant_id}")
+    record(session, actor, now, "disclose", "participant", row.id, None, {"to": "prosecutor"})
+    return prosecutor_fields(session, row)
+
+
+def prosecutor_fields(session: Session, row: Participant) -> dict[str, Any]:
+    """Return the prosecutor's fields of one participant."""
+    manager = session.get(User, row.case_manager_id) if row.case_manager_id else None
+    arrests = [r for r in _rows(session, Referral, row.id) if r.type == "arrest_diversion"]
+    return {
+        "id": row.id,
+        "name": row.name,
+        "status": row.status,
+        "case_manager": (
+            {"id": manager.id, "name": manager.name, "phone": manager.phone} if manager else None
+        ),
+        "referrals": _dump(ReferralBrief, arrests),
+        "charges": _dump(ChargeOut, _rows(session, Charge, row.id)),
+    }

@@ -1,0 +1,156 @@
+"""Participants: who they are, who manages them, and what may be shared (SPEC §6)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..audit import Actor, record
+from ..models import Consent, Participant, User
+from ..schemas.participants import ConsentIn, ParticipantIn, ParticipantPatch
+from .errors import Conflict, FieldInvalid, NotFound
+
+
+def participant_audit(row: Participant) -> dict[str, Any]:
+    """Return what the audit log keeps of a participant: no name, alias or birth date."""
+    return {
+        "status": row.status,
+        "case_manager_id": row.case_manager_id,
+        "name": "written",
+        "aliases": len(row.aliases),
+        "date_of_birth": "written" if row.date_of_birth else None,
+    }
+
+
+def get_participant(session: Session, participant_id: int) -> Participant:
+    """Return a participant or raise NotFound."""
+    row = session.get(Participant, participant_id)
+    if row is None:
+        raise NotFound(f"no participant with id {participant_id}")
+    return row
+
+
+def require_case_manager(session: Session, user_id: int | None) -> None:
+    """Refuse a case_manager_id that is not an active case manager (422)."""
+    if user_id is None:
+        return
+    user = session.get(User, user_id)
+    if user is None or user.role != "case_manager" or not user.active:
+        raise FieldInvalid(f"user {user_id} is not an active case manager", "case_manager_id")
+
+
+def list_participants(
+    session: Session, case_manager_id: int | None = None, status: str | None = None
+) -> list[Participant]:
+    """Return participants by name, optionally one case manager's or one status."""
+    statement = select(Participant).order_by(Participant.name, Participant.id)
+    if case_manager_id is not None:
+        statement = statement.where(Participant.case_manager_id == case_manager_id)
+    if status is not None:
+        statement = statement.where(Participant.status == status)
+    return list(session.scalars(statement))
+
+
+def create_participant(
+    session: Session, data: ParticipantIn, actor: Actor, now: datetime
+) -> Participant:
+    """Add a participant."""
+    require_case_manager(session, data.case_manager_id)
+    row = Participant(**data.model_dump(), created_at=now, created_by=actor.user_id)
+    session.add(row)
+    session.flush()
+    record(session, actor, now, "create", "participant", row.id, None, participant_audit(row))
+    return row
+
+
+def update_participant(
+    session: Session, participant_id: int, data: ParticipantPatch, actor: Actor, now: datetime
+) -> Participant:
+    """Change a participant's given fields (null clears the birth date or the case manager)."""
+    row = get_participant(session, participant_id)
+    before = participant_audit(row)
+    for name in data.model_fields_set:
+        value = getattr(data, name)
+        if value is None and name not in ("date_of_birth", "case_manager_id"):
+            raise FieldInvalid("may not be null", name)
+        if name == "case_manager_id":
+            require_case_manager(session, value)
+        setattr(row, name, value)
+    record(session, actor, now, "update", "participant", row.id, before, participant_audit(row))
+    return row
+
+
+def is_current(consent: Consent, now: datetime) -> bool:
+    """Tell whether a consent holds at `now`: given, not expired, not revoked."""
+    return (
+        consent.given_at <= now
+        and consent.revoked_at is None
+        and (consent.expires_at is None or now < consent.expires_at)
+    )
+
+
+def has_consent(session: Session, participant_id: int, scope: str, now: datetime) -> bool:
+    """Tell whether the participant has a current consent of `scope`."""
+    rows = session.scalars(
+        select(Consent).where(Consent.participant_id == participant_id, Consent.scope == scope)
+    )
+    return any(is_current(row, now) for row in rows)
+
+
+def consent_fields(row: Consent) -> dict[str, Any]:
+    """Return a consent as the API and the audit log show it."""
+    return {
+        "id": row.id,
+        "scope": row.scope,
+        "given_at": row.given_at.isoformat(),
+        "expires_at": row.expires_at.isoformat() if row.expires_at else None,
+        "revoked_at": row.revoked_at.isoformat() if row.revoked_at else None,
+    }
+
+
+def add_consent(
+    session: Session, participant_id: int, data: ConsentIn, actor: Actor, now: datetime
+) -> Consent:
+    """Record a consent to share, from `given_at` (default now)."""
+    get_participant(session, participant_id)
+    given_at = data.given_at or now
+    if data.expires_at is not None and data.expires_at <= given_at:
+        raise FieldInvalid("expires_at must be after given_at", "expires_at")
+    row = Consent(
+        participant_id=participant_id,
+        scope=data.scope,
+        given_at=given_at,
+        expires_at=data.expires_at,
+        recorded_by=actor.user_id,
+    )
+    session.add(row)
+    session.flush()
+    record(session, actor, now, "consent", "participant", participant_id, None, consent_fields(row))
+    return row
+
+
+def revoke_consent(
+    session: Session, participant_id: int, consent_id: int, actor: Actor, now: datetime
+) -> Consent:
+    """Revoke a consent: it stops holding now and its record stays."""
+    row = session.get(Consent, consent_id)
+    if row is None or row.participant_id != participant_id:
+        raise NotFound(f"no consent {consent_id} of participant {participant_id}")
+    if row.revoked_at is not None:
+        raise Conflict(f"consent {consent_id} was revoked already")
+    before = consent_fields(row)
+    row.revoked_at = now
+    record(
+        session,
+        actor,
+        now,
+        "revoke_consent",
+        "participant",
+        participant_id,
+        before,
+        consent_fields(row),
+    )
+    return row

@@ -1,0 +1,102 @@
+"""The service plan and the charges a prosecutor coordinates with it (SPEC §6)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from ..audit import Actor, record
+from ..messaging.notices import ChargeRecorded, queue_notice
+from ..models import Charge, PlanEntry, User
+from ..schemas.participants import ChargeIn, PlanEntryIn, PlanEntryOut, PlanEntryPatch
+from .errors import FieldInvalid, NotFound
+from .participants import get_participant
+from .providers import require_provider
+
+
+def plan_fields(row: PlanEntry) -> dict[str, Any]:
+    """Return a plan entry as the API and the audit log show it."""
+    return PlanEntryOut.model_validate(row).model_dump(mode="json")
+
+
+def plan_audit(row: PlanEntry) -> dict[str, Any]:
+    """Return what the audit log keeps of a plan entry: no note text."""
+    return {**plan_fields(row), "note": "written" if row.note else None}
+
+
+def add_plan_entry(
+    session: Session, participant_id: int, data: PlanEntryIn, actor: Actor, now: datetime
+) -> PlanEntry:
+    """Add one need to the participant's service plan."""
+    get_participant(session, participant_id)
+    require_provider(session, data.provider_id, "provider_id")
+    row = PlanEntry(
+        participant_id=participant_id, **data.model_dump(), created_at=now, updated_at=now
+    )
+    session.add(row)
+    session.flush()
+    record(session, actor, now, "plan", "participant", participant_id, None, plan_audit(row))
+    return row
+
+
+def update_plan_entry(
+    session: Session,
+    participant_id: int,
+    entry_id: int,
+    data: PlanEntryPatch,
+    actor: Actor,
+    now: datetime,
+) -> PlanEntry:
+    """Change a plan entry's given fields (null clears the provider, dates or note)."""
+    row = session.get(PlanEntry, entry_id)
+    if row is None or row.participant_id != participant_id:
+        raise NotFound(f"no plan entry {entry_id} of participant {participant_id}")
+    before = plan_audit(row)
+    if "status" in data.model_fields_set and data.status is None:
+        raise FieldInvalid("may not be null", "status")
+    if "provider_id" in data.model_fields_set:
+        require_provider(session, data.provider_id, "provider_id")
+    for name in data.model_fields_set:
+        setattr(row, name, getattr(data, name))
+    if row.started_on and row.ended_on and row.ended_on < row.started_on:
+        raise FieldInvalid("ended_on is before started_on", "ended_on")
+    row.updated_at = now
+    record(session, actor, now, "plan", "participant", participant_id, before, plan_audit(row))
+    return row
+
+
+def add_charge(
+    session: Session,
+    participant_id: int,
+    data: ChargeIn,
+    actor: Actor,
+    now: datetime,
+    sender: str | None,
+) -> Charge:
+    """Record a pending charge and text the participant's case manager at once."""
+    participant = get_participant(session, participant_id)
+    row = Charge(
+        participant_id=participant_id,
+        date=data.date,
+        description=data.description,
+        recorded_by=actor.user_id,
+        recorded_at=now,
+    )
+    session.add(row)
+    session.flush()
+    record(
+        session, actor, now, "charge", "participant", participant_id, None, {"date": str(data.date)}
+    )
+    if participant.case_manager_id is not None:
+        case_manager = session.get_one(User, participant.case_manager_id)
+        queue_notice(
+            session,
+            ChargeRecorded(participant_id, data.date),
+            to=case_manager.phone,
+            language=case_manager.language,
+            sender=sender,
+            now=now,
+        )
+    return row

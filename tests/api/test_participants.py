@@ -1,0 +1,205 @@
+"""Participants through the API: the program reads them whole, a prosecutor status only (§6, §8)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select, update
+
+from hotline.db import session_scope
+from hotline.models import AuditEvent, Message, Referral
+from tests.api.conftest import Api, add_user, token_for
+from tests.factories import add_referral
+
+CLINICAL = {"aliases", "date_of_birth", "consents", "plan", "timeline", "case_manager_id"}
+
+
+def api_as(app: Flask, client: FlaskClient, role: str, name: str) -> Api:
+    return Api(client, token_for(app, add_user(app, role, name)))
+
+
+@pytest.fixture
+def case_manager(app: Flask) -> int:
+    return add_user(app, "case_manager", "Cam")
+
+
+@pytest.fixture
+def manager_api(app: Flask, client: FlaskClient, case_manager: int) -> Api:
+    return Api(client, token_for(app, case_manager))
+
+
+@pytest.fixture
+def prosecutor_api(app: Flask, client: FlaskClient) -> Api:
+    return api_as(app, client, "prosecutor", "Pru")
+
+
+def add_participant(api: Api, case_manager: int, **fields: object) -> int:
+    body = {"name": "Jane Doe", "aliases": ["JD"], "case_manager_id": case_manager, **fields}
+    answer = api.post("/participants", body)
+    assert answer.status_code == 201, answer.json
+    return int(answer.json["id"])
+
+
+class TestRecord:
+    """Case managers keep the participant's record: plan, consents, referrals, one timeline."""
+
+    def test_a_case_manager_adds_a_participant_and_plans_a_need(
+        self, app: Flask, manager_api: Api, case_manager: int
+    ) -> None:
+        number = add_participant(manager_api, case_manager, date_of_birth="1990-05-01")
+        provider = manager_api.post(
+            "/providers",
+            {"name": "Evergreen Treatment", "phone": "206 555 0190", "needs": ["substance_use"]},
+        )
+        assert provider.status_code == 201 and provider.json["phone"] == "+12065550190"
+        entry = manager_api.post(
+            f"/participants/{number}/plan",
+            {
+                "need": "substance_use",
+                "provider_id": provider.json["id"],
+                "started_on": "2026-12-01",
+            },
+        )
+        assert entry.status_code == 201 and entry.json["status"] == "planned"
+        changed = manager_api.patch(
+            f"/participants/{number}/plan/{entry.json['id']}", {"status": "started"}
+        )
+        assert changed.status_code == 200 and changed.json["status"] == "started"
+        record = manager_api.get(f"/participants/{number}").json
+        assert record["date_of_birth"] == "1990-05-01" and record["aliases"] == ["JD"]
+        assert [(p["need"], p["status"]) for p in record["plan"]] == [("substance_use", "started")]
+        assert [t["kind"] for t in record["timeline"]] == ["plan"]
+
+    def test_bad_fields_are_422_naming_them(
+        self, app: Flask, manager_api: Api, case_manager: int
+    ) -> None:
+        coordinator = add_user(app, "coordinator", "Cora")
+        answer = manager_api.post("/participants", {"name": "X", "case_manager_id": coordinator})
+        assert answer.status_code == 422 and answer.json["error"]["field"] == "case_manager_id"
+        number = add_participant(manager_api, case_manager)
+        plan = manager_api.post(
+            f"/participants/{number}/plan", {"need": "housing", "provider_id": 999}
+        )
+        assert plan.status_code == 422 and plan.json["error"]["field"] == "provider_id"
+        bad_need = manager_api.post(f"/participants/{number}/plan", {"need": "money"})
+        assert bad_need.status_code == 422 and bad_need.json["error"]["field"] == "need"
+        assert manager_api.get("/participants/4242").status_code == 404
+
+    def test_the_audit_log_keeps_no_name(
+        self, app: Flask, manager_api: Api, case_manager: int
+    ) -> None:
+        add_participant(manager_api, case_manager)
+        with session_scope(app) as session:
+            rows = session.scalars(
+                select(AuditEvent).where(AuditEvent.entity == "participant")
+            ).all()
+        assert rows and "Jane" not in str([(r.before, r.after) for r in rows])
+
+    def test_referrals_link_to_the_participant(
+        self, app: Flask, manager_api: Api, case_manager: int
+    ) -> None:
+        number = add_participant(manager_api, case_manager)
+        referral = add_referral(app, "intake_completed")
+        with session_scope(app) as session:
+            session.execute(
+                update(Referral).where(Referral.id == referral).values(participant_id=number)
+            )
+        record = manager_api.get(f"/participants/{number}").json
+        assert [r["id"] for r in record["referrals"]] == [referral]
+        assert [t["kind"] for t in record["timeline"]] == ["referral"]
+
+
+class TestConsentAndTheProsecutor:
+    """Nothing reaches a prosecutor without a current `prosecutor` consent, and never clinical."""
+
+    def test_without_consent_the_participant_does_not_exist_for_a_prosecutor(
+        self, manager_api: Api, prosecutor_api: Api, case_manager: int
+    ) -> None:
+        number = add_participant(manager_api, case_manager)
+        assert prosecutor_api.get("/participants").json == {"items": []}
+        assert prosecutor_api.get(f"/participants/{number}").status_code == 404
+        charge = prosecutor_api.post(
+            f"/participants/{number}/charges", {"date": "2026-12-02", "description": "Theft 3"}
+        )
+        assert charge.status_code == 404
+
+    def test_with_consent_status_only_and_every_view_audited(
+        self, app: Flask, manager_api: Api, prosecutor_api: Api, case_manager: int
+    ) -> None:
+        number = add_participant(manager_api, case_manager)
+        consent = manager_api.post(f"/participants/{number}/consents", {"scope": "prosecutor"})
+        assert consent.status_code == 201 and consent.json["revoked_at"] is None
+        seen = prosecutor_api.get(f"/participants/{number}").json
+        assert set(seen) == {"id", "name", "status", "case_manager", "referrals", "charges"}
+        assert not CLINICAL & set(seen)
+        assert seen["case_manager"]["name"] == "Cam"
+        with session_scope(app) as session:
+            disclosed = session.scalars(
+                select(AuditEvent).where(AuditEvent.action == "disclose")
+            ).all()
+        assert [(row.entity_id, row.after) for row in disclosed] == [(number, {"to": "prosecutor"})]
+
+    def test_a_charge_texts_the_case_manager_at_once(
+        self, app: Flask, manager_api: Api, prosecutor_api: Api, case_manager: int
+    ) -> None:
+        number = add_participant(manager_api, case_manager)
+        manager_api.post(f"/participants/{number}/consents", {"scope": "prosecutor"})
+        charge = prosecutor_api.post(
+            f"/participants/{number}/charges", {"date": "2026-12-02", "description": "Theft 3"}
+        )
+        assert charge.status_code == 201
+        with session_scope(app) as session:
+            texts = [
+                m.body for m in session.scalars(select(Message).where(Message.direction == "out"))
+            ]
+        assert texts == [
+            f"LEAD participant #{number}: a prosecutor recorded a new charge dated 2026-12-02. "
+            "See the participant's page."
+        ]
+        assert "Theft" not in texts[0]  # the description stays on the timeline, not in texts
+        assert [
+            c["description"] for c in prosecutor_api.get(f"/participants/{number}").json["charges"]
+        ] == ["Theft 3"]
+
+    def test_revoked_or_expired_consent_hides_the_participant_again(
+        self, manager_api: Api, prosecutor_api: Api, case_manager: int
+    ) -> None:
+        number = add_participant(manager_api, case_manager)
+        consent = manager_api.post(f"/participants/{number}/consents", {"scope": "prosecutor"}).json
+        assert prosecutor_api.get(f"/participants/{number}").status_code == 200
+        revoked = manager_api.delete(f"/participants/{number}/consents/{consent['id']}")
+        assert revoked.status_code == 200 and revoked.json["revoked_at"] is not None
+        assert prosecutor_api.get(f"/participants/{number}").status_code == 404
+        again = manager_api.delete(f"/participants/{number}/consents/{consent['id']}")
+        assert again.status_code == 409
+        past = datetime.now(UTC) - timedelta(days=30)
+        expired = manager_api.post(
+            f"/participants/{number}/consents",
+            {
+                "scope": "prosecutor",
+                "given_at": past.isoformat(),
+                "expires_at": (past + timedelta(days=1)).isoformat(),
+            },
+        )
+        assert expired.status_code == 201
+        assert prosecutor_api.get("/participants").json == {"items": []}
+
+    def test_an_officer_status_consent_is_not_a_prosecutor_one(
+        self, manager_api: Api, prosecutor_api: Api, case_manager: int
+    ) -> None:
+        number = add_participant(manager_api, case_manager)
+        manager_api.post(f"/participants/{number}/consents", {"scope": "officer_status"})
+        assert prosecutor_api.get(f"/participants/{number}").status_code == 404
+
+    def test_a_prosecutor_writes_nothing_but_charges(
+        self, manager_api: Api, prosecutor_api: Api, case_manager: int
+    ) -> None:
+        number = add_participant(manager_api, case_manager)
+        assert prosecutor_api.post("/participants", {"name": "X"}).status_code == 403
+        assert prosecutor_api.patch(f"/participants/{number}", {"name": "X"}).status_code == 403
+        assert prosecutor_api.get("/providers").status_code == 403
+        consent = prosecutor_api.post(f"/participants/{number}/consents", {"scope": "prosecutor"})
+        assert consent.status_code == 403
