@@ -8,8 +8,9 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any
 
-from flask import Request, abort, current_app, request
+from flask import Request, Response, abort, current_app, request
 from twilio.request_validator import RequestValidator
+from twilio.twiml import TwiML
 
 from .deadline import WEBHOOK_DEADLINE_S, deadline
 
@@ -55,6 +56,11 @@ def twilio_signed(view: Callable[..., Any]) -> Callable[..., Any]:
         return view(*args, **kwargs)
 
     return checked
+
+
+def twiml_response(document: TwiML) -> Response:
+    """Return a TwiML document (voice or messaging) with Twilio's content type."""
+    return Response(str(document), mimetype="text/xml")
 
 
 def webhook_deadline() -> AbstractContextManager[None]:

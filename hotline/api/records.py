@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from ..audit import record
 from ..db import get_session
+from ..messaging.segments import is_gsm, segments
 from ..models import Call, Message, Referral
 from ..phones import normalized
 from ..schemas.assessment import AssessmentIn, AssessmentOut
@@ -158,6 +159,8 @@ def message_fields(message: Message) -> dict[str, Any]:
         "message_sid": message.message_sid,
         "referral_id": message.referral_id,
         "created_at": message.created_at,
+        "segments": segments(message.body or ""),
+        "encoding": "GSM-7" if is_gsm(message.body or "") else "UCS-2",
     }
 
 

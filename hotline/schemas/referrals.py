@@ -125,6 +125,9 @@ class MessageOut(Output):
     message_sid: str | None
     referral_id: int | None
     created_at: datetime
+    # What it costs: SMS segments, and GSM-7 or UCS-2 (an accent outside GSM-7 makes UCS-2).
+    segments: int
+    encoding: Literal["GSM-7", "UCS-2"]
 
 
 class MessageQuery(Input):

@@ -26,17 +26,6 @@ OFFICER_STATUS = {
     "intake_completed": "intake_completed",
     "intake_missed": "intake_missed",
 }
-# English words of the public statuses, for the STATUS reply until it is worded in sms/.
-PUBLIC_STATUS_WORDS = {
-    "received": "received",
-    "with_coordinator": "with a coordinator",
-    "not_accepted": "not accepted",
-    "intake_completed": "intake completed",
-    "intake_missed": "intake not completed",
-}
-OFFICER_STATUS_WORDS = {
-    status: PUBLIC_STATUS_WORDS[public] for status, public in OFFICER_STATUS.items()
-}
 
 
 def caller_of(session: Session, referral: Referral) -> Caller:
@@ -64,20 +53,6 @@ def new_referral(session: Session, referral: Referral) -> NewReferral:
         referral.participant_name,
         referral.location,
     )
-
-
-def officer_label(session: Session, referral: Referral) -> str:
-    """Return how coordinators read the referring officer: name, or unverified badge/number."""
-    if referral.officer_id is not None:
-        officer = session.get_one(Officer, referral.officer_id)
-        name = (
-            officer.name
-            if officer.name.lower().startswith("officer")
-            else f"Officer {officer.name}"
-        )
-        return f"{name} ({officer.agency}) {officer.phone}"
-    badge = f"badge {referral.badge}, " if referral.badge else ""
-    return f"unverified caller ({badge}{referral.officer_phone or 'no number'})"
 
 
 def notify_user(

@@ -20,11 +20,11 @@ from sqlalchemy.orm import Session
 
 from ..audit import record
 from ..db import updated_one_row
-from ..messaging.notices import CallbackNotPlaced, queue_notice
+from ..messaging.notices import CallbackNotPlaced, Caller, queue_notice
 from ..messaging.transport import SendResult, Transport
 from ..models import Callback, Referral, User
 from ..phones import mask_phone
-from .alerts import officer_label
+from .alerts import caller_of
 from .referral_audit import actor_of
 from .referrals import add_event
 
@@ -54,7 +54,7 @@ class CallbackQueued:
 
     callback_id: int
     referral_id: int
-    officer: str
+    officer: Caller
     coordinator_phone: str
 
 
@@ -110,7 +110,7 @@ def request_callback(
     detail = {"callback": callback.id}
     add_event(session, referral_id, "callback_requested", channel, now, user_id, detail)
     _audit(session, callback, now, channel, "requested")
-    return CallbackQueued(callback.id, referral_id, officer_label(session, referral), user.phone)
+    return CallbackQueued(callback.id, referral_id, caller_of(session, referral), user.phone)
 
 
 def place_due_callbacks(

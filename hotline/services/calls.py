@@ -52,7 +52,7 @@ Next = Dial | Voicemail | Done
 
 
 # Built once: /voice/incoming runs them on every call (building one costs more than running it).
-OFFICER_BY_PHONE = select(Officer.id, Officer.name, Officer.badge).where(
+OFFICER_BY_PHONE = select(Officer.id, Officer.name, Officer.badge, Officer.language).where(
     Officer.phone == bindparam("phone")
 )
 PHONES_OF_USERS = select(User.id, User.phone).where(User.id.in_(bindparam("ids", expanding=True)))
@@ -76,11 +76,15 @@ def find_call(session: Session, call_sid: str) -> Call | None:
 
 @dataclass(frozen=True)
 class Arrival:
-    """A call as its first webhook answers it: the record, who is calling, the chain."""
+    """A call as its first webhook answers it: the record, who is calling, the chain.
+
+    `officer_name` and `language` are the roster officer's (None for an unknown number).
+    """
 
     id: int
     officer_id: int | None
-    caller: str
+    officer_name: str | None
+    language: str | None
     chain: list[dict[str, Any]]
 
 
@@ -125,11 +129,19 @@ def start_call(
         session.rollback()
         call = find_call(session, call_sid)
         assert call is not None
-        return Arrival(call.id, call.officer_id, caller_description(session, call), call.chain)
+        known = session.get(Officer, call.officer_id) if call.officer_id is not None else None
+        return Arrival(
+            call.id,
+            call.officer_id,
+            known.name if known else None,
+            known.language if known else None,
+            call.chain,
+        )
     detail = {"call_sid": call_sid, "verified": officer is not None}
     add_event(session, referral_id, "call_received", "voice", now, detail=detail)
-    who = officer_title(officer.name) if officer else UNVERIFIED_CALLER
-    return Arrival(call_id, officer_id, who, chain)
+    if officer is None:
+        return Arrival(call_id, None, None, None, chain)
+    return Arrival(call_id, officer_id, officer.name, officer.language, chain)
 
 
 def identify_by_badge(session: Session, call: Call, digits: str, now: datetime) -> Officer | None:
@@ -147,19 +159,19 @@ def identify_by_badge(session: Session, call: Call, digits: str, now: datetime) 
     return officer
 
 
-UNVERIFIED_CALLER = "an unverified caller"
-
-
-def officer_title(name: str) -> str:
-    """Return an officer's name as coordinators hear it: "Officer …"."""
-    return name if name.lower().startswith("officer") else f"Officer {name}"
-
-
-def caller_description(session: Session, call: Call) -> str:
-    """Return how a coordinator hears of the caller: an officer's name or "unverified caller"."""
+def caller_name(session: Session, call: Call) -> str | None:
+    """Return the calling officer's name, None while the caller is unverified."""
     if call.officer_id is not None:
-        return officer_title(session.get_one(Officer, call.officer_id).name)
-    return UNVERIFIED_CALLER
+        return session.get_one(Officer, call.officer_id).name
+    return None
+
+
+def dialled_language(session: Session, call: Call, step: int) -> str | None:
+    """Return the language of the person step `step` rings (None for a fallback number)."""
+    user_id = call.chain[step]["user_id"] if step < len(call.chain) else None
+    if user_id is None:
+        return None
+    return session.scalar(select(User.language).where(User.id == user_id))
 
 
 def step_or_voicemail(chain: list[dict[str, Any]], step: int) -> Next:

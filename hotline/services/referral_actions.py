@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ..db import updated_one_row
-from ..messaging.notices import TakenByOther, queue_notice
+from ..messaging.notices import Caller, OfficerStatus, TakenByOther, queue_notice
 from ..models import Referral, User
-from .alerts import OFFICER_STATUS_WORDS, notified_users, officer_label, tell_officer
+from .alerts import OFFICER_STATUS, caller_of, notified_users, tell_officer
 from .referral_audit import actor_of, audit_ack, audit_status, status_now
 from .referrals import add_event
 
@@ -18,9 +19,66 @@ OPEN_FOR_ACK = ("received", "notified")
 OPEN_FOR_INTAKE = ("acknowledged", "assessed")
 
 
+@dataclass(frozen=True)
+class NoSuchReferral:
+    """There is no referral of that number (for an officer: none of theirs)."""
+
+    referral_id: int
+
+
+@dataclass(frozen=True)
+class Taken:
+    """The user took the referral; the officer (`officer`, None if unverified) was told."""
+
+    referral_id: int
+    officer: Caller
+
+
+@dataclass(frozen=True)
+class AlreadyYours:
+    """The user had taken it already."""
+
+    referral_id: int
+
+
+@dataclass(frozen=True)
+class TakenBy:
+    """Someone else has it: who, and their number."""
+
+    referral_id: int
+    name: str
+    phone: str
+
+
+@dataclass(frozen=True)
+class NotOpen:
+    """Its status no longer lets anyone take it, or change it (a closed referral)."""
+
+    referral_id: int
+    status: str
+
+
+@dataclass(frozen=True)
+class NotTakenYet:
+    """Its intake cannot close before someone takes it."""
+
+    referral_id: int
+
+
+@dataclass(frozen=True)
+class Done:
+    """The action was applied: `action` names it (note, intake_completed, …)."""
+
+    referral_id: int
+    action: str
+
+
+ActionOutcome = NoSuchReferral | Taken | AlreadyYours | TakenBy | NotOpen | NotTakenYet | Done
+
+
 def acknowledge(
     session: Session, referral_id: int, user: User, now: datetime, channel: str, sender: str | None
-) -> str:
+) -> ActionOutcome:
     """Take a referral; of two simultaneous takers exactly one wins. Return the reply."""
     before = status_now(session, referral_id)
     taken = session.execute(
@@ -31,15 +89,15 @@ def acknowledge(
     )
     referral = session.get(Referral, referral_id)
     if referral is None:
-        return f"No referral #{referral_id}."
+        return NoSuchReferral(referral_id)
     session.refresh(referral)
     if not updated_one_row(taken):
         if referral.acknowledged_by == user.id:
-            return f"You already have #{referral_id}."
+            return AlreadyYours(referral_id)
         if referral.acknowledged_by is not None:
             holder = session.get_one(User, referral.acknowledged_by)
-            return f"#{referral_id} is already taken by {holder.name} ({holder.phone})."
-        return f"#{referral_id} cannot be taken: it is {referral.status.replace('_', ' ')}."
+            return TakenBy(referral_id, holder.name, holder.phone)
+        return NotOpen(referral_id, referral.status)
     add_event(session, referral.id, "acknowledged", channel, now, actor_id=user.id)
     audit_ack(session, actor_of(user.id, channel), now, referral.id, before)
     tell_officer(session, referral, now, sender, coordinator=user.name)
@@ -55,19 +113,19 @@ def acknowledge(
                 now=now,
                 referral_id=referral.id,
             )
-    return f"You have #{referral.id}: {officer_label(session, referral)} was told."
+    return Taken(referral.id, caller_of(session, referral))
 
 
 def add_note(
     session: Session, referral_id: int, user: User, text: str, now: datetime, channel: str
-) -> str:
+) -> ActionOutcome:
     """Add an internal note to a referral's timeline."""
     if session.get(Referral, referral_id) is None:
-        return f"No referral #{referral_id}."
+        return NoSuchReferral(referral_id)
     add_event(
         session, referral_id, "note", channel, now, actor_id=user.id, detail={"text": text[:2000]}
     )
-    return f"Noted on #{referral_id}."
+    return Done(referral_id, "note")
 
 
 def close_intake(
@@ -79,7 +137,7 @@ def close_intake(
     now: datetime,
     channel: str,
     sender: str | None,
-) -> str:
+) -> ActionOutcome:
     """Mark an acknowledged referral's intake completed or missed; tell the officer the status."""
     status = "intake_completed" if completed else "intake_missed"
     before = status_now(session, referral_id)
@@ -91,34 +149,35 @@ def close_intake(
     )
     referral = session.get(Referral, referral_id)
     if referral is None:
-        return f"No referral #{referral_id}."
+        return NoSuchReferral(referral_id)
     session.refresh(referral)
     if not updated_one_row(changed):
         if referral.status in OPEN_FOR_ACK:
-            return f"#{referral_id} is not taken yet: reply ACK {referral_id} first."
-        return f"#{referral_id} is already closed ({referral.status.replace('_', ' ')})."
+            return NotTakenYet(referral_id)
+        return NotOpen(referral_id, referral.status)
     detail = {"reason": reason[:2000]} if reason else None
     add_event(session, referral.id, status, channel, now, actor_id=user.id, detail=detail)
     # The reason stays on the timeline only: retention erases it there, not in the audit log.
     audit_status(session, actor_of(user.id, channel), now, referral.id, before, status)
     tell_officer(session, referral, now, sender)
-    outcome = "intake completed" if completed else "intake not completed"
-    return f"#{referral_id}: {outcome}; the officer was told."
+    return Done(referral_id, status)
 
 
-def officer_status(session: Session, referral_id: int, phone: str) -> str:
-    """Return the status words of the sender's own referral; others' look like none at all."""
+def officer_status(
+    session: Session, referral_id: int, phone: str
+) -> OfficerStatus | NoSuchReferral:
+    """Return the public status of the sender's own referral; others' look like none at all."""
     referral = session.scalars(
         select(Referral).where(Referral.id == referral_id, Referral.officer_phone == phone)
     ).first()
     if referral is None:
-        return f"No referral #{referral_id} of yours."
-    return f"LEAD #{referral.id}: {OFFICER_STATUS_WORDS[referral.status]}."
+        return NoSuchReferral(referral_id)
+    return OfficerStatus(referral.id, OFFICER_STATUS[referral.status])
 
 
 def mark_not_a_referral(
     session: Session, referral_id: int, user: User, now: datetime, channel: str, sender: str | None
-) -> str:
+) -> ActionOutcome:
     """Close an open referral that was not one (a wrong number, a test); tell the officer."""
     open_statuses = (*OPEN_FOR_ACK, *OPEN_FOR_INTAKE)
     before = status_now(session, referral_id)
@@ -130,12 +189,12 @@ def mark_not_a_referral(
     )
     referral = session.get(Referral, referral_id)
     if referral is None:
-        return f"No referral #{referral_id}."
+        return NoSuchReferral(referral_id)
     session.refresh(referral)
     if not updated_one_row(changed):
-        return f"#{referral_id} is already closed ({referral.status.replace('_', ' ')})."
+        return NotOpen(referral_id, referral.status)
     add_event(session, referral.id, "not_a_referral", channel, now, actor_id=user.id)
     actor = actor_of(user.id, channel)
     audit_status(session, actor, now, referral.id, before, "not_a_referral")
     tell_officer(session, referral, now, sender)
-    return f"#{referral_id} marked not a referral; the officer was told."
+    return Done(referral_id, "not_a_referral")

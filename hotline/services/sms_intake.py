@@ -13,8 +13,9 @@ from sqlalchemy.orm import Session
 from ..db import table_of, updated_one_row
 from ..models import Conversation, DeclinedConsent, Message, Officer, OptOut, Referral, User
 from ..permissions import holders
-from ..sms import intake
+from . import intake_steps as intake
 from .escalation import first_recipients, notify_recipients
+from .intake_outcomes import Asked, Declined, Dropped, IntakeReply, Sent
 from .referral_audit import actor_of, audit_consent
 from .referrals import add_event
 
@@ -55,6 +56,8 @@ class Sender:
     officer: RosterOfficer | None
     opted_out: bool = False
     intake: OpenIntake | None = None
+    # The staff member's or the officer's language (None for a number the hotline does not know).
+    language: str | None = None
 
     @property
     def is_staff(self) -> bool:
@@ -70,7 +73,9 @@ SENDER_QUERY = (
     select(
         User.id.label("user_id"),
         User.name.label("user_name"),
+        User.language.label("user_language"),
         Officer.id.label("officer_id"),
+        Officer.language.label("officer_language"),
         Officer.name.label("officer_name"),
         Officer.badge.label("officer_badge"),
         OptOut.phone.label("opted_out"),
@@ -142,7 +147,8 @@ def identify(session: Session, phone: str) -> Sender:
     conversation = None
     if row.step is not None:
         conversation = OpenIntake(row.step, row.answers, row.updated_at)
-    return Sender(phone, user, officer, row.opted_out is not None, conversation)
+    language = row.user_language if user is not None else row.officer_language
+    return Sender(phone, user, officer, row.opted_out is not None, conversation, language)
 
 
 def _drop(session: Session, phone: str) -> None:
@@ -162,17 +168,16 @@ def active_conversation(
     return conversation, False
 
 
-def start(session: Session, sender: Sender, now: datetime, message_id: int) -> str:
-    """Begin (or restart) an intake and return its first prompt."""
+def start(session: Session, sender: Sender, now: datetime, message_id: int, language: str) -> Asked:
+    """Begin (or restart) an intake in `language` and return its first question."""
     if sender.intake is not None:
         _drop(session, sender.phone)
     step = intake.first_step(sender.officer is not None)
-    answers = {"message_ids": [message_id]}
+    answers: dict[str, Any] = {"message_ids": [message_id], "language": language}
     values: dict[str, Any] = {"phone": sender.phone, "step": step, "answers": answers}
     values.update(started_at=now, updated_at=now)
     session.connection().execute(CONVERSATION_INSERT, values)
-    greeting = f"LEAD referral, {sender.officer.name}. " if sender.officer else ""
-    return greeting + intake.prompt(step, answers)
+    return Asked(step, answers, officer_name=sender.officer.name if sender.officer else None)
 
 
 def _officer_by_badge(session: Session) -> Callable[[str], str | None]:
@@ -191,31 +196,32 @@ def proceed(
     now: datetime,
     message_id: int,
     sender_number: str | None,
-) -> str:
-    """Apply one answer to the intake and return the reply."""
+) -> IntakeReply:
+    """Apply one answer to the intake and return what it led to."""
     answers = dict(conversation.answers)
     answers["message_ids"] = [*answers.get("message_ids", []), message_id]
     step: intake.Step = conversation.step  # type: ignore[assignment]
     turn = intake.answer(step, answers, text, _officer_by_badge(session))
     seen = {"key": sender.phone, "seen": conversation.updated_at}
-    if turn.ending == "declined":
+    if turn.outcome == "declined":
         _write_as_read(session, CONVERSATION_CLOSE, seen)
         decline(session, answers["message_ids"], now)
-        return turn.reply
-    if turn.ending == "send":
+        return Declined()
+    if turn.outcome == "send":
         return submit(session, sender, turn.answers, now, sender_number)
     kept = {**turn.answers, "message_ids": answers["message_ids"]}
     if step == "consent" and turn.step == "confirm":
         kept["consent_at"] = now.isoformat()
-    values = {**seen, "step": turn.step or step, "answers": kept, "at": now}
+    asked = turn.step or step
+    values = {**seen, "step": asked, "answers": kept, "at": now}
     _write_as_read(session, CONVERSATION_UPDATE, values)
-    return turn.reply
+    return Asked(asked, kept, retry=turn.outcome == "retry", badge_noted=turn.badge_noted)
 
 
-def abort(session: Session, sender: Sender) -> str:
+def abort(session: Session, sender: Sender) -> Dropped:
     """Drop an intake at the officer's word."""
     _drop(session, sender.phone)
-    return "Referral dropped. Text REFER to start a new one."
+    return Dropped()
 
 
 def decline(session: Session, message_ids: list[int], now: datetime) -> None:
@@ -230,8 +236,8 @@ def submit(
     answers: dict[str, object],
     now: datetime,
     sender_number: str | None,
-) -> str:
-    """Create the referral, text the coordinator on call, and answer the officer with its number."""
+) -> Sent:
+    """Create the referral, text the coordinator on call; the officer is answered its number."""
     # Reads first: SQLite's write lock is then held only for the writes below.
     officer = None
     badge = answers.get("badge")
@@ -272,7 +278,4 @@ def submit(
     )
     audit_consent(session, actor_of(None, "sms"), now, referral)
     told = notify_recipients(session, referral, recipients, now, sender_number, "first")
-    waiting = (
-        "A coordinator will text you." if told else "Nobody could be texted: call the hotline."
-    )
-    return f"Sent: LEAD referral #{referral.id}. {waiting} STATUS {referral.id} tells where it is."
+    return Sent(referral.id, told > 0)

@@ -41,7 +41,7 @@ OFFENSE_WORDS = {
     "possession": N_("possession"),
     "subsistence_sale": N_("subsistence sale"),
     "sex_work": N_("sex work"),
-    "other_low_level": N_("other low-level"),
+    "other": N_("other low-level"),
 }
 # Weekdays without accents: an accent would make the whole text UCS-2 (a third the length).
 WEEKDAYS = {
@@ -126,9 +126,9 @@ def spelled_out(notice: Notice, language: str) -> str:
 def caller_words(_: Translate, caller: Caller, *, with_phone: bool = True) -> str:
     """Return how staff read the referrer: "Officer Smith (SPD) +1…" or an unverified caller."""
     if caller.name is not None:
-        name = caller.name
-        if not name.lower().startswith("officer"):
-            name = _("Officer {name}", name=name)
+        head, _space, rest = caller.name.partition(" ")
+        bare = rest if head.lower() == "officer" and rest else caller.name
+        name = _("Officer {name}", name=bare)  # the title in the reader's words
         if not with_phone:
             return name
         return f"{name} ({caller.agency}) {caller.phone}"

@@ -17,12 +17,17 @@ _UNITS = {"m": "minutes", "h": "hours", "d": "days"}
 
 @dataclass(frozen=True)
 class Command:
-    """A text understood as a command; `name` is its keyword in capitals."""
+    """A text understood as a command; `name` is its keyword in capitals (English).
+
+    `language` is "es" when the sender used a Spanish keyword (REFERIR, AYUDA, …):
+    the answer, and an intake it starts, are then in Spanish.
+    """
 
     name: str
     referral: int | None = None
     text: str = ""
     duration: timedelta | None = None
+    language: str | None = None
 
 
 HELP, STOP, START, REFER, ABORT = "HELP", "STOP", "START", "REFER", "ABORT"
@@ -41,8 +46,28 @@ COORDINATOR_COMMANDS = frozenset({ACK, NOTE, INTAKE, NONCOMPLY, WHO, TAKE, CALL}
 STOP_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "END", "QUIT", "OPTOUT", "REVOKE"})
 START_WORDS = frozenset({"START", "UNSTOP"})
 ABORT_WORDS = frozenset({"ABORT", "CANCEL"})
+# Words a carrier's opt-out handling may take for itself: no prompt suggests one (SPEC §5).
+# CANCEL and YES are Twilio's too; PARAR, CANCELAR, DETENER and ALTO are common Spanish ones.
+CARRIER_RESERVED = (
+    STOP_WORDS | START_WORDS | {"CANCEL", "YES", "PARAR", "CANCELAR", "DETENER", "ALTO"}
+)
+# The one table of keywords: what each word means, and in which language it was said.
+KEYWORDS: dict[str, tuple[str, str | None]] = {
+    "HELP": (HELP, None),
+    "INFO": (HELP, None),
+    "?": (HELP, None),
+    "AYUDA": (HELP, "es"),
+    "REFER": (REFER, None),
+    "NEW": (REFER, None),
+    "REFERIR": (REFER, "es"),
+    "ANULAR": (ABORT, "es"),  # never CANCELAR: carriers may take it as an opt-out
+    **{word: (ABORT, None) for word in ABORT_WORDS},
+    **{word: (STOP, None) for word in STOP_WORDS},
+    **{word: (START, None) for word in START_WORDS},
+    WHO: (WHO, None),
+}
 REFERENCED = {
-    STATUS: re.compile(rf"^STATUS{_REFERENCE}$", re.IGNORECASE),
+    STATUS: re.compile(rf"^(?:STATUS|ESTADO){_REFERENCE}$", re.IGNORECASE),
     ACK: re.compile(rf"^ACK{_REFERENCE}$", re.IGNORECASE),
     NOTE: re.compile(rf"^NOTE{_REFERENCE}\s+(.+)$", re.IGNORECASE | re.DOTALL),
     INTAKE: re.compile(rf"^INTAKE{_REFERENCE}$", re.IGNORECASE),
@@ -65,26 +90,20 @@ def parse(text: str) -> Command | None:
     """Return the command a text spells, or None when it is none (an answer, or noise)."""
     stripped = " ".join(text.split())
     word = stripped.split(" ", 1)[0].upper() if stripped else ""
-    if stripped.upper() in STOP_WORDS:
-        return Command(STOP)
-    if stripped.upper() in START_WORDS:
-        return Command(START)
-    if stripped.upper() in ABORT_WORDS:
-        return Command(ABORT)
-    if stripped.upper() in ("HELP", "INFO", "?"):
-        return Command(HELP)
-    if stripped.upper() in ("REFER", "NEW"):
-        return Command(REFER)
-    if stripped.upper() == WHO:
-        return Command(WHO)
+    if stripped.upper() in KEYWORDS:
+        name, language = KEYWORDS[stripped.upper()]
+        return Command(name, language=language)
     if word == TAKE:
         rest = stripped[len(TAKE) :].strip()
         return Command(TAKE, duration=parse_duration(rest), text=rest)
+    spanish = "es" if word == "ESTADO" else None
     for name, pattern in REFERENCED.items():
         match = pattern.match(stripped)
         if match:
             extra = match.group(2) if match.lastindex and match.lastindex >= 2 else None
-            return Command(name, referral=int(match.group(1)), text=(extra or "").strip())
-    if word in REFERENCED:
-        return Command(word)  # the keyword without a usable referral number
+            referral, rest = int(match.group(1)), (extra or "").strip()
+            return Command(name, referral=referral, text=rest, language=spanish)
+    if word in REFERENCED or word == "ESTADO":
+        # The keyword without a usable referral number.
+        return Command(STATUS if spanish else word, language=spanish)
     return None

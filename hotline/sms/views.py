@@ -24,7 +24,7 @@ from ..messaging.status import apply_delivery_status
 from ..models import Message
 from ..phones import mask_phone, normalized
 from ..services.sms_intake import IntakeMoved, identify
-from ..webhooks import form_text, twilio_signed, webhook_deadline
+from ..webhooks import form_text, twilio_signed, twiml_response, webhook_deadline
 from .handle import handle_text
 
 log = logging.getLogger(__name__)
@@ -34,18 +34,13 @@ REPLY_INSERT = insert(table_of(Message))  # built once: most texts get a reply
 INTAKE_TRIES = 3
 
 
-def xml(response: MessagingResponse) -> Response:
-    """Return TwiML with Twilio's content type."""
-    return Response(str(response), mimetype="text/xml")
-
-
 def fallback_reply() -> Response:
     """Tell the sender to call, from configuration alone (no database)."""
     response = MessagingResponse()
     number = current_app.config.get("HOTLINE_NUMBER")
     call = f"call the hotline at {number}" if number else "call the hotline"
     response.message(f"The LEAD hotline cannot read texts right now: please {call}.")
-    return xml(response)
+    return twiml_response(response)
 
 
 @bp.post("/fallback")
@@ -87,7 +82,7 @@ def _incoming() -> Response:
     body = form_text("Body", MAX_BODY)
     sid = form_text("MessageSid", 64)
     if not sid or not phone:
-        return xml(MessagingResponse())  # not a message Twilio would send: nothing to do
+        return twiml_response(MessagingResponse())  # not a message Twilio would send: nothing to do
     # Who sent it, read before anything is written: SQLite's write lock is then held
     # only from the log of this text to the commit.
     sender = identify(session, phone)
@@ -104,7 +99,7 @@ def _incoming() -> Response:
     message_id = insert_unless_present(session, Message, values)
     if message_id is None:
         log.info("duplicate MessageSid from %s ignored", mask_phone(phone))
-        return xml(MessagingResponse())
+        return twiml_response(MessagingResponse())
     reply = handle_text(session, sender, body, now, message_id, config)
     response = MessagingResponse()
     if reply is not None:
@@ -125,7 +120,7 @@ def _incoming() -> Response:
         if status == "sent":
             response.message(reply.text)
     session.commit()
-    return xml(response)
+    return twiml_response(response)
 
 
 @bp.post("/status")

@@ -6,18 +6,17 @@ from flask import Response, current_app, g, request
 from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 
 from ..db import database_unavailable, get_session
-from ..models import Callback, Officer, Referral
+from ..i18n import translator
+from ..models import Callback, Officer, Referral, User
 from ..services import callbacks
 from ..webhooks import form_text, twilio_signed
+from ..webhooks import twiml_response as xml
 from . import twiml
-from .views import bp, fail_open, now, xml
+from .respond import call_language, fail_open, now, program_language
+from .views import bp
 
 PRESS_SECONDS = 10
 OFFICER_RING_SECONDS = 30
-NOT_NOW = (
-    "The hotline cannot connect your call back right now. "
-    "Call the officer from the referral page. Goodbye."
-)
 
 
 def _callback() -> Callback:
@@ -28,19 +27,31 @@ def _callback() -> Callback:
     return callback
 
 
-def _officer_name(callback: Callback) -> str:
+def _officer_words(callback: Callback, language: str) -> str:
     """Return the officer as the coordinator hears them named (never their number)."""
     session = get_session()
     officer_id = session.get_one(Referral, callback.referral_id).officer_id
     officer = session.get(Officer, officer_id) if officer_id is not None else None
     if officer is None:
-        return "the officer who called"
-    return officer.name if officer.name.lower().startswith("officer") else f"Officer {officer.name}"
+        _ = translator("voice", language)
+        return _("the officer who called")
+    return twiml.caller_words(officer.name, language)
+
+
+def _language(callback: Callback) -> str:
+    """Return the calling coordinator's language."""
+    return get_session().get_one(User, callback.user_id).language or program_language()
 
 
 def _cannot_connect() -> Response:
     """Without the database the officer's number is unknown: say so and end the call."""
-    return xml(twiml.hang_up(NOT_NOW))
+    language = call_language()
+    _ = translator("voice", language)
+    sorry = _(
+        "The hotline cannot connect your call back right now. "
+        "Call the officer from the referral page. Goodbye."
+    )
+    return xml(twiml.hang_up(sorry, language))
 
 
 @bp.post("/callback")
@@ -51,20 +62,25 @@ def callback_answered() -> Response:
     session = get_session()
     callback = _callback()
     callbacks.answered(session, callback, form_text("CallSid", 64))
-    who = _officer_name(callback)
+    language = _language(callback)
+    _ = translator("voice", language)
+    who = _officer_words(callback, language)
     session.commit()
     response = VoiceResponse()
     gather = Gather(
         num_digits=1,
         timeout=PRESS_SECONDS,
-        action=twiml.step_url("callback/connect", callback=callback.id),
+        action=twiml.step_url("callback/connect", callback=callback.id, lang=language),
     )
-    gather.say(
-        f"LEAD hotline, your call back to {who} about referral {callback.referral_id}. "
-        f"Press {twiml.ACCEPT_DIGIT} to connect."
+    offer = _(
+        "LEAD hotline, your call back to {who} about referral {n}. Press {digit} to connect.",
+        who=who,
+        n=callback.referral_id,
+        digit=twiml.ACCEPT_DIGIT,
     )
+    twiml.say(gather, offer, language)
     response.append(gather)
-    response.say("Nothing was pressed. Goodbye.")
+    twiml.say(response, _("Nothing was pressed. Goodbye."), language)
     response.hangup()
     return xml(response)
 
@@ -76,18 +92,21 @@ def callback_connect() -> Response:
     """Dial the referral's officer with the hotline's number as caller ID, on 1 only."""
     session = get_session()
     callback = _callback()
+    language = call_language()
+    _ = translator("voice", language)
     if not request.form.get("Digits", "").startswith(twiml.ACCEPT_DIGIT):
         callbacks.end(session, callback, "coordinator_declined", now())
         session.commit()
-        return xml(twiml.hang_up("Not connected. Goodbye."))
+        return xml(twiml.hang_up(_("Not connected. Goodbye."), language))
     if not callbacks.may_connect(session, callback):
-        return xml(twiml.hang_up("This call back is no longer allowed. Goodbye."))
+        return xml(twiml.hang_up(_("This call back is no longer allowed. Goodbye."), language))
     caller_id = current_app.config.get("HOTLINE_NUMBER") or form_text("From", 40)
     response = VoiceResponse()
-    response.say("Connecting you to the officer. They will see the hotline's number.")
+    connecting = _("Connecting you to the officer. They will see the hotline's number.")
+    twiml.say(response, connecting, language)
     dial = Dial(
         caller_id=caller_id or None,
-        action=twiml.step_url("callback/done", callback=callback.id),
+        action=twiml.step_url("callback/done", callback=callback.id, lang=language),
         timeout=OFFICER_RING_SECONDS,
         answer_on_bridge=True,
     )
@@ -114,10 +133,13 @@ def callback_done() -> Response:
     session.commit()
     if outcome == "connected":
         return xml(twiml.hang_up())
-    words = {"officer_busy": "The officer's line is busy."}.get(
-        outcome, "The officer did not answer."
-    )
-    return xml(twiml.hang_up(f"{words} Goodbye."))
+    language = call_language()
+    _ = translator("voice", language)
+    if outcome == "officer_busy":
+        words = _("The officer's line is busy. Goodbye.")
+    else:
+        words = _("The officer did not answer. Goodbye.")
+    return xml(twiml.hang_up(words, language))
 
 
 def _retry_status() -> Response:

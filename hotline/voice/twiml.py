@@ -1,17 +1,24 @@
-"""The TwiML of each voice step, built with twilio's VoiceResponse."""
+"""The TwiML of each voice step, in the listener's language, built with twilio's VoiceResponse."""
 
 from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from twilio.twiml import TwiML
 from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 
+from ..i18n import translator
+
 ACCEPT_DIGIT = "1"
+SPANISH_DIGIT = "9"
 BADGE_TIMEOUT_SECONDS = 8
 WHISPER_TIMEOUT_SECONDS = 10
 RECORDING_MAX_SECONDS = 180
 RECORDING_SILENCE_SECONDS = 10
-EMERGENCY = "If this is an emergency, hang up and call 9 1 1."
+# How each language is spoken (SPEC §4.9): Twilio's language tag and an Amazon Polly voice.
+SPOKEN = {"es": {"language": "es-US", "voice": "Polly.Lupe"}}
+# Always in Spanish, after the badge prompt in the program's language (SPEC §4.9).
+SPANISH_OFFER = "Para español, marque 9 y luego numeral."
 
 
 def step_url(route: str, **query: int | str) -> str:
@@ -19,19 +26,30 @@ def step_url(route: str, **query: int | str) -> str:
     return f"/voice/{route}?{urlencode(query)}" if query else f"/voice/{route}"
 
 
-def text(response: VoiceResponse) -> str:
-    """Return the TwiML document."""
-    return str(response)
+def say(parent: TwiML, text: str, language: str) -> None:
+    """Append one spoken sentence in `language` (English keeps Twilio's default voice)."""
+    parent.say(text, **SPOKEN.get(language, {}))
 
 
-def fallback(numbers: list[str], timeout: int) -> VoiceResponse:
+def emergency(language: str) -> str:
+    """Return the emergency sentence every dead end ends with."""
+    _ = translator("voice", language)
+    return _("If this is an emergency, hang up and call 9 1 1.")
+
+
+def fallback(numbers: list[str], timeout: int, language: str) -> VoiceResponse:
     """Dial the fallback numbers at once, or say the line is down (no database needed)."""
+    _ = translator("voice", language)
     response = VoiceResponse()
     if not numbers:
-        response.say(f"The LEAD hotline is not available right now. {EMERGENCY}")
+        say(
+            response,
+            _("The LEAD hotline is not available right now.") + " " + emergency(language),
+            language,
+        )
         response.hangup()
         return response
-    response.say("Connecting you to the LEAD hotline.")
+    say(response, _("Connecting you to the LEAD hotline."), language)
     dial = Dial(timeout=timeout, answer_on_bridge=True)
     for number in numbers:
         dial.number(number)
@@ -39,27 +57,30 @@ def fallback(numbers: list[str], timeout: int) -> VoiceResponse:
     return response
 
 
-def ask_badge(call_id: int) -> VoiceResponse:
+def ask_badge(call_id: int, language: str, *, offer_spanish: bool) -> VoiceResponse:
     """Ask an unknown caller once for a badge number; no answer goes on unverified."""
+    _ = translator("voice", language)
     response = VoiceResponse()
-    gather = Gather(
-        input="dtmf",
-        finish_on_key="#",
-        timeout=BADGE_TIMEOUT_SECONDS,
-        action=step_url("badge", call=call_id),
+    action = step_url("badge", call=call_id, lang=language)
+    gather = Gather(input="dtmf", finish_on_key="#", timeout=BADGE_TIMEOUT_SECONDS, action=action)
+    say(
+        gather,
+        _("LEAD hotline. Enter your badge number, then press pound, or stay on the line."),
+        language,
     )
-    gather.say("LEAD hotline. Enter your badge number, then press pound, or stay on the line.")
+    if offer_spanish:
+        say(gather, SPANISH_OFFER, "es")
     response.append(gather)
-    response.redirect(step_url("badge", call=call_id))
+    response.redirect(action)
     return response
 
 
 def dial_step(
-    response: VoiceResponse, call_id: int, step: int, number: str, timeout: int
+    response: VoiceResponse, call_id: int, step: int, number: str, timeout: int, language: str
 ) -> VoiceResponse:
     """Append one escalation step: ring one number, whisper, then report the result."""
     dial = Dial(
-        action=step_url("dial-result", call=call_id, step=step),
+        action=step_url("dial-result", call=call_id, step=step, lang=language),
         timeout=timeout,
         answer_on_bridge=True,
     )
@@ -68,48 +89,80 @@ def dial_step(
     return response
 
 
-def whisper(call_id: int, step: int, caller: str) -> VoiceResponse:
+def caller_words(officer_name: str | None, language: str) -> str:
+    """Return how a coordinator hears of the caller: "Officer Smith" or an unverified caller."""
+    _ = translator("voice", language)
+    if officer_name is None:
+        return _("an unverified caller")
+    # The roster may already say "Officer Smith": the title is spoken in the listener's words.
+    return _("Officer {name}", name=without_title(officer_name))
+
+
+def without_title(name: str) -> str:
+    """Return an officer's name without a leading "Officer" the roster may carry."""
+    head, _space, rest = name.partition(" ")
+    return rest if head.lower() == "officer" and rest else name
+
+
+def whisper(call_id: int, step: int, caller: str, language: str) -> VoiceResponse:
     """Tell the dialled person who calls; only pressing 1 accepts."""
+    _ = translator("voice", language)
     response = VoiceResponse()
     gather = Gather(
         num_digits=1,
         timeout=WHISPER_TIMEOUT_SECONDS,
-        action=step_url("accept", call=call_id, step=step),
+        action=step_url("accept", call=call_id, step=step, lang=language),
     )
-    gather.say(f"LEAD referral call from {caller}, press {ACCEPT_DIGIT} to accept.")
+    say(
+        gather,
+        _(
+            "LEAD referral call from {caller}, press {digit} to accept.",
+            caller=caller,
+            digit=ACCEPT_DIGIT,
+        ),
+        language,
+    )
     response.append(gather)
     response.hangup()
     return response
 
 
-def accepted() -> VoiceResponse:
+def accepted(language: str) -> VoiceResponse:
     """Bridge the dialled person to the caller."""
     response = VoiceResponse()
-    response.say("Connecting.")
+    _ = translator("voice", language)
+    say(response, _("Connecting."), language)
     return response
 
 
-def hang_up(message: str | None = None) -> VoiceResponse:
-    """End this leg or call, optionally after a sentence."""
+def hang_up(message: str | None = None, language: str = "en") -> VoiceResponse:
+    """End this leg or call, optionally after a sentence (already in `language`)."""
     response = VoiceResponse()
     if message:
-        response.say(message)
+        say(response, message, language)
     response.hangup()
     return response
 
 
-def voicemail(response: VoiceResponse, call_id: int) -> VoiceResponse:
+def voicemail(response: VoiceResponse, call_id: int, language: str) -> VoiceResponse:
     """Append the recording offer; an empty recording skips the action and reaches the redirect."""
-    response.say(
-        "Nobody could take the call. After the tone, leave your name, badge, "
-        "call-back number and location, then press pound. Every coordinator will be told."
+    _ = translator("voice", language)
+    # Only the chain's people and the supervisors are texted (SPEC §4.5): say no more.
+    say(
+        response,
+        _(
+            "Nobody could take the call. After the tone, leave your name, badge, call-back "
+            "number and location, then press pound. The coordinators on call and the "
+            "supervisors will be texted."
+        ),
+        language,
     )
     response.record(
-        action=step_url("recorded", call=call_id),
+        action=step_url("recorded", call=call_id, lang=language),
         max_length=RECORDING_MAX_SECONDS,
         timeout=RECORDING_SILENCE_SECONDS,
         finish_on_key="#",
         play_beep=True,
     )
-    response.redirect(step_url("voicemail-done", call=call_id))
+    response.redirect(step_url("voicemail-done", call=call_id, lang=language))
     return response

@@ -1,65 +1,27 @@
-"""Voice routes: verify the signature, apply the step, answer TwiML — never a 500."""
+"""The call's routes: incoming, badge, whisper, accept, dial result, voicemail, status, fallback.
+
+Each verifies the signature, applies one step of the call (hotline.services.calls)
+and answers TwiML in the listener's language; any failure answers fail-open TwiML.
+"""
 
 from __future__ import annotations
 
-import functools
-import logging
-from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, Response, current_app, g, request
 from twilio.twiml.voice_response import VoiceResponse
 
-from ..db import abandon_session, discard_session
-from ..deadline import DeadlineExceeded
-from ..logs import log_exception
-from ..webhooks import twilio_signed, webhook_deadline
+from ..db import database_unavailable, get_session
+from ..i18n import translator
+from ..models import Call
+from ..services import calls
+from ..services.voicemail import notify_voicemail
+from ..webhooks import form_text, twilio_signed
+from ..webhooks import twiml_response as xml
 from . import twiml
+from .respond import call_language, fail_open, fallback_response, now, program_language
 
-log = logging.getLogger(__name__)
 bp = Blueprint("voice", __name__, url_prefix="/voice")
-
-
-def xml(response: VoiceResponse) -> Response:
-    """Return TwiML with Twilio's content type."""
-    return Response(str(response), mimetype="text/xml")
-
-
-def fallback_response() -> Response:
-    """Return the fail-open TwiML, built from configuration alone."""
-    config = current_app.config
-    return xml(twiml.fallback(config["HOTLINE_FALLBACK_NUMBERS"], config["HOTLINE_DIAL_TIMEOUT"]))
-
-
-def fail_open(
-    on_error: Callable[[], Response] = fallback_response,
-) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
-    """Answer `on_error()` instead of a 500 when a step fails (the database is down, say)."""
-
-    def decorate(view: Callable[..., Response]) -> Callable[..., Response]:
-        @functools.wraps(view)
-        def guarded(*args: Any, **kwargs: Any) -> Response:
-            try:
-                with webhook_deadline():
-                    return view(*args, **kwargs)
-            except DeadlineExceeded as exc:
-                log.error("voice step %s ran past its deadline; answering fail-open", request.path)
-                abandon_session()
-                g.webhook_failure = exc
-            except Exception as exc:
-                log_exception(log, "voice step %s failed; answering fail-open TwiML", request.path)
-                discard_session()
-                g.webhook_failure = exc
-            try:
-                return on_error()
-            except Exception:
-                log_exception(log, "fail-open answer of %s failed too", request.path)
-                return fallback_response()
-
-        return guarded
-
-    return decorate
 
 
 @bp.post("/fallback")
@@ -69,10 +31,240 @@ def fallback() -> Response:
     return fallback_response()
 
 
-def now() -> datetime:
-    """Return the request's instant: read once, passed to everything below."""
-    return datetime.now(UTC)
+MAX_SECONDS_DIGITS = 9  # a call or recording longer than 31 years is not a duration
 
 
-# The call's steps register on `bp`; /voice/fallback above uses configuration alone.
-from . import callback, steps  # noqa: E402,F401
+def _call_from_query() -> Call:
+    """Return the call named by the signed `call` query parameter."""
+    call = get_session().get(Call, int(request.args["call"]))
+    if call is None:
+        raise LookupError("no such call")
+    return call
+
+
+def _seconds(name: str) -> int | None:
+    """Return a whole-seconds field of the webhook, or None when absent or malformed."""
+    value = request.form.get(name, "")
+    return int(value) if value.isdigit() and len(value) <= MAX_SECONDS_DIGITS else None
+
+
+def _step() -> int:
+    return int(request.args["step"])
+
+
+def _render(
+    call_id: int,
+    chain: list[dict[str, Any]],
+    next_step: calls.Next,
+    language: str,
+    say: str | None = None,
+) -> Response:
+    """Turn the flow's decision into TwiML in the caller's language, recording what it starts."""
+    session = get_session()
+    response = VoiceResponse()
+    if say:
+        twiml.say(response, say, language)
+    if isinstance(next_step, calls.Dial):
+        calls.ensure_leg(session, call_id, chain, next_step.step, now())
+        timeout = current_app.config["HOTLINE_DIAL_TIMEOUT"]
+        twiml.dial_step(response, call_id, next_step.step, next_step.number, timeout, language)
+    elif isinstance(next_step, calls.Voicemail):
+        calls.reach_voicemail(session, session.get_one(Call, call_id), now())
+        twiml.voicemail(response, call_id, language)
+    else:
+        response.hangup()
+    session.commit()
+    return xml(response)
+
+
+@bp.post("/incoming")
+@twilio_signed
+@fail_open()
+def incoming() -> Response:
+    """Record the call and its referral, then ask for a badge or start the chain."""
+    config = current_app.config
+    session = get_session()
+    call = calls.start_call(
+        session,
+        form_text("CallSid", 64),
+        form_text("From", 40),
+        form_text("To", 40),
+        now(),
+        config["HOTLINE_DEFAULT_REGION"],
+        config["HOTLINE_FALLBACK_NUMBERS"],
+    )
+    if call.officer_id is None:
+        session.commit()
+        language = program_language()
+        return xml(twiml.ask_badge(call.id, language, offer_spanish=language != "es"))
+    # One transaction for the call, its referral and the first leg: _render commits it.
+    language = call.language or program_language()
+    _ = translator("voice", language)
+    greeting = _(
+        "Thank you, {caller}, connecting you to the LEAD coordinator on call.",
+        caller=twiml.caller_words(call.officer_name, language),
+    )
+    return _render(call.id, call.chain, calls.step_or_voicemail(call.chain, 0), language, greeting)
+
+
+@bp.post("/badge")
+@twilio_signed
+@fail_open()
+def badge() -> Response:
+    """Identify the caller by the badge keyed (or go on unverified), then start the chain."""
+    session = get_session()
+    call = _call_from_query()
+    language, digits = call_language(), request.form.get("Digits", "")
+    if digits == twiml.SPANISH_DIGIT and language != "es":  # 9 is never a badge (SPEC §4.9)
+        return xml(twiml.ask_badge(call.id, "es", offer_spanish=False))
+    calls.identify_by_badge(session, call, digits, now())
+    # Never the officer's name, nor whether the badge matched: the caller's phone is
+    # unverified, and either would let anyone read the roster badge by badge.
+    _ = translator("voice", language)
+    greeting = _("Thank you. Connecting you to the LEAD coordinator on call.")
+    next_step = calls.step_or_voicemail(call.chain, 0)
+    return _render(call.id, call.chain, next_step, language, greeting)
+
+
+def _anonymous_whisper() -> Response:
+    """Whisper without the database: the person can still take the call."""
+    language = program_language()
+    _ = translator("voice", language)
+    caller = _("the hotline")
+    call_id, step = int(request.args.get("call", 0)), int(request.args.get("step", 0))
+    return xml(twiml.whisper(call_id, step, caller, language))
+
+
+@bp.post("/whisper")
+@twilio_signed
+@fail_open(_anonymous_whisper)
+def whisper() -> Response:
+    """Tell the dialled person, in their own language, who is calling and ask for 1."""
+    session = get_session()
+    call = _call_from_query()
+    language = calls.dialled_language(session, call, _step()) or program_language()
+    caller = twiml.caller_words(calls.caller_name(session, call), language)
+    return xml(twiml.whisper(call.id, _step(), caller, language))
+
+
+def _bridge_if_accepted() -> Response:
+    """Without the database, still connect a person who pressed 1."""
+    if request.form.get("Digits", "").startswith(twiml.ACCEPT_DIGIT):
+        return xml(twiml.accepted(call_language()))
+    return xml(twiml.hang_up())
+
+
+@bp.post("/accept")
+@twilio_signed
+@fail_open(_bridge_if_accepted)
+def accept() -> Response:
+    """Record the dialled person's key: 1 bridges them, anything else hangs up their leg."""
+    session = get_session()
+    call = _call_from_query()
+    taken = calls.accept(session, call, _step(), request.form.get("Digits", ""), now())
+    session.commit()
+    return xml(twiml.accepted(call_language()) if taken else twiml.hang_up())
+
+
+@bp.post("/dial-result")
+@twilio_signed
+@fail_open()
+def dial_result() -> Response:
+    """Decide from the acceptance record, not DialCallStatus alone, where the call goes."""
+    form = request.form
+    session = get_session()
+    call = _call_from_query()
+    next_step = calls.dial_result(
+        session,
+        call,
+        _step(),
+        form.get("DialCallStatus", "failed"),
+        form.get("CallStatus", "in-progress"),
+        _seconds("DialCallDuration"),
+        now(),
+    )
+    language = call_language()
+    _ = translator("voice", language)
+    still = _("Still trying, please hold.")
+    say = still if isinstance(next_step, calls.Dial) else None
+    return _render(call.id, call.chain, next_step, language, say)
+
+
+@bp.post("/recorded")
+@twilio_signed
+@fail_open()
+def recorded() -> Response:
+    """Keep the recording and tell the chain and supervisors about it."""
+    session = get_session()
+    call = _call_from_query()
+    url = form_text("RecordingUrl", 500)
+    if url:
+        calls.store_recording(session, call, url, _seconds("RecordingDuration"), now())
+    _notify(call)
+    language = call_language()
+    _ = translator("voice", language)
+    thanks = _("Thank you. Your message was delivered to the coordinators.")
+    return xml(twiml.hang_up(thanks, language))
+
+
+@bp.post("/voicemail-done")
+@twilio_signed
+@fail_open()
+def voicemail_done() -> Response:
+    """An empty recording: still tell everyone the officer called."""
+    call = _call_from_query()
+    _notify(call)
+    language = call_language()
+    _ = translator("voice", language)
+    told = _("The coordinators have been told you called.")
+    return xml(twiml.hang_up(f"{told} {twiml.emergency(language)}", language))
+
+
+def _notify(call: Call) -> None:
+    config = current_app.config
+    session = get_session()
+    notify_voicemail(session, call, now(), config["HOTLINE_NUMBER"], config["HOTLINE_PUBLIC_URL"])
+    session.commit()
+
+
+def _retry_later() -> Response:
+    """Ask Twilio to send the status again when the database failed it, not the status itself.
+
+    The callback URL's connection override makes Twilio retry a 5xx; a status
+    the app cannot apply (garbage) would fail again, so it is answered 204.
+    """
+    return Response(status=503 if database_unavailable(g.get("webhook_failure")) else 204)
+
+
+@bp.post("/status")
+@twilio_signed
+@fail_open(_retry_later)
+def status() -> Response:
+    """Record the call's status; a call that ended in voicemail notifies if nothing did yet.
+
+    A status that cannot be stored is answered 503, and Twilio sends it again
+    (`hotline twilio configure` sets the retry on the status callback URL).
+    """
+    config = current_app.config
+    session = get_session()
+    call_sid = form_text("CallSid", 64)
+    if not call_sid:
+        return Response(status=204)  # not a status Twilio would send: retrying cannot help
+    call = calls.find_call(session, call_sid)
+    if call is None:  # the status of a call whose first webhook never reached us
+        calls.start_call(
+            session,
+            call_sid,
+            form_text("From", 40),
+            form_text("To", 40),
+            now(),
+            config["HOTLINE_DEFAULT_REGION"],
+            [],
+        )
+        call = calls.find_call(session, call_sid)
+        assert call is not None
+    calls.finish(session, call, form_text("CallStatus", 20), _seconds("CallDuration"), now())
+    session.commit()
+    if call.ended_at is not None:
+        _notify(call)
+    return Response(status=204)

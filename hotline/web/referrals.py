@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 
 from ..audit import Actor, record
 from ..db import get_session
+from ..messaging.segments import is_gsm, segments
 from ..messaging.transport import LOG_SID_PREFIX, Transport, transport_for
 from ..models import CLOSED_STATUSES, Call, Message, Officer, Referral, ReferralEvent
 from ..services import referral_actions as actions
@@ -18,6 +19,7 @@ from ..services.assessments import latest_assessment
 from ..services.callbacks import CallbackQueued, place_due_callbacks, request_callback
 from ..services.people import user_names
 from . import bp, program_zone
+from .action_words import action_message, caller_label
 from .auth import current_user, requires, user_can
 from .words import word
 
@@ -77,6 +79,15 @@ def referrals() -> str:
     )
 
 
+def segment_words(body: str | None) -> str | None:
+    """Return what a text costs: its segments and, when not GSM-7, its encoding."""
+    if not body:
+        return None
+    count = segments(body)
+    unit = "segment" if count == 1 else "segments"
+    return f"{count} {unit}" + ("" if is_gsm(body) else ", UCS-2")
+
+
 def timeline(referral: Referral, names: dict[int, str]) -> list[dict[str, Any]]:
     """Merge a referral's events, call legs and texts into one list ordered by time."""
     session = get_session()
@@ -123,7 +134,7 @@ def timeline(referral: Referral, names: dict[int, str]) -> list[dict[str, Any]]:
                 "at": text.created_at,
                 "what": arrow,
                 "who": text.status,
-                "detail": {"body": text.body},
+                "detail": {"body": text.body, "segments": segment_words(text.body)},
             }
         )
     return sorted(entries, key=lambda entry: entry["at"])
@@ -206,16 +217,20 @@ def referral_action(referral_id: int) -> Response | tuple[str, int]:
     if refusal is not None:  # a stale page, or a hand-made POST: say why, change nothing
         return _page(row, refusal), 409
     if action == "ack":
-        message = actions.acknowledge(session, referral_id, user, now, "web", sender)
+        message = action_message(
+            actions.acknowledge(session, referral_id, user, now, "web", sender)
+        )
     elif action == "note" and text:
-        message = actions.add_note(session, referral_id, user, text, now, "web")
+        message = action_message(actions.add_note(session, referral_id, user, text, now, "web"))
     elif action in ("intake_completed", "intake_missed"):
         completed = action == "intake_completed"
-        message = actions.close_intake(
-            session, referral_id, user, completed, text, now, "web", sender
+        message = action_message(
+            actions.close_intake(session, referral_id, user, completed, text, now, "web", sender)
         )
     elif action == "not_a_referral":
-        message = actions.mark_not_a_referral(session, referral_id, user, now, "web", sender)
+        message = action_message(
+            actions.mark_not_a_referral(session, referral_id, user, now, "web", sender)
+        )
     elif action == "callback":
         message = call_back(referral_id, user.id, now, transport_for(current_app.config))
     else:
@@ -253,5 +268,6 @@ def call_back(referral_id: int, user_id: int, now: datetime, transport: Transpor
         )
     return (
         f"Your phone ({outcome.coordinator_phone}) is ringing from the hotline: press 1 to be "
-        f"put through to {outcome.officer}. They will see the hotline's number, not yours."
+        f"put through to {caller_label(outcome.officer)}. They will see the hotline's number, "
+        "not yours."
     )

@@ -110,7 +110,7 @@ class TestIntakeOutcome:
             ).all()
             assert events[0].detail == {"reason": "relapsed, left the shelter"}
         closed = converse(phone, program.ana.phone, f"INTAKE {number}")[-1]
-        assert closed == f"#{number} is already closed (intake missed)."
+        assert closed == f"#{number} is already closed (intake not completed)."
 
     def test_intake_completed_and_note(
         self, app: Flask, phone: SmsEmulator, program: Program

@@ -10,7 +10,7 @@ from sqlalchemy import delete, select
 from hotline.db import session_scope
 from hotline.models import Conversation
 from hotline.simulator import SmsEmulator
-from hotline.sms.intake import PROMPTS
+from hotline.sms.prompts import PROMPTS
 from tests.fuzzing import examples
 from tests.sms.conftest import STRANGER, Program
 

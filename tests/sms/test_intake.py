@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from hotline.db import session_scope
 from hotline.models import Conversation, DeclinedConsent, Message, Referral
 from hotline.simulator import SmsEmulator
-from hotline.sms.intake import PROMPTS, RESERVED_WORDS
+from hotline.sms.prompts import PROMPTS
 from tests.sms.conftest import STRANGER, Program, converse, outbox
 
 ARREST = ["REFER", "1", "Jane Doe", "1", "3rd & Pine", "Y"]
@@ -166,18 +166,6 @@ class TestUnknownNumber:
         not_on_roster = converse(phone, STRANGER, "REFER", "9999")[-1]
         assert on_roster == not_on_roster
         assert program.officer.name not in on_roster and "Smith" not in on_roster
-
-
-def test_no_prompt_suggests_a_reserved_opt_out_word() -> None:
-    from hotline.sms.intake import ACCEPTED, summary
-
-    texts = [*PROMPTS.values(), *ACCEPTED.values()]
-    texts.append(
-        summary({"type": "arrest_diversion", "offense": "sex_work", "name": "A", "location": "B"})
-    )
-    for text in texts:
-        words = {word.strip(".,:;?!()").upper() for word in text.split()}
-        assert not words & set(RESERVED_WORDS), text
 
 
 def test_tier_one_gap_goes_straight_down_the_chain(app: Flask, phone: SmsEmulator) -> None:

@@ -129,7 +129,7 @@ class TestEachReaderReadsTheirLanguage:
         number = refer(phone, program)
         [alert] = outbox(app, program.ana.phone)
         assert alert.startswith(f"LEAD #{number}: responda ACK {number} para tomarla. ")
-        assert "Desvio de arresto, posesion de Officer Smith" in alert  # folded: GSM-7
+        assert "Desvio de arresto, posesion de Agente Smith" in alert  # folded: GSM-7
 
     def test_a_spanish_officer_hears_who_took_it_in_spanish_and_others_in_english(
         self, app: Flask, phone: SmsEmulator, program: Program, runner: FlaskCliRunner

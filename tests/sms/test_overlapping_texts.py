@@ -15,7 +15,7 @@ from hotline.db import session_scope
 from hotline.models import Conversation, Referral
 from hotline.simulator import SmsEmulator, flask_poster
 from hotline.sms import views
-from hotline.sms.intake import PROMPTS
+from hotline.sms.prompts import PROMPTS
 from tests.sms.conftest import HOTLINE, Program, converse
 from tests.sms.test_intake import ARREST
 

@@ -1,0 +1,80 @@
+"""The referral intake by text as a state machine: SPEC §5's fixed order, answers checked.
+
+Pure: a step and the answers so far go in; the next step, the answers and what
+happened come out as a typed `Turn`. The words of each prompt live in the SMS
+channel (hotline.sms.prompts), in the officer's language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Step = Literal["badge", "type", "name", "offense", "location", "consent", "confirm"]
+STEPS: tuple[Step, ...] = ("badge", "type", "name", "offense", "location", "consent", "confirm")
+# How this turn went: the answer moved the intake on, did not fit, or ended it.
+Outcome = Literal["next", "retry", "declined", "send"]
+
+TYPES = {"1": "arrest_diversion", "2": "social_contact"}
+OFFENSES = {"1": "possession", "2": "subsistence_sale", "3": "sex_work", "4": "other"}
+MAX_NAME = 200
+MAX_LOCATION = 500
+# Yes and no, in English and Spanish, with or without the accent (SPEC §5).
+YES_WORDS = frozenset({"Y", "YES", "S", "SI", "SÍ"})
+NO_WORDS = frozenset({"N", "NO"})
+SEND_WORDS = frozenset({"SEND", "ENVIAR"})
+
+
+@dataclass(frozen=True)
+class Turn:
+    """What one answer leads to: the step now asked (None once the intake ends) and why."""
+
+    step: Step | None
+    answers: dict[str, Any] = field(default_factory=dict)
+    outcome: Outcome = "next"
+    badge_noted: bool = False
+
+
+def first_step(known_officer: bool) -> Step:
+    """Return where an intake starts: unknown numbers give a badge first."""
+    return "type" if known_officer else "badge"
+
+
+def following(step: Step, answers: dict[str, Any]) -> Step:
+    """Return the step after `step`; the offence only for an arrest diversion."""
+    after = STEPS[STEPS.index(step) + 1]
+    if after == "offense" and answers.get("type") != "arrest_diversion":
+        return "location"
+    return after
+
+
+def answer(
+    step: Step, answers: dict[str, Any], text: str, officer_by_badge: Callable[[str], str | None]
+) -> Turn:
+    """Apply one answer; one that does not fit asks the same step again."""
+    value = " ".join(text.split())
+    upper = value.upper()
+    updated = dict(answers)
+    if step == "badge" and value.isdigit() and len(value) <= 20:
+        updated["badge"] = value
+        updated["officer"] = officer_by_badge(value)
+    elif step == "type" and value in TYPES:
+        updated["type"] = TYPES[value]
+    elif step == "name" and 0 < len(value) <= MAX_NAME:
+        updated["name"] = value
+    elif step == "offense" and value in OFFENSES:
+        updated["offense"] = OFFENSES[value]
+    elif step == "location" and 0 < len(value) <= MAX_LOCATION:
+        updated["location"] = value
+    elif step == "consent" and upper in YES_WORDS:
+        updated["consent"] = True
+    elif step == "consent" and upper in NO_WORDS:
+        return Turn(None, {}, "declined")
+    elif step == "confirm" and upper in SEND_WORDS:
+        return Turn(None, updated, "send")
+    else:
+        return Turn(step, answers, "retry")
+    # The same turn whether or not a badge is on the roster: the sender's phone is
+    # unverified, and naming the officer would let anyone read the roster badge by badge.
+    return Turn(following(step, updated), updated, "next", badge_noted=step == "badge")

@@ -1,0 +1,118 @@
+"""The words of the replies to staff and officers' commands, in the sender's language."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from ..i18n import Translate
+from ..messaging.notices import OfficerStatus
+from ..models import CLOSED_STATUSES
+from ..services.callbacks import CallbackQueued, CallbackRefused
+from ..services.referral_actions import (
+    ActionOutcome,
+    AlreadyYours,
+    Done,
+    NoSuchReferral,
+    NotOpen,
+    NotTakenYet,
+    Taken,
+    TakenBy,
+)
+from .notices import OFFICER_STATUS_WORDS, caller_words
+
+STATUS_WORDS = {
+    "received": "received",
+    "notified": "notified",
+    "acknowledged": "acknowledged",
+    "assessed": "assessed",
+    "intake_completed": "intake completed",
+    "intake_missed": "intake not completed",
+    "ineligible": "ineligible",
+    "declined": "declined",
+    "not_a_referral": "not a referral",
+}
+
+
+def help_text(_: Translate) -> str:
+    """Return the list of commands (it may name STOP: that is how to opt out)."""
+    return _(
+        "LEAD hotline. Officers: REFER starts a referral, STATUS 42 tells where #42 is. "
+        "Coordinators: ACK 42, NOTE 42 text, INTAKE 42, NONCOMPLY 42 reason, CALL 42, WHO, "
+        "TAKE 4h. Text STOP to opt out."
+    )
+
+
+def action_words(_: Translate, outcome: ActionOutcome) -> str:
+    """Return the reply to ACK, NOTE, INTAKE or NONCOMPLY."""
+    match outcome:
+        case NoSuchReferral(referral_id=n):
+            return _("No referral #{n}.", n=n)
+        case Taken(referral_id=n, officer=officer):
+            return _("You have #{n}: {officer} was told.", n=n, officer=caller_words(_, officer))
+        case AlreadyYours(referral_id=n):
+            return _("You already have #{n}.", n=n)
+        case TakenBy(referral_id=n, name=name, phone=phone):
+            return _("#{n} is already taken by {name} ({phone}).", n=n, name=name, phone=phone)
+        case NotOpen(referral_id=n, status=status) if status in CLOSED_STATUSES:
+            return _("#{n} is already closed ({status}).", n=n, status=status_word(status))
+        case NotOpen(referral_id=n, status=status):
+            return _("#{n} cannot be taken: it is {status}.", n=n, status=status_word(status))
+        case NotTakenYet(referral_id=n):
+            return _("#{n} is not taken yet: reply ACK {n} first.", n=n)
+        case Done(referral_id=n, action="note"):
+            return _("Noted on #{n}.", n=n)
+        case Done(referral_id=n, action="intake_completed"):
+            return _("#{n}: intake completed; the officer was told.", n=n)
+        case Done(referral_id=n, action="intake_missed"):
+            return _("#{n}: intake not completed; the officer was told.", n=n)
+        case Done(referral_id=n):
+            return _("#{n} marked not a referral; the officer was told.", n=n)
+    raise TypeError(f"no words for {outcome!r}")
+
+
+def status_word(status: str) -> str:
+    """Return a referral status as staff read it (English: the staff commands are English)."""
+    return STATUS_WORDS.get(status, status.replace("_", " "))
+
+
+def officer_status_words(_: Translate, outcome: OfficerStatus | NoSuchReferral) -> str:
+    """Return the reply to STATUS n: the public status, or the same words for none and others'."""
+    if isinstance(outcome, NoSuchReferral):
+        return _("No referral #{n} of yours.", n=outcome.referral_id)
+    words = _(OFFICER_STATUS_WORDS[outcome.status])
+    return _("LEAD #{n}: {status}.", n=outcome.referral_id, status=words)
+
+
+def callback_words(_: Translate, outcome: CallbackQueued | CallbackRefused) -> str:
+    """Return the reply to CALL n: the phone will ring, or why it will not."""
+    if isinstance(outcome, CallbackQueued):
+        return _(
+            "The hotline is calling you now about #{n}: press 1 to be put through to "
+            "{officer}. They will see the hotline's number, not yours.",
+            n=outcome.referral_id,
+            officer=caller_words(_, outcome.officer),
+        )
+    n = outcome.referral_id
+    if outcome.reason == "no_referral":
+        return _("No referral #{n}.", n=n)
+    if outcome.reason == "no_officer_phone":
+        return _("#{n} has no officer phone to call back.", n=n)
+    if outcome.reason == "not_staff":
+        return _("Sorry, CALL is for LEAD coordinators.")
+    return _("A call back for #{n} is already on its way to your phone.", n=n)
+
+
+def who_words(_: Translate, answer: Mapping[str, Any], zone: ZoneInfo) -> str:
+    """Return who is on call per tier and until when, in the program's time zone."""
+    parts = []
+    for tier in answer["tiers"]:
+        user = tier["user"]
+        who = f"{user['name']} {user['phone']}" if user else _("NOBODY (gap)")
+        until: datetime | None = tier["until"]
+        when = " " + _("until {time}", time=f"{until.astimezone(zone):%a %H:%M}") if until else ""
+        parts.append(_("tier {tier}: {who}", tier=tier["tier"], who=who) + when)
+    listed = "; ".join(parts) if parts else _("nobody (no rotation)")
+    return _("On call: {list}.", list=listed)

@@ -1,0 +1,107 @@
+"""Spanish by text (SPEC §5): keywords, answers and replies, and no word carriers reserve."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from babel.messages.pofile import read_po
+from flask import Flask
+from sqlalchemy import select, update
+
+from hotline.db import session_scope
+from hotline.i18n import catalog_path, translator
+from hotline.messaging.segments import gsm_folded, segments
+from hotline.models import Officer, Referral
+from hotline.simulator import SmsEmulator
+from hotline.sms.parse import CARRIER_RESERVED
+from hotline.sms.prompts import PROMPTS, question
+from tests.sms.conftest import STRANGER, Program, converse
+
+ANSWERS = {
+    "type": "arrest_diversion",
+    "offense": "subsistence_sale",
+    "name": "Maria Elena Castillo",
+    "location": "3rd Ave & Pine St, by the bus shelter",
+}
+
+
+def speaks_spanish(app: Flask, phone: str) -> None:
+    with session_scope(app) as session:
+        session.execute(update(Officer).where(Officer.phone == phone).values(language="es"))
+
+
+def test_a_spanish_officer_refers_in_spanish(
+    app: Flask, phone: SmsEmulator, program: Program
+) -> None:
+    speaks_spanish(app, program.officer.phone)
+    replies = converse(
+        phone, program.officer.phone, "REFERIR", "1", "Jane Doe", "1", "Pine St", "SÍ", "ENVIAR"
+    )
+    assert replies[0] == (
+        "Remision LEAD, Officer Smith. ¿Tipo de remision? Responda 1 desvio de arresto, "
+        "2 contacto social. ANULAR la descarta."
+    )
+    assert replies[1] == "¿Nombre del participante?"
+    assert replies[4] == "¿La persona acepto ser remitida a LEAD? Responda S o N."
+    assert replies[5].startswith("Remision: Desvio de arresto, posesion, Jane Doe, en Pine St")
+    assert replies[6].startswith("Enviada: remision LEAD #1. Un coordinador le escribira.")
+    with session_scope(app) as session:
+        referral = session.scalars(select(Referral)).one()
+        assert (referral.participant_name, referral.location) == ("Jane Doe", "Pine St")
+    assert converse(phone, program.officer.phone, "ESTADO 1") == ["LEAD #1: recibida."]
+
+
+def test_an_english_officer_may_answer_si_and_a_stranger_gets_spanish_for_referir(
+    app: Flask, phone: SmsEmulator, program: Program
+) -> None:
+    replies = converse(phone, program.officer.phone, "REFER", "2", "Jane Doe", "Pine St", "si")
+    assert replies[-1].startswith("Referral: Social contact, Jane Doe, at Pine St")
+    badge = converse(phone, STRANGER, "REFERIR")[0]
+    assert badge == "Remision LEAD. Responda con su numero de placa (solo digitos)."
+
+
+def test_ayuda_answers_in_spanish_and_anular_drops_an_intake(
+    phone: SmsEmulator, program: Program
+) -> None:
+    help_text = converse(phone, program.officer.phone, "AYUDA")[0]
+    assert help_text.startswith("Linea LEAD. Agentes: REFERIR inicia una remision")
+    dropped = converse(phone, program.officer.phone, "REFERIR", "ANULAR")[-1]
+    assert dropped == "Remision descartada. Escriba REFERIR para empezar otra."
+
+
+class TestProgramInSpanish:
+    """HOTLINE_LANGUAGE=es: a number the hotline does not know reads Spanish."""
+
+    @pytest.fixture
+    def app_config(self, app_config: dict[str, Any]) -> dict[str, Any]:
+        return {**app_config, "HOTLINE_LANGUAGE": "es"}
+
+    def test_a_stranger_gets_spanish_help(self, phone: SmsEmulator) -> None:
+        assert converse(phone, STRANGER, "HELP")[0].startswith("Linea LEAD.")
+
+
+def catalog_ids(channel: str) -> list[str]:
+    with catalog_path(channel, "es").open("rb") as handle:
+        return [str(m.id) for m in read_po(handle) if m.id]
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_no_text_suggests_a_word_carriers_reserve(language: str) -> None:
+    _ = translator("sms", language)
+    for message in catalog_ids("sms"):
+        params = dict.fromkeys(re.findall(r"\{(\w+)\}", message), "x")
+        text = _(message, **params) if params else _(message)
+        # A keyword is suggested in capitals ("Reply Y or N"); "to start again" suggests none.
+        words = {w for w in (t.strip(".,:;?!()¿¡") for t in text.split()) if w.isupper()}
+        allowed = {"STOP"} if "opt out" in message else set()  # HELP names how to opt out
+        assert not (words & CARRIER_RESERVED) - allowed, text
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_each_prompt_fits_one_segment_and_the_summary_two(language: str) -> None:
+    _ = translator("sms", language)
+    for step in PROMPTS:
+        text = gsm_folded(question(_, step, ANSWERS))
+        assert segments(text) <= (2 if step == "confirm" else 1), text
