@@ -8,15 +8,23 @@ from pathlib import Path
 import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
+from flask.testing import FlaskClient
 
 import hotline
-from hotline.i18n import CHANNELS, LANGUAGES, SOURCE_LANGUAGE, catalog_path, translator
+from hotline.i18n import CHANNELS, LANGUAGES, SOURCE_LANGUAGE, Translate, catalog_path, translator
 
 PACKAGE = Path(hotline.__file__).resolve().parent
 KEYWORDS = {"_": None, "N_": None}
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 # The code that speaks for each channel (and only it: a sentence belongs to one channel).
-SOURCES = {"voice": ["voice"], "sms": ["sms"], "web": []}
+SOURCES = {"voice": ["voice"], "sms": ["sms"], "web": ["web", "templates"]}
+METHODS = [("**.py", "python"), ("**.html", "jinja2")]
+# The web is English only (SPEC §9): its catalog template is kept current, ready for a language.
+WEB_TEMPLATE = PACKAGE / "translations" / "web.pot"
+REFRESH_WEB = (
+    "pybabel extract -F babel.cfg -k _ -k N_ --no-location --omit-header "
+    "-o hotline/translations/web.pot hotline/web hotline/templates"
+)
 
 
 def sentences(channel: str) -> set[str]:
@@ -24,7 +32,7 @@ def sentences(channel: str) -> set[str]:
     found: set[str] = set()
     for folder in SOURCES[channel]:
         for _file, _line, message, _comments, _context in extract_from_dir(
-            PACKAGE / folder, [("**.py", "python")], keywords=KEYWORDS
+            PACKAGE / folder, METHODS, keywords=KEYWORDS
         ):
             found.add(message if isinstance(message, str) else message[0])
     return found
@@ -38,7 +46,9 @@ def translations(channel: str, language: str) -> dict[str, str]:
         return {str(m.id): str(m.string) for m in read_po(handle) if m.id}
 
 
-TRANSLATED = [(c, lang) for c in CHANNELS for lang in LANGUAGES if lang != SOURCE_LANGUAGE]
+TRANSLATED = [
+    (c, lang) for c in CHANNELS for lang in LANGUAGES if lang != SOURCE_LANGUAGE and c != "web"
+]
 
 
 @pytest.mark.parametrize(("channel", "language"), TRANSLATED)
@@ -59,3 +69,23 @@ def test_no_translation_is_left_over_or_loses_a_placeholder(channel: str, langua
 def test_a_language_without_a_sentence_falls_back_to_english() -> None:
     _ = translator("voice", "xx")
     assert _("Press {digit}.", digit=1) == "Press 1."
+
+
+def test_the_web_catalog_template_is_current() -> None:
+    with WEB_TEMPLATE.open("rb") as handle:
+        kept = {str(m.id) for m in read_po(handle) if m.id}
+    assert kept == sentences("web"), f"refresh it: {REFRESH_WEB}"
+
+
+def test_pages_are_written_through_the_web_catalog(
+    client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import hotline.web as web
+
+    def bracketed(channel: str, language: str | None) -> Translate:
+        return lambda message, **params: "[[" + message.format(**params) + "]]"
+
+    monkeypatch.setattr(web, "translator", bracketed)
+    page = client.get("/login").get_data(as_text=True)
+    assert "[[LEAD hotline]]" in page and "[[Skip to content]]" in page
+    assert "[[Sign in]]" in page

@@ -11,6 +11,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from ..db import get_session
 from ..health import clock_state, last_clock_success
+from ..i18n import translator
 from ..permissions import ROLE_WORDS, holders
 from .auth import current_user, is_supervisor, user_can
 from .timeline import local
@@ -42,6 +43,16 @@ def clock_warning(now: datetime) -> str | None:
     return f"The clock process last sent the queued texts on {local(succeeded, program_zone())}."
 
 
+def web_language() -> str:
+    """Return the language pages are written in: English until a web catalog is added."""
+    return "en"
+
+
+def web_text(message: str, **params: object) -> str:
+    """Return a page's sentence from the web catalog, placeholders filled (`{name}`)."""
+    return translator("web", web_language())(message, **params)
+
+
 def init_app(app: Flask, exempt: list[Blueprint]) -> None:
     """Register the pages and CSRF protection (webhooks and the token API are exempt)."""
     # Importing the page modules registers their routes on bp.
@@ -69,6 +80,8 @@ def init_app(app: Flask, exempt: list[Blueprint]) -> None:
             csrf.exempt(blueprint)
     app.register_blueprint(bp)
 
+    # Every sentence of a page goes through the web catalog: `{{ _("Hello {name}", name=n) }}`.
+    app.jinja_env.globals["_"] = web_text
     app.jinja_env.globals["role_words"] = ROLE_WORDS  # macros see globals, not the context
     app.jinja_env.globals["on_call_roles"] = holders("take_calls")
 
@@ -83,6 +96,7 @@ def init_app(app: Flask, exempt: list[Blueprint]) -> None:
             "clock_warning": clock_warning(now) if user is not None else None,
             "is_supervisor": is_supervisor(),
             "can": user_can,
+            "web_language": web_language(),
             "role_word": lambda role: ROLE_WORDS.get(role, role),
             "zone_name": f"{zone.key} ({now.astimezone(zone):%Z})",
             "local": lambda instant, pattern="%a %m/%d %H:%M": local(instant, zone, pattern),
