@@ -17,6 +17,7 @@ from ..schemas.participants import (
     ParticipantIn,
     ParticipantOut,
     ParticipantPatch,
+    ParticipantQuery,
     ParticipantSeen,
     ParticipantSeenList,
     PlanEntryIn,
@@ -29,6 +30,7 @@ from ..schemas.participants import (
 from ..services import participant_views as views
 from ..services import participants, providers, service_plan
 from ..services.errors import NotFound
+from ..services.participant_match import suggest
 from .framework import current_actor, endpoint
 from .lists import ItemsOf
 
@@ -51,12 +53,18 @@ def in_full() -> bool:
     "GET",
     summary="List participants (a prosecutor: those in their view)",
     access="see_participants",
+    query=ParticipantQuery,
     returns=ParticipantSeenList,
 )
-def list_participants() -> dict[str, Any]:
+def list_participants(query: ParticipantQuery) -> dict[str, Any]:
     session = get_session()
     if in_full():
-        rows = participants.list_participants(session)
+        if query.match is not None:  # who this person may already be, best first
+            found = suggest(session, query.match, query.date_of_birth)
+            rows = [row for row, _score in found]
+        else:
+            manager = int(query.case_manager_id) if query.case_manager_id else None
+            rows = participants.list_participants(session, manager, query.status)
         return {"items": [views.participant_detail(session, row) for row in rows]}
     actor, at = current_actor(), now()
     items = [

@@ -51,6 +51,8 @@ class AssessmentIn(Input):
     gender: ShortText | None = None
     race_ethnicity: ShortText | None = None
     notes: Annotated[str, Field(max_length=10_000)] | None = None
+    # With `accepted`: the participant this person already is (picked from the suggestions).
+    participant_id: Annotated[int, Field(ge=1, le=2**31 - 1)] | None = None
 
 
 class AssessmentOut(Output):

@@ -208,3 +208,12 @@ class ParticipantSeenList(BaseModel):
     """Participants as their reader may see them."""
 
     items: list[ParticipantDetailOut | ProsecutorParticipantOut]
+
+
+class ParticipantQuery(Input):
+    """`?match=&date_of_birth=`: who a person may already be; `?case_manager_id=&status=`."""
+
+    match: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    date_of_birth: date | None = None
+    case_manager_id: Annotated[str, Field(pattern=r"^[0-9]{1,9}$")] | None = None
+    status: ParticipantStatus | None = None

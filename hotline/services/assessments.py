@@ -12,6 +12,7 @@ from ..audit import Actor
 from ..models import CLOSED_STATUSES, Assessment, Referral
 from ..schemas.assessment import AssessmentIn
 from .alerts import tell_officer
+from .enrolment import enrol
 from .errors import Conflict, FieldInvalid
 from .referral_audit import audit_assessment, audit_status
 from .referrals import add_event, get_referral
@@ -82,9 +83,10 @@ def record_assessment(
         version=version,
         completed_by=actor.user_id,
         completed_at=now,
-        **data.model_dump(),
+        **data.model_dump(exclude={"participant_id"}),
     )
     session.add(row)
+    enrol(session, referral, data, actor, now)
     before, holder = referral.status, referral.acknowledged_by
     if referral.acknowledged_by is None:  # an assessment implies the acknowledgement
         referral.acknowledged_by, referral.acknowledged_at = actor.user_id, now

@@ -66,7 +66,7 @@ def assessment(referral_id: int) -> str | Response | tuple[str, int]:
     latest, versions = latest_assessment(session, referral.id)
     values: dict[str, Any] = {}
     if latest is not None:
-        values = {key: getattr(latest, key) for key in AssessmentIn.model_fields}
+        values = {key: getattr(latest, key, None) for key in AssessmentIn.model_fields}
     errors: dict[str, str] = {}
     if request.method == "POST":
         if not user_can("work_referrals"):

@@ -1,0 +1,87 @@
+"""Who a newly accepted person may already be: names that match despite spelling and nicknames.
+
+Pure scoring (`match_score`) and one loader (`suggest`): a coordinator picks from
+the suggestions, the app never links on its own (SPEC §6).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import date
+from difflib import SequenceMatcher
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..models import Participant
+
+SUGGESTION_FLOOR = 0.8
+MAX_SUGGESTIONS = 5
+# Common English and Spanish nicknames, to the name they stand for.
+NICKNAMES = {
+    "bob": "robert", "bobby": "robert", "rob": "robert", "robbie": "robert",
+    "bill": "william", "billy": "william", "will": "william", "willie": "william",
+    "mike": "michael", "mick": "michael", "jim": "james", "jimmy": "james", "jamie": "james",
+    "joe": "joseph", "joey": "joseph", "pepe": "jose", "tony": "anthony", "toni": "antonia",
+    "chris": "christopher", "kate": "katherine", "katie": "katherine", "kathy": "katherine",
+    "cathy": "catherine", "liz": "elizabeth", "beth": "elizabeth", "betty": "elizabeth",
+    "lisa": "elizabeth", "dave": "david", "danny": "daniel", "dan": "daniel", "tom": "thomas",
+    "tommy": "thomas", "steve": "steven", "sam": "samuel", "sue": "susan", "susie": "susan",
+    "jen": "jennifer", "jenny": "jennifer", "nick": "nicholas", "rick": "richard",
+    "dick": "richard", "rich": "richard", "ben": "benjamin", "alex": "alexander",
+    "andy": "andrew", "drew": "andrew", "pat": "patrick", "paco": "francisco",
+    "pancho": "francisco", "lupe": "guadalupe", "chuy": "jesus", "memo": "guillermo",
+    "beto": "alberto", "lalo": "eduardo", "nacho": "ignacio", "charlie": "charles",
+    "chuck": "charles", "ed": "edward", "eddie": "edward", "ted": "edward", "larry": "lawrence",
+    "peggy": "margaret", "maggie": "margaret", "meg": "margaret", "greg": "gregory",
+    "matt": "matthew", "tim": "timothy", "jeff": "jeffrey", "ron": "ronald", "don": "donald",
+}  # fmt: skip
+
+
+def name_tokens(name: str) -> list[str]:
+    """Return a name's words folded: no accents or punctuation, lower case, nicknames resolved."""
+    plain = unicodedata.normalize("NFKD", name)
+    plain = "".join(ch for ch in plain if not unicodedata.combining(ch))
+    words = "".join(ch if ch.isalnum() else " " for ch in plain.casefold()).split()
+    return [NICKNAMES.get(word, word) for word in words]
+
+
+def _closeness(left: list[str], right: list[str]) -> float:
+    """Return how alike two names are, 0..1, whatever their word order."""
+    if not left or not right:
+        return 0.0
+    ordered = SequenceMatcher(None, " ".join(left), " ".join(right)).ratio()
+    swapped = SequenceMatcher(None, " ".join(sorted(left)), " ".join(sorted(right))).ratio()
+    return max(ordered, swapped)
+
+
+def match_score(
+    name: str,
+    candidates: list[str],
+    date_of_birth: date | None = None,
+    their_birth: date | None = None,
+) -> float:
+    """Return how likely `name` is one of `candidates` (a name and its aliases), 0..1.
+
+    A date of birth that differs rules the person out; one that agrees lifts a near match.
+    """
+    if date_of_birth and their_birth and date_of_birth != their_birth:
+        return 0.0
+    mine = name_tokens(name)
+    best = max((_closeness(mine, name_tokens(other)) for other in candidates), default=0.0)
+    if date_of_birth and their_birth:
+        best = min(1.0, best + 0.1)
+    return best
+
+
+def suggest(
+    session: Session, name: str, date_of_birth: date | None = None
+) -> list[tuple[Participant, float]]:
+    """Return the participants `name` may be, best first."""
+    scored = []
+    for row in session.scalars(select(Participant)):
+        score = match_score(name, [row.name, *row.aliases], date_of_birth, row.date_of_birth)
+        if score >= SUGGESTION_FLOOR:
+            scored.append((row, score))
+    scored.sort(key=lambda pair: (-pair[1], pair[0].id))
+    return scored[:MAX_SUGGESTIONS]
