@@ -123,6 +123,17 @@ class ChargeRecorded:
     on: date
 
 
+@dataclass(frozen=True)
+class OfficerMetParticipant:
+    """A case manager learns an officer met their participant (never what else was said)."""
+
+    participant_id: int
+    participant_name: str
+    officer_name: str
+    at: datetime
+    zone: str
+
+
 Notice = (
     NewReferral
     | CallNotTaken
@@ -134,6 +145,7 @@ Notice = (
     | CallbackNotPlaced
     | DeliveryFailed
     | ChargeRecorded
+    | OfficerMetParticipant
 )
 Wording = Callable[[Notice, str | None], str]
 

@@ -20,17 +20,19 @@ from ..audit import Actor
 from ..db import insert_unless_present
 from ..i18n import Translate, translator
 from ..messaging.segments import gsm_folded
-from ..models import Message, OptOut, User
+from ..models import Message, Officer, OptOut, User
 from ..schemas.oncall import OverrideIn
 from ..services import referral_actions as actions
 from ..services import sms_intake
 from ..services.callbacks import request_callback
 from ..services.oncall import create_override, who_is_on_call
+from ..services.recontact import Disclosed, officer_met
 from ..services.sms_intake import Sender
 from .parse import (
     ABORT,
     ACK,
     CALL,
+    CONTACT,
     COORDINATOR_COMMANDS,
     HELP,
     INTAKE,
@@ -117,6 +119,33 @@ def handle_text(
     return run_command(session, sender, command, now, message_id, config, _, language)
 
 
+def contact_reply(
+    session: Session,
+    sender: Sender,
+    name: str,
+    now: datetime,
+    config: Mapping[str, Any],
+    _: Translate,
+) -> str:
+    """Answer CONTACT name: status only, with consent; the same neutral words otherwise."""
+    if not name:
+        return _("Reply CONTACT and the person's name, e.g. CONTACT Jane Doe.")
+    neutral = _("No LEAD match; call the hotline to refer.")
+    if sender.officer is None:  # only a roster officer's phone; a stranger learns nothing
+        return neutral
+    officer = session.get_one(Officer, sender.officer.id)
+    outcome = officer_met(
+        session, officer, name, now, "sms", config["HOTLINE_NUMBER"], config["HOTLINE_TIMEZONE"]
+    )
+    if isinstance(outcome, Disclosed):
+        return _(
+            "LEAD participant - case manager {name}, {phone}.",
+            name=outcome.case_manager,
+            phone=outcome.phone,
+        )
+    return neutral
+
+
 def unprompted_help(session: Session, phone: str, now: datetime, _: Translate) -> Reply | None:
     """Answer noise with HELP, at most 3 times an hour per number (so two robots cannot loop)."""
     recent = session.scalar(
@@ -158,6 +187,8 @@ def run_command(
             return Reply(_("Reply STATUS and the referral number, e.g. STATUS 42."))
         outcome = actions.officer_status(session, command.referral, sender.phone)
         return Reply(officer_status_words(_, outcome))
+    if command.name == CONTACT:
+        return Reply(contact_reply(session, sender, command.text, now, config, _))
     if command.name not in COORDINATOR_COMMANDS:
         return Reply(help_text(_))
     if sender.user is None or not sender.is_staff:

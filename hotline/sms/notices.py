@@ -17,6 +17,7 @@ from ..messaging.notices import (
     IntakeWindowClosed,
     NewReferral,
     Notice,
+    OfficerMetParticipant,
     OfficerStatus,
     ShiftStarting,
     TakenByOther,
@@ -105,6 +106,14 @@ def spelled_out(notice: Notice, language: str) -> str:
                 "See the participant's page.",
                 n=n,
                 date=on.isoformat(),
+            )
+        case OfficerMetParticipant(participant_id=n, participant_name=who, officer_name=officer):
+            return _(
+                "LEAD participant #{n} {name}: {officer} met them and texted CONTACT at {time}.",
+                n=n,
+                name=who,
+                officer=caller_words(_, Caller(officer, None, None), with_phone=False),
+                time=clock_text(notice.at, zone=ZoneInfo(notice.zone), language=language, _=_),
             )
         case DeliveryFailed(masked_number=number, referral_id=None, reason=reason):
             return _(

@@ -41,7 +41,10 @@ STATUS, ACK, NOTE, INTAKE, NONCOMPLY, WHO, TAKE, CALL = (
     "TAKE",
     "CALL",
 )
+CONTACT = "CONTACT"
 COORDINATOR_COMMANDS = frozenset({ACK, NOTE, INTAKE, NONCOMPLY, WHO, TAKE, CALL})
+# "CONTACT Jane Doe" / "CONTACTO Jane Doe": an officer met someone who may be a participant.
+_CONTACT = re.compile(r"^(CONTACT|CONTACTO)(?:\s+(.+))?$", re.IGNORECASE | re.DOTALL)
 # Twilio's own opt-out and opt-in words: STOP is ours to record, the rest stay carrier words.
 STOP_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "END", "QUIT", "OPTOUT", "REVOKE"})
 START_WORDS = frozenset({"START", "UNSTOP"})
@@ -93,6 +96,10 @@ def parse(text: str) -> Command | None:
     if stripped.upper() in KEYWORDS:
         name, language = KEYWORDS[stripped.upper()]
         return Command(name, language=language)
+    contact = _CONTACT.match(stripped)
+    if contact:
+        spanish = "es" if contact.group(1).upper() == "CONTACTO" else None
+        return Command(CONTACT, text=(contact.group(2) or "").strip()[:200], language=spanish)
     if word == TAKE:
         rest = stripped[len(TAKE) :].strip()
         return Command(TAKE, duration=parse_duration(rest), text=rest)

@@ -39,7 +39,8 @@ STATUS_WORDS = {
 def help_text(_: Translate) -> str:
     """Return the list of commands (it may name STOP: that is how to opt out)."""
     return _(
-        "LEAD hotline. Officers: REFER starts a referral, STATUS 42 tells where #42 is. "
+        "LEAD hotline. Officers: REFER starts a referral, STATUS 42 tells where #42 is, "
+        "CONTACT name when you meet someone who may be in LEAD. "
         "Coordinators: ACK 42, NOTE 42 text, INTAKE 42, NONCOMPLY 42 reason, CALL 42, WHO, "
         "TAKE 4h. Text STOP to opt out."
     )

@@ -21,6 +21,7 @@ from hotline.messaging.notices import (
     IntakeWindowClosed,
     NewReferral,
     Notice,
+    OfficerMetParticipant,
     OfficerStatus,
     ShiftStarting,
     TakenByOther,
@@ -60,6 +61,9 @@ EXAMPLES: list[Notice] = [
     DeliveryFailed("+1206*****77", 98765, "unsubscribed recipient"),
     DeliveryFailed("+1206*****77", None, "unsubscribed recipient"),
     ChargeRecorded(98765, date(2026, 12, 2)),
+    OfficerMetParticipant(
+        98765, "Maria Elena Castillo", "Officer Smith", SAT_MORNING, "America/Los_Angeles"
+    ),
 ]
 # Words Twilio's opt-out handling reserves (SPEC §5), and the Spanish words carriers use.
 RESERVED = {

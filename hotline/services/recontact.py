@@ -1,0 +1,101 @@
+"""An officer meets a participant again (SPEC §6 "Re-contact"): status only, and only with consent.
+
+One active participant matching the name closely, with a current `officer_status`
+consent: the officer learns who the case manager is. Anything else — no match,
+several, no consent — gets the same neutral answer as a stranger's name. A match's
+case manager is told either way; a name that matches nobody tells nobody.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..audit import Actor, record
+from ..messaging.notices import OfficerMetParticipant, queue_notice
+from ..models import Contact, Officer, Participant, User
+from .participant_match import match_score
+from .participants import has_consent
+
+# Stricter than a suggestion: here the app decides alone, and a wrong match would disclose.
+CONTACT_FLOOR = 0.9
+
+
+@dataclass(frozen=True)
+class Disclosed:
+    """The officer may be told the participant's case manager."""
+
+    case_manager: str
+    phone: str
+
+
+@dataclass(frozen=True)
+class Neutral:
+    """No LEAD match, as far as the officer may learn."""
+
+
+ContactOutcome = Disclosed | Neutral
+
+
+def the_one_match(session: Session, name: str) -> Participant | None:
+    """Return the single active participant the name matches closely, else None."""
+    rows = session.scalars(select(Participant).where(Participant.status == "active"))
+    found = [row for row in rows if match_score(name, [row.name, *row.aliases]) >= CONTACT_FLOOR]
+    return found[0] if len(found) == 1 else None
+
+
+def officer_met(
+    session: Session,
+    officer: Officer,
+    name: str,
+    now: datetime,
+    channel: str,
+    sender: str | None,
+    zone: str,
+    recorded_by: int | None = None,
+) -> ContactOutcome:
+    """Record that `officer` met someone named `name`; return what the officer may learn."""
+    participant = the_one_match(session, name)
+    if participant is None:
+        return Neutral()
+    manager = (
+        session.get(User, participant.case_manager_id) if participant.case_manager_id else None
+    )
+    disclosed = manager is not None and has_consent(session, participant.id, "officer_status", now)
+    session.add(
+        Contact(
+            participant_id=participant.id,
+            at=now,
+            channel=channel,
+            officer_id=officer.id,
+            officer_phone=officer.phone,
+            disclosed=disclosed,
+            recorded_by=recorded_by,
+        )
+    )
+    actor = Actor(recorded_by, "sms" if channel == "sms" else "web")
+    if manager is not None:
+        queue_notice(
+            session,
+            OfficerMetParticipant(participant.id, participant.name, officer.name, now, zone),
+            to=manager.phone,
+            language=manager.language,
+            sender=sender,
+            now=now,
+        )
+    if not disclosed or manager is None:
+        return Neutral()
+    record(
+        session,
+        actor,
+        now,
+        "disclose",
+        "participant",
+        participant.id,
+        None,
+        {"to": "officer", "officer_id": officer.id},
+    )
+    return Disclosed(manager.name, manager.phone)

@@ -1,0 +1,108 @@
+"""CONTACT name (SPEC §5, §6 "Re-contact"): status only, only with consent; otherwise neutral."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+
+from hotline.db import session_scope
+from hotline.models import AuditEvent, Consent, Contact, Participant, User
+from hotline.simulator import SmsEmulator
+from tests.factories import add_user
+from tests.sms.conftest import STRANGER, Program, converse, outbox
+
+NEUTRAL = "No LEAD match; call the hotline to refer."
+
+
+@pytest.fixture
+def cam(app: Flask) -> User:
+    return add_user(app, "Cam Reed", "case_manager")
+
+
+def add_participant(app: Flask, name: str, case_manager: User | None, consent: bool) -> int:
+    now = datetime.now(UTC)
+    with session_scope(app) as session:
+        row = Participant(
+            name=name,
+            aliases=[],
+            status="active",
+            case_manager_id=case_manager.id if case_manager else None,
+            created_at=now,
+        )
+        session.add(row)
+        session.flush()
+        if consent:
+            session.add(
+                Consent(
+                    participant_id=row.id, scope="officer_status", given_at=now - timedelta(days=1)
+                )
+            )
+        return row.id
+
+
+def contacts(app: Flask) -> list[tuple[int, bool]]:
+    with session_scope(app) as session:
+        return [(c.participant_id, c.disclosed) for c in session.scalars(select(Contact))]
+
+
+def test_with_consent_the_officer_learns_the_case_manager_and_nothing_more(
+    app: Flask, phone: SmsEmulator, program: Program, cam: User
+) -> None:
+    number = add_participant(app, "Jane Doe", cam, consent=True)
+    [reply] = converse(phone, program.officer.phone, "CONTACT jane  doe")
+    assert reply == f"LEAD participant - case manager Cam Reed, {cam.phone}."
+    [told] = outbox(app, cam.phone)
+    assert told.startswith(f"LEAD participant #{number} Jane Doe: Officer Smith met them")
+    assert contacts(app) == [(number, True)]
+    with session_scope(app) as session:
+        audit = session.scalars(select(AuditEvent).where(AuditEvent.action == "disclose")).one()
+        assert (audit.entity_id, audit.after["to"]) == (number, "officer")
+
+
+def test_without_consent_the_answer_is_the_neutral_one_and_the_case_manager_is_still_told(
+    app: Flask, phone: SmsEmulator, program: Program, cam: User
+) -> None:
+    number = add_participant(app, "Jane Doe", cam, consent=False)
+    assert converse(phone, program.officer.phone, "CONTACT Jane Doe") == [NEUTRAL]
+    assert len(outbox(app, cam.phone)) == 1
+    assert contacts(app) == [(number, False)]
+
+
+def test_a_name_that_matches_nobody_tells_nobody(
+    app: Flask, phone: SmsEmulator, program: Program, cam: User
+) -> None:
+    add_participant(app, "Jane Doe", cam, consent=True)
+    assert converse(phone, program.officer.phone, "CONTACT Maria Lopez") == [NEUTRAL]
+    assert outbox(app, cam.phone) == [] and contacts(app) == []
+
+
+def test_two_close_matches_are_no_match(
+    app: Flask, phone: SmsEmulator, program: Program, cam: User
+) -> None:
+    add_participant(app, "Jane Doe", cam, consent=True)
+    add_participant(app, "Jane Doe", cam, consent=True)
+    assert converse(phone, program.officer.phone, "CONTACT Jane Doe") == [NEUTRAL]
+    assert outbox(app, cam.phone) == []
+
+
+def test_a_number_off_the_roster_learns_nothing_and_tells_nobody(
+    app: Flask, phone: SmsEmulator, program: Program, cam: User
+) -> None:
+    add_participant(app, "Jane Doe", cam, consent=True)
+    assert converse(phone, STRANGER, "CONTACT Jane Doe") == [NEUTRAL]
+    assert outbox(app, cam.phone) == [] and contacts(app) == []
+
+
+def test_contacto_answers_in_spanish_and_a_missing_name_is_asked_for(
+    app: Flask, phone: SmsEmulator, program: Program, cam: User
+) -> None:
+    add_participant(app, "Jane Doe", cam, consent=False)
+    assert converse(phone, program.officer.phone, "CONTACTO Jane Doe") == [
+        "Sin coincidencia en LEAD; llame a la linea para remitir."
+    ]
+    assert converse(phone, program.officer.phone, "CONTACT") == [
+        "Reply CONTACT and the person's name, e.g. CONTACT Jane Doe."
+    ]
