@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import Field
 
@@ -24,6 +24,11 @@ Need = Literal[
 Risk = Literal["overdose", "self_harm", "medical_emergency"]
 Disposition = Literal["accepted", "ineligible", "declined", "unable_to_contact"]
 ShortText = Annotated[str, Field(max_length=100)]
+# The vocabularies, once: forms and pages list these, the schema checks them.
+OFFENSES: tuple[str, ...] = get_args(Offense)
+NEEDS: tuple[str, ...] = get_args(Need)
+RISKS: tuple[str, ...] = get_args(Risk)
+DISPOSITIONS: tuple[str, ...] = get_args(Disposition)
 
 EXCLUSION_WORDS = {
     "over_weight_limit": "over the site's drug weight limit",

@@ -61,6 +61,22 @@ def officer_met(
     participant = the_one_match(session, name)
     if participant is None:
         return Neutral()
+    return contact_with(
+        session, participant, officer, now, channel, sender, zone, recorded_by=recorded_by
+    )
+
+
+def contact_with(
+    session: Session,
+    participant: Participant,
+    officer: Officer,
+    now: datetime,
+    channel: str,
+    sender: str | None,
+    zone: str,
+    recorded_by: int | None = None,
+) -> ContactOutcome:
+    """Record a contact with a known participant, tell the case manager, say what may be shared."""
     manager = (
         session.get(User, participant.case_manager_id) if participant.case_manager_id else None
     )

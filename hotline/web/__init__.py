@@ -13,6 +13,7 @@ from ..db import get_session
 from ..health import clock_state, last_clock_success
 from ..i18n import translator
 from ..permissions import ROLE_WORDS, holders
+from ..services.local_times import age_words
 from .auth import current_user, is_supervisor, user_can
 from .timeline import local
 from .words import word, words
@@ -61,7 +62,10 @@ def init_app(app: Flask, exempt: list[Blueprint]) -> None:
         audit,
         overrides,
         pages,
+        participant_actions,
+        participants,
         people,
+        providers,
         referral_completion,
         referrals,
         reports,
@@ -103,4 +107,5 @@ def init_app(app: Flask, exempt: list[Blueprint]) -> None:
             "has_page": lambda endpoint: endpoint in current_app.view_functions,
             "word": word,
             "words": words,
+            "age_words": age_words,
         }

@@ -12,26 +12,13 @@ from werkzeug.wrappers import Response
 from ..audit import Actor
 from ..db import get_session
 from ..models import Referral
-from ..schemas.assessment import EXCLUSION_WORDS, AssessmentIn
+from ..schemas.assessment import DISPOSITIONS, EXCLUSION_WORDS, NEEDS, OFFENSES, RISKS, AssessmentIn
 from ..services.assessments import latest_assessment, record_assessment
 from ..services.errors import DomainError
+from ..services.participant_match import suggest
 from ..services.people import first_error
 from . import bp
 from .auth import current_user, requires, user_can
-
-NEEDS = (
-    "substance_use",
-    "mental_health",
-    "housing",
-    "medical",
-    "food",
-    "documents",
-    "benefits",
-    "other",
-)
-RISKS = ("overdose", "self_harm", "medical_emergency")
-OFFENSES = ("possession", "subsistence_sale", "sex_work", "other", "none")
-DISPOSITIONS = ("accepted", "ineligible", "declined", "unable_to_contact")
 
 
 def form_values() -> dict[str, Any]:
@@ -51,6 +38,10 @@ def form_values() -> dict[str, Any]:
             line.strip() for line in form.get("services", "").splitlines() if line.strip()
         ],
         "disposition": form.get("disposition", ""),
+        # The participant the coordinator picked from the suggestions; none: a new one.
+        "participant_id": int(picked)
+        if (picked := form.get("participant_id", "")).isdigit() and len(picked) < 10
+        else None,
         **optional,
     }
 
@@ -109,5 +100,9 @@ def assessment(referral_id: int) -> str | Response | tuple[str, int]:
         offenses=OFFENSES,
         dispositions=DISPOSITIONS,
         exclusions=EXCLUSION_WORDS,
+        # Who this person may already be (SPEC §6): the coordinator picks, or a new one is made.
+        suggestions=suggest(session, referral.participant_name)
+        if referral.participant_name and referral.participant_id is None
+        else [],
     )
     return (page, 422) if errors else page

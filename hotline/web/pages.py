@@ -18,7 +18,14 @@ from ..services.local_times import age_words
 from ..services.oncall import schedule_segments, who_is_on_call
 from ..services.referral_actions import OPEN_FOR_ACK
 from . import bp, program_zone
-from .auth import attempt_login, current_user, is_supervisor, login_required, start_session
+from .auth import (
+    attempt_login,
+    current_user,
+    is_supervisor,
+    login_required,
+    start_session,
+    user_can,
+)
 from .timeline import day_marks, lines
 
 DASHBOARD_DAYS = 7
@@ -101,8 +108,14 @@ def unowned_referrals(now: datetime, ack_minutes: int) -> list[Unowned]:
 
 @bp.get("/")
 @login_required
-def dashboard() -> str:
-    """Show who is on call now, the next 7 days with gaps, and the work waiting."""
+def dashboard() -> str | Response:
+    """Show who is on call now, the next 7 days with gaps, and the work waiting.
+
+    A case manager's home is their caseload, a prosecutor's their status-only view.
+    """
+    user = current_user()
+    if user is not None and not user_can("take_calls") and user_can("see_participants"):
+        return redirect(url_for("web.participants_page"))
     now = datetime.now(UTC)
     zone = program_zone()
     db = get_session()

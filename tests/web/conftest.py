@@ -40,7 +40,8 @@ class Web:
         )
         self.user = user
         if answer.status_code == 302:  # signing in starts a new session, with a new token
-            self.token = csrf_token(self.client.get("/").get_data(as_text=True))
+            home = self.client.get("/", follow_redirects=True)  # a role may have another home
+            self.token = csrf_token(home.get_data(as_text=True))
         return answer
 
     def get(self, path: str, **kwargs: Any) -> TestResponse:

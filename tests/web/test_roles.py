@@ -35,12 +35,14 @@ class TestProsecutor:
         answer = as_prosecutor.post(f"/referrals/{number}/actions", {"action": "ack"})
         assert answer.status_code == 403
 
-    def test_the_dashboard_has_no_referrals_and_the_menu_no_referral_link(
+    def test_home_is_the_status_only_view_and_the_menu_has_no_referral_link(
         self, app: Flask, as_prosecutor: Web
     ) -> None:
         add_referral(app, "notified", participant_name="Jane Doe")
-        page = as_prosecutor.text("/")
-        assert "On call now" in page
+        home = as_prosecutor.get("/")
+        assert home.status_code == 302 and home.headers["Location"].endswith("/participants")
+        page = as_prosecutor.text("/participants")
+        assert "LEAD participants" in page
         assert "Nobody has taken these" not in page and "Jane Doe" not in page
         assert 'href="/referrals"' not in page
         assert "(prosecutor)" in page

@@ -1,0 +1,158 @@
+"""The participant page's forms: consents, the service plan, charges and officers' contacts."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import abort, current_app, flash, redirect, request, url_for
+from werkzeug.wrappers import Response
+
+from ..db import get_session
+from ..models import Officer, Participant
+from ..schemas.participants import ChargeIn, ConsentIn, PlanEntryIn, PlanEntryPatch
+from ..services import participant_views as views
+from ..services import participants, service_plan
+from ..services.errors import DomainError
+from ..services.recontact import Disclosed, contact_with
+from . import bp, web_text
+from .auth import current_user, requires, user_can
+from .participant_forms import checked, form_values
+from .participants import Page, record_page
+from .people import actor
+from .people_forms import domain_status
+
+ONE = "/participants/<int:participant_id>"
+
+
+def participant_or_404(participant_id: int) -> Participant:
+    """Return the participant or end the request with 404."""
+    row = get_session().get(Participant, participant_id) if participant_id < 2**31 else None
+    if row is None:
+        abort(404)
+    return row
+
+
+def back(row: Participant, message: str) -> Response:
+    """Commit, say what was done, and show the participant again."""
+    get_session().commit()
+    flash(message)
+    return redirect(url_for("web.participant", participant_id=row.id))
+
+
+@bp.post(ONE + "/consents")
+@requires("write_participants")
+def add_consent(participant_id: int) -> Page | Response:
+    """Record a consent to share, given now (or on the date given), maybe until a date."""
+    row = participant_or_404(participant_id)
+    values = form_values("scope", "expires_at")
+    if "expires_at" in values:
+        values["expires_at"] = f"{values['expires_at']}T23:59:59Z"
+    data, errors = checked(ConsentIn, values)
+    if data is None:
+        return record_page(row, 422, errors)
+    try:
+        participants.add_consent(get_session(), row.id, data, actor(), datetime.now(UTC))
+    except DomainError as error:
+        get_session().rollback()
+        return record_page(row, domain_status(error, errors), errors)
+    return back(row, web_text("Consent recorded."))
+
+
+@bp.post(ONE + "/consents/<int:consent_id>/revoke")
+@requires("write_participants")
+def revoke_consent(participant_id: int, consent_id: int) -> Page | Response:
+    """Revoke a consent: it stops holding now; its record stays."""
+    row = participant_or_404(participant_id)
+    try:
+        participants.revoke_consent(get_session(), row.id, consent_id, actor(), datetime.now(UTC))
+    except DomainError as error:
+        get_session().rollback()
+        errors: dict[str, str] = {}
+        return record_page(row, domain_status(error, errors), errors)
+    return back(row, web_text("Consent revoked."))
+
+
+@bp.post(ONE + "/plan")
+@requires("write_participants")
+def add_plan_entry(participant_id: int) -> Page | Response:
+    """Add one need to the service plan."""
+    row = participant_or_404(participant_id)
+    data, errors = checked(
+        PlanEntryIn, form_values("need", "provider_id", "status", "started_on", "note")
+    )
+    if data is None:
+        return record_page(row, 422, errors)
+    try:
+        service_plan.add_plan_entry(get_session(), row.id, data, actor(), datetime.now(UTC))
+    except DomainError as error:
+        get_session().rollback()
+        return record_page(row, domain_status(error, errors), errors)
+    return back(row, web_text("Added to the plan."))
+
+
+@bp.post(ONE + "/plan/<int:entry_id>")
+@requires("write_participants")
+def update_plan_entry(participant_id: int, entry_id: int) -> Page | Response:
+    """Move a plan entry on: its status, and the date that goes with it."""
+    row = participant_or_404(participant_id)
+    data, errors = checked(PlanEntryPatch, form_values("status", "started_on", "ended_on"))
+    if data is None:
+        return record_page(row, 422, errors)
+    try:
+        service_plan.update_plan_entry(
+            get_session(), row.id, entry_id, data, actor(), datetime.now(UTC)
+        )
+    except DomainError as error:
+        get_session().rollback()
+        return record_page(row, domain_status(error, errors), errors)
+    return back(row, web_text("Plan updated."))
+
+
+@bp.post(ONE + "/charges")
+@requires("record_charge")
+def add_charge(participant_id: int) -> Page | Response:
+    """Record a pending charge; the case manager is texted at once."""
+    row = participant_or_404(participant_id)
+    at = datetime.now(UTC)
+    if not user_can("read_participants") and not views.prosecutor_may_see(get_session(), row, at):
+        abort(404)  # outside the prosecutor's view: it does not exist for them
+    data, errors = checked(ChargeIn, form_values("date", "description"))
+    if data is None:
+        return record_page(row, 422, errors) if user_can("read_participants") else ("", 422)
+    sender = current_app.config.get("HOTLINE_NUMBER")
+    service_plan.add_charge(get_session(), row.id, data, actor(), at, sender)
+    return back(row, web_text("Charge recorded; the case manager was texted."))
+
+
+@bp.post(ONE + "/contacts")
+@requires("work_referrals")
+def record_contact(participant_id: int) -> Page | Response:
+    """Record that an officer met the participant (told to the coordinator on a call)."""
+    row = participant_or_404(participant_id)
+    officer_id = request.form.get("officer_id", "")
+    officer = get_session().get(Officer, int(officer_id)) if officer_id.isdigit() else None
+    if officer is None:
+        return record_page(row, 422, {"officer_id": web_text("Choose the officer.")})
+    user = current_user()
+    config = current_app.config
+    outcome = contact_with(
+        get_session(),
+        row,
+        officer,
+        datetime.now(UTC),
+        "web",
+        config.get("HOTLINE_NUMBER"),
+        config["HOTLINE_TIMEZONE"],
+        recorded_by=user.id if user else None,
+    )
+    if isinstance(outcome, Disclosed):
+        message = web_text(
+            "Contact recorded. The officer may be told: case manager {name}, {phone}.",
+            name=outcome.case_manager,
+            phone=outcome.phone,
+        )
+    else:
+        message = web_text(
+            "Contact recorded. Tell the officer only: no LEAD match; call the hotline to refer."
+        )
+    return back(row, message)

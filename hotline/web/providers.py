@@ -1,0 +1,47 @@
+"""The provider directory: who the program refers participants to, for which needs."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import flash, redirect, render_template, url_for
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from ..db import get_session
+from ..models import Provider
+from ..schemas.participants import ProviderIn
+from ..services import providers as directory
+from . import bp, web_text
+from .auth import requires
+from .participant_forms import checked, form_values
+from .people import actor
+from .people_forms import Errors
+
+Page = tuple[str, int]
+
+
+def providers_page(status: int = 200, errors: Errors | None = None) -> Page:
+    """Render the directory with its add form."""
+    rows = get_session().scalars(select(Provider).order_by(Provider.name, Provider.id)).all()
+    return render_template("providers.html", providers=rows, errors=errors or {}), status
+
+
+@bp.get("/providers")
+@requires("read_participants")
+def providers() -> Page:
+    """List the providers and the needs each serves."""
+    return providers_page()
+
+
+@bp.post("/providers")
+@requires("write_participants")
+def add_provider() -> Page | Response:
+    """Add a provider."""
+    data, errors = checked(ProviderIn, form_values("name", "phone", "needs"))
+    if data is None:
+        return providers_page(422, errors)
+    row = directory.create_provider(get_session(), data, actor(), datetime.now(UTC))
+    get_session().commit()
+    flash(web_text("Added {name}.", name=row.name))
+    return redirect(url_for("web.providers"))

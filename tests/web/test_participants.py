@@ -1,0 +1,157 @@
+"""Participants on the web: the caseload, the record, consent, plan, contacts, the prosecutor."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+
+from hotline.db import session_scope
+from hotline.models import (
+    Consent,
+    Contact,
+    Message,
+    Participant,
+    PlanEntry,
+    Provider,
+    Referral,
+    User,
+)
+from tests.factories import add_officer, add_referral, add_user
+from tests.web.conftest import PASSWORD, Web
+
+
+def signed_in(app: Flask, name: str, role: str) -> tuple[Web, User]:
+    user = add_user(app, name, role, password=PASSWORD)
+    web = Web(app.test_client())
+    assert web.login(user).status_code == 302
+    return web, user
+
+
+def add_participant(
+    app: Flask, name: str, manager: User | None = None, days_unseen: int = 0
+) -> int:
+    now = datetime.now(UTC)
+    number = add_referral(app, "intake_completed", participant_name=name) if days_unseen else None
+    with session_scope(app) as session:
+        row = Participant(
+            name=name,
+            aliases=[],
+            status="active",
+            case_manager_id=manager.id if manager else None,
+            created_at=now,
+        )
+        session.add(row)
+        session.flush()
+        if number is not None:  # last seen when referred
+            referral = session.get_one(Referral, number)
+            referral.participant_id = row.id
+            referral.created_at = now - timedelta(days=days_unseen)
+        return row.id
+
+
+@pytest.fixture
+def cam(app: Flask) -> tuple[Web, User]:
+    return signed_in(app, "Cam Reed", "case_manager")
+
+
+class TestCaseload:
+    """A case manager's home is their caseload: longest unseen first, what is planned."""
+
+    def test_home_is_the_caseload_longest_unseen_first(
+        self, app: Flask, cam: tuple[Web, User]
+    ) -> None:
+        web, user = cam
+        add_participant(app, "Recent Person", user, days_unseen=2)
+        add_participant(app, "Lost Person", user, days_unseen=20)
+        add_participant(app, "Someone Else's", None, days_unseen=1)
+        home = web.get("/")
+        assert home.status_code == 302 and home.headers["Location"].endswith("/participants")
+        page = web.text("/participants")
+        caseload = page.split('id="caseload-heading"')[1].split("Everyone active")[0]
+        assert caseload.index("Lost Person") < caseload.index("Recent Person")
+        assert "20 days ago" in caseload and "Someone Else" not in caseload
+
+    def test_consent_plan_and_contact_from_the_record(
+        self, app: Flask, cam: tuple[Web, User]
+    ) -> None:
+        web, user = cam
+        number = add_participant(app, "Jane Doe", user)
+        assert (
+            web.post(f"/participants/{number}/consents", {"scope": "officer_status"}).status_code
+            == 302
+        )
+        assert web.post("/providers", {"name": "Evergreen", "needs": "housing"}).status_code == 302
+        with session_scope(app) as session:
+            provider = session.scalars(select(Provider)).one().id
+        added = web.post(
+            f"/participants/{number}/plan", {"need": "housing", "provider_id": str(provider)}
+        )
+        assert added.status_code == 302
+        page = web.text(f"/participants/{number}")
+        consents = page.split('<ul class="consents"')[1].split("</ul>")[0]
+        assert "officer status: given" in consents and "Revoke" in consents
+        assert "Evergreen" in page and "housing" in page
+        with session_scope(app) as session:
+            assert session.scalars(select(Consent.scope)).all() == ["officer_status"]
+            assert session.scalars(select(PlanEntry.need)).all() == ["housing"]
+
+    def test_a_bad_plan_entry_is_422_and_saves_nothing(
+        self, app: Flask, cam: tuple[Web, User]
+    ) -> None:
+        web, user = cam
+        number = add_participant(app, "Jane Doe", user)
+        answer = web.post(f"/participants/{number}/plan", {"need": "money"})
+        assert answer.status_code == 422 and "Nothing was saved" in answer.get_data(as_text=True)
+        with session_scope(app) as session:
+            assert session.scalars(select(PlanEntry)).all() == []
+
+
+def test_a_coordinator_records_an_officers_contact_and_the_case_manager_is_texted(
+    app: Flask, as_coordinator: Web
+) -> None:
+    manager = add_user(app, "Cam Reed", "case_manager")
+    officer = add_officer(app)
+    number = add_participant(app, "Jane Doe", manager)
+    answer = as_coordinator.post(
+        f"/participants/{number}/contacts", {"officer_id": str(officer.id)}
+    )
+    assert answer.status_code == 302
+    flashed = as_coordinator.text(f"/participants/{number}")
+    assert "Tell the officer only: no LEAD match" in flashed  # no consent yet
+    with session_scope(app) as session:
+        assert session.scalars(select(Contact.disclosed)).all() == [False]
+        assert [m.to_number for m in session.scalars(select(Message))] == [manager.phone]
+
+
+class TestProsecutor:
+    """A prosecutor sees only consenting participants, status only, and records charges."""
+
+    def test_status_only_with_consent(self, app: Flask) -> None:
+        manager = add_user(app, "Cam Reed", "case_manager")
+        shown = add_participant(app, "Jane Doe", manager)
+        add_participant(app, "Hidden Person", manager)
+        with session_scope(app) as session:
+            session.add(
+                Consent(participant_id=shown, scope="prosecutor", given_at=datetime.now(UTC))
+            )
+        web, _ = signed_in(app, "Pru Vance", "prosecutor")
+        home = web.get("/")
+        assert home.headers["Location"].endswith("/participants")
+        page = web.text("/participants")
+        assert "Jane Doe" in page and "Cam Reed" in page and "Hidden Person" not in page
+        assert web.get(f"/participants/{shown + 1}").status_code == 404
+        assert web.get("/providers").status_code == 403
+        charge = web.post(
+            f"/participants/{shown}/charges", {"date": "2026-12-02", "description": "Theft 3"}
+        )
+        assert charge.status_code == 302
+        assert "Theft 3" in web.text(f"/participants/{shown}")
+        assert (
+            web.post(
+                f"/participants/{shown + 1}/charges", {"date": "2026-12-02", "description": "x"}
+            ).status_code
+            == 404
+        )
