@@ -30,6 +30,7 @@ Capability = Literal[
     "edit_program",  # rotations, overrides, people, roster, tokens
     "supervise",  # reports and the audit log
     "see_participants",  # open /participants at all: in full, or as the prosecutor's view
+    "keep_caseload",  # have participants of one's own: the home page is the caseload
     "read_participants",  # participants in full: plan, consents, contacts
     "write_participants",  # create and change participants, consents and plans
     "prosecutor_view",  # status-only view of consenting participants
@@ -47,6 +48,7 @@ GRANTS: dict[Capability, frozenset[Role]] = {
     "edit_program": frozenset({"supervisor"}),
     "supervise": frozenset({"supervisor"}),
     "see_participants": frozenset(ROLES),
+    "keep_caseload": frozenset({"case_manager"}),
     "read_participants": PROGRAM,
     "write_participants": PROGRAM,
     "prosecutor_view": frozenset({"prosecutor"}),

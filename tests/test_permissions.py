@@ -20,6 +20,7 @@ EXPECTED = {
     "edit_program": (0, 1, 0, 0),
     "supervise": (0, 1, 0, 0),
     "see_participants": (1, 1, 1, 1),
+    "keep_caseload": (0, 0, 1, 0),
     "read_participants": (1, 1, 1, 0),
     "write_participants": (1, 1, 1, 0),
     "prosecutor_view": (0, 0, 0, 1),

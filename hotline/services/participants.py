@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from ..audit import Actor, record
 from ..models import Consent, Participant, User
+from ..permissions import can
 from ..schemas.participants import ConsentIn, ParticipantIn, ParticipantPatch
 from .errors import Conflict, FieldInvalid, NotFound
 
@@ -38,7 +39,7 @@ def require_case_manager(session: Session, user_id: int | None) -> None:
     if user_id is None:
         return
     user = session.get(User, user_id)
-    if user is None or user.role != "case_manager" or not user.active:
+    if user is None or not can(user, "keep_caseload"):
         raise FieldInvalid(f"user {user_id} is not an active case manager", "case_manager_id")
 
 

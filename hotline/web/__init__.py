@@ -12,7 +12,8 @@ from flask_wtf.csrf import CSRFProtect
 from ..db import get_session
 from ..health import clock_state, last_clock_success
 from ..i18n import translator
-from ..permissions import ROLE_WORDS, holders
+from ..permissions import ROLE_WORDS, can, holders
+from ..schemas.assessment import NEEDS
 from ..services.local_times import age_words
 from .auth import current_user, is_supervisor, user_can
 from .timeline import local
@@ -88,6 +89,8 @@ def init_app(app: Flask, exempt: list[Blueprint]) -> None:
     app.jinja_env.globals["_"] = web_text
     app.jinja_env.globals["role_words"] = ROLE_WORDS  # macros see globals, not the context
     app.jinja_env.globals["on_call_roles"] = holders("take_calls")
+    app.jinja_env.globals["user_may"] = can  # what another user (a token's owner) may do
+    app.jinja_env.globals["need_codes"] = NEEDS
 
     @app.context_processor
     def page_context() -> dict[str, Any]:

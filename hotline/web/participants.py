@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 
 from ..db import get_session
 from ..models import Contact, Officer, Participant, PlanEntry, Provider, Referral, User
+from ..permissions import holders
 from ..schemas.participants import ParticipantIn, ParticipantPatch
 from ..services import participant_views as views
 from ..services import participants
@@ -58,7 +59,8 @@ def caseload_rows(rows: list[Participant], at: datetime) -> list[dict[str, Any]]
 
 def case_managers() -> list[User]:
     """Return the active case managers, by name."""
-    statement = select(User).where(User.role == "case_manager", User.active.is_(True))
+    roles = holders("keep_caseload")
+    statement = select(User).where(User.role.in_(roles), User.active.is_(True))
     return list(get_session().scalars(statement.order_by(User.name)))
 
 
@@ -80,7 +82,7 @@ def list_page(
     return (
         render_template(
             "participants.html",
-            caseload=caseload_rows(mine, at) if user.role == "case_manager" else [],
+            caseload=caseload_rows(mine, at) if user_can("keep_caseload") else [],
             everyone=caseload_rows(rows, at),
             managers=case_managers(),
             names={u.id: u.name for u in session.scalars(select(User))},

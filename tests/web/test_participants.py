@@ -155,3 +155,25 @@ class TestProsecutor:
             ).status_code
             == 404
         )
+
+
+def test_the_assessment_suggests_who_the_person_may_be_and_links_the_pick(
+    app: Flask, as_coordinator: Web
+) -> None:
+    robert = add_participant(app, "Robert Smith")
+    number = add_referral(app, "acknowledged", participant_name="Bob Smyth")
+    page = as_coordinator.text(f"/referrals/{number}/assessment")
+    suggestions = page.split('id="suggestions"')[1].split("</fieldset>")[0]
+    assert "Robert Smith" in suggestions and "No: a new participant" in suggestions
+    form = {
+        "offense": "possession",
+        "consent_confirmed": "yes",
+        "disposition": "accepted",
+        "needs": "housing",
+        "participant_id": str(robert),
+    }
+    assert as_coordinator.post(f"/referrals/{number}/assessment", form).status_code == 302
+    with session_scope(app) as session:
+        assert session.get_one(Referral, number).participant_id == robert
+        assert session.scalars(select(Participant)).all()[0].id == robert
+        assert len(session.scalars(select(Participant)).all()) == 1
