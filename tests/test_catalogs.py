@@ -8,10 +8,13 @@ from pathlib import Path
 import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
+from flask import Flask
 from flask.testing import FlaskClient
 
 import hotline
+from hotline.db import session_scope
 from hotline.i18n import CHANNELS, LANGUAGES, SOURCE_LANGUAGE, Translate, catalog_path, translator
+from hotline.models import User
 
 PACKAGE = Path(hotline.__file__).resolve().parent
 KEYWORDS = {"_": None, "N_": None}
@@ -75,12 +78,13 @@ def test_the_web_catalog_template_is_current() -> None:
     with WEB_TEMPLATE.open("rb") as handle:
         kept = {str(m.id) for m in read_po(handle) if m.id}
     assert kept == sentences("web"), f"refresh it: {REFRESH_WEB}"
+    assert len(kept) > 400  # the pages' words, not a handful
 
 
 def test_pages_are_written_through_the_web_catalog(
     client: FlaskClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import hotline.web as web
+    import hotline.web.language as web
 
     def bracketed(channel: str, language: str | None) -> Translate:
         return lambda message, **params: "[[" + message.format(**params) + "]]"
@@ -89,3 +93,35 @@ def test_pages_are_written_through_the_web_catalog(
     page = client.get("/login").get_data(as_text=True)
     assert "[[LEAD hotline]]" in page and "[[Skip to content]]" in page
     assert "[[Sign in]]" in page
+
+
+def test_a_web_sentence_escapes_what_is_filled_in_but_not_its_own_words() -> None:
+    from hotline.web.language import web_text
+
+    said = web_text("Added {name}'s record.", name="<b>Bo</b>")
+    assert str(said) == "Added &lt;b&gt;Bo&lt;/b&gt;'s record."
+
+
+def test_a_later_web_language_is_only_a_catalog(
+    app: Flask, client: FlaskClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import hotline.i18n as i18n
+    from tests.factories import add_user
+    from tests.web.conftest import PASSWORD, Web
+
+    catalog = tmp_path / "es" / "LC_MESSAGES" / "web.po"
+    catalog.parent.mkdir(parents=True)
+    catalog.write_text('msgid "Sign out"\nmsgstr "Cerrar sesión"\n', encoding="utf-8")
+    monkeypatch.setattr(i18n, "TRANSLATIONS", tmp_path)
+    i18n._table.cache_clear()
+    try:
+        spanish = add_user(app, "Lupe Ortiz", "coordinator", password=PASSWORD)
+        with session_scope(app) as session:
+            session.get_one(User, spanish.id).language = "es"
+        web = Web(client)
+        assert web.login(spanish).status_code == 302
+        page = web.text("/")
+        assert "Cerrar sesión" in page and 'lang="es"' in page
+        assert "Dashboard" in page  # a sentence the catalog lacks stays English
+    finally:
+        i18n._table.cache_clear()

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal, get_args
 
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base
 
-MESSAGE_STATUSES = ("received", "queued", "sent", "delivered", "failed", "suppressed")
+MessageStatus = Literal["received", "queued", "sent", "delivered", "failed", "suppressed"]
+MESSAGE_STATUSES: tuple[str, ...] = get_args(MessageStatus)
 
 
 class Message(Base):

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal, get_args
 
 from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base
 
-STATUSES = (
+# The one definition of a referral's statuses (SPEC §6); the schemas take it from here.
+Status = Literal[
     "received",
     "notified",
     "acknowledged",
@@ -20,7 +21,8 @@ STATUSES = (
     "ineligible",
     "declined",
     "not_a_referral",
-)
+]
+STATUSES: tuple[str, ...] = get_args(Status)
 CLOSED_STATUSES = frozenset(STATUSES[4:])
 
 

@@ -7,22 +7,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
-from ..models import STATUSES
+from ..models.messages import MessageStatus
+from ..models.referrals import Status
 from .assessment import AssessmentOut
 from .common import Input, Instant, Output
 
-Status = Literal[
-    "received",
-    "notified",
-    "acknowledged",
-    "assessed",
-    "intake_completed",
-    "intake_missed",
-    "ineligible",
-    "declined",
-    "not_a_referral",
-]
-assert set(STATUSES) == set(Status.__args__)  # type: ignore[attr-defined]
 Channel = Literal["voice", "sms", "web", "api", "cli", "system"]
 QUERY = Input.model_config | {"strict": False}
 
@@ -121,7 +110,7 @@ class MessageOut(Output):
     from_: str = Field(alias="from")
     to: str
     body: str | None
-    status: Literal["received", "queued", "sent", "delivered", "failed", "suppressed"]
+    status: MessageStatus
     message_sid: str | None
     referral_id: int | None
     created_at: datetime

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from ..audit import Actor
 from ..models import CLOSED_STATUSES, Assessment, Referral
-from ..schemas.assessment import AssessmentIn
+from ..schemas.assessment import AssessmentIn, AssessmentOut
 from .alerts import tell_officer
 from .enrolment import enrol
 from .errors import Conflict, FieldInvalid
@@ -18,32 +18,19 @@ from .referral_audit import audit_assessment, audit_status
 from .referrals import add_event, get_referral
 
 STATUS_AFTER = {"accepted": "assessed", "ineligible": "ineligible", "declined": "declined"}
-ASSESSMENT_FIELDS = (
-    "id",
-    "offense",
-    "exclusions",
-    "consent_confirmed",
-    "needs",
-    "risks",
-    "services",
-    "disposition",
-    "age_range",
-    "gender",
-    "race_ethnicity",
-    "notes",
-    "completed_by",
-    "completed_at",
-)
 
 
 def assessment_fields(row: Assessment) -> dict[str, Any]:
-    """Return an assessment as the API shows it."""
-    return {name: getattr(row, name) for name in ASSESSMENT_FIELDS}
+    """Return an assessment as the API shows it: what AssessmentOut says, read off the row."""
+    return AssessmentOut.model_validate(row).model_dump()
 
 
 def version_fields(row: Assessment) -> dict[str, Any]:
     """Return what an assessment version says, for the audit log's before and after."""
-    return {"version": row.version} | {name: getattr(row, name) for name in ASSESSMENT_FIELDS[1:-2]}
+    said = assessment_fields(row)
+    for kept_apart in ("id", "completed_by", "completed_at"):
+        said.pop(kept_apart)
+    return {"version": row.version} | said
 
 
 def latest_assessment(session: Session, referral_id: int) -> tuple[Assessment | None, int]:

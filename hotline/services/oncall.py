@@ -12,7 +12,7 @@ from .. import rotation as engine
 from ..audit import Actor, record, snapshot
 from ..models import Override, Rotation, RotationParticipant, User
 from ..permissions import ROLE_WORDS, holders
-from ..schemas.oncall import LOCAL_START_FORMAT, OverrideIn, RotationIn
+from ..schemas.oncall import LOCAL_START_FORMAT, OverrideIn, OverrideOut, RotationIn
 from .errors import FieldInvalid, NotFound
 from .program_cache import bump_revision
 
@@ -49,16 +49,8 @@ def rotation_json(row: Rotation) -> dict[str, Any]:
 
 
 def override_fields(row: Override) -> dict[str, Any]:
-    """Return an override as the API shows it."""
-    return {
-        "id": row.id,
-        "user_id": row.user_id,
-        "tier": row.tier,
-        "start": row.start,
-        "end": row.end,
-        "created_at": row.created_at,
-        "created_by": row.created_by,
-    }
+    """Return an override as the API shows it (OverrideOut)."""
+    return OverrideOut.model_validate(row).model_dump()
 
 
 def _require_users(session: Session, ids: list[int], field: str) -> None:

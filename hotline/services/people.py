@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from ..audit import Actor, record, snapshot
 from ..models import ApiToken, Officer, User
-from ..schemas.people import OfficerCreate, OfficerPatch, UserCreate, UserPatch
+from ..schemas.people import OfficerCreate, OfficerOut, OfficerPatch, UserCreate, UserOut, UserPatch
 from .errors import Conflict, FieldInvalid, NotFound
 from .oncall import mark_coverage_changed
 
@@ -22,30 +22,13 @@ OFFICER_CSV_COLUMNS = ("name", "badge", "agency", "phone")
 
 
 def user_fields(row: User) -> dict[str, Any]:
-    """Return a user as the API shows it (never the password hash)."""
-    return {
-        "id": row.id,
-        "name": row.name,
-        "email": row.email,
-        "phone": row.phone,
-        "role": row.role,
-        "active": row.active,
-        "language": row.language,
-        "created_at": row.created_at,
-    }
+    """Return a user as the API shows it (UserOut: never the password hash)."""
+    return UserOut.model_validate(row).model_dump()
 
 
 def officer_fields(row: Officer) -> dict[str, Any]:
-    """Return an officer as the API shows it."""
-    return {
-        "id": row.id,
-        "name": row.name,
-        "badge": row.badge,
-        "agency": row.agency,
-        "phone": row.phone,
-        "language": row.language,
-        "created_at": row.created_at,
-    }
+    """Return an officer as the API shows it (OfficerOut)."""
+    return OfficerOut.model_validate(row).model_dump()
 
 
 def _check_unique(session: Session, model: Any, row_id: int | None, **values: str | None) -> None:

@@ -10,28 +10,8 @@ from sqlalchemy.orm import Session
 
 from ..db import table_of
 from ..models import Referral, ReferralEvent
+from ..schemas.referrals import ReferralOut
 from .errors import NotFound
-
-REFERRAL_FIELDS = (
-    "id",
-    "channel",
-    "type",
-    "offense",
-    "status",
-    "officer_id",
-    "badge",
-    "officer_phone",
-    "participant_name",
-    "location",
-    "consent_at",
-    "consent_by",
-    "created_at",
-    "acknowledged_by",
-    "acknowledged_at",
-    "call_outcome",
-    "answered_by",
-    "recording_url",
-)
 
 # Built once: a webhook adds events on every call, and building the statement costs
 # more than running it.
@@ -68,8 +48,8 @@ def get_referral(session: Session, referral_id: int) -> Referral:
 
 
 def referral_fields(row: Referral) -> dict[str, Any]:
-    """Return a referral as the API lists it."""
-    return {name: getattr(row, name) for name in REFERRAL_FIELDS}
+    """Return a referral as the API lists it: what ReferralOut says, read off the row."""
+    return ReferralOut.model_validate(row).model_dump()
 
 
 def referral_detail(session: Session, row: Referral) -> dict[str, Any]:

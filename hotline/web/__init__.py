@@ -11,11 +11,11 @@ from flask_wtf.csrf import CSRFProtect
 
 from ..db import get_session
 from ..health import clock_state, last_clock_success
-from ..i18n import translator
 from ..permissions import ROLE_WORDS, can, holders
 from ..schemas.assessment import NEEDS
 from ..services.local_times import age_words
 from .auth import current_user, is_supervisor, user_can
+from .language import web_language, web_text
 from .timeline import local
 from .words import word, words
 
@@ -43,16 +43,6 @@ def clock_warning(now: datetime) -> str | None:
     if succeeded is None:
         return "The clock process has never sent the queued texts."
     return f"The clock process last sent the queued texts on {local(succeeded, program_zone())}."
-
-
-def web_language() -> str:
-    """Return the language pages are written in: English until a web catalog is added."""
-    return "en"
-
-
-def web_text(message: str, **params: object) -> str:
-    """Return a page's sentence from the web catalog, placeholders filled (`{name}`)."""
-    return translator("web", web_language())(message, **params)
 
 
 def init_app(app: Flask, exempt: list[Blueprint]) -> None:

@@ -5,6 +5,7 @@ Never an SMS instruction ("reply ACK 42"): the reader is on the page, with butto
 
 from __future__ import annotations
 
+from ..i18n import N_
 from ..messaging.notices import Caller
 from ..services.referral_actions import (
     ActionOutcome,
@@ -16,13 +17,14 @@ from ..services.referral_actions import (
     Taken,
     TakenBy,
 )
+from .language import web_text as _
 from .words import word
 
 DONE_WORDS = {
-    "note": "Note added to #{n}.",
-    "intake_completed": "#{n}: intake completed; the officer was told.",
-    "intake_missed": "#{n}: intake not completed; the officer was told.",
-    "not_a_referral": "#{n} marked not a referral; the officer was told.",
+    "note": N_("Note added to #{n}."),
+    "intake_completed": N_("#{n}: intake completed; the officer was told."),
+    "intake_missed": N_("#{n}: intake not completed; the officer was told."),
+    "not_a_referral": N_("#{n} marked not a referral; the officer was told."),
 }
 
 
@@ -31,25 +33,27 @@ def caller_label(caller: Caller) -> str:
     if caller.name is not None:
         head, _space, rest = caller.name.partition(" ")
         name = rest if head.lower() == "officer" and rest else caller.name
-        return f"Officer {name} ({caller.agency})"
-    return f"an unverified caller ({caller.phone or 'no number'})"
+        return _("Officer {name} ({agency})", name=name, agency=caller.agency)
+    return _("an unverified caller ({phone})", phone=caller.phone or _("no number"))
 
 
 def action_message(outcome: ActionOutcome) -> str:
     """Return the flash message after Acknowledge, a note, or closing the intake."""
     match outcome:
         case NoSuchReferral(referral_id=n):
-            return f"There is no referral #{n}."
+            return _("There is no referral #{n}.", n=n)
         case Taken(referral_id=n, officer=officer):
-            return f"You have #{n}. {caller_label(officer)} was told who has it."
+            return _(
+                "You have #{n}. {officer} was told who has it.", n=n, officer=caller_label(officer)
+            )
         case AlreadyYours(referral_id=n):
-            return f"You already have #{n}."
+            return _("You already have #{n}.", n=n)
         case TakenBy(referral_id=n, name=name, phone=phone):
-            return f"#{n} is already taken by {name} ({phone})."
+            return _("#{n} is already taken by {name} ({phone}).", n=n, name=name, phone=phone)
         case NotOpen(referral_id=n, status=status):
-            return f"#{n} is {word(status)}: its status cannot change."
+            return _("#{n} is {status}: its status cannot change.", n=n, status=word(status))
         case NotTakenYet(referral_id=n):
-            return f"#{n} is not taken yet: use Acknowledge (take it) first."
+            return _("#{n} is not taken yet: use Acknowledge (take it) first.", n=n)
         case Done(referral_id=n, action=action):
-            return DONE_WORDS[action].format(n=n)
+            return _(DONE_WORDS[action], n=n)
     raise TypeError(f"no words for {outcome!r}")

@@ -19,6 +19,7 @@ from ..services.participant_match import suggest
 from ..services.people import first_error
 from . import bp
 from .auth import current_user, requires, user_can
+from .language import web_text as _
 
 
 def form_values() -> dict[str, Any]:
@@ -84,10 +85,10 @@ def assessment(referral_id: int) -> str | Response | tuple[str, int]:
             errors[error.field or "form"] = error.message
         else:
             urgent = {"self_harm", "medical_emergency"} & set(values["risks"])
-            flash(
-                "Assessment saved."
-                + (" Immediate risk: call 911 now if you have not." if urgent else "")
-            )
+            if urgent:
+                flash(_("Assessment saved. Immediate risk: call 911 now if you have not."))
+            else:
+                flash(_("Assessment saved."))
             return redirect(url_for("web.referral", referral_id=referral.id))
     page = render_template(
         "assessment.html",

@@ -15,6 +15,7 @@ from ..models import AuditEvent, User
 from . import bp, program_zone
 from .audit_words import changes, plain
 from .auth import requires
+from .language import web_text
 from .pages import user_names
 from .words import ACTION_WORDS, word
 
@@ -109,7 +110,8 @@ def audit() -> tuple[str, int]:
         entities=db.scalars(select(AuditEvent.entity).distinct().order_by(AuditEvent.entity)).all(),
         channels=CHANNELS,
         kinds={
-            kind: ACTION_WORDS.get(kind, word(kind)) for kind in sorted({*ACTION_WORDS, *recorded})
+            kind: web_text(ACTION_WORDS[kind]) if kind in ACTION_WORDS else word(kind)
+            for kind in sorted({*ACTION_WORDS, *recorded})
         },
         people=db.scalars(select(User).order_by(User.name, User.id)).all(),
     ), 400 if errors else 200

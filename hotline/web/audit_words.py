@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from .language import web_text
 from .timeline import local
 from .words import FIELD_WORDS, word
 
@@ -92,7 +93,9 @@ def plain(
     before, after = before or {}, after or {}
     return [
         Change(
-            FIELD_WORDS.get(change.key, change.key.replace("_", " ")),
+            web_text(FIELD_WORDS[change.key])
+            if change.key in FIELD_WORDS
+            else change.key.replace("_", " "),
             say(change.key, before[change.key], names, zone) if change.old is not None else None,
             say(change.key, after[change.key], names, zone) if change.new is not None else None,
         )

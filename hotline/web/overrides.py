@@ -20,6 +20,7 @@ from ..services.program_store import override_problem
 from . import bp, program_zone
 from .auth import current_user, is_supervisor, login_required, requires
 from .form_fields import MAX_ID, Errors, local_input, people
+from .language import web_text as _
 from .override_form import OverrideForm, form_field
 from .preview import OverridePreview, next_id, override_preview
 from .timeline import local
@@ -77,7 +78,7 @@ def delete_override(override_id: int) -> Response:
         abort(404)
     db.commit()
     check_coverage_if_changed(current_app, db, now)
-    flash("Override deleted.")
+    flash(_("Override deleted."))
     return redirect(url_for("web.overrides"))
 
 
@@ -95,12 +96,22 @@ def save(form: OverrideForm, data: OverrideIn, now: datetime) -> Page:
     check_coverage_if_changed(current_app, db, now)
     who = names()
     zone = program_zone()
-    covered = f" for {who.get(form.covered, '?')}" if form.covered else ""
     notes = "".join(f"{note} " for note in form.dst_notes(zone))
-    flash(
-        f"{notes}Override saved: {who.get(data.user_id, '?')} covers tier {data.tier}{covered} "
-        f"from {local(data.start, zone)} to {local(data.end, zone)}."
-    )
+    span = {
+        "who": who.get(data.user_id, "?"),
+        "tier": data.tier,
+        "start": local(data.start, zone),
+        "end": local(data.end, zone),
+    }
+    if form.covered:
+        saved = _(
+            "Override saved: {who} covers tier {tier} for {other} from {start} to {end}.",
+            other=who.get(form.covered, "?"),
+            **span,
+        )
+    else:
+        saved = _("Override saved: {who} covers tier {tier} from {start} to {end}.", **span)
+    flash(notes + saved)
     return redirect(url_for("web.overrides"))
 
 

@@ -26,6 +26,7 @@ from .auth import (
     start_session,
     user_can,
 )
+from .language import web_text as _
 from .timeline import day_marks, lines
 
 DASHBOARD_DAYS = 7
@@ -79,7 +80,7 @@ def logout() -> Response:
         people.end_sessions(db, user)
         db.commit()
     session.clear()
-    flash("Signed out.")
+    flash(_("Signed out."))
     return redirect(url_for("web.login"))
 
 

@@ -14,8 +14,9 @@ from ..services import participant_views as views
 from ..services import participants, service_plan
 from ..services.errors import DomainError
 from ..services.recontact import Disclosed, contact_with
-from . import bp, web_text
+from . import bp
 from .auth import current_user, requires, user_can
+from .language import web_text
 from .participant_forms import checked, form_values
 from .participants import Page, record_page
 from .people import actor

@@ -16,8 +16,9 @@ from ..schemas.participants import ParticipantIn, ParticipantPatch
 from ..services import participant_views as views
 from ..services import participants
 from ..services.errors import DomainError
-from . import bp, web_text
+from . import bp
 from .auth import current_user, requires, user_can
+from .language import web_text
 from .participant_forms import checked, form_values
 from .people import actor
 from .people_forms import Errors, domain_status

@@ -20,6 +20,7 @@ from ..services import people
 from ..services.errors import DomainError
 from . import bp
 from .auth import current_user, login_required, requires, start_session
+from .language import web_text as _
 from .people_forms import (
     Errors,
     check,
@@ -119,7 +120,7 @@ def add_user() -> Page | Response:
     status = commit_user_change(db, errors)
     if status is not None:
         return people_page(status, user_form=values, user_errors=errors)
-    flash(f"Added {name}.")
+    flash(_("Added {name}.", name=name))
     return redirect(url_for("web.people"))
 
 
@@ -176,7 +177,11 @@ def edit_user(user_id: int) -> Page | Response:
         return person_page(user_or_404(user_id), status, form=values, errors=errors)
     if hashed is not None and user_id == actor().user_id:
         start_session(user_or_404(user_id))  # a new password ends the other sessions, not this one
-    flash(f"Saved {name}." if changed or hashed else f"Nothing changed for {name}.")
+    flash(
+        _("Saved {name}.", name=name)
+        if changed or hashed
+        else _("Nothing changed for {name}.", name=name)
+    )
     return redirect(url_for("web.people"))
 
 
@@ -184,7 +189,11 @@ def set_active(user_id: int, active: bool) -> Response:
     """Deactivate or reactivate a user, then check coverage for new gaps."""
     row = user_or_404(user_id)
     if row.active == active:
-        flash(f"{row.name} is already {'active' if active else 'inactive'}.")
+        flash(
+            _("{name} is already active.", name=row.name)
+            if active
+            else _("{name} is already inactive.", name=row.name)
+        )
     else:
         db = get_session()
         name = row.name
@@ -192,10 +201,12 @@ def set_active(user_id: int, active: bool) -> Response:
             people.update_user(db, row.id, UserPatch(active=active), actor(), datetime.now(UTC))
         except DomainError as error:
             db.rollback()
-            flash(f"{name} was not changed: {error.message}.")
+            flash(_("{name} was not changed: {why}.", name=name, why=error.message))
             return redirect(url_for("web.people"))
         commit_user_change(db, {})
-        flash(f"{'Reactivated' if active else 'Deactivated'} {name}.")
+        flash(
+            _("Reactivated {name}.", name=name) if active else _("Deactivated {name}.", name=name)
+        )
     return redirect(url_for("web.people"))
 
 

@@ -12,8 +12,9 @@ from ..db import get_session
 from ..models import Provider
 from ..schemas.participants import ProviderIn
 from ..services import providers as directory
-from . import bp, web_text
+from . import bp
 from .auth import requires
+from .language import web_text
 from .participant_forms import checked, form_values
 from .people import actor
 from .people_forms import Errors

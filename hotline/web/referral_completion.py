@@ -19,6 +19,7 @@ from ..services.errors import DomainError
 from ..services.people import first_error
 from . import bp
 from .auth import current_user, requires
+from .language import web_text as _
 from .referrals import referral as referral_page
 
 TYPES = {"arrest_diversion": "Arrest diversion", "social_contact": "Social contact"}
@@ -91,7 +92,7 @@ def complete(referral_id: int) -> Response | tuple[str, int]:
         session.rollback()
         g.completion_errors = {error.field or "form": error.message}
     else:
-        flash(f"#{referral.id} saved.")
+        flash(_("#{n} saved.", n=referral.id))
         return redirect(url_for("web.referral", referral_id=referral.id))
     g.completion_values = values
     return referral_page(referral.id), 422

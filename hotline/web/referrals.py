@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 
 from ..audit import Actor, record
 from ..db import get_session
+from ..i18n import N_
 from ..messaging.segments import is_gsm, segments
 from ..messaging.transport import LOG_SID_PREFIX, Transport, transport_for
 from ..models import CLOSED_STATUSES, Call, Message, Officer, Referral, ReferralEvent
@@ -21,6 +22,7 @@ from ..services.people import user_names
 from . import bp, program_zone
 from .action_words import action_message, caller_label
 from .auth import current_user, requires, user_can
+from .language import web_text as _
 from .words import word
 
 WAITING = ("received", "notified", "acknowledged")
@@ -125,9 +127,9 @@ def timeline(referral: Referral, names: dict[int, str]) -> list[dict[str, Any]]:
     texts = session.scalars(select(Message).where(Message.referral_id == referral.id))
     for text in texts:
         arrow = (
-            f"text from {text.from_number}"
+            _("text from {number}", number=text.from_number)
             if text.direction == "in"
-            else f"text to {text.to_number}"
+            else _("text to {number}", number=text.to_number)
         )
         entries.append(
             {
@@ -148,18 +150,20 @@ def offered(referral: Referral, user_id: int) -> dict[str, str | None]:
         "note": None,
         "callback": None
         if referral.officer_phone
-        else f"#{number} has no officer phone to call back.",
+        else _("#{n} has no officer phone to call back.", n=number),
     }
     if status in CLOSED_STATUSES:
-        closed = f"#{number} is closed ({word(status)}): its status cannot change."
+        closed = _(
+            "#{n} is closed ({status}): its status cannot change.", n=number, status=word(status)
+        )
         return dict.fromkeys(STATUS_ACTIONS, closed) | always
     reasons: dict[str, str | None] = dict.fromkeys(STATUS_ACTIONS) | always
     if referral.acknowledged_by == user_id:
-        reasons["ack"] = f"You already have #{number}."
+        reasons["ack"] = _("You already have #{n}.", n=number)
     elif referral.acknowledged_by is not None or status not in actions.OPEN_FOR_ACK:
-        reasons["ack"] = f"#{number} is already taken: it is {word(status)}."
+        reasons["ack"] = _("#{n} is already taken: it is {status}.", n=number, status=word(status))
     if status not in actions.OPEN_FOR_INTAKE:
-        later = f"#{number} is not acknowledged yet: acknowledge it first."
+        later = _("#{n} is not acknowledged yet: acknowledge it first.", n=number)
         reasons["intake_completed"] = reasons["intake_missed"] = later
     return reasons
 
@@ -241,7 +245,7 @@ def referral_action(referral_id: int) -> Response | tuple[str, int]:
 
 
 CALLBACK_REFUSALS = {
-    "no_referral": "There is no referral #{n}.",
+    "no_referral": N_("There is no referral #{n}."),
     "no_officer_phone": "#{n} has no officer phone to call back.",
     "not_staff": "Only active coordinators and supervisors may call back.",
     "already_calling": "A call back for #{n} is already ringing your phone.",
@@ -254,20 +258,24 @@ def call_back(referral_id: int, user_id: int, now: datetime, transport: Transpor
     outcome = request_callback(session, referral_id, user_id, now, "web")
     session.commit()
     if not isinstance(outcome, CallbackQueued):
-        return CALLBACK_REFUSALS[outcome.reason].format(n=referral_id)
+        return _(CALLBACK_REFUSALS[outcome.reason], n=referral_id)
     sender = current_app.config["HOTLINE_NUMBER"]
     placements = place_due_callbacks(session, now, transport, sender, only=outcome.callback_id)
     placed = placements[0] if placements else None
     if placed is None or not placed.result.succeeded:
         reason = placed.result.error if placed is not None else "already placed elsewhere"
-        return f"The call back could not be placed ({reason}). Try again, or call the officer."
+        return _(
+            "The call back could not be placed ({reason}). Try again, or call the officer.",
+            reason=reason,
+        )
     if (placed.result.sid or "").startswith(LOG_SID_PREFIX):
-        return (
+        return _(
             "No phone rings in development (HOTLINE_TRANSPORT=log): the phone simulator's "
             "Call back plays the whole call."
         )
-    return (
-        f"Your phone ({outcome.coordinator_phone}) is ringing from the hotline: press 1 to be "
-        f"put through to {caller_label(outcome.officer)}. They will see the hotline's number, "
-        "not yours."
+    return _(
+        "Your phone ({phone}) is ringing from the hotline: press 1 to be put through to "
+        "{officer}. They will see the hotline's number, not yours.",
+        phone=outcome.coordinator_phone,
+        officer=caller_label(outcome.officer),
     )

@@ -15,6 +15,7 @@ from ..services import people
 from ..services.errors import DomainError
 from . import bp
 from .auth import login_required, requires
+from .language import web_text as _
 from .people import Page, actor, people_page
 from .people_forms import check, commit_or_conflict, domain_status, row_or_404
 
@@ -62,7 +63,7 @@ def add_officer() -> Page | Response:
         db.rollback()
         status = domain_status(error, errors)
         return people_page(status, officer_form=values, officer_errors=errors)
-    flash(f"Added Officer {name}.")
+    flash(_("Added Officer {name}.", name=name))
     return redirect(url_for("web.people"))
 
 
@@ -128,5 +129,9 @@ def edit_officer(officer_id: int) -> Page | Response:
         db.rollback()
         status = domain_status(error, errors)
         return officer_page(officer_or_404(officer_id), status, form=values, errors=errors)
-    flash(f"Saved Officer {row.name}." if changed else f"Nothing changed for {row.name}.")
+    flash(
+        _("Saved Officer {name}.", name=row.name)
+        if changed
+        else _("Nothing changed for {name}.", name=row.name)
+    )
     return redirect(url_for("web.people"))

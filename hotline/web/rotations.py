@@ -21,6 +21,7 @@ from ..services.errors import DomainError
 from . import bp, program_zone
 from .auth import current_user, is_supervisor, login_required, requires
 from .form_fields import MAX_ID, Errors, people
+from .language import web_text as _
 from .preview import (
     PREVIEW_DAYS,
     Preview,
@@ -95,7 +96,7 @@ def delete_rotation(rotation_id: int) -> Page:
         oncall.delete_rotation(db, row.id, Actor(user.id, "web"), now)
         db.commit()
         check_coverage_if_changed(current_app, db, now)
-        flash(f"Rotation “{row.name}” deleted.")
+        flash(_("Rotation “{name}” deleted.", name=row.name))
         return redirect(url_for("web.rotations"))
     program = without_rotation(oncall.load_program(db), row.id)
     return render_template(
@@ -149,7 +150,7 @@ def save(form: RotationForm, row: Rotation | None, data: RotationIn) -> Page:
         return page(form, row, errors={field: error.message}), 422
     db.commit()
     check_coverage_if_changed(current_app, db, now)
-    flash(f"Rotation “{saved.name}” saved.")
+    flash(_("Rotation “{name}” saved.", name=saved.name))
     return redirect(url_for("web.rotation", rotation_id=saved.id))
 
 

@@ -28,6 +28,7 @@ from ..simulator.script import DEFAULT_RECORDING, LegOutcome
 from ..simulator.transport import Poster
 from . import bp
 from .auth import login_required
+from .language import web_text as _
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +111,7 @@ def dispatch_outbox() -> None:
         run_job(current_app, "dispatch-outbox", datetime.now(UTC))
     except Exception:
         log.exception("dispatch-outbox failed in the simulator")
-        flash("Sending the queued texts failed: see the log.")
+        flash(_("Sending the queued texts failed: see the log."))
 
 
 def chosen_officer_phone(values: Mapping[str, str]) -> str:
@@ -121,7 +122,12 @@ def chosen_officer_phone(values: Mapping[str, str]) -> str:
             number = normalized(candidate, region)
             if number is not None:
                 return number
-            flash(f"{candidate} is not a phone number: write it with + and the country code.")
+            flash(
+                _(
+                    "{number} is not a phone number: write it with + and the country code.",
+                    number=candidate,
+                )
+            )
     first = get_session().scalars(select(Officer.phone).order_by(Officer.name)).first()
     return first or UNKNOWN_PHONE
 

@@ -15,6 +15,7 @@ from ..services.callbacks import place_due_callbacks
 from ..simulator import CallScript, EmulatedCalls, Leg, VoiceEmulator
 from ..simulator.script import LegOutcome
 from . import bp
+from .language import web_text as _
 from .referrals import call_back
 from .simulator import (
     CallReport,
@@ -43,7 +44,7 @@ def simulator_callback() -> str | Response:
     oncall = chosen_oncall(request.form)
     number = request.form.get("referral", "")
     if oncall is None or not number.isdigit():
-        flash("Choose whose phone calls back, and which referral.")
+        flash(_("Choose whose phone calls back, and which referral."))
         return redirect(url_for("web.simulator", officer=officer))
     leg = request.form.get("officer_leg", "accept")
     script = CallScript(
@@ -90,10 +91,14 @@ def play_texted_callbacks() -> None:
         placed = place_due_callbacks(session, datetime.now(UTC), calls, hotline_number())
     for call in placed:
         ended = get_session().get(Callback, call.callback_id)
-        outcome = word(ended.outcome) if ended is not None and ended.outcome else "under way"
+        outcome = word(ended.outcome) if ended is not None and ended.outcome else _("under way")
         flash(
-            f"The hotline called this phone back about #{call.referral_id}, you pressed 1: "
-            f"{outcome}. The referral's timeline shows it."
+            _(
+                "The hotline called this phone back about #{n}, you pressed 1: {outcome}. "
+                "The referral's timeline shows it.",
+                n=call.referral_id,
+                outcome=outcome,
+            )
         )
 
 

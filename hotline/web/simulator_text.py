@@ -8,6 +8,7 @@ from werkzeug.wrappers import Response
 
 from ..simulator import SmsEmulator
 from . import bp
+from .language import web_text as _
 from .simulator import (
     chosen_officer_phone,
     chosen_oncall,
@@ -28,12 +29,12 @@ def simulator_text() -> Response:
     sender = officer if side == "officer" else (oncall.phone if oncall is not None else None)
     body = request.form.get("body", "").strip()
     if sender is None or not body:
-        flash("Write a text to send." if sender else "Choose whose phone replies first.")
+        flash(_("Write a text to send.") if sender else _("Choose whose phone replies first."))
     else:
         with current_app.app_context():
             answer = SmsEmulator(*webhooks(), hotline_number()).send(sender, body)
         if answer.status != 200:
-            flash(f"The hotline's SMS webhook answered HTTP {answer.status}.")
+            flash(_("The hotline's SMS webhook answered HTTP {status}.", status=answer.status))
         if side == "oncall":
             play_texted_callbacks()
         dispatch_outbox()

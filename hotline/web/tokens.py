@@ -14,6 +14,7 @@ from ..models import ApiToken, User
 from ..services.tokens import create_token as new_token
 from . import bp
 from .auth import requires
+from .language import web_text as _
 from .people import Page, actor
 from .people_forms import MAX_ID, row_or_404
 
@@ -65,12 +66,12 @@ def revoke_token(token_id: int) -> Response:
         .values(revoked_at=now)
     )
     if not updated_one_row(revoked):
-        flash(f"Token {token_id} was already revoked.")
+        flash(_("Token {n} was already revoked.", n=token_id))
         return redirect(url_for("web.tokens"))
     before = {"user_id": row.user_id, "revoked_at": None}
     after = {"user_id": row.user_id, "revoked_at": now.isoformat()}
     record(db, actor(), now, "revoke", "api_token", row.id, before, after)
     owner = row.user.name
     db.commit()
-    flash(f"Revoked token {token_id} of {owner}.")
+    flash(_("Revoked token {n} of {owner}.", n=token_id, owner=owner))
     return redirect(url_for("web.tokens"))

@@ -4,102 +4,104 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..i18n import N_
 from ..schemas.assessment import EXCLUSION_WORDS
+from .language import web_text
 
 WORDS: dict[str, str] = {
     # Offences and referral types.
-    "possession": "possession",
-    "subsistence_sale": "sale for subsistence",
-    "sex_work": "sex work",
-    "other": "other",
-    "none": "none",
-    "arrest_diversion": "arrest diversion",
-    "social_contact": "social contact",
+    "possession": N_("possession"),
+    "subsistence_sale": N_("sale for subsistence"),
+    "sex_work": N_("sex work"),
+    "other": N_("other"),
+    "none": N_("none"),
+    "arrest_diversion": N_("arrest diversion"),
+    "social_contact": N_("social contact"),
     # Exclusions (worded once, beside their codes, for the form too).
     **EXCLUSION_WORDS,
     # Needs.
-    "substance_use": "substance use",
-    "mental_health": "mental health",
-    "housing": "housing",
-    "medical": "medical care",
-    "food": "food",
-    "documents": "documents",
-    "benefits": "benefits",
+    "substance_use": N_("substance use"),
+    "mental_health": N_("mental health"),
+    "housing": N_("housing"),
+    "medical": N_("medical care"),
+    "food": N_("food"),
+    "documents": N_("documents"),
+    "benefits": N_("benefits"),
     # Risks.
-    "overdose": "overdose",
-    "self_harm": "self-harm",
-    "medical_emergency": "medical emergency",
+    "overdose": N_("overdose"),
+    "self_harm": N_("self-harm"),
+    "medical_emergency": N_("medical emergency"),
     # Dispositions.
-    "accepted": "accepted",
-    "ineligible": "ineligible",
-    "declined": "declined",
-    "unable_to_contact": "unable to contact",
+    "accepted": N_("accepted"),
+    "ineligible": N_("ineligible"),
+    "declined": N_("declined"),
+    "unable_to_contact": N_("unable to contact"),
     # Referral statuses.
-    "received": "received",
-    "notified": "coordinator texted",
-    "acknowledged": "acknowledged",
-    "assessed": "assessed",
-    "not_a_referral": "not a referral",
-    "intake_completed": "intake completed",
-    "intake_missed": "intake not completed",
+    "received": N_("received"),
+    "notified": N_("coordinator texted"),
+    "acknowledged": N_("acknowledged"),
+    "assessed": N_("assessed"),
+    "not_a_referral": N_("not a referral"),
+    "intake_completed": N_("intake completed"),
+    "intake_missed": N_("intake not completed"),
     # Calls back through the hotline: the timeline's events and how each ended.
-    "callback_requested": "call back asked for",
-    "callback_ended": "call back ended",
-    "requested": "asked for",
-    "connected": "connected to the officer",
-    "officer_no_answer": "the officer did not answer",
-    "officer_busy": "the officer's line was busy",
-    "officer_failed": "the officer's phone could not be reached",
-    "coordinator_no_answer": "the coordinator's phone did not answer",
-    "coordinator_declined": "the coordinator did not press 1",
-    "not_placed": "the call could not be placed",
+    "callback_requested": N_("call back asked for"),
+    "callback_ended": N_("call back ended"),
+    "requested": N_("asked for"),
+    "connected": N_("connected to the officer"),
+    "officer_no_answer": N_("the officer did not answer"),
+    "officer_busy": N_("the officer's line was busy"),
+    "officer_failed": N_("the officer's phone could not be reached"),
+    "coordinator_no_answer": N_("the coordinator's phone did not answer"),
+    "coordinator_declined": N_("the coordinator did not press 1"),
+    "not_placed": N_("the call could not be placed"),
 }
 
 # Field names of audited resources, as a sentence would say them.
 FIELD_WORDS: dict[str, str] = {
-    "status": "status",
-    "acknowledged_by": "taken by",
-    "acknowledged_at": "taken at",
-    "offense": "offence",
-    "exclusions": "exclusions",
-    "consent_confirmed": "consent confirmed",
-    "needs": "needs",
-    "risks": "immediate risks",
-    "services": "services",
-    "disposition": "disposition",
-    "age_range": "age range (self-reported)",
-    "gender": "gender (self-reported)",
-    "race_ethnicity": "race/ethnicity (self-reported)",
-    "notes": "notes",
-    "notes_written": "notes written",
-    "participant_name_written": "participant name written",
-    "location_written": "location written",
-    "version": "version",
-    "reason": "reason",
-    "completed_by": "completed by",
-    "consent_at": "consent confirmed at",
-    "consent_by": "consent confirmed by",
-    "completed_at": "completed at",
-    "user_id": "person",
-    "callback": "call back number",
-    "outcome": "outcome",
+    "status": N_("status"),
+    "acknowledged_by": N_("taken by"),
+    "acknowledged_at": N_("taken at"),
+    "offense": N_("offence"),
+    "exclusions": N_("exclusions"),
+    "consent_confirmed": N_("consent confirmed"),
+    "needs": N_("needs"),
+    "risks": N_("immediate risks"),
+    "services": N_("services"),
+    "disposition": N_("disposition"),
+    "age_range": N_("age range (self-reported)"),
+    "gender": N_("gender (self-reported)"),
+    "race_ethnicity": N_("race/ethnicity (self-reported)"),
+    "notes": N_("notes"),
+    "notes_written": N_("notes written"),
+    "participant_name_written": N_("participant name written"),
+    "location_written": N_("location written"),
+    "version": N_("version"),
+    "reason": N_("reason"),
+    "completed_by": N_("completed by"),
+    "consent_at": N_("consent confirmed at"),
+    "consent_by": N_("consent confirmed by"),
+    "completed_at": N_("completed at"),
+    "user_id": N_("person"),
+    "callback": N_("call back number"),
+    "outcome": N_("outcome"),
 }
 
 # Audit actions, as the log's kind filter and rows name them.
 ACTION_WORDS: dict[str, str] = {
-    "acknowledge": "acknowledged (taken)",
-    "assess": "assessment saved",
-    "complete": "referral completed or corrected",
-    "status": "status changed",
-    "view": "viewed",
-    "create": "created",
-    "update": "changed",
-    "delete": "deleted",
-    "erase": "erased",
-    "revoke": "revoked",
-    "rotate": "rotated",
-    "set_password": "password set",
-    "callback": "call back",
+    "acknowledge": N_("acknowledged (taken)"),
+    "assess": N_("assessment saved"),
+    "complete": N_("referral completed or corrected"),
+    "status": N_("status changed"),
+    "view": N_("viewed"),
+    "create": N_("created"),
+    "update": N_("changed"),
+    "delete": N_("deleted"),
+    "erase": N_("erased"),
+    "revoke": N_("revoked"),
+    "rotate": N_("rotated"),
+    "set_password": N_("password set"),
+    "callback": N_("call back"),
 }
 
 
@@ -108,11 +110,11 @@ def word(code: Any) -> str:
     if code is None:
         return "—"
     if isinstance(code, bool):
-        return "yes" if code else "no"
+        return web_text("yes") if code else web_text("no")
     text = str(code)
-    return WORDS.get(text, text.replace("_", " "))
+    return web_text(WORDS[text]) if text in WORDS else text.replace("_", " ")
 
 
 def words(codes: list[Any] | None, sep: str = ", ") -> str:
     """Return a list of codes in words, joined."""
-    return sep.join(word(code) for code in codes or []) or "none"
+    return sep.join(word(code) for code in codes or []) or web_text("none")
