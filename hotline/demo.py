@@ -11,6 +11,7 @@ from werkzeug.security import generate_password_hash
 
 from .audit import Actor
 from .demo_history import add_history
+from .demo_participants import add_participants
 from .models import User
 from .permissions import Role
 from .schemas.oncall import OverrideIn, RotationIn
@@ -35,14 +36,15 @@ ZONE = "America/Los_Angeles"
 
 
 def seed(session: Session, now: datetime) -> list[User]:
-    """Fill an empty database with a sample program; return its users (supervisors last)."""
-    existing = session.scalars(select(User).where(User.active.is_(True)).order_by(User.id)).all()
-    if existing:
-        return sorted(existing, key=lambda user: user.role == "supervisor")
-    users = _add_people(session, now)
-    _add_rotations(session, now, users)
-    add_history(session, now, seed=7)
-    return [u for u in users if u.active]
+    """Fill an empty database with a sample program; return its active users (supervisors last)."""
+    if session.scalars(select(User.id).limit(1)).first() is None:
+        users = _add_people(session, now)
+        _add_rotations(session, now, users)
+        add_history(session, now, seed=7)
+        add_participants(session, now, DEMO_PASSWORD)
+        session.flush()
+    active = session.scalars(select(User).where(User.active.is_(True)).order_by(User.id)).all()
+    return sorted(active, key=lambda user: user.role == "supervisor")
 
 
 def _add_people(session: Session, now: datetime) -> list[User]:

@@ -24,7 +24,11 @@ from ..messaging.dispatch import dispatch_outbox
 from ..messaging.transport import transport_for
 from ..models import JobRun
 from ..services.callbacks import place_due_callbacks
-from ..services.deadlines import erase_old_referrals, miss_overdue_intakes
+from ..services.deadlines import (
+    erase_old_participants,
+    erase_old_referrals,
+    miss_overdue_intakes,
+)
 from ..services.escalation import escalate_unacked
 from ..services.notices import announce_gaps, send_shift_notices
 from ..services.oncall import COVERAGE_CHANGED
@@ -77,8 +81,10 @@ def _intake_deadlines(session: Session, now: datetime, settings: Settings) -> st
 
 
 def _retention(session: Session, now: datetime, settings: Settings) -> str:
-    erased = erase_old_referrals(session, now, settings["HOTLINE_RETENTION_DAYS"])
-    return f"{erased} referrals erased"
+    days = settings["HOTLINE_RETENTION_DAYS"]
+    erased = erase_old_referrals(session, now, days)
+    people = erase_old_participants(session, now, days)
+    return f"{erased} referrals erased, {people} participants erased"
 
 
 def _dispatch(session: Session, now: datetime, settings: Settings) -> str:

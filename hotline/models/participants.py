@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Literal, get_args
 
 from sqlalchemy import JSON, Boolean, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base
 
-PARTICIPANT_STATUSES = ("active", "exited")
-CONSENT_SCOPES = ("officer_status", "prosecutor")
-PLAN_STATUSES = ("planned", "started", "completed", "stopped")
+ParticipantStatus = Literal["active", "exited"]
+PARTICIPANT_STATUSES: tuple[str, ...] = get_args(ParticipantStatus)
+ConsentScope = Literal["officer_status", "prosecutor"]
+CONSENT_SCOPES: tuple[str, ...] = get_args(ConsentScope)
+PlanStatus = Literal["planned", "started", "completed", "stopped"]
+PLAN_STATUSES: tuple[str, ...] = get_args(PlanStatus)
 
 
 class Provider(Base):
@@ -41,6 +45,9 @@ class Participant(Base):
     case_manager_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
     created_at: Mapped[datetime]
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    # When they left the program, and when retention erased who they are (SPEC §2).
+    exited_at: Mapped[datetime | None] = mapped_column(default=None)
+    erased_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class Consent(Base):

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, Field, RootModel, model_validator
 
+from ..models.participants import ConsentScope, ParticipantStatus, PlanStatus
 from .assessment import Need
 from .common import Input, Instant, Name, Output, PhoneInput, PositiveId
 
-ParticipantStatus = Literal["active", "exited"]
-ConsentScope = Literal["officer_status", "prosecutor"]
-PlanStatus = Literal["planned", "started", "completed", "stopped"]
 Alias = Annotated[str, Field(min_length=1, max_length=200)]
 Aliases = Annotated[list[Alias], Field(max_length=20)]
 Description = Annotated[str, Field(min_length=1, max_length=500)]

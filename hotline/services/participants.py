@@ -79,6 +79,8 @@ def update_participant(
             raise FieldInvalid("may not be null", name)
         if name == "case_manager_id":
             require_case_manager(session, value)
+        if name == "status" and value != row.status:
+            row.exited_at = now if value == "exited" else None  # retention counts from here
         setattr(row, name, value)
     record(session, actor, now, "update", "participant", row.id, before, participant_audit(row))
     return row

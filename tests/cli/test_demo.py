@@ -10,6 +10,7 @@ import pytest
 from hotline.cli.demo import demo_app
 from hotline.db import session_scope
 from hotline.demo import COORDINATORS, SUPERVISORS, seed
+from hotline.demo_participants import STAFF
 from hotline.models import User
 from hotline.services.oncall import who_is_on_call
 
@@ -27,7 +28,8 @@ def test_demo_seeds_a_program_with_someone_on_call(
         again = seed(session, now)
         answer = who_is_on_call(session, now, [])
     assert [u.id for u in again] == [u.id for u in first]
-    assert len(first) == 7 and first[-1].role == "supervisor"
+    assert len(first) == 10 and first[-1].role == "supervisor"
+    assert {u.role for u in first} == {"coordinator", "supervisor", "case_manager", "prosecutor"}
     assert [t["tier"] for t in answer["tiers"]] == [1, 2]
     assert all(t["user"] is not None for t in answer["tiers"])
 
@@ -49,7 +51,7 @@ def test_demo_reset_rebuilds_the_data(tmp_path: Path) -> None:
     fresh = demo_app(reset=True, instance_path=tmp_path)
     with session_scope(fresh) as session:
         users = seed(session, datetime.now(UTC))
-    assert [u.name for u in users] == [*COORDINATORS, *SUPERVISORS]
+    assert [u.name for u in users] == [*COORDINATORS, *(n for n, _ in STAFF), *SUPERVISORS]
 
 
 def test_demo_program_has_history_in_every_status_and_a_gap_next_week(tmp_path: Path) -> None:
@@ -108,3 +110,24 @@ def test_demo_calls_nobody_took_arrive_blank_and_no_intake_is_past_its_window(
             assert referral.consent_at is None
         # The intake-deadlines job finds nothing to close: the history left nothing overdue.
         assert miss_overdue_intakes(session, now + timedelta(minutes=1), 30, None) == 0
+
+
+def test_demo_has_participants_with_plans_consents_and_a_contact(tmp_path: Path) -> None:
+    from sqlalchemy import func, select
+
+    from hotline.models import Consent, Contact, Participant, PlanEntry, Provider, Referral
+
+    app = demo_app(reset=False, instance_path=tmp_path)
+    with session_scope(app) as session:
+        seed(session, datetime.now(UTC))
+        count = lambda model: session.scalar(select(func.count()).select_from(model))  # noqa: E731
+        assert count(Participant) == 8 and count(Provider) == 4
+        assert count(PlanEntry) >= 8 and count(Contact) == 1
+        scopes = set(session.scalars(select(Consent.scope)))
+        assert scopes == {"officer_status", "prosecutor"}
+        linked = session.scalar(
+            select(func.count()).select_from(Referral).where(Referral.participant_id.is_not(None))
+        )
+        assert linked == 8
+        managers = set(session.scalars(select(Participant.case_manager_id)))
+        assert len(managers) == 2  # both case managers have a caseload

@@ -107,10 +107,16 @@ class TestRetention:
             )
         assert (
             run(app, "retention", CREATED + timedelta(days=90) - timedelta(minutes=1))
-            == "0 referrals erased"
+            == "0 referrals erased, 0 participants erased"
         )
-        assert run(app, "retention", CREATED + timedelta(days=90)) == "1 referrals erased"
-        assert run(app, "retention", CREATED + timedelta(days=91)) == "0 referrals erased"
+        assert (
+            run(app, "retention", CREATED + timedelta(days=90))
+            == "1 referrals erased, 0 participants erased"
+        )
+        assert (
+            run(app, "retention", CREATED + timedelta(days=91))
+            == "0 referrals erased, 0 participants erased"
+        )
         with session_scope(app) as session:
             erased = session.get_one(Referral, old)
             assert (erased.participant_name, erased.location, erased.recording_url) == (
@@ -129,6 +135,59 @@ class TestRetention:
 
     def test_unset_retention_keeps_everything(self, app: Flask) -> None:
         old = add_referral(app, "declined", participant_name="Jane Doe")
-        assert run(app, "retention", CREATED + timedelta(days=3650)) == "0 referrals erased"
+        assert (
+            run(app, "retention", CREATED + timedelta(days=3650))
+            == "0 referrals erased, 0 participants erased"
+        )
         with session_scope(app) as session:
             assert session.get_one(Referral, old).participant_name == "Jane Doe"
+
+
+class TestParticipantRetention:
+    """An exited participant's identifiers go HOTLINE_RETENTION_DAYS after they left (issue 16)."""
+
+    def test_exited_participants_are_erased_after_the_period_active_ones_never(
+        self, app: Flask
+    ) -> None:
+        from hotline.models import Charge, Participant, PlanEntry
+        from hotline.schemas.participants import ParticipantPatch
+        from hotline.services.deadlines import SYSTEM
+        from hotline.services.participants import update_participant
+
+        app.config["HOTLINE_RETENTION_DAYS"] = 90
+        with session_scope(app) as session:
+            people = [
+                Participant(name=name, aliases=["JD"], status="active", created_at=CREATED)
+                for name in ("Jane Doe", "Still Here")
+            ]
+            session.add_all(people)
+            session.flush()
+            gone, here = people[0].id, people[1].id
+            session.add(
+                PlanEntry(
+                    participant_id=gone,
+                    need="housing",
+                    note="shelter bed",
+                    created_at=CREATED,
+                    updated_at=CREATED,
+                )
+            )
+            session.add(
+                Charge(
+                    participant_id=gone,
+                    date=CREATED.date(),
+                    description="Theft 3",
+                    recorded_at=CREATED,
+                )
+            )
+            update_participant(session, gone, ParticipantPatch(status="exited"), SYSTEM, CREATED)
+        left = CREATED + timedelta(days=90)
+        assert run(app, "retention", left - timedelta(minutes=1)).endswith("0 participants erased")
+        assert run(app, "retention", left).endswith("1 participants erased")
+        assert run(app, "retention", left + timedelta(days=1)).endswith("0 participants erased")
+        with session_scope(app) as session:
+            erased = session.get_one(Participant, gone)
+            assert (erased.name, erased.aliases, erased.erased_at) == ("(erased)", [], left)
+            assert session.scalars(select(PlanEntry.note)).all() == [None]
+            assert session.scalars(select(Charge.description)).all() == ["(erased)"]
+            assert session.get_one(Participant, here).name == "Still Here"

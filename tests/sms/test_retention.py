@@ -43,7 +43,10 @@ def test_a_full_text_intake_leaves_no_name_or_place_after_retention(
     converse(phone, officer, "HELP")
     assert any(NAME in body for body in bodies(app))
     created = close_and_age(app, 31)
-    assert run_job(app, "retention", created + timedelta(days=31)) == "2 referrals erased"
+    assert (
+        run_job(app, "retention", created + timedelta(days=31))
+        == "2 referrals erased, 0 participants erased"
+    )
     left = bodies(app)
     for secret in (NAME, PLACE, "Sam Sample", "Union St"):
         assert not [body for body in left if secret in body], secret
@@ -56,6 +59,7 @@ def test_an_open_referral_keeps_its_conversation(
     app.config["HOTLINE_RETENTION_DAYS"] = 30
     converse(phone, program.officer.phone, "REFER", "2", NAME, PLACE, "Y", "SEND")
     assert (
-        run_job(app, "retention", datetime.now(UTC) + timedelta(days=365)) == "0 referrals erased"
+        run_job(app, "retention", datetime.now(UTC) + timedelta(days=365))
+        == "0 referrals erased, 0 participants erased"
     )
     assert any(NAME in body for body in bodies(app))
