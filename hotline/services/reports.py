@@ -19,13 +19,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..models import Assessment, Call, Officer, Referral
+from .disparity import DisparityRow, disparity
 
 CHANNELS = ("voice", "sms", "web")
 TYPES = ("arrest_diversion", "social_contact")
 NO_TYPE = "not set"
 UNVERIFIED = "unverified"
-NOT_RECORDED = "not recorded"
-SUPPRESS_BELOW = 5  # a disparity count under this is shown as "<5"
 FACT_COLUMNS = ("id", "channel", "type", "status", "created_at", "acknowledged_at", "officer_id")
 # A call that was only a wrong number, not a referral, is left out of referral figures.
 COUNTED = Referral.status != "not_a_referral"
@@ -105,15 +104,6 @@ class GroupCount:
         """Return the intake completion rate: completed ÷ (completed + missed)."""
         decided = self.completed + self.missed
         return self.completed / decided if decided else None
-
-
-@dataclass(frozen=True)
-class DisparityRow:
-    """One race/ethnicity group; count and share are None when suppressed (under 5)."""
-
-    group: str
-    count: int | None
-    share: float | None
 
 
 @dataclass(frozen=True)
@@ -214,21 +204,6 @@ def group_count(name: str, agency: str, members: Sequence[ReferralFacts]) -> Gro
     completed = sum(1 for r in members if r.status == "intake_completed")
     missed = sum(1 for r in members if r.status == "intake_missed")
     return GroupCount(name, agency, len(members), completed, missed)
-
-
-def race_group(value: str | None) -> str:
-    """Return the disparity group of a self-reported race/ethnicity."""
-    return " ".join((value or "").split()) or NOT_RECORDED
-
-
-def disparity(referrals: Sequence[ReferralFacts]) -> list[DisparityRow]:
-    """Count referrals by race/ethnicity, suppressing every count under 5 and its share."""
-    counts = Counter(race_group(r.race_ethnicity) for r in referrals)
-    total = counts.total()
-    # Alphabetical, not by size, so the order tells nothing about a suppressed count.
-    groups = sorted(counts, key=lambda group: (group == NOT_RECORDED, group.casefold(), group))
-    shown = {group: n for group, n in counts.items() if n >= SUPPRESS_BELOW}
-    return [DisparityRow(g, shown.get(g), shown[g] / total if g in shown else None) for g in groups]
 
 
 def bookings_avoided(referrals: Iterable[ReferralFacts]) -> int:

@@ -19,15 +19,25 @@ from ..db import get_session
 from ..services.reports import NO_TYPE, TYPES, GroupCount, Report, load_report
 from . import bp, program_zone
 from .auth import requires
+from .program_tables import PROGRAM_TABLES, program_tables
+from .report_chart import weekly_chart
+from .report_table import Table
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 3 * 366
 EARLIEST, LATEST = date(2000, 1, 1), date(2999, 12, 31)
 MAX_COST = Decimal(10**9)
 SUPPRESSED = "<5"
-TABLES = ("weekly", "calls", "timings", "agencies", "officers", "disparity", "savings")
-COLORS, GREY = {"voice": "#0b5394", "sms": "#1d6b3a", "web": "#7a4b00"}, "#666666"
-WIDTH, HEIGHT, LEFT, BOTTOM, TOP = 600, 240, 36, 24, 12  # the chart, in SVG units
+TABLES = (
+    "weekly",
+    "calls",
+    "timings",
+    "agencies",
+    "officers",
+    "disparity",
+    "savings",
+    *PROGRAM_TABLES,
+)
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet would run such a cell
 
 
@@ -51,39 +61,6 @@ class Period:
             "to": self.last.isoformat(),
             "cost": f"{self.cost:.2f}",
         }
-
-
-@dataclass(frozen=True)
-class Table:
-    """One report table as text: the page shows these cells and the CSV export writes them."""
-
-    title: str
-    columns: list[str]
-    rows: list[list[str]]
-
-
-@dataclass(frozen=True)
-class Block:
-    """One channel's part of one week's bar."""
-
-    x: float
-    y: float
-    width: float
-    height: float
-    color: str
-    label: str
-
-
-@dataclass(frozen=True)
-class Chart:
-    """The weekly chart laid out in SVG units, with a summary for screen readers."""
-
-    blocks: list[Block]
-    ticks: list[tuple[float, str]]
-    top: int  # the most referrals in one week
-    legend: list[tuple[str, str]]
-    summary: str
-    frame: tuple[int, int, int, int, int] = (WIDTH, HEIGHT, LEFT, BOTTOM, TOP)
 
 
 def read_date(args: Mapping[str, str], name: str, default: date, errors: dict[str, str]) -> date:
@@ -132,6 +109,11 @@ def duration(seconds: float | None) -> str:
         return ""
     hours, rest = divmod(math.floor(abs(seconds) + 0.5), 3600)
     return f"{'-' if seconds < 0 else ''}{hours}:{rest // 60:02d}:{rest % 60:02d}"
+
+
+def shown(count: int | None) -> str:
+    """Return a count, or the suppression mark for a hidden one."""
+    return SUPPRESSED if count is None else str(count)
 
 
 def percent(share: float | None) -> str:
@@ -200,9 +182,15 @@ def report_tables(report: Report) -> dict[str, Table]:
         ),
         "disparity": Table(
             "Referrals by race/ethnicity",
-            ["Race/ethnicity", "Referrals", "Share"],
+            ["Race/ethnicity", "Referrals", "Share", "Accepted", "Intake completed"],
             [
-                [row.group, SUPPRESSED if row.count is None else str(row.count), percent(row.share)]
+                [
+                    row.group,
+                    shown(row.count),
+                    percent(row.share),
+                    shown(row.accepted),
+                    shown(row.completed),
+                ]
                 for row in report.disparity
             ],
         ),
@@ -216,33 +204,6 @@ def report_tables(report: Report) -> dict[str, Table]:
             ],
         ),
     }
-
-
-def weekly_chart(report: Report) -> Chart:
-    """Lay out stacked bars of referrals per week by channel."""
-    weeks, plot = report.weeks, HEIGHT - BOTTOM - TOP
-    top = max((week.total for week in weeks), default=0)
-    slot = (WIDTH - LEFT) / max(len(weeks), 1)
-    step = math.ceil(len(weeks) / 12) or 1  # at most about 12 date labels
-    blocks, ticks = [], []
-    for i, week in enumerate(weeks):
-        x, base = LEFT + i * slot + slot * 0.15, float(HEIGHT - BOTTOM)
-        for channel in report.channels:
-            if count := week.by_channel.get(channel, 0):
-                height = count * plot / top
-                base -= height
-                label = f"Week of {week.week_start:%b %d}: {count} by {channel}"
-                box = (round(x, 1), round(base, 1), round(slot * 0.7, 1), round(height, 1))
-                blocks.append(Block(*box, COLORS.get(channel, GREY), label))
-        if i % step == 0:
-            ticks.append((round(x + slot * 0.35, 1), f"{week.week_start:%m/%d}"))
-    total = sum(week.total for week in weeks)
-    summary = (
-        f"Referrals per week by channel over {len(weeks)} weeks: {total} in all, "
-        f"at most {top} in one week. The table below gives every number."
-    )
-    legend = [(channel, COLORS.get(channel, GREY)) for channel in report.channels]
-    return Chart(blocks, ticks, top, legend, summary)
 
 
 def default_cost() -> Decimal:
@@ -268,7 +229,11 @@ def asked_report() -> tuple[Period, dict[str, str], Report | None]:
 def reports() -> tuple[str, int]:
     """Show a period's figures with the weekly chart and links to the CSV exports."""
     period, errors, report = asked_report()
-    tables = report_tables(report) if report else {}
+    tables = (
+        {**report_tables(report), **program_tables(*period.bounds(program_zone()))}
+        if report
+        else {}
+    )
     links = {name: url_for("web.report_csv", table=name, **period.query()) for name in TABLES}
     chart = weekly_chart(report) if report else None
     page = render_template(
@@ -286,7 +251,8 @@ def report_csv(table: str) -> Response:
     period, errors, report = asked_report()
     if report is None:
         return Response(" ".join(errors.values()) + "\n", 400, mimetype="text/plain")
-    chosen = report_tables(report)[table]
+    every = {**report_tables(report), **program_tables(*period.bounds(program_zone()))}
+    chosen = every[table]
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(chosen.columns)

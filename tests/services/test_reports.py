@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 
 from hotline.models import Assessment, Call, Officer, Referral, User
 from hotline.services.reports import (
-    DisparityRow,
     GroupCount,
     ReferralFacts,
     Report,
@@ -240,9 +239,9 @@ class TestFigures:
         ]
 
     def test_disparity_uses_the_latest_assessment(self, report: Report) -> None:
-        assert report.disparity == [
-            DisparityRow("Black", None, None),  # r1 and r5: 2, suppressed
-            DisparityRow("not recorded", None, None),  # r3, r4 unassessed; r8 left it blank
+        assert [(row.group, row.count, row.share) for row in report.disparity] == [
+            ("Black", None, None),  # r1 and r5: 2, suppressed
+            ("not recorded", None, None),  # r3, r4 unassessed; r8 left it blank
         ]
 
     def test_bookings_avoided_and_savings(self, report: Report) -> None:
@@ -258,23 +257,36 @@ class TestFigures:
 
 
 class TestSuppression:
-    """A group of 4 is shown as suppressed, a group of 5 with its count and share."""
+    """Counts under 5 are hidden, and never just one in a column (complementary suppression)."""
 
     @pytest.mark.parametrize(
         ("size", "expected"),
-        [(4, DisparityRow("Asian", None, None)), (5, DisparityRow("Asian", 5, 5 / 15))],
+        [(4, ("Asian", None, None)), (5, ("Asian", 5, 5 / 15))],
     )
-    def test_threshold_is_five(self, size: int, expected: DisparityRow) -> None:
+    def test_threshold_is_five(self, size: int, expected: tuple[object, ...]) -> None:
         rows = [facts("Asian")] * size + [facts("White")] * (15 - size)
-        assert disparity(rows)[0] == expected
+        first = disparity(rows)[0]
+        assert (first.group, first.count, first.share) == expected
+
+    def test_one_hidden_count_hides_the_next_smallest_so_the_total_reveals_neither(self) -> None:
+        rows = (
+            [facts(None)] * 7 + [facts("White")] * 6 + [facts("Asian")] * 2 + [facts("Black")] * 9
+        )
+        counts = {row.group: row.count for row in disparity(rows)}
+        assert counts == {"Asian": None, "Black": 9, "White": None, "not recorded": 7}
+
+    def test_outcomes_are_suppressed_the_same_way(self) -> None:
+        accepted = {"disposition": "accepted", "status": "intake_completed"}
+        rows = [facts("White", **accepted)] * 6 + [facts("Black", **accepted)] * 3
+        rows += [facts("Black")] * 5 + [facts("Asian", **accepted)] * 8
+        table = {row.group: (row.count, row.accepted, row.completed) for row in disparity(rows)}
+        # Black's 3 accepted is hidden; White's 6, the next smallest, is hidden with it.
+        assert table == {"Asian": (8, 8, 8), "Black": (8, None, None), "White": (6, None, None)}
 
     def test_blank_answers_are_not_recorded_and_listed_last(self) -> None:
         rows = [facts(None)] * 5 + [facts(" ")] * 2 + [facts("White")] * 6 + [facts("Asian")]
-        assert disparity(rows) == [
-            DisparityRow("Asian", None, None),
-            DisparityRow("White", 6, 6 / 14),
-            DisparityRow("not recorded", 7, 7 / 14),
-        ]
+        assert [row.group for row in disparity(rows)] == ["Asian", "White", "not recorded"]
+        assert [row.count for row in disparity(rows)] == [None, None, 7]  # 1 and the next
 
 
 class TestGroups:

@@ -132,7 +132,17 @@ class TestPage:
             ["Bo Chen", "KCSO", "1", "0", "1", "0.0%"],
             ["unverified", "", "1", "0", "0", ""],
         ]
-        assert tables["disparity"][1:] == [["Black", "<5", ""], ["not recorded", "<5", ""]]
+        assert [row[:3] for row in tables["disparity"][1:]] == [
+            ["Black", "<5", ""],
+            ["not recorded", "<5", ""],
+        ]
+        assert tables["disparity"][0] == [
+            "Race/ethnicity",
+            "Referrals",
+            "Share",
+            "Accepted",
+            "Intake completed",
+        ]
         assert tables["savings"][1:] == [
             ["arrest diversions accepted (bookings avoided)", "2"],
             ["cost per booking", "1250.50"],
@@ -207,8 +217,8 @@ class TestSuppression:
                     service_fixture.assess(session, referral, 60, race_ethnicity=group)
         query = "from=2024-04-01&to=2024-04-07"
         rows = page_tables(as_supervisor.text(f"/reports?{query}"))["disparity"]
-        assert rows[1] == shown
-        assert csv_rows(as_supervisor, f"/reports/disparity.csv?{query}")[1] == shown
+        assert rows[1][:3] == shown
+        assert csv_rows(as_supervisor, f"/reports/disparity.csv?{query}")[1][:3] == shown
 
 
 class TestCsv:

@@ -1,0 +1,99 @@
+"""Figures of the program after intake: participants, referrals again, the plan (issue 16).
+
+Also the one suppression rule of small counts: a count under 5 is hidden, and when
+a column hides only one cell the next smallest is hidden too, so that no hidden
+count can be worked out from the column's published total (complementary suppression).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..models import Participant, PlanEntry, Provider, Referral
+
+SUPPRESS_BELOW = 5
+AGAIN_WITHIN = {"6 months": timedelta(days=183), "12 months": timedelta(days=365)}
+
+
+def suppressed(counts: dict[str, int]) -> dict[str, int | None]:
+    """Return the counts with small ones hidden (None) so none can be derived from the total."""
+    hidden = {group for group, count in counts.items() if 0 < count < SUPPRESS_BELOW}
+    if len(hidden) == 1:
+        # One hidden cell is the total minus the others: hide the smallest other one too.
+        others = sorted((count, group) for group, count in counts.items() if group not in hidden)
+        others = [(count, group) for count, group in others if count > 0] or others
+        if others:
+            hidden.add(others[0][1])
+    return {group: None if group in hidden else count for group, count in counts.items()}
+
+
+@dataclass(frozen=True)
+class ParticipantFigures:
+    """Participants now, and how many first referred in the period were referred again."""
+
+    active: int
+    exited: int
+    first_referred: int
+    again: dict[str, int]  # "6 months" / "12 months" → participants referred again that soon
+
+
+@dataclass(frozen=True)
+class PlanRow:
+    """Plan entries of one need or one provider, by status."""
+
+    name: str
+    planned: int
+    started: int
+    completed: int
+    stopped: int
+
+
+def participant_figures(session: Session, start: datetime, end: datetime) -> ParticipantFigures:
+    """Count participants, and of those first referred in [start, end) who came back how soon."""
+    statuses = Counter(
+        dict(
+            session.execute(
+                select(Participant.status, func.count()).group_by(Participant.status)
+            ).all()
+        )
+    )
+    referred: dict[int, list[datetime]] = {}
+    for participant_id, created in session.execute(
+        select(Referral.participant_id, Referral.created_at)
+        .where(Referral.participant_id.is_not(None))
+        .order_by(Referral.created_at)
+    ):
+        if participant_id is not None:
+            referred.setdefault(participant_id, []).append(created)
+    firsts = {pid: dates for pid, dates in referred.items() if start <= dates[0] < end}
+    again = {
+        label: sum(len(d) > 1 and d[1] - d[0] <= window for d in firsts.values())
+        for label, window in AGAIN_WITHIN.items()
+    }
+    return ParticipantFigures(statuses["active"], statuses["exited"], len(firsts), again)
+
+
+def plan_rows(session: Session) -> tuple[list[PlanRow], list[PlanRow]]:
+    """Return the plan entries by need and by provider, each by status."""
+    names = dict(session.execute(select(Provider.id, Provider.name)).all())
+    by_need: dict[str, Counter[str]] = {}
+    by_provider: dict[str, Counter[str]] = {}
+    for need, provider_id, status in session.execute(
+        select(PlanEntry.need, PlanEntry.provider_id, PlanEntry.status)
+    ):
+        by_need.setdefault(need, Counter())[status] += 1
+        provider = names.get(provider_id, "no provider yet") if provider_id else "no provider yet"
+        by_provider.setdefault(provider, Counter())[status] += 1
+
+    def rows(table: dict[str, Counter[str]]) -> list[PlanRow]:
+        return [
+            PlanRow(name, c["planned"], c["started"], c["completed"], c["stopped"])
+            for name, c in sorted(table.items())
+        ]
+
+    return rows(by_need), rows(by_provider)

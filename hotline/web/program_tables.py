@@ -1,0 +1,45 @@
+"""The reports' program tables: participants, referrals again, and the service plan (issue 16)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ..db import get_session
+from ..services.program_reports import PlanRow, participant_figures, plan_rows
+from .report_table import Table
+
+PROGRAM_TABLES = ("participants", "plan_needs", "plan_providers")
+PLAN_COLUMNS = ["Planned", "Started", "Completed", "Stopped"]
+
+
+def plan_table(title: str, first: str, rows: list[PlanRow]) -> Table:
+    """Return plan entries by status, one row per need or provider."""
+    counts = [[row.planned, row.started, row.completed, row.stopped] for row in rows]
+    cells = [
+        [row.name.replace("_", " "), *map(str, numbers)]
+        for row, numbers in zip(rows, counts, strict=True)
+    ]
+    totals = [sum(column) for column in zip(*counts, strict=True)] if counts else [0, 0, 0, 0]
+    return Table(title, [first, *PLAN_COLUMNS], [*cells, ["Total", *map(str, totals)]])
+
+
+def program_tables(start: datetime, end: datetime) -> dict[str, Table]:
+    """Return participants now and referred again, and the plan by need and by provider."""
+    session = get_session()
+    figures = participant_figures(session, start, end)
+    by_need, by_provider = plan_rows(session)
+    again = [[f"referred again within {label}", str(n)] for label, n in figures.again.items()]
+    return {
+        "participants": Table(
+            "Participants",
+            ["Measure", "Count"],
+            [
+                ["active now", str(figures.active)],
+                ["exited", str(figures.exited)],
+                ["first referred in the period", str(figures.first_referred)],
+                *again,
+            ],
+        ),
+        "plan_needs": plan_table("Service plan by need", "Need", by_need),
+        "plan_providers": plan_table("Service plan by provider", "Provider", by_provider),
+    }
