@@ -23,7 +23,17 @@ PLACES = [
     "Rainier Beach",
     "Ballard Ave",
 ]
-RACES = ["Black", "White", "Hispanic or Latino", "Asian", "Native American", "Two or more", None]
+# The assessment form's own choices, so that the demo's disparity table reads as a real one.
+RACES = [
+    "Black or African American",
+    "White",
+    "Hispanic or Latino",
+    "Asian",
+    "American Indian or Alaska Native",
+    "Multiracial",
+    "declined to say",
+    None,
+]
 # Closed referrals dominate a quarter's history; open ones are the last days'.
 CLOSED = {
     "intake_completed": 40,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Flask, Response, jsonify, request
+from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, InternalServerError
 
 from ..logs import log_exception
 from . import calendar, oncall, participants, people, records
@@ -38,7 +38,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> ResponseReturnValue | HTTPException:
         if not request.path.startswith(PREFIX + "/"):
-            return error
+            return page_for(error)
         codes = {413: "too_large", 404: "not_found", 405: "method_not_allowed", 400: "malformed"}
         status = error.code or 500
         return ApiError(status, codes.get(status, "error"), error.description or "error").response()
@@ -50,4 +50,11 @@ def init_app(app: Flask) -> None:
         log_exception(log, "unexpected error on %s %s", request.method, request.path)
         if request.path.startswith(PREFIX + "/"):
             return ApiError(500, "internal", "internal error").response()
-        return Response("internal error", status=500)
+        return page_for(InternalServerError())
+
+    def page_for(error: HTTPException) -> ResponseReturnValue | HTTPException:
+        # The web app, when it is installed, answers with its own styled pages.
+        styled = current_app.extensions.get("hotline.error_page")
+        if styled is None:
+            return error if error.code != 500 else Response("internal error", status=500)
+        return styled(error)  # type: ignore[no-any-return]

@@ -26,7 +26,7 @@ from .model import (
     Window,
 )
 from .resolve import assignment_at, escalation_chain, next_change, on_call, tiers_at
-from .schedule import final_schedule, schedule_tiers
+from .schedule import covered_for, final_schedule, schedule_tiers
 
 __all__ = [
     "DAY_NAMES",
@@ -43,6 +43,7 @@ __all__ = [
     "TierOnCall",
     "Window",
     "assignment_at",
+    "covered_for",
     "escalation_chain",
     "final_schedule",
     "format_local",

@@ -73,3 +73,26 @@ def final_schedule(program: Program, tier: int, start: datetime, end: datetime) 
 
 def _segment(tier: int, start: datetime, end: datetime, assignment: Assignment) -> Segment:
     return Segment(tier, start, end, assignment.user_id, assignment.source)
+
+
+def covered_for(
+    program: Program, override_id: int, since: datetime, horizon: datetime
+) -> list[int | None]:
+    """Return who the override stands in for: the tier's holders without it (None: a gap).
+
+    Looked at from `since` (an override in progress covers only what is left) up to
+    `horizon`, so a year-long override costs no more than the window shown.
+    """
+    override = next((o for o in program.overrides if o.id == override_id), None)
+    if override is None:
+        return []
+    start, end = max(override.start, since), min(override.end, horizon)
+    if not start < end:
+        return []
+    others = tuple(o for o in program.overrides if o.id != override_id)
+    without = Program(program.rotations, others, program.inactive)
+    held: list[int | None] = []
+    for segment in final_schedule(without, override.tier, start, end):
+        if segment.user_id not in held:
+            held.append(segment.user_id)
+    return held

@@ -30,6 +30,24 @@ NEEDS: tuple[str, ...] = get_args(Need)
 RISKS: tuple[str, ...] = get_args(Risk)
 DISPOSITIONS: tuple[str, ...] = get_args(Disposition)
 
+# Self-reported answers as the form offers them, so that the reports count like with like.
+# The API still takes other text (an agency's own categories); the reports keep it apart.
+DECLINED_TO_SAY = "declined to say"
+AGE_RANGES = ("18–24", "25–34", "35–44", "45–54", "55–64", "65 and over", DECLINED_TO_SAY)
+GENDERS = ("woman", "man", "non-binary", "another gender", DECLINED_TO_SAY)
+RACE_ETHNICITIES = (
+    "American Indian or Alaska Native",
+    "Asian",
+    "Black or African American",
+    "Hispanic or Latino",
+    "Middle Eastern or North African",
+    "Native Hawaiian or Pacific Islander",
+    "White",
+    "Multiracial",
+    "Another race or ethnicity",
+    DECLINED_TO_SAY,
+)
+
 EXCLUSION_WORDS = {
     "over_weight_limit": "over the site's drug weight limit",
     "dealing_above_subsistence": "dealing above subsistence",

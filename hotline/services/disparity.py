@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from ..schemas.assessment import RACE_ETHNICITIES
 from .program_reports import suppressed
 
 NOT_RECORDED = "not recorded"
@@ -40,9 +41,14 @@ class DisparityRow:
     completed: int | None = None
 
 
+# The form's choices, whatever their case: "white" and "White" are one group.
+CANONICAL_GROUPS = {group.casefold(): group for group in RACE_ETHNICITIES}
+
+
 def race_group(value: str | None) -> str:
     """Return the disparity group of a self-reported race/ethnicity."""
-    return " ".join((value or "").split()) or NOT_RECORDED
+    text = " ".join((value or "").split())
+    return CANONICAL_GROUPS.get(text.casefold(), text) or NOT_RECORDED
 
 
 def disparity(referrals: Sequence[Facts]) -> list[DisparityRow]:

@@ -14,6 +14,7 @@ from ..health import clock_state, last_clock_success
 from ..permissions import ROLE_WORDS, can, holders
 from ..schemas.assessment import NEEDS
 from ..services.local_times import age_words
+from . import errors
 from .auth import current_user, is_supervisor, user_can
 from .language import web_language, web_text
 from .timeline import local
@@ -74,6 +75,7 @@ def init_app(app: Flask, exempt: list[Blueprint]) -> None:
         if name.split(".")[0] in exempt_names:  # nested ones ("api.api_people") too
             csrf.exempt(blueprint)
     app.register_blueprint(bp)
+    errors.init_app(app)
 
     # Every sentence of a page goes through the web catalog: `{{ _("Hello {name}", name=n) }}`.
     app.jinja_env.globals["_"] = web_text
@@ -87,6 +89,7 @@ def init_app(app: Flask, exempt: list[Blueprint]) -> None:
         zone = program_zone()
         now = datetime.now(UTC)
         user = current_user()
+        this_year = now.astimezone(zone).year
         return {
             "current_user": user,
             # One small query per signed-in page: the banner SPEC §2 asks for.
@@ -96,7 +99,7 @@ def init_app(app: Flask, exempt: list[Blueprint]) -> None:
             "web_language": web_language(),
             "role_word": lambda role: ROLE_WORDS.get(role, role),
             "zone_name": f"{zone.key} ({now.astimezone(zone):%Z})",
-            "local": lambda instant, pattern="%a %m/%d %H:%M": local(instant, zone, pattern),
+            "local": lambda instant, pattern=None: local(instant, zone, pattern, this_year),
             "has_page": lambda endpoint: endpoint in current_app.view_functions,
             "word": word,
             "words": words,

@@ -11,8 +11,18 @@ from werkzeug.wrappers import Response
 
 from ..audit import Actor
 from ..db import get_session
-from ..models import Referral
-from ..schemas.assessment import DISPOSITIONS, EXCLUSION_WORDS, NEEDS, OFFENSES, RISKS, AssessmentIn
+from ..models import Officer, Referral
+from ..schemas.assessment import (
+    AGE_RANGES,
+    DISPOSITIONS,
+    EXCLUSION_WORDS,
+    GENDERS,
+    NEEDS,
+    OFFENSES,
+    RACE_ETHNICITIES,
+    RISKS,
+    AssessmentIn,
+)
 from ..services.assessments import latest_assessment, record_assessment
 from ..services.errors import DomainError
 from ..services.participant_match import suggest
@@ -67,6 +77,8 @@ def assessment(referral_id: int) -> str | Response | tuple[str, int]:
         user = current_user()
         assert user is not None
         try:
+            if not values["disposition"]:  # no default: the coordinator chooses one
+                raise DomainError("Choose a disposition.", "disposition")
             data = AssessmentIn.model_validate(values)
             record_assessment(
                 session,
@@ -101,6 +113,8 @@ def assessment(referral_id: int) -> str | Response | tuple[str, int]:
         offenses=OFFENSES,
         dispositions=DISPOSITIONS,
         exclusions=EXCLUSION_WORDS,
+        choices={"age_range": AGE_RANGES, "gender": GENDERS, "race_ethnicity": RACE_ETHNICITIES},
+        officer=session.get(Officer, referral.officer_id) if referral.officer_id else None,
         # Who this person may already be (SPEC §6): the coordinator picks, or a new one is made.
         suggestions=suggest(session, referral.participant_name)
         if referral.participant_name and referral.participant_id is None

@@ -35,7 +35,22 @@ class OverrideForm:
     def from_values(cls, values: Mapping[str, str]) -> OverrideForm:
         """Return the form from posted fields or a query string (`for` names B)."""
         text = {name: values.get(name, "").strip() for name in ("user", "tier", "start", "end")}
+        for name in ("start", "end"):
+            # The page sends a date and a 24-hour time apart; scripts may send one value.
+            day, clock = values.get(f"{name}_date", ""), values.get(f"{name}_time", "")
+            if not text[name] and (day or clock):
+                text[name] = f"{day.strip()}T{clock.strip()}"
         return cls(**text, for_user=values.get("for", "").strip())
+
+    def day_of(self, name: str) -> str:
+        """Return the date part of the typed start or end, for the date field."""
+        typed: str = getattr(self, name)
+        return typed.replace(" ", "T").partition("T")[0]
+
+    def clock_of(self, name: str) -> str:
+        """Return the time part of the typed start or end, for the 24-hour field."""
+        typed: str = getattr(self, name)
+        return typed.replace(" ", "T").partition("T")[2][:5]
 
     @property
     def covered(self) -> int | None:
@@ -86,7 +101,7 @@ class OverrideForm:
         for name in ("start", "end"):
             reading = parse_local(getattr(self, name))
             if reading is None:
-                errors[name] = "Enter a date and time."
+                errors[name] = "Enter a date and a 24-hour time, e.g. 18:30."
             elif year_problem(reading) is not None:
                 errors[name] = f"Enter a date between the years {MIN_YEAR} and {MAX_YEAR}."
         if len(times) == 2 and (problem := span_problem(times["start"], times["end"], zone)):

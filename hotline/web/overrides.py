@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
@@ -146,6 +146,10 @@ def no_shift(form: OverrideForm) -> str:
     return f"{who} has no on-call shift in the next 28 days: enter the times yourself."
 
 
+# "Covers for" names who the override replaces over the next four weeks of it.
+COVERS_HORIZON = timedelta(days=28)
+
+
 def page(
     form: OverrideForm,
     *,
@@ -162,8 +166,11 @@ def page(
             select(Override).where(Override.end > now).order_by(Override.start, Override.id)
         )
     )
+    program = oncall.load_program(get_session())
+    horizon = now + COVERS_HORIZON
     return render_template(
         "overrides.html",
+        covers={row.id: engine.covered_for(program, row.id, now, horizon) for row in rows},
         broken={row.id: problem for row in rows if (problem := override_problem(row))},
         form=form,
         errors=errors or {},

@@ -31,12 +31,26 @@ class Line:
     bars: list[Bar]
 
 
-def local(instant: datetime | None, zone: ZoneInfo, pattern: str = "%a %m/%d %H:%M") -> str:
-    """Format an instant in the program's zone."""
+# A date without its year is read as this year's: other years say theirs.
+THIS_YEAR_PATTERN = "%a %m/%d %H:%M"
+OTHER_YEAR_PATTERN = "%a %m/%d/%Y %H:%M"
+
+
+def local(
+    instant: datetime | None,
+    zone: ZoneInfo,
+    pattern: str | None = None,
+    this_year: int | None = None,
+) -> str:
+    """Format an instant in the program's zone (with its year unless it is `this_year`)."""
     if instant is None:
         return "—"
     try:
-        return instant.astimezone(zone).strftime(pattern)
+        reading = instant.astimezone(zone)
+        if pattern is None:
+            same_year = this_year is None or reading.year == this_year
+            pattern = THIS_YEAR_PATTERN if same_year else OTHER_YEAR_PATTERN
+        return reading.strftime(pattern)
     except OverflowError:  # a broken stored instant at the edge of time: show it as stored
         return instant.isoformat(timespec="minutes")
 

@@ -52,8 +52,11 @@ def test_supervisor_builds_a_rotation_previews_gaps_and_covers_a_shift(
     page.locator("#user").select_option(label="Ana Diaz")
     page.locator("#tier").fill("2")
     start = datetime.now(ZoneInfo("America/Los_Angeles")) + timedelta(minutes=1)  # the program zone
-    page.locator("#start").fill(start.strftime("%Y-%m-%dT%H:%M"))
-    page.locator("#end").fill((start + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"))
+    end = start + timedelta(hours=2)
+    page.locator("#start").fill(start.strftime("%Y-%m-%d"))
+    page.locator("#start-time").fill(start.strftime("%H:%M"))  # a 24-hour text field
+    page.locator("#end").fill(end.strftime("%Y-%m-%d"))
+    page.locator("#end-time").fill(end.strftime("%H:%M"))
     page.locator("#preview").click()
     assert page.locator("#override-preview .bar.gap").count() > 0  # tier 2 is a gap around it
     page.locator("#save").click()

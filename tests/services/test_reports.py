@@ -288,6 +288,11 @@ class TestSuppression:
         assert [row.group for row in disparity(rows)] == ["Asian", "White", "not recorded"]
         assert [row.count for row in disparity(rows)] == [None, None, 7]  # 1 and the next
 
+    def test_the_forms_choices_count_as_one_group_whatever_their_case(self) -> None:
+        rows = [facts("White")] * 3 + [facts("white ")] * 2 + [facts("Hispanic or Latino")] * 5
+        counts = {row.group: row.count for row in disparity(rows)}
+        assert counts == {"Hispanic or Latino": 5, "White": 5}
+
 
 class TestGroups:
     """Agency and officer groups from plain facts."""

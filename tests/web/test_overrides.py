@@ -21,6 +21,7 @@ from tests.factories import add_override, add_rotation
 from tests.web.conftest import Web
 
 ZONE = ZoneInfo("America/Los_Angeles")
+NO_TIME = "Enter a date and a 24-hour time, e.g. 18:30."
 
 
 def local_value(instant: datetime) -> str:
@@ -29,7 +30,12 @@ def local_value(instant: datetime) -> str:
 
 
 def field_value(page: str, field: str) -> str:
-    """Return the value an input of the page holds."""
+    """Return the value an input of the page holds (a date and a 24-hour time for start/end)."""
+    if field in ("start", "end"):
+        day = re.search(rf'id="{field}" name="{field}_date" type="date"[^>]* value="([^"]*)"', page)
+        clock = re.search(rf'id="{field}-time" name="{field}_time"[^>]* value="([^"]*)"', page)
+        assert day and clock, f"no {field} date and time inputs"
+        return f"{day.group(1)}T{clock.group(1)}" if day.group(1) else ""
     match = re.search(rf'id="{field}" name="{field}"[^>]* value="([^"]*)"', page)
     assert match, f"no {field} input"
     return match.group(1)
@@ -51,13 +57,17 @@ def saved(app: Flask) -> list[tuple[int, int, datetime, datetime, int | None]]:
 
 
 def override_form(user: User | None, start: str, end: str, **fields: Any) -> dict[str, Any]:
-    """Return the override form as a browser posts it."""
+    """Return the override form as a browser posts it: each time as a date and a 24-hour time."""
+    start_day, _, start_clock = start.partition("T")
+    end_day, _, end_clock = end.partition("T")
     form = {
         "user": str(user.id) if user else "",
         "for": "",
         "tier": "1",
-        "start": start,
-        "end": end,
+        "start_date": start_day,
+        "start_time": start_clock,
+        "end_date": end_day,
+        "end_time": end_clock,
         "action": "save",
     }
     form.update(fields)
@@ -79,6 +89,17 @@ class TestList:
         assert rows == [str(current.id), str(upcoming.id)]
         assert "<strong>now</strong>" in page
         assert 'id="override-form"' not in page and "Delete" not in page
+
+    def test_each_override_says_whom_it_covers_for(
+        self, app: Flask, as_coordinator: Web, ana: User, ben: User
+    ) -> None:
+        add_rotation(app, 1, ana)  # Ana holds tier 1 all year
+        now = datetime.now(UTC)
+        add_override(app, ben, 1, now + timedelta(hours=1), now + timedelta(hours=3))
+        add_override(app, ana, 2, now + timedelta(hours=1), now + timedelta(hours=3))
+        page = as_coordinator.text("/overrides")
+        covers = re.findall(r'class="covers-for">(.*?)</td>', page)
+        assert covers == ["Ana Diaz", '<span class="gap-text">nobody (a gap)</span>']
         assert "Only supervisors add or delete overrides" in page
 
     def test_needs_sign_in(self, client: FlaskClient) -> None:
@@ -213,8 +234,17 @@ class TestSave:
             ({"user": ""}, "user", "Choose who covers."),
             ({"tier": "x"}, "tier", "Enter a whole number."),
             ({"tier": "0"}, "tier", "greater than or equal to 1"),
-            ({"start": ""}, "start", "Enter a date and time."),
-            ({"end": "tomorrow"}, "end", "Enter a date and time."),
+            (
+                {"start_date": "", "start_time": ""},
+                "start",
+                "Enter a date and a 24-hour time, e.g. 18:30.",
+            ),
+            (
+                {"end_date": "tomorrow", "end_time": ""},
+                "end",
+                "Enter a date and a 24-hour time, e.g. 18:30.",
+            ),
+            ({"end_time": "6:30 PM"}, "end", "Enter a date and a 24-hour time, e.g. 18:30."),
             ({"end": "2030-01-01T08:00"}, "end", "The end must be after the start."),
             ({"user": "999"}, "user", "no user with id 999"),
         ],

@@ -38,7 +38,7 @@ class TestList:
         waiting = add_referral(app, status="notified", created_at=old)
         page = as_coordinator.text("/referrals")
         assert page.index(f"#{waiting}<") < page.index(f"#{done}<")
-        assert "(180 min waiting)" in page
+        assert "(waiting 3 h)" in page  # an age in words, not "180 min"
         filtered = as_coordinator.text("/referrals?status=intake_completed")
         assert f"#{done}<" in filtered and f"#{waiting}<" not in filtered
 
@@ -155,3 +155,40 @@ class TestAssessmentForm:
             follow_redirects=True,
         )
         assert "Immediate risk: call 911 now" in saved.get_data(as_text=True)
+
+    def test_disposition_has_no_default_and_must_be_chosen(
+        self, app: Flask, as_coordinator: Web
+    ) -> None:
+        number = add_referral(app)
+        page = as_coordinator.text(f"/referrals/{number}/assessment")
+        assert '<option value="" selected>Choose…</option>' in page
+        assert 'value="accepted" selected' not in page
+        answer = as_coordinator.post(f"/referrals/{number}/assessment", {**FORM, "disposition": ""})
+        assert answer.status_code == 422
+        assert "Choose a disposition." in answer.get_data(as_text=True)
+        assert status_of(app, number) == "notified"
+
+    def test_consent_is_its_own_step_and_the_referral_is_summarised(
+        self, app: Flask, as_coordinator: Web
+    ) -> None:
+        number = add_referral(app, participant_name="Ruth Alvarez", location="5th & Main")
+        page = as_coordinator.text(f"/referrals/{number}/assessment")
+        consent = page.index("1. Consent")
+        assert consent < page.index('id="consent_confirmed"') < page.index("2. Eligibility")
+        assert page.index("Ruth Alvarez") < page.index('class="assessment-form"')  # summary first
+        assert "5th &amp; Main" in page
+        assert f'href="/referrals/{number}" id="cancel-assessment"' in page
+
+    def test_self_reported_answers_are_choices_matching_the_reports(
+        self, app: Flask, as_coordinator: Web
+    ) -> None:
+        number = add_referral(app)
+        page = as_coordinator.text(f"/referrals/{number}/assessment")
+        assert '<select id="race_ethnicity" name="race_ethnicity">' in page
+        assert '<option value="declined to say"' in page
+        assert 'type="text" id="race_ethnicity"' not in page
+        form = {**FORM, "race_ethnicity": "Black or African American", "age_range": "25–34"}
+        assert as_coordinator.post(f"/referrals/{number}/assessment", form).status_code == 302
+        again = as_coordinator.text(f"/referrals/{number}/assessment")
+        assert '<option value="Black or African American" selected>' in again
+        assert '<option value="25–34" selected>' in again

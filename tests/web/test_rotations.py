@@ -134,7 +134,8 @@ class TestEditor:
         assert '<option value="America/Los_Angeles" selected>' in page
         today = datetime.now(ZoneInfo("America/Los_Angeles")).date().isoformat()
         assert f'id="start_date" name="start_date" type="date" required value="{today}"' in page
-        assert 'id="start_time" name="start_time" type="time" required value="08:00"' in page
+        assert re.search(r'id="start_time" name="start_time" type="text"[^>]*value="08:00"', page)
+        assert 'pattern="([01][0-9]|2[0-3]):[0-5][0-9]"' in page  # a 24-hour clock
         for field in ("name", "tier", "priority", "timezone", "start_time", "shift_length"):
             assert f'<label for="{field}">' in page
 

@@ -1,0 +1,104 @@
+"""Refusals, unknown addresses and failures are the app's own pages, with the navigation."""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from tests.web.conftest import Web
+
+
+class Links(HTMLParser):
+    """Collect the page's link targets and its first heading."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.hrefs: list[str] = []
+        self.h1 = ""
+        self._in_h1 = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "a":
+            self.hrefs.append(dict(attrs).get("href") or "")
+        self._in_h1 = tag == "h1"
+
+    def handle_data(self, data: str) -> None:
+        if self._in_h1:
+            self.h1 += data
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "h1":
+            self._in_h1 = False
+
+
+def read(html: str) -> Links:
+    links = Links()
+    links.feed(html)
+    return links
+
+
+def test_unknown_address_is_a_styled_page_with_the_navigation(as_coordinator: Web) -> None:
+    answer = as_coordinator.get("/no-such-page")
+    assert answer.status_code == 404
+    page = read(answer.get_data(as_text=True))
+    assert page.h1 == "There is no page at this address"
+    assert "/referrals" in page.hrefs  # the coordinator's navigation is there
+    assert "/" in page.hrefs
+
+
+def test_refusal_says_what_to_do_and_keeps_the_navigation(as_coordinator: Web) -> None:
+    answer = as_coordinator.get("/reports")
+    assert answer.status_code == 403
+    html = answer.get_data(as_text=True)
+    assert read(html).h1 == "This page is not open to your role"
+    assert "ask a supervisor" in html
+    assert "/schedule" in read(html).hrefs
+    assert "Forbidden" not in html
+
+
+def test_signed_out_visitor_gets_a_sign_in_link_on_an_unknown_page(client: FlaskClient) -> None:
+    answer = client.get("/nowhere")
+    assert answer.status_code == 404
+    assert "/login" in read(answer.get_data(as_text=True)).hrefs
+
+
+def test_expired_form_is_explained_in_plain_words(as_supervisor: Web) -> None:
+    answer = as_supervisor.client.post("/overrides", data={"csrf_token": "stale"})
+    assert answer.status_code == 400
+    html = answer.get_data(as_text=True)
+    assert read(html).h1 == "This form could not be accepted"
+    assert "nothing was changed" in html
+    assert "CSRF" not in html
+
+
+def test_a_failure_is_a_styled_500_that_logs_and_offers_a_way_on(app: Flask) -> None:
+    def broken() -> str:
+        raise RuntimeError("boom")
+
+    app.add_url_rule("/broken-for-test", "broken_for_test", broken)
+    answer = app.test_client().get("/broken-for-test")
+    assert answer.status_code == 500
+    html = answer.get_data(as_text=True)
+    assert read(html).h1 == "Something went wrong on our side"
+    assert "phone the coordinator on call directly" in html
+    assert "boom" not in html
+
+
+def test_api_errors_stay_json(client: FlaskClient) -> None:
+    answer = client.get("/api/v1/nothing-here")
+    assert answer.status_code == 404
+    assert answer.get_json()["error"]["code"] == "not_found"
+
+
+def test_webhook_refusal_stays_plain_for_twilio(client: FlaskClient) -> None:
+    answer = client.post("/voice/incoming", data={"CallSid": "CA1"})
+    assert answer.status_code == 403
+    assert "<nav" not in answer.get_data(as_text=True)
+
+
+def test_favicon_is_served(client: FlaskClient) -> None:
+    with client.get("/favicon.ico") as answer:
+        assert answer.status_code == 200
+        assert answer.data[:4] == b"\x00\x00\x01\x00"  # an ICO header: browsers show it
