@@ -65,6 +65,14 @@ class WeekCount:
     total: int
     by_channel: dict[str, int]
     by_type: dict[str, int]
+    completed: int = 0  # of the week's referrals, intakes completed
+    missed: int = 0  # and intakes not completed
+
+    @property
+    def completion_rate(self) -> float | None:
+        """Return completed ÷ (completed + missed), or None while none has ended."""
+        decided = self.completed + self.missed
+        return self.completed / decided if decided else None
 
 
 @dataclass(frozen=True)
@@ -148,19 +156,28 @@ def weekly(
     referrals: Iterable[ReferralFacts], start: datetime, end: datetime, zone: ZoneInfo
 ) -> list[WeekCount]:
     """Count referrals per local week, by channel and by type, empty weeks included."""
-    weeks: dict[date, tuple[Counter[str], Counter[str]]] = {}
+    weeks: dict[date, tuple[Counter[str], Counter[str], Counter[str]]] = {}
     day, last = week_start(start, zone), week_start(end - timedelta(microseconds=1), zone)
     while start < end and day <= last:
-        weeks[day] = (Counter(dict.fromkeys(CHANNELS, 0)), Counter(dict.fromkeys(TYPES, 0)))
+        empty = Counter(dict.fromkeys(CHANNELS, 0)), Counter(dict.fromkeys(TYPES, 0))
+        weeks[day] = (*empty, Counter())
         day += timedelta(days=7)
     for referral in referrals:
         week = week_start(referral.created_at, zone)
-        channels, types = weeks.setdefault(week, (Counter(), Counter()))
+        channels, types, outcomes = weeks.setdefault(week, (Counter(), Counter(), Counter()))
         channels[referral.channel] += 1
         types[referral.type or NO_TYPE] += 1
+        outcomes[referral.status] += 1
     return [
-        WeekCount(day, channels.total(), dict(channels), dict(types))
-        for day, (channels, types) in sorted(weeks.items())
+        WeekCount(
+            day,
+            channels.total(),
+            dict(channels),
+            dict(types),
+            outcomes["intake_completed"],
+            outcomes["intake_missed"],
+        )
+        for day, (channels, types, outcomes) in sorted(weeks.items())
     ]
 
 

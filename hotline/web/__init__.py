@@ -52,6 +52,7 @@ def init_app(app: Flask, exempt: list[Blueprint]) -> None:
     from . import (  # noqa: F401
         assessment,
         audit,
+        demo_voicemail,
         overrides,
         pages,
         participant_actions,
@@ -100,6 +101,9 @@ def init_app(app: Flask, exempt: list[Blueprint]) -> None:
             "role_word": lambda role: ROLE_WORDS.get(role, role),
             "zone_name": f"{zone.key} ({now.astimezone(zone):%Z})",
             "local": lambda instant, pattern=None: local(instant, zone, pattern, this_year),
+            "day_label": lambda day: day.strftime(
+                "%a %m/%d" if day.year == this_year else "%a %m/%d/%Y"
+            ),
             "has_page": lambda endpoint: endpoint in current_app.view_functions,
             "word": word,
             "words": words,

@@ -26,8 +26,8 @@ from .auth import (
     start_session,
     user_can,
 )
+from .calendar_days import calendar_context, day_window
 from .language import web_text as _
-from .timeline import day_marks, lines
 
 DASHBOARD_DAYS = 7
 
@@ -124,8 +124,9 @@ def dashboard() -> str | Response:
     on_call_phones = [tier["user"]["phone"] for tier in answer["tiers"] if tier["user"]]
     # Their SMS alerts are suppressed (they are passed over): say so where it is seen.
     texts_off = set(db.scalars(select(OptOut.phone).where(OptOut.phone.in_(on_call_phones))))
-    end = now + timedelta(days=DASHBOARD_DAYS)
-    segments = schedule_segments(db, now, end, None)
+    today = now.astimezone(zone).date()
+    start, end = day_window(today, DASHBOARD_DAYS, zone)
+    segments = schedule_segments(db, start, end, None)
     names = user_names()
     unowned = unowned_referrals(now, current_app.config["HOTLINE_ACK_MINUTES"])
     waiting = db.scalars(
@@ -140,8 +141,7 @@ def dashboard() -> str | Response:
         now=now,
         answer=answer,
         texts_off=texts_off,
-        lines=lines(segments, now, end, names, zone),
-        marks=day_marks(now, end, zone),
+        **calendar_context(segments, today, DASHBOARD_DAYS, names, zone, now),
         unowned=unowned,
         waiting=waiting,
         calls=calls,

@@ -20,6 +20,7 @@ from ..services.reports import NO_TYPE, TYPES, GroupCount, Report, load_report
 from . import bp, program_zone
 from .auth import requires
 from .program_tables import PROGRAM_TABLES, program_tables
+from .report_bars import completion_chart, outcome_chart, timing_chart
 from .report_chart import weekly_chart
 from .report_table import Table
 
@@ -86,13 +87,25 @@ def parse_cost(text: str) -> Decimal | None:
     return cost.quantize(Decimal("0.01")) if cost.is_finite() and 0 <= cost <= MAX_COST else None
 
 
+def last_full_quarter(today: date) -> tuple[date, date]:
+    """Return the first and last day of the last calendar quarter that has ended."""
+    this_quarter = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+    last = this_quarter - timedelta(days=1)
+    return date(last.year, last.month - 2, 1), last
+
+
 def read_period(
     args: Mapping[str, str], today: date, default_cost: Decimal
 ) -> tuple[Period, dict[str, str]]:
-    """Read the period form (default: the last 30 days); return it and one message per bad field."""
+    """Read the period form (default: the last full quarter); return it and any bad fields."""
     errors: dict[str, str] = {}
-    last = read_date(args, "to", today, errors)
-    first = read_date(args, "from", last - timedelta(days=DEFAULT_DAYS - 1), errors)
+    quarter_first, quarter_last = last_full_quarter(today)
+    if args.get("to", "").strip():
+        last = read_date(args, "to", today, errors)
+        default_first = last - timedelta(days=DEFAULT_DAYS - 1)
+    else:
+        last, default_first = quarter_last, quarter_first
+    first = read_date(args, "from", default_first, errors)
     if first > last:
         errors.setdefault("from", "Start on or before the end date.")
     elif (last - first).days >= MAX_DAYS:
@@ -235,9 +248,26 @@ def reports() -> tuple[str, int]:
         else {}
     )
     links = {name: url_for("web.report_csv", table=name, **period.query()) for name in TABLES}
-    chart = weekly_chart(report) if report else None
+    charts = (
+        {
+            "weekly": weekly_chart(report),
+            "timings": timing_chart(report),
+            "completion": completion_chart(report),
+            "disparity": outcome_chart(report.disparity),
+        }
+        if report
+        else {}
+    )
     page = render_template(
-        "reports.html", period=period, errors=errors, tables=tables, links=links, chart=chart
+        "reports.html",
+        period=period,
+        errors=errors,
+        tables=tables,
+        links=links,
+        chart=charts.get("weekly"),
+        charts=charts,
+        printable=request.args.get("view") == "print",
+        print_link=url_for("web.reports", view="print", **period.query()),
     )
     return page, 400 if errors else 200
 

@@ -1,8 +1,8 @@
-"""The schedule: a 14- or 28-day timeline per tier, and the calendar feed addresses."""
+"""The schedule: the on-call calendar by day and tier, and the calendar feed addresses."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from flask import current_app, render_template, request, url_for
 
@@ -11,11 +11,13 @@ from ..services.calendar_secret import calendar_token
 from ..services.oncall import schedule_segments
 from . import bp, program_zone
 from .auth import login_required
+from .calendar_days import calendar_context, day_window
 from .form_fields import people
-from .preview import ruler
 from .timeline import lines
 
-SPANS = (14, 28)
+# A week, two weeks, four weeks (the month view): SPEC §9's 14/28 days and a week.
+SPANS = (7, 14, 28)
+DEFAULT_SPAN = 14
 
 
 def public_url(path: str) -> str:
@@ -27,12 +29,14 @@ def public_url(path: str) -> str:
 @bp.get("/schedule")
 @login_required
 def schedule() -> str:
-    """Show each tier's final schedule with gaps, and the calendar links."""
-    days = next((n for n in SPANS if request.args.get("days") == str(n)), SPANS[0])
+    """Show the on-call calendar (a week to four weeks), its gaps, and the calendar links."""
+    days = next((n for n in SPANS if request.args.get("days") == str(n)), DEFAULT_SPAN)
     zone = program_zone()
     db = get_session()
-    start = datetime.now(UTC).replace(second=0, microsecond=0)
-    end = start + timedelta(days=days)
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    today = now.astimezone(zone).date()
+    first = chosen_day(request.args.get("from", ""), today)
+    start, end = day_window(first, days, zone)
     segments = schedule_segments(db, start, end, None)
     users = people(db)
     names = {user_id: user.name for user_id, user in users.items()}
@@ -40,13 +44,19 @@ def schedule() -> str:
         "api.api_calendar.feed", token=calendar_token(db, current_app.config["SECRET_KEY"])
     )
     on_call = {s.user_id for s in segments if s.user_id is not None}
+    shown = [s for s in segments if s.end > now]  # the words and the gap count: from now on
     return render_template(
         "schedule.html",
         days=days,
         spans=SPANS,
-        lines=lines(segments, start, end, names, zone),
-        marks=ruler(start, end, zone),
-        gaps=[s for s in segments if s.user_id is None],
+        first=first,
+        earlier=first - timedelta(days=days) if first > today else None,
+        later=first + timedelta(days=days),
+        one_day=timedelta(days=1),
+        today=today,
+        **calendar_context(segments, first, days, names, zone, now),
+        lines=lines(shown, max(start, now), end, names, zone),
+        gaps=[s for s in shown if s.user_id is None],
         team_feed=public_url(feed),
         person_feeds=[
             (user, public_url(f"{feed}?user={user.id}"))
@@ -54,3 +64,12 @@ def schedule() -> str:
             if user.active or user.id in on_call
         ],
     )
+
+
+def chosen_day(text: str, today: date) -> date:
+    """Return the first day asked for (today, or a later day within a year; else today)."""
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        return today
+    return day if today <= day <= today + timedelta(days=366) else today

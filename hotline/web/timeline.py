@@ -93,7 +93,8 @@ def day_marks(start: datetime, end: datetime, zone: ZoneInfo) -> list[tuple[floa
     day = start.astimezone(zone).date() + timedelta(days=1)
     while (midnight := datetime.combine(day, time(0), tzinfo=zone)) < end:
         marks.append(
-            ((midnight - start) / timedelta(seconds=1) / span * 100, f"{midnight:%a %m/%d}")
+            # Short ("Thu 4"): seven of them share a phone's width without overlapping.
+            ((midnight - start) / timedelta(seconds=1) / span * 100, f"{midnight:%a} {day.day}")
         )
         day += timedelta(days=1)
     return marks

@@ -12,7 +12,7 @@ from tests.web.conftest import PASSWORD
 
 PAGES = [
     ("/", "On call now"),
-    ("/schedule", "Schedule"),
+    ("/schedule", "On-call schedule"),
     ("/rotations", "Rotations"),
     ("/rotations/new", "New rotation"),
     ("/overrides", "Overrides"),

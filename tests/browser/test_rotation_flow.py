@@ -64,7 +64,7 @@ def test_supervisor_builds_a_rotation_previews_gaps_and_covers_a_shift(
     page.get_by_role("link", name="Dashboard").click()
     tier_one = page.locator("tr[data-tier='1']").inner_text()
     assert "Ben Okafor" in tier_one
-    assert page.locator(".bar.gap").count() > 0  # the hole on tier 2 shows in red
+    assert page.locator(".cal-bar.gap-bar").count() > 0  # the hole on tier 2 shows, marked Gap
     screenshot(page, "dashboard")
 
     token = token_for(app, sam.id)

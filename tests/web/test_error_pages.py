@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html.parser import HTMLParser
 
-from flask import Flask
+from flask import Flask, abort
 from flask.testing import FlaskClient
 
 from tests.web.conftest import Web
@@ -102,3 +102,15 @@ def test_favicon_is_served(client: FlaskClient) -> None:
     with client.get("/favicon.ico") as answer:
         assert answer.status_code == 200
         assert answer.data[:4] == b"\x00\x00\x01\x00"  # an ICO header: browsers show it
+
+
+def test_a_conflict_asks_to_reload(app: Flask) -> None:
+    def conflicted() -> str:
+        abort(409)
+
+    app.add_url_rule("/conflict-for-test", "conflict_for_test", conflicted)
+    answer = app.test_client().get("/conflict-for-test")
+    assert answer.status_code == 409
+    html = answer.get_data(as_text=True)
+    assert read(html).h1 == "Someone changed this first"
+    assert "Reload the page" in html

@@ -104,7 +104,9 @@ class TestDashboard:
         add_rotation(app, 1, ana)
         page = as_coordinator.text("/")
         assert "Ana Diaz" in page and ana.phone in page
-        assert 'class="bar rotation"' in page
+        # The week strip names whoever holds each day, seven days from today.
+        assert page.count('<span class="who">Ana Diaz</span>') == 7
+        assert page.count('<section class="cal-day') == 7
         assert "Times are shown in America/Los_Angeles" in page
 
     def test_dashboard_warns_when_the_person_on_call_has_texts_off(
@@ -136,15 +138,19 @@ class TestGuidedTour:
             "tour-call",
             "tour-text",
             "tour-oncall",
+            "tour-gap",
             "tour-rotation",
             "tour-reports",
+            "tour-audit",
         }
         call_page = as_supervisor.text(by_id["tour-call"].replace("&amp;", "&"))
         assert "Officer Smith" in call_page and "+12065550177" in call_page
         assert by_id["tour-text"].endswith("#officer-texts") and 'id="officer-texts"' in call_page
         assert "Rotations" in as_supervisor.text(by_id["tour-rotation"])
         assert "Reports" in as_supervisor.text(by_id["tour-reports"])
-        assert by_id["tour-oncall"] == "#oncall-heading" and 'id="oncall-heading"' in page
+        assert by_id["tour-oncall"] == "/#oncall-heading" and 'id="oncall-heading"' in page
+        assert "cal-day" in as_supervisor.text(by_id["tour-gap"])  # the week, gaps one tap away
+        assert "Audit" in as_supervisor.text(by_id["tour-audit"])
 
     def test_a_blank_call_referral_is_the_next_step(self, app: Flask, as_coordinator: Web) -> None:
         from tests.factories import BLANK_CALL_REFERRAL
@@ -161,7 +167,24 @@ class TestGuidedTour:
     def test_a_coordinator_is_not_sent_to_supervisors_pages(self, as_coordinator: Web) -> None:
         ids = {tour_id for _, tour_id in tour_links(as_coordinator.text("/"))}
         assert "tour-call" in ids
-        assert not ids & {"tour-rotation", "tour-reports"}
+        assert not ids & {"tour-rotation", "tour-reports", "tour-gap", "tour-audit"}
+
+    def test_a_case_manager_tours_the_caseload_not_the_phones(self, app: Flask) -> None:
+        cam = add_user(app, "Cam Reed", "case_manager", password=PASSWORD)
+        web = Web(app.test_client())
+        assert web.login(cam).status_code == 302
+        page = web.text("/participants")
+        ids = {tour_id for _, tour_id in tour_links(page)}
+        assert "tour-providers" in ids and 'id="tour-plan"' in page
+        assert not ids & {"tour-call", "tour-text", "tour-rotation", "tour-reports"}
+
+    def test_a_prosecutor_is_told_what_the_status_view_holds(self, app: Flask) -> None:
+        pru = add_user(app, "Pru Vance", "prosecutor", password=PASSWORD)
+        web = Web(app.test_client())
+        assert web.login(pru).status_code == 302
+        page = web.text("/participants")
+        assert 'id="tour-status"' in page and 'id="tour-charge"' in page
+        assert not tour_links(page)  # no step leads to a page a prosecutor cannot open
 
 
 def tour_links(page: str) -> list[tuple[str, str]]:

@@ -71,8 +71,12 @@ class TestPeopleList:
         self, as_supervisor: Web, supervisor: User, coordinator: User
     ) -> None:
         page = as_supervisor.text("/people")
-        assert f'action="/people/users/{coordinator.id}/deactivate"' in page
-        assert f'action="/people/users/{supervisor.id}/deactivate"' not in page  # not oneself
+        assert "/deactivate" not in page  # no red button on every row: it is on each person's page
+        assert f'action="/people/users/{coordinator.id}/deactivate"' in as_supervisor.text(
+            f"/people/users/{coordinator.id}"
+        )
+        own = as_supervisor.text(f"/people/users/{supervisor.id}")
+        assert f'action="/people/users/{supervisor.id}/deactivate"' not in own  # not oneself
         assert 'action="/people/users#add-person"' in page
         assert '<label for="user-phone">Phone</label>' in page
         assert 'action="/people/officers/import#import"' in page

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime, timedelta
+import re
+from datetime import UTC, date, datetime, timedelta
 from html.parser import HTMLParser
 from zoneinfo import ZoneInfo
 
@@ -13,7 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from hotline.db import session_scope
-from hotline.web.reports import TABLES
+from hotline.web.reports import TABLES, last_full_quarter
 from tests.factories import add_referral
 from tests.services import test_reports as service_fixture
 from tests.web.conftest import Web
@@ -157,19 +158,53 @@ class TestPage:
         )
         assert f'role="img" aria-label="{summary}"' in html
         assert f"<title>{summary}</title>" in html
-        assert html.count("<rect ") == 4  # week 1: voice and sms; week 2: sms and web
+        weekly = html[html.index('<section id="weekly"') : html.index("</section>")]
+        assert weekly.count("<rect ") == 4  # week 1: voice and sms; week 2: sms and web
         assert 'height="136.0" fill="#1d6b3a"><title>Week of Mar 04: 2 by sms</title>' in html
         assert "<script" not in html
 
-    def test_default_period_is_the_last_30_days(self, app: Flask, as_supervisor: Web) -> None:
-        now = datetime.now(UTC)
-        add_referral(app, created_at=now - timedelta(days=28))
-        add_referral(app, created_at=now - timedelta(days=31))
-        today = now.astimezone(ZoneInfo("America/Los_Angeles")).date()
+    def test_default_period_is_the_last_full_quarter(self, app: Flask, as_supervisor: Web) -> None:
+        today = datetime.now(ZoneInfo("America/Los_Angeles")).date()
+        first, last = last_full_quarter(today)
+        middle = datetime.combine(first + timedelta(days=40), datetime.min.time(), tzinfo=UTC)
+        add_referral(app, created_at=middle)
+        add_referral(app, created_at=datetime.now(UTC))  # this quarter: not in the default
         html = as_supervisor.text("/reports")
-        assert f'value="{today - timedelta(days=29)}"' in html and f'value="{today}"' in html
+        assert f'value="{first}"' in html and f'value="{last}"' in html
         weekly = page_tables(html)["weekly"]
         assert weekly[-1][2] == "1"  # the total of the period
+
+    @pytest.mark.parametrize(
+        ("today", "expected"),
+        [
+            (date(2027, 1, 5), (date(2026, 10, 1), date(2026, 12, 31))),
+            (date(2027, 3, 31), (date(2026, 10, 1), date(2026, 12, 31))),
+            (date(2027, 4, 1), (date(2027, 1, 1), date(2027, 3, 31))),
+            (date(2027, 11, 30), (date(2027, 7, 1), date(2027, 9, 30))),
+        ],
+    )
+    def test_last_full_quarter(self, today: date, expected: tuple[date, date]) -> None:
+        assert last_full_quarter(today) == expected
+
+    def test_response_times_completion_and_outcomes_are_charted(
+        self, fixture_rows: None, as_supervisor: Web
+    ) -> None:
+        html = as_supervisor.text(f"/reports?{FIXTURE_PERIOD}")
+        assert '<title id="timings-chart-summary">Response times. time to answer: median' in html
+        assert '<title id="completion-chart-summary">Intake completion by week' in html
+        assert '<title id="outcomes-chart-summary">Outcomes by self-reported race' in html
+        assert "hidden (&lt;5)" in html  # a suppressed group is said so, never drawn
+        assert "<script" not in html
+
+    def test_printable_view_has_no_forms_or_navigation(
+        self, fixture_rows: None, as_supervisor: Web
+    ) -> None:
+        page = as_supervisor.text(f"/reports?{FIXTURE_PERIOD}")
+        link = re.search(r'href="([^"]+)" id="print-view"', page)
+        assert link
+        printable = as_supervisor.text(link.group(1).replace("&amp;", "&"))
+        assert '<main id="main" class="printable">' in printable
+        assert 'class="row no-print"' in printable and "Back to the full page" in printable
 
     @pytest.mark.parametrize(
         ("query", "message"),

@@ -31,16 +31,18 @@ def summaries(feed: bytes) -> list[str]:
     return [str(event["summary"]) for event in Calendar.from_ical(feed).walk("VEVENT")]
 
 
-class TestTimeline:
-    """Each tier's final schedule, with person and source, gaps in red."""
+class TestCalendar:
+    """Whole days by tier, a named bar per shift, overrides and gaps marked (SPEC §9)."""
 
-    @pytest.mark.parametrize(("query", "days"), [("", 14), ("?days=28", 28), ("?days=99", 14)])
-    def test_span_is_14_or_28_days(self, as_coordinator: Web, query: str, days: int) -> None:
+    @pytest.mark.parametrize(
+        ("query", "days"), [("", 14), ("?days=7", 7), ("?days=28", 28), ("?days=99", 14)]
+    )
+    def test_span_is_a_week_two_or_four(self, as_coordinator: Web, query: str, days: int) -> None:
         page = as_coordinator.text("/schedule" + query)
-        assert f"<h1>Schedule: next {days} days</h1>" in page
         assert f'id="days-{days}" href="/schedule?days={days}" aria-current="page"' in page
+        assert len(re.findall(r'<section class="cal-day', page)) == days
 
-    def test_segments_name_person_and_source_and_gaps_are_red(
+    def test_bars_carry_names_overrides_and_gaps_in_words(
         self, app: Flask, as_coordinator: Web, ana: User, ben: User
     ) -> None:
         row = add_rotation(app, 1, ana)
@@ -51,10 +53,42 @@ class TestTimeline:
         now = datetime.now(UTC)
         add_override(app, ben, 2, now + timedelta(days=1), now + timedelta(days=2))
         page = as_coordinator.text("/schedule")
-        assert "Tier 1: Ana Diaz (rotation)" in page and "Tier 2: Ben Okafor (override)" in page
-        assert 'class="bar gap"' in page and '<li class="gap">Tier 1: GAP: nobody' in page
+        names = re.findall(r'<span class="who">([^<]*)</span>', page)
+        assert "Ana Diaz" in names and "✱ Ben Okafor" in names and "Gap" in names
+        # Each person one colour, the same on every day: the key says whose.
+        ana_colours = set(re.findall(r"cal-bar rotation (c\d)", page))
+        assert len(ana_colours) == 1
+        assert (
+            f'<span class="swatch {ana_colours.pop()}" aria-hidden="true"></span>Ana Diaz' in page
+        )
         assert re.search(r'<p class="gap-text" id="gap-summary"><strong>\d+ gaps</strong>', page)
-        assert "find cover" not in page  # cover links are for supervisors
+        assert '<details class="segments" id="segment-details">' in page  # words behind a toggle
+        assert "Tier 1: Ana Diaz (rotation)" in page and "Tier 2: Ben Okafor (override)" in page
+        assert "find cover" not in page and "fill this gap" not in page  # supervisors only
+
+    def test_a_gap_is_one_tap_from_the_override_form(
+        self, app: Flask, as_supervisor: Web, ana: User
+    ) -> None:
+        add_override(app, ana, 1, datetime.now(UTC), datetime.now(UTC) + timedelta(hours=30))
+        page = as_supervisor.text("/schedule?days=7")
+        gap = re.search(
+            r'class="cal-bar gap gap-bar[^"]*"[^>]*><a href="([^"]+)"><span class="who">Gap', page
+        )
+        assert gap, "the gap bar is a link"
+        form = as_supervisor.text(gap.group(1).replace("&amp;", "&"))
+        assert 'id="override-form"' in form and 'name="tier" type="number"' in form
+
+    def test_later_pages_go_forward_and_today_is_marked(
+        self, app: Flask, as_coordinator: Web, ana: User
+    ) -> None:
+        add_rotation(app, 1, ana)
+        page = as_coordinator.text("/schedule?days=7")
+        assert '<span class="today-mark">today</span>' in page and 'id="earlier"' not in page
+        later = re.search(r'href="([^"]+)" id="later"', page)
+        assert later
+        next_week = as_coordinator.text(later.group(1).replace("&amp;", "&"))
+        assert "today-mark" not in next_week and 'id="earlier"' in next_week
+        assert len(re.findall(r'<section class="cal-day', next_week)) == 7
 
     def test_supervisors_get_links_to_cover_a_shift_or_fill_a_gap(
         self, app: Flask, as_supervisor: Web, ana: User
@@ -65,10 +99,11 @@ class TestTimeline:
         assert link and f"for={ana.id}" in link.group(1) and "tier=1" in link.group(1)
         form = as_supervisor.text(link.group(1).replace("&amp;", "&"))
         assert f'<option value="{ana.id}" selected>Ana Diaz</option>' in form
+        assert '<span class="visually-hidden">, 00:00–24:00: find cover</span>' in page
 
     def test_no_gap_is_said_plainly(self, app: Flask, as_coordinator: Web, ana: User) -> None:
         add_rotation(app, 1, ana)
-        assert "No gaps in the next 14 days." in as_coordinator.text("/schedule")
+        assert "No gaps in these 14 days." in as_coordinator.text("/schedule")
 
     def test_needs_sign_in(self, client: FlaskClient) -> None:
         assert client.get("/schedule").headers["Location"].startswith("/login")
