@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from collections.abc import Mapping
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
+from . import rotation as engine
 from .audit import Actor
-from .demo_history import add_history
+from .demo_history import HISTORY_DAYS, add_history
+from .demo_jobs import replay_jobs
 from .demo_participants import add_participants
 from .models import User
 from .permissions import Role
@@ -35,14 +39,20 @@ OFFICERS = [("Officer Smith", "4711"), ("Officer Jones", "5120")] + [
 ZONE = "America/Los_Angeles"
 
 
-def seed(session: Session, now: datetime) -> list[User]:
-    """Fill an empty database with a sample program; return its active users (supervisors last)."""
+def seed(session: Session, now: datetime, settings: Mapping[str, Any] | None = None) -> list[User]:
+    """Fill an empty database with a sample program; return its active users (supervisors last).
+
+    With the app's `settings`, the clock's jobs then run over the history as time
+    passes (demo_jobs), so that nothing in it contradicts what they would have done.
+    """
     if session.scalars(select(User.id).limit(1)).first() is None:
         users = _add_people(session, now)
         _add_rotations(session, now, users)
         add_history(session, now, seed=7)
         add_participants(session, now, DEMO_PASSWORD)
         session.flush()
+        if settings is not None:
+            replay_jobs(session, now - timedelta(days=HISTORY_DAYS), now, settings)
     active = session.scalars(select(User).where(User.active.is_(True)).order_by(User.id)).all()
     return sorted(active, key=lambda user: user.role == "supervisor")
 
@@ -82,10 +92,11 @@ def _rotation(
 
 def _add_rotations(session: Session, now: datetime, users: list[User]) -> None:
     ana, ben, chloe, dev, eli, fay, sam, tess = users
-    monday = (now - timedelta(days=now.weekday() + 7)).replace(
-        hour=9, minute=0, second=0, microsecond=0
-    )
-    saturday = monday + timedelta(days=5, hours=-9)
+    today = now.astimezone(ZoneInfo(ZONE)).date()
+    monday = datetime.combine(today - timedelta(days=today.weekday() + 7), time(9))
+    # Fay is on leave and the coming weekend is her turn: it shows as a gap, whatever the date.
+    coming_saturday = today + timedelta(days=(5 - today.weekday()) % 7 or 7)
+    weekends_start = datetime.combine(coming_saturday - timedelta(days=14), time(0))
     weekdays = [{"days": ["mon", "tue", "wed", "thu", "fri"], "start": "00:00", "end": "00:00"}]
     weekend = [{"days": ["sat", "sun"], "start": "00:00", "end": "00:00"}]
     nights = [
@@ -104,21 +115,24 @@ def _add_rotations(session: Session, now: datetime, users: list[User]) -> None:
             [ana.id, ben.id, chloe.id, dev.id],
             windows=weekdays,
         ),
-        # Fay is on leave: next weekend is her turn, so it shows as a gap.
-        _rotation("Weekends", 1, saturday, 168, [eli.id, dev.id, fay.id], windows=weekend),
+        _rotation("Weekends", 1, weekends_start, 168, [eli.id, dev.id, fay.id], windows=weekend),
         _rotation(
             "Nights", 1, monday.replace(hour=22), 24, [ben.id, chloe.id], priority=1, windows=nights
         ),
-        _rotation("Backup (daily)", 2, monday, 24, [eli.id, dev.id, chloe.id, ben.id, ana.id]),
+        # Tier 2 is the supervisors: a call rings two different people, then the fallback.
+        _rotation("Backup (supervisors)", 2, monday, 168, [sam.id, tess.id]),
     ]
     for data in rotations:
         oncall.create_rotation(session, data, SYSTEM, now)
     hour = now.replace(minute=0, second=0, microsecond=0)
     covers = [
-        (sam, 1, hour + timedelta(days=1, hours=3), 4),
-        (tess, 2, hour + timedelta(days=3), 6),
+        (1, hour + timedelta(days=1, hours=3), 4, [chloe, eli, ana]),
+        (2, hour + timedelta(days=3), 6, [tess, sam]),
     ]
-    for user, tier, start, hours in covers:
+    for tier, start, hours, candidates in covers:
+        holder = engine.assignment_at(oncall.load_program(session), tier, start).user_id
+        # Someone covers for the holder, never the holder for themselves.
+        user = next(person for person in candidates if person.id != holder)
         cover = OverrideIn(
             user_id=user.id, tier=tier, start=start, end=start + timedelta(hours=hours)
         )

@@ -1,4 +1,4 @@
-"""Three months of made-up referrals, calls and texts, in every status, for the demo's reports."""
+"""Two quarters of made-up referrals, calls and texts, in every status, for the demo's reports."""
 
 from __future__ import annotations
 
@@ -45,8 +45,8 @@ CLOSED = {
     "acknowledged": 7,
 }
 OPEN = ["received", "notified"]
-WAITING_FOR_INTAKE = ("acknowledged", "assessed")
-INTAKE_WINDOW_DAYS = 30  # HOTLINE_INTAKE_DAYS's default, which the demo keeps
+# Two quarters: the reports' default period, the last full quarter, is always in it.
+HISTORY_DAYS = 183
 DISPOSITION_OF = {
     "intake_completed": "accepted",
     "intake_missed": "accepted",
@@ -56,8 +56,8 @@ DISPOSITION_OF = {
 }
 
 
-def add_history(session: Session, now: datetime, seed: int, count: int = 70) -> None:
-    """Add `count` referrals spread over the last 90 days, each with its calls, texts and events."""
+def add_history(session: Session, now: datetime, seed: int, count: int = 130) -> None:
+    """Add `count` referrals spread over the last two quarters, with calls, texts and events."""
     rng = random.Random(seed)
     officers = session.scalars(select(Officer)).all()
     coordinators = session.scalars(
@@ -66,13 +66,12 @@ def add_history(session: Session, now: datetime, seed: int, count: int = 70) -> 
     statuses = rng.choices(list(CLOSED), weights=list(CLOSED.values()), k=count - 4) + OPEN * 2
     for index, status in enumerate(statuses):
         recent = status in OPEN
-        # Taken referrals still waiting for intake are inside their window, as the
-        # intake-deadlines job would have left them: nothing sits past it.
-        oldest_days = INTAKE_WINDOW_DAYS - 1 if status in WAITING_FOR_INTAKE else 90
+        # Taken referrals may be older than the intake window: the replayed
+        # intake-deadlines job (demo_jobs) closes them as it would have.
         created = now - (
             timedelta(minutes=rng.randint(5, 50))
             if recent
-            else timedelta(days=rng.uniform(1, oldest_days))
+            else timedelta(days=rng.uniform(1, HISTORY_DAYS))
         )
         officer = rng.choice(officers)
         coordinator = rng.choice(coordinators)
@@ -132,7 +131,8 @@ def _events(
                 at=created + timedelta(minutes=offset * 7),
                 kind=kind,
                 actor_id=actor,
-                channel="sms",
+                # A call's referral arrived by voice; taking it by text or on a call follows.
+                channel=referral.channel if kind in ("referral_sent", "notified") else "sms",
             )
         )
 
@@ -140,7 +140,9 @@ def _events(
 def _call(
     session: Session, rng: random.Random, referral: Referral, coordinator: User, created: datetime
 ) -> None:
-    outcome = "answered" if referral.acknowledged_by else rng.choice(["voicemail", "abandoned"])
+    # Calls nobody took: a voicemail and a hang-up, both kinds the tour shows.
+    untaken = "voicemail" if referral.id % 2 else "abandoned"
+    outcome = "answered" if referral.acknowledged_by else untaken
     call = Call(
         call_sid=f"CADEMO{referral.id:026d}",
         from_number=referral.officer_phone or "",
@@ -156,8 +158,9 @@ def _call(
         else None,
         ended_at=created + timedelta(minutes=rng.randint(2, 12)),
         duration=rng.randint(60, 600),
-        recording_url="https://api.twilio.com/demo/RE0001" if outcome == "voicemail" else None,
-        recording_duration=25 if outcome == "voicemail" else None,
+        # The demo serves this sample itself (web.demo_voicemail): the link plays offline.
+        recording_url="/demo/voicemail.wav" if outcome == "voicemail" else None,
+        recording_duration=2 if outcome == "voicemail" else None,
         chain=[{"number": coordinator.phone, "user_id": coordinator.id}],
     )
     session.add(call)

@@ -17,6 +17,7 @@ from .errors import reported_as_click_errors
 from .jobs import jobs_cli, scheduler_command
 from .oncall import override_cli, show_oncall, show_schedule
 from .people import calendar_cli, officer_cli, token_cli, user_cli
+from .serve import serve_command
 from .simulate import simulate_cli
 from .twilio import twilio_cli
 
@@ -24,6 +25,7 @@ from .twilio import twilio_cli
 COMMANDS: tuple[click.Command, ...] = (
     db_cli,
     demo_command,
+    serve_command,
     user_cli,
     token_cli,
     officer_cli,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import click
 from flask import Flask
@@ -11,10 +12,12 @@ from werkzeug.serving import run_simple
 from hotline import create_app, migrations
 from hotline.db import session_scope
 from hotline.demo import DEMO_PASSWORD, SYSTEM, seed, utcnow
+from hotline.demo_tour import tour_lines
 from hotline.jobs.clock import build_scheduler
 from hotline.services.tokens import create_token
 
 DEMO_DATABASE = "demo.db"
+DEMO_FALLBACK = "+12065550199"
 
 
 def demo_app(reset: bool, instance_path: Path | None = None) -> Flask:
@@ -31,6 +34,8 @@ def demo_app(reset: bool, instance_path: Path | None = None) -> Flask:
         "DATABASE_URL": url,
         "INSTANCE_PATH": instance_path,
         "HOTLINE_DEMO": True,  # the sign-in page shows the demo logins
+        # The program office's line: rung when the database is down or nobody answers.
+        "HOTLINE_FALLBACK_NUMBERS": DEMO_FALLBACK,
     }
     app = create_app(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -45,10 +50,18 @@ def demo_command(port: int, reset: bool) -> None:
     """Serve the app on a sample program at http://127.0.0.1:PORT (development mode)."""
     app = demo_app(reset)
     with session_scope(app) as session:
-        users = seed(session, utcnow())
+        users = seed(session, utcnow(), app.config)  # with the clock's jobs replayed
         supervisor = users[-1]
         token = create_token(session, supervisor, utcnow(), SYSTEM)
+        tour = tour_lines(
+            session,
+            utcnow(),
+            ZoneInfo(app.config["HOTLINE_TIMEZONE"]),
+            app.config["HOTLINE_FALLBACK_NUMBERS"],
+        )
     click.echo(f"LEAD hotline demo on http://127.0.0.1:{port}/ (Ctrl-C stops it)")
+    for line in tour:
+        click.echo(f"  {line}")
     click.echo(f"Demo logins: {', '.join(u.email for u in users)}; password {DEMO_PASSWORD!r}")
     click.echo(f"API token of {supervisor.name} (supervisor): {token}")
     click.echo(

@@ -24,6 +24,7 @@ from hotline.simulator import (
 from hotline.simulator.script import DEFAULT_RECORDING, LegOutcome
 
 from .demo import demo_app
+from .serve import local_app
 
 OUTCOMES: tuple[LegOutcome, ...] = ("accept", "voicemail", "decline", "no-answer", "busy", "failed")
 DEMO_HOTLINE = "+12065550100"
@@ -32,6 +33,16 @@ DEMO_HOTLINE = "+12065550100"
 TWILIO_WORDS = {"completed": "voicemail", "answered": "accept"}
 
 simulate_cli = click.Group("simulate", help="Send signed Twilio-shaped requests to the app.")
+
+
+def in_process_app() -> Flask:
+    """Return the app to simulate against: DATABASE_URL's program when set, else the demo's."""
+    app = local_app()
+    if app is None:
+        app = demo_app(reset=False)
+        with session_scope(app) as session:
+            seed(session, utcnow(), app.config)
+    return app
 
 
 def parse_outcomes(text: str) -> list[Leg]:
@@ -69,7 +80,10 @@ def auth_token(token: str | None) -> str:
 @click.option(
     "--url",
     default=None,
-    help="a running app, e.g. http://127.0.0.1:5000 (default: the demo, in-process)",
+    help=(
+        "a running app, e.g. http://127.0.0.1:5000 "
+        "(default: in-process, on DATABASE_URL if set, else the demo)"
+    ),
 )
 @click.option(
     "--token", envvar="TWILIO_AUTH_TOKEN", default=None, help="the app's Twilio auth token"
@@ -93,9 +107,7 @@ def simulate_call(
     if url:
         emulator = VoiceEmulator(http_poster(), auth_token(token), url.rstrip("/"))
     else:
-        app = demo_app(reset=False)
-        with session_scope(app) as session:
-            seed(session, utcnow())
+        app = in_process_app()
         token = app.config["TWILIO_AUTH_TOKEN"]
         emulator = VoiceEmulator(flask_poster(app.test_client()), token, "http://localhost")
     result = emulator.call(caller, hotline, script)
@@ -147,7 +159,11 @@ def texts_of_call(app: Flask, call_sid: str) -> list[Message]:
 @click.option(
     "--to", "hotline", default=DEMO_HOTLINE, show_default=True, help="the hotline's number"
 )
-@click.option("--url", default=None, help="a running app (default: the demo, in-process)")
+@click.option(
+    "--url",
+    default=None,
+    help="a running app (default: in-process, on DATABASE_URL if set, else the demo)",
+)
 @click.option(
     "--token", envvar="TWILIO_AUTH_TOKEN", default=None, help="the app's Twilio auth token"
 )
@@ -160,9 +176,7 @@ def simulate_sms(
     if url:
         phone = SmsEmulator(http_poster(), auth_token(token), url, hotline)
     else:
-        app = demo_app(reset=False)
-        with session_scope(app) as session:
-            seed(session, utcnow())
+        app = in_process_app()
         phone = SmsEmulator(
             flask_poster(app.test_client()),
             app.config["TWILIO_AUTH_TOKEN"],

@@ -92,13 +92,13 @@ def test_demo_calls_nobody_took_arrive_blank_and_no_intake_is_past_its_window(
 
     from sqlalchemy import select
 
-    from hotline.models import Referral
+    from hotline.models import Referral, ReferralEvent
     from hotline.services.deadlines import miss_overdue_intakes
 
     app = demo_app(reset=False, instance_path=tmp_path)
     now = datetime.now(UTC)
     with session_scope(app) as session:
-        seed(session, now)
+        seed(session, now, app.config)  # as `hotline demo` does: the clock's jobs replayed
         untaken_calls = session.scalars(
             select(Referral).where(
                 Referral.channel == "voice", Referral.status.in_(("received", "notified"))
@@ -108,8 +108,72 @@ def test_demo_calls_nobody_took_arrive_blank_and_no_intake_is_past_its_window(
         for referral in untaken_calls:
             assert (referral.type, referral.participant_name, referral.location) == (None,) * 3
             assert referral.consent_at is None
-        # The intake-deadlines job finds nothing to close: the history left nothing overdue.
+        # The intake-deadlines job finds nothing to close: the replayed clock closed it all.
         assert miss_overdue_intakes(session, now + timedelta(minutes=1), 30, None) == 0
+        closed_by_clock = session.scalars(
+            select(ReferralEvent).where(
+                ReferralEvent.kind == "intake_missed", ReferralEvent.actor_id.is_(None)
+            )
+        ).all()
+        assert closed_by_clock  # windows that ran out in the history were closed as they ran out
+        for event in closed_by_clock:
+            referral = session.get_one(Referral, event.referral_id)
+            window_end = referral.created_at.replace(tzinfo=UTC) + timedelta(days=30)
+            assert window_end <= event.at.replace(tzinfo=UTC) <= window_end + timedelta(hours=12)
+        sent_by = {
+            (e.kind, e.channel)
+            for e in session.scalars(select(ReferralEvent))
+            if e.kind == "referral_sent"
+        }
+        assert sent_by == {("referral_sent", "voice"), ("referral_sent", "sms")}
+
+
+def test_demo_rings_two_people_then_the_fallback_and_the_coming_weekend_is_a_gap(
+    tmp_path: Path,
+) -> None:
+    from datetime import timedelta
+    from zoneinfo import ZoneInfo
+
+    from hotline.rotation import assignment_at
+    from hotline.services.oncall import load_program
+
+    app = demo_app(reset=False, instance_path=tmp_path)
+    assert app.config["HOTLINE_FALLBACK_NUMBERS"] == ["+12065550199"]
+    now = datetime.now(UTC)
+    with session_scope(app) as session:
+        seed(session, now, app.config)
+        program = load_program(session)
+        for hours in range(0, 24 * 14, 3):  # two weeks, every three hours
+            at = now + timedelta(hours=hours)
+            one, two = (assignment_at(program, tier, at).user_id for tier in (1, 2))
+            assert two is not None and one != two, f"tier 1 and 2 are one person at {at}"
+    today = now.astimezone(ZoneInfo("America/Los_Angeles")).date()
+    saturday = today + timedelta(days=(5 - today.weekday()) % 7 or 7)
+    noon = datetime(
+        saturday.year, saturday.month, saturday.day, 12, tzinfo=ZoneInfo("America/Los_Angeles")
+    )
+    assert assignment_at(program, 1, noon).user_id is None  # Fay, on leave: the coming weekend
+
+
+def test_demo_voicemails_play_from_the_demo_itself(tmp_path: Path) -> None:
+    from sqlalchemy import select
+
+    from hotline.models import Call
+    from tests.web.conftest import Web
+
+    app = demo_app(reset=False, instance_path=tmp_path)
+    with session_scope(app) as session:
+        seed(session, datetime.now(UTC), app.config)
+        urls = set(
+            session.scalars(select(Call.recording_url).where(Call.recording_url.is_not(None)))
+        )
+        ana = session.scalars(select(User).where(User.email == "ana@demo.lead.example")).one()
+    assert urls == {"/demo/voicemail.wav"}
+    web = Web(app.test_client())
+    assert web.login(ana, "demo-password").status_code == 302
+    with web.get("/demo/voicemail.wav") as answer:
+        assert answer.status_code == 200 and answer.mimetype == "audio/wav"
+        assert answer.data[:4] == b"RIFF" and answer.data[8:12] == b"WAVE"
 
 
 def test_demo_has_participants_with_plans_consents_and_a_contact(tmp_path: Path) -> None:
@@ -131,3 +195,20 @@ def test_demo_has_participants_with_plans_consents_and_a_contact(tmp_path: Path)
         assert linked == 8
         managers = set(session.scalars(select(Participant.case_manager_id)))
         assert len(managers) == 2  # both case managers have a caseload
+
+
+def test_demo_prints_a_tour_true_on_the_day_it_runs(tmp_path: Path) -> None:
+    from zoneinfo import ZoneInfo
+
+    from hotline.demo_tour import tour_lines
+
+    app = demo_app(reset=False, instance_path=tmp_path)
+    now = datetime.now(UTC)
+    with session_scope(app) as session:
+        seed(session, now, app.config)
+        lines = tour_lines(session, now, ZoneInfo("America/Los_Angeles"), ["+12065550199"])
+    said = "\n".join(lines)
+    assert "On call now, tier 1: " in said and "On call now, tier 2: " in said
+    assert said.count(" → ") >= 2 and "+12065550199" in said  # two people, then the fallback
+    assert "Next tier-1 gap: " in said and "(Fay Ortiz is on leave)" in said
+    assert "is a call nobody took: complete it at /referrals/" in said

@@ -22,9 +22,35 @@ from hotline.demo import seed, utcnow
 @pytest.fixture
 def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Flask:
     """Point the in-process simulation at a demo app of the test's own."""
+    monkeypatch.delenv("DATABASE_URL", raising=False)  # unset: the demo's database
     app = demo_app(reset=False, instance_path=tmp_path)
     monkeypatch.setattr(simulate_module, "demo_app", lambda reset: app)
     return app
+
+
+def test_with_database_url_set_the_simulation_writes_to_that_program(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite:///{tmp_path / 'program.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("HOTLINE_ENV", "development")
+    monkeypatch.setattr(simulate_module, "demo_app", lambda reset: pytest.fail("used the demo"))
+    runner = CliRunner()
+    assert runner.invoke(main, ["db", "upgrade"]).exit_code == 0
+    added = runner.invoke(
+        main,
+        ["officer", "add", "--name", "Officer Kay", "--badge", "77", "--agency", "SPD",
+         "--phone", "+12065550177"],
+    )  # fmt: skip
+    assert added.exit_code == 0, added.output
+    result = runner.invoke(main, ["simulate", "sms", "--from", "+12065550177", "HELP"])
+    assert result.exit_code == 0, result.output
+    assert "REFER" in result.output  # the HELP reply lists the commands
+    from hotline.models import Message
+
+    with session_scope(simulate_module.local_app() or pytest.fail("no app")) as session:
+        bodies = [m.body for m in session.query(Message).filter_by(direction="in")]
+    assert bodies == ["HELP"]  # in this program's database, not the demo's
 
 
 def test_in_process_call_prints_what_the_caller_hears_and_the_texts(demo: Flask) -> None:

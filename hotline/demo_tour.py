@@ -1,0 +1,44 @@
+"""The demo's tour, computed from its data: what to look at, true on whatever day it runs."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .models import CLOSED_STATUSES, Referral
+from .services.notices import tier_one_gaps
+from .services.oncall import who_is_on_call
+
+
+def tour_lines(session: Session, now: datetime, zone: ZoneInfo, fallback: list[str]) -> list[str]:
+    """Return the tour `hotline demo` prints: who is on call, the next gap, a call to complete."""
+    answer = who_is_on_call(session, now, fallback)
+    lines = []
+    for tier in answer["tiers"]:
+        who = tier["user"]["name"] if tier["user"] else "nobody (a gap)"
+        until = tier["until"]
+        when = f" until {until.astimezone(zone):%a %m/%d %H:%M}" if until else ""
+        lines.append(f"On call now, tier {tier['tier']}: {who}{when}.")
+    lines.append(f"A call now would ring {' → '.join(answer['chain']) or 'nobody'}.")
+    gaps = [(start, end) for _, start, end in tier_one_gaps(session, now) if end > now]
+    if gaps:
+        start, end = (instant.astimezone(zone) for instant in gaps[0])
+        lines.append(
+            f"Next tier-1 gap: {start:%a %m/%d %H:%M} to {end:%a %m/%d %H:%M} "
+            "(Fay Ortiz is on leave): Schedule shows it, one tap finds cover."
+        )
+    blank = session.scalars(
+        select(Referral.id)
+        .where(Referral.channel == "voice", Referral.status.not_in(CLOSED_STATUSES))
+        .where(Referral.participant_name.is_(None))
+        .order_by(Referral.created_at.desc())
+    ).first()
+    if blank is not None:
+        lines.append(f"Referral #{blank} is a call nobody took: complete it at /referrals/{blank}.")
+    today = now.astimezone(zone).date()
+    quarter_end = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1) - timedelta(days=1)
+    lines.append(f"Reports open on the last full quarter, up to {quarter_end:%m/%d/%Y}.")
+    return lines
