@@ -96,6 +96,18 @@ class TestEvents:
         page = as_supervisor.text("/audit")
         assert '<strong>tier</strong>: <del>1</del> → <span class="hint">—</span>' in page
 
+    def test_a_record_made_is_one_line_with_its_fields_folded(
+        self, app: Flask, as_supervisor: Web
+    ) -> None:
+        made = {"action": "create", "after": {"name": "Ana Diaz", "tier": 1, "phone": "+1206"}}
+        add_event(app, JAN_15_NOON_LA, Actor(None, "cli"), "user", **made)
+        changed = {"action": "update", "before": {"tier": 1}, "after": {"tier": 2}}
+        add_event(app, JAN_15_NOON_LA, Actor(None, "cli"), "rotation", **changed)
+        page = as_supervisor.text("/audit")
+        assert '<details class="fields"><summary>Ana Diaz: 3 fields</summary>' in page
+        assert page.count('<details class="fields">') == 1  # a change is shown whole, unfolded
+        assert "<strong>tier</strong>: <del>1</del> → <ins>2</ins>" in page
+
 
 @pytest.mark.parametrize(
     ("before", "after", "expected"),
