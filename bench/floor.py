@@ -1,4 +1,4 @@
-"""The least a durable webhook can do: the floor bench/load.py sets beside the app and hello world.
+"""The least a durable webhook can do: the floor bench/load.py judges the app against.
 
 Served by bench/load.py as `gunicorn --pythonpath bench floor:app` (2 sync workers),
 on the same database as the app. Per request it checks Twilio's signature with

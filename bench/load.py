@@ -1,12 +1,11 @@
-"""Load the webhooks under gunicorn and compare with a bare Flask "hello world" (SPEC §10).
+"""Load the webhooks under gunicorn and compare them with the durable floor (contract §10).
 
 Run (from the repository, with the project's virtualenv):
 
     .venv/bin/python bench/load.py [--seconds 20] [--database sqlite|postgresql|both]
                                    [--connections 32] [--warmup 3] [--rounds 1] [--json FILE]
                                    [--timeout 10] [--postgres-url URL] [--profile DIR]
-
-The client is aiohttp, which the twilio package already installs.
+                                   [--client auto|wrk|python] [--writer-turns-ab]
 
 For each database asked for, it
 
@@ -14,69 +13,44 @@ For each database asked for, it
    it in WAL mode), or a scratch PostgreSQL database `bench_hotline_<pid>` made
    through `--postgres-url` (default postgresql://postgres@127.0.0.1:5432/postgres,
    or $BENCH_POSTGRES_URL) and dropped afterwards;
-2. builds a small, realistic program with the app's own CLI (`hotline db upgrade`,
-   `hotline user add`, `hotline officer add`) and services (a tier-1 and a tier-2
-   rotation, a couple of overrides);
+2. builds a small, realistic program with the app's own CLI and services;
 3. serves `hotline:create_app()` with `gunicorn --workers 2 --worker-class sync`
-   on a free loopback port, in production mode (HOTLINE_ENV=production, a
-   public URL, log transport: nothing leaves the machine);
-4. from this process (not the server's), drives `--connections` closed-loop
-   connections (aiohttp + asyncio), each sending signed requests back to back:
-   first `/voice/incoming` calls (a unique CallSid each, From = a roster
-   officer), then SMS intake steps (a unique MessageSid each: REFER from a new,
-   unknown number, then the badge, type, name, place, consent and SEND of that
-   intake, then REFER from the next new number). Each phase warms up for
-   `--warmup` seconds, then is measured for `--seconds`.
+   on a free loopback port, in production mode (log transport: nothing leaves
+   the machine);
+4. drives `--connections` closed-loop connections, each sending signed
+   requests back to back: first `/voice/incoming` calls (a unique CallSid
+   each), then SMS intake steps (a unique MessageSid each: REFER from a new,
+   unknown number, then badge, type, name, place, consent and SEND, then REFER
+   from the next number). Each phase warms up for `--warmup` seconds, then is
+   measured for `--seconds`;
+5. serves `bench/floor.py` on the same database — the **durable floor**: what
+   any webhook must do (check the signature, commit one row with the app's
+   durability, answer fixed TwiML) — and loads it as `/voice/incoming`.
 
-Then, on the same database, it serves `bench/floor.py`, the least a durable webhook
-can do (check the signature, commit one row, answer fixed TwiML), and loads it
-like `/voice/incoming`: a yardstick that shows how much of a missed target is
-the app's own work. Last it serves `bench/hello.py` (Flask hello world) the same
-way and loads it the same way: the same signed voice-shaped POSTs, the same
-connections and time.
+The client is wrk (Debian's `wrk`, a C client that leaves the cores to the
+server) over requests signed beforehand (`load_wrk.py`, `wrk.lua`: one
+connection per wrk thread, every answer's body checked); without wrk, or with
+`--client python`, the aiohttp client of `load_client.py`, which takes much of
+a core itself. The table says which measured.
 
-It prints, per target: requests, throughput (req/s), p50/p95/p99 latency, errors
-(a non-200 status, a transport error, or a body that is not the expected TwiML,
-e.g. the fail-open fallback), and the ratio of its throughput to hello world's.
-It exits 1 when a target of SPEC §10 is missed:
+Per target it prints requests, throughput, p50/p95/p99 latency (from sending a
+request to reading its answer, gunicorn's listen queue and the connect
+included), errors (a non-200, a transport error, or an answer that is not the
+expected TwiML, e.g. the fail-open fallback) and its ratios to the floor of the
+same round and database. It exits 1 when a target is missed: each webhook at
+least 0.7 × the floor's throughput, a p99 at most 1.5 × the floor's, no errors.
+With `--rounds N` it judges the medians of N rounds, each round against its own
+floor. After each phase it prints who used the cores meanwhile (read from /proc):
+a run that shared the machine with other work says so.
 
-- p99 ≤ 50 ms for `/voice/incoming` and for an SMS step at 32 connections;
-- each webhook's throughput ≥ 0.5 × hello world's;
-- no errors.
+`--writer-turns-ab` also serves the app on SQLite without the writers' turns of
+`hotline/sqlite_writers.py` (BENCH_SQLITE_TURNS=off: SQLite's busy handler
+alone) and loads it the same way, in the same round, to decide whether the
+turns earn their place. `--profile DIR` serves the app under pyinstrument
+(`load_profiling.py`); profiled figures are slower, so targets are not checked.
 
-After each phase it prints who used the cores meanwhile (the server's processes,
-the load client, anything else, and the hypervisor's steal), read from /proc: a
-run that shared the machine with other work shows it, and its figures are not
-comparable. Compare runs made on a quiet machine.
-
-Latency is measured at the client, from sending a request to reading its whole
-answer: it includes waiting in gunicorn's listen queue (32 connections share two
-sync workers, so a request waits behind ~15 others) and the connect, as gunicorn
-sync workers close every connection. The client shares the machine's cores with
-the server, for the app and hello world alike; at hello world's rate it needs
-most of a core itself, so hello world's figure is partly the client's limit.
-
-`--profile DIR` serves the app wrapped in pyinstrument (`pip install pyinstrument`):
-each worker profiles every request and counts its SQL statements and commits; at
-the end DIR holds, per database and webhook, the call tree and the self time by
-function of both workers combined (`sqlite-voice-incoming.txt`, …), headed by the
-wall time, CPU time, statements and commits per request. Profiled figures are
-slower than real ones, so targets are not checked.
-
-Every process it starts (gunicorn masters and their workers) is stopped on the
-way out, also on Ctrl-C or SIGTERM; traffic goes to 127.0.0.1 only; each phase
-is bounded by --warmup + --seconds + --timeout, and the whole run by an alarm.
-
-`--rounds N` repeats all of it N times, on fresh databases and servers, prints
-each round, then the medians (each ratio against its own round's hello world,
-as the machine drifts) and judges those: one round on a shared machine can be
-a quarter off.
-
-Its parts: `load_workload.py` (the program, the signed requests, the targets),
-`load_client.py` (the closed-loop client, latencies, cores), `load_servers.py`
-(gunicorn, scratch databases, building the program), `load_rounds.py` (the
-medians of `--rounds`) and `load_profiling.py` (`--profile`); `floor.py` and
-`hello.py` are the yardsticks it serves.
+Every process it starts is stopped on the way out, also on Ctrl-C or SIGTERM;
+traffic goes to 127.0.0.1 only; the whole run is bounded by an alarm.
 """
 
 from __future__ import annotations
@@ -84,7 +58,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import math
 import os
 import platform
 import secrets
@@ -97,7 +70,7 @@ from pathlib import Path
 
 from load_client import Result, cpu_shares, cpu_snapshot, drive, percentile
 from load_profiling import report_profiles
-from load_rounds import report_across
+from load_rounds import against_floor, report_across
 from load_servers import (
     WORKERS,
     Server,
@@ -107,13 +80,16 @@ from load_servers import (
     scratch_database,
 )
 from load_workload import (
-    P99_TARGET_MS,
+    JUDGED,
+    P99_RATIO_TARGET,
     PUBLIC_URL,
     TARGET_NAMES,
     THROUGHPUT_RATIO_TARGET,
     VOICE,
     Workload,
 )
+from load_wrk import available as wrk_available
+from load_wrk import drive_wrk
 
 # --- the run -------------------------------------------------------------------------
 
@@ -126,8 +102,8 @@ def measure(
     workload = Workload(target, token)
     group = server.process.pid if server.process is not None else None
     before, started = cpu_snapshot(group), time.monotonic()
-    asyncio.run(
-        drive(
+    if use_wrk(args):
+        drive_wrk(
             server.base_url,
             workload,
             args.connections,
@@ -136,9 +112,29 @@ def measure(
             args.timeout,
             result,
         )
-    )
+    else:
+        asyncio.run(
+            drive(
+                server.base_url,
+                workload,
+                args.connections,
+                args.warmup,
+                args.seconds,
+                args.timeout,
+                result,
+            )
+        )
     result.cpu = cpu_shares(before, cpu_snapshot(group), time.monotonic() - started)
     return result
+
+
+def use_wrk(args: argparse.Namespace) -> bool:
+    """Tell whether wrk drives the load (`--client auto` takes it when installed)."""
+    if args.client == "python":
+        return False
+    if args.client == "wrk" and not wrk_available():
+        raise SystemExit("--client wrk: wrk is not installed (apt-get install -y wrk)")
+    return wrk_available()
 
 
 def measure_floor(
@@ -164,24 +160,20 @@ def progress(r: Result) -> str:
     )
 
 
-def print_table(results: list[Result], hello: Result | None) -> None:
+def print_table(results: list[Result]) -> None:
     header = (
-        f"{'target':<22} {'database':<10} {'conns':>5} {'requests':>9} {'req/s':>8} "
-        f"{'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'errors':>6} {'× hello':>8}"
+        f"{'target':<24} {'database':<10} {'conns':>5} {'requests':>9} {'req/s':>8} "
+        f"{'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'errors':>6} {'× floor':>8} {'p99 ×':>6}"
     )
     print(header)
     print("-" * len(header))
     for r in results:
-        ratio = (
-            f"{r.throughput / hello.throughput:8.2f}"
-            if hello is not None and hello.throughput and r.target != "hello"
-            else f"{'':>8}"
-        )
-        name = TARGET_NAMES[r.target]
+        speed, tail = against_floor(r, results)
+        ratios = f"{speed:8.2f} {tail:6.2f}" if r.target != "floor" else f"{'':>8} {'':>6}"
         print(
-            f"{name:<22} {r.database:<10} {r.connections:>5} {r.requests:>9} {r.throughput:>8.1f} "
-            f"{r.percentile(50):>7.1f} {r.percentile(95):>7.1f} {r.percentile(99):>7.1f} "
-            f"{r.errors:>6} {ratio}"
+            f"{TARGET_NAMES[r.target]:<24} {r.database:<10} {r.connections:>5} {r.requests:>9} "
+            f"{r.throughput:>8.1f} {r.percentile(50):>7.1f} {r.percentile(95):>7.1f} "
+            f"{r.percentile(99):>7.1f} {r.errors:>6} {ratios}"
         )
         for sample in r.error_samples[:3]:
             print(f"    error: {sample}")
@@ -192,50 +184,37 @@ def print_table(results: list[Result], hello: Result | None) -> None:
                 for step, v in r.by_step.items()
             )
             print(f"  SMS steps on {r.database}: {steps}")
+    clients = sorted({r.client for r in results})
+    print(f"  measured by: {', '.join(clients)}")
 
 
-def print_floor(results: list[Result], hello: Result | None) -> None:
-    """Say what the durable floor (bench/floor.py) leaves to the app on each database."""
-    for floor in (r for r in results if r.target == "floor"):
-        ratio = floor.throughput / hello.throughput if hello and hello.throughput else math.nan
-        print(
-            f"  durable floor on {floor.database} (signature check + one committed insert): "
-            f"p99 {floor.percentile(99):.1f} ms, {ratio:.2f} × hello world"
-        )
-
-
-def verdicts(results: list[Result], hello: Result | None) -> list[tuple[bool, str]]:
-    """Return each SPEC §10 target with whether it held (the floor is a yardstick, not one)."""
+def verdicts(results: list[Result]) -> list[tuple[bool, str]]:
+    """Return each contract §10 target with whether it held, against its own floor."""
     checks = []
     for r in results:
-        if r.target == "floor":
-            continue
-        if r.target == "hello":
-            held = r.errors == 0 and r.requests > 0
-            checks.append((held, f"hello world answered ({r.errors} errors)"))
+        if r.target not in JUDGED:
             continue
         name = f"{VOICE if r.target == 'voice' else 'SMS step'} on {r.database}"
+        speed, tail = against_floor(r, results)
         checks.append((r.requests > 0 and r.errors == 0, f"{name}: {r.errors} errors"))
         checks.append(
             (
-                r.percentile(99) <= P99_TARGET_MS,
-                f"{name}: p99 {r.percentile(99):.1f} ms ≤ {P99_TARGET_MS:.0f} ms "
-                f"at {r.connections} connections",
+                speed >= THROUGHPUT_RATIO_TARGET,
+                f"{name}: {speed:.2f} × the floor's throughput ≥ {THROUGHPUT_RATIO_TARGET}",
             )
         )
-        if hello is not None and hello.throughput:
-            ratio = r.throughput / hello.throughput
-            checks.append(
-                (
-                    ratio >= THROUGHPUT_RATIO_TARGET,
-                    f"{name}: {ratio:.2f} × hello world's throughput ≥ {THROUGHPUT_RATIO_TARGET}",
-                )
+        checks.append(
+            (
+                tail <= P99_RATIO_TARGET,
+                f"{name}: p99 {r.percentile(99):.1f} ms, {tail:.2f} × the floor's "
+                f"≤ {P99_RATIO_TARGET} at {r.connections} connections",
             )
+        )
     return checks
 
 
 def one_round(args: argparse.Namespace, profile_dir: Path | None) -> list[Result]:
-    """Measure every target once, on fresh databases and servers; hello world comes last."""
+    """Measure every target once, on fresh databases and servers, each beside its floor."""
     databases = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
     work_dir = Path(tempfile.mkdtemp(prefix="bench-hotline-"))
     results: list[Result] = []
@@ -263,12 +242,15 @@ def one_round(args: argparse.Namespace, profile_dir: Path | None) -> list[Result
                     report_profiles(profile_dir, kind)
                     continue
                 results.append(measure_floor(kind, url, token, args, work_dir))
-        token = secrets.token_hex(16)
-        with Server("hello", "hello:app", clean_environment(), work_dir) as server:
-            print(f"[hello] loading hello world at {server.base_url} …", flush=True)
-            hello = measure(server, "hello", "-", token, args)
-            results.append(hello)
-            print(f"[hello] {progress(hello)}", flush=True)
+                if kind == "sqlite" and args.writer_turns_ab:
+                    # The same app without the writers' turns, SQLite's busy handler alone.
+                    plain = {**env, "BENCH_SQLITE_TURNS": "off"}
+                    with Server("app-sqlite-busy", app_spec, plain, work_dir) as server:
+                        for target in ("voice", "sms"):
+                            result = measure(server, target, kind, token, args)
+                            result.target = f"{target}-busy"
+                            results.append(result)
+                            print(f"[{kind}] busy only: {progress(result)}", flush=True)
     finally:
         shutil.rmtree(work_dir, ignore_errors=True)
     return results
@@ -276,11 +258,9 @@ def one_round(args: argparse.Namespace, profile_dir: Path | None) -> list[Result
 
 def report(results: list[Result]) -> list[tuple[bool, str]]:
     """Print one round's table and verdicts; return the verdicts."""
-    hello = next((r for r in results if r.target == "hello"), None)
     print()
-    print_table(results, hello)
-    print_floor(results, hello)
-    checks = verdicts(results, hello)
+    print_table(results)
+    checks = verdicts(results)
     print()
     for held, text in checks:
         print(f"{'ok  ' if held else 'MISS'} {text}")
@@ -303,7 +283,7 @@ def run(args: argparse.Namespace) -> int:
         rounds.append(one_round(args, profile_dir))
         checks = report(rounds[-1])
     if args.rounds > 1:
-        print(f"\n=== across {args.rounds} rounds (medians; each ratio against its round's hello)")
+        print(f"\n=== across {args.rounds} rounds (medians; each ratio against its round's floor)")
         checks = report_across(rounds)
     if args.json:
         Path(args.json).write_text(
@@ -340,6 +320,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="a loopback PostgreSQL maintenance database to create the scratch database from",
     )
     parser.add_argument("--json", help="also write the figures to this file")
+    parser.add_argument(
+        "--client",
+        choices=["auto", "wrk", "python"],
+        default="auto",
+        help="the load client: wrk when installed (auto), or the Python fallback",
+    )
+    parser.add_argument(
+        "--writer-turns-ab",
+        action="store_true",
+        help="on SQLite, also load the app without hotline/sqlite_writers.py's turns",
+    )
     parser.add_argument("--profile", metavar="DIR", help="profile the webhooks with pyinstrument")
     args = parser.parse_args(argv)
     if (

@@ -27,9 +27,15 @@ class Result:
     error_samples: list[str] = field(default_factory=list)
     by_step: dict[str, list[float]] = field(default_factory=dict, repr=False)
     cpu: str = ""
+    client: str = "python"  # which client measured: "wrk" or the Python fallback
+    # wrk reports counts and percentiles, not each latency.
+    fixed_requests: int | None = None
+    fixed_percentiles: dict[float, float] = field(default_factory=dict)
 
     @property
     def requests(self) -> int:
+        if self.fixed_requests is not None:
+            return self.fixed_requests
         return len(self.latencies_ms)
 
     @property
@@ -37,6 +43,8 @@ class Result:
         return self.requests / self.seconds if self.seconds else 0.0
 
     def percentile(self, p: float) -> float:
+        if self.fixed_percentiles:
+            return self.fixed_percentiles.get(float(p), math.nan)
         return percentile(self.latencies_ms, p)
 
     def summary(self) -> dict[str, Any]:
@@ -54,6 +62,7 @@ class Result:
             "errors": self.errors,
             "error_samples": self.error_samples,
             "cpu": self.cpu,
+            "client": self.client,
             "steps": {
                 step: {
                     "requests": len(v),

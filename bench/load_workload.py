@@ -34,20 +34,25 @@ OFFICERS = [
 VOICE = "/voice/incoming"
 SMS = "/sms/incoming"
 
-# SPEC §10, per webhook at 32 connections; the floor and hello world are yardsticks.
-P99_TARGET_MS = 50.0
-THROUGHPUT_RATIO_TARGET = 0.5
+# Contract §10, per webhook at 32 connections, against the durable floor of the same round
+# and database: at least 0.7 x its throughput, a p99 at most 1.5 x its p99.
+THROUGHPUT_RATIO_TARGET = 0.7
+P99_RATIO_TARGET = 1.5
 TARGET_NAMES = {
     "voice": VOICE,
     "sms": "SMS intake step",
     "floor": "durable floor",
-    "hello": "hello world",
+    # The same app on SQLite without the writers' turns (BENCH_SQLITE_TURNS=off): the A/B
+    # that decides whether hotline/sqlite_writers.py earns its place. Not judged.
+    "voice-busy": f"{VOICE} (busy only)",
+    "sms-busy": "SMS step (busy only)",
 }
+JUDGED = ("voice", "sms")
 
 # One SMS intake from an unknown number: (text sent, a piece of the expected reply).
 INTAKE = [
     ("REFER", "badge number"),
-    ("4712", "Thank you, Officer Brooks"),
+    ("4712", "Badge noted."),  # the same words whether or not the badge is on the roster
     ("2", "name?"),
     ("Bench Participant", "Where are you?"),
     ("3rd Ave and Pine St", "agreed to be referred"),
@@ -153,8 +158,6 @@ class Workload:
             caller = next(officers)[3]
             call_sid = f"CA{next(self.sids):032x}"
             expect = "connecting you to the LEAD coordinator on call"
-            if self.target == "hello":  # the same request; hello world answers anything
-                expect = "Hello, World!"
             return self.signed(VOICE, voice_params(call_sid, caller), expect, "incoming")
 
         return make

@@ -48,6 +48,7 @@ from load_workload import (
 # Names of the intake's steps, in INTAKE's order (the load client lumps the middle ones).
 STEP_NAMES = ["REFER", "badge", "type", "name", "place", "consent", "SEND"]
 WARMUP = 10
+CPU_TARGET = 1.5  # issue 18: a voice webhook costs at most 1.5 x the floor's CPU
 
 
 @dataclass
@@ -89,6 +90,12 @@ class Harness:
         self.label = label
         self.sids = itertools.count(1)
         self.numbers = itertools.count(0)
+        # The yardstick, in the same process and on the same database (bench/floor.py).
+        import floor as floor_app
+
+        floor_app.create_table(env["DATABASE_URL"])
+        floor_app._connection = None  # a fresh connection per database (the module keeps one)
+        self.floor_client = floor_app.app.test_client()
 
     def _count(self, kind: str) -> Any:
         def listener(*args: Any, **kwargs: Any) -> None:
@@ -96,8 +103,16 @@ class Harness:
 
         return listener
 
-    def post(self, step: str, path: str, params: dict[str, str], expect: str, tally: bool) -> None:
-        """Send one signed webhook; check its answer; tally it under `step`."""
+    def post(
+        self,
+        step: str,
+        path: str,
+        params: dict[str, str],
+        expect: str,
+        tally: bool,
+        floor: bool = False,
+    ) -> None:
+        """Send one signed webhook (to the app, or the floor); check its answer; tally it."""
         signature = twilio_signature(self.token, PUBLIC_URL + path, params)
         headers = {"X-Twilio-Signature": signature}
         body = urlencode(params)
@@ -105,7 +120,8 @@ class Harness:
         before = dict(self.counts)
         with self._profiled(step if tally else None):
             cpu, wall = time.process_time(), time.perf_counter()
-            response = self.client.post(path, data=body, headers=headers, content_type=kind)
+            client = self.floor_client if floor else self.client
+            response = client.post(path, data=body, headers=headers, content_type=kind)
             cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
         text = response.get_data(as_text=True)
         if response.status_code != 200 or expect not in text:
@@ -132,6 +148,12 @@ class Harness:
         finally:
             profiler.stop()
 
+    def floor(self, tally: bool) -> None:
+        """Send one call to the durable floor (bench/floor.py) through its own test client."""
+        officer = OFFICERS[next(self.sids) % len(OFFICERS)]
+        params = voice_params(f"CA{next(self.sids):032x}", officer[3])
+        self.post("durable floor", VOICE, params, "connecting you to the LEAD", tally, floor=True)
+
     def voice(self, tally: bool) -> None:
         officer = OFFICERS[next(self.sids) % len(OFFICERS)]
         params = voice_params(f"CA{next(self.sids):032x}", officer[3])
@@ -145,7 +167,9 @@ class Harness:
             self.post(f"sms {name}", SMS, params, expect, tally)
 
     def run(self, requests: int) -> None:
+        # Interleaved, so that a machine slowing down meanwhile weighs on both alike.
         for i in range(WARMUP + requests):
+            self.floor(tally=i >= WARMUP)
             self.voice(tally=i >= WARMUP)
         for i in range(WARMUP + requests):
             self.intake(tally=i >= WARMUP)
@@ -155,6 +179,10 @@ class Harness:
         print(f"{'step':<16} {'reqs':>6} {'stmts':>8} {'commits':>8} {'CPU ms':>8} {'wall ms':>8}")
         for name, tally in self.tallies.items():
             print(tally.row(name))
+        floor, voice = self.tallies["durable floor"], self.tallies["voice incoming"]
+        ratio = (voice.cpu / voice.requests) / (floor.cpu / floor.requests)
+        verdict = "ok" if ratio <= CPU_TARGET else "MISSED"
+        print(f"voice incoming CPU = {ratio:.2f} x the floor's (target <= {CPU_TARGET}): {verdict}")
         if self.profile_dir is None:
             return
         from pyinstrument.renderers import ConsoleRenderer
@@ -177,6 +205,7 @@ def run(database: str, requests: int, postgres_url: str, profile_dir: Path | Non
         scratch_database(database, Path(work), postgres_url) as url,
     ):
         env = app_environment(url, "profile-token")
+        env["FLOOR_DATABASE_URL"] = url
         build_program(env)
         saved = dict(os.environ)
         os.environ.clear()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -84,7 +85,9 @@ def build_engine(url: str | URL) -> Engine:
             connect_args=_postgres_connect_args(url),
         )
     path = sqlite_file(url)
-    if path is None:  # in memory or a URI filename: SQLite's busy handler alone
+    # BENCH_SQLITE_TURNS=off: the benchmark's A/B of the writers' turns (bench/load.py).
+    if path is None or os.environ.get("BENCH_SQLITE_TURNS") == "off":
+        # In memory, a URI filename, or the benchmark's B side: SQLite's busy handler alone.
         engine = create_engine(url, hide_parameters=True)
         event.listen(engine, "connect", _set_sqlite_pragmas)
         return engine
