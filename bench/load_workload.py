@@ -6,6 +6,7 @@ import base64
 import hashlib
 import hmac
 import itertools
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlencode
@@ -137,8 +138,11 @@ class Workload:
     def __init__(self, target: str, token: str) -> None:
         self.target = target
         self.token = token
+        # Each load its own Sids and senders: a second server on the same database (the
+        # writers' A/B) must not meet the first one's CallSids and MessageSids again.
+        self.tag = secrets.token_hex(4)
         self.sids = itertools.count(1)
-        self.numbers = itertools.count(0)
+        self.numbers = itertools.count(secrets.randbelow(2_000_000))
 
     def signed(self, path: str, params: dict[str, str], expect: str, step: str) -> Request:
         signature = twilio_signature(self.token, PUBLIC_URL + path, params)
@@ -156,7 +160,7 @@ class Workload:
 
         def make() -> Request:
             caller = next(officers)[3]
-            call_sid = f"CA{next(self.sids):032x}"
+            call_sid = f"CA{self.tag}{next(self.sids):024x}"
             expect = "connecting you to the LEAD coordinator on call"
             return self.signed(VOICE, voice_params(call_sid, caller), expect, "incoming")
 
@@ -171,7 +175,7 @@ class Workload:
             text, expect = next(steps)
             if text == INTAKE[0][0]:
                 sender = self._unknown_number()
-            message_sid = f"SM{next(self.sids):032x}"
+            message_sid = f"SM{self.tag}{next(self.sids):024x}"
             step = "answer" if text not in ("REFER", "SEND") else text
             params = sms_params(message_sid, sender, text)
             return self.signed(SMS, params, expect, step)
@@ -180,7 +184,7 @@ class Workload:
 
     def _unknown_number(self) -> str:
         """Return a valid US number that is on no roster, never the same twice in a run."""
-        n = next(self.numbers)
+        n = next(self.numbers) % 3_500_000  # exchanges 200 to 554 (and 556 up) × 10,000
         exchange = 200 + n // 10_000
         if exchange >= 555:  # 555-01xx are the roster's
             exchange += 1

@@ -13,7 +13,8 @@ from .. import rotation as engine
 from ..db import insert_unless_present, table_of, updated_one_row
 from ..models import Call, CallLeg, Officer, Referral, User
 from ..phones import normalized
-from .oncall import chain_steps, load_program
+from .oncall import chain_steps
+from .program_store import load_on_call
 from .referral_audit import actor_of, audit_ack
 from .referrals import add_event
 
@@ -55,18 +56,15 @@ Next = Dial | Voicemail | Done
 OFFICER_BY_PHONE = select(Officer.id, Officer.name, Officer.badge, Officer.language).where(
     Officer.phone == bindparam("phone")
 )
-PHONES_OF_USERS = select(User.id, User.phone).where(User.id.in_(bindparam("ids", expanding=True)))
 REFERRAL_INSERT = insert(table_of(Referral)).returning(Referral.id)
 
 
 def snapshot_chain(session: Session, now: datetime, fallback: list[str]) -> list[dict[str, Any]]:
     """Return the escalation chain as it stands: each person once, then fallback numbers."""
-    people = engine.escalation_chain(load_program(session), now)
-    phones: dict[int, str] = {}
-    if people:
-        rows = session.connection().execute(PHONES_OF_USERS, {"ids": people})
-        phones = {row.id: row.phone for row in rows}
-    return chain_steps(people, phones, fallback)
+    # The phones come with the cached program: no statement of their own on a call.
+    on_call = load_on_call(session)
+    people = engine.escalation_chain(on_call.program, now)
+    return chain_steps(people, on_call.phones, fallback)
 
 
 def find_call(session: Session, call_sid: str) -> Call | None:

@@ -116,8 +116,12 @@ def update_user(
         lock_supervisors(session)
         session.refresh(row)  # as it stands now that the supervisors are locked
     before = snapshot(user_fields(row))
-    if any(name in changes and changes[name] != getattr(row, name) for name in ("active", "role")):
-        # A deactivated person, or one whose new role takes no calls, leaves holes.
+    if any(
+        name in changes and changes[name] != getattr(row, name)
+        for name in ("active", "role", "phone")
+    ):
+        # A deactivated person, or one whose new role takes no calls, leaves holes; a new
+        # phone must ring at once (workers keep the phones with the program: program_store).
         mark_coverage_changed(session)
     if changes.get("active") is False and row.active:
         end_credentials(session, row, now)

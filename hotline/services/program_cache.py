@@ -17,12 +17,12 @@ import threading
 import uuid
 from collections.abc import Callable
 from time import monotonic
+from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
-from .. import rotation as engine
 from ..db import insert_unless_present
 from ..models import ProgramSetting
 
@@ -31,8 +31,10 @@ REVISION_KEY = "program_revision"
 REVISION_QUERY = select(ProgramSetting.value).where(ProgramSetting.key == REVISION_KEY)
 # A kept program is read again after this long even when its revision holds (hand edits).
 MAX_AGE_S = 60.0
-# Per engine: the revision, the program loaded at it, and when (monotonic seconds).
-_cache: WeakKeyDictionary[Engine, tuple[str, engine.Program, float]] = WeakKeyDictionary()
+# Per engine: the revision, what was loaded at it (the program and the people's phones),
+# and when (monotonic seconds).
+_cache: WeakKeyDictionary[Engine, tuple[str, Any, float]] = WeakKeyDictionary()
+Loaded = TypeVar("Loaded")
 _lock = threading.Lock()
 
 
@@ -46,7 +48,7 @@ def bump_revision(session: Session) -> None:
         )
 
 
-def cached_program(session: Session, load: Callable[[Session], engine.Program]) -> engine.Program:
+def cached_program(session: Session, load: Callable[[Session], Loaded]) -> Loaded:
     """Return the program, loading it only when its revision moved since the last load."""
     revision = session.connection().execute(REVISION_QUERY).scalar()
     bind = session.get_bind()
@@ -56,7 +58,8 @@ def cached_program(session: Session, load: Callable[[Session], engine.Program]) 
     with _lock:
         kept = _cache.get(bind)
     if kept is not None and kept[0] == revision and now - kept[2] < MAX_AGE_S:
-        return kept[1]
+        held: Loaded = kept[1]
+        return held
     program = load(session)  # read after the revision: never older than it
     with _lock:
         _cache[bind] = (revision, program, now)

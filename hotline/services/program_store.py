@@ -9,6 +9,7 @@ shown to supervisors as broken; everything else is computed as usual.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
@@ -21,9 +22,28 @@ from .program_cache import cached_program
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class OnCall:
+    """The program and every user's phone, kept together under one revision."""
+
+    program: engine.Program
+    phones: dict[int, str]
+
+
 def load_program(session: Session) -> engine.Program:
     """Return every computable rotation, override and inactive user as the engine's values."""
-    return cached_program(session, read_program)
+    return cached_program(session, read_on_call).program
+
+
+def load_on_call(session: Session) -> OnCall:
+    """Return the program with the users' phones: a call's chain without another statement."""
+    return cached_program(session, read_on_call)
+
+
+def read_on_call(session: Session) -> OnCall:
+    """Read the program and the phones (a phone change bumps the revision, as a rota change)."""
+    phones = {row.id: row.phone for row in session.execute(select(User.id, User.phone))}
+    return OnCall(read_program(session), phones)
 
 
 def read_program(session: Session) -> engine.Program:

@@ -104,7 +104,15 @@ def incoming() -> Response:
         "Thank you, {caller}, connecting you to the LEAD coordinator on call.",
         caller=twiml.caller_words(call.officer_name, language),
     )
-    return _render(call.id, call.chain, calls.step_or_voicemail(call.chain, 0), language, greeting)
+    first = calls.step_or_voicemail(call.chain, 0)
+    if not isinstance(first, calls.Dial):
+        return _render(call.id, call.chain, first, language, greeting)
+    # The common case, every officer's call: its TwiML from a template (twiml.greet_and_dial).
+    calls.ensure_leg(session, call.id, call.chain, first.step, now())
+    session.commit()
+    timeout = config["HOTLINE_DIAL_TIMEOUT"]
+    document = twiml.greet_and_dial(greeting, call.id, first.step, first.number, timeout, language)
+    return Response(document, mimetype="text/xml")
 
 
 @bp.post("/badge")
