@@ -49,6 +49,7 @@ DEFAULTS: dict[str, Any] = {
     "HOTLINE_PROXY_COUNT": 0,  # reverse proxies whose X-Forwarded-* headers are trusted
     "HOTLINE_METRICS_TOKEN": None,  # off: /metrics answers 404; set, it is the scraper's bearer
     "HOTLINE_LANGUAGE": "en",  # prompts and texts; a user's or officer's own language wins
+    "HOTLINE_REQUIRE_MFA": None,  # a second factor for every staff sign-in: on in production
 }
 LANGUAGES = ("en", "es")
 INTEGER_SETTINGS = (
@@ -118,7 +119,24 @@ def load_settings(
     # A web sign-in lasts a long shift, not a month.
     settings.setdefault("PERMANENT_SESSION_LIFETIME", timedelta(hours=12))
     settings["HOTLINE_SIMULATOR"] = env == "development"
+    settings["HOTLINE_REQUIRE_MFA"] = _switch(
+        "HOTLINE_REQUIRE_MFA", settings["HOTLINE_REQUIRE_MFA"], default=env == "production"
+    )
     return settings
+
+
+def _switch(name: str, value: Any, default: bool) -> bool:
+    """Read an on/off setting: 1/0 (true/false, yes/no), or the default when unset."""
+    if value is None:
+        return default
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be 1 or 0, not {value!r}")
 
 
 def check_production(settings: Mapping[str, Any]) -> None:

@@ -20,7 +20,7 @@ from .jobs import JOBS
 REPLAYED = ("intake-deadlines", "escalate-unacked", "coverage-gaps", "dispatch-outbox")
 # Shift notices matter only for the shifts about to start: the last day is enough.
 RECENT_ONLY = ("shift-notices",)
-STEP = timedelta(hours=12)
+STEP = timedelta(hours=24)  # a day: an intake window closes on the day it runs out
 RECENT = timedelta(days=1)
 
 

@@ -16,6 +16,7 @@ from hotline.models import User
 from hotline.permissions import ROLES
 from hotline.schemas.people import OfficerCreate, UserCreate, UserPatch
 from hotline.services import calendar_secret, people
+from hotline.services.second_factor import reset_factor
 from hotline.services.tokens import create_token
 
 from .errors import CommandGroup
@@ -77,15 +78,20 @@ def add_user(
 @click.option("--role", default=None, type=click.Choice(ROLES))
 @click.option("--active", default=None, type=click.Choice(["yes", "no"]))
 @click.option("--password", is_flag=True, help="prompt for a new password (hidden, twice)")
-def set_user(email: str, role: str | None, active: str | None, password: bool) -> None:
-    """Change a user's role, activity or password: recovery when nobody can sign in."""
+@click.option(
+    "--reset-mfa", is_flag=True, help="remove their second factor: they enrol again at sign-in"
+)
+def set_user(
+    email: str, role: str | None, active: str | None, password: bool, reset_mfa: bool
+) -> None:
+    """Change a user's role, activity, password or second factor: recovery from the shell."""
     values: dict[str, object] = {}
     if role is not None:
         values["role"] = role
     if active is not None:
         values["active"] = active == "yes"
-    if not values and not password:
-        raise click.UsageError("give at least one of --role, --active, --password")
+    if not values and not password and not reset_mfa:
+        raise click.UsageError("give at least one of --role, --active, --password, --reset-mfa")
     data = people.validate(UserPatch, values, region())
     hashed = None
     if password:
@@ -101,11 +107,15 @@ def set_user(email: str, role: str | None, active: str | None, password: bool) -
         people.update_user(session, user.id, data, CLI_ACTOR, now)
         if hashed is not None:
             people.set_password(session, user, hashed, CLI_ACTOR, now)
+        if reset_mfa:
+            reset_factor(session, user, CLI_ACTOR, now)
         state = "active" if user.active else "inactive"
         summary = f"{user.name} <{user.email}> is now an {state} {user.role}."
     click.echo(summary)
     if hashed is not None:
         click.echo("Password changed.")
+    if reset_mfa:
+        click.echo("Second factor removed: they set up a new one at their next sign-in.")
 
 
 @token_cli.command("create")

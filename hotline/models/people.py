@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base
@@ -28,6 +28,12 @@ class User(Base):
     # What the hotline speaks and texts to them: "en" or "es" (SPEC §4.9, §5).
     language: Mapped[str] = mapped_column(String(2), default="en", server_default="en")
     created_at: Mapped[datetime]
+    # The second factor (SPEC §9): an RFC 6238 secret (base32), the last time step a code
+    # was accepted at (a step's code is never accepted twice), and the SHA-256 hashes of
+    # the one-time recovery codes still unused.
+    totp_secret: Mapped[str | None] = mapped_column(String(64), default=None)
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    recovery_hashes: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user")
 

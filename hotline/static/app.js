@@ -23,3 +23,26 @@ document.querySelectorAll("button[data-copy]").forEach((button) => {
     setTimeout(() => { button.textContent = "Copy"; }, 2000);
   });
 });
+
+// A signed-in session ends after a quiet spell (SPEC §9): warn a minute before, offer to stay.
+(() => {
+  const seconds = Number(document.body.dataset.idleSeconds || 0);
+  const warning = document.getElementById("idle-warning");
+  const stay = document.getElementById("stay-signed-in");
+  if (!seconds || !warning || !stay) return;
+  let warnTimer = null;
+  let endTimer = null;
+  const arm = () => {
+    clearTimeout(warnTimer);
+    clearTimeout(endTimer);
+    warning.hidden = true;
+    warnTimer = setTimeout(() => { warning.hidden = false; stay.focus(); }, Math.max(0, seconds - 60) * 1000);
+    endTimer = setTimeout(() => { window.location.assign("/login?expired=1"); }, seconds * 1000);
+  };
+  stay.addEventListener("click", async () => {
+    // Any signed-in request counts as activity; this one answers 204 and nothing else.
+    const answer = await fetch("/session/stay", { credentials: "same-origin" });
+    if (answer.ok) arm(); else window.location.assign("/login?expired=1");
+  });
+  arm();
+})();

@@ -15,7 +15,7 @@ from ..permissions import ROLE_WORDS, can, holders
 from ..schemas.assessment import NEEDS
 from ..services.local_times import age_words
 from . import errors
-from .auth import current_user, is_supervisor, user_can
+from .auth import current_user, idle_limit, is_supervisor, user_can
 from .language import web_language, web_text
 from .timeline import local
 from .words import word, words
@@ -64,6 +64,7 @@ def init_app(app: Flask, exempt: list[Blueprint]) -> None:
         reports,
         rotations,
         schedule,
+        second_factor,
         simulator,
         simulator_callback,
         simulator_text,
@@ -96,6 +97,7 @@ def init_app(app: Flask, exempt: list[Blueprint]) -> None:
             # One small query per signed-in page: the banner SPEC §2 asks for.
             "clock_warning": clock_warning(now) if user is not None else None,
             "is_supervisor": is_supervisor(),
+            "idle_seconds": int(idle_limit().total_seconds()),
             "can": user_can,
             "web_language": web_language(),
             "role_word": lambda role: ROLE_WORDS.get(role, role),

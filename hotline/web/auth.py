@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import abort, g, redirect, request, session, url_for
+from flask import abort, current_app, g, redirect, request, session, url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -65,12 +66,34 @@ def attempt_login(
     return user
 
 
+# A signed-in session ends after this long without a request (SPEC §9); tests may shorten it.
+IDLE_LIMIT = timedelta(minutes=30)
+
+
+def idle_limit() -> timedelta:
+    """Return how long a session may go without a request."""
+    seconds = current_app.config.get("SESSION_IDLE_SECONDS")
+    return timedelta(seconds=seconds) if seconds else IDLE_LIMIT
+
+
 def start_session(user: User) -> None:
     """Sign `user` in on this browser, in a fresh session."""
     session.clear()
     session["user_id"] = user.id
     session["epoch"] = user.session_epoch
+    session["seen_at"] = time.time()
     session.permanent = True
+
+
+def idle_too_long() -> bool:
+    """Tell whether this browser's session went unused past the idle limit; note this request."""
+    seen = session.get("seen_at")
+    now = time.time()
+    if isinstance(seen, float) and now - seen > idle_limit().total_seconds():
+        return True
+    if "user_id" in session:
+        session["seen_at"] = now
+    return False
 
 
 def current_user() -> User | None:
@@ -80,6 +103,9 @@ def current_user() -> User | None:
     sign-out, a deactivation or a new password no longer opens anything.
     """
     if "web_user" not in g:
+        if "user_id" in session and idle_too_long():
+            session.clear()
+            g.session_expired = True
         user_id = session.get("user_id")
         user = get_session().get(User, user_id) if isinstance(user_id, int) else None
         live = user is not None and user.active and session.get("epoch") == user.session_epoch
@@ -94,7 +120,16 @@ def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(view)
     def guarded(*args: Any, **kwargs: Any) -> Any:
         if current_user() is None:
-            return redirect(url_for("web.login", next=request.full_path.rstrip("?")))
+            # Between the password and the code, the code form is the only page that opens.
+            from .second_factor import second_step_page
+
+            pending = second_step_page()
+            if pending is not None:
+                return redirect(pending)
+            target = request.full_path.rstrip("?")
+            if g.get("session_expired"):
+                return redirect(url_for("web.login", next=target, expired="1"))
+            return redirect(url_for("web.login", next=target))
         return view(*args, **kwargs)
 
     return guarded

@@ -28,6 +28,7 @@ from .auth import (
 )
 from .calendar_days import calendar_context, day_window
 from .language import web_text as _
+from .second_factor import begin_second_step, needs_second_step
 
 DASHBOARD_DAYS = 7
 
@@ -53,14 +54,23 @@ def login() -> str | Response:
         if isinstance(outcome, str):
             error = outcome
         else:
-            start_session(outcome)
             target = request.args.get("next", "")
             # Only a path on this site: never an open redirect.
             if not target.startswith("/") or target.startswith("//") or urlsplit(target).netloc:
                 target = url_for("web.dashboard")
+            if needs_second_step(outcome):
+                return begin_second_step(outcome, target, datetime.now(UTC))
+            start_session(outcome)
             return redirect(target)
     status = 200 if error is None else 401
     return render_template("login.html", error=error), status  # type: ignore[return-value]
+
+
+@bp.get("/session/stay")
+@login_required
+def stay_signed_in() -> Response:
+    """Count as activity (the idle warning's "Stay signed in"); answer nothing."""
+    return Response(status=204)
 
 
 @bp.get("/logout")

@@ -18,6 +18,7 @@ from ..models import Officer, Rotation, RotationParticipant, User
 from ..schemas.people import UserCreate, UserPatch
 from ..services import people
 from ..services.errors import DomainError
+from ..services.second_factor import reset_factor
 from . import bp
 from .auth import current_user, login_required, requires, start_session
 from .language import web_text as _
@@ -222,6 +223,18 @@ def deactivate_user(user_id: int) -> Response:
 def reactivate_user(user_id: int) -> Response:
     """Let a deactivated user be on call and sign in again."""
     return set_active(user_id, True)
+
+
+@bp.post("/people/users/<int:user_id>/reset-mfa")
+@requires("edit_program")
+def reset_second_factor(user_id: int) -> Response:
+    """Remove a user's second factor (a lost phone): they enrol again at sign-in; audited."""
+    row = user_or_404(user_id)
+    db = get_session()
+    reset_factor(db, row, actor(), datetime.now(UTC))
+    db.commit()
+    flash(_("{name} sets up a new second factor at their next sign-in.", name=row.name))
+    return redirect(url_for("web.user", user_id=row.id))
 
 
 # The officer roster and API tokens live on /people too; importing registers their routes.

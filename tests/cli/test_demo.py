@@ -119,7 +119,7 @@ def test_demo_calls_nobody_took_arrive_blank_and_no_intake_is_past_its_window(
         for event in closed_by_clock:
             referral = session.get_one(Referral, event.referral_id)
             window_end = referral.created_at.replace(tzinfo=UTC) + timedelta(days=30)
-            assert window_end <= event.at.replace(tzinfo=UTC) <= window_end + timedelta(hours=12)
+            assert window_end <= event.at.replace(tzinfo=UTC) <= window_end + timedelta(hours=24)
         sent_by = {
             (e.kind, e.channel)
             for e in session.scalars(select(ReferralEvent))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -76,3 +78,29 @@ class TestOtherEnds:
         assert as_supervisor.get("/audit").status_code == 200
         assert sent_away(other)
         assert Web(app.test_client()).login(supervisor, PASSWORD).status_code == 401
+
+
+class TestIdleSessions:
+    """A signed-in session ends after 30 minutes without a request (SPEC §9)."""
+
+    def test_a_session_idle_past_30_minutes_signs_in_again(self, as_coordinator: Web) -> None:
+        with as_coordinator.client.session_transaction() as cookie:
+            cookie["seen_at"] = time.time() - 31 * 60
+        answer = as_coordinator.get("/referrals")
+        assert answer.status_code == 302
+        assert answer.headers["Location"].startswith("/login?next=/referrals&expired=1")
+        page = as_coordinator.client.get(answer.headers["Location"]).get_data(as_text=True)
+        assert "signed out after 30 minutes without activity" in page
+        assert as_coordinator.get("/").status_code == 302  # the session is gone, not paused
+
+    def test_each_request_restarts_the_clock(self, as_coordinator: Web) -> None:
+        with as_coordinator.client.session_transaction() as cookie:
+            cookie["seen_at"] = time.time() - 29 * 60
+        assert as_coordinator.get("/session/stay").status_code == 204
+        with as_coordinator.client.session_transaction() as cookie:
+            assert time.time() - cookie["seen_at"] < 60
+        assert as_coordinator.get("/referrals").status_code == 200
+
+    def test_pages_carry_the_limit_for_the_warning(self, as_coordinator: Web) -> None:
+        page = as_coordinator.text("/")
+        assert 'data-idle-seconds="1800"' in page and 'id="idle-warning"' in page

@@ -1,0 +1,38 @@
+"""In a real browser: the first sign-in enrols an authenticator with a computed code."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pyotp
+from flask import Flask
+
+from tests.browser.conftest import screenshot
+from tests.browser.test_every_page import AXE, axe_violations
+from tests.factories import add_user
+from tests.web.conftest import PASSWORD
+
+
+def test_first_sign_in_enrols_then_signs_in(app: Flask, page: Any) -> None:
+    app.config["HOTLINE_REQUIRE_MFA"] = True
+    ana = add_user(app, "Ana Diaz", password=PASSWORD)
+    page.goto("/login")
+    page.get_by_label("Email").fill(ana.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/login/enrol")
+    assert page.locator("img.qr").is_visible()  # drawn by the app: a data: URI, no service
+    if AXE.exists():
+        assert axe_violations(page) == []
+    secret = page.locator("#totp-secret").inner_text().replace(" ", "")
+    page.get_by_label("6-digit code").fill(pyotp.TOTP(secret).now())
+    page.get_by_role("button", name="Finish setting up").click()
+    codes = page.locator("#recovery-codes li")
+    codes.first.wait_for()
+    assert codes.count() == 10
+    screenshot(page, "recovery-codes")
+    if AXE.exists():
+        assert axe_violations(page) == []
+    page.get_by_role("link", name="I have kept them: continue").click()
+    page.wait_for_url("**/")
+    assert page.get_by_role("heading", name="On call now").is_visible()

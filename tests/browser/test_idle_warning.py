@@ -1,0 +1,24 @@
+"""A minute before an idle session ends, the page warns and offers to stay signed in."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from tests.browser.conftest import sign_in
+from tests.factories import add_user
+from tests.web.conftest import PASSWORD
+
+
+def test_the_warning_comes_and_staying_keeps_the_session(app: Flask, page: Any) -> None:
+    app.config["SESSION_IDLE_SECONDS"] = 62  # the warning shows after 2 s, not 29 minutes
+    ana = add_user(app, "Ana Diaz", password=PASSWORD)
+    sign_in(page, ana.email, PASSWORD)
+    warning = page.locator("#idle-warning")
+    warning.wait_for(state="visible", timeout=10_000)
+    assert "signed out in a minute" in warning.inner_text()
+    with page.expect_response("**/session/stay") as stayed:
+        page.get_by_role("button", name="Stay signed in").click()
+    assert stayed.value.status == 204
+    warning.wait_for(state="hidden", timeout=5_000)
