@@ -4,7 +4,7 @@ Served by bench/load.py as `gunicorn --pythonpath bench floor:app` (2 sync worke
 on the same database as the app. Per request it checks Twilio's signature with
 twilio's RequestValidator, inserts the CallSid into one table (a repeated CallSid
 changes nothing) and commits with the app's durability (SQLite: WAL, synchronous
-FULL, writers taking turns; PostgreSQL: synchronous commit), then answers a fixed
+FULL, busy_timeout; PostgreSQL: synchronous commit), then answers a fixed
 TwiML string. No ORM, no rotation, no second statement.
 
 Whatever the hotline does per call is on top of this, so the floor tells which
@@ -40,7 +40,7 @@ _connection: Any = None
 def open_database(url: str) -> Any:
     """Connect to `url` (sqlite:///FILE or postgresql://…) as the app would: a DBAPI connection."""
     if url.startswith("sqlite:"):
-        # The app's own engine: its pragmas and its writers' turns, without SQLAlchemy per
+        # The app's own engine: its pragmas and busy timeout, without SQLAlchemy per
         # request. The pooled connection is kept (not just its driver's), so it stays open.
         return build_engine(url).raw_connection()
     import psycopg

@@ -5,7 +5,7 @@ Run (from the repository, with the project's virtualenv):
     .venv/bin/python bench/load.py [--seconds 20] [--database sqlite|postgresql|both]
                                    [--connections 32] [--warmup 3] [--rounds 1] [--json FILE]
                                    [--timeout 10] [--postgres-url URL] [--profile DIR]
-                                   [--client auto|wrk|python] [--writer-turns-ab]
+                                   [--client auto|wrk|python]
 
 For each database asked for, it
 
@@ -43,10 +43,7 @@ With `--rounds N` it judges the medians of N rounds, each round against its own
 floor. After each phase it prints who used the cores meanwhile (read from /proc):
 a run that shared the machine with other work says so.
 
-`--writer-turns-ab` also serves the app on SQLite without the writers' turns of
-`hotline/sqlite_writers.py` (BENCH_SQLITE_TURNS=off: SQLite's busy handler
-alone) and loads it the same way, in the same round, to decide whether the
-turns earn their place. `--profile DIR` serves the app under pyinstrument
+`--profile DIR` serves the app under pyinstrument
 (`load_profiling.py`); profiled figures are slower, so targets are not checked.
 
 Every process it starts is stopped on the way out, also on Ctrl-C or SIGTERM;
@@ -242,15 +239,6 @@ def one_round(args: argparse.Namespace, profile_dir: Path | None) -> list[Result
                     report_profiles(profile_dir, kind)
                     continue
                 results.append(measure_floor(kind, url, token, args, work_dir))
-                if kind == "sqlite" and args.writer_turns_ab:
-                    # The same app without the writers' turns, SQLite's busy handler alone.
-                    plain = {**env, "BENCH_SQLITE_TURNS": "off"}
-                    with Server("app-sqlite-busy", app_spec, plain, work_dir) as server:
-                        for target in ("voice", "sms"):
-                            result = measure(server, target, kind, token, args)
-                            result.target = f"{target}-busy"
-                            results.append(result)
-                            print(f"[{kind}] busy only: {progress(result)}", flush=True)
     finally:
         shutil.rmtree(work_dir, ignore_errors=True)
     return results
@@ -326,11 +314,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default="auto",
         help="the load client: wrk when installed (auto), or the Python fallback",
     )
-    parser.add_argument(
-        "--writer-turns-ab",
-        action="store_true",
-        help="on SQLite, also load the app without hotline/sqlite_writers.py's turns",
-    )
+
     parser.add_argument("--profile", metavar="DIR", help="profile the webhooks with pyinstrument")
     args = parser.parse_args(argv)
     if (

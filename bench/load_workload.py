@@ -43,10 +43,6 @@ TARGET_NAMES = {
     "voice": VOICE,
     "sms": "SMS intake step",
     "floor": "durable floor",
-    # The same app on SQLite without the writers' turns (BENCH_SQLITE_TURNS=off): the A/B
-    # that decides whether hotline/sqlite_writers.py earns its place. Not judged.
-    "voice-busy": f"{VOICE} (busy only)",
-    "sms-busy": "SMS step (busy only)",
 }
 JUDGED = ("voice", "sms")
 
@@ -138,8 +134,8 @@ class Workload:
     def __init__(self, target: str, token: str) -> None:
         self.target = target
         self.token = token
-        # Each load its own Sids and senders: a second server on the same database (the
-        # writers' A/B) must not meet the first one's CallSids and MessageSids again.
+        # Each load its own Sids and senders: a second server on the same database must
+        # not meet the first one's CallSids and MessageSids again.
         self.tag = secrets.token_hex(4)
         self.sids = itertools.count(1)
         self.numbers = itertools.count(secrets.randbelow(2_000_000))

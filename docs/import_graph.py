@@ -17,7 +17,7 @@ LAYERS = {
     "channels": ("voice", "sms", "web", "api", "cli"),
     "processes": ("jobs", "simulator", "demo", "demo_history"),
     "domain": ("services", "messaging", "schemas", "rotation"),
-    "storage": ("models", "db", "migrations", "sqlite_writers"),
+    "storage": ("models", "db", "migrations"),
 }
 HEADER = """# Architecture: who imports whom
 

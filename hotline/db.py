@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,7 +21,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from .config import ConfigError
 from .deadline import DeadlineExceeded, deadline
-from .sqlite_writers import TurnTakingConnection, writers_lock_path
 
 EXTENSION_KEY = "hotline.db"
 
@@ -84,29 +82,18 @@ def build_engine(url: str | URL) -> Engine:
             pool_timeout=POOL_TIMEOUT_S,
             connect_args=_postgres_connect_args(url),
         )
+    engine = create_engine(url, hide_parameters=True)
     path = sqlite_file(url)
-    # BENCH_SQLITE_TURNS=off: the benchmark's A/B of the writers' turns (bench/load.py).
-    if path is None or os.environ.get("BENCH_SQLITE_TURNS") == "off":
-        # In memory, a URI filename, or the benchmark's B side: SQLite's busy handler alone.
-        engine = create_engine(url, hide_parameters=True)
-        event.listen(engine, "connect", _set_sqlite_pragmas)
-        return engine
-    engine = create_engine(
-        url, hide_parameters=True, connect_args={"factory": TurnTakingConnection}
-    )
-    lock_path = writers_lock_path(path)
-    directory = path.parent
+    if path is not None:
+        directory = path.parent
 
-    @event.listens_for(engine, "do_connect")
-    def make_directory(*args: Any) -> None:
-        """Create the SQLite file's folder just before connecting, not at start-up."""
-        directory.mkdir(parents=True, exist_ok=True)
+        @event.listens_for(engine, "do_connect")
+        def make_directory(*args: Any) -> None:
+            """Create the SQLite file's folder just before connecting, not at start-up."""
+            directory.mkdir(parents=True, exist_ok=True)
 
-    @event.listens_for(engine, "connect")
-    def take_turns(dbapi_connection: Any, connection_record: Any) -> None:
-        """Make this connection's write transactions take turns with the other writers'."""
-        dbapi_connection.take_turns(lock_path, SQLITE_BUSY_TIMEOUT_MS / 1000)
-
+    # Writers wait for each other in SQLite's busy handler, up to SQLITE_BUSY_TIMEOUT_MS:
+    # bench/load.py measured no gain from anything finer at the 32-connection load.
     event.listen(engine, "connect", _set_sqlite_pragmas)
     return engine
 
