@@ -50,6 +50,10 @@ DEFAULTS: dict[str, Any] = {
     "HOTLINE_METRICS_TOKEN": None,  # off: /metrics answers 404; set, it is the scraper's bearer
     "HOTLINE_LANGUAGE": "en",  # prompts and texts; a user's or officer's own language wins
     "HOTLINE_REQUIRE_MFA": None,  # a second factor for every staff sign-in: on in production
+    # Single sign-on through the city's OpenID Connect provider: all three, or none.
+    "HOTLINE_OIDC_ISSUER": None,
+    "HOTLINE_OIDC_CLIENT_ID": None,
+    "HOTLINE_OIDC_CLIENT_SECRET": None,
 }
 LANGUAGES = ("en", "es")
 INTEGER_SETTINGS = (
@@ -69,6 +73,9 @@ TEXT_SETTINGS = (
     "HOTLINE_TRANSPORT",
     "HOTLINE_REFUSAL_LIMIT",
     "HOTLINE_METRICS_TOKEN",
+    "HOTLINE_OIDC_ISSUER",
+    "HOTLINE_OIDC_CLIENT_ID",
+    "HOTLINE_OIDC_CLIENT_SECRET",
 )
 
 
@@ -119,6 +126,12 @@ def load_settings(
     # A web sign-in lasts a long shift, not a month.
     settings.setdefault("PERMANENT_SESSION_LIFETIME", timedelta(hours=12))
     settings["HOTLINE_SIMULATOR"] = env == "development"
+    oidc = [settings[f"HOTLINE_OIDC_{part}"] for part in ("ISSUER", "CLIENT_ID", "CLIENT_SECRET")]
+    if any(oidc) and not all(oidc):
+        raise ConfigError(
+            "single sign-on needs all of HOTLINE_OIDC_ISSUER, HOTLINE_OIDC_CLIENT_ID and "
+            "HOTLINE_OIDC_CLIENT_SECRET"
+        )
     settings["HOTLINE_REQUIRE_MFA"] = _switch(
         "HOTLINE_REQUIRE_MFA", settings["HOTLINE_REQUIRE_MFA"], default=env == "production"
     )

@@ -107,3 +107,28 @@ class TestInvalid:
         with pytest.raises(ConfigError, match=name) as caught:
             settings(tmp_path, **{name: value})
         assert "\n" not in str(caught.value)
+
+
+class TestSignInSettings:
+    """The second factor's switch and single sign-on's three settings (SPEC §2, §9)."""
+
+    def test_the_second_factor_is_on_in_production_and_off_in_development(
+        self, tmp_path: Path
+    ) -> None:
+        production = settings(
+            tmp_path,
+            HOTLINE_ENV="production",
+            SECRET_KEY="k" * 40,
+            TWILIO_AUTH_TOKEN="t",
+            HOTLINE_PUBLIC_URL="https://hotline.example.org",
+        )
+        assert create_app(production).config["HOTLINE_REQUIRE_MFA"] is True
+        assert create_app(settings(tmp_path)).config["HOTLINE_REQUIRE_MFA"] is False
+        pilot = create_app({**production, "HOTLINE_REQUIRE_MFA": "0"})
+        assert pilot.config["HOTLINE_REQUIRE_MFA"] is False
+
+    def test_a_bad_switch_or_half_an_oidc_setting_is_one_clear_error(self, tmp_path: Path) -> None:
+        with pytest.raises(ConfigError, match="HOTLINE_REQUIRE_MFA must be 1 or 0"):
+            create_app(settings(tmp_path, HOTLINE_REQUIRE_MFA="maybe"))
+        with pytest.raises(ConfigError, match="single sign-on needs all of"):
+            create_app(settings(tmp_path, HOTLINE_OIDC_ISSUER="https://id.example.org"))

@@ -68,6 +68,7 @@ def init_app(app: Flask, exempt: list[Blueprint]) -> None:
         simulator,
         simulator_callback,
         simulator_text,
+        single_sign_on,
     )
 
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # a form left open overnight still posts
@@ -78,6 +79,7 @@ def init_app(app: Flask, exempt: list[Blueprint]) -> None:
             csrf.exempt(blueprint)
     app.register_blueprint(bp)
     errors.init_app(app)
+    single_sign_on.init_app(app)
 
     # Every sentence of a page goes through the web catalog: `{{ _("Hello {name}", name=n) }}`.
     app.jinja_env.globals["_"] = web_text

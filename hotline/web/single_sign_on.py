@@ -1,0 +1,104 @@
+"""Single sign-on through the city's OpenID Connect provider (SPEC §9), with Authlib.
+
+The authorization code flow with PKCE (S256), the provider found by discovery
+from HOTLINE_OIDC_ISSUER, its ID token checked against its published keys
+(signature, issuer, audience, expiry, nonce). An identity signs in only as an
+existing active user with the same email, which the provider must say it
+verified: nobody is created here. The provider's own second factor stands in
+for the app's TOTP.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from authlib.integrations.base_client import OAuthError
+from authlib.integrations.flask_client import OAuth
+from flask import Flask, current_app, redirect, render_template, request, session, url_for
+from sqlalchemy import func, select
+from werkzeug.wrappers import Response
+
+from ..db import get_session
+from ..models import LoginAttempt, User
+from . import bp
+from .auth import start_session
+from .language import web_text as _
+
+PROVIDER = "city"
+EXTENSION_KEY = "hotline.oauth"
+
+
+def enabled() -> bool:
+    """Tell whether single sign-on is configured."""
+    return bool(current_app.config.get("HOTLINE_OIDC_ISSUER"))
+
+
+def init_app(app: Flask) -> None:
+    """Register the provider when the three settings are given (the metadata is read lazily)."""
+    if not app.config.get("HOTLINE_OIDC_ISSUER"):
+        return
+    issuer = str(app.config["HOTLINE_OIDC_ISSUER"]).rstrip("/")
+    oauth = OAuth(app)  # one per app: its client caches the provider's metadata and keys
+    app.extensions[EXTENSION_KEY] = oauth
+    oauth.register(
+        PROVIDER,
+        client_id=app.config["HOTLINE_OIDC_CLIENT_ID"],
+        client_secret=app.config["HOTLINE_OIDC_CLIENT_SECRET"],
+        server_metadata_url=f"{issuer}/.well-known/openid-configuration",
+        client_kwargs={"scope": "openid email", "code_challenge_method": "S256"},
+    )
+
+
+def provider() -> Any:
+    """Return this app's client of the provider."""
+    return current_app.extensions[EXTENSION_KEY].create_client(PROVIDER)
+
+
+def callback_url() -> str:
+    """Return the address the provider sends the browser back to (the public one when set)."""
+    path = url_for("web.login_sso_callback")
+    base = current_app.config.get("HOTLINE_PUBLIC_URL") or request.url_root
+    return str(base).rstrip("/") + path
+
+
+@bp.get("/login/sso")
+def login_sso() -> Response:
+    """Send the browser to the city's sign-in page."""
+    if not enabled():
+        return redirect(url_for("web.login"))
+    answer: Response = provider().authorize_redirect(callback_url())
+    return answer
+
+
+@bp.get("/login/sso/callback")
+def login_sso_callback() -> Response | tuple[str, int]:
+    """Take the provider's answer: sign in the existing active user with that verified email."""
+    if not enabled():
+        return redirect(url_for("web.login"))
+    try:
+        token = provider().authorize_access_token()
+    except OAuthError as error:
+        current_app.logger.warning("single sign-on refused by the provider: %s", error.error)
+        return refused(_("The city's sign-in did not complete. Try again, or use your password."))
+    claims = token.get("userinfo") or {}
+    email = str(claims.get("email") or "").strip().lower()
+    if not email or claims.get("email_verified") is not True:
+        return refused(_("The city's sign-in did not confirm an email address for you."))
+    db = get_session()
+    user = db.scalars(select(User).where(func.lower(User.email) == email)).first()
+    address = (request.remote_addr or "unknown")[:64]
+    ok = user is not None and user.active
+    db.add(LoginAttempt(at=datetime.now(UTC), email=email[:320], address=address, succeeded=ok))
+    db.commit()
+    if user is None or not user.active:
+        # No self-registration: a supervisor adds people; a deactivated one stays out.
+        return refused(_("There is no active hotline account for {email}.", email=email))
+    target = session.pop("sso_next", None) or url_for("web.dashboard")
+    start_session(user)
+    return redirect(target)
+
+
+def refused(reason: str) -> tuple[str, int]:
+    """Show the sign-in page with why single sign-on did not sign anyone in."""
+    return render_template("login.html", error=reason), 401

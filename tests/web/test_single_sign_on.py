@@ -1,0 +1,101 @@
+"""Single sign-on through an OpenID Connect provider served on loopback (SPEC §9).
+
+Nothing in the app is mocked: it reads the provider's discovery document and
+keys over HTTP, sends the browser there with PKCE, exchanges the code and
+checks the signed ID token. The test plays the browser between the two.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+import requests
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from hotline.db import session_scope
+from hotline.models import User
+from tests.factories import add_user
+from tests.oidc_provider import CLIENT_ID, CLIENT_SECRET, Provider, serving
+
+
+@pytest.fixture
+def provider() -> Iterator[Provider]:
+    with serving({"email": "ana@example.org", "email_verified": True}) as state:
+        yield state
+
+
+@pytest.fixture
+def app_config(app_config: dict[str, Any], provider: Provider) -> dict[str, Any]:
+    """Point the app at the loopback provider; require the TOTP factor, as production does."""
+    return {
+        **app_config,
+        "HOTLINE_OIDC_ISSUER": provider.issuer,
+        "HOTLINE_OIDC_CLIENT_ID": CLIENT_ID,
+        "HOTLINE_OIDC_CLIENT_SECRET": CLIENT_SECRET,
+        "HOTLINE_REQUIRE_MFA": True,
+    }
+
+
+def single_sign_on(client: FlaskClient) -> Any:
+    """Go through the provider as a browser would; return the app's answer to the callback."""
+    start = client.get("/login/sso")
+    assert start.status_code == 302
+    at_provider = requests.get(start.headers["Location"], allow_redirects=False, timeout=10)
+    assert at_provider.status_code == 302, at_provider.text
+    back = urlsplit(at_provider.headers["Location"])
+    assert back.path == "/login/sso/callback"
+    return client.get(f"{back.path}?{back.query}")
+
+
+def test_the_login_page_offers_the_citys_sign_in(client: FlaskClient) -> None:
+    assert 'id="sso" href="/login/sso"' in client.get("/login").get_data(as_text=True)
+
+
+def test_an_active_user_signs_in_with_the_provider_and_its_factor(
+    app: Flask, client: FlaskClient, provider: Provider
+) -> None:
+    add_user(app, "Ana Diaz", email="ana@example.org")
+    answer = single_sign_on(client)
+    assert answer.status_code == 302 and answer.headers["Location"] == "/"
+    assert client.get("/").status_code == 200  # signed in: no TOTP, the provider's factor
+    (sent,) = provider.token_requests
+    assert sent["code_verifier"]  # PKCE: the provider checked it against the challenge
+
+
+def test_nobody_is_created_for_an_unknown_email(app: Flask, client: FlaskClient) -> None:
+    answer = single_sign_on(client)
+    assert answer.status_code == 401
+    assert "no active hotline account for ana@example.org" in answer.get_data(as_text=True)
+    with session_scope(app) as session:
+        assert session.scalar(select(func.count()).select_from(User)) == 0
+    assert client.get("/").status_code == 302
+
+
+def test_a_deactivated_user_stays_out(app: Flask, client: FlaskClient) -> None:
+    ana = add_user(app, "Ana Diaz", email="ana@example.org")
+    with session_scope(app) as session:
+        session.get_one(User, ana.id).active = False
+    assert single_sign_on(client).status_code == 401
+    assert client.get("/").status_code == 302
+
+
+def test_an_unverified_email_is_not_enough(
+    app: Flask, client: FlaskClient, provider: Provider
+) -> None:
+    add_user(app, "Ana Diaz", email="ana@example.org")
+    provider.identity["email_verified"] = False
+    answer = single_sign_on(client)
+    assert answer.status_code == 401 and "did not confirm an email" in answer.get_data(as_text=True)
+
+
+def test_a_forged_callback_signs_nobody_in(app: Flask, client: FlaskClient) -> None:
+    add_user(app, "Ana Diaz", email="ana@example.org")
+    client.get("/login/sso")  # a real state in the session, but a code the provider never gave
+    answer = client.get("/login/sso/callback?code=made-up&state=made-up")
+    assert answer.status_code == 401
+    assert client.get("/").status_code == 302
