@@ -7,14 +7,14 @@ from zoneinfo import ZoneInfo
 
 import click
 from flask import Flask
-from werkzeug.serving import run_simple
 
 from hotline import create_app, migrations
 from hotline.db import session_scope
 from hotline.demo import DEMO_PASSWORD, SYSTEM, seed, utcnow
 from hotline.demo_tour import tour_lines
-from hotline.jobs.clock import build_scheduler
 from hotline.services.tokens import create_token
+
+from .serve import serve_with_one_clock
 
 DEMO_DATABASE = "demo.db"
 DEMO_FALLBACK = "+12065550199"
@@ -67,11 +67,7 @@ def demo_command(port: int, reset: bool) -> None:
     click.echo(
         f"  try: curl -H 'Authorization: Bearer {token}' http://127.0.0.1:{port}/api/v1/oncall"
     )
-    # One in-process clock (no reloader, so never two): texts go out, shifts are announced.
-    scheduler = build_scheduler(app)
-    scheduler.start()
     try:
-        run_simple("127.0.0.1", port, app, use_reloader=False, use_debugger=False, threaded=True)
+        serve_with_one_clock(app, port)
     finally:
-        scheduler.shutdown(wait=True)
         click.echo("Demo stopped.")

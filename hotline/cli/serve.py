@@ -34,11 +34,16 @@ def serve_command(port: int) -> None:
     app = development_app()
     click.echo(f"LEAD hotline on http://127.0.0.1:{port}/ (development mode; Ctrl-C stops it)")
     click.echo(f"Database: {app.config['DATABASE_URL']}")
-    # One in-process clock, as the demo has: texts go out through the log transport.
+    serve_with_one_clock(app, port)
+    click.echo("Stopped.")
+
+
+def serve_with_one_clock(app: Flask, port: int) -> None:
+    """Serve `app` on loopback with one in-process clock (no reloader, so never two)."""
+    # Texts go out (through the log transport), shifts are announced, as in production.
     scheduler = build_scheduler(app)
     scheduler.start()
     try:
         run_simple("127.0.0.1", port, app, use_reloader=False, use_debugger=False, threaded=True)
     finally:
         scheduler.shutdown(wait=True)
-        click.echo("Stopped.")
