@@ -50,9 +50,19 @@ def add_participants(session: Session, now: datetime, password: str) -> None:
         .join(Assessment, Assessment.referral_id == Referral.id)
         .where(Assessment.disposition == "accepted", Referral.participant_name.is_not(None))
         .order_by(Referral.created_at)
-        .limit(PARTICIPANTS)
     ).all()
-    for index, referral in enumerate(accepted):
+    # One participant per person: a later accepted referral of the same name is that
+    # person referred again, linked to the participant as the assessment would link it.
+    by_name: dict[str, Participant] = {}
+    index = -1
+    for referral in accepted:
+        name = referral.participant_name or ""
+        if name in by_name:
+            referral.participant_id = by_name[name].id
+            continue
+        if len(by_name) >= PARTICIPANTS:
+            continue
+        index += 1
         participant = Participant(
             name=referral.participant_name or "",
             aliases=[],
@@ -62,6 +72,7 @@ def add_participants(session: Session, now: datetime, password: str) -> None:
         )
         session.add(participant)
         session.flush()
+        by_name[name] = participant
         referral.participant_id = participant.id
         needs = session.scalars(
             select(Assessment.needs).where(Assessment.referral_id == referral.id)
