@@ -99,28 +99,11 @@ def measure(
     workload = Workload(target, token)
     group = server.process.pid if server.process is not None else None
     before, started = cpu_snapshot(group), time.monotonic()
+    load = (server.base_url, workload, args.connections, args.warmup, args.seconds)
     if use_wrk(args):
-        drive_wrk(
-            server.base_url,
-            workload,
-            args.connections,
-            args.warmup,
-            args.seconds,
-            args.timeout,
-            result,
-        )
+        drive_wrk(*load, args.timeout, result)
     else:
-        asyncio.run(
-            drive(
-                server.base_url,
-                workload,
-                args.connections,
-                args.warmup,
-                args.seconds,
-                args.timeout,
-                result,
-            )
-        )
+        asyncio.run(drive(*load, args.timeout, result))
     result.cpu = cpu_shares(before, cpu_snapshot(group), time.monotonic() - started)
     return result
 

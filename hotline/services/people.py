@@ -17,6 +17,7 @@ from ..models import ApiToken, Officer, User
 from ..schemas.people import OfficerCreate, OfficerOut, OfficerPatch, UserCreate, UserOut, UserPatch
 from .errors import Conflict, FieldInvalid, NotFound
 from .oncall import mark_coverage_changed
+from .program_cache import bump_revision
 
 OFFICER_CSV_COLUMNS = ("name", "badge", "agency", "phone")
 
@@ -116,13 +117,12 @@ def update_user(
         lock_supervisors(session)
         session.refresh(row)  # as it stands now that the supervisors are locked
     before = snapshot(user_fields(row))
-    if any(
-        name in changes and changes[name] != getattr(row, name)
-        for name in ("active", "role", "phone")
-    ):
-        # A deactivated person, or one whose new role takes no calls, leaves holes; a new
-        # phone must ring at once (workers keep the phones with the program: program_store).
+    if any(name in changes and changes[name] != getattr(row, name) for name in ("active", "role")):
+        # A deactivated person, or one whose new role takes no calls, leaves holes.
         mark_coverage_changed(session)
+    elif "phone" in changes and changes["phone"] != row.phone:
+        # A new phone must ring at once: workers keep the phones with the program.
+        bump_revision(session)
     if changes.get("active") is False and row.active:
         end_credentials(session, row, now)
     for name, value in changes.items():

@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from dataclasses import dataclass
 from datetime import datetime
 
 import pyotp
@@ -20,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from ..audit import Actor, record
 from ..models import User
+from .people import end_sessions
 
 ISSUER = "LEAD hotline"
 RECOVERY_CODES = 10
@@ -29,18 +29,9 @@ RECOVERY_LENGTH = 10
 STEP_SECONDS = 30
 
 
-@dataclass(frozen=True)
-class Enrolment:
-    """A new secret, its otpauth:// address (for the QR code) and its text form."""
-
-    secret: str
-    address: str
-
-
-def new_enrolment(email: str) -> Enrolment:
-    """Return a fresh secret for `email`, not yet saved: saved once a code proves it."""
-    secret = pyotp.random_base32()
-    return Enrolment(secret, provisioning_address(email, secret))
+def new_secret() -> str:
+    """Return a fresh secret, not yet saved: enrol() saves it once a code proves it."""
+    return str(pyotp.random_base32())
 
 
 def provisioning_address(email: str, secret: str) -> str:
@@ -120,7 +111,7 @@ def reset_factor(session: Session, user: User, actor: Actor, now: datetime) -> N
     user.totp_secret = None
     user.totp_last_step = None
     user.recovery_hashes = []
-    user.session_epoch = (user.session_epoch or 0) + 1  # signed-in browsers sign in again
+    end_sessions(session, user)  # signed-in browsers sign in again
     record(
         session,
         actor,

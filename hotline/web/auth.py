@@ -14,12 +14,14 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..db import get_session
+from ..i18n import N_
 from ..models import LoginAttempt, User
 from ..permissions import Capability, can
 
 LOCK_WINDOW = timedelta(minutes=15)
 ACCOUNT_FAILURES = 10
 ADDRESS_FAILURES = 50
+ACCOUNT_LOCKED = N_("This account is locked for 15 minutes after too many failed logins.")
 
 
 @functools.cache
@@ -45,13 +47,19 @@ def failures(session: Session, now: datetime, **where: str) -> int:
     )
 
 
+def record_attempt(session: Session, email: str, address: str, now: datetime, ok: bool) -> None:
+    """Keep one sign-in attempt (password, code or single sign-on) for the lock-out; commit it."""
+    session.add(LoginAttempt(at=now, email=email[:320], address=address[:64], succeeded=ok))
+    session.commit()
+
+
 def attempt_login(
     session: Session, email: str, password: str, address: str, now: datetime
 ) -> User | str:
     """Return the user whose credentials these are, or the reason to refuse them."""
     email = email.strip().lower()
     if failures(session, now, email=email) >= ACCOUNT_FAILURES:
-        return "This account is locked for 15 minutes after too many failed logins."
+        return ACCOUNT_LOCKED
     if failures(session, now, address=address) >= ADDRESS_FAILURES:
         return "Too many failed logins from this address: try again in 15 minutes."
     user = session.scalars(select(User).where(User.email == email)).first()
@@ -59,8 +67,7 @@ def attempt_login(
         user.password_hash if user and user.password_hash else _dummy_hash(), password
     )
     ok = bool(user and user.active and user.password_hash and valid)
-    session.add(LoginAttempt(at=now, email=email[:320], address=address[:64], succeeded=ok))
-    session.commit()
+    record_attempt(session, email, address, now, ok)
     if not ok or user is None:
         return "Wrong email or password."
     return user
@@ -85,15 +92,10 @@ def start_session(user: User) -> None:
     session.permanent = True
 
 
-def idle_too_long() -> bool:
-    """Tell whether this browser's session went unused past the idle limit; note this request."""
+def idle_too_long(now: float) -> bool:
+    """Tell whether this browser's session went unused past the idle limit."""
     seen = session.get("seen_at")
-    now = time.time()
-    if isinstance(seen, float) and now - seen > idle_limit().total_seconds():
-        return True
-    if "user_id" in session:
-        session["seen_at"] = now
-    return False
+    return isinstance(seen, float) and now - seen > idle_limit().total_seconds()
 
 
 def current_user() -> User | None:
@@ -103,9 +105,13 @@ def current_user() -> User | None:
     sign-out, a deactivation or a new password no longer opens anything.
     """
     if "web_user" not in g:
-        if "user_id" in session and idle_too_long():
-            session.clear()
-            g.session_expired = True
+        if "user_id" in session:
+            now = time.time()
+            if idle_too_long(now):
+                session.clear()
+                g.session_expired = True
+            else:
+                session["seen_at"] = now  # this request is activity
         user_id = session.get("user_id")
         user = get_session().get(User, user_id) if isinstance(user_id, int) else None
         live = user is not None and user.active and session.get("epoch") == user.session_epoch

@@ -84,9 +84,10 @@ def calendar(
     names: Mapping[int, str],
     zone: ZoneInfo,
     now: datetime,
+    palette: Mapping[int, int] | None = None,
 ) -> list[Day]:
     """Cut the schedule's segments into days and tiers, with names and colours."""
-    palette = colours(segments, names)
+    palette = colours(segments, names) if palette is None else palette
     tiers = sorted({s.tier for s in segments})
     result = []
     for offset in range(days):
@@ -142,7 +143,7 @@ def calendar_context(
     """Return what `_calendar.html` needs: the days, the key of colours, the hour marks."""
     palette = colours(segments, names)
     return {
-        "calendar_days": calendar(segments, first, days, names, zone, now),
+        "calendar_days": calendar(segments, first, days, names, zone, now, palette),
         "legend": [(names.get(user_id, "?"), colour) for user_id, colour in palette.items()],
         "hour_marks": hour_marks(),
     }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from pathlib import Path
 
@@ -94,9 +95,15 @@ def page_for(error: HTTPException) -> Response | HTTPException:
     return answer
 
 
+@functools.cache
+def icon_bytes(static_folder: str) -> bytes:
+    """Return the tab icon, read once."""
+    return Path(static_folder, "favicon.ico").read_bytes()
+
+
 def favicon() -> Response:
     """Serve the tab icon browsers ask for at the root."""
-    icon = Path(current_app.static_folder or "static", "favicon.ico").read_bytes()
+    icon = icon_bytes(current_app.static_folder or "static")
     answer = Response(icon, mimetype="image/vnd.microsoft.icon")
     answer.cache_control.max_age = 86400
     return answer

@@ -44,13 +44,16 @@ class OverrideForm:
 
     def day_of(self, name: str) -> str:
         """Return the date part of the typed start or end, for the date field."""
-        typed: str = getattr(self, name)
-        return typed.replace(" ", "T").partition("T")[0]
+        return self._parts(name)[0]
 
     def clock_of(self, name: str) -> str:
         """Return the time part of the typed start or end, for the 24-hour field."""
+        return self._parts(name)[1][:5]
+
+    def _parts(self, name: str) -> tuple[str, str]:
         typed: str = getattr(self, name)
-        return typed.replace(" ", "T").partition("T")[2][:5]
+        day, _, clock = typed.replace(" ", "T").partition("T")
+        return day, clock
 
     @property
     def covered(self) -> int | None:

@@ -58,7 +58,7 @@ class HChart:
 
 @dataclass(frozen=True)
 class Column:
-    """One week's column of the completion chart (None: no intake ended that week)."""
+    """One week's column of the completion chart (a week with no ended intake has none)."""
 
     x: float
     y: float

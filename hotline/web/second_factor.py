@@ -16,10 +16,10 @@ from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from ..db import get_session
-from ..models import LoginAttempt, User
+from ..models import User
 from ..services import second_factor
 from . import bp
-from .auth import ACCOUNT_FAILURES, failures, start_session
+from .auth import ACCOUNT_FAILURES, ACCOUNT_LOCKED, failures, record_attempt, start_session
 from .language import web_text as _
 
 PENDING_FOR = timedelta(minutes=10)
@@ -64,10 +64,7 @@ def second_step_page() -> str | None:
 
 def refuse(user: User, now: datetime) -> str | Markup:
     """Count a wrong code toward the lock-out; return what to say."""
-    db = get_session()
-    address = (request.remote_addr or "unknown")[:64]
-    db.add(LoginAttempt(at=now, email=user.email[:320], address=address, succeeded=False))
-    db.commit()
+    record_attempt(get_session(), user.email, request.remote_addr or "unknown", now, False)
     return _("That code is not right (or was already used). Try the next one.")
 
 
@@ -95,7 +92,7 @@ def login_code() -> Page:
     error: str | Markup | None = None
     if request.method == "POST":
         if locked(user, now):
-            error = _("This account is locked for 15 minutes after too many failed logins.")
+            error = _(ACCOUNT_LOCKED)
         elif second_factor.check_code(user, request.form.get("code", ""), now) is not None:
             get_session().commit()
             return finish(user)
@@ -117,12 +114,12 @@ def login_enrol() -> Page:
     # Kept in the signed session until a code proves it: nothing is saved before that.
     secret = session.get("enrol_secret")
     if not isinstance(secret, str):
-        secret = second_factor.new_enrolment(user.email).secret
+        secret = second_factor.new_secret()
         session["enrol_secret"] = secret
     error: str | Markup | None = None
     if request.method == "POST":
         if locked(user, now):
-            error = _("This account is locked for 15 minutes after too many failed logins.")
+            error = _(ACCOUNT_LOCKED)
         else:
             db = get_session()
             codes = second_factor.enrol(db, user, secret, request.form.get("code", ""), now)

@@ -15,14 +15,14 @@ from typing import Any
 
 from authlib.integrations.base_client import OAuthError
 from authlib.integrations.flask_client import OAuth
-from flask import Flask, current_app, redirect, render_template, request, session, url_for
+from flask import Flask, current_app, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
 from ..db import get_session
-from ..models import LoginAttempt, User
+from ..models import User
 from . import bp
-from .auth import start_session
+from .auth import record_attempt, start_session
 from .language import web_text as _
 
 PROVIDER = "city"
@@ -87,16 +87,13 @@ def login_sso_callback() -> Response | tuple[str, int]:
         return refused(_("The city's sign-in did not confirm an email address for you."))
     db = get_session()
     user = db.scalars(select(User).where(func.lower(User.email) == email)).first()
-    address = (request.remote_addr or "unknown")[:64]
     ok = user is not None and user.active
-    db.add(LoginAttempt(at=datetime.now(UTC), email=email[:320], address=address, succeeded=ok))
-    db.commit()
+    record_attempt(db, email, request.remote_addr or "unknown", datetime.now(UTC), ok)
     if user is None or not user.active:
         # No self-registration: a supervisor adds people; a deactivated one stays out.
         return refused(_("There is no active hotline account for {email}.", email=email))
-    target = session.pop("sso_next", None) or url_for("web.dashboard")
     start_session(user)
-    return redirect(target)
+    return redirect(url_for("web.dashboard"))
 
 
 def refused(reason: str) -> tuple[str, int]:

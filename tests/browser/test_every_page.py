@@ -29,7 +29,7 @@ ROLES = {
     "case_manager": "cam@demo.lead.example",
     "prosecutor": "pru@demo.lead.example",
 }
-# Pages with an id, given the demo's first row of each kind.
+# Not pages: a sign-out form's target, machine endpoints, the icon, the idle ping (204).
 SKIPPED = {"/logout", "/metrics", "/healthz", "/favicon.ico", "/session/stay"}
 BLOCKING = ("serious", "critical")
 

@@ -67,3 +67,20 @@ def test_a_hand_edit_reaches_the_cache_once_the_program_is_old(
     clock[0] += 1
     with session_scope(app) as session:
         assert [r.tier for r in load_program(session).rotations] == [2]
+
+
+def test_a_new_phone_rings_at_the_next_call_though_phones_are_cached(app: Flask) -> None:
+    from hotline.schemas.people import UserPatch
+    from hotline.services.calls import snapshot_chain
+    from hotline.services.people import update_user
+
+    ana = add_user(app, "Ana Diaz")
+    add_rotation(app, 1, ana)
+    now = datetime.now(UTC)
+    with session_scope(app) as session:
+        assert [step["number"] for step in snapshot_chain(session, now, [])] == [ana.phone]
+    with session_scope(app) as session:
+        patch = UserPatch(phone="+12065550188")
+        update_user(session, ana.id, patch, Actor(None, "system"), now)
+    with session_scope(app) as session:
+        assert [step["number"] for step in snapshot_chain(session, now, [])] == ["+12065550188"]
