@@ -61,12 +61,19 @@ def _render(
 ) -> Response:
     """Turn the flow's decision into TwiML in the caller's language, recording what it starts."""
     session = get_session()
+    timeout = current_app.config["HOTLINE_DIAL_TIMEOUT"]
+    if say and isinstance(next_step, calls.Dial):
+        # Every officer's call starts here: its TwiML from a template, not the builder.
+        calls.ensure_leg(session, call_id, chain, next_step.step, now())
+        session.commit()
+        step, number = next_step.step, next_step.number
+        document = twiml.greet_and_dial(say, call_id, step, number, timeout, language)
+        return Response(document, mimetype="text/xml")
     response = VoiceResponse()
     if say:
         twiml.say(response, say, language)
     if isinstance(next_step, calls.Dial):
         calls.ensure_leg(session, call_id, chain, next_step.step, now())
-        timeout = current_app.config["HOTLINE_DIAL_TIMEOUT"]
         twiml.dial_step(response, call_id, next_step.step, next_step.number, timeout, language)
     elif isinstance(next_step, calls.Voicemail):
         calls.reach_voicemail(session, session.get_one(Call, call_id), now())
@@ -104,15 +111,7 @@ def incoming() -> Response:
         "Thank you, {caller}, connecting you to the LEAD coordinator on call.",
         caller=twiml.caller_words(call.officer_name, language),
     )
-    first = calls.step_or_voicemail(call.chain, 0)
-    if not isinstance(first, calls.Dial):
-        return _render(call.id, call.chain, first, language, greeting)
-    # The common case, every officer's call: its TwiML from a template (twiml.greet_and_dial).
-    calls.ensure_leg(session, call.id, call.chain, first.step, now())
-    session.commit()
-    timeout = config["HOTLINE_DIAL_TIMEOUT"]
-    document = twiml.greet_and_dial(greeting, call.id, first.step, first.number, timeout, language)
-    return Response(document, mimetype="text/xml")
+    return _render(call.id, call.chain, calls.step_or_voicemail(call.chain, 0), language, greeting)
 
 
 @bp.post("/badge")

@@ -32,8 +32,13 @@ class Line:
 
 
 # A date without its year is read as this year's: other years say theirs.
-THIS_YEAR_PATTERN = "%a %m/%d %H:%M"
-OTHER_YEAR_PATTERN = "%a %m/%d/%Y %H:%M"
+THIS_YEAR_DAY = "%a %m/%d"
+OTHER_YEAR_DAY = "%a %m/%d/%Y"
+
+
+def day_pattern(year: int, this_year: int | None) -> str:
+    """Return how a day is written: without its year when it is this year's."""
+    return THIS_YEAR_DAY if this_year is None or year == this_year else OTHER_YEAR_DAY
 
 
 def local(
@@ -48,8 +53,7 @@ def local(
     try:
         reading = instant.astimezone(zone)
         if pattern is None:
-            same_year = this_year is None or reading.year == this_year
-            pattern = THIS_YEAR_PATTERN if same_year else OTHER_YEAR_PATTERN
+            pattern = day_pattern(reading.year, this_year) + " %H:%M"
         return reading.strftime(pattern)
     except OverflowError:  # a broken stored instant at the edge of time: show it as stored
         return instant.isoformat(timespec="minutes")
