@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
-from flask import Blueprint, Flask, Response, current_app, request
+from flask import Blueprint, Flask, Request, Response, request
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from limits import parse
 from limits.storage import MemoryStorage
 from limits.strategies import FixedWindowRateLimiter
@@ -69,15 +70,35 @@ class RefusalLimit:
             self.blocked[address] = now + self.item.get_expiry()
 
 
-def add_security_headers(response: Response) -> Response:
-    """Add the security headers; keep pages with personal data out of every cache."""
-    for name, value in HEADERS.items():
-        response.headers.setdefault(name, value)
-    if current_app.config["HOTLINE_ENV"] == "production":
-        response.headers.setdefault("Strict-Transport-Security", HSTS)
-    if request.endpoint != "static":
-        response.headers.setdefault("Cache-Control", "no-store")
-    return response
+def security_headers(production: bool) -> Callable[[Response], Response]:
+    """Return the after-request hook adding the headers a response does not set itself."""
+    fixed = dict(HEADERS, **({"Strict-Transport-Security": HSTS} if production else {}))
+    # Pages with personal data stay out of every cache; static assets may be kept.
+    pages = tuple((name.lower(), name, value) for name, value in fixed.items())
+    pages += (("cache-control", "Cache-Control", "no-store"),)
+    assets = pages[:-1]
+
+    def add_security_headers(response: Response) -> Response:
+        headers = response.headers
+        present = {name.lower() for name, _ in headers}
+        wanted = assets if request.endpoint == "static" else pages
+        # One pass over the response's headers, not one per header added (every webhook).
+        for lowered, name, value in wanted:
+            if lowered not in present:
+                headers.add(name, value)
+        return response
+
+    return add_security_headers
+
+
+class CookieSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, opened without work when no cookie came (webhooks)."""
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        """Return an empty session at once for a request without the cookie."""
+        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()
+        return super().open_session(app, request)
 
 
 def init_app(app: Flask, refusals: Iterable[tuple[Blueprint, int]]) -> None:
@@ -86,7 +107,8 @@ def init_app(app: Flask, refusals: Iterable[tuple[Blueprint, int]]) -> None:
     `refusals` pairs a blueprint with the status its refusals carry (403 for a
     webhook without Twilio's signature, 401 for the API without a valid token).
     """
-    app.after_request(add_security_headers)
+    app.after_request(security_headers(app.config["HOTLINE_ENV"] == "production"))
+    app.session_interface = CookieSessions()
     if app.config["HOTLINE_REFUSAL_LIMIT"] is None:
         return
     limit = RefusalLimit(app.config["HOTLINE_REFUSAL_LIMIT"])

@@ -25,7 +25,7 @@ from .model import (
     TierOnCall,
     Window,
 )
-from .resolve import assignment_at, escalation_chain, next_change, on_call, tiers_at
+from .resolve import assignment_at, chain_until, escalation_chain, next_change, on_call, tiers_at
 from .schedule import covered_for, final_schedule, schedule_tiers
 
 __all__ = [
@@ -43,6 +43,7 @@ __all__ = [
     "TierOnCall",
     "Window",
     "assignment_at",
+    "chain_until",
     "covered_for",
     "escalation_chain",
     "final_schedule",

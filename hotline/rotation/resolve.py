@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from .coverage import covering_at
 from .model import GAP, Assignment, Override, Program, Rotation, TierOnCall
-from .schedule import final_schedule
+from .schedule import final_schedule, schedule_tiers
 
 # "until" is looked for over growing horizons: most answers change within a day.
 _UNTIL_HORIZONS = tuple(timedelta(days=days) for days in (1, 8, 64, 366))
@@ -80,3 +80,23 @@ def escalation_chain(program: Program, instant: datetime) -> list[int]:
         if person is not None and person not in chain:
             chain.append(person)
     return chain
+
+
+def chain_until(
+    program: Program, instant: datetime, horizon: timedelta = timedelta(hours=1)
+) -> tuple[list[int], datetime]:
+    """Return the escalation chain at `instant` and the first instant it may differ.
+
+    The chain holds over [instant, until): no tier changes hands before `until`,
+    which is at most `horizon` away, so a caller may keep it for every call in
+    between instead of resolving each tier again.
+    """
+    chain = escalation_chain(program, instant)
+    try:
+        limit = instant + horizon
+    except OverflowError:  # the end of time: hold for no time at all
+        return chain, instant
+    until = limit
+    for tier in schedule_tiers(program, instant, limit):
+        until = min(until, final_schedule(program, tier, instant, limit)[0].end)
+    return chain, until

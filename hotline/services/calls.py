@@ -1,4 +1,4 @@
-"""A call's life: arrival, the chain it walks, who accepted, voicemail, the end (SPEC §4)."""
+"""A call after its arrival: the chain it walks, who accepted, voicemail, the end (SPEC §4)."""
 
 from __future__ import annotations
 
@@ -6,15 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from .. import rotation as engine
-from ..db import insert_unless_present, table_of, updated_one_row
+from ..db import insert_unless_present, updated_one_row
 from ..models import Call, CallLeg, Officer, Referral, User
-from ..phones import normalized
-from .oncall import chain_steps
-from .program_store import load_on_call
 from .referral_audit import actor_of, audit_ack
 from .referrals import add_event
 
@@ -52,94 +48,9 @@ class Done:
 Next = Dial | Voicemail | Done
 
 
-# Built once: /voice/incoming runs them on every call (building one costs more than running it).
-OFFICER_BY_PHONE = select(Officer.id, Officer.name, Officer.badge, Officer.language).where(
-    Officer.phone == bindparam("phone")
-)
-REFERRAL_INSERT = insert(table_of(Referral)).returning(Referral.id)
-
-
-def snapshot_chain(session: Session, now: datetime, fallback: list[str]) -> list[dict[str, Any]]:
-    """Return the escalation chain as it stands: each person once, then fallback numbers."""
-    # The phones come with the cached program: no statement of their own on a call.
-    on_call = load_on_call(session)
-    people = engine.escalation_chain(on_call.program, now)
-    return chain_steps(people, on_call.phones, fallback)
-
-
 def find_call(session: Session, call_sid: str) -> Call | None:
     """Return the call record of a CallSid."""
     return session.scalars(select(Call).where(Call.call_sid == call_sid)).first()
-
-
-@dataclass(frozen=True)
-class Arrival:
-    """A call as its first webhook answers it: the record, who is calling, the chain.
-
-    `officer_name` and `language` are the roster officer's (None for an unknown number).
-    """
-
-    id: int
-    officer_id: int | None
-    officer_name: str | None
-    language: str | None
-    chain: list[dict[str, Any]]
-
-
-def start_call(
-    session: Session,
-    call_sid: str,
-    from_number: str,
-    to_number: str,
-    now: datetime,
-    region: str,
-    fallback: list[str],
-) -> Arrival:
-    """Record a call and its referral on first sight; a repeated CallSid gets the first record."""
-    connection = session.connection()
-    caller = normalized(from_number, region)
-    officer = None
-    if caller is not None:
-        officer = connection.execute(OFFICER_BY_PHONE, {"phone": caller}).first()
-    # Every read before the first write: SQLite's write lock is then held only for the inserts.
-    chain = snapshot_chain(session, now, fallback)
-    officer_id = officer.id if officer else None
-    referral = {
-        "channel": "voice",
-        "officer_id": officer_id,
-        "badge": officer.badge if officer else None,
-        "officer_phone": caller,
-        "created_at": now,
-    }
-    referral_id = connection.execute(REFERRAL_INSERT, referral).scalar_one()
-    values = {
-        "call_sid": call_sid,
-        "from_number": from_number[:40],
-        "to_number": to_number[:40],
-        "officer_id": officer_id,
-        "referral_id": referral_id,
-        "status": "ringing",
-        "started_at": now,
-        "chain": chain,
-    }
-    call_id = insert_unless_present(session, Call, values)
-    if call_id is None:  # a retry of the same webhook recorded it first: drop this referral
-        session.rollback()
-        call = find_call(session, call_sid)
-        assert call is not None
-        known = session.get(Officer, call.officer_id) if call.officer_id is not None else None
-        return Arrival(
-            call.id,
-            call.officer_id,
-            known.name if known else None,
-            known.language if known else None,
-            call.chain,
-        )
-    detail = {"call_sid": call_sid, "verified": officer is not None}
-    add_event(session, referral_id, "call_received", "voice", now, detail=detail)
-    if officer is None:
-        return Arrival(call_id, None, None, None, chain)
-    return Arrival(call_id, officer_id, officer.name, officer.language, chain)
 
 
 def identify_by_badge(session: Session, call: Call, digits: str, now: datetime) -> Officer | None:

@@ -27,8 +27,9 @@ from ..db import insert_unless_present
 from ..models import ProgramSetting
 
 REVISION_KEY = "program_revision"
-# Built once: every webhook reads the revision.
+# Built once: every webhook reads the revision (a call's first webhook beside its caller).
 REVISION_QUERY = select(ProgramSetting.value).where(ProgramSetting.key == REVISION_KEY)
+REVISION_VALUE = REVISION_QUERY.scalar_subquery()
 # A kept program is read again after this long even when its revision holds (hand edits).
 MAX_AGE_S = 60.0
 # Per engine: the revision, what was loaded at it (the program and the people's phones),
@@ -50,7 +51,11 @@ def bump_revision(session: Session) -> None:
 
 def cached_program(session: Session, load: Callable[[Session], Loaded]) -> Loaded:
     """Return the program, loading it only when its revision moved since the last load."""
-    revision = session.connection().execute(REVISION_QUERY).scalar()
+    return program_at(session, session.connection().execute(REVISION_QUERY).scalar(), load)
+
+
+def program_at(session: Session, revision: str | None, load: Callable[[Session], Loaded]) -> Loaded:
+    """Return the program kept at `revision` (just read in this transaction), or load it."""
     bind = session.get_bind()
     if revision is None or not isinstance(bind, Engine):
         return load(session)

@@ -9,7 +9,8 @@ shown to supervisors as broken; everything else is computed as usual.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
@@ -17,7 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 from .. import rotation as engine
 from ..models import Override, Rotation, User
 from ..permissions import holders
-from .program_cache import cached_program
+from .program_cache import cached_program, program_at
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +29,19 @@ class OnCall:
 
     program: engine.Program
     phones: dict[int, str]
+    # The last chain resolved and the instants it holds over: [(chain, start, until)].
+    _chain: list[tuple[tuple[int, ...], datetime, datetime]] = field(
+        default_factory=list, compare=False, repr=False
+    )
+
+    def chain_at(self, instant: datetime) -> list[int]:
+        """Return the escalation chain at `instant`, resolved once per stretch it holds."""
+        kept = self._chain[0] if self._chain else None
+        if kept is not None and kept[1] <= instant < kept[2]:
+            return list(kept[0])
+        chain, until = engine.chain_until(self.program, instant)
+        self._chain[:] = [(tuple(chain), instant, until)]
+        return chain
 
 
 def load_program(session: Session) -> engine.Program:
@@ -38,6 +52,11 @@ def load_program(session: Session) -> engine.Program:
 def load_on_call(session: Session) -> OnCall:
     """Return the program with the users' phones: a call's chain without another statement."""
     return cached_program(session, read_on_call)
+
+
+def on_call_at(session: Session, revision: str | None) -> OnCall:
+    """Return the program with the phones at `revision`, read beside the caller's row."""
+    return program_at(session, revision, read_on_call)
 
 
 def read_on_call(session: Session) -> OnCall:

@@ -14,7 +14,7 @@ from twilio.twiml.voice_response import VoiceResponse
 from ..db import database_unavailable, get_session
 from ..i18n import translator
 from ..models import Call
-from ..services import calls
+from ..services import call_arrival, calls
 from ..services.voicemail import notify_voicemail
 from ..webhooks import form_text, twilio_signed
 from ..webhooks import twiml_response as xml
@@ -91,7 +91,7 @@ def incoming() -> Response:
     """Record the call and its referral, then ask for a badge or start the chain."""
     config = current_app.config
     session = get_session()
-    call = calls.start_call(
+    call = call_arrival.start_call(
         session,
         form_text("CallSid", 64),
         form_text("From", 40),
@@ -259,7 +259,7 @@ def status() -> Response:
         return Response(status=204)  # not a status Twilio would send: retrying cannot help
     call = calls.find_call(session, call_sid)
     if call is None:  # the status of a call whose first webhook never reached us
-        calls.start_call(
+        call_arrival.start_call(
             session,
             call_sid,
             form_text("From", 40),

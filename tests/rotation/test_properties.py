@@ -14,6 +14,7 @@ from hotline.rotation import (
     Rotation,
     Window,
     assignment_at,
+    chain_until,
     escalation_chain,
     final_schedule,
     next_change,
@@ -182,3 +183,15 @@ def test_escalation_chain_is_each_tier_once_in_order(scenario):  # type: ignore[
             if person is not None and person not in people:
                 people.append(person)
         assert escalation_chain(program, instant) == people
+
+
+@given(scenarios(), st.integers(min_value=-120, max_value=300))
+def test_a_chain_holds_every_minute_until_its_until(scenario, offset):  # type: ignore[no-untyped-def]
+    rotations, overrides, inactive, anchor = scenario
+    program = to_program(rotations, overrides, inactive)
+    instant = anchor + timedelta(minutes=offset)
+    chain, until = chain_until(program, instant, timedelta(hours=2))
+    # Kept past a change, the chain would ring someone no longer on call.
+    assert instant < until <= instant + timedelta(hours=2)
+    for minute in minutes(instant, until):
+        assert escalation_chain(program, minute) == chain, minute
