@@ -217,12 +217,12 @@ def insert_unless_present(session: Session, model: type[Any], values: dict[str, 
     if session.autoflush:
         session.flush()  # as a query would: the rows this one refers to go first
     connection = session.connection()
-    statement = _insert_ignoring_conflicts(table_of(model), connection.dialect.name)
+    statement = insert_ignoring_conflicts(table_of(model), connection.dialect.name)
     return connection.execute(statement, values).scalar()
 
 
 @functools.cache
-def _insert_ignoring_conflicts(table: Table, dialect: str) -> Insert:
+def insert_ignoring_conflicts(table: Table, dialect: str) -> Insert:
     """Return the INSERT … ON CONFLICT DO NOTHING RETURNING key of a table, built once.
 
     The values go in as parameters, not into the statement, so that each

@@ -2,8 +2,8 @@
 
 Every officer's call starts here, so it is built for the hot path: one read
 (the program's revision beside the caller's roster row), the chain from the
-program kept per worker, and the inserts on one connection, with statements
-built once.
+program kept per worker, and the records written in one statement where the
+database can (hotline.services.arrival_records).
 """
 
 from __future__ import annotations
@@ -12,17 +12,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, literal, select
+from sqlalchemy import bindparam, literal, select
 from sqlalchemy.orm import Session
 
-from ..db import insert_unless_present, table_of
-from ..models import Call, Officer, Referral
+from ..models import Officer
 from ..phones import normalized
+from . import arrival_records
 from .calls import find_call
 from .oncall import chain_steps
 from .program_cache import REVISION_VALUE
 from .program_store import on_call_at
-from .referrals import add_event
 
 # Built once: the revision of the program and the caller's row (none for an unknown
 # number) in one statement, where a cached program would otherwise cost a read of its own.
@@ -33,7 +32,6 @@ ARRIVAL_READ = select(
     .subquery()
     .outerjoin(Officer, Officer.phone == bindparam("phone"))
 )
-REFERRAL_INSERT = insert(table_of(Referral)).returning(Referral.id)
 
 
 @dataclass(frozen=True)
@@ -41,6 +39,7 @@ class Arrival:
     """A call as its first webhook answers it: the record, who is calling, the chain.
 
     `officer_name` and `language` are the roster officer's (None for an unknown number).
+    A known officer's call has its first leg recorded with it.
     """
 
     id: int
@@ -69,28 +68,30 @@ def start_call(
     officer_id = read.id
     referral = {
         "channel": "voice",
+        "status": "received",
         "officer_id": officer_id,
         "badge": read.badge,
         "officer_phone": caller,
         "created_at": now,
     }
-    referral_id = connection.execute(REFERRAL_INSERT, referral).scalar_one()
     values = {
         "call_sid": call_sid,
         "from_number": from_number[:40],
         "to_number": to_number[:40],
         "officer_id": officer_id,
-        "referral_id": referral_id,
         "status": "ringing",
         "started_at": now,
         "chain": chain,
     }
-    call_id = insert_unless_present(session, Call, values)
+    detail = {"call_sid": call_sid, "verified": officer_id is not None}
+    event = {"at": now, "kind": "call_received", "channel": "voice", "detail": detail}
+    # A known officer's call rings the chain's first step at once: its leg goes in too.
+    first = chain[0] if officer_id is not None and chain else None
+    leg = {"number": first["number"], "user_id": first["user_id"], "at": now} if first else None
+    call_id = arrival_records.record(connection, referral, values, event, leg)
     if call_id is None:  # a retry of the same webhook recorded it first: drop this referral
         session.rollback()
         return repeated_arrival(session, call_sid)
-    detail = {"call_sid": call_sid, "verified": officer_id is not None}
-    add_event(session, referral_id, "call_received", "voice", now, detail=detail)
     return Arrival(call_id, officer_id, read.name, read.language, chain)
 
 

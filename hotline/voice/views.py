@@ -58,13 +58,15 @@ def _render(
     next_step: calls.Next,
     language: str,
     say: str | None = None,
+    leg_recorded: bool = False,
 ) -> Response:
     """Turn the flow's decision into TwiML in the caller's language, recording what it starts."""
     session = get_session()
     timeout = current_app.config["HOTLINE_DIAL_TIMEOUT"]
     if say and isinstance(next_step, calls.Dial):
         # Every officer's call starts here: its TwiML from a template, not the builder.
-        calls.ensure_leg(session, call_id, chain, next_step.step, now())
+        if not leg_recorded:
+            calls.ensure_leg(session, call_id, chain, next_step.step, now())
         session.commit()
         step, number = next_step.step, next_step.number
         document = twiml.greet_and_dial(say, call_id, step, number, timeout, language)
@@ -111,7 +113,8 @@ def incoming() -> Response:
         "Thank you, {caller}, connecting you to the LEAD coordinator on call.",
         caller=twiml.caller_words(call.officer_name, language),
     )
-    return _render(call.id, call.chain, calls.step_or_voicemail(call.chain, 0), language, greeting)
+    first = calls.step_or_voicemail(call.chain, 0)
+    return _render(call.id, call.chain, first, language, greeting, leg_recorded=True)
 
 
 @bp.post("/badge")

@@ -1,0 +1,118 @@
+"""Write a call's first records (referral, call, its event, the first leg) in one go.
+
+The records of an officer's call are written before the first ring, so their
+statements are the hot path's. PostgreSQL takes them as one statement of
+data-modifying CTEs (one round trip); SQLite, which has none, as four
+inserts on one connection. Either way a CallSid already recorded writes
+nothing and answers None, and the caller reads the first record instead.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from sqlalchemy import Boolean, Connection, Select, Table, bindparam, insert, literal, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql.elements import BindParameter
+
+from ..db import insert_ignoring_conflicts, table_of
+from ..models import Call, CallLeg, Referral, ReferralEvent
+from .referrals import EVENT_INSERT
+
+UNIQUE_VIOLATION = "23505"  # PostgreSQL's SQLSTATE
+REFERRAL_INSERT = insert(table_of(Referral)).returning(Referral.id)
+LEG_INSERT = insert(table_of(CallLeg))
+# The columns each record takes from the request (the keys of record()'s dicts).
+# Every column that has a default too: a CTE's INSERT gets no default filled in.
+REFERRAL_FIELDS = ("channel", "status", "officer_id", "badge", "officer_phone", "created_at")
+CALL_FIELDS = (
+    "call_sid",
+    "from_number",
+    "to_number",
+    "officer_id",
+    "status",
+    "started_at",
+    "chain",
+)
+EVENT_FIELDS = ("at", "kind", "channel", "detail")
+LEG_FIELDS = ("number", "user_id", "at")
+
+
+def record(
+    connection: Connection,
+    referral: dict[str, Any],
+    call: dict[str, Any],
+    event: dict[str, Any],
+    leg: dict[str, Any] | None,
+) -> int | None:
+    """Insert the records in the caller's transaction; return the call's id, None if known.
+
+    On PostgreSQL a known CallSid fails the whole statement (nothing of it is
+    written) and leaves the transaction for the caller to roll back.
+    """
+    if connection.dialect.name != "postgresql":
+        return _one_by_one(connection, referral, call, event, leg)
+    params = {f"r_{name}": referral[name] for name in REFERRAL_FIELDS}
+    params |= {f"c_{name}": call[name] for name in CALL_FIELDS}
+    params |= {f"e_{name}": event[name] for name in EVENT_FIELDS}
+    params |= {f"l_{name}": (leg or {}).get(name) for name in LEG_FIELDS}
+    params["l_dial"] = leg is not None
+    try:
+        return int(connection.execute(_in_one_statement(), params).scalar_one())
+    except IntegrityError as error:
+        # Of the four, only the call has a unique key a new row can meet: its CallSid.
+        if getattr(error.orig, "sqlstate", None) == UNIQUE_VIOLATION:
+            return None
+        raise
+
+
+def _one_by_one(
+    connection: Connection,
+    referral: dict[str, Any],
+    call: dict[str, Any],
+    event: dict[str, Any],
+    leg: dict[str, Any] | None,
+) -> int | None:
+    referral_id = connection.execute(REFERRAL_INSERT, referral).scalar_one()
+    calls = insert_ignoring_conflicts(table_of(Call), connection.dialect.name)
+    call_id = connection.execute(calls, {**call, "referral_id": referral_id}).scalar()
+    if call_id is None:
+        return None
+    connection.execute(EVENT_INSERT, {**event, "referral_id": referral_id, "actor_id": None})
+    if leg is not None:
+        connection.execute(LEG_INSERT, {**leg, "call_id": call_id, "step": 0})
+    return int(call_id)
+
+
+def _param(table: Table, column: str, prefix: str) -> BindParameter[Any]:
+    """Return a bound parameter typed as `table`'s column (JSON and instants converted)."""
+    return bindparam(f"{prefix}{column}", type_=table.c[column].type)
+
+
+@functools.cache
+def _in_one_statement() -> Select[Any]:
+    """Return PostgreSQL's one statement for the four inserts, built once."""
+    referrals, calls = table_of(Referral), table_of(Call)
+    events, legs = table_of(ReferralEvent), table_of(CallLeg)
+    referral = (
+        insert(referrals)
+        .values({name: _param(referrals, name, "r_") for name in REFERRAL_FIELDS})
+        .returning(referrals.c.id)
+        .cte("arrival_referral")
+    )
+    call_values = select(*(_param(calls, name, "c_") for name in CALL_FIELDS), referral.c.id)
+    call = (
+        insert(calls)
+        .from_select([*CALL_FIELDS, "referral_id"], call_values)
+        .returning(calls.c.id, calls.c.referral_id)
+        .cte("arrival_call")
+    )
+    event_values = select(call.c.referral_id, *(_param(events, n, "e_") for n in EVENT_FIELDS))
+    event = insert(events).from_select(["referral_id", *EVENT_FIELDS], event_values)
+    leg_values = select(call.c.id, literal(0), *(_param(legs, n, "l_") for n in LEG_FIELDS))
+    leg = insert(legs).from_select(
+        ["call_id", "step", *LEG_FIELDS],
+        leg_values.where(bindparam("l_dial", type_=Boolean)),
+    )
+    return select(call.c.id).add_cte(event.cte("arrival_event"), leg.cte("arrival_leg"))
