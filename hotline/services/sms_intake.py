@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import String, and_, bindparam, delete, insert, select, update
+from sqlalchemy import String, and_, bindparam, delete, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..db import table_of, updated_one_row
@@ -65,7 +65,8 @@ class Sender:
         return self.user is not None
 
 
-STAFF_SMS_USER = (User.active.is_(True), User.role.in_(holders("staff_sms")))
+# Equalities, not IN: an IN list is expanded anew at every execution of the statement.
+STAFF_SMS_USER = (User.active.is_(True), or_(*(User.role == role for role in holders("staff_sms"))))
 # Built once, run on every inbound text: all a text needs to know of its sender, in one
 # read, before anything is written (SQLite then holds its write lock only for the writes).
 _SENDER = select(bindparam("phone", type_=String()).label("phone")).subquery("sender")
