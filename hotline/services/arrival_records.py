@@ -46,10 +46,10 @@ def record(
     event: dict[str, Any],
     leg: dict[str, Any] | None,
 ) -> int | None:
-    """Insert the records in the caller's transaction; return the call's id, None if known.
+    """Insert the records on `connection`; return the call's id, None if the CallSid is known.
 
-    On PostgreSQL a known CallSid fails the whole statement (nothing of it is
-    written) and leaves the transaction for the caller to roll back.
+    On PostgreSQL a known CallSid fails the whole statement, so nothing of it
+    is written, and the caller rolls back whatever transaction it had open.
     """
     if connection.dialect.name != "postgresql":
         return _one_by_one(connection, referral, call, event, leg)

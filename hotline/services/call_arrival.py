@@ -58,8 +58,12 @@ def start_call(
     region: str,
     fallback: list[str],
 ) -> Arrival:
-    """Record a call and its referral on first sight; a repeated CallSid gets the first record."""
-    connection = session.connection()
+    """Record a call and its referral on first sight; a repeated CallSid gets the first record.
+
+    The records are committed before this returns: the call is on record before
+    anything rings.
+    """
+    connection = session.connection(execution_options=_one_statement_options(session))
     caller = normalized(from_number, region)
     # Every read before the first write: SQLite's write lock is then held only for the inserts.
     read = connection.execute(ARRIVAL_READ, {"phone": caller}).one()
@@ -92,7 +96,20 @@ def start_call(
     if call_id is None:  # a retry of the same webhook recorded it first: drop this referral
         session.rollback()
         return repeated_arrival(session, call_sid)
+    session.commit()
     return Arrival(call_id, officer_id, read.name, read.language, chain)
+
+
+def _one_statement_options(session: Session) -> dict[str, str] | None:
+    """Return how to open the connection: without a transaction where the writes are one.
+
+    PostgreSQL writes the records in one statement, atomic by itself; run
+    outside a transaction, it saves the BEGIN and COMMIT round trips. A session
+    already in a transaction (a status callback's lookup) keeps it.
+    """
+    if session.in_transaction() or session.get_bind().dialect.name != "postgresql":
+        return None
+    return {"isolation_level": "AUTOCOMMIT"}
 
 
 def repeated_arrival(session: Session, call_sid: str) -> Arrival:

@@ -103,10 +103,9 @@ def incoming() -> Response:
         config["HOTLINE_FALLBACK_NUMBERS"],
     )
     if call.officer_id is None:
-        session.commit()
         language = program_language()
         return xml(twiml.ask_badge(call.id, language, offer_spanish=language != "es"))
-    # One transaction for the call, its referral and the first leg: _render commits it.
+    # The call, its referral and the first leg are on record (start_call committed them).
     language = call.language or program_language()
     _ = translator("voice", language)
     greeting = _(

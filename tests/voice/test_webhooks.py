@@ -185,6 +185,21 @@ class TestFailOpen:
         said = " ".join(s.text or "" for s in root.iter("Say"))
         assert "9 1 1" in said and list(root.iter("Dial")) == []
 
+    def test_a_call_whose_records_cannot_all_be_written_keeps_none_and_falls_open(
+        self, app: Flask, client: FlaskClient, program: Program, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        import hotline.services.call_arrival as arrival
+
+        app.config["HOTLINE_FALLBACK_NUMBERS"] = [FALLBACK]
+        # A first step naming nobody on file: its leg breaks a foreign key, the last insert.
+        monkeypatch.setattr(
+            arrival, "chain_steps", lambda *args: [{"number": program.ana.phone, "user_id": 987654}]
+        )
+        params = {"CallSid": "CA9", "From": program.officer.phone, "To": HOTLINE}
+        answer = post(client, "/voice/incoming", params)
+        assert answer.status_code == 200 and dialled(answer.data) == [FALLBACK]
+        assert counts(app) == (0, 0, 0)  # not the call nor its referral without the rest
+
     def test_unreachable_database_answers_incoming_with_the_fallback(
         self, app_config: dict[str, Any]
     ) -> None:
