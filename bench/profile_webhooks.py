@@ -7,10 +7,12 @@ Run (from the repository, with the project's virtualenv):
 
 It builds the same fresh database and program as bench/load.py, then sends
 signed webhooks through Flask's test client one at a time: `--requests`
-`/voice/incoming` calls (a unique CallSid each, from a roster officer) and as
-many SMS intakes (REFER from an unknown number, badge, type, name, place,
-consent, SEND). Per step it prints the SQL statements and commits per request
-(deterministic: the figures to compare across changes) and the CPU and wall
+`/voice/incoming` calls (a unique CallSid each, from a roster officer), as
+many calls whose first records are neither read nor written (`voice, no db`:
+the webhook's work outside the database), and as many SMS intakes (REFER from
+an unknown number, badge, type, name, place, consent, SEND). Per step it
+prints the SQL statements and commits per request (deterministic: the
+figures to compare across changes) and the CPU and wall
 milliseconds per request of this process (the app's own work, without HTTP,
 gunicorn or the load client; the database server's CPU is not included).
 
@@ -159,6 +161,25 @@ class Harness:
         params = voice_params(f"CA{next(self.sids):032x}", officer[3])
         self.post("voice incoming", VOICE, params, "connecting you to the LEAD", tally)
 
+    def voice_without_database(self, tally: bool) -> None:
+        """Send a call whose first records are neither read nor written (a fixed arrival).
+
+        What is left is the webhook's own work outside the database: the
+        signature, Flask, the deadline, the greeting and its TwiML.
+        """
+        from hotline.services import call_arrival
+
+        chain = [{"number": "+12065550101", "user_id": 1}]
+        arrival = call_arrival.Arrival(next(self.sids), 1, "Officer Smith", "en", chain)
+        real = call_arrival.start_call
+        call_arrival.start_call = lambda *args: arrival  # type: ignore[assignment]
+        try:
+            officer = OFFICERS[next(self.sids) % len(OFFICERS)]
+            params = voice_params(f"CA{next(self.sids):032x}", officer[3])
+            self.post("voice, no db", VOICE, params, "connecting you to the LEAD", tally)
+        finally:
+            call_arrival.start_call = real
+
     def intake(self, tally: bool) -> None:
         n = next(self.numbers)
         sender = f"+1206{200 + n // 10_000}{n % 10_000:04d}"  # on no roster
@@ -171,6 +192,7 @@ class Harness:
         for i in range(WARMUP + requests):
             self.floor(tally=i >= WARMUP)
             self.voice(tally=i >= WARMUP)
+            self.voice_without_database(tally=i >= WARMUP)
         for i in range(WARMUP + requests):
             self.intake(tally=i >= WARMUP)
 
@@ -183,6 +205,9 @@ class Harness:
         ratio = (voice.cpu / voice.requests) / (floor.cpu / floor.requests)
         verdict = "ok" if ratio <= CPU_TARGET else "MISSED"
         print(f"voice incoming CPU = {ratio:.2f} x the floor's (target <= {CPU_TARGET}): {verdict}")
+        bare = self.tallies["voice, no db"]
+        share = (bare.cpu / bare.requests) / (floor.cpu / floor.requests)
+        print(f"  of which outside the database: {share:.2f} x the floor's")
         if self.profile_dir is None:
             return
         from pyinstrument.renderers import ConsoleRenderer
