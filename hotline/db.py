@@ -20,6 +20,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm import Session, sessionmaker
 
 from .config import ConfigError
+from .connection_check import check_connections
 from .deadline import DeadlineExceeded, deadline
 
 EXTENSION_KEY = "hotline.db"
@@ -74,14 +75,17 @@ def build_engine(url: str | URL) -> Engine:
     url = make_url(url)
     # hide_parameters: a logged database error must never carry a participant's name.
     if url.get_backend_name() != "sqlite":
-        # A PostgreSQL restart or a dropped idle connection must not fail a webhook.
-        return create_engine(
+        server = create_engine(
             url,
-            pool_pre_ping=True,
             hide_parameters=True,
             pool_timeout=POOL_TIMEOUT_S,
             connect_args=_postgres_connect_args(url),
         )
+        # A PostgreSQL restart or a dropped idle connection must not fail a webhook: a dead
+        # pooled connection is refused at checkout, as pool_pre_ping would, mostly without
+        # its round trip per request.
+        check_connections(server)
+        return server
     engine = create_engine(url, hide_parameters=True)
     path = sqlite_file(url)
     if path is not None:

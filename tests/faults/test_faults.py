@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import time
+import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from flask import Flask
-from sqlalchemy import func, select, text
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.pool import NullPool
 
 from hotline.db import database, session_scope
 from hotline.models import Message, Referral
-from hotline.simulator import SmsEmulator, flask_poster
+from hotline.simulator import SmsEmulator, flask_poster, sign
 from tests.factories import add_officer, add_rotation, add_user
 from tests.jobs.conftest import run, texts_to
 
@@ -115,3 +118,54 @@ def test_a_clock_killed_mid_run_loses_and_doubles_nothing(
     run(app, "shift-notices", at)  # the restarted clock
     run(app, "shift-notices", at + timedelta(minutes=5))
     assert len(texts_to(app, ana.phone)) == 1 and len(texts_to(app, ben.phone)) == 1
+
+
+def end_every_app_session(app: Flask) -> None:
+    """End the app's PostgreSQL sessions on the server, as a restart does, and wait until gone."""
+    engine = database(app).engine
+    # A connection of its own, outside the pool, and each statement its own transaction:
+    # pg_stat_activity is read once per transaction.
+    admin = create_engine(engine.url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
+    others = text(
+        "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+        " AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
+    )
+    with admin.connect() as connection:
+        ended = connection.execute(others).scalars().all()
+        for pid in ended:
+            connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        deadline = time.monotonic() + 10
+        while set(connection.execute(others).scalars()) & set(ended):
+            assert time.monotonic() < deadline, "the sessions did not end"
+            time.sleep(0.01)
+    admin.dispose()
+
+
+def first_number_dialled(app: Flask, call_sid: str, caller: str) -> list[str]:
+    params = {"CallSid": call_sid, "From": caller, "To": HOTLINE}
+    signature = sign(app.config["TWILIO_AUTH_TOKEN"], "http://localhost/voice/incoming", params)
+    answer = app.test_client().post(
+        "/voice/incoming", data=params, headers={"X-Twilio-Signature": signature}
+    )
+    return [(n.text or "").strip() for n in ET.fromstring(answer.data).iter("Number")]
+
+
+@pytest.mark.parametrize("check", ["the socket, just used", "a ping, after idling"])
+def test_calls_ring_the_chain_right_after_postgresql_ends_every_session(
+    app: Flask, monkeypatch: pytest.MonkeyPatch, check: str
+) -> None:
+    if database(app).engine.dialect.name != "postgresql":
+        pytest.skip("a server that ends sessions: PostgreSQL only")
+    import hotline.connection_check as connection_check
+
+    if check == "a ping, after idling":  # as if idle for long: the ping must find it dead
+        monkeypatch.setattr(connection_check, "server_hung_up", lambda dbapi_connection: False)
+        monkeypatch.setattr(connection_check, "RECENT_USE_S", 0.0)
+    ana = add_user(app, "Ana Diaz")
+    add_rotation(app, 1, ana)
+    officer = add_officer(app)
+    app.config["HOTLINE_FALLBACK_NUMBERS"] = ["+12065550199"]
+    assert first_number_dialled(app, "CA1", officer.phone)[0] == ana.phone
+    end_every_app_session(app)
+    # Not the fallback: the pooled connection that died is refused, a fresh one opened.
+    assert first_number_dialled(app, "CA2", officer.phone)[0] == ana.phone
