@@ -140,7 +140,11 @@ def _write_as_read(session: Session, statement: Any, values: dict[str, Any]) -> 
 
 def identify(session: Session, phone: str) -> Sender:
     """Find who owns a number, whether it opted out, and its intake in progress."""
-    row = session.connection().execute(SENDER_QUERY, {"phone": phone}).one()
+    return sender_from(phone, session.connection().execute(SENDER_QUERY, {"phone": phone}).one())
+
+
+def sender_from(phone: str, row: Any) -> Sender:
+    """Return the sender that a row of SENDER_QUERY describes."""
     user = Staff(row.user_id, row.user_name) if row.user_id is not None else None
     officer = None
     if row.officer_id is not None:

@@ -14,7 +14,6 @@ from ..db import (
     database_unavailable,
     discard_session,
     get_session,
-    insert_unless_present,
     table_of,
 )
 from ..deadline import DeadlineExceeded
@@ -23,7 +22,8 @@ from ..messaging.outbox import is_opted_out
 from ..messaging.status import apply_delivery_status
 from ..models import Message
 from ..phones import mask_phone, normalized
-from ..services.sms_intake import IntakeMoved, identify
+from ..services.sms_intake import IntakeMoved
+from ..services.text_arrival import identify_and_log
 from ..webhooks import form_text, twilio_signed, twiml_response, webhook_deadline
 from .handle import handle_text
 
@@ -83,9 +83,6 @@ def _incoming() -> Response:
     sid = form_text("MessageSid", 64)
     if not sid or not phone:
         return twiml_response(MessagingResponse())  # not a message Twilio would send: nothing to do
-    # Who sent it, read before anything is written: SQLite's write lock is then held
-    # only from the log of this text to the commit.
-    sender = identify(session, phone)
     values = {
         "direction": "in",
         "from_number": phone,
@@ -96,7 +93,8 @@ def _incoming() -> Response:
         "created_at": now,
         "attempts": 0,
     }
-    message_id = insert_unless_present(session, Message, values)
+    # Who sent it, and the text logged: deduplicated on its MessageSid before it is applied.
+    sender, message_id = identify_and_log(session, phone, values)
     if message_id is None:
         log.info("duplicate MessageSid from %s ignored", mask_phone(phone))
         return twiml_response(MessagingResponse())

@@ -9,20 +9,22 @@ from typing import Any
 import pytest
 from flask import Flask
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from hotline.db import session_scope
 from hotline.models import Conversation, Referral
+from hotline.services import text_arrival
 from hotline.simulator import SmsEmulator, flask_poster
-from hotline.sms import views
 from hotline.sms.prompts import PROMPTS
 from tests.sms.conftest import HOTLINE, Program, converse
 from tests.sms.test_intake import ARREST
 
 
-def overtaken_by(app: Flask, sender: str, text: str) -> Callable[..., Any]:
-    """Return an identify() that, once, lets `text` be handled between its read and its writes."""
-    real = views.identify
+def overtake(monkeypatch: pytest.MonkeyPatch, app: Flask, sender: str, text: str) -> None:
+    """Let `text` be handled, once, between the next text's read of its sender and its writes.
+
+    SQLite reads the sender, then logs the text (`identify`); PostgreSQL does both in
+    one statement, then makes the sender of the row read (`sender_from`).
+    """
     other_phone = SmsEmulator(
         flask_poster(app.test_client()),
         app.config["TWILIO_AUTH_TOKEN"],
@@ -31,22 +33,26 @@ def overtaken_by(app: Flask, sender: str, text: str) -> Callable[..., Any]:
     )
     done = False
 
-    def identify(session: Session, number: str) -> Any:
-        nonlocal done
-        seen = real(session, number)
-        if not done:
-            done = True
-            # Another worker: its own thread, so its own app context and database session.
-            statuses: list[int] = []
-            worker = threading.Thread(
-                target=lambda: statuses.append(other_phone.send(sender, text).status)
-            )
-            worker.start()
-            worker.join()
-            assert statuses == [200]
-        return seen
+    def then_the_other_text(real: Callable[..., Any]) -> Callable[..., Any]:
+        def read(*args: Any) -> Any:
+            nonlocal done
+            seen = real(*args)
+            if not done:
+                done = True
+                # Another worker: its own thread, so its own app context and database session.
+                statuses: list[int] = []
+                worker = threading.Thread(
+                    target=lambda: statuses.append(other_phone.send(sender, text).status)
+                )
+                worker.start()
+                worker.join()
+                assert statuses == [200]
+            return seen
 
-    return identify
+        return read
+
+    for name in ("identify", "sender_from"):
+        monkeypatch.setattr(text_arrival, name, then_the_other_text(getattr(text_arrival, name)))
 
 
 def intake_of(app: Flask, number: str) -> Conversation | None:
@@ -60,7 +66,7 @@ def test_an_answer_overtaken_by_the_previous_one_still_lands(
     officer = program.officer.phone
     converse(phone, officer, "REFER")
     # "Jane Doe" is read while the intake still waits for the type; "1" is saved first.
-    monkeypatch.setattr(views, "identify", overtaken_by(app, officer, "1"))
+    overtake(monkeypatch, app, officer, "1")
     (reply,) = converse(phone, officer, "Jane Doe")
     assert reply == PROMPTS["offense"]
     intake = intake_of(app, officer)
@@ -73,7 +79,7 @@ def test_two_sends_at_once_make_one_referral(
 ) -> None:
     officer = program.officer.phone
     converse(phone, officer, *ARREST)
-    monkeypatch.setattr(views, "identify", overtaken_by(app, officer, "SEND"))
+    overtake(monkeypatch, app, officer, "SEND")
     (second,) = converse(phone, officer, "SEND")
     with session_scope(app) as session:
         assert session.scalar(select(func.count()).select_from(Referral)) == 1
