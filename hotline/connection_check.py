@@ -5,7 +5,7 @@ A PostgreSQL restart must not fail the webhooks that follow it. SQLAlchemy's
 that the durable floor does not pay. Here a connection used within the last
 `RECENT_USE_S` is checked locally instead: a server that restarted, or ended
 the session, has written its last message to the socket and closed it, which
-a zero-timeout `select()` sees at once. A connection idle for longer may have
+a zero-timeout `poll()` sees at once. A connection idle for longer may have
 been cut without a word (a firewall's idle timeout), so it is pinged as
 `pool_pre_ping` would. HikariCP skips its own check the same way for a
 connection used within 500 ms (`aliveBypassWindowMs`).
@@ -54,7 +54,12 @@ def check_connections(engine: Engine) -> None:
 def server_hung_up(dbapi_connection: Any) -> bool:
     """Tell whether an idle connection's socket holds anything: a last message, or its end."""
     try:
-        readable, _, _ = select.select([dbapi_connection.fileno()], [], [], 0)
-    except (OSError, ValueError):  # the socket is closed already
+        # poll, not select: a worker with more than 1,024 open files has sockets select refuses.
+        descriptor = dbapi_connection.fileno()
+        if descriptor < 0:
+            return True
+        poller = select.poll()
+        poller.register(descriptor, select.POLLIN)
+        return bool(poller.poll(0))
+    except Exception:  # no socket left to ask (the driver closed it): not a usable connection
         return True
-    return bool(readable)

@@ -10,6 +10,7 @@ nothing and answers None, and the caller reads the first record instead.
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Boolean, Connection, Select, Table, bindparam, insert, literal, select
@@ -39,25 +40,29 @@ EVENT_FIELDS = ("at", "kind", "channel", "detail")
 LEG_FIELDS = ("number", "user_id", "at")
 
 
-def record(
-    connection: Connection,
-    referral: dict[str, Any],
-    call: dict[str, Any],
-    event: dict[str, Any],
-    leg: dict[str, Any] | None,
-) -> int | None:
+@dataclass(frozen=True)
+class Records:
+    """A call's first records as columns (the *_FIELDS); no leg while nothing rings yet."""
+
+    referral: dict[str, Any]
+    call: dict[str, Any]
+    event: dict[str, Any]
+    leg: dict[str, Any] | None
+
+
+def record(connection: Connection, records: Records) -> int | None:
     """Insert the records on `connection`; return the call's id, None if the CallSid is known.
 
     On PostgreSQL a known CallSid fails the whole statement, so nothing of it
     is written, and the caller rolls back whatever transaction it had open.
     """
     if connection.dialect.name != "postgresql":
-        return _one_by_one(connection, referral, call, event, leg)
-    params = {f"r_{name}": referral[name] for name in REFERRAL_FIELDS}
-    params |= {f"c_{name}": call[name] for name in CALL_FIELDS}
-    params |= {f"e_{name}": event[name] for name in EVENT_FIELDS}
-    params |= {f"l_{name}": (leg or {}).get(name) for name in LEG_FIELDS}
-    params["l_dial"] = leg is not None
+        return _one_by_one(connection, records)
+    params = {f"r_{name}": records.referral[name] for name in REFERRAL_FIELDS}
+    params |= {f"c_{name}": records.call[name] for name in CALL_FIELDS}
+    params |= {f"e_{name}": records.event[name] for name in EVENT_FIELDS}
+    params |= {f"l_{name}": (records.leg or {}).get(name) for name in LEG_FIELDS}
+    params["l_dial"] = records.leg is not None
     try:
         return int(connection.execute(_in_one_statement(), params).scalar_one())
     except IntegrityError as error:
@@ -67,21 +72,16 @@ def record(
         raise
 
 
-def _one_by_one(
-    connection: Connection,
-    referral: dict[str, Any],
-    call: dict[str, Any],
-    event: dict[str, Any],
-    leg: dict[str, Any] | None,
-) -> int | None:
-    referral_id = connection.execute(REFERRAL_INSERT, referral).scalar_one()
+def _one_by_one(connection: Connection, records: Records) -> int | None:
+    referral_id = connection.execute(REFERRAL_INSERT, records.referral).scalar_one()
     calls = insert_ignoring_conflicts(table_of(Call), connection.dialect.name)
-    call_id = connection.execute(calls, {**call, "referral_id": referral_id}).scalar()
+    call_id = connection.execute(calls, {**records.call, "referral_id": referral_id}).scalar()
     if call_id is None:
         return None
-    connection.execute(EVENT_INSERT, {**event, "referral_id": referral_id, "actor_id": None})
-    if leg is not None:
-        connection.execute(LEG_INSERT, {**leg, "call_id": call_id, "step": 0})
+    event = {**records.event, "referral_id": referral_id, "actor_id": None}
+    connection.execute(EVENT_INSERT, event)
+    if records.leg is not None:
+        connection.execute(LEG_INSERT, {**records.leg, "call_id": call_id, "step": 0})
     return int(call_id)
 
 

@@ -92,7 +92,8 @@ def start_call(
     # A known officer's call rings the chain's first step at once: its leg goes in too.
     first = chain[0] if officer_id is not None and chain else None
     leg = {"number": first["number"], "user_id": first["user_id"], "at": now} if first else None
-    call_id = arrival_records.record(connection, referral, values, event, leg)
+    records = arrival_records.Records(referral, values, event, leg)
+    call_id = arrival_records.record(connection, records)
     if call_id is None:  # a retry of the same webhook recorded it first: drop this referral
         session.rollback()
         return repeated_arrival(session, call_sid)
