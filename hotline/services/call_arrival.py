@@ -39,7 +39,7 @@ class Arrival:
     """A call as its first webhook answers it: the record, who is calling, the chain.
 
     `officer_name` and `language` are the roster officer's (None for an unknown number).
-    A known officer's call has its first leg recorded with it.
+    A known officer's call that rings has its first leg recorded with it.
     """
 
     id: int
@@ -57,11 +57,13 @@ def start_call(
     now: datetime,
     region: str,
     fallback: list[str],
+    rings: bool,
 ) -> Arrival:
     """Record a call and its referral on first sight; a repeated CallSid gets the first record.
 
     The records are committed before this returns: the call is on record before
-    anything rings.
+    anything rings. `rings`: the chain's first step is dialled now (its leg goes
+    in too), not so for a call known only from its status callback.
     """
     connection = session.connection(execution_options=_one_statement_options(session))
     caller = normalized(from_number, region)
@@ -90,7 +92,7 @@ def start_call(
     detail = {"call_sid": call_sid, "verified": officer_id is not None}
     event = {"at": now, "kind": "call_received", "channel": "voice", "detail": detail}
     # A known officer's call rings the chain's first step at once: its leg goes in too.
-    first = chain[0] if officer_id is not None and chain else None
+    first = chain[0] if rings and officer_id is not None and chain else None
     leg = {"number": first["number"], "user_id": first["user_id"], "at": now} if first else None
     records = arrival_records.Records(referral, values, event, leg)
     call_id = arrival_records.record(connection, records)

@@ -101,6 +101,7 @@ def incoming() -> Response:
         now(),
         config["HOTLINE_DEFAULT_REGION"],
         config["HOTLINE_FALLBACK_NUMBERS"],
+        rings=True,
     )
     if call.officer_id is None:
         language = program_language()
@@ -269,6 +270,7 @@ def status() -> Response:
             now(),
             config["HOTLINE_DEFAULT_REGION"],
             [],
+            rings=False,  # it went to the fallback numbers: nobody of the chain was dialled
         )
         call = calls.find_call(session, call_sid)
         assert call is not None

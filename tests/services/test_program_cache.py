@@ -78,7 +78,7 @@ def test_a_new_phone_rings_at_the_next_call_though_phones_are_cached(app: Flask)
     from hotline.services.people import update_user
 
     def dialled(session: Session, call_sid: str) -> list[str]:
-        arrival = start_call(session, call_sid, "+12065550111", HOTLINE, now, "US", [])
+        arrival = start_call(session, call_sid, "+12065550111", HOTLINE, now, "US", [], rings=True)
         return [step["number"] for step in arrival.chain]
 
     ana = add_user(app, "Ana Diaz")
@@ -108,6 +108,6 @@ def test_a_kept_chain_hands_over_on_the_minute(app: Flask) -> None:
         ("CA3", last_minute_of_ana),
     ):
         with session_scope(app) as session:
-            arrival = start_call(session, sid, "+12065550111", HOTLINE, now, "US", [])
+            arrival = start_call(session, sid, "+12065550111", HOTLINE, now, "US", [], rings=True)
             dialled.append(arrival.chain[0]["number"])
     assert dialled == [ana.phone, ben.phone, ana.phone]

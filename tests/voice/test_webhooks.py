@@ -155,6 +155,7 @@ class TestRetries:
                 30,
             )
             assert referral.channel == "voice"
+            assert session.scalars(select(CallLeg)).all() == []  # nobody of the chain was dialled
 
 
 def dialled(body: bytes) -> list[str]:
