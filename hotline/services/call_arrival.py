@@ -104,15 +104,10 @@ def start_call(
 
 
 def _one_statement_options(session: Session) -> dict[str, str] | None:
-    """Return how to open the connection: without a transaction where the writes are one.
-
-    PostgreSQL writes the records in one statement, atomic by itself; run
-    outside a transaction, it saves the BEGIN and COMMIT round trips. A session
-    already in a transaction (a status callback's lookup) keeps it.
-    """
-    if session.in_transaction() or session.get_bind().dialect.name != "postgresql":
+    """Return how to open the connection; a session already in a transaction keeps it."""
+    if session.in_transaction():  # a status callback's lookup went first
         return None
-    return {"isolation_level": "AUTOCOMMIT"}
+    return arrival_records.connection_options(session.get_bind().dialect.name)
 
 
 def repeated_arrival(session: Session, call_sid: str) -> Arrival:
