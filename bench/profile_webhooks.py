@@ -172,7 +172,7 @@ class Harness:
         chain = [{"number": "+12065550101", "user_id": 1}]
         arrival = call_arrival.Arrival(next(self.sids), 1, "Officer Smith", "en", chain)
         real = call_arrival.start_call
-        call_arrival.start_call = lambda *args: arrival  # type: ignore[assignment]
+        call_arrival.start_call = lambda *args, **kwargs: arrival  # type: ignore[assignment]
         try:
             officer = OFFICERS[next(self.sids) % len(OFFICERS)]
             params = voice_params(f"CA{next(self.sids):032x}", officer[3])

@@ -65,9 +65,9 @@ def _render(
     timeout = current_app.config["HOTLINE_DIAL_TIMEOUT"]
     if say and isinstance(next_step, calls.Dial):
         # Every officer's call starts here: its TwiML from a template, not the builder.
-        if not leg_recorded:
+        if not leg_recorded:  # else start_call committed the leg with the call
             calls.ensure_leg(session, call_id, chain, next_step.step, now())
-        session.commit()
+            session.commit()
         step, number = next_step.step, next_step.number
         document = twiml.greet_and_dial(say, call_id, step, number, timeout, language)
         return Response(document, mimetype="text/xml")
