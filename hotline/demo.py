@@ -129,7 +129,8 @@ def _add_rotations(session: Session, now: datetime, users: list[User]) -> None:
         (1, hour + timedelta(days=1, hours=3), 4, [chloe, eli, ana]),
         (2, hour + timedelta(days=3), 6, [tess, sam]),
     ]
-    for tier, start, hours, candidates in covers:
+    for tier, first_try, hours, candidates in covers:
+        start = _on_weekdays(first_try, hours)
         holder = engine.assignment_at(oncall.load_program(session), tier, start).user_id
         # Someone covers for the holder, never the holder for themselves.
         user = next(person for person in candidates if person.id != holder)
@@ -137,6 +138,17 @@ def _add_rotations(session: Session, now: datetime, users: list[User]) -> None:
             user_id=user.id, tier=tier, start=start, end=start + timedelta(hours=hours)
         )
         oncall.create_override(session, cover, SYSTEM, now)
+
+
+def _on_weekdays(start: datetime, hours: int) -> datetime:
+    """Return the first day's `start` from which `hours` lie on weekdays (in the program's zone).
+
+    A cover on the coming weekend would fill the gap Fay's leave shows.
+    """
+    zone = ZoneInfo(ZONE)
+    while any(t.astimezone(zone).weekday() >= 5 for t in (start, start + timedelta(hours=hours))):
+        start += timedelta(days=1)
+    return start
 
 
 def utcnow() -> datetime:

@@ -128,8 +128,19 @@ def test_demo_calls_nobody_took_arrive_blank_and_no_intake_is_past_its_window(
         assert sent_by == {("referral_sent", "voice"), ("referral_sent", "sms")}
 
 
+# Friday morning in Seattle (a cover a day and three hours on once fell on the weekend),
+# Thursday, Saturday and Sunday: the demo's program must hold whatever day it starts.
+DEMO_STARTS = [
+    datetime(2026, 12, 4, 14, 57, tzinfo=UTC),
+    datetime(2026, 12, 3, 20, 0, tzinfo=UTC),
+    datetime(2026, 12, 5, 18, 0, tzinfo=UTC),
+    datetime(2026, 12, 7, 6, 30, tzinfo=UTC),
+]
+
+
+@pytest.mark.parametrize("now", DEMO_STARTS, ids=lambda at: at.strftime("%a-%H%M"))
 def test_demo_rings_two_people_then_the_fallback_and_the_coming_weekend_is_a_gap(
-    tmp_path: Path,
+    tmp_path: Path, now: datetime
 ) -> None:
     from datetime import timedelta
     from zoneinfo import ZoneInfo
@@ -139,9 +150,8 @@ def test_demo_rings_two_people_then_the_fallback_and_the_coming_weekend_is_a_gap
 
     app = demo_app(reset=False, instance_path=tmp_path)
     assert app.config["HOTLINE_FALLBACK_NUMBERS"] == ["+12065550199"]
-    now = datetime.now(UTC)
     with session_scope(app) as session:
-        seed(session, now, app.config)
+        seed(session, now)
         program = load_program(session)
         for hours in range(0, 24 * 14, 3):  # two weeks, every three hours
             at = now + timedelta(hours=hours)
@@ -149,10 +159,13 @@ def test_demo_rings_two_people_then_the_fallback_and_the_coming_weekend_is_a_gap
             assert two is not None and one != two, f"tier 1 and 2 are one person at {at}"
     today = now.astimezone(ZoneInfo("America/Los_Angeles")).date()
     saturday = today + timedelta(days=(5 - today.weekday()) % 7 or 7)
-    noon = datetime(
-        saturday.year, saturday.month, saturday.day, 12, tzinfo=ZoneInfo("America/Los_Angeles")
-    )
-    assert assignment_at(program, 1, noon).user_id is None  # Fay, on leave: the coming weekend
+    for day in (saturday, saturday + timedelta(days=1)):
+        for hour in (8, 12, 21):  # the day (the Nights rotation covers 22:00 - 07:00)
+            at = datetime(
+                day.year, day.month, day.day, hour, tzinfo=ZoneInfo("America/Los_Angeles")
+            )
+            # Fay, on leave: the coming weekend's days are a gap of tier 1.
+            assert assignment_at(program, 1, at).user_id is None, f"tier 1 covered at {at}"
 
 
 def test_demo_voicemails_play_from_the_demo_itself(tmp_path: Path) -> None:
