@@ -6,9 +6,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
+from .db import table_of
 from .models import AuditEvent
+
+# Built once: an audit row is written at once by Core, not kept in the session for a flush.
+AUDIT_INSERT = insert(table_of(AuditEvent))
 
 Channel = Literal["api", "cli", "web", "sms", "voice", "system"]
 
@@ -35,17 +40,16 @@ def record(
     entity_id: int | None,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
-) -> AuditEvent:
-    """Add one audit event to the session (committed with the change itself)."""
-    event = AuditEvent(
-        at=now,
-        actor_id=actor.user_id,
-        channel=actor.channel,
-        action=action,
-        entity=entity,
-        entity_id=entity_id,
-        before=before,
-        after=after,
-    )
-    session.add(event)
-    return event
+) -> None:
+    """Write one audit event in the session's transaction (committed with the change itself)."""
+    values = {
+        "at": now,
+        "actor_id": actor.user_id,
+        "channel": actor.channel,
+        "action": action,
+        "entity": entity,
+        "entity_id": entity_id,
+        "before": before,
+        "after": after,
+    }
+    session.connection().execute(AUDIT_INSERT, values)

@@ -14,7 +14,6 @@ from typing import Literal
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from ..models import Message
 from .outbox import queue_text
 
 WORDING_KEY = "notice_wording"
@@ -174,8 +173,8 @@ def queue_notice(
     referral_id: int | None = None,
     kind: str | None = None,
     opted_out: bool | None = None,
-) -> Message:
-    """Word a notice for its recipient and add it to the outbox."""
+) -> int:
+    """Word a notice for its recipient and add it to the outbox; return the text's id."""
     return queue_text(
         session,
         sender=sender,

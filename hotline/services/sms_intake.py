@@ -109,22 +109,26 @@ _MESSAGE_IDS = Message.id.in_(bindparam("ids", expanding=True))
 REDACT_INBOUND = (
     update(table_of(Message)).where(_MESSAGE_IDS, Message.direction == "in").values(body=REDACTED)
 )
+# The intake's own texts, and the prompts sent to this phone since the intake began (its
+# first text), the confirmation that repeats the participant's name and place included:
+# retention erases them with the referral. One statement for both.
 LINK_MESSAGES = (
-    update(table_of(Message)).where(_MESSAGE_IDS).values(referral_id=bindparam("referral"))
-)
-# The prompts sent to this phone since the intake began (its first text), the confirmation
-# that repeats the participant's name and place included: retention erases them with it.
-LINK_REPLIES = (
     update(table_of(Message))
     .where(
-        Message.direction == "out",
-        Message.to_number == bindparam("phone"),
-        Message.kind == INTAKE_REPLY,
-        Message.referral_id.is_(None),
-        Message.id > bindparam("first"),
+        or_(
+            _MESSAGE_IDS,
+            and_(
+                Message.direction == "out",
+                Message.to_number == bindparam("phone"),
+                Message.kind == INTAKE_REPLY,
+                Message.referral_id.is_(None),
+                Message.id > bindparam("first"),
+            ),
+        )
     )
     .values(referral_id=bindparam("referral"))
 )
+REFERRAL_INSERT = insert(table_of(Referral)).returning(Referral.id)
 OFFICER_BY_BADGE = select(Officer.name).where(Officer.badge == bindparam("badge"))
 
 
@@ -244,6 +248,7 @@ def submit(
 ) -> Sent:
     """Create the referral, text the coordinator on call; the officer is answered its number."""
     # Reads first: SQLite's write lock is then held only for the writes below.
+    # The officer as an entity: the coordinator's notice names them from the session's map.
     officer = None
     badge = answers.get("badge")
     if sender.officer is not None:
@@ -256,28 +261,28 @@ def submit(
     _write_as_read(
         session, CONVERSATION_CLOSE, {"key": sender.phone, "seen": sender.intake.updated_at}
     )
-    referral = Referral(
-        channel="sms",
-        type=answers["type"],
-        offense=answers.get("offense"),
+    values = {
+        "channel": "sms",
+        "type": answers["type"],
+        "offense": answers.get("offense"),
         # Created as it ends: notified when somebody is texted about it below.
-        status="notified" if recipients else "received",
-        officer_id=officer.id if officer else None,
-        badge=officer.badge if officer else badge,
-        officer_phone=sender.phone,
-        participant_name=answers["name"],
-        location=answers["location"],
-        consent_at=datetime.fromisoformat(str(answers["consent_at"])),
-        created_at=now,
-    )
-    session.add(referral)
-    session.flush()
+        "status": "notified" if recipients else "received",
+        "officer_id": officer.id if officer else None,
+        "badge": officer.badge if officer else badge,
+        "officer_phone": sender.phone,
+        "participant_name": answers["name"],
+        "location": answers["location"],
+        "consent_at": datetime.fromisoformat(str(answers["consent_at"])),
+        "created_at": now,
+    }
+    # Written by Core and described by a Referral kept out of the session (nothing to flush).
+    referral_id = session.connection().execute(REFERRAL_INSERT, values).scalar_one()
+    referral = Referral(id=referral_id, **values)
     message_ids = answers.get("message_ids") or []
     assert isinstance(message_ids, list)
-    session.connection().execute(LINK_MESSAGES, {"ids": message_ids, "referral": referral.id})
     if message_ids:
-        values = {"phone": sender.phone, "first": min(message_ids), "referral": referral.id}
-        session.connection().execute(LINK_REPLIES, values)
+        link = {"ids": message_ids, "phone": sender.phone, "first": min(message_ids)}
+        session.connection().execute(LINK_MESSAGES, {**link, "referral": referral_id})
     add_event(
         session, referral.id, "referral_sent", "sms", now, detail={"verified": officer is not None}
     )

@@ -43,11 +43,9 @@ def queue(
 ) -> int:
     """Queue a text from the hotline and return its id."""
     with session_scope(app) as session:
-        message = queue_text(
+        return queue_text(
             session, sender=HOTLINE, to=to, body=body, now=at, referral_id=referral_id, kind=kind
         )
-        session.flush()
-        return message.id
 
 
 def dispatch(app: Flask, transport: Transport, now: datetime) -> DispatchReport:
