@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal, get_args
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base
@@ -26,9 +26,9 @@ class Message(Base):
     body: Mapped[str | None] = mapped_column(Text, default=None)
     status: Mapped[str] = mapped_column(String(12), index=True)
     message_sid: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)
-    referral_id: Mapped[int | None] = mapped_column(
-        ForeignKey("referrals.id"), index=True, default=None
-    )
+    # Indexed only once a referral holds it: a text logged or answered outside one (every
+    # intake step's, until SEND) writes one index page less.
+    referral_id: Mapped[int | None] = mapped_column(ForeignKey("referrals.id"), default=None)
     created_at: Mapped[datetime] = mapped_column(index=True)
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(default=None)
@@ -36,3 +36,12 @@ class Message(Base):
     # Why an outbound text exists when it matters later, e.g. "help" (rate-limited replies)
     # or "failure_notice" (never itself reported when it fails).
     kind: Mapped[str | None] = mapped_column(String(20), default=None)
+
+    __table_args__ = (
+        Index(
+            "ix_messages_referral_id",
+            "referral_id",
+            sqlite_where=text("referral_id IS NOT NULL"),
+            postgresql_where=text("referral_id IS NOT NULL"),
+        ),
+    )
