@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, literal, select
+from sqlalchemy import Connection, Engine, bindparam, literal, select
 from sqlalchemy.orm import Session
 
 from ..models import Officer
@@ -50,7 +50,7 @@ class Arrival:
 
 
 def start_call(
-    session: Session,
+    database: Session | Engine,
     call_sid: str,
     from_number: str,
     to_number: str,
@@ -63,14 +63,63 @@ def start_call(
 
     The records are committed before this returns: the call is on record before
     anything rings. `rings`: the chain's first step is dialled now (its leg goes
-    in too), not so for a call known only from its status callback.
+    in too), not so for a call known only from its status callback. `database`:
+    the engine (an officer's call: no session is opened), or the request's session.
     """
-    connection = session.connection(execution_options=_one_statement_options(session))
-    caller = normalized(from_number, region)
+    call = Call(call_sid, from_number, to_number, now, region, fallback, rings)
+    if isinstance(database, Session):
+        bind = database.get_bind()
+        if database.in_transaction() or not isinstance(bind, Engine):
+            return _record_in_session(database, call)  # a status callback's lookup went first
+    else:
+        bind = database
+    # The hot path: a pooled connection of its own, without a session's bookkeeping.
+    with bind.connect() as connection:
+        options = arrival_records.connection_options(bind.dialect.name)
+        if options is not None:
+            connection.execution_options(**options)
+        arrival = _record(connection, call)
+        if arrival is None:  # a retry of the same webhook recorded it first: drop the rest
+            connection.rollback()
+        else:
+            connection.commit()
+    if arrival is not None:
+        return arrival
+    with Session(bind) as session:
+        return repeated_arrival(session, call_sid)
+
+
+def _record_in_session(session: Session, call: Call) -> Arrival:
+    """Write the records in the session's transaction, and commit it."""
+    arrival = _record(session.connection(), call)
+    if arrival is None:
+        session.rollback()
+        return repeated_arrival(session, call.sid)
+    session.commit()
+    return arrival
+
+
+@dataclass(frozen=True)
+class Call:
+    """A call's first webhook, as start_call() takes it."""
+
+    sid: str
+    from_number: str
+    to_number: str
+    now: datetime
+    region: str
+    fallback: list[str]
+    rings: bool
+
+
+def _record(connection: Connection, call: Call) -> Arrival | None:
+    """Read the caller and the chain, write the records; None if the CallSid is known."""
+    caller = normalized(call.from_number, call.region)
+    now = call.now
     # Every read before the first write: SQLite's write lock is then held only for the inserts.
     read = connection.execute(ARRIVAL_READ, {"phone": caller}).one()
-    on_call = on_call_at(session, read.revision)
-    chain = chain_steps(on_call.chain_at(now), on_call.phones, fallback)
+    on_call = on_call_at(connection, read.revision)
+    chain = chain_steps(on_call.chain_at(now), on_call.phones, call.fallback)
     officer_id = read.id
     referral = {
         "channel": "voice",
@@ -81,33 +130,24 @@ def start_call(
         "created_at": now,
     }
     values = {
-        "call_sid": call_sid,
-        "from_number": from_number[:40],
-        "to_number": to_number[:40],
+        "call_sid": call.sid,
+        "from_number": call.from_number[:40],
+        "to_number": call.to_number[:40],
         "officer_id": officer_id,
         "status": "ringing",
         "started_at": now,
         "chain": chain,
     }
-    detail = {"call_sid": call_sid, "verified": officer_id is not None}
+    detail = {"call_sid": call.sid, "verified": officer_id is not None}
     event = {"at": now, "kind": "call_received", "channel": "voice", "detail": detail}
     # A known officer's call rings the chain's first step at once: its leg goes in too.
-    first = chain[0] if rings and officer_id is not None and chain else None
+    first = chain[0] if call.rings and officer_id is not None and chain else None
     leg = {"number": first["number"], "user_id": first["user_id"], "at": now} if first else None
     records = arrival_records.Records(referral, values, event, leg)
     call_id = arrival_records.record(connection, records)
-    if call_id is None:  # a retry of the same webhook recorded it first: drop this referral
-        session.rollback()
-        return repeated_arrival(session, call_sid)
-    session.commit()
-    return Arrival(call_id, officer_id, read.name, read.language, chain)
-
-
-def _one_statement_options(session: Session) -> dict[str, str] | None:
-    """Return how to open the connection; a session already in a transaction keeps it."""
-    if session.in_transaction():  # a status callback's lookup went first
+    if call_id is None:
         return None
-    return arrival_records.connection_options(session.get_bind().dialect.name)
+    return Arrival(call_id, officer_id, read.name, read.language, chain)
 
 
 def repeated_arrival(session: Session, call_sid: str) -> Arrival:

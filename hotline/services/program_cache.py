@@ -59,13 +59,24 @@ def program_at(session: Session, revision: str | None, load: Callable[[Session],
     bind = session.get_bind()
     if revision is None or not isinstance(bind, Engine):
         return load(session)
+    return kept_or_loaded(bind, revision, lambda: load(session))
+
+
+def kept_or_loaded(engine: Engine, revision: str | None, load: Callable[[], Loaded]) -> Loaded:
+    """Return what `engine`'s worker keeps at `revision`, or load it (after reading `revision`).
+
+    Safe from a transaction that may yet roll back: a revision is a fresh UUID, so
+    one that never commits is never read again and what was kept under it never served.
+    """
+    if revision is None:  # no revision row: a hand-made database is read every time
+        return load()
     now = monotonic()
     with _lock:
-        kept = _cache.get(bind)
+        kept = _cache.get(engine)
     if kept is not None and kept[0] == revision and now - kept[2] < MAX_AGE_S:
         held: Loaded = kept[1]
         return held
-    program = load(session)  # read after the revision: never older than it
+    program = load()  # read after the revision: never older than it
     with _lock:
-        _cache[bind] = (revision, program, now)
+        _cache[engine] = (revision, program, now)
     return program

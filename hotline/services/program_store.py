@@ -12,13 +12,13 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import Connection, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from .. import rotation as engine
 from ..models import Override, Rotation, User
 from ..permissions import holders
-from .program_cache import cached_program, program_at
+from .program_cache import cached_program, kept_or_loaded
 
 log = logging.getLogger(__name__)
 
@@ -54,9 +54,18 @@ def load_on_call(session: Session) -> OnCall:
     return cached_program(session, read_on_call)
 
 
-def on_call_at(session: Session, revision: str | None) -> OnCall:
-    """Return the program with the phones at `revision`, read beside the caller's row."""
-    return program_at(session, revision, read_on_call)
+def on_call_at(connection: Connection, revision: str | None) -> OnCall:
+    """Return the program with the phones at `revision`, read beside the caller's row.
+
+    Read on `connection` (in its transaction) only when the worker keeps no program at it.
+    """
+    return kept_or_loaded(connection.engine, revision, lambda: _read_on(connection))
+
+
+def _read_on(connection: Connection) -> OnCall:
+    # The session joins the connection's transaction and leaves it open when closed.
+    with Session(bind=connection) as session:
+        return read_on_call(session)
 
 
 def read_on_call(session: Session) -> OnCall:

@@ -11,7 +11,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, g, request
 from twilio.twiml.voice_response import VoiceResponse
 
-from ..db import database_unavailable, get_session
+from ..db import database, database_unavailable, get_session
 from ..i18n import translator
 from ..models import Call
 from ..services import call_arrival, calls
@@ -61,16 +61,17 @@ def _render(
     leg_recorded: bool = False,
 ) -> Response:
     """Turn the flow's decision into TwiML in the caller's language, recording what it starts."""
-    session = get_session()
     timeout = current_app.config["HOTLINE_DIAL_TIMEOUT"]
     if say and isinstance(next_step, calls.Dial):
         # Every officer's call starts here: its TwiML from a template, not the builder.
         if not leg_recorded:  # else start_call committed the leg with the call
+            session = get_session()
             calls.ensure_leg(session, call_id, chain, next_step.step, now())
             session.commit()
         step, number = next_step.step, next_step.number
         document = twiml.greet_and_dial(say, call_id, step, number, timeout, language)
         return Response(document, mimetype="text/xml")
+    session = get_session()
     response = VoiceResponse()
     if say:
         twiml.say(response, say, language)
@@ -92,9 +93,8 @@ def _render(
 def incoming() -> Response:
     """Record the call and its referral, then ask for a badge or start the chain."""
     config = current_app.config
-    session = get_session()
     call = call_arrival.start_call(
-        session,
+        database().engine,  # no session: start_call writes on a connection of its own
         form_text("CallSid", 64),
         form_text("From", 40),
         form_text("To", 40),
