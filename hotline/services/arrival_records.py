@@ -13,12 +13,27 @@ import functools
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Boolean, Connection, Select, Table, bindparam, insert, literal, select
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Connection,
+    Row,
+    Select,
+    Table,
+    bindparam,
+    case,
+    exists,
+    insert,
+    literal,
+    select,
+    true,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import BindParameter
 
 from ..db import insert_ignoring_conflicts, table_of
-from ..models import Call, CallLeg, Referral, ReferralEvent
+from ..models import Call, CallLeg, Officer, Referral, ReferralEvent
+from .program_cache import REVISION_VALUE
 from .referrals import EVENT_INSERT
 
 UNIQUE_VIOLATION = "23505"  # PostgreSQL's SQLSTATE
@@ -38,6 +53,10 @@ CALL_FIELDS = (
 )
 EVENT_FIELDS = ("at", "kind", "channel", "detail")
 LEG_FIELDS = ("number", "user_id", "at")
+# What record_as_kept() takes from the request: the rest comes from the caller's row.
+KEPT_REFERRAL_FIELDS = ("channel", "status", "officer_phone", "created_at")
+KEPT_CALL_FIELDS = tuple(name for name in CALL_FIELDS if name != "officer_id")
+KEPT_EVENT_FIELDS = ("at", "kind", "channel")
 
 
 def connection_options(dialect: str) -> dict[str, str] | None:
@@ -47,6 +66,11 @@ def connection_options(dialect: str) -> dict[str, str] | None:
     saves the BEGIN and COMMIT round trips. SQLite's four inserts need one.
     """
     return {"isolation_level": "AUTOCOMMIT"} if dialect == "postgresql" else None
+
+
+def reads_as_it_writes(connection: Connection) -> bool:
+    """Tell whether `connection` can read the caller in the statement that writes (PostgreSQL)."""
+    return connection.dialect.name == "postgresql"
 
 
 @dataclass(frozen=True)
@@ -76,6 +100,33 @@ def record(connection: Connection, records: Records) -> int | None:
         return int(connection.execute(_in_one_statement(), params).scalar_one())
     except IntegrityError as error:
         # Of the four, only the call has a unique key a new row can meet: its CallSid.
+        if getattr(error.orig, "sqlstate", None) == UNIQUE_VIOLATION:
+            return None
+        raise
+
+
+def record_as_kept(
+    connection: Connection, revision: str, phone: str | None, records: Records
+) -> Row[Any] | None:
+    """Read the caller and write the records in one statement, if the program is at `revision`.
+
+    PostgreSQL only. The records leave out what the caller's roster row gives
+    (the officer's id and badge, whether the call is verified, whether a leg is
+    dialled): the statement takes it from the row it reads. Answers the
+    revision read, the call's id (None when the revision moved on: nothing is
+    written) and the caller's row (ARRIVAL_READ's columns); None if the CallSid
+    is known.
+    """
+    params = {f"r_{name}": records.referral[name] for name in KEPT_REFERRAL_FIELDS}
+    params |= {f"c_{name}": records.call[name] for name in KEPT_CALL_FIELDS}
+    params |= {f"e_{name}": records.event[name] for name in KEPT_EVENT_FIELDS}
+    params |= {f"l_{name}": (records.leg or {}).get(name) for name in LEG_FIELDS}
+    detail = records.event["detail"]
+    params |= {"e_known": {**detail, "verified": True}, "e_unknown": {**detail, "verified": False}}
+    params |= {"l_dial": records.leg is not None, "phone": phone, "expected": revision}
+    try:
+        return connection.execute(_as_kept(), params).one()
+    except IntegrityError as error:
         if getattr(error.orig, "sqlstate", None) == UNIQUE_VIOLATION:
             return None
         raise
@@ -125,3 +176,63 @@ def _in_one_statement() -> Select[Any]:
         leg_values.where(bindparam("l_dial", type_=Boolean)),
     )
     return select(call.c.id).add_cte(event.cte("arrival_event"), leg.cte("arrival_leg"))
+
+
+@functools.cache
+def _as_kept() -> Select[Any]:
+    """Return PostgreSQL's one statement that reads the caller and writes the four records."""
+    referrals, calls = table_of(Referral), table_of(Call)
+    events, legs = table_of(ReferralEvent), table_of(CallLeg)
+    officer = (
+        select(Officer.id, Officer.name, Officer.badge, Officer.language)
+        .where(Officer.phone == bindparam("phone"))
+        .cte("arrival_officer")
+    )
+    current = select(REVISION_VALUE.label("revision")).cte("arrival_revision")
+    known = exists().select_from(officer)
+    officer_id = select(officer.c.id).scalar_subquery()
+    referral_values = select(
+        *(_param(referrals, name, "r_") for name in KEPT_REFERRAL_FIELDS),
+        officer_id,
+        select(officer.c.badge).scalar_subquery(),
+    ).where(current.c.revision == bindparam("expected"))  # else nothing below is written
+    referral = (
+        insert(referrals)
+        .from_select([*KEPT_REFERRAL_FIELDS, "officer_id", "badge"], referral_values)
+        .returning(referrals.c.id)
+        .cte("arrival_referral")
+    )
+    call_values = select(
+        *(_param(calls, name, "c_") for name in KEPT_CALL_FIELDS), officer_id, referral.c.id
+    )
+    call = (
+        insert(calls)
+        .from_select([*KEPT_CALL_FIELDS, "officer_id", "referral_id"], call_values)
+        .returning(calls.c.id, calls.c.referral_id)
+        .cte("arrival_call")
+    )
+    detail = case(
+        (known, bindparam("e_known", type_=JSON)), else_=bindparam("e_unknown", type_=JSON)
+    )
+    event_values = select(
+        call.c.referral_id, *(_param(events, n, "e_") for n in KEPT_EVENT_FIELDS), detail
+    )
+    event = insert(events).from_select(["referral_id", *KEPT_EVENT_FIELDS, "detail"], event_values)
+    leg_values = select(call.c.id, literal(0), *(_param(legs, n, "l_") for n in LEG_FIELDS))
+    # An unknown caller is asked for a badge first: nothing is dialled yet.
+    leg = insert(legs).from_select(
+        ["call_id", "step", *LEG_FIELDS],
+        leg_values.where(bindparam("l_dial", type_=Boolean), known),
+    )
+    return (
+        select(
+            current.c.revision,
+            select(call.c.id).scalar_subquery().label("call_id"),
+            officer.c.id,
+            officer.c.name,
+            officer.c.badge,
+            officer.c.language,
+        )
+        .select_from(current.outerjoin(officer, true()))
+        .add_cte(event.cte("arrival_event"), leg.cte("arrival_leg"))
+    )

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from ..models import Officer
 from ..phones import normalized
-from . import arrival_records
+from . import arrival_records, program_cache
 from .calls import find_call
 from .oncall import chain_steps
 from .program_cache import REVISION_VALUE
@@ -115,17 +115,45 @@ class Call:
 def _record(connection: Connection, call: Call) -> Arrival | None:
     """Read the caller and the chain, write the records; None if the CallSid is known."""
     caller = normalized(call.from_number, call.region)
-    now = call.now
-    # Every read before the first write: SQLite's write lock is then held only for the inserts.
-    read = connection.execute(ARRIVAL_READ, {"phone": caller}).one()
+    read = None
+    one_trip = arrival_records.reads_as_it_writes(connection)
+    kept = program_cache.kept(connection.engine) if one_trip else None
+    if kept is not None:
+        # One round trip: the chain of the kept program, written only if its revision holds.
+        revision, on_call = kept
+        chain = chain_steps(on_call.chain_at(call.now), on_call.phones, call.fallback)
+        records = _records(call, caller, chain, None)
+        found = arrival_records.record_as_kept(connection, revision, caller, records)
+        if found is None:
+            return None
+        if found.call_id is not None:
+            return Arrival(found.call_id, found.id, found.name, found.language, chain)
+        read = found  # the program moved on: nothing written, its new revision read
+    if read is None:
+        # Every read before the first write: SQLite's write lock is held only for the inserts.
+        read = connection.execute(ARRIVAL_READ, {"phone": caller}).one()
     on_call = on_call_at(connection, read.revision)
-    chain = chain_steps(on_call.chain_at(now), on_call.phones, call.fallback)
-    officer_id = read.id
+    chain = chain_steps(on_call.chain_at(call.now), on_call.phones, call.fallback)
+    call_id = arrival_records.record(connection, _records(call, caller, chain, read))
+    if call_id is None:
+        return None
+    return Arrival(call_id, read.id, read.name, read.language, chain)
+
+
+def _records(
+    call: Call, caller: str | None, chain: list[dict[str, Any]], read: Any
+) -> arrival_records.Records:
+    """Return the call's first records; `read`: the caller's row (None: the statement reads it).
+
+    Without the row, the officer's columns are left for record_as_kept() to fill.
+    """
+    now = call.now
+    officer_id = read.id if read is not None else None
     referral = {
         "channel": "voice",
         "status": "received",
         "officer_id": officer_id,
-        "badge": read.badge,
+        "badge": read.badge if read is not None else None,
         "officer_phone": caller,
         "created_at": now,
     }
@@ -140,14 +168,12 @@ def _record(connection: Connection, call: Call) -> Arrival | None:
     }
     detail = {"call_sid": call.sid, "verified": officer_id is not None}
     event = {"at": now, "kind": "call_received", "channel": "voice", "detail": detail}
-    # A known officer's call rings the chain's first step at once: its leg goes in too.
-    first = chain[0] if call.rings and officer_id is not None and chain else None
+    # A known officer's call rings the chain's first step at once: its leg goes in too
+    # (without the row, record_as_kept() writes it only for a known officer).
+    rings = call.rings and chain and (read is None or officer_id is not None)
+    first = chain[0] if rings else None
     leg = {"number": first["number"], "user_id": first["user_id"], "at": now} if first else None
-    records = arrival_records.Records(referral, values, event, leg)
-    call_id = arrival_records.record(connection, records)
-    if call_id is None:
-        return None
-    return Arrival(call_id, officer_id, read.name, read.language, chain)
+    return arrival_records.Records(referral, values, event, leg)
 
 
 def repeated_arrival(session: Session, call_sid: str) -> Arrival:

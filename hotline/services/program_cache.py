@@ -62,6 +62,18 @@ def program_at(session: Session, revision: str | None, load: Callable[[Session],
     return kept_or_loaded(bind, revision, lambda: load(session))
 
 
+def kept(engine: Engine) -> tuple[str, Any] | None:
+    """Return the revision `engine`'s worker keeps a program at, and what it keeps; None if stale.
+
+    For a statement that checks the revision itself and writes nothing when it moved on.
+    """
+    with _lock:
+        held = _cache.get(engine)
+    if held is None or monotonic() - held[2] >= MAX_AGE_S:
+        return None
+    return held[0], held[1]
+
+
 def kept_or_loaded(engine: Engine, revision: str | None, load: Callable[[], Loaded]) -> Loaded:
     """Return what `engine`'s worker keeps at `revision`, or load it (after reading `revision`).
 
