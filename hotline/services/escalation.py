@@ -12,6 +12,7 @@ from ..messaging.recipients import SUPERVISOR_RECIPIENTS, USER_RECIPIENT, Recipi
 from ..models import Referral, ReferralNotice
 from .alerts import notified_users, notify_user
 from .oncall import load_program
+from .program_store import load_on_call
 
 
 def first_recipients(session: Session, now: datetime) -> list[Recipient]:
@@ -21,7 +22,8 @@ def first_recipients(session: Session, now: datetime) -> list[Recipient]:
     is texted at once instead of after HOTLINE_ACK_MINUTES; with nobody
     reachable in the chain, every supervisor is texted too.
     """
-    return reachable_prefix(session, engine.escalation_chain(load_program(session), now), set())
+    # The chain kept with the program until its next hand-over, as a call's is.
+    return reachable_prefix(session, load_on_call(session).chain_at(now), set())
 
 
 def next_recipients(session: Session, referral: Referral, now: datetime) -> list[Recipient]:

@@ -25,6 +25,7 @@ from ..phones import mask_phone, normalized
 from ..services.sms_intake import IntakeMoved
 from ..services.text_arrival import identify_and_log
 from ..webhooks import form_text, twilio_signed, twiml_response, webhook_deadline
+from .answer import answer
 from .handle import handle_text
 
 log = logging.getLogger(__name__)
@@ -82,7 +83,7 @@ def _incoming() -> Response:
     body = form_text("Body", MAX_BODY)
     sid = form_text("MessageSid", 64)
     if not sid or not phone:
-        return twiml_response(MessagingResponse())  # not a message Twilio would send: nothing to do
+        return answer(None)  # not a message Twilio would send: nothing to do
     values = {
         "direction": "in",
         "from_number": phone,
@@ -97,9 +98,9 @@ def _incoming() -> Response:
     sender, message_id = identify_and_log(session, phone, values)
     if message_id is None:
         log.info("duplicate MessageSid from %s ignored", mask_phone(phone))
-        return twiml_response(MessagingResponse())
+        return answer(None)
     reply = handle_text(session, sender, body, now, message_id, config)
-    response = MessagingResponse()
+    texted = None
     if reply is not None:
         # Only START changes an opt-out that a reply meets: check again only then.
         opted_out = sender.opted_out and is_opted_out(session, phone)
@@ -116,9 +117,9 @@ def _incoming() -> Response:
         session.flush()  # texts queued by the command first, as they were made
         session.connection().execute(REPLY_INSERT, reply_values)
         if status == "sent":
-            response.message(reply.text)
+            texted = reply.text
     session.commit()
-    return twiml_response(response)
+    return answer(texted)
 
 
 @bp.post("/status")
