@@ -18,6 +18,8 @@ class Asked:
     retry: bool = False
     badge_noted: bool = False
     officer_name: str | None = None
+    # The intake's save (CONVERSATION_UPDATE's values), left to be written with the reply.
+    saves: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)

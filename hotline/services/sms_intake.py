@@ -222,9 +222,10 @@ def proceed(
     if step == "consent" and turn.step == "confirm":
         kept["consent_at"] = now.isoformat()
     asked = turn.step or step
-    values = {**seen, "step": asked, "answers": kept, "at": now}
-    _write_as_read(session, CONVERSATION_UPDATE, values)
-    return Asked(asked, kept, retry=turn.outcome == "retry", badge_noted=turn.badge_noted)
+    # Saved with the reply that asks it (intake_reply.save_and_reply): one statement on PG.
+    saves = {**seen, "step": asked, "answers": kept, "at": now}
+    retry = turn.outcome == "retry"
+    return Asked(asked, kept, retry=retry, badge_noted=turn.badge_noted, saves=saves)
 
 
 def abort(session: Session, sender: Sender) -> Dropped:

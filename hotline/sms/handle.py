@@ -25,6 +25,7 @@ from ..schemas.oncall import OverrideIn
 from ..services import referral_actions as actions
 from ..services import sms_intake
 from ..services.callbacks import request_callback
+from ..services.intake_outcomes import Asked
 from ..services.oncall import create_override, who_is_on_call
 from ..services.recontact import Disclosed, officer_met
 from ..services.sms_intake import Sender
@@ -63,6 +64,8 @@ class Reply:
 
     text: str
     kind: str | None = None
+    # An intake's save, written with the reply's log entry (intake_reply.save_and_reply).
+    saves: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
         # An accent makes a whole text UCS-2 (70 characters a segment, not 160): fold it
@@ -105,7 +108,8 @@ def handle_text(
             return Reply(intake_words(_, started), INTAKE_REPLY)
         number = config["HOTLINE_NUMBER"]
         turn = sms_intake.proceed(session, conversation, sender, text, now, message_id, number)
-        return Reply(intake_words(_, turn), INTAKE_REPLY)
+        saves = turn.saves if isinstance(turn, Asked) else None
+        return Reply(intake_words(_, turn), INTAKE_REPLY, saves)
     _ = translator("sms", language)
     if command is None:
         if expired:

@@ -6,7 +6,6 @@ import logging
 from datetime import UTC, datetime
 
 from flask import Blueprint, Response, current_app, request
-from sqlalchemy import insert
 from twilio.twiml.messaging_response import MessagingResponse
 
 from ..db import (
@@ -14,14 +13,13 @@ from ..db import (
     database_unavailable,
     discard_session,
     get_session,
-    table_of,
 )
 from ..deadline import DeadlineExceeded
 from ..logs import log_exception
 from ..messaging.outbox import is_opted_out
 from ..messaging.status import apply_delivery_status
-from ..models import Message
 from ..phones import mask_phone, normalized
+from ..services.intake_reply import log_reply, save_and_reply
 from ..services.sms_intake import IntakeMoved
 from ..services.text_arrival import identify_and_log
 from ..webhooks import form_text, twilio_signed, twiml_response, webhook_deadline
@@ -31,7 +29,6 @@ from .handle import handle_text
 log = logging.getLogger(__name__)
 bp = Blueprint("sms", __name__, url_prefix="/sms")
 MAX_BODY = 1600  # Twilio's own limit for one message
-REPLY_INSERT = insert(table_of(Message))  # built once: most texts get a reply
 INTAKE_TRIES = 3
 
 
@@ -115,7 +112,10 @@ def _incoming() -> Response:
             "kind": reply.kind,
         }
         session.flush()  # texts queued by the command first, as they were made
-        session.connection().execute(REPLY_INSERT, reply_values)
+        if reply.saves is not None:  # an intake step: saved with its reply
+            save_and_reply(session.connection(), reply.saves, reply_values)
+        else:
+            log_reply(session.connection(), reply_values)
         if status == "sent":
             texted = reply.text
     session.commit()
