@@ -2,9 +2,10 @@
 
 The records of an officer's call are written before the first ring, so their
 statements are the hot path's. PostgreSQL takes them as one statement of
-data-modifying CTEs (one round trip); SQLite, which has none, as four
-inserts on one connection. Either way a CallSid already recorded writes
-nothing and answers None, and the caller reads the first record instead.
+data-modifying CTEs (one round trip) that also reads the caller's roster row
+and can check the program's revision; SQLite, which has none, as four inserts
+on one connection. Either way a CallSid already recorded writes nothing and
+answers None, and the caller reads the first record instead.
 """
 
 from __future__ import annotations
@@ -19,12 +20,14 @@ from sqlalchemy import (
     Connection,
     Row,
     Select,
+    String,
     Table,
     bindparam,
     case,
     exists,
     insert,
     literal,
+    or_,
     select,
     true,
 )
@@ -39,24 +42,13 @@ from .referrals import EVENT_INSERT
 UNIQUE_VIOLATION = "23505"  # PostgreSQL's SQLSTATE
 REFERRAL_INSERT = insert(table_of(Referral)).returning(Referral.id)
 LEG_INSERT = insert(table_of(CallLeg))
-# The columns each record takes from the request (the keys of record()'s dicts).
-# Every column that has a default too: a CTE's INSERT gets no default filled in.
-REFERRAL_FIELDS = ("channel", "status", "officer_id", "badge", "officer_phone", "created_at")
-CALL_FIELDS = (
-    "call_sid",
-    "from_number",
-    "to_number",
-    "officer_id",
-    "status",
-    "started_at",
-    "chain",
-)
-EVENT_FIELDS = ("at", "kind", "channel", "detail")
+# The columns PostgreSQL's statement takes from the request (keys of the Records' dicts);
+# the officer's come from the roster row it reads. Every column that has a default too:
+# a CTE's INSERT gets no default filled in.
+REFERRAL_FIELDS = ("channel", "status", "officer_phone", "created_at")
+CALL_FIELDS = ("call_sid", "from_number", "to_number", "status", "started_at", "chain")
+EVENT_FIELDS = ("at", "kind", "channel")
 LEG_FIELDS = ("number", "user_id", "at")
-# What record_as_kept() takes from the request: the rest comes from the caller's row.
-KEPT_REFERRAL_FIELDS = ("channel", "status", "officer_phone", "created_at")
-KEPT_CALL_FIELDS = tuple(name for name in CALL_FIELDS if name != "officer_id")
-KEPT_EVENT_FIELDS = ("at", "kind", "channel")
 
 
 def connection_options(dialect: str) -> dict[str, str] | None:
@@ -91,42 +83,33 @@ def record(connection: Connection, records: Records) -> int | None:
     """
     if connection.dialect.name != "postgresql":
         return _one_by_one(connection, records)
-    params = {f"r_{name}": records.referral[name] for name in REFERRAL_FIELDS}
-    params |= {f"c_{name}": records.call[name] for name in CALL_FIELDS}
-    params |= {f"e_{name}": records.event[name] for name in EVENT_FIELDS}
-    params |= {f"l_{name}": (records.leg or {}).get(name) for name in LEG_FIELDS}
-    params["l_dial"] = records.leg is not None
-    try:
-        return int(connection.execute(_in_one_statement(), params).scalar_one())
-    except IntegrityError as error:
-        # Of the four, only the call has a unique key a new row can meet: its CallSid.
-        if getattr(error.orig, "sqlstate", None) == UNIQUE_VIOLATION:
-            return None
-        raise
+    row = record_as_kept(connection, None, records.referral["officer_phone"], records)
+    return None if row is None else int(row.call_id)
 
 
 def record_as_kept(
-    connection: Connection, revision: str, phone: str | None, records: Records
+    connection: Connection, revision: str | None, phone: str | None, records: Records
 ) -> Row[Any] | None:
     """Read the caller and write the records in one statement, if the program is at `revision`.
 
-    PostgreSQL only. The records leave out what the caller's roster row gives
-    (the officer's id and badge, whether the call is verified, whether a leg is
-    dialled): the statement takes it from the row it reads. Answers the
-    revision read, the call's id (None when the revision moved on: nothing is
-    written) and the caller's row (ARRIVAL_READ's columns); None if the CallSid
-    is known.
+    PostgreSQL only; `revision` None writes whatever the stored revision. The
+    statement takes what the caller's roster row gives (the officer's id and
+    badge, whether the call is verified, whether a leg is dialled) from the row
+    it reads, not from `records`. Answers the revision read, the call's id (None
+    when the revision moved on: nothing is written) and the caller's row
+    (ARRIVAL_READ's columns); None if the CallSid is known.
     """
-    params = {f"r_{name}": records.referral[name] for name in KEPT_REFERRAL_FIELDS}
-    params |= {f"c_{name}": records.call[name] for name in KEPT_CALL_FIELDS}
-    params |= {f"e_{name}": records.event[name] for name in KEPT_EVENT_FIELDS}
+    params = {f"r_{name}": records.referral[name] for name in REFERRAL_FIELDS}
+    params |= {f"c_{name}": records.call[name] for name in CALL_FIELDS}
+    params |= {f"e_{name}": records.event[name] for name in EVENT_FIELDS}
     params |= {f"l_{name}": (records.leg or {}).get(name) for name in LEG_FIELDS}
     detail = records.event["detail"]
     params |= {"e_known": {**detail, "verified": True}, "e_unknown": {**detail, "verified": False}}
     params |= {"l_dial": records.leg is not None, "phone": phone, "expected": revision}
     try:
-        return connection.execute(_as_kept(), params).one()
+        return connection.execute(_in_one_statement(), params).one()
     except IntegrityError as error:
+        # Of the four, only the call has a unique key a new row can meet: its CallSid.
         if getattr(error.orig, "sqlstate", None) == UNIQUE_VIOLATION:
             return None
         raise
@@ -152,34 +135,6 @@ def _param(table: Table, column: str, prefix: str) -> BindParameter[Any]:
 
 @functools.cache
 def _in_one_statement() -> Select[Any]:
-    """Return PostgreSQL's one statement for the four inserts, built once."""
-    referrals, calls = table_of(Referral), table_of(Call)
-    events, legs = table_of(ReferralEvent), table_of(CallLeg)
-    referral = (
-        insert(referrals)
-        .values({name: _param(referrals, name, "r_") for name in REFERRAL_FIELDS})
-        .returning(referrals.c.id)
-        .cte("arrival_referral")
-    )
-    call_values = select(*(_param(calls, name, "c_") for name in CALL_FIELDS), referral.c.id)
-    call = (
-        insert(calls)
-        .from_select([*CALL_FIELDS, "referral_id"], call_values)
-        .returning(calls.c.id, calls.c.referral_id)
-        .cte("arrival_call")
-    )
-    event_values = select(call.c.referral_id, *(_param(events, n, "e_") for n in EVENT_FIELDS))
-    event = insert(events).from_select(["referral_id", *EVENT_FIELDS], event_values)
-    leg_values = select(call.c.id, literal(0), *(_param(legs, n, "l_") for n in LEG_FIELDS))
-    leg = insert(legs).from_select(
-        ["call_id", "step", *LEG_FIELDS],
-        leg_values.where(bindparam("l_dial", type_=Boolean)),
-    )
-    return select(call.c.id).add_cte(event.cte("arrival_event"), leg.cte("arrival_leg"))
-
-
-@functools.cache
-def _as_kept() -> Select[Any]:
     """Return PostgreSQL's one statement that reads the caller and writes the four records."""
     referrals, calls = table_of(Referral), table_of(Call)
     events, legs = table_of(ReferralEvent), table_of(CallLeg)
@@ -189,25 +144,28 @@ def _as_kept() -> Select[Any]:
         .cte("arrival_officer")
     )
     current = select(REVISION_VALUE.label("revision")).cte("arrival_revision")
+    expected = bindparam("expected", type_=String)
     known = exists().select_from(officer)
     officer_id = select(officer.c.id).scalar_subquery()
     referral_values = select(
-        *(_param(referrals, name, "r_") for name in KEPT_REFERRAL_FIELDS),
+        *(_param(referrals, name, "r_") for name in REFERRAL_FIELDS),
         officer_id,
         select(officer.c.badge).scalar_subquery(),
-    ).where(current.c.revision == bindparam("expected"))  # else nothing below is written
+    ).where(  # else nothing below is written
+        or_(expected.is_(None), current.c.revision == expected)
+    )
     referral = (
         insert(referrals)
-        .from_select([*KEPT_REFERRAL_FIELDS, "officer_id", "badge"], referral_values)
+        .from_select([*REFERRAL_FIELDS, "officer_id", "badge"], referral_values)
         .returning(referrals.c.id)
         .cte("arrival_referral")
     )
     call_values = select(
-        *(_param(calls, name, "c_") for name in KEPT_CALL_FIELDS), officer_id, referral.c.id
+        *(_param(calls, name, "c_") for name in CALL_FIELDS), officer_id, referral.c.id
     )
     call = (
         insert(calls)
-        .from_select([*KEPT_CALL_FIELDS, "officer_id", "referral_id"], call_values)
+        .from_select([*CALL_FIELDS, "officer_id", "referral_id"], call_values)
         .returning(calls.c.id, calls.c.referral_id)
         .cte("arrival_call")
     )
@@ -215,9 +173,9 @@ def _as_kept() -> Select[Any]:
         (known, bindparam("e_known", type_=JSON)), else_=bindparam("e_unknown", type_=JSON)
     )
     event_values = select(
-        call.c.referral_id, *(_param(events, n, "e_") for n in KEPT_EVENT_FIELDS), detail
+        call.c.referral_id, *(_param(events, n, "e_") for n in EVENT_FIELDS), detail
     )
-    event = insert(events).from_select(["referral_id", *KEPT_EVENT_FIELDS, "detail"], event_values)
+    event = insert(events).from_select(["referral_id", *EVENT_FIELDS, "detail"], event_values)
     leg_values = select(call.c.id, literal(0), *(_param(legs, n, "l_") for n in LEG_FIELDS))
     # An unknown caller is asked for a badge first: nothing is dialled yet.
     leg = insert(legs).from_select(

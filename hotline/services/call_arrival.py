@@ -66,7 +66,7 @@ def start_call(
     in too), not so for a call known only from its status callback. `database`:
     the engine (an officer's call: no session is opened), or the request's session.
     """
-    call = Call(call_sid, from_number, to_number, now, region, fallback, rings)
+    call = IncomingCall(call_sid, from_number, to_number, now, region, fallback, rings)
     if isinstance(database, Session):
         bind = database.get_bind()
         if database.in_transaction() or not isinstance(bind, Engine):
@@ -89,7 +89,7 @@ def start_call(
         return repeated_arrival(session, call_sid)
 
 
-def _record_in_session(session: Session, call: Call) -> Arrival:
+def _record_in_session(session: Session, call: IncomingCall) -> Arrival:
     """Write the records in the session's transaction, and commit it."""
     arrival = _record(session.connection(), call)
     if arrival is None:
@@ -100,7 +100,7 @@ def _record_in_session(session: Session, call: Call) -> Arrival:
 
 
 @dataclass(frozen=True)
-class Call:
+class IncomingCall:
     """A call's first webhook, as start_call() takes it."""
 
     sid: str
@@ -112,7 +112,7 @@ class Call:
     rings: bool
 
 
-def _record(connection: Connection, call: Call) -> Arrival | None:
+def _record(connection: Connection, call: IncomingCall) -> Arrival | None:
     """Read the caller and the chain, write the records; None if the CallSid is known."""
     caller = normalized(call.from_number, call.region)
     read = None
@@ -141,7 +141,7 @@ def _record(connection: Connection, call: Call) -> Arrival | None:
 
 
 def _records(
-    call: Call, caller: str | None, chain: list[dict[str, Any]], read: Any
+    call: IncomingCall, caller: str | None, chain: list[dict[str, Any]], read: Any
 ) -> arrival_records.Records:
     """Return the call's first records; `read`: the caller's row (None: the statement reads it).
 
