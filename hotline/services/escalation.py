@@ -7,11 +7,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from .. import rotation as engine
 from ..messaging.recipients import SUPERVISOR_RECIPIENTS, USER_RECIPIENT, Recipient
 from ..models import Referral, ReferralNotice
 from .alerts import notified_users, notify_user
-from .oncall import load_program
 from .program_store import load_on_call
 
 
@@ -22,14 +20,13 @@ def first_recipients(session: Session, now: datetime) -> list[Recipient]:
     is texted at once instead of after HOTLINE_ACK_MINUTES; with nobody
     reachable in the chain, every supervisor is texted too.
     """
-    # The chain kept with the program until its next hand-over, as a call's is.
     return reachable_prefix(session, load_on_call(session).chain_at(now), set())
 
 
 def next_recipients(session: Session, referral: Referral, now: datetime) -> list[Recipient]:
     """Return who to text next: untold users of the chain down to a reachable one."""
     told = set(notified_users(session, referral.id))
-    return reachable_prefix(session, engine.escalation_chain(load_program(session), now), told)
+    return reachable_prefix(session, load_on_call(session).chain_at(now), told)
 
 
 def reachable_prefix(session: Session, chain: list[int], told: set[int]) -> list[Recipient]:

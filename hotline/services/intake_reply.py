@@ -14,9 +14,9 @@ from typing import Any
 
 from sqlalchemy import Connection, Select, bindparam, exists, func, insert, literal, select
 
-from ..db import table_of, updated_one_row
+from ..db import table_of
 from ..models import Conversation, Message
-from .sms_intake import CONVERSATION_UPDATE, IntakeMoved
+from .sms_intake import CONVERSATION_UPDATE, IntakeMoved, write_as_read
 
 REPLY_INSERT = insert(table_of(Message))  # built once: most texts get a reply
 # Every column a reply sets, defaults included: a CTE's INSERT gets none filled in.
@@ -31,8 +31,7 @@ def log_reply(connection: Connection, reply: dict[str, Any]) -> None:
 def save_and_reply(connection: Connection, saves: dict[str, Any], reply: dict[str, Any]) -> None:
     """Save the intake as read (CONVERSATION_UPDATE's values) and log the reply; or IntakeMoved."""
     if connection.dialect.name != "postgresql":
-        if not updated_one_row(connection.execute(CONVERSATION_UPDATE, saves)):
-            raise IntakeMoved
+        write_as_read(connection, CONVERSATION_UPDATE, saves)
         log_reply(connection, reply)
         return
     params = {**saves, **{f"m_{name}": reply[name] for name in REPLY_FIELDS}}

@@ -57,7 +57,7 @@ def cached_program(session: Session, load: Callable[[Session], Loaded]) -> Loade
 def program_at(session: Session, revision: str | None, load: Callable[[Session], Loaded]) -> Loaded:
     """Return the program kept at `revision` (just read in this transaction), or load it."""
     bind = session.get_bind()
-    if revision is None or not isinstance(bind, Engine):
+    if not isinstance(bind, Engine):
         return load(session)
     return kept_or_loaded(bind, revision, lambda: load(session))
 
@@ -82,13 +82,12 @@ def kept_or_loaded(engine: Engine, revision: str | None, load: Callable[[], Load
     """
     if revision is None:  # no revision row: a hand-made database is read every time
         return load()
-    now = monotonic()
-    with _lock:
-        kept = _cache.get(engine)
-    if kept is not None and kept[0] == revision and now - kept[2] < MAX_AGE_S:
-        held: Loaded = kept[1]
-        return held
+    held = kept(engine)
+    if held is not None and held[0] == revision:
+        program: Loaded = held[1]
+        return program
+    loaded_at = monotonic()  # its age counts from the read
     program = load()  # read after the revision: never older than it
     with _lock:
-        _cache[engine] = (revision, program, now)
+        _cache[engine] = (revision, program, loaded_at)
     return program

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import String, and_, bindparam, delete, insert, or_, select, update
+from sqlalchemy import Connection, String, and_, bindparam, delete, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..db import table_of, updated_one_row
@@ -136,9 +136,9 @@ class IntakeMoved(Exception):
     """Another text of the sender changed the intake after this one read it: handle it again."""
 
 
-def _write_as_read(session: Session, statement: Any, values: dict[str, Any]) -> None:
+def write_as_read(connection: Connection, statement: Any, values: dict[str, Any]) -> None:
     """Run a write of the intake as it was read, or raise IntakeMoved."""
-    if not updated_one_row(session.connection().execute(statement, values)):
+    if not updated_one_row(connection.execute(statement, values)):
         raise IntakeMoved
 
 
@@ -213,7 +213,7 @@ def proceed(
     turn = intake.answer(step, answers, text, _officer_by_badge(session))
     seen = {"key": sender.phone, "seen": conversation.updated_at}
     if turn.outcome == "declined":
-        _write_as_read(session, CONVERSATION_CLOSE, seen)
+        write_as_read(session.connection(), CONVERSATION_CLOSE, seen)
         decline(session, answers["message_ids"], now)
         return Declined()
     if turn.outcome == "send":
@@ -259,8 +259,10 @@ def submit(
     recipients = first_recipients(session, now)
     assert sender.intake is not None  # only an intake in progress is sent
     # The first write: a second SEND handled at the same time finds the intake gone.
-    _write_as_read(
-        session, CONVERSATION_CLOSE, {"key": sender.phone, "seen": sender.intake.updated_at}
+    write_as_read(
+        session.connection(),
+        CONVERSATION_CLOSE,
+        {"key": sender.phone, "seen": sender.intake.updated_at},
     )
     values = {
         "channel": "sms",

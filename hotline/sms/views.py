@@ -6,7 +6,6 @@ import logging
 from datetime import UTC, datetime
 
 from flask import Blueprint, Response, current_app, request
-from twilio.twiml.messaging_response import MessagingResponse
 
 from ..db import (
     abandon_session,
@@ -22,7 +21,7 @@ from ..phones import mask_phone, normalized
 from ..services.intake_reply import log_reply, save_and_reply
 from ..services.sms_intake import IntakeMoved
 from ..services.text_arrival import identify_and_log
-from ..webhooks import form_text, twilio_signed, twiml_response, webhook_deadline
+from ..webhooks import form_text, twilio_signed, webhook_deadline
 from .answer import answer
 from .handle import handle_text
 
@@ -34,11 +33,9 @@ INTAKE_TRIES = 3
 
 def fallback_reply() -> Response:
     """Tell the sender to call, from configuration alone (no database)."""
-    response = MessagingResponse()
     number = current_app.config.get("HOTLINE_NUMBER")
     call = f"call the hotline at {number}" if number else "call the hotline"
-    response.message(f"The LEAD hotline cannot read texts right now: please {call}.")
-    return twiml_response(response)
+    return answer(f"The LEAD hotline cannot read texts right now: please {call}.")
 
 
 @bp.post("/fallback")
