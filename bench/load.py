@@ -41,7 +41,8 @@ same round and database. It exits 1 when a target is missed: each webhook at
 least 0.7 × the floor's throughput, a p99 at most 1.5 × the floor's, no errors.
 With `--rounds N` it judges the medians of N rounds, each round against its own
 floor. After each phase it prints who used the cores meanwhile (read from /proc):
-a run that shared the machine with other work says so.
+a run that shared the machine with other work says so. It also splits a request's
+time in a sync worker (2 workers / throughput) into the workers' CPU and waiting.
 
 `--profile DIR` serves the app under pyinstrument
 (`load_profiling.py`); profiled figures are slower, so targets are not checked.
@@ -104,7 +105,8 @@ def measure(
         drive_wrk(*load, args.timeout, result)
     else:
         asyncio.run(drive(*load, args.timeout, result))
-    result.cpu = cpu_shares(before, cpu_snapshot(group), time.monotonic() - started)
+    after, seconds = cpu_snapshot(group), time.monotonic() - started
+    result.cpu = cpu_shares(before, after, seconds, result.throughput, WORKERS)
     return result
 
 

@@ -182,8 +182,19 @@ def cpu_snapshot(server_group: int | None) -> CpuSnapshot | None:
     return CpuSnapshot(user + nice + system + irq + softirq + steal, steal, client, server)
 
 
-def cpu_shares(before: CpuSnapshot | None, after: CpuSnapshot | None, seconds: float) -> str:
-    """Describe, in cores, who used the machine between two snapshots."""
+def cpu_shares(
+    before: CpuSnapshot | None,
+    after: CpuSnapshot | None,
+    seconds: float,
+    rate: float = 0.0,
+    workers: int = 0,
+) -> str:
+    """Describe, in cores, who used the machine between two snapshots.
+
+    With the measured `rate` (requests a second) and the server's sync
+    `workers`, also split a request's time in a worker into CPU and waiting
+    (for a lock, the disk, the database's round trips, the next request).
+    """
     if before is None or after is None or seconds <= 0:
         return ""
     hz = os.sysconf("SC_CLK_TCK")
@@ -199,4 +210,14 @@ def cpu_shares(before: CpuSnapshot | None, after: CpuSnapshot | None, seconds: f
         f"cores busy {busy:.2f} of {os.cpu_count()}: server {server:.2f}, load client "
         f"{client:.2f}, other {other:.2f} (PostgreSQL, kernel, anything else), "
         f"steal {cores(after.steal - before.steal):.2f}"
+    ) + (per_request(server, rate, workers) if rate > 0 and workers > 0 else "")
+
+
+def per_request(server_cores: float, rate: float, workers: int) -> str:
+    """Split a request's time in one sync worker into CPU and waiting, in milliseconds."""
+    held = workers / rate * 1000  # each worker serves one request at a time
+    cpu = server_cores / rate * 1000
+    return (
+        f"\n    per request in a worker: {held:.2f} ms, of which {cpu:.2f} ms CPU "
+        f"and {max(held - cpu, 0.0):.2f} ms waiting"
     )
