@@ -18,7 +18,8 @@ class Asked:
     retry: bool = False
     badge_noted: bool = False
     officer_name: str | None = None
-    # The intake's save (CONVERSATION_UPDATE's values), left to be written with the reply.
+    # The intake's save (CONVERSATION_UPDATE's values): hotline.sms.handle.answer_text
+    # writes it with the reply's log entry.
     saves: dict[str, Any] | None = None
 
 

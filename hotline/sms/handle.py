@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from ..audit import Actor
 from ..db import insert_unless_present
 from ..i18n import Translate, translator
+from ..messaging.outbox import is_opted_out
 from ..messaging.segments import gsm_folded
 from ..models import Message, Officer, OptOut, User
 from ..schemas.oncall import OverrideIn
@@ -26,6 +27,7 @@ from ..services import referral_actions as actions
 from ..services import sms_intake
 from ..services.callbacks import request_callback
 from ..services.intake_outcomes import Asked
+from ..services.intake_reply import log_reply, save_and_reply
 from ..services.oncall import create_override, who_is_on_call
 from ..services.recontact import Disclosed, officer_met
 from ..services.sms_intake import Sender
@@ -64,7 +66,7 @@ class Reply:
 
     text: str
     kind: str | None = None
-    # An intake's save, written with the reply's log entry (intake_reply.save_and_reply).
+    # An intake's save: answer_text() writes it with the reply's log entry.
     saves: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
@@ -73,7 +75,48 @@ class Reply:
         object.__setattr__(self, "text", gsm_folded(self.text))
 
 
-def handle_text(
+def answer_text(
+    session: Session,
+    sender: Sender,
+    text: str,
+    now: datetime,
+    message_id: int,
+    config: Mapping[str, Any],
+    hotline_number: str,
+) -> str | None:
+    """Apply one inbound text and log its reply; return the reply to send, or None.
+
+    `hotline_number`: the number the text was sent to, which the reply comes from.
+
+    An intake step is saved with its reply's log entry (one statement on
+    PostgreSQL), so a step is never answered without being saved. An intake
+    changed by another text since it was read raises IntakeMoved: nothing of
+    this text is kept, and the caller handles it again.
+    """
+    reply = _handle_text(session, sender, text, now, message_id, config)
+    if reply is None:
+        return None
+    # Only START changes an opt-out that a reply meets: check again only then.
+    opted_out = sender.opted_out and is_opted_out(session, sender.phone)
+    status = "suppressed" if opted_out else "sent"
+    logged = {
+        "direction": "out",
+        "from_number": hotline_number,
+        "to_number": sender.phone,
+        "body": reply.text,
+        "status": status,
+        "created_at": now,
+        "kind": reply.kind,
+    }
+    session.flush()  # texts queued by the command first, as they were made
+    if reply.saves is not None:
+        save_and_reply(session.connection(), reply.saves, logged)
+    else:
+        log_reply(session.connection(), logged)
+    return reply.text if status == "sent" else None
+
+
+def _handle_text(
     session: Session,
     sender: Sender,
     text: str,

@@ -15,15 +15,13 @@ from ..db import (
 )
 from ..deadline import DeadlineExceeded
 from ..logs import log_exception
-from ..messaging.outbox import is_opted_out
 from ..messaging.status import apply_delivery_status
 from ..phones import mask_phone, normalized
-from ..services.intake_reply import log_reply, save_and_reply
 from ..services.sms_intake import IntakeMoved
 from ..services.text_arrival import identify_and_log
 from ..webhooks import form_text, twilio_signed, webhook_deadline
 from .answer import answer
-from .handle import handle_text
+from .handle import answer_text
 
 log = logging.getLogger(__name__)
 bp = Blueprint("sms", __name__, url_prefix="/sms")
@@ -93,28 +91,7 @@ def _incoming() -> Response:
     if message_id is None:
         log.info("duplicate MessageSid from %s ignored", mask_phone(phone))
         return answer(None)
-    reply = handle_text(session, sender, body, now, message_id, config)
-    texted = None
-    if reply is not None:
-        # Only START changes an opt-out that a reply meets: check again only then.
-        opted_out = sender.opted_out and is_opted_out(session, phone)
-        status = "suppressed" if opted_out else "sent"
-        reply_values = {
-            "direction": "out",
-            "from_number": hotline_number,
-            "to_number": phone,
-            "body": reply.text,
-            "status": status,
-            "created_at": now,
-            "kind": reply.kind,
-        }
-        session.flush()  # texts queued by the command first, as they were made
-        if reply.saves is not None:  # an intake step: saved with its reply
-            save_and_reply(session.connection(), reply.saves, reply_values)
-        else:
-            log_reply(session.connection(), reply_values)
-        if status == "sent":
-            texted = reply.text
+    texted = answer_text(session, sender, body, now, message_id, config, hotline_number)
     session.commit()
     return answer(texted)
 

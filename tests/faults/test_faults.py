@@ -66,13 +66,13 @@ def test_a_worker_dying_mid_request_leaves_nothing_half_written(
     phone = phone_for(app)
     import hotline.sms.views as views
 
-    real = views.handle_text
+    real = views.answer_text
 
     def dies_once(*args: object, **kwargs: object) -> object:
-        monkeypatch.setattr(views, "handle_text", real)
+        monkeypatch.setattr(views, "answer_text", real)
         raise OSError("worker killed")
 
-    monkeypatch.setattr(views, "handle_text", dies_once)
+    monkeypatch.setattr(views, "answer_text", dies_once)
     first = phone.send(officer.phone, "REFER", message_sid="SM-retried")
     assert first.replies[0].startswith("The LEAD hotline cannot read texts right now")
     with session_scope(app) as session:  # the failed attempt wrote nothing
