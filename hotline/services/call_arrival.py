@@ -49,33 +49,32 @@ class Arrival:
     chain: list[dict[str, Any]]
 
 
-def start_call(
-    database: Session | Engine,
-    call_sid: str,
-    from_number: str,
-    to_number: str,
-    now: datetime,
-    region: str,
-    fallback: list[str],
-    rings: bool,
-) -> Arrival:
+@dataclass(frozen=True)
+class IncomingCall:
+    """A call's first webhook, as start_call() takes it.
+
+    `rings`: the chain's first step is dialled now (its leg goes in too); not so
+    for a call known only from its status callback, which went to the fallback.
+    """
+
+    sid: str
+    from_number: str
+    to_number: str
+    now: datetime
+    region: str
+    fallback: list[str]
+    rings: bool
+
+
+def start_call(engine: Engine, call: IncomingCall) -> Arrival:
     """Record a call and its referral on first sight; a repeated CallSid gets the first record.
 
     The records are committed before this returns: the call is on record before
-    anything rings. `rings`: the chain's first step is dialled now (its leg goes
-    in too), not so for a call known only from its status callback. `database`:
-    the engine (an officer's call: no session is opened), or the request's session.
+    anything rings. No session is opened: the records go through a pooled
+    connection of their own, without a session's bookkeeping (the hot path).
     """
-    call = IncomingCall(call_sid, from_number, to_number, now, region, fallback, rings)
-    if isinstance(database, Session):
-        bind = database.get_bind()
-        if database.in_transaction() or not isinstance(bind, Engine):
-            return _record_in_session(database, call)  # a status callback's lookup went first
-    else:
-        bind = database
-    # The hot path: a pooled connection of its own, without a session's bookkeeping.
-    with bind.connect() as connection:
-        options = arrival_records.connection_options(bind.dialect.name)
+    with engine.connect() as connection:
+        options = arrival_records.connection_options(engine.dialect.name)
         if options is not None:
             connection.execution_options(**options)
         arrival = _record(connection, call)
@@ -85,31 +84,22 @@ def start_call(
             connection.commit()
     if arrival is not None:
         return arrival
-    with Session(bind) as session:
-        return repeated_arrival(session, call_sid)
+    with Session(engine) as session:
+        return repeated_arrival(session, call.sid)
 
 
-def _record_in_session(session: Session, call: IncomingCall) -> Arrival:
-    """Write the records in the session's transaction, and commit it."""
+def start_call_in_session(session: Session, call: IncomingCall) -> Arrival:
+    """Record a call as start_call() does, in the session's transaction, and commit it.
+
+    For a status callback of a call whose first webhook never came: its lookup
+    of the call has already opened the session's transaction.
+    """
     arrival = _record(session.connection(), call)
     if arrival is None:
         session.rollback()
         return repeated_arrival(session, call.sid)
     session.commit()
     return arrival
-
-
-@dataclass(frozen=True)
-class IncomingCall:
-    """A call's first webhook, as start_call() takes it."""
-
-    sid: str
-    from_number: str
-    to_number: str
-    now: datetime
-    region: str
-    fallback: list[str]
-    rings: bool
 
 
 def _record(connection: Connection, call: IncomingCall) -> Arrival | None:

@@ -93,8 +93,7 @@ def _render(
 def incoming() -> Response:
     """Record the call and its referral, then ask for a badge or start the chain."""
     config = current_app.config
-    call = call_arrival.start_call(
-        database().engine,  # no session: start_call writes on a connection of its own
+    incoming_call = call_arrival.IncomingCall(
         form_text("CallSid", 64),
         form_text("From", 40),
         form_text("To", 40),
@@ -103,6 +102,8 @@ def incoming() -> Response:
         config["HOTLINE_FALLBACK_NUMBERS"],
         rings=True,
     )
+    # No session: start_call writes on a connection of its own.
+    call = call_arrival.start_call(database().engine, incoming_call)
     if call.officer_id is None:
         language = program_language()
         return xml(twiml.ask_badge(call.id, language, offer_spanish=language != "es"))
@@ -262,8 +263,7 @@ def status() -> Response:
         return Response(status=204)  # not a status Twilio would send: retrying cannot help
     call = calls.find_call(session, call_sid)
     if call is None:  # the status of a call whose first webhook never reached us
-        call_arrival.start_call(
-            session,
+        unseen = call_arrival.IncomingCall(
             call_sid,
             form_text("From", 40),
             form_text("To", 40),
@@ -272,6 +272,7 @@ def status() -> Response:
             [],
             rings=False,  # it went to the fallback numbers: nobody of the chain was dialled
         )
+        call_arrival.start_call_in_session(session, unseen)
         call = calls.find_call(session, call_sid)
         assert call is not None
     calls.finish(session, call, form_text("CallStatus", 20), _seconds("CallDuration"), now())

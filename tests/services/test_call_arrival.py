@@ -11,7 +11,7 @@ from sqlalchemy import event, select
 
 from hotline.db import database, session_scope
 from hotline.models import Call, CallLeg, Referral, ReferralEvent
-from hotline.services.call_arrival import Arrival, start_call
+from hotline.services.call_arrival import Arrival, IncomingCall, start_call
 from tests.factories import add_officer, add_rotation, add_user
 
 HOTLINE = "+12065550100"
@@ -23,7 +23,8 @@ NOW = datetime(2026, 12, 4, 18, 0, tzinfo=UTC)
 def arrive(app: Flask, call_sid: str, caller: str = OFFICER_PHONE) -> Arrival:
     """Record a call's first webhook as /voice/incoming does: on the engine, no session."""
     engine = database(app).engine
-    return start_call(engine, call_sid, caller, HOTLINE, NOW, "US", ["+12065550199"], rings=True)
+    call = IncomingCall(call_sid, caller, HOTLINE, NOW, "US", ["+12065550199"], rings=True)
+    return start_call(engine, call)
 
 
 @contextmanager

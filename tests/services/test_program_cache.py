@@ -7,18 +7,24 @@ from datetime import UTC, datetime
 import pytest
 from flask import Flask
 from sqlalchemy import delete, update
-from sqlalchemy.orm import Session
 
 from hotline.audit import Actor
-from hotline.db import session_scope
+from hotline.db import database, session_scope
 from hotline.models import ProgramSetting, Rotation
 from hotline.schemas.oncall import RotationIn
 from hotline.services import program_cache
+from hotline.services.call_arrival import Arrival, IncomingCall, start_call
 from hotline.services.oncall import create_rotation, load_program
 from hotline.services.program_cache import REVISION_KEY
 from tests.factories import add_rotation, add_user
 
 HOTLINE = "+12065550100"
+
+
+def arrive(app: Flask, call_sid: str, now: datetime) -> Arrival:
+    """Record a call's first webhook as /voice/incoming does, from a caller on no roster."""
+    call = IncomingCall(call_sid, "+12065550111", HOTLINE, now, "US", [], rings=True)
+    return start_call(database(app).engine, call)
 
 
 def test_program_is_reused_until_a_change_and_reloaded_after(app: Flask) -> None:
@@ -74,28 +80,22 @@ def test_a_hand_edit_reaches_the_cache_once_the_program_is_old(
 
 def test_a_new_phone_rings_at_the_next_call_though_phones_are_cached(app: Flask) -> None:
     from hotline.schemas.people import UserPatch
-    from hotline.services.call_arrival import start_call
     from hotline.services.people import update_user
 
-    def dialled(session: Session, call_sid: str) -> list[str]:
-        arrival = start_call(session, call_sid, "+12065550111", HOTLINE, now, "US", [], rings=True)
-        return [step["number"] for step in arrival.chain]
+    def dialled(call_sid: str) -> list[str]:
+        return [step["number"] for step in arrive(app, call_sid, now).chain]
 
     ana = add_user(app, "Ana Diaz")
     add_rotation(app, 1, ana)
     now = datetime.now(UTC)
-    with session_scope(app) as session:
-        assert dialled(session, "CA1") == [ana.phone]
+    assert dialled("CA1") == [ana.phone]
     with session_scope(app) as session:
         patch = UserPatch(phone="+12065550188")
         update_user(session, ana.id, patch, Actor(None, "system"), now)
-    with session_scope(app) as session:
-        assert dialled(session, "CA2") == ["+12065550188"]
+    assert dialled("CA2") == ["+12065550188"]
 
 
 def test_a_kept_chain_hands_over_on_the_minute(app: Flask) -> None:
-    from hotline.services.call_arrival import start_call
-
     ana, ben = add_user(app, "Ana Diaz"), add_user(app, "Ben Ode")
     # Hourly shifts from 09:00 Los Angeles: Ana until 09:59:59, Ben from 10:00.
     add_rotation(app, 1, ana, ben, start=datetime(2026, 12, 4, 9), shift_hours=1)
@@ -107,7 +107,5 @@ def test_a_kept_chain_hands_over_on_the_minute(app: Flask) -> None:
         ("CA2", first_of_ben),
         ("CA3", last_minute_of_ana),
     ):
-        with session_scope(app) as session:
-            arrival = start_call(session, sid, "+12065550111", HOTLINE, now, "US", [], rings=True)
-            dialled.append(arrival.chain[0]["number"])
+        dialled.append(arrive(app, sid, now).chain[0]["number"])
     assert dialled == [ana.phone, ben.phone, ana.phone]
