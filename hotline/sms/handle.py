@@ -75,33 +75,35 @@ class Reply:
         object.__setattr__(self, "text", gsm_folded(self.text))
 
 
-def answer_text(
-    session: Session,
-    sender: Sender,
-    text: str,
-    now: datetime,
-    message_id: int,
-    config: Mapping[str, Any],
-    hotline_number: str,
-) -> str | None:
-    """Apply one inbound text and log its reply; return the reply to send, or None.
+@dataclass(frozen=True)
+class Inbound:
+    """An inbound text, logged: who sent it, its words, when, its log entry, the number texted."""
 
-    `hotline_number`: the number the text was sent to, which the reply comes from.
+    sender: Sender
+    text: str
+    now: datetime
+    message_id: int
+    hotline_number: str  # the reply comes from it
+
+
+def answer_text(session: Session, inbound: Inbound, config: Mapping[str, Any]) -> str | None:
+    """Apply one inbound text and log its reply; return the reply to send, or None.
 
     An intake step is saved with its reply's log entry (one statement on
     PostgreSQL), so a step is never answered without being saved. An intake
     changed by another text since it was read raises IntakeMoved: nothing of
     this text is kept, and the caller handles it again.
     """
-    reply = _handle_text(session, sender, text, now, message_id, config)
+    reply = _handle_text(session, inbound, config)
     if reply is None:
         return None
+    sender, now = inbound.sender, inbound.now
     # Only START changes an opt-out that a reply meets: check again only then.
     opted_out = sender.opted_out and is_opted_out(session, sender.phone)
     status = "suppressed" if opted_out else "sent"
     logged = {
         "direction": "out",
-        "from_number": hotline_number,
+        "from_number": inbound.hotline_number,
         "to_number": sender.phone,
         "body": reply.text,
         "status": status,
@@ -116,15 +118,9 @@ def answer_text(
     return reply.text if status == "sent" else None
 
 
-def _handle_text(
-    session: Session,
-    sender: Sender,
-    text: str,
-    now: datetime,
-    message_id: int,
-    config: Mapping[str, Any],
-) -> Reply | None:
+def _handle_text(session: Session, inbound: Inbound, config: Mapping[str, Any]) -> Reply | None:
     """Apply one inbound text and return the reply, or None when none is due."""
+    sender, text, now, message_id = inbound.sender, inbound.text, inbound.now, inbound.message_id
     command = parse(text)
     language = (command.language if command else None) or sender.language
     language = language or config["HOTLINE_LANGUAGE"]

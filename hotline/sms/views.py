@@ -21,7 +21,7 @@ from ..services.sms_intake import IntakeMoved
 from ..services.text_arrival import identify_and_log
 from ..webhooks import form_text, twilio_signed, webhook_deadline
 from .answer import answer
-from .handle import answer_text
+from .handle import Inbound, answer_text
 
 log = logging.getLogger(__name__)
 bp = Blueprint("sms", __name__, url_prefix="/sms")
@@ -91,7 +91,8 @@ def _incoming() -> Response:
     if message_id is None:
         log.info("duplicate MessageSid from %s ignored", mask_phone(phone))
         return answer(None)
-    texted = answer_text(session, sender, body, now, message_id, config, hotline_number)
+    inbound = Inbound(sender, body, now, message_id, hotline_number)
+    texted = answer_text(session, inbound, config)
     session.commit()
     return answer(texted)
 
