@@ -171,14 +171,21 @@ class Harness:
 
         chain = [{"number": "+12065550101", "user_id": 1}]
         arrival = call_arrival.Arrival(next(self.sids), 1, "Officer Smith", "en", chain)
-        real = call_arrival.start_call
-        call_arrival.start_call = lambda *args, **kwargs: arrival  # type: ignore[assignment]
+        real, stood_in = call_arrival.start_call, []
+
+        def fixed_arrival(*args: Any, **kwargs: Any) -> call_arrival.Arrival:
+            stood_in.append(True)
+            return arrival
+
+        call_arrival.start_call = fixed_arrival
         try:
             officer = OFFICERS[next(self.sids) % len(OFFICERS)]
             params = voice_params(f"CA{next(self.sids):032x}", officer[3])
             self.post("voice, no db", VOICE, params, "connecting you to the LEAD", tally)
         finally:
             call_arrival.start_call = real
+        if not stood_in:  # else the figure would be a full call's, under the wrong name
+            raise RuntimeError("voice, no db: /voice/incoming no longer calls start_call")
 
     def intake(self, tally: bool) -> None:
         n = next(self.numbers)
