@@ -105,7 +105,6 @@ def start_call_in_session(session: Session, call: IncomingCall) -> Arrival:
 def _record(connection: Connection, call: IncomingCall) -> Arrival | None:
     """Read the caller and the chain, write the records; None if the CallSid is known."""
     caller = normalized(call.from_number, call.region)
-    read = None
     one_trip = arrival_records.reads_as_it_writes(connection)
     kept = program_cache.kept(connection.engine) if one_trip else None
     if kept is not None:
@@ -113,13 +112,13 @@ def _record(connection: Connection, call: IncomingCall) -> Arrival | None:
         revision, on_call = kept
         chain = chain_steps(on_call.chain_at(call.now), on_call.phones, call.fallback)
         records = _records(call, caller, chain, None)
-        found = arrival_records.record_as_kept(connection, revision, caller, records)
-        if found is None:
+        read = arrival_records.record_as_kept(connection, revision, caller, records)
+        if read is None:
             return None
-        if found.call_id is not None:
-            return Arrival(found.call_id, found.id, found.name, found.language, chain)
-        read = found  # the program moved on: nothing written, its new revision read
-    if read is None:
+        if read.call_id is not None:
+            return Arrival(read.call_id, read.id, read.name, read.language, chain)
+        # The program moved on: nothing written, its new revision read with the caller.
+    else:
         # Every read before the first write: SQLite's write lock is held only for the inserts.
         read = connection.execute(ARRIVAL_READ, {"phone": caller}).one()
     on_call = on_call_at(connection, read.revision)

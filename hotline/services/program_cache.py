@@ -51,11 +51,7 @@ def bump_revision(session: Session) -> None:
 
 def cached_program(session: Session, load: Callable[[Session], Loaded]) -> Loaded:
     """Return the program, loading it only when its revision moved since the last load."""
-    return program_at(session, session.connection().execute(REVISION_QUERY).scalar(), load)
-
-
-def program_at(session: Session, revision: str | None, load: Callable[[Session], Loaded]) -> Loaded:
-    """Return the program kept at `revision` (just read in this transaction), or load it."""
+    revision = session.connection().execute(REVISION_QUERY).scalar()
     bind = session.get_bind()
     if not isinstance(bind, Engine):
         return load(session)
