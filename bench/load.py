@@ -42,7 +42,10 @@ least 0.7 × the floor's throughput, a p99 at most 1.5 × the floor's, no errors
 With `--rounds N` it judges the medians of N rounds, each round against its own
 floor. After each phase it prints who used the cores meanwhile (read from /proc):
 a run that shared the machine with other work says so. It also splits a request's
-time in a sync worker (2 workers / throughput) into the workers' CPU and waiting.
+time in a sync worker (workers / throughput) into the workers' CPU and waiting.
+`--workers N` serves the app and the floor with N sync workers alike: outside
+SPEC §10's load model, to see how much of a ratio is waiting that more workers
+would overlap.
 
 `--profile DIR` serves the app under pyinstrument
 (`load_profiling.py`); profiled figures are slower, so targets are not checked.
@@ -106,7 +109,7 @@ def measure(
     else:
         asyncio.run(drive(*load, args.timeout, result))
     after, seconds = cpu_snapshot(group), time.monotonic() - started
-    result.cpu = cpu_shares(before, after, seconds, result.throughput, WORKERS)
+    result.cpu = cpu_shares(before, after, seconds, result.throughput, args.workers)
     return result
 
 
@@ -128,7 +131,7 @@ def measure_floor(
     create_table(url)
     env = clean_environment()
     env.update(TWILIO_AUTH_TOKEN=token, HOTLINE_PUBLIC_URL=PUBLIC_URL, FLOOR_DATABASE_URL=url)
-    with Server(f"floor-{kind}", "floor:app", env, work_dir) as server:
+    with Server(f"floor-{kind}", "floor:app", env, work_dir, args.workers) as server:
         print(f"[{kind}] loading the durable floor at {server.base_url} …", flush=True)
         result = measure(server, "floor", kind, token, args)
     print(f"[{kind}] {progress(result)}", flush=True)
@@ -214,7 +217,7 @@ def one_round(args: argparse.Namespace, profile_dir: Path | None) -> list[Result
                     profile_dir.mkdir(parents=True, exist_ok=True)
                     env["BENCH_PROFILE_DIR"] = str(profile_dir)
                     app_spec = "load_profiling:profiled_app()"
-                with Server(f"app-{kind}", app_spec, env, work_dir) as server:
+                with Server(f"app-{kind}", app_spec, env, work_dir, args.workers) as server:
                     for target in ("voice", "sms"):
                         print(f"[{kind}] loading {target} at {server.base_url} …", flush=True)
                         result = measure(server, target, kind, token, args)
@@ -242,8 +245,10 @@ def report(results: list[Result]) -> list[tuple[bool, str]]:
 
 def run(args: argparse.Namespace) -> int:
     profile_dir = Path(args.profile).resolve() if args.profile else None
+    off_contract = "" if args.workers == WORKERS else " (not SPEC 10's load model)"
     print(
-        f"bench/load.py: gunicorn {WORKERS} sync workers, {args.connections} connections, "
+        f"bench/load.py: gunicorn {args.workers} sync workers{off_contract}, "
+        f"{args.connections} connections, "
         f"{args.warmup:g} s warm-up + {args.seconds:g} s per target, {args.rounds} round(s); "
         f"{os.cpu_count()} cores, Python {platform.python_version()}"
         f"{'; PROFILED' if profile_dir else ''}",
@@ -281,6 +286,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=float, default=3, help="unmeasured time before each")
     parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=WORKERS,
+        help=f"sync workers of the app and the floor alike (SPEC 10 sets {WORKERS})",
+    )
     parser.add_argument("--timeout", type=float, default=10, help="per request, seconds")
     parser.add_argument(
         "--rounds", type=int, default=1, help="repeat every target; judge the medians"

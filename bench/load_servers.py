@@ -49,8 +49,11 @@ def loopback_socket() -> socket.socket:
 class Server:
     """A gunicorn master (and its workers) on a loopback port, stopped whatever happens."""
 
-    def __init__(self, label: str, app_spec: str, env: dict[str, str], log_dir: Path) -> None:
+    def __init__(
+        self, label: str, app_spec: str, env: dict[str, str], log_dir: Path, workers: int = WORKERS
+    ) -> None:
         self.label = label
+        self.workers = workers
         self.app_spec = app_spec
         self.env = env
         self.log_path = log_dir / f"gunicorn-{label}.log"
@@ -66,7 +69,7 @@ class Server:
             "-m",
             "gunicorn",
             "--workers",
-            str(WORKERS),
+            str(self.workers),
             "--worker-class",
             "sync",
             "--bind",
