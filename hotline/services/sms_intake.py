@@ -130,6 +130,8 @@ LINK_MESSAGES = (
 )
 REFERRAL_INSERT = insert(table_of(Referral)).returning(Referral.id)
 OFFICER_BY_BADGE = select(Officer.name).where(Officer.badge == bindparam("badge"))
+# The officer a badge names, as an entity: built once (SEND of an unverified caller).
+OFFICER_WITH_BADGE = select(Officer).where(Officer.badge == bindparam("badge"))
 
 
 class IntakeMoved(Exception):
@@ -255,7 +257,7 @@ def submit(
     if sender.officer is not None:
         officer = session.get(Officer, sender.officer.id)
     elif isinstance(badge, str):
-        officer = session.scalars(select(Officer).where(Officer.badge == badge)).first()
+        officer = session.scalars(OFFICER_WITH_BADGE, {"badge": badge}).first()
     recipients = first_recipients(session, now)
     assert sender.intake is not None  # only an intake in progress is sent
     # The first write: a second SEND handled at the same time finds the intake gone.
