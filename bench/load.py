@@ -25,7 +25,10 @@ For each database asked for, it
    measured for `--seconds`;
 5. serves `bench/floor.py` on the same database — the **durable floor**: what
    any webhook must do (check the signature, commit one row with the app's
-   durability, answer fixed TwiML) — and loads it as `/voice/incoming`.
+   durability, answer fixed TwiML) — and loads it as `/voice/incoming`, once
+   before the app and once after it. The round's floor is the two together, so
+   a machine that slows down during the round weighs on the floor and the app
+   alike; when the two halves differ by more than 15 % it says so.
 
 The client is wrk (Debian's `wrk`, a C client that leaves the cores to the
 server) over requests signed beforehand (`load_wrk.py`, `wrk.lua`: one
@@ -69,7 +72,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from load_client import Result, cpu_shares, cpu_snapshot, drive, percentile
+from load_client import Result, bracketed, cpu_shares, cpu_snapshot, drive, percentile
 from load_profiling import report_profiles
 from load_rounds import against_floor, report_across
 from load_servers import (
@@ -91,6 +94,9 @@ from load_workload import (
 )
 from load_wrk import available as wrk_available
 from load_wrk import drive_wrk
+
+# Floors before and after the app further apart than this: the machine was not steady.
+FLOOR_DRIFT = 0.15
 
 # --- the run -------------------------------------------------------------------------
 
@@ -123,7 +129,7 @@ def use_wrk(args: argparse.Namespace) -> bool:
 
 
 def measure_floor(
-    kind: str, url: str, token: str, args: argparse.Namespace, work_dir: Path
+    kind: str, url: str, token: str, args: argparse.Namespace, work_dir: Path, when: str
 ) -> Result:
     """Serve bench/floor.py on the app's database and load it as `/voice/incoming`."""
     from floor import create_table
@@ -132,10 +138,24 @@ def measure_floor(
     env = clean_environment()
     env.update(TWILIO_AUTH_TOKEN=token, HOTLINE_PUBLIC_URL=PUBLIC_URL, FLOOR_DATABASE_URL=url)
     with Server(f"floor-{kind}", "floor:app", env, work_dir, args.workers) as server:
-        print(f"[{kind}] loading the durable floor at {server.base_url} …", flush=True)
+        print(f"[{kind}] loading the durable floor ({when}) at {server.base_url} …", flush=True)
         result = measure(server, "floor", kind, token, args)
     print(f"[{kind}] {progress(result)}", flush=True)
     return result
+
+
+def floor_around(before: Result, after: Result) -> Result:
+    """Return the floor of a round: measured before and after the app, so drift weighs on both."""
+    kind = before.database
+    moved = abs(after.throughput - before.throughput) / max(before.throughput, 1e-9)
+    print(
+        f"[{kind}] floor before and after the app: {before.throughput:.1f} and "
+        f"{after.throughput:.1f} req/s, p99 {before.percentile(99):.1f} and "
+        f"{after.percentile(99):.1f} ms"
+        + (f" — it moved {moved:.0%}: the machine was not steady" if moved > FLOOR_DRIFT else ""),
+        flush=True,
+    )
+    return bracketed(before, after)
 
 
 def progress(r: Result) -> str:
@@ -212,6 +232,8 @@ def one_round(args: argparse.Namespace, profile_dir: Path | None) -> list[Result
                 env = app_environment(url, token)
                 program = build_program(env)
                 print(f"[{kind}] program: {program}", flush=True)
+                if profile_dir is None:
+                    before = measure_floor(kind, url, token, args, work_dir, "before the app")
                 app_spec = "hotline:create_app()"
                 if profile_dir is not None:
                     profile_dir.mkdir(parents=True, exist_ok=True)
@@ -226,7 +248,8 @@ def one_round(args: argparse.Namespace, profile_dir: Path | None) -> list[Result
                 if profile_dir is not None:
                     report_profiles(profile_dir, kind)
                     continue
-                results.append(measure_floor(kind, url, token, args, work_dir))
+                after = measure_floor(kind, url, token, args, work_dir, "after the app")
+                results.append(floor_around(before, after))
     finally:
         shutil.rmtree(work_dir, ignore_errors=True)
     return results

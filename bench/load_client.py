@@ -74,6 +74,31 @@ class Result:
         }
 
 
+def bracketed(before: Result, after: Result) -> Result:
+    """Return one phase measured in two halves, before and after what it is compared with.
+
+    Requests and seconds add up; latencies are pooled (the Python client), or
+    each percentile is the two halves' request-weighted mean (wrk reports
+    percentiles, not latencies: close enough when the halves are alike).
+    """
+    both = Result(before.target, before.database, before.connections, 0.0)
+    both.seconds = before.seconds + after.seconds
+    both.latencies_ms = before.latencies_ms + after.latencies_ms
+    both.errors = before.errors + after.errors
+    both.error_samples = (before.error_samples + after.error_samples)[:5]
+    both.client = before.client
+    both.cpu = f"before: {before.cpu}\n    after: {after.cpu}"
+    if before.fixed_requests is not None and after.fixed_requests is not None:
+        both.fixed_requests = before.fixed_requests + after.fixed_requests
+        weights = (before.fixed_requests, after.fixed_requests)
+        total = sum(weights) or 1
+        both.fixed_percentiles = {
+            p: (weights[0] * value + weights[1] * after.fixed_percentiles.get(p, value)) / total
+            for p, value in before.fixed_percentiles.items()
+        }
+    return both
+
+
 def percentile(values: list[float], p: float) -> float:
     """Return the nearest-rank percentile `p` (0–100) of `values` (NaN when empty)."""
     if not values:
