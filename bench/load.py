@@ -232,6 +232,7 @@ def one_round(args: argparse.Namespace, profile_dir: Path | None) -> list[Result
                 env = app_environment(url, token)
                 program = build_program(env)
                 print(f"[{kind}] program: {program}", flush=True)
+                before = None  # a profiled run measures no floor
                 if profile_dir is None:
                     before = measure_floor(kind, url, token, args, work_dir, "before the app")
                 app_spec = "hotline:create_app()"
@@ -248,6 +249,7 @@ def one_round(args: argparse.Namespace, profile_dir: Path | None) -> list[Result
                 if profile_dir is not None:
                     report_profiles(profile_dir, kind)
                     continue
+                assert before is not None
                 after = measure_floor(kind, url, token, args, work_dir, "after the app")
                 results.append(floor_around(before, after))
     finally:
@@ -268,7 +270,7 @@ def report(results: list[Result]) -> list[tuple[bool, str]]:
 
 def run(args: argparse.Namespace) -> int:
     profile_dir = Path(args.profile).resolve() if args.profile else None
-    off_contract = "" if args.workers == WORKERS else " (not SPEC 10's load model)"
+    off_contract = "" if args.workers == WORKERS else " (not SPEC §10's load model)"
     print(
         f"bench/load.py: gunicorn {args.workers} sync workers{off_contract}, "
         f"{args.connections} connections, "
@@ -313,7 +315,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--workers",
         type=int,
         default=WORKERS,
-        help=f"sync workers of the app and the floor alike (SPEC 10 sets {WORKERS})",
+        help=f"sync workers of the app and the floor alike (SPEC §10 sets {WORKERS})",
     )
     parser.add_argument("--timeout", type=float, default=10, help="per request, seconds")
     parser.add_argument(
