@@ -8,11 +8,14 @@ from itertools import count
 from flask import Flask
 from werkzeug.security import generate_password_hash
 
-from hotline.db import session_scope
+from hotline.db import database, session_scope
 from hotline.models import Officer, Override, Referral, Rotation, RotationParticipant, User
+from hotline.services.call_arrival import Arrival, IncomingCall, start_call
 from hotline.services.program_cache import bump_revision
 
 _numbers = count(100)
+
+HOTLINE_NUMBER = "+12065550100"  # the number officers call
 
 
 def add_user(
@@ -121,3 +124,11 @@ BLANK_CALL_REFERRAL: dict[str, object] = {
     "participant_name": None,
     "location": None,
 }
+
+
+def arrive(
+    app: Flask, call_sid: str, caller: str, now: datetime, fallback: tuple[str, ...] = ()
+) -> Arrival:
+    """Record a call's first webhook as /voice/incoming does: on the engine, no session."""
+    call = IncomingCall(call_sid, caller, HOTLINE_NUMBER, now, "US", list(fallback), rings=True)
+    return start_call(database(app).engine, call)

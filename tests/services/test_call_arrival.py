@@ -11,20 +11,18 @@ from sqlalchemy import event, select
 
 from hotline.db import database, session_scope
 from hotline.models import Call, CallLeg, Referral, ReferralEvent
-from hotline.services.call_arrival import Arrival, IncomingCall, start_call
+from hotline.services.call_arrival import Arrival
+from tests import factories
 from tests.factories import add_officer, add_rotation, add_user
 
-HOTLINE = "+12065550100"
 OFFICER_PHONE = "+12065550177"
 STRANGER = "+12065550142"
 NOW = datetime(2026, 12, 4, 18, 0, tzinfo=UTC)
 
 
 def arrive(app: Flask, call_sid: str, caller: str = OFFICER_PHONE) -> Arrival:
-    """Record a call's first webhook as /voice/incoming does: on the engine, no session."""
-    engine = database(app).engine
-    call = IncomingCall(call_sid, caller, HOTLINE, NOW, "US", ["+12065550199"], rings=True)
-    return start_call(engine, call)
+    """Record a call's first webhook at NOW, with one fallback number."""
+    return factories.arrive(app, call_sid, caller, NOW, ("+12065550199",))
 
 
 @contextmanager

@@ -9,22 +9,15 @@ from flask import Flask
 from sqlalchemy import delete, update
 
 from hotline.audit import Actor
-from hotline.db import database, session_scope
+from hotline.db import session_scope
 from hotline.models import ProgramSetting, Rotation
 from hotline.schemas.oncall import RotationIn
 from hotline.services import program_cache
-from hotline.services.call_arrival import Arrival, IncomingCall, start_call
 from hotline.services.oncall import create_rotation, load_program
 from hotline.services.program_cache import REVISION_KEY
-from tests.factories import add_rotation, add_user
+from tests.factories import add_rotation, add_user, arrive
 
-HOTLINE = "+12065550100"
-
-
-def arrive(app: Flask, call_sid: str, now: datetime) -> Arrival:
-    """Record a call's first webhook as /voice/incoming does, from a caller on no roster."""
-    call = IncomingCall(call_sid, "+12065550111", HOTLINE, now, "US", [], rings=True)
-    return start_call(database(app).engine, call)
+STRANGER = "+12065550111"  # on no roster
 
 
 def test_program_is_reused_until_a_change_and_reloaded_after(app: Flask) -> None:
@@ -83,7 +76,7 @@ def test_a_new_phone_rings_at_the_next_call_though_phones_are_cached(app: Flask)
     from hotline.services.people import update_user
 
     def dialled(call_sid: str) -> list[str]:
-        return [step["number"] for step in arrive(app, call_sid, now).chain]
+        return [step["number"] for step in arrive(app, call_sid, STRANGER, now).chain]
 
     ana = add_user(app, "Ana Diaz")
     add_rotation(app, 1, ana)
@@ -107,5 +100,5 @@ def test_a_kept_chain_hands_over_on_the_minute(app: Flask) -> None:
         ("CA2", first_of_ben),
         ("CA3", last_minute_of_ana),
     ):
-        dialled.append(arrive(app, sid, now).chain[0]["number"])
+        dialled.append(arrive(app, sid, STRANGER, now).chain[0]["number"])
     assert dialled == [ana.phone, ben.phone, ana.phone]
