@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from ..db import insert_unless_present, updated_one_row
 from ..models import Call, CallLeg, Officer, Referral, User
+from .people import OFFICER_WITH_BADGE
 from .referral_audit import actor_of, audit_ack
 from .referrals import add_event
 
@@ -59,7 +60,7 @@ def identify_by_badge(session: Session, call: Call, digits: str, now: datetime) 
     referral = session.get_one(Referral, call.referral_id)
     if not badge or call.officer_id is not None:
         return session.get(Officer, call.officer_id) if call.officer_id else None
-    officer = session.scalars(select(Officer).where(Officer.badge == badge)).first()
+    officer = session.scalars(OFFICER_WITH_BADGE, {"badge": badge}).first()
     referral.badge = badge
     if officer is not None:
         call.officer_id = referral.officer_id = officer.id

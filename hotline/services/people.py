@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from ..audit import Actor, record, snapshot
@@ -20,6 +20,9 @@ from .oncall import mark_coverage_changed
 from .program_cache import bump_revision
 
 OFFICER_CSV_COLUMNS = ("name", "badge", "agency", "phone")
+# The roster officer a badge names, as an entity: built once, read by a call's badge step
+# and by SEND of an unverified caller.
+OFFICER_WITH_BADGE = select(Officer).where(Officer.badge == bindparam("badge"))
 
 
 def user_fields(row: User) -> dict[str, Any]:

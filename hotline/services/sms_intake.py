@@ -16,6 +16,7 @@ from ..permissions import holders
 from . import intake_steps as intake
 from .escalation import first_recipients, notify_recipients
 from .intake_outcomes import Asked, Declined, Dropped, IntakeReply, Sent
+from .people import OFFICER_WITH_BADGE
 from .referral_audit import actor_of, audit_consent
 from .referrals import add_event
 
@@ -130,8 +131,6 @@ LINK_MESSAGES = (
 )
 REFERRAL_INSERT = insert(table_of(Referral)).returning(Referral.id)
 OFFICER_BY_BADGE = select(Officer.name).where(Officer.badge == bindparam("badge"))
-# The officer a badge names, as an entity: built once (SEND of an unverified caller).
-OFFICER_WITH_BADGE = select(Officer).where(Officer.badge == bindparam("badge"))
 
 
 class IntakeMoved(Exception):
