@@ -22,17 +22,14 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import os
 import statistics
-import tempfile
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import floor
-from load_servers import app_environment, build_program, scratch_database
+from load_servers import add_database_options, chosen_databases, program_in_process
 from load_workload import FALLBACK_NUMBER, HOTLINE_NUMBER, OFFICERS
 
 RUNS = 3
@@ -127,31 +124,12 @@ def measure(url: str, requests: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=1500, help="calls per run")
-    parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both")
-    parser.add_argument(
-        "--postgres-url",
-        default=os.environ.get(
-            "BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-        ),
-    )
+    add_database_options(parser)
     args = parser.parse_args()
-    databases = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
-    saved = dict(os.environ)
-    for database in databases:
-        with (
-            tempfile.TemporaryDirectory(prefix="arrival-parts-") as work,
-            scratch_database(database, Path(work), args.postgres_url) as url,
-        ):
-            env = app_environment(url, "arrival-parts-token")
-            build_program(env)
-            os.environ.clear()
-            os.environ.update(env)
-            try:
-                print(f"\n[{database}]")
-                measure(url, args.requests)
-            finally:
-                os.environ.clear()
-                os.environ.update(saved)
+    for database in chosen_databases(args.database):
+        with program_in_process(database, args.postgres_url, "arrival-parts-token") as env:
+            print(f"\n[{database}]")
+            measure(env["DATABASE_URL"], args.requests)
 
 
 if __name__ == "__main__":

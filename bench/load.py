@@ -78,8 +78,10 @@ from load_rounds import against_floor, report_across
 from load_servers import (
     WORKERS,
     Server,
+    add_database_options,
     app_environment,
     build_program,
+    chosen_databases,
     clean_environment,
     scratch_database,
 )
@@ -220,7 +222,7 @@ def verdicts(results: list[Result]) -> list[tuple[bool, str]]:
 
 def one_round(args: argparse.Namespace, profile_dir: Path | None) -> list[Result]:
     """Measure every target once, on fresh databases and servers, each beside its floor."""
-    databases = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
+    databases = chosen_databases(args.database)
     work_dir = Path(tempfile.mkdtemp(prefix="bench-hotline-"))
     results: list[Result] = []
     try:
@@ -309,7 +311,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=20, help="measured time per target")
     parser.add_argument("--warmup", type=float, default=3, help="unmeasured time before each")
-    parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both")
+    add_database_options(parser)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument(
         "--workers",
@@ -320,13 +322,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--timeout", type=float, default=10, help="per request, seconds")
     parser.add_argument(
         "--rounds", type=int, default=1, help="repeat every target; judge the medians"
-    )
-    parser.add_argument(
-        "--postgres-url",
-        default=os.environ.get(
-            "BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-        ),
-        help="a loopback PostgreSQL maintenance database to create the scratch database from",
     )
     parser.add_argument("--json", help="also write the figures to this file")
     parser.add_argument(

@@ -1,7 +1,8 @@
-"""Servers and databases for bench/load.py: gunicorn on loopback, scratch databases, the program."""
+"""Servers, scratch databases and the program that every bench script loads."""
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import os
 import secrets
@@ -9,6 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -198,6 +200,48 @@ def scratch_database(kind: str, work_dir: Path, postgres_url: str) -> Iterator[s
     finally:
         with psycopg.connect(conninfo, autocommit=True, connect_timeout=10) as connection:
             connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def add_database_options(parser: argparse.ArgumentParser) -> None:
+    """Add --database and --postgres-url, alike in every bench script."""
+    parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument(
+        "--postgres-url",
+        default=os.environ.get(
+            "BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+        ),
+        help="a loopback PostgreSQL maintenance database to create the scratch database from",
+    )
+
+
+def chosen_databases(choice: str) -> list[str]:
+    """Return the databases --database names ("both": SQLite, then PostgreSQL)."""
+    return ["sqlite", "postgresql"] if choice == "both" else [choice]
+
+
+@contextlib.contextmanager
+def program_in_process(kind: str, postgres_url: str, token: str) -> Iterator[dict[str, str]]:
+    """Build a fresh database and program, and serve its settings to this process.
+
+    Yields the app's settings (with the floor's FLOOR_DATABASE_URL) while they
+    are this process's environment; the environment and the database are
+    restored and removed afterwards.
+    """
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-hotline-") as work,
+        scratch_database(kind, Path(work), postgres_url) as url,
+    ):
+        env = app_environment(url, token)
+        env["FLOOR_DATABASE_URL"] = url
+        build_program(env)
+        saved = dict(os.environ)
+        os.environ.clear()
+        os.environ.update(env)
+        try:
+            yield env
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
 
 
 def build_program(env: dict[str, str]) -> dict[str, Any]:

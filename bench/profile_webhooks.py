@@ -25,8 +25,6 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import os
-import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -35,7 +33,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from load_servers import app_environment, build_program, scratch_database
+from load_servers import add_database_options, chosen_databases, program_in_process
 from load_workload import (
     INTAKE,
     OFFICERS,
@@ -232,43 +230,23 @@ class Harness:
 
 
 def run(database: str, requests: int, postgres_url: str, profile_dir: Path | None) -> None:
-    with (
-        tempfile.TemporaryDirectory(prefix="profile-hotline-") as work,
-        scratch_database(database, Path(work), postgres_url) as url,
-    ):
-        env = app_environment(url, "profile-token")
-        env["FLOOR_DATABASE_URL"] = url
-        build_program(env)
-        saved = dict(os.environ)
-        os.environ.clear()
-        os.environ.update(env)
-        try:
-            harness = Harness(env, profile_dir, database)
-            harness.run(requests)
-            harness.report()
-            from hotline import db
+    with program_in_process(database, postgres_url, "profile-token") as env:
+        harness = Harness(env, profile_dir, database)
+        harness.run(requests)
+        harness.report()
+        from hotline import db
 
-            db.database(harness.app).engine.dispose()
-        finally:
-            os.environ.clear()
-            os.environ.update(saved)
+        db.database(harness.app).engine.dispose()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=300, help="calls and intakes measured")
-    parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both")
-    parser.add_argument(
-        "--postgres-url",
-        default=os.environ.get(
-            "BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-        ),
-    )
+    add_database_options(parser)
     parser.add_argument("--profile", metavar="DIR", help="write pyinstrument call trees here")
     args = parser.parse_args()
     profile_dir = Path(args.profile).resolve() if args.profile else None
-    databases = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
-    for database in databases:
+    for database in chosen_databases(args.database):
         run(database, args.requests, args.postgres_url, profile_dir)
 
 
