@@ -26,11 +26,16 @@ import statistics
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import floor
 from load_servers import add_database_options, chosen_databases, program_in_process
 from load_workload import FALLBACK_NUMBER, HOTLINE_NUMBER, OFFICERS
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from hotline.services.call_arrival import IncomingCall
 
 RUNS = 3
 WARMUP = 50
@@ -56,8 +61,6 @@ def measure(url: str, requests: int) -> None:
     """Time the floor's row and a call's records on the database at `url`."""
     from hotline import create_app, db
     from hotline.services import arrival_records, call_arrival
-    from hotline.services.oncall import chain_steps
-    from hotline.services.program_store import on_call_at
 
     app = create_app()
     engine = db.database(app).engine
@@ -79,13 +82,13 @@ def measure(url: str, requests: int) -> None:
         connection.cursor().execute(insert, row)
         connection.commit()
 
-    def start(call: call_arrival.IncomingCall) -> None:
-        with app.app_context():
-            call_arrival.start_call(engine, call)
-
     print(f"{'µs per call':<44} {'CPU':>8} {'wall':>8}")
     floor_cpu, _ = timed("floor: one row, committed", floor_row, requests)
-    call_cpu, _ = timed("start_call: the call's records", lambda: start(incoming()), requests)
+    call_cpu, _ = timed(
+        "start_call: the call's records",
+        lambda: call_arrival.start_call(engine, incoming()),
+        requests,
+    )
 
     def read_caller() -> None:
         with engine.connect() as reading:
@@ -96,29 +99,39 @@ def measure(url: str, requests: int) -> None:
 
     timed("  one read through SQLAlchemy: the caller's", read_caller, requests)
     if engine.dialect.name == "sqlite":
-        call = incoming()
-        with engine.connect() as reading:
-            read = reading.execute(call_arrival.ARRIVAL_READ, {"phone": caller}).one()
-            on_call = on_call_at(reading, read.revision)
-        chain = chain_steps(on_call.chain_at(call.now), on_call.phones, call.fallback)
-        # The records start_call writes for this caller (a fresh CallSid each time).
-        first = call_arrival._records(call, caller, chain, read)
-
-        def records() -> arrival_records.Records:
-            values = {**first.call, "call_sid": f"CA{next(sids):032x}"}
-            return arrival_records.Records(first.referral, values, first.event, first.leg)
-
-        def write(commit: bool) -> None:
-            with engine.connect() as writing:
-                arrival_records.record(writing, records())
-                writing.commit() if commit else writing.rollback()
-
-        rolled_back, _ = timed("  four inserts, rolled back", lambda: write(False), requests)
-        committed, _ = timed("  four inserts, committed", lambda: write(True), requests)
-        print(f"{'  so the commit of their pages':<44} {committed - rolled_back:>8.1f}")
+        time_inserts(engine, incoming(), requests)
     connection.close()
     print(f"a call's records cost {call_cpu / floor_cpu:.1f} x the floor's row in CPU")
     engine.dispose()
+
+
+def time_inserts(engine: Engine, call: IncomingCall, requests: int) -> None:
+    """Time a call's four inserts on SQLite, rolled back and committed (fresh CallSids)."""
+    from hotline.services import arrival_records, call_arrival
+    from hotline.services.oncall import chain_steps
+    from hotline.services.program_store import on_call_at
+
+    with engine.connect() as reading:
+        read = reading.execute(call_arrival.ARRIVAL_READ, {"phone": call.from_number}).one()
+        on_call = on_call_at(reading, read.revision)
+    chain = chain_steps(on_call.chain_at(call.now), on_call.phones, call.fallback)
+    # The records start_call writes for this caller.
+    first = call_arrival._records(call, call.from_number, chain, read)
+    sids = itertools.count()
+
+    def write(commit: bool) -> None:
+        values = {**first.call, "call_sid": f"CAparts{next(sids):026x}"}
+        records = arrival_records.Records(first.referral, values, first.event, first.leg)
+        with engine.connect() as writing:
+            arrival_records.record(writing, records)
+            if commit:
+                writing.commit()
+            else:
+                writing.rollback()
+
+    rolled_back, _ = timed("  four inserts, rolled back", lambda: write(False), requests)
+    committed, _ = timed("  four inserts, committed", lambda: write(True), requests)
+    print(f"{'  so the commit of their pages':<44} {committed - rolled_back:>8.1f}")
 
 
 def main() -> None:

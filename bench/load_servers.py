@@ -202,6 +202,19 @@ def scratch_database(kind: str, work_dir: Path, postgres_url: str) -> Iterator[s
             connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+@contextlib.contextmanager
+def environment(env: dict[str, str]) -> Iterator[None]:
+    """Make `env` this process's whole environment, then put the old one back."""
+    saved = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(env)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
 def add_database_options(parser: argparse.ArgumentParser) -> None:
     """Add --database and --postgres-url, alike in every bench script."""
     parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both")
@@ -234,112 +247,104 @@ def program_in_process(kind: str, postgres_url: str, token: str) -> Iterator[dic
         env = app_environment(url, token)
         env["FLOOR_DATABASE_URL"] = url
         build_program(env)
-        saved = dict(os.environ)
-        os.environ.clear()
-        os.environ.update(env)
-        try:
+        with environment(env):
             yield env
-        finally:
-            os.environ.clear()
-            os.environ.update(saved)
 
 
 def build_program(env: dict[str, str]) -> dict[str, Any]:
     """Create the schema and a realistic program with the app's own CLI and services."""
-    saved = dict(os.environ)
-    os.environ.clear()
-    os.environ.update(env)
-    try:
-        from hotline import create_app, db
-        from hotline.audit import Actor
-        from hotline.schemas.oncall import OverrideIn, RotationIn, WindowIn
-        from hotline.services.oncall import create_override, create_rotation
-        from hotline.simulator.transport import sign
+    with environment(env):
+        return _program(env)
 
-        app = create_app()
-        runner = app.test_cli_runner()
-        commands = [["db", "upgrade"]]
-        commands += [
-            ["user", "add", "--name", n, "--email", e, "--phone", p, "--role", r]
-            for n, e, p, r in USERS
-        ]
-        commands += [
-            ["officer", "add", "--name", n, "--badge", b, "--agency", a, "--phone", p]
-            for n, b, a, p in OFFICERS
-        ]
-        for args in commands:
-            outcome = runner.invoke(args=args)
-            if outcome.exit_code != 0:
-                raise RuntimeError(f"hotline {' '.join(args[:2])} failed: {outcome.output}")
 
-        now = datetime.now(UTC)
-        actor = Actor(None, "cli")
-        monday = (now - timedelta(days=now.weekday() + 14)).strftime("%Y-%m-%dT09:00")
-        with db.session_scope(app) as session:
-            create_rotation(
+def _program(env: dict[str, str]) -> dict[str, Any]:
+    from hotline import create_app, db
+    from hotline.audit import Actor
+    from hotline.schemas.oncall import OverrideIn, RotationIn, WindowIn
+    from hotline.services.oncall import create_override, create_rotation
+    from hotline.simulator.transport import sign
+
+    app = create_app()
+    runner = app.test_cli_runner()
+    commands = [["db", "upgrade"]]
+    commands += [
+        ["user", "add", "--name", n, "--email", e, "--phone", p, "--role", r]
+        for n, e, p, r in USERS
+    ]
+    commands += [
+        ["officer", "add", "--name", n, "--badge", b, "--agency", a, "--phone", p]
+        for n, b, a, p in OFFICERS
+    ]
+    for args in commands:
+        outcome = runner.invoke(args=args)
+        if outcome.exit_code != 0:
+            raise RuntimeError(f"hotline {' '.join(args[:2])} failed: {outcome.output}")
+
+    now = datetime.now(UTC)
+    actor = Actor(None, "cli")
+    monday = (now - timedelta(days=now.weekday() + 14)).strftime("%Y-%m-%dT09:00")
+    with db.session_scope(app) as session:
+        create_rotation(
+            session,
+            RotationIn(
+                name="Coordinators",
+                tier=1,
+                timezone="America/Los_Angeles",
+                start=monday,
+                shift_hours=12,
+                participants=[1, 2, 3],
+            ),
+            actor,
+            now,
+        )
+        create_rotation(
+            session,
+            RotationIn(
+                name="Weekend cover",
+                tier=1,
+                priority=1,
+                timezone="America/Los_Angeles",
+                start=monday,
+                shift_hours=24,
+                participants=[3, 1],
+                windows=[WindowIn(days=["sat", "sun"], start="08:00", end="20:00")],
+            ),
+            actor,
+            now,
+        )
+        create_rotation(
+            session,
+            RotationIn(
+                name="Supervisors",
+                tier=2,
+                timezone="America/Los_Angeles",
+                start=monday,
+                shift_hours=168,
+                participants=[4, 2],
+            ),
+            actor,
+            now,
+        )
+        for user_id, days in ((2, 2), (1, 5)):
+            start = now + timedelta(days=days)
+            create_override(
                 session,
-                RotationIn(
-                    name="Coordinators",
+                OverrideIn(
+                    user_id=user_id,
                     tier=1,
-                    timezone="America/Los_Angeles",
-                    start=monday,
-                    shift_hours=12,
-                    participants=[1, 2, 3],
+                    start=start,
+                    end=start + timedelta(hours=8),
                 ),
                 actor,
                 now,
             )
-            create_rotation(
-                session,
-                RotationIn(
-                    name="Weekend cover",
-                    tier=1,
-                    priority=1,
-                    timezone="America/Los_Angeles",
-                    start=monday,
-                    shift_hours=24,
-                    participants=[3, 1],
-                    windows=[WindowIn(days=["sat", "sun"], start="08:00", end="20:00")],
-                ),
-                actor,
-                now,
-            )
-            create_rotation(
-                session,
-                RotationIn(
-                    name="Supervisors",
-                    tier=2,
-                    timezone="America/Los_Angeles",
-                    start=monday,
-                    shift_hours=168,
-                    participants=[4, 2],
-                ),
-                actor,
-                now,
-            )
-            for user_id, days in ((2, 2), (1, 5)):
-                start = now + timedelta(days=days)
-                create_override(
-                    session,
-                    OverrideIn(
-                        user_id=user_id,
-                        tier=1,
-                        start=start,
-                        end=start + timedelta(hours=8),
-                    ),
-                    actor,
-                    now,
-                )
-        db.database(app).engine.dispose()
+    db.database(app).engine.dispose()
 
-        # The client signs with its own code: check it against the app's.
-        params = voice_params("CA" + "0" * 32, OFFICERS[0][3])
-        url = PUBLIC_URL + VOICE
-        if sign(env["TWILIO_AUTH_TOKEN"], url, params) != twilio_signature(
-            env["TWILIO_AUTH_TOKEN"], url, params
-        ):
-            raise RuntimeError("the load client's signatures differ from the app's")
-        return {"users": len(USERS), "officers": len(OFFICERS), "rotations": 3, "overrides": 2}
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
+    # The client signs with its own code: check it against the app's.
+    params = voice_params("CA" + "0" * 32, OFFICERS[0][3])
+    url = PUBLIC_URL + VOICE
+    if sign(env["TWILIO_AUTH_TOKEN"], url, params) != twilio_signature(
+        env["TWILIO_AUTH_TOKEN"], url, params
+    ):
+        raise RuntimeError("the load client's signatures differ from the app's")
+    return {"users": len(USERS), "officers": len(OFFICERS), "rotations": 3, "overrides": 2}
