@@ -7,10 +7,10 @@ Run (from the repository, with the project's virtualenv):
 On the same fresh database and program as bench/load.py, it times, one call
 at a time and without Flask, what `/voice/incoming` does in the database
 (`call_arrival.start_call`) and the floor's own database work (bench/floor.py:
-one insert through the driver, committed), then one read through SQLAlchemy
-(the caller's roster row). On SQLite, where a call is a read and four
-inserts, it also times the inserts rolled back and the same inserts
-committed: the difference is the commit of their pages. It prints
+one insert through the driver, committed), then one read on its own (the
+caller's roster row, on the driver as start_call reads it). On SQLite, where
+a call is a read and four inserts, it also times the inserts rolled back and
+the same inserts committed: the difference is the commit of their pages. It prints
 the median of three runs, in µs of this process's CPU and of wall time; the
 database server's CPU is not included.
 
@@ -59,7 +59,7 @@ def timed(label: str, step: Callable[[], Any], requests: int) -> tuple[float, fl
 
 def measure(url: str, requests: int) -> None:
     """Time the floor's row and a call's records on the database at `url`."""
-    from hotline import create_app, db
+    from hotline import create_app, db, driver_statements
     from hotline.services import arrival_records, call_arrival
 
     app = create_app()
@@ -91,13 +91,12 @@ def measure(url: str, requests: int) -> None:
     )
 
     def read_caller() -> None:
-        with engine.connect() as reading:
-            options = arrival_records.connection_options(engine.dialect.name)
-            if options is not None:  # autocommit on PostgreSQL, as start_call reads
-                reading.execution_options(**options)
+        # On the driver and in autocommit on PostgreSQL, as start_call reads.
+        level = arrival_records.isolation_level(engine.dialect.name)
+        with driver_statements.connect(engine, level) as reading:
             reading.execute(call_arrival.ARRIVAL_READ, {"phone": caller}).one()
 
-    timed("  one read through SQLAlchemy: the caller's", read_caller, requests)
+    timed("  one read on its own: the caller's", read_caller, requests)
     if engine.dialect.name == "sqlite":
         time_inserts(engine, incoming(), requests)
     connection.close()
@@ -107,6 +106,7 @@ def measure(url: str, requests: int) -> None:
 
 def time_inserts(engine: Engine, call: IncomingCall, requests: int) -> None:
     """Time a call's four inserts on SQLite, rolled back and committed (fresh CallSids)."""
+    from hotline import driver_statements
     from hotline.services import arrival_records, call_arrival
     from hotline.services.oncall import chain_steps
     from hotline.services.program_store import on_call_at
@@ -122,7 +122,7 @@ def time_inserts(engine: Engine, call: IncomingCall, requests: int) -> None:
     def write(commit: bool) -> None:
         values = {**first.call, "call_sid": f"CAparts{next(sids):026x}"}
         records = arrival_records.Records(first.referral, values, first.event, first.leg)
-        with engine.connect() as writing:
+        with driver_statements.connect(engine) as writing:
             arrival_records.record(writing, records)
             if commit:
                 writing.commit()

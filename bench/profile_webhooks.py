@@ -11,8 +11,8 @@ signed webhooks through Flask's test client one at a time: `--requests`
 many calls whose first records are neither read nor written (`voice, no db`:
 the webhook's work outside the database), and as many SMS intakes (REFER from
 an unknown number, badge, type, name, place, consent, SEND). Per step it
-prints the SQL statements and commits per request (deterministic: the
-figures to compare across changes) and the CPU and wall
+prints the SQL statements (those sent straight to the driver included) and
+commits per request (deterministic: the figures to compare across changes) and the CPU and wall
 milliseconds per request of this process (the app's own work, without HTTP,
 gunicorn or the load client; the database server's CPU is not included).
 
@@ -24,6 +24,7 @@ of unprofiled runs only.
 from __future__ import annotations
 
 import argparse
+import functools
 import itertools
 import time
 from collections.abc import Iterator
@@ -84,6 +85,7 @@ class Harness:
         self.counts = {"statements": 0, "commits": 0}
         event.listen(engine, "before_cursor_execute", self._count("statements"))
         event.listen(engine, "commit", self._count("commits"))
+        self._count_driver_statements()
         self.tallies: dict[str, Tally] = {}
         self.profilers: dict[str, Any] = {}
         self.profile_dir = profile_dir
@@ -96,6 +98,25 @@ class Harness:
         floor_app.create_table(env["DATABASE_URL"])
         floor_app._connection = None  # a fresh connection per database (the module keeps one)
         self.floor_client = floor_app.app.test_client()
+
+    def _count_driver_statements(self) -> None:
+        """Count the statements and commits sent straight to the driver (no engine events)."""
+        from hotline.driver_statements import DriverConnection
+
+        for method, kind in (("execute", "statements"), ("commit", "commits")):
+            run = getattr(DriverConnection, method)
+            if getattr(run, "counted", False):  # a second harness in this process
+                run = run.__wrapped__
+            counted = functools.wraps(run)(self._counting(run, kind))
+            counted.counted = True  # type: ignore[attr-defined]
+            setattr(DriverConnection, method, counted)
+
+    def _counting(self, run: Any, kind: str) -> Any:
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            self.counts[kind] += 1
+            return run(*args, **kwargs)
+
+        return counted
 
     def _count(self, kind: str) -> Any:
         def listener(*args: Any, **kwargs: Any) -> None:

@@ -31,10 +31,13 @@ from sqlalchemy import (
     select,
     true,
 )
+from sqlalchemy.engine.interfaces import IsolationLevel
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql import Insert
 from sqlalchemy.sql.elements import BindParameter
 
 from ..db import insert_ignoring_conflicts, table_of
+from ..driver_statements import DriverConnection
 from ..models import Call, CallLeg, Officer, Referral, ReferralEvent
 from .program_cache import REVISION_VALUE
 from .referrals import EVENT_INSERT
@@ -51,16 +54,16 @@ EVENT_FIELDS = ("at", "kind", "channel")
 LEG_FIELDS = ("number", "user_id", "at")
 
 
-def connection_options(dialect: str) -> dict[str, str] | None:
-    """Return how to open the connection the records go through, on `dialect`.
+def isolation_level(dialect: str) -> IsolationLevel | None:
+    """Return the isolation level the records go in at, on `dialect` (None: the default).
 
     PostgreSQL's one statement is atomic by itself: outside a transaction it
     saves the BEGIN and COMMIT round trips. SQLite's four inserts need one.
     """
-    return {"isolation_level": "AUTOCOMMIT"} if dialect == "postgresql" else None
+    return "AUTOCOMMIT" if dialect == "postgresql" else None
 
 
-def reads_as_it_writes(connection: Connection) -> bool:
+def reads_as_it_writes(connection: Connection | DriverConnection) -> bool:
     """Tell whether `connection` can read the caller in the statement that writes (PostgreSQL)."""
     return connection.dialect.name == "postgresql"
 
@@ -75,7 +78,7 @@ class Records:
     leg: dict[str, Any] | None
 
 
-def record(connection: Connection, records: Records) -> int | None:
+def record(connection: Connection | DriverConnection, records: Records) -> int | None:
     """Insert the records on `connection`; return the call's id, None if the CallSid is known.
 
     On PostgreSQL a known CallSid fails the whole statement, so nothing of it
@@ -88,7 +91,10 @@ def record(connection: Connection, records: Records) -> int | None:
 
 
 def record_as_kept(
-    connection: Connection, revision: str | None, phone: str | None, records: Records
+    connection: Connection | DriverConnection,
+    revision: str | None,
+    phone: str | None,
+    records: Records,
 ) -> Row[Any] | None:
     """Read the caller and write the records in one statement, if the program is at `revision`.
 
@@ -115,9 +121,9 @@ def record_as_kept(
         raise
 
 
-def _one_by_one(connection: Connection, records: Records) -> int | None:
+def _one_by_one(connection: Connection | DriverConnection, records: Records) -> int | None:
     referral_id = connection.execute(REFERRAL_INSERT, records.referral).scalar_one()
-    calls = insert_ignoring_conflicts(table_of(Call), connection.dialect.name)
+    calls = _call_insert(connection.dialect.name)
     call_id = connection.execute(calls, {**records.call, "referral_id": referral_id}).scalar()
     if call_id is None:
         return None
@@ -126,6 +132,12 @@ def _one_by_one(connection: Connection, records: Records) -> int | None:
     if records.leg is not None:
         connection.execute(LEG_INSERT, {**records.leg, "call_id": call_id, "step": 0})
     return int(call_id)
+
+
+@functools.cache
+def _call_insert(dialect: str) -> Insert:
+    """Return the call's INSERT that skips a known CallSid, built once per dialect."""
+    return insert_ignoring_conflicts(table_of(Call), dialect)
 
 
 def _param(table: Table, column: str, prefix: str) -> BindParameter[Any]:

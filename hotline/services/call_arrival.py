@@ -3,7 +3,7 @@
 Every officer's call starts here, so it is built for the hot path: one read
 (the program's revision beside the caller's roster row), the chain from the
 program kept per worker, and the records written in one statement where the
-database can (hotline.services.arrival_records).
+database can (hotline.services.arrival_records), straight on the driver.
 """
 
 from __future__ import annotations
@@ -15,13 +15,14 @@ from typing import Any
 from sqlalchemy import Connection, Engine, bindparam, literal, select
 from sqlalchemy.orm import Session
 
+from .. import driver_statements
 from ..models import Officer
 from ..phones import normalized
 from . import arrival_records, program_cache
 from .calls import find_call
 from .oncall import chain_steps
 from .program_cache import REVISION_VALUE
-from .program_store import on_call_at
+from .program_store import OnCall, on_call_at
 
 # Built once: the revision of the program and the caller's row (none for an unknown
 # number) in one statement, where a cached program would otherwise cost a read of its own.
@@ -70,22 +71,63 @@ def start_call(engine: Engine, call: IncomingCall) -> Arrival:
     """Record a call and its referral on first sight; a repeated CallSid gets the first record.
 
     The records are committed before this returns: the call is on record before
-    anything rings. No session is opened: the records go through a pooled
-    connection of their own, without a session's bookkeeping (the hot path).
+    anything rings. No session is opened: with the program kept, the records go
+    straight to the driver (hotline.driver_statements), the hot path; else
+    through a pooled connection of their own, after the program is read.
     """
+    kept = program_cache.kept(engine)
+    if kept is not None:
+        try:
+            return _start_as_kept(engine, call, *kept)
+        except ProgramMovedOn:
+            pass  # changed since this worker read it: read it below, then write
     with engine.connect() as connection:
-        options = arrival_records.connection_options(engine.dialect.name)
-        if options is not None:
-            connection.execution_options(**options)
+        level = arrival_records.isolation_level(engine.dialect.name)
+        if level is not None:
+            connection.execution_options(isolation_level=level)
         arrival = _record(connection, call)
         if arrival is None:  # a retry of the same webhook recorded it first: drop the rest
             connection.rollback()
         else:
             connection.commit()
-    if arrival is not None:
-        return arrival
+    return arrival if arrival is not None else _repeated(engine, call.sid)
+
+
+class ProgramMovedOn(Exception):
+    """The stored program's revision is not the one this worker keeps: nothing was written."""
+
+
+def _start_as_kept(engine: Engine, call: IncomingCall, revision: str, on_call: OnCall) -> Arrival:
+    """Record the call with the chain of the kept program, if it is still the stored one."""
+    caller = normalized(call.from_number, call.region)
+    chain = chain_steps(on_call.chain_at(call.now), on_call.phones, call.fallback)
+    level = arrival_records.isolation_level(engine.dialect.name)
+    with driver_statements.connect(engine, level) as connection:
+        if arrival_records.reads_as_it_writes(connection):
+            # One round trip: the caller read, and the records written if the revision holds.
+            records = _records(call, caller, chain, None)
+            read = arrival_records.record_as_kept(connection, revision, caller, records)
+            if read is not None and read.call_id is None:
+                raise ProgramMovedOn(revision)
+            call_id = None if read is None else read.call_id
+        else:
+            # Every read before the first write: SQLite's write lock is held only for the inserts.
+            read = connection.execute(ARRIVAL_READ, {"phone": caller}).one()
+            if read.revision != revision:
+                raise ProgramMovedOn(revision)
+            call_id = arrival_records.record(connection, _records(call, caller, chain, read))
+        if call_id is None:  # a retry of the same webhook recorded it first: drop the rest
+            connection.rollback()
+        else:
+            connection.commit()
+    if call_id is None or read is None:
+        return _repeated(engine, call.sid)
+    return Arrival(int(call_id), read.id, read.name, read.language, chain)
+
+
+def _repeated(engine: Engine, call_sid: str) -> Arrival:
     with Session(engine) as session:
-        return repeated_arrival(session, call.sid)
+        return repeated_arrival(session, call_sid)
 
 
 def start_call_in_session(session: Session, call: IncomingCall) -> Arrival:
@@ -103,24 +145,10 @@ def start_call_in_session(session: Session, call: IncomingCall) -> Arrival:
 
 
 def _record(connection: Connection, call: IncomingCall) -> Arrival | None:
-    """Read the caller and the chain, write the records; None if the CallSid is known."""
+    """Read the caller and the program, write the records; None if the CallSid is known."""
     caller = normalized(call.from_number, call.region)
-    one_trip = arrival_records.reads_as_it_writes(connection)
-    kept = program_cache.kept(connection.engine) if one_trip else None
-    if kept is not None:
-        # One round trip: the chain of the kept program, written only if its revision holds.
-        revision, on_call = kept
-        chain = chain_steps(on_call.chain_at(call.now), on_call.phones, call.fallback)
-        records = _records(call, caller, chain, None)
-        read = arrival_records.record_as_kept(connection, revision, caller, records)
-        if read is None:
-            return None
-        if read.call_id is not None:
-            return Arrival(read.call_id, read.id, read.name, read.language, chain)
-        # The program moved on: nothing written, its new revision read with the caller.
-    else:
-        # Every read before the first write: SQLite's write lock is held only for the inserts.
-        read = connection.execute(ARRIVAL_READ, {"phone": caller}).one()
+    # Every read before the first write: SQLite's write lock is held only for the inserts.
+    read = connection.execute(ARRIVAL_READ, {"phone": caller}).one()
     on_call = on_call_at(connection, read.revision)
     chain = chain_steps(on_call.chain_at(call.now), on_call.phones, call.fallback)
     call_id = arrival_records.record(connection, _records(call, caller, chain, read))

@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from typing import Any
 
 from flask import Flask
 from sqlalchemy import event, select
 
 from hotline.db import database, session_scope
+from hotline.driver_statements import DriverConnection
 from hotline.models import Call, CallLeg, Referral, ReferralEvent
 from hotline.services.call_arrival import Arrival
 from tests import factories
@@ -26,18 +28,25 @@ def arrive(app: Flask, call_sid: str, caller: str = OFFICER_PHONE) -> Arrival:
 
 
 @contextmanager
-def statements(app: Flask) -> Iterator[list[str]]:
-    """Collect the SQL statements sent while the block runs."""
-    sent: list[str] = []
+def statements(app: Flask) -> Iterator[tuple[list[str], list[str]]]:
+    """Collect the SQL statements sent through SQLAlchemy, and straight to the driver."""
+    through, direct = [], []
     engine = database(app).engine
+    run_direct = DriverConnection.execute
 
     def listener(*args: object) -> None:
-        sent.append(str(args[2]))
+        through.append(str(args[2]))
+
+    def counted(connection: DriverConnection, statement: Any, *args: Any) -> Any:
+        direct.append(str(statement))
+        return run_direct(connection, statement, *args)
 
     event.listen(engine, "before_cursor_execute", listener)
+    setattr(DriverConnection, "execute", counted)  # noqa: B010 (a method stood in for)
     try:
-        yield sent
+        yield through, direct
     finally:
+        setattr(DriverConnection, "execute", run_direct)  # noqa: B010
         event.remove(engine, "before_cursor_execute", listener)
 
 
@@ -61,10 +70,13 @@ def test_an_officers_call_keeps_every_record_once_the_program_is_kept(app: Flask
     add_rotation(app, 1, ana)
     officer = add_officer(app)
     arrive(app, "CA-first")  # the worker now keeps the program
-    with statements(app) as sent:
+    with statements(app) as (through, direct):
         arrival = arrive(app, "CA-second")
+    assert through == []  # straight to the driver (hotline.driver_statements)
     if database(app).engine.dialect.name == "postgresql":
-        assert len(sent) == 1  # the caller read and the four records written in one trip
+        assert len(direct) == 1  # the caller read and the four records written in one trip
+    else:
+        assert len(direct) == 5  # the caller read, then the four records
     assert (arrival.officer_id, arrival.officer_name) == (officer.id, "Officer Smith")
     assert [step["number"] for step in arrival.chain] == [ana.phone, "+12065550199"]
     call, referral, events, legs = records_of(app, arrival.id)
