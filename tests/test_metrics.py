@@ -169,7 +169,8 @@ def test_a_scrape_with_a_database_that_never_answers_ends_in_time(
     started = time.monotonic()
     samples = scrape(client)
 
-    assert time.monotonic() - started < SCRAPE_DEADLINE_SECONDS + 0.5
+    # The deadline, then the test client on a loaded machine: a CI run took 2.58 s here.
+    assert time.monotonic() - started < SCRAPE_DEADLINE_SECONDS + 1.0
     assert samples[("hotline_database_up", ())] == 0
 
 
