@@ -11,8 +11,8 @@ SQLAlchemy's, and a connection the server dropped, or one interrupted by a
 deadline, is invalidated rather than handed back.
 
 What this leaves out is refused when a statement is compiled, not silently
-skipped: a Python-side default computed at execution (pass the column
-instead), post-compile parameters (expanding IN). Rows come back with the
+skipped: a Python-side default or a parameter computed at execution (pass the
+value instead), post-compile parameters (expanding IN). Rows come back with the
 driver's values, so read only columns that need no result processing (ids,
 text, numbers).
 """
@@ -58,6 +58,8 @@ def _compile(statement: ClauseElement, dialect: Dialect, keys: frozenset[str]) -
     if "__[POSTCOMPILE" in compiled.string or compiled.escaped_bind_names:
         raise ValueError("expanding or escaped parameters are not run on the driver")
     binds = compiled.binds
+    if any(bind.callable is not None for bind in binds.values()):
+        raise ValueError("a parameter computed at execution (callable_) is not run on the driver")
     missing = [name for name, bind in binds.items() if bind.required and name not in keys]
     if missing:
         raise ValueError(f"the statement needs the parameters {missing}")

@@ -80,6 +80,10 @@ def test_a_statement_that_needs_a_default_computed_at_execution_is_refused(app: 
             connection.execute(CALL_INSERT, values)
         with pytest.raises(ValueError, match="referral_id"):
             connection.execute(select(ReferralEvent.id).where(ReferralEvent.referral_id == needed))
+        computed = bindparam("referral_id", callable_=lambda: 1)
+        by_callable = select(ReferralEvent.id).where(ReferralEvent.referral_id == computed)
+        with pytest.raises(ValueError, match="callable_"):
+            connection.execute(by_callable)
 
 
 def test_a_driver_error_comes_out_as_sqlalchemys_and_nothing_is_kept(app: Flask) -> None:
