@@ -98,26 +98,21 @@ def test_a_driver_error_comes_out_as_sqlalchemys_and_nothing_is_kept(app: Flask)
         assert session.scalars(select(ReferralEvent.id)).all() == []  # the first rolled back
 
 
-def test_an_interrupted_connection_is_closed_not_handed_back(app: Flask) -> None:
+@pytest.mark.parametrize(
+    ("failure", "closed"),
+    [(DeadlineExceeded(), True), (RuntimeError("the chain could not be built"), False)],
+    ids=["interrupted: closed, not handed back", "an ordinary error: handed back"],
+)
+def test_a_failed_block_keeps_nothing_and_closes_only_an_interrupted_connection(
+    app: Flask, failure: BaseException, closed: bool
+) -> None:
     referral_id = add_referral(app)
     engine = engine_of(app)
     dropped = invalidations(engine)
-    with pytest.raises(DeadlineExceeded), driver_statements.connect(engine) as connection:
+    with pytest.raises(type(failure)), driver_statements.connect(engine) as connection:
         connection.execute(EVENT_INSERT, event_values(referral_id))
-        raise DeadlineExceeded()
-    assert len(dropped) == 1
-    with driver_statements.connect(engine) as connection:  # a fresh connection, nothing kept
-        assert connection.execute(select(ReferralEvent.id)).rows == []
-
-
-def test_an_ordinary_error_hands_the_connection_back_rolled_back(app: Flask) -> None:
-    referral_id = add_referral(app)
-    engine = engine_of(app)
-    dropped = invalidations(engine)
-    with pytest.raises(RuntimeError), driver_statements.connect(engine) as connection:
-        connection.execute(EVENT_INSERT, event_values(referral_id))
-        raise RuntimeError("the chain could not be built")
-    assert dropped == []
+        raise failure
+    assert len(dropped) == (1 if closed else 0)
     with session_scope(app) as session:
         assert session.scalars(select(ReferralEvent.id)).all() == []
 
