@@ -186,12 +186,32 @@ class TestFailOpen:
         said = " ".join(s.text or "" for s in root.iter("Say"))
         assert "9 1 1" in said and list(root.iter("Dial")) == []
 
+    @pytest.mark.parametrize("program_kept", [False, True], ids=["first call", "program kept"])
     def test_a_call_whose_records_cannot_all_be_written_keeps_none_and_falls_open(
-        self, app: Flask, client: FlaskClient, program: Program, monkeypatch: pytest.MonkeyPatch
+        self,
+        app: Flask,
+        client: FlaskClient,
+        program: Program,
+        monkeypatch: pytest.MonkeyPatch,
+        program_kept: bool,
     ) -> None:
         import hotline.services.call_arrival as arrival
 
         app.config["HOTLINE_FALLBACK_NUMBERS"] = [FALLBACK]
+        before = (0, 0, 0)
+        if program_kept:  # the records then go straight to the driver
+            first = {"CallSid": "CA8", "From": program.officer.phone, "To": HOTLINE}
+            post(client, "/voice/incoming", first)
+            before = counts(app)
+            assert before == (1, 1, 1)
+        on_the_driver: list[bool] = []
+        as_kept = arrival._start_as_kept
+
+        def watched(*args: Any) -> arrival.Arrival:
+            on_the_driver.append(True)
+            return as_kept(*args)
+
+        monkeypatch.setattr(arrival, "_start_as_kept", watched)
         # A first step naming nobody on file: its leg breaks a foreign key, the last insert.
         monkeypatch.setattr(
             arrival, "chain_steps", lambda *args: [{"number": program.ana.phone, "user_id": 987654}]
@@ -199,7 +219,8 @@ class TestFailOpen:
         params = {"CallSid": "CA9", "From": program.officer.phone, "To": HOTLINE}
         answer = post(client, "/voice/incoming", params)
         assert answer.status_code == 200 and dialled(answer.data) == [FALLBACK]
-        assert counts(app) == (0, 0, 0)  # not the call nor its referral without the rest
+        assert counts(app) == before  # not the call nor its referral without the rest
+        assert on_the_driver == ([True] if program_kept else [])
 
     def test_unreachable_database_answers_incoming_with_the_fallback(
         self, app_config: dict[str, Any]
