@@ -23,7 +23,7 @@ from collections import namedtuple
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 from sqlalchemy import Engine
 from sqlalchemy.engine import Dialect
@@ -150,7 +150,7 @@ class DriverConnection:
             cursor.execute(compiled.sql, arguments)
             return DriverResult(_rows(compiled, cursor))
         except BaseException as error:
-            raise self._failure(error, compiled.sql, cursor) from error
+            self._fail(error, compiled.sql, cursor)
         finally:
             cursor.close()
 
@@ -159,14 +159,14 @@ class DriverConnection:
         try:
             self.pooled.commit()
         except BaseException as error:
-            raise self._failure(error, "COMMIT", None) from error
+            self._fail(error, "COMMIT", None)
 
     def rollback(self) -> None:
         """Roll back the driver's transaction."""
         try:
             self.pooled.rollback()
         except BaseException as error:
-            raise self._failure(error, "ROLLBACK", None) from error
+            self._fail(error, "ROLLBACK", None)
 
     def invalidate(self, error: BaseException | None = None) -> None:
         """Close this connection for good: the pool opens a fresh one for the next checkout."""
@@ -174,20 +174,20 @@ class DriverConnection:
             self.invalidated = True
             self.pooled.invalidate(error)
 
-    def _failure(self, error: BaseException, sql: str, cursor: Any) -> BaseException:
-        """Return what to raise for `error` (a driver's as SQLAlchemy's); drop a lost connection."""
+    def _fail(self, error: BaseException, sql: str, cursor: Any) -> NoReturn:
+        """Raise `error` again, a driver's as SQLAlchemy's; drop a connection that is lost."""
         dialect = self.dialect
         base = dialect.loaded_dbapi.Error
         if not isinstance(error, Exception):
             # A deadline (or ^C) mid-statement: the server may still be on it.
             self.invalidate()
-            return error
+            raise error
         if not isinstance(error, base):
-            return error
+            raise error
         dropped = bool(dialect.is_disconnect(error, self.pooled.dbapi_connection, cursor))
         if dropped:
             self.invalidate(error)
-        return DBAPIError.instance(
+        raise DBAPIError.instance(
             sql,
             None,
             error,
@@ -195,7 +195,7 @@ class DriverConnection:
             hide_parameters=True,
             connection_invalidated=dropped,
             dialect=dialect,
-        )
+        ) from error
 
 
 @contextmanager

@@ -33,7 +33,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine.interfaces import IsolationLevel
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.sql import Insert
 from sqlalchemy.sql.elements import BindParameter
 
 from ..db import insert_ignoring_conflicts, table_of
@@ -123,7 +122,7 @@ def record_as_kept(
 
 def _one_by_one(connection: Connection | DriverConnection, records: Records) -> int | None:
     referral_id = connection.execute(REFERRAL_INSERT, records.referral).scalar_one()
-    calls = _call_insert(connection.dialect.name)
+    calls = insert_ignoring_conflicts(table_of(Call), connection.dialect.name)  # built once
     call_id = connection.execute(calls, {**records.call, "referral_id": referral_id}).scalar()
     if call_id is None:
         return None
@@ -132,12 +131,6 @@ def _one_by_one(connection: Connection | DriverConnection, records: Records) -> 
     if records.leg is not None:
         connection.execute(LEG_INSERT, {**records.leg, "call_id": call_id, "step": 0})
     return int(call_id)
-
-
-@functools.cache
-def _call_insert(dialect: str) -> Insert:
-    """Return the call's INSERT that skips a known CallSid, built once per dialect."""
-    return insert_ignoring_conflicts(table_of(Call), dialect)
 
 
 def _param(table: Table, column: str, prefix: str) -> BindParameter[Any]:
