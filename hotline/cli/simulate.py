@@ -8,9 +8,9 @@ import click
 from flask import Flask
 from sqlalchemy import func, select
 
-from hotline.config import DEV_SECRETS_FILE, load_dev_secrets
 from hotline.db import session_scope
 from hotline.demo import seed, utcnow
+from hotline.dev_secrets import DEV_SECRETS_FILE, load_dev_secrets
 from hotline.models import CLOSED_STATUSES, Call, Message, Referral
 from hotline.services.completion import MISSING_WORDS, missing_fields
 from hotline.simulator import (
