@@ -24,14 +24,11 @@ from ..messaging.dispatch import dispatch_outbox
 from ..messaging.transport import transport_for
 from ..models import JobRun
 from ..services.callbacks import place_due_callbacks
-from ..services.deadlines import (
-    erase_old_participants,
-    erase_old_referrals,
-    miss_overdue_intakes,
-)
+from ..services.deadlines import miss_overdue_intakes
 from ..services.escalation import escalate_unacked
 from ..services.notices import announce_gaps, send_shift_notices
 from ..services.oncall import COVERAGE_CHANGED
+from ..services.retention import erase_old_participants, erase_old_referrals
 
 Settings = Mapping[str, Any]
 log = logging.getLogger(__name__)

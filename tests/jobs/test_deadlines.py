@@ -151,8 +151,8 @@ class TestParticipantRetention:
     ) -> None:
         from hotline.models import Charge, Participant, PlanEntry
         from hotline.schemas.participants import ParticipantPatch
-        from hotline.services.deadlines import SYSTEM
         from hotline.services.participants import update_participant
+        from hotline.services.retention import SYSTEM
 
         app.config["HOTLINE_RETENTION_DAYS"] = 90
         with session_scope(app) as session:

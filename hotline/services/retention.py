@@ -1,0 +1,167 @@
+"""Retention: erase who closed referrals and exited participants were (SPEC §7 `retention`).
+
+Statuses, times and events stay for the reports; the words that could name a
+person go. Text written about a referral after it was erased (a note, a texted
+command, a late recording) is erased at the next run: nothing outlives the
+period because it came late.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import CompoundSelect, Text, cast, null, or_, select, union, update
+from sqlalchemy.orm import Session
+
+from ..audit import Actor, record
+from ..db import updated_one_row
+from ..models import (
+    CLOSED_STATUSES,
+    Assessment,
+    Call,
+    Charge,
+    Message,
+    Participant,
+    PlanEntry,
+    Referral,
+    ReferralEvent,
+)
+
+SYSTEM = Actor(None, "system")
+ERASED = "(erased)"
+# Free text of these events may name the participant; retention erases it.
+FREE_TEXT_EVENTS = ("note", "intake_missed", "intake_completed", "assessment", "completed")
+ERASED_REFERRAL = {
+    "erased": ["participant_name", "location", "notes", "recording_url", "message bodies"]
+}
+
+
+def erase_old_referrals(session: Session, now: datetime, retention_days: int | None) -> int:
+    """Erase participant identifiers of closed referrals older than the retention period.
+
+    Returns how many referrals were erased for the first time; text added to
+    referrals erased earlier is erased too (and audited), not counted.
+    """
+    if not retention_days:
+        return 0
+    cutoff = now - timedelta(days=retention_days)
+    due = session.scalars(
+        select(Referral.id).where(
+            Referral.status.in_(CLOSED_STATUSES),
+            Referral.created_at <= cutoff,
+            Referral.erased_at.is_(None),
+        )
+    ).all()
+    erased = 0
+    for referral_id in due:
+        claimed = session.execute(
+            update(Referral)
+            .where(Referral.id == referral_id, Referral.erased_at.is_(None))
+            .values(erased_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if not updated_one_row(claimed):
+            continue  # another clock erased it first
+        _erase_words(session, referral_id)
+        record(session, SYSTEM, now, "erase", "referral", referral_id, None, ERASED_REFERRAL)
+        session.commit()
+        erased += 1
+    for referral_id in _written_after_erasure(session):
+        _erase_words(session, referral_id)
+        late = {**ERASED_REFERRAL, "written_after_erasure": True}
+        record(session, SYSTEM, now, "erase", "referral", referral_id, None, late)
+        session.commit()
+    return erased
+
+
+def _erase_words(session: Session, referral_id: int) -> None:
+    """Set to null every word of one referral that may name its participant."""
+    session.execute(
+        update(Referral)
+        .where(Referral.id == referral_id)
+        .values(participant_name=None, location=None, recording_url=None)
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(update(Call).where(Call.referral_id == referral_id).values(recording_url=None))
+    session.execute(update(Message).where(Message.referral_id == referral_id).values(body=None))
+    session.execute(
+        update(Assessment).where(Assessment.referral_id == referral_id).values(notes=None)
+    )
+    session.execute(
+        update(ReferralEvent)
+        .where(ReferralEvent.referral_id == referral_id, ReferralEvent.kind.in_(FREE_TEXT_EVENTS))
+        .values(detail=null())
+    )
+
+
+def _written_after_erasure(session: Session) -> Sequence[int]:
+    """Return the erased referrals that words were written to since."""
+    erased = select(Referral.id.label("referral_id")).where(Referral.erased_at.is_not(None))
+    # An erased event's detail was once stored as JSON null: no words in it.
+    has_detail = ReferralEvent.detail.is_not(None) & (cast(ReferralEvent.detail, Text) != "null")
+    with_words: CompoundSelect[tuple[int]] = union(
+        erased.where(
+            or_(
+                Referral.participant_name.is_not(None),
+                Referral.location.is_not(None),
+                Referral.recording_url.is_not(None),
+            )
+        ),
+        select(Call.referral_id).where(
+            Call.referral_id.in_(erased), Call.recording_url.is_not(None)
+        ),
+        select(Message.referral_id).where(
+            Message.referral_id.in_(erased), Message.body.is_not(None)
+        ),
+        select(Assessment.referral_id).where(
+            Assessment.referral_id.in_(erased), Assessment.notes.is_not(None)
+        ),
+        select(ReferralEvent.referral_id).where(
+            ReferralEvent.referral_id.in_(erased),
+            ReferralEvent.kind.in_(FREE_TEXT_EVENTS),
+            has_detail,
+        ),
+    )
+    return sorted(session.scalars(select(with_words.subquery().c.referral_id)).all())
+
+
+def erase_old_participants(session: Session, now: datetime, retention_days: int | None) -> int:
+    """Erase who exited participants were, once they left longer ago than the retention period.
+
+    The record stays for the counts (referrals, plan, charges by date); the name,
+    aliases, birth date, plan notes and charge descriptions go.
+    """
+    if not retention_days:
+        return 0
+    cutoff = now - timedelta(days=retention_days)
+    due = session.scalars(
+        select(Participant.id).where(
+            Participant.status == "exited",
+            Participant.exited_at <= cutoff,
+            Participant.erased_at.is_(None),
+        )
+    ).all()
+    erased = 0
+    for participant_id in due:
+        claimed = session.execute(
+            update(Participant)
+            .where(Participant.id == participant_id, Participant.erased_at.is_(None))
+            .values(erased_at=now, name=ERASED, aliases=[], date_of_birth=None)
+            .execution_options(synchronize_session=False)
+        )
+        if not updated_one_row(claimed):
+            continue  # another clock erased them first
+        session.execute(
+            update(PlanEntry).where(PlanEntry.participant_id == participant_id).values(note=None)
+        )
+        session.execute(
+            update(Charge).where(Charge.participant_id == participant_id).values(description=ERASED)
+        )
+        fields = ["name", "aliases", "date_of_birth", "plan notes", "charge descriptions"]
+        record(
+            session, SYSTEM, now, "erase", "participant", participant_id, None, {"erased": fields}
+        )
+        session.commit()
+        erased += 1
+    return erased
