@@ -13,15 +13,15 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, exists, func, select, update
 from sqlalchemy.orm import Session
 
 from ..audit import Actor
-from ..db import insert_unless_present
+from ..db import insert_unless_present, table_of
 from ..i18n import Translate, translator
 from ..messaging.outbox import is_opted_out
 from ..messaging.segments import gsm_folded
-from ..models import Message, Officer, OptOut, User
+from ..models import Message, Officer, OptOut, Referral, User
 from ..schemas.oncall import OverrideIn
 from ..services import referral_actions as actions
 from ..services import sms_intake
@@ -55,6 +55,16 @@ from .replies import action_words, callback_words, help_text, officer_status_wor
 
 UNPROMPTED_HELP_PER_HOUR = 3
 INTAKE_REPLY = sms_intake.INTAKE_REPLY
+# A staff command naming a referral ("NOTE 42 text") is filed with it, so that the
+# referral's timeline shows it and retention erases its words with the referral's.
+FILE_WITH_REFERRAL = (
+    update(table_of(Message))
+    .where(
+        Message.id == bindparam("message"),
+        exists().where(Referral.id == bindparam("referral")),
+    )
+    .values(referral_id=bindparam("referral"))
+)
 
 
 @dataclass(frozen=True)
@@ -246,6 +256,8 @@ def run_command(
         return Reply(
             _("Reply {command} and the referral number, e.g. {command} 42.", command=command.name)
         )
+    if command.referral is not None:
+        session.execute(FILE_WITH_REFERRAL, {"message": message_id, "referral": command.referral})
     referral = command.referral or 0
     if command.name == ACK:
         return Reply(

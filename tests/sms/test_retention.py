@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 from flask import Flask
@@ -63,3 +64,30 @@ def test_an_open_referral_keeps_its_conversation(
         == "0 referrals erased, 0 participants erased"
     )
     assert any(NAME in body for body in bodies(app))
+
+
+def test_a_coordinators_texted_note_and_reason_go_with_the_referral(
+    app: Flask, phone: SmsEmulator, program: Program
+) -> None:
+    app.config["HOTLINE_RETENTION_DAYS"] = 30
+    officer, ana = program.officer.phone, program.ana.phone
+    replies = converse(phone, officer, "REFER", "1", NAME, "1", PLACE, "Y", "SEND")
+    number = int(re.search(r"#(\d+)", replies[-1]).group(1))  # type: ignore[union-attr]
+    note, reason = f"{NAME} sleeps behind the church", f"{NAME} moved to her sister's"
+    answers = converse(
+        phone, ana, f"ACK {number}", f"NOTE {number} {note}", f"NONCOMPLY {number} {reason}"
+    )
+    assert answers[1] == f"Noted on #{number}."
+    # A command naming a referral that does not exist is kept, filed with nothing.
+    assert converse(phone, ana, f"NOTE 999 {NAME}")[0] == "No referral #999."
+    with session_scope(app) as session:
+        filed = session.scalars(select(Message.body).where(Message.referral_id == number)).all()
+    assert f"NOTE {number} {note}" in filed and f"NONCOMPLY {number} {reason}" in filed
+    created = close_and_age(app, 31)
+    assert (
+        run_job(app, "retention", created + timedelta(days=31))
+        == "1 referrals erased, 0 participants erased"
+    )
+    left = bodies(app)
+    assert not [body for body in left if note in body or reason in body]
+    assert f"NOTE 999 {NAME}" in left  # no referral to erase it with
