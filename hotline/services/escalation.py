@@ -87,7 +87,11 @@ def escalate_unacked(session: Session, now: datetime, ack_minutes: int, sender: 
     referrals = session.scalars(
         select(Referral)
         .join(last_notice, last_notice.c.referral_id == Referral.id)
-        .where(Referral.status == "notified", last_notice.c.last <= due)
+        .where(
+            Referral.status == "notified",
+            Referral.acknowledged_by.is_(None),  # an assessment's author holds it
+            last_notice.c.last <= due,
+        )
         .order_by(Referral.id)
     ).all()
     escalated = 0

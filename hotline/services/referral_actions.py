@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..db import updated_one_row
@@ -16,6 +16,14 @@ from .referral_audit import actor_of, audit_ack, audit_status, status_now
 from .referrals import add_event
 
 OPEN_FOR_ACK = ("received", "notified")
+# Nobody owns it. An `unable_to_contact` assessment leaves the status as it was but
+# implies the acknowledgement (SPEC §6): its author owns the referral from then on.
+UNOWNED = and_(Referral.status.in_(OPEN_FOR_ACK), Referral.acknowledged_by.is_(None))
+# Someone owns it, and it waits for their assessment (again, after `unable_to_contact`).
+TAKEN_UNASSESSED = or_(
+    Referral.status == "acknowledged",
+    and_(Referral.status.in_(OPEN_FOR_ACK), Referral.acknowledged_by.is_not(None)),
+)
 OPEN_FOR_INTAKE = ("acknowledged", "assessed")
 
 
@@ -83,8 +91,16 @@ def acknowledge(
     before = status_now(session, referral_id)
     taken = session.execute(
         update(Referral)
-        .where(Referral.id == referral_id, Referral.status.in_(OPEN_FOR_ACK))
-        .values(status="acknowledged", acknowledged_by=user.id, acknowledged_at=now)
+        .where(
+            Referral.id == referral_id,
+            Referral.status.in_(OPEN_FOR_ACK),
+            or_(Referral.acknowledged_by.is_(None), Referral.acknowledged_by == user.id),
+        )
+        .values(
+            status="acknowledged",
+            acknowledged_by=user.id,
+            acknowledged_at=func.coalesce(Referral.acknowledged_at, now),
+        )
         .execution_options(synchronize_session=False)
     )
     referral = session.get(Referral, referral_id)

@@ -72,7 +72,7 @@ def notify_voicemail(
     if not claim_voicemail_notice(session, call, now):
         return 0
     referral = session.get_one(Referral, call.referral_id)
-    if referral.status not in OPEN_FOR_ACK:
+    if referral.status not in OPEN_FOR_ACK or referral.acknowledged_by is not None:
         return 0  # someone took it already (on the web, say) before the call ended
     notice = call_not_taken(session, call, referral, public_url)
     voicemail = call.call_outcome == "voicemail"

@@ -16,7 +16,7 @@ from ..services import people
 from ..services.completion import missing_fields
 from ..services.local_times import age_words
 from ..services.oncall import schedule_segments, who_is_on_call
-from ..services.referral_actions import OPEN_FOR_ACK
+from ..services.referral_actions import TAKEN_UNASSESSED, UNOWNED
 from . import bp, program_zone
 from .auth import (
     attempt_login,
@@ -105,9 +105,7 @@ class Unowned(NamedTuple):
 def unowned_referrals(now: datetime, ack_minutes: int) -> list[Unowned]:
     """Return the referrals nobody owns (received, notified), oldest first (SPEC §6)."""
     referrals = get_session().scalars(
-        select(Referral)
-        .where(Referral.status.in_(OPEN_FOR_ACK))
-        .order_by(Referral.created_at, Referral.id)
+        select(Referral).where(UNOWNED).order_by(Referral.created_at, Referral.id)
     )
     return [
         Unowned(
@@ -140,7 +138,7 @@ def dashboard() -> str | Response:
     names = user_names()
     unowned = unowned_referrals(now, current_app.config["HOTLINE_ACK_MINUTES"])
     waiting = db.scalars(
-        select(Referral).where(Referral.status == "acknowledged").order_by(Referral.created_at)
+        select(Referral).where(TAKEN_UNASSESSED).order_by(Referral.created_at)
     ).all()
     midnight = now.astimezone(zone).replace(hour=0, minute=0, second=0, microsecond=0)
     calls = db.scalars(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -10,8 +10,9 @@ from sqlalchemy import func, select
 
 from hotline.db import session_scope
 from hotline.models import Call, Message, Referral, ReferralNotice
+from hotline.services.voicemail import notify_voicemail
 from hotline.simulator import CallScript, SmsEmulator, VoiceEmulator, flask_poster
-from tests.factories import add_user
+from tests.factories import add_user, arrive
 from tests.jobs.conftest import run, texts_to
 from tests.voice.conftest import HOTLINE, Program
 
@@ -75,6 +76,20 @@ class TestVoicemail:
         [body] = texts_to(app, program.ana.phone)
         assert f"Reply ACK {referral.id}" in body and "without a message" in body
         assert referral.status == "notified"
+
+    def test_a_voicemail_on_a_referral_its_assessor_holds_texts_nobody(
+        self, app: Flask, program: Program
+    ) -> None:
+        # Assessed `unable_to_contact` before the call ended: still `received`, but owned.
+        now = datetime.now(UTC)
+        arrival = arrive(app, "CAheld", program.officer.phone, now)
+        with session_scope(app) as session:
+            call = session.get_one(Call, arrival.id)
+            call.call_outcome = "voicemail"
+            session.get_one(Referral, call.referral_id).acknowledged_by = program.ana.id
+            session.flush()
+            assert notify_voicemail(session, call, now, HOTLINE, None) == 0
+        assert staff_texts(app) == 0
 
     def test_ack_by_text_takes_a_voicemail_and_tells_the_officer(
         self, app: Flask, client: FlaskClient, twilio: VoiceEmulator, program: Program

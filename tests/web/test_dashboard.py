@@ -52,3 +52,14 @@ class TestNobodyHasTakenThese:
         assert "Every referral has an owner." in section
         assert f">#{closed}<" not in page
         assert f">#{taken}<" in page and "with Ana Diaz" in page
+
+    def test_one_its_assessor_could_not_reach_is_theirs_not_unowned(
+        self, app: Flask, as_coordinator: Web
+    ) -> None:
+        # An `unable_to_contact` assessment leaves `notified` as it was, and owns it (SPEC §6).
+        ana = add_user(app, "Ana Diaz")
+        held = add_referral(app, "notified", acknowledged_by=ana.id)
+        page = as_coordinator.text("/")
+        assert "Every referral has an owner." in unowned_section(page)
+        waiting = page[page.index('class="waiting"') :]
+        assert f">#{held}<" in waiting and "with Ana Diaz" in waiting
