@@ -12,6 +12,7 @@ from werkzeug.security import generate_password_hash
 
 from hotline.audit import Actor
 from hotline.db import session_scope
+from hotline.jobs import check_coverage_if_changed
 from hotline.models import User
 from hotline.permissions import ROLES
 from hotline.schemas.people import OfficerCreate, UserCreate, UserPatch
@@ -111,6 +112,9 @@ def set_user(
             reset_factor(session, user, CLI_ACTOR, now)
         state = "active" if user.active else "inactive"
         summary = f"{user.name} <{user.email}> is now an {state} {user.role}."
+        session.commit()
+        # Deactivated or no longer on-call staff: their shifts are gaps, announced now.
+        check_coverage_if_changed(current_app, session, now)
     click.echo(summary)
     if hashed is not None:
         click.echo("Password changed.")

@@ -12,9 +12,10 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import select
 
 from hotline.db import session_scope
-from hotline.models import Officer, Override, User
+from hotline.models import Message, Officer, Override, User
 from tests.api.conftest import Api, token_for
 from tests.api.conftest import add_user as add_api_user
+from tests.factories import add_rotation
 from tests.web.conftest import Web
 
 
@@ -235,6 +236,21 @@ class TestUserSet:
         with session_scope(app) as session:
             sue = session.scalars(select(User).where(User.email == "sue@example.org")).one()
         assert Web(client).login(sue, "a new password").status_code == 302
+
+    def test_deactivating_the_person_on_call_texts_supervisors_about_the_gap(
+        self, app: Flask, runner: FlaskCliRunner
+    ) -> None:
+        add_people(runner)
+        with session_scope(app) as session:
+            ana = session.scalars(select(User).where(User.email == "ana@example.org")).one()
+        add_rotation(app, 1, ana)
+        result = runner.invoke(args=["user", "set", "--email", ana.email, "--active", "no"])
+        assert result.exit_code == 0, result.output
+        with session_scope(app) as session:
+            texts = session.scalars(
+                select(Message.body).where(Message.to_number == "+12065550103")
+            ).all()
+        assert len(texts) == 1 and (texts[0] or "").startswith("LEAD coverage gap")
 
     def test_password_prompt_needs_the_same_text_twice_and_ten_characters(
         self, app: Flask, runner: FlaskCliRunner
