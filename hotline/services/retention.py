@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import CompoundSelect, Text, cast, null, or_, select, union, update
 from sqlalchemy.orm import Session
@@ -55,13 +56,7 @@ def erase_old_referrals(session: Session, now: datetime, retention_days: int | N
     ).all()
     erased = 0
     for referral_id in due:
-        claimed = session.execute(
-            update(Referral)
-            .where(Referral.id == referral_id, Referral.erased_at.is_(None))
-            .values(erased_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        if not updated_one_row(claimed):
+        if not _claim(session, Referral, referral_id, now, {}):
             continue  # another clock erased it first
         _erase_words(session, referral_id)
         record(session, SYSTEM, now, "erase", "referral", referral_id, None, ERASED_REFERRAL)
@@ -73,6 +68,23 @@ def erase_old_referrals(session: Session, now: datetime, retention_days: int | N
         record(session, SYSTEM, now, "erase", "referral", referral_id, None, late)
         session.commit()
     return erased
+
+
+def _claim(
+    session: Session,
+    model: type[Referral] | type[Participant],
+    row_id: int,
+    now: datetime,
+    values: dict[str, Any],
+) -> bool:
+    """Mark one row erased, with `values`, unless another clock did first; tell which."""
+    claimed = session.execute(
+        update(model)
+        .where(model.id == row_id, model.erased_at.is_(None))
+        .values(erased_at=now, **values)
+        .execution_options(synchronize_session=False)
+    )
+    return updated_one_row(claimed)
 
 
 def _erase_words(session: Session, referral_id: int) -> None:
@@ -144,13 +156,8 @@ def erase_old_participants(session: Session, now: datetime, retention_days: int 
     ).all()
     erased = 0
     for participant_id in due:
-        claimed = session.execute(
-            update(Participant)
-            .where(Participant.id == participant_id, Participant.erased_at.is_(None))
-            .values(erased_at=now, name=ERASED, aliases=[], date_of_birth=None)
-            .execution_options(synchronize_session=False)
-        )
-        if not updated_one_row(claimed):
+        identity: dict[str, Any] = {"name": ERASED, "aliases": [], "date_of_birth": None}
+        if not _claim(session, Participant, participant_id, now, identity):
             continue  # another clock erased them first
         session.execute(
             update(PlanEntry).where(PlanEntry.participant_id == participant_id).values(note=None)
