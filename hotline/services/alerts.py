@@ -8,9 +8,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..db import insert_unless_present
-from ..messaging.notices import Caller, NewReferral, Notice, OfficerStatus, queue_notice
+from ..messaging.notices import (
+    Caller,
+    NewReferral,
+    Notice,
+    OfficerStatus,
+    TakenByOther,
+    queue_notice,
+)
 from ..messaging.recipients import Recipient
-from ..models import Officer, Referral, ReferralNotice
+from ..models import Officer, Referral, ReferralNotice, User
 from .referrals import add_event
 
 # What an officer may learn of a referral's state: one of five public statuses, never
@@ -95,6 +102,24 @@ def notified_users(session: Session, referral_id: int) -> list[int]:
             .order_by(ReferralNotice.id)
         )
     )
+
+
+def tell_others_taken(
+    session: Session, referral_id: int, taker: User, now: datetime, sender: str | None
+) -> None:
+    """Tell everyone texted about a referral, but its taker, that `taker` has it."""
+    for other_id in notified_users(session, referral_id):
+        other = session.get_one(User, other_id)
+        if other.id != taker.id and other.active:
+            queue_notice(
+                session,
+                TakenByOther(referral_id, taker.name),
+                to=other.phone,
+                language=other.language,
+                sender=sender,
+                now=now,
+                referral_id=referral_id,
+            )
 
 
 def tell_officer(

@@ -9,9 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..audit import Actor
-from ..models import CLOSED_STATUSES, Assessment, Referral
+from ..models import CLOSED_STATUSES, Assessment, Referral, User
 from ..schemas.assessment import AssessmentIn, AssessmentOut
-from .alerts import tell_officer
+from .alerts import OFFICER_STATUS, tell_officer, tell_others_taken
 from .enrolment import enrol
 from .errors import Conflict, FieldInvalid
 from .referral_audit import audit_assessment, audit_status
@@ -97,6 +97,11 @@ def record_assessment(
         audit_status(session, actor, now, referral.id, before, referral.status, **taken)
     if referral.status != before:
         add_event(session, referral.id, referral.status, actor.channel, now, actor_id=actor.user_id)
-        if referral.status in ("ineligible", "declined"):
-            tell_officer(session, referral, now, sender)
+    if holder is None:  # taken by this assessment: told as an ACK would tell them (SPEC §5)
+        taker = session.get_one(User, actor.user_id)
+        tell_others_taken(session, referral.id, taker, now, sender)
+        if OFFICER_STATUS[referral.status] == "with_coordinator":  # not for unable_to_contact
+            tell_officer(session, referral, now, sender, coordinator=taker.name)
+    if referral.status in ("ineligible", "declined") and referral.status != before:
+        tell_officer(session, referral, now, sender)
     return row

@@ -9,9 +9,9 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..db import updated_one_row
-from ..messaging.notices import Caller, OfficerStatus, TakenByOther, queue_notice
+from ..messaging.notices import Caller, OfficerStatus
 from ..models import Referral, User
-from .alerts import OFFICER_STATUS, caller_of, notified_users, tell_officer
+from .alerts import OFFICER_STATUS, caller_of, tell_officer, tell_others_taken
 from .referral_audit import actor_of, audit_ack, audit_status, status_now
 from .referrals import add_event
 
@@ -117,18 +117,7 @@ def acknowledge(
     add_event(session, referral.id, "acknowledged", channel, now, actor_id=user.id)
     audit_ack(session, actor_of(user.id, channel), now, referral.id, before)
     tell_officer(session, referral, now, sender, coordinator=user.name)
-    for other_id in notified_users(session, referral.id):
-        other = session.get_one(User, other_id)
-        if other.id != user.id and other.active:
-            queue_notice(
-                session,
-                TakenByOther(referral.id, user.name),
-                to=other.phone,
-                language=other.language,
-                sender=sender,
-                now=now,
-                referral_id=referral.id,
-            )
+    tell_others_taken(session, referral.id, user, now, sender)
     return Taken(referral.id, caller_of(session, referral))
 
 

@@ -13,7 +13,7 @@ from flask.testing import FlaskCliRunner
 from sqlalchemy import select
 
 from hotline.db import session_scope
-from hotline.models import Referral, ReferralNotice, User
+from hotline.models import Message, Referral, ReferralNotice, User
 from hotline.simulator import SmsEmulator
 from tests.api.conftest import Api, token_for
 from tests.sms.conftest import Program, converse, outbox
@@ -59,3 +59,33 @@ def test_escalation_passes_over_a_referral_its_assessor_holds(
     assert "0 people" in run_at(runner, first + timedelta(minutes=30))
     assert outbox(app, program.ben.phone) == [] and outbox(app, program.sue.phone) == []
     assert holder_of(app, number) == program.ana.id
+
+
+def texts_to(app: Flask, phone: str) -> list[str]:
+    with session_scope(app) as session:
+        statement = select(Message.body).where(Message.to_number == phone).order_by(Message.id)
+        return [body or "" for body in session.scalars(statement)]
+
+
+def test_an_assessment_that_takes_a_referral_tells_the_officer_and_the_others_as_ack_does(
+    app: Flask, phone: SmsEmulator, program: Program
+) -> None:
+    number = refer(phone, program)
+    officer_before = len(texts_to(app, program.officer.phone))
+    api = Api(app.test_client(), token_for(app, program.ben.id))
+    body = {"offense": "possession", "consent_confirmed": True, "disposition": "accepted"}
+    assert api.post(f"/referrals/{number}/assessment", body).status_code == 201
+    assert status_of(app, number) == "assessed" and holder_of(app, number) == program.ben.id
+    told = texts_to(app, program.officer.phone)[officer_before:]
+    assert told == [f"LEAD #{number}: with a coordinator, Ben Okafor."]
+    assert f"#{number} is taken by Ben Okafor" in texts_to(app, program.ana.phone)[-1]
+
+
+def test_one_that_could_not_reach_the_person_tells_the_others_but_not_the_officer(
+    app: Flask, phone: SmsEmulator, program: Program
+) -> None:
+    number = refer(phone, program)
+    officer_before = texts_to(app, program.officer.phone)
+    could_not_reach(app, number, program.ben)
+    assert texts_to(app, program.officer.phone) == officer_before  # still "received" to them
+    assert f"#{number} is taken by Ben Okafor" in texts_to(app, program.ana.phone)[-1]
