@@ -80,6 +80,10 @@ def contact_with(
     manager = (
         session.get(User, participant.case_manager_id) if participant.case_manager_id else None
     )
+    if manager is not None and not manager.active:
+        # One who left is neither named to the officer nor texted the participant's name:
+        # the phone on record may be someone else's by now.
+        manager = None
     disclosed = manager is not None and has_consent(session, participant.id, "officer_status", now)
     session.add(
         Contact(

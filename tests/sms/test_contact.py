@@ -71,6 +71,16 @@ def test_without_consent_the_answer_is_the_neutral_one_and_the_case_manager_is_s
     assert contacts(app) == [(number, False)]
 
 
+def test_a_case_manager_who_left_is_neither_named_nor_texted(
+    app: Flask, phone: SmsEmulator, program: Program
+) -> None:
+    gone = add_user(app, "Cam Reed", "case_manager", active=False)
+    number = add_participant(app, "Jane Doe", gone, consent=True)
+    assert converse(phone, program.officer.phone, "CONTACT Jane Doe") == [NEUTRAL]
+    assert outbox(app, gone.phone) == []
+    assert contacts(app) == [(number, False)]  # the meeting is still on the timeline
+
+
 def test_a_name_that_matches_nobody_tells_nobody(
     app: Flask, phone: SmsEmulator, program: Program, cam: User
 ) -> None:
