@@ -60,6 +60,8 @@ def identify_by_badge(session: Session, call: Call, digits: str, now: datetime) 
     referral = session.get_one(Referral, call.referral_id)
     if not badge or call.officer_id is not None:
         return session.get(Officer, call.officer_id) if call.officer_id else None
+    if referral.badge == badge:  # a retried step: this badge is on record, unmatched
+        return None
     officer = session.scalars(OFFICER_WITH_BADGE, {"badge": badge}).first()
     referral.badge = badge
     if officer is not None:
@@ -126,10 +128,11 @@ def accept(session: Session, call: Call, step: int, digits: str, now: datetime) 
     if not digits.strip().startswith("1"):
         leg.outcome = "declined"
         return False
-    # Only the first acceptance counts, even if two legs race.
+    # Only the first acceptance counts, even if two legs race; and none once the caller
+    # hung up: a key pressed after that bridges nobody.
     taken = session.execute(
         update(Call)
-        .where(Call.id == call.id, Call.answered_at.is_(None))
+        .where(Call.id == call.id, Call.answered_at.is_(None), Call.ended_at.is_(None))
         .values(
             answered_at=now,
             answered_by=leg.user_id,
@@ -137,7 +140,7 @@ def accept(session: Session, call: Call, step: int, digits: str, now: datetime) 
         )
     )
     if not updated_one_row(taken):
-        leg.outcome = "declined"
+        leg.outcome = leg.outcome or "declined"
         return False
     leg.outcome, leg.accepted_at = "accepted", now
     referral = session.get_one(Referral, call.referral_id)
@@ -212,6 +215,12 @@ def finish(session: Session, call: Call, status: str, duration: int | None, now:
             referral = session.get_one(Referral, call.referral_id)
             referral.call_outcome = "abandoned"
             add_event(session, referral.id, "call_abandoned", "voice", now)
+        # A leg still ringing when the caller hung up never reports on its own.
+        session.execute(
+            update(CallLeg)
+            .where(CallLeg.call_id == call.id, CallLeg.outcome.is_(None))
+            .values(outcome="canceled")
+        )
     elif call.ended_at is None and STATUS_ORDER.get(status, -1) > STATUS_ORDER.get(call.status, -1):
         call.status = status
 

@@ -1,0 +1,83 @@
+"""Webhooks that arrive twice, late or out of order leave the call's record true (SPEC §4)."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from hotline.db import session_scope
+from hotline.models import Call, CallLeg, Referral, ReferralEvent
+from tests.voice.conftest import HOTLINE, STRANGER, Program
+from tests.voice.test_badge import local
+from tests.voice.test_webhooks import post
+
+
+def start(client: FlaskClient, call_sid: str, caller: str) -> ET.Element:
+    """Post the call's first webhook and return its TwiML."""
+    params = {"CallSid": call_sid, "From": caller, "To": HOTLINE}
+    answer = post(client, "/voice/incoming", params)
+    assert answer.status_code == 200
+    return ET.fromstring(answer.data)
+
+
+def call_of(app: Flask, call_sid: str) -> tuple[Call, Referral, list[CallLeg]]:
+    with session_scope(app) as session:
+        call = session.scalars(select(Call).where(Call.call_sid == call_sid)).one()
+        referral = session.get_one(Referral, call.referral_id)
+        legs = list(session.scalars(select(CallLeg).where(CallLeg.call_id == call.id)))
+        session.expunge_all()
+        return call, referral, legs
+
+
+def events(app: Flask, referral_id: int, kind: str) -> int:
+    with session_scope(app) as session:
+        statement = select(func.count()).select_from(ReferralEvent)
+        where = (ReferralEvent.referral_id == referral_id, ReferralEvent.kind == kind)
+        return session.scalar(statement.where(*where)) or 0
+
+
+def hang_up(client: FlaskClient, call_sid: str, caller: str, seconds: str = "20") -> None:
+    params = {"CallSid": call_sid, "From": caller, "To": HOTLINE, "CallStatus": "completed"}
+    assert post(client, "/voice/status", {**params, "CallDuration": seconds}).status_code == 204
+
+
+def test_a_badge_step_sent_twice_records_one_badge_entry(
+    app: Flask, client: FlaskClient, program: Program
+) -> None:
+    gather = start(client, "CA-twice", STRANGER).find("Gather")
+    assert gather is not None
+    params = {"CallSid": "CA-twice", "From": STRANGER, "To": HOTLINE, "Digits": "5150"}
+    for _ in range(2):  # Twilio retries a webhook whose answer it did not get
+        assert post(client, local(gather.attrib["action"]), params).status_code == 200
+    _, referral, _ = call_of(app, "CA-twice")
+    assert referral.badge == "5150"
+    assert events(app, referral.id, "badge_entered") == 1
+
+
+def test_a_key_pressed_after_the_caller_hung_up_does_not_answer_the_call(
+    app: Flask, client: FlaskClient, program: Program
+) -> None:
+    dial = start(client, "CA-gone", program.officer.phone).find("Dial/Number")
+    assert dial is not None
+    call, _, _ = call_of(app, "CA-gone")
+    hang_up(client, "CA-gone", program.officer.phone, "4")
+    accept = f"/voice/accept?call={call.id}&step=0"
+    answer = post(client, accept, {"CallSid": "CA-leg", "Digits": "1"})
+    assert answer.status_code == 200
+    assert ET.fromstring(answer.data).find("Hangup") is not None  # nobody to bridge to
+    call, referral, [leg] = call_of(app, "CA-gone")
+    assert call.call_outcome == referral.call_outcome == "abandoned"
+    assert call.answered_by is None and referral.status != "acknowledged"
+    assert leg.outcome != "accepted"
+
+
+def test_a_leg_that_never_reported_is_closed_as_canceled_when_the_call_ends(
+    app: Flask, client: FlaskClient, program: Program
+) -> None:
+    start(client, "CA-short", program.officer.phone)
+    hang_up(client, "CA-short", program.officer.phone, "2")
+    _, _, [leg] = call_of(app, "CA-short")
+    assert leg.outcome == "canceled"
