@@ -53,6 +53,14 @@ class CallNotTaken:
 
 
 @dataclass(frozen=True)
+class RecordingAfterAll:
+    """A voicemail announced as empty turned out to hold a message (its step came late)."""
+
+    referral_id: int
+    link: str | None
+
+
+@dataclass(frozen=True)
 class OfficerStatus:
     """The referring officer's status-only update (SPEC §6): the status word, maybe who has it."""
 
@@ -136,6 +144,7 @@ class OfficerMetParticipant:
 Notice = (
     NewReferral
     | CallNotTaken
+    | RecordingAfterAll
     | OfficerStatus
     | TakenByOther
     | IntakeWindowClosed

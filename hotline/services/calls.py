@@ -191,16 +191,17 @@ def reach_voicemail(session: Session, call: Call, now: datetime) -> None:
 
 def store_recording(
     session: Session, call: Call, url: str, duration: int | None, now: datetime
-) -> None:
-    """Keep a voicemail recording on the call and its referral."""
+) -> bool:
+    """Keep a voicemail recording on the call and its referral; tell whether it is new."""
     if call.recording_url == url:
-        return
+        return False
     call.recording_url, call.recording_duration = url, duration
     referral = session.get_one(Referral, call.referral_id)
     referral.recording_url = url
     add_event(
         session, referral.id, "voicemail_recorded", "voice", now, detail={"seconds": duration}
     )
+    return True
 
 
 def finish(session: Session, call: Call, status: str, duration: int | None, now: datetime) -> None:

@@ -8,10 +8,10 @@ from typing import Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..messaging.notices import Caller, CallNotTaken
+from ..messaging.notices import Caller, CallNotTaken, RecordingAfterAll, queue_notice
 from ..messaging.recipients import RECIPIENT_COLUMNS, SUPERVISOR_RECIPIENTS, Recipient
 from ..models import Call, Officer, OptOut, Referral, User
-from .alerts import notify_user
+from .alerts import notified_users, notify_user
 from .calls import claim_voicemail_notice
 from .escalation import first_recipients
 from .referrals import add_event
@@ -84,4 +84,33 @@ def notify_voicemail(
         notify_user(session, referral, user, kind, now, sender, notice) for user in recipients
     )
     add_event(session, referral.id, f"{kind}_notified", "system", now, detail={"texts": told})
+    return told
+
+
+def announce_late_recording(
+    session: Session, call: Call, now: datetime, sender: str | None, public_url: str | None
+) -> int:
+    """Tell who heard of an empty voicemail that it holds a message; return how many.
+
+    Twilio may send the call's final status before the recording's step, and
+    the status announces the voicemail as one without a message (SPEC §4.5).
+    The referral's holder alone hears it once someone took the referral.
+    """
+    referral = session.get_one(Referral, call.referral_id)
+    holder = referral.acknowledged_by
+    user_ids = [holder] if holder is not None else notified_users(session, referral.id)
+    link = f"{public_url.rstrip('/')}/referrals/{referral.id}" if public_url else None
+    told = 0
+    for user in session.scalars(select(User).where(User.id.in_(user_ids), User.active)):
+        queue_notice(
+            session,
+            RecordingAfterAll(referral.id, link),
+            to=user.phone,
+            language=user.language,
+            sender=sender,
+            now=now,
+            referral_id=referral.id,
+        )
+        told += 1
+    add_event(session, referral.id, "recording_notified", "system", now, detail={"texts": told})
     return told

@@ -19,6 +19,7 @@ from ..messaging.notices import (
     Notice,
     OfficerMetParticipant,
     OfficerStatus,
+    RecordingAfterAll,
     ShiftStarting,
     TakenByOther,
     Wording,
@@ -69,6 +70,9 @@ def spelled_out(notice: Notice, language: str) -> str:
             return new_referral(_, notice)
         case CallNotTaken():
             return call_not_taken(_, notice)
+        case RecordingAfterAll(referral_id=n, link=link):
+            after_all = _("LEAD #{n}: the voicemail has a message after all.", n=n)
+            return f"{after_all} {link}" if link else after_all
         case OfficerStatus(referral_id=n, status=status, coordinator=None):
             return _("LEAD #{n}: {status}.", n=n, status=_(OFFICER_STATUS_WORDS[status]))
         case OfficerStatus(referral_id=n, status=status, coordinator=name):

@@ -15,7 +15,7 @@ from ..db import database, database_unavailable, get_session
 from ..i18n import translator
 from ..models import Call
 from ..services import call_arrival, calls
-from ..services.voicemail import notify_voicemail
+from ..services.voicemail import announce_late_recording, notify_voicemail
 from ..webhooks import form_text, twilio_signed
 from ..webhooks import twiml_response as xml
 from . import twiml
@@ -209,9 +209,16 @@ def recorded() -> Response:
     session = get_session()
     call = _call_from_query()
     url = form_text("RecordingUrl", 500)
-    if url:
-        calls.store_recording(session, call, url, _seconds("RecordingDuration"), now())
+    announced_empty = call.voicemail_notified_at is not None  # the final status came first
+    stored = bool(url) and calls.store_recording(
+        session, call, url, _seconds("RecordingDuration"), now()
+    )
     _notify(call)
+    if stored and announced_empty:
+        config = current_app.config
+        sender, public_url = config["HOTLINE_NUMBER"], config["HOTLINE_PUBLIC_URL"]
+        announce_late_recording(session, call, now(), sender, public_url)
+        session.commit()
     language = call_language()
     _ = translator("voice", language)
     thanks = _("Thank you. Your message was delivered to the coordinators.")

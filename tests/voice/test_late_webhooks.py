@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from hotline.db import session_scope
 from hotline.models import Call, CallLeg, Referral, ReferralEvent
+from tests.jobs.conftest import texts_to
 from tests.voice.conftest import HOTLINE, STRANGER, Program
 from tests.voice.test_badge import local
 from tests.voice.test_webhooks import post
@@ -81,3 +82,46 @@ def test_a_leg_that_never_reported_is_closed_as_canceled_when_the_call_ends(
     hang_up(client, "CA-short", program.officer.phone, "2")
     _, _, [leg] = call_of(app, "CA-short")
     assert leg.outcome == "canceled"
+
+
+def ring_out(client: FlaskClient, app: Flask, call_sid: str, caller: str) -> int:
+    """Call and let every step go unanswered until the recording prompt; return the call id."""
+    start(client, call_sid, caller)
+    call, _, _ = call_of(app, call_sid)
+    params = {"CallSid": call_sid, "DialCallStatus": "no-answer", "CallStatus": "in-progress"}
+    for step in range(len(call.chain)):
+        answer = post(client, f"/voice/dial-result?call={call.id}&step={step}", params)
+        assert answer.status_code == 200
+    assert ET.fromstring(answer.data).find("Record") is not None
+    return call.id
+
+
+def test_a_recording_that_arrives_after_the_final_status_is_announced(
+    app: Flask, client: FlaskClient, program: Program
+) -> None:
+    call_id = ring_out(client, app, "CA-late-rec", program.officer.phone)
+    hang_up(client, "CA-late-rec", program.officer.phone, "60")  # Twilio sent this first
+    [first] = texts_to(app, program.ana.phone)
+    assert "without a message" in first
+    recording = {"CallSid": "CA-late-rec", "RecordingUrl": "https://api.twilio.test/RE1"}
+    answer = post(
+        client, f"/voice/recorded?call={call_id}", {**recording, "RecordingDuration": "31"}
+    )
+    assert answer.status_code == 200
+    _, referral, _ = call_of(app, "CA-late-rec")
+    for person in (program.ana, program.ben, program.sue):
+        later = texts_to(app, person.phone)[-1]
+        assert later.startswith(f"LEAD #{referral.id}: the voicemail has a message after all")
+    post(client, f"/voice/recorded?call={call_id}", {**recording, "RecordingDuration": "31"})
+    assert len(texts_to(app, program.ana.phone)) == 2  # a retried step texts nobody again
+
+
+def test_a_recording_before_the_final_status_is_announced_once(
+    app: Flask, client: FlaskClient, program: Program
+) -> None:
+    call_id = ring_out(client, app, "CA-rec", program.officer.phone)
+    recording = {"CallSid": "CA-rec", "RecordingUrl": "https://api.twilio.test/RE2"}
+    post(client, f"/voice/recorded?call={call_id}", {**recording, "RecordingDuration": "12"})
+    hang_up(client, "CA-rec", program.officer.phone, "60")
+    [only] = texts_to(app, program.ana.phone)
+    assert "left a voicemail" in only
