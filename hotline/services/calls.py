@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
@@ -128,13 +128,20 @@ def accept(session: Session, call: Call, step: int, digits: str, now: datetime) 
     if not digits.strip().startswith("1"):
         leg.outcome = "declined"
         return False
+    return _take(session, call, leg, now, {"step": step, "number": leg.number})
+
+
+def _take(
+    session: Session, call: Call, leg: CallLeg, at: datetime, detail: dict[str, Any]
+) -> bool:
+    """Make `leg` the call's answer unless another leg or the caller's hang-up came first."""
     # Only the first acceptance counts, even if two legs race; and none once the caller
     # hung up: a key pressed after that bridges nobody.
     taken = session.execute(
         update(Call)
         .where(Call.id == call.id, Call.answered_at.is_(None), Call.ended_at.is_(None))
         .values(
-            answered_at=now,
+            answered_at=at,
             answered_by=leg.user_id,
             call_outcome="answered",
         )
@@ -142,16 +149,15 @@ def accept(session: Session, call: Call, step: int, digits: str, now: datetime) 
     if not updated_one_row(taken):
         leg.outcome = leg.outcome or "declined"
         return False
-    leg.outcome, leg.accepted_at = "accepted", now
+    leg.outcome, leg.accepted_at = "accepted", at
     referral = session.get_one(Referral, call.referral_id)
     referral.call_outcome, referral.answered_by = "answered", leg.user_id
     if leg.user_id is not None and referral.status in ("received", "notified"):
-        audit_ack(session, actor_of(leg.user_id, "voice"), now, referral.id, referral.status)
+        audit_ack(session, actor_of(leg.user_id, "voice"), at, referral.id, referral.status)
         referral.status = "acknowledged"
-        referral.acknowledged_by, referral.acknowledged_at = leg.user_id, now
-    detail = {"step": step, "number": leg.number}
+        referral.acknowledged_by, referral.acknowledged_at = leg.user_id, at
     add_event(
-        session, referral.id, "call_answered", "voice", now, actor_id=leg.user_id, detail=detail
+        session, referral.id, "call_answered", "voice", at, actor_id=leg.user_id, detail=detail
     )
     session.refresh(call)
     return True
@@ -165,11 +171,21 @@ def dial_result(
     call_status: str,
     duration: int | None,
     now: datetime,
+    bridged_after: int,
 ) -> Next:
-    """Record how a step ended and return what the caller meets next (SPEC §4.4)."""
+    """Record how a step ended and return what the caller meets next (SPEC §4.4).
+
+    A leg that talked longer than `bridged_after` seconds was bridged even when
+    no 1 is on record: the whisper hangs up on anyone who does not press it,
+    and a press the database missed was still answered fail-open (SPEC §4.7).
+    """
     ensure_leg(session, call.id, call.chain, step, now)
     leg = leg_of(session, call, step)
     assert leg is not None
+    talked = dial_status in ("completed", "answered") and (duration or 0) > bridged_after
+    if leg.outcome is None and talked and duration is not None:
+        detail = {"step": step, "number": leg.number, "seconds": duration, "key_unrecorded": True}
+        _take(session, call, leg, now - timedelta(seconds=duration), detail)
     if leg.outcome == "accepted":
         leg.duration = duration if duration is not None else leg.duration
         return Done()

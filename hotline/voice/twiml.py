@@ -14,6 +14,9 @@ ACCEPT_DIGIT = "1"
 SPANISH_DIGIT = "9"
 BADGE_TIMEOUT_SECONDS = 8
 WHISPER_TIMEOUT_SECONDS = 10
+# A leg that lasted longer was bridged: the whisper hangs up on whoever does not press 1
+# once its sentence (well under 20 s) and the wait for a key are over.
+BRIDGED_AFTER_SECONDS = WHISPER_TIMEOUT_SECONDS + 20
 RECORDING_MAX_SECONDS = 180
 RECORDING_SILENCE_SECONDS = 10
 # How each language is spoken (SPEC §4.9): Twilio's language tag and an Amazon Polly voice.

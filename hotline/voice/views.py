@@ -193,6 +193,7 @@ def dial_result() -> Response:
         form.get("CallStatus", "in-progress"),
         _seconds("DialCallDuration"),
         now(),
+        twiml.BRIDGED_AFTER_SECONDS,
     )
     language = call_language()
     _ = translator("voice", language)

@@ -125,3 +125,38 @@ def test_a_recording_before_the_final_status_is_announced_once(
     hang_up(client, "CA-rec", program.officer.phone, "60")
     [only] = texts_to(app, program.ana.phone)
     assert "left a voicemail" in only
+
+
+def dial_ended(client: FlaskClient, call_id: int, status: str, seconds: str) -> ET.Element:
+    """Post step 0's dial result, with no key press on record; return the TwiML."""
+    params = {"CallSid": "CA-x", "DialCallStatus": status, "CallStatus": "in-progress"}
+    answer = post(
+        client, f"/voice/dial-result?call={call_id}&step=0", {**params, "DialCallDuration": seconds}
+    )
+    assert answer.status_code == 200
+    return ET.fromstring(answer.data)
+
+
+def test_a_coordinator_bridged_while_the_database_missed_their_key_is_not_followed_by_tier_2(
+    app: Flask, client: FlaskClient, program: Program
+) -> None:
+    start(client, "CA-talked", program.officer.phone)
+    call, _, _ = call_of(app, "CA-talked")
+    # Ana pressed 1 while the database was stuck: the fail-open answer bridged her unrecorded.
+    after = dial_ended(client, call.id, "completed", "240")
+    assert after.find("Dial") is None and after.find("Hangup") is not None
+    call, referral, [leg] = call_of(app, "CA-talked")
+    assert leg.outcome == "accepted" and call.answered_by == program.ana.id
+    assert referral.status == "acknowledged" and referral.acknowledged_by == program.ana.id
+
+
+def test_a_voicemail_box_that_took_the_whisper_is_still_not_an_answer(
+    app: Flask, client: FlaskClient, program: Program
+) -> None:
+    start(client, "CA-box", program.officer.phone)
+    call, _, _ = call_of(app, "CA-box")
+    after = dial_ended(client, call.id, "completed", "16")  # the whisper, then its hang-up
+    number = after.find("Dial/Number")
+    assert number is not None and number.text == program.ben.phone
+    _, referral, legs = call_of(app, "CA-box")
+    assert legs[0].outcome == "declined" and referral.status == "received"
