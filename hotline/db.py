@@ -130,12 +130,23 @@ def get_session() -> Session:
 
 
 def close_session(exception: BaseException | None = None) -> None:
-    """Roll back whatever the app context left uncommitted, and close its session."""
-    session: Session | None = g.pop("db_session", None)
+    """Roll back whatever the app context left uncommitted, and close its session.
+
+    Teardown runs before the answer leaves, and outside a webhook's deadline:
+    the rollback of a read on a link gone silent gets half a second, then the
+    connection is dropped instead (PostgreSQL; SQLite's rollback is local).
+    """
+    session: Session | None = g.get("db_session")
     if session is None:
         return
     if session.in_transaction():
-        session.rollback()
+        try:
+            with deadline(ROLLBACK_DEADLINE_S):
+                session.rollback()
+        except DeadlineExceeded:
+            abandon_session()
+            return
+    g.pop("db_session", None)
     session.close()
 
 

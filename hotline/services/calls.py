@@ -131,9 +131,7 @@ def accept(session: Session, call: Call, step: int, digits: str, now: datetime) 
     return _take(session, call, leg, now, {"step": step, "number": leg.number})
 
 
-def _take(
-    session: Session, call: Call, leg: CallLeg, at: datetime, detail: dict[str, Any]
-) -> bool:
+def _take(session: Session, call: Call, leg: CallLeg, at: datetime, detail: dict[str, Any]) -> bool:
     """Make `leg` the call's answer unless another leg or the caller's hang-up came first."""
     # Only the first acceptance counts, even if two legs race; and none once the caller
     # hung up: a key pressed after that bridges nobody.

@@ -9,14 +9,16 @@ gives up. Each case here is reproduced for real on loopback.
 from __future__ import annotations
 
 import sqlite3
+import threading
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
-from flask import Flask
+from flask import Flask, Response
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -170,6 +172,44 @@ class TestLockedOrFrozen:
             link.freeze()
             fallback, took = call(client, "CA2")
             assert took < SPEC_DEADLINE_S and fallback == [FALLBACK]
+            link.thaw()
+            assert call(client, "CA3")[0] == [coordinator]
+        finally:
+            database(linked).engine.dispose()
+            link.close()
+
+    def test_a_link_that_freezes_once_the_whisper_is_read_still_answers_in_time(
+        self, app_config: dict[str, Any], app: Flask
+    ) -> None:
+        url = make_url(app_config["DATABASE_URL"])
+        if url.get_backend_name() != "postgresql":
+            pytest.skip("a network link to freeze needs a database server (PostgreSQL)")
+        coordinator = on_call(app)
+        link = FreezingLink(url.host or "127.0.0.1", url.port or 5432)
+        relayed = url.set(host="127.0.0.1", port=link.port)
+        linked = create_app({**app_config, "DATABASE_URL": relayed.render_as_string(False)})
+        frozen_after_reading = threading.Event()
+
+        @linked.after_request
+        def freeze_once_answered(response: Response) -> Response:
+            if frozen_after_reading.is_set():  # the whisper read the call; its answer is made
+                link.freeze()
+            return response
+
+        client = linked.test_client()
+        try:
+            answer, _ = post(
+                client, "/voice/incoming", {"CallSid": "CA1", "From": OFFICER, "To": HOTLINE}
+            )
+            number = ET.fromstring(answer.data).find("Dial/Number")
+            assert number is not None and number.text == coordinator
+            parts = urlsplit(number.attrib["url"])
+            frozen_after_reading.set()
+            whisper, took = post(client, f"{parts.path}?{parts.query}", {"CallSid": "CA-leg"})
+            frozen_after_reading.clear()
+            assert took < SPEC_DEADLINE_S
+            said = [say.text or "" for say in ET.fromstring(whisper.data).iter("Say")]
+            assert "Officer Smith" in said[0]  # the whisper itself, not the anonymous one
             link.thaw()
             assert call(client, "CA3")[0] == [coordinator]
         finally:
