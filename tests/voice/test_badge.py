@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 
+from hotline.db import session_scope
+from hotline.models import Officer
+from tests.factories import add_officer
 from tests.voice.conftest import HOTLINE, STRANGER
 from tests.voice.test_webhooks import post
 
@@ -47,3 +51,17 @@ def test_the_coordinators_whisper_still_names_the_officer(client: FlaskClient) -
     assert number is not None
     whisper = post(client, local(number.attrib["url"]), {"CallSid": "CA-leg"})
     assert said(whisper.data) and "Officer Smith" in said(whisper.data)[0]
+
+
+def test_a_badge_of_a_spanish_speaking_officer_keeps_the_call_in_the_prompts_language(
+    app: Flask, client: FlaskClient
+) -> None:
+    # Switching to the officer's Spanish would tell an unverified phone that the badge
+    # matched; a Spanish speaker presses 9 at the badge prompt instead (README, Languages).
+    spanish = add_officer(app, "Oficial Ruiz", badge="5150", phone="+12065550144")
+    with session_scope(app) as session:
+        session.get_one(Officer, spanish.id).language = "es"
+    answer = ET.fromstring(key_badge(client, "CA-badge-es", "5150"))
+    assert [say.attrib.get("language", "en-US") for say in answer.iter("Say")] == ["en-US"]
+    dial = answer.find("Dial")
+    assert dial is not None and parse_qs(urlsplit(dial.attrib["action"]).query)["lang"] == ["en"]
