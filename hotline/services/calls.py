@@ -125,6 +125,8 @@ def accept(session: Session, call: Call, step: int, digits: str, now: datetime) 
     assert leg is not None
     if leg.outcome == "accepted":
         return True
+    if leg.outcome is not None:  # the step is over (it timed out, say): its leg bridges nobody
+        return False
     if not digits.strip().startswith("1"):
         leg.outcome = "declined"
         return False

@@ -126,8 +126,10 @@ def badge() -> Response:
     session = get_session()
     call = _call_from_query()
     language, digits = call_language(), request.form.get("Digits", "")
-    if digits == twiml.SPANISH_DIGIT and language != "es":  # 9 is never a badge (SPEC §4.9)
-        return xml(twiml.ask_badge(call.id, "es", offer_spanish=False))
+    if digits == twiml.SPANISH_DIGIT:  # 9 is never a badge (SPEC §4.9)
+        if language != "es":
+            return xml(twiml.ask_badge(call.id, "es", offer_spanish=False))
+        digits = ""  # pressed again in Spanish: go on unverified
     calls.identify_by_badge(session, call, digits, now())
     # Never the officer's name, nor whether the badge matched: the caller's phone is
     # unverified, and either would let anyone read the roster badge by badge.

@@ -8,9 +8,10 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
 from hotline.db import session_scope
-from hotline.models import Officer
+from hotline.models import Officer, Referral
 from tests.factories import add_officer
 from tests.voice.conftest import HOTLINE, STRANGER
 from tests.voice.test_webhooks import post
@@ -65,3 +66,19 @@ def test_a_badge_of_a_spanish_speaking_officer_keeps_the_call_in_the_prompts_lan
     assert [say.attrib.get("language", "en-US") for say in answer.iter("Say")] == ["en-US"]
     dial = answer.find("Dial")
     assert dial is not None and parse_qs(urlsplit(dial.attrib["action"]).query)["lang"] == ["en"]
+
+
+@pytest.mark.usefixtures("program")
+def test_9_pressed_again_in_spanish_is_not_kept_as_a_badge(app: Flask, client: FlaskClient) -> None:
+    params = {"CallSid": "CA-nine", "From": STRANGER, "To": HOTLINE}
+    gather = ET.fromstring(post(client, "/voice/incoming", params).data).find("Gather")
+    assert gather is not None
+    spanish = ET.fromstring(
+        post(client, local(gather.attrib["action"]), {**params, "Digits": "9"}).data
+    )
+    again = spanish.find("Gather")
+    assert again is not None
+    answer = post(client, local(again.attrib["action"]), {**params, "Digits": "9"})
+    assert ET.fromstring(answer.data).find("Dial") is not None  # routed, unverified
+    with session_scope(app) as session:
+        assert session.scalars(select(Referral.badge)).one() is None

@@ -160,3 +160,19 @@ def test_a_voicemail_box_that_took_the_whisper_is_still_not_an_answer(
     assert number is not None and number.text == program.ben.phone
     _, referral, legs = call_of(app, "CA-box")
     assert legs[0].outcome == "declined" and referral.status == "received"
+
+
+def test_a_1_pressed_as_the_step_timed_out_leaves_the_next_step_free_to_accept(
+    app: Flask, client: FlaskClient, program: Program
+) -> None:
+    start(client, "CA-race", program.officer.phone)
+    call, _, _ = call_of(app, "CA-race")
+    after = dial_ended(client, call.id, "no-answer", "0")  # Ana's step timed out: Ben rings
+    number = after.find("Dial/Number")
+    assert number is not None and number.text == program.ben.phone
+    late = post(client, f"/voice/accept?call={call.id}&step=0", {"CallSid": "CA-a", "Digits": "1"})
+    assert ET.fromstring(late.data).find("Hangup") is not None  # her leg is gone
+    ben = post(client, f"/voice/accept?call={call.id}&step=1", {"CallSid": "CA-b", "Digits": "1"})
+    assert ET.fromstring(ben.data).find("Hangup") is None  # he is bridged
+    call, referral, _ = call_of(app, "CA-race")
+    assert call.answered_by == referral.acknowledged_by == program.ben.id
