@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Literal
+from typing import Literal, Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -192,5 +192,38 @@ def queue_notice(
         now=now,
         referral_id=referral_id,
         kind=kind,
+        opted_out=opted_out,
+    )
+
+
+class Addressee(Protocol):
+    """Anyone the hotline texts in their own language: a user, an officer, a recipient."""
+
+    @property
+    def phone(self) -> str: ...
+
+    @property
+    def language(self) -> str | None: ...
+
+
+def notify(
+    session: Session,
+    notice: Notice,
+    person: Addressee,
+    *,
+    sender: str | None,
+    now: datetime,
+    referral_id: int | None = None,
+    opted_out: bool | None = None,
+) -> int:
+    """Queue a notice to one person, worded in their language; return the text's id."""
+    return queue_notice(
+        session,
+        notice,
+        to=person.phone,
+        language=person.language,
+        sender=sender,
+        now=now,
+        referral_id=referral_id,
         opted_out=opted_out,
     )

@@ -14,6 +14,7 @@ from ..messaging.notices import (
     Notice,
     OfficerStatus,
     TakenByOther,
+    notify,
     queue_notice,
 )
 from ..messaging.recipients import Recipient
@@ -111,15 +112,8 @@ def tell_others_taken(
     for other_id in notified_users(session, referral_id):
         other = session.get_one(User, other_id)
         if other.id != taker.id and other.active:
-            queue_notice(
-                session,
-                TakenByOther(referral_id, taker.name),
-                to=other.phone,
-                language=other.language,
-                sender=sender,
-                now=now,
-                referral_id=referral_id,
-            )
+            notice = TakenByOther(referral_id, taker.name)
+            notify(session, notice, other, sender=sender, now=now, referral_id=referral_id)
 
 
 def tell_officer(

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from ..audit import Actor
 from ..db import updated_one_row
-from ..messaging.notices import IntakeWindowClosed, queue_notice
+from ..messaging.notices import IntakeWindowClosed, notify
 from ..models import (
     Referral,
     User,
@@ -52,15 +52,8 @@ def miss_overdue_intakes(
         tell_officer(session, referral, now, sender)
         if referral.acknowledged_by is not None:
             coordinator = session.get_one(User, referral.acknowledged_by)
-            queue_notice(
-                session,
-                IntakeWindowClosed(referral.id, intake_days),
-                to=coordinator.phone,
-                language=coordinator.language,
-                sender=sender,
-                now=now,
-                referral_id=referral.id,
-            )
+            notice = IntakeWindowClosed(referral.id, intake_days)
+            notify(session, notice, coordinator, sender=sender, now=now, referral_id=referral.id)
         session.commit()
         missed += 1
     return missed

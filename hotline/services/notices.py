@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 
 from .. import rotation as engine
 from ..db import insert_unless_present
-from ..messaging.notices import CoverageGap, ShiftStarting, queue_notice
-from ..messaging.recipients import SUPERVISOR_RECIPIENTS
+from ..messaging.notices import CoverageGap, ShiftStarting, notify
+from ..messaging.recipients import SUPERVISOR_RECIPIENTS, Recipient
 from ..models import GapNotice, ShiftNotice, User
 from .oncall import load_program
 
@@ -44,14 +44,8 @@ def send_shift_notices(
                 continue  # told already, by this clock or another
             user = session.get_one(User, segment.user_id)
             until = engine.next_change(program, tier, segment.start)
-            queue_notice(
-                session,
-                ShiftStarting(tier, segment.start, until, zone.key),
-                to=user.phone,
-                language=user.language,
-                sender=sender,
-                now=now,
-            )
+            starting = ShiftStarting(tier, segment.start, until, zone.key)
+            notify(session, starting, user, sender=sender, now=now)
             sent += 1
         session.commit()
     return sent
@@ -88,15 +82,8 @@ def announce_gaps(
         zone.key,
         f"{public_url.rstrip('/')}/schedule" if public_url else None,
     )
-    for supervisor in session.execute(SUPERVISOR_RECIPIENTS).all():
-        queue_notice(
-            session,
-            notice,
-            to=supervisor.phone,
-            language=supervisor.language,
-            sender=sender,
-            now=now,
-            opted_out=supervisor.opted_out,
-        )
+    for row in session.execute(SUPERVISOR_RECIPIENTS).all():
+        supervisor = Recipient(*row)
+        notify(session, notice, supervisor, sender=sender, now=now, opted_out=supervisor.opted_out)
     session.commit()
     return len(new)

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..audit import Actor, record
-from ..messaging.notices import OfficerMetParticipant, queue_notice
+from ..messaging.notices import OfficerMetParticipant, notify
 from ..models import Contact, Officer, Participant, User
 from .participant_match import match_score
 from .participants import has_consent
@@ -98,14 +98,8 @@ def contact_with(
     )
     actor = Actor(recorded_by, "sms" if channel == "sms" else "web")
     if manager is not None:
-        queue_notice(
-            session,
-            OfficerMetParticipant(participant.id, participant.name, officer.name, now, zone),
-            to=manager.phone,
-            language=manager.language,
-            sender=sender,
-            now=now,
-        )
+        notice = OfficerMetParticipant(participant.id, participant.name, officer.name, now, zone)
+        notify(session, notice, manager, sender=sender, now=now)
     if not disclosed or manager is None:
         return Neutral()
     record(

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from ..audit import Actor, record
-from ..messaging.notices import ChargeRecorded, queue_notice
+from ..messaging.notices import ChargeRecorded, notify
 from ..models import Charge, PlanEntry, User
 from ..schemas.participants import ChargeIn, PlanEntryIn, PlanEntryOut, PlanEntryPatch
 from .errors import FieldInvalid, NotFound
@@ -91,12 +91,6 @@ def add_charge(
     )
     if participant.case_manager_id is not None:
         case_manager = session.get_one(User, participant.case_manager_id)
-        queue_notice(
-            session,
-            ChargeRecorded(participant_id, data.date),
-            to=case_manager.phone,
-            language=case_manager.language,
-            sender=sender,
-            now=now,
-        )
+        notice = ChargeRecorded(participant_id, data.date)
+        notify(session, notice, case_manager, sender=sender, now=now)
     return row

@@ -8,7 +8,7 @@ from typing import Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..messaging.notices import Caller, CallNotTaken, RecordingAfterAll, queue_notice
+from ..messaging.notices import Caller, CallNotTaken, RecordingAfterAll, notify
 from ..messaging.recipients import RECIPIENT_COLUMNS, SUPERVISOR_RECIPIENTS, Recipient
 from ..models import Call, Officer, OptOut, Referral, User
 from .alerts import notified_users, notify_user
@@ -102,15 +102,8 @@ def announce_late_recording(
     link = f"{public_url.rstrip('/')}/referrals/{referral.id}" if public_url else None
     told = 0
     for user in session.scalars(select(User).where(User.id.in_(user_ids), User.active)):
-        queue_notice(
-            session,
-            RecordingAfterAll(referral.id, link),
-            to=user.phone,
-            language=user.language,
-            sender=sender,
-            now=now,
-            referral_id=referral.id,
-        )
+        notice = RecordingAfterAll(referral.id, link)
+        notify(session, notice, user, sender=sender, now=now, referral_id=referral.id)
         told += 1
     add_event(session, referral.id, "recording_notified", "system", now, detail={"texts": told})
     return told

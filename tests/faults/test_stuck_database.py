@@ -159,49 +159,34 @@ class TestLockedOrFrozen:
     def test_a_frozen_connection_fails_open_and_the_next_call_routes(
         self, app_config: dict[str, Any], app: Flask
     ) -> None:
-        url = make_url(app_config["DATABASE_URL"])
-        if url.get_backend_name() != "postgresql":
-            pytest.skip("a network link to freeze needs a database server (PostgreSQL)")
         coordinator = on_call(app)
-        link = FreezingLink(url.host or "127.0.0.1", url.port or 5432)
-        relayed = url.set(host="127.0.0.1", port=link.port)
-        linked = create_app({**app_config, "DATABASE_URL": relayed.render_as_string(False)})
-        client = linked.test_client()
-        try:
+        with through_freezing_link(app_config) as (linked, link):
+            client = linked.test_client()
             assert call(client, "CA1")[0] == [coordinator]  # the pool now holds a connection
             link.freeze()
             fallback, took = call(client, "CA2")
             assert took < SPEC_DEADLINE_S and fallback == [FALLBACK]
             link.thaw()
             assert call(client, "CA3")[0] == [coordinator]
-        finally:
-            database(linked).engine.dispose()
-            link.close()
 
     def test_a_link_that_freezes_once_the_whisper_is_read_still_answers_in_time(
         self, app_config: dict[str, Any], app: Flask
     ) -> None:
-        url = make_url(app_config["DATABASE_URL"])
-        if url.get_backend_name() != "postgresql":
-            pytest.skip("a network link to freeze needs a database server (PostgreSQL)")
         coordinator = on_call(app)
-        link = FreezingLink(url.host or "127.0.0.1", url.port or 5432)
-        relayed = url.set(host="127.0.0.1", port=link.port)
-        linked = create_app({**app_config, "DATABASE_URL": relayed.render_as_string(False)})
-        frozen_after_reading = threading.Event()
+        with through_freezing_link(app_config) as (linked, link):
+            frozen_after_reading = threading.Event()
 
-        @linked.after_request
-        def freeze_once_answered(response: Response) -> Response:
-            if frozen_after_reading.is_set():  # the whisper read the call; its answer is made
-                link.freeze()
-            return response
+            @linked.after_request
+            def freeze_once_answered(response: Response) -> Response:
+                if frozen_after_reading.is_set():  # the whisper read the call; its answer is made
+                    link.freeze()
+                return response
 
-        client = linked.test_client()
-        try:
-            answer, _ = post(
-                client, "/voice/incoming", {"CallSid": "CA1", "From": OFFICER, "To": HOTLINE}
+            client = linked.test_client()
+            arrival = {"CallSid": "CA1", "From": OFFICER, "To": HOTLINE}
+            number = ET.fromstring(post(client, "/voice/incoming", arrival)[0].data).find(
+                "Dial/Number"
             )
-            number = ET.fromstring(answer.data).find("Dial/Number")
             assert number is not None and number.text == coordinator
             parts = urlsplit(number.attrib["url"])
             frozen_after_reading.set()
@@ -212,9 +197,22 @@ class TestLockedOrFrozen:
             assert "Officer Smith" in said[0]  # the whisper itself, not the anonymous one
             link.thaw()
             assert call(client, "CA3")[0] == [coordinator]
-        finally:
-            database(linked).engine.dispose()
-            link.close()
+
+
+@contextmanager
+def through_freezing_link(app_config: dict[str, Any]) -> Iterator[tuple[Flask, FreezingLink]]:
+    """Yield an app whose connections to PostgreSQL pass a link the test can freeze."""
+    url = make_url(app_config["DATABASE_URL"])
+    if url.get_backend_name() != "postgresql":
+        pytest.skip("a network link to freeze needs a database server (PostgreSQL)")
+    link = FreezingLink(url.host or "127.0.0.1", url.port or 5432)
+    relayed = url.set(host="127.0.0.1", port=link.port)
+    linked = create_app({**app_config, "DATABASE_URL": relayed.render_as_string(False)})
+    try:
+        yield linked, link
+    finally:
+        database(linked).engine.dispose()
+        link.close()
 
 
 @contextmanager
