@@ -12,6 +12,7 @@ from ..models import Participant, PlanEntry, Referral
 from ..schemas.assessment import AssessmentIn
 from .errors import FieldInvalid
 from .participants import participant_audit
+from .service_plan import plan_audit
 
 
 def enrol(
@@ -56,14 +57,17 @@ def enrol(
             participant_audit(participant),
         )
     referral.participant_id = participant.id
-    if participant.status != "active":
-        participant.status = "active"  # referred again: back in the program
-    plan_needs(session, participant, data, now)
+    if participant.status != "active":  # referred again: back in the program
+        before = participant_audit(participant)
+        participant.status, participant.exited_at = "active", None
+        after = participant_audit(participant)
+        record(session, actor, now, "update", "participant", participant.id, before, after)
+    plan_needs(session, participant, data, actor, now)
     return participant
 
 
 def plan_needs(
-    session: Session, participant: Participant, data: AssessmentIn, now: datetime
+    session: Session, participant: Participant, data: AssessmentIn, actor: Actor, now: datetime
 ) -> None:
     """Add a planned entry for each assessed need the plan does not have yet."""
     planned = set(
@@ -74,13 +78,14 @@ def plan_needs(
         if need in planned:
             continue
         note = f"Coordinated at intake: {services}" if services else None
-        session.add(
-            PlanEntry(
-                participant_id=participant.id,
-                need=need,
-                status="planned",
-                note=note[:2000] if note else None,
-                created_at=now,
-                updated_at=now,
-            )
+        entry = PlanEntry(
+            participant_id=participant.id,
+            need=need,
+            status="planned",
+            note=note[:2000] if note else None,
+            created_at=now,
+            updated_at=now,
         )
+        session.add(entry)
+        session.flush()  # the audit shows the entry's id
+        record(session, actor, now, "plan", "participant", participant.id, None, plan_audit(entry))

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from datetime import UTC, datetime, timedelta
 
+from flask import Flask
+from sqlalchemy import select
+
+from hotline.db import session_scope
+from hotline.models import AuditEvent, Participant
 from tests.api.conftest import Api
 from tests.api.test_assessment import ACCEPTED
 from tests.factories import add_referral
@@ -60,3 +65,54 @@ def test_a_participant_is_linked_only_with_accepted_and_only_if_it_exists(
     )
     assert unknown.status_code == 422 and unknown.json["error"]["field"] == "participant_id"
     assert coordinator_api.get("/participants").json == {"items": []}
+
+
+def audit_rows(app: Flask, participant_id: int, action: str) -> list[AuditEvent]:
+    with session_scope(app) as session:
+        rows = session.scalars(
+            select(AuditEvent).where(
+                AuditEvent.entity == "participant",
+                AuditEvent.entity_id == participant_id,
+                AuditEvent.action == action,
+            )
+        ).all()
+        session.expunge_all()
+        return list(rows)
+
+
+def test_the_plan_an_accepted_assessment_starts_is_in_the_audit_log(
+    app: Flask, coordinator_api: Api
+) -> None:
+    number = add_referral(app, "acknowledged", participant_name="Robert Smith")
+    assert coordinator_api.post(f"/referrals/{number}/assessment", ACCEPTED).status_code == 201
+    [participant] = coordinator_api.get("/participants").json["items"]
+    planned = audit_rows(app, participant["id"], "plan")
+    assert sorted(row.after["need"] for row in planned if row.after) == [
+        "housing",
+        "substance_use",
+    ]
+
+
+def test_an_exited_participant_referred_again_is_back_in_the_program_on_the_record(
+    app: Flask, coordinator_api: Api
+) -> None:
+    with session_scope(app) as session:
+        gone = Participant(
+            name="Robert Smith",
+            aliases=[],
+            status="exited",
+            exited_at=datetime.now(UTC) - timedelta(days=30),
+            created_at=datetime.now(UTC) - timedelta(days=90),
+        )
+        session.add(gone)
+        session.flush()
+        gone_id = gone.id
+    number = add_referral(app, "acknowledged", participant_name="Robert Smith")
+    body = {**ACCEPTED, "participant_id": gone_id}
+    assert coordinator_api.post(f"/referrals/{number}/assessment", body).status_code == 201
+    assert coordinator_api.get(f"/participants/{gone_id}").json["status"] == "active"
+    [change] = audit_rows(app, gone_id, "update")
+    assert change.before and change.before["status"] == "exited"
+    assert change.after and change.after["status"] == "active"
+    with session_scope(app) as session:  # retention counts from a new exit, not the old one
+        assert session.get_one(Participant, gone_id).exited_at is None
