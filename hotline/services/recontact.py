@@ -84,7 +84,12 @@ def contact_with(
         # One who left is neither named to the officer nor texted the participant's name:
         # the phone on record may be someone else's by now.
         manager = None
-    disclosed = manager is not None and has_consent(session, participant.id, "officer_status", now)
+    # Only an active participant's case manager is named (SPEC §6 re-contact), on the web too.
+    disclosed = (
+        participant.status == "active"
+        and manager is not None
+        and has_consent(session, participant.id, "officer_status", now)
+    )
     session.add(
         Contact(
             participant_id=participant.id,

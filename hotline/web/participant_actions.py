@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import abort, current_app, flash, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from ..db import get_session
@@ -23,6 +23,7 @@ from .people import actor
 from .people_forms import domain_status
 
 ONE = "/participants/<int:participant_id>"
+MAX_ID_DIGITS = 9  # a row id; a longer number names nobody (and overflows the database's integer)
 
 
 def participant_or_404(participant_id: int) -> Participant:
@@ -119,7 +120,12 @@ def add_charge(participant_id: int) -> Page | Response:
         abort(404)  # outside the prosecutor's view: it does not exist for them
     data, errors = checked(ChargeIn, form_values("date", "description"))
     if data is None:
-        return record_page(row, 422, errors) if user_can("read_participants") else ("", 422)
+        if user_can("read_participants"):
+            return record_page(row, 422, errors)
+        seen = views.prosecutor_view(get_session(), row.id, actor(), at)
+        get_session().commit()  # the view is a disclosure: it stays recorded
+        page = render_template("prosecutor_view.html", participants=[seen], one=True, errors=errors)
+        return page, 422
     sender = current_app.config.get("HOTLINE_NUMBER")
     service_plan.add_charge(get_session(), row.id, data, actor(), at, sender)
     return back(row, web_text("Charge recorded; the case manager was texted."))
@@ -131,7 +137,8 @@ def record_contact(participant_id: int) -> Page | Response:
     """Record that an officer met the participant (told to the coordinator on a call)."""
     row = participant_or_404(participant_id)
     officer_id = request.form.get("officer_id", "")
-    officer = get_session().get(Officer, int(officer_id)) if officer_id.isdigit() else None
+    known = officer_id.isdigit() and len(officer_id) <= MAX_ID_DIGITS
+    officer = get_session().get(Officer, int(officer_id)) if known else None
     if officer is None:
         return record_page(row, 422, {"officer_id": web_text("Choose the officer.")})
     user = current_user()

@@ -177,3 +177,46 @@ def test_the_assessment_suggests_who_the_person_may_be_and_links_the_pick(
         assert session.get_one(Referral, number).participant_id == robert
         assert session.scalars(select(Participant)).all()[0].id == robert
         assert len(session.scalars(select(Participant)).all()) == 1
+
+
+def test_a_contact_with_an_exited_participant_names_nobody_to_the_officer(
+    app: Flask, as_coordinator: Web
+) -> None:
+    manager = add_user(app, "Cam Reed", "case_manager")
+    officer = add_officer(app)
+    number = add_participant(app, "Jane Doe", manager)
+    with session_scope(app) as session:
+        session.get_one(Participant, number).status = "exited"
+        session.add(
+            Consent(participant_id=number, scope="officer_status", given_at=datetime.now(UTC))
+        )
+    answer = as_coordinator.post(
+        f"/participants/{number}/contacts", {"officer_id": str(officer.id)}
+    )
+    assert answer.status_code == 302
+    page = as_coordinator.text(f"/participants/{number}")
+    assert "Tell the officer only: no LEAD match" in page and manager.phone not in page
+
+
+def test_a_contact_naming_an_overlong_officer_number_is_refused_with_the_form(
+    app: Flask, as_coordinator: Web
+) -> None:
+    number = add_participant(app, "Jane Doe", add_user(app, "Cam Reed", "case_manager"))
+    answer = as_coordinator.post(f"/participants/{number}/contacts", {"officer_id": "9" * 30})
+    assert answer.status_code == 422 and "Choose the officer." in answer.get_data(as_text=True)
+    with session_scope(app) as session:
+        assert session.scalars(select(Contact)).all() == []
+
+
+def test_a_prosecutors_bad_charge_is_refused_on_their_page_and_saves_nothing(app: Flask) -> None:
+    number = add_participant(app, "Jane Doe", add_user(app, "Cam Reed", "case_manager"))
+    with session_scope(app) as session:
+        session.add(Consent(participant_id=number, scope="prosecutor", given_at=datetime.now(UTC)))
+    web, _ = signed_in(app, "Pru Vance", "prosecutor")
+    answer = web.post(
+        f"/participants/{number}/charges", {"date": "2026-12-02", "description": "x" * 600}
+    )
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 422 and "<nav" in page and "Nothing was saved" in page
+    assert "Jane Doe" in page and "Charge date" in page  # the form again, to correct
+    assert "x" * 600 not in web.text(f"/participants/{number}")
