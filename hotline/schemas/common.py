@@ -59,6 +59,10 @@ class Input(BaseModel):
         return value
 
 
+# A query string: the same checks, but its values arrive as text ("42", "1990-05-01").
+QUERY = Input.model_config | {"strict": False}
+
+
 class Output(BaseModel):
     """A resource as the API returns it."""
 

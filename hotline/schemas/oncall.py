@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, available_timezones
 from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo
 
 from ..rotation import DAY_NAMES, MAX_SHIFT_HOURS
-from .common import Input, Instant, Name, Output, PositiveId, Tier, within_years
+from .common import QUERY, Input, Instant, Name, Output, PositiveId, Tier, within_years
 
 DayName = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 HHMM = Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
@@ -109,14 +109,14 @@ class OverrideOut(Output):
 class OnCallQuery(Input):
     """`?at=`: the instant to answer for (default now)."""
 
-    model_config = Input.model_config | {"strict": False}
+    model_config = QUERY
     at: Instant | None = None
 
 
 class ScheduleQuery(Input):
     """`?start=&end=&tier=`: a window of at most 400 days, one tier or all."""
 
-    model_config = Input.model_config | {"strict": False}
+    model_config = QUERY
     start: Instant | None = None
     end: Instant | None = None
     tier: Tier | None = None

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field, RootModel, model_validator
 
 from ..models.participants import ConsentScope, ParticipantStatus, PlanStatus
 from .assessment import Need
-from .common import Input, Instant, Name, Output, PhoneInput, PositiveId
+from .common import QUERY, Input, Instant, Name, Output, PhoneInput, PositiveId
 
 Alias = Annotated[str, Field(min_length=1, max_length=200)]
 Aliases = Annotated[list[Alias], Field(max_length=20)]
@@ -210,6 +210,8 @@ class ParticipantSeenList(BaseModel):
 
 class ParticipantQuery(Input):
     """`?match=&date_of_birth=`: who a person may already be; `?case_manager_id=&status=`."""
+
+    model_config = QUERY
 
     match: Annotated[str, Field(min_length=1, max_length=200)] | None = None
     date_of_birth: date | None = None

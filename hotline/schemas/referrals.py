@@ -10,10 +10,9 @@ from pydantic import Field
 from ..models.messages import MessageStatus
 from ..models.referrals import Status
 from .assessment import AssessmentOut
-from .common import Input, Instant, Output
+from .common import QUERY, Input, Instant, Output
 
 Channel = Literal["voice", "sms", "web", "api", "cli", "system"]
-QUERY = Input.model_config | {"strict": False}
 
 
 class ReferralOut(Output):

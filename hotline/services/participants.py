@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -119,14 +119,16 @@ def add_consent(
 ) -> Consent:
     """Record a consent to share, from `given_at` (default now)."""
     get_participant(session, participant_id)
-    given_at = data.given_at or now
-    if data.expires_at is not None and data.expires_at <= given_at:
+    # Stored and answered in UTC, whatever offset the instants came with.
+    given_at = (data.given_at or now).astimezone(UTC)
+    expires_at = data.expires_at.astimezone(UTC) if data.expires_at is not None else None
+    if expires_at is not None and expires_at <= given_at:
         raise FieldInvalid("expires_at must be after given_at", "expires_at")
     row = Consent(
         participant_id=participant_id,
         scope=data.scope,
         given_at=given_at,
-        expires_at=data.expires_at,
+        expires_at=expires_at,
         recorded_by=actor.user_id,
     )
     session.add(row)

@@ -203,3 +203,28 @@ class TestConsentAndTheProsecutor:
         assert prosecutor_api.get("/providers").status_code == 403
         consent = prosecutor_api.post(f"/participants/{number}/consents", {"scope": "prosecutor"})
         assert consent.status_code == 403
+
+
+def test_a_consent_given_with_an_offset_is_answered_in_utc(
+    app: Flask, supervisor_api: Api, case_manager: int
+) -> None:
+    number = add_participant(supervisor_api, case_manager)
+    body = {
+        "scope": "prosecutor",
+        "given_at": "2026-01-01T10:00:00-07:00",
+        "expires_at": "2027-01-01T10:00:00+05:00",
+    }
+    posted = supervisor_api.post(f"/participants/{number}/consents", body)
+    assert posted.status_code == 201
+    [shown] = supervisor_api.get(f"/participants/{number}").json["consents"]
+    assert posted.json["given_at"] == shown["given_at"] == "2026-01-01T17:00:00Z"
+    assert posted.json["expires_at"] == shown["expires_at"] == "2027-01-01T05:00:00Z"
+
+
+def test_who_a_person_may_be_is_asked_by_name_and_birth_date(
+    app: Flask, supervisor_api: Api, case_manager: int
+) -> None:
+    number = add_participant(supervisor_api, case_manager, date_of_birth="1990-05-01")
+    query = {"match": "Jane Doe", "date_of_birth": "1990-05-01"}
+    answer = supervisor_api.get("/participants", query_string=query)
+    assert answer.status_code == 200 and [p["id"] for p in answer.json["items"]] == [number]
