@@ -17,7 +17,7 @@ from ..services.local_times import age_words
 from . import errors
 from .auth import current_user, idle_limit, is_supervisor, user_can
 from .language import web_language, web_text
-from .timeline import day_pattern, local
+from .timeline import day_pattern, local, local_day
 from .words import word, words
 
 bp = Blueprint("web", __name__)
@@ -105,6 +105,7 @@ def init_app(app: Flask, exempt: list[Blueprint]) -> None:
             "role_word": lambda role: ROLE_WORDS.get(role, role),
             "zone_name": f"{zone.key} ({now.astimezone(zone):%Z})",
             "local": lambda instant, pattern=None: local(instant, zone, pattern, this_year),
+            "local_day": lambda stamp: local_day(stamp, zone),
             "day_label": lambda day: day.strftime(day_pattern(day.year, this_year)),
             "has_page": lambda endpoint: endpoint in current_app.view_functions,
             "word": word,

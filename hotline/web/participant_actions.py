@@ -14,13 +14,14 @@ from ..services import participant_views as views
 from ..services import participants, service_plan
 from ..services.errors import DomainError
 from ..services.recontact import Disclosed, contact_with
-from . import bp
+from . import bp, program_zone
 from .auth import current_user, requires, user_can
 from .language import web_text
 from .participant_forms import checked, form_values
 from .participants import Page, record_page
 from .people import actor
 from .people_forms import domain_status
+from .timeline import end_of_day
 
 ONE = "/participants/<int:participant_id>"
 MAX_ID_DIGITS = 9  # a row id; a longer number names nobody (and overflows the database's integer)
@@ -48,7 +49,7 @@ def add_consent(participant_id: int) -> Page | Response:
     row = participant_or_404(participant_id)
     values = form_values("scope", "expires_at")
     if "expires_at" in values:
-        values["expires_at"] = f"{values['expires_at']}T23:59:59Z"
+        values["expires_at"] = end_of_day(values["expires_at"], program_zone())
     data, errors = checked(ConsentIn, values)
     if data is None:
         return record_page(row, 422, errors)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from .. import rotation as engine
@@ -39,6 +39,24 @@ OTHER_YEAR_DAY = "%a %m/%d/%Y"
 def day_pattern(year: int, this_year: int | None) -> str:
     """Return how a day is written: without its year when it is this year's."""
     return THIS_YEAR_DAY if this_year is None or year == this_year else OTHER_YEAR_DAY
+
+
+def local_day(stamp: str | None, zone: ZoneInfo) -> str:
+    """Return the program's date of an instant stored as ISO text (a record's dumped field)."""
+    if not stamp:
+        return "—"
+    try:
+        return datetime.fromisoformat(stamp).astimezone(zone).date().isoformat()
+    except (ValueError, OverflowError):  # show what is stored rather than fail the page
+        return stamp[:10]
+
+
+def end_of_day(day: str, zone: ZoneInfo) -> str:
+    """Return the last second of a typed date in the program's zone, or the text if no date."""
+    try:
+        return datetime.combine(date.fromisoformat(day), time(23, 59, 59), zone).isoformat()
+    except ValueError:
+        return day  # the form's check names it
 
 
 def local(

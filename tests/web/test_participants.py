@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from flask import Flask
@@ -220,3 +221,19 @@ def test_a_prosecutors_bad_charge_is_refused_on_their_page_and_saves_nothing(app
     assert answer.status_code == 422 and "<nav" in page and "Nothing was saved" in page
     assert "Jane Doe" in page and "Charge date" in page  # the form again, to correct
     assert "x" * 600 not in web.text(f"/participants/{number}")
+
+
+def test_a_consent_until_a_date_holds_to_the_end_of_that_day_in_the_programs_zone(
+    app: Flask, cam: tuple[Web, User]
+) -> None:
+    web, user = cam
+    number = add_participant(app, "Jane Doe", user)
+    until = {"scope": "officer_status", "expires_at": "2027-01-01"}
+    assert web.post(f"/participants/{number}/consents", until).status_code == 302
+    with session_scope(app) as session:
+        expires = session.scalars(select(Consent.expires_at)).one()
+    assert expires is not None
+    local_end = expires.replace(tzinfo=UTC).astimezone(ZoneInfo("America/Los_Angeles"))
+    assert (local_end.date(), local_end.hour, local_end.minute) == (date(2027, 1, 1), 23, 59)
+    consents = web.text(f"/participants/{number}").split('<ul class="consents"')[1]
+    assert "until 2027-01-01" in consents.split("</ul>")[0]
