@@ -102,7 +102,7 @@ def test_a_clock_killed_mid_run_loses_and_doubles_nothing(
     )  # both tiers hand off at 15:00 UTC
     import hotline.services.notices as notices
 
-    real = notices.queue_notice
+    real = notices.notify
     calls = {"n": 0}
 
     def dies_on_the_second_text(*args: object, **kwargs: object) -> object:
@@ -111,10 +111,10 @@ def test_a_clock_killed_mid_run_loses_and_doubles_nothing(
             raise OSError("clock killed")
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(notices, "queue_notice", dies_on_the_second_text)
+    monkeypatch.setattr(notices, "notify", dies_on_the_second_text)
     with pytest.raises(OSError):
         run(app, "shift-notices", at)
-    monkeypatch.setattr(notices, "queue_notice", real)
+    monkeypatch.setattr(notices, "notify", real)
     run(app, "shift-notices", at)  # the restarted clock
     run(app, "shift-notices", at + timedelta(minutes=5))
     assert len(texts_to(app, ana.phone)) == 1 and len(texts_to(app, ben.phone)) == 1
