@@ -83,3 +83,14 @@ def _our_status(reported: str) -> str | None:
     if reported in SENT:
         return "sent"
     return None
+
+
+def a_send_in_flight(session: Session, now: datetime) -> bool:
+    """Tell whether a text may be on its way with its sid not yet recorded (claimed, queued)."""
+    claimed = select(Message.id).where(
+        Message.direction == "out",
+        Message.status == "queued",
+        Message.attempts > 0,
+        Message.next_attempt_at > now,
+    )
+    return session.scalar(claimed.limit(1)) is not None

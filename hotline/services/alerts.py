@@ -40,7 +40,8 @@ def caller_of(session: Session, referral: Referral) -> Caller:
     """Return who referred: the roster officer, or what is known of an unverified caller."""
     if referral.officer_id is not None:
         officer = session.get_one(Officer, referral.officer_id)
-        return Caller(officer.name, officer.agency, officer.phone)
+        # The phone it came from (a borrowed one, identified by badge) is the one to call back.
+        return Caller(officer.name, officer.agency, referral.officer_phone or officer.phone)
     return Caller(None, None, referral.officer_phone, referral.badge)
 
 

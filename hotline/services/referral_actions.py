@@ -89,6 +89,8 @@ def acknowledge(
 ) -> ActionOutcome:
     """Take a referral; of two simultaneous takers exactly one wins. Return the reply."""
     before = status_now(session, referral_id)
+    # Its assessor may hold it already (unable_to_contact): the others were told then.
+    held_before = session.scalar(select(Referral.acknowledged_by).where(Referral.id == referral_id))
     taken = session.execute(
         update(Referral)
         .where(
@@ -117,7 +119,8 @@ def acknowledge(
     add_event(session, referral.id, "acknowledged", channel, now, actor_id=user.id)
     audit_ack(session, actor_of(user.id, channel), now, referral.id, before)
     tell_officer(session, referral, now, sender, coordinator=user.name)
-    tell_others_taken(session, referral.id, user, now, sender)
+    if held_before is None:
+        tell_others_taken(session, referral.id, user, now, sender)
     return Taken(referral.id, caller_of(session, referral))
 
 
@@ -157,6 +160,10 @@ def close_intake(
         return NoSuchReferral(referral_id)
     session.refresh(referral)
     if not updated_one_row(changed):
+        holder_id = referral.acknowledged_by
+        if referral.status in OPEN_FOR_ACK and holder_id not in (None, user.id):
+            holder = session.get_one(User, holder_id)  # it is theirs, though still `received`
+            return TakenBy(referral_id, holder.name, holder.phone)
         if referral.status in OPEN_FOR_ACK:
             return NotTakenYet(referral_id)
         return NotOpen(referral_id, referral.status)

@@ -31,6 +31,7 @@ from ..services.intake_reply import log_reply, save_and_reply
 from ..services.oncall import create_override, who_is_on_call
 from ..services.recontact import Disclosed, officer_met
 from ..services.sms_intake import Sender
+from .notices import weekday_time
 from .parse import (
     ABORT,
     ACK,
@@ -155,10 +156,18 @@ def _handle_text(session: Session, inbound: Inbound, config: Mapping[str, Any]) 
         if command is not None and command.name == REFER:
             started = sms_intake.start(session, sender, now, message_id, language)
             return Reply(intake_words(_, started), INTAKE_REPLY)
+        if _staff_command_amid_intake(sender, command):
+            assert command is not None
+            answered = run_command(session, sender, command, now, message_id, config, _, language)
+            waiting = _("Your referral is waiting for this answer: ABORT drops it.")
+            return Reply(f"{answered.text} {waiting}", answered.kind)
         number = config["HOTLINE_NUMBER"]
         turn = sms_intake.proceed(session, conversation, sender, text, now, message_id, number)
         saves = turn.saves if isinstance(turn, Asked) else None
         return Reply(intake_words(_, turn), INTAKE_REPLY, saves)
+    if expired and sender.intake is not None:  # told in the language the intake was in
+        started_in = sender.intake.answers.get("language")
+        language = (command.language if command else None) or str(started_in or language)
     _ = translator("sms", language)
     if command is None:
         if expired:
@@ -170,6 +179,16 @@ def _handle_text(session: Session, inbound: Inbound, config: Mapping[str, Any]) 
             )
         return unprompted_help(session, sender.phone, now, _)
     return run_command(session, sender, command, now, message_id, config, _, language)
+
+
+def _staff_command_amid_intake(sender: Sender, command: Command | None) -> bool:
+    """Tell whether a coordinator's text is a whole command, not an answer to their intake.
+
+    A stray NEW must not keep `ACK 42` from taking #42 for the next half hour.
+    """
+    if command is None or not sender.is_staff or command.name not in COORDINATOR_COMMANDS:
+        return False
+    return command.name in (WHO, TAKE) or command.referral is not None
 
 
 def contact_reply(
@@ -280,11 +299,11 @@ def run_command(
     zone = ZoneInfo(config["HOTLINE_TIMEZONE"])
     if command.name == WHO:
         answer = who_is_on_call(session, now, config["HOTLINE_FALLBACK_NUMBERS"])
-        return Reply(who_words(_, answer, zone))
+        return Reply(who_words(_, answer, zone, language))
     assert command.name == TAKE
     if command.duration is None:
         return Reply(_("Reply TAKE and how long, up to 7 days: TAKE 90m, TAKE 4h or TAKE 1d."))
     data = OverrideIn(user_id=user.id, tier=1, start=now, end=now + command.duration)
     override = create_override(session, data, Actor(user.id, "sms"), now)
-    until = override.end.astimezone(zone)
-    return Reply(_("You are on call for tier 1 until {time}.", time=f"{until:%a %H:%M %Z}"))
+    until = f"{weekday_time(override.end, zone, language)} {override.end.astimezone(zone):%Z}"
+    return Reply(_("You are on call for tier 1 until {time}.", time=until))

@@ -69,13 +69,15 @@ KEYWORDS: dict[str, tuple[str, str | None]] = {
     **{word: (START, None) for word in START_WORDS},
     WHO: (WHO, None),
 }
+_END = r"\s*[.!]?$"  # "ACK 42." as a phone's keyboard may end it
 REFERENCED = {
-    STATUS: re.compile(rf"^(?:STATUS|ESTADO){_REFERENCE}$", re.IGNORECASE),
-    ACK: re.compile(rf"^ACK{_REFERENCE}$", re.IGNORECASE),
-    NOTE: re.compile(rf"^NOTE{_REFERENCE}\s+(.+)$", re.IGNORECASE | re.DOTALL),
-    INTAKE: re.compile(rf"^INTAKE{_REFERENCE}$", re.IGNORECASE),
+    STATUS: re.compile(rf"^(?:STATUS|ESTADO){_REFERENCE}{_END}", re.IGNORECASE),
+    ACK: re.compile(rf"^ACK{_REFERENCE}{_END}", re.IGNORECASE),
+    # The note may be missing: the reply then asks for it, not for the number given.
+    NOTE: re.compile(rf"^NOTE{_REFERENCE}(?:\s+(.+))?$", re.IGNORECASE | re.DOTALL),
+    INTAKE: re.compile(rf"^INTAKE{_REFERENCE}{_END}", re.IGNORECASE),
     NONCOMPLY: re.compile(rf"^NONCOMPLY{_REFERENCE}(?:\s+(.+))?$", re.IGNORECASE | re.DOTALL),
-    CALL: re.compile(rf"^CALL{_REFERENCE}$", re.IGNORECASE),
+    CALL: re.compile(rf"^CALL{_REFERENCE}{_END}", re.IGNORECASE),
 }
 
 

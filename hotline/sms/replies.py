@@ -21,7 +21,7 @@ from ..services.referral_actions import (
     Taken,
     TakenBy,
 )
-from .notices import OFFICER_STATUS_WORDS, caller_words
+from .notices import OFFICER_STATUS_WORDS, caller_words, weekday_time
 
 STATUS_WORDS = {
     "received": "received",
@@ -106,14 +106,15 @@ def callback_words(_: Translate, outcome: CallbackQueued | CallbackRefused) -> s
     return _("A call back for #{n} is already on its way to your phone.", n=n)
 
 
-def who_words(_: Translate, answer: Mapping[str, Any], zone: ZoneInfo) -> str:
+def who_words(_: Translate, answer: Mapping[str, Any], zone: ZoneInfo, language: str) -> str:
     """Return who is on call per tier and until when, in the program's time zone."""
     parts = []
     for tier in answer["tiers"]:
         user = tier["user"]
         who = f"{user['name']} {user['phone']}" if user else _("NOBODY (gap)")
         until: datetime | None = tier["until"]
-        when = " " + _("until {time}", time=f"{until.astimezone(zone):%a %H:%M}") if until else ""
+        time = weekday_time(until, zone, language) if until else None
+        when = " " + _("until {time}", time=time) if time else ""
         parts.append(_("tier {tier}: {who}", tier=tier["tier"], who=who) + when)
     listed = "; ".join(parts) if parts else _("nobody (no rotation)")
     return _("On call: {list}.", list=listed)

@@ -15,7 +15,7 @@ from ..db import (
 )
 from ..deadline import DeadlineExceeded
 from ..logs import log_exception
-from ..messaging.status import apply_delivery_status
+from ..messaging.status import a_send_in_flight, apply_delivery_status
 from ..phones import mask_phone, normalized
 from ..services.sms_intake import IntakeMoved
 from ..services.text_arrival import identify_and_log
@@ -104,15 +104,15 @@ def status() -> Response:
     form = request.form
     try:
         with webhook_deadline():
-            session = get_session()
-            apply_delivery_status(
-                session,
-                form.get("MessageSid", ""),
-                form.get("MessageStatus", ""),
-                form.get("ErrorCode") or None,
-                datetime.now(UTC),
+            session, now, sid = get_session(), datetime.now(UTC), form.get("MessageSid", "")
+            known = apply_delivery_status(
+                session, sid, form.get("MessageStatus", ""), form.get("ErrorCode") or None, now
             )
             session.commit()
+            if not known and sid and a_send_in_flight(session, now):
+                # The report overtook its send, whose sid is not stored yet: Twilio
+                # sends it again on a 5xx (the callback URL's retry override).
+                return Response(status=503)
     except DeadlineExceeded:
         log.error("delivery status ran past its deadline; asking Twilio to send it again")
         abandon_session()

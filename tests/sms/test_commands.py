@@ -211,3 +211,19 @@ class TestOptOutAndHelp:
         assert first.replies and again.replies == []
         with session_scope(app) as session:
             assert len(session.scalars(select(Message)).all()) == 2  # the text and one reply
+
+
+def test_note_with_a_number_but_no_text_asks_for_the_note_not_the_number(
+    phone: SmsEmulator, program: Program
+) -> None:
+    number = refer(phone, program)
+    reply = converse(phone, program.ana.phone, f"NOTE {number}")[-1]
+    assert reply == f"Reply NOTE {number} and the note."
+
+
+def test_ack_ended_with_a_full_stop_takes_the_referral(
+    app: Flask, phone: SmsEmulator, program: Program
+) -> None:
+    number = refer(phone, program)
+    reply = converse(phone, program.ana.phone, f"ack #{number}.")[-1]
+    assert reply.startswith(f"You have #{number}") and status_of(app, number) == "acknowledged"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -13,10 +14,11 @@ from sqlalchemy import select, update
 from hotline.db import session_scope
 from hotline.i18n import catalog_path, translator
 from hotline.messaging.segments import gsm_folded, segments
-from hotline.models import Officer, Referral
+from hotline.models import Conversation, Officer, Referral, User
 from hotline.simulator import SmsEmulator
 from hotline.sms.parse import CARRIER_RESERVED
 from hotline.sms.prompts import PROMPTS, question
+from tests.factories import add_override
 from tests.sms.conftest import STRANGER, Program, converse
 
 ANSWERS = {
@@ -105,3 +107,33 @@ def test_each_prompt_fits_one_segment_and_the_summary_two(language: str) -> None
     for step in PROMPTS:
         text = gsm_folded(question(_, step, ANSWERS))
         assert segments(text) <= (2 if step == "confirm" else 1), text
+
+
+def test_an_expired_spanish_intake_is_told_so_in_spanish(
+    app: Flask, phone: SmsEmulator, program: Program
+) -> None:
+    converse(phone, STRANGER, "REFERIR", "99", "1")  # a number off the roster, in Spanish
+    with session_scope(app) as session:
+        session.execute(
+            update(Conversation).values(updated_at=datetime.now(UTC) - timedelta(minutes=31))
+        )
+    reply = converse(phone, STRANGER, "Jane Doe")[-1]
+    assert "REFERIR para empezar de nuevo" in reply, reply
+
+
+def test_who_and_take_answer_a_spanish_coordinator_with_spanish_weekdays(
+    app: Flask, phone: SmsEmulator, program: Program
+) -> None:
+    with session_scope(app) as session:
+        session.execute(update(User).where(User.id == program.ana.id).values(language="es"))
+    add_override(
+        app,
+        program.ben,
+        2,
+        datetime.now(UTC) - timedelta(hours=1),
+        datetime.now(UTC) + timedelta(hours=30),
+    )
+    who, take = converse(phone, program.ana.phone, "WHO", "TAKE 30h")
+    english = ("Mon ", "Tue ", "Wed ", "Thu ", "Fri ", "Sat ", "Sun ")
+    assert not any(day in who for day in english), who
+    assert not any(day in take for day in english), take
