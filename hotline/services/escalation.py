@@ -96,6 +96,10 @@ def escalate_unacked(session: Session, now: datetime, ack_minutes: int, sender: 
     ).all()
     escalated = 0
     for referral in referrals:
-        escalated += notify_next(session, referral, now, sender, "escalation")
+        # Taken since the list was read (an ACK between two referrals' texts)? Look again,
+        # holding the row on PostgreSQL so that an ACK waits for these texts or wins first.
+        session.refresh(referral, with_for_update=True)
+        if referral.status == "notified" and referral.acknowledged_by is None:
+            escalated += notify_next(session, referral, now, sender, "escalation")
         session.commit()
     return escalated

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ..audit import Actor, record
+from ..db import updated_one_row
 from ..models import Consent, Participant, User
 from ..permissions import can
 from ..schemas.participants import ConsentIn, ParticipantIn, ParticipantPatch
@@ -144,10 +145,17 @@ def revoke_consent(
     row = session.get(Consent, consent_id)
     if row is None or row.participant_id != participant_id:
         raise NotFound(f"no consent {consent_id} of participant {participant_id}")
-    if row.revoked_at is not None:
-        raise Conflict(f"consent {consent_id} was revoked already")
     before = consent_fields(row)
-    row.revoked_at = now
+    # One conditional UPDATE: of two revocations at once, the second finds it revoked.
+    revoked = session.execute(
+        update(Consent)
+        .where(Consent.id == consent_id, Consent.revoked_at.is_(None))
+        .values(revoked_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if not updated_one_row(revoked):
+        raise Conflict(f"consent {consent_id} was revoked already")
+    session.refresh(row)
     record(
         session,
         actor,

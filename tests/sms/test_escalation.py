@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskCliRunner
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from hotline.db import session_scope
 from hotline.models import Message, ReferralNotice
+from hotline.services import escalation
 from hotline.simulator import SmsEmulator
 from tests.factories import add_user
 from tests.sms.conftest import Program, converse, outbox
@@ -114,3 +117,30 @@ def statuses_to(app: Flask, number: str) -> list[str]:
     """Return the statuses of the texts logged to a number."""
     with session_scope(app) as session:
         return list(session.scalars(select(Message.status).where(Message.to_number == number)))
+
+
+def test_a_referral_taken_while_the_job_runs_is_not_passed_on(
+    app: Flask,
+    runner: FlaskCliRunner,
+    phone: SmsEmulator,
+    program: Program,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    first, second = refer(phone, program), refer(phone, program)
+    real = escalation.notify_next
+    acked: list[str] = []
+
+    def ack_the_second_meanwhile(*args: Any, **kwargs: Any) -> int:
+        if not acked:  # Ana takes #2 while the job texts about #1
+            acked.append(converse(phone, program.ana.phone, f"ACK {second}")[-1])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(escalation, "notify_next", ack_the_second_meanwhile)
+    with session_scope(app) as session:
+        last = session.scalar(select(func.max(ReferralNotice.at)))
+    assert last is not None
+    run_at(runner, last + timedelta(minutes=10))
+    assert acked[0].startswith(f"You have #{second}")
+    to_ben = outbox(app, program.ben.phone)
+    assert any(f"#{first}" in text for text in to_ben)
+    assert not any(f"reply ACK {second}" in text for text in to_ben), to_ben
