@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 
 from ..audit import Actor, record
 from ..messaging.notices import ChargeRecorded, notify
-from ..models import Charge, PlanEntry, User
+from ..messaging.recipients import SUPERVISOR_RECIPIENTS, USER_RECIPIENT, Recipient
+from ..models import Charge, Participant, PlanEntry, User
 from ..schemas.participants import ChargeIn, PlanEntryIn, PlanEntryOut, PlanEntryPatch
 from .errors import FieldInvalid, NotFound
 from .participants import get_participant
@@ -89,8 +90,20 @@ def add_charge(
     record(
         session, actor, now, "charge", "participant", participant_id, None, {"date": str(data.date)}
     )
-    if participant.case_manager_id is not None:
-        case_manager = session.get_one(User, participant.case_manager_id)
-        notice = ChargeRecorded(participant_id, data.date)
-        notify(session, notice, case_manager, sender=sender, now=now)
+    notice = ChargeRecorded(participant_id, data.date)
+    for reader in charge_readers(session, participant):
+        notify(session, notice, reader, sender=sender, now=now, opted_out=reader.opted_out)
     return row
+
+
+def charge_readers(session: Session, participant: Participant) -> list[Recipient]:
+    """Return who coordinates a new charge: the case manager, else every active supervisor.
+
+    A case manager who left is not texted (the phone may be someone else's by now).
+    """
+    if participant.case_manager_id is not None:
+        active = USER_RECIPIENT.where(User.active.is_(True))
+        manager = session.execute(active, {"user_id": participant.case_manager_id}).first()
+        if manager is not None:
+            return [Recipient(*manager)]
+    return [Recipient(*row) for row in session.execute(SUPERVISOR_RECIPIENTS)]

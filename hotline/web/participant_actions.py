@@ -129,7 +129,12 @@ def add_charge(participant_id: int) -> Page | Response:
         return page, 422
     sender = current_app.config.get("HOTLINE_NUMBER")
     service_plan.add_charge(get_session(), row.id, data, actor(), at, sender)
-    return back(row, web_text("Charge recorded; the case manager was texted."))
+    readers = service_plan.charge_readers(get_session(), row)
+    if readers and readers[0].id == row.case_manager_id:
+        return back(row, web_text("Charge recorded; the case manager was texted."))
+    return back(
+        row, web_text("Charge recorded; with no case manager now, the supervisors were texted.")
+    )
 
 
 @bp.post(ONE + "/contacts")

@@ -237,3 +237,21 @@ def test_a_consent_until_a_date_holds_to_the_end_of_that_day_in_the_programs_zon
     assert (local_end.date(), local_end.hour, local_end.minute) == (date(2027, 1, 1), 23, 59)
     consents = web.text(f"/participants/{number}").split('<ul class="consents"')[1]
     assert "until 2027-01-01" in consents.split("</ul>")[0]
+
+
+def test_a_charge_on_a_participant_whose_case_manager_left_reaches_the_supervisors(
+    app: Flask,
+) -> None:
+    manager = add_user(app, "Cam Reed", "case_manager")
+    supervisor = add_user(app, "Sue Pervis", "supervisor")
+    number = add_participant(app, "Jane Doe", manager)
+    with session_scope(app) as session:
+        session.get_one(User, manager.id).active = False
+        session.add(Consent(participant_id=number, scope="prosecutor", given_at=datetime.now(UTC)))
+    web, _ = signed_in(app, "Pru Vance", "prosecutor")
+    charge = {"date": "2026-12-02", "description": "Theft 3"}
+    assert web.post(f"/participants/{number}/charges", charge).status_code == 302
+    assert "the supervisors were texted" in web.text(f"/participants/{number}")
+    with session_scope(app) as session:
+        texted = [m.to_number for m in session.scalars(select(Message))]
+    assert texted == [supervisor.phone]  # not the phone of the case manager who left
