@@ -203,7 +203,7 @@ def _texts(session: Session, referral: Referral, coordinator: User, created: dat
                 referral_id=referral.id,
             )
         )
-    alert = f"LEAD #{referral.id}: reply ACK {referral.id} to take it."
+    alert = f"LEAD #{referral.id}: Reply ACK {referral.id} to take it."
     status = "queued" if referral.status == "received" else "delivered"
     session.add(
         Message(

@@ -162,7 +162,7 @@ def new_referral(_: Translate, notice: NewReferral) -> str:
     if notice.offense:
         kind += ", " + _(OFFENSE_WORDS.get(notice.offense, notice.offense))
     head = _(
-        "LEAD #{n}: reply ACK {n} to take it. {kind} from {who}.",
+        "LEAD #{n}: Reply ACK {n} to take it. {kind} from {who}.",
         n=notice.referral_id,
         kind=kind,
         who=caller_words(_, notice.caller),

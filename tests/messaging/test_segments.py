@@ -27,7 +27,7 @@ def test_segments_count_like_carriers(text: str, expected: int) -> None:
 
 def test_fit_shortens_only_the_free_text() -> None:
     head = (
-        "LEAD #12345: reply ACK 12345 to take it. "
+        "LEAD #12345: Reply ACK 12345 to take it. "
         "Arrest diversion from Officer Smith (SPD) +12065550177."
     )
     fitted = fit(head, " " + "Jane " * 100 + "at 3rd and Pine.")

@@ -51,7 +51,7 @@ def test_alert_is_sent_once_and_its_delivery_recorded(
     again = runner.invoke(args=["jobs", "run", "dispatch-outbox"])
     assert "0 sent" in again.output
     (request,) = fake_twilio.accepted
-    assert request.to == program.ana.phone and request.body.startswith(f"LEAD #{number}: reply ACK")
+    assert request.to == program.ana.phone and request.body.startswith(f"LEAD #{number}: Reply ACK")
     with session_scope(app) as session:
         sid = session.scalars(
             select(Message.message_sid).where(Message.to_number == program.ana.phone)

@@ -38,7 +38,7 @@ def test_escalates_at_each_ack_interval_and_stops_after_supervisors(
     assert "0 people" in run_at(runner, first + timedelta(minutes=9, seconds=59))
     assert outbox(app, program.ben.phone) == []
     assert "1 people" in run_at(runner, first + timedelta(minutes=10))
-    assert outbox(app, program.ben.phone)[0].startswith(f"LEAD #{number}: reply ACK {number}")
+    assert outbox(app, program.ben.phone)[0].startswith(f"LEAD #{number}: Reply ACK {number}")
     assert "0 people" in run_at(
         runner, first + timedelta(minutes=10)
     )  # same instant: nothing twice
@@ -89,7 +89,7 @@ class TestOptedOutCoordinators:
         reply = converse(phone, program.officer.phone, *ARREST, "SEND")[-1]
         assert "A coordinator will text you." in reply
         number = int(reply.split("#", 1)[1].split(".", 1)[0])
-        assert outbox(app, program.ben.phone)[0].startswith(f"LEAD #{number}: reply ACK {number}")
+        assert outbox(app, program.ben.phone)[0].startswith(f"LEAD #{number}: Reply ACK {number}")
         assert statuses_to(app, program.ana.phone) == ["suppressed"]
         assert outbox(app, program.sue.phone) == []  # Ben can be reached: no supervisor yet
 
@@ -102,7 +102,7 @@ class TestOptedOutCoordinators:
             first = session.scalars(select(ReferralNotice.at)).one()
         assert "1 people" in run_at(runner, first + timedelta(minutes=10))
         assert statuses_to(app, program.ben.phone) == ["suppressed"]
-        assert outbox(app, program.sue.phone)[0].startswith(f"LEAD #{number}: reply ACK {number}")
+        assert outbox(app, program.sue.phone)[0].startswith(f"LEAD #{number}: Reply ACK {number}")
 
     def test_nobody_reachable_tells_the_officer_to_call(
         self, app: Flask, phone: SmsEmulator, program: Program
@@ -143,4 +143,4 @@ def test_a_referral_taken_while_the_job_runs_is_not_passed_on(
     assert acked[0].startswith(f"You have #{second}")
     to_ben = outbox(app, program.ben.phone)
     assert any(f"#{first}" in text for text in to_ben)
-    assert not any(f"reply ACK {second}" in text for text in to_ben), to_ben
+    assert not any(f"Reply ACK {second}" in text for text in to_ben), to_ben

@@ -48,7 +48,7 @@ class TestKnownOfficer:
         assert referral.officer_id == program.officer.id and referral.consent_at is not None
         assert referral.status == "notified"
         (alert,) = outbox(app, program.ana.phone)
-        assert alert.startswith(f"LEAD #{referral.id}: reply ACK {referral.id} to take it.")
+        assert alert.startswith(f"LEAD #{referral.id}: Reply ACK {referral.id} to take it.")
         assert "Jane Doe" in alert and "3rd & Pine" in alert
         assert outbox(app, program.ben.phone) == []
 

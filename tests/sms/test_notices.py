@@ -146,7 +146,7 @@ class TestEachReaderReadsTheirLanguage:
         assert outbox(app, program.officer.phone)[-1] == (
             f"LEAD #{number}: con un coordinador, {program.ana.name}."
         )
-        assert outbox(app, program.ana.phone)[0].startswith(f"LEAD #{number}: reply ACK")
+        assert outbox(app, program.ana.phone)[0].startswith(f"LEAD #{number}: Reply ACK")
 
     def test_a_caller_nobody_knows_reads_the_program_language(
         self, app: Flask, phone: SmsEmulator, program: Program

@@ -144,12 +144,12 @@ class TestAbandoned:
         assert "0 people" in run(app, "escalate-unacked", early)
         assert "1 people" in run(app, "escalate-unacked", first + timedelta(minutes=ACK_MINUTES))
         [to_ben] = texts_to(app, program.ben.phone)
-        assert f"reply ACK {number} to take it" in to_ben
+        assert f"Reply ACK {number} to take it" in to_ben
         assert texts_to(app, program.sue.phone) == []
         later = first + timedelta(minutes=2 * ACK_MINUTES)
         assert "2 people" in run(app, "escalate-unacked", later)
         for supervisor in (program.sue, tess):
-            assert f"reply ACK {number}" in texts_to(app, supervisor.phone)[0]
+            assert f"Reply ACK {number}" in texts_to(app, supervisor.phone)[0]
         reply = ack_by_text(client, app, program.sue.phone, number)
         assert reply.startswith(f"You have #{number}")
         assert "0 people" in run(app, "escalate-unacked", first + timedelta(minutes=60))

@@ -192,7 +192,7 @@ class TestTexts:
         number = referral.id
         # Without a choice, the on-call phone is tier 1's: Ana's.
         page = page_text(as_coordinator.text(f"/simulator?officer={program.officer.phone}"))
-        assert f"Hotline: LEAD #{number}: reply ACK {number} to take it." in page
+        assert f"Hotline: LEAD #{number}: Reply ACK {number} to take it." in page
         assert "You: SEND" in page
 
         text(as_coordinator, "oncall", f"ACK {number}", **state)
