@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from .. import rotation as engine
@@ -68,9 +69,13 @@ def announce_gaps(
     session: Session, now: datetime, zone: ZoneInfo, sender: str | None, public_url: str | None
 ) -> int:
     """Text every active supervisor once about the tier-1 gaps not announced before."""
+    gaps = tier_one_gaps(session, now)
+    if all(key != LONG_AGO for key, _, _ in gaps):
+        # The gap that reached past the look-back is over: the next such gap is news.
+        session.execute(delete(GapNotice).where(GapNotice.tier == 1, GapNotice.start == LONG_AGO))
     new = [
         (start, end)
-        for key, start, end in tier_one_gaps(session, now)
+        for key, start, end in gaps
         if insert_unless_present(session, GapNotice, {"tier": 1, "start": key, "announced_at": now})
         is not None
     ]

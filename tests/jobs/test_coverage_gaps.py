@@ -82,3 +82,22 @@ def test_deactivating_the_person_on_call_opens_a_gap(app: Flask, supervisor_api:
     assert run(app, "coverage-gaps", datetime.now(UTC)) == "0 new tier-1 gaps announced"
     supervisor_api.patch(f"/users/{ana.id}", {"active": False})
     assert texts_to(app, supervisor_phone(app))[0].startswith("LEAD coverage gap")
+
+
+def test_a_second_gap_reaching_past_the_look_back_is_announced_too(
+    app: Flask, supervisor_api: Api
+) -> None:
+    now = datetime.now(UTC).replace(microsecond=0)
+    ana = add_user(app, "Ana Diaz")
+    start = (now - timedelta(days=37)).strftime("%Y-%m-%dT08:00")
+    created = supervisor_api.post("/rotations", rotation_body([ana.id], start=start))
+    assert created.status_code == 201
+    # Before the rotation began, nobody was on call as far back as the job looks.
+    assert run(app, "coverage-gaps", now - timedelta(days=40)) == "1 new tier-1 gaps announced"
+    assert run(app, "coverage-gaps", now - timedelta(days=1)) == "0 new tier-1 gaps announced"
+    told = len(texts_to(app, supervisor_phone(app)))
+    assert supervisor_api.patch(f"/users/{ana.id}", {"active": False}).status_code == 200
+    assert supervisor_api.get("/oncall").json["tiers"][0]["user"] is None
+    texts = texts_to(app, supervisor_phone(app))
+    assert len(texts) == told + 1
+    assert texts[-1].startswith("LEAD coverage gap: nobody on tier 1")
