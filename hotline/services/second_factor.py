@@ -15,6 +15,7 @@ import secrets
 from datetime import datetime
 
 import pyotp
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from ..audit import Actor, record
@@ -47,7 +48,8 @@ def grouped(secret: str) -> str:
 def code_step(secret: str, code: str, now: datetime) -> int | None:
     """Return the time step whose code this is (now, or one step either side), or None."""
     digits = code.replace(" ", "")
-    if len(digits) != 6 or not digits.isdigit():
+    # isdigit() alone takes Arabic-Indic and superscript digits too, which no code has.
+    if len(digits) != 6 or not (digits.isascii() and digits.isdigit()):
         return None
     totp = pyotp.TOTP(secret)
     step = int(now.timestamp()) // STEP_SECONDS
@@ -72,8 +74,18 @@ def new_recovery_codes() -> list[str]:
     return codes
 
 
-def check_code(user: User, code: str, now: datetime) -> str | None:
+def hold(session: Session, user: User) -> None:
+    """Read the user's row again and hold it until commit, so a code is spent once."""
+    # A write that changes nothing takes the row's lock (PostgreSQL) or the database's
+    # (SQLite) before the read: a second sign-in with the same code waits, then sees it spent.
+    touch = update(User).where(User.id == user.id).values(totp_last_step=User.totp_last_step)
+    session.execute(touch.execution_options(synchronize_session=False))
+    session.refresh(user)
+
+
+def check_code(session: Session, user: User, code: str, now: datetime) -> str | None:
     """Accept a TOTP code (once) or an unused recovery code; return which, or None."""
+    hold(session, user)
     if user.totp_secret is None:
         return None
     step = code_step(user.totp_secret, code, now)

@@ -90,11 +90,12 @@ def login_code() -> Page:
     if user.totp_secret is None:
         return redirect(url_for("web.login_enrol"))
     error: str | Markup | None = None
+    db = get_session()
     if request.method == "POST":
         if locked(user, now):
             error = _(ACCOUNT_LOCKED)
-        elif second_factor.check_code(user, request.form.get("code", ""), now) is not None:
-            get_session().commit()
+        elif second_factor.check_code(db, user, request.form.get("code", ""), now) is not None:
+            db.commit()
             return finish(user)
         else:
             error = refuse(user, now)

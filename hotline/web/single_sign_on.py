@@ -16,6 +16,7 @@ from typing import Any
 from authlib.integrations.base_client import OAuthError
 from authlib.integrations.flask_client import OAuth
 from flask import Flask, current_app, redirect, render_template, request, url_for
+from joserfc.errors import JoseError
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
@@ -78,8 +79,10 @@ def login_sso_callback() -> Response | tuple[str, int]:
         return redirect(url_for("web.login"))
     try:
         token = provider().authorize_access_token()
-    except OAuthError as error:
-        current_app.logger.warning("single sign-on refused by the provider: %s", error.error)
+    except (OAuthError, JoseError) as error:
+        # JoseError: an ID token with the wrong issuer, audience or nonce, or expired
+        # (a clock that drifted from the provider's, or a replay).
+        current_app.logger.warning("single sign-on refused: %s", error.error)
         return refused(_("The city's sign-in did not complete. Try again, or use your password."))
     claims = token.get("userinfo") or {}
     email = str(claims.get("email") or "").strip().lower()

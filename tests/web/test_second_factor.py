@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,6 +15,7 @@ from sqlalchemy import select
 from hotline.cli import main
 from hotline.db import session_scope
 from hotline.models import AuditEvent, User
+from hotline.services import second_factor
 from hotline.services.second_factor import check_code, code_step
 from tests.factories import add_user
 from tests.web.conftest import PASSWORD, Web, csrf_token
@@ -169,5 +171,84 @@ def test_codes_are_checked_by_time_step() -> None:
     assert code_step(secret, totp.generate_otp(step - 1), at) == step - 1
     assert code_step(secret, totp.generate_otp(step - 2), at) is None  # two steps old
     assert code_step(secret, "12345", at) is None and code_step(secret, "abcdef", at) is None
-    user = User(totp_secret=secret, totp_last_step=step, recovery_hashes=[])
-    assert check_code(user, totp.generate_otp(step), at) is None  # this step's code: used
+    assert code_step(secret, "١٢٣٤٥٦", at) is None  # digits, but not the ones a code has
+
+
+def test_a_step_once_accepted_is_refused_again(app: Flask) -> None:
+    ana = add_user(app, "Ana Diaz", password=PASSWORD)
+    secret, _ = enrol_fresh(app, ana)
+    at = datetime.now(UTC)
+    step = int(at.timestamp()) // 30 + 1  # not the enrolment's step
+    code = pyotp.TOTP(secret).generate_otp(step)
+    with session_scope(app) as session:
+        assert check_code(session, session.get_one(User, ana.id), code, at) == "code"
+    with session_scope(app) as session:
+        assert check_code(session, session.get_one(User, ana.id), code, at) is None
+
+
+def at_code_form(app: Flask, user: User) -> Web:
+    """Return a browser past the password of an enrolled user, at the code form."""
+    web = Web(app.test_client())
+    assert sign_in(web, user).headers["Location"] == "/login/code"
+    web.token = csrf_token(web.text("/login/code"))
+    return web
+
+
+@pytest.mark.parametrize("code", ["١٢٣٤٥٦", "۱۲۳۴۵۶", "¹²³⁴⁵⁶"])
+def test_a_code_in_other_digits_is_refused_not_a_crash(app: Flask, code: str) -> None:
+    # A phone's own keyboard can type Arabic-Indic or Persian digits.
+    ana = add_user(app, "Ana Diaz", password=PASSWORD)
+    enrol_fresh(app, ana)
+    web = at_code_form(app, ana)
+    answer = web.post("/login/code", {"code": code})
+    assert answer.status_code == 401, answer.status_code
+    assert "That code is not right" in answer.get_data(as_text=True)
+    bob = add_user(app, "Bob Ray", password=PASSWORD)  # not enrolled: the enrolment form
+    enrolling = Web(app.test_client())
+    sign_in(enrolling, bob)
+    enrolling.token = csrf_token(enrolling.text("/login/enrol"))
+    assert enrolling.post("/login/enrol", {"code": code}).status_code == 401
+
+
+def race_two_sign_ins(
+    app: Flask, monkeypatch: pytest.MonkeyPatch, user: User, code: str
+) -> dict[str, int]:
+    """Post one code from two browsers, the second while the first is about to check it."""
+    victim, attacker = at_code_form(app, user), at_code_form(app, user)
+    real = second_factor.check_code
+    answers: dict[str, int] = {}
+
+    def interleaved(*args: Any, **kwargs: Any) -> Any:
+        if "attacker" not in answers:  # the first request has read the user: the other runs now
+            other = threading.Thread(
+                target=lambda: answers.update(
+                    attacker=attacker.post("/login/code", {"code": code}).status_code
+                )
+            )
+            answers["attacker"] = 0
+            other.start()
+            other.join()
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(second_factor, "check_code", interleaved)
+    answers["victim"] = victim.post("/login/code", {"code": code}).status_code
+    return answers
+
+
+def test_one_code_opens_one_session_even_when_two_sign_ins_race(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ana = add_user(app, "Ana Diaz", password=PASSWORD)
+    secret, _ = enrol_fresh(app, ana)
+    step = int(datetime.now(UTC).timestamp()) // 30 + 1  # not the enrolment's step
+    answers = race_two_sign_ins(app, monkeypatch, ana, pyotp.TOTP(secret).generate_otp(step))
+    assert sorted(answers.values()) == [302, 401], answers
+
+
+def test_one_recovery_code_opens_one_session_even_when_two_sign_ins_race(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ana = add_user(app, "Ana Diaz", password=PASSWORD)
+    _, codes = enrol_fresh(app, ana)
+    answers = race_two_sign_ins(app, monkeypatch, ana, codes[0])
+    assert sorted(answers.values()) == [302, 401], answers

@@ -99,3 +99,23 @@ def test_a_forged_callback_signs_nobody_in(app: Flask, client: FlaskClient) -> N
     answer = client.get("/login/sso/callback?code=made-up&state=made-up")
     assert answer.status_code == 401
     assert client.get("/").status_code == 302
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [
+        {"iss": "https://another-issuer.example"},
+        {"aud": "another-client"},
+        {"nonce": "not-the-one-sent"},
+        {"exp": 1_000_000_000, "iat": 999_999_000},  # expired: a skewed clock, or a replay
+    ],
+)
+def test_an_id_token_that_fails_its_checks_is_refused_with_the_sign_in_page(
+    app: Flask, client: FlaskClient, provider: Provider, claims: dict[str, Any]
+) -> None:
+    add_user(app, "Ana Diaz", email="ana@example.org")
+    provider.identity.update(claims)
+    answer = single_sign_on(client)
+    assert answer.status_code == 401, answer.status_code
+    assert "did not complete" in answer.get_data(as_text=True)
+    assert client.get("/").status_code == 302
