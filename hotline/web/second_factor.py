@@ -19,7 +19,7 @@ from ..db import get_session
 from ..models import User
 from ..services import second_factor
 from . import bp
-from .auth import ACCOUNT_FAILURES, ACCOUNT_LOCKED, failures, record_attempt, start_session
+from .auth import ACCOUNT_FAILURES, ACCOUNT_LOCKED, locked_out, record_attempt, start_session
 from .language import web_text as _
 
 PENDING_FOR = timedelta(minutes=10)
@@ -70,7 +70,7 @@ def refuse(user: User, now: datetime) -> str | Markup:
 
 def locked(user: User, now: datetime) -> bool:
     """Tell whether the account is locked by failed passwords and codes together."""
-    return failures(get_session(), now, email=user.email) >= ACCOUNT_FAILURES
+    return locked_out(get_session(), now, ACCOUNT_FAILURES, email=user.email)
 
 
 def finish(user: User) -> Response:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Flask
@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 from hotline import create_app
 from hotline.db import database, session_scope
 from hotline.models import OptOut, User
+from hotline.web.auth import ACCOUNT_LOCKED, attempt_login
 from tests.factories import add_referral, add_rotation, add_user
 from tests.web.conftest import PASSWORD, Web, csrf_token
 
@@ -84,6 +85,23 @@ class TestLockOut:
         answer = web.login(supervisor)
         assert answer.status_code == 401
         assert "locked for 15 minutes" in answer.get_data(as_text=True)
+
+    def test_a_lock_lasts_15_minutes_from_the_tenth_failure_however_spread_they_were(
+        self, app: Flask, supervisor: User
+    ) -> None:
+        start = datetime(2026, 12, 5, 3, tzinfo=UTC)
+
+        def sign_in(minutes: float, password: str = PASSWORD) -> User | str:
+            with session_scope(app) as session:
+                at = start + timedelta(minutes=minutes)
+                return attempt_login(session, supervisor.email, password, "10.0.0.9", at)
+
+        for n in range(10):  # one every 90 s: the tenth comes 13.5 minutes after the first
+            assert sign_in(n * 1.5, "wrong") == "Wrong email or password."
+        assert sign_in(20) == ACCOUNT_LOCKED  # the first failure is 20 minutes old by now
+        assert sign_in(28) == ACCOUNT_LOCKED
+        signed_in = sign_in(29)
+        assert isinstance(signed_in, User) and signed_in.id == supervisor.id
 
     def test_address_locks_after_fifty_failures(self, app: Flask, client: FlaskClient) -> None:
         people = [add_user(app, f"Person {n}", password=PASSWORD) for n in range(6)]
