@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import abort, current_app, g, redirect, request, session, url_for
 from sqlalchemy import select
@@ -48,6 +49,14 @@ def locked_out(session: Session, now: datetime, limit: int, **where: str) -> boo
         last > now - LOCK_WINDOW and last - first < LOCK_WINDOW
         for first, last in zip(times, times[limit - 1 :], strict=False)
     )
+
+
+def site_target(target: str) -> str:
+    """Return where a sign-in goes on: `target` if it is a path on this site, else the dashboard."""
+    # Only a path on this site: never an open redirect.
+    if not target.startswith("/") or target.startswith("//") or urlsplit(target).netloc:
+        return url_for("web.dashboard")
+    return target
 
 
 def record_attempt(session: Session, email: str, address: str, now: datetime, ok: bool) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
-from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from sqlalchemy import select
@@ -23,6 +22,7 @@ from .auth import (
     current_user,
     is_supervisor,
     login_required,
+    site_target,
     start_session,
     user_can,
 )
@@ -54,10 +54,7 @@ def login() -> str | Response:
         if isinstance(outcome, str):
             error = outcome
         else:
-            target = request.args.get("next", "")
-            # Only a path on this site: never an open redirect.
-            if not target.startswith("/") or target.startswith("//") or urlsplit(target).netloc:
-                target = url_for("web.dashboard")
+            target = site_target(request.args.get("next", ""))
             if needs_second_step(outcome):
                 return begin_second_step(outcome, target, datetime.now(UTC))
             start_session(outcome)

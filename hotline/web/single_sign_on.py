@@ -15,7 +15,7 @@ from typing import Any
 
 from authlib.integrations.base_client import OAuthError
 from authlib.integrations.flask_client import OAuth
-from flask import Flask, current_app, redirect, render_template, request, url_for
+from flask import Flask, current_app, redirect, render_template, request, session, url_for
 from joserfc.errors import JoseError
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
@@ -23,7 +23,7 @@ from werkzeug.wrappers import Response
 from ..db import get_session
 from ..models import User
 from . import bp
-from .auth import record_attempt, start_session
+from .auth import record_attempt, site_target, start_session
 from .language import web_text as _
 
 PROVIDER = "city"
@@ -68,6 +68,7 @@ def login_sso() -> Response:
     """Send the browser to the city's sign-in page."""
     if not enabled():
         return redirect(url_for("web.login"))
+    session["sso_next"] = site_target(request.args.get("next", ""))
     answer: Response = provider().authorize_redirect(callback_url())
     return answer
 
@@ -95,8 +96,9 @@ def login_sso_callback() -> Response | tuple[str, int]:
     if user is None or not user.active:
         # No self-registration: a supervisor adds people; a deactivated one stays out.
         return refused(_("There is no active hotline account for {email}.", email=email))
-    start_session(user)
-    return redirect(url_for("web.dashboard"))
+    target = session.get("sso_next") or url_for("web.dashboard")
+    start_session(user)  # a fresh session: the target is read before
+    return redirect(target)
 
 
 def refused(reason: str) -> tuple[str, int]:

@@ -7,6 +7,8 @@ checks the signed ID token. The test plays the browser between the two.
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
@@ -41,9 +43,9 @@ def app_config(app_config: dict[str, Any], provider: Provider) -> dict[str, Any]
     }
 
 
-def single_sign_on(client: FlaskClient) -> Any:
+def single_sign_on(client: FlaskClient, start_at: str = "/login/sso") -> Any:
     """Go through the provider as a browser would; return the app's answer to the callback."""
-    start = client.get("/login/sso")
+    start = client.get(start_at)
     assert start.status_code == 302
     at_provider = requests.get(start.headers["Location"], allow_redirects=False, timeout=10)
     assert at_provider.status_code == 302, at_provider.text
@@ -119,3 +121,22 @@ def test_an_id_token_that_fails_its_checks_is_refused_with_the_sign_in_page(
     assert answer.status_code == 401, answer.status_code
     assert "did not complete" in answer.get_data(as_text=True)
     assert client.get("/").status_code == 302
+
+
+def test_the_citys_sign_in_goes_on_to_the_page_the_link_was_for(
+    app: Flask, client: FlaskClient
+) -> None:
+    add_user(app, "Ana Diaz", email="ana@example.org")
+    to_login = client.get("/referrals?status=notified")  # a link from a text, at 3 a.m.
+    page = client.get(to_login.headers["Location"]).get_data(as_text=True)
+    link = re.search(r'id="sso" href="([^"]+)"', page)
+    assert link, "the login page offers the city's sign-in"
+    answer = single_sign_on(client, html.unescape(link.group(1)))
+    assert answer.status_code == 302
+    assert answer.headers["Location"] == "/referrals?status=notified"
+
+
+def test_the_citys_sign_in_never_leaves_the_site(app: Flask, client: FlaskClient) -> None:
+    add_user(app, "Ana Diaz", email="ana@example.org")
+    answer = single_sign_on(client, "/login/sso?next=//evil.example/referrals")
+    assert answer.status_code == 302 and answer.headers["Location"] == "/"
