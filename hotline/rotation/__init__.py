@@ -26,7 +26,7 @@ from .model import (
     Window,
 )
 from .resolve import assignment_at, chain_until, escalation_chain, next_change, on_call, tiers_at
-from .schedule import covered_for, final_schedule, schedule_tiers
+from .schedule import covered_for, final_schedule, schedule_tiers, segment_start
 
 __all__ = [
     "DAY_NAMES",
@@ -53,6 +53,7 @@ __all__ = [
     "override_problem",
     "rotation_problem",
     "schedule_tiers",
+    "segment_start",
     "tiers_at",
     "year_problem",
 ]

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import heapq
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from .coverage import coverage
+from .handoff import handoff_instant
 from .model import GAP, Assignment, Program, Segment
 
 
@@ -69,6 +70,26 @@ def final_schedule(program: Program, tier: int, start: datetime, end: datetime) 
             current, current_start = assignment, instant
     segments.append(_segment(tier, current_start, end, current))
     return segments
+
+
+def segment_start(program: Program, tier: int, instant: datetime, reach: timedelta) -> datetime:
+    """Return when the tier's segment holding `instant` began, however long ago.
+
+    Looks back `reach` first, then twice as far each time the segment still
+    reaches the start of the look, down to the tier's first cover (nothing held
+    the tier before it). A gap older than that is dated from the last look.
+    """
+    firsts = [handoff_instant(r, 0) for r in program.rotations if r.tier == tier]
+    firsts += [o.start for o in program.overrides if o.tier == tier]
+    first_cover = min(firsts, default=None)
+    while True:
+        begin = instant - reach
+        if first_cover is not None and begin < first_cover < instant:
+            begin = first_cover - timedelta(seconds=1)  # a second of what came before
+        held = final_schedule(program, tier, begin, instant + timedelta(microseconds=1))[-1]
+        if held.start > begin or first_cover is None or begin < first_cover:
+            return held.start
+        reach *= 2
 
 
 def _segment(tier: int, start: datetime, end: datetime, assignment: Assignment) -> Segment:

@@ -12,7 +12,7 @@ from .people import user_names
 
 FEED_BEFORE = timedelta(days=15)
 FEED_AFTER = timedelta(days=180)
-# A segment's true start may lie before the feed; look this far back for it.
+# A segment's true start may lie before the feed; look this far back for it first.
 TRUE_START_LOOKBACK = timedelta(days=366)
 
 
@@ -24,15 +24,15 @@ def feed_segments(
     start, end = now - FEED_BEFORE, now + FEED_AFTER
     found = []
     for tier in engine.schedule_tiers(program, start, end):
-        for segment in engine.final_schedule(program, tier, start - TRUE_START_LOOKBACK, end):
-            if segment.user_id is None or segment.end <= start:
+        for segment in engine.final_schedule(program, tier, start, end):
+            if segment.user_id is None:
                 continue
             if user_id is not None and segment.user_id != user_id:
                 continue
-            clipped = engine.Segment(
-                tier, max(segment.start, start), segment.end, segment.user_id, segment.source
-            )
-            found.append((clipped, segment.start))
+            began = segment.start
+            if began == start:  # it may have begun long before the feed: its UID needs when
+                began = engine.segment_start(program, tier, start, TRUE_START_LOOKBACK)
+            found.append((segment, began))
     return found
 
 

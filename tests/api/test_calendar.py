@@ -11,9 +11,11 @@ from sqlalchemy import select
 from hotline.db import session_scope
 from hotline.models import ProgramSetting
 from hotline.rotation import final_schedule
-from hotline.services.calendar import FEED_AFTER, FEED_BEFORE
+from hotline.services.calendar import FEED_AFTER, FEED_BEFORE, render_feed
 from hotline.services.oncall import load_program
 from tests.api.conftest import Api, add_user, rotation_body
+from tests.factories import add_rotation
+from tests.factories import add_user as add_person
 
 
 def events(feed: bytes) -> list[tuple[datetime, datetime, str, str]]:
@@ -83,3 +85,21 @@ class TestCalendarSecret:
         supervisor_api.get("/calendar")
         with session_scope(app) as session:
             assert session.get(ProgramSetting, "calendar_token") is None
+
+
+def test_a_shift_begun_years_ago_keeps_its_uid_between_fetches(app: Flask) -> None:
+    # One person on call without a break since 2020: one segment, begun 2020-01-06 08:00 PST.
+    ana = add_person(app, "Ana Diaz")
+    add_rotation(app, 1, ana)
+    first_fetch = datetime(2026, 5, 4, 12, 0, tzinfo=UTC)
+    with session_scope(app) as session:
+        program = load_program(session)
+        before = uids(render_feed(session, program, first_fetch, None))
+        after = uids(render_feed(session, program, first_fetch + timedelta(hours=1), None))
+    assert after == before  # else a subscriber's calendar shows a new event at each fetch
+    assert before == [f"tier1-user{ana.id}-20200106T160000Z@lead-hotline"]
+
+
+def uids(feed: bytes) -> list[str]:
+    """Return the UIDs of a feed's events."""
+    return [str(event["uid"]) for event in Calendar.from_ical(feed).walk("VEVENT")]

@@ -18,6 +18,7 @@ from hotline.rotation import (
     escalation_chain,
     final_schedule,
     next_change,
+    segment_start,
 )
 from tests.rotation.reference import (
     DAYS,
@@ -195,3 +196,16 @@ def test_a_chain_holds_every_minute_until_its_until(scenario, offset):  # type: 
     assert instant < until <= instant + timedelta(hours=2)
     for minute in minutes(instant, until):
         assert escalation_chain(program, minute) == chain, minute
+
+
+@given(scenarios(), st.integers(min_value=-30 * 60, max_value=30 * 60))
+def test_a_segment_found_from_a_short_look_began_where_a_long_look_says(scenario, offset):  # type: ignore[no-untyped-def]
+    rotations, overrides, inactive, anchor = scenario
+    program = to_program(rotations, overrides, inactive)
+    instant = anchor + timedelta(minutes=offset)
+    far = anchor - timedelta(days=400)  # before anything a scenario starts
+    for tier in (1, 2):
+        held = final_schedule(program, tier, far, instant + timedelta(microseconds=1))[-1]
+        if held.user_id is None:
+            continue  # a gap that reaches the long look has no start to agree on
+        assert segment_start(program, tier, instant, MINUTE) == held.start, tier
