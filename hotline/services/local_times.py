@@ -44,8 +44,12 @@ def _around(instant: datetime, zone: ZoneInfo) -> tuple[str, str]:
     return f"{before:%H:%M}", f"{local_reading(instant, zone):%H:%M}"
 
 
-def read_local(reading: datetime, zone: ZoneInfo) -> LocalTime:
-    """Return the instant a local reading is saved as, with a note when DST is in the way."""
+def read_local(reading: datetime, zone: ZoneInfo, second: bool = False) -> LocalTime:
+    """Return the instant a local reading is saved as, with a note when DST is in the way.
+
+    A repeated reading is its first occurrence unless `second` asks for the other
+    (a form filled from a shift that ends in the second pass, say).
+    """
     instant = first_instant_reading(reading, zone)
     found = instants_reading(reading, zone)
     where = f"on {day_words(reading.date())} in {zone.key}"
@@ -54,14 +58,14 @@ def read_local(reading: datetime, zone: ZoneInfo) -> LocalTime:
         note = f"{reading:%H:%M} does not exist {where}: clocks jump from {jump_from} to {jump_to}."
         return LocalTime(reading, instant, True, note)
     if len(found) == 2:
-        first, second = sorted(found)
-        back_from, back_to = _around(transitions_between(zone, first, second + _SECOND)[0], zone)
-        abbreviation = first.astimezone(zone).tzname()
+        first, later = sorted(found)
+        back_from, back_to = _around(transitions_between(zone, first, later + _SECOND)[0], zone)
+        used, which = (later, "second") if second else (first, "first")
         note = (
             f"{reading:%H:%M} happens twice {where} (clocks go back from {back_from} to "
-            f"{back_to}): the first, {reading:%H:%M} {abbreviation}, is used."
+            f"{back_to}): the {which}, {reading:%H:%M} {used.astimezone(zone).tzname()}, is used."
         )
-        return LocalTime(reading, instant, False, note)
+        return LocalTime(reading, used, False, note)
     return LocalTime(reading, instant)
 
 

@@ -30,6 +30,10 @@ class OverrideForm:
     tier: str = ""
     start: str = ""
     end: str = ""
+    # The reading of start or end meant as the second pass of a repeated fall-back hour:
+    # set when filled from a shift that has an edge there, kept while that time is kept.
+    start_second: str = ""
+    end_second: str = ""
 
     @classmethod
     def from_values(cls, values: Mapping[str, str]) -> OverrideForm:
@@ -40,7 +44,10 @@ class OverrideForm:
             day, clock = values.get(f"{name}_date", ""), values.get(f"{name}_time", "")
             if not text[name] and (day or clock):
                 text[name] = f"{day.strip()}T{clock.strip()}"
-        return cls(**text, for_user=values.get("for", "").strip())
+        seconds = {
+            f"{name}_second": values.get(f"{name}_second", "").strip() for name in ("start", "end")
+        }
+        return cls(**text, **seconds, for_user=values.get("for", "").strip())
 
     def day_of(self, name: str) -> str:
         """Return the date part of the typed start or end, for the date field."""
@@ -73,6 +80,8 @@ class OverrideForm:
             return False
         self.tier = str(shift.tier)
         self.start, self.end = local_input(shift.start, zone), local_input(shift.end, zone)
+        self.start_second = second_pass(shift.start, zone)
+        self.end_second = second_pass(shift.end, zone)
         return True
 
     def readings(self, zone: ZoneInfo) -> dict[str, LocalTime]:
@@ -81,7 +90,8 @@ class OverrideForm:
         for name in ("start", "end"):
             reading = parse_local(getattr(self, name))
             if reading is not None and year_problem(reading) is None:
-                found[name] = read_local(reading, zone)
+                second = reading == parse_local(getattr(self, f"{name}_second"))
+                found[name] = read_local(reading, zone, second)
         return found
 
     def dst_notes(self, zone: ZoneInfo) -> list[str]:
@@ -123,3 +133,14 @@ def form_field(loc: tuple[Any, ...]) -> str:
     """Return the form field a schema error location points at."""
     name = str(loc[0]) if loc else "form"
     return FORM_FIELD.get(name, name)
+
+
+def second_pass(instant: datetime, zone: ZoneInfo) -> str:
+    """Return the instant's reading if it is the second pass of a repeated hour, else ""."""
+    reading = local_input(instant, zone)
+    local = parse_local(reading)
+    if local is None:
+        return ""
+    first, later = read_local(local, zone).instant, read_local(local, zone, True).instant
+    repeated = first != later
+    return reading if repeated and later == instant.replace(second=0, microsecond=0) else ""

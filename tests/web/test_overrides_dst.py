@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from flask import Flask
 
+from hotline.db import session_scope
 from hotline.models import User
+from hotline.schemas.oncall import OverrideIn
+from hotline.services.oncall import load_program
+from hotline.web.override_form import OverrideForm
+from tests.factories import add_override, add_rotation
 from tests.web.conftest import Web
 from tests.web.test_overrides import override_form, saved
+
+LOS_ANGELES = ZoneInfo("America/Los_Angeles")
 
 GAP_NOTE = (
     "02:30 does not exist on Sunday 14 March 2027 in America/Los_Angeles: "
@@ -76,3 +84,59 @@ def test_plain_times_get_no_note(app: Flask, as_supervisor: Web, ben: User) -> N
     assert as_supervisor.post("/overrides", form).status_code == 302
     page = as_supervisor.text("/overrides")
     assert "does not exist" not in page and "Saved 0" not in page
+
+
+def test_covering_a_shift_that_ends_in_the_second_pass_of_the_repeated_hour_saves_it_as_it_is(
+    app: Flask, ana: User, ben: User, cy: User
+) -> None:
+    # Ben is on call from Saturday 20:00 PDT; Ana's override (made by instants, as the API
+    # allows) takes over at 09:30 UTC, the second 01:30 of Sunday 1 November 2026 (PST).
+    add_rotation(app, 1, ben, start=datetime(2026, 10, 31, 20))
+    add_override(
+        app, ana, 1, datetime(2026, 11, 1, 9, 30, tzinfo=UTC), datetime(2026, 11, 1, 20, tzinfo=UTC)
+    )
+    with session_scope(app) as session:
+        program = load_program(session)
+    form = OverrideForm(user=str(cy.id), for_user=str(ben.id))  # "Cy covers for Ben"
+    assert form.fill_from_shift(program, datetime(2026, 10, 31, 12, tzinfo=UTC), LOS_ANGELES)
+    assert (form.start, form.end) == ("2026-10-31T20:00", "2026-11-01T01:30")
+    checked = form.check(LOS_ANGELES)
+    assert isinstance(checked, OverrideIn)
+    assert checked.start.astimezone(UTC) == datetime(2026, 11, 1, 3, tzinfo=UTC)
+    # Not 08:30 UTC, the first 01:30 (PDT): that would leave Ben on call for the last hour.
+    assert checked.end.astimezone(UTC) == datetime(2026, 11, 1, 9, 30, tzinfo=UTC)
+    assert any("the second, 01:30 PST, is used" in note for note in form.dst_notes(LOS_ANGELES))
+
+
+def test_the_second_pass_a_filled_form_carries_is_saved_and_said(
+    app: Flask, as_supervisor: Web, ben: User
+) -> None:
+    form = override_form(ben, "2027-11-06T20:00", "2027-11-07T01:30", end_second="2027-11-07T01:30")
+    assert as_supervisor.post("/overrides", form).status_code == 302
+    assert saved(app)[0][2:4] == (
+        datetime(2027, 11, 7, 3, tzinfo=UTC),
+        datetime(2027, 11, 7, 9, 30, tzinfo=UTC),
+    )
+    assert "the second, 01:30 PST, is used." in as_supervisor.text("/overrides")
+
+
+def test_the_second_pass_is_kept_only_for_the_time_it_was_filled_for(
+    app: Flask, as_supervisor: Web, ben: User
+) -> None:
+    # The supervisor changed the end after the form was filled: a plain reading again.
+    form = override_form(ben, "2027-11-06T20:00", "2027-11-07T01:45", end_second="2027-11-07T01:30")
+    assert as_supervisor.post("/overrides", form).status_code == 302
+    assert saved(app)[0][3] == datetime(2027, 11, 7, 8, 45, tzinfo=UTC)  # the first 01:45
+
+
+def test_a_previewed_form_keeps_the_second_pass_for_the_save(as_supervisor: Web, ben: User) -> None:
+    form = override_form(
+        ben,
+        "2027-11-06T20:00",
+        "2027-11-07T01:30",
+        end_second="2027-11-07T01:30",
+        action="preview",
+    )
+    page = as_supervisor.post("/overrides", form).get_data(as_text=True)
+    assert 'name="end_second" value="2027-11-07T01:30"' in page
+    assert 'name="start_second"' not in page
