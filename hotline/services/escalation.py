@@ -96,10 +96,21 @@ def escalate_unacked(session: Session, now: datetime, ack_minutes: int, sender: 
     ).all()
     escalated = 0
     for referral in referrals:
-        # Taken since the list was read (an ACK between two referrals' texts)? Look again,
-        # holding the row on PostgreSQL so that an ACK waits for these texts or wins first.
+        # Taken since the list was read (an ACK between two referrals' texts), or passed on
+        # by another clock at this instant? Look again, holding the row on PostgreSQL so
+        # that an ACK or the other clock waits for these texts or wins first.
         session.refresh(referral, with_for_update=True)
-        if referral.status == "notified" and referral.acknowledged_by is None:
+        if still_due(session, referral, due):
             escalated += notify_next(session, referral, now, sender, "escalation")
         session.commit()
     return escalated
+
+
+def still_due(session: Session, referral: Referral, due: datetime) -> bool:
+    """Tell whether a referral is still unacknowledged with its last notice at or before `due`."""
+    if referral.status != "notified" or referral.acknowledged_by is not None:
+        return False
+    last = session.scalar(
+        select(func.max(ReferralNotice.at)).where(ReferralNotice.referral_id == referral.id)
+    )
+    return last is not None and last <= due

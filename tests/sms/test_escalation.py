@@ -9,6 +9,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskCliRunner
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from hotline.db import session_scope
 from hotline.models import Message, ReferralNotice
@@ -144,3 +145,32 @@ def test_a_referral_taken_while_the_job_runs_is_not_passed_on(
     to_ben = outbox(app, program.ben.phone)
     assert any(f"#{first}" in text for text in to_ben)
     assert not any(f"Reply ACK {second}" in text for text in to_ben), to_ben
+
+
+def test_two_clocks_escalating_at_one_instant_pass_a_referral_on_one_step(
+    app: Flask,
+    runner: FlaskCliRunner,
+    phone: SmsEmulator,
+    program: Program,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    add_user(app, "Tess Walker", "supervisor")
+    number = refer(phone, program)
+    with session_scope(app) as session:
+        first = session.scalars(select(ReferralNotice.at)).one()
+    due = first + timedelta(minutes=10)
+    real_refresh = Session.refresh
+    other_clock: list[str] = []
+
+    def other_clock_finishes_first(self: Session, *args: Any, **kwargs: Any) -> None:
+        # This clock has read the same list; the other one passes #n on to Ben meanwhile.
+        if not other_clock:
+            other_clock.append("running")
+            other_clock[0] = run_at(runner, due)
+        real_refresh(self, *args, **kwargs)
+
+    monkeypatch.setattr(Session, "refresh", other_clock_finishes_first)
+    assert "0 people" in run_at(runner, due)
+    assert "1 people" in other_clock[0]
+    assert outbox(app, program.ben.phone)[0].startswith(f"LEAD #{number}: Reply ACK {number}")
+    assert outbox(app, program.sue.phone) == []  # supervisors wait their ten minutes
