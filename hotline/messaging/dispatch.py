@@ -11,6 +11,8 @@ fact reached Twilio before the crash. A duplicate text beats a lost referral.
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import NamedTuple
@@ -29,9 +31,9 @@ from .transport import UNSUBSCRIBED_RECIPIENT, SendResult, Transport
 log = logging.getLogger(__name__)
 
 # Far longer than a send takes (the Twilio client gives up after 10 s), so a
-# live process records its outcome before another may claim the text. Claims
-# are dated by the run's `now`, so a run must also stay shorter than this: it
-# stops at the first failure that says Twilio itself is in trouble.
+# live process records its outcome before another may claim the text. Each
+# claim is dated by the run's `now` plus the time the run has taken so far, so
+# a long run of slow sends still leases its last texts for this long.
 LEASE = timedelta(minutes=2)
 
 # Wait before each retry. Supervisors hear of a text that could not go out
@@ -73,9 +75,19 @@ class DispatchReport:
 
 
 def dispatch_outbox(
-    session: Session, now: datetime, transport: Transport, *, batch: int = 50
+    session: Session,
+    now: datetime,
+    transport: Transport,
+    *,
+    batch: int = 50,
+    clock: Callable[[], float] = time.monotonic,
 ) -> DispatchReport:
-    """Send up to `batch` due texts, oldest first, committing after each one."""
+    """Send up to `batch` due texts, oldest first, committing after each one.
+
+    `clock` (seconds) times the run: each claim is leased from `now` plus the
+    run's time so far, so that it holds off other runs for a whole lease.
+    """
+    started = clock()
     due = session.execute(
         select(Message.id, Message.to_number, Message.from_number, Message.body, Message.attempts)
         .where(
@@ -89,7 +101,8 @@ def dispatch_outbox(
     ).all()
     counts = {"sent": 0, "retried": 0, "failed": 0, "suppressed": 0}
     for row in due:
-        outcome, result = _dispatch_one(session, DueText(*row), now, transport)
+        claimed_at = now + timedelta(seconds=clock() - started)
+        outcome, result = _dispatch_one(session, DueText(*row), now, transport, claimed_at)
         session.commit()
         if outcome is not None:
             counts[outcome] += 1
@@ -121,9 +134,9 @@ def claim_message(session: Session, message_id: int, attempts_seen: int, now: da
 
 
 def _dispatch_one(
-    session: Session, due: DueText, now: datetime, transport: Transport
+    session: Session, due: DueText, now: datetime, transport: Transport, claimed_at: datetime
 ) -> tuple[str | None, SendResult | None]:
-    """Take one due text as far as it goes now.
+    """Take one due text as far as it goes now, leasing a claim from `claimed_at`.
 
     Return the report's count it adds to (if any), and what sending it gave
     (if it was sent).
@@ -136,7 +149,7 @@ def _dispatch_one(
         # Every attempt was claimed yet none recorded an outcome (crashed runs).
         reason = f"no outcome after {attempts} tries"
         return _give_up(session, message_id, attempts, reason, now=now), None
-    if not claim_message(session, message_id, attempts, now):
+    if not claim_message(session, message_id, attempts, claimed_at):
         return None, None  # another run has it, or it changed since it was read
     session.commit()
     attempts += 1

@@ -360,3 +360,27 @@ class TestConcurrency:
         assert sum(report.sent for report in reports) == len(bodies)
         assert sorted(fake_twilio.bodies()) == sorted(bodies)
         assert len(fake_twilio.requests) == len(bodies)
+
+    def test_a_long_run_of_slow_sends_leases_each_claim_from_when_it_was_made(
+        self, app: Flask
+    ) -> None:
+        bodies = [f"text {n}" for n in range(20)]
+        for body in bodies:
+            queue(app, body)
+        seconds = [0.0]  # the run's stopwatch: each send takes Twilio 9 s
+        sent: list[str] = []
+        other_clock: list[DispatchReport] = []
+
+        class SlowTwilio(LogTransport):
+            def send(self, *, to: str, sender: str, body: str) -> SendResult:
+                seconds[0] += 9
+                sent.append(body)
+                if len(sent) == 15 and not other_clock:
+                    # Two minutes and a quarter into this run, the other clock runs.
+                    other_clock.append(dispatch(app, self, T0 + timedelta(seconds=seconds[0])))
+                return super().send(to=to, sender=sender, body=body)
+
+        with session_scope(app) as session:
+            first = dispatch_outbox(session, T0, SlowTwilio(), clock=lambda: seconds[0])
+        assert first.sent + other_clock[0].sent == len(bodies)
+        assert sorted(sent) == sorted(bodies)  # text 14, mid-send, is not sent again
