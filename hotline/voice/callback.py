@@ -6,6 +6,7 @@ from flask import Response, current_app, g, request
 from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 
 from ..db import database_unavailable, get_session
+from ..digits import ascii_number
 from ..i18n import translator
 from ..models import Callback, Officer, Referral, User
 from ..services import callbacks
@@ -127,7 +128,7 @@ def callback_done() -> Response:
         session,
         callback,
         request.form.get("DialCallStatus", "failed"),
-        int(seconds) if seconds.isdigit() and len(seconds) < 10 else None,
+        ascii_number(seconds),
         now(),
     )
     session.commit()

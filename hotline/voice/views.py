@@ -12,6 +12,7 @@ from flask import Blueprint, Response, current_app, g, request
 from twilio.twiml.voice_response import VoiceResponse
 
 from ..db import database, database_unavailable, get_session
+from ..digits import ascii_number
 from ..i18n import translator
 from ..models import Call
 from ..services import call_arrival, calls
@@ -45,7 +46,7 @@ def _call_from_query() -> Call:
 def _seconds(name: str) -> int | None:
     """Return a whole-seconds field of the webhook, or None when absent or malformed."""
     value = request.form.get(name, "")
-    return int(value) if value.isdigit() and len(value) <= MAX_SECONDS_DIGITS else None
+    return ascii_number(value, MAX_SECONDS_DIGITS)
 
 
 def _step() -> int:

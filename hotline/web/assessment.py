@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 
 from ..audit import Actor
 from ..db import get_session
+from ..digits import ascii_number
 from ..models import Officer, Referral
 from ..schemas.assessment import (
     AGE_RANGES,
@@ -50,9 +51,7 @@ def form_values() -> dict[str, Any]:
         ],
         "disposition": form.get("disposition", ""),
         # The participant the coordinator picked from the suggestions; none: a new one.
-        "participant_id": int(picked)
-        if (picked := form.get("participant_id", "")).isdigit() and len(picked) < 10
-        else None,
+        "participant_id": ascii_number(form.get("participant_id", "")),
         **optional,
     }
 

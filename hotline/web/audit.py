@@ -11,7 +11,9 @@ from sqlalchemy import ColumnElement, func, select
 
 from ..audit import Channel
 from ..db import get_session
+from ..digits import ascii_number
 from ..models import AuditEvent, User
+from ..rotation.bounds import MAX_YEAR, MIN_YEAR
 from . import bp, program_zone
 from .audit_words import changes, plain
 from .auth import requires
@@ -48,8 +50,8 @@ def filters(args: dict[str, str]) -> tuple[list[ColumnElement[bool]], dict[str, 
     if args.get("channel"):
         conditions.append(AuditEvent.channel == args["channel"])
     if args.get("actor"):
-        if args["actor"].isdigit() and len(args["actor"]) < 10:
-            conditions.append(AuditEvent.actor_id == int(args["actor"]))
+        if (actor_id := ascii_number(args["actor"])) is not None:
+            conditions.append(AuditEvent.actor_id == actor_id)
         else:
             errors["actor"] = "Choose a person."
     for name in ("from", "to"):
@@ -60,6 +62,9 @@ def filters(args: dict[str, str]) -> tuple[list[ColumnElement[bool]], dict[str, 
         except ValueError:
             errors[name] = "Write the date as YYYY-MM-DD."
             continue
+        if not MIN_YEAR <= day.year <= MAX_YEAR:
+            errors[name] = f"Choose a date between the years {MIN_YEAR} and {MAX_YEAR}."
+            continue
         if name == "from":
             conditions.append(AuditEvent.at >= day_start(day))
         else:
@@ -69,7 +74,7 @@ def filters(args: dict[str, str]) -> tuple[list[ColumnElement[bool]], dict[str, 
 
 def page_number(text: str) -> int:
     """Return the page asked for, 1 when none or nonsense is given."""
-    return int(text) if text.isdigit() and 0 < len(text) < 7 and int(text) > 0 else 1
+    return ascii_number(text, max_digits=6) or 1
 
 
 @bp.get("/audit")

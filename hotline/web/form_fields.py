@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..digits import signed_number
 from ..models import User
 
 LOCAL_INPUT_FORMAT = "%Y-%m-%dT%H:%M"  # what <input type="datetime-local"> sends
@@ -31,10 +32,7 @@ Errors = dict[str, str]
 
 def whole_number(text: str) -> int | None:
     """Return the integer a form field holds, or None."""
-    text = text.strip()
-    if not text.lstrip("-").isdigit() or len(text) > 12:
-        return None
-    return int(text)
+    return signed_number(text.strip())
 
 
 def field_errors(error: ValidationError, field_of: Callable[[tuple[Any, ...]], str]) -> Errors:

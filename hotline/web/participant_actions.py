@@ -8,6 +8,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from werkzeug.wrappers import Response
 
 from ..db import get_session
+from ..digits import ascii_number
 from ..models import Officer, Participant
 from ..schemas.participants import ChargeIn, ConsentIn, PlanEntryIn, PlanEntryPatch
 from ..services import participant_views as views
@@ -143,8 +144,8 @@ def record_contact(participant_id: int) -> Page | Response:
     """Record that an officer met the participant (told to the coordinator on a call)."""
     row = participant_or_404(participant_id)
     officer_id = request.form.get("officer_id", "")
-    known = officer_id.isdigit() and len(officer_id) <= MAX_ID_DIGITS
-    officer = get_session().get(Officer, int(officer_id)) if known else None
+    known = ascii_number(officer_id, MAX_ID_DIGITS)
+    officer = get_session().get(Officer, known) if known is not None else None
     if officer is None:
         return record_page(row, 422, {"officer_id": web_text("Choose the officer.")})
     user = current_user()

@@ -8,6 +8,7 @@ from typing import Any
 from flask import current_app, request
 from pydantic import BaseModel, ValidationError
 
+from ..digits import ascii_number
 from ..schemas.common import validation_context
 from .people_forms import Errors, sentence
 
@@ -27,7 +28,8 @@ def form_values(*names: str) -> dict[str, Any]:
         elif not text:
             continue
         elif name in ID_FIELDS:
-            values[name] = int(text) if text.isdigit() and len(text) < 10 else text
+            number = ascii_number(text)
+            values[name] = text if number is None else number
         else:
             values[name] = text
     return values

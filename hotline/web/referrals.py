@@ -11,10 +11,12 @@ from werkzeug.wrappers import Response
 
 from ..audit import Actor, record
 from ..db import get_session
+from ..digits import ascii_number
 from ..i18n import N_
 from ..messaging.segments import is_gsm, segments
 from ..messaging.transport import LOG_SID_PREFIX, Transport, transport_for
 from ..models import CLOSED_STATUSES, Call, Message, Officer, Referral, ReferralEvent
+from ..rotation.bounds import MAX_YEAR, MIN_YEAR
 from ..services import referral_actions as actions
 from ..services.assessments import latest_assessment
 from ..services.callbacks import CallbackQueued, place_due_callbacks, request_callback
@@ -46,8 +48,8 @@ def referrals() -> str:
             statement = statement.where(getattr(Referral, column) == chosen[column])
     if chosen["agency"]:
         statement = statement.where(Officer.agency == chosen["agency"])
-    if chosen["officer"].isdigit():
-        statement = statement.where(Referral.officer_id == int(chosen["officer"]))
+    if (officer_id := ascii_number(chosen["officer"])) is not None:
+        statement = statement.where(Referral.officer_id == officer_id)
     zone = program_zone()
     for key, compare in (
         ("since", Referral.created_at.__ge__),
@@ -57,6 +59,8 @@ def referrals() -> str:
             day = datetime.strptime(chosen[key], "%Y-%m-%d").replace(tzinfo=zone)
         except ValueError:
             continue
+        if not MIN_YEAR <= day.year <= MAX_YEAR:
+            continue  # no referral is that old or new; the day after 9999-12-31 is no date
         statement = statement.where(
             compare(day + (timedelta(days=1) if key == "until" else timedelta()))
         )

@@ -17,6 +17,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from ..db import get_session
+from ..digits import ascii_number
 from ..jobs import run_job
 from ..models import CLOSED_STATUSES, Call, Message, Officer, Referral, User
 from ..phones import normalized
@@ -136,7 +137,7 @@ def chosen_oncall(values: Mapping[str, str]) -> User | None:
     """Return the on-call phone's owner: chosen, else tier 1 on call now, else anyone."""
     session = get_session()
     raw = values.get("oncall", "")
-    user = session.get(User, int(raw)) if raw.isdigit() else None
+    user = session.get(User, user_id) if (user_id := ascii_number(raw)) is not None else None
     if user is not None:
         return user
     answer = who_is_on_call(session, datetime.now(UTC), [])

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from ..db import get_session
+from ..digits import ascii_number
 from ..models import Callback
 from ..services.callbacks import place_due_callbacks
 from ..simulator import CallScript, EmulatedCalls, Leg, VoiceEmulator
@@ -42,8 +43,8 @@ def simulator_callback() -> str | Response:
     """Call back a referral's officer from the on-call phone and show the whole call."""
     officer = chosen_officer_phone(request.form)
     oncall = chosen_oncall(request.form)
-    number = request.form.get("referral", "")
-    if oncall is None or not number.isdigit():
+    number = ascii_number(request.form.get("referral", ""))
+    if oncall is None or number is None:
         flash(_("Choose whose phone calls back, and which referral."))
         return redirect(url_for("web.simulator", officer=officer))
     leg = request.form.get("officer_leg", "accept")
@@ -54,7 +55,7 @@ def simulator_callback() -> str | Response:
     # A fresh app context: the webhooks get sessions of their own, as from Twilio.
     with current_app.app_context():
         calls = EmulatedCalls(VoiceEmulator(*webhooks()), script)
-        message = call_back(int(number), oncall.id, datetime.now(UTC), calls)
+        message = call_back(number, oncall.id, datetime.now(UTC), calls)
     dispatch_outbox()
     flash(message)
     if not calls.results:

@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 
 from ..audit import record
 from ..db import get_session, updated_one_row
+from ..digits import ascii_number
 from ..models import ApiToken, User
 from ..services.tokens import create_token as new_token
 from . import bp
@@ -41,7 +42,8 @@ def create_token() -> Page | Response:
     """Create a token for a user and show it this once."""
     chosen = request.form.get("user_id", "")
     db = get_session()
-    owner = db.get(User, int(chosen)) if chosen.isdigit() and 0 < int(chosen) <= MAX_ID else None
+    user_id = ascii_number(chosen, max_digits=10)
+    owner = db.get(User, user_id) if user_id is not None and 0 < user_id <= MAX_ID else None
     if owner is None or not owner.active:
         return tokens_page(422, "Choose an active person.", chosen)
     token = new_token(db, owner, datetime.now(UTC), actor())

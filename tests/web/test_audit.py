@@ -174,6 +174,21 @@ class TestFilters:
         assert 'id="from-error">Write the date as YYYY-MM-DD.</p>' in page
         assert 'id="actor-error">Choose a person.</p>' in page
 
+    @pytest.mark.parametrize(
+        ("query", "field", "reason"),
+        [
+            ("actor=%C2%B2", "actor", "Choose a person."),  # a superscript two
+            ("to=9999-12-31", "to", "Choose a date between the years 1900 and 2200."),
+            ("from=0001-01-01", "from", "Choose a date between the years 1900 and 2200."),
+        ],
+    )
+    def test_a_filter_no_person_or_day_can_match_is_400_not_a_crash(
+        self, as_supervisor: Web, query: str, field: str, reason: str
+    ) -> None:
+        answer = as_supervisor.get(f"/audit?{query}")
+        assert answer.status_code == 400
+        assert f'id="{field}-error">{reason}</p>' in answer.get_data(as_text=True)
+
 
 class TestPages:
     """Fifty events to a page, newest first."""
@@ -191,4 +206,5 @@ class TestPages:
         last = as_supervisor.text("/audit?entity=officer&page=3")
         assert event_ids(last) == list(range(20, 0, -1)) and 'rel="next"' not in last
         assert event_ids(as_supervisor.text("/audit?page=x")) == event_ids(first)
+        assert event_ids(as_supervisor.text("/audit?page=%C2%B2")) == event_ids(first)
         assert event_ids(as_supervisor.text("/audit?page=9")) == []

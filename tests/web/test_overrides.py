@@ -233,6 +233,8 @@ class TestSave:
         [
             ({"user": ""}, "user", "Choose who covers."),
             ({"tier": "x"}, "tier", "Enter a whole number."),
+            ({"tier": "\u00b2"}, "tier", "Enter a whole number."),  # a superscript two
+            ({"tier": "--1"}, "tier", "Enter a whole number."),
             ({"tier": "0"}, "tier", "greater than or equal to 1"),
             (
                 {"start_date": "", "start_time": ""},

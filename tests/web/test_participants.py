@@ -203,8 +203,9 @@ def test_a_contact_naming_an_overlong_officer_number_is_refused_with_the_form(
     app: Flask, as_coordinator: Web
 ) -> None:
     number = add_participant(app, "Jane Doe", add_user(app, "Cam Reed", "case_manager"))
-    answer = as_coordinator.post(f"/participants/{number}/contacts", {"officer_id": "9" * 30})
-    assert answer.status_code == 422 and "Choose the officer." in answer.get_data(as_text=True)
+    for officer_id in ("9" * 30, "\u00b2"):  # overlong; a superscript two
+        answer = as_coordinator.post(f"/participants/{number}/contacts", {"officer_id": officer_id})
+        assert answer.status_code == 422 and "Choose the officer." in answer.get_data(as_text=True)
     with session_scope(app) as session:
         assert session.scalars(select(Contact)).all() == []
 

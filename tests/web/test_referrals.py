@@ -42,6 +42,15 @@ class TestList:
         filtered = as_coordinator.text("/referrals?status=intake_completed")
         assert f"#{done}<" in filtered and f"#{waiting}<" not in filtered
 
+    def test_filters_that_can_match_nothing_are_ignored_not_a_crash(
+        self, app: Flask, as_coordinator: Web
+    ) -> None:
+        number = add_referral(app, status="notified")
+        for query in ("officer=%C2%B2", "until=9999-12-31", "since=0001-01-01"):
+            answer = as_coordinator.get(f"/referrals?{query}")  # a superscript two, the last day
+            assert answer.status_code == 200, query
+            assert f"#{number}<" in answer.get_data(as_text=True), query
+
 
 class TestReferralPage:
     """The whole timeline, and actions that text the officer status words only."""

@@ -87,7 +87,7 @@ class TestTokens:
     def test_only_active_people_get_tokens(self, app: Flask, as_supervisor: Web) -> None:
         gone = add_user(app, "Gone Person", active=False)
         assert f'<option value="{gone.id}"' not in as_supervisor.text("/people/tokens")
-        for chosen in (str(gone.id), "", "abc", "999", str(2**40)):
+        for chosen in (str(gone.id), "", "abc", "999", str(2**40), "\u00b2"):
             answer = as_supervisor.post("/people/tokens", {"user_id": chosen})
             assert answer.status_code == 422
             assert "Choose an active person." in answer.get_data(as_text=True)
