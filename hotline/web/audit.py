@@ -12,10 +12,10 @@ from sqlalchemy import ColumnElement, func, select
 from ..audit import Channel
 from ..db import get_session
 from ..digits import ascii_number
-from ..models import AuditEvent, User
+from ..models import AuditEvent, Provider, User
 from ..rotation.bounds import MAX_YEAR, MIN_YEAR
 from . import bp, program_zone
-from .audit_words import changes, plain
+from .audit_words import Names, changes, plain
 from .auth import requires
 from .language import web_text
 from .pages import user_names
@@ -93,7 +93,9 @@ def audit() -> tuple[str, int]:
         .offset((page - 1) * PER_PAGE)
         .limit(PER_PAGE)
     ).all()
-    names, zone = user_names(), program_zone()
+    zone = program_zone()
+    providers = {row.id: row.name for row in db.execute(select(Provider.id, Provider.name))}
+    names = Names(user_names(), providers)
     recorded = db.scalars(select(AuditEvent.action).distinct()).all()
     shown = {k: v for k, v in args.items() if k != "page" and v}
     return render_template(
@@ -101,7 +103,7 @@ def audit() -> tuple[str, int]:
         rows=[
             (
                 event,
-                who(event, names),
+                who(event, names.people),
                 plain(changes(event.before, event.after), event.before, event.after, names, zone),
             )
             for event in events

@@ -14,8 +14,20 @@ from .words import FIELD_WORDS, word
 
 # Fields that hold a person's id, shown as the person's name.
 PERSON_FIELDS = frozenset(
-    {"acknowledged_by", "completed_by", "answered_by", "consent_by", "user_id"}
+    {
+        "acknowledged_by",
+        "completed_by",
+        "answered_by",
+        "consent_by",
+        "user_id",
+        "created_by",
+        "case_manager_id",
+    }
 )
+# Fields that hold a provider's id, shown as the provider's name.
+PROVIDER_FIELDS = frozenset({"provider_id"})
+# An override's instants (a rotation's `start` is a local reading, without an offset).
+TIME_FIELDS = frozenset({"start", "end"})
 # Fields that hold codes (or lists of codes) with words in WORDS.
 CODED_FIELDS = frozenset(
     {
@@ -28,6 +40,8 @@ CODED_FIELDS = frozenset(
         "disposition",
         "channel",
         "outcome",
+        "scope",
+        "need",
     }
 )
 TIME_FORMAT = "%Y-%m-%d %H:%M"
@@ -62,7 +76,15 @@ def changes(before: dict[str, Any] | None, after: dict[str, Any] | None) -> list
     ]
 
 
-def say(key: str, value: Any, names: dict[int, str], zone: ZoneInfo) -> str:
+@dataclass(frozen=True)
+class Names:
+    """The names that ids in the log stand for: people's and providers'."""
+
+    people: dict[int, str]
+    providers: dict[int, str]
+
+
+def say(key: str, value: Any, names: Names, zone: ZoneInfo) -> str:
     """Return one recorded value as a person reads it."""
     if value is None:
         return "none"
@@ -71,12 +93,15 @@ def say(key: str, value: Any, names: dict[int, str], zone: ZoneInfo) -> str:
     if isinstance(value, list):
         return "; ".join(say(key, item, names, zone) for item in value) or "none"
     if key in PERSON_FIELDS and isinstance(value, int):
-        return names.get(value, f"person #{value}")
-    if isinstance(value, str) and key.endswith("_at"):
+        return names.people.get(value, f"person #{value}")
+    if key in PROVIDER_FIELDS and isinstance(value, int):
+        return names.providers.get(value, f"provider #{value}")
+    if isinstance(value, str) and (key.endswith("_at") or key in TIME_FIELDS):
         try:
-            return local(datetime.fromisoformat(value), zone, TIME_FORMAT)
+            instant = datetime.fromisoformat(value)
         except ValueError:
             return value
+        return value if instant.tzinfo is None else local(instant, zone, TIME_FORMAT)
     if isinstance(value, str):
         return word(value) if key in CODED_FIELDS else value
     return compact(value)
@@ -86,7 +111,7 @@ def plain(
     diff: list[Change],
     before: dict[str, Any] | None,
     after: dict[str, Any] | None,
-    names: dict[int, str],
+    names: Names,
     zone: ZoneInfo,
 ) -> list[Change]:
     """Return the changed fields with their names and values in words (None: absent)."""

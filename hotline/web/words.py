@@ -85,6 +85,9 @@ FIELD_WORDS: dict[str, str] = {
     "user_id": N_("person"),
     "callback": N_("call back number"),
     "outcome": N_("outcome"),
+    "case_manager_id": N_("case manager"),
+    "provider_id": N_("provider"),
+    "scope": N_("shared with"),
 }
 
 # Audit actions, as the log's kind filter and rows name them.

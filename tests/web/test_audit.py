@@ -14,6 +14,18 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from hotline.audit import Actor, record
 from hotline.db import session_scope
 from hotline.models import User
+from hotline.schemas.oncall import OverrideIn
+from hotline.schemas.participants import (
+    ConsentIn,
+    ParticipantIn,
+    ParticipantPatch,
+    PlanEntryIn,
+    ProviderIn,
+)
+from hotline.services.oncall import create_override
+from hotline.services.participants import add_consent, create_participant, update_participant
+from hotline.services.providers import create_provider
+from hotline.services.service_plan import add_plan_entry
 from hotline.services.tokens import create_token
 from hotline.web.audit_words import Change, changes
 from tests.factories import add_user
@@ -208,3 +220,34 @@ class TestPages:
         assert event_ids(as_supervisor.text("/audit?page=x")) == event_ids(first)
         assert event_ids(as_supervisor.text("/audit?page=%C2%B2")) == event_ids(first)
         assert event_ids(as_supervisor.text("/audit?page=9")) == []
+
+
+def test_overrides_consents_and_plans_are_told_in_names_words_and_local_times(
+    app: Flask, as_supervisor: Web, supervisor: User
+) -> None:
+    ben = add_user(app, "Ben Okafor")
+    cam = add_user(app, "Cam Reed", "case_manager")
+    by_sam, now = Actor(supervisor.id, "api"), datetime.now(UTC)
+    with session_scope(app) as session:
+        start = JAN_15_NOON_LA + timedelta(days=400)
+        cover = OverrideIn(user_id=ben.id, tier=1, start=start, end=start + timedelta(hours=4))
+        create_override(session, cover, by_sam, now)
+        shelter = create_provider(session, ProviderIn(name="Harbor Shelter"), by_sam, now)
+        person = create_participant(session, ParticipantIn(name="Jane Doe"), by_sam, now)
+        update_participant(
+            session, person.id, ParticipantPatch(case_manager_id=cam.id), by_sam, now
+        )
+        add_consent(session, person.id, ConsentIn(scope="officer_status"), by_sam, now)
+        entry = PlanEntryIn(need="substance_use", provider_id=shelter.id)
+        add_plan_entry(session, person.id, entry, by_sam, now)
+    page = html.unescape(as_supervisor.text("/audit"))
+    # 2027-02-19 20:00 UTC is noon in Los Angeles, the program's zone.
+    assert "<strong>start</strong>: " in page and "<ins>2027-02-19 12:00</ins>" in page
+    assert "<ins>2027-02-19 16:00</ins>" in page
+    assert "<strong>created by</strong>: " in page and "<ins>Sam Reyes</ins>" in page
+    assert "<strong>case manager</strong>: <del>none</del> → <ins>Cam Reed</ins>" in page
+    assert "<strong>shared with</strong>: " in page and "<ins>officer status</ins>" in page
+    assert "<strong>need</strong>: " in page and "<ins>substance use</ins>" in page
+    assert "<strong>provider</strong>: " in page and "<ins>Harbor Shelter</ins>" in page
+    for code in ("substance_use", "officer_status", "2027-02-19T20:00"):
+        assert code not in page
