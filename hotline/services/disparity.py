@@ -15,6 +15,8 @@ from ..schemas.assessment import RACE_ETHNICITIES
 from .program_reports import suppressed
 
 NOT_RECORDED = "not recorded"
+# The one row of a table too small to show by group.
+TOO_FEW = "all referrals (too few to show by group)"
 
 
 class Facts(Protocol):
@@ -52,29 +54,41 @@ def race_group(value: str | None) -> str:
 
 
 def disparity(referrals: Sequence[Facts]) -> list[DisparityRow]:
-    """Count referrals and outcomes by race/ethnicity, small counts suppressed (complementary)."""
-    counts = Counter(race_group(r.race_ethnicity) for r in referrals)
-    total = counts.total()
+    """Count referrals and outcomes by race/ethnicity, small counts suppressed (complementary).
+
+    A group whose count is hidden has its outcomes hidden too, as they bound
+    its count. When no choice of hidden cells keeps the counts from being
+    worked out (one group alone; two groups of 4), the table is one row of all
+    referrals: even which groups are present would give them away.
+    """
+    if not referrals:
+        return []
+    group_of = [race_group(r.race_ethnicity) for r in referrals]
+    counts = Counter(group_of)
     # Alphabetical, not by size, so the order tells nothing about a suppressed count.
     groups = sorted(counts, key=lambda group: (group == NOT_RECORDED, group.casefold(), group))
-    shown = suppressed(dict(counts))
-    accepted = suppressed(
-        {
-            g: sum(
-                race_group(r.race_ethnicity) == g and r.disposition == "accepted" for r in referrals
-            )
-            for g in groups
-        }
+    accepted_counts = Counter(
+        g for g, r in zip(group_of, referrals, strict=True) if r.disposition == "accepted"
     )
-    completed = suppressed(
-        {
-            g: sum(
-                race_group(r.race_ethnicity) == g and r.status == "intake_completed"
-                for r in referrals
-            )
-            for g in groups
-        }
+    completed_counts = Counter(
+        g for g, r in zip(group_of, referrals, strict=True) if r.status == "intake_completed"
     )
+    shown = suppressed({g: counts[g] for g in groups})
+    if shown is None:
+        everyone = DisparityRow(
+            TOO_FEW,
+            len(referrals),
+            None,
+            accepted_counts.total(),
+            completed_counts.total(),
+        )
+        return [everyone]
+    hidden = frozenset(g for g in groups if shown[g] is None)
+    accepted = suppressed({g: accepted_counts[g] for g in groups}, hidden) or dict.fromkeys(groups)
+    completed = suppressed({g: completed_counts[g] for g in groups}, hidden) or dict.fromkeys(
+        groups
+    )
+    total = len(referrals)
     return [
         DisparityRow(
             g,

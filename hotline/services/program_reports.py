@@ -1,13 +1,16 @@
 """Figures of the program after intake: participants, referrals again, the plan (issue 16).
 
-Also the one suppression rule of small counts: a count under 5 is hidden, and when
-a column hides only one cell the next smallest is hidden too, so that no hidden
-count can be worked out from the column's published total (complementary suppression).
+Also the one suppression rule of small counts: a count under 5 is hidden, and
+more cells are hidden with it (the smallest others first) until no hidden count
+can be worked out from the column's published total (complementary
+suppression); a column where that cannot be done is withheld whole.
 """
 
 from __future__ import annotations
 
+import math
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -20,16 +23,48 @@ SUPPRESS_BELOW = 5
 AGAIN_WITHIN = {"6 months": timedelta(days=183), "12 months": timedelta(days=365)}
 
 
-def suppressed(counts: dict[str, int]) -> dict[str, int | None]:
-    """Return the counts with small ones hidden (None) so none can be derived from the total."""
+def suppressed(
+    counts: dict[str, int], forced: frozenset[str] = frozenset()
+) -> dict[str, int | None] | None:
+    """Return the counts with small ones (and `forced`) hidden as None; None when it cannot be done.
+
+    Cells are hidden until none can be worked out from the total, even by a
+    reader who knows which hidden cells are small (1-4) and which are not:
+    two cells of 4 beside a total of 8 are both 4, a 1 and a 5 beside 6 too.
+    """
     hidden = {group for group, count in counts.items() if 0 < count < SUPPRESS_BELOW}
-    if len(hidden) == 1:
-        # One hidden cell is the total minus the others: hide the smallest other one too.
-        others = sorted((count, group) for group, count in counts.items() if group not in hidden)
-        others = [(count, group) for count, group in others if count > 0] or others
-        if others:
-            hidden.add(others[0][1])
+    hidden |= forced & counts.keys()
+    if not hidden:
+        return dict(counts)
+    others = sorted((count, group) for group, count in counts.items() if group not in hidden)
+    others = [(count, group) for count, group in others if count > 0]
+    while pinned(counts[group] for group in hidden):
+        if not others:
+            return None
+        hidden.add(others.pop(0)[1])
     return {group: None if group in hidden else count for group, count in counts.items()}
+
+
+def pinned(hidden_counts: Iterable[int]) -> bool:
+    """Tell whether the hidden cells' total pins one of them down, given what each may be."""
+    values = list(hidden_counts)
+    total = sum(values)  # published: the column's total minus the shown cells
+    bounds = [known_bounds(value) for value in values]
+    for index, (low, high) in enumerate(bounds):
+        others = bounds[:index] + bounds[index + 1 :]
+        # What this cell may be, given the total and what the others may be.
+        least = max(low, total - sum(other_high for _, other_high in others))
+        most = min(high, total - sum(other_low for other_low, _ in others))
+        if least >= most:
+            return True
+    return False
+
+
+def known_bounds(count: int) -> tuple[int, float]:
+    """Return what a reader knows a hidden cell holds: small (1-4), or 0-4, or 5 and more."""
+    if count >= SUPPRESS_BELOW:
+        return SUPPRESS_BELOW, math.inf
+    return (0, SUPPRESS_BELOW - 1) if count == 0 else (1, SUPPRESS_BELOW - 1)
 
 
 @dataclass(frozen=True)

@@ -75,10 +75,52 @@ def test_plan_entries_by_need_and_by_provider(app: Flask) -> None:
     ]
 
 
-@given(st.dictionaries(st.sampled_from("ABCDEFG"), st.integers(0, 30), min_size=2))
-def test_no_hidden_count_can_be_worked_out_from_the_total(counts: dict[str, int]) -> None:
-    shown = suppressed(counts)
+def could_be(counts: list[int], total: int) -> list[set[int]]:
+    """Return, cell by cell, every value a reader could take it for, knowing the total.
+
+    The reader knows which cells are small (1-4; 0-4 for a hidden 0) and which
+    are 5 or more: every way to fill the cells so they add up to the total counts.
+    """
+    ranges = [range(5, total + 1) if n >= 5 else range(0 if n == 0 else 1, 5) for n in counts]
+
+    possible: list[set[int]] = []
+    for index, values in enumerate(ranges):
+        others = ranges[:index] + ranges[index + 1 :]
+        possible.append({v for v in values if v <= total and can_fill(others, total - v)})
+    return possible
+
+
+def can_fill(ranges: list[range], target: int) -> bool:
+    """Tell whether one value from each range adds up to target."""
+    reachable = {0}
+    for values in ranges:
+        reachable = {s + v for s in reachable for v in values if s + v <= target}
+    return target in reachable
+
+
+@given(
+    st.dictionaries(st.sampled_from("ABCDEF"), st.integers(0, 12), min_size=1),
+    st.frozensets(st.sampled_from("ABCDEF"), max_size=2),
+)
+def test_no_hidden_count_can_be_worked_out_from_the_total(
+    counts: dict[str, int], forced: frozenset[str]
+) -> None:
+    shown = suppressed(counts, forced)
+    if shown is None:
+        # Withheld only when even hiding every cell leaves one that the total gives away.
+        everything = [n for g, n in counts.items() if n > 0 or g in forced]
+        assert any(len(values) == 1 for values in could_be(everything, sum(everything)))
+        return
     hidden = [group for group, value in shown.items() if value is None]
     assert all(shown[g] == n for g, n in counts.items() if g not in hidden)
     assert all(counts[g] >= 5 or counts[g] == 0 or g in hidden for g in counts)
-    assert len(hidden) != 1  # one hidden cell would be the total minus the others
+    assert set(forced) & set(counts) <= set(hidden)
+    cells = [counts[g] for g in hidden]
+    assert all(len(values) > 1 for values in could_be(cells, sum(cells))), shown
+
+
+def test_two_small_groups_that_add_up_to_eight_are_withheld() -> None:
+    assert suppressed({"A": 4, "B": 4}) is None  # both can only be 4
+    assert suppressed({"A": 4, "B": 4, "C": 9}) == {"A": None, "B": None, "C": None}
+    assert suppressed({"A": 1, "B": 5}) is None  # 6 is only 1 + 5
+    assert suppressed({"A": 2, "B": 5}) == {"A": None, "B": None}  # 1 + 6 or 2 + 5

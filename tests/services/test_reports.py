@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hotline.models import Assessment, Call, Officer, Referral, User
+from hotline.services.disparity import TOO_FEW, DisparityRow
 from hotline.services.reports import (
     GroupCount,
     ReferralFacts,
@@ -282,6 +283,23 @@ class TestSuppression:
         table = {row.group: (row.count, row.accepted, row.completed) for row in disparity(rows)}
         # Black's 3 accepted is hidden; White's 6, the next smallest, is hidden with it.
         assert table == {"Asian": (8, 8, 8), "Black": (8, None, None), "White": (6, None, None)}
+
+    def test_a_group_alone_is_one_row_of_all_referrals(self) -> None:
+        accepted = {"disposition": "accepted", "status": "intake_completed"}
+        rows = [facts("Black", **accepted)] * 2 + [facts("Black")]
+        # "Black <5" beside a total of 3 would say all three were Black.
+        assert disparity(rows) == [DisparityRow(TOO_FEW, 3, None, 2, 2)]
+        assert [row.group for row in disparity([facts("Asian")] * 4 + [facts(None)] * 4)] == [
+            TOO_FEW
+        ]
+
+    def test_a_group_whose_count_is_hidden_has_its_outcomes_hidden_too(self) -> None:
+        accepted = {"disposition": "accepted"}
+        rows = [facts("Asian")] * 2 + [facts("White", **accepted)] * 6 + [facts("Black")] * 9
+        rows += [facts("Black", **accepted)] * 5
+        table = {row.group: (row.count, row.accepted) for row in disparity(rows)}
+        # White's 6 is hidden beside Asian's 2; its 6 accepted would show it is at least 6.
+        assert table == {"Asian": (None, None), "Black": (14, 5), "White": (None, None)}
 
     def test_blank_answers_are_not_recorded_and_listed_last(self) -> None:
         rows = [facts(None)] * 5 + [facts(" ")] * 2 + [facts("White")] * 6 + [facts("Asian")]

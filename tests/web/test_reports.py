@@ -257,6 +257,23 @@ class TestSuppression:
         assert rows[1][:3] == shown
         assert csv_rows(as_supervisor, f"/reports/disparity.csv?{query}")[1][:3] == shown
 
+    def test_a_group_alone_is_shown_as_all_referrals(
+        self, fixture_rows: None, app: Flask, as_supervisor: Web
+    ) -> None:
+        april = service_fixture.START + timedelta(days=30)
+        with session_scope(app) as session:
+            for _ in range(3):
+                referral = service_fixture.add_referral(session, april)
+                service_fixture.assess(session, referral, 60, race_ethnicity="Asian")
+        query = "from=2024-04-01&to=2024-04-07"
+        everyone = ["all referrals (too few to show by group)", "3", ""]
+        page = as_supervisor.text(f"/reports?{query}")
+        assert page_tables(page)["disparity"][1][:3] == everyone
+        assert "Asian" not in page  # in no cell, bar or chart summary
+        assert csv_rows(as_supervisor, f"/reports/disparity.csv?{query}")[1:] == [
+            [*everyone, "3", "0"]
+        ]
+
 
 class TestCsv:
     """Each export holds exactly the cells of the page's table."""
