@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
+from typing import Any
 
 from flask import Blueprint, Response, current_app, request
 
@@ -16,6 +17,7 @@ from ..db import (
 from ..deadline import DeadlineExceeded
 from ..logs import log_exception
 from ..messaging.status import a_send_in_flight, apply_delivery_status
+from ..models import Message
 from ..phones import mask_phone, normalized
 from ..services.sms_intake import IntakeMoved
 from ..services.text_arrival import identify_and_log
@@ -58,41 +60,68 @@ def incoming() -> Response:
     except DeadlineExceeded:
         log.error("inbound text ran past its deadline; answering the fallback text")
         abandon_session()
-    except Exception:
+    except Exception as error:
         log_exception(log, "inbound text failed; answering the fallback text")
         discard_session()
-    # Nothing of the text was kept: the sender is told to call, so nothing is lost silently.
+        # The database answers, the code failed: keep the text, so that it shows in the log.
+        keep_unhandled(error)
+    # The sender is told to call, so nothing is lost silently.
     return fallback_reply()
 
 
-def _incoming() -> Response:
+def inbound_values(now: datetime) -> dict[str, Any] | None:
+    """Return the text as the message log keeps it, or None when Twilio would send no such text."""
     config = current_app.config
-    session = get_session()
-    now = datetime.now(UTC)
     raw_from = form_text("From", 40)
     phone = normalized(raw_from, config["HOTLINE_DEFAULT_REGION"]) or raw_from
-    hotline_number = form_text("To", 40) or (config["HOTLINE_NUMBER"] or "")
-    body = form_text("Body", MAX_BODY)
     sid = form_text("MessageSid", 64)
     if not sid or not phone:
-        return answer(None)  # not a message Twilio would send: nothing to do
-    values = {
+        return None
+    return {
         "direction": "in",
         "from_number": phone,
-        "to_number": hotline_number,
-        "body": body,
+        "to_number": form_text("To", 40) or (config["HOTLINE_NUMBER"] or ""),
+        "body": form_text("Body", MAX_BODY),
         "status": "received",
         "message_sid": sid,
         "created_at": now,
         "attempts": 0,
     }
+
+
+def keep_unhandled(error: Exception) -> None:
+    """Log a text the app failed on, with the kind of failure."""
+    values = inbound_values(datetime.now(UTC))
+    if values is None:
+        return
+    note = f"not handled ({type(error).__name__}): the sender was told to call"
+    try:
+        with webhook_deadline():
+            session = get_session()
+            # Without its MessageSid: Twilio's retry of the same text is still handled.
+            session.add(Message(**{**values, "message_sid": None, "error": note}))
+            session.commit()
+    except DeadlineExceeded:
+        abandon_session()
+    except Exception:
+        log_exception(log, "an inbound text that failed could not be logged either")
+        discard_session()
+
+
+def _incoming() -> Response:
+    session = get_session()
+    now = datetime.now(UTC)
+    values = inbound_values(now)
+    if values is None:
+        return answer(None)  # not a message Twilio would send: nothing to do
+    phone, body = values["from_number"], values["body"]
     # Who sent it, and the text logged: deduplicated on its MessageSid before it is applied.
     sender, message_id = identify_and_log(session, phone, values)
     if message_id is None:
         log.info("duplicate MessageSid from %s ignored", mask_phone(phone))
         return answer(None)
-    inbound = Inbound(sender, body, now, message_id, hotline_number)
-    texted = answer_text(session, inbound, config)
+    inbound = Inbound(sender, body, now, message_id, values["to_number"])
+    texted = answer_text(session, inbound, current_app.config)
     session.commit()
     return answer(texted)
 

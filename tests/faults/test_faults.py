@@ -75,8 +75,13 @@ def test_a_worker_dying_mid_request_leaves_nothing_half_written(
     monkeypatch.setattr(views, "answer_text", dies_once)
     first = phone.send(officer.phone, "REFER", message_sid="SM-retried")
     assert first.replies[0].startswith("The LEAD hotline cannot read texts right now")
-    with session_scope(app) as session:  # the failed attempt wrote nothing
-        assert session.scalar(select(func.count()).select_from(Message)) == 0
+    with session_scope(app) as session:  # the failed attempt wrote only its trace
+        (trace,) = session.scalars(select(Message)).all()
+        assert (trace.message_sid, trace.error) == (
+            None,
+            "not handled (OSError): the sender was told to call",
+        )
+        assert session.scalars(select(Referral)).all() == []
     retry = phone.send(
         officer.phone, "REFER", message_sid="SM-retried"
     )  # Twilio retries the same text
@@ -85,7 +90,9 @@ def test_a_worker_dying_mid_request_leaves_nothing_half_written(
     with session_scope(app) as session:
         assert (
             session.scalar(
-                select(func.count()).select_from(Message).where(Message.direction == "in")
+                select(func.count())
+                .select_from(Message)
+                .where(Message.direction == "in", Message.message_sid == "SM-retried")
             )
             == 1
         )

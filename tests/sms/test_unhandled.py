@@ -1,0 +1,57 @@
+"""A text the app fails on is answered with the fallback and kept in the message log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+
+from hotline.db import session_scope
+from hotline.models import Message, Referral
+from hotline.simulator import SmsEmulator
+from hotline.sms import views
+from tests.sms.conftest import Program
+
+
+def inbound(app: Flask) -> list[tuple[str, str | None, str | None]]:
+    """Return each logged inbound text as (from, body, error)."""
+    with session_scope(app) as session:
+        rows = session.scalars(select(Message).where(Message.direction == "in"))
+        return [(row.from_number, row.body, row.error) for row in rows]
+
+
+def test_a_text_the_app_fails_on_is_kept_with_what_went_wrong(
+    app: Flask, phone: SmsEmulator, program: Program, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def a_bug(*args: Any, **kwargs: Any) -> str:
+        raise KeyError("a code bug")
+
+    monkeypatch.setattr(views, "answer_text", a_bug)
+    result = phone.send(program.officer.phone, "REFER")
+    assert result.replies[0].startswith("The LEAD hotline cannot read texts right now")
+    assert inbound(app) == [
+        (program.officer.phone, "REFER", "not handled (KeyError): the sender was told to call")
+    ]
+    with session_scope(app) as session:
+        assert session.scalars(select(Referral)).all() == []
+
+
+def test_a_text_failed_on_then_sent_again_is_handled(
+    app: Flask, phone: SmsEmulator, program: Program, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = views.answer_text
+
+    def a_bug_once(*args: Any, **kwargs: Any) -> str:
+        monkeypatch.setattr(views, "answer_text", real)
+        raise KeyError("a code bug")
+
+    monkeypatch.setattr(views, "answer_text", a_bug_once)
+    phone.send(program.ben.phone, "WHO", message_sid="SM" + "1" * 32)
+    again = phone.send(program.ben.phone, "WHO", message_sid="SM" + "1" * 32)  # Twilio retries
+    assert again.replies[0].startswith("On call: tier 1: Ana Diaz")
+    assert [error for _, _, error in inbound(app)] == [
+        "not handled (KeyError): the sender was told to call",
+        None,
+    ]
