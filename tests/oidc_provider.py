@@ -33,6 +33,8 @@ class Provider:
     """The provider's state: its issuer URL, the identity it signs in, codes and what they saw."""
 
     issuer: str = ""
+    # The issuer its discovery document and tokens name, when not its own address.
+    named_issuer: str | None = None
     identity: dict[str, Any] = field(default_factory=dict)
     codes: dict[str, dict[str, Any]] = field(default_factory=dict)
     token_requests: list[dict[str, str]] = field(default_factory=list)
@@ -46,7 +48,7 @@ def provider_app(state: Provider) -> Flask:
     @app.get("/.well-known/openid-configuration")
     def discovery() -> Any:
         return jsonify(
-            issuer=state.issuer,
+            issuer=state.named_issuer or state.issuer,
             authorization_endpoint=f"{state.issuer}/authorize",
             token_endpoint=f"{state.issuer}/token",
             jwks_uri=f"{state.issuer}/jwks",
@@ -95,7 +97,7 @@ def provider_app(state: Provider) -> Flask:
             return jsonify(error="invalid_grant", error_description="PKCE"), 400
         now = int(time.time())
         claims = {
-            "iss": state.issuer,
+            "iss": state.named_issuer or state.issuer,
             "sub": granted["identity"].get("sub", "subject-1"),
             "aud": CLIENT_ID,
             "iat": now,

@@ -79,7 +79,12 @@ def login_sso_callback() -> Response | tuple[str, int]:
     if not enabled():
         return redirect(url_for("web.login"))
     try:
-        token = provider().authorize_access_token()
+        # The issuer configured, not the one the discovery document names (OpenID
+        # Connect Discovery §4.3: they must be identical), with or without its last
+        # slash, which some providers write and a setting may leave out.
+        issuer = str(current_app.config["HOTLINE_OIDC_ISSUER"]).rstrip("/")
+        claims_options = {"iss": {"essential": True, "values": [issuer, f"{issuer}/"]}}
+        token = provider().authorize_access_token(claims_options=claims_options)
     except (OAuthError, JoseError) as error:
         # JoseError: an ID token with the wrong issuer, audience or nonce, or expired
         # (a clock that drifted from the provider's, or a replay).

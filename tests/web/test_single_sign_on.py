@@ -123,6 +123,18 @@ def test_an_id_token_that_fails_its_checks_is_refused_with_the_sign_in_page(
     assert client.get("/").status_code == 302
 
 
+def test_a_provider_naming_another_issuer_than_the_one_configured_is_refused(
+    app: Flask, client: FlaskClient, provider: Provider
+) -> None:
+    add_user(app, "Ana Diaz", email="ana@example.org")
+    # Discovery and token agree with each other, not with HOTLINE_OIDC_ISSUER.
+    provider.named_issuer = "https://sign-in.elsewhere.example"
+    answer = single_sign_on(client)
+    assert answer.status_code == 401, answer.status_code
+    assert "did not complete" in answer.get_data(as_text=True)
+    assert client.get("/").status_code == 302
+
+
 def test_the_citys_sign_in_goes_on_to_the_page_the_link_was_for(
     app: Flask, client: FlaskClient
 ) -> None:
