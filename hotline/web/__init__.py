@@ -16,6 +16,7 @@ from ..schemas.assessment import NEEDS
 from ..services.local_times import age_words
 from . import errors
 from .auth import current_user, idle_limit, is_supervisor, user_can
+from .form_fields import MAX_ID
 from .language import web_language, web_text
 from .timeline import day_pattern, local, local_day
 from .words import word, words
@@ -34,6 +35,13 @@ def refuse_nul_characters() -> None:
     """Refuse (422) a form or query holding NUL, which PostgreSQL cannot store."""
     if any("\x00" in value for _, value in request.values.items(multi=True)):
         abort(422, "A field holds a NUL character, which cannot be saved: nothing was changed.")
+
+
+@bp.url_value_preprocessor
+def refuse_ids_past_the_database(endpoint: str | None, values: dict[str, Any] | None) -> None:
+    """Answer 404 for an id in the address that no row can have (PostgreSQL's ids are 32-bit)."""
+    if values and any(isinstance(value, int) and value > MAX_ID for value in values.values()):
+        abort(404)
 
 
 def clock_warning(now: datetime) -> str | None:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 
+import pytest
 from flask import Flask, abort
 from flask.testing import FlaskClient
 
-from tests.web.conftest import Web
+from tests.factories import add_user
+from tests.web.conftest import PASSWORD, Web
 
 
 class Links(HTMLParser):
@@ -114,3 +117,22 @@ def test_a_conflict_asks_to_reload(app: Flask) -> None:
     html = answer.get_data(as_text=True)
     assert read(html).h1 == "Someone changed this first"
     assert "Reload the page" in html
+
+
+@pytest.mark.parametrize("number", ["3000000000", "99999999999999999999999"])
+@pytest.mark.parametrize("role", ["supervisor", "prosecutor", "case_manager"])
+def test_an_id_past_the_databases_integers_is_404_on_every_page(
+    app: Flask, number: str, role: str
+) -> None:
+    web = Web(app.test_client())
+    assert web.login(add_user(app, "Pat Lee", role, password=PASSWORD)).status_code == 302
+    pages = [
+        rule
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.startswith("web.") and "int" in rule.rule
+    ]
+    assert len(pages) > 10
+    for rule in pages:
+        path = re.sub(r"<int:\w+>", number, rule.rule)
+        answer = web.get(path) if "GET" in (rule.methods or ()) else web.post(path, {})
+        assert answer.status_code in (403, 404), (path, answer.status_code)
