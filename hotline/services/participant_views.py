@@ -9,10 +9,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..audit import Actor, record
-from ..models import Charge, Consent, Contact, Participant, PlanEntry, Referral, User
+from ..models import Charge, Consent, Contact, Participant, PlanEntry, Referral
 from ..schemas.participants import ChargeOut, ConsentOut, PlanEntryOut, ReferralBrief
 from .errors import NotFound
-from .participants import get_participant, is_current
+from .participants import acting_case_manager, get_participant, is_current
 
 
 def _rows(session: Session, model: Any, participant_id: int) -> list[Any]:
@@ -109,7 +109,7 @@ def prosecutor_view(
 
 def prosecutor_fields(session: Session, row: Participant) -> dict[str, Any]:
     """Return the prosecutor's fields of one participant."""
-    manager = session.get(User, row.case_manager_id) if row.case_manager_id else None
+    manager = acting_case_manager(session, row)
     arrests = [r for r in _rows(session, Referral, row.id) if r.type == "arrest_diversion"]
     return {
         "id": row.id,

@@ -44,6 +44,18 @@ def require_case_manager(session: Session, user_id: int | None) -> None:
         raise FieldInvalid(f"user {user_id} is not an active case manager", "case_manager_id")
 
 
+def acting_case_manager(session: Session, participant: Participant) -> User | None:
+    """Return the participant's case manager while they still keep a caseload, else None.
+
+    One who left, or moved to another role, is neither named nor texted: the
+    phone on record may be someone else's by now, or nobody's work.
+    """
+    if participant.case_manager_id is None:
+        return None
+    user = session.get(User, participant.case_manager_id)
+    return user if can(user, "keep_caseload") else None
+
+
 def list_participants(
     session: Session, case_manager_id: int | None = None, status: str | None = None
 ) -> list[Participant]:

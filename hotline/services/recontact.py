@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session
 
 from ..audit import Actor, record
 from ..messaging.notices import OfficerMetParticipant, notify
-from ..models import Contact, Officer, Participant, User
+from ..models import Contact, Officer, Participant
 from .participant_match import match_score
-from .participants import has_consent
+from .participants import acting_case_manager, has_consent
 
 # Stricter than a suggestion: here the app decides alone, and a wrong match would disclose.
 CONTACT_FLOOR = 0.9
@@ -77,13 +77,8 @@ def contact_with(
     recorded_by: int | None = None,
 ) -> ContactOutcome:
     """Record a contact with a known participant, tell the case manager, say what may be shared."""
-    manager = (
-        session.get(User, participant.case_manager_id) if participant.case_manager_id else None
-    )
-    if manager is not None and not manager.active:
-        # One who left is neither named to the officer nor texted the participant's name:
-        # the phone on record may be someone else's by now.
-        manager = None
+    # One who left is neither named to the officer nor texted the participant's name.
+    manager = acting_case_manager(session, participant)
     # Only an active participant's case manager is named (SPEC §6 re-contact), on the web too.
     disclosed = (
         participant.status == "active"

@@ -10,10 +10,10 @@ from sqlalchemy.orm import Session
 from ..audit import Actor, record
 from ..messaging.notices import ChargeRecorded, notify
 from ..messaging.recipients import SUPERVISOR_RECIPIENTS, USER_RECIPIENT, Recipient
-from ..models import Charge, Participant, PlanEntry, User
+from ..models import Charge, Participant, PlanEntry
 from ..schemas.participants import ChargeIn, PlanEntryIn, PlanEntryOut, PlanEntryPatch
 from .errors import FieldInvalid, NotFound
-from .participants import get_participant
+from .participants import acting_case_manager, get_participant
 from .providers import require_provider
 
 
@@ -99,11 +99,8 @@ def add_charge(
 def charge_readers(session: Session, participant: Participant) -> list[Recipient]:
     """Return who coordinates a new charge: the case manager, else every active supervisor.
 
-    A case manager who left is not texted (the phone may be someone else's by now).
+    A case manager who left, or moved to another role, is not texted.
     """
-    if participant.case_manager_id is not None:
-        active = USER_RECIPIENT.where(User.active.is_(True))
-        manager = session.execute(active, {"user_id": participant.case_manager_id}).first()
-        if manager is not None:
-            return [Recipient(*manager)]
+    if (manager := acting_case_manager(session, participant)) is not None:
+        return [Recipient(*session.execute(USER_RECIPIENT, {"user_id": manager.id}).one())]
     return [Recipient(*row) for row in session.execute(SUPERVISOR_RECIPIENTS)]

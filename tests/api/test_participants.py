@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select, update
 
 from hotline.db import session_scope
-from hotline.models import AuditEvent, Message, Referral
+from hotline.models import AuditEvent, Message, Referral, User
 from tests.api.conftest import Api, add_user, token_for
 from tests.factories import add_referral
 
@@ -141,6 +141,26 @@ class TestConsentAndTheProsecutor:
                 select(AuditEvent).where(AuditEvent.action == "disclose")
             ).all()
         assert [(row.entity_id, row.after) for row in disclosed] == [(number, {"to": "prosecutor"})]
+
+    @pytest.mark.parametrize(
+        "change", [{"active": False}, {"role": "coordinator"}], ids=["left", "moved"]
+    )
+    def test_the_prosecutor_is_never_given_a_former_case_managers_phone(
+        self,
+        app: Flask,
+        manager_api: Api,
+        prosecutor_api: Api,
+        case_manager: int,
+        change: dict[str, object],
+    ) -> None:
+        number = add_participant(manager_api, case_manager)
+        manager_api.post(f"/participants/{number}/consents", {"scope": "prosecutor"})
+        with session_scope(app) as session:  # Cam left, or moved to the coordinators' desk
+            session.execute(update(User).where(User.id == case_manager).values(**change))
+        assert prosecutor_api.get(f"/participants/{number}").json["case_manager"] is None
+        assert [
+            row["case_manager"] for row in prosecutor_api.get("/participants").json["items"]
+        ] == [None]
 
     def test_a_charge_texts_the_case_manager_at_once(
         self, app: Flask, manager_api: Api, prosecutor_api: Api, case_manager: int
