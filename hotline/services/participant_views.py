@@ -50,7 +50,12 @@ def participant_detail(session: Session, row: Participant) -> dict[str, Any]:
             for p in plan
         ]
         + [
-            {"at": c.recorded_at, "kind": "charge", "detail": {"date": c.date.isoformat()}}
+            {
+                "at": c.recorded_at,
+                "kind": "charge",
+                # What the case manager's text sends them to read (never in the text itself).
+                "detail": {"date": c.date.isoformat(), "description": c.description},
+            }
             for c in charges
         ]
         + [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -256,3 +257,17 @@ def test_a_charge_on_a_participant_whose_case_manager_left_reaches_the_superviso
     with session_scope(app) as session:
         texted = [m.to_number for m in session.scalars(select(Message))]
     assert texted == [supervisor.phone]  # not the phone of the case manager who left
+
+
+def test_the_case_manager_reads_the_charge_their_text_sends_them_to(app: Flask) -> None:
+    manager = add_user(app, "Cam Reed", "case_manager", password=PASSWORD)
+    number = add_participant(app, "Jane Doe", manager)
+    with session_scope(app) as session:
+        session.add(Consent(participant_id=number, scope="prosecutor", given_at=datetime.now(UTC)))
+    prosecutor, _ = signed_in(app, "Pru Vance", "prosecutor")
+    charge = {"date": "2026-12-02", "description": "Theft 3 at Northgate"}
+    assert prosecutor.post(f"/participants/{number}/charges", charge).status_code == 302
+    cam = Web(app.test_client())
+    assert cam.login(manager).status_code == 302
+    timeline = cam.text(f"/participants/{number}").split("<h2>Timeline</h2>")[1]
+    assert "2026-12-02: Theft 3 at Northgate" in html.unescape(timeline)
