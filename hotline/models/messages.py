@@ -29,6 +29,9 @@ class Message(Base):
     # Indexed only once a referral holds it: a text logged or answered outside one (every
     # intake step's, until SEND) writes one index page less.
     referral_id: Mapped[int | None] = mapped_column(ForeignKey("referrals.id"), default=None)
+    # A text that names a participant outside any referral (CONTACT, the case manager's
+    # notice of it): retention erases it with the participant.
+    participant_id: Mapped[int | None] = mapped_column(ForeignKey("participants.id"), default=None)
     created_at: Mapped[datetime] = mapped_column(index=True)
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(default=None)
@@ -43,5 +46,11 @@ class Message(Base):
             "referral_id",
             sqlite_where=text("referral_id IS NOT NULL"),
             postgresql_where=text("referral_id IS NOT NULL"),
+        ),
+        Index(
+            "ix_messages_participant_id",
+            "participant_id",
+            sqlite_where=text("participant_id IS NOT NULL"),
+            postgresql_where=text("participant_id IS NOT NULL"),
         ),
     )

@@ -11,12 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ..audit import Actor, record
 from ..messaging.notices import OfficerMetParticipant, notify
-from ..models import Contact, Officer, Participant
+from ..models import Contact, Message, Officer, Participant
 from .participant_match import match_score
 from .participants import acting_case_manager, has_consent
 
@@ -55,15 +55,19 @@ def officer_met(
     channel: str,
     sender: str | None,
     zone: str,
-    recorded_by: int | None = None,
+    text_id: int | None = None,
 ) -> ContactOutcome:
-    """Record that `officer` met someone named `name`; return what the officer may learn."""
+    """Record that `officer` met someone named `name`; return what the officer may learn.
+
+    `text_id` is the officer's text naming them: filed with the participant it matched.
+    """
     participant = the_one_match(session, name)
     if participant is None:
         return Neutral()
-    return contact_with(
-        session, participant, officer, now, channel, sender, zone, recorded_by=recorded_by
-    )
+    outcome = contact_with(session, participant, officer, now, channel, sender, zone)
+    if text_id is not None:
+        file_texts(session, participant.id, [text_id])
+    return outcome
 
 
 def contact_with(
@@ -99,7 +103,9 @@ def contact_with(
     actor = Actor(recorded_by, "sms" if channel == "sms" else "web")
     if manager is not None:
         notice = OfficerMetParticipant(participant.id, participant.name, officer.name, now, zone)
-        notify(session, notice, manager, sender=sender, now=now)
+        file_texts(
+            session, participant.id, [notify(session, notice, manager, sender=sender, now=now)]
+        )
     if not disclosed or manager is None:
         return Neutral()
     record(
@@ -113,3 +119,13 @@ def contact_with(
         {"to": "officer", "officer_id": officer.id},
     )
     return Disclosed(manager.name, manager.phone)
+
+
+def file_texts(session: Session, participant_id: int, text_ids: list[int]) -> None:
+    """File texts that name a participant with them, so that retention erases them together."""
+    session.execute(
+        update(Message)
+        .where(Message.id.in_(text_ids))
+        .values(participant_id=participant_id)
+        .execution_options(synchronize_session=False)
+    )

@@ -142,7 +142,7 @@ def erase_old_participants(session: Session, now: datetime, retention_days: int 
     """Erase who exited participants were, once they left longer ago than the retention period.
 
     The record stays for the counts (referrals, plan, charges by date); the name,
-    aliases, birth date, plan notes and charge descriptions go.
+    aliases, birth date, plan notes, charge descriptions and the texts naming them go.
     """
     if not retention_days:
         return 0
@@ -165,7 +165,17 @@ def erase_old_participants(session: Session, now: datetime, retention_days: int 
         session.execute(
             update(Charge).where(Charge.participant_id == participant_id).values(description=ERASED)
         )
-        fields = ["name", "aliases", "date_of_birth", "plan notes", "charge descriptions"]
+        session.execute(  # CONTACT texts naming them, and their case manager's notices
+            update(Message).where(Message.participant_id == participant_id).values(body=None)
+        )
+        fields = [
+            "name",
+            "aliases",
+            "date_of_birth",
+            "plan notes",
+            "charge descriptions",
+            "message bodies",
+        ]
         record(
             session, SYSTEM, now, "erase", "participant", participant_id, None, {"erased": fields}
         )

@@ -196,6 +196,7 @@ def contact_reply(
     sender: Sender,
     name: str,
     now: datetime,
+    text_id: int,
     config: Mapping[str, Any],
     _: Translate,
 ) -> str:
@@ -206,9 +207,8 @@ def contact_reply(
     if sender.officer is None:  # only a roster officer's phone; a stranger learns nothing
         return neutral
     officer = session.get_one(Officer, sender.officer.id)
-    outcome = officer_met(
-        session, officer, name, now, "sms", config["HOTLINE_NUMBER"], config["HOTLINE_TIMEZONE"]
-    )
+    number, zone = config["HOTLINE_NUMBER"], config["HOTLINE_TIMEZONE"]
+    outcome = officer_met(session, officer, name, now, "sms", number, zone, text_id)
     if isinstance(outcome, Disclosed):
         return _(
             "LEAD participant - case manager {name}, {phone}.",
@@ -260,7 +260,7 @@ def run_command(
         outcome = actions.officer_status(session, command.referral, sender.phone)
         return Reply(officer_status_words(_, outcome))
     if command.name == CONTACT:
-        return Reply(contact_reply(session, sender, command.text, now, config, _))
+        return Reply(contact_reply(session, sender, command.text, now, message_id, config, _))
     if command.name not in COORDINATOR_COMMANDS:
         return Reply(help_text(_))
     if sender.user is None or not sender.is_staff:

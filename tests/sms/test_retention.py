@@ -10,8 +10,9 @@ from sqlalchemy import select, update
 
 from hotline.db import session_scope
 from hotline.jobs import run_job
-from hotline.models import Message, Referral
+from hotline.models import Consent, Message, Participant, Referral
 from hotline.simulator import SmsEmulator
+from tests.factories import add_user
 from tests.sms.conftest import STRANGER, Program, converse
 
 NAME, PLACE = "Jane Quixote", "3rd & Pine"
@@ -91,3 +92,32 @@ def test_a_coordinators_texted_note_and_reason_go_with_the_referral(
     left = bodies(app)
     assert not [body for body in left if note in body or reason in body]
     assert f"NOTE 999 {NAME}" in left  # no referral to erase it with
+
+
+def test_an_erased_participants_name_goes_from_the_contact_texts_too(
+    app: Flask, phone: SmsEmulator, program: Program
+) -> None:
+    app.config["HOTLINE_RETENTION_DAYS"] = 90
+    cam = add_user(app, "Cam Reed", "case_manager")
+    met = datetime.now(UTC)
+    with session_scope(app) as session:
+        person = Participant(
+            name=NAME, aliases=[], status="active", case_manager_id=cam.id, created_at=met
+        )
+        session.add(person)
+        session.flush()
+        session.add(Consent(participant_id=person.id, scope="officer_status", given_at=met))
+        number = person.id
+    reply = converse(phone, program.officer.phone, f"CONTACT {NAME}")[-1]
+    assert reply.startswith("LEAD participant - case manager Cam Reed")
+    converse(phone, program.officer.phone, "CONTACT Someone Else")  # no match: no participant
+    assert sum(NAME in body for body in bodies(app)) == 2  # the officer's text, Cam's notice
+    with session_scope(app) as session:
+        session.execute(
+            update(Participant)
+            .where(Participant.id == number)
+            .values(status="exited", exited_at=met)
+        )
+    assert run_job(app, "retention", met + timedelta(days=91)).endswith("1 participants erased")
+    assert not [body for body in bodies(app) if NAME in body]
+    assert "CONTACT Someone Else" in bodies(app)  # nobody's record: kept as texted
