@@ -1,14 +1,17 @@
-"""An accepted assessment enrols the referral's person: a new participant, or one picked (§6)."""
+"""An accepted assessment enrols the referral's person: a new participant, or one picked (§6).
+
+A later version that is not accepted releases the referral again.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..audit import Actor, record
-from ..models import Participant, PlanEntry, Referral
+from ..models import Assessment, Participant, PlanEntry, Referral
 from ..schemas.assessment import AssessmentIn
 from .errors import FieldInvalid
 from .participants import participant_audit
@@ -29,6 +32,8 @@ def enrol(
             "a participant is linked only with an accepted disposition", "participant_id"
         )
     if data.disposition != "accepted":
+        if referral.participant_id is not None:  # an earlier version accepted it
+            release(session, referral, actor, now)
         return None
     if data.participant_id is not None:
         participant = session.get(Participant, data.participant_id)
@@ -36,6 +41,8 @@ def enrol(
             raise FieldInvalid(f"no participant with id {data.participant_id}", "participant_id")
     elif referral.participant_id is not None:
         participant = session.get_one(Participant, referral.participant_id)
+    elif (earlier := made_for(session, referral)) is not None:
+        participant = earlier  # accepted, released, accepted again: the same person
     else:
         participant = Participant(
             name=referral.participant_name or f"Referral #{referral.id}",
@@ -64,6 +71,48 @@ def enrol(
         record(session, actor, now, "update", "participant", participant.id, before, after)
     plan_needs(session, participant, data, actor, now)
     return participant
+
+
+def release(session: Session, referral: Referral, actor: Actor, now: datetime) -> None:
+    """Unlink a referral whose latest assessment is no longer accepted (SPEC §6).
+
+    A participant made for this referral alone, and active, leaves the program
+    (exited, audited); one who was picked, or has other referrals, stays.
+    """
+    participant = session.get_one(Participant, referral.participant_id)
+    referral.participant_id = None
+    session.flush()
+    others = session.scalar(
+        select(func.count()).select_from(Referral).where(Referral.participant_id == participant.id)
+    )
+    if others or participant.status != "active" or made_for(session, referral) != participant:
+        return
+    before = participant_audit(participant)
+    participant.status, participant.exited_at = "exited", now
+    record(
+        session,
+        actor,
+        now,
+        "update",
+        "participant",
+        participant.id,
+        before,
+        participant_audit(participant),
+    )
+
+
+def made_for(session: Session, referral: Referral) -> Participant | None:
+    """Return the participant this referral's enrolment made, if any.
+
+    One made by enrolment is created at the instant an accepted version of the
+    referral's assessment was saved.
+    """
+    accepted_at = select(Assessment.completed_at).where(
+        Assessment.referral_id == referral.id, Assessment.disposition == "accepted"
+    )
+    return session.scalars(
+        select(Participant).where(Participant.created_at.in_(accepted_at)).order_by(Participant.id)
+    ).first()
 
 
 def plan_needs(

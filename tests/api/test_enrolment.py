@@ -116,3 +116,48 @@ def test_an_exited_participant_referred_again_is_back_in_the_program_on_the_reco
     assert change.after and change.after["status"] == "active"
     with session_scope(app) as session:  # retention counts from a new exit, not the old one
         assert session.get_one(Participant, gone_id).exited_at is None
+
+
+def test_an_acceptance_corrected_to_declined_leaves_no_active_participant(
+    app: Flask, coordinator_api: Api
+) -> None:
+    number = add_referral(app, "acknowledged", participant_name="Robert Smith")
+    assert coordinator_api.post(f"/referrals/{number}/assessment", ACCEPTED).status_code == 201
+    [made] = coordinator_api.get("/participants").json["items"]
+    declined = {**ACCEPTED, "disposition": "declined"}  # the person declined LEAD after all
+    assert coordinator_api.post(f"/referrals/{number}/assessment", declined).status_code == 201
+    active = coordinator_api.get("/participants", query_string={"status": "active"}).json
+    assert active == {"items": []}
+    record = coordinator_api.get(f"/participants/{made['id']}").json
+    assert record["status"] == "exited" and record["referrals"] == []
+    changes = [(row.before or {}, row.after or {}) for row in audit_rows(app, made["id"], "update")]
+    assert [(was["status"], now["status"]) for was, now in changes] == [("active", "exited")]
+
+
+def test_a_picked_participant_stays_when_the_referral_is_corrected_to_declined(
+    app: Flask, coordinator_api: Api
+) -> None:
+    first = add_referral(app, "acknowledged", participant_name="Robert Smith")
+    coordinator_api.post(f"/referrals/{first}/assessment", ACCEPTED)
+    [robert] = coordinator_api.get("/participants").json["items"]
+    second = add_referral(app, "acknowledged", participant_name="Bob Smyth")
+    body = {**ACCEPTED, "participant_id": robert["id"]}
+    assert coordinator_api.post(f"/referrals/{second}/assessment", body).status_code == 201
+    declined = {**ACCEPTED, "disposition": "declined"}
+    assert coordinator_api.post(f"/referrals/{second}/assessment", declined).status_code == 201
+    record = coordinator_api.get(f"/participants/{robert['id']}").json
+    assert record["status"] == "active" and [r["id"] for r in record["referrals"]] == [first]
+
+
+def test_accepted_then_unreachable_then_accepted_again_is_the_same_participant(
+    app: Flask, coordinator_api: Api
+) -> None:
+    number = add_referral(app, "acknowledged", participant_name="Robert Smith")
+    coordinator_api.post(f"/referrals/{number}/assessment", ACCEPTED)
+    unreachable = {**ACCEPTED, "disposition": "unable_to_contact"}
+    assert coordinator_api.post(f"/referrals/{number}/assessment", unreachable).status_code == 201
+    active = coordinator_api.get("/participants", query_string={"status": "active"}).json
+    assert active == {"items": []}  # not in the program while nobody could reach them
+    assert coordinator_api.post(f"/referrals/{number}/assessment", ACCEPTED).status_code == 201
+    [robert] = coordinator_api.get("/participants").json["items"]
+    assert robert["status"] == "active" and [r["id"] for r in robert["referrals"]] == [number]
