@@ -139,6 +139,7 @@ class OfficerMetParticipant:
     officer_name: str
     at: datetime
     zone: str
+    texted: bool = True  # False: the officer called, and a coordinator recorded it
 
 
 Notice = (

@@ -102,7 +102,9 @@ def contact_with(
     )
     actor = Actor(recorded_by, "sms" if channel == "sms" else "web")
     if manager is not None:
-        notice = OfficerMetParticipant(participant.id, participant.name, officer.name, now, zone)
+        notice = OfficerMetParticipant(
+            participant.id, participant.name, officer.name, now, zone, texted=channel == "sms"
+        )
         file_texts(
             session, participant.id, [notify(session, notice, manager, sender=sender, now=now)]
         )

@@ -112,12 +112,22 @@ def spelled_out(notice: Notice, language: str) -> str:
                 date=on.isoformat(),
             )
         case OfficerMetParticipant(participant_id=n, participant_name=who, officer_name=officer):
+            met: dict[str, object] = {
+                "n": n,
+                "name": who,
+                "officer": caller_words(_, Caller(officer, None, None), with_phone=False),
+                "time": clock_text(notice.at, zone=ZoneInfo(notice.zone), language=language, _=_),
+            }
+            if notice.texted:
+                return _(
+                    "LEAD participant #{n} {name}: {officer} met them and texted CONTACT "
+                    "at {time}.",
+                    **met,
+                )
             return _(
-                "LEAD participant #{n} {name}: {officer} met them and texted CONTACT at {time}.",
-                n=n,
-                name=who,
-                officer=caller_words(_, Caller(officer, None, None), with_phone=False),
-                time=clock_text(notice.at, zone=ZoneInfo(notice.zone), language=language, _=_),
+                "LEAD participant #{n} {name}: {officer} met them; a coordinator recorded it "
+                "at {time}.",
+                **met,
             )
         case DeliveryFailed(masked_number=number, referral_id=None, reason=reason):
             return _(

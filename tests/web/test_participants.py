@@ -126,6 +126,9 @@ def test_a_coordinator_records_an_officers_contact_and_the_case_manager_is_texte
     with session_scope(app) as session:
         assert session.scalars(select(Contact.disclosed)).all() == [False]
         assert [m.to_number for m in session.scalars(select(Message))] == [manager.phone]
+        (told,) = session.scalars(select(Message.body)).all()
+    assert "Officer Smith met them; a coordinator recorded it at" in (told or "")
+    assert "texted CONTACT" not in (told or "")  # the officer called; they texted nothing
 
 
 class TestProsecutor:
