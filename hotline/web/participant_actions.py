@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 
 from ..db import get_session
 from ..digits import ascii_number
-from ..models import Officer, Participant
+from ..models import Officer, Participant, PlanEntry
 from ..schemas.participants import ChargeIn, ConsentIn, PlanEntryIn, PlanEntryPatch
 from ..services import participant_views as views
 from ..services import participants, service_plan
@@ -25,6 +25,8 @@ from .people_forms import domain_status
 from .timeline import end_of_day
 
 ONE = "/participants/<int:participant_id>"
+# The date a plan entry's status sets, when the form gives none.
+PLAN_DATES = {"started": "started_on", "completed": "ended_on", "stopped": "ended_on"}
 MAX_ID_DIGITS = 9  # a row id; a longer number names nobody (and overflows the database's integer)
 
 
@@ -99,7 +101,14 @@ def add_plan_entry(participant_id: int) -> Page | Response:
 def update_plan_entry(participant_id: int, entry_id: int) -> Page | Response:
     """Move a plan entry on: its status, and the date that goes with it."""
     row = participant_or_404(participant_id)
-    data, errors = checked(PlanEntryPatch, form_values("status", "started_on", "ended_on"))
+    values = form_values("status", "started_on", "ended_on")
+    # "Mark started" and "Mark completed" send the status alone: the day is today's,
+    # unless the entry has its date already.
+    entry = get_session().get(PlanEntry, entry_id)
+    field = PLAN_DATES.get(values.get("status", ""))
+    if entry is not None and field is not None and getattr(entry, field) is None:
+        values.setdefault(field, datetime.now(UTC).astimezone(program_zone()).date().isoformat())
+    data, errors = checked(PlanEntryPatch, values)
     if data is None:
         return record_page(row, 422, errors)
     try:

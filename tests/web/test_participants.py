@@ -100,6 +100,25 @@ class TestCaseload:
             assert session.scalars(select(Consent.scope)).all() == ["officer_status"]
             assert session.scalars(select(PlanEntry.need)).all() == ["housing"]
 
+    def test_marking_a_plan_entry_started_then_completed_dates_it(
+        self, app: Flask, cam: tuple[Web, User]
+    ) -> None:
+        web, user = cam
+        number = add_participant(app, "Jane Doe", user)
+        assert web.post(f"/participants/{number}/plan", {"need": "housing"}).status_code == 302
+        with session_scope(app) as session:
+            entry = session.scalars(select(PlanEntry.id)).one()
+        today = datetime.now(ZoneInfo("America/Los_Angeles")).date()
+        page = web.text(f"/participants/{number}")
+        assert "Mark started" in page
+        started = web.post(f"/participants/{number}/plan/{entry}", {"status": "started"})
+        assert started.status_code == 302
+        assert "Mark completed" in web.text(f"/participants/{number}")
+        web.post(f"/participants/{number}/plan/{entry}", {"status": "completed"})
+        with session_scope(app) as session:
+            row = session.get_one(PlanEntry, entry)
+            assert (row.status, row.started_on, row.ended_on) == ("completed", today, today)
+
     def test_a_bad_plan_entry_is_422_and_saves_nothing(
         self, app: Flask, cam: tuple[Web, User]
     ) -> None:
