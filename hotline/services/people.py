@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..audit import Actor, record, snapshot
@@ -46,6 +49,22 @@ def _check_unique(session: Session, model: Any, row_id: int | None, **values: st
             raise Conflict(f"{column} {value} is already used", column)
 
 
+@contextmanager
+def _unique(
+    session: Session, model: Any, row_id: int | None, **values: str | None
+) -> Iterator[None]:
+    """Write the block's changes in a savepoint; a value taken since the check is a 409 too."""
+    try:
+        with session.begin_nested():
+            yield
+            session.flush()
+    except IntegrityError:
+        # Both requests passed the check before either wrote: the unique index refused
+        # this one once the other committed. Look again to name the field.
+        _check_unique(session, model, row_id, **values)
+        raise
+
+
 def user_names(session: Session) -> dict[int, str]:
     """Return every user's name by id (for showing who did what)."""
     return {row.id: row.name for row in session.execute(select(User.id, User.name))}
@@ -69,8 +88,8 @@ def create_user(
     """Create a coordinator or supervisor."""
     _check_unique(session, User, None, email=data.email)
     row = User(**data.model_dump(), password_hash=password_hash, created_at=now)
-    session.add(row)
-    session.flush()
+    with _unique(session, User, None, email=data.email):
+        session.add(row)
     record(session, actor, now, "create", "user", row.id, None, snapshot(user_fields(row)))
     return row
 
@@ -128,9 +147,9 @@ def update_user(
         bump_revision(session)
     if changes.get("active") is False and row.active:
         end_credentials(session, row, now)
-    for name, value in changes.items():
-        setattr(row, name, value)
-    session.flush()
+    with _unique(session, User, row.id, email=changes.get("email")):
+        for name, value in changes.items():
+            setattr(row, name, value)
     if leaves:
         keep_a_supervisor(session, "active" if changes.get("active") is False else "role")
     # After the last-supervisor check, whose reason says more; the caller rolls back.
@@ -195,8 +214,8 @@ def create_officer(session: Session, data: OfficerCreate, actor: Actor, now: dat
     """Add an officer to the roster."""
     _check_unique(session, Officer, None, badge=data.badge, phone=data.phone)
     row = Officer(**data.model_dump(), created_at=now)
-    session.add(row)
-    session.flush()
+    with _unique(session, Officer, None, badge=data.badge, phone=data.phone):
+        session.add(row)
     record(session, actor, now, "create", "officer", row.id, None, snapshot(officer_fields(row)))
     return row
 
@@ -211,9 +230,9 @@ def update_officer(
         raise FieldInvalid("may not be null", next(k for k, v in changes.items() if v is None))
     _check_unique(session, Officer, row.id, badge=changes.get("badge"), phone=changes.get("phone"))
     before = snapshot(officer_fields(row))
-    for name, value in changes.items():
-        setattr(row, name, value)
-    session.flush()
+    with _unique(session, Officer, row.id, badge=changes.get("badge"), phone=changes.get("phone")):
+        for name, value in changes.items():
+            setattr(row, name, value)
     record(session, actor, now, "update", "officer", row.id, before, snapshot(officer_fields(row)))
     return row
 

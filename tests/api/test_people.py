@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+import threading
+from typing import Any, ClassVar
 
 import pytest
 from flask import Flask
 
+from hotline.services import people
 from tests.api.conftest import Api, add_user, token_for
 
 
@@ -211,3 +213,57 @@ class TestDeactivatedTokens:
         assert cory_api.get("/users").status_code == 401
         fresh = Api(supervisor_api.client, token_for(app, cory))
         assert fresh.get("/users").status_code == 200
+
+
+def checked_together(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Let two requests both pass the uniqueness check before either writes (a real race)."""
+    check = people._check_unique
+    barrier = threading.Barrier(2, timeout=10)
+    calls: list[object] = []
+
+    def check_then_wait(*args: Any, **kwargs: Any) -> None:
+        check(*args, **kwargs)
+        calls.append(args)
+        if len(calls) <= 2:  # each request's first check
+            barrier.wait()
+
+    monkeypatch.setattr(people, "_check_unique", check_then_wait)
+
+
+@pytest.mark.parametrize(
+    ("path", "field", "changing"),
+    [
+        ("/officers", "badge", {"badge": "4711", "agency": "SPD"}),
+        ("/users", "email", {"email": "ana@example.org", "role": "coordinator"}),
+    ],
+)
+def test_two_requests_racing_for_one_badge_or_email_get_201_and_409(
+    app: Flask,
+    monkeypatch: pytest.MonkeyPatch,
+    path: str,
+    field: str,
+    changing: dict[str, str],
+) -> None:
+    token = token_for(app, add_user(app, "supervisor", "Sam"))
+    checked_together(monkeypatch)
+    answers: list[tuple[int, Any]] = []
+
+    def post(name: str, phone: str) -> None:
+        answer = app.test_client().post(
+            f"/api/v1{path}",
+            json={"name": name, "phone": phone, **changing},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        answers.append((answer.status_code, answer.get_json()))
+
+    both = [
+        threading.Thread(target=post, args=("Ana", "2065550170")),
+        threading.Thread(target=post, args=("Bo", "2065550171")),
+    ]
+    for thread in both:
+        thread.start()
+    for thread in both:
+        thread.join()
+    answers.sort(key=lambda answer: answer[0])
+    assert [status for status, _ in answers] == [201, 409], answers
+    assert answers[1][1]["error"]["field"] == field
