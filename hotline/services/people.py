@@ -258,13 +258,22 @@ def import_officers(
 ) -> ImportReport:
     """Add each good row of a roster CSV (header: name,badge,agency,phone); report each bad one."""
     report = ImportReport()
-    reader = csv.DictReader(io.StringIO(text))
-    missing = [c for c in OFFICER_CSV_COLUMNS if c not in (reader.fieldnames or [])]
+    # Universal newlines: a file saved with bare CR line ends (Excel for Mac) reads too.
+    reader = csv.DictReader(io.StringIO(text, newline=None))
+    try:
+        missing = [c for c in OFFICER_CSV_COLUMNS if c not in (reader.fieldnames or [])]
+    except csv.Error as error:
+        report.errors.append((1, f"the header cannot be read as CSV ({error})"))
+        return report
     if missing:
         report.errors.append((1, f"the header lacks: {', '.join(missing)}"))
         return report
-    for row in reader:
-        line = reader.line_num
+    for first, line, row in _rows_with_lines(reader, report):
+        if any("\n" in value for value in row.values() if isinstance(value, str)):
+            # An opening quote never closed: csv read the lines after it as one value.
+            reason = f"a quote opened on line {first} is not closed: "
+            report.errors.append((first, f"{reason}lines {first} to {line} were not imported"))
+            continue
         values: dict[str, str | None] = {c: (row.get(c) or "") for c in OFFICER_CSV_COLUMNS}
         values["language"] = (row.get("language") or "").strip().lower() or None
         try:
@@ -280,6 +289,23 @@ def import_officers(
         else:
             report.imported += 1
     return report
+
+
+def _rows_with_lines(
+    reader: csv.DictReader[str], report: ImportReport
+) -> Iterator[tuple[int, int, dict[str, Any]]]:
+    """Yield each row with its first and last line; a line csv cannot read ends the file."""
+    while True:
+        first = reader.line_num + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            reason = f"this line cannot be read as CSV ({error}): "
+            report.errors.append((first, f"{reason}it and the lines after it were not imported"))
+            return
+        yield first, reader.line_num, row
 
 
 def validate(

@@ -121,6 +121,16 @@ class TestPeopleCommands:
             assert sorted(session.scalars(select(Officer.badge))) == ["4711", "4713"]
 
 
+    def test_officer_import_of_a_line_csv_cannot_read_is_one_line_not_a_traceback(
+        self, runner: FlaskCliRunner, tmp_path: Path
+    ) -> None:
+        roster = tmp_path / "roster.csv"
+        roster.write_text("name,badge,agency,phone\n" + '"' + "x" * 200_000 + '",1,SPD,2\n')
+        result = runner.invoke(args=["officer", "import", str(roster)])
+        assert result.exit_code == 1 and "Traceback" not in result.output
+        assert f"{roster}:2: this line cannot be read as CSV" in result.output
+
+
 class TestOnCallCommands:
     """Overrides, on call and the schedule from the command line."""
 

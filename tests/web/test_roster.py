@@ -156,6 +156,40 @@ class TestImport:
         assert "Imported 1 officer" in answer.get_data(as_text=True)
         assert len(roster(app)) == 1
 
+    def test_a_file_with_mac_line_endings_imports(self, app: Flask, as_supervisor: Web) -> None:
+        text = b"name,badge,agency,phone\rAna Ruiz,101,SPD,2065550101\rBo Chen,102,SPD,2065550102\r"
+        answer = upload(as_supervisor, text)  # Excel for Mac's "CSV (Macintosh)"
+        assert "Imported 2 officers" in answer.get_data(as_text=True)
+        assert [badge for _, badge, _, _ in roster(app)] == ["101", "102"]
+
+    def test_an_unclosed_quote_names_the_lines_it_swallowed(
+        self, app: Flask, as_supervisor: Web
+    ) -> None:
+        text = (
+            "name,badge,agency,phone\n"
+            "Ana Ruiz,101,SPD,2065550101\n"
+            '"Bo Chen,102,SPD,2065550102\n'
+            "Cy Diaz,103,SPD,2065550103\n"
+            "Dee Eng,104,SPD,2065550104\n"
+        )
+        page = upload(as_supervisor, text).get_data(as_text=True)
+        assert "Imported 1 officer; refused 1 row" in page
+        reason = "a quote opened on line 3 is not closed: lines 3 to 5 were not imported"
+        assert f"<tr><td>3</td><td>{reason}</td></tr>" in page
+        assert [badge for _, badge, _, _ in roster(app)] == ["101"]
+
+    def test_a_line_csv_cannot_read_ends_the_import_there(
+        self, app: Flask, as_supervisor: Web
+    ) -> None:
+        good = "name,badge,agency,phone\nAna Ruiz,101,SPD,2065550101\n"
+        page = upload(as_supervisor, good + '"' + "x" * 200_000 + '",1,SPD,2\n').get_data(
+            as_text=True
+        )
+        assert "Imported 1 officer; refused 1 row" in page
+        reason = "this line cannot be read as CSV (field larger than field limit (131072)): "
+        assert f"<tr><td>3</td><td>{reason}it and the lines after it were not imported" in page
+        assert [badge for _, badge, _, _ in roster(app)] == ["101"]
+
     def test_wrong_header_is_reported_on_line_1(self, app: Flask, as_supervisor: Web) -> None:
         answer = upload(as_supervisor, "name,badge\nOlive,4711\n")
         assert answer.status_code == 422
