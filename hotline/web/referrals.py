@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
-from sqlalchemy import select
+from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
 from ..audit import Actor, record
@@ -64,12 +64,18 @@ def referrals() -> str:
         statement = statement.where(
             compare(day + (timedelta(days=1) if key == "until" else timedelta()))
         )
-    rows = (
-        get_session().scalars(statement.order_by(Referral.created_at.desc()).limit(PAGE_SIZE)).all()
-    )
-    waiting = sorted((r for r in rows if r.status in WAITING), key=lambda r: r.created_at)
-    rows = waiting + [r for r in rows if r.status not in WAITING]  # the longest waiting first
     session = get_session()
+    # Every waiting referral, the longest waiting first, however many newer ones there are;
+    # then the newest of the others, with how many there are in all.
+    waiting = session.scalars(
+        statement.where(Referral.status.in_(WAITING)).order_by(Referral.created_at, Referral.id)
+    ).all()
+    others = statement.where(Referral.status.not_in(WAITING))
+    newest = session.scalars(
+        others.order_by(Referral.created_at.desc(), Referral.id.desc()).limit(PAGE_SIZE)
+    ).all()
+    other_count = session.scalar(select(func.count()).select_from(others.subquery())) or 0
+    rows = [*waiting, *newest]
     officers = {o.id: o for o in session.scalars(select(Officer))}
     names = user_names(session)
     agencies = sorted({o.agency for o in officers.values()})
@@ -82,6 +88,8 @@ def referrals() -> str:
         agencies=agencies,
         now=datetime.now(UTC),
         waiting=WAITING,
+        shown_others=len(newest),
+        other_count=other_count,
     )
 
 

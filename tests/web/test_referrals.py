@@ -42,6 +42,19 @@ class TestList:
         filtered = as_coordinator.text("/referrals?status=intake_completed")
         assert f"#{done}<" in filtered and f"#{waiting}<" not in filtered
 
+    def test_a_referral_waiting_for_months_is_listed_past_a_hundred_newer_ones(
+        self, app: Flask, as_coordinator: Web
+    ) -> None:
+        now = datetime.now(UTC)
+        waiting = add_referral(app, status="received", created_at=now - timedelta(days=120))
+        with session_scope(app) as session:
+            for n in range(105):
+                at = now - timedelta(hours=n)
+                session.add(Referral(status="intake_completed", channel="sms", created_at=at))
+        page = as_coordinator.text("/referrals")
+        assert f"#{waiting}<" in page and "(waiting 120 days)" in page
+        assert "The newest 100 of the 105 others are shown" in page
+
     def test_filters_that_can_match_nothing_are_ignored_not_a_crash(
         self, app: Flask, as_coordinator: Web
     ) -> None:
