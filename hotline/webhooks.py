@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any
@@ -13,6 +12,7 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml import TwiML
 
 from .deadline import WEBHOOK_DEADLINE_S, deadline
+from .plain_text import clean_text
 
 # Twilio's "connection overrides": retry a status callback answered 5xx or timed out, up
 # to 5 times, so a status the app could not store (it answers 503) is sent again.
@@ -66,16 +66,6 @@ def twiml_response(document: TwiML) -> Response:
 def webhook_deadline() -> AbstractContextManager[None]:
     """Bound a webhook's work by the deadline (tests may shorten it with WEBHOOK_DEADLINE_S)."""
     return deadline(current_app.config.get("WEBHOOK_DEADLINE_S", WEBHOOK_DEADLINE_S))
-
-
-# Characters XML 1.0 cannot carry (and PostgreSQL cannot store: NUL): echoed in a TwiML
-# reply they would make it unreadable to Twilio, so they never enter the system.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-
-
-def clean_text(text: str) -> str:
-    """Return text without the characters that XML and PostgreSQL refuse."""
-    return _NOT_XML.sub("", text)
 
 
 def form_text(name: str, limit: int) -> str:

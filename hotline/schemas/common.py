@@ -10,6 +10,7 @@ from pydantic.functional_validators import field_validator
 from pydantic_core import PydanticCustomError
 
 from ..phones import parse_phone
+from ..plain_text import has_unspeakable
 from ..rotation.bounds import YEARS_MESSAGE, year_problem
 
 # Strict: a string is not an integer and a float is not a tier (SPEC §8 "wrong types").
@@ -44,18 +45,21 @@ Email = Annotated[str, Field(max_length=320), AfterValidator(_email)]
 
 
 class Input(BaseModel):
-    """A request body: strict types, no unknown fields, no NUL characters."""
+    """A request body: strict types, no unknown fields, no NUL or control characters."""
 
     model_config = STRICT
 
     @field_validator("*", mode="after")
     @classmethod
     def _no_nul(cls, value: Any) -> Any:
-        # PostgreSQL cannot store NUL in text: refuse it here, with the field named,
-        # rather than fail at the database with a 500.
+        # PostgreSQL cannot store NUL in text, and TwiML (XML) cannot carry control
+        # characters: refuse them here, with the field named, rather than fail at the
+        # database with a 500 or leave a call whose whisper Twilio cannot read.
         texts = value if isinstance(value, list) else [value]
         if any(isinstance(text, str) and "\x00" in text for text in texts):
             raise ValueError("must not contain a NUL character")
+        if any(isinstance(text, str) and has_unspeakable(text) for text in texts):
+            raise ValueError("must not contain a control character (a tab copied from a sheet?)")
         return value
 
 

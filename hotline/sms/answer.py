@@ -6,6 +6,8 @@ from xml.sax.saxutils import escape
 
 from flask import Response
 
+from ..plain_text import clean_text
+
 PROLOG = '<?xml version="1.0" encoding="UTF-8"?>'
 NO_REPLY = f"{PROLOG}<Response />"
 
@@ -19,7 +21,8 @@ def messaging_twiml(reply: str | None) -> str:
         return NO_REPLY
     if not reply:
         return f"{PROLOG}<Response><Message /></Response>"
-    return f"{PROLOG}<Response><Message>{escape(reply)}</Message></Response>"
+    # A stored name may hold a character XML refuses: Twilio could not read the reply.
+    return f"{PROLOG}<Response><Message>{escape(clean_text(reply))}</Message></Response>"
 
 
 def answer(reply: str | None) -> Response:

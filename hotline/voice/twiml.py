@@ -9,6 +9,7 @@ from twilio.twiml import TwiML
 from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 
 from ..i18n import translator
+from ..plain_text import clean_text
 
 ACCEPT_DIGIT = "1"
 SPANISH_DIGIT = "9"
@@ -32,7 +33,7 @@ def step_url(route: str, **query: int | str) -> str:
 
 def say(parent: TwiML, text: str, language: str) -> None:
     """Append one spoken sentence in `language` (English keeps Twilio's default voice)."""
-    parent.say(text, **SPOKEN.get(language, {}))
+    parent.say(clean_text(text), **SPOKEN.get(language, {}))  # a stored name may hold one
 
 
 def emergency(language: str) -> str:
@@ -108,7 +109,7 @@ def greet_and_dial(
     whisper = step_url("whisper", call=call_id, step=step)
     return (
         '<?xml version="1.0" encoding="UTF-8"?><Response>'
-        f"<Say{spoken}>{escape(greeting)}</Say>"
+        f"<Say{spoken}>{escape(clean_text(greeting))}</Say>"
         f'<Dial action={quoteattr(action)} answerOnBridge="true" timeout="{int(timeout)}">'
         f"<Number url={quoteattr(whisper)}>{escape(number)}</Number></Dial></Response>"
     )

@@ -132,6 +132,17 @@ class TestMalformedRequests:
         assert (query.status_code, query.json["error"]["field"]) == (400, "phone")
         assert supervisor_api.get("/officers").json["items"] == []
 
+    @pytest.mark.parametrize("text", ["Jo\u000bDoe", "Jo\u001fDoe", "Jo\ufffeDoe"])
+    def test_a_character_no_call_could_speak_is_refused_with_its_field(
+        self, supervisor_api: Api, text: str
+    ) -> None:
+        # A vertical tab copied from a spreadsheet: TwiML (XML) cannot carry it.
+        body = {"name": text, "badge": "4711", "agency": "SPD", "phone": "2065550141"}
+        answer = supervisor_api.post("/officers", body)
+        assert (answer.status_code, answer.json["error"]["field"]) == (422, "name")
+        assert "control character" in answer.json["error"]["message"]
+        assert supervisor_api.get("/officers").json["items"] == []
+
     def test_body_over_one_mebibyte_is_413(self, supervisor_api: Api) -> None:
         huge = b'{"name": "' + b"x" * (1024 * 1024) + b'"}'
         answer = supervisor_api.post("/users", data=huge, content_type="application/json")

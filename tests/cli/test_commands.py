@@ -120,7 +120,6 @@ class TestPeopleCommands:
         with session_scope(app) as session:
             assert sorted(session.scalars(select(Officer.badge))) == ["4711", "4713"]
 
-
     def test_officer_import_of_a_line_csv_cannot_read_is_one_line_not_a_traceback(
         self, runner: FlaskCliRunner, tmp_path: Path
     ) -> None:
