@@ -21,6 +21,7 @@ CALLBACK_OUTCOMES = (
     "coordinator_no_answer",
     "coordinator_declined",
     "not_placed",
+    "not_allowed",  # the coordinator pressed 1 after they stopped being active staff
 )
 
 

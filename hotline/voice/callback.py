@@ -100,6 +100,10 @@ def callback_connect() -> Response:
         session.commit()
         return xml(twiml.hang_up(_("Not connected. Goodbye."), language))
     if not callbacks.may_connect(session, callback):
+        # Ended here, as refused: the final status would take it for a coordinator who
+        # did not press 1.
+        callbacks.end(session, callback, "not_allowed", now())
+        session.commit()
         return xml(twiml.hang_up(_("This call back is no longer allowed. Goodbye."), language))
     caller_id = current_app.config.get("HOTLINE_NUMBER") or form_text("From", 40)
     response = VoiceResponse()

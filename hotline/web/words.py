@@ -55,6 +55,7 @@ WORDS: dict[str, str] = {
     "coordinator_no_answer": N_("the coordinator's phone did not answer"),
     "coordinator_declined": N_("the coordinator did not press 1"),
     "not_placed": N_("the call could not be placed"),
+    "not_allowed": N_("refused: the coordinator is no longer active staff"),
 }
 
 # Field names of audited resources, as a sentence would say them.

@@ -307,6 +307,9 @@ class TestOnlyStaffOnlyTheOfficer:
         )
         assert result.dialled == []
         assert "This call back is no longer allowed. Goodbye." in result.heard
+        ended = [detail for kind, _, detail in events(app, referral) if kind == "callback_ended"]
+        # She pressed 1: never recorded as a coordinator who did not.
+        assert [detail["outcome"] for detail in ended if detail] == ["not_allowed"]
 
     def test_unsigned_callback_webhooks_are_refused(
         self, client: FlaskClient, program: Program, referral: int
