@@ -223,11 +223,20 @@ def store_recording(
 def finish(session: Session, call: Call, status: str, duration: int | None, now: datetime) -> None:
     """Apply a status callback; events may come twice or out of order."""
     if status in FINAL_CALL_STATUSES:
+        # A 1 pressed as the caller hangs up may commit after this call was read: read it
+        # again, holding the row (PostgreSQL), so that an answer is never written over.
+        session.refresh(call, with_for_update=True)
         if call.ended_at is None:
             call.ended_at = now
             call.duration = duration
             call.status = status
-        if call.call_outcome is None:
+        abandoned = session.execute(
+            update(Call)
+            .where(Call.id == call.id, Call.call_outcome.is_(None))
+            .values(call_outcome="abandoned")
+            .execution_options(synchronize_session=False)
+        )
+        if updated_one_row(abandoned):
             call.call_outcome = "abandoned"
             referral = session.get_one(Referral, call.referral_id)
             referral.call_outcome = "abandoned"

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import threading
 import xml.etree.ElementTree as ET
+from typing import Any
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from hotline.db import session_scope
 from hotline.models import Call, CallLeg, Referral, ReferralEvent
+from hotline.services import calls
 from tests.jobs.conftest import texts_to
 from tests.voice.conftest import HOTLINE, STRANGER, Program
 from tests.voice.test_badge import local
@@ -176,3 +180,35 @@ def test_a_1_pressed_as_the_step_timed_out_leaves_the_next_step_free_to_accept(
     assert ET.fromstring(ben.data).find("Hangup") is None  # he is bridged
     call, referral, _ = call_of(app, "CA-race")
     assert call.answered_by == referral.acknowledged_by == program.ben.id
+
+
+def test_a_1_that_lands_while_the_final_status_is_applied_keeps_the_call_answered(
+    app: Flask, client: FlaskClient, program: Program, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dial = start(client, "CA-race", program.officer.phone).find("Dial/Number")
+    assert dial is not None
+    call, _, _ = call_of(app, "CA-race")
+    real_finish = calls.finish
+    pressed: list[int] = []
+
+    def ana_presses_1_meanwhile(*args: Any, **kwargs: Any) -> None:
+        # The status webhook has read the call; Ana's 1, in another worker, commits first.
+        if not pressed:
+            accept = f"/voice/accept?call={call.id}&step=0"
+
+            def press() -> None:
+                leg = {"CallSid": "CA-leg", "Digits": "1"}
+                pressed.append(post(app.test_client(), accept, leg).status_code)
+
+            worker = threading.Thread(target=press)
+            worker.start()
+            worker.join()
+        real_finish(*args, **kwargs)
+
+    monkeypatch.setattr(calls, "finish", ana_presses_1_meanwhile)
+    hang_up(client, "CA-race", program.officer.phone)
+    assert pressed == [200]
+    call, referral, _ = call_of(app, "CA-race")
+    assert call.call_outcome == referral.call_outcome == "answered"
+    assert referral.status == "acknowledged" and events(app, referral.id, "call_abandoned") == 0
+    assert texts_to(app, program.sue.phone) == []  # nobody is told the officer hung up unheard
