@@ -118,6 +118,27 @@ def leg_of(session: Session, call: Call, step: int) -> CallLeg | None:
     ).first()
 
 
+def settle_leg(session: Session, leg: CallLeg, outcome: str, **values: Any) -> bool:
+    """Give a leg its outcome unless it has one; tell whether this request did.
+
+    One conditional UPDATE: a 1 and the step's timeout racing each other cannot both
+    settle the leg. When the other came first, `leg` is read again.
+    """
+    settled = session.execute(
+        update(CallLeg)
+        .where(CallLeg.id == leg.id, CallLeg.outcome.is_(None))
+        .values(outcome=outcome, **values)
+        .execution_options(synchronize_session=False)
+    )
+    if updated_one_row(settled):
+        leg.outcome = outcome
+        for name, value in values.items():
+            setattr(leg, name, value)
+        return True
+    session.refresh(leg)
+    return False
+
+
 def accept(session: Session, call: Call, step: int, digits: str, now: datetime) -> bool:
     """Record a dialled person's key press; tell whether they took the call."""
     ensure_leg(session, call.id, call.chain, step, now)
@@ -135,6 +156,10 @@ def accept(session: Session, call: Call, step: int, digits: str, now: datetime) 
 
 def _take(session: Session, call: Call, leg: CallLeg, at: datetime, detail: dict[str, Any]) -> bool:
     """Make `leg` the call's answer unless another leg or the caller's hang-up came first."""
+    # The leg first, held until commit (PostgreSQL): a timeout of this step that read it
+    # before this 1 waits, then finds it accepted; one that wrote first wins.
+    if not settle_leg(session, leg, "accepted", accepted_at=at):
+        return leg.outcome == "accepted"
     # Only the first acceptance counts, even if two legs race; and none once the caller
     # hung up: a key pressed after that bridges nobody.
     taken = session.execute(
@@ -147,9 +172,8 @@ def _take(session: Session, call: Call, leg: CallLeg, at: datetime, detail: dict
         )
     )
     if not updated_one_row(taken):
-        leg.outcome = leg.outcome or "declined"
+        leg.outcome, leg.accepted_at = "declined", None
         return False
-    leg.outcome, leg.accepted_at = "accepted", at
     referral = session.get_one(Referral, call.referral_id)
     referral.call_outcome, referral.answered_by = "answered", leg.user_id
     if leg.user_id is not None and referral.status in ("received", "notified"):
@@ -186,11 +210,12 @@ def dial_result(
     if leg.outcome is None and talked and duration is not None:
         detail = {"step": step, "number": leg.number, "seconds": duration, "key_unrecorded": True}
         _take(session, call, leg, now - timedelta(seconds=duration), detail)
+    if leg.outcome is None:
+        # Settled here unless a 1 committed meanwhile: then the call is taken.
+        settle_leg(session, leg, UNACCEPTED_OUTCOMES.get(dial_status, "failed"))
     if leg.outcome == "accepted":
         leg.duration = duration if duration is not None else leg.duration
         return Done()
-    if leg.outcome is None:
-        leg.outcome = UNACCEPTED_OUTCOMES.get(dial_status, "failed")
     if call_status in FINAL_CALL_STATUSES or call.ended_at is not None:
         return Done()  # the caller hung up while it rang
     return step_or_voicemail(call.chain, step + 1)

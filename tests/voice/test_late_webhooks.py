@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from hotline.db import session_scope
 from hotline.models import Call, CallLeg, Referral, ReferralEvent
 from hotline.services import calls
+from tests.conftest import is_sqlite
 from tests.jobs.conftest import texts_to
 from tests.voice.conftest import HOTLINE, STRANGER, Program
 from tests.voice.test_badge import local
@@ -212,3 +213,50 @@ def test_a_1_that_lands_while_the_final_status_is_applied_keeps_the_call_answere
     assert call.call_outcome == referral.call_outcome == "answered"
     assert referral.status == "acknowledged" and events(app, referral.id, "call_abandoned") == 0
     assert texts_to(app, program.sue.phone) == []  # nobody is told the officer hung up unheard
+
+
+def test_a_1_and_the_steps_time_out_at_once_leave_the_officer_with_someone(
+    app: Flask,
+    app_config: dict[str, Any],
+    client: FlaskClient,
+    program: Program,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    if is_sqlite(app_config["DATABASE_URL"]):
+        pytest.skip("SQLite takes both webhooks' writes in turn: the race needs PostgreSQL")
+    start(client, "CA-both", program.officer.phone)
+    call, _, _ = call_of(app, "CA-both")
+    real_leg_of = calls.leg_of
+    pressed: list[bytes] = []
+
+    def ana_presses_1_meanwhile(*args: Any, **kwargs: Any) -> Any:
+        leg = real_leg_of(*args, **kwargs)
+        # The step's timeout has read Ana's leg; her 1, in another worker, commits first.
+        if not pressed:
+            pressed.append(b"")
+
+            def press() -> None:
+                accept = f"/voice/accept?call={call.id}&step=0"
+                pressed[0] = post(
+                    app.test_client(), accept, {"CallSid": "CA-a", "Digits": "1"}
+                ).data
+
+            worker = threading.Thread(target=press)
+            worker.start()
+            worker.join()
+        return leg
+
+    monkeypatch.setattr(calls, "leg_of", ana_presses_1_meanwhile)
+    after = dial_ended(client, call.id, "no-answer", "0")
+    monkeypatch.setattr(calls, "leg_of", real_leg_of)
+    bridged = ET.fromstring(pressed[0]).find("Hangup") is None
+    went_on = after.find("Dial/Number") is not None
+    # Either Ana has the officer and the call stops there, or her leg is gone and Ben rings.
+    assert bridged != went_on, (bridged, went_on)
+    if went_on:
+        ben = {"CallSid": "CA-b", "Digits": "1"}
+        taken = post(client, f"/voice/accept?call={call.id}&step=1", ben)
+        assert ET.fromstring(taken.data).find("Hangup") is None  # Ben is bridged
+    call, _, legs = call_of(app, "CA-both")
+    accepted = [leg.step for leg in legs if leg.outcome == "accepted"]
+    assert accepted == [1 if went_on else 0] and call.answered_by is not None
