@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from flask import Flask
 from sqlalchemy import select
@@ -33,12 +34,18 @@ def test_an_accepted_referral_becomes_a_participant_with_a_first_plan(
     assert same["id"] == participant["id"] and len(same["plan"]) == 2  # nothing twice
 
 
+def robert_enrolled(app: Flask, api: Api) -> tuple[int, dict[str, Any]]:
+    """Accept a referral of Robert Smith; return its number and the participant it made."""
+    first = add_referral(app, "acknowledged", participant_name="Robert Smith")
+    api.post(f"/referrals/{first}/assessment", ACCEPTED)
+    [robert] = api.get("/participants").json["items"]
+    return first, robert
+
+
 def test_a_second_referral_of_the_same_person_is_suggested_and_linked(
     app: Flask, coordinator_api: Api
 ) -> None:
-    first = add_referral(app, "acknowledged", participant_name="Robert Smith")
-    coordinator_api.post(f"/referrals/{first}/assessment", ACCEPTED)
-    [robert] = coordinator_api.get("/participants").json["items"]
+    first, robert = robert_enrolled(app, coordinator_api)
 
     second = add_referral(app, "acknowledged", participant_name="Bob Smyth")
     suggested = coordinator_api.get("/participants", query_string={"match": "Bob Smyth"}).json
@@ -137,9 +144,7 @@ def test_an_acceptance_corrected_to_declined_leaves_no_active_participant(
 def test_a_picked_participant_stays_when_the_referral_is_corrected_to_declined(
     app: Flask, coordinator_api: Api
 ) -> None:
-    first = add_referral(app, "acknowledged", participant_name="Robert Smith")
-    coordinator_api.post(f"/referrals/{first}/assessment", ACCEPTED)
-    [robert] = coordinator_api.get("/participants").json["items"]
+    first, robert = robert_enrolled(app, coordinator_api)
     second = add_referral(app, "acknowledged", participant_name="Bob Smyth")
     body = {**ACCEPTED, "participant_id": robert["id"]}
     assert coordinator_api.post(f"/referrals/{second}/assessment", body).status_code == 201
