@@ -248,13 +248,12 @@ def store_recording(
 def finish(session: Session, call: Call, status: str, duration: int | None, now: datetime) -> None:
     """Apply a status callback; events may come twice or out of order."""
     if status in FINAL_CALL_STATUSES:
-        # A 1 pressed as the caller hangs up may commit after this call was read: read it
-        # again, holding the row (PostgreSQL), so that an answer is never written over.
-        session.refresh(call, with_for_update=True)
         if call.ended_at is None:
             call.ended_at = now
             call.duration = duration
             call.status = status
+        # Conditional: a 1 pressed as the caller hung up may have committed since this call
+        # was read, and its answer must not be written over.
         abandoned = session.execute(
             update(Call)
             .where(Call.id == call.id, Call.call_outcome.is_(None))

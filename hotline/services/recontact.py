@@ -57,17 +57,11 @@ def officer_met(
     zone: str,
     text_id: int | None = None,
 ) -> ContactOutcome:
-    """Record that `officer` met someone named `name`; return what the officer may learn.
-
-    `text_id` is the officer's text naming them: filed with the participant it matched.
-    """
+    """Record that `officer` met someone named `name`; return what the officer may learn."""
     participant = the_one_match(session, name)
     if participant is None:
         return Neutral()
-    outcome = contact_with(session, participant, officer, now, channel, sender, zone)
-    if text_id is not None:
-        file_texts(session, participant.id, [text_id])
-    return outcome
+    return contact_with(session, participant, officer, now, channel, sender, zone, text_id=text_id)
 
 
 def contact_with(
@@ -79,8 +73,13 @@ def contact_with(
     sender: str | None,
     zone: str,
     recorded_by: int | None = None,
+    text_id: int | None = None,
 ) -> ContactOutcome:
-    """Record a contact with a known participant, tell the case manager, say what may be shared."""
+    """Record a contact with a known participant, tell the case manager, say what may be shared.
+
+    The texts naming the participant (`text_id`, the officer's; the case manager's
+    notice) are filed with them, so that retention erases them together.
+    """
     # One who left is neither named to the officer nor texted the participant's name.
     manager = acting_case_manager(session, participant)
     # Only an active participant's case manager is named (SPEC §6 re-contact), on the web too.
@@ -101,13 +100,13 @@ def contact_with(
         )
     )
     actor = Actor(recorded_by, "sms" if channel == "sms" else "web")
+    naming = [] if text_id is None else [text_id]
     if manager is not None:
         notice = OfficerMetParticipant(
             participant.id, participant.name, officer.name, now, zone, texted=channel == "sms"
         )
-        file_texts(
-            session, participant.id, [notify(session, notice, manager, sender=sender, now=now)]
-        )
+        naming.append(notify(session, notice, manager, sender=sender, now=now))
+    file_texts(session, participant.id, naming)
     if not disclosed or manager is None:
         return Neutral()
     record(
@@ -125,6 +124,8 @@ def contact_with(
 
 def file_texts(session: Session, participant_id: int, text_ids: list[int]) -> None:
     """File texts that name a participant with them, so that retention erases them together."""
+    if not text_ids:
+        return
     session.execute(
         update(Message)
         .where(Message.id.in_(text_ids))
