@@ -21,7 +21,7 @@ from .language import web_text
 from .participant_forms import checked, form_values
 from .participants import Page, record_page
 from .people import actor
-from .people_forms import domain_status
+from .people_forms import domain_status, row_or_404
 from .timeline import end_of_day
 
 ONE = "/participants/<int:participant_id>"
@@ -32,10 +32,7 @@ MAX_ID_DIGITS = 9  # a row id; a longer number names nobody (and overflows the d
 
 def participant_or_404(participant_id: int) -> Participant:
     """Return the participant or end the request with 404."""
-    row = get_session().get(Participant, participant_id) if participant_id < 2**31 else None
-    if row is None:
-        abort(404)
-    return row
+    return row_or_404(get_session(), Participant, participant_id)
 
 
 def back(row: Participant, message: str) -> Response:
@@ -153,8 +150,8 @@ def record_contact(participant_id: int) -> Page | Response:
     """Record that an officer met the participant (told to the coordinator on a call)."""
     row = participant_or_404(participant_id)
     officer_id = request.form.get("officer_id", "")
-    known = ascii_number(officer_id, MAX_ID_DIGITS)
-    officer = get_session().get(Officer, known) if known is not None else None
+    officer_number = ascii_number(officer_id, MAX_ID_DIGITS)
+    officer = get_session().get(Officer, officer_number) if officer_number is not None else None
     if officer is None:
         return record_page(row, 422, {"officer_id": web_text("Choose the officer.")})
     user = current_user()

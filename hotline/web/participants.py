@@ -21,7 +21,7 @@ from .auth import current_user, requires, user_can
 from .language import web_text
 from .participant_forms import checked, form_values
 from .people import actor
-from .people_forms import Errors, domain_status
+from .people_forms import Errors, domain_status, row_or_404
 
 Page = tuple[str, int]
 PARTICIPANT_FIELDS = ("name", "aliases", "date_of_birth", "case_manager_id")
@@ -157,10 +157,7 @@ def participant(participant_id: int) -> Page:
             abort(404)
         session.commit()
         return render_template("prosecutor_view.html", participants=[seen], one=True), 200
-    row = session.get(Participant, participant_id) if participant_id < 2**31 else None
-    if row is None:
-        abort(404)
-    return record_page(row)
+    return record_page(row_or_404(session, Participant, participant_id))
 
 
 @bp.post("/participants/<int:participant_id>")
@@ -168,9 +165,7 @@ def participant(participant_id: int) -> Page:
 def edit_participant(participant_id: int) -> Page | Response:
     """Change a participant's name, aliases, birth date, status or case manager."""
     session = get_session()
-    row = session.get(Participant, participant_id) if participant_id < 2**31 else None
-    if row is None:
-        abort(404)
+    row = row_or_404(session, Participant, participant_id)
     values = form_values(*PARTICIPANT_FIELDS, "status")
     values.setdefault("case_manager_id", None)  # "nobody" clears it
     values.setdefault("date_of_birth", None)

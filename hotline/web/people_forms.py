@@ -14,7 +14,6 @@ from ..schemas.common import validation_context
 from ..services.errors import Conflict, DomainError
 
 MIN_PASSWORD_LENGTH = 10
-MAX_ID = 2**31 - 1  # ids are 32-bit integers in PostgreSQL
 Errors = dict[str, str]
 # Plain words for schema messages that quote a pattern or a list (only badges have a pattern).
 PLAIN_MESSAGES = {
@@ -25,8 +24,9 @@ T = TypeVar("T")
 
 
 def row_or_404(session: Session, model: type[T], row_id: int) -> T:
-    """Return the row with this id or end the request with 404."""
-    row = session.get(model, row_id) if 0 < row_id <= MAX_ID else None
+    """Return the row with this id or end the request with 404 (ids past the database's
+    integers are refused before any view: `refuse_ids_past_the_database`)."""
+    row = session.get(model, row_id)
     if row is None:
         abort(404)
     return row

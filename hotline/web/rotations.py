@@ -20,8 +20,9 @@ from ..services import oncall
 from ..services.errors import DomainError
 from . import bp, program_zone
 from .auth import current_user, is_supervisor, login_required, requires
-from .form_fields import MAX_ID, Errors, people
+from .form_fields import Errors, people
 from .language import web_text as _
+from .people_forms import row_or_404
 from .preview import (
     PREVIEW_DAYS,
     Preview,
@@ -106,10 +107,7 @@ def delete_rotation(rotation_id: int) -> Page:
 
 def stored(rotation_id: int) -> Rotation:
     """Return the rotation of the address, or answer 404."""
-    row = get_session().get(Rotation, rotation_id) if rotation_id <= MAX_ID else None
-    if row is None:
-        abort(404)
-    return row
+    return row_or_404(get_session(), Rotation, rotation_id)
 
 
 def editor(row: Rotation | None) -> Page:

@@ -15,9 +15,10 @@ from ..models import ApiToken, User
 from ..services.tokens import create_token as new_token
 from . import bp
 from .auth import requires
+from .form_fields import MAX_ID
 from .language import web_text as _
 from .people import Page, actor
-from .people_forms import MAX_ID, row_or_404
+from .people_forms import row_or_404
 
 
 def tokens_page(status: int = 200, error: str | None = None, chosen: str = "") -> Page:
