@@ -37,7 +37,7 @@ def test_an_accepted_referral_becomes_a_participant_with_a_first_plan(
 def robert_enrolled(app: Flask, api: Api) -> tuple[int, dict[str, Any]]:
     """Accept a referral of Robert Smith; return its number and the participant it made."""
     first = add_referral(app, "acknowledged", participant_name="Robert Smith")
-    api.post(f"/referrals/{first}/assessment", ACCEPTED)
+    assert api.post(f"/referrals/{first}/assessment", ACCEPTED).status_code == 201
     [robert] = api.get("/participants").json["items"]
     return first, robert
 
@@ -128,9 +128,7 @@ def test_an_exited_participant_referred_again_is_back_in_the_program_on_the_reco
 def test_an_acceptance_corrected_to_declined_leaves_no_active_participant(
     app: Flask, coordinator_api: Api
 ) -> None:
-    number = add_referral(app, "acknowledged", participant_name="Robert Smith")
-    assert coordinator_api.post(f"/referrals/{number}/assessment", ACCEPTED).status_code == 201
-    [made] = coordinator_api.get("/participants").json["items"]
+    number, made = robert_enrolled(app, coordinator_api)
     declined = {**ACCEPTED, "disposition": "declined"}  # the person declined LEAD after all
     assert coordinator_api.post(f"/referrals/{number}/assessment", declined).status_code == 201
     active = coordinator_api.get("/participants", query_string={"status": "active"}).json
@@ -157,8 +155,7 @@ def test_a_picked_participant_stays_when_the_referral_is_corrected_to_declined(
 def test_accepted_then_unreachable_then_accepted_again_is_the_same_participant(
     app: Flask, coordinator_api: Api
 ) -> None:
-    number = add_referral(app, "acknowledged", participant_name="Robert Smith")
-    coordinator_api.post(f"/referrals/{number}/assessment", ACCEPTED)
+    number, _ = robert_enrolled(app, coordinator_api)
     unreachable = {**ACCEPTED, "disposition": "unable_to_contact"}
     assert coordinator_api.post(f"/referrals/{number}/assessment", unreachable).status_code == 201
     active = coordinator_api.get("/participants", query_string={"status": "active"}).json
