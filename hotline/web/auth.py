@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import abort, current_app, g, redirect, request, session, url_for
-from sqlalchemy import select
+from sqlalchemy import select, true
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -31,8 +31,13 @@ def _dummy_hash() -> str:
     return generate_password_hash("not anyone's password")
 
 
-def locked_out(session: Session, now: datetime, limit: int, **where: str) -> bool:
-    """Tell whether `limit` failed logins within 15 minutes, the last under 15 minutes ago, lock."""
+def locked_out(
+    session: Session, now: datetime, limit: int, besides: int | None = None, **where: str
+) -> bool:
+    """Tell whether `limit` failed logins within 15 minutes, the last under 15 minutes ago, lock.
+
+    `besides` is the id of a try being checked, left out of its own count.
+    """
     ((column, value),) = where.items()
     # The lock lasts 15 minutes from the failure that reached the limit, however spread
     # the failures before it were: a sliding count would open again after a minute.
@@ -42,6 +47,7 @@ def locked_out(session: Session, now: datetime, limit: int, **where: str) -> boo
             getattr(LoginAttempt, column) == value,
             LoginAttempt.succeeded.is_(False),
             LoginAttempt.at > now - 2 * LOCK_WINDOW,
+            LoginAttempt.id != besides if besides is not None else true(),
         )
         .order_by(LoginAttempt.at)
     ).all()
@@ -65,23 +71,48 @@ def record_attempt(session: Session, email: str, address: str, now: datetime, ok
     session.commit()
 
 
+ADDRESS_LOCKED = "Too many failed logins from this address: try again in 15 minutes."
+
+
+def counted_try(session: Session, email: str, address: str, now: datetime) -> LoginAttempt | str:
+    """Count a sign-in try as failed before it is checked; return it, or why it is refused.
+
+    Counted first and committed, tries sent at once see each other: no more than
+    the limit reach the password or code check. A refused try is not kept, so it
+    does not stretch the lock.
+    """
+    attempt = LoginAttempt(at=now, email=email[:320], address=address[:64], succeeded=False)
+    session.add(attempt)
+    session.commit()
+    refusal = None
+    if locked_out(session, now, ACCOUNT_FAILURES, attempt.id, email=email):
+        refusal = ACCOUNT_LOCKED
+    elif locked_out(session, now, ADDRESS_FAILURES, attempt.id, address=address):
+        refusal = ADDRESS_LOCKED
+    if refusal is None:
+        return attempt
+    session.delete(attempt)
+    session.commit()
+    return refusal
+
+
 def attempt_login(
     session: Session, email: str, password: str, address: str, now: datetime
 ) -> User | str:
     """Return the user whose credentials these are, or the reason to refuse them."""
     email = email.strip().lower()
-    if locked_out(session, now, ACCOUNT_FAILURES, email=email):
-        return ACCOUNT_LOCKED
-    if locked_out(session, now, ADDRESS_FAILURES, address=address):
-        return "Too many failed logins from this address: try again in 15 minutes."
+    attempt = counted_try(session, email, address, now)
+    if isinstance(attempt, str):
+        return attempt
     user = session.scalars(select(User).where(User.email == email)).first()
     valid = check_password_hash(
         user.password_hash if user and user.password_hash else _dummy_hash(), password
     )
     ok = bool(user and user.active and user.password_hash and valid)
-    record_attempt(session, email, address, now, ok)
     if not ok or user is None:
         return "Wrong email or password."
+    attempt.succeeded = True
+    session.commit()
     return user
 
 

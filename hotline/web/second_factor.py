@@ -8,7 +8,9 @@ wrong passwords.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
 import segno
 from flask import current_app, redirect, render_template, request, session, url_for
@@ -16,13 +18,15 @@ from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from ..db import get_session
+from ..i18n import N_
 from ..models import User
 from ..services import second_factor
 from . import bp
-from .auth import ACCOUNT_FAILURES, ACCOUNT_LOCKED, locked_out, record_attempt, start_session
+from .auth import counted_try, start_session
 from .language import web_text as _
 
 PENDING_FOR = timedelta(minutes=10)
+T = TypeVar("T")
 Page = str | Response | tuple[str, int]
 
 
@@ -62,15 +66,25 @@ def second_step_page() -> str | None:
     return url_for("web.login_code" if user.totp_secret else "web.login_enrol")
 
 
-def refuse(user: User, now: datetime) -> str | Markup:
-    """Count a wrong code toward the lock-out; return what to say."""
-    record_attempt(get_session(), user.email, request.remote_addr or "unknown", now, False)
-    return _("That code is not right (or was already used). Try the next one.")
+WRONG_CODE = N_("That code is not right (or was already used). Try the next one.")
 
 
-def locked(user: User, now: datetime) -> bool:
-    """Tell whether the account is locked by failed passwords and codes together."""
-    return locked_out(get_session(), now, ACCOUNT_FAILURES, email=user.email)
+def code_try(
+    user: User, now: datetime, check: Callable[[], T | None]
+) -> tuple[T | None, str | Markup | None]:
+    """Run `check` as one counted try of this user's code; return its result, or what to say.
+
+    Wrong codes count toward the lock-out with wrong passwords; a locked
+    account or address is refused before its code is checked.
+    """
+    db = get_session()
+    attempt = counted_try(db, user.email, request.remote_addr or "unknown", now)
+    if isinstance(attempt, str):
+        return None, _(attempt)
+    result = check()
+    attempt.succeeded = result is not None
+    db.commit()  # also ends the hold the check took on the user's row
+    return result, _(WRONG_CODE) if result is None else None
 
 
 def finish(user: User) -> Response:
@@ -90,15 +104,13 @@ def login_code() -> Page:
     if user.totp_secret is None:
         return redirect(url_for("web.login_enrol"))
     error: str | Markup | None = None
-    db = get_session()
     if request.method == "POST":
-        if locked(user, now):
-            error = _(ACCOUNT_LOCKED)
-        elif second_factor.check_code(db, user, request.form.get("code", ""), now) is not None:
-            db.commit()
+        code = request.form.get("code", "")
+        kind, error = code_try(
+            user, now, lambda: second_factor.check_code(get_session(), user, code, now)
+        )
+        if kind is not None:
             return finish(user)
-        else:
-            error = refuse(user, now)
     page = render_template("login_code.html", error=error)
     return (page, 401) if error else page
 
@@ -119,18 +131,15 @@ def login_enrol() -> Page:
         session["enrol_secret"] = secret
     error: str | Markup | None = None
     if request.method == "POST":
-        if locked(user, now):
-            error = _(ACCOUNT_LOCKED)
-        else:
-            db = get_session()
-            codes = second_factor.enrol(db, user, secret, request.form.get("code", ""), now)
-            if codes is not None:
-                db.commit()
-                target = session.get("pending_next") or url_for("web.dashboard")
-                start_session(user)
-                # Shown once, never again: only their hashes are kept.
-                return render_template("login_recovery.html", codes=codes, target=target)
-            error = refuse(user, now)
+        code = request.form.get("code", "")
+        codes, error = code_try(
+            user, now, lambda: second_factor.enrol(get_session(), user, secret, code, now)
+        )
+        if codes is not None:
+            target = session.get("pending_next") or url_for("web.dashboard")
+            start_session(user)
+            # Shown once, never again: only their hashes are kept.
+            return render_template("login_recovery.html", codes=codes, target=target)
     address = second_factor.provisioning_address(user.email, secret)
     qr = segno.make(address, error="m").svg_data_uri(scale=5, border=2)
     page = render_template(

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import re
+import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
 from hotline import create_app
 from hotline.db import database, session_scope
 from hotline.models import OptOut, User
+from hotline.web import auth
 from hotline.web.auth import ACCOUNT_LOCKED, attempt_login
 from tests.factories import add_referral, add_rotation, add_user
 from tests.web.conftest import PASSWORD, Web, csrf_token
@@ -102,6 +105,35 @@ class TestLockOut:
         assert sign_in(28) == ACCOUNT_LOCKED
         signed_in = sign_in(29)
         assert isinstance(signed_in, User) and signed_in.id == supervisor.id
+
+    def test_guesses_sent_at_once_get_ten_password_checks_not_more(
+        self, app: Flask, supervisor: User, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        at = datetime(2026, 12, 5, 3, tzinfo=UTC)
+
+        def sign_in(password: str) -> User | str:
+            with session_scope(app) as session:
+                return attempt_login(session, supervisor.email, password, "10.0.0.9", at)
+
+        for _ in range(9):
+            assert sign_in("wrong") == "Wrong email or password."
+        real_check = auth.check_password_hash
+        answers: dict[str, User | str] = {}
+
+        def second_guess_meanwhile(*args: str) -> bool:
+            if "second" not in answers:  # the tenth guess is being checked: the eleventh comes
+                answers["second"] = ""
+                other = threading.Thread(target=lambda: answers.update(second=sign_in("guess")))
+                other.start()
+                other.join()
+            return real_check(*args)
+
+        monkeypatch.setattr(auth, "check_password_hash", second_guess_meanwhile)
+        answers["first"] = sign_in("wrong")
+        assert sorted(map(str, answers.values())) == [
+            "This account is locked for 15 minutes after too many failed logins.",
+            "Wrong email or password.",
+        ]
 
     def test_address_locks_after_fifty_failures(self, app: Flask, client: FlaskClient) -> None:
         people = [add_user(app, f"Person {n}", password=PASSWORD) for n in range(6)]

@@ -252,3 +252,31 @@ def test_one_recovery_code_opens_one_session_even_when_two_sign_ins_race(
     _, codes = enrol_fresh(app, ana)
     answers = race_two_sign_ins(app, monkeypatch, ana, codes[0])
     assert sorted(answers.values()) == [302, 401], answers
+
+
+def test_wrong_codes_sent_at_once_get_ten_checks_not_more(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ana = add_user(app, "Ana Diaz", password=PASSWORD)
+    enrol_fresh(app, ana)
+    first, second = at_code_form(app, ana), at_code_form(app, ana)
+    guesser = Web(app.test_client())
+    for _ in range(9):
+        assert guesser.login(ana, "wrong").status_code == 401
+    real_check = second_factor.check_code
+    answers: dict[str, str] = {}
+
+    def second_code_meanwhile(*args: Any, **kwargs: Any) -> Any:
+        if "second" not in answers:  # the tenth try is being checked: the eleventh comes
+            answers["second"] = ""
+            post = lambda: second.post("/login/code", {"code": "000000"})  # noqa: E731
+            other = threading.Thread(target=lambda: answers.update(second=post().get_data(True)))
+            other.start()
+            other.join()
+        return real_check(*args, **kwargs)
+
+    monkeypatch.setattr(second_factor, "check_code", second_code_meanwhile)
+    answers["first"] = first.post("/login/code", {"code": "000000"}).get_data(as_text=True)
+    checked = [page for page in answers.values() if "locked for 15 minutes" not in page]
+    assert len(checked) == 1, "one code is checked, the other is refused as locked out"
+    assert "That code is not right" in checked[0]
