@@ -28,7 +28,7 @@ from ..services.deadlines import miss_overdue_intakes
 from ..services.escalation import escalate_unacked
 from ..services.notices import announce_gaps, send_shift_notices
 from ..services.oncall import COVERAGE_CHANGED
-from ..services.retention import erase_old_participants, erase_old_referrals
+from ..services.retention import erase_old_participants, erase_old_referrals, erase_unfiled_texts
 
 Settings = Mapping[str, Any]
 log = logging.getLogger(__name__)
@@ -81,7 +81,11 @@ def _retention(session: Session, now: datetime, settings: Settings) -> str:
     days = settings["HOTLINE_RETENTION_DAYS"]
     erased = erase_old_referrals(session, now, days)
     people = erase_old_participants(session, now, days)
-    return f"{erased} referrals erased, {people} participants erased"
+    texts = erase_unfiled_texts(session, now, days)
+    return (
+        f"{erased} referrals erased, {people} participants erased, "
+        f"{texts} texts outside any record erased"
+    )
 
 
 def _dispatch(session: Session, now: datetime, settings: Settings) -> str:

@@ -3,7 +3,8 @@
 Statuses, times and events stay for the reports; the words that could name a
 person go. Text written about a referral after it was erased (a note, a texted
 command, a late recording) is erased at the next run: nothing outlives the
-period because it came late.
+period because it came late. Texts filed with no referral or participant (an
+intake never sent, a CONTACT that matched nobody) go once older than the period.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import CompoundSelect, Text, cast, null, or_, select, union, update
+from sqlalchemy import CompoundSelect, Text, cast, delete, null, or_, select, union, update
 from sqlalchemy.orm import Session
 
 from ..audit import Actor, record
@@ -22,6 +23,7 @@ from ..models import (
     Assessment,
     Call,
     Charge,
+    Conversation,
     Message,
     Participant,
     PlanEntry,
@@ -182,3 +184,43 @@ def erase_old_participants(session: Session, now: datetime, retention_days: int 
         session.commit()
         erased += 1
     return erased
+
+
+def erase_unfiled_texts(session: Session, now: datetime, retention_days: int | None) -> int:
+    """Erase the words of texts outside any record, and intakes left idle, older than the period.
+
+    Any text may name someone: an intake never sent holds a name and a place, a
+    CONTACT that matched nobody a name. A text still to send keeps its words.
+    Returns how many texts were erased.
+    """
+    if not retention_days:
+        return 0
+    cutoff = now - timedelta(days=retention_days)
+    texts = session.execute(
+        update(Message)
+        .where(
+            Message.referral_id.is_(None),
+            Message.participant_id.is_(None),
+            Message.created_at <= cutoff,
+            Message.body.is_not(None),
+            Message.status != "queued",
+        )
+        .values(body=None)
+        .returning(Message.id)
+        .execution_options(synchronize_session=False)
+    ).all()
+    intakes = session.execute(
+        delete(Conversation)
+        .where(Conversation.updated_at <= cutoff)
+        .returning(Conversation.phone)
+        .execution_options(synchronize_session=False)
+    ).all()
+    if texts or intakes:
+        erased = {
+            "erased": ["message bodies", "intake answers"],
+            "texts": len(texts),
+            "intakes": len(intakes),
+        }
+        record(session, SYSTEM, now, "erase", "message", None, None, erased)
+    session.commit()
+    return len(texts)

@@ -107,15 +107,15 @@ class TestRetention:
             )
         assert (
             run(app, "retention", CREATED + timedelta(days=90) - timedelta(minutes=1))
-            == "0 referrals erased, 0 participants erased"
+            == "0 referrals erased, 0 participants erased, 0 texts outside any record erased"
         )
         assert (
             run(app, "retention", CREATED + timedelta(days=90))
-            == "1 referrals erased, 0 participants erased"
+            == "1 referrals erased, 0 participants erased, 0 texts outside any record erased"
         )
         assert (
             run(app, "retention", CREATED + timedelta(days=91))
-            == "0 referrals erased, 0 participants erased"
+            == "0 referrals erased, 0 participants erased, 0 texts outside any record erased"
         )
         with session_scope(app) as session:
             erased = session.get_one(Referral, old)
@@ -137,7 +137,7 @@ class TestRetention:
         old = add_referral(app, "declined", participant_name="Jane Doe")
         assert (
             run(app, "retention", CREATED + timedelta(days=3650))
-            == "0 referrals erased, 0 participants erased"
+            == "0 referrals erased, 0 participants erased, 0 texts outside any record erased"
         )
         with session_scope(app) as session:
             assert session.get_one(Referral, old).participant_name == "Jane Doe"
@@ -182,9 +182,15 @@ class TestParticipantRetention:
             )
             update_participant(session, gone, ParticipantPatch(status="exited"), SYSTEM, CREATED)
         left = CREATED + timedelta(days=90)
-        assert run(app, "retention", left - timedelta(minutes=1)).endswith("0 participants erased")
-        assert run(app, "retention", left).endswith("1 participants erased")
-        assert run(app, "retention", left + timedelta(days=1)).endswith("0 participants erased")
+        assert run(app, "retention", left - timedelta(minutes=1)).endswith(
+            "0 participants erased, 0 texts outside any record erased"
+        )
+        assert run(app, "retention", left).endswith(
+            "1 participants erased, 0 texts outside any record erased"
+        )
+        assert run(app, "retention", left + timedelta(days=1)).endswith(
+            "0 participants erased, 0 texts outside any record erased"
+        )
         with session_scope(app) as session:
             erased = session.get_one(Participant, gone)
             assert (erased.name, erased.aliases, erased.erased_at) == ("(erased)", [], left)

@@ -17,8 +17,8 @@ from tests.factories import add_referral, add_user
 CREATED = datetime(2026, 4, 1, 12, tzinfo=UTC)
 PERIOD = timedelta(days=90)
 SECRET = "Jane Doe sleeps behind the Pine St church"
-NOTHING = "0 referrals erased, 0 participants erased"
-ONE = "1 referrals erased, 0 participants erased"
+NOTHING = "0 referrals erased, 0 participants erased, 0 texts outside any record erased"
+ONE = "1 referrals erased, 0 participants erased, 0 texts outside any record erased"
 
 
 def closed_old_referral(app: Flask) -> int:

@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 
 from hotline.db import session_scope
 from hotline.jobs import run_job
-from hotline.models import Consent, Message, Participant, Referral
+from hotline.models import Consent, Conversation, Message, Participant, Referral
 from hotline.simulator import SmsEmulator
 from tests.factories import add_user
 from tests.sms.conftest import STRANGER, Program, converse
@@ -47,7 +47,7 @@ def test_a_full_text_intake_leaves_no_name_or_place_after_retention(
     created = close_and_age(app, 31)
     assert (
         run_job(app, "retention", created + timedelta(days=31))
-        == "2 referrals erased, 0 participants erased"
+        == "2 referrals erased, 0 participants erased, 0 texts outside any record erased"
     )
     left = bodies(app)
     for secret in (NAME, PLACE, "Sam Sample", "Union St"):
@@ -60,10 +60,8 @@ def test_an_open_referral_keeps_its_conversation(
 ) -> None:
     app.config["HOTLINE_RETENTION_DAYS"] = 30
     converse(phone, program.officer.phone, "REFER", "2", NAME, PLACE, "Y", "SEND")
-    assert (
-        run_job(app, "retention", datetime.now(UTC) + timedelta(days=365))
-        == "0 referrals erased, 0 participants erased"
-    )
+    summary = run_job(app, "retention", datetime.now(UTC) + timedelta(days=365))
+    assert summary.startswith("0 referrals erased, 0 participants erased"), summary
     assert any(NAME in body for body in bodies(app))
 
 
@@ -87,7 +85,7 @@ def test_a_coordinators_texted_note_and_reason_go_with_the_referral(
     created = close_and_age(app, 31)
     assert (
         run_job(app, "retention", created + timedelta(days=31))
-        == "1 referrals erased, 0 participants erased"
+        == "1 referrals erased, 0 participants erased, 0 texts outside any record erased"
     )
     left = bodies(app)
     assert not [body for body in left if note in body or reason in body]
@@ -118,6 +116,40 @@ def test_an_erased_participants_name_goes_from_the_contact_texts_too(
             .where(Participant.id == number)
             .values(status="exited", exited_at=met)
         )
-    assert run_job(app, "retention", met + timedelta(days=91)).endswith("1 participants erased")
+    summary = run_job(app, "retention", met + timedelta(days=91))
+    assert summary.startswith("0 referrals erased, 1 participants erased"), summary
     assert not [body for body in bodies(app) if NAME in body]
-    assert "CONTACT Someone Else" in bodies(app)  # nobody's record: kept as texted
+    assert "CONTACT Someone Else" not in bodies(app)  # nobody's record, as old: erased too
+
+
+def test_texts_filed_with_nobody_go_once_older_than_the_period_with_an_abandoned_intake(
+    app: Flask, phone: SmsEmulator, program: Program
+) -> None:
+    app.config["HOTLINE_RETENTION_DAYS"] = 30
+    officer = program.officer.phone
+    converse(phone, officer, "REFER", "1", NAME, "1", PLACE)  # never sent: no referral
+    converse(phone, STRANGER, "CONTACT Sam Sample")  # matches nobody
+    texted = datetime.now(UTC)
+    with session_scope(app) as session:  # a text the outbox has not sent yet, as old
+        session.add(
+            Message(
+                direction="out",
+                from_number=officer,
+                to_number=STRANGER,
+                status="queued",
+                body="Still to send",
+                created_at=texted,
+            )
+        )
+    assert run_job(app, "retention", texted + timedelta(days=29)).endswith(
+        "0 participants erased, 0 texts outside any record erased"
+    )
+    assert any(NAME in body for body in bodies(app))  # not yet older than the period
+    summary = run_job(app, "retention", texted + timedelta(days=31))
+    assert re.search(r", [1-9]\d* texts outside any record erased$", summary), summary
+    left = bodies(app)
+    for secret in (NAME, PLACE, "Sam Sample"):
+        assert not [body for body in left if secret in body], secret
+    assert left == ["Still to send"]  # a text still to send keeps its words
+    with session_scope(app) as session:
+        assert session.scalars(select(Conversation.phone)).all() == []  # the intake's answers
