@@ -74,6 +74,8 @@ def create_participant(
     """Add a participant."""
     require_case_manager(session, data.case_manager_id)
     row = Participant(**data.model_dump(), created_at=now, created_by=actor.user_id)
+    if row.status == "exited":  # added as already gone: retention counts from now
+        row.exited_at = now
     session.add(row)
     session.flush()
     record(session, actor, now, "create", "participant", row.id, None, participant_audit(row))

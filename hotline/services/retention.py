@@ -58,7 +58,7 @@ def erase_old_referrals(session: Session, now: datetime, retention_days: int | N
     ).all()
     erased = 0
     for referral_id in due:
-        if not _claim(session, Referral, referral_id, now, {}):
+        if not _claim(session, referral_id, now):
             continue  # another clock erased it first
         _erase_words(session, referral_id)
         record(session, SYSTEM, now, "erase", "referral", referral_id, None, ERASED_REFERRAL)
@@ -72,21 +72,50 @@ def erase_old_referrals(session: Session, now: datetime, retention_days: int | N
     return erased
 
 
-def _claim(
-    session: Session,
-    model: type[Referral] | type[Participant],
-    row_id: int,
-    now: datetime,
-    values: dict[str, Any],
-) -> bool:
-    """Mark one row erased, with `values`, unless another clock did first; tell which."""
+def _claim(session: Session, referral_id: int, now: datetime) -> bool:
+    """Mark one referral erased, unless another clock did first; tell which."""
     claimed = session.execute(
-        update(model)
-        .where(model.id == row_id, model.erased_at.is_(None))
+        update(Referral)
+        .where(Referral.id == referral_id, Referral.erased_at.is_(None))
+        .values(erased_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return updated_one_row(claimed)
+
+
+# Never erased, or erased before they last exited: one who came back and left again
+# may have been given their name back meanwhile.
+_NOT_ERASED_SINCE = or_(
+    Participant.erased_at.is_(None), Participant.erased_at < Participant.exited_at
+)
+
+
+def _claim_participant(
+    session: Session, participant_id: int, now: datetime, values: dict[str, Any]
+) -> bool:
+    """Mark one participant erased, with `values`, unless another clock did first."""
+    claimed = session.execute(
+        update(Participant)
+        .where(Participant.id == participant_id, _NOT_ERASED_SINCE)
         .values(erased_at=now, **values)
         .execution_options(synchronize_session=False)
     )
     return updated_one_row(claimed)
+
+
+def _erase_their_referrals(session: Session, participant_id: int, now: datetime) -> None:
+    """Erase the words of every referral of an erased participant, open ones too."""
+    referral_ids = session.scalars(
+        select(Referral.id).where(Referral.participant_id == participant_id)
+    ).all()
+    for referral_id in referral_ids:
+        _erase_words(session, referral_id)
+    session.execute(  # words written to them later go at the next run
+        update(Referral)
+        .where(Referral.participant_id == participant_id, Referral.erased_at.is_(None))
+        .values(erased_at=now)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _erase_words(session: Session, referral_id: int) -> None:
@@ -144,23 +173,23 @@ def erase_old_participants(session: Session, now: datetime, retention_days: int 
     """Erase who exited participants were, once they left longer ago than the retention period.
 
     The record stays for the counts (referrals, plan, charges by date); the name,
-    aliases, birth date, plan notes, charge descriptions and the texts naming them go.
+    aliases, birth date, plan notes, charge descriptions, the texts naming them and
+    the words of their referrals, open ones too, go.
     """
     if not retention_days:
         return 0
     cutoff = now - timedelta(days=retention_days)
     due = session.scalars(
         select(Participant.id).where(
-            Participant.status == "exited",
-            Participant.exited_at <= cutoff,
-            Participant.erased_at.is_(None),
+            Participant.status == "exited", Participant.exited_at <= cutoff, _NOT_ERASED_SINCE
         )
     ).all()
     erased = 0
     for participant_id in due:
         identity: dict[str, Any] = {"name": ERASED, "aliases": [], "date_of_birth": None}
-        if not _claim(session, Participant, participant_id, now, identity):
+        if not _claim_participant(session, participant_id, now, identity):
             continue  # another clock erased them first
+        _erase_their_referrals(session, participant_id, now)
         session.execute(
             update(PlanEntry).where(PlanEntry.participant_id == participant_id).values(note=None)
         )
@@ -177,6 +206,7 @@ def erase_old_participants(session: Session, now: datetime, retention_days: int 
             "plan notes",
             "charge descriptions",
             "message bodies",
+            "their referrals' words",
         ]
         record(
             session, SYSTEM, now, "erase", "participant", participant_id, None, {"erased": fields}

@@ -1,0 +1,81 @@
+"""Retention erases who an exited participant was, wherever their name is (SPEC §7, §6)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import update
+
+from hotline.db import session_scope
+from hotline.jobs import run_job
+from hotline.models import Participant
+from tests.api.conftest import Api, add_user, token_for
+from tests.api.test_assessment import ACCEPTED
+from tests.factories import add_referral
+
+LONG_AFTER = timedelta(days=400)
+
+
+def case_manager_api(app: Flask, client: FlaskClient) -> Api:
+    """Return the API as a case manager."""
+    return Api(client, token_for(app, add_user(app, "case_manager", "Cam")))
+
+
+def test_an_erased_participants_name_goes_from_their_open_referral_too(
+    app: Flask, client: FlaskClient
+) -> None:
+    app.config["HOTLINE_RETENTION_DAYS"] = 90
+    api = Api(client, token_for(app, add_user(app, "coordinator", "Cory")))
+    # A social contact has no intake deadline: accepted, it stays `assessed`, open.
+    number = add_referral(
+        app, "acknowledged", type="social_contact", offense=None, participant_name="Jane Doe"
+    )
+    assert api.post(f"/referrals/{number}/assessment", ACCEPTED).status_code == 201
+    [jane] = api.get("/participants").json["items"]
+    assert api.patch(f"/participants/{jane['id']}", {"status": "exited"}).status_code == 200
+    summary = run_job(app, "retention", datetime.now(UTC) + LONG_AFTER)
+    assert summary.startswith("0 referrals erased, 1 participants erased"), summary
+    record = api.get(f"/participants/{jane['id']}").json
+    assert record["name"] == "(erased)"
+    [linked] = record["referrals"]
+    referral = api.get(f"/referrals/{linked['id']}").json
+    assert referral["participant_name"] is None
+    assert referral["assessment"]["notes"] is None
+
+
+def test_a_participant_added_as_exited_is_erased_once_the_period_is_over(
+    app: Flask, client: FlaskClient
+) -> None:
+    app.config["HOTLINE_RETENTION_DAYS"] = 90
+    api = case_manager_api(app, client)
+    added = api.post("/participants", {"name": "Jane Doe", "status": "exited"})
+    assert added.status_code == 201, added.json
+    run_job(app, "retention", datetime.now(UTC) + timedelta(days=89))
+    assert api.get(f"/participants/{added.json['id']}").json["name"] == "Jane Doe"
+    run_job(app, "retention", datetime.now(UTC) + timedelta(days=91))
+    assert api.get(f"/participants/{added.json['id']}").json["name"] == "(erased)"
+
+
+def test_a_participant_who_returns_and_exits_again_is_erased_again(
+    app: Flask, client: FlaskClient
+) -> None:
+    app.config["HOTLINE_RETENTION_DAYS"] = 90
+    api = case_manager_api(app, client)
+    jane = api.post("/participants", {"name": "Jane Doe"}).json["id"]
+    assert api.patch(f"/participants/{jane}", {"status": "exited"}).status_code == 200
+    with session_scope(app) as session:  # she left 100 days ago
+        session.execute(
+            update(Participant)
+            .where(Participant.id == jane)
+            .values(exited_at=datetime.now(UTC) - timedelta(days=100))
+        )
+    summary = run_job(app, "retention", datetime.now(UTC))
+    assert summary.startswith("0 referrals erased, 1 participants erased"), summary
+    # She comes back: her case manager reopens the record under her name; she leaves again.
+    back = api.patch(f"/participants/{jane}", {"status": "active", "name": "Jane Doe"})
+    assert back.status_code == 200
+    assert api.patch(f"/participants/{jane}", {"status": "exited"}).status_code == 200
+    run_job(app, "retention", datetime.now(UTC) + LONG_AFTER)
+    assert api.get(f"/participants/{jane}").json["name"] == "(erased)"
