@@ -32,8 +32,9 @@ HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
-    # The calendar feed's secret is in its URL: never hand a URL to another site.
-    "Referrer-Policy": "no-referrer",
+    # The calendar feed's secret is in its URL: never hand a URL to another site. The
+    # site itself gets the Referer: over HTTPS the CSRF check refuses a form without one.
+    "Referrer-Policy": "same-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
 }
 HSTS = "max-age=31536000; includeSubDomains"

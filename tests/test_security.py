@@ -10,6 +10,8 @@ from flask.testing import FlaskClient
 
 from hotline import create_app
 from hotline.simulator import sign
+from tests.factories import add_user
+from tests.web.conftest import PASSWORD, csrf_token
 
 ATTACKER, OTHER = "203.0.113.5", "198.51.100.7"
 TEXT = {"MessageSid": "SM1", "From": "+12065550123", "To": "+12065550100", "Body": "HELP"}
@@ -37,7 +39,7 @@ class TestHeaders:
         assert "unsafe-inline" not in policy.split("style-src-attr")[0]
         assert headers["X-Frame-Options"] == "DENY"
         assert headers["X-Content-Type-Options"] == "nosniff"
-        assert headers["Referrer-Policy"] == "no-referrer"
+        assert headers["Referrer-Policy"] == "same-origin"  # no address to another site
         assert headers["Cache-Control"] == "no-store"
         assert "Strict-Transport-Security" not in headers  # development runs on plain http
 
@@ -63,6 +65,45 @@ class TestHeaders:
         assert app.config["SESSION_COOKIE_SECURE"] is True
         assert app.config["SESSION_COOKIE_HTTPONLY"] is True
         assert app.config["SESSION_COOKIE_NAME"] == "__Host-hotline"
+
+
+# What a browser sends as Referer from a page of this site to this site, by the page's policy.
+SAME_SITE_REFERER = {"no-referrer": None, "same-origin": "page", "strict-origin": "origin"}
+
+
+class TestBehindTheRouter:
+    """Production behind one Heroku-style router, as the README sets it up."""
+
+    SITE = "https://hotline.example.org"
+
+    @pytest.fixture
+    def app_config(self, app_config: dict[str, Any]) -> dict[str, Any]:
+        """Run as production does, over HTTPS behind one proxy."""
+        production = {"HOTLINE_ENV": "production", "SECRET_KEY": "k" * 32, "TESTING": False}
+        return {
+            **app_config,
+            **production,
+            "HOTLINE_PUBLIC_URL": self.SITE,
+            "HOTLINE_PROXY_COUNT": 1,
+        }
+
+    def test_a_browser_signs_in_over_https(self, app: Flask) -> None:
+        # The form must take a post that carries what the app's own Referrer-Policy
+        # lets a browser send from its page to the same site.
+        user = add_user(app, "Sam Reyes", "supervisor", password=PASSWORD)
+        browser = app.test_client()
+        router = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9"}
+        page = browser.get("/login", base_url=self.SITE, headers=router)
+        sent = SAME_SITE_REFERER[page.headers["Referrer-Policy"]]
+        referer = {"page": f"{self.SITE}/login", "origin": f"{self.SITE}/", None: None}[sent]
+        form = {"email": user.email, "password": PASSWORD, "csrf_token": csrf_token(page.text)}
+        headers = {**router, **({"Referer": referer} if referer else {})}
+        answer = browser.post("/login", base_url=self.SITE, headers=headers, data=form)
+        assert answer.status_code == 302, answer.text  # on to the second factor
+        assert answer.headers["Location"] == "/login/enrol"
+        elsewhere = {**router, "Referer": "https://evil.example.com/"}
+        forged = browser.post("/login", base_url=self.SITE, headers=elsewhere, data=form)
+        assert forged.status_code == 400  # a post from another site is still refused
 
 
 class TestRefusalLimits:
