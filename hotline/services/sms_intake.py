@@ -178,12 +178,24 @@ def active_conversation(
     return conversation, False
 
 
-def start(session: Session, sender: Sender, now: datetime, message_id: int, language: str) -> Asked:
-    """Begin (or restart) an intake in `language` and return its first question."""
+def start(
+    session: Session,
+    sender: Sender,
+    now: datetime,
+    message_id: int,
+    language: str,
+    restarting: OpenIntake | None = None,
+) -> Asked:
+    """Begin an intake in `language`, or start `restarting` over; return its first question.
+
+    An intake started over keeps the earlier try's texts: a name typed there is
+    redacted on N, and filed with the referral on SEND, as the new try's are.
+    """
     if sender.intake is not None:
         _drop(session, sender.phone)
+    earlier = list(restarting.answers.get("message_ids") or []) if restarting else []
     step = intake.first_step(sender.officer is not None)
-    answers: dict[str, Any] = {"message_ids": [message_id], "language": language}
+    answers: dict[str, Any] = {"message_ids": [*earlier, message_id], "language": language}
     values: dict[str, Any] = {"phone": sender.phone, "step": step, "answers": answers}
     values.update(started_at=now, updated_at=now)
     session.connection().execute(CONVERSATION_INSERT, values)

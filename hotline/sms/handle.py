@@ -154,7 +154,7 @@ def _handle_text(session: Session, inbound: Inbound, config: Mapping[str, Any]) 
             waiting = _("Your referral is waiting for this answer: ABORT drops it.")
             return Reply(f"{help_text(_)} {waiting}")
         if command is not None and command.name == REFER:
-            started = sms_intake.start(session, sender, now, message_id, language)
+            started = sms_intake.start(session, sender, now, message_id, language, conversation)
             return Reply(intake_words(_, started), INTAKE_REPLY)
         if _staff_command_amid_intake(sender, command):
             assert command is not None

@@ -119,6 +119,17 @@ class TestKnownOfficer:
             assert all(body.startswith("[redacted") for body in inbound)
             assert session.scalars(select(Conversation)).first() is None
 
+    def test_no_consent_after_a_restart_keeps_no_identity_from_either_try(
+        self, app: Flask, phone: SmsEmulator, program: Program
+    ) -> None:
+        officer = program.officer.phone
+        converse(phone, officer, "REFER", "2", "Jane Doe", "3rd & Pine")  # started over below
+        reply = converse(phone, officer, "REFER", "2", "Jane Doe", "3rd & Pine", "N")[-1]
+        assert reply.startswith("Understood: no referral was made")
+        with session_scope(app) as session:
+            inbound = list(session.scalars(select(Message.body).where(Message.direction == "in")))
+            assert "Jane Doe" not in inbound and "3rd & Pine" not in inbound, inbound
+
     def test_idle_intake_expires_after_30_minutes(
         self, app: Flask, phone: SmsEmulator, program: Program
     ) -> None:

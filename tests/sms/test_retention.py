@@ -55,6 +55,20 @@ def test_a_full_text_intake_leaves_no_name_or_place_after_retention(
     assert any(body.startswith("LEAD hotline.") for body in left)  # the HELP reply stays
 
 
+def test_retention_erases_the_texts_of_an_intake_started_over(
+    app: Flask, phone: SmsEmulator, program: Program
+) -> None:
+    app.config["HOTLINE_RETENTION_DAYS"] = 30
+    officer = program.officer.phone
+    converse(phone, officer, "REFER", "1", NAME)  # started over at once
+    replies = converse(phone, officer, "REFER", "1", NAME, "1", PLACE, "Y", "SEND")
+    assert replies[-1].startswith("Sent: LEAD referral #")
+    created = close_and_age(app, 31)
+    summary = run_job(app, "retention", created + timedelta(days=31))
+    assert summary.startswith("1 referrals erased"), summary
+    assert not [body for body in bodies(app) if NAME in body]
+
+
 def test_an_open_referral_keeps_its_conversation(
     app: Flask, phone: SmsEmulator, program: Program
 ) -> None:
