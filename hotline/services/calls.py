@@ -93,6 +93,26 @@ def step_or_voicemail(chain: list[dict[str, Any]], step: int) -> Next:
     return Voicemail()
 
 
+def next_step(session: Session, chain: list[dict[str, Any]], step: int) -> Next:
+    """Return the first step from `step` on whose person is still active, or voicemail.
+
+    The chain is kept as the call found it; someone deactivated since is passed
+    over (SPEC §3: an inactive user is never on call). Fallback numbers have no
+    person and are always dialled.
+    """
+    people = {entry["user_id"] for entry in chain[step:] if entry.get("user_id") is not None}
+    active = set(
+        session.scalars(select(User.id).where(User.id.in_(people), User.active.is_(True)))
+        if people
+        else ()
+    )
+    for index in range(step, len(chain)):
+        user_id = chain[index].get("user_id")
+        if user_id is None or user_id in active:
+            return step_or_voicemail(chain, index)
+    return Voicemail()
+
+
 def ensure_leg(
     session: Session, call_id: int, chain: list[dict[str, Any]], step: int, now: datetime
 ) -> None:
@@ -218,7 +238,7 @@ def dial_result(
         return Done()
     if call_status in FINAL_CALL_STATUSES or call.ended_at is not None:
         return Done()  # the caller hung up while it rang
-    return step_or_voicemail(call.chain, step + 1)
+    return next_step(session, call.chain, step + 1)
 
 
 def reach_voicemail(session: Session, call: Call, now: datetime) -> None:

@@ -136,7 +136,7 @@ def badge() -> Response:
     # unverified, and either would let anyone read the roster badge by badge.
     _ = translator("voice", language)
     greeting = _("Thank you. Connecting you to the LEAD coordinator on call.")
-    next_step = calls.step_or_voicemail(call.chain, 0)
+    next_step = calls.next_step(session, call.chain, 0)
     return _render(call.id, call.chain, next_step, language, greeting)
 
 

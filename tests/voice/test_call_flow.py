@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
+
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from hotline.db import session_scope
-from hotline.models import Call, Message, Referral, ReferralEvent
+from hotline.models import Call, Message, Referral, ReferralEvent, User
+from hotline.services.program_cache import bump_revision
 from hotline.simulator import CallScript, Leg, VoiceEmulator
 from tests.voice.conftest import FALLBACK, HOTLINE, STRANGER, Program
+from tests.voice.test_webhooks import post
 
 
 def stored_call(app: Flask) -> tuple[Call, Referral, list[tuple[str, str | None]]]:
@@ -221,3 +226,18 @@ def test_timeline_records_the_call(app: Flask, twilio: VoiceEmulator, program: P
     with session_scope(app) as session:
         kinds = list(session.scalars(select(ReferralEvent.kind).order_by(ReferralEvent.id)))
     assert kinds == ["call_received", "call_answered"]
+
+
+def test_a_coordinator_deactivated_while_the_call_rings_is_passed_over(
+    app: Flask, client: FlaskClient, program: Program
+) -> None:
+    params = {"CallSid": "CA-left", "From": program.officer.phone, "To": HOTLINE}
+    assert post(client, "/voice/incoming", params).status_code == 200  # Ana's phone rings
+    with session_scope(app) as session:
+        call_id = session.scalars(select(Call.id)).one()
+        session.get_one(User, program.ben.id).active = False  # tier 2 leaves meanwhile
+        bump_revision(session)
+    no_answer = {**params, "DialCallStatus": "no-answer", "CallStatus": "in-progress"}
+    answer = post(client, f"/voice/dial-result?call={call_id}&step=0", no_answer)
+    dialled = [number.text for number in ET.fromstring(answer.data).iter("Number")]
+    assert dialled == [FALLBACK], "the next step goes past Ben, who is no longer active"
