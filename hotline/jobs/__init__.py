@@ -29,6 +29,7 @@ from ..services.escalation import escalate_unacked
 from ..services.notices import announce_gaps, send_shift_notices
 from ..services.oncall import COVERAGE_CHANGED
 from ..services.retention import erase_old_participants, erase_old_referrals, erase_unfiled_texts
+from ..services.voicemail import close_silent_calls
 
 Settings = Mapping[str, Any]
 log = logging.getLogger(__name__)
@@ -50,10 +51,11 @@ class Job:
 
 
 def _escalate(session: Session, now: datetime, settings: Settings) -> str:
-    told = escalate_unacked(
-        session, now, settings["HOTLINE_ACK_MINUTES"], settings["HOTLINE_NUMBER"]
-    )
-    return f"{told} people texted about unacknowledged referrals"
+    sender = settings["HOTLINE_NUMBER"]
+    closed = close_silent_calls(session, now, sender, settings["HOTLINE_PUBLIC_URL"])
+    told = escalate_unacked(session, now, settings["HOTLINE_ACK_MINUTES"], sender)
+    silent = f"; {closed} calls closed whose end never came" if closed else ""
+    return f"{told} people texted about unacknowledged referrals{silent}"
 
 
 def _shift_notices(session: Session, now: datetime, settings: Settings) -> str:

@@ -272,27 +272,32 @@ def finish(session: Session, call: Call, status: str, duration: int | None, now:
             call.ended_at = now
             call.duration = duration
             call.status = status
-        # Conditional: a 1 pressed as the caller hung up may have committed since this call
-        # was read, and its answer must not be written over.
-        abandoned = session.execute(
-            update(Call)
-            .where(Call.id == call.id, Call.call_outcome.is_(None))
-            .values(call_outcome="abandoned")
-            .execution_options(synchronize_session=False)
-        )
-        if updated_one_row(abandoned):
-            call.call_outcome = "abandoned"
-            referral = session.get_one(Referral, call.referral_id)
-            referral.call_outcome = "abandoned"
-            add_event(session, referral.id, "call_abandoned", "voice", now)
-        # A leg still ringing when the caller hung up never reports on its own.
-        session.execute(
-            update(CallLeg)
-            .where(CallLeg.call_id == call.id, CallLeg.outcome.is_(None))
-            .values(outcome="canceled")
-        )
+        close_unanswered(session, call, now)
     elif call.ended_at is None and STATUS_ORDER.get(status, -1) > STATUS_ORDER.get(call.status, -1):
         call.status = status
+
+
+def close_unanswered(session: Session, call: Call, now: datetime) -> None:
+    """Mark an ended call nobody answered `abandoned`, and legs still ringing `canceled`."""
+    # Conditional: a 1 pressed as the caller hung up may have committed since this call
+    # was read, and its answer must not be written over.
+    abandoned = session.execute(
+        update(Call)
+        .where(Call.id == call.id, Call.call_outcome.is_(None))
+        .values(call_outcome="abandoned")
+        .execution_options(synchronize_session=False)
+    )
+    if updated_one_row(abandoned):
+        call.call_outcome = "abandoned"
+        referral = session.get_one(Referral, call.referral_id)
+        referral.call_outcome = "abandoned"
+        add_event(session, referral.id, "call_abandoned", "voice", now)
+    # A leg still ringing when the caller hung up never reports on its own.
+    session.execute(
+        update(CallLeg)
+        .where(CallLeg.call_id == call.id, CallLeg.outcome.is_(None))
+        .values(outcome="canceled")
+    )
 
 
 def claim_voicemail_notice(session: Session, call: Call, now: datetime) -> bool:

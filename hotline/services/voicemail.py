@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from ..messaging.notices import Caller, CallNotTaken, RecordingAfterAll, notify
 from ..messaging.recipients import RECIPIENT_COLUMNS, SUPERVISOR_RECIPIENTS, Recipient
 from ..models import Call, Officer, OptOut, Referral, User
 from .alerts import notified_users, notify_user
-from .calls import claim_voicemail_notice
+from .calls import claim_voicemail_notice, close_unanswered
 from .escalation import first_recipients
 from .referrals import add_event
 
@@ -107,3 +107,36 @@ def announce_late_recording(
         told += 1
     add_event(session, referral.id, "recording_notified", "system", now, detail={"texts": told})
     return told
+
+
+# No call nobody took lasts this long: the chain's steps, the fallback numbers and a
+# three-minute recording take minutes, and Twilio retries a final status for about one.
+SILENT_FOR = timedelta(minutes=30)
+
+
+def close_silent_calls(
+    session: Session, now: datetime, sender: str | None, public_url: str | None
+) -> int:
+    """Close the calls nobody took whose end never reached the app; tell staff as if it had.
+
+    A final status that came while the database was down, retries and all, is
+    lost: without this its referral would stay `received`, owned by nobody, for
+    good (SPEC §6). Returns how many calls were closed.
+    """
+    silent = session.scalars(
+        select(Call).where(
+            Call.ended_at.is_(None),
+            Call.started_at <= now - SILENT_FOR,
+            Call.referral_id.is_not(None),
+            Call.voicemail_notified_at.is_(None),
+            or_(Call.call_outcome.is_(None), Call.call_outcome == "voicemail"),
+        )
+    ).all()
+    for call in silent:
+        assert call.referral_id is not None  # selected so
+        call.ended_at = now  # when the app stopped waiting: the real end was never heard
+        close_unanswered(session, call, now)
+        add_event(session, call.referral_id, "call_end_unheard", "system", now)
+        notify_voicemail(session, call, now, sender, public_url)
+        session.commit()
+    return len(silent)

@@ -44,6 +44,8 @@ WORDS: dict[str, str] = {
     "not_a_referral": N_("not a referral"),
     "intake_completed": N_("intake completed"),
     "intake_missed": N_("intake not completed"),
+    # A call whose final status never reached the app, closed by the clock.
+    "call_end_unheard": N_("the call's end never reached the hotline: closed after 30 minutes"),
     # Calls back through the hotline: the timeline's events and how each ended.
     "callback_requested": N_("call back asked for"),
     "callback_ended": N_("call back ended"),

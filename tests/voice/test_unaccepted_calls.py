@@ -9,9 +9,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from hotline.db import session_scope
-from hotline.models import Call, Message, Referral, ReferralNotice
+from hotline.models import Call, Message, Referral, ReferralEvent, ReferralNotice
 from hotline.services.voicemail import notify_voicemail
-from hotline.simulator import CallScript, SmsEmulator, VoiceEmulator, flask_poster
+from hotline.simulator import CallScript, SmsEmulator, VoiceEmulator, flask_poster, sign
 from tests.factories import add_user, arrive
 from tests.jobs.conftest import run, texts_to
 from tests.voice.conftest import HOTLINE, Program
@@ -159,3 +159,30 @@ class TestAbandoned:
 def _call_sid(app: Flask) -> str:
     with session_scope(app) as session:
         return session.scalars(select(Call.call_sid)).one()
+
+
+def test_a_call_whose_end_never_reached_the_app_still_gets_an_owner(
+    app: Flask, client: FlaskClient, program: Program
+) -> None:
+    # Ana's phone rings; then nothing more is stored: the final status and Twilio's retries
+    # all came while the database was down.
+    params = {"CallSid": "CA-lost", "From": program.officer.phone, "To": HOTLINE}
+    signature = sign("test-token", "http://localhost/voice/incoming", params)
+    client.post("/voice/incoming", data=params, headers={"X-Twilio-Signature": signature})
+    with session_scope(app) as session:
+        started = session.scalars(select(Call.started_at)).one()
+    assert run(app, "escalate-unacked", started + timedelta(minutes=29)).startswith("0 people")
+    assert referral_of_last_call(app).status == "received"  # the call may still be going on
+    run(app, "escalate-unacked", started + timedelta(minutes=31))
+    referral = referral_of_last_call(app)
+    assert referral.status == "notified" and referral.call_outcome == "abandoned"
+    assert any("Reply ACK" in body for body in texts_to(app, program.ana.phone))
+    with session_scope(app) as session:
+        call = session.scalars(select(Call)).one()
+        assert call.ended_at is not None and call.call_outcome == "abandoned"
+        kinds = session.scalars(
+            select(ReferralEvent.kind).where(ReferralEvent.referral_id == referral.id)
+        ).all()
+        assert "call_end_unheard" in kinds  # the timeline says why it was closed
+    summary = run(app, "escalate-unacked", started + timedelta(minutes=32))
+    assert "calls closed" not in summary  # once
