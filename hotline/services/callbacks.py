@@ -121,6 +121,8 @@ def place_due_callbacks(
     only: int | None = None,
 ) -> list[CallbackPlaced]:
     """Hand each queued callback (or only the one named) to the carrier, committing each."""
+    if only is None:
+        _give_up_stalled(session, now, sender)
     statement = select(Callback.id).where(Callback.state == "queued").order_by(Callback.id)
     if only is not None:
         statement = statement.where(Callback.id == only)
@@ -166,20 +168,50 @@ def _place(
         if callback.state == "placing":  # the call's own webhooks may have moved it on
             callback.state = "placed"
     else:
-        log.warning("callback %s not placed: %s", callback_id, result.error)
-        callback.error = (result.error or "")[:200]
-        end(session, callback, "not_placed", now)
-        if callback.channel == "sms":
-            queue_notice(
-                session,
-                CallbackNotPlaced(callback.referral_id, result.error),
-                to=callback.coordinator_phone,
-                language=session.get_one(User, callback.user_id).language,
-                sender=sender,
-                now=now,
-                referral_id=callback.referral_id,
-            )
+        _not_placed(session, callback, result.error or "", now, sender)
     return CallbackPlaced(callback_id, callback.referral_id, result)
+
+
+def _not_placed(
+    session: Session, callback: Callback, error: str, now: datetime, sender: str | None
+) -> None:
+    """End a callback that never rang, and tell a coordinator who asked by text to ask again."""
+    log.warning("callback %s not placed: %s", callback.id, error)
+    callback.error = error[:200]
+    end(session, callback, "not_placed", now)
+    if callback.channel == "sms":
+        queue_notice(
+            session,
+            CallbackNotPlaced(callback.referral_id, error),
+            to=callback.coordinator_phone,
+            language=session.get_one(User, callback.user_id).language,
+            sender=sender,
+            now=now,
+            referral_id=callback.referral_id,
+        )
+
+
+def _give_up_stalled(session: Session, now: datetime, sender: str | None) -> None:
+    """End the callbacks whose placing run stopped (a killed clock) before the carrier answered.
+
+    Past its lease, with no call of the carrier's heard of, it is reported not
+    placed rather than placed again: a call back rings at most once.
+    """
+    stalled = (Callback.state == "placing", Callback.call_sid.is_(None), Callback.lease_until < now)
+    for callback_id in session.scalars(select(Callback.id).where(*stalled)).all():
+        claimed = session.execute(
+            update(Callback)
+            .where(Callback.id == callback_id, *stalled)
+            .values(lease_until=now + PLACE_WITHIN)
+            .execution_options(synchronize_session=False)
+        )
+        if not updated_one_row(claimed):
+            continue  # another clock has it, or its call was heard of meanwhile
+        callback = session.get_one(Callback, callback_id, populate_existing=True)
+        _not_placed(
+            session, callback, "the run placing it stopped before the carrier answered", now, sender
+        )
+        session.commit()
 
 
 def answered(session: Session, callback: Callback, call_sid: str) -> None:

@@ -13,6 +13,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from hotline.db import session_scope
+from hotline.messaging.twilio_transport import TwilioTransport
 from hotline.models import AuditEvent, Callback, ReferralEvent, User
 from hotline.simulator import CallResult, CallScript, Leg, SmsEmulator, VoiceEmulator, flask_poster
 from hotline.simulator.transport import sign
@@ -264,6 +265,35 @@ class TestCallByText:
         run(app, "dispatch-outbox", datetime.now(UTC) + timedelta(minutes=3))
         assert fake_twilio.calls == []
         assert callback_of(app, referral).outcome == "not_placed"
+
+    def test_a_callback_whose_placing_run_died_is_reported_not_left_hanging(
+        self,
+        app: Flask,
+        client: FlaskClient,
+        fake_twilio: FakeTwilio,
+        program: Program,
+        referral: int,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        text(client, app, program.ana.phone, f"CALL {referral}")
+
+        def killed(*args: object, **kwargs: object) -> None:
+            raise SystemExit("the clock process was killed while placing the call")
+
+        monkeypatch.setattr(TwilioTransport, "place_call", killed)
+        start = datetime.now(UTC)
+        with pytest.raises(SystemExit):
+            run(app, "dispatch-outbox", start)
+        monkeypatch.undo()  # the clock is back
+        run(app, "dispatch-outbox", start + timedelta(seconds=60))
+        assert callback_of(app, referral).state == "placing"  # its run may still be placing it
+        run(app, "dispatch-outbox", start + timedelta(minutes=3))
+        assert fake_twilio.calls == []  # never placed twice
+        assert callback_of(app, referral).outcome == "not_placed"
+        [notice] = [
+            body for body in texts_to(app, program.ana.phone) if "could not be placed" in body
+        ]
+        assert f"Reply CALL {referral} to try again" in notice
 
 
 class TestOnlyStaffOnlyTheOfficer:
