@@ -156,7 +156,7 @@ def _handle_text(session: Session, inbound: Inbound, config: Mapping[str, Any]) 
         if command is not None and command.name == REFER:
             started = sms_intake.start(session, sender, now, message_id, language, conversation)
             return Reply(intake_words(_, started), INTAKE_REPLY)
-        if _staff_command_amid_intake(sender, command):
+        if _command_amid_intake(sender, command):
             assert command is not None
             answered = run_command(session, sender, command, now, message_id, config, _, language)
             waiting = _("Your referral is waiting for this answer: ABORT drops it.")
@@ -181,12 +181,17 @@ def _handle_text(session: Session, inbound: Inbound, config: Mapping[str, Any]) 
     return run_command(session, sender, command, now, message_id, config, _, language)
 
 
-def _staff_command_amid_intake(sender: Sender, command: Command | None) -> bool:
-    """Tell whether a coordinator's text is a whole command, not an answer to their intake.
+def _command_amid_intake(sender: Sender, command: Command | None) -> bool:
+    """Tell whether a text is a whole command, not an answer to the sender's intake.
 
-    A stray NEW must not keep `ACK 42` from taking #42 for the next half hour.
+    A stray NEW must not keep `ACK 42` from taking #42 for the next half hour,
+    nor an officer's `STATUS 42` become the participant's name.
     """
-    if command is None or not sender.is_staff or command.name not in COORDINATOR_COMMANDS:
+    if command is None:
+        return False
+    if command.name == STATUS and command.referral is not None:
+        return True
+    if not sender.is_staff or command.name not in COORDINATOR_COMMANDS:
         return False
     return command.name in (WHO, TAKE) or command.referral is not None
 

@@ -12,6 +12,7 @@ from hotline.db import session_scope
 from hotline.models import Conversation, DeclinedConsent, Message, Referral
 from hotline.simulator import SmsEmulator
 from hotline.sms.prompts import PROMPTS
+from tests.factories import add_referral
 from tests.sms.conftest import STRANGER, Program, converse, outbox
 
 ARREST = ["REFER", "1", "Jane Doe", "1", "3rd & Pine", "Y"]
@@ -129,6 +130,21 @@ class TestKnownOfficer:
         with session_scope(app) as session:
             inbound = list(session.scalars(select(Message.body).where(Message.direction == "in")))
             assert "Jane Doe" not in inbound and "3rd & Pine" not in inbound, inbound
+
+    def test_status_amid_an_intake_is_answered_not_taken_for_the_name(
+        self, app: Flask, phone: SmsEmulator, program: Program
+    ) -> None:
+        officer = program.officer
+        number = add_referral(
+            app, "acknowledged", officer_id=officer.id, officer_phone=officer.phone
+        )
+        converse(phone, officer.phone, "REFER", "1")  # the intake asks the person's name
+        reply = converse(phone, officer.phone, f"STATUS {number}")[0]
+        assert reply.startswith(f"LEAD #{number}: with a coordinator."), reply
+        assert reply.endswith("Your referral is waiting for this answer: ABORT drops it.")
+        with session_scope(app) as session:
+            intake = session.get_one(Conversation, officer.phone)
+            assert intake.step == "name" and "name" not in intake.answers
 
     def test_idle_intake_expires_after_30_minutes(
         self, app: Flask, phone: SmsEmulator, program: Program
