@@ -76,10 +76,13 @@ def audit_assessment(
 
 
 def _without_notes(fields: dict[str, Any]) -> dict[str, Any]:
-    """Keep only whether notes were written: free text may name the participant, and
-    retention erases it from the timeline but never from the audit log."""
-    kept = {k: v for k, v in fields.items() if k != "notes"}
-    return snapshot(kept | {"notes_written": bool(fields.get("notes"))})
+    """Keep only whether notes and services were written: free text may name the
+    participant, and retention erases it from the timeline but never from the audit log."""
+    kept = {k: v for k, v in fields.items() if k not in ("notes", "services")}
+    written = {"notes_written": bool(fields.get("notes"))}
+    if "services" in fields:
+        written["services_written"] = bool(fields["services"])
+    return snapshot(kept | written)
 
 
 def audit_consent(session: Session, actor: Actor, now: datetime, referral: Referral) -> None:

@@ -36,7 +36,14 @@ ERASED = "(erased)"
 # Free text of these events may name the participant; retention erases it.
 FREE_TEXT_EVENTS = ("note", "intake_missed", "intake_completed", "assessment", "completed")
 ERASED_REFERRAL = {
-    "erased": ["participant_name", "location", "notes", "recording_url", "message bodies"]
+    "erased": [
+        "participant_name",
+        "location",
+        "notes",
+        "services",
+        "recording_url",
+        "message bodies",
+    ]
 }
 
 
@@ -129,7 +136,9 @@ def _erase_words(session: Session, referral_id: int) -> None:
     session.execute(update(Call).where(Call.referral_id == referral_id).values(recording_url=None))
     session.execute(update(Message).where(Message.referral_id == referral_id).values(body=None))
     session.execute(
-        update(Assessment).where(Assessment.referral_id == referral_id).values(notes=None)
+        update(Assessment)
+        .where(Assessment.referral_id == referral_id)
+        .values(notes=None, services=[])
     )
     session.execute(
         update(ReferralEvent)
@@ -158,7 +167,8 @@ def _written_after_erasure(session: Session) -> Sequence[int]:
             Message.referral_id.in_(erased), Message.body.is_not(None)
         ),
         select(Assessment.referral_id).where(
-            Assessment.referral_id.in_(erased), Assessment.notes.is_not(None)
+            Assessment.referral_id.in_(erased),
+            Assessment.notes.is_not(None) | (cast(Assessment.services, Text) != "[]"),
         ),
         select(ReferralEvent.referral_id).where(
             ReferralEvent.referral_id.in_(erased),

@@ -77,6 +77,7 @@ FIELD_WORDS: dict[str, str] = {
     "race_ethnicity": N_("race/ethnicity (self-reported)"),
     "notes": N_("notes"),
     "notes_written": N_("notes written"),
+    "services_written": N_("services written"),
     "participant_name_written": N_("participant name written"),
     "location_written": N_("location written"),
     "version": N_("version"),

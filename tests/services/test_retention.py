@@ -68,6 +68,33 @@ def test_an_old_referrals_assessment_notes_are_erased_and_its_disposition_stays(
     assert shown["participant_name"] is None and shown["status"] == "ineligible"
 
 
+def test_the_services_written_in_an_assessment_go_too_and_the_audit_log_never_had_them(
+    app: Flask,
+) -> None:
+    app.config["HOTLINE_RETENTION_DAYS"] = PERIOD.days
+    cory = add_user(app, "Cory Lee")
+    api = Api(app.test_client(), token_for(app, cory.id))
+    number = add_referral(app, "acknowledged", created_at=CREATED)
+    services = [f"drove {SECRET.split(' sleeps')[0]} to her mother's on 5th Ave"]
+    assessment = {
+        "offense": "possession",
+        "exclusions": [],
+        "consent_confirmed": True,
+        "needs": ["housing"],
+        "risks": [],
+        "services": services,
+        "disposition": "declined",
+    }
+    assert api.post(f"/referrals/{number}/assessment", assessment).status_code == 201
+    assert api.get(f"/referrals/{number}").json["assessment"]["services"] == services
+    with session_scope(app) as session:
+        logged = session.scalars(select(AuditEvent).where(AuditEvent.action == "assess")).one()
+        assert "Jane Doe" not in str(logged.after)  # the audit log is never erased
+        assert (logged.after or {})["services_written"] is True
+    assert run_job(app, "retention", CREATED + PERIOD) == ONE
+    assert api.get(f"/referrals/{number}").json["assessment"]["services"] == []
+
+
 def test_a_note_written_after_erasure_is_erased_at_the_next_run_and_audited_once(
     app: Flask,
 ) -> None:
