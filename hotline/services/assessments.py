@@ -50,8 +50,13 @@ def record_assessment(
     actor: Actor,
     now: datetime,
     sender: str | None,
+    after_version: int | None = None,
 ) -> Assessment:
-    """Save a new assessment version; set the referral's status from the disposition."""
+    """Save a new assessment version; set the referral's status from the disposition.
+
+    `after_version` is the version its author saw (0: none). Another saved since,
+    or this same save sent twice, is a Conflict: the author decides again.
+    """
     if data.disposition == "ineligible" and not data.exclusions:
         raise FieldInvalid("an ineligible disposition needs at least one exclusion", "exclusions")
     if data.disposition == "accepted" and not data.consent_confirmed:
@@ -63,7 +68,12 @@ def record_assessment(
         raise Conflict(f"#{referral.id} is closed ({referral.status}): it cannot be assessed")
     assert actor.user_id is not None
     previous, _ = latest_assessment(session, referral.id)
-    version = (previous.version if previous is not None else 0) + 1
+    saved = previous.version if previous is not None else 0
+    if after_version is not None and saved != after_version:
+        raise Conflict(
+            f"version {saved} of #{referral.id}'s assessment was saved meanwhile", "version"
+        )
+    version = saved + 1
     before_fields = version_fields(previous) if previous is not None else None
     row = Assessment(
         referral_id=referral.id,

@@ -7,12 +7,13 @@ from typing import Any
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from pydantic import ValidationError
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from ..audit import Actor
 from ..db import get_session
 from ..digits import ascii_number
-from ..models import Officer, Referral
+from ..models import Assessment, Officer, Referral, User
 from ..schemas.assessment import (
     AGE_RANGES,
     DISPOSITIONS,
@@ -25,7 +26,7 @@ from ..schemas.assessment import (
     AssessmentIn,
 )
 from ..services.assessments import latest_assessment, record_assessment
-from ..services.errors import DomainError
+from ..services.errors import Conflict, DomainError
 from ..services.participant_match import suggest
 from ..services.people import first_error
 from . import bp
@@ -69,6 +70,7 @@ def assessment(referral_id: int) -> str | Response | tuple[str, int]:
     if latest is not None:
         values = {key: getattr(latest, key, None) for key in AssessmentIn.model_fields}
     errors: dict[str, str] = {}
+    status = 422
     if request.method == "POST":
         if not user_can("work_referrals"):
             abort(403)
@@ -86,11 +88,19 @@ def assessment(referral_id: int) -> str | Response | tuple[str, int]:
                 Actor(user.id, "web"),
                 datetime.now(UTC),
                 current_app.config["HOTLINE_NUMBER"],
+                after_version=ascii_number(request.form.get("version", "")),
             )
             session.commit()
         except ValidationError as error:
             field, message = first_error(error)
             errors[(field or "form").split(".")[0]] = message
+        except Conflict as error:
+            session.rollback()
+            latest, versions = latest_assessment(session, referral.id)
+            errors["form"] = (
+                _stale_words(session, latest) if error.field == "version" else error.message
+            )
+            status = 409
         except DomainError as error:
             session.rollback()
             errors[error.field or "form"] = error.message
@@ -119,4 +129,15 @@ def assessment(referral_id: int) -> str | Response | tuple[str, int]:
         if referral.participant_name and referral.participant_id is None
         else [],
     )
-    return (page, 422) if errors else page
+    return (page, status) if errors else page
+
+
+def _stale_words(session: Session, latest: Assessment | None) -> str:
+    """Say who saved the assessment while this form was open, and what to do now."""
+    author = session.get(User, latest.completed_by) if latest is not None else None
+    return _(
+        "Version {version} was saved meanwhile by {name}: nothing of yours was saved. "
+        "Your answers are below: check them against it, then save again.",
+        version=latest.version if latest is not None else 0,
+        name=author.name if author is not None else _("someone"),
+    )

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 from flask import Flask
 from sqlalchemy import select
 
+from hotline.audit import Actor
 from hotline.db import session_scope
-from hotline.models import Assessment, AuditEvent, Message, Referral
+from hotline.models import Assessment, AuditEvent, Message, Referral, User
+from hotline.schemas.assessment import AssessmentIn
+from hotline.services.assessments import record_assessment
 from hotline.services.referrals import add_event
 from tests.factories import add_officer, add_referral
 from tests.web.conftest import Web
@@ -22,6 +26,16 @@ FORM = {
     "disposition": "accepted",
     "race_ethnicity": "Black",
 }
+
+
+API_FORM = {"offense": "possession", "consent_confirmed": True, "needs": ["housing"]}
+
+
+def seen_version(page: str) -> str:
+    """Return the assessment version a form page was drawn from (its hidden field)."""
+    found = re.search(r'name="version" value="(\d+)"', page)
+    assert found, "the form says which version it was drawn from"
+    return found.group(1)
 
 
 def status_of(app: Flask, referral_id: int) -> str:
@@ -200,6 +214,57 @@ class TestAssessmentForm:
         assert page.index("Ruth Alvarez") < page.index('class="assessment-form"')  # summary first
         assert "5th &amp; Main" in page
         assert f'href="/referrals/{number}" id="cancel-assessment"' in page
+
+    def test_a_form_opened_before_someone_else_saved_is_refused_with_the_answers_kept(
+        self, app: Flask, as_coordinator: Web, ben: User
+    ) -> None:
+        number = add_referral(app, "acknowledged")
+        path = f"/referrals/{number}/assessment"
+        opened = seen_version(as_coordinator.text(path))
+        with session_scope(app) as session:  # Ben saves "accepted" meanwhile
+            data = AssessmentIn.model_validate({**API_FORM, "disposition": "accepted"})
+            record_assessment(session, number, data, Actor(ben.id, "web"), datetime.now(UTC), None)
+        mine = {**FORM, "disposition": "unable_to_contact", "services": "called her sister"}
+        answer = as_coordinator.post(path, {**mine, "version": opened})
+        page = answer.get_data(as_text=True)
+        assert answer.status_code == 409
+        assert "Version 1 was saved meanwhile by Ben" in page
+        assert "called her sister" in page  # what was typed is kept
+        with session_scope(app) as session:
+            latest = session.scalars(select(Assessment.disposition)).all()
+            assert latest == ["accepted"] and status_of(app, number) == "assessed"
+        again = as_coordinator.post(path, {**mine, "version": seen_version(page)})
+        assert again.status_code == 302  # saved knowingly, as version 2
+
+    def test_the_same_form_posted_twice_saves_one_version(
+        self, app: Flask, as_coordinator: Web
+    ) -> None:
+        number = add_referral(app, "acknowledged")
+        path = f"/referrals/{number}/assessment"
+        form = {**FORM, "version": seen_version(as_coordinator.text(path))}
+        assert as_coordinator.post(path, form).status_code == 302
+        assert as_coordinator.post(path, form).status_code == 409  # a phone's retry
+        with session_scope(app) as session:
+            assert len(session.scalars(select(Assessment)).all()) == 1
+
+    def test_a_closed_referral_is_409(self, app: Flask, as_coordinator: Web) -> None:
+        number = add_referral(app, "intake_completed")
+        answer = as_coordinator.post(f"/referrals/{number}/assessment", FORM)
+        assert answer.status_code == 409
+        assert "is closed" in answer.get_data(as_text=True)
+
+    def test_refused_services_and_notes_are_named_beside_them(
+        self, app: Flask, as_coordinator: Web
+    ) -> None:
+        number = add_referral(app, "acknowledged")
+        path = f"/referrals/{number}/assessment"
+        long_line = {**FORM, "services": "Detox bed at Harborview, " * 13}
+        answer = as_coordinator.post(path, long_line)
+        assert answer.status_code == 422
+        assert 'id="services-error"' in answer.get_data(as_text=True)
+        pasted = as_coordinator.post(path, {**FORM, "notes": "Housing\x0bfirst"})
+        assert pasted.status_code == 422
+        assert 'id="notes-error"' in pasted.get_data(as_text=True)
 
     def test_self_reported_answers_are_choices_matching_the_reports(
         self, app: Flask, as_coordinator: Web
