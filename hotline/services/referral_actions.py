@@ -26,6 +26,9 @@ TAKEN_UNASSESSED = or_(
 )
 OPEN_FOR_INTAKE = ("acknowledged", "assessed")
 
+# A note or a reason holds this many characters (a text holds 1,600).
+NOTE_LIMIT = 2000
+
 
 @dataclass(frozen=True)
 class NoSuchReferral:
@@ -131,7 +134,13 @@ def add_note(
     if session.get(Referral, referral_id) is None:
         return NoSuchReferral(referral_id)
     add_event(
-        session, referral_id, "note", channel, now, actor_id=user.id, detail={"text": text[:2000]}
+        session,
+        referral_id,
+        "note",
+        channel,
+        now,
+        actor_id=user.id,
+        detail={"text": text[:NOTE_LIMIT]},
     )
     return Done(referral_id, "note")
 
@@ -167,7 +176,7 @@ def close_intake(
         if referral.status in OPEN_FOR_ACK:
             return NotTakenYet(referral_id)
         return NotOpen(referral_id, referral.status)
-    detail = {"reason": reason[:2000]} if reason else None
+    detail = {"reason": reason[:NOTE_LIMIT]} if reason else None
     add_event(session, referral.id, status, channel, now, actor_id=user.id, detail=detail)
     # The reason stays on the timeline only: retention erases it there, not in the audit log.
     audit_status(session, actor_of(user.id, channel), now, referral.id, before, status)

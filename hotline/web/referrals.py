@@ -180,8 +180,8 @@ def offered(referral: Referral, user_id: int) -> dict[str, str | None]:
     return reasons
 
 
-def _page(row: Referral, error: str | None = None) -> str:
-    """Render one referral's page; its clinical fields being shown is recorded."""
+def _page(row: Referral, error: str | None = None, typed: str = "") -> str:
+    """Render one referral's page, `typed` back in the note box; its being shown is recorded."""
     session = get_session()
     user = current_user()
     assert user is not None
@@ -203,6 +203,7 @@ def _page(row: Referral, error: str | None = None) -> str:
         if user_can("work_referrals")
         else set(),
         error=error,
+        typed=typed,
     )
 
 
@@ -231,12 +232,21 @@ def referral_action(referral_id: int) -> Response | tuple[str, int]:
         abort(404)
     refusal = offered(row, user.id).get(action)
     if refusal is not None:  # a stale page, or a hand-made POST: say why, change nothing
-        return _page(row, refusal), 409
+        return _page(row, refusal, typed=text), 409
+    if len(text) > actions.NOTE_LIMIT:
+        too_long = _(
+            "A note holds at most 2,000 characters; this one has {count}. Nothing was saved: "
+            "shorten it below and send it again.",
+            count=f"{len(text):,}",
+        )
+        return _page(row, too_long, typed=text), 422
+    if action == "note" and not text:
+        return _page(row, _("Write the note first: nothing was saved.")), 422
     if action == "ack":
         message = action_message(
             actions.acknowledge(session, referral_id, user, now, "web", sender)
         )
-    elif action == "note" and text:
+    elif action == "note":
         message = action_message(actions.add_note(session, referral_id, user, text, now, "web"))
     elif action in ("intake_completed", "intake_missed"):
         completed = action == "intake_completed"

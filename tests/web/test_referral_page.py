@@ -9,7 +9,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from hotline.db import session_scope
-from hotline.models import Assessment, Message, Referral
+from hotline.models import Assessment, Message, Referral, ReferralEvent
 from tests.factories import add_referral, add_user
 from tests.web.conftest import Web
 
@@ -103,6 +103,40 @@ class TestRefusals:
         )
         assert answer.status_code == 302
         assert "called back later" in as_coordinator.text(f"/referrals/{number}")
+
+    def test_the_reason_typed_is_kept_when_the_intake_was_closed_meanwhile(
+        self, app: Flask, as_coordinator: Web
+    ) -> None:
+        number = held_by(app, "Ana Diaz", "intake_completed")
+        reason = "Waited 40 min at the clinic; she left with her sister."
+        answer = as_coordinator.post(
+            f"/referrals/{number}/actions", {"action": "intake_missed", "text": reason}
+        )
+        assert answer.status_code == 409
+        assert reason in answer.get_data(as_text=True)  # in the box, to save as a note
+
+    def test_an_empty_note_is_a_422_that_says_so(self, app: Flask, as_coordinator: Web) -> None:
+        number = add_referral(app, "acknowledged")
+        answer = as_coordinator.post(
+            f"/referrals/{number}/actions", {"action": "note", "text": " "}
+        )
+        assert answer.status_code == 422
+        assert "Write the note first" in answer.get_data(as_text=True)
+
+    def test_a_note_too_long_is_refused_whole_not_cut_short(
+        self, app: Flask, as_coordinator: Web
+    ) -> None:
+        number = add_referral(app, "acknowledged")
+        text = "x" * 2000 + " END OF NOTE"
+        answer = as_coordinator.post(
+            f"/referrals/{number}/actions", {"action": "note", "text": text}
+        )
+        page = answer.get_data(as_text=True)
+        assert answer.status_code == 422
+        assert "at most 2,000 characters" in page and "END OF NOTE" in page
+        with session_scope(app) as session:
+            kinds = session.scalars(select(ReferralEvent.kind)).all()
+            assert "note" not in kinds
 
 
 class TestAssessmentInWords:
