@@ -26,7 +26,11 @@ def _zone(name: str) -> str:
 
 
 def _local_start(text: str) -> str:
-    within_years(datetime.strptime(text, LOCAL_START_FORMAT))  # ValueError on a bad date
+    try:
+        start = datetime.strptime(text, LOCAL_START_FORMAT)
+    except ValueError:  # its own words name strptime's format codes
+        raise ValueError("not a real date and 24-hour time (00:00 to 23:59)") from None
+    within_years(start)
     return text
 
 
