@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -111,10 +112,27 @@ def parse_body(model: type[BaseModel]) -> BaseModel:
         raise ApiError(422, "invalid", message, field) from None
 
 
+# An instant whose offset's '+' was not escaped in the URL: it arrives as a space.
+_SPACED_OFFSET = re.compile(r"^(\d{4}-\d{2}-\d{2}T[0-9:.]+) (\d{2}(?::?\d{2})?)$")
+
+
+def query_values() -> dict[str, str]:
+    """Return the query string's values as clients mean them.
+
+    An empty value is one not given (`?since=` as a form leaves it), and an
+    offset's bare '+' is put back: a space can stand for nothing else there.
+    """
+    return {
+        name: _SPACED_OFFSET.sub(r"\1+\2", value)
+        for name, value in request.args.items()
+        if value.strip()
+    }
+
+
 def parse_query(model: type[BaseModel]) -> BaseModel:
     """Return the query string validated by `model`, or raise 400 (or 422)."""
     try:
-        return model.model_validate(request.args.to_dict())
+        return model.model_validate(query_values())
     except ValidationError as error:
         field, message = first_error(error)
         # A well-formed instant outside the years computed fails validation: 422 (SPEC §8).
@@ -157,9 +175,9 @@ def endpoint(
         @functools.wraps(view)
         def handle(**path: Any) -> Any:
             try:
+                authenticate(access)  # first: without a token, nothing about ids is told
                 if any(isinstance(v, int) and v > MAX_PATH_ID for v in path.values()):
                     raise ApiError(404, "not_found", "no such resource")
-                authenticate(access)
                 if body is not None:
                     path["body"] = parse_body(body)
                 if query is not None:

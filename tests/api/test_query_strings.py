@@ -1,0 +1,56 @@
+"""Query strings as clients write them: offsets with a bare '+', empty values (SPEC §8)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from flask.testing import FlaskClient
+
+from tests.api.conftest import Api
+
+AT = datetime(2026, 1, 1, 12, tzinfo=UTC).isoformat()  # 2026-01-01T12:00:00+00:00
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"/oncall?at={AT}",
+        f"/referrals?since={AT}",
+        f"/calls?since={AT}",
+        f"/messages?since={AT}",
+        f"/schedule?start={AT}&end=2026-01-03T00:00:00-08:00",
+    ],
+)
+def test_an_instant_with_an_unescaped_plus_offset_is_read_as_written(
+    supervisor_api: Api, path: str
+) -> None:
+    # A '+' left unescaped in a URL arrives as a space; an offset is what it can only mean.
+    answer = supervisor_api.get(path)
+    assert answer.status_code == 200, answer.json
+
+
+def test_the_plus_offset_is_the_instant_written_not_another(supervisor_api: Api) -> None:
+    answer = supervisor_api.get("/oncall?at=2026-01-01T12:00:00+05:30")
+    read = datetime.fromisoformat(answer.json["at"].replace("Z", "+00:00"))
+    assert read == datetime(2026, 1, 1, 6, 30, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/referrals?status=&since=",
+        "/oncall?at=",
+        "/schedule?start=&end=&tier=",
+        "/messages?phone=&since=&after_id=",
+        "/calls?since=",
+    ],
+)
+def test_an_empty_query_value_means_not_given(supervisor_api: Api, path: str) -> None:
+    answer = supervisor_api.get(path)
+    assert answer.status_code == 200, answer.json
+
+
+def test_no_token_is_401_whatever_the_id_in_the_path(client: FlaskClient) -> None:
+    assert client.get("/api/v1/users/99999999999").status_code == 401
+    assert client.get("/api/v1/users/1").status_code == 401
