@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, available_timezones
 
-from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo
+from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo, model_validator
 
 from ..rotation import DAY_NAMES, MAX_SHIFT_HOURS
 from .common import QUERY, Input, Instant, Name, Output, PositiveId, Tier, within_years
@@ -55,6 +55,15 @@ class WindowIn(Input):
     end: HHMM
 
 
+def _no_null_default(schema: dict[str, Any]) -> None:
+    # A string with a null default is invalid OpenAPI: absent means the program's zone.
+    schema.pop("default", None)
+
+
+# A rotation's own fields, answered by GET: one read and sent back whole is no unknown field.
+ROTATION_READ_ONLY = frozenset({"id", "created_at", "updated_at", "broken"})
+
+
 class RotationIn(Input):
     """A whole rotation (POST creates, PUT replaces)."""
 
@@ -62,12 +71,21 @@ class RotationIn(Input):
     tier: Tier
     priority: Annotated[int, Field(ge=-1000, le=1000)] = 0
     timezone: Annotated[
-        TimeZoneName, BeforeValidator(_program_zone_when_absent), Field(validate_default=True)
+        TimeZoneName,
+        BeforeValidator(_program_zone_when_absent),
+        Field(validate_default=True, json_schema_extra=_no_null_default),
     ] = None  # type: ignore[assignment]  # filled from the context before it is checked
     start: LocalStart
     shift_hours: Annotated[int, Field(ge=1, le=MAX_SHIFT_HOURS)]
     participants: Annotated[list[PositiveId], Field(min_length=1, max_length=200)]
     windows: list[WindowIn] = Field(default_factory=list, max_length=50)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _without_its_own_fields(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            return {key: value for key, value in data.items() if key not in ROTATION_READ_ONLY}
+        return data
 
 
 class RotationOut(Output):

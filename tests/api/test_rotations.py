@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask
+from flask.testing import FlaskClient
 
 from tests.api.conftest import Api, add_user, rotation_body
 
@@ -152,3 +153,29 @@ def test_chain_lists_a_fallback_number_once_when_a_person_has_it(
     app.config["HOTLINE_FALLBACK_NUMBERS"] = [phone, "+12065550199"]
     chain = supervisor_api.get("/oncall?at=2026-03-09T19:00:00Z").json["chain"]
     assert chain == [phone, "+12065550199"]  # as the voice chain dials it: each number once
+
+
+def test_a_rotation_read_and_put_back_with_a_change_is_replaced(
+    app: Flask, supervisor_api: Api
+) -> None:
+    user = add_user(app, "coordinator", "Cat")
+    rotation = supervisor_api.post("/rotations", rotation_body([user])).json
+    answer = supervisor_api.put(f"/rotations/{rotation['id']}", {**rotation, "name": "Renamed"})
+    assert answer.status_code == 200, answer.json  # its id, times and `broken` are its own
+    assert supervisor_api.get(f"/rotations/{rotation['id']}").json["name"] == "Renamed"
+    unknown = supervisor_api.put(f"/rotations/{rotation['id']}", {**rotation, "colour": "red"})
+    assert unknown.status_code == 422 and unknown.json["error"]["field"] == "colour"
+
+
+def test_every_default_in_the_openapi_document_has_its_declared_type(client: FlaskClient) -> None:
+    document = client.get("/api/v1/openapi.json").json
+    kinds = {"string": str, "integer": int, "boolean": bool, "array": list, "object": dict}
+    wrong = [
+        f"{name}.{field}: {spec['default']!r}"
+        for name, schema in document["components"]["schemas"].items()
+        for field, spec in schema.get("properties", {}).items()
+        if "default" in spec
+        and spec.get("type") in kinds
+        and not isinstance(spec["default"], kinds[spec["type"]])
+    ]
+    assert wrong == []
