@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import IO, Any
 
 import click
@@ -38,6 +39,29 @@ COMMANDS: tuple[click.Command, ...] = (
     calendar_cli,
     twilio_cli,
 )
+
+
+def _failing_in_one_line(command: click.Command) -> None:
+    """Make `command`, and a group's commands, report failures in one line under any group.
+
+    `hotline` guards what it runs, but `flask --app hotline …` (app.cli) does not.
+    """
+    callback = command.callback
+    if callback is not None:
+
+        @functools.wraps(callback)
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            with reported_as_click_errors():
+                return callback(*args, **kwargs)
+
+        command.callback = guarded
+    if isinstance(command, click.Group):
+        for subcommand in command.commands.values():
+            _failing_in_one_line(subcommand)
+
+
+for _command in COMMANDS:
+    _failing_in_one_line(_command)
 
 
 def register_commands(group: click.Group) -> None:

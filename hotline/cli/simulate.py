@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import click
 from flask import Flask
@@ -56,6 +57,16 @@ def parse_outcomes(text: str) -> list[Leg]:
     return legs
 
 
+def app_address(value: str | None) -> str | None:
+    """Return --url as the base address of an app, or refuse it in one line."""
+    if value is None:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise click.BadParameter("give the app's address, e.g. http://127.0.0.1:5000")
+    return value.rstrip("/")
+
+
 def auth_token(token: str | None) -> str:
     """Return the token to sign with: given, or the development one in the instance folder."""
     if token:
@@ -80,6 +91,7 @@ def auth_token(token: str | None) -> str:
 @click.option(
     "--url",
     default=None,
+    callback=lambda ctx, param, value: app_address(value),
     help=(
         "a running app, e.g. http://127.0.0.1:5000 "
         "(default: in-process, on DATABASE_URL if set, else the demo)"
@@ -111,6 +123,8 @@ def simulate_call(
         token = app.config["TWILIO_AUTH_TOKEN"]
         emulator = VoiceEmulator(flask_poster(app.test_client()), token, "http://localhost")
     result = emulator.call(caller, hotline, script)
+    if url and any(status == 0 for _, _, status in result.requests):
+        raise click.ClickException(f"no answer from {url}: is the app running there?")
     click.echo(result.transcript())
     if app is not None:  # in-process, the database shows the texts the call caused
         for message in texts_of_call(app, result.call_sid):
@@ -162,6 +176,7 @@ def texts_of_call(app: Flask, call_sid: str) -> list[Message]:
 @click.option(
     "--url",
     default=None,
+    callback=lambda ctx, param, value: app_address(value),
     help="a running app (default: in-process, on DATABASE_URL if set, else the demo)",
 )
 @click.option(
@@ -187,8 +202,10 @@ def simulate_sms(
         last_id = newest_message_id(app) if app is not None else 0
         result = phone.send(sender, text)
         click.echo(f"  {sender} > {text}")
+        if result.status == 0:
+            raise click.ClickException(f"no answer from {url}: is the app running there?")
         if result.status != 200:
-            click.echo(f"  the app answered HTTP {result.status}")
+            raise click.ClickException(f"the app answered HTTP {result.status} to {text!r}")
         for reply in result.replies:
             click.echo(f"  {sender} < {reply}")
         if app is not None:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from click.testing import Result
 from flask import Flask
 from flask.testing import FlaskCliRunner
 
+from hotline import create_app
 from tests.factories import add_rotation, add_user
 
 
@@ -90,3 +92,33 @@ class TestOverridesAcrossDst:
         result = self.add(runner, ana.email, "2027-03-14T02:10", "2027-03-14T02:50")
         assert clean_failure(result), result.output
         assert "02:10–02:50 on Sunday 14 March 2027 does not exist" in result.output
+
+
+@pytest.mark.parametrize(
+    "args", [["oncall"], ["schedule"], ["jobs", "run", "retention"], ["jobs", "list"]]
+)
+def test_a_database_out_of_reach_is_one_line_under_flask_too(
+    app_config: dict[str, Any], args: list[str]
+) -> None:
+    # `flask --app hotline …` runs the same commands without the `hotline` group's guard.
+    app = create_app({**app_config, "DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/x"})
+    result = app.test_cli_runner().invoke(args=args)
+    assert result.exit_code == 1, result.output
+    assert result.output.startswith("Error: database unavailable"), result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+@pytest.mark.parametrize("kind", [["call"], ["sms", "HELP"]])
+def test_simulate_refuses_an_address_that_is_no_app_in_one_line(
+    runner: FlaskCliRunner, kind: list[str]
+) -> None:
+    command, *texts = kind
+    for url, says in (
+        ("notaurl", "give the app's address"),
+        ("http://127.0.0.1:1", "no answer from http://127.0.0.1:1"),
+    ):
+        args = ["simulate", command, "--from", "+12065550177", "--url", url, "--token", "t"]
+        result = runner.invoke(args=[*args, *texts])
+        assert result.exit_code != 0, result.output
+        assert says in result.output and "Traceback" not in result.output
+        assert result.exception is None or isinstance(result.exception, SystemExit)
