@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import click
 import limits
 import phonenumbers
 from sqlalchemy.engine import make_url
@@ -75,8 +76,11 @@ TEXT_SETTINGS = (
 )
 
 
-class ConfigError(RuntimeError):
-    """A setting is missing or malformed; the one-line message says which and why."""
+class ConfigError(click.ClickException, RuntimeError):
+    """A setting is missing or malformed; the one-line message says which and why.
+
+    A click error, so that `flask --app hotline …` prints it in one line too.
+    """
 
 
 def load_settings(

@@ -67,6 +67,11 @@ def app_address(value: str | None) -> str | None:
     return value.rstrip("/")
 
 
+def signed_for(app: Flask) -> str:
+    """Return the address in-process requests are signed for: the app's public one, if set."""
+    return str(app.config.get("HOTLINE_PUBLIC_URL") or "http://localhost").rstrip("/")
+
+
 def auth_token(token: str | None) -> str:
     """Return the token to sign with: given, or the development one in the instance folder."""
     if token:
@@ -121,7 +126,7 @@ def simulate_call(
     else:
         app = in_process_app()
         token = app.config["TWILIO_AUTH_TOKEN"]
-        emulator = VoiceEmulator(flask_poster(app.test_client()), token, "http://localhost")
+        emulator = VoiceEmulator(flask_poster(app.test_client()), token, signed_for(app))
     result = emulator.call(caller, hotline, script)
     if url and any(status == 0 for _, _, status in result.requests):
         raise click.ClickException(f"no answer from {url}: is the app running there?")
@@ -195,7 +200,7 @@ def simulate_sms(
         phone = SmsEmulator(
             flask_poster(app.test_client()),
             app.config["TWILIO_AUTH_TOKEN"],
-            "http://localhost",
+            signed_for(app),
             hotline,
         )
     for text in texts:

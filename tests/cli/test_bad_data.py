@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import Result
+from click.testing import CliRunner, Result
 from flask import Flask
 from flask.testing import FlaskCliRunner
 
 from hotline import create_app
+from hotline.cli import main
 from tests.factories import add_rotation, add_user
 
 
@@ -122,3 +127,46 @@ def test_simulate_refuses_an_address_that_is_no_app_in_one_line(
         assert result.exit_code != 0, result.output
         assert says in result.output and "Traceback" not in result.output
         assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+PRODUCTION_SHELL = {
+    "SECRET_KEY": "k" * 40,
+    "TWILIO_AUTH_TOKEN": "t" * 32,
+    "HOTLINE_PUBLIC_URL": "https://hotline.example.org",
+    "HOTLINE_NUMBER": "+12065550100",
+    "HOTLINE_PROXY_COUNT": "1",
+}
+
+
+def test_simulate_in_a_production_shell_reaches_the_program(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for key, value in {
+        **PRODUCTION_SHELL,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'p.db'}",
+    }.items():
+        monkeypatch.setenv(key, value)
+    cli = CliRunner()
+    assert cli.invoke(main, ["db", "upgrade"]).exit_code == 0
+    officer = ["--name", "Officer Kay", "--badge", "77", "--agency", "SPD"]
+    added = cli.invoke(main, ["officer", "add", *officer, "--phone", "+12065550177"])
+    assert added.exit_code == 0, added.output
+    result = cli.invoke(main, ["simulate", "sms", "--from", "+12065550177", "HELP"])
+    assert result.exit_code == 0 and "REFER" in result.output, result.output  # HELP's reply
+
+
+def test_flask_without_the_production_settings_is_a_one_line_error(tmp_path: Path) -> None:
+    unset = ("HOTLINE_", "TWILIO_", "SECRET_KEY", "DATABASE_URL")
+    environment = {key: value for key, value in os.environ.items() if not key.startswith(unset)}
+    answer = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "hotline", "oncall"],
+        cwd=tmp_path,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert answer.returncode == 1
+    assert answer.stderr.strip().splitlines() == [answer.stderr.strip()], answer.stderr
+    assert answer.stderr.startswith("Error: HOTLINE_ENV=production refuses to start")
