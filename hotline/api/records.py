@@ -14,7 +14,7 @@ from ..db import get_session
 from ..messaging.segments import is_gsm, segments
 from ..models import Call, Message, Referral
 from ..phones import normalized
-from ..schemas.assessment import AssessmentIn, AssessmentOut
+from ..schemas.assessment import AssessmentIn, AssessmentSaved
 from ..schemas.referrals import (
     CallOut,
     MessageOut,
@@ -81,14 +81,16 @@ def show_referral(referral_id: int) -> dict[str, Any]:
     summary="Record a brief assessment (a new version each time)",
     access="work_referrals",
     body=AssessmentIn,
-    returns=AssessmentOut,
+    returns=AssessmentSaved,
     status=201,
 )
 def post_assessment(referral_id: int, body: AssessmentIn) -> dict[str, Any]:
     sender = current_app.config["HOTLINE_NUMBER"]
     now = datetime.now(UTC)
-    row = record_assessment(get_session(), referral_id, body, current_actor(), now, sender)
-    return assessment_fields(row)
+    session = get_session()
+    row = record_assessment(session, referral_id, body, current_actor(), now, sender)
+    referral = session.get_one(Referral, referral_id)
+    return assessment_fields(row) | {"participant_id": referral.participant_id}
 
 
 @endpoint(

@@ -95,3 +95,11 @@ class AssessmentOut(Output):
     notes: str | None
     completed_by: int
     completed_at: datetime
+
+
+class AssessmentSaved(AssessmentOut):
+    """A version just saved, with the participant an accepted referral now belongs to."""
+
+    participant_id: int | None = Field(
+        description="the participant the referral belongs to (accepted), else null"
+    )

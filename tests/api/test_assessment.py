@@ -51,6 +51,17 @@ class TestAssessment:
         assert shown["acknowledged_by"] == 1 and shown["assessment_versions"] == 1
         assert shown["assessment"]["id"] == answer.json["id"]
 
+    def test_the_answer_names_the_participant_an_accepted_referral_belongs_to(
+        self, app: Flask, coordinator_api: Api
+    ) -> None:
+        number = add_referral(app)
+        answer = coordinator_api.post(f"/referrals/{number}/assessment", ACCEPTED).json
+        [participant] = coordinator_api.get("/participants").json["items"]
+        assert answer["participant_id"] == participant["id"]
+        declined = {**ACCEPTED, "disposition": "declined"}
+        other = coordinator_api.post(f"/referrals/{add_referral(app)}/assessment", declined)
+        assert other.json["participant_id"] is None
+
     def test_second_post_is_a_new_version(self, app: Flask, coordinator_api: Api) -> None:
         number = add_referral(app, status="acknowledged")
         first = coordinator_api.post(f"/referrals/{number}/assessment", ACCEPTED).json
