@@ -94,8 +94,8 @@ def load_settings(
     _normalize(settings)
 
     env = settings["HOTLINE_ENV"]
-    testing = bool(settings.get("TESTING"))
-    if env == "production" and not testing:
+    # TESTING changes nothing here: production refuses to start unsafe, tests or not.
+    if env == "production":
         missing = [key for key in REQUIRED_IN_PRODUCTION if not settings[key]]
         if missing:
             raise ConfigError(

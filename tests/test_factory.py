@@ -102,9 +102,10 @@ class TestProductionMode:
         assert "SECRET_KEY" in result.output
         assert len(result.output.strip().splitlines()) == 1
 
-    def test_testing_needs_no_secrets(self, tmp_path: Path) -> None:
-        app = create_app({"TESTING": True, "INSTANCE_PATH": tmp_path})
-        assert app.config["HOTLINE_ENV"] == "production"
+    def test_testing_does_not_lift_the_refusal(self, tmp_path: Path) -> None:
+        # A test suite (or a checker) that sets TESTING still meets production's rules.
+        with pytest.raises(ConfigError, match="refuses to start without SECRET_KEY"):
+            create_app({"TESTING": True, "INSTANCE_PATH": tmp_path})
 
 
 class TestDevelopmentMode:
@@ -165,7 +166,8 @@ class TestDbUpgradeCommand:
 
     def test_creates_the_tables(self, tmp_path: Path) -> None:
         url = f"sqlite:///{tmp_path / 'new' / 'hotline.db'}"
-        app = create_app({"TESTING": True, "INSTANCE_PATH": tmp_path, "DATABASE_URL": url})
+        config = {"HOTLINE_ENV": "development", "INSTANCE_PATH": tmp_path, "DATABASE_URL": url}
+        app = create_app({"TESTING": True, **config})
 
         result = app.test_cli_runner().invoke(args=["db", "upgrade"])
 

@@ -66,7 +66,9 @@ class TestAccess:
     @pytest.fixture
     def app_config(self, app_config: dict[str, Any]) -> dict[str, Any]:
         # Production, with a password-only sign-in: the second factor has tests of its own.
-        return {**app_config, "HOTLINE_ENV": "production", "HOTLINE_REQUIRE_MFA": False}
+        production = {"HOTLINE_ENV": "production", "SECRET_KEY": "k" * 32}
+        production |= {"HOTLINE_PUBLIC_URL": "https://hotline.example.org"}
+        return {**app_config, **production, "HOTLINE_REQUIRE_MFA": False}
 
     def test_every_route_is_404_when_the_simulator_is_off(
         self, app: Flask, as_coordinator: Web

@@ -87,7 +87,8 @@ class TestCallBack:
 class TestSimulatorOff:
     @pytest.fixture
     def app_config(self, app_config: dict[str, Any]) -> dict[str, Any]:
-        return {**app_config, "HOTLINE_ENV": "production"}
+        production = {"HOTLINE_ENV": "production", "SECRET_KEY": "k" * 32}
+        return {**app_config, **production, "HOTLINE_PUBLIC_URL": "https://hotline.example.org"}
 
     def test_the_route_does_not_exist(self, as_coordinator: Web) -> None:
         assert as_coordinator.post("/simulator/callback", {"referral": "1"}).status_code == 404
