@@ -16,6 +16,7 @@ from .audit import Actor
 from .demo_history import HISTORY_DAYS, add_history
 from .demo_jobs import replay_jobs
 from .demo_participants import add_participants
+from .demo_tour import coming_saturday
 from .models import User
 from .permissions import Role
 from .schemas.oncall import OverrideIn, RotationIn
@@ -95,8 +96,7 @@ def _add_rotations(session: Session, now: datetime, users: list[User]) -> None:
     today = now.astimezone(ZoneInfo(ZONE)).date()
     monday = datetime.combine(today - timedelta(days=today.weekday() + 7), time(9))
     # Fay is on leave and the coming weekend is her turn: it shows as a gap, whatever the date.
-    coming_saturday = today + timedelta(days=(5 - today.weekday()) % 7 or 7)
-    weekends_start = datetime.combine(coming_saturday - timedelta(days=14), time(0))
+    weekends_start = datetime.combine(coming_saturday(today) - timedelta(days=14), time(0))
     weekdays = [{"days": ["mon", "tue", "wed", "thu", "fri"], "start": "00:00", "end": "00:00"}]
     weekend = [{"days": ["sat", "sun"], "start": "00:00", "end": "00:00"}]
     nights = [

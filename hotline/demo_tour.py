@@ -5,12 +5,16 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .models import CLOSED_STATUSES, Referral
+from .services.completion import next_to_complete
 from .services.notices import tier_one_gaps
 from .services.oncall import who_is_on_call
+
+
+def coming_saturday(today: date) -> date:
+    """Return the Saturday of the coming weekend: Fay's, a gap in the demo (never today)."""
+    return today + timedelta(days=(5 - today.weekday()) % 7 or 7)
 
 
 def tour_lines(session: Session, now: datetime, zone: ZoneInfo, fallback: list[str]) -> list[str]:
@@ -30,14 +34,13 @@ def tour_lines(session: Session, now: datetime, zone: ZoneInfo, fallback: list[s
             f"Next tier-1 gap: {start:%a %m/%d %H:%M} to {end:%a %m/%d %H:%M} "
             "(Fay Ortiz is on leave): Schedule shows it, one tap finds cover."
         )
-    blank = session.scalars(
-        select(Referral.id)
-        .where(Referral.channel == "voice", Referral.status.not_in(CLOSED_STATUSES))
-        .where(Referral.participant_name.is_(None))
-        .order_by(Referral.created_at.desc())
-    ).first()
+    # The web tour's referral too: one step, named alike in the terminal and on the page.
+    blank = next_to_complete(session)
     if blank is not None:
-        lines.append(f"Referral #{blank} is a call nobody took: complete it at /referrals/{blank}.")
+        lines.append(
+            f"Referral #{blank.id} is a call still missing details: "
+            f"complete it at /referrals/{blank.id}."
+        )
     today = now.astimezone(zone).date()
     quarter_end = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1) - timedelta(days=1)
     lines.append(f"Reports open on the last full quarter, up to {quarter_end:%m/%d/%Y}.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..audit import Actor, record, snapshot
@@ -21,6 +22,17 @@ MISSING_WORDS = {
     "location": "location",
     "consent": "consent",
 }
+
+
+def next_to_complete(session: Session) -> Referral | None:
+    """Return the newest open call referral that still lacks something (the tours' next step)."""
+    statement = (
+        select(Referral)
+        .where(Referral.channel == "voice", Referral.status.not_in(CLOSED_STATUSES))
+        .order_by(Referral.id.desc())
+        .limit(20)
+    )
+    return next((row for row in session.scalars(statement) if missing_fields(row)), None)
 
 
 def missing_fields(referral: Referral) -> list[str]:

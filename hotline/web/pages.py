@@ -10,9 +10,10 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from ..db import get_session
-from ..models import CLOSED_STATUSES, Call, Officer, OptOut, Referral
+from ..demo_tour import coming_saturday
+from ..models import Call, Officer, OptOut, Referral
 from ..services import people
-from ..services.completion import missing_fields
+from ..services.completion import next_to_complete
 from ..services.local_times import age_words
 from ..services.oncall import schedule_segments, who_is_on_call
 from ..services.referral_actions import TAKEN_UNASSESSED, UNOWNED
@@ -154,16 +155,11 @@ def dashboard() -> str | Response:
         # The guided tour calls as the roster's first officer (Officer Smith in the demo).
         tour_officer=db.scalars(select(Officer).order_by(Officer.id)).first(),
         tour_referral=tour_referral(),
+        tour_weekend=coming_saturday(today),
         is_supervisor=is_supervisor(),
     )
 
 
 def tour_referral() -> Referral | None:
-    """Return the newest open call referral that still lacks something: the tour's next step."""
-    statement = (
-        select(Referral)
-        .where(Referral.channel == "voice", Referral.status.not_in(CLOSED_STATUSES))
-        .order_by(Referral.id.desc())
-        .limit(20)
-    )
-    return next((row for row in get_session().scalars(statement) if missing_fields(row)), None)
+    """Return the tour's next step: the newest open call referral that still lacks something."""
+    return next_to_complete(get_session())

@@ -216,14 +216,17 @@ def test_demo_prints_a_tour_true_on_the_day_it_runs(tmp_path: Path) -> None:
     from zoneinfo import ZoneInfo
 
     from hotline.demo_tour import tour_lines
+    from hotline.services.completion import next_to_complete
 
     app = demo_app(reset=False, instance_path=tmp_path)
     now = datetime.now(UTC)
     with session_scope(app) as session:
         seed(session, now, app.config)
         lines = tour_lines(session, now, ZoneInfo("America/Los_Angeles"), ["+12065550199"])
+        step = next_to_complete(session)  # the web tour's step too
     said = "\n".join(lines)
     assert "On call now, tier 1: " in said and "On call now, tier 2: " in said
     assert said.count(" → ") >= 2 and "+12065550199" in said  # two people, then the fallback
     assert "Next tier-1 gap: " in said and "(Fay Ortiz is on leave)" in said
-    assert "is a call nobody took: complete it at /referrals/" in said
+    assert step is not None
+    assert f"Referral #{step.id} is a call still missing details: complete it at" in said

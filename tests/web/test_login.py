@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
 from hotline import create_app
 from hotline.db import database, session_scope
@@ -201,6 +202,23 @@ class TestGuidedTour:
         assert by_id["tour-oncall"] == "/#oncall-heading" and 'id="oncall-heading"' in page
         assert "cal-day" in as_supervisor.text(by_id["tour-gap"])  # the week, gaps one tap away
         assert "Audit" in as_supervisor.text(by_id["tour-audit"])
+
+    def test_the_weekend_step_shows_the_demos_weekend_gap_whatever_the_day(
+        self, app: Flask, client: FlaskClient
+    ) -> None:
+        from hotline.demo import DEMO_PASSWORD, seed
+        from hotline.demo_tour import coming_saturday
+
+        with session_scope(app) as session:
+            seed(session, datetime.now(UTC), app.config)
+            sam = session.scalars(select(User).where(User.name == "Sam Reyes")).one()
+        supervisor = Web(client)
+        assert supervisor.login(sam, DEMO_PASSWORD).status_code == 302
+        by_id = {tour_id: href for href, tour_id in tour_links(supervisor.text("/"))}
+        week = supervisor.text(by_id["tour-gap"].replace("&amp;", "&"))
+        assert 'class="gap-text" id="gap-summary"' in week, "Fay's weekend is on the page"
+        days = [date(2026, 12, 5) + timedelta(days=n) for n in range(7)]  # Saturday on
+        assert [(coming_saturday(day) - day).days for day in days] == [7, 6, 5, 4, 3, 2, 1]
 
     def test_a_blank_call_referral_is_the_next_step(self, app: Flask, as_coordinator: Web) -> None:
         from tests.factories import BLANK_CALL_REFERRAL
