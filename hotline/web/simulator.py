@@ -28,7 +28,7 @@ from ..simulator import CallResult, CallScript, Leg, VoiceEmulator, flask_poster
 from ..simulator.script import DEFAULT_RECORDING, LegOutcome
 from ..simulator.transport import Poster
 from . import bp
-from .auth import login_required
+from .auth import requires
 from .language import web_text as _
 
 log = logging.getLogger(__name__)
@@ -82,8 +82,12 @@ def still_missing(record: Call | None) -> list[str]:
 
 
 def simulator_only(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Answer 404 unless the simulator is on; then require sign-in (any role)."""
-    guarded = login_required(view)
+    """Answer 404 unless the simulator is on; then require a role that reads texts.
+
+    Its phones show the texts, names and places included: a prosecutor's
+    status-only view must not open onto them, even in development.
+    """
+    guarded = requires("read_referrals")(view)
 
     @functools.wraps(view)
     def checked(*args: Any, **kwargs: Any) -> Any:

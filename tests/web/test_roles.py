@@ -35,6 +35,15 @@ class TestProsecutor:
         answer = as_prosecutor.post(f"/referrals/{number}/actions", {"action": "ack"})
         assert answer.status_code == 403
 
+    def test_the_simulator_and_its_texts_are_refused_even_in_development(
+        self, app: Flask, as_prosecutor: Web
+    ) -> None:
+        assert app.config["HOTLINE_SIMULATOR"] is True
+        for path in ("/simulator", "/simulator?officer=%2B12065550177"):
+            assert as_prosecutor.get(path).status_code == 403, path
+        assert as_prosecutor.post("/simulator/text", {"body": "HELP"}).status_code == 403
+        assert ">Simulator<" not in as_prosecutor.text("/participants")
+
     def test_home_is_the_status_only_view_and_the_menu_has_no_referral_link(
         self, app: Flask, as_prosecutor: Web
     ) -> None:

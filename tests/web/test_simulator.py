@@ -81,7 +81,7 @@ class TestAccess:
 
 
 class TestPage:
-    """Anyone signed in gets both phones; a stranger or a forged post gets nothing."""
+    """Staff and case managers get both phones; a stranger or a forged post gets nothing."""
 
     def test_the_page_sends_a_stranger_to_the_login(self, client: FlaskClient) -> None:
         answer = client.get("/simulator")
@@ -95,7 +95,7 @@ class TestPage:
         assert "12ab is not a phone number" in page
         assert f"{program.officer.phone} · Officer Smith" in page  # the roster's first officer
 
-    def test_any_role_sees_both_phones_with_tier_1_on_the_on_call_phone(
+    def test_staff_see_both_phones_with_tier_1_on_the_on_call_phone(
         self, as_coordinator: Web, program: Program
     ) -> None:
         html = as_coordinator.text("/simulator")
