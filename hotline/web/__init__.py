@@ -18,6 +18,7 @@ from . import errors
 from .auth import current_user, idle_limit, is_supervisor, user_can
 from .form_fields import MAX_ID
 from .language import web_language, web_text
+from .override_form import cover_query
 from .timeline import day_pattern, local, local_day
 from .words import word, words
 
@@ -113,6 +114,9 @@ def init_app(app: Flask, exempt: list[Blueprint]) -> None:
             "role_word": lambda role: ROLE_WORDS.get(role, role),
             "zone_name": f"{zone.key} ({now.astimezone(zone):%Z})",
             "local": lambda instant, pattern=None: local(instant, zone, pattern, this_year),
+            "cover_query": lambda user_id, tier, start, end: cover_query(
+                user_id, tier, start, end, zone
+            ),
             "local_day": lambda stamp: local_day(stamp, zone),
             "day_label": lambda day: day.strftime(day_pattern(day.year, this_year)),
             "has_page": lambda endpoint: endpoint in current_app.view_functions,

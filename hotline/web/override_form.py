@@ -144,3 +144,23 @@ def second_pass(instant: datetime, zone: ZoneInfo) -> str:
     first, later = read_local(local, zone).instant, read_local(local, zone, True).instant
     repeated = first != later
     return reading if repeated and later == instant.replace(second=0, microsecond=0) else ""
+
+
+def cover_query(
+    user_id: int | None, tier: int, start: datetime, end: datetime, zone: ZoneInfo
+) -> dict[str, object]:
+    """Return the override form's query to cover [start, end) ("find cover", "fill this gap").
+
+    A time in the second pass of a repeated hour is named as such: read alone,
+    01:30 is the first 01:30, and the cover would end an hour early.
+    """
+    query: dict[str, object] = {
+        "for": user_id or "",
+        "tier": tier,
+        "start": local_input(start, zone),
+        "end": local_input(end, zone),
+    }
+    for name, instant in (("start", start), ("end", end)):
+        if second := second_pass(instant, zone):
+            query[f"{name}_second"] = second
+    return query

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import UTC, datetime
+from urllib.parse import unquote
 from zoneinfo import ZoneInfo
 
 from flask import Flask
@@ -140,3 +143,25 @@ def test_a_previewed_form_keeps_the_second_pass_for_the_save(as_supervisor: Web,
     page = as_supervisor.post("/overrides", form).get_data(as_text=True)
     assert 'name="end_second" value="2027-11-07T01:30"' in page
     assert 'name="start_second"' not in page
+
+
+def test_find_cover_on_the_schedule_covers_a_shift_ending_in_the_second_pass(
+    app: Flask, as_supervisor: Web, ana: User, ben: User, cy: User
+) -> None:
+    # Ben from Saturday 20:00 PDT; Ana takes over at the second 01:30 of the repeated hour.
+    add_rotation(app, 1, ben, start=datetime(2027, 11, 6, 20))
+    second_0130 = datetime(2027, 11, 7, 9, 30, tzinfo=UTC)
+    add_override(app, ana, 1, second_0130, datetime(2027, 11, 7, 20, tzinfo=UTC))
+    page = as_supervisor.text("/schedule?days=7&from=2027-11-06")
+    links = [unquote(html.unescape(h)) for h in re.findall(r'href="(/overrides\?[^"]+)"', page)]
+    bens = [href for href in links if f"for={ben.id}" in href and "end=2027-11-07T01:30" in href]
+    assert len(bens) == 2  # the calendar's bar and the list's line
+    assert all("end_second=2027-11-07T01:30" in href for href in bens), bens
+    cover = as_supervisor.text(bens[0])
+    hidden = dict(re.findall(r'<input type="hidden" name="(\w+_second)" value="([^"]*)">', cover))
+    form = override_form(
+        cy, "2027-11-06T20:00", "2027-11-07T01:30", **hidden, **{"for": str(ben.id)}
+    )
+    assert as_supervisor.post("/overrides", form).status_code == 302
+    [end] = [row[3] for row in saved(app) if row[0] == cy.id]
+    assert end.replace(tzinfo=UTC) == second_0130, "Ben would stay on call for the last hour"
