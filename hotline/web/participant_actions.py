@@ -23,6 +23,7 @@ from .participants import Page, record_page
 from .people import actor
 from .people_forms import domain_status, row_or_404
 from .timeline import end_of_day
+from .words import word
 
 ONE = "/participants/<int:participant_id>"
 # The date a plan entry's status sets, when the form gives none.
@@ -102,6 +103,13 @@ def update_plan_entry(participant_id: int, entry_id: int) -> Page | Response:
     # "Mark started" and "Mark completed" send the status alone: the day is today's,
     # unless the entry has its date already.
     entry = get_session().get(PlanEntry, entry_id)
+    seen = request.form.get("from_status")
+    if entry is not None and seen and entry.status != seen:  # moved on since the page was drawn
+        moved = web_text(
+            "this plan entry is {status} now: someone changed it after this page was drawn.",
+            status=word(entry.status),
+        )
+        return record_page(row, 409, {"form": moved})
     field = PLAN_DATES.get(values.get("status", ""))
     if entry is not None and field is not None and getattr(entry, field) is None:
         values.setdefault(field, datetime.now(UTC).astimezone(program_zone()).date().isoformat())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -118,6 +119,28 @@ class TestCaseload:
         with session_scope(app) as session:
             row = session.get_one(PlanEntry, entry)
             assert (row.status, row.started_on, row.ended_on) == ("completed", today, today)
+
+    def test_mark_started_on_a_page_drawn_before_it_was_completed_changes_nothing(
+        self, app: Flask, cam: tuple[Web, User]
+    ) -> None:
+        web, user = cam
+        number = add_participant(app, "Jane Doe", user)
+        assert web.post(f"/participants/{number}/plan", {"need": "housing"}).status_code == 302
+        with session_scope(app) as session:
+            entry = session.scalars(select(PlanEntry.id)).one()
+        path = f"/participants/{number}/plan/{entry}"
+        page = web.text(f"/participants/{number}")
+        button = page.split(f'action="{path}"')[1].split("</form>")[0]
+        sent = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', button))
+        assert sent.pop("status") == "started"
+        sent.pop("csrf_token", None)
+        for status in ("started", "completed"):  # someone else moves it on meanwhile
+            assert web.post(path, {"status": status}).status_code == 302
+        stale = web.post(path, {"status": "started", **sent})
+        assert stale.status_code == 409
+        assert "completed" in stale.get_data(as_text=True)
+        with session_scope(app) as session:
+            assert session.get_one(PlanEntry, entry).status == "completed"
 
     def test_a_bad_plan_entry_is_422_and_saves_nothing(
         self, app: Flask, cam: tuple[Web, User]
