@@ -39,7 +39,7 @@ def _filters() -> dict[str, str]:
 
 @bp.get("/referrals")
 @requires("read_referrals")
-def referrals() -> str:
+def referrals() -> tuple[str, int]:
     """List referrals, those waiting for an ACK or an assessment first."""
     chosen = _filters()
     statement = select(Referral).outerjoin(Officer, Officer.id == Referral.officer_id)
@@ -51,13 +51,17 @@ def referrals() -> str:
     if (officer_id := ascii_number(chosen["officer"])) is not None:
         statement = statement.where(Referral.officer_id == officer_id)
     zone = program_zone()
+    errors: dict[str, str] = {}
     for key, compare in (
         ("since", Referral.created_at.__ge__),
         ("until", Referral.created_at.__lt__),
     ):
+        if not chosen[key]:
+            continue
         try:
             day = datetime.strptime(chosen[key], "%Y-%m-%d").replace(tzinfo=zone)
-        except ValueError:
+        except ValueError:  # a day that is none (2026-02-30) is named, not dropped unseen
+            errors[key] = _("Write the date as YYYY-MM-DD, a day that exists.")
             continue
         if not MIN_YEAR <= day.year <= MAX_YEAR:
             continue  # no referral is that old or new; the day after 9999-12-31 is no date
@@ -90,7 +94,8 @@ def referrals() -> str:
         waiting=WAITING,
         shown_others=len(newest),
         other_count=other_count,
-    )
+        errors=errors,
+    ), 400 if errors else 200
 
 
 def segment_words(body: str | None) -> str | None:

@@ -279,3 +279,14 @@ class TestAssessmentForm:
         again = as_coordinator.text(f"/referrals/{number}/assessment")
         assert '<option value="Black or African American" selected>' in again
         assert '<option value="25–34" selected>' in again
+
+
+def test_a_filter_date_that_is_no_day_is_named_not_dropped_unseen(
+    app: Flask, as_coordinator: Web
+) -> None:
+    add_referral(app, "intake_completed", created_at=datetime(2026, 1, 10, 20, tzinfo=UTC))
+    answer = as_coordinator.get("/referrals?since=2026-02-30")
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 400
+    assert 'id="f-since-error"' in page and "a day that exists" in page
+    assert as_coordinator.get("/referrals?since=2026-01-01").status_code == 200
