@@ -65,16 +65,30 @@ def local(
     pattern: str | None = None,
     this_year: int | None = None,
 ) -> str:
-    """Format an instant in the program's zone (with its year unless it is `this_year`)."""
+    """Format an instant in the program's zone (with its year unless it is `this_year`).
+
+    A time the clocks show twice (the hour repeated at fall-back) says which
+    pass it is, with the zone's abbreviation: 01:00 PDT, then 01:00 PST.
+    """
     if instant is None:
         return "—"
     try:
         reading = instant.astimezone(zone)
         if pattern is None:
             pattern = day_pattern(reading.year, this_year) + " %H:%M"
+            if shown_twice(reading):
+                pattern += " %Z"
         return reading.strftime(pattern)
     except OverflowError:  # a broken stored instant at the edge of time: show it as stored
         return instant.isoformat(timespec="minutes")
+
+
+def shown_twice(reading: datetime) -> bool:
+    """Tell whether a local reading's wall-clock time occurs twice that day (fall-back)."""
+    wall = reading.replace(tzinfo=None)
+    zone = reading.tzinfo
+    first, second = wall.replace(tzinfo=zone, fold=0), wall.replace(tzinfo=zone, fold=1)
+    return first.utcoffset() != second.utcoffset()
 
 
 def lines(

@@ -165,3 +165,14 @@ def test_find_cover_on_the_schedule_covers_a_shift_ending_in_the_second_pass(
     assert as_supervisor.post("/overrides", form).status_code == 302
     [end] = [row[3] for row in saved(app) if row[0] == cy.id]
     assert end.replace(tzinfo=UTC) == second_0130, "Ben would stay on call for the last hour"
+
+
+def test_the_overrides_list_tells_the_two_passes_of_the_repeated_hour_apart(
+    app: Flask, as_supervisor: Web, ben: User
+) -> None:
+    start = datetime(2027, 11, 7, 8, tzinfo=UTC)  # 01:00 PDT, then 01:00 PST an hour later
+    override = add_override(app, ben, 1, start, datetime(2027, 11, 7, 9, tzinfo=UTC))
+    page = as_supervisor.text("/overrides")
+    row = page.split(f'data-override="{override.id}"')[1].split("</tr>")[0]
+    cells = re.findall(r'<td data-label="(?:From|To)">([^<]*)</td>', row)
+    assert cells == ["Sun 11/07/2027 01:00 PDT", "Sun 11/07/2027 01:00 PST"]
