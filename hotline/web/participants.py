@@ -140,6 +140,9 @@ def record_page(row: Participant, status: int = 200, errors: Errors | None = Non
             officers=list(session.scalars(select(Officer).order_by(Officer.name))),
             names={u.id: u.name for u in session.scalars(select(User))},
             errors=errors or {},
+            # A refused form comes back as typed: `failed` names it, `typed` holds its values.
+            failed=request.endpoint if errors else None,
+            typed=request.form,
         ),
         status,
     )

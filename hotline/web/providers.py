@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
@@ -25,7 +25,9 @@ Page = tuple[str, int]
 def providers_page(status: int = 200, errors: Errors | None = None) -> Page:
     """Render the directory with its add form."""
     rows = get_session().scalars(select(Provider).order_by(Provider.name, Provider.id)).all()
-    return render_template("providers.html", providers=rows, errors=errors or {}), status
+    typed = request.form if errors else {}  # a refused form comes back as typed
+    page = render_template("providers.html", providers=rows, errors=errors or {}, typed=typed)
+    return page, status
 
 
 @bp.get("/providers")

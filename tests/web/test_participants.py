@@ -316,3 +316,54 @@ def test_the_case_manager_reads_the_charge_their_text_sends_them_to(app: Flask) 
     assert cam.login(manager).status_code == 302
     timeline = cam.text(f"/participants/{number}").split("<h2>Timeline</h2>")[1]
     assert "2026-12-02: Theft 3 at Northgate" in html.unescape(timeline)
+
+
+class TestTypedInputKept:
+    """A refused form comes back as it was typed: nothing typed is lost (issue rules)."""
+
+    def test_the_plan_note_stays(self, app: Flask, as_supervisor: Web) -> None:
+        number = add_participant(app, "Jo Park")
+        path = f"/participants/{number}/plan"
+        note = "Bed at Union Gospel from Monday\x0b(call Tina)"
+        answer = as_supervisor.post(path, {"need": "housing", "provider_id": "", "note": note})
+        assert answer.status_code == 422
+        form = form_posting_to(answer.get_data(as_text=True), path)
+        assert "Bed at Union Gospel from Monday" in form
+        assert '<option value="housing" selected>' in form
+
+    def test_the_charge_stays(self, app: Flask, as_supervisor: Web) -> None:
+        number = add_participant(app, "Jo Park")
+        path = f"/participants/{number}/charges"
+        answer = as_supervisor.post(
+            path, {"date": "2026-12-01", "description": "Theft\x0b 26-4512"}
+        )
+        assert answer.status_code == 422
+        form = form_posting_to(answer.get_data(as_text=True), path)
+        assert "26-4512" in form and 'value="2026-12-01"' in form
+
+    def test_the_participants_changes_stay(self, app: Flask, as_supervisor: Web) -> None:
+        manager = add_user(app, "Cam Reed", "case_manager", active=False)
+        number = add_participant(app, "Jo Park", manager)
+        path = f"/participants/{number}"
+        typed = {"name": "Joanne Park", "aliases": "JP, Jojo", "date_of_birth": "1990-04-02"}
+        answer = as_supervisor.post(
+            path, {**typed, "status": "active", "case_manager_id": str(manager.id)}
+        )
+        assert answer.status_code == 422
+        form = form_posting_to(answer.get_data(as_text=True), path)
+        assert 'value="Joanne Park"' in form and "Jojo" in form and 'value="1990-04-02"' in form
+
+    def test_the_provider_stays(self, as_supervisor: Web) -> None:
+        typed = {"name": "Harbor Clinic", "phone": "front desk", "needs": ["medical", "housing"]}
+        answer = as_supervisor.post("/providers", typed)
+        assert answer.status_code == 422
+        form = form_posting_to(answer.get_data(as_text=True), "/providers")
+        assert 'value="Harbor Clinic"' in form and 'value="front desk"' in form
+        assert 'value="medical" checked' in form and 'value="food" checked' not in form
+
+
+def form_posting_to(page: str, action: str) -> str:
+    """Return the form of `page` that posts to `action`."""
+    found = re.search(rf'<form[^>]*action="{re.escape(action)}"[^>]*>.*?</form>', page, re.S)
+    assert found, f"no form posts to {action}"
+    return found.group(0)
