@@ -137,6 +137,13 @@ def save(form: RotationForm, row: Rotation | None, data: RotationIn) -> Page:
     user = current_user()
     assert user is not None
     actor = Actor(user.id, "web")
+    seen = request.form.get("drawn_from")
+    if row is not None and seen and seen != version_of(row):  # saved by someone meanwhile
+        changed = _(
+            "This rotation was changed since this page was opened: your edits are below, "
+            "not saved. Check them against it (open it in another tab), then save again."
+        )
+        return page(form, row, errors={"form": changed}, drawn_from=version_of(row)), 409
     try:
         if row is None:
             saved = oncall.create_rotation(db, data, actor, now)
@@ -150,6 +157,11 @@ def save(form: RotationForm, row: Rotation | None, data: RotationIn) -> Page:
     check_coverage_if_changed(current_app, db, now)
     flash(_("Rotation “{name}” saved.", name=saved.name))
     return redirect(url_for("web.rotation", rotation_id=saved.id))
+
+
+def version_of(row: Rotation) -> str:
+    """Return what tells one saved version of a rotation from the next: when it was saved."""
+    return row.updated_at.isoformat()
 
 
 def zone_and_today() -> tuple[str, date]:
@@ -192,8 +204,16 @@ def page(
     shown: Preview | None = None,
     previewing: bool = False,
     idle: bool = False,
+    drawn_from: str | None = None,
 ) -> str:
-    """Render the editor (or, for coordinators, the rotation read-only)."""
+    """Render the editor (or, for coordinators, the rotation read-only).
+
+    `drawn_from` is the saved version the edits started from, carried through
+    the editor's own round trips (preview, up, add) to the save.
+    """
+    if drawn_from is None:
+        drawn_from = request.form.get("drawn_from", "") if request.method == "POST" else ""
+        drawn_from = drawn_from or (version_of(row) if row is not None else "")
     zones = list(COMMON_ZONES)
     if form.timezone and form.timezone not in dict(zones):
         zones.append((form.timezone, form.timezone))
@@ -202,6 +222,7 @@ def page(
         form=form,
         row=row,
         broken=oncall.rotation_problem(row) if row is not None else None,
+        drawn_from=drawn_from,
         errors=errors or {},
         shown=shown,
         previewing=previewing,

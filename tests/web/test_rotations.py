@@ -11,8 +11,11 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
+from hotline.audit import Actor
 from hotline.db import session_scope
 from hotline.models import Message, Rotation, User
+from hotline.schemas.oncall import RotationIn
+from hotline.services import oncall
 from hotline.services.oncall import rotation_fields
 from tests.factories import add_rotation, add_user
 from tests.web.conftest import Web
@@ -351,6 +354,31 @@ class TestEditor:
         (saved,) = stored(app)
         assert (saved["id"], saved["name"], saved["shift_hours"]) == (row.id, "Days", 12)
         assert saved["participants"] == [ana.id, ben.id]
+
+    def test_an_editor_opened_before_another_save_is_refused_with_the_edits_kept(
+        self, app: Flask, as_supervisor: Web, ana: User, ben: User, cy: User
+    ) -> None:
+        row = add_rotation(app, 1, ana, ben)
+        path = f"/rotations/{row.id}"
+        drawn = re.search(r'name="drawn_from" value="([^"]*)"', as_supervisor.text(path))
+        assert drawn, "the editor says which saved version it was drawn from"
+        with session_scope(app) as session:  # another supervisor adds Cy meanwhile
+            data = RotationIn.model_validate(
+                {**stored(app)[0], "participants": [ana.id, ben.id, cy.id]},
+                context={"timezone": "America/Los_Angeles"},
+            )
+            oncall.replace_rotation(session, row.id, data, Actor(None, "cli"), datetime.now(UTC))
+        mine = rotation_form(ana, ben, name="Days", drawn_from=drawn.group(1))
+        answer = as_supervisor.post(path, mine)
+        page = answer.get_data(as_text=True)
+        assert answer.status_code == 409
+        assert "changed since this page was opened" in page and 'value="Days"' in page
+        assert stored(app)[0]["participants"] == [ana.id, ben.id, cy.id]  # not undone
+        again = re.search(r'name="drawn_from" value="([^"]*)"', page)
+        assert again and again.group(1) != drawn.group(1)
+        resent = as_supervisor.post(path, {**mine, "drawn_from": again.group(1)})
+        assert resent.status_code == 302  # saved knowingly
+        assert stored(app)[0]["name"] == "Days"
 
     def test_saving_a_gap_texts_the_supervisors_at_once(
         self, app: Flask, as_supervisor: Web, supervisor: User, ana: User
