@@ -148,6 +148,17 @@ def record_page(row: Participant, status: int = 200, errors: Errors | None = Non
     )
 
 
+def unchanged_on_the_page(names: tuple[str, ...]) -> list[str]:
+    """Return the posted fields left as the page showed them (its `was_` twins say how)."""
+    form = request.form
+    return [
+        name
+        for name in names
+        if f"was_{name}" in form
+        and form.get(name, "").strip() == form.get(f"was_{name}", "").strip()
+    ]
+
+
 @bp.get("/participants/<int:participant_id>")
 @requires("see_participants")
 def participant(participant_id: int) -> Page:
@@ -172,6 +183,8 @@ def edit_participant(participant_id: int) -> Page | Response:
     values = form_values(*PARTICIPANT_FIELDS, "status")
     values.setdefault("case_manager_id", None)  # "nobody" clears it
     values.setdefault("date_of_birth", None)
+    for name in unchanged_on_the_page((*PARTICIPANT_FIELDS, "status")):
+        values.pop(name, None)  # someone may have changed it since: theirs stands
     data, errors = checked(ParticipantPatch, values)
     if data is None:
         return record_page(row, 422, errors)

@@ -318,6 +318,27 @@ def test_the_case_manager_reads_the_charge_their_text_sends_them_to(app: Flask) 
     assert "2026-12-02: Theft 3 at Northgate" in html.unescape(timeline)
 
 
+def test_a_stale_record_page_changes_only_what_was_changed_on_it(
+    app: Flask, as_supervisor: Web
+) -> None:
+    first = add_user(app, "Cam Reed", "case_manager")
+    second = add_user(app, "Dee Lane", "case_manager")
+    number = add_participant(app, "Jo Park", first)
+    path = f"/participants/{number}"
+    page = as_supervisor.text(path)
+    form = form_posting_to(page, path)
+    shown = dict(re.findall(r'<input type="hidden" name="(was_\w+)" value="([^"]*)">', form))
+    assert shown, "the form says what it showed"
+    with session_scope(app) as session:  # Jo is handed to Dee meanwhile
+        session.get_one(Participant, number).case_manager_id = second.id
+    typed = {"name": "Jo Parker", "aliases": "", "date_of_birth": "", "status": "active"}
+    answer = as_supervisor.post(path, {**typed, "case_manager_id": str(first.id), **shown})
+    assert answer.status_code == 302
+    with session_scope(app) as session:
+        row = session.get_one(Participant, number)
+        assert (row.name, row.case_manager_id) == ("Jo Parker", second.id)
+
+
 class TestTypedInputKept:
     """A refused form comes back as it was typed: nothing typed is lost (issue rules)."""
 
