@@ -1,6 +1,6 @@
 """Database models."""
 
-from .audit import AuditEvent, JobRun, ProgramSetting
+from .audit import AuditEvent, FormPost, JobRun, ProgramSetting
 from .base import Base, UTCDateTime
 from .callbacks import CALLBACK_OUTCOMES, Callback
 from .calls import LEG_OUTCOMES, Call, CallLeg
@@ -42,6 +42,7 @@ __all__ = [
     "Contact",
     "Conversation",
     "DeclinedConsent",
+    "FormPost",
     "GapNotice",
     "JobRun",
     "LoginAttempt",

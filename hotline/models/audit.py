@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base
@@ -51,3 +51,15 @@ class JobRun(Base):
     # Wall-clock end of the last successful run (not `ran_for`): /healthz and
     # the metrics judge whether the clock is really running from it.
     succeeded_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class FormPost(Base):
+    """A web form sent once: its one-time token, so that sending it again changes nothing."""
+
+    __tablename__ = "form_posts"
+    __table_args__ = (UniqueConstraint("user_id", "token"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    token: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(index=True)

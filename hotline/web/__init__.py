@@ -17,6 +17,7 @@ from ..services.local_times import age_words
 from . import errors
 from .auth import current_user, idle_limit, is_supervisor, user_can
 from .form_fields import MAX_ID
+from .form_once import form_once
 from .language import web_language, web_text
 from .override_form import cover_query
 from .timeline import day_pattern, local, local_day
@@ -96,6 +97,7 @@ def init_app(app: Flask, exempt: list[Blueprint]) -> None:
     app.jinja_env.globals["on_call_roles"] = holders("take_calls")
     app.jinja_env.globals["user_may"] = can  # what another user (a token's owner) may do
     app.jinja_env.globals["need_codes"] = NEEDS
+    app.jinja_env.globals["form_once"] = form_once
 
     @app.context_processor
     def page_context() -> dict[str, Any]:

@@ -20,6 +20,7 @@ from ..services.program_store import override_problem
 from . import bp, program_zone
 from .auth import current_user, is_supervisor, login_required, requires
 from .form_fields import Errors, local_input, people
+from .form_once import repeated_post
 from .language import web_text as _
 from .override_form import OverrideForm, form_field
 from .preview import OverridePreview, next_id, override_preview
@@ -85,6 +86,8 @@ def save(form: OverrideForm, data: OverrideIn, now: datetime) -> Page:
     db = get_session()
     user = current_user()
     assert user is not None
+    if repeated_post():
+        return redirect(url_for("web.overrides"))
     try:
         oncall.create_override(db, data, Actor(user.id, "web"), now)
     except DomainError as error:

@@ -17,6 +17,7 @@ from ..services.errors import DomainError
 from ..services.recontact import Disclosed, contact_with
 from . import bp, program_zone
 from .auth import current_user, requires, user_can
+from .form_once import repeated_post
 from .language import web_text
 from .participant_forms import checked, form_values
 from .participants import Page, record_page
@@ -86,6 +87,8 @@ def add_plan_entry(participant_id: int) -> Page | Response:
     )
     if data is None:
         return record_page(row, 422, errors)
+    if repeated_post():
+        return redirect(url_for("web.participant", participant_id=row.id))
     try:
         service_plan.add_plan_entry(get_session(), row.id, data, actor(), datetime.now(UTC))
     except DomainError as error:
@@ -142,6 +145,8 @@ def add_charge(participant_id: int) -> Page | Response:
         get_session().commit()  # the view is a disclosure: it stays recorded
         page = render_template("prosecutor_view.html", participants=[seen], one=True, errors=errors)
         return page, 422
+    if repeated_post():
+        return redirect(url_for("web.participant", participant_id=row.id))
     sender = current_app.config.get("HOTLINE_NUMBER")
     service_plan.add_charge(get_session(), row.id, data, actor(), at, sender)
     readers = service_plan.charge_readers(get_session(), row)
@@ -162,6 +167,8 @@ def record_contact(participant_id: int) -> Page | Response:
     officer = get_session().get(Officer, officer_number) if officer_number is not None else None
     if officer is None:
         return record_page(row, 422, {"officer_id": web_text("Choose the officer.")})
+    if repeated_post():
+        return redirect(url_for("web.participant", participant_id=row.id))
     user = current_user()
     config = current_app.config
     outcome = contact_with(

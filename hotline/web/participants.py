@@ -18,6 +18,7 @@ from ..services import participants
 from ..services.errors import DomainError
 from . import bp
 from .auth import current_user, requires, user_can
+from .form_once import repeated_post
 from .language import web_text
 from .participant_forms import checked, form_values
 from .people import actor
@@ -110,6 +111,8 @@ def add_participant() -> Page | Response:
     data, errors = checked(ParticipantIn, values)
     if data is None:
         return list_page(422, request_form(), errors)
+    if repeated_post():
+        return redirect(url_for("web.participants_page"))
     session = get_session()
     try:
         row = participants.create_participant(session, data, actor(), now())

@@ -14,6 +14,7 @@ from ..schemas.participants import ProviderIn
 from ..services import providers as directory
 from . import bp
 from .auth import requires
+from .form_once import repeated_post
 from .language import web_text
 from .participant_forms import checked, form_values
 from .people import actor
@@ -44,6 +45,8 @@ def add_provider() -> Page | Response:
     data, errors = checked(ProviderIn, form_values("name", "phone", "needs"))
     if data is None:
         return providers_page(422, errors)
+    if repeated_post():
+        return redirect(url_for("web.providers"))
     row = directory.create_provider(get_session(), data, actor(), datetime.now(UTC))
     get_session().commit()
     flash(web_text("Added {name}.", name=row.name))

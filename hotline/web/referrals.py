@@ -24,6 +24,7 @@ from ..services.people import user_names
 from . import bp, program_zone
 from .action_words import action_message, caller_label
 from .auth import current_user, requires, user_can
+from .form_once import repeated_post
 from .language import web_text as _
 from .words import word
 
@@ -247,6 +248,8 @@ def referral_action(referral_id: int) -> Response | tuple[str, int]:
         return _page(row, too_long, typed=text), 422
     if action == "note" and not text:
         return _page(row, _("Write the note first: nothing was saved.")), 422
+    if repeated_post():
+        return redirect(url_for("web.referral", referral_id=referral_id))
     if action == "ack":
         message = action_message(
             actions.acknowledge(session, referral_id, user, now, "web", sender)

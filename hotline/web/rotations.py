@@ -21,6 +21,7 @@ from ..services.errors import DomainError
 from . import bp, program_zone
 from .auth import current_user, is_supervisor, login_required, requires
 from .form_fields import Errors, people
+from .form_once import repeated_post
 from .language import web_text as _
 from .people_forms import row_or_404
 from .preview import (
@@ -137,6 +138,9 @@ def save(form: RotationForm, row: Rotation | None, data: RotationIn) -> Page:
     user = current_user()
     assert user is not None
     actor = Actor(user.id, "web")
+    if repeated_post():
+        target = url_for("web.rotation", rotation_id=row.id) if row else url_for("web.rotations")
+        return redirect(target)
     seen = request.form.get("drawn_from")
     if row is not None and seen and seen != version_of(row):  # saved by someone meanwhile
         changed = _(
