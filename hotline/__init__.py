@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -45,6 +46,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops
         )
     keep_rows_out_of_logs()
+    if app.config["HOTLINE_ENV"] == "production" and app.config["HOTLINE_TRANSPORT"] == "log":
+        logging.getLogger(__name__).warning(
+            "HOTLINE_TRANSPORT is log in production: texts are stored and none is sent "
+            "(set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN)"
+        )
     db.init_app(app)
     from .messaging.notices import install_wording
     from .sms.notices import wording

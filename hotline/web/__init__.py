@@ -109,6 +109,10 @@ def init_app(app: Flask, exempt: list[Blueprint]) -> None:
             "current_user": user,
             # One small query per signed-in page: the banner SPEC §2 asks for.
             "clock_warning": clock_warning(now) if user is not None else None,
+            # Production on the `log` transport stores texts and sends none: say so.
+            "texts_unsent": user is not None
+            and current_app.config["HOTLINE_ENV"] == "production"
+            and current_app.config["HOTLINE_TRANSPORT"] == "log",
             "is_supervisor": is_supervisor(),
             "idle_seconds": int(idle_limit().total_seconds()),
             "can": user_can,

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import update
 
+from hotline import create_app
 from hotline.db import session_scope
 from hotline.jobs import run_job
 from hotline.models import JobRun
-from tests.web.conftest import Web
+from tests.factories import add_user
+from tests.web.conftest import PASSWORD, Web
 
 WARNING = "Warning: texts are not going out."
 PAGES = ("/", "/rotations", "/overrides", "/schedule", "/referrals", "/people", "/audit")
@@ -46,3 +50,34 @@ def test_the_warning_goes_away_once_texts_go_out_and_returns_when_they_stop(
 
 def test_the_sign_in_page_shows_no_warning(client: FlaskClient) -> None:
     assert not banner_of(client.get("/login").get_data(as_text=True))
+
+
+class TestProductionWithoutTwilio:
+    """A production program that sends no texts (no Twilio account set) says so on every page."""
+
+    @pytest.fixture
+    def app_config(self, app_config: dict[str, Any]) -> dict[str, Any]:
+        production = {"HOTLINE_ENV": "production", "SECRET_KEY": "k" * 32}
+        production |= {"HOTLINE_PUBLIC_URL": "https://hotline.example.org"}
+        return {**app_config, **production, "HOTLINE_REQUIRE_MFA": False}
+
+    def test_every_signed_in_page_says_texts_are_not_sent(
+        self, app: Flask, as_supervisor: Web
+    ) -> None:
+        run_job(app, "dispatch-outbox", datetime.now(UTC))  # the clock runs: that is not it
+        assert app.config["HOTLINE_TRANSPORT"] == "log"
+        for path in PAGES:
+            page = as_supervisor.text(path)
+            assert 'id="transport-warning"' in page and "TWILIO_ACCOUNT_SID" in page, path
+
+    def test_the_app_says_so_in_its_log_at_start(
+        self, app_config: dict[str, Any], caplog: pytest.LogCaptureFixture
+    ) -> None:
+        create_app(app_config)
+        assert "texts are stored and none is sent" in caplog.text
+
+    def test_development_says_nothing(self, app_config: dict[str, Any]) -> None:
+        app = create_app({**app_config, "HOTLINE_ENV": "development"})
+        web = Web(app.test_client())
+        web.login(add_user(app, "Sam Reyes", "supervisor", password=PASSWORD))
+        assert 'id="transport-warning"' not in web.text("/")
