@@ -15,6 +15,13 @@ from hotline.models import User
 from tests.factories import add_user
 
 PASSWORD = "correct horse battery"
+# Settings production starts with, a password-only sign-in (the second factor has its tests).
+PRODUCTION = {
+    "HOTLINE_ENV": "production",
+    "SECRET_KEY": "k" * 32,
+    "HOTLINE_PUBLIC_URL": "https://hotline.example.org",
+    "HOTLINE_REQUIRE_MFA": False,
+}
 _TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 

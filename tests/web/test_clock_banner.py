@@ -15,7 +15,7 @@ from hotline.db import session_scope
 from hotline.jobs import run_job
 from hotline.models import JobRun
 from tests.factories import add_user
-from tests.web.conftest import PASSWORD, Web
+from tests.web.conftest import PASSWORD, PRODUCTION, Web
 
 WARNING = "Warning: texts are not going out."
 PAGES = ("/", "/rotations", "/overrides", "/schedule", "/referrals", "/people", "/audit")
@@ -57,9 +57,7 @@ class TestProductionWithoutTwilio:
 
     @pytest.fixture
     def app_config(self, app_config: dict[str, Any]) -> dict[str, Any]:
-        production = {"HOTLINE_ENV": "production", "SECRET_KEY": "k" * 32}
-        production |= {"HOTLINE_PUBLIC_URL": "https://hotline.example.org"}
-        return {**app_config, **production, "HOTLINE_REQUIRE_MFA": False}
+        return {**app_config, **PRODUCTION}
 
     def test_every_signed_in_page_says_texts_are_not_sent(
         self, app: Flask, as_supervisor: Web

@@ -60,6 +60,14 @@ def cam(app: Flask) -> tuple[Web, User]:
     return signed_in(app, "Cam Reed", "case_manager")
 
 
+def with_a_plan_entry(app: Flask, web: Web, manager: User) -> tuple[int, int]:
+    """Add Jane Doe with housing planned, through the page; return her number and the entry's."""
+    number = add_participant(app, "Jane Doe", manager)
+    assert web.post(f"/participants/{number}/plan", {"need": "housing"}).status_code == 302
+    with session_scope(app) as session:
+        return number, session.scalars(select(PlanEntry.id)).one()
+
+
 class TestCaseload:
     """A case manager's home is their caseload: longest unseen first, what is planned."""
 
@@ -105,10 +113,7 @@ class TestCaseload:
         self, app: Flask, cam: tuple[Web, User]
     ) -> None:
         web, user = cam
-        number = add_participant(app, "Jane Doe", user)
-        assert web.post(f"/participants/{number}/plan", {"need": "housing"}).status_code == 302
-        with session_scope(app) as session:
-            entry = session.scalars(select(PlanEntry.id)).one()
+        number, entry = with_a_plan_entry(app, web, user)
         today = datetime.now(ZoneInfo("America/Los_Angeles")).date()
         page = web.text(f"/participants/{number}")
         assert "Mark started" in page
@@ -124,10 +129,7 @@ class TestCaseload:
         self, app: Flask, cam: tuple[Web, User]
     ) -> None:
         web, user = cam
-        number = add_participant(app, "Jane Doe", user)
-        assert web.post(f"/participants/{number}/plan", {"need": "housing"}).status_code == 302
-        with session_scope(app) as session:
-            entry = session.scalars(select(PlanEntry.id)).one()
+        number, entry = with_a_plan_entry(app, web, user)
         path = f"/participants/{number}/plan/{entry}"
         page = web.text(f"/participants/{number}")
         button = page.split(f'action="{path}"')[1].split("</form>")[0]

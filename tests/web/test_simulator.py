@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from hotline.db import session_scope
 from hotline.models import Call, Message, Officer, Referral, User
 from tests.factories import add_officer, add_rotation, add_user
-from tests.web.conftest import Web
+from tests.web.conftest import PRODUCTION, Web
 
 STRANGER = "+12065550199"
 
@@ -66,9 +66,7 @@ class TestAccess:
     @pytest.fixture
     def app_config(self, app_config: dict[str, Any]) -> dict[str, Any]:
         # Production, with a password-only sign-in: the second factor has tests of its own.
-        production = {"HOTLINE_ENV": "production", "SECRET_KEY": "k" * 32}
-        production |= {"HOTLINE_PUBLIC_URL": "https://hotline.example.org"}
-        return {**app_config, **production, "HOTLINE_REQUIRE_MFA": False}
+        return {**app_config, **PRODUCTION}
 
     def test_every_route_is_404_when_the_simulator_is_off(
         self, app: Flask, as_coordinator: Web

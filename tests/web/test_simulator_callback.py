@@ -11,7 +11,7 @@ from sqlalchemy import select
 from hotline.db import session_scope
 from hotline.models import Callback
 from tests.factories import add_officer, add_referral, add_rotation, add_user
-from tests.web.conftest import Web
+from tests.web.conftest import PRODUCTION, Web
 from tests.web.test_simulator import Program, page_text
 
 
@@ -87,8 +87,7 @@ class TestCallBack:
 class TestSimulatorOff:
     @pytest.fixture
     def app_config(self, app_config: dict[str, Any]) -> dict[str, Any]:
-        production = {"HOTLINE_ENV": "production", "SECRET_KEY": "k" * 32}
-        return {**app_config, **production, "HOTLINE_PUBLIC_URL": "https://hotline.example.org"}
+        return {**app_config, **PRODUCTION}
 
     def test_the_route_does_not_exist(self, as_coordinator: Web) -> None:
         assert as_coordinator.post("/simulator/callback", {"referral": "1"}).status_code == 404
