@@ -8,6 +8,7 @@ person never meant): a phone's keyboard offers both.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 _SIGNED = re.compile(r"-?[0-9]+")
 
@@ -24,3 +25,14 @@ def signed_number(text: str, max_digits: int = 12) -> int | None:
     if len(text) <= max_digits and _SIGNED.fullmatch(text):
         return int(text)
     return None
+
+
+def decimal_digits(text: str) -> str | None:
+    """Return `text` in the digits 0-9 when every character is a decimal digit, else None.
+
+    Fullwidth and other scripts' decimal digits (a phone's keyboard) read as the
+    number they spell; superscripts and the like are no digits of a number.
+    """
+    if not text or not all(char.isdecimal() for char in text):
+        return None
+    return "".join(str(unicodedata.decimal(char)) for char in text)

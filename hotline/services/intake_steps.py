@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from ..digits import decimal_digits
+
 Step = Literal["badge", "type", "name", "offense", "location", "consent", "confirm"]
 STEPS: tuple[Step, ...] = ("badge", "type", "name", "offense", "location", "consent", "confirm")
 # How this turn went: the answer moved the intake on, did not fit, or ended it.
@@ -56,9 +58,10 @@ def answer(
     value = " ".join(text.split())
     upper = value.upper()
     updated = dict(answers)
-    if step == "badge" and value.isdigit() and len(value) <= 20:
-        updated["badge"] = value
-        updated["officer"] = officer_by_badge(value)
+    badge = decimal_digits(value) if step == "badge" else None
+    if badge is not None and len(badge) <= 20:
+        updated["badge"] = badge
+        updated["officer"] = officer_by_badge(badge)
     elif step == "type" and value in TYPES:
         updated["type"] = TYPES[value]
     elif step == "name" and 0 < len(value) <= MAX_NAME:

@@ -174,6 +174,21 @@ class TestUnknownNumber:
             STRANGER,
         )
 
+    @pytest.mark.parametrize("typed", ["４７１１", "٤٧١١"])
+    def test_a_badge_in_a_phones_other_digits_identifies_the_officer(
+        self, app: Flask, phone: SmsEmulator, program: Program, typed: str
+    ) -> None:
+        # Fullwidth or Arabic-Indic digits, as some phones' keyboards type them.
+        converse(phone, STRANGER, "REFER", typed, *ARREST[1:], "SEND")
+        (referral,) = referrals(app)
+        assert (referral.officer_id, referral.badge) == (program.officer.id, "4711")
+
+    def test_a_badge_of_superscripts_is_asked_again(
+        self, app: Flask, phone: SmsEmulator, program: Program
+    ) -> None:
+        reply = converse(phone, STRANGER, "REFER", "⁴⁷¹¹")[-1]
+        assert reply.startswith("Please reply with digits only.")
+
     def test_unknown_badge_goes_on_unverified(
         self, app: Flask, phone: SmsEmulator, program: Program
     ) -> None:
