@@ -134,7 +134,11 @@ def _erase_words(session: Session, referral_id: int) -> None:
         .execution_options(synchronize_session=False)
     )
     session.execute(update(Call).where(Call.referral_id == referral_id).values(recording_url=None))
-    session.execute(update(Message).where(Message.referral_id == referral_id).values(body=None))
+    session.execute(  # a text still to send keeps its words: it goes at the next run
+        update(Message)
+        .where(Message.referral_id == referral_id, Message.status != "queued")
+        .values(body=None)
+    )
     session.execute(
         update(Assessment)
         .where(Assessment.referral_id == referral_id)
@@ -149,7 +153,18 @@ def _erase_words(session: Session, referral_id: int) -> None:
 
 def _written_after_erasure(session: Session) -> Sequence[int]:
     """Return the erased referrals that words were written to since."""
-    erased = select(Referral.id.label("referral_id")).where(Referral.erased_at.is_not(None))
+    # An open referral of a participant back in the program is theirs again: what is
+    # written to it now is kept, until they are erased again.
+    erased = (
+        select(Referral.id.label("referral_id"))
+        .outerjoin(Participant, Participant.id == Referral.participant_id)
+        .where(
+            Referral.erased_at.is_not(None),
+            or_(
+                Referral.status.in_(CLOSED_STATUSES), Participant.status.is_distinct_from("active")
+            ),
+        )
+    )
     # An erased event's detail was once stored as JSON null: no words in it.
     has_detail = ReferralEvent.detail.is_not(None) & (cast(ReferralEvent.detail, Text) != "null")
     with_words: CompoundSelect[tuple[int]] = union(
@@ -164,7 +179,9 @@ def _written_after_erasure(session: Session) -> Sequence[int]:
             Call.referral_id.in_(erased), Call.recording_url.is_not(None)
         ),
         select(Message.referral_id).where(
-            Message.referral_id.in_(erased), Message.body.is_not(None)
+            Message.referral_id.in_(erased),
+            Message.body.is_not(None),
+            Message.status != "queued",
         ),
         select(Assessment.referral_id).where(
             Assessment.referral_id.in_(erased),

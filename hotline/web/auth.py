@@ -71,7 +71,7 @@ def record_attempt(session: Session, email: str, address: str, now: datetime, ok
     session.commit()
 
 
-ADDRESS_LOCKED = "Too many failed logins from this address: try again in 15 minutes."
+ADDRESS_LOCKED = N_("Too many failed logins from this address: try again in 15 minutes.")
 
 
 def counted_try(session: Session, email: str, address: str, now: datetime) -> LoginAttempt | str:

@@ -17,6 +17,7 @@ from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from ..db import get_session, insert_unless_present
+from ..i18n import N_
 from ..models import FormPost
 from .auth import current_user
 from .language import web_text
@@ -24,7 +25,7 @@ from .language import web_text
 FIELD = "form_once"
 # Long enough for any retry; the table holds only the last days' posts.
 KEPT_FOR = timedelta(days=2)
-ALREADY_SENT = "That form had been sent already: it was saved once, and nothing changed now."
+ALREADY_SENT = N_("That form had been sent already: it was saved once, and nothing changed now.")
 
 
 def form_once() -> Markup:

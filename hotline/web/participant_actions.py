@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response
 
 from ..db import get_session
 from ..digits import ascii_number
+from ..i18n import N_
 from ..models import Officer, Participant, PlanEntry
 from ..schemas.participants import ChargeIn, ConsentIn, PlanEntryIn, PlanEntryPatch
 from ..services import participant_views as views
@@ -55,6 +56,8 @@ def add_consent(participant_id: int) -> Page | Response:
     data, errors = checked(ConsentIn, values)
     if data is None:
         return record_page(row, 422, errors)
+    if repeated_post():
+        return redirect(url_for("web.participant", participant_id=row.id))
     try:
         participants.add_consent(get_session(), row.id, data, actor(), datetime.now(UTC))
     except DomainError as error:
@@ -97,6 +100,9 @@ def add_plan_entry(participant_id: int) -> Page | Response:
     return back(row, web_text("Added to the plan."))
 
 
+PLAN_MOVED = N_("this plan entry is {status} now: someone changed it after this page was drawn.")
+
+
 @bp.post(ONE + "/plan/<int:entry_id>")
 @requires("write_participants")
 def update_plan_entry(participant_id: int, entry_id: int) -> Page | Response:
@@ -108,10 +114,7 @@ def update_plan_entry(participant_id: int, entry_id: int) -> Page | Response:
     entry = get_session().get(PlanEntry, entry_id)
     seen = request.form.get("from_status")
     if entry is not None and seen and entry.status != seen:  # moved on since the page was drawn
-        moved = web_text(
-            "this plan entry is {status} now: someone changed it after this page was drawn.",
-            status=word(entry.status),
-        )
+        moved = web_text(PLAN_MOVED, status=word(entry.status))
         return record_page(row, 409, {"form": moved})
     field = PLAN_DATES.get(values.get("status", ""))
     if entry is not None and field is not None and getattr(entry, field) is None:

@@ -239,7 +239,7 @@ def referral_action(referral_id: int) -> Response | tuple[str, int]:
     refusal = offered(row, user.id).get(action)
     if refusal is not None:  # a stale page, or a hand-made POST: say why, change nothing
         return _page(row, refusal, typed=text), 409
-    if len(text) > actions.NOTE_LIMIT:
+    if action in ("note", "intake_completed", "intake_missed") and len(text) > actions.NOTE_LIMIT:
         too_long = _(
             "A note holds at most 2,000 characters; this one has {count}. Nothing was saved: "
             "shorten it below and send it again.",

@@ -10,7 +10,7 @@ from sqlalchemy import update
 
 from hotline.db import session_scope
 from hotline.jobs import run_job
-from hotline.models import Participant
+from hotline.models import Message, Participant
 from tests.api.conftest import Api, add_user, token_for
 from tests.api.test_assessment import ACCEPTED
 from tests.factories import add_referral
@@ -79,3 +79,58 @@ def test_a_participant_who_returns_and_exits_again_is_erased_again(
     assert api.patch(f"/participants/{jane}", {"status": "exited"}).status_code == 200
     run_job(app, "retention", datetime.now(UTC) + LONG_AFTER)
     assert api.get(f"/participants/{jane}").json["name"] == "(erased)"
+
+
+def exited_long_ago(app: Flask, api: Api) -> tuple[int, int]:
+    """Accept a social contact for Jane Doe (it stays open), then exit her 100 days ago."""
+    number = add_referral(
+        app, "acknowledged", type="social_contact", offense=None, participant_name="Jane Doe"
+    )
+    assert api.post(f"/referrals/{number}/assessment", ACCEPTED).status_code == 201
+    [jane] = api.get("/participants").json["items"]
+    assert api.patch(f"/participants/{jane['id']}", {"status": "exited"}).status_code == 200
+    with session_scope(app) as session:
+        session.execute(
+            update(Participant)
+            .where(Participant.id == jane["id"])
+            .values(exited_at=datetime.now(UTC) - timedelta(days=100))
+        )
+    return number, jane["id"]
+
+
+def test_a_text_still_to_send_about_an_erased_participants_referral_keeps_its_words(
+    app: Flask, client: FlaskClient
+) -> None:
+    app.config["HOTLINE_RETENTION_DAYS"] = 90
+    api = Api(client, token_for(app, add_user(app, "coordinator", "Cory")))
+    number, _ = exited_long_ago(app, api)
+    with session_scope(app) as session:
+        queued = Message(
+            direction="out",
+            from_number="+12065550100",
+            to_number="+12065550111",
+            status="queued",
+            body=f"LEAD #{number}: the intake is still open.",
+            referral_id=number,
+            created_at=datetime.now(UTC),
+        )
+        session.add(queued)
+        session.flush()
+        queued_id = queued.id
+    assert ", 1 participants erased" in run_job(app, "retention", datetime.now(UTC))
+    with session_scope(app) as session:
+        assert session.get_one(Message, queued_id).body is not None  # still to be sent
+
+
+def test_a_participant_back_on_an_open_referral_keeps_what_is_written_now(
+    app: Flask, client: FlaskClient
+) -> None:
+    app.config["HOTLINE_RETENTION_DAYS"] = 90
+    api = Api(client, token_for(app, add_user(app, "coordinator", "Cory")))
+    number, jane = exited_long_ago(app, api)
+    assert ", 1 participants erased" in run_job(app, "retention", datetime.now(UTC))
+    again = {**ACCEPTED, "notes": "back at the Union St shelter, wants detox"}
+    assert api.post(f"/referrals/{number}/assessment", again).status_code == 201
+    assert api.get(f"/participants/{jane}").json["status"] == "active"
+    run_job(app, "retention", datetime.now(UTC) + timedelta(days=1))  # the next night
+    assert api.get(f"/referrals/{number}").json["assessment"]["notes"] == again["notes"]

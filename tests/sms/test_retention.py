@@ -25,7 +25,11 @@ def bodies(app: Flask) -> list[str]:
 
 
 def close_and_age(app: Flask, days: int) -> datetime:
-    """Close every referral as if its intake completed `days` ago; return that instant."""
+    """Close every referral as if its intake completed `days` ago; return that instant.
+
+    The texts waiting in the outbox are sent first: one still to send keeps its words.
+    """
+    run_job(app, "dispatch-outbox", datetime.now(UTC))
     created = datetime.now(UTC) - timedelta(days=days)
     with session_scope(app) as session:
         session.execute(update(Referral).values(status="intake_completed", created_at=created))

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from hotline.db import session_scope
 from hotline.models import (
     Charge,
+    Consent,
     Contact,
     Message,
     Override,
@@ -130,3 +131,11 @@ def test_a_form_refused_then_corrected_is_saved(app: Flask, as_supervisor: Web) 
     assert as_supervisor.post(page, form).status_code == 422
     assert as_supervisor.post(page, {**form, "name": "Harbor Clinic"}).status_code == 302
     assert count(app, Provider) == 1
+
+
+def test_a_consent_sent_twice_is_recorded_once(app: Flask, as_supervisor: Web) -> None:
+    # Two of them, and revoking one would leave the other in force.
+    number = participant_of(app)
+    page = f"/participants/{number}"
+    twice(as_supervisor, page, f"{page}/consents", {"scope": "prosecutor"})
+    assert count(app, Consent) == 1

@@ -138,6 +138,17 @@ class TestRefusals:
             kinds = session.scalars(select(ReferralEvent.kind)).all()
             assert "note" not in kinds
 
+    def test_a_long_text_left_in_the_note_box_does_not_stop_an_ack(
+        self, app: Flask, as_coordinator: Web
+    ) -> None:
+        number = add_referral(app, "notified")
+        answer = as_coordinator.post(
+            f"/referrals/{number}/actions", {"action": "ack", "text": "x" * 2001}
+        )
+        assert answer.status_code == 302
+        with session_scope(app) as session:
+            assert session.get_one(Referral, number).status == "acknowledged"
+
 
 class TestAssessmentInWords:
     """The latest assessment reads as words, with the self-reported fields and services."""
