@@ -52,8 +52,9 @@ class Job:
 
 def _escalate(session: Session, now: datetime, settings: Settings) -> str:
     sender = settings["HOTLINE_NUMBER"]
-    closed = close_silent_calls(session, now, sender, settings["HOTLINE_PUBLIC_URL"])
     told = escalate_unacked(session, now, settings["HOTLINE_ACK_MINUTES"], sender)
+    # After the escalations: a call that cannot be closed must not hold them back.
+    closed = close_silent_calls(session, now, sender, settings["HOTLINE_PUBLIC_URL"])
     silent = f"; {closed} calls closed whose end never came" if closed else ""
     return f"{told} people texted about unacknowledged referrals{silent}"
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.orm import Session
 
+from ..db import updated_one_row
 from ..messaging.notices import Caller, CallNotTaken, RecordingAfterAll, notify
 from ..messaging.recipients import RECIPIENT_COLUMNS, SUPERVISOR_RECIPIENTS, Recipient
-from ..models import Call, Officer, OptOut, Referral, User
+from ..models import Call, CallLeg, Officer, OptOut, Referral, User
 from .alerts import notified_users, notify_user
 from .calls import claim_voicemail_notice, close_unanswered
 from .escalation import first_recipients
@@ -112,6 +113,11 @@ def announce_late_recording(
 # No call nobody took lasts this long: the chain's steps, the fallback numbers and a
 # three-minute recording take minutes, and Twilio retries a final status for about one.
 SILENT_FOR = timedelta(minutes=30)
+# A line still without an outcome may be a live conversation (a 1 the database missed,
+# bridged all the same, SPEC §4.7): wait out Twilio's longest call before closing it.
+LIVE_FOR = timedelta(hours=4)
+# Older calls are not looked at again: the scan stays small however long the history.
+LOOKED_BACK = timedelta(days=7)
 
 
 def close_silent_calls(
@@ -123,20 +129,36 @@ def close_silent_calls(
     lost: without this its referral would stay `received`, owned by nobody, for
     good (SPEC §6). Returns how many calls were closed.
     """
+    line_open = exists().where(CallLeg.call_id == Call.id, CallLeg.outcome.is_(None))
     silent = session.scalars(
         select(Call).where(
             Call.ended_at.is_(None),
-            Call.started_at <= now - SILENT_FOR,
+            Call.started_at > now - LOOKED_BACK,
+            or_(
+                and_(~line_open, Call.started_at <= now - SILENT_FOR),
+                Call.started_at <= now - LIVE_FOR,
+            ),
             Call.referral_id.is_not(None),
             Call.voicemail_notified_at.is_(None),
             or_(Call.call_outcome.is_(None), Call.call_outcome == "voicemail"),
         )
     ).all()
+    closed = 0
     for call in silent:
         assert call.referral_id is not None  # selected so
-        call.ended_at = now  # when the app stopped waiting: the real end was never heard
+        ended = session.execute(  # unless its final status came meanwhile
+            update(Call)
+            .where(Call.id == call.id, Call.ended_at.is_(None))
+            .values(ended_at=now)  # when the app stopped waiting: the real end was never heard
+            .execution_options(synchronize_session=False)
+        )
+        if not updated_one_row(ended):
+            session.rollback()
+            continue
+        call.ended_at = now
         close_unanswered(session, call, now)
         add_event(session, call.referral_id, "call_end_unheard", "system", now)
         notify_voicemail(session, call, now, sender, public_url)
         session.commit()
-    return len(silent)
+        closed += 1
+    return closed

@@ -11,10 +11,12 @@ from sqlalchemy import func, select
 from hotline.db import session_scope
 from hotline.models import Call, Message, Referral, ReferralEvent, ReferralNotice
 from hotline.services.voicemail import notify_voicemail
-from hotline.simulator import CallScript, SmsEmulator, VoiceEmulator, flask_poster, sign
+from hotline.simulator import CallScript, SmsEmulator, VoiceEmulator, flask_poster
 from tests.factories import add_user, arrive
 from tests.jobs.conftest import run, texts_to
 from tests.voice.conftest import HOTLINE, Program
+from tests.voice.test_late_webhooks import call_of, dial_ended, start
+from tests.voice.test_webhooks import post
 
 ACK_MINUTES = 10
 
@@ -164,25 +166,57 @@ def _call_sid(app: Flask) -> str:
 def test_a_call_whose_end_never_reached_the_app_still_gets_an_owner(
     app: Flask, client: FlaskClient, program: Program
 ) -> None:
-    # Ana's phone rings; then nothing more is stored: the final status and Twilio's retries
+    # Nobody answered, each line's end on record, and the officer reached the recording;
+    # then nothing more is stored: the recording, the final status and Twilio's retries
     # all came while the database was down.
-    params = {"CallSid": "CA-lost", "From": program.officer.phone, "To": HOTLINE}
-    signature = sign("test-token", "http://localhost/voice/incoming", params)
-    client.post("/voice/incoming", data=params, headers={"X-Twilio-Signature": signature})
-    with session_scope(app) as session:
-        started = session.scalars(select(Call.started_at)).one()
-    assert run(app, "escalate-unacked", started + timedelta(minutes=29)).startswith("0 people")
+    start(client, "CA-lost", program.officer.phone)
+    call, _, _ = call_of(app, "CA-lost")
+    for step in range(len(call.chain)):
+        no_answer = {
+            "CallSid": "CA-lost",
+            "DialCallStatus": "no-answer",
+            "CallStatus": "in-progress",
+        }
+        answer = post(client, f"/voice/dial-result?call={call.id}&step={step}", no_answer)
+        assert answer.status_code == 200
+    assert run(app, "escalate-unacked", call.started_at + timedelta(minutes=29)).startswith("0")
     assert referral_of_last_call(app).status == "received"  # the call may still be going on
-    run(app, "escalate-unacked", started + timedelta(minutes=31))
+    run(app, "escalate-unacked", call.started_at + timedelta(minutes=31))
     referral = referral_of_last_call(app)
-    assert referral.status == "notified" and referral.call_outcome == "abandoned"
+    assert referral.status == "notified" and referral.call_outcome == "voicemail"
     assert any("Reply ACK" in body for body in texts_to(app, program.ana.phone))
+    call, _, legs = call_of(app, "CA-lost")
+    assert call.ended_at is not None and {leg.outcome for leg in legs} == {"no-answer"}
     with session_scope(app) as session:
-        call = session.scalars(select(Call)).one()
-        assert call.ended_at is not None and call.call_outcome == "abandoned"
         kinds = session.scalars(
             select(ReferralEvent.kind).where(ReferralEvent.referral_id == referral.id)
         ).all()
         assert "call_end_unheard" in kinds  # the timeline says why it was closed
-    summary = run(app, "escalate-unacked", started + timedelta(minutes=32))
+    summary = run(app, "escalate-unacked", call.started_at + timedelta(minutes=32))
     assert "calls closed" not in summary  # once
+
+
+def test_a_call_with_a_line_still_open_is_closed_only_after_twilios_longest_call(
+    app: Flask, client: FlaskClient, program: Program
+) -> None:
+    start(client, "CA-open", program.officer.phone)  # Ana's line rings; nothing more heard
+    call, _, _ = call_of(app, "CA-open")
+    run(app, "escalate-unacked", call.started_at + timedelta(minutes=31))
+    assert referral_of_last_call(app).status == "received"  # perhaps a live conversation
+    run(app, "escalate-unacked", call.started_at + timedelta(hours=4, minutes=1))
+    assert referral_of_last_call(app).status == "notified"
+
+
+def test_a_long_call_bridged_while_the_database_missed_the_key_stays_answered(
+    app: Flask, client: FlaskClient, program: Program
+) -> None:
+    start(client, "CA-talked", program.officer.phone)
+    call, _, _ = call_of(app, "CA-talked")
+    # Ana pressed 1 while the database was stuck (bridged, unrecorded) and talks for 35
+    # minutes; the clock runs meanwhile.
+    run(app, "escalate-unacked", call.started_at + timedelta(minutes=31))
+    dial_ended(client, call.id, "completed", str(35 * 60))  # then her line ends
+    call, referral, [leg] = call_of(app, "CA-talked")
+    assert not [body for body in texts_to(app, program.ana.phone) if "Reply ACK" in body]
+    assert call.call_outcome == "answered" and call.answered_by == program.ana.id
+    assert referral.status == "acknowledged" and leg.outcome == "accepted"
