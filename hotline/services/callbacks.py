@@ -32,6 +32,8 @@ log = logging.getLogger(__name__)
 
 # A callback not handed to Twilio within this long is dropped: the coordinator has moved on.
 PLACE_WITHIN = timedelta(minutes=2)
+# A placing run's claim this long past its lease is a run that stopped (a killed clock).
+GIVE_UP_AFTER = timedelta(minutes=10)
 # The voice routes of a callback's call (app-relative; the transport makes them absolute).
 ANSWER_PATH = "/voice/callback"
 STATUS_PATH = "/voice/callback/status"
@@ -194,10 +196,16 @@ def _not_placed(
 def _give_up_stalled(session: Session, now: datetime, sender: str | None) -> None:
     """End the callbacks whose placing run stopped (a killed clock) before the carrier answered.
 
-    Past its lease, with no call of the carrier's heard of, it is reported not
-    placed rather than placed again: a call back rings at most once.
+    Ten minutes past its lease, with no call of the carrier's heard of, it is
+    reported not placed rather than placed again: a call back rings at most once.
     """
-    stalled = (Callback.state == "placing", Callback.call_sid.is_(None), Callback.lease_until < now)
+    # Well past the lease: a run that claimed it late in a long batch may be placing it now.
+    overdue = now - GIVE_UP_AFTER
+    stalled = (
+        Callback.state == "placing",
+        Callback.call_sid.is_(None),
+        Callback.lease_until < overdue,
+    )
     for callback_id in session.scalars(select(Callback.id).where(*stalled)).all():
         claimed = session.execute(
             update(Callback)

@@ -285,15 +285,41 @@ class TestCallByText:
         with pytest.raises(SystemExit):
             run(app, "dispatch-outbox", start)
         monkeypatch.undo()  # the clock is back
-        run(app, "dispatch-outbox", start + timedelta(seconds=60))
-        assert callback_of(app, referral).state == "placing"  # its run may still be placing it
         run(app, "dispatch-outbox", start + timedelta(minutes=3))
+        assert callback_of(app, referral).state == "placing"  # its run may still be placing it
+        run(app, "dispatch-outbox", start + timedelta(minutes=13))
         assert fake_twilio.calls == []  # never placed twice
         assert callback_of(app, referral).outcome == "not_placed"
         [notice] = [
             body for body in texts_to(app, program.ana.phone) if "could not be placed" in body
         ]
         assert f"Reply CALL {referral} to try again" in notice
+
+    def test_a_callback_claimed_late_in_a_long_run_is_not_given_up_by_the_other_clock(
+        self,
+        app: Flask,
+        client: FlaskClient,
+        fake_twilio: FakeTwilio,
+        program: Program,
+        referral: int,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        text(client, app, program.ana.phone, f"CALL {referral}")
+        start = datetime.now(UTC)
+        place_call = TwilioTransport.place_call
+
+        def other_clock_meanwhile(self: TwilioTransport, **kwargs: Any) -> Any:
+            # Clock A's run began at `start` and sent texts for 2 minutes before it claimed
+            # this call back; as it hands the call to Twilio, clock B's run comes.
+            run(app, "dispatch-outbox", start + timedelta(minutes=2, seconds=10))
+            return place_call(self, **kwargs)
+
+        monkeypatch.setattr(TwilioTransport, "place_call", other_clock_meanwhile)
+        run(app, "dispatch-outbox", start)  # clock A
+        assert len(fake_twilio.calls) == 1  # Ana's phone rings
+        told = [body for body in texts_to(app, program.ana.phone) if "could not be placed" in body]
+        assert told == []
+        assert callback_of(app, referral).state == "placed"
 
 
 class TestOnlyStaffOnlyTheOfficer:
