@@ -5,15 +5,16 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from .. import rotation as engine
 from ..audit import Actor, record, snapshot
+from ..db import updated_one_row
 from ..models import Override, Rotation, RotationParticipant, User
 from ..permissions import ROLE_WORDS, holders
 from ..schemas.oncall import LOCAL_START_FORMAT, OverrideIn, OverrideOut, RotationIn
-from .errors import FieldInvalid, NotFound
+from .errors import Conflict, FieldInvalid, NotFound
 from .program_cache import bump_revision
 
 # Re-exported: the program is loaded through this module by most callers.
@@ -112,10 +113,31 @@ def create_rotation(session: Session, data: RotationIn, actor: Actor, now: datet
 
 
 def replace_rotation(
-    session: Session, rotation_id: int, data: RotationIn, actor: Actor, now: datetime
+    session: Session,
+    rotation_id: int,
+    data: RotationIn,
+    actor: Actor,
+    now: datetime,
+    drawn_from: datetime | None = None,
 ) -> Rotation:
-    """Replace every field of a rotation."""
+    """Replace every field of a rotation.
+
+    `drawn_from` is when the version its author edited was saved: if another was
+    saved since, even a moment ago, nothing changes and the Conflict says so.
+    """
+    if drawn_from is not None:
+        claimed = session.execute(  # the row's write lock, taken only if it is that version
+            update(Rotation)
+            .where(Rotation.id == rotation_id, Rotation.updated_at == drawn_from)
+            .values(updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if not updated_one_row(claimed):
+            get_rotation(session, rotation_id)  # a 404 for one deleted meanwhile
+            raise Conflict("the rotation was changed since this version", "drawn_from")
     row = get_rotation(session, rotation_id)
+    if drawn_from is not None:
+        session.refresh(row)  # as it stands, now that it is held
     before = snapshot(rotation_fields(row))
     _apply(session, row, data)
     row.updated_at = now

@@ -17,7 +17,7 @@ from ..models import Rotation
 from ..rotation import DAY_NAMES
 from ..schemas.oncall import RotationIn
 from ..services import oncall
-from ..services.errors import DomainError
+from ..services.errors import Conflict, DomainError
 from . import bp, program_zone
 from .auth import current_user, is_supervisor, login_required, requires
 from .form_fields import Errors, people
@@ -141,18 +141,23 @@ def save(form: RotationForm, row: Rotation | None, data: RotationIn) -> Page:
     if repeated_post():
         target = url_for("web.rotation", rotation_id=row.id) if row else url_for("web.rotations")
         return redirect(target)
-    seen = request.form.get("drawn_from")
-    if row is not None and seen and seen != version_of(row):  # saved by someone meanwhile
+    seen = drawn_from_form()
+    try:
+        if row is None:
+            saved = oncall.create_rotation(db, data, actor, now)
+        else:
+            saved = oncall.replace_rotation(db, row.id, data, actor, now, seen)
+    except Conflict as error:
+        db.rollback()
+        if error.field != "drawn_from":
+            return page(form, row, errors={"form": error.message}), 409
+        assert row is not None
+        db.refresh(row)
         changed = _(
             "This rotation was changed since this page was opened: your edits are below, "
             "not saved. Check them against it (open it in another tab), then save again."
         )
         return page(form, row, errors={"form": changed}, drawn_from=version_of(row)), 409
-    try:
-        if row is None:
-            saved = oncall.create_rotation(db, data, actor, now)
-        else:
-            saved = oncall.replace_rotation(db, row.id, data, actor, now)
     except DomainError as error:
         db.rollback()
         field = form_field(tuple((error.field or "form").split(".")))
@@ -161,6 +166,15 @@ def save(form: RotationForm, row: Rotation | None, data: RotationIn) -> Page:
     check_coverage_if_changed(current_app, db, now)
     flash(_("Rotation “{name}” saved.", name=saved.name))
     return redirect(url_for("web.rotation", rotation_id=saved.id))
+
+
+def drawn_from_form() -> datetime | None:
+    """Return the saved version the posted editor was drawn from, if it says."""
+    try:
+        drawn = datetime.fromisoformat(request.form.get("drawn_from", ""))
+    except ValueError:  # none (a script's post), or not a time: saved as it comes
+        return None
+    return drawn if drawn.tzinfo is not None else None
 
 
 def version_of(row: Rotation) -> str:

@@ -380,6 +380,37 @@ class TestEditor:
         assert resent.status_code == 302  # saved knowingly
         assert stored(app)[0]["name"] == "Days"
 
+    def test_two_saves_of_one_version_at_once_do_not_undo_each_other(
+        self,
+        app: Flask,
+        as_supervisor: Web,
+        ana: User,
+        ben: User,
+        cy: User,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        row = add_rotation(app, 1, ana, ben)
+        path = f"/rotations/{row.id}"
+        drawn = re.search(r'name="drawn_from" value="([^"]*)"', as_supervisor.text(path))
+        assert drawn
+        replace = oncall.replace_rotation
+
+        def other_supervisor_first(session: Any, rotation_id: int, *args: Any) -> Any:
+            # Another save of the same version commits just after this one compared them.
+            with session_scope(app) as other:
+                data = RotationIn.model_validate(
+                    {**stored(app)[0], "participants": [ana.id, ben.id, cy.id]},
+                    context={"timezone": "America/Los_Angeles"},
+                )
+                replace(other, rotation_id, data, Actor(None, "web"), datetime.now(UTC))
+            return replace(session, rotation_id, *args)
+
+        monkeypatch.setattr(oncall, "replace_rotation", other_supervisor_first)
+        mine = rotation_form(ana, ben, name="Days", drawn_from=drawn.group(1))
+        answer = as_supervisor.post(path, mine)
+        assert answer.status_code == 409
+        assert stored(app)[0]["participants"] == [ana.id, ben.id, cy.id]
+
     def test_saving_a_gap_texts_the_supervisors_at_once(
         self, app: Flask, as_supervisor: Web, supervisor: User, ana: User
     ) -> None:
