@@ -15,6 +15,7 @@ from ..db import (
     get_session,
 )
 from ..deadline import DeadlineExceeded
+from ..jobs import check_coverage_if_changed
 from ..logs import log_exception
 from ..messaging.status import a_send_in_flight, apply_delivery_status
 from ..models import Message
@@ -53,10 +54,14 @@ def incoming() -> Response:
         with webhook_deadline():
             for _ in range(INTAKE_TRIES):
                 try:
-                    return _incoming()
+                    reply = _incoming()
+                    break
                 except IntakeMoved:  # another text of this sender went first: read again
                     get_session().rollback()
-            raise RuntimeError(f"the intake changed under this text {INTAKE_TRIES} times")
+            else:
+                raise RuntimeError(f"the intake changed under this text {INTAKE_TRIES} times")
+        check_coverage_after()
+        return reply
     except DeadlineExceeded:
         log.error("inbound text ran past its deadline; answering the fallback text")
         abandon_session()
@@ -67,6 +72,20 @@ def incoming() -> Response:
         keep_unhandled(error)
     # The sender is told to call, so nothing is lost silently.
     return fallback_reply()
+
+
+def check_coverage_after() -> None:
+    """Run coverage-gaps after a committed TAKE (an override), as every other change does.
+
+    Under a deadline of its own: the text is handled and its reply stands whatever
+    the check does; the daily run announces what this one could not.
+    """
+    try:
+        with webhook_deadline():
+            check_coverage_if_changed(current_app, get_session(), datetime.now(UTC))
+    except DeadlineExceeded:
+        log.error("coverage check after a TAKE ran past its deadline")
+        abandon_session()
 
 
 def inbound_values(now: datetime) -> dict[str, Any] | None:

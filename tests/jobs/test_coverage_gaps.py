@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from hotline.db import session_scope
 from hotline.models import Rotation, User
+from hotline.simulator import SmsEmulator, flask_poster
 from tests.api.conftest import Api, rotation_body
 from tests.factories import add_rotation, add_user
 from tests.jobs.conftest import run, texts_to
@@ -101,3 +104,20 @@ def test_a_second_gap_reaching_past_the_look_back_is_announced_too(
     texts = texts_to(app, supervisor_phone(app))
     assert len(texts) == told + 1
     assert texts[-1].startswith("LEAD coverage gap: nobody on tier 1")
+
+
+def test_take_by_text_announces_at_once_the_gap_left_after_it(
+    app: Flask, client: FlaskClient
+) -> None:
+    ana = add_user(app, "Ana Diaz")
+    sue = add_user(app, "Sue Pervis", "supervisor")
+    in_three_days = datetime.now(ZoneInfo("America/Los_Angeles")).replace(tzinfo=None)
+    in_three_days += timedelta(days=3)
+    add_rotation(
+        app, 1, ana, start=in_three_days.replace(hour=8, minute=0, second=0, microsecond=0)
+    )
+    assert run(app, "coverage-gaps", datetime.now(UTC)) == "1 new tier-1 gaps announced"
+    phone = SmsEmulator(flask_poster(client), "test-token", "http://localhost", "+12065550100")
+    taken = phone.send(ana.phone, "TAKE 4h")  # the gap now starts four hours on: a new one
+    assert taken.status == 200 and taken.replies[-1].startswith("You are on call for tier 1")
+    assert len(texts_to(app, sue.phone)) == 2
