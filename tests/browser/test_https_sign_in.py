@@ -10,14 +10,13 @@ import pytest
 from flask import Flask
 
 from tests.factories import add_user
-from tests.web.conftest import PASSWORD
+from tests.web.conftest import PASSWORD, PRODUCTION
 
 
 @pytest.fixture
 def app_config(app_config: dict[str, Any]) -> dict[str, Any]:
     """Run as production does (secure cookie, HSTS, strict CSRF over HTTPS)."""
-    production = {"HOTLINE_ENV": "production", "SECRET_KEY": "k" * 32}
-    return {**app_config, **production, "HOTLINE_REQUIRE_MFA": False}
+    return {**app_config, **PRODUCTION}
 
 
 @pytest.fixture
