@@ -30,7 +30,7 @@ def miss_overdue_intakes(
         select(Referral.id, Referral.status).where(
             Referral.type == "arrest_diversion",
             Referral.status.in_(("acknowledged", "assessed")),
-            Referral.created_at <= deadline,
+            Referral.created_at < deadline,  # older than the window (SPEC §7): not at it
         )
     ).all()
     missed = 0

@@ -39,12 +39,12 @@ class TestIntakeDeadlines:
         number = add_referral(
             app, "acknowledged", officer_phone=officer.phone, acknowledged_by=ana.id
         )
-        minute = timedelta(minutes=1)
-        assert run(app, "intake-deadlines", CREATED + WINDOW - minute).startswith("0 ")
+        second = timedelta(seconds=1)
+        assert run(app, "intake-deadlines", CREATED + WINDOW).startswith("0 ")  # not older yet
         assert status_of(app, number) == "acknowledged"
-        assert run(app, "intake-deadlines", CREATED + WINDOW).startswith("1 ")
+        assert run(app, "intake-deadlines", CREATED + WINDOW + second).startswith("1 ")
         assert status_of(app, number) == "intake_missed"
-        assert run(app, "intake-deadlines", CREATED + WINDOW + minute).startswith("0 ")
+        assert run(app, "intake-deadlines", CREATED + WINDOW + 2 * second).startswith("0 ")
         assert texts_to(app, officer.phone) == [f"LEAD #{number}: intake not completed."]
         (reminder,) = texts_to(app, ana.phone)
         assert reminder.startswith(f"LEAD #{number}: the 30-day intake window closed")
