@@ -57,11 +57,15 @@ def tier_one_gaps(session: Session, now: datetime) -> list[tuple[datetime, datet
     program = load_program(session)
     lookback = now - GAP_LOOKBACK
     gaps = []
-    for segment in engine.final_schedule(program, 1, lookback, now + GAP_HORIZON):
+    horizon = now + GAP_HORIZON
+    for segment in engine.final_schedule(program, 1, lookback, horizon):
         if segment.user_id is not None or segment.end <= now:
             continue
         key = LONG_AGO if segment.start == lookback else segment.start
-        gaps.append((key, max(segment.start, now), segment.end))
+        end = segment.end
+        if end == horizon:  # cut at the two weeks looked at: say when cover really returns
+            end = engine.next_change(program, 1, max(segment.start, now)) or end
+        gaps.append((key, max(segment.start, now), end))
     return gaps
 
 

@@ -121,3 +121,15 @@ def test_take_by_text_announces_at_once_the_gap_left_after_it(
     taken = phone.send(ana.phone, "TAKE 4h")  # the gap now starts four hours on: a new one
     assert taken.status == 200 and taken.replies[-1].startswith("You are on call for tier 1")
     assert len(texts_to(app, sue.phone)) == 2
+
+
+def test_a_gap_reaching_past_the_two_weeks_is_said_to_end_when_it_ends(app: Flask) -> None:
+    ana = add_user(app, "Ana Diaz")
+    ben = add_user(app, "Ben Okafor", active=False)
+    sue = add_user(app, "Sue Pervis", "supervisor")
+    # Ten-day turns from Fri 05/01 08:00: Ana, then Ben, inactive: a gap Mon 05/11 08:00 to
+    # Thu 05/21 08:00, past the two weeks a run on Mon 05/04 looks at.
+    add_rotation(app, 1, ana, ben, start=datetime(2026, 5, 1, 8), shift_hours=240)
+    assert run(app, "coverage-gaps", datetime(2026, 5, 4, 12, tzinfo=UTC)).startswith("1 new")
+    (text,) = texts_to(app, sue.phone)
+    assert "Mon 05/11 08:00 to Thu 05/21 08:00" in text, text
