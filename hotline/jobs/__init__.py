@@ -47,7 +47,8 @@ class Job:
     def describe_trigger(self) -> str:
         """Return the trigger in words, e.g. "interval (1 minutes)"."""
         details = ", ".join(f"{v} {k}" for k, v in self.trigger.items() if k != "trigger")
-        return f"{self.trigger['trigger']} ({details})"
+        where = ", in HOTLINE_TIMEZONE" if self.trigger["trigger"] == "cron" else ""
+        return f"{self.trigger['trigger']} ({details}{where})"
 
 
 def _escalate(session: Session, now: datetime, settings: Settings) -> str:

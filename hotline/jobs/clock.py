@@ -8,6 +8,7 @@ import threading
 import time
 from datetime import UTC, datetime
 from types import FrameType
+from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
@@ -40,6 +41,8 @@ def build_scheduler(
         trigger = (
             {"trigger": "interval", "seconds": every_seconds} if every_seconds else job.trigger
         )
+        if trigger["trigger"] == "cron":  # a time of day is the program's: 08:00 where it is
+            trigger = {**trigger, "timezone": ZoneInfo(app.config["HOTLINE_TIMEZONE"])}
         scheduler.add_job(
             run_safely,
             args=(app, job.name),

@@ -8,7 +8,9 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from flask import Flask
@@ -101,3 +103,17 @@ def test_scheduler_process_runs_a_job_and_stops_cleanly_on_sigterm(tmp_path: Pat
     assert clock.returncode == 0, output
     assert "job dispatch-outbox took" in output
     assert "scheduler stopped" in output
+
+
+def test_the_daily_runs_keep_the_programs_hours_not_utcs(app: Flask) -> None:
+    # Coverage gaps at 08:00 where the program is: at 08:00 UTC, supervisors in Los Angeles
+    # were texted at midnight.
+    scheduler = build_scheduler(app)
+    zone = ZoneInfo(app.config["HOTLINE_TIMEZONE"])
+    winter = datetime(2026, 12, 5, 12, tzinfo=UTC)
+    for name, hour_minute in (("coverage-gaps", (8, 0)), ("retention", (3, 30))):
+        trigger = scheduler.get_job(name).trigger
+        fire = trigger.get_next_fire_time(None, winter).astimezone(zone)
+        assert (fire.hour, fire.minute) == hour_minute, name
+        summer = trigger.get_next_fire_time(None, datetime(2027, 7, 1, tzinfo=UTC))
+        assert summer.astimezone(zone).hour == hour_minute[0], name
