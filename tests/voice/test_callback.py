@@ -78,6 +78,12 @@ def ring(twilio: VoiceEmulator, placed: CallRequest, script: CallScript) -> Call
     )
 
 
+def not_placed_notice(app: Flask, program: Program) -> str:
+    """Return the one text telling Ana her call back could not be placed."""
+    [notice] = [body for body in texts_to(app, program.ana.phone) if "could not be placed" in body]
+    return notice
+
+
 def callback_of(app: Flask, referral: int) -> Callback:
     with session_scope(app) as session:
         callback = session.scalars(select(Callback).where(Callback.referral_id == referral)).one()
@@ -248,10 +254,7 @@ class TestCallByText:
         run(app, "dispatch-outbox", datetime.now(UTC) + timedelta(seconds=10))
         assert [call.answered for call in fake_twilio.calls] == [500]
         assert callback_of(app, referral).outcome == "not_placed"
-        [notice] = [
-            body for body in texts_to(app, program.ana.phone) if "could not be placed" in body
-        ]
-        assert f"Reply CALL {referral} to try again" in notice
+        assert f"Reply CALL {referral} to try again" in not_placed_notice(app, program)
 
     def test_a_callback_not_placed_within_two_minutes_is_dropped(
         self,
@@ -290,10 +293,7 @@ class TestCallByText:
         run(app, "dispatch-outbox", start + timedelta(minutes=13))
         assert fake_twilio.calls == []  # never placed twice
         assert callback_of(app, referral).outcome == "not_placed"
-        [notice] = [
-            body for body in texts_to(app, program.ana.phone) if "could not be placed" in body
-        ]
-        assert f"Reply CALL {referral} to try again" in notice
+        assert f"Reply CALL {referral} to try again" in not_placed_notice(app, program)
 
     def test_a_callback_claimed_late_in_a_long_run_is_not_given_up_by_the_other_clock(
         self,
