@@ -98,12 +98,21 @@ _NOT_ERASED_SINCE = or_(
 
 
 def _claim_participant(
-    session: Session, participant_id: int, now: datetime, values: dict[str, Any]
+    session: Session, participant_id: int, now: datetime, cutoff: datetime, values: dict[str, Any]
 ) -> bool:
-    """Mark one participant erased, with `values`, unless another clock did first."""
+    """Mark one participant erased, with `values`, unless another clock did first.
+
+    Still exited that long ago, as the claim is made: one back in the program since
+    the list was read is not erased.
+    """
     claimed = session.execute(
         update(Participant)
-        .where(Participant.id == participant_id, _NOT_ERASED_SINCE)
+        .where(
+            Participant.id == participant_id,
+            _NOT_ERASED_SINCE,
+            Participant.status == "exited",
+            Participant.exited_at <= cutoff,
+        )
         .values(erased_at=now, **values)
         .execution_options(synchronize_session=False)
     )
@@ -214,8 +223,8 @@ def erase_old_participants(session: Session, now: datetime, retention_days: int 
     erased = 0
     for participant_id in due:
         identity: dict[str, Any] = {"name": ERASED, "aliases": [], "date_of_birth": None}
-        if not _claim_participant(session, participant_id, now, identity):
-            continue  # another clock erased them first
+        if not _claim_participant(session, participant_id, now, cutoff, identity):
+            continue  # another clock erased them first, or they are back
         _erase_their_referrals(session, participant_id, now)
         session.execute(
             update(PlanEntry).where(PlanEntry.participant_id == participant_id).values(note=None)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import update
@@ -11,6 +13,7 @@ from sqlalchemy import update
 from hotline.db import session_scope
 from hotline.jobs import run_job
 from hotline.models import Message, Participant
+from hotline.services import retention
 from tests.api.conftest import Api, add_user, token_for
 from tests.api.test_assessment import ACCEPTED
 from tests.factories import add_referral
@@ -134,3 +137,23 @@ def test_a_participant_back_on_an_open_referral_keeps_what_is_written_now(
     assert api.get(f"/participants/{jane}").json["status"] == "active"
     run_job(app, "retention", datetime.now(UTC) + timedelta(days=1))  # the next night
     assert api.get(f"/referrals/{number}").json["assessment"]["notes"] == again["notes"]
+
+
+def test_a_participant_back_in_the_program_while_retention_runs_is_not_erased(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app.config["HOTLINE_RETENTION_DAYS"] = 90
+    api = case_manager_api(app, client)
+    jane = api.post("/participants", {"name": "Jane Doe", "status": "exited"}).json["id"]
+    claim = retention._claim_participant
+
+    def back_meanwhile(session: Any, participant_id: int, *args: Any) -> bool:
+        # Her case manager takes her back between the job's list and its claim.
+        with session_scope(app) as other:
+            other.get_one(Participant, participant_id).status = "active"
+        return claim(session, participant_id, *args)
+
+    monkeypatch.setattr(retention, "_claim_participant", back_meanwhile)
+    summary = run_job(app, "retention", datetime.now(UTC) + LONG_AFTER)
+    assert summary.startswith("0 referrals erased, 0 participants erased"), summary
+    assert api.get(f"/participants/{jane}").json["name"] == "Jane Doe"
