@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import update
 
 from hotline import create_app
-from hotline.db import session_scope
+from hotline.db import database, session_scope
 from hotline.jobs import run_job
 from hotline.models import JobRun
 from tests.factories import add_user
@@ -76,6 +76,9 @@ class TestProductionWithoutTwilio:
 
     def test_development_says_nothing(self, app_config: dict[str, Any]) -> None:
         app = create_app({**app_config, "HOTLINE_ENV": "development"})
-        web = Web(app.test_client())
-        web.login(add_user(app, "Sam Reyes", "supervisor", password=PASSWORD))
-        assert 'id="transport-warning"' not in web.text("/")
+        try:
+            web = Web(app.test_client())
+            web.login(add_user(app, "Sam Reyes", "supervisor", password=PASSWORD))
+            assert 'id="transport-warning"' not in web.text("/")
+        finally:
+            database(app).engine.dispose()  # its pooled connections closed, not left to GC
