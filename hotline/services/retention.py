@@ -13,7 +13,18 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import CompoundSelect, Text, cast, delete, null, or_, select, union, update
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    Text,
+    cast,
+    delete,
+    null,
+    or_,
+    select,
+    union,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from ..audit import Actor, record
@@ -65,7 +76,7 @@ def erase_old_referrals(session: Session, now: datetime, retention_days: int | N
     ).all()
     erased = 0
     for referral_id in due:
-        if not _claim(session, referral_id, now):
+        if not _claim(session, Referral, referral_id, now, [Referral.erased_at.is_(None)]):
             continue  # another clock erased it first
         _erase_words(session, referral_id)
         record(session, SYSTEM, now, "erase", "referral", referral_id, None, ERASED_REFERRAL)
@@ -79,44 +90,38 @@ def erase_old_referrals(session: Session, now: datetime, retention_days: int | N
     return erased
 
 
-def _claim(session: Session, referral_id: int, now: datetime) -> bool:
-    """Mark one referral erased, unless another clock did first; tell which."""
-    claimed = session.execute(
-        update(Referral)
-        .where(Referral.id == referral_id, Referral.erased_at.is_(None))
-        .values(erased_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    return updated_one_row(claimed)
-
-
-# Never erased, or erased before they last exited: one who came back and left again
-# may have been given their name back meanwhile.
-_NOT_ERASED_SINCE = or_(
-    Participant.erased_at.is_(None), Participant.erased_at < Participant.exited_at
-)
-
-
-def _claim_participant(
-    session: Session, participant_id: int, now: datetime, cutoff: datetime, values: dict[str, Any]
+def _claim(
+    session: Session,
+    model: type[Referral] | type[Participant],
+    row_id: int,
+    now: datetime,
+    due: Sequence[ColumnElement[bool]],
+    values: dict[str, Any] | None = None,
 ) -> bool:
-    """Mark one participant erased, with `values`, unless another clock did first.
+    """Mark one row erased, with `values`, if it is still `due` as it is claimed; tell whether.
 
-    Still exited that long ago, as the claim is made: one back in the program since
-    the list was read is not erased.
+    Another clock that erased it first, or a change since the list was read (a
+    participant taken back into the program), leaves it as it is.
     """
     claimed = session.execute(
-        update(Participant)
-        .where(
-            Participant.id == participant_id,
-            _NOT_ERASED_SINCE,
-            Participant.status == "exited",
-            Participant.exited_at <= cutoff,
-        )
-        .values(erased_at=now, **values)
+        update(model)
+        .where(model.id == row_id, *due)
+        .values(erased_at=now, **(values or {}))
         .execution_options(synchronize_session=False)
     )
     return updated_one_row(claimed)
+
+
+def _participants_due(cutoff: datetime) -> tuple[ColumnElement[bool], ...]:
+    """Return what makes a participant due for erasure: exited before `cutoff`, not erased since.
+
+    Erased before they last exited counts as not erased: one who came back and
+    left again may have been given their name back meanwhile.
+    """
+    not_erased_since = or_(
+        Participant.erased_at.is_(None), Participant.erased_at < Participant.exited_at
+    )
+    return (Participant.status == "exited", Participant.exited_at <= cutoff, not_erased_since)
 
 
 def _erase_their_referrals(session: Session, participant_id: int, now: datetime) -> None:
@@ -215,15 +220,12 @@ def erase_old_participants(session: Session, now: datetime, retention_days: int 
     if not retention_days:
         return 0
     cutoff = now - timedelta(days=retention_days)
-    due = session.scalars(
-        select(Participant.id).where(
-            Participant.status == "exited", Participant.exited_at <= cutoff, _NOT_ERASED_SINCE
-        )
-    ).all()
+    still_due = _participants_due(cutoff)
+    due = session.scalars(select(Participant.id).where(*still_due)).all()
     erased = 0
     for participant_id in due:
         identity: dict[str, Any] = {"name": ERASED, "aliases": [], "date_of_birth": None}
-        if not _claim_participant(session, participant_id, now, cutoff, identity):
+        if not _claim(session, Participant, participant_id, now, still_due, identity):
             continue  # another clock erased them first, or they are back
         _erase_their_referrals(session, participant_id, now)
         session.execute(

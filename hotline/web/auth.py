@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import abort, current_app, g, redirect, request, session, url_for
-from sqlalchemy import select, true
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -31,12 +31,10 @@ def _dummy_hash() -> str:
     return generate_password_hash("not anyone's password")
 
 
-def locked_out(
-    session: Session, now: datetime, limit: int, besides: int | None = None, **where: str
-) -> bool:
+def locked_out(session: Session, now: datetime, limit: int, besides: int, **where: str) -> bool:
     """Tell whether `limit` failed logins within 15 minutes, the last under 15 minutes ago, lock.
 
-    `besides` is the id of a try being checked, left out of its own count.
+    `besides` is the id of the try being checked, left out of its own count.
     """
     ((column, value),) = where.items()
     # The lock lasts 15 minutes from the failure that reached the limit, however spread
@@ -47,7 +45,7 @@ def locked_out(
             getattr(LoginAttempt, column) == value,
             LoginAttempt.succeeded.is_(False),
             LoginAttempt.at > now - 2 * LOCK_WINDOW,
-            LoginAttempt.id != besides if besides is not None else true(),
+            LoginAttempt.id != besides,
         )
         .order_by(LoginAttempt.at)
     ).all()

@@ -145,15 +145,16 @@ def test_a_participant_back_in_the_program_while_retention_runs_is_not_erased(
     app.config["HOTLINE_RETENTION_DAYS"] = 90
     api = case_manager_api(app, client)
     jane = api.post("/participants", {"name": "Jane Doe", "status": "exited"}).json["id"]
-    claim = retention._claim_participant
+    claim = retention._claim
 
-    def back_meanwhile(session: Any, participant_id: int, *args: Any) -> bool:
+    def back_meanwhile(session: Any, model: Any, row_id: int, *args: Any) -> bool:
         # Her case manager takes her back between the job's list and its claim.
-        with session_scope(app) as other:
-            other.get_one(Participant, participant_id).status = "active"
-        return claim(session, participant_id, *args)
+        if model is Participant:
+            with session_scope(app) as other:
+                other.get_one(Participant, row_id).status = "active"
+        return claim(session, model, row_id, *args)
 
-    monkeypatch.setattr(retention, "_claim_participant", back_meanwhile)
+    monkeypatch.setattr(retention, "_claim", back_meanwhile)
     summary = run_job(app, "retention", datetime.now(UTC) + LONG_AFTER)
     assert summary.startswith("0 referrals erased, 0 participants erased"), summary
     assert api.get(f"/participants/{jane}").json["name"] == "Jane Doe"
