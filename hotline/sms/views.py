@@ -20,6 +20,7 @@ from ..logs import log_exception
 from ..messaging.status import a_send_in_flight, apply_delivery_status
 from ..models import Message
 from ..phones import mask_phone, normalized
+from ..services.oncall import COVERAGE_CHANGED
 from ..services.sms_intake import IntakeMoved
 from ..services.text_arrival import identify_and_log
 from ..webhooks import form_text, twilio_signed, webhook_deadline
@@ -80,9 +81,12 @@ def check_coverage_after() -> None:
     Under a deadline of its own: the text is handled and its reply stands whatever
     the check does; the daily run announces what this one could not.
     """
+    session = get_session()
+    if not session.info.get(COVERAGE_CHANGED):
+        return  # nearly every text: no timer armed, nothing run
     try:
         with webhook_deadline():
-            check_coverage_if_changed(current_app, get_session(), datetime.now(UTC))
+            check_coverage_if_changed(current_app, session, datetime.now(UTC))
     except DeadlineExceeded:
         log.error("coverage check after a TAKE ran past its deadline")
         abandon_session()
