@@ -63,10 +63,14 @@ def site_target(target: str) -> str:
     return target
 
 
-def record_attempt(session: Session, email: str, address: str, now: datetime, ok: bool) -> None:
+def record_attempt(
+    session: Session, email: str, address: str, now: datetime, ok: bool
+) -> LoginAttempt:
     """Keep one sign-in attempt (password, code or single sign-on) for the lock-out; commit it."""
-    session.add(LoginAttempt(at=now, email=email[:320], address=address[:64], succeeded=ok))
+    attempt = LoginAttempt(at=now, email=email[:320], address=address[:64], succeeded=ok)
+    session.add(attempt)
     session.commit()
+    return attempt
 
 
 ADDRESS_LOCKED = N_("Too many failed logins from this address: try again in 15 minutes.")
@@ -79,9 +83,7 @@ def counted_try(session: Session, email: str, address: str, now: datetime) -> Lo
     the limit reach the password or code check. A refused try is not kept, so it
     does not stretch the lock.
     """
-    attempt = LoginAttempt(at=now, email=email[:320], address=address[:64], succeeded=False)
-    session.add(attempt)
-    session.commit()
+    attempt = record_attempt(session, email, address, now, ok=False)
     refusal = None
     if locked_out(session, now, ACCOUNT_FAILURES, attempt.id, email=email):
         refusal = ACCOUNT_LOCKED
