@@ -26,11 +26,16 @@ def case_manager_api(app: Flask, client: FlaskClient) -> Api:
     return Api(client, token_for(app, add_user(app, "case_manager", "Cam")))
 
 
+def coordinator_api(app: Flask, client: FlaskClient) -> Api:
+    """Return the API as a coordinator."""
+    return Api(client, token_for(app, add_user(app, "coordinator", "Cory")))
+
+
 def test_an_erased_participants_name_goes_from_their_open_referral_too(
     app: Flask, client: FlaskClient
 ) -> None:
     app.config["HOTLINE_RETENTION_DAYS"] = 90
-    api = Api(client, token_for(app, add_user(app, "coordinator", "Cory")))
+    api = coordinator_api(app, client)
     # A social contact has no intake deadline: accepted, it stays `assessed`, open.
     number = add_referral(
         app, "acknowledged", type="social_contact", offense=None, participant_name="Jane Doe"
@@ -105,7 +110,7 @@ def test_a_text_still_to_send_about_an_erased_participants_referral_keeps_its_wo
     app: Flask, client: FlaskClient
 ) -> None:
     app.config["HOTLINE_RETENTION_DAYS"] = 90
-    api = Api(client, token_for(app, add_user(app, "coordinator", "Cory")))
+    api = coordinator_api(app, client)
     number, _ = exited_long_ago(app, api)
     with session_scope(app) as session:
         queued = Message(
@@ -129,7 +134,7 @@ def test_a_participant_back_on_an_open_referral_keeps_what_is_written_now(
     app: Flask, client: FlaskClient
 ) -> None:
     app.config["HOTLINE_RETENTION_DAYS"] = 90
-    api = Api(client, token_for(app, add_user(app, "coordinator", "Cory")))
+    api = coordinator_api(app, client)
     number, jane = exited_long_ago(app, api)
     assert ", 1 participants erased" in run_job(app, "retention", datetime.now(UTC))
     again = {**ACCEPTED, "notes": "back at the Union St shelter, wants detox"}
