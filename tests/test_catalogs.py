@@ -18,6 +18,8 @@ from hotline.models import User
 
 PACKAGE = Path(hotline.__file__).resolve().parent
 KEYWORDS = {"_": None, "N_": None}
+# The page modules write their sentences with web_text("..."): its first argument is one.
+WEB_KEYWORDS = {**KEYWORDS, "web_text": None}
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 # The code that speaks for each channel (and only it: a sentence belongs to one channel).
 SOURCES = {"voice": ["voice"], "sms": ["sms"], "web": ["web", "templates"]}
@@ -25,17 +27,18 @@ METHODS = [("**.py", "python"), ("**.html", "jinja2")]
 # The web is English only (SPEC §9): its catalog template is kept current, ready for a language.
 WEB_TEMPLATE = PACKAGE / "translations" / "web.pot"
 REFRESH_WEB = (
-    "pybabel extract -F babel.cfg -k _ -k N_ --no-location --omit-header "
+    "pybabel extract -F babel.cfg -k _ -k N_ -k web_text --no-location --omit-header "
     "-o hotline/translations/web.pot hotline/web hotline/templates"
 )
 
 
 def sentences(channel: str) -> set[str]:
-    """Return the message ids the channel's code marks with _() or N_()."""
+    """Return the message ids the channel's code marks with _() or N_() (or web_text())."""
     found: set[str] = set()
+    keywords = WEB_KEYWORDS if channel == "web" else KEYWORDS
     for folder in SOURCES[channel]:
         for _file, _line, message, _comments, _context in extract_from_dir(
-            PACKAGE / folder, METHODS, keywords=KEYWORDS
+            PACKAGE / folder, METHODS, keywords=keywords
         ):
             found.add(message if isinstance(message, str) else message[0])
     return found
@@ -79,6 +82,7 @@ def test_the_web_catalog_template_is_current() -> None:
         kept = {str(m.id) for m in read_po(handle) if m.id}
     assert kept == sentences("web"), f"refresh it: {REFRESH_WEB}"
     assert len(kept) > 400  # the pages' words, not a handful
+    assert "Consent recorded." in kept  # a page module's web_text() sentence
 
 
 def test_pages_are_written_through_the_web_catalog(
