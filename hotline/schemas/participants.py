@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import BaseModel, Field, RootModel, model_validator
+from pydantic import BaseModel, Field, RootModel, ValidationInfo, field_validator
 
 from ..models.participants import ConsentScope, ParticipantStatus, PlanStatus
 from .assessment import Need
@@ -94,11 +94,14 @@ class PlanEntryIn(Input):
     ended_on: date | None = None
     note: Note | None = None
 
-    @model_validator(mode="after")
-    def _in_order(self) -> PlanEntryIn:
-        if self.started_on and self.ended_on and self.ended_on < self.started_on:
+    @field_validator("ended_on", mode="after")
+    @classmethod
+    def _in_order(cls, value: date | None, info: ValidationInfo) -> date | None:
+        # A field validator, not a model one: the 422 names `ended_on` (SPEC §8).
+        started_on = info.data.get("started_on")
+        if started_on and value and value < started_on:
             raise ValueError("ended_on is before started_on")
-        return self
+        return value
 
 
 class PlanEntryPatch(Input):

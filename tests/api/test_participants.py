@@ -88,6 +88,15 @@ class TestRecord:
         assert bad_need.status_code == 422 and bad_need.json["error"]["field"] == "need"
         assert manager_api.get("/participants/4242").status_code == 404
 
+    def test_a_plan_entry_ending_before_it_starts_is_422_naming_ended_on(
+        self, app: Flask, manager_api: Api, case_manager: int
+    ) -> None:
+        number = add_participant(manager_api, case_manager)
+        body = {"need": "housing", "started_on": "2026-05-01", "ended_on": "2026-04-01"}
+        answer = manager_api.post(f"/participants/{number}/plan", body)
+        assert answer.status_code == 422 and answer.json["error"]["field"] == "ended_on"
+        assert manager_api.get(f"/participants/{number}").json["plan"] == []
+
     def test_the_audit_log_keeps_no_name(
         self, app: Flask, manager_api: Api, case_manager: int
     ) -> None:
