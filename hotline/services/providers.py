@@ -34,9 +34,18 @@ def get_provider(session: Session, provider_id: int) -> Provider:
 
 
 def require_provider(session: Session, provider_id: int | None, field: str) -> None:
-    """Refuse an unknown provider inside a body (422 naming the field)."""
-    if provider_id is not None and session.get(Provider, provider_id) is None:
+    """Refuse an unknown or inactive provider inside a body (422 naming the field).
+
+    An inactive provider stays in the directory for the entries that had them,
+    but takes no new ones (the web form does not offer them either).
+    """
+    if provider_id is None:
+        return
+    row = session.get(Provider, provider_id)
+    if row is None:
         raise FieldInvalid(f"no provider with id {provider_id}", field)
+    if not row.active:
+        raise FieldInvalid(f"provider {provider_id} is inactive", field)
 
 
 def create_provider(session: Session, data: ProviderIn, actor: Actor, now: datetime) -> Provider:

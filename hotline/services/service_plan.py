@@ -57,7 +57,7 @@ def update_plan_entry(
     before = plan_audit(row)
     if "status" in data.model_fields_set and data.status is None:
         raise FieldInvalid("may not be null", "status")
-    if "provider_id" in data.model_fields_set:
+    if "provider_id" in data.model_fields_set and data.provider_id != row.provider_id:
         require_provider(session, data.provider_id, "provider_id")
     for name in data.model_fields_set:
         setattr(row, name, getattr(data, name))

@@ -97,6 +97,32 @@ class TestRecord:
         assert answer.status_code == 422 and answer.json["error"]["field"] == "ended_on"
         assert manager_api.get(f"/participants/{number}").json["plan"] == []
 
+    def test_an_inactive_provider_is_refused_for_a_new_plan_entry_or_a_change(
+        self, app: Flask, manager_api: Api, case_manager: int
+    ) -> None:
+        number = add_participant(manager_api, case_manager)
+        provider = manager_api.post("/providers", {"name": "Old Shelter", "needs": ["housing"]})
+        kept = manager_api.post(
+            f"/participants/{number}/plan", {"need": "housing", "provider_id": provider.json["id"]}
+        )
+        assert kept.status_code == 201
+        closed = manager_api.patch(f"/providers/{provider.json['id']}", {"active": False})
+        assert closed.status_code == 200
+        body = {"need": "food", "provider_id": provider.json["id"]}
+        added = manager_api.post(f"/participants/{number}/plan", body)
+        assert added.status_code == 422 and added.json["error"]["field"] == "provider_id"
+        other = manager_api.post(f"/participants/{number}/plan", {"need": "food"}).json
+        moved = manager_api.patch(
+            f"/participants/{number}/plan/{other['id']}", {"provider_id": provider.json["id"]}
+        )
+        assert moved.status_code == 422 and moved.json["error"]["field"] == "provider_id"
+        # An entry already with them may still move on.
+        same = {"provider_id": provider.json["id"], "status": "started"}
+        assert (
+            manager_api.patch(f"/participants/{number}/plan/{kept.json['id']}", same).status_code
+            == 200
+        )
+
     def test_the_audit_log_keeps_no_name(
         self, app: Flask, manager_api: Api, case_manager: int
     ) -> None:
