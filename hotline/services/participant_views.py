@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..audit import Actor, record
-from ..models import Charge, Consent, Contact, Participant, PlanEntry, Referral
+from ..models import AuditEvent, Charge, Consent, Contact, Participant, PlanEntry, Referral
 from ..schemas.participants import ChargeOut, ConsentOut, PlanEntryOut, ReferralBrief
 from .errors import NotFound
 from .participants import acting_case_manager, get_participant, is_current
@@ -45,10 +45,7 @@ def participant_detail(session: Session, row: Participant) -> dict[str, Any]:
             for c in consents
             if c.revoked_at is not None
         ]
-        + [
-            {"at": p.created_at, "kind": "plan", "detail": {"need": p.need, "status": p.status}}
-            for p in plan
-        ]
+        + plan_timeline(session, row.id, plan)
         + [
             {
                 "at": c.recorded_at,
@@ -81,6 +78,42 @@ def participant_detail(session: Session, row: Participant) -> dict[str, Any]:
         "charges": _dump(ChargeOut, charges),
         "timeline": sorted(timeline, key=lambda entry: entry["at"]),
     }
+
+
+def plan_timeline(
+    session: Session, participant_id: int, plan: list[PlanEntry]
+) -> list[dict[str, Any]]:
+    """Return each plan entry as added, then each change to it when it was made (SPEC §6).
+
+    The audit log holds every plan change (`plan` rows: before and after); an
+    entry with no audit row of its adding shows its status as it is now.
+    """
+    events = session.scalars(
+        select(AuditEvent)
+        .where(
+            AuditEvent.entity == "participant",
+            AuditEvent.entity_id == participant_id,
+            AuditEvent.action == "plan",
+        )
+        .order_by(AuditEvent.id)
+    )
+    added: dict[object, str] = {}
+    changes: list[dict[str, Any]] = []
+    for event in events:
+        after = event.after or {}
+        if event.before is None:
+            added[after.get("id")] = str(after.get("status"))
+        else:
+            detail = {"need": after.get("need"), "status": after.get("status")}
+            changes.append({"at": event.at, "kind": "plan", "detail": detail})
+    return [
+        {
+            "at": p.created_at,
+            "kind": "plan",
+            "detail": {"need": p.need, "status": added.get(p.id, p.status)},
+        }
+        for p in plan
+    ] + changes
 
 
 def prosecutor_may_see(session: Session, row: Participant, now: datetime) -> bool:

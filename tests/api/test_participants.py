@@ -71,7 +71,7 @@ class TestRecord:
         record = manager_api.get(f"/participants/{number}").json
         assert record["date_of_birth"] == "1990-05-01" and record["aliases"] == ["JD"]
         assert [(p["need"], p["status"]) for p in record["plan"]] == [("substance_use", "started")]
-        assert [t["kind"] for t in record["timeline"]] == ["plan"]
+        assert [t["kind"] for t in record["timeline"]] == ["plan", "plan"]  # added, then started
 
     def test_bad_fields_are_422_naming_them(
         self, app: Flask, manager_api: Api, case_manager: int
@@ -121,6 +121,26 @@ class TestRecord:
         assert (
             manager_api.patch(f"/participants/{number}/plan/{kept.json['id']}", same).status_code
             == 200
+        )
+
+    def test_each_plan_change_is_on_the_timeline_when_it_happened(
+        self, app: Flask, manager_api: Api, case_manager: int
+    ) -> None:
+        number = add_participant(manager_api, case_manager)
+        entry = manager_api.post(f"/participants/{number}/plan", {"need": "housing"}).json
+        for status in ("started", "completed"):
+            changed = manager_api.patch(
+                f"/participants/{number}/plan/{entry['id']}", {"status": status}
+            )
+            assert changed.status_code == 200
+        timeline = manager_api.get(f"/participants/{number}").json["timeline"]
+        plan = [(t["detail"]["need"], t["detail"]["status"]) for t in timeline]
+        # Planned when it was added (not "completed" back then), then each change at its time.
+        assert plan == [("housing", "planned"), ("housing", "started"), ("housing", "completed")]
+        assert [t["at"] for t in timeline] == sorted(t["at"] for t in timeline)
+        assert (
+            timeline[-1]["at"]
+            == manager_api.get(f"/participants/{number}").json["plan"][0]["updated_at"]
         )
 
     def test_the_audit_log_keeps_no_name(
