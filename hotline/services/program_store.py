@@ -118,6 +118,8 @@ def engine_rotation(row: Rotation) -> engine.Rotation | str:
     # A hand-edited row can fail in any of these ways (KeyError: an unknown zone).
     except (ValueError, TypeError, KeyError, OverflowError) as error:
         return str(error).strip("'\"") or type(error).__name__
+    except OSError:  # a folder of the zone database ("US", "America") read as a zone file
+        return f"No time zone found with key {row.timezone}"
     problem = engine.rotation_problem(rotation)
     return rotation if problem is None else problem
 

@@ -128,6 +128,25 @@ class TestAStoredBrokenRotationStaysLocal:
         assert [t["tier"] for t in supervisor_api.get("/oncall").json["tiers"]] == [1, 2]
 
 
+@pytest.mark.parametrize("zone", ["US", "America", "Etc"])
+def test_a_stored_rotation_whose_zone_is_a_region_not_a_zone_is_left_out(
+    app: Flask, client: FlaskClient, supervisor_api: Api, zone: str
+) -> None:
+    # "US" or "America" typed by hand: a folder of the zone database, not a zone.
+    ana, bob = add_person(app, "Ana Diaz"), add_person(app, "Bob Broken")
+    good, broken = add_rotation(app, 1, ana), add_rotation(app, 1, bob)
+    with session_scope(app) as session:
+        session.get_one(Rotation, broken.id).timezone = zone
+        bump_revision(session)
+    answer = supervisor_api.get("/oncall")
+    assert answer.status_code == 200
+    assert [(t["tier"], t["user"]["id"]) for t in answer.json["tiers"]] == [(1, ana.id)]
+    assert supervisor_api.get("/schedule").status_code == 200
+    items = {r["id"]: r for r in supervisor_api.get("/rotations").json["items"]}
+    assert items[broken.id]["broken"] == f"No time zone found with key {zone}"
+    assert items[good.id]["broken"] is None
+
+
 def test_a_stored_override_in_year_9999_is_left_out(app: Flask, supervisor_api: Api) -> None:
     ana, bob = add_person(app, "Ana Diaz"), add_person(app, "Bob Broken")
     add_rotation(app, 1, ana)
