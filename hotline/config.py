@@ -203,7 +203,8 @@ def _normalize(settings: dict[str, Any]) -> None:
 
     try:
         ZoneInfo(str(settings["HOTLINE_TIMEZONE"]))
-    except (ZoneInfoNotFoundError, ValueError):
+    # OSError: a folder of the zone database ("US", "America") read as a zone file.
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         raise ConfigError(
             "HOTLINE_TIMEZONE must be an IANA zone, e.g. America/Los_Angeles"
         ) from None
