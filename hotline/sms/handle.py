@@ -31,7 +31,7 @@ from ..services.intake_reply import log_reply, save_and_reply
 from ..services.oncall import create_override, who_is_on_call
 from ..services.recontact import Disclosed, officer_met
 from ..services.sms_intake import Sender
-from .notices import weekday_time
+from .notices import clock_text
 from .parse import (
     ABORT,
     ACK,
@@ -310,5 +310,7 @@ def run_command(
         return Reply(_("Reply TAKE and how long, up to 7 days: TAKE 90m, TAKE 4h or TAKE 1d."))
     data = OverrideIn(user_id=user.id, tier=1, start=now, end=now + command.duration)
     override = create_override(session, data, Actor(user.id, "sms"), now)
-    until = f"{weekday_time(override.end, zone, language)} {override.end.astimezone(zone):%Z}"
+    # With its date: a week from now has today's weekday.
+    ending = clock_text(override.end, zone=zone, language=language, _=_)
+    until = f"{ending} {override.end.astimezone(zone):%Z}"
     return Reply(_("You are on call for tier 1 until {time}.", time=until))

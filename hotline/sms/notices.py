@@ -224,9 +224,3 @@ def clock_text(instant: datetime | None, *, zone: ZoneInfo, language: str, _: Tr
     weekday = WEEKDAYS.get(language, WEEKDAYS["en"])[local.weekday()]
     day = local.strftime("%d/%m") if language == "es" else local.strftime("%m/%d")
     return f"{weekday} {day} {local:%H:%M}"
-
-
-def weekday_time(instant: datetime, zone: ZoneInfo, language: str) -> str:
-    """Return an instant within the week ahead as "Sat 08:00" (Spanish: "sab 08:00")."""
-    local = instant.astimezone(zone)
-    return f"{WEEKDAYS.get(language, WEEKDAYS['en'])[local.weekday()]} {local:%H:%M}"

@@ -21,7 +21,7 @@ from ..services.referral_actions import (
     Taken,
     TakenBy,
 )
-from .notices import OFFICER_STATUS_WORDS, caller_words, weekday_time
+from .notices import OFFICER_STATUS_WORDS, caller_words, clock_text
 
 STATUS_WORDS = {
     "received": "received",
@@ -113,7 +113,8 @@ def who_words(_: Translate, answer: Mapping[str, Any], zone: ZoneInfo, language:
         user = tier["user"]
         who = f"{user['name']} {user['phone']}" if user else _("NOBODY (gap)")
         until: datetime | None = tier["until"]
-        time = weekday_time(until, zone, language) if until else None
+        # With its date: an until weeks away is no weekday of this week.
+        time = clock_text(until, zone=zone, language=language, _=_) if until else None
         when = " " + _("until {time}", time=time) if time else ""
         parts.append(_("tier {tier}: {who}", tier=tier["tier"], who=who) + when)
     listed = "; ".join(parts) if parts else _("nobody (no rotation)")

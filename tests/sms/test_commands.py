@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from flask import Flask
 from sqlalchemy import select
@@ -10,6 +11,7 @@ from sqlalchemy import select
 from hotline.db import session_scope
 from hotline.models import Message, OptOut, Override, Referral, ReferralEvent
 from hotline.simulator import SmsEmulator
+from tests.factories import add_override
 from tests.sms.conftest import STRANGER, Program, converse, outbox
 from tests.sms.test_intake import ARREST
 
@@ -158,6 +160,26 @@ class TestOnCallByText:
         reply = converse(phone, program.ben.phone, "who")[-1]
         assert reply.startswith(f"On call: tier 1: Ana Diaz {program.ana.phone}")
         assert f"tier 2: Ben Okafor {program.ben.phone}" in reply
+
+    def test_who_says_the_date_of_an_until_more_than_a_week_away(
+        self, app: Flask, phone: SmsEmulator, program: Program
+    ) -> None:
+        # Ben covers tier 1 for three weeks: "until Sat 08:00" would read as this week.
+        end = (datetime.now(UTC) + timedelta(days=20)).replace(second=0, microsecond=0)
+        add_override(app, program.ben, 1, datetime.now(UTC) - timedelta(hours=1), end)
+        reply = converse(phone, program.ana.phone, "WHO")[-1]
+        local = end.astimezone(ZoneInfo("America/Los_Angeles"))
+        assert f"tier 1: Ben Okafor {program.ben.phone} until " in reply
+        assert f"{local:%m/%d %H:%M}" in reply, reply
+
+    def test_take_for_a_week_says_the_date_it_ends_not_just_todays_weekday(
+        self, phone: SmsEmulator, program: Program
+    ) -> None:
+        reply = converse(phone, program.ben.phone, "TAKE 7d")[-1]
+        end = datetime.now(UTC) + timedelta(days=7)
+        local = end.astimezone(ZoneInfo("America/Los_Angeles"))
+        assert reply.startswith("You are on call for tier 1 until ")
+        assert f"{local:%m/%d}" in reply, reply  # "until Sat 14:21" reads as today
 
     def test_take_puts_the_sender_on_tier_one(
         self, app: Flask, phone: SmsEmulator, program: Program
