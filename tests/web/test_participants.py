@@ -390,3 +390,29 @@ def form_posting_to(page: str, action: str) -> str:
     found = re.search(rf'<form[^>]*action="{re.escape(action)}"[^>]*>.*?</form>', page, re.S)
     assert found, f"no form posts to {action}"
     return found.group(0)
+
+
+def as_a_browser_sends(form: str) -> dict[str, str]:
+    """Return what a browser posts for `form` as drawn: inputs, and each select's chosen option."""
+    sent = dict(re.findall(r'<input[^>]*name="(\w+)"[^>]*value="([^"]*)"', form))
+    for name, options in re.findall(r'<select[^>]*name="(\w+)"[^>]*>(.*?)</select>', form, re.S):
+        chosen = re.search(r'<option value="([^"]*)" selected', options)
+        sent[name] = chosen.group(1) if chosen else re.findall(r'value="([^"]*)"', options)[0]
+    return {name: html.unescape(value) for name, value in sent.items()}
+
+
+def test_saving_a_record_whose_case_manager_left_keeps_them_unless_changed(
+    app: Flask, as_supervisor: Web
+) -> None:
+    manager = add_user(app, "Cam Reed", "case_manager")
+    number = add_participant(app, "Jo Park", manager)
+    with session_scope(app) as session:
+        session.get_one(User, manager.id).active = False
+    path = f"/participants/{number}"
+    form = form_posting_to(as_supervisor.text(path), path)
+    assert "Cam Reed (no longer a case manager)" in form  # shown, so not silently replaced
+    sent = {**as_a_browser_sends(form), "date_of_birth": "1990-04-01"}
+    assert as_supervisor.post(path, sent).status_code == 302
+    with session_scope(app) as session:
+        row = session.get_one(Participant, number)
+        assert (row.date_of_birth, row.case_manager_id) == (date(1990, 4, 1), manager.id)
