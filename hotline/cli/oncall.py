@@ -133,3 +133,5 @@ def add_override(email: str, tier: int, start_text: str, end_text: str) -> None:
             f"Override {row.id}: {user.name} on tier {tier}"
             f" from {shown(row.start)} to {shown(row.end)}."
         )
+        if not user.active:  # kept (SPEC §3), but the supervisor must not count on it
+            click.echo(f"{user.name} is inactive: this override does not apply while they are.")

@@ -205,6 +205,19 @@ class TestOnCallCommands:
         with session_scope(app) as session:
             assert session.scalars(select(Override)).first() is None
 
+    def test_override_for_an_inactive_person_is_saved_with_a_warning_it_does_not_apply(
+        self, app: Flask, runner: FlaskCliRunner
+    ) -> None:
+        add_people(runner)
+        runner.invoke(args=["user", "set", "--email", "ben@example.org", "--active", "no"])
+        span = ["--start", "2030-01-02T08:00", "--end", "2030-01-02T20:00"]
+        args = ["override", "add", "--user", "ben@example.org", "--tier", "1", *span]
+        added = runner.invoke(args=args)
+        assert added.exit_code == 0, added.output
+        assert "Ben Ode is inactive: this override does not apply" in added.output
+        during = runner.invoke(args=["oncall", "--at", "2030-01-02T12:00"])
+        assert "Ben Ode" not in during.output  # SPEC §3: an inactive user is never on call
+
 
 class TestUserSet:
     """`hotline user set`: recovery from the command line, never leaving no supervisor."""
