@@ -301,12 +301,23 @@ def close_unanswered(session: Session, call: Call, now: datetime) -> None:
 
 
 def claim_voicemail_notice(session: Session, call: Call, now: datetime) -> bool:
-    """Tell whether this request sends the notice of a call nobody accepted (exactly once)."""
-    if call.call_outcome not in ("voicemail", "abandoned"):
-        return False
+    """Tell whether this request sends the notice of a call nobody accepted (exactly once).
+
+    The outcome is judged as stored, not as this request read it: another webhook
+    of the call (the last step's dial result reaching the recording prompt) may have
+    committed it since, and then this one, perhaps the call's last, must notify.
+    """
     claimed = session.execute(
         update(Call)
-        .where(Call.id == call.id, Call.voicemail_notified_at.is_(None))
+        .where(
+            Call.id == call.id,
+            Call.voicemail_notified_at.is_(None),
+            Call.call_outcome.in_(("voicemail", "abandoned")),
+        )
         .values(voicemail_notified_at=now)
+        .execution_options(synchronize_session=False)
     )
-    return updated_one_row(claimed)
+    if not updated_one_row(claimed):
+        return False
+    session.refresh(call)  # its outcome as stored decides who is told, and how
+    return True

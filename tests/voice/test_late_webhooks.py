@@ -260,3 +260,46 @@ def test_a_1_and_the_steps_time_out_at_once_leave_the_officer_with_someone(
     call, _, legs = call_of(app, "CA-both")
     accepted = [leg.step for leg in legs if leg.outcome == "accepted"]
     assert accepted == [1 if went_on else 0] and call.answered_by is not None
+
+
+def test_a_hang_up_as_the_last_step_times_out_still_tells_staff_once(
+    app: Flask, client: FlaskClient, program: Program, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The last step times out and the officer hangs up at that very moment: Twilio
+    # posts the dial result (the call still in progress) and the final status at once,
+    # and two workers apply them. The call ends unheard, so the final status is the
+    # only request left to tell staff (SPEC §4.5, §6 "Every referral has an owner").
+    start(client, "CA-end", program.officer.phone)
+    call, _, _ = call_of(app, "CA-end")
+    params = {"CallSid": "CA-end", "DialCallStatus": "no-answer", "CallStatus": "in-progress"}
+    last = len(call.chain) - 1
+    for step in range(last):
+        assert (
+            post(client, f"/voice/dial-result?call={call.id}&step={step}", params).status_code
+            == 200
+        )
+    real_finish = calls.finish
+    prompted: list[bytes] = []
+
+    def chain_runs_out_meanwhile(*args: Any, **kwargs: Any) -> None:
+        # The status webhook has read the call; the last step's result, in another
+        # worker, reaches the recording prompt and commits first.
+        if not prompted:
+            result = f"/voice/dial-result?call={call.id}&step={last}"
+
+            def time_out() -> None:
+                prompted.append(post(app.test_client(), result, params).data)
+
+            worker = threading.Thread(target=time_out)
+            worker.start()
+            worker.join()
+        real_finish(*args, **kwargs)
+
+    monkeypatch.setattr(calls, "finish", chain_runs_out_meanwhile)
+    hang_up(client, "CA-end", program.officer.phone, "65")
+    assert ET.fromstring(prompted[0]).find("Record") is not None
+    _, referral, _ = call_of(app, "CA-end")
+    # Nobody took it: whoever the notice goes to, staff hear of it, once, with its number.
+    told = texts_to(app, program.ana.phone)
+    assert len(told) == 1 and f"Reply ACK {referral.id}" in told[0]
+    assert referral.status == "notified"
