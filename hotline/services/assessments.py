@@ -61,9 +61,11 @@ def record_assessment(
         raise FieldInvalid("an ineligible disposition needs at least one exclusion", "exclusions")
     if data.disposition == "accepted" and not data.consent_confirmed:
         raise FieldInvalid("an accepted disposition needs consent confirmed", "consent_confirmed")
-    referral = session.get(Referral, referral_id, with_for_update=True) or get_referral(
-        session, referral_id
-    )
+    # Read again, held: a page that read it before another worker closed or took it
+    # must judge the referral as it is now, not as the page found it.
+    referral = session.get(
+        Referral, referral_id, with_for_update=True, populate_existing=True
+    ) or get_referral(session, referral_id)
     if referral.status in CLOSED_STATUSES:
         raise Conflict(f"#{referral.id} is closed ({referral.status}): it cannot be assessed")
     assert actor.user_id is not None

@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import re
+import threading
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from flask import Flask
 from sqlalchemy import select
 
 from hotline.audit import Actor
 from hotline.db import session_scope
+from hotline.jobs import run_job
 from hotline.models import Assessment, AuditEvent, Message, Referral, User
 from hotline.schemas.assessment import AssessmentIn
+from hotline.services import referral_actions
 from hotline.services.assessments import record_assessment
 from hotline.services.referrals import add_event
+from hotline.web import assessment as assessment_page
 from tests.factories import add_officer, add_referral
 from tests.web.conftest import Web
 
@@ -290,3 +296,73 @@ def test_a_filter_date_that_is_no_day_is_named_not_dropped_unseen(
     assert answer.status_code == 400
     assert 'id="f-since-error"' in page and "a day that exists" in page
     assert as_coordinator.get("/referrals?since=2026-01-01").status_code == 200
+
+
+def meanwhile(monkeypatch: pytest.MonkeyPatch, change: Callable[[], None]) -> None:
+    """Have `change` commit in another worker once the assessment page has read its referral."""
+    real = assessment_page.latest_assessment  # type: ignore[attr-defined]
+    done: list[bool] = []
+
+    def read_then_wait(*args: object, **kwargs: object) -> object:
+        if not done:
+            done.append(True)
+            worker = threading.Thread(target=change)
+            worker.start()
+            worker.join()
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(assessment_page, "latest_assessment", read_then_wait)
+
+
+class TestAssessmentRaces:
+    """An assessment saved while another worker changes its referral (SPEC §5, §6)."""
+
+    def test_the_intake_deadline_closing_it_meanwhile_makes_the_save_409_not_a_reopening(
+        self, app: Flask, as_coordinator: Web, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        old = datetime.now(UTC) - timedelta(days=31)
+        officer = add_officer(app)
+        number = add_referral(
+            app, "assessed", created_at=old, officer_id=officer.id, officer_phone=officer.phone
+        )
+        path = f"/referrals/{number}/assessment"
+        opened = seen_version(as_coordinator.text(path))
+
+        def clock_runs() -> None:  # the hourly intake-deadlines run closes it as she saves
+            assert run_job(app, "intake-deadlines", datetime.now(UTC)).startswith("1 ")
+
+        meanwhile(monkeypatch, clock_runs)
+        answer = as_coordinator.post(path, {**FORM, "version": opened})
+        assert answer.status_code == 409
+        assert "is closed" in answer.get_data(as_text=True)
+        assert status_of(app, number) == "intake_missed"  # the officer was told so
+        with session_scope(app) as session:
+            assert session.scalars(select(Assessment)).all() == []
+
+    def test_an_ack_by_text_meanwhile_keeps_the_referral_with_who_took_it(
+        self, app: Flask, as_coordinator: Web, ben: User, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        officer = add_officer(app)
+        number = add_referral(app, "notified", officer_id=officer.id, officer_phone=officer.phone)
+        path = f"/referrals/{number}/assessment"
+        opened = seen_version(as_coordinator.text(path))
+
+        def ben_acks() -> None:
+            with session_scope(app) as session:
+                taker = session.get_one(User, ben.id)
+                outcome = referral_actions.acknowledge(
+                    session, number, taker, datetime.now(UTC), "sms", None
+                )
+                assert isinstance(outcome, referral_actions.Taken)  # "You have #n"
+
+        meanwhile(monkeypatch, ben_acks)
+        answer = as_coordinator.post(path, {**FORM, "version": opened})
+        assert answer.status_code == 302  # an open referral may be assessed by anyone
+        with session_scope(app) as session:
+            referral = session.get_one(Referral, number)
+            assert (referral.status, referral.acknowledged_by) == ("assessed", ben.id)
+            to_officer = session.scalars(
+                select(Message.body).where(Message.to_number == officer.phone)
+            ).all()
+        # The officer heard once who has the referral: Ben, whom the ACK told "You have #n".
+        assert to_officer == [f"LEAD #{number}: with a coordinator, Ben Okafor."]
