@@ -68,9 +68,10 @@ def complete_referral(
     session: Session, referral_id: int, data: ReferralCompletionIn, actor: Actor, now: datetime
 ) -> Referral:
     """Set the given fields of an open referral; each change is an event and audited."""
-    referral = session.get(Referral, referral_id, with_for_update=True) or get_referral(
-        session, referral_id
-    )
+    # Read again, held: the page may have read it before another worker closed it.
+    referral = session.get(
+        Referral, referral_id, with_for_update=True, populate_existing=True
+    ) or get_referral(session, referral_id)
     if referral.status in CLOSED_STATUSES:
         status = referral.status.replace("_", " ")
         raise Conflict(f"#{referral.id} is closed ({status}): it cannot be changed")

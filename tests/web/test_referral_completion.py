@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import threading
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
 from flask import Flask
 from sqlalchemy import select
 
 from hotline.db import session_scope
 from hotline.models import Call, Referral, ReferralEvent, User
+from hotline.services import referral_actions
 from hotline.simulator import CallScript, Leg, SmsEmulator, VoiceEmulator, flask_poster
+from hotline.web import referral_completion as completion_page
 from tests.factories import BLANK_CALL_REFERRAL, add_officer, add_referral, add_rotation, add_user
 from tests.web.conftest import PASSWORD, Web
 
@@ -154,3 +161,34 @@ class TestAfterTakingIt:
         assert phone.send(coordinator.phone, f"ACK {number}").status == 200
         assert stored(app, number).acknowledged_by == coordinator.id
         assert form_comes_first(as_coordinator.text(f"/referrals/{number}"))
+
+
+def test_a_referral_closed_by_text_as_the_form_is_saved_is_refused_and_left_as_closed(
+    app: Flask, as_coordinator: Web, ben: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    number = add_referral(app, status="acknowledged", acknowledged_by=ben.id, **BLANK)
+    real = completion_page.form_values
+    closed: list[bool] = []
+
+    def ben_closes_it_meanwhile() -> Any:
+        # The save has read the referral; Ben's NONCOMPLY, in another worker, commits first.
+        def noncomply() -> None:
+            with session_scope(app) as session:
+                taker = session.get_one(User, ben.id)
+                outcome = referral_actions.close_intake(
+                    session, number, taker, False, "", datetime.now(UTC), "sms", None
+                )
+                closed.append(isinstance(outcome, referral_actions.Done))
+
+        worker = threading.Thread(target=noncomply)
+        worker.start()
+        worker.join()
+        return real()
+
+    monkeypatch.setattr(completion_page, "form_values", ben_closes_it_meanwhile)
+    answer = as_coordinator.post(f"/referrals/{number}/completion", FILLED)
+    assert closed == [True]
+    assert answer.status_code == 422 and "closed" in answer.get_data(as_text=True)
+    after = stored(app, number)
+    assert (after.status, after.type, after.participant_name) == ("intake_missed", None, None)
+    assert completion_events(app, number) == []
