@@ -72,7 +72,11 @@ def notify_voicemail(
     """
     if not claim_voicemail_notice(session, call, now):
         return 0
-    referral = session.get_one(Referral, call.referral_id)
+    # Read again and held until the texts are queued: a "Take it" or an ACK in another
+    # worker waits for them (and then tells whoever they told), or wins first and is seen.
+    referral = session.get_one(
+        Referral, call.referral_id, with_for_update=True, populate_existing=True
+    )
     if referral.status not in OPEN_FOR_ACK or referral.acknowledged_by is not None:
         return 0  # someone took it already (on the web, say) before the call ended
     notice = call_not_taken(session, call, referral, public_url)

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from hotline.db import session_scope
-from hotline.models import Call, Message, Referral, ReferralEvent, ReferralNotice
+from hotline.models import Call, Message, Referral, ReferralEvent, ReferralNotice, User
+from hotline.services import referral_actions, voicemail
 from hotline.services.voicemail import notify_voicemail
 from hotline.simulator import CallScript, SmsEmulator, VoiceEmulator, flask_poster
+from tests.conftest import is_sqlite
 from tests.factories import add_user, arrive
 from tests.jobs.conftest import run, texts_to
 from tests.voice.conftest import HOTLINE, Program
@@ -220,3 +225,46 @@ def test_a_long_call_bridged_while_the_database_missed_the_key_stays_answered(
     assert not [body for body in texts_to(app, program.ana.phone) if "Reply ACK" in body]
     assert call.call_outcome == "answered" and call.answered_by == program.ana.id
     assert referral.status == "acknowledged" and leg.outcome == "accepted"
+
+
+def test_a_call_taken_on_the_web_as_it_ends_stays_taken_and_whoever_was_told_hears_so(
+    app: Flask,
+    app_config: dict[str, Any],
+    client: FlaskClient,
+    program: Program,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    if is_sqlite(app_config["DATABASE_URL"]):
+        pytest.skip("SQLite takes both requests' writes in turn: the race needs PostgreSQL")
+    start(client, "CA-taken", program.officer.phone)
+    _, referral, _ = call_of(app, "CA-taken")
+    real_words = voicemail.call_not_taken
+    taken: list[object] = []
+    workers: list[threading.Thread] = []
+
+    def take() -> None:
+        with session_scope(app) as session:
+            ben = session.get_one(User, program.ben.id)
+            now = datetime.now(UTC)
+            taken.append(referral_actions.acknowledge(session, referral.id, ben, now, "web", None))
+
+    def ben_takes_it_meanwhile(*args: Any, **kwargs: Any) -> Any:
+        # The final status has found the referral open and words its notice; Ben, on the
+        # dashboard in another worker, presses "Take it". His take commits first, unless
+        # the notice holds the referral: then it waits (well inside the lock timeout).
+        if not workers:
+            workers.append(threading.Thread(target=take))
+            workers[0].start()
+            workers[0].join(timeout=0.5)
+        return real_words(*args, **kwargs)
+
+    monkeypatch.setattr(voicemail, "call_not_taken", ben_takes_it_meanwhile)
+    params = {"CallSid": "CA-taken", "CallStatus": "completed", "CallDuration": "9"}
+    assert post(client, "/voice/status", params).status_code == 204
+    workers[0].join()
+    assert isinstance(taken[0], referral_actions.Taken)  # Ben was told he has it
+    _, after, _ = call_of(app, "CA-taken")
+    assert (after.status, after.acknowledged_by) == ("acknowledged", program.ben.id)
+    # Whoever was texted that nobody has taken it hears next that Ben has.
+    to_ana = texts_to(app, program.ana.phone)
+    assert not to_ana or f"#{referral.id} is taken by Ben Okafor" in to_ana[-1], to_ana
