@@ -194,9 +194,14 @@ def _take(session: Session, call: Call, leg: CallLeg, at: datetime, detail: dict
     if not updated_one_row(taken):
         leg.outcome, leg.accepted_at = "declined", None
         return False
-    referral = session.get_one(Referral, call.referral_id)
+    # Read again and held: a "Take it" or an ACK in another worker either won first (the
+    # referral stays theirs, as they were told) or waits for this one and is told who has it.
+    referral = session.get_one(
+        Referral, call.referral_id, with_for_update=True, populate_existing=True
+    )
     referral.call_outcome, referral.answered_by = "answered", leg.user_id
-    if leg.user_id is not None and referral.status in ("received", "notified"):
+    unowned = referral.status in ("received", "notified") and referral.acknowledged_by is None
+    if leg.user_id is not None and unowned:
         audit_ack(session, actor_of(leg.user_id, "voice"), at, referral.id, referral.status)
         referral.status = "acknowledged"
         referral.acknowledged_by, referral.acknowledged_at = leg.user_id, at

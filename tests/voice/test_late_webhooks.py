@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import xml.etree.ElementTree as ET
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -12,8 +13,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from hotline.db import session_scope
-from hotline.models import Call, CallLeg, Referral, ReferralEvent
-from hotline.services import calls
+from hotline.models import Call, CallLeg, Referral, ReferralEvent, User
+from hotline.services import calls, referral_actions
 from tests.conftest import is_sqlite
 from tests.jobs.conftest import texts_to
 from tests.voice.conftest import HOTLINE, STRANGER, Program
@@ -303,3 +304,50 @@ def test_a_hang_up_as_the_last_step_times_out_still_tells_staff_once(
     told = texts_to(app, program.ana.phone)
     assert len(told) == 1 and f"Reply ACK {referral.id}" in told[0]
     assert referral.status == "notified"
+
+
+def test_a_1_pressed_as_someone_takes_it_on_the_web_leaves_one_owner_as_each_was_told(
+    app: Flask,
+    app_config: dict[str, Any],
+    client: FlaskClient,
+    program: Program,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    if is_sqlite(app_config["DATABASE_URL"]):
+        pytest.skip("SQLite takes both requests' writes in turn: the race needs PostgreSQL")
+    start(client, "CA-both-ways", program.officer.phone)
+    call, referral, _ = call_of(app, "CA-both-ways")
+    real_audit = calls.audit_ack  # type: ignore[attr-defined]
+    taken: list[object] = []
+    workers: list[threading.Thread] = []
+
+    def take() -> None:
+        with session_scope(app) as session:
+            sue = session.get_one(User, program.sue.id)
+            now = datetime.now(UTC)
+            taken.append(referral_actions.acknowledge(session, referral.id, sue, now, "web", None))
+
+    def sue_takes_it_meanwhile(*args: Any, **kwargs: Any) -> Any:
+        # Ana's 1 has found the referral open; Sue presses "Take it" on the dashboard in
+        # another worker. Hers commits first, unless Ana's holds the referral: then it
+        # waits (well inside the lock timeout).
+        if not workers:
+            workers.append(threading.Thread(target=take))
+            workers[0].start()
+            workers[0].join(timeout=0.5)
+        return real_audit(*args, **kwargs)
+
+    monkeypatch.setattr(calls, "audit_ack", sue_takes_it_meanwhile)
+    accept = f"/voice/accept?call={call.id}&step=0"
+    assert post(client, accept, {"CallSid": "CA-leg", "Digits": "1"}).status_code == 200
+    workers[0].join()
+    _, after, _ = call_of(app, "CA-both-ways")
+    told_sue = taken[0]
+    # Whoever the referral belongs to is who was told so: Sue "You have #n", or
+    # "already taken by Ana" when Ana's 1 won.
+    if isinstance(told_sue, referral_actions.Taken):
+        assert after.acknowledged_by == program.sue.id
+    else:
+        assert isinstance(told_sue, referral_actions.TakenBy) and told_sue.name == "Ana Diaz"
+        assert after.acknowledged_by == program.ana.id
+    assert after.status == "acknowledged"
