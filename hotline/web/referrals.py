@@ -15,7 +15,15 @@ from ..digits import ascii_number
 from ..i18n import N_
 from ..messaging.segments import is_gsm, segments
 from ..messaging.transport import LOG_SID_PREFIX, Transport, transport_for
-from ..models import CLOSED_STATUSES, Call, Message, Officer, Referral, ReferralEvent
+from ..models import (
+    CLOSED_STATUSES,
+    Call,
+    Callback,
+    Message,
+    Officer,
+    Referral,
+    ReferralEvent,
+)
 from ..rotation.bounds import MAX_YEAR, MIN_YEAR
 from ..services import referral_actions as actions
 from ..services.assessments import latest_assessment
@@ -292,13 +300,19 @@ def call_back(referral_id: int, user_id: int, now: datetime, transport: Transpor
     sender = current_app.config["HOTLINE_NUMBER"]
     placements = place_due_callbacks(session, now, transport, sender, only=outcome.callback_id)
     placed = placements[0] if placements else None
-    if placed is None or not placed.result.succeeded:
-        reason = placed.result.error if placed is not None else "already placed elsewhere"
+    if placed is None:
+        # The clock's dispatch-outbox run claimed it first: it rings, unless that run failed.
+        callback = session.get_one(Callback, outcome.callback_id, populate_existing=True)
+        failed, reason = callback.outcome == "not_placed", callback.error
+        sid = callback.call_sid
+    else:
+        failed, reason, sid = not placed.result.succeeded, placed.result.error, placed.result.sid
+    if failed:
         return _(
             "The call back could not be placed ({reason}). Try again, or call the officer.",
-            reason=reason,
+            reason=reason or "?",
         )
-    if (placed.result.sid or "").startswith(LOG_SID_PREFIX):
+    if (sid or "").startswith(LOG_SID_PREFIX):
         return _(
             "No phone rings in development (HOTLINE_TRANSPORT=log): the phone simulator's "
             "Call back plays the whole call."

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -10,7 +12,9 @@ from flask import Flask
 from sqlalchemy import select
 
 from hotline.db import session_scope
+from hotline.jobs import run_job
 from hotline.models import Callback, ReferralEvent
+from hotline.web import referrals as referral_pages
 from tests.factories import add_officer, add_referral
 from tests.messaging.fake_twilio import ACCOUNT_SID, FakeTwilio
 from tests.web.conftest import Web
@@ -115,3 +119,33 @@ class TestThroughTwilio:
         page = answer.get_data(as_text=True)
         assert "The call back could not be placed (HTTP 400 (Twilio error 21211))" in page
         assert "the call could not be placed" in page  # the timeline's outcome
+
+    def test_a_call_the_clock_places_first_is_said_to_ring_not_to_have_failed(
+        self,
+        app: Flask,
+        as_coordinator: Web,
+        fake_twilio: FakeTwilio,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        # The page's request has queued the call back; the clock's dispatch-outbox run,
+        # on another host, finds it queued and places it before the page can.
+        number = officer_referral(app)
+        real = referral_pages.place_due_callbacks  # type: ignore[attr-defined]
+
+        def clock_first(*args: Any, **kwargs: Any) -> Any:
+            clock = threading.Thread(
+                target=run_job, args=(app, "dispatch-outbox", datetime.now(UTC))
+            )
+            clock.start()
+            clock.join()
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(referral_pages, "place_due_callbacks", clock_first)
+        answer = as_coordinator.post(
+            f"/referrals/{number}/actions", {"action": "callback"}, follow_redirects=True
+        )
+        page = answer.get_data(as_text=True)
+        assert len(fake_twilio.calls) == 1  # her phone rings, once
+        assert "could not be placed" not in page  # so she does not ask again: a second ring
+        assert as_coordinator.user is not None
+        assert f"Your phone ({as_coordinator.user.phone}) is ringing from the hotline" in page
