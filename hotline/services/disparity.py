@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from ..schemas.assessment import RACE_ETHNICITIES
-from .program_reports import suppressed
+from .program_reports import known_bounds, suppressed
 
 NOT_RECORDED = "not recorded"
 # The one row of a table too small to show by group.
@@ -53,6 +53,35 @@ def race_group(value: str | None) -> str:
     return CANONICAL_GROUPS.get(text.casefold(), text) or NOT_RECORDED
 
 
+def count_caps(counts: Counter[str], shown: dict[str, int | None]) -> dict[str, float]:
+    """Return the most each group's count may be to a reader of the table."""
+    hidden = [g for g, value in shown.items() if value is None]
+    left = sum(counts[g] for g in hidden)  # the total minus the shown counts
+    lows = {g: known_bounds(counts[g])[0] for g in hidden}
+    caps: dict[str, float] = {}
+    for group, value in shown.items():
+        if value is not None:
+            caps[group] = value
+        else:
+            high = known_bounds(counts[group])[1]
+            caps[group] = min(high, left - sum(lows.values()) + lows[group])
+    return caps
+
+
+def outcome_cells(
+    outcomes: Counter[str],
+    groups: list[str],
+    hidden: frozenset[str],
+    caps: dict[str, float],
+    hidden_total: int,
+) -> dict[str, int | None] | None:
+    """Return an outcome column suppressed; None when its published total would give it away."""
+    cells = suppressed({g: outcomes[g] for g in groups}, hidden, caps, hidden_total)
+    if cells is None and not outcomes.total():
+        return dict.fromkeys(groups)  # a total of none says no more than the hidden cells
+    return cells
+
+
 def disparity(referrals: Sequence[Facts]) -> list[DisparityRow]:
     """Count referrals and outcomes by race/ethnicity, small counts suppressed (complementary).
 
@@ -84,10 +113,18 @@ def disparity(referrals: Sequence[Facts]) -> list[DisparityRow]:
         )
         return [everyone]
     hidden = frozenset(g for g in groups if shown[g] is None)
-    accepted = suppressed({g: accepted_counts[g] for g in groups}, hidden) or dict.fromkeys(groups)
-    completed = suppressed({g: completed_counts[g] for g in groups}, hidden) or dict.fromkeys(
-        groups
-    )
+    # An outcome is at most its group's count: the shown one, or what a hidden one may be.
+    caps = count_caps(counts, shown)
+    left = sum(counts[g] for g in hidden)  # the hidden groups' outcomes are at most this
+    accepted = outcome_cells(accepted_counts, groups, hidden, caps, left)
+    completed = outcome_cells(completed_counts, groups, hidden, caps, left)
+    if accepted is None or completed is None:
+        # The column's total is on the page (bookings avoided, intake completed): hiding
+        # every cell of it would still give them away.
+        everyone = DisparityRow(
+            TOO_FEW, len(referrals), None, accepted_counts.total(), completed_counts.total()
+        )
+        return [everyone]
     total = len(referrals)
     return [
         DisparityRow(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -24,13 +24,19 @@ AGAIN_WITHIN = {"6 months": timedelta(days=183), "12 months": timedelta(days=365
 
 
 def suppressed(
-    counts: dict[str, int], forced: frozenset[str] = frozenset()
+    counts: dict[str, int],
+    forced: frozenset[str] = frozenset(),
+    caps: Mapping[str, float] | None = None,
+    forced_total: float = math.inf,
 ) -> dict[str, int | None] | None:
     """Return the counts with small ones (and `forced`) hidden as None; None when it cannot be done.
 
     Cells are hidden until none can be worked out from the total, even by a
     reader who knows which hidden cells are small (1-4) and which are not:
     two cells of 4 beside a total of 8 are both 4, a 1 and a 5 beside 6 too.
+    What else the reader knows of an outcome column: `caps`, the most each
+    cell may be (its group's count), and `forced_total`, the most the forced
+    cells together may be (the hidden groups' counts together).
     """
     hidden = {group for group, count in counts.items() if 0 < count < SUPPRESS_BELOW}
     hidden |= forced & counts.keys()
@@ -38,23 +44,54 @@ def suppressed(
         return dict(counts)
     others = sorted((count, group) for group, count in counts.items() if group not in hidden)
     others = [(count, group) for count, group in others if count > 0]
-    while pinned(counts[group] for group in hidden):
+    limits = caps or {}
+    while pinned(
+        [counts[group] for group in hidden],
+        [limits.get(group, math.inf) for group in hidden],
+        [group in forced for group in hidden],
+        forced_total,
+    ):
         if not others:
             return None
         hidden.add(others.pop(0)[1])
     return {group: None if group in hidden else count for group, count in counts.items()}
 
 
-def pinned(hidden_counts: Iterable[int]) -> bool:
-    """Tell whether the hidden cells' total pins one of them down, given what each may be."""
+def pinned(
+    hidden_counts: Iterable[int],
+    caps: Iterable[float] | None = None,
+    in_block: Iterable[bool] | None = None,
+    block_total: float = math.inf,
+) -> bool:
+    """Tell whether the hidden cells' total pins one of them down, given what each may be.
+
+    `caps` bound single cells; the cells `in_block` add up to at most `block_total`.
+    """
     values = list(hidden_counts)
     total = sum(values)  # published: the column's total minus the shown cells
-    bounds = [known_bounds(value) for value in values]
+    limits = list(caps) if caps is not None else [math.inf] * len(values)
+    block = list(in_block) if in_block is not None else [False] * len(values)
+    bounds = [
+        (low, min(high, limit))
+        for (low, high), limit in zip(map(known_bounds, values), limits, strict=True)
+    ]
     for index, (low, high) in enumerate(bounds):
-        others = bounds[:index] + bounds[index + 1 :]
+        others = [
+            (b, inside)
+            for i, (b, inside) in enumerate(zip(bounds, block, strict=True))
+            if i != index
+        ]
+        outside_low = sum(b[0] for b, inside in others if not inside)
+        outside_high = sum(b[1] for b, inside in others if not inside)
+        inside_low = sum(b[0] for b, inside in others if inside)
+        inside_high = sum(b[1] for b, inside in others if inside)
+        if block[index]:
+            most = min(high, total - outside_low - inside_low, block_total - inside_low)
+        else:
+            inside_high = min(inside_high, block_total)
+            most = min(high, total - outside_low - inside_low)
         # What this cell may be, given the total and what the others may be.
-        least = max(low, total - sum(other_high for _, other_high in others))
-        most = min(high, total - sum(other_low for other_low, _ in others))
+        least = max(low, total - outside_high - inside_high)
         if least >= most:
             return True
     return False

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from itertools import count
+from itertools import count, product
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -240,10 +240,9 @@ class TestFigures:
         ]
 
     def test_disparity_uses_the_latest_assessment(self, report: Report) -> None:
-        assert [(row.group, row.count, row.share) for row in report.disparity] == [
-            ("Black", None, None),  # r1 and r5: 2, suppressed
-            ("not recorded", None, None),  # r3, r4 unassessed; r8 left it blank
-        ]
+        # r1 and r5 Black (2, one intake completed), r3 r4 r8 not recorded (3): Black's
+        # hidden 1-4 completed would be the page's whole 1 completed, so it is one row.
+        assert report.disparity == [DisparityRow(TOO_FEW, 5, None, 2, 1)]
 
     def test_bookings_avoided_and_savings(self, report: Report) -> None:
         assert report.bookings_avoided == 2  # r1 and r5; r8's latest is declined
@@ -301,6 +300,56 @@ class TestSuppression:
         # White's 6 is hidden beside Asian's 2; its 6 accepted would show it is at least 6.
         assert table == {"Asian": (None, None), "Black": (14, 5), "White": (None, None)}
 
+    @pytest.mark.parametrize(
+        "groups",
+        [
+            # 9 and 9 referred, 4 and 4 completed: both "<5" beside the page's total of 8.
+            {"Asian": (9, 4, 4), "Black": (9, 4, 4)},
+            # 3 of 10 and 5 of 5: Black's hidden 5 can be no more than its shown count.
+            {"Asian": (10, 3, 3), "Black": (5, 5, 5)},
+            # White and Black, hidden, have 5 referrals between them, so at most 5 accepted:
+            # Asian's hidden accepted is then at least 9 - 5 = 4, and under 5.
+            {"Asian": (5, 4, 2), "Black": (2, 2, 2), "White": (3, 3, 0)},
+        ],
+    )
+    def test_no_hidden_outcome_can_be_worked_out_from_its_total_and_the_counts(
+        self, groups: dict[str, tuple[int, int, int]]
+    ) -> None:
+        rows: list[ReferralFacts] = []
+        for race, (referred, accepted, completed) in groups.items():
+            for index in range(referred):
+                outcome = {
+                    "disposition": "accepted" if index < accepted else None,
+                    "status": "intake_completed" if index < completed else "received",
+                }
+                rows.append(facts(race, **outcome))
+        table = disparity(rows)
+        if [row.group for row in table] == [TOO_FEW]:
+            return
+        # Every column's total is on the page (referrals per week, bookings avoided, the
+        # intake row of all agencies). A reader knows which hidden cells are under 5, and
+        # that no group has more outcomes than referrals: every table they could be reading.
+        totals = [sum(numbers[column] for numbers in groups.values()) for column in range(3)]
+        choices = []
+        for row in table:
+            actual = groups[row.group]
+            cells = [row.count, row.accepted, row.completed]
+            ways = [
+                [cell] if cell is not None else could_be_hidden(actual[column], totals[column])
+                for column, cell in enumerate(cells)
+            ]
+            choices.append([w for w in product(*ways) if w[1] <= w[0] and w[2] <= w[0]])
+        readings = [
+            w
+            for w in product(*choices)
+            if all(sum(way[column] for way in w) == totals[column] for column in range(3))
+        ]
+        for index, row in enumerate(table):
+            for column, cell in enumerate([row.count, row.accepted, row.completed]):
+                if cell is None:
+                    seen = {reading[index][column] for reading in readings}
+                    assert len(seen) > 1, (row.group, column, seen, table)
+
     def test_blank_answers_are_not_recorded_and_listed_last(self) -> None:
         rows = [facts(None)] * 5 + [facts(" ")] * 2 + [facts("White")] * 6 + [facts("Asian")]
         assert [row.group for row in disparity(rows)] == ["Asian", "White", "not recorded"]
@@ -310,6 +359,11 @@ class TestSuppression:
         rows = [facts("White")] * 3 + [facts("white ")] * 2 + [facts("Hispanic or Latino")] * 5
         counts = {row.group: row.count for row in disparity(rows)}
         assert counts == {"Hispanic or Latino": 5, "White": 5}
+
+
+def could_be_hidden(value: int, most: int) -> list[int]:
+    """Return what a hidden cell may hold to a reader who knows if it is under 5."""
+    return list(range(5, most + 1) if value >= 5 else range(0 if value == 0 else 1, 5))
 
 
 class TestGroups:
