@@ -146,7 +146,7 @@ def outcome_chart(rows: list[DisparityRow]) -> HChart:
         for part in (row.accepted, row.completed):
             if row.count is None or part is None:
                 shares.append(None)
-                texts.append("hidden (<5)")
+                texts.append("hidden")
             else:
                 share = part / row.count if row.count else 0
                 shares.append(share)

@@ -28,7 +28,8 @@ DEFAULT_DAYS = 30
 MAX_DAYS = 3 * 366
 EARLIEST, LATEST = date(2000, 1, 1), date(2999, 12, 31)
 MAX_COST = Decimal(10**9)
-SUPPRESSED = "<5"
+# Not "<5": a count hidden so that a small one cannot be worked out may be 5 or more.
+SUPPRESSED = "hidden"
 TABLES = (
     "weekly",
     "calls",

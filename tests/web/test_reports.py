@@ -236,10 +236,10 @@ class TestPage:
 
 
 class TestSuppression:
-    """Four people of a group are shown as <5 with no share; five are shown."""
+    """Four people of a group are hidden with no share; five are shown."""
 
     @pytest.mark.parametrize(
-        ("size", "shown"), [(4, ["Asian", "<5", ""]), (5, ["Asian", "5", "50.0%"])]
+        ("size", "shown"), [(4, ["Asian", "hidden", ""]), (5, ["Asian", "5", "50.0%"])]
     )
     def test_four_versus_five(
         self, fixture_rows: None, app: Flask, as_supervisor: Web, size: int, shown: list[str]
@@ -255,8 +255,26 @@ class TestSuppression:
         rows = page_tables(html)["disparity"]
         assert rows[1][:3] == shown
         # a suppressed group is said so in the outcomes chart, never drawn
-        assert ("hidden (&lt;5)" in html) == (size < 5)
+        assert ("Asian: accepted hidden, intake completed hidden" in html) == (size < 5)
         assert csv_rows(as_supervisor, f"/reports/disparity.csv?{query}")[1][:3] == shown
+
+    def test_a_count_hidden_beside_a_small_one_is_not_said_to_be_under_five(
+        self, fixture_rows: None, app: Flask, as_supervisor: Web
+    ) -> None:
+        april = service_fixture.START + timedelta(days=30)
+        with session_scope(app) as session:
+            for group, people in (("Asian", 3), ("White", 6), ("Black or African American", 10)):
+                for _ in range(people):
+                    referral = service_fixture.add_referral(session, april)
+                    service_fixture.assess(session, referral, 60, race_ethnicity=group)
+        query = "from=2024-04-01&to=2024-04-07"
+        html = as_supervisor.text(f"/reports?{query}")
+        counts = {row[0]: row[1] for row in page_tables(html)["disparity"][1:]}
+        # White's 6 is hidden so that Asian's 3 cannot be worked out: it is not "<5".
+        assert (counts["Asian"], counts["White"]) == ("hidden", "hidden")
+        assert "&lt;5" not in html
+        csv = {row[0]: row[1] for row in csv_rows(as_supervisor, f"/reports/disparity.csv?{query}")}
+        assert csv["White"] == "hidden"
 
     def test_a_group_alone_is_shown_as_all_referrals(
         self, fixture_rows: None, app: Flask, as_supervisor: Web
