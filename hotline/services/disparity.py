@@ -47,10 +47,20 @@ class DisparityRow:
 CANONICAL_GROUPS = {group.casefold(): group for group in RACE_ETHNICITIES}
 
 
+# Where a description outside the form's choices (free text through the API) is counted.
+ANOTHER = CANONICAL_GROUPS["another race or ethnicity"]
+
+
 def race_group(value: str | None) -> str:
-    """Return the disparity group of a self-reported race/ethnicity."""
+    """Return the disparity group of a self-reported race/ethnicity.
+
+    A description outside the form's choices is counted as another, never shown
+    as a row of its own: its name alone may point at the one person who gave it.
+    """
     text = " ".join((value or "").split())
-    return CANONICAL_GROUPS.get(text.casefold(), text) or NOT_RECORDED
+    if not text:
+        return NOT_RECORDED
+    return CANONICAL_GROUPS.get(text.casefold(), ANOTHER)
 
 
 def count_caps(counts: Counter[str], shown: dict[str, int | None]) -> dict[str, float]:

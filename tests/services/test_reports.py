@@ -104,7 +104,9 @@ def build_fixture(session: Session) -> None:
     session.flush()
     r1 = add_referral(session, START, 120, officer_id=alex.id, status="intake_completed")
     assess(session, r1, 600, race_ethnicity="White")
-    assess(session, r1, 1200, race_ethnicity="Black")  # the latest version's answer counts
+    assess(
+        session, r1, 1200, race_ethnicity="Black or African American"
+    )  # the latest version's answer counts
     add_referral(session, START - timedelta(minutes=1), officer_id=alex.id)  # r2
     add_referral(session, datetime(2024, 3, 11, 6, 30, tzinfo=UTC), channel="voice", type=None)
     add_referral(  # r4
@@ -270,22 +272,38 @@ class TestSuppression:
 
     def test_one_hidden_count_hides_the_next_smallest_so_the_total_reveals_neither(self) -> None:
         rows = (
-            [facts(None)] * 7 + [facts("White")] * 6 + [facts("Asian")] * 2 + [facts("Black")] * 9
+            [facts(None)] * 7
+            + [facts("White")] * 6
+            + [facts("Asian")] * 2
+            + [facts("Black or African American")] * 9
         )
         counts = {row.group: row.count for row in disparity(rows)}
-        assert counts == {"Asian": None, "Black": 9, "White": None, "not recorded": 7}
+        assert counts == {
+            "Asian": None,
+            "Black or African American": 9,
+            "White": None,
+            "not recorded": 7,
+        }
 
     def test_outcomes_are_suppressed_the_same_way(self) -> None:
         accepted = {"disposition": "accepted", "status": "intake_completed"}
-        rows = [facts("White", **accepted)] * 6 + [facts("Black", **accepted)] * 3
-        rows += [facts("Black")] * 5 + [facts("Asian", **accepted)] * 8
+        rows = [facts("White", **accepted)] * 6 + [
+            facts("Black or African American", **accepted)
+        ] * 3
+        rows += [facts("Black or African American")] * 5 + [facts("Asian", **accepted)] * 8
         table = {row.group: (row.count, row.accepted, row.completed) for row in disparity(rows)}
         # Black's 3 accepted is hidden; White's 6, the next smallest, is hidden with it.
-        assert table == {"Asian": (8, 8, 8), "Black": (8, None, None), "White": (6, None, None)}
+        assert table == {
+            "Asian": (8, 8, 8),
+            "Black or African American": (8, None, None),
+            "White": (6, None, None),
+        }
 
     def test_a_group_alone_is_one_row_of_all_referrals(self) -> None:
         accepted = {"disposition": "accepted", "status": "intake_completed"}
-        rows = [facts("Black", **accepted)] * 2 + [facts("Black")]
+        rows = [facts("Black or African American", **accepted)] * 2 + [
+            facts("Black or African American")
+        ]
         # "Black <5" beside a total of 3 would say all three were Black.
         assert disparity(rows) == [DisparityRow(TOO_FEW, 3, None, 2, 2)]
         assert [row.group for row in disparity([facts("Asian")] * 4 + [facts(None)] * 4)] == [
@@ -294,22 +312,30 @@ class TestSuppression:
 
     def test_a_group_whose_count_is_hidden_has_its_outcomes_hidden_too(self) -> None:
         accepted = {"disposition": "accepted"}
-        rows = [facts("Asian")] * 2 + [facts("White", **accepted)] * 6 + [facts("Black")] * 9
-        rows += [facts("Black", **accepted)] * 5
+        rows = (
+            [facts("Asian")] * 2
+            + [facts("White", **accepted)] * 6
+            + [facts("Black or African American")] * 9
+        )
+        rows += [facts("Black or African American", **accepted)] * 5
         table = {row.group: (row.count, row.accepted) for row in disparity(rows)}
         # White's 6 is hidden beside Asian's 2; its 6 accepted would show it is at least 6.
-        assert table == {"Asian": (None, None), "Black": (14, 5), "White": (None, None)}
+        assert table == {
+            "Asian": (None, None),
+            "Black or African American": (14, 5),
+            "White": (None, None),
+        }
 
     @pytest.mark.parametrize(
         "groups",
         [
             # 9 and 9 referred, 4 and 4 completed: both "<5" beside the page's total of 8.
-            {"Asian": (9, 4, 4), "Black": (9, 4, 4)},
+            {"Asian": (9, 4, 4), "Black or African American": (9, 4, 4)},
             # 3 of 10 and 5 of 5: Black's hidden 5 can be no more than its shown count.
-            {"Asian": (10, 3, 3), "Black": (5, 5, 5)},
+            {"Asian": (10, 3, 3), "Black or African American": (5, 5, 5)},
             # White and Black, hidden, have 5 referrals between them, so at most 5 accepted:
             # Asian's hidden accepted is then at least 9 - 5 = 4, and under 5.
-            {"Asian": (5, 4, 2), "Black": (2, 2, 2), "White": (3, 3, 0)},
+            {"Asian": (5, 4, 2), "Black or African American": (2, 2, 2), "White": (3, 3, 0)},
         ],
     )
     def test_no_hidden_outcome_can_be_worked_out_from_its_total_and_the_counts(
@@ -354,6 +380,16 @@ class TestSuppression:
         rows = [facts(None)] * 5 + [facts(" ")] * 2 + [facts("White")] * 6 + [facts("Asian")]
         assert [row.group for row in disparity(rows)] == ["Asian", "White", "not recorded"]
         assert [row.count for row in disparity(rows)] == [None, None, 7]  # 1 and the next
+
+    def test_a_description_outside_the_forms_choices_is_counted_as_another_not_named(
+        self,
+    ) -> None:
+        # Through the API a description is free text: "Hmong" for one person names them
+        # to anyone who knows who was referred, even with the count hidden.
+        rows = [facts("Hmong")] + [facts("Tlingit")] * 5 + [facts("White")] * 6
+        table = disparity(rows)
+        assert [row.group for row in table] == ["Another race or ethnicity", "White"]
+        assert [row.count for row in table] == [6, 6]
 
     def test_the_forms_choices_count_as_one_group_whatever_their_case(self) -> None:
         rows = [facts("White")] * 3 + [facts("white ")] * 2 + [facts("Hispanic or Latino")] * 5
