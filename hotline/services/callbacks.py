@@ -84,7 +84,9 @@ def request_callback(
     user = session.get(User, user_id)
     if user is None or not user.active:
         return CallbackRefused(referral_id, "not_staff")
-    referral = session.get(Referral, referral_id)
+    # Held until this ask commits: the same ask crossing it in another worker (CALL 42
+    # sent twice) then finds this one pending, so one phone rings once.
+    referral = session.get(Referral, referral_id, with_for_update=True)
     if referral is None:
         return CallbackRefused(referral_id, "no_referral")
     if not referral.officer_phone:
