@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,6 +14,7 @@ from hotline.models import Callback
 from hotline.services import callbacks
 from tests.conftest import is_sqlite
 from tests.factories import add_officer, add_referral, add_user
+from tests.races import Meanwhile
 
 
 def test_two_asks_for_one_call_back_at_once_queue_one(
@@ -26,26 +26,18 @@ def test_two_asks_for_one_call_back_at_once_queue_one(
     number = add_referral(app, officer_id=officer.id, officer_phone=officer.phone)
     ana = add_user(app, "Ana Diaz")
     answers: list[object] = []
-    workers: list[threading.Thread] = []
-    real_event = callbacks.add_event
 
     def ask() -> None:
         with session_scope(app) as session:
             now = datetime.now(UTC)
             answers.append(callbacks.request_callback(session, number, ana.id, now, "sms"))
 
-    def second_ask_meanwhile(*args: Any, **kwargs: Any) -> Any:
-        # The first ask found nothing pending and queued its call back; `CALL 42` sent
-        # twice lands in another worker before it commits (it waits, if held).
-        if not workers:
-            workers.append(threading.Thread(target=ask))
-            workers[0].start()
-            workers[0].join(timeout=0.5)
-        return real_event(*args, **kwargs)
-
-    monkeypatch.setattr(callbacks, "add_event", second_ask_meanwhile)
+    # The first ask found nothing pending and queues its call back; `CALL 42` sent
+    # twice lands in another worker before it commits (it waits, if held).
+    second_ask = Meanwhile(ask)
+    second_ask.at(monkeypatch, callbacks, "add_event")
     ask()
-    workers[0].join()
+    second_ask.join()
     with session_scope(app) as session:
         assert session.scalar(select(func.count()).select_from(Callback)) == 1
     refused = [a for a in answers if isinstance(a, callbacks.CallbackRefused)]

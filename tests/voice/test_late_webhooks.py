@@ -17,6 +17,7 @@ from hotline.models import Call, CallLeg, Referral, ReferralEvent, User
 from hotline.services import calls, referral_actions
 from tests.conftest import is_sqlite
 from tests.jobs.conftest import texts_to
+from tests.races import Meanwhile
 from tests.voice.conftest import HOTLINE, STRANGER, Program
 from tests.voice.test_badge import local
 from tests.voice.test_webhooks import post
@@ -317,9 +318,7 @@ def test_a_1_pressed_as_someone_takes_it_on_the_web_leaves_one_owner_as_each_was
         pytest.skip("SQLite takes both requests' writes in turn: the race needs PostgreSQL")
     start(client, "CA-both-ways", program.officer.phone)
     call, referral, _ = call_of(app, "CA-both-ways")
-    real_audit = calls.audit_ack  # type: ignore[attr-defined]
     taken: list[object] = []
-    workers: list[threading.Thread] = []
 
     def take() -> None:
         with session_scope(app) as session:
@@ -327,20 +326,14 @@ def test_a_1_pressed_as_someone_takes_it_on_the_web_leaves_one_owner_as_each_was
             now = datetime.now(UTC)
             taken.append(referral_actions.acknowledge(session, referral.id, sue, now, "web", None))
 
-    def sue_takes_it_meanwhile(*args: Any, **kwargs: Any) -> Any:
-        # Ana's 1 has found the referral open; Sue presses "Take it" on the dashboard in
-        # another worker. Hers commits first, unless Ana's holds the referral: then it
-        # waits (well inside the lock timeout).
-        if not workers:
-            workers.append(threading.Thread(target=take))
-            workers[0].start()
-            workers[0].join(timeout=0.5)
-        return real_audit(*args, **kwargs)
-
-    monkeypatch.setattr(calls, "audit_ack", sue_takes_it_meanwhile)
+    # Ana's 1 has found the referral open; Sue presses "Take it" on the dashboard in
+    # another worker. Hers commits first, unless Ana's holds the referral: then it
+    # waits (well inside the lock timeout).
+    sue_takes_it = Meanwhile(take)
+    sue_takes_it.at(monkeypatch, calls, "audit_ack")
     accept = f"/voice/accept?call={call.id}&step=0"
     assert post(client, accept, {"CallSid": "CA-leg", "Digits": "1"}).status_code == 200
-    workers[0].join()
+    sue_takes_it.join()
     _, after, _ = call_of(app, "CA-both-ways")
     told_sue = taken[0]
     # Whoever the referral belongs to is who was told so: Sue "You have #n", or

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -19,6 +18,7 @@ from hotline.simulator import CallScript, SmsEmulator, VoiceEmulator, flask_post
 from tests.conftest import is_sqlite
 from tests.factories import add_user, arrive
 from tests.jobs.conftest import run, texts_to
+from tests.races import Meanwhile
 from tests.voice.conftest import HOTLINE, Program
 from tests.voice.test_late_webhooks import call_of, dial_ended, start
 from tests.voice.test_webhooks import post
@@ -238,9 +238,7 @@ def test_a_call_taken_on_the_web_as_it_ends_stays_taken_and_whoever_was_told_hea
         pytest.skip("SQLite takes both requests' writes in turn: the race needs PostgreSQL")
     start(client, "CA-taken", program.officer.phone)
     _, referral, _ = call_of(app, "CA-taken")
-    real_words = voicemail.call_not_taken
     taken: list[object] = []
-    workers: list[threading.Thread] = []
 
     def take() -> None:
         with session_scope(app) as session:
@@ -248,20 +246,14 @@ def test_a_call_taken_on_the_web_as_it_ends_stays_taken_and_whoever_was_told_hea
             now = datetime.now(UTC)
             taken.append(referral_actions.acknowledge(session, referral.id, ben, now, "web", None))
 
-    def ben_takes_it_meanwhile(*args: Any, **kwargs: Any) -> Any:
-        # The final status has found the referral open and words its notice; Ben, on the
-        # dashboard in another worker, presses "Take it". His take commits first, unless
-        # the notice holds the referral: then it waits (well inside the lock timeout).
-        if not workers:
-            workers.append(threading.Thread(target=take))
-            workers[0].start()
-            workers[0].join(timeout=0.5)
-        return real_words(*args, **kwargs)
-
-    monkeypatch.setattr(voicemail, "call_not_taken", ben_takes_it_meanwhile)
+    # The final status has found the referral open and words its notice; Ben, on the
+    # dashboard in another worker, presses "Take it". His take commits first, unless
+    # the notice holds the referral: then it waits (well inside the lock timeout).
+    ben_takes_it = Meanwhile(take)
+    ben_takes_it.at(monkeypatch, voicemail, "call_not_taken")
     params = {"CallSid": "CA-taken", "CallStatus": "completed", "CallDuration": "9"}
     assert post(client, "/voice/status", params).status_code == 204
-    workers[0].join()
+    ben_takes_it.join()
     assert isinstance(taken[0], referral_actions.Taken)  # Ben was told he has it
     _, after, _ = call_of(app, "CA-taken")
     assert (after.status, after.acknowledged_by) == ("acknowledged", program.ben.id)
