@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from flask import Flask
+
+from hotline.db import session_scope
+from hotline.models import User
+from hotline.services import referral_actions
 
 # How long the first request lets the second run before going on. The second either
 # finishes well within it or waits on a row the first holds: then the first goes on.
@@ -16,8 +22,9 @@ HOLD_S = 0.5
 class Meanwhile:
     """Run `action` once, in another thread, when the first request reaches a function."""
 
-    def __init__(self, action: Callable[[], None]) -> None:
-        self.action = action
+    def __init__(self, action: Callable[[], None], hold: float | None = HOLD_S) -> None:
+        # hold=None: the second request ends before the first goes on (it commits first).
+        self.action, self.hold = action, hold
         self.thread: threading.Thread | None = None
 
     def at(self, monkeypatch: pytest.MonkeyPatch, owner: object, name: str) -> None:
@@ -28,7 +35,7 @@ class Meanwhile:
             if self.thread is None:
                 self.thread = threading.Thread(target=self.action)
                 self.thread.start()
-                self.thread.join(timeout=HOLD_S)
+                self.thread.join(timeout=self.hold)
             return real(*args, **kwargs)
 
         monkeypatch.setattr(owner, name, hooked)
@@ -37,3 +44,15 @@ class Meanwhile:
         """Wait for the second request to end; fail if the first never reached the point."""
         assert self.thread is not None, "the first request never reached the hooked function"
         self.thread.join()
+
+
+def take_on_the_web(app: Flask, referral_id: int, user_id: int, told: list[object]) -> Meanwhile:
+    """Return a "Take it" on the dashboard by `user_id`, what they are told kept in `told`."""
+
+    def take() -> None:
+        with session_scope(app) as session:
+            user = session.get_one(User, user_id)
+            now = datetime.now(UTC)
+            told.append(referral_actions.acknowledge(session, referral_id, user, now, "web", None))
+
+    return Meanwhile(take)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 import xml.etree.ElementTree as ET
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -13,11 +12,11 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from hotline.db import session_scope
-from hotline.models import Call, CallLeg, Referral, ReferralEvent, User
+from hotline.models import Call, CallLeg, Referral, ReferralEvent
 from hotline.services import calls, referral_actions
 from tests.conftest import is_sqlite
 from tests.jobs.conftest import texts_to
-from tests.races import Meanwhile
+from tests.races import Meanwhile, take_on_the_web
 from tests.voice.conftest import HOTLINE, STRANGER, Program
 from tests.voice.test_badge import local
 from tests.voice.test_webhooks import post
@@ -191,24 +190,15 @@ def test_a_1_that_lands_while_the_final_status_is_applied_keeps_the_call_answere
     dial = start(client, "CA-race", program.officer.phone).find("Dial/Number")
     assert dial is not None
     call, _, _ = call_of(app, "CA-race")
-    real_finish = calls.finish
     pressed: list[int] = []
+    accept = f"/voice/accept?call={call.id}&step=0"
 
-    def ana_presses_1_meanwhile(*args: Any, **kwargs: Any) -> None:
-        # The status webhook has read the call; Ana's 1, in another worker, commits first.
-        if not pressed:
-            accept = f"/voice/accept?call={call.id}&step=0"
+    def press() -> None:
+        leg = {"CallSid": "CA-leg", "Digits": "1"}
+        pressed.append(post(app.test_client(), accept, leg).status_code)
 
-            def press() -> None:
-                leg = {"CallSid": "CA-leg", "Digits": "1"}
-                pressed.append(post(app.test_client(), accept, leg).status_code)
-
-            worker = threading.Thread(target=press)
-            worker.start()
-            worker.join()
-        real_finish(*args, **kwargs)
-
-    monkeypatch.setattr(calls, "finish", ana_presses_1_meanwhile)
+    # The status webhook has read the call; Ana's 1, in another worker, commits first.
+    Meanwhile(press, hold=None).at(monkeypatch, calls, "finish")
     hang_up(client, "CA-race", program.officer.phone)
     assert pressed == [200]
     call, referral, _ = call_of(app, "CA-race")
@@ -280,24 +270,15 @@ def test_a_hang_up_as_the_last_step_times_out_still_tells_staff_once(
             post(client, f"/voice/dial-result?call={call.id}&step={step}", params).status_code
             == 200
         )
-    real_finish = calls.finish
     prompted: list[bytes] = []
+    result = f"/voice/dial-result?call={call.id}&step={last}"
 
-    def chain_runs_out_meanwhile(*args: Any, **kwargs: Any) -> None:
-        # The status webhook has read the call; the last step's result, in another
-        # worker, reaches the recording prompt and commits first.
-        if not prompted:
-            result = f"/voice/dial-result?call={call.id}&step={last}"
+    def time_out() -> None:
+        prompted.append(post(app.test_client(), result, params).data)
 
-            def time_out() -> None:
-                prompted.append(post(app.test_client(), result, params).data)
-
-            worker = threading.Thread(target=time_out)
-            worker.start()
-            worker.join()
-        real_finish(*args, **kwargs)
-
-    monkeypatch.setattr(calls, "finish", chain_runs_out_meanwhile)
+    # The status webhook has read the call; the last step's result, in another
+    # worker, reaches the recording prompt and commits first.
+    Meanwhile(time_out, hold=None).at(monkeypatch, calls, "finish")
     hang_up(client, "CA-end", program.officer.phone, "65")
     assert ET.fromstring(prompted[0]).find("Record") is not None
     _, referral, _ = call_of(app, "CA-end")
@@ -319,17 +300,10 @@ def test_a_1_pressed_as_someone_takes_it_on_the_web_leaves_one_owner_as_each_was
     start(client, "CA-both-ways", program.officer.phone)
     call, referral, _ = call_of(app, "CA-both-ways")
     taken: list[object] = []
-
-    def take() -> None:
-        with session_scope(app) as session:
-            sue = session.get_one(User, program.sue.id)
-            now = datetime.now(UTC)
-            taken.append(referral_actions.acknowledge(session, referral.id, sue, now, "web", None))
-
     # Ana's 1 has found the referral open; Sue presses "Take it" on the dashboard in
     # another worker. Hers commits first, unless Ana's holds the referral: then it
     # waits (well inside the lock timeout).
-    sue_takes_it = Meanwhile(take)
+    sue_takes_it = take_on_the_web(app, referral.id, program.sue.id, taken)
     sue_takes_it.at(monkeypatch, calls, "audit_ack")
     accept = f"/voice/accept?call={call.id}&step=0"
     assert post(client, accept, {"CallSid": "CA-leg", "Digits": "1"}).status_code == 200

@@ -11,14 +11,14 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from hotline.db import session_scope
-from hotline.models import Call, Message, Referral, ReferralEvent, ReferralNotice, User
+from hotline.models import Call, Message, Referral, ReferralEvent, ReferralNotice
 from hotline.services import referral_actions, voicemail
 from hotline.services.voicemail import notify_voicemail
 from hotline.simulator import CallScript, SmsEmulator, VoiceEmulator, flask_poster
 from tests.conftest import is_sqlite
 from tests.factories import add_user, arrive
 from tests.jobs.conftest import run, texts_to
-from tests.races import Meanwhile
+from tests.races import take_on_the_web
 from tests.voice.conftest import HOTLINE, Program
 from tests.voice.test_late_webhooks import call_of, dial_ended, start
 from tests.voice.test_webhooks import post
@@ -239,17 +239,10 @@ def test_a_call_taken_on_the_web_as_it_ends_stays_taken_and_whoever_was_told_hea
     start(client, "CA-taken", program.officer.phone)
     _, referral, _ = call_of(app, "CA-taken")
     taken: list[object] = []
-
-    def take() -> None:
-        with session_scope(app) as session:
-            ben = session.get_one(User, program.ben.id)
-            now = datetime.now(UTC)
-            taken.append(referral_actions.acknowledge(session, referral.id, ben, now, "web", None))
-
     # The final status has found the referral open and words its notice; Ben, on the
     # dashboard in another worker, presses "Take it". His take commits first, unless
     # the notice holds the referral: then it waits (well inside the lock timeout).
-    ben_takes_it = Meanwhile(take)
+    ben_takes_it = take_on_the_web(app, referral.id, program.ben.id, taken)
     ben_takes_it.at(monkeypatch, voicemail, "call_not_taken")
     params = {"CallSid": "CA-taken", "CallStatus": "completed", "CallDuration": "9"}
     assert post(client, "/voice/status", params).status_code == 204
