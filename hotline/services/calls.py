@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from ..db import insert_unless_present, updated_one_row
 from ..models import Call, CallLeg, Officer, Referral, User
+from ..permissions import holders
 from .people import OFFICER_WITH_BADGE
 from .referral_audit import actor_of, audit_ack
 from .referrals import add_event
@@ -94,29 +95,49 @@ def step_or_voicemail(chain: list[dict[str, Any]], step: int) -> Next:
 
 
 def next_step(session: Session, chain: list[dict[str, Any]], step: int) -> Next:
-    """Return the first step from `step` on whose person is still active, or voicemail.
+    """Return the first step from `step` on whose person still takes calls, or voicemail.
 
-    The chain is kept as the call found it; someone deactivated since is passed
-    over (SPEC §3: an inactive user is never on call). Fallback numbers have no
-    person and are always dialled.
+    The chain is kept as the call found it; someone deactivated since, or moved to a
+    role that takes no calls, is passed over (SPEC §3: an inactive user is never on
+    call), and a person's phone is the one they have now, not the one the call
+    found. Fallback numbers have no person and are always dialled.
     """
     people = {entry["user_id"] for entry in chain[step:] if entry.get("user_id") is not None}
-    active = set(
-        session.scalars(select(User.id).where(User.id.in_(people), User.active.is_(True)))
+    phones: dict[int, str] = (
+        {
+            user_id: phone
+            for user_id, phone in session.execute(
+                select(User.id, User.phone).where(
+                    User.id.in_(people),
+                    User.active.is_(True),
+                    User.role.in_(holders("take_calls")),
+                )
+            )
+        }
         if people
-        else ()
+        else {}
     )
     for index in range(step, len(chain)):
         user_id = chain[index].get("user_id")
-        if user_id is None or user_id in active:
+        if user_id is None:
             return step_or_voicemail(chain, index)
+        if user_id in phones:
+            return Dial(index, phones[user_id])
     return Voicemail()
 
 
 def ensure_leg(
-    session: Session, call_id: int, chain: list[dict[str, Any]], step: int, now: datetime
+    session: Session,
+    call_id: int,
+    chain: list[dict[str, Any]],
+    step: int,
+    now: datetime,
+    number: str | None = None,
 ) -> None:
-    """Record that step `step` is being dialled (once, whatever the retries)."""
+    """Record that step `step` is being dialled (once, whatever the retries), at `number`.
+
+    `number` is the one dialled when it is not the chain's (the person's phone changed).
+    """
     entry = chain[step]
     insert_unless_present(
         session,
@@ -124,7 +145,7 @@ def ensure_leg(
         {
             "call_id": call_id,
             "step": step,
-            "number": entry["number"],
+            "number": number or entry["number"],
             "user_id": entry["user_id"],
             "at": now,
         },

@@ -67,7 +67,7 @@ def _render(
         # Every officer's call starts here: its TwiML from a template, not the builder.
         if not leg_recorded:  # else start_call committed the leg with the call
             session = get_session()
-            calls.ensure_leg(session, call_id, chain, next_step.step, now())
+            calls.ensure_leg(session, call_id, chain, next_step.step, now(), next_step.number)
             session.commit()
         step, number = next_step.step, next_step.number
         document = twiml.greet_and_dial(say, call_id, step, number, timeout, language)
@@ -77,7 +77,7 @@ def _render(
     if say:
         twiml.say(response, say, language)
     if isinstance(next_step, calls.Dial):
-        calls.ensure_leg(session, call_id, chain, next_step.step, now())
+        calls.ensure_leg(session, call_id, chain, next_step.step, now(), next_step.number)
         twiml.dial_step(response, call_id, next_step.step, next_step.number, timeout, language)
     elif isinstance(next_step, calls.Voicemail):
         calls.reach_voicemail(session, session.get_one(Call, call_id), now())

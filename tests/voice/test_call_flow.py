@@ -241,3 +241,36 @@ def test_a_coordinator_deactivated_while_the_call_rings_is_passed_over(
     answer = post(client, f"/voice/dial-result?call={call_id}&step=0", no_answer)
     dialled = [number.text for number in ET.fromstring(answer.data).iter("Number")]
     assert dialled == [FALLBACK], "the next step goes past Ben, who is no longer active"
+
+
+def test_a_tier_two_phone_changed_while_tier_one_rings_rings_the_new_phone(
+    app: Flask, client: FlaskClient, program: Program
+) -> None:
+    params = {"CallSid": "CA-newphone", "From": program.officer.phone, "To": HOTLINE}
+    assert post(client, "/voice/incoming", params).status_code == 200  # Ana's phone rings
+    new_phone = "+12065550188"
+    with session_scope(app) as session:
+        call_id = session.scalars(select(Call.id)).one()
+        session.get_one(User, program.ben.id).phone = new_phone  # Ben lost his old phone
+        bump_revision(session)
+    no_answer = {**params, "DialCallStatus": "no-answer", "CallStatus": "in-progress"}
+    answer = post(client, f"/voice/dial-result?call={call_id}&step=0", no_answer)
+    dialled = [number.text for number in ET.fromstring(answer.data).iter("Number")]
+    assert dialled == [new_phone], "Ben's old number is no longer his: the call rings his new one"
+    _, _, legs = stored_call(app)
+    assert legs[1][0] == new_phone
+
+
+def test_a_coordinator_made_a_prosecutor_while_the_call_rings_is_passed_over(
+    app: Flask, client: FlaskClient, program: Program
+) -> None:
+    params = {"CallSid": "CA-moved", "From": program.officer.phone, "To": HOTLINE}
+    assert post(client, "/voice/incoming", params).status_code == 200  # Ana's phone rings
+    with session_scope(app) as session:
+        call_id = session.scalars(select(Call.id)).one()
+        session.get_one(User, program.ben.id).role = "prosecutor"  # takes no calls any more
+        bump_revision(session)
+    no_answer = {**params, "DialCallStatus": "no-answer", "CallStatus": "in-progress"}
+    answer = post(client, f"/voice/dial-result?call={call_id}&step=0", no_answer)
+    dialled = [number.text for number in ET.fromstring(answer.data).iter("Number")]
+    assert dialled == [FALLBACK], "a prosecutor is never whispered an officer's referral call"
