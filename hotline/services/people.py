@@ -279,8 +279,10 @@ def import_officers(
         try:
             context = {"region": region, "language": language}
             data = OfficerCreate.model_validate(values, context=context)
-            with session.begin_nested():
-                create_officer(session, data, actor, now)
+            # create_officer writes in a savepoint of its own, after its checks: a savepoint
+            # around the checks would open SQLite's transaction with a read, and a second
+            # import committing meanwhile would fail this one's first write (503).
+            create_officer(session, data, actor, now)
         except ValidationError as error:
             field_name, message = first_error(error)
             report.errors.append((line, f"{field_name}: {message}"))

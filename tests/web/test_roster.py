@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import io
+import threading
 from typing import Any
 
+import pytest
 from flask import Flask
 from sqlalchemy import select
 
 from hotline.db import session_scope
-from hotline.models import AuditEvent, Officer
+from hotline.models import AuditEvent, Officer, User
+from tests.api.test_people import checked_together
 from tests.factories import add_officer
 from tests.web.conftest import Web
 
@@ -238,3 +241,36 @@ class TestLanguage:
         assert as_supervisor.post(f"/people/officers/{smith.id}", form).status_code == 302
         assert self.language_of(app, "4711") == "es"
         assert 'value="es" lang="es" selected' in as_supervisor.text(f"/people/officers/{smith.id}")
+
+
+def test_the_same_roster_imported_twice_at_once_adds_each_officer_once(
+    app: Flask, supervisor: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two supervisors (two workers) import one file at once: one adds it, one is told why not.
+
+    On SQLite the second import's first write used to fail on the first's commit (503).
+    """
+    browsers = [Web(app.test_client()), Web(app.test_client())]
+    for browser in browsers:
+        browser.login(supervisor)
+    checked_together(monkeypatch)  # both pass the first row's check before either writes
+    text = (
+        "name,badge,agency,phone\n"
+        "Olive Smith,4711,SPD,206-555-0141\n"
+        "Pat Jones,4714,KCSO,206-555-0144\n"
+    )
+    answers: list[int] = []
+
+    def run(browser: Web) -> None:
+        answers.append(upload(browser, text).status_code)
+
+    threads = [threading.Thread(target=run, args=(browser,)) for browser in browsers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(answers) == [200, 422], "one import adds the file, the other refuses each row"
+    assert [(name, badge) for name, badge, _, _ in roster(app)] == [
+        ("Olive Smith", "4711"),
+        ("Pat Jones", "4714"),
+    ]
