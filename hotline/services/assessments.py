@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ..audit import Actor
@@ -62,7 +62,11 @@ def record_assessment(
     if data.disposition == "accepted" and not data.consent_confirmed:
         raise FieldInvalid("an accepted disposition needs consent confirmed", "consent_confirmed")
     # Read again, held: a page that read it before another worker closed or took it
-    # must judge the referral as it is now, not as the page found it.
+    # must judge the referral as it is now, not as the page found it. A write that
+    # changes nothing holds it first, on SQLite too (where FOR UPDATE does nothing and
+    # reads take no turn): two saves at once then number their versions in turn.
+    touch = update(Referral).where(Referral.id == referral_id).values(status=Referral.status)
+    session.execute(touch.execution_options(synchronize_session=False))
     referral = session.get(
         Referral, referral_id, with_for_update=True, populate_existing=True
     ) or get_referral(session, referral_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import pytest
@@ -10,6 +11,7 @@ from sqlalchemy import select
 
 from hotline.db import session_scope
 from hotline.models import AuditEvent, Referral
+from hotline.services import assessments
 from tests.api.conftest import Api
 from tests.factories import add_officer, add_referral
 
@@ -72,6 +74,37 @@ class TestAssessment:
         assert shown["assessment_versions"] == 2
         assert shown["assessment"]["id"] == second["id"] != first["id"]
         assert shown["assessment"]["notes"] == "update"
+
+    def test_two_posts_at_once_save_two_versions_not_a_500(
+        self, app: Flask, coordinator_api: Api, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Two coordinators (or a retried script) post an assessment in two workers at once."""
+        number = add_referral(app, status="acknowledged")
+        unable = {**ACCEPTED, "disposition": "unable_to_contact", "notes": "no answer"}
+        other = Api(app.test_client(), coordinator_api.token)
+        real_latest = assessments.latest_assessment
+        answers: list[int] = []
+        workers: list[threading.Thread] = []
+
+        def post_other() -> None:
+            answers.append(other.post(f"/referrals/{number}/assessment", unable).status_code)
+
+        def the_other_posts_meanwhile(*args: Any, **kwargs: Any) -> Any:
+            found = real_latest(*args, **kwargs)
+            # The first has read the latest version; the second post arrives in another
+            # worker. It commits first, unless the first holds the referral: then it waits.
+            if not workers:
+                workers.append(threading.Thread(target=post_other))
+                workers[0].start()
+                workers[0].join(timeout=0.3)
+            return found
+
+        monkeypatch.setattr(assessments, "latest_assessment", the_other_posts_meanwhile)
+        first = coordinator_api.post(f"/referrals/{number}/assessment", unable)
+        workers[0].join(timeout=10)
+        assert sorted([first.status_code, *answers]) == [201, 201], (first.status_code, answers)
+        shown = coordinator_api.get(f"/referrals/{number}").json
+        assert shown["assessment_versions"] == 2
 
     @pytest.mark.parametrize(
         ("disposition", "status"),
