@@ -147,6 +147,21 @@ def user(user_id: int) -> Page:
     return person_page(user_or_404(user_id))
 
 
+def drawn_values() -> dict[str, Any]:
+    """Return the values the posted edit form was drawn with (none from an older page).
+
+    A field still as drawn was not touched: it is no change, even if another
+    supervisor changed it since (reactivated the person, say).
+    """
+    drawn: dict[str, Any] = {}
+    for name in USER_FIELDS:
+        if f"drawn_{name}" in request.form:
+            drawn[name] = request.form[f"drawn_{name}"]
+    if request.form.get("drawn_active") in ("on", "off"):
+        drawn["active"] = request.form["drawn_active"] == "on"
+    return drawn
+
+
 @bp.post("/people/users/<int:user_id>")
 @requires("edit_program")
 def edit_user(user_id: int) -> Page | Response:
@@ -163,7 +178,12 @@ def edit_user(user_id: int) -> Page | Response:
     db = get_session()
     now = datetime.now(UTC)
     current = people.user_fields(row)
-    changed = {k: v for k, v in data.model_dump(exclude_unset=True).items() if current[k] != v}
+    drawn = drawn_values()
+    changed = {
+        k: v
+        for k, v in data.model_dump(exclude_unset=True).items()
+        if current[k] != v and drawn.get(k, current[k]) != v
+    }
     try:
         if changed:
             people.update_user(db, row.id, UserPatch.model_construct(**changed), actor(), now)

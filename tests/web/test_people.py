@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -11,8 +13,10 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash
 
+from hotline.audit import Actor
 from hotline.db import session_scope
 from hotline.models import AuditEvent, Message, User
+from hotline.schemas.people import UserPatch
 from hotline.services import people as people_service
 from tests.factories import add_rotation, add_user
 from tests.web.conftest import Web
@@ -227,6 +231,32 @@ class TestEditPerson:
         as_supervisor.post(f"/people/users/{coordinator.id}", edit_form(coordinator, active=None))
         row = stored(app, coordinator.email)
         assert row is not None and row.active is False
+
+    @pytest.mark.parametrize("active_when_drawn", [False, True])
+    def test_a_page_drawn_before_another_supervisor_changed_active_keeps_that_change(
+        self, app: Flask, as_supervisor: Web, coordinator: User, active_when_drawn: bool
+    ) -> None:
+        """A phone corrected on a page drawn before Cora was reactivated (or deactivated)."""
+        with session_scope(app) as session:
+            session.get_one(User, coordinator.id).active = active_when_drawn
+        page = as_supervisor.text(f"/people/users/{coordinator.id}")
+        drawn = dict(re.findall(r'<input type="hidden" name="(drawn_\w+)" value="([^"]*)"', page))
+        with session_scope(app) as session:  # another supervisor, meanwhile
+            people_service.update_user(
+                session,
+                coordinator.id,
+                UserPatch(active=not active_when_drawn),
+                Actor(None, "web"),
+                datetime.now(UTC),
+            )
+        form = edit_form(
+            coordinator, phone="+1 206 555 0199", active="on" if active_when_drawn else None
+        )
+        answer = as_supervisor.post(f"/people/users/{coordinator.id}", {**form, **drawn})
+        assert answer.status_code == 302
+        row = stored(app, coordinator.email)
+        assert row is not None and row.phone == "+12065550199"
+        assert row.active is not active_when_drawn, "the other supervisor's change stands"
 
     def test_supervisor_cannot_lock_themself_out(
         self, app: Flask, as_supervisor: Web, supervisor: User
