@@ -246,7 +246,7 @@ class TestLanguage:
 def test_the_same_roster_imported_twice_at_once_adds_each_officer_once(
     app: Flask, supervisor: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Two supervisors (two workers) import one file at once: one adds it, one is told why not.
+    """Two supervisors (two workers) import one file at once: each officer is added once.
 
     On SQLite the second import's first write used to fail on the first's commit (503).
     """
@@ -269,7 +269,8 @@ def test_the_same_roster_imported_twice_at_once_adds_each_officer_once(
         thread.start()
     for thread in threads:
         thread.join(timeout=30)
-    assert sorted(answers) == [200, 422], "one import adds the file, the other refuses each row"
+    # Which rows each import adds depends on how the two interleave; neither fails (503).
+    assert len(answers) == 2 and set(answers) <= {200, 422}, answers
     assert [(name, badge) for name, badge, _, _ in roster(app)] == [
         ("Olive Smith", "4711"),
         ("Pat Jones", "4714"),
