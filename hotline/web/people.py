@@ -155,10 +155,10 @@ def drawn_values() -> dict[str, Any]:
     """
     drawn: dict[str, Any] = {}
     for name in USER_FIELDS:
-        if f"drawn_{name}" in request.form:
-            drawn[name] = request.form[f"drawn_{name}"]
-    if request.form.get("drawn_active") in ("on", "off"):
-        drawn["active"] = request.form["drawn_active"] == "on"
+        if f"was_{name}" in request.form:
+            drawn[name] = request.form[f"was_{name}"]
+    if request.form.get("was_active") in ("on", "off"):
+        drawn["active"] = request.form["was_active"] == "on"
     return drawn
 
 

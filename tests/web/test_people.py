@@ -240,7 +240,7 @@ class TestEditPerson:
         with session_scope(app) as session:
             session.get_one(User, coordinator.id).active = active_when_drawn
         page = as_supervisor.text(f"/people/users/{coordinator.id}")
-        drawn = dict(re.findall(r'<input type="hidden" name="(drawn_\w+)" value="([^"]*)"', page))
+        drawn = dict(re.findall(r'<input type="hidden" name="(was_\w+)" value="([^"]*)"', page))
         with session_scope(app) as session:  # another supervisor, meanwhile
             people_service.update_user(
                 session,
