@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from .config import ConfigError
 from .connection_check import check_connections
 from .deadline import DeadlineExceeded, deadline
+from .logs import log_exception
 
 EXTENSION_KEY = "hotline.db"
 
@@ -168,7 +169,12 @@ def discard_session() -> None:
     except DeadlineExceeded:
         abandon_session()
     except Exception:
-        logging.getLogger(__name__).warning("could not roll back a failed webhook", exc_info=True)
+        # Raised while the webhook's own failure is handled: its traceback would print that too.
+        log_exception(
+            logging.getLogger(__name__),
+            "could not roll back a failed webhook",
+            level=logging.WARNING,
+        )
         abandon_session()
 
 
@@ -185,7 +191,11 @@ def abandon_session() -> None:
     try:
         session.invalidate()
     except Exception:
-        logging.getLogger(__name__).warning("could not drop an abandoned session", exc_info=True)
+        log_exception(
+            logging.getLogger(__name__),
+            "could not drop an abandoned session",
+            level=logging.WARNING,
+        )
 
 
 @contextmanager

@@ -6,23 +6,44 @@ import logging
 import sys
 from typing import Any
 
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, PendingRollbackError
 
 
-def log_exception(logger: logging.Logger, message: str, *args: Any) -> None:
+def database_error_in(error: BaseException | None) -> DBAPIError | PendingRollbackError | None:
+    """Return the database error `error` is, or was raised while handling, if any.
+
+    A traceback prints every exception of the chain, and a session left by a failed
+    flush repeats the original error in its own message (PendingRollbackError).
+    """
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        if isinstance(error, (DBAPIError, PendingRollbackError)):
+            return error
+        seen.add(id(error))
+        error = error.__cause__ or error.__context__
+    return None
+
+
+def log_exception(
+    logger: logging.Logger, message: str, *args: Any, level: int = logging.ERROR
+) -> None:
     """Log the exception being handled; a database error only by its class and SQLSTATE.
 
     PostgreSQL's messages can carry a failing row ("Failing row contains (…,
-    Jane Doe, …)"), so their text and traceback never reach the logs.
+    Jane Doe, …)"), so their text and traceback never reach the logs, nor those
+    of an error raised while handling one (whose traceback would print it).
     """
     error = sys.exc_info()[1]
-    if isinstance(error, DBAPIError):
-        code = getattr(error.orig, "sqlstate", None) or getattr(error, "code", None) or "unknown"
-        logger.error(
-            message + " (database error %s, SQLSTATE %s)", *args, type(error.orig).__name__, code
-        )
+    found = database_error_in(error)
+    if found is not None:
+        orig = getattr(found, "orig", None)
+        code = getattr(orig, "sqlstate", None) or getattr(found, "code", None) or "unknown"
+        kind = type(orig if orig is not None else found).__name__
+        if error is not found and error is not None:
+            message += f" ({type(error).__name__} after a database error)"
+        logger.log(level, message + " (database error %s, SQLSTATE %s)", *args, kind, code)
         return
-    logger.exception(message, *args)
+    logger.log(level, message, *args, exc_info=True)
 
 
 def drop_result_rows(record: logging.LogRecord) -> bool:

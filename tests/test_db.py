@@ -106,3 +106,29 @@ def test_database_errors_are_logged_without_the_values_they_carry(app, caplog) -
         log_exception(logger, "saving a referral failed")
     assert "saving a referral failed (database error" in caplog.text
     assert "Jane Secret" not in caplog.text
+
+
+def test_a_failure_while_handling_a_database_error_does_not_log_its_row(app, caplog) -> None:  # type: ignore[no-untyped-def]
+    """A traceback prints the whole chain: the database error's failing row with it."""
+    import logging
+
+    from sqlalchemy.exc import IntegrityError
+
+    from hotline.db import session_scope
+    from hotline.logs import log_exception
+    from hotline.models import Referral
+
+    logger = logging.getLogger("hotline.test")
+    try:
+        try:
+            with session_scope(app) as session:
+                session.add(
+                    Referral(channel="sms", participant_name="Jane Secret", created_at=None)
+                )
+                session.flush()
+        except IntegrityError:
+            raise RuntimeError("the fail-open answer failed too")  # noqa: B904
+    except RuntimeError:
+        log_exception(logger, "answering failed")
+    assert "answering failed (RuntimeError after a database error) (database error" in caplog.text
+    assert "Jane Secret" not in caplog.text

@@ -10,6 +10,7 @@ from flask import Flask, Response, current_app, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, default_exceptions
 
+from ..logs import log_exception
 from .language import web_text as _
 
 log = logging.getLogger(__name__)
@@ -75,7 +76,7 @@ def error_page(status: int, description: str | None = None) -> Response:
             next_step=next_step(status),
         )
     except Exception:
-        log.exception("the error page for %s could not be rendered", status)
+        log_exception(log, "the error page for %s could not be rendered", status)
         return Response(f"{headline(status)}. {next_step(status)}", status=status)
     return Response(body, status=status, mimetype="text/html")
 

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 import re
+from datetime import UTC, datetime
 from html.parser import HTMLParser
 
 import pytest
 from flask import Flask, abort
 from flask.testing import FlaskClient
+from sqlalchemy import insert
+from sqlalchemy.orm import Session
 
-from tests.factories import add_user
+from hotline.models import ReferralEvent
+from hotline.services import referral_actions
+from tests.factories import add_referral, add_user
 from tests.web.conftest import PASSWORD, Web
 
 
@@ -136,3 +142,33 @@ def test_an_id_past_the_databases_integers_is_404_on_every_page(
         path = re.sub(r"<int:\w+>", number, rule.rule)
         answer = web.get(path) if "GET" in (rule.methods or ()) else web.post(path, {})
         assert answer.status_code in (403, 404), (path, answer.status_code)
+
+
+def test_a_database_failure_saving_a_note_logs_no_word_of_it(
+    app: Flask,
+    as_coordinator: Web,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """PostgreSQL quotes the failing row (the note) in its error: the logs must not (SPEC §10)."""
+    note = "Zephyrine sleeps behind St. Mark's"
+    number = add_referral(app, "acknowledged")
+
+    def a_faulty_write(session: Session, referral_id: int, *args: object) -> object:
+        # A bug in a write: a row the database refuses, holding the note's words.
+        detail = {"text": note}
+        row = {
+            "referral_id": referral_id,
+            "kind": "note",
+            "at": datetime.now(UTC),
+            "detail": detail,
+        }
+        session.execute(insert(ReferralEvent).values(channel=None, **row))
+        raise AssertionError("the database took a row without a channel")
+
+    monkeypatch.setattr(referral_actions, "add_note", a_faulty_write)
+    caplog.set_level(logging.DEBUG)
+    answer = as_coordinator.post(f"/referrals/{number}/actions", {"action": "note", "text": note})
+    assert answer.status_code == 500
+    assert caplog.records, "the failure was not logged at all"
+    assert "Zephyrine" not in caplog.text, "the note reached the logs"
