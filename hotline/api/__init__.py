@@ -8,6 +8,7 @@ from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from ..db import discard_session
 from ..logs import log_exception
 from . import calendar, oncall, participants, people, records
 from .framework import ApiError
@@ -48,6 +49,9 @@ def init_app(app: Flask) -> None:
         if isinstance(error, HTTPException):
             return http_error(error)
         log_exception(log, "unexpected error on %s %s", request.method, request.path)
+        # A failed write leaves PostgreSQL's transaction aborted, and the error page
+        # reads the database (who is signed in, the clock banner): start it afresh.
+        discard_session()
         if request.path.startswith(PREFIX + "/"):
             return ApiError(500, "internal", "internal error").response()
         return page_for(InternalServerError())

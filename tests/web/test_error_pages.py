@@ -172,3 +172,23 @@ def test_a_database_failure_saving_a_note_logs_no_word_of_it(
     assert answer.status_code == 500
     assert caplog.records, "the failure was not logged at all"
     assert "Zephyrine" not in caplog.text, "the note reached the logs"
+
+
+def test_a_database_failure_saving_a_note_is_the_styled_500_page(
+    app: Flask, as_coordinator: Web, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A refused write leaves PostgreSQL's transaction aborted; the page must still render."""
+    number = add_referral(app, "acknowledged")
+
+    def a_faulty_write(session: Session, referral_id: int, *args: object) -> object:
+        now = datetime.now(UTC)
+        row = {"referral_id": referral_id, "kind": "note", "at": now, "channel": None}
+        session.execute(insert(ReferralEvent).values(**row))
+        raise AssertionError("the database took a row without a channel")
+
+    monkeypatch.setattr(referral_actions, "add_note", a_faulty_write)
+    answer = as_coordinator.post(f"/referrals/{number}/actions", {"action": "note", "text": "x"})
+    assert answer.status_code == 500
+    page = read(answer.get_data(as_text=True))
+    assert page.h1 == "Something went wrong on our side"
+    assert "/referrals" in page.hrefs  # the navigation, not the bare text
