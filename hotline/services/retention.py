@@ -224,34 +224,79 @@ def erase_old_participants(session: Session, now: datetime, retention_days: int 
     due = session.scalars(select(Participant.id).where(*still_due)).all()
     erased = 0
     for participant_id in due:
-        identity: dict[str, Any] = {"name": ERASED, "aliases": [], "date_of_birth": None}
-        if not _claim(session, Participant, participant_id, now, still_due, identity):
+        if not _claim(session, Participant, participant_id, now, still_due, IDENTITY):
             continue  # another clock erased them first, or they are back
         _erase_their_referrals(session, participant_id, now)
-        session.execute(
-            update(PlanEntry).where(PlanEntry.participant_id == participant_id).values(note=None)
-        )
-        session.execute(
-            update(Charge).where(Charge.participant_id == participant_id).values(description=ERASED)
-        )
-        session.execute(  # CONTACT texts naming them, and their case manager's notices
-            update(Message).where(Message.participant_id == participant_id).values(body=None)
-        )
-        fields = [
-            "name",
-            "aliases",
-            "date_of_birth",
-            "plan notes",
-            "charge descriptions",
-            "message bodies",
-            "their referrals' words",
-        ]
-        record(
-            session, SYSTEM, now, "erase", "participant", participant_id, None, {"erased": fields}
-        )
+        _erase_their_words(session, participant_id)
+        record(session, SYSTEM, now, "erase", "participant", participant_id, None, ERASED_PERSON)
         session.commit()
         erased += 1
+    # Still exited and erased, yet written to since (a charge, a plan note, a name):
+    # nothing outlives the period because it came late.
+    still_erased = (Participant.status == "exited", Participant.erased_at >= Participant.exited_at)
+    for participant_id in _participants_written_after_erasure(session, still_erased):
+        if not _claim(session, Participant, participant_id, now, still_erased, IDENTITY):
+            continue  # back in the program meanwhile: what is written now is theirs
+        _erase_their_words(session, participant_id)
+        late = {**ERASED_PERSON, "written_after_erasure": True}
+        record(session, SYSTEM, now, "erase", "participant", participant_id, None, late)
+        session.commit()
     return erased
+
+
+IDENTITY: dict[str, Any] = {"name": ERASED, "aliases": [], "date_of_birth": None}
+ERASED_PERSON = {
+    "erased": [
+        "name",
+        "aliases",
+        "date_of_birth",
+        "plan notes",
+        "charge descriptions",
+        "message bodies",
+        "their referrals' words",
+    ]
+}
+
+
+def _erase_their_words(session: Session, participant_id: int) -> None:
+    """Erase the plan notes, charge descriptions and texts filed with one participant."""
+    session.execute(
+        update(PlanEntry).where(PlanEntry.participant_id == participant_id).values(note=None)
+    )
+    session.execute(
+        update(Charge).where(Charge.participant_id == participant_id).values(description=ERASED)
+    )
+    session.execute(  # CONTACT texts naming them, and their case manager's notices
+        update(Message).where(Message.participant_id == participant_id).values(body=None)
+    )
+
+
+def _participants_written_after_erasure(
+    session: Session, still_erased: tuple[ColumnElement[bool], ...]
+) -> Sequence[int]:
+    """Return the erased, still exited participants that words were written to since."""
+    erased = select(Participant.id.label("participant_id")).where(*still_erased)
+    with_words: CompoundSelect[tuple[int]] = union(
+        erased.where(
+            or_(
+                Participant.name != ERASED,
+                Participant.date_of_birth.is_not(None),
+                cast(Participant.aliases, Text) != "[]",
+            )
+        ),
+        select(PlanEntry.participant_id).where(
+            PlanEntry.participant_id.in_(erased), PlanEntry.note.is_not(None)
+        ),
+        select(Charge.participant_id).where(
+            Charge.participant_id.in_(erased), Charge.description != ERASED
+        ),
+        select(Message.participant_id).where(
+            Message.participant_id.in_(erased),
+            Message.body.is_not(None),
+            Message.status != "queued",
+        ),
+    )
+    return sorted(session.scalars(select(with_words.subquery().c.participant_id)).all())
 
 
 def erase_unfiled_texts(session: Session, now: datetime, retention_days: int | None) -> int:

@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from hotline.db import session_scope
 from hotline.jobs import run_job
-from hotline.models import Message, Participant
+from hotline.models import AuditEvent, Message, Participant
 from hotline.services import retention
 from tests.api.conftest import Api, add_user, token_for
 from tests.api.test_assessment import ACCEPTED
@@ -163,3 +163,36 @@ def test_a_participant_back_in_the_program_while_retention_runs_is_not_erased(
     summary = run_job(app, "retention", datetime.now(UTC) + LONG_AFTER)
     assert summary.startswith("0 referrals erased, 0 participants erased"), summary
     assert api.get(f"/participants/{jane}").json["name"] == "Jane Doe"
+
+
+def test_words_written_to_an_erased_participant_later_are_erased_at_the_next_run(
+    app: Flask, client: FlaskClient
+) -> None:
+    app.config["HOTLINE_RETENTION_DAYS"] = 90
+    api = case_manager_api(app, client)
+    supervisor = Api(client, token_for(app, add_user(app, "supervisor", "Sue")))
+    jane = api.post("/participants", {"name": "Jane Doe", "status": "exited"}).json["id"]
+    later = datetime.now(UTC) + LONG_AFTER
+    assert ", 1 participants erased" in run_job(app, "retention", later)
+    # Still exited, the record is written to again: a charge, a plan note, her aliases.
+    charge = {"date": "2026-01-05", "description": "Jane Doe, trespass at 3rd & Pine"}
+    assert supervisor.post(f"/participants/{jane}/charges", charge).status_code == 201
+    plan = {"need": "housing", "status": "planned", "note": "Jane Doe sleeps at 3rd & Pine"}
+    assert api.post(f"/participants/{jane}/plan", plan).status_code == 201
+    named = {"aliases": ["JD"], "date_of_birth": "1990-05-01"}
+    assert api.patch(f"/participants/{jane}", named).status_code == 200
+    run_job(app, "retention", later + timedelta(days=1))  # the next night
+    record = api.get(f"/participants/{jane}").json
+    assert record["status"] == "exited"
+    assert record["aliases"] == [] and record["date_of_birth"] is None
+    assert [entry["note"] for entry in record["plan"]] == [None]
+    assert [c["description"] for c in record["charges"]] == ["(erased)"]
+    assert "3rd & Pine" not in str(record)
+    run_job(app, "retention", later + timedelta(days=2))  # nothing new: nothing to do
+    with session_scope(app) as session:
+        erasures = session.scalars(
+            select(AuditEvent.after).where(
+                AuditEvent.action == "erase", AuditEvent.entity == "participant"
+            )
+        ).all()
+    assert [bool(after.get("written_after_erasure")) for after in erasures] == [False, True]
