@@ -267,7 +267,9 @@ def _erase_their_words(session: Session, participant_id: int) -> None:
         update(Charge).where(Charge.participant_id == participant_id).values(description=ERASED)
     )
     session.execute(  # CONTACT texts naming them, and their case manager's notices
-        update(Message).where(Message.participant_id == participant_id).values(body=None)
+        update(Message)
+        .where(Message.participant_id == participant_id, Message.status != "queued")
+        .values(body=None)  # a text still to send keeps its words: the next run takes them
     )
 
 

@@ -106,12 +106,15 @@ def exited_long_ago(app: Flask, api: Api) -> tuple[int, int]:
     return number, jane["id"]
 
 
-def test_a_text_still_to_send_about_an_erased_participants_referral_keeps_its_words(
-    app: Flask, client: FlaskClient
+@pytest.mark.parametrize("filed_with", ["referral", "participant"])
+def test_a_text_still_to_send_about_an_erased_participant_keeps_its_words(
+    app: Flask, client: FlaskClient, filed_with: str
 ) -> None:
     app.config["HOTLINE_RETENTION_DAYS"] = 90
     api = coordinator_api(app, client)
-    number, _ = exited_long_ago(app, api)
+    number, person = exited_long_ago(app, api)
+    # Filed with their referral, or with them (a case manager's notice of a charge).
+    filed = {"referral_id": number} if filed_with == "referral" else {"participant_id": person}
     with session_scope(app) as session:
         queued = Message(
             direction="out",
@@ -119,8 +122,8 @@ def test_a_text_still_to_send_about_an_erased_participants_referral_keeps_its_wo
             to_number="+12065550111",
             status="queued",
             body=f"LEAD #{number}: the intake is still open.",
-            referral_id=number,
             created_at=datetime.now(UTC),
+            **filed,
         )
         session.add(queued)
         session.flush()
