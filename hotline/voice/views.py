@@ -287,7 +287,10 @@ def status() -> Response:
         call = calls.find_call(session, call_sid)
         assert call is not None
     calls.finish(session, call, form_text("CallStatus", 20), _seconds("CallDuration"), now())
-    session.commit()
+    # The end commits with its notice, not before it: an end stored without its notice
+    # (the referral's row held elsewhere through Twilio's retries) would never be told
+    # to anyone, since the clock's sweep looks only at calls whose end was never stored.
     if call.ended_at is not None:
         _notify(call)
+    session.commit()
     return Response(status=204)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import func, select
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.pool import NullPool
 
 from hotline.db import session_scope
 from hotline.models import Call, Message, Referral, ReferralEvent, ReferralNotice
@@ -24,6 +27,19 @@ from tests.voice.test_late_webhooks import call_of, dial_ended, start
 from tests.voice.test_webhooks import post
 
 ACK_MINUTES = 10
+
+
+@contextmanager
+def held_row(url: str, table: str, row_id: int) -> Iterator[None]:
+    """Hold one row FOR UPDATE from another session, as a long transaction elsewhere would."""
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            connection.execute(text(f"SELECT id FROM {table} WHERE id = {row_id} FOR UPDATE"))
+            yield
+            connection.rollback()
+    finally:
+        engine.dispose()
 
 
 def referral_of_last_call(app: Flask) -> Referral:
@@ -253,3 +269,30 @@ def test_a_call_taken_on_the_web_as_it_ends_stays_taken_and_whoever_was_told_hea
     # Whoever was texted that nobody has taken it hears next that Ben has.
     to_ana = texts_to(app, program.ana.phone)
     assert not to_ana or f"#{referral.id} is taken by Ben Okafor" in to_ana[-1], to_ana
+
+
+def test_a_voicemail_whose_end_was_stored_while_its_referral_was_held_still_gets_an_owner(
+    app: Flask, app_config: dict[str, Any], client: FlaskClient, program: Program
+) -> None:
+    # The officer reaches the recording prompt and hangs up without a message. Meanwhile
+    # a long transaction elsewhere (a web request stuck mid-way, a hand edit in psql) holds
+    # the referral's row: the final status and every one of Twilio's retries wait on it
+    # past the lock timeout and are answered 503 (SPEC §4.8).
+    if is_sqlite(app_config["DATABASE_URL"]):
+        pytest.skip("a row held by another session needs PostgreSQL's row locks")
+    start(client, "CA-held", program.officer.phone)
+    call, referral, _ = call_of(app, "CA-held")
+    no_answer = {"CallSid": "CA-held", "DialCallStatus": "no-answer", "CallStatus": "in-progress"}
+    for step in range(len(call.chain)):
+        post(client, f"/voice/dial-result?call={call.id}&step={step}", no_answer)
+    assert referral_of_last_call(app).call_outcome == "voicemail"
+    ended = {"CallSid": "CA-held", "CallStatus": "completed", "CallDuration": "75"}
+    with held_row(app_config["DATABASE_URL"], "referrals", referral.id):
+        for _ in range(6):  # the status, then Twilio's five retries
+            assert post(client, "/voice/status", ended).status_code == 503
+    # The row is let go; nothing more comes from Twilio. The clock's sweep of calls whose
+    # end never reached the app must still find this one and tell staff (SPEC §4.5, §6).
+    run(app, "escalate-unacked", call.started_at + timedelta(minutes=31))
+    after = referral_of_last_call(app)
+    assert after.status == "notified"
+    assert any(f"Reply ACK {referral.id}" in body for body in texts_to(app, program.ana.phone))
