@@ -276,14 +276,22 @@ def reach_voicemail(session: Session, call: Call, now: datetime) -> None:
         add_event(session, referral.id, "voicemail_offered", "voice", now)
 
 
+def keep_recording(call: Call, url: str, duration: int | None) -> bool:
+    """Keep a voicemail recording on the call's own row; tell whether it is new there."""
+    if call.recording_url == url:
+        return False
+    call.recording_url, call.recording_duration = url, duration
+    return True
+
+
 def store_recording(
     session: Session, call: Call, url: str, duration: int | None, now: datetime
 ) -> bool:
     """Keep a voicemail recording on the call and its referral; tell whether it is new."""
-    if call.recording_url == url:
-        return False
-    call.recording_url, call.recording_duration = url, duration
+    keep_recording(call, url, duration)
     referral = session.get_one(Referral, call.referral_id)
+    if referral.recording_url == url:
+        return False
     referral.recording_url = url
     add_event(
         session, referral.id, "voicemail_recorded", "voice", now, detail={"seconds": duration}

@@ -77,6 +77,9 @@ def notify_voicemail(
     referral = session.get_one(
         Referral, call.referral_id, with_for_update=True, populate_existing=True
     )
+    if call.recording_url and referral.recording_url is None:
+        # Kept on the call alone when the recording's step could not reach the referral.
+        referral.recording_url = call.recording_url
     if referral.status not in OPEN_FOR_ACK or referral.acknowledged_by is not None:
         return 0  # someone took it already (on the web, say) before the call ended
     notice = call_not_taken(session, call, referral, public_url)

@@ -214,6 +214,10 @@ def recorded() -> Response:
     call = _call_from_query()
     url = form_text("RecordingUrl", 500)
     announced_empty = call.voicemail_notified_at is not None  # the final status came first
+    if url and calls.keep_recording(call, url, _seconds("RecordingDuration")):
+        # Committed alone, on the call's own row: Twilio never sends this step again, and
+        # the referral's row may be held elsewhere past the deadline (SPEC §4.8).
+        session.commit()
     stored = bool(url) and calls.store_recording(
         session, call, url, _seconds("RecordingDuration"), now()
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -296,3 +297,32 @@ def test_a_voicemail_whose_end_was_stored_while_its_referral_was_held_still_gets
     after = referral_of_last_call(app)
     assert after.status == "notified"
     assert any(f"Reply ACK {referral.id}" in body for body in texts_to(app, program.ana.phone))
+
+
+def test_a_message_left_while_its_referral_was_held_elsewhere_is_kept_and_announced(
+    app: Flask, app_config: dict[str, Any], client: FlaskClient, program: Program
+) -> None:
+    # The officer leaves a message while a long transaction elsewhere holds the referral's
+    # row: the recording's step fails open within the deadline (SPEC §4.8), and Twilio
+    # never sends that step again. The message must not be lost for it (SPEC §4.5).
+    if is_sqlite(app_config["DATABASE_URL"]):
+        pytest.skip("a row held by another session needs PostgreSQL's row locks")
+    start(client, "CA-msg", program.officer.phone)
+    call, referral, _ = call_of(app, "CA-msg")
+    no_answer = {"CallSid": "CA-msg", "DialCallStatus": "no-answer", "CallStatus": "in-progress"}
+    for step in range(len(call.chain)):
+        post(client, f"/voice/dial-result?call={call.id}&step={step}", no_answer)
+    message = {
+        "CallSid": "CA-msg",
+        "RecordingUrl": "https://api.twilio.com/RE1",
+        "RecordingDuration": "40",
+    }
+    with held_row(app_config["DATABASE_URL"], "referrals", referral.id):
+        answer = post(client, f"/voice/recorded?call={call.id}", message)
+        assert answer.status_code == 200 and ET.fromstring(answer.data).tag == "Response"
+    ended = {"CallSid": "CA-msg", "CallStatus": "completed", "CallDuration": "95"}
+    assert post(client, "/voice/status", ended).status_code == 204
+    call, referral, _ = call_of(app, "CA-msg")
+    assert call.recording_url == referral.recording_url == "https://api.twilio.com/RE1"
+    [told] = texts_to(app, program.ana.phone)
+    assert "left a voicemail" in told and f"Reply ACK {referral.id}" in told
