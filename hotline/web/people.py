@@ -24,9 +24,11 @@ from .auth import current_user, login_required, requires, start_session
 from .language import web_text as _
 from .people_forms import (
     Errors,
+    changed_on_the_page,
     check,
     commit_or_conflict,
     domain_status,
+    drawn_on_the_page,
     password_hash,
     row_or_404,
     sentence,
@@ -148,15 +150,8 @@ def user(user_id: int) -> Page:
 
 
 def drawn_values() -> dict[str, Any]:
-    """Return the values the posted edit form was drawn with (none from an older page).
-
-    A field still as drawn was not touched: it is no change, even if another
-    supervisor changed it since (reactivated the person, say).
-    """
-    drawn: dict[str, Any] = {}
-    for name in USER_FIELDS:
-        if f"was_{name}" in request.form:
-            drawn[name] = request.form[f"was_{name}"]
+    """Return the values the posted edit form was drawn with, the active box included."""
+    drawn: dict[str, Any] = drawn_on_the_page(USER_FIELDS)
     if request.form.get("was_active") in ("on", "off"):
         drawn["active"] = request.form["was_active"] == "on"
     return drawn
@@ -178,12 +173,7 @@ def edit_user(user_id: int) -> Page | Response:
     db = get_session()
     now = datetime.now(UTC)
     current = people.user_fields(row)
-    drawn = drawn_values()
-    changed = {
-        k: v
-        for k, v in data.model_dump(exclude_unset=True).items()
-        if current[k] != v and drawn.get(k, current[k]) != v
-    }
+    changed = changed_on_the_page(data.model_dump(exclude_unset=True), current, drawn_values())
     try:
         if changed:
             people.update_user(db, row.id, UserPatch.model_construct(**changed), actor(), now)

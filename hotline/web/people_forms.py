@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from flask import abort, current_app
+from flask import abort, current_app, request
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -81,3 +81,19 @@ def commit_or_conflict(session: Session, field: str) -> Conflict | None:
         session.rollback()
         return Conflict("that value is already used", field)
     return None
+
+
+def drawn_on_the_page(fields: tuple[str, ...]) -> dict[str, str]:
+    """Return what the posted edit form showed of `fields` (its `was_` twins; none if older).
+
+    A field still as the page showed it was not touched: it is no change, even if
+    another supervisor changed it since (a new phone, say).
+    """
+    return {name: request.form[f"was_{name}"] for name in fields if f"was_{name}" in request.form}
+
+
+def changed_on_the_page(
+    posted: dict[str, Any], current: dict[str, Any], drawn: dict[str, Any]
+) -> dict[str, Any]:
+    """Return the posted fields that differ both from the row now and from what the page showed."""
+    return {k: v for k, v in posted.items() if current[k] != v and drawn.get(k, current[k]) != v}

@@ -17,7 +17,14 @@ from . import bp
 from .auth import login_required, requires
 from .language import web_text as _
 from .people import Page, actor, people_page
-from .people_forms import check, commit_or_conflict, domain_status, row_or_404
+from .people_forms import (
+    changed_on_the_page,
+    check,
+    commit_or_conflict,
+    domain_status,
+    drawn_on_the_page,
+    row_or_404,
+)
 
 OFFICER_FIELDS = ("name", "badge", "agency", "phone", "language")
 # The import reports schema messages as they are; these say the same in the form's words.
@@ -117,7 +124,8 @@ def edit_officer(officer_id: int) -> Page | Response:
         return officer_page(row, 422, form=values, errors=errors)
     db = get_session()
     current = people.officer_fields(row)
-    changed = {k: v for k, v in data.model_dump(exclude_unset=True).items() if current[k] != v}
+    drawn = drawn_on_the_page(OFFICER_FIELDS)  # so a stale page never undoes a newer change
+    changed = changed_on_the_page(data.model_dump(exclude_unset=True), current, drawn)
     try:
         if changed:
             patch = OfficerPatch.model_construct(**changed)

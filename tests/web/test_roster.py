@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import threading
 from typing import Any
 
@@ -120,6 +121,22 @@ class TestEditOfficer:
         bad = as_supervisor.post(f"/people/officers/{smith.id}", officer(phone="x"))
         assert bad.status_code == 422 and 'id="phone-error">' in bad.get_data(as_text=True)
         assert roster(app)[0] == ("Officer Smith", "4711", "SPD", "+12065550177")
+
+    def test_a_page_drawn_before_another_supervisor_changed_the_phone_keeps_that_change(
+        self, app: Flask, as_supervisor: Web
+    ) -> None:
+        smith = add_officer(app)
+        page = as_supervisor.text(f"/people/officers/{smith.id}")
+        drawn = dict(re.findall(r'<input type="hidden" name="(was_\w+)" value="([^"]*)"', page))
+        assert drawn, "the form says what it showed"
+        with session_scope(app) as session:  # another supervisor, meanwhile: a new phone
+            session.get_one(Officer, smith.id).phone = "+12065550188"
+        form = officer(name="Officer Smith", agency="KCSO", phone="+12065550177")
+        assert (
+            as_supervisor.post(f"/people/officers/{smith.id}", {**form, **drawn}).status_code == 302
+        )
+        # The agency corrected on the page, and the phone the other supervisor set.
+        assert roster(app) == [("Officer Smith", "4711", "KCSO", "+12065550188")]
 
     def test_coordinator_may_not_edit_and_unknown_is_404(
         self, app: Flask, as_coordinator: Web
