@@ -131,13 +131,12 @@ def update_user(
     if None in changes.values():
         raise FieldInvalid("may not be null", next(k for k, v in changes.items() if v is None))
     _check_unique(session, User, row.id, email=changes.get("email"))
-    leaves = row.role == "supervisor" and row.active
-    leaves = leaves and (
-        changes.get("role", "supervisor") != "supervisor" or not changes.get("active", True)
-    )
-    if leaves:
+    # Whoever it is: the row this request read may be older than a reactivation since.
+    may_leave = changes.get("role", "supervisor") != "supervisor" or not changes.get("active", True)
+    if may_leave:
         lock_supervisors(session)
         session.refresh(row)  # as it stands now that the supervisors are locked
+    leaves = may_leave and row.role == "supervisor" and row.active
     before = snapshot(user_fields(row))
     if any(name in changes and changes[name] != getattr(row, name) for name in ("active", "role")):
         # A deactivated person, or one whose new role takes no calls, leaves holes.

@@ -76,3 +76,27 @@ def test_two_supervisors_removing_each_other_at_once_leave_one(
     assert len(outcome) == 1 and isinstance(outcome[0], Conflict)
     assert outcome[0].field == next(iter(change))
     assert supervisors(app) == ["Ben Okafor"]
+
+
+@pytest.mark.parametrize("change", [{"role": "coordinator"}, {"active": False}])
+def test_a_supervisor_reactivated_since_the_change_read_them_is_still_the_last_one_kept(
+    app: Flask, change: dict[str, object]
+) -> None:
+    """A change read X as inactive; X was reactivated and A deactivated since: X stays."""
+    ana = add_user(app, "Ana Diaz", "supervisor")
+    xavi = add_user(app, "Xavi Ruiz", "supervisor")
+    with database(app).sessionmaker() as other:
+        people.update_user(other, xavi.id, UserPatch(active=False), SYSTEM, datetime.now(UTC))
+        other.commit()
+    with database(app).sessionmaker() as stale:
+        held = stale.get_one(User, xavi.id)  # the request read Xavi, inactive, and holds him
+        with database(app).sessionmaker() as other:  # meanwhile, elsewhere
+            people.update_user(other, xavi.id, UserPatch(active=True), SYSTEM, datetime.now(UTC))
+            people.update_user(other, ana.id, UserPatch(active=False), SYSTEM, datetime.now(UTC))
+            other.commit()
+        assert held.active is False
+        with pytest.raises(Conflict):
+            people.update_user(stale, xavi.id, UserPatch(**change), SYSTEM, datetime.now(UTC))
+            stale.commit()
+        stale.rollback()
+    assert supervisors(app) == ["Xavi Ruiz"]
