@@ -134,6 +134,8 @@ def test_an_erased_participants_name_goes_from_the_contact_texts_too(
             .where(Participant.id == number)
             .values(status="exited", exited_at=met)
         )
+    # Cam's notice went out long before (one still to send keeps its words).
+    run_job(app, "dispatch-outbox", datetime.now(UTC))
     summary = run_job(app, "retention", met + timedelta(days=91))
     assert summary.startswith("0 referrals erased, 1 participants erased"), summary
     assert not [body for body in bodies(app) if NAME in body]
