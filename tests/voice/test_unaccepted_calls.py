@@ -272,6 +272,13 @@ def test_a_call_taken_on_the_web_as_it_ends_stays_taken_and_whoever_was_told_hea
     assert not to_ana or f"#{referral.id} is taken by Ben Okafor" in to_ana[-1], to_ana
 
 
+def nobody_answers(client: FlaskClient, call_id: int, steps: int, call_sid: str) -> None:
+    """Let every step of the chain ring out, so the officer reaches the recording prompt."""
+    no_answer = {"CallSid": call_sid, "DialCallStatus": "no-answer", "CallStatus": "in-progress"}
+    for step in range(steps):
+        post(client, f"/voice/dial-result?call={call_id}&step={step}", no_answer)
+
+
 def test_a_voicemail_whose_end_was_stored_while_its_referral_was_held_still_gets_an_owner(
     app: Flask, app_config: dict[str, Any], client: FlaskClient, program: Program
 ) -> None:
@@ -283,9 +290,7 @@ def test_a_voicemail_whose_end_was_stored_while_its_referral_was_held_still_gets
         pytest.skip("a row held by another session needs PostgreSQL's row locks")
     start(client, "CA-held", program.officer.phone)
     call, referral, _ = call_of(app, "CA-held")
-    no_answer = {"CallSid": "CA-held", "DialCallStatus": "no-answer", "CallStatus": "in-progress"}
-    for step in range(len(call.chain)):
-        post(client, f"/voice/dial-result?call={call.id}&step={step}", no_answer)
+    nobody_answers(client, call.id, len(call.chain), "CA-held")
     assert referral_of_last_call(app).call_outcome == "voicemail"
     ended = {"CallSid": "CA-held", "CallStatus": "completed", "CallDuration": "75"}
     with held_row(app_config["DATABASE_URL"], "referrals", referral.id):
@@ -309,9 +314,7 @@ def test_a_message_left_while_its_referral_was_held_elsewhere_is_kept_and_announ
         pytest.skip("a row held by another session needs PostgreSQL's row locks")
     start(client, "CA-msg", program.officer.phone)
     call, referral, _ = call_of(app, "CA-msg")
-    no_answer = {"CallSid": "CA-msg", "DialCallStatus": "no-answer", "CallStatus": "in-progress"}
-    for step in range(len(call.chain)):
-        post(client, f"/voice/dial-result?call={call.id}&step={step}", no_answer)
+    nobody_answers(client, call.id, len(call.chain), "CA-msg")
     message = {
         "CallSid": "CA-msg",
         "RecordingUrl": "https://api.twilio.com/RE1",
