@@ -5,17 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..audit import Actor
-from ..models import CLOSED_STATUSES, Assessment, Referral, User
+from ..models import CLOSED_STATUSES, Assessment, User
 from ..schemas.assessment import AssessmentIn, AssessmentOut
 from .alerts import OFFICER_STATUS, tell_officer, tell_others_taken
 from .enrolment import enrol
 from .errors import Conflict, FieldInvalid
 from .referral_audit import audit_assessment, audit_status
-from .referrals import add_event, get_referral
+from .referrals import add_event, get_referral, hold_referral
 
 STATUS_AFTER = {"accepted": "assessed", "ineligible": "ineligible", "declined": "declined"}
 
@@ -61,15 +61,9 @@ def record_assessment(
         raise FieldInvalid("an ineligible disposition needs at least one exclusion", "exclusions")
     if data.disposition == "accepted" and not data.consent_confirmed:
         raise FieldInvalid("an accepted disposition needs consent confirmed", "consent_confirmed")
-    # Read again, held: a page that read it before another worker closed or took it
-    # must judge the referral as it is now, not as the page found it. A write that
-    # changes nothing holds it first, on SQLite too (where FOR UPDATE does nothing and
-    # reads take no turn): two saves at once then number their versions in turn.
-    touch = update(Referral).where(Referral.id == referral_id).values(status=Referral.status)
-    session.execute(touch.execution_options(synchronize_session=False))
-    referral = session.get(
-        Referral, referral_id, with_for_update=True, populate_existing=True
-    ) or get_referral(session, referral_id)
+    # Held: a page that read it before another worker closed or took it must judge the
+    # referral as it is now; two saves at once number their versions in turn.
+    referral = hold_referral(session, referral_id) or get_referral(session, referral_id)
     if referral.status in CLOSED_STATUSES:
         raise Conflict(f"#{referral.id} is closed ({referral.status}): it cannot be assessed")
     assert actor.user_id is not None

@@ -22,11 +22,11 @@ from ..audit import record
 from ..db import updated_one_row
 from ..messaging.notices import CallbackNotPlaced, Caller, queue_notice
 from ..messaging.transport import SendResult, Transport
-from ..models import Callback, Referral, User
+from ..models import Callback, User
 from ..phones import mask_phone
 from .alerts import caller_of
 from .referral_audit import actor_of
-from .referrals import add_event
+from .referrals import add_event, hold_referral
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +86,7 @@ def request_callback(
         return CallbackRefused(referral_id, "not_staff")
     # Held until this ask commits: the same ask crossing it in another worker (CALL 42
     # sent twice) then finds this one pending, so one phone rings once.
-    referral = session.get(Referral, referral_id, with_for_update=True)
+    referral = hold_referral(session, referral_id)
     if referral is None:
         return CallbackRefused(referral_id, "no_referral")
     if not referral.officer_phone:

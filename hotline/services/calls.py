@@ -14,7 +14,7 @@ from ..models import Call, CallLeg, Officer, Referral, User
 from ..permissions import holders
 from .people import OFFICER_WITH_BADGE
 from .referral_audit import actor_of, audit_ack
-from .referrals import add_event
+from .referrals import add_event, hold_referral
 
 # Twilio's DialCallStatus → the leg's outcome when nobody pressed 1 (SPEC §4.6).
 UNACCEPTED_OUTCOMES = {
@@ -195,6 +195,14 @@ def accept(session: Session, call: Call, step: int, digits: str, now: datetime) 
     return _take(session, call, leg, now, {"step": step, "number": leg.number})
 
 
+def hold_referral_of(session: Session, call: Call) -> Referral:
+    """Read the call's referral again and hold its row until commit."""
+    referral = hold_referral(session, call.referral_id) if call.referral_id else None
+    if referral is None:  # every call gets its referral as it arrives
+        raise LookupError(f"call {call.id} has no referral")
+    return referral
+
+
 def _take(session: Session, call: Call, leg: CallLeg, at: datetime, detail: dict[str, Any]) -> bool:
     """Make `leg` the call's answer unless another leg or the caller's hang-up came first."""
     # The leg first, held until commit (PostgreSQL): a timeout of this step that read it
@@ -217,9 +225,7 @@ def _take(session: Session, call: Call, leg: CallLeg, at: datetime, detail: dict
         return False
     # Read again and held: a "Take it" or an ACK in another worker either won first (the
     # referral stays theirs, as they were told) or waits for this one and is told who has it.
-    referral = session.get_one(
-        Referral, call.referral_id, with_for_update=True, populate_existing=True
-    )
+    referral = hold_referral_of(session, call)
     referral.call_outcome, referral.answered_by = "answered", leg.user_id
     unowned = referral.status in ("received", "notified") and referral.acknowledged_by is None
     if leg.user_id is not None and unowned:

@@ -12,7 +12,7 @@ from ..audit import Actor, record, snapshot
 from ..models import CLOSED_STATUSES, Referral
 from ..schemas.referrals import ReferralCompletionIn
 from .errors import Conflict, FieldInvalid
-from .referrals import add_event, get_referral
+from .referrals import add_event, get_referral, hold_referral
 
 TEXT_FIELDS = ("type", "offense", "participant_name", "location")
 MISSING_WORDS = {
@@ -68,10 +68,8 @@ def complete_referral(
     session: Session, referral_id: int, data: ReferralCompletionIn, actor: Actor, now: datetime
 ) -> Referral:
     """Set the given fields of an open referral; each change is an event and audited."""
-    # Read again, held: the page may have read it before another worker closed it.
-    referral = session.get(
-        Referral, referral_id, with_for_update=True, populate_existing=True
-    ) or get_referral(session, referral_id)
+    # Held: the page may have read it before another worker closed it.
+    referral = hold_referral(session, referral_id) or get_referral(session, referral_id)
     if referral.status in CLOSED_STATUSES:
         status = referral.status.replace("_", " ")
         raise Conflict(f"#{referral.id} is closed ({status}): it cannot be changed")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from ..db import table_of
@@ -45,6 +45,17 @@ def get_referral(session: Session, referral_id: int) -> Referral:
     if row is None:
         raise NotFound(f"no referral #{referral_id}")
     return row
+
+
+def hold_referral(session: Session, referral_id: int) -> Referral | None:
+    """Read a referral again and hold its row until commit; None when there is none."""
+    # Whatever read it before (a page, an earlier step) may have seen it before another
+    # worker took or closed it: judge it as it is now. A write that changes nothing takes
+    # the row first, on SQLite too (where FOR UPDATE does nothing and reads take no turn),
+    # so two holders take turns instead of the later one writing over what it never saw.
+    touch = update(Referral).where(Referral.id == referral_id).values(status=Referral.status)
+    session.execute(touch.execution_options(synchronize_session=False))
+    return session.get(Referral, referral_id, with_for_update=True, populate_existing=True)
 
 
 def referral_fields(row: Referral) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from ..messaging.notices import Caller, CallNotTaken, RecordingAfterAll, notify
 from ..messaging.recipients import RECIPIENT_COLUMNS, SUPERVISOR_RECIPIENTS, Recipient
 from ..models import Call, CallLeg, Officer, OptOut, Referral, User
 from .alerts import notified_users, notify_user
-from .calls import claim_voicemail_notice, close_unanswered
+from .calls import claim_voicemail_notice, close_unanswered, hold_referral_of
 from .escalation import first_recipients
 from .referrals import add_event
 
@@ -74,9 +74,7 @@ def notify_voicemail(
         return 0
     # Read again and held until the texts are queued: a "Take it" or an ACK in another
     # worker waits for them (and then tells whoever they told), or wins first and is seen.
-    referral = session.get_one(
-        Referral, call.referral_id, with_for_update=True, populate_existing=True
-    )
+    referral = hold_referral_of(session, call)
     if call.recording_url and referral.recording_url is None:
         # Kept on the call alone when the recording's step could not reach the referral.
         referral.recording_url = call.recording_url

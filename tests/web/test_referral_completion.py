@@ -12,10 +12,12 @@ from sqlalchemy import select
 
 from hotline.db import session_scope
 from hotline.models import Call, Referral, ReferralEvent, User
+from hotline.services import completion as completion_service
 from hotline.services import referral_actions
 from hotline.simulator import CallScript, Leg, SmsEmulator, VoiceEmulator, flask_poster
 from hotline.web import referral_completion as completion_page
 from tests.factories import BLANK_CALL_REFERRAL, add_officer, add_referral, add_rotation, add_user
+from tests.races import Meanwhile
 from tests.web.conftest import PASSWORD, Web
 
 HOTLINE = "+12065550100"
@@ -192,3 +194,36 @@ def test_a_referral_closed_by_text_as_the_form_is_saved_is_refused_and_left_as_c
     after = stored(app, number)
     assert (after.status, after.type, after.participant_name) == ("intake_missed", None, None)
     assert completion_events(app, number) == []
+
+
+def test_a_close_that_lands_between_the_saves_read_and_write_never_follows_a_change_after_it(
+    app: Flask, as_coordinator: Web, ben: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    number = add_referral(app, status="acknowledged", acknowledged_by=ben.id, **BLANK)
+    closed: list[object] = []
+
+    def noncomply() -> None:  # Ben's NONCOMPLY, in another worker, once the save has read it
+        with session_scope(app) as session:
+            taker = session.get_one(User, ben.id)
+            now = datetime.now(UTC)
+            closed.append(
+                referral_actions.close_intake(session, number, taker, False, "", now, "sms", None)
+            )
+
+    meanwhile = Meanwhile(noncomply)
+    meanwhile.at(monkeypatch, completion_service, "new_values")
+    answer = as_coordinator.post(f"/referrals/{number}/completion", FILLED)
+    meanwhile.join()
+    assert isinstance(closed[0], referral_actions.Done)  # the officer was told "not completed"
+    with session_scope(app) as session:
+        kinds = session.scalars(
+            select(ReferralEvent.kind)
+            .where(ReferralEvent.referral_id == number)
+            .order_by(ReferralEvent.id)
+        ).all()
+    # Either the save went first (and the close after it), or it was refused: a closed
+    # referral is never changed afterwards (SPEC §6, §8 409 when it is closed).
+    if answer.status_code == 302:
+        assert kinds[-1] == "intake_missed" and "completed" in kinds
+    else:
+        assert answer.status_code == 422 and "completed" not in kinds
