@@ -104,14 +104,18 @@ def build_engine(url: str | URL) -> Engine:
 
 
 def _postgres_connect_args(url: URL) -> dict[str, Any]:
-    """Return the connection's time limits, leaving any the URL sets itself."""
+    """Return the connection's time limits; what the URL sets itself wins over them."""
     if url.get_backend_name() != "postgresql":
         return {}
     args: dict[str, Any] = {}
     if "connect_timeout" not in url.query:
         args["connect_timeout"] = POSTGRES_CONNECT_TIMEOUT_S
-    if "options" not in url.query:
-        args["options"] = POSTGRES_SESSION_OPTIONS
+    # The URL's own options (a search path, say) come after ours, so a setting it names
+    # too is its own; the limits it does not name still hold.
+    own = url.query.get("options", "")
+    args["options"] = " ".join(
+        (POSTGRES_SESSION_OPTIONS, *([own] if isinstance(own, str) else own))
+    )
     return args
 
 

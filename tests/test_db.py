@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from sqlalchemy import func, select, text
+from sqlalchemy import func, make_url, select, text
 from sqlalchemy.orm import Session
 
 from hotline.db import build_engine, get_session, session_scope
@@ -132,3 +132,26 @@ def test_a_failure_while_handling_a_database_error_does_not_log_its_row(app, cap
         log_exception(logger, "answering failed")
     assert "answering failed (RuntimeError after a database error) (database error" in caplog.text
     assert "Jane Secret" not in caplog.text
+
+
+def test_a_database_url_with_its_own_options_keeps_the_webhooks_time_limits(
+    database_url: str,
+) -> None:
+    """A deployer's `?options=` (a search path, say) must not drop the 3 s deadline's limits."""
+    if make_url(database_url).get_backend_name() != "postgresql":
+        pytest.skip("server time limits are PostgreSQL's")
+    url = make_url(database_url).update_query_dict({"options": "-c application_name=hotline-web"})
+    engine = build_engine(url)
+    try:
+        with engine.connect() as connection:
+            shown = {
+                name: connection.scalar(text(f"SHOW {name}"))
+                for name in ("lock_timeout", "statement_timeout", "application_name")
+            }
+    finally:
+        engine.dispose()
+    assert shown == {
+        "lock_timeout": "1500ms",
+        "statement_timeout": "10s",
+        "application_name": "hotline-web",
+    }
