@@ -29,7 +29,7 @@ from ..services.escalation import escalate_unacked
 from ..services.notices import announce_gaps, send_shift_notices
 from ..services.oncall import COVERAGE_CHANGED
 from ..services.retention import erase_old_participants, erase_old_referrals, erase_unfiled_texts
-from ..services.voicemail import close_silent_calls
+from ..services.voicemail import close_silent_calls, link_kept_recordings
 
 Settings = Mapping[str, Any]
 log = logging.getLogger(__name__)
@@ -57,7 +57,9 @@ def _escalate(session: Session, now: datetime, settings: Settings) -> str:
     # After the escalations: a call that cannot be closed must not hold them back.
     closed = close_silent_calls(session, now, sender, settings["HOTLINE_PUBLIC_URL"])
     silent = f"; {closed} calls closed whose end never came" if closed else ""
-    return f"{told} people texted about unacknowledged referrals{silent}"
+    linked = link_kept_recordings(session, now, sender, settings["HOTLINE_PUBLIC_URL"])
+    kept = f"; {linked} voicemail messages linked late" if linked else ""
+    return f"{told} people texted about unacknowledged referrals{silent}{kept}"
 
 
 def _shift_notices(session: Session, now: datetime, settings: Settings) -> str:

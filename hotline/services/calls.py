@@ -295,13 +295,26 @@ def store_recording(
 ) -> bool:
     """Keep a voicemail recording on the call and its referral; tell whether it is new."""
     keep_recording(call, url, duration)
-    referral = session.get_one(Referral, call.referral_id)
-    if referral.recording_url == url:
-        return False
-    referral.recording_url = url
-    add_event(
-        session, referral.id, "voicemail_recorded", "voice", now, detail={"seconds": duration}
+    return link_recording(session, call, "voice", now)
+
+
+def link_recording(session: Session, call: Call, channel: str, now: datetime) -> bool:
+    """Put the call's recording on its referral unless it is there; tell whether this did."""
+    # Conditional: the recording's own step and the clock's sweep of recordings kept on
+    # the call alone may both try; one links it, and one tells staff.
+    linked = session.execute(
+        update(Referral)
+        .where(
+            Referral.id == call.referral_id,
+            Referral.recording_url.is_distinct_from(call.recording_url),
+        )
+        .values(recording_url=call.recording_url)
+        .execution_options(synchronize_session="fetch")
     )
+    if not updated_one_row(linked) or call.referral_id is None:
+        return False
+    detail = {"seconds": call.recording_duration}
+    add_event(session, call.referral_id, "voicemail_recorded", channel, now, detail=detail)
     return True
 
 

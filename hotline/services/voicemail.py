@@ -13,7 +13,7 @@ from ..messaging.notices import Caller, CallNotTaken, RecordingAfterAll, notify
 from ..messaging.recipients import RECIPIENT_COLUMNS, SUPERVISOR_RECIPIENTS, Recipient
 from ..models import Call, CallLeg, Officer, OptOut, Referral, User
 from .alerts import notified_users, notify_user
-from .calls import claim_voicemail_notice, close_unanswered, hold_referral_of
+from .calls import claim_voicemail_notice, close_unanswered, hold_referral_of, link_recording
 from .escalation import first_recipients
 from .referrals import add_event
 
@@ -123,6 +123,40 @@ SILENT_FOR = timedelta(minutes=30)
 LIVE_FOR = timedelta(hours=4)
 # Older calls are not looked at again: the scan stays small however long the history.
 LOOKED_BACK = timedelta(days=7)
+
+
+# A recording's step answers within its 3 s deadline, stored or failed: a call that
+# ended this long ago has had it.
+STEP_SETTLED = timedelta(minutes=1)
+
+
+def link_kept_recordings(
+    session: Session, now: datetime, sender: str | None, public_url: str | None
+) -> int:
+    """Link recordings kept on the call alone to their referrals; tell staff. Return how many.
+
+    The recording's step keeps it on the call's own row first; when the referral's row
+    was held elsewhere past the deadline, the rest of the step failed, and Twilio never
+    sends it again. Staff already told of a voicemail without a message hear of it now.
+    """
+    kept = session.scalars(
+        select(Call)
+        .join(Referral, Referral.id == Call.referral_id)
+        .where(
+            Call.recording_url.is_not(None),
+            Referral.recording_url.is_(None),
+            Call.voicemail_notified_at.is_not(None),  # before that, the notice links it
+            Call.ended_at <= now - STEP_SETTLED,
+            Call.started_at > now - LOOKED_BACK,
+        )
+    ).all()
+    linked = 0
+    for call in kept:
+        if link_recording(session, call, "system", now):
+            announce_late_recording(session, call, now, sender, public_url)
+            linked += 1
+        session.commit()
+    return linked
 
 
 def close_silent_calls(

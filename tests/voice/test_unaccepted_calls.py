@@ -329,3 +329,38 @@ def test_a_message_left_while_its_referral_was_held_elsewhere_is_kept_and_announ
     assert call.recording_url == referral.recording_url == "https://api.twilio.com/RE1"
     [told] = texts_to(app, program.ana.phone)
     assert "left a voicemail" in told and f"Reply ACK {referral.id}" in told
+
+
+def test_a_message_that_lands_after_the_end_while_its_referral_is_held_is_announced_later(
+    app: Flask, app_config: dict[str, Any], client: FlaskClient, program: Program
+) -> None:
+    # Twilio sends the call's end first: staff are told of a voicemail without a message.
+    # The recording's step then comes while a long transaction elsewhere holds the
+    # referral's row, fails open within the deadline, and is never sent again.
+    if is_sqlite(app_config["DATABASE_URL"]):
+        pytest.skip("a row held by another session needs PostgreSQL's row locks")
+    start(client, "CA-late", program.officer.phone)
+    call, referral, _ = call_of(app, "CA-late")
+    nobody_answers(client, call.id, len(call.chain), "CA-late")
+    ended = {"CallSid": "CA-late", "CallStatus": "completed", "CallDuration": "95"}
+    assert post(client, "/voice/status", ended).status_code == 204
+    [first] = texts_to(app, program.ana.phone)
+    message = {
+        "CallSid": "CA-late",
+        "RecordingUrl": "https://api.twilio.com/RE2",
+        "RecordingDuration": "40",
+    }
+    with held_row(app_config["DATABASE_URL"], "referrals", referral.id):
+        answer = post(client, f"/voice/recorded?call={call.id}", message)
+        assert answer.status_code == 200 and ET.fromstring(answer.data).tag == "Response"
+    # The clock's next runs link the message to the referral and tell who heard "no
+    # message" that there is one after all (SPEC §4.5: nothing lost), once.
+    for minutes in (2, 3):
+        run(app, "escalate-unacked", call.started_at + timedelta(minutes=minutes))
+    assert referral_of_last_call(app).recording_url == "https://api.twilio.com/RE2"
+    told = texts_to(app, program.ana.phone)
+    assert told[0] == first
+    after_all = f"LEAD #{referral.id}: the voicemail has a message after all."
+    assert [body for body in told if "after all" in body] == [
+        f"{after_all} http://localhost/referrals/{referral.id}"
+    ]
