@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from flask import Response, current_app, g, request
 
@@ -27,8 +28,22 @@ def program_language() -> str:
 
 def call_language() -> str:
     """Return the call's language, carried in the signed step URL (`lang`)."""
-    language = request.args.get("lang", "")
+    language = request.args.get("lang", "") or _failed_step_language()
     return language if language in LANGUAGES else program_language()
+
+
+def _failed_step_language() -> str:
+    """Return the `lang` of the step Twilio names as failed when it calls the Fallback URL.
+
+    Twilio sends a call whose step failed at its end (the app restarting, say) to
+    the number's Fallback URL with that step's URL as `ErrorUrl`: the call's
+    language is there, with no database needed.
+    """
+    try:
+        query = urlsplit(request.form.get("ErrorUrl", "")).query
+    except ValueError:  # "http://[": this answer must not fail (SPEC §4.7)
+        return ""
+    return parse_qs(query).get("lang", [""])[0]
 
 
 def fallback_response() -> Response:

@@ -137,6 +137,32 @@ class TestProgramInSpanish:
         assert [n.text for n in answer.iter("Number")] == [FALLBACK]
 
 
+def test_the_fallback_after_a_spanish_calls_step_failed_speaks_spanish(
+    client: FlaskClient, program: Program
+) -> None:
+    # A step that fails at Twilio's end (a 502 while the app restarts, 15 s of silence)
+    # sends the call to the number's Fallback URL, naming the step that failed: its
+    # `lang` is the call's language, known without the database (SPEC §4.7, §4.9).
+    failed = "http://localhost/voice/dial-result?call=1&step=0&lang=es"
+    params = {
+        "CallSid": "CA-es-6",
+        "From": program.officer.phone,
+        "To": HOTLINE,
+        "ErrorCode": "11200",
+        "ErrorUrl": failed,
+    }
+    answer = ET.fromstring(post(client, "/voice/fallback", params).data)
+    assert says(ET.tostring(answer)) == [("Le comunico con la línea LEAD.", SPANISH)]
+    assert [n.text for n in answer.iter("Number")] == [FALLBACK]
+    # The first webhook's failure names no language: the program's.
+    first = {**params, "ErrorUrl": "http://localhost/voice/incoming"}
+    assert says(post(client, "/voice/fallback", first).data) == [
+        ("Connecting you to the LEAD hotline.", {})
+    ]
+    garbled = {**params, "ErrorUrl": "http://[/voice/dial-result?lang=es"}
+    assert post(client, "/voice/fallback", garbled).status_code == 200
+
+
 def test_the_voicemail_prompt_says_who_is_texted(twilio: VoiceEmulator, program: Program) -> None:
     result = twilio.call(
         program.officer.phone,
