@@ -23,6 +23,7 @@ from ..db import updated_one_row
 from ..messaging.notices import CallbackNotPlaced, Caller, queue_notice
 from ..messaging.transport import SendResult, Transport
 from ..models import Callback, User
+from ..permissions import can
 from ..phones import mask_phone
 from .alerts import caller_of
 from .referral_audit import actor_of
@@ -82,7 +83,7 @@ def request_callback(
 ) -> CallbackQueued | CallbackRefused:
     """Queue a callback from an active staff member to a referral's officer phone."""
     user = session.get(User, user_id)
-    if user is None or not user.active:
+    if user is None or not can(user, "work_referrals"):  # active staff only (SPEC §4.10)
         return CallbackRefused(referral_id, "not_staff")
     # Held until this ask commits: the same ask crossing it in another worker (CALL 42
     # sent twice) then finds this one pending, so one phone rings once.
@@ -234,8 +235,8 @@ def answered(session: Session, callback: Callback, call_sid: str) -> None:
 
 def may_connect(session: Session, callback: Callback) -> bool:
     """Tell whether the officer may be dialled now: the caller is still active staff."""
-    user = session.get(User, callback.user_id)
-    return callback.state != "ended" and user is not None and user.active
+    # Their role too: one made a prosecutor or case manager since asking may not call.
+    return callback.state != "ended" and can(session.get(User, callback.user_id), "work_referrals")
 
 
 def dial_ended(

@@ -367,6 +367,26 @@ class TestOnlyStaffOnlyTheOfficer:
         # She pressed 1: never recorded as a coordinator who did not.
         assert [detail["outcome"] for detail in ended if detail] == ["not_allowed"]
 
+    def test_a_coordinator_made_a_prosecutor_before_pressing_1_is_not_put_through(
+        self,
+        app: Flask,
+        client: FlaskClient,
+        twilio: VoiceEmulator,
+        fake_twilio: FakeTwilio,
+        program: Program,
+        referral: int,
+    ) -> None:
+        ask_and_place(client, app, program, referral)
+        with session_scope(app) as session:  # active still, but no longer staff
+            session.get_one(User, program.ana.id).role = "prosecutor"
+        result = ring(
+            twilio, fake_twilio.calls[0], CallScript(gathers=["1"], legs_in_order=[Leg("accept")])
+        )
+        assert result.dialled == []
+        assert "This call back is no longer allowed. Goodbye." in result.heard
+        ended = [detail for kind, _, detail in events(app, referral) if kind == "callback_ended"]
+        assert [detail["outcome"] for detail in ended if detail] == ["not_allowed"]
+
     def test_unsigned_callback_webhooks_are_refused(
         self, client: FlaskClient, program: Program, referral: int
     ) -> None:
