@@ -112,12 +112,14 @@ def update_plan_entry(participant_id: int, entry_id: int) -> Page | Response:
     # "Mark started" and "Mark completed" send the status alone: the day is today's,
     # unless the entry has its date already.
     entry = get_session().get(PlanEntry, entry_id)
+    if entry is None or entry.participant_id != row.id:
+        abort(404)  # not even another participant's entry's status is told
     seen = request.form.get("from_status")
-    if entry is not None and seen and entry.status != seen:  # moved on since the page was drawn
+    if seen and entry.status != seen:  # moved on since the page was drawn
         moved = web_text(PLAN_MOVED, status=word(entry.status))
         return record_page(row, 409, {"form": moved})
     field = PLAN_DATES.get(values.get("status", ""))
-    if entry is not None and field is not None and getattr(entry, field) is None:
+    if field is not None and getattr(entry, field) is None:
         values.setdefault(field, datetime.now(UTC).astimezone(program_zone()).date().isoformat())
     data, errors = checked(PlanEntryPatch, values)
     if data is None:

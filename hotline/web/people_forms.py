@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
 from ..schemas.common import validation_context
-from ..services.errors import Conflict, DomainError
+from ..services.errors import Conflict, DomainError, NotFound
 
 MIN_PASSWORD_LENGTH = 10
 Errors = dict[str, str]
@@ -68,7 +68,12 @@ def password_hash(password: str, errors: Errors) -> str | None:
 
 
 def domain_status(error: DomainError, errors: Errors) -> int:
-    """Note a refused change next to its field and return the page's status (409 or 422)."""
+    """Note a refused change next to its field and return the page's status (409 or 422).
+
+    A row named in the address that does not exist ends the request with 404.
+    """
+    if isinstance(error, NotFound) and error.field is None:
+        abort(404)
     errors[error.field or "form"] = sentence(error.message)
     return 409 if isinstance(error, Conflict) else 422
 

@@ -416,3 +416,26 @@ def test_saving_a_record_whose_case_manager_left_keeps_them_unless_changed(
     with session_scope(app) as session:
         row = session.get_one(Participant, number)
         assert (row.date_of_birth, row.case_manager_id) == (date(1990, 4, 1), manager.id)
+
+
+def test_an_unknown_consent_or_plan_entry_in_the_address_is_404(
+    app: Flask, cam: tuple[Web, User]
+) -> None:
+    web, user = cam
+    number, entry = with_a_plan_entry(app, web, user)
+    other = add_participant(app, "Jo Park", user)
+    assert web.post(f"/participants/{number}/consents", {"scope": "prosecutor"}).status_code == 302
+    with session_scope(app) as session:
+        consent = session.scalars(select(Consent.id)).one()
+    for path, data in (
+        (f"/participants/{number}/consents/{consent + 1}/revoke", {}),
+        (f"/participants/{other}/consents/{consent}/revoke", {}),  # someone else's
+        (f"/participants/{number}/plan/{entry + 1}", {"status": "started"}),
+        (f"/participants/{other}/plan/{entry}", {"status": "started"}),
+    ):
+        answer = web.post(path, data)
+        assert answer.status_code == 404, path
+        assert "There is no page at this address" in answer.get_data(as_text=True)
+    with session_scope(app) as session:
+        assert session.scalars(select(Consent.revoked_at)).one() is None
+        assert session.get_one(PlanEntry, entry).status == "planned"
