@@ -439,3 +439,81 @@ def test_an_unknown_consent_or_plan_entry_in_the_address_is_404(
     with session_scope(app) as session:
         assert session.scalars(select(Consent.revoked_at)).one() is None
         assert session.get_one(PlanEntry, entry).status == "planned"
+
+
+def marked_field(page: str, field_id: str) -> tuple[str, str]:
+    """Return the value a field shows and the error it is described by (both "" when none)."""
+    found = re.search(rf'<(?:input|select)[^>]*\bid="{re.escape(field_id)}"[^>]*>', page)
+    assert found, f"no field {field_id}"
+    tag = found.group(0)
+    value = re.search(r'\bvalue="([^"]*)"', tag)
+    if tag.startswith("<select"):
+        options = page[found.end() : page.index("</select>", found.end())]
+        value = re.search(r'<option value="([^"]*)" selected', options)
+    described = re.search(r'aria-describedby="([^"]*)"', tag)
+    error = ""
+    if 'aria-invalid="true"' in tag and described:
+        for name in described.group(1).split():
+            said = re.search(rf'<p [^>]*id="{name}"[^>]*>(.*?)</p>', page, re.S)
+            error += said.group(1).strip() if said else ""
+    return html.unescape(value.group(1)) if value else "", error
+
+
+class TestRefusedFieldsAreNamed:
+    """A refused participant form says which field is wrong, beside it, with what was typed."""
+
+    def test_the_record_pages_forms(self, app: Flask, as_supervisor: Web) -> None:
+        manager = add_user(app, "Cam Reed", "case_manager")
+        number = add_participant(app, "Jo Park", manager)
+        one = f"/participants/{number}"
+        page = as_supervisor.post(
+            one + "/charges", {"date": "2026-12-02", "description": "   "}
+        ).get_data(as_text=True)
+        assert marked_field(page, "charge-description")[1]
+        assert marked_field(page, "charge-date") == ("2026-12-02", "")
+        page = as_supervisor.post(
+            one + "/consents", {"scope": "prosecutor", "expires_at": "2020-01-01"}
+        ).get_data(as_text=True)
+        assert marked_field(page, "expires_at")[0] == "2020-01-01"
+        assert marked_field(page, "expires_at")[1]
+        assert marked_field(page, "scope") == ("prosecutor", "")
+        answer = as_supervisor.post(
+            one, {"name": "Jo Park", "date_of_birth": "1990-02-31", "status": "active"}
+        )
+        assert answer.status_code == 422
+        page = answer.get_data(as_text=True)
+        assert marked_field(page, "date_of_birth")[1]
+        assert marked_field(page, "name") == ("Jo Park", "")
+
+    def test_the_add_form(self, app: Flask, as_supervisor: Web) -> None:
+        manager = add_user(app, "Cam Reed", "case_manager")
+        answer = as_supervisor.post(
+            "/participants",
+            {"name": "Jo Park", "date_of_birth": "1990-02-31", "case_manager_id": str(manager.id)},
+        )
+        assert answer.status_code == 422
+        page = answer.get_data(as_text=True)
+        assert marked_field(page, "date_of_birth")[1]
+        assert marked_field(page, "case_manager_id") == (str(manager.id), "")
+
+    def test_the_prosecutors_charge(self, app: Flask) -> None:
+        number = add_participant(app, "Jane Doe", add_user(app, "Cam Reed", "case_manager"))
+        with session_scope(app) as session:
+            session.add(
+                Consent(participant_id=number, scope="prosecutor", given_at=datetime.now(UTC))
+            )
+        web, _ = signed_in(app, "Pru Vance", "prosecutor")
+        answer = web.post(
+            f"/participants/{number}/charges", {"date": "2026-02-30", "description": "Theft 3"}
+        )
+        assert answer.status_code == 422
+        page = answer.get_data(as_text=True)
+        assert marked_field(page, "charge-date")[1]
+        assert marked_field(page, "charge-description") == ("Theft 3", "")
+
+    def test_the_provider_directory(self, as_supervisor: Web) -> None:
+        page = as_supervisor.post("/providers", {"name": "Harbor", "phone": "front desk"})
+        assert marked_field(page.get_data(as_text=True), "provider-phone") == (
+            "front desk",
+            "Not a phone number: write it with + and the country code, or as a US number.",
+        )
