@@ -163,6 +163,19 @@ def current_user() -> User | None:
     return web_user
 
 
+def return_page() -> str:
+    """Return where a sign-in asked for by this request goes on: this page, or a form's page."""
+    if request.method == "GET":
+        return request.full_path.rstrip("?")
+    # A form's address answers only its POST (a GET of it after signing in is a 405 page):
+    # go back to the page the form was on, when that is a page of this site.
+    referrer = urlsplit(request.referrer or "")
+    public = urlsplit(current_app.config.get("HOTLINE_PUBLIC_URL") or "").netloc
+    if referrer.netloc not in (request.host, public) or not referrer.path:
+        return url_for("web.dashboard")
+    return site_target(referrer.path + (f"?{referrer.query}" if referrer.query else ""))
+
+
 def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
     """Send anyone not signed in to /login (and back afterwards)."""
 
@@ -175,7 +188,7 @@ def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
             pending = second_step_page()
             if pending is not None:
                 return redirect(pending)
-            target = request.full_path.rstrip("?")
+            target = return_page()
             if g.get("session_expired"):
                 return redirect(url_for("web.login", next=target, expired="1"))
             return redirect(url_for("web.login", next=target))

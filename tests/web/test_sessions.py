@@ -8,7 +8,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from hotline.models import User
-from tests.web.conftest import PASSWORD, Web
+from tests.factories import add_referral
+from tests.web.conftest import PASSWORD, Web, csrf_token
 from tests.web.test_people import edit_form
 
 
@@ -92,6 +93,39 @@ class TestIdleSessions:
         page = as_coordinator.client.get(answer.headers["Location"]).get_data(as_text=True)
         assert "signed out after 30 minutes without activity" in page
         assert as_coordinator.get("/").status_code == 302  # the session is gone, not paused
+
+    def test_a_form_sent_after_the_session_expired_leads_back_to_its_page(
+        self, app: Flask, as_coordinator: Web, coordinator: User
+    ) -> None:
+        number = add_referral(app)
+        page = f"http://localhost/referrals/{number}"
+        with as_coordinator.client.session_transaction() as cookie:
+            cookie["seen_at"] = time.time() - 31 * 60
+        answer = as_coordinator.post(
+            f"/referrals/{number}/actions",
+            {"action": "note", "text": "called back"},
+            headers={"Referer": page},
+        )
+        assert answer.status_code == 302
+        assert answer.headers["Location"].startswith(f"/login?next=/referrals/{number}&")
+        login = answer.headers["Location"]
+        token = csrf_token(as_coordinator.get(login).get_data(as_text=True))
+        credentials = {"email": coordinator.email, "password": PASSWORD, "csrf_token": token}
+        signed_in_again = as_coordinator.client.post(login, data=credentials)
+        assert signed_in_again.headers["Location"] == f"/referrals/{number}"  # not a 405 page
+
+    def test_a_form_sent_after_expiry_from_another_site_leads_home(
+        self, app: Flask, as_coordinator: Web
+    ) -> None:
+        number = add_referral(app)
+        with as_coordinator.client.session_transaction() as cookie:
+            cookie["seen_at"] = time.time() - 31 * 60
+        answer = as_coordinator.post(
+            f"/referrals/{number}/actions",
+            {"action": "note", "text": "x"},
+            headers={"Referer": "https://evil.example/referrals/1"},
+        )
+        assert answer.headers["Location"].startswith("/login?next=/&")
 
     def test_each_request_restarts_the_clock(self, as_coordinator: Web) -> None:
         with as_coordinator.client.session_transaction() as cookie:
