@@ -38,6 +38,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if app.config.get("MAX_CONTENT_LENGTH") is None:
         # Reject oversized bodies before reading them (SPEC §8: 413 over 1 MiB).
         app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
+    app.wsgi_app = security.StreamedBodyLimit(  # type: ignore[method-assign]
+        app.wsgi_app, app.config["MAX_CONTENT_LENGTH"]
+    )
     # Trust X-Forwarded-* only from as many proxies as there are: with none in front,
     # anyone could choose their own address (and sidestep the login lock-out).
     hops = app.config["HOTLINE_PROXY_COUNT"]

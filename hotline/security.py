@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import io
 import time
 from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
 from flask import Blueprint, Flask, Request, Response, request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from limits import parse
 from limits.storage import MemoryStorage
 from limits.strategies import FixedWindowRateLimiter
+from werkzeug.wsgi import get_content_length
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 # Scripts and style sheets come only from the app's own /static; no inline
 # script at all. Style attributes stay allowed: the schedule's timeline bars are
@@ -38,6 +44,28 @@ HEADERS = {
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
 }
 HSTS = "max-age=31536000; includeSubDomains"
+
+
+class StreamedBodyLimit:
+    """Measure a body sent without Content-Length (chunked) against the size limit.
+
+    Werkzeug reads such a body only up to MAX_CONTENT_LENGTH and hands the app
+    what it read, so an oversized one arrived cut short (a 400, or a whole object
+    made of its first MiB) instead of being refused with 413 (SPEC §8).
+    """
+
+    def __init__(self, app: WSGIApplication, limit: int) -> None:
+        self.app, self.limit = app, limit
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        """Give the app the body with its length: one byte past the limit is enough to refuse."""
+        if get_content_length(environ) is None and environ.get("wsgi.input_terminated"):
+            body = environ["wsgi.input"].read(self.limit + 1)
+            environ["wsgi.input"] = io.BytesIO(body)
+            environ["CONTENT_LENGTH"] = str(len(body))
+            environ.pop("HTTP_TRANSFER_ENCODING", None)
+        return self.app(environ, start_response)
+
 
 # When HOTLINE_REFUSAL_LIMIT is set, requests refused for a bad signature or token
 # are counted per client address; once an address reaches the limit it gets 429

@@ -149,6 +149,25 @@ class TestMalformedRequests:
         assert answer.status_code == 413
         assert answer.json["error"]["code"] == "too_large"
 
+    def test_a_chunked_body_over_one_mebibyte_is_413_not_cut_short(
+        self, supervisor_api: Api
+    ) -> None:
+        # As gunicorn hands a chunked body over: no length, and the stream ends with the body.
+        chunked: dict[str, Any] = {
+            "headers": {"Transfer-Encoding": "chunked"},
+            "environ_overrides": {"wsgi.input_terminated": True},
+            "content_type": "application/json",
+        }
+        ann = b'{"name": "Ann", "email": "ann@example.org", "phone": "2065550141", '
+        ann += b'"role": "coordinator"}'
+        # Its first MiB alone is a whole object: read only that far, it would add Ann.
+        answer = supervisor_api.post("/users", data=ann + b" " * (1024 * 1024), **chunked)
+        assert answer.status_code == 413
+        assert answer.json["error"]["code"] == "too_large"
+        assert [u["name"] for u in supervisor_api.get("/users").json["items"]] == ["Sam"]
+        # Under the limit, a chunked body is read whole.
+        assert supervisor_api.post("/users", data=ann + b" " * 1000, **chunked).status_code == 201
+
     def test_unknown_route_is_json_404(self, supervisor_api: Api) -> None:
         answer = supervisor_api.get("/nothing-here")
         assert answer.status_code == 404 and answer.json["error"]["code"] == "not_found"
