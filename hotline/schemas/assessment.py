@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal, get_args
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
-from .common import Input, Output
+from .common import UNIQUE_ITEMS, Input, Output, each_once
 
 Offense = Literal["possession", "subsistence_sale", "sex_work", "other", "none"]
 Exclusion = Literal[
@@ -62,10 +62,18 @@ class AssessmentIn(Input):
     """A brief assessment; 422 rules beyond types live in the service."""
 
     offense: Offense
-    exclusions: Annotated[list[Exclusion], Field(max_length=6)] = Field(default_factory=list)
+    exclusions: Annotated[
+        list[Exclusion],
+        Field(max_length=6, json_schema_extra=UNIQUE_ITEMS),
+        AfterValidator(each_once),
+    ] = Field(default_factory=list)
     consent_confirmed: bool
-    needs: Annotated[list[Need], Field(max_length=8)] = Field(default_factory=list)
-    risks: Annotated[list[Risk], Field(max_length=3)] = Field(default_factory=list)
+    needs: Annotated[
+        list[Need], Field(max_length=8, json_schema_extra=UNIQUE_ITEMS), AfterValidator(each_once)
+    ] = Field(default_factory=list)
+    risks: Annotated[
+        list[Risk], Field(max_length=3, json_schema_extra=UNIQUE_ITEMS), AfterValidator(each_once)
+    ] = Field(default_factory=list)
     services: Annotated[
         list[Annotated[str, Field(min_length=1, max_length=300)]], Field(max_length=30)
     ] = Field(default_factory=list)

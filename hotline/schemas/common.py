@@ -41,6 +41,20 @@ def within_years(value: datetime) -> datetime:
 
 Instant = Annotated[AwareDatetime, AfterValidator(within_years)]
 
+
+def each_once(values: list[Any]) -> list[Any]:
+    """Return `values`, or refuse one listed twice: a subset (needs, risks…) names each once."""
+    seen: list[Any] = []
+    for value in values:
+        if value in seen:
+            raise ValueError(f"lists {value} twice: name each value once")
+        seen.append(value)
+    return values
+
+
+# What `each_once` checks, as the OpenAPI document says it.
+UNIQUE_ITEMS: dict[str, Any] = {"uniqueItems": True}
+
 Email = Annotated[str, Field(max_length=320), AfterValidator(_email)]
 
 

@@ -5,17 +5,28 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import BaseModel, Field, RootModel, ValidationInfo, field_validator
+from pydantic import AfterValidator, BaseModel, Field, RootModel, ValidationInfo, field_validator
 
 from ..models.participants import ConsentScope, ParticipantStatus, PlanStatus
 from .assessment import Need
-from .common import QUERY, Input, Instant, Name, Output, PhoneInput, PositiveId
+from .common import (
+    QUERY,
+    UNIQUE_ITEMS,
+    Input,
+    Instant,
+    Name,
+    Output,
+    PhoneInput,
+    PositiveId,
+    each_once,
+)
 
 Alias = Annotated[str, Field(min_length=1, max_length=200)]
 Aliases = Annotated[list[Alias], Field(max_length=20)]
 Description = Annotated[str, Field(min_length=1, max_length=500)]
 Note = Annotated[str, Field(max_length=2000)]
 Phone = Annotated[str, Field(min_length=1, max_length=40)]
+Needs = Annotated[list[Need], Field(json_schema_extra=UNIQUE_ITEMS), AfterValidator(each_once)]
 
 
 class ProviderIn(PhoneInput):
@@ -23,7 +34,7 @@ class ProviderIn(PhoneInput):
 
     name: Name
     phone: Phone | None = None
-    needs: list[Need] = Field(default_factory=list)
+    needs: Needs = Field(default_factory=list)
     active: bool = True
 
 
@@ -32,7 +43,7 @@ class ProviderPatch(PhoneInput):
 
     name: Name | None = None
     phone: Phone | None = None
-    needs: list[Need] | None = None
+    needs: Needs | None = None
     active: bool | None = None
 
 

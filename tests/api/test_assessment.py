@@ -138,6 +138,28 @@ class TestAssessment:
             assert (answer.status_code, answer.json["error"]["field"]) == (422, field)
         assert status_of(app, number) == "notified"
 
+    @pytest.mark.parametrize(
+        ("field", "twice"),
+        [
+            ("needs", ["housing", "substance_use", "housing"]),
+            ("risks", ["overdose", "overdose"]),
+            ("exclusions", ["under_18", "under_18"]),
+        ],
+    )
+    def test_a_value_listed_twice_is_422_naming_the_field(
+        self, app: Flask, coordinator_api: Api, field: str, twice: list[str]
+    ) -> None:
+        # A subset names each value once: "housing" twice made two housing plan entries.
+        number = add_referral(app)
+        body = {**ACCEPTED, field: twice}
+        if field == "exclusions":
+            body.update(disposition="ineligible", consent_confirmed=False)
+        answer = coordinator_api.post(f"/referrals/{number}/assessment", body)
+        assert (answer.status_code, answer.json["error"]["field"]) == (422, field)
+        assert "twice" in answer.json["error"]["message"]
+        assert status_of(app, number) == "notified"
+        assert coordinator_api.get("/participants").json["items"] == []
+
     def test_closed_referral_is_409_and_unknown_is_404(
         self, app: Flask, coordinator_api: Api
     ) -> None:

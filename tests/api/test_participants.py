@@ -97,6 +97,15 @@ class TestRecord:
         assert answer.status_code == 422 and answer.json["error"]["field"] == "ended_on"
         assert manager_api.get(f"/participants/{number}").json["plan"] == []
 
+    def test_a_provider_listing_a_need_twice_is_422_naming_needs(self, manager_api: Api) -> None:
+        body = {"name": "Hope House", "needs": ["housing", "housing"]}
+        added = manager_api.post("/providers", body)
+        assert (added.status_code, added.json["error"]["field"]) == (422, "needs")
+        provider = manager_api.post("/providers", {**body, "needs": ["housing"]}).json
+        changed = manager_api.patch(f"/providers/{provider['id']}", {"needs": ["food", "food"]})
+        assert (changed.status_code, changed.json["error"]["field"]) == (422, "needs")
+        assert manager_api.get(f"/providers/{provider['id']}").json["needs"] == ["housing"]
+
     def test_an_inactive_provider_is_refused_for_a_new_plan_entry_or_a_change(
         self, app: Flask, manager_api: Api, case_manager: int
     ) -> None:
