@@ -118,6 +118,7 @@ class PlanEntryIn(Input):
 class PlanEntryPatch(Input):
     """Changes to a plan entry; absent fields stay as they are."""
 
+    need: Need | None = None
     provider_id: PositiveId | None = None
     status: PlanStatus | None = None
     started_on: date | None = None

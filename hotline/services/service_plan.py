@@ -55,8 +55,9 @@ def update_plan_entry(
     if row is None or row.participant_id != participant_id:
         raise NotFound(f"no plan entry {entry_id} of participant {participant_id}")
     before = plan_audit(row)
-    if "status" in data.model_fields_set and data.status is None:
-        raise FieldInvalid("may not be null", "status")
+    for required in ("need", "status"):
+        if required in data.model_fields_set and getattr(data, required) is None:
+            raise FieldInvalid("may not be null", required)
     if "provider_id" in data.model_fields_set and data.provider_id != row.provider_id:
         require_provider(session, data.provider_id, "provider_id")
     for name in data.model_fields_set:

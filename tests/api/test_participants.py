@@ -97,6 +97,22 @@ class TestRecord:
         assert answer.status_code == 422 and answer.json["error"]["field"] == "ended_on"
         assert manager_api.get(f"/participants/{number}").json["plan"] == []
 
+    def test_a_plan_entrys_need_is_corrected_with_patch_as_section_8_lists_it(
+        self, manager_api: Api, case_manager: int
+    ) -> None:
+        number = add_participant(manager_api, case_manager)
+        entry = manager_api.post(f"/participants/{number}/plan", {"need": "housing"}).json
+        one = f"/participants/{number}/plan/{entry['id']}"
+        changed = manager_api.patch(one, {"need": "food"})
+        assert changed.status_code == 200, changed.json
+        assert changed.json["need"] == "food" and changed.json["status"] == "planned"
+        assert [e["need"] for e in manager_api.get(f"/participants/{number}").json["plan"]] == [
+            "food"
+        ]
+        for bad in ("money", None):
+            refused = manager_api.patch(one, {"need": bad})
+            assert (refused.status_code, refused.json["error"]["field"]) == (422, "need")
+
     def test_a_provider_listing_a_need_twice_is_422_naming_needs(self, manager_api: Api) -> None:
         body = {"name": "Hope House", "needs": ["housing", "housing"]}
         added = manager_api.post("/providers", body)
