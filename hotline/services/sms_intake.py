@@ -110,6 +110,19 @@ _MESSAGE_IDS = Message.id.in_(bindparam("ids", expanding=True))
 REDACT_INBOUND = (
     update(table_of(Message)).where(_MESSAGE_IDS, Message.direction == "in").values(body=REDACTED)
 )
+# The intake's prompts to this phone since its first text: the summary of a try started
+# over repeats the person's name and place, and N keeps no identity (SPEC §5).
+REDACT_PROMPTS = (
+    update(table_of(Message))
+    .where(
+        Message.direction == "out",
+        Message.to_number == bindparam("phone"),
+        Message.kind == INTAKE_REPLY,
+        Message.referral_id.is_(None),
+        Message.id > bindparam("first"),
+    )
+    .values(body=REDACTED)
+)
 # The intake's own texts, and the prompts sent to this phone since the intake began (its
 # first text), the confirmation that repeats the participant's name and place included:
 # retention erases them with the referral. One statement for both.
@@ -227,7 +240,7 @@ def proceed(
     seen = {"key": sender.phone, "seen": conversation.updated_at}
     if turn.outcome == "declined":
         write_as_read(session.connection(), CONVERSATION_CLOSE, seen)
-        decline(session, answers["message_ids"], now)
+        decline(session, sender.phone, answers["message_ids"], now)
         return Declined()
     if turn.outcome == "send":
         return submit(session, sender, turn.answers, now, sender_number)
@@ -247,10 +260,12 @@ def abort(session: Session, sender: Sender) -> Dropped:
     return Dropped()
 
 
-def decline(session: Session, message_ids: list[int], now: datetime) -> None:
-    """Count an intake ended without consent; keep no identity: redact its inbound texts."""
+def decline(session: Session, phone: str, message_ids: list[int], now: datetime) -> None:
+    """Count an intake ended without consent; keep no identity: redact its texts both ways."""
     session.connection().execute(insert(table_of(DeclinedConsent)), {"at": now})
     session.connection().execute(REDACT_INBOUND, {"ids": message_ids})
+    prompts = {"phone": phone, "first": min(message_ids)}
+    session.connection().execute(REDACT_PROMPTS, prompts)
 
 
 def submit(

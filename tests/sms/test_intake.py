@@ -131,6 +131,18 @@ class TestKnownOfficer:
             inbound = list(session.scalars(select(Message.body).where(Message.direction == "in")))
             assert "Jane Doe" not in inbound and "3rd & Pine" not in inbound, inbound
 
+    def test_no_consent_after_a_summary_and_a_restart_keeps_no_summary_naming_the_person(
+        self, app: Flask, phone: SmsEmulator, program: Program
+    ) -> None:
+        officer = program.officer.phone
+        # The first try reaches the summary, which repeats the name and place; then over again.
+        converse(phone, officer, "REFER", "2", "Jane Doe", "3rd & Pine", "Y")
+        reply = converse(phone, officer, "REFER", "2", "Jane Doe", "3rd & Pine", "N")[-1]
+        assert reply.startswith("Understood: no referral was made")
+        with session_scope(app) as session:
+            bodies = list(session.scalars(select(Message.body)))
+        assert not [b for b in bodies if "Jane Doe" in b or "3rd & Pine" in b], bodies
+
     def test_status_amid_an_intake_is_answered_not_taken_for_the_name(
         self, app: Flask, phone: SmsEmulator, program: Program
     ) -> None:
