@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from ..i18n import Translate
+from ..i18n import N_, Translate
 from ..messaging.notices import OfficerStatus
 from ..models import CLOSED_STATUSES
 from ..services.callbacks import CallbackQueued, CallbackRefused
@@ -24,15 +24,15 @@ from ..services.referral_actions import (
 from .notices import OFFICER_STATUS_WORDS, caller_words, clock_text
 
 STATUS_WORDS = {
-    "received": "received",
-    "notified": "notified",
-    "acknowledged": "acknowledged",
-    "assessed": "assessed",
-    "intake_completed": "intake completed",
-    "intake_missed": "intake not completed",
-    "ineligible": "ineligible",
-    "declined": "declined",
-    "not_a_referral": "not a referral",
+    "received": N_("received"),
+    "notified": N_("notified"),
+    "acknowledged": N_("acknowledged"),
+    "assessed": N_("assessed"),
+    "intake_completed": N_("intake completed"),
+    "intake_missed": N_("intake not completed"),
+    "ineligible": N_("ineligible"),
+    "declined": N_("declined"),
+    "not_a_referral": N_("not a referral"),
 }
 
 
@@ -58,9 +58,9 @@ def action_words(_: Translate, outcome: ActionOutcome) -> str:
         case TakenBy(referral_id=n, name=name, phone=phone):
             return _("#{n} is already taken by {name} ({phone}).", n=n, name=name, phone=phone)
         case NotOpen(referral_id=n, status=status) if status in CLOSED_STATUSES:
-            return _("#{n} is already closed ({status}).", n=n, status=status_word(status))
+            return _("#{n} is already closed ({status}).", n=n, status=status_word(_, status))
         case NotOpen(referral_id=n, status=status):
-            return _("#{n} cannot be taken: it is {status}.", n=n, status=status_word(status))
+            return _("#{n} cannot be taken: it is {status}.", n=n, status=status_word(_, status))
         case NotTakenYet(referral_id=n):
             return _("#{n} is not taken yet: reply ACK {n} first.", n=n)
         case Done(referral_id=n, action="note"):
@@ -74,9 +74,9 @@ def action_words(_: Translate, outcome: ActionOutcome) -> str:
     raise TypeError(f"no words for {outcome!r}")
 
 
-def status_word(status: str) -> str:
-    """Return a referral status as staff read it (English: the staff commands are English)."""
-    return STATUS_WORDS.get(status, status.replace("_", " "))
+def status_word(_: Translate, status: str) -> str:
+    """Return a referral status as staff read it, in the reader's language."""
+    return _(STATUS_WORDS[status]) if status in STATUS_WORDS else status.replace("_", " ")
 
 
 def officer_status_words(_: Translate, outcome: OfficerStatus | NoSuchReferral) -> str:

@@ -18,7 +18,7 @@ from hotline.models import Conversation, Officer, Referral, User
 from hotline.simulator import SmsEmulator
 from hotline.sms.parse import CARRIER_RESERVED
 from hotline.sms.prompts import PROMPTS, question
-from tests.factories import add_override
+from tests.factories import add_override, add_referral
 from tests.sms.conftest import STRANGER, Program, converse
 
 ANSWERS = {
@@ -137,3 +137,17 @@ def test_who_and_take_answer_a_spanish_coordinator_with_spanish_weekdays(
     english = ("Mon ", "Tue ", "Wed ", "Thu ", "Fri ", "Sat ", "Sun ")
     assert not any(day in who for day in english), who
     assert not any(day in take for day in english), take
+
+
+@pytest.mark.parametrize(
+    ("status", "words"),
+    [("intake_completed", "ingreso completado"), ("declined", "rechazada")],
+)
+def test_a_spanish_coordinator_reads_a_closed_referrals_status_in_spanish(
+    app: Flask, phone: SmsEmulator, program: Program, status: str, words: str
+) -> None:
+    with session_scope(app) as session:
+        session.execute(update(User).where(User.id == program.ana.id).values(language="es"))
+    number = add_referral(app, status)
+    reply = converse(phone, program.ana.phone, f"ACK {number}")[0]
+    assert reply == f"La #{number} ya esta cerrada ({words}).", reply
