@@ -15,8 +15,10 @@ from ..db import (
     get_session,
 )
 from ..deadline import DeadlineExceeded
+from ..i18n import translator
 from ..jobs import check_coverage_if_changed
 from ..logs import log_exception
+from ..messaging.segments import gsm_folded
 from ..messaging.status import a_send_in_flight, apply_delivery_status
 from ..models import Message
 from ..phones import mask_phone, normalized
@@ -26,6 +28,7 @@ from ..services.text_arrival import identify_and_log
 from ..webhooks import form_text, twilio_signed, webhook_deadline
 from .answer import answer
 from .handle import Inbound, answer_text
+from .parse import parse
 
 log = logging.getLogger(__name__)
 bp = Blueprint("sms", __name__, url_prefix="/sms")
@@ -34,10 +37,22 @@ INTAKE_TRIES = 3
 
 
 def fallback_reply() -> Response:
-    """Tell the sender to call, from configuration alone (no database)."""
-    number = current_app.config.get("HOTLINE_NUMBER")
-    call = f"call the hotline at {number}" if number else "call the hotline"
-    return answer(f"The LEAD hotline cannot read texts right now: please {call}.")
+    """Tell the sender to call, from configuration alone (no database), in their language.
+
+    The sender's own language needs the database: a Spanish keyword, else the program's.
+    """
+    config = current_app.config
+    command = parse(form_text("Body", MAX_BODY))
+    _ = translator("sms", (command.language if command else None) or config["HOTLINE_LANGUAGE"])
+    number = config.get("HOTLINE_NUMBER")
+    if not number:
+        text = _("The LEAD hotline cannot read texts right now: please call the hotline.")
+    else:
+        text = _(
+            "The LEAD hotline cannot read texts right now: please call the hotline at {number}.",
+            number=number,
+        )
+    return answer(gsm_folded(text))  # as every reply: an accent alone must not make it UCS-2
 
 
 @bp.post("/fallback")

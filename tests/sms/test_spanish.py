@@ -83,6 +83,18 @@ class TestProgramInSpanish:
     def test_a_stranger_gets_spanish_help(self, phone: SmsEmulator) -> None:
         assert converse(phone, STRANGER, "HELP")[0].startswith("Linea LEAD.")
 
+    def test_the_fallback_text_is_in_spanish(self, phone: SmsEmulator) -> None:
+        [reply] = phone.send(STRANGER, "REFER", path="/sms/fallback").replies
+        assert reply.startswith("La linea LEAD no puede leer textos ahora"), reply
+        assert reply.endswith("+12065550100.")
+
+
+def test_the_fallback_answers_a_spanish_keyword_in_spanish(phone: SmsEmulator) -> None:
+    [english] = phone.send(STRANGER, "REFER", path="/sms/fallback").replies
+    assert english.startswith("The LEAD hotline cannot read texts right now"), english
+    [spanish] = phone.send(STRANGER, "REFERIR", path="/sms/fallback").replies
+    assert spanish.startswith("La linea LEAD no puede leer textos ahora"), spanish
+
 
 def catalog_ids(channel: str) -> list[str]:
     with catalog_path(channel, "es").open("rb") as handle:
