@@ -70,6 +70,7 @@ KEYWORDS: dict[str, tuple[str, str | None]] = {
     WHO: (WHO, None),
 }
 _END = r"\s*[.!]?$"  # "ACK 42." as a phone's keyboard may end it
+_PUNCTUATED = re.compile(r"\s*[.!?]+$")  # "Help?", "ABORT."
 REFERENCED = {
     STATUS: re.compile(rf"^(?:STATUS|ESTADO){_REFERENCE}{_END}", re.IGNORECASE),
     ACK: re.compile(rf"^ACK{_REFERENCE}{_END}", re.IGNORECASE),
@@ -79,6 +80,18 @@ REFERENCED = {
     NONCOMPLY: re.compile(rf"^NONCOMPLY{_REFERENCE}(?:\s+(.+))?$", re.IGNORECASE | re.DOTALL),
     CALL: re.compile(rf"^CALL{_REFERENCE}{_END}", re.IGNORECASE),
 }
+
+
+def keyword_of(upper: str) -> tuple[str, str | None] | None:
+    """Return what a one-word text means, "Help?" and "ABORT." as a phone may end them included.
+
+    Twilio's opt-out and opt-in words count only as Twilio reads them, bare: the app
+    must not silence a number the carrier still delivers to.
+    """
+    if upper in KEYWORDS:
+        return KEYWORDS[upper]
+    trimmed = KEYWORDS.get(_PUNCTUATED.sub("", upper))
+    return trimmed if trimmed is not None and trimmed[0] not in (STOP, START) else None
 
 
 def parse_duration(text: str) -> timedelta | None:
@@ -95,8 +108,9 @@ def parse(text: str) -> Command | None:
     """Return the command a text spells, or None when it is none (an answer, or noise)."""
     stripped = " ".join(text.split())
     word = stripped.split(" ", 1)[0].upper() if stripped else ""
-    if stripped.upper() in KEYWORDS:
-        name, language = KEYWORDS[stripped.upper()]
+    keyword = keyword_of(stripped.upper())
+    if keyword is not None:
+        name, language = keyword
         return Command(name, language=language)
     contact = _CONTACT.match(stripped)
     if contact:

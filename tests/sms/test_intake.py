@@ -158,6 +158,20 @@ class TestKnownOfficer:
             intake = session.get_one(Conversation, officer.phone)
             assert intake.step == "name" and "name" not in intake.answers
 
+    def test_help_or_abort_ended_by_the_keyboard_is_the_keyword_not_the_name(
+        self, app: Flask, phone: SmsEmulator, program: Program
+    ) -> None:
+        officer = program.officer.phone
+        converse(phone, officer, "REFER", "1")  # the intake asks the person's name
+        helped = converse(phone, officer, "Help?")[0]
+        assert helped.startswith("LEAD hotline. Officers: REFER"), helped
+        with session_scope(app) as session:
+            intake = session.get_one(Conversation, officer)
+            assert intake.step == "name" and "name" not in intake.answers
+        assert converse(phone, officer, "Abort.")[0].startswith("Referral dropped.")
+        with session_scope(app) as session:
+            assert session.get(Conversation, officer) is None
+
     def test_idle_intake_expires_after_30_minutes(
         self, app: Flask, phone: SmsEmulator, program: Program
     ) -> None:
