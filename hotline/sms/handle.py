@@ -185,11 +185,13 @@ def _command_amid_intake(sender: Sender, command: Command | None) -> bool:
     """Tell whether a text is a whole command, not an answer to the sender's intake.
 
     A stray NEW must not keep `ACK 42` from taking #42 for the next half hour,
-    nor an officer's `STATUS 42` become the participant's name.
+    nor an officer's `STATUS 42` or `CONTACT John Roe` become the participant's name.
     """
     if command is None:
         return False
     if command.name == STATUS and command.referral is not None:
+        return True
+    if command.name == CONTACT and command.text:
         return True
     if not sender.is_staff or command.name not in COORDINATOR_COMMANDS:
         return False

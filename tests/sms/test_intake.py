@@ -158,6 +158,18 @@ class TestKnownOfficer:
             intake = session.get_one(Conversation, officer.phone)
             assert intake.step == "name" and "name" not in intake.answers
 
+    def test_contact_amid_an_intake_is_answered_not_taken_for_the_name(
+        self, app: Flask, phone: SmsEmulator, program: Program
+    ) -> None:
+        officer = program.officer.phone
+        converse(phone, officer, "REFER", "1")  # the intake asks the person's name
+        reply = converse(phone, officer, "CONTACT John Roe")[0]
+        assert reply.startswith("No LEAD match; call the hotline to refer."), reply
+        assert reply.endswith("Your referral is waiting for this answer: ABORT drops it.")
+        with session_scope(app) as session:
+            intake = session.get_one(Conversation, officer)
+            assert intake.step == "name" and "name" not in intake.answers
+
     def test_help_or_abort_ended_by_the_keyboard_is_the_keyword_not_the_name(
         self, app: Flask, phone: SmsEmulator, program: Program
     ) -> None:
