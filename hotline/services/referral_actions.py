@@ -185,12 +185,17 @@ def close_intake(
 
 
 def officer_status(
-    session: Session, referral_id: int, phone: str
+    session: Session, referral_id: int, phone: str, officer_id: int | None = None
 ) -> OfficerStatus | NoSuchReferral:
-    """Return the public status of the sender's own referral; others' look like none at all."""
-    referral = session.scalars(
-        select(Referral).where(Referral.id == referral_id, Referral.officer_phone == phone)
-    ).first()
+    """Return the public status of the sender's own referral; others' look like none at all.
+
+    Their own: made from this phone, or, for a roster officer (`officer_id`), in their name
+    from a borrowed one.
+    """
+    own = Referral.officer_phone == phone
+    if officer_id is not None:
+        own = or_(own, Referral.officer_id == officer_id)
+    referral = session.scalars(select(Referral).where(Referral.id == referral_id, own)).first()
     if referral is None:
         return NoSuchReferral(referral_id)
     return OfficerStatus(referral.id, OFFICER_STATUS[referral.status])

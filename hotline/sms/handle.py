@@ -264,7 +264,8 @@ def run_command(
     if command.name == STATUS:
         if command.referral is None:
             return Reply(_("Reply STATUS and the referral number, e.g. STATUS 42."))
-        outcome = actions.officer_status(session, command.referral, sender.phone)
+        officer_id = sender.officer.id if sender.officer else None
+        outcome = actions.officer_status(session, command.referral, sender.phone, officer_id)
         return Reply(officer_status_words(_, outcome))
     if command.name == CONTACT:
         return Reply(contact_reply(session, sender, command.text, now, message_id, config, _))

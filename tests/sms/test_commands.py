@@ -152,6 +152,15 @@ class TestOfficerStatus:
         )
         assert converse(phone, STRANGER, "STATUS 4242")[-1] == "No referral #4242 of yours."
 
+    def test_a_referral_texted_from_a_borrowed_phone_is_the_officers_own_from_their_phone(
+        self, app: Flask, phone: SmsEmulator, program: Program
+    ) -> None:
+        """The officer's phone died: they borrowed one, gave their badge, and ask from theirs."""
+        converse(phone, STRANGER, "REFER", "4711", "1", "Jane Doe", "1", "Pine St", "Y", "SEND")
+        reply = converse(phone, program.officer.phone, "STATUS 1")[-1]
+        assert reply == "LEAD #1: received.", reply
+        assert converse(phone, STRANGER, "STATUS 1")[-1] == "LEAD #1: received."
+
 
 class TestOnCallByText:
     """WHO and TAKE for coordinators."""
