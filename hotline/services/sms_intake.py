@@ -185,7 +185,7 @@ def active_conversation(
     conversation = sender.intake
     if conversation is None:
         return None, False
-    if now - conversation.updated_at > IDLE_LIMIT:
+    if now - conversation.updated_at >= IDLE_LIMIT:  # idle for 30 minutes: expired (SPEC §5)
         _drop(session, sender.phone)
         return None, True
     return conversation, False

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from hotline.db import session_scope
 from hotline.models import Conversation, DeclinedConsent, Message, Referral
+from hotline.services.sms_intake import OpenIntake, Sender, active_conversation
 from hotline.simulator import SmsEmulator
 from hotline.sms.prompts import PROMPTS
 from tests.factories import add_referral
@@ -194,6 +195,23 @@ class TestKnownOfficer:
         reply = converse(phone, program.officer.phone, "Jane Doe")[-1]
         assert reply.startswith("Your referral in progress expired")
         assert referrals(app) == []
+
+    @pytest.mark.parametrize(
+        ("idle", "expired"),
+        [
+            (timedelta(minutes=30) - timedelta(microseconds=1), False),
+            (timedelta(minutes=30), True),
+        ],
+    )
+    def test_an_intake_idle_for_exactly_30_minutes_has_expired(
+        self, app: Flask, program: Program, idle: timedelta, expired: bool
+    ) -> None:
+        now = datetime(2026, 12, 5, 3, 0, tzinfo=UTC)
+        intake = OpenIntake("name", {"type": "arrest_diversion"}, now - idle)
+        sender = Sender(program.officer.phone, None, None, intake=intake)
+        with session_scope(app) as session:
+            open_now, was_expired = active_conversation(session, sender, now)
+        assert (open_now is None, was_expired) == (expired, expired)
 
 
 class TestUnknownNumber:
