@@ -69,8 +69,8 @@ KEYWORDS: dict[str, tuple[str, str | None]] = {
     **{word: (START, None) for word in START_WORDS},
     WHO: (WHO, None),
 }
-_END = r"\s*[.!]?$"  # "ACK 42." as a phone's keyboard may end it
-_PUNCTUATED = re.compile(r"\s*[.!?]+$")  # "Help?", "ABORT."
+_END = r"\s*[.!?]*$"  # "ACK 42." or "Status 42?" as a phone's keyboard may end it
+_PUNCTUATED = re.compile(r"\s*[.!?]+$")  # "Help?", "ABORT.", "TAKE 4h."
 REFERENCED = {
     STATUS: re.compile(rf"^(?:STATUS|ESTADO){_REFERENCE}{_END}", re.IGNORECASE),
     ACK: re.compile(rf"^ACK{_REFERENCE}{_END}", re.IGNORECASE),
@@ -117,7 +117,7 @@ def parse(text: str) -> Command | None:
         spanish = "es" if contact.group(1).upper() == "CONTACTO" else None
         return Command(CONTACT, text=(contact.group(2) or "").strip()[:200], language=spanish)
     if word == TAKE:
-        rest = stripped[len(TAKE) :].strip()
+        rest = _PUNCTUATED.sub("", stripped[len(TAKE) :]).strip()
         return Command(TAKE, duration=parse_duration(rest), text=rest)
     spanish = "es" if word == "ESTADO" else None
     for name, pattern in REFERENCED.items():

@@ -258,3 +258,13 @@ def test_ack_ended_with_a_full_stop_takes_the_referral(
     number = refer(phone, program)
     reply = converse(phone, program.ana.phone, f"ack #{number}.")[-1]
     assert reply.startswith(f"You have #{number}") and status_of(app, number) == "acknowledged"
+
+
+def test_status_asked_with_a_question_mark_and_take_with_a_full_stop_are_understood(
+    app: Flask, phone: SmsEmulator, program: Program
+) -> None:
+    number = refer(phone, program)
+    reply = converse(phone, program.officer.phone, f"Status {number}?")[-1]
+    assert reply == f"LEAD #{number}: received.", reply
+    reply = converse(phone, program.ben.phone, "Take 4h.")[-1]
+    assert reply.startswith("You are on call for tier 1 until"), reply
