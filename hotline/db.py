@@ -39,7 +39,12 @@ POSTGRES_CONNECT_TIMEOUT_S = 2
 # one that runs long is cancelled by the server, even when the request that sent
 # it has already answered and dropped the connection. Instants are read in UTC
 # whatever the server's own time zone (a year-9999 row must not overflow on the way).
-POSTGRES_SESSION_OPTIONS = "-c lock_timeout=1500 -c statement_timeout=10000 -c timezone=UTC"
+# A transaction left open and idle (a request abandoned at its deadline while it held
+# a row, a stuck clock) is ended by the server, so the rows it holds are let go.
+POSTGRES_SESSION_OPTIONS = (
+    "-c lock_timeout=1500 -c statement_timeout=10000 -c timezone=UTC"
+    " -c idle_in_transaction_session_timeout=60000"
+)
 # How long a request waits for a pooled connection when all are in use.
 POOL_TIMEOUT_S = 1
 # A rollback after a failed webhook is one round trip; past this the connection is dropped.

@@ -146,12 +146,18 @@ def test_a_database_url_with_its_own_options_keeps_the_webhooks_time_limits(
         with engine.connect() as connection:
             shown = {
                 name: connection.scalar(text(f"SHOW {name}"))
-                for name in ("lock_timeout", "statement_timeout", "application_name")
+                for name in (
+                    "lock_timeout",
+                    "statement_timeout",
+                    "idle_in_transaction_session_timeout",
+                    "application_name",
+                )
             }
     finally:
         engine.dispose()
     assert shown == {
         "lock_timeout": "1500ms",
         "statement_timeout": "10s",
+        "idle_in_transaction_session_timeout": "1min",
         "application_name": "hotline-web",
     }
