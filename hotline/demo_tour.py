@@ -27,11 +27,12 @@ def tour_lines(session: Session, now: datetime, zone: ZoneInfo, fallback: list[s
         when = f" until {until.astimezone(zone):%a %m/%d %H:%M}" if until else ""
         lines.append(f"On call now, tier {tier['tier']}: {who}{when}.")
     lines.append(f"A call now would ring {' → '.join(answer['chain']) or 'nobody'}.")
-    gaps = [(start, end) for _, start, end in tier_one_gaps(session, now) if end > now]
+    gaps = [(start, end) for _, start, end in tier_one_gaps(session, now)]
     if gaps:
-        start, end = (instant.astimezone(zone) for instant in gaps[0])
+        start, end = gaps[0]
+        until = f"{end.astimezone(zone):%a %m/%d %H:%M}" if end else "further notice"
         lines.append(
-            f"Next tier-1 gap: {start:%a %m/%d %H:%M} to {end:%a %m/%d %H:%M} "
+            f"Next tier-1 gap: {start.astimezone(zone):%a %m/%d %H:%M} to {until} "
             "(Fay Ortiz is on leave): Schedule shows it, one tap finds cover."
         )
     # The web tour's referral too: one step, named alike in the terminal and on the page.

@@ -99,7 +99,7 @@ class ShiftStarting:
 class CoverageGap:
     """Supervisors learn of tier-1 gaps: the first few named, how many more, where to look."""
 
-    gaps: tuple[tuple[datetime, datetime], ...]
+    gaps: tuple[tuple[datetime, datetime | None], ...]  # end None: no cover scheduled
     more: int
     zone: str
     link: str | None

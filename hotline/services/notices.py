@@ -52,8 +52,13 @@ def send_shift_notices(
     return sent
 
 
-def tier_one_gaps(session: Session, now: datetime) -> list[tuple[datetime, datetime, datetime]]:
-    """Return (key start, start, end) of tier-1 gaps under way or starting in the next 14 days."""
+def tier_one_gaps(
+    session: Session, now: datetime
+) -> list[tuple[datetime, datetime, datetime | None]]:
+    """Return (key start, start, end) of tier-1 gaps under way or starting in the next 14 days.
+
+    The end is None when nobody is scheduled on tier 1 within a year after the gap starts.
+    """
     program = load_program(session)
     lookback = now - GAP_LOOKBACK
     gaps = []
@@ -62,9 +67,9 @@ def tier_one_gaps(session: Session, now: datetime) -> list[tuple[datetime, datet
         if segment.user_id is not None or segment.end <= now:
             continue
         key = LONG_AGO if segment.start == lookback else segment.start
-        end = segment.end
+        end: datetime | None = segment.end
         if end == horizon:  # cut at the two weeks looked at: say when cover really returns
-            end = engine.next_change(program, 1, max(segment.start, now)) or end
+            end = engine.next_change(program, 1, max(segment.start, now))
         gaps.append((key, max(segment.start, now), end))
     return gaps
 

@@ -207,7 +207,10 @@ def coverage_gap(_: Translate, notice: CoverageGap, language: str) -> str:
     """Return the supervisors' text about tier-1 gaps."""
     clock = partial(clock_text, zone=ZoneInfo(notice.zone), language=language, _=_)
     named = "; ".join(
-        _("{start} to {end}", start=clock(start), end=clock(end)) for start, end in notice.gaps
+        _("{start} to {end}", start=clock(start), end=clock(end))
+        if end is not None
+        else _("{start} until further notice", start=clock(start))
+        for start, end in notice.gaps
     )
     more = " " + _("and {count} more", count=notice.more) if notice.more else ""
     where = _("See {link}", link=notice.link) if notice.link else _("See hotline schedule.")

@@ -133,3 +133,13 @@ def test_a_gap_reaching_past_the_two_weeks_is_said_to_end_when_it_ends(app: Flas
     assert run(app, "coverage-gaps", datetime(2026, 5, 4, 12, tzinfo=UTC)).startswith("1 new")
     (text,) = texts_to(app, sue.phone)
     assert "Mon 05/11 08:00 to Thu 05/21 08:00" in text, text
+
+
+def test_a_gap_nobody_is_scheduled_to_close_is_not_said_to_end_in_two_weeks(app: Flask) -> None:
+    ana = add_user(app, "Ana Diaz", active=False)
+    sue = add_user(app, "Sue Pervis", "supervisor")
+    add_rotation(app, 1, ana)  # her only turn, for good: nobody on tier 1 from now on
+    assert run(app, "coverage-gaps", NOW).startswith("1 new")
+    (text,) = texts_to(app, sue.phone)
+    assert "Mon 05/18" not in text, text  # the end of the two weeks looked at, not of the gap
+    assert "nobody on tier 1 Mon 05/04 05:00 until further notice." in text, text

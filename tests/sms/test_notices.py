@@ -59,6 +59,12 @@ EXAMPLES: list[Notice] = [
         "America/Los_Angeles",
         "https://lead.example.org/schedule",
     ),
+    CoverageGap(
+        ((SAT_MORNING, SUN_MORNING),) * 2 + ((SUN_MORNING, None),),
+        4,
+        "America/Los_Angeles",
+        "https://lead.example.org/schedule",
+    ),
     CallbackNotPlaced(98765, "the carrier refused the number"),
     DeliveryFailed("+1206*****77", 98765, "unsubscribed recipient"),
     DeliveryFailed("+1206*****77", None, "unsubscribed recipient"),
