@@ -33,6 +33,14 @@ class LocalTime:
     note: str | None = None
 
 
+def shown_twice(reading: datetime) -> bool:
+    """Tell whether a local reading's wall-clock time occurs twice that day (fall-back)."""
+    wall = reading.replace(tzinfo=None)
+    zone = reading.tzinfo
+    first, second = wall.replace(tzinfo=zone, fold=0), wall.replace(tzinfo=zone, fold=1)
+    return first.utcoffset() != second.utcoffset()
+
+
 def day_words(day: date) -> str:
     """Return a day as "Sunday 14 March 2027"."""
     return f"{day:%A} {day.day} {day:%B %Y}"

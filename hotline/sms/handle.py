@@ -314,6 +314,5 @@ def run_command(
     data = OverrideIn(user_id=user.id, tier=1, start=now, end=now + command.duration)
     override = create_override(session, data, Actor(user.id, "sms"), now)
     # With its date: a week from now has today's weekday.
-    ending = clock_text(override.end, zone=zone, language=language, _=_)
-    until = f"{ending} {override.end.astimezone(zone):%Z}"
+    until = clock_text(override.end, zone=zone, language=language, _=_, with_zone=True)
     return Reply(_("You are on call for tier 1 until {time}.", time=until))

@@ -25,6 +25,7 @@ from ..messaging.notices import (
     Wording,
 )
 from ..messaging.segments import fit, gsm_folded
+from ..services.local_times import shown_twice
 
 # What an officer reads of a referral's state (the domain chose the status; SPEC §6).
 OFFICER_STATUS_WORDS = {
@@ -219,11 +220,23 @@ def coverage_gap(_: Translate, notice: CoverageGap, language: str) -> str:
     )
 
 
-def clock_text(instant: datetime | None, *, zone: ZoneInfo, language: str, _: Translate) -> str:
-    """Return an instant as people read it in the program's zone, e.g. "Sat 12/06 08:00"."""
+def clock_text(
+    instant: datetime | None,
+    *,
+    zone: ZoneInfo,
+    language: str,
+    _: Translate,
+    with_zone: bool = False,
+) -> str:
+    """Return an instant as people read it in the program's zone, e.g. "Sat 12/06 08:00".
+
+    A time the clocks show twice (the hour repeated at fall-back) says which pass
+    it is, "01:30 PDT" or "01:30 PST"; `with_zone` adds the zone's abbreviation always.
+    """
     if instant is None:
         return _("further notice")
     local = instant.astimezone(zone)
     weekday = WEEKDAYS.get(language, WEEKDAYS["en"])[local.weekday()]
     day = local.strftime("%d/%m") if language == "es" else local.strftime("%m/%d")
-    return f"{weekday} {day} {local:%H:%M}"
+    abbreviation = f" {local:%Z}" if with_zone or shown_twice(local) else ""
+    return f"{weekday} {day} {local:%H:%M}{abbreviation}"

@@ -8,6 +8,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from .. import rotation as engine
+from ..services.local_times import shown_twice
 
 
 @dataclass(frozen=True)
@@ -81,14 +82,6 @@ def local(
         return reading.strftime(pattern)
     except OverflowError:  # a broken stored instant at the edge of time: show it as stored
         return instant.isoformat(timespec="minutes")
-
-
-def shown_twice(reading: datetime) -> bool:
-    """Tell whether a local reading's wall-clock time occurs twice that day (fall-back)."""
-    wall = reading.replace(tzinfo=None)
-    zone = reading.tzinfo
-    first, second = wall.replace(tzinfo=zone, fold=0), wall.replace(tzinfo=zone, fold=1)
-    return first.utcoffset() != second.utcoffset()
 
 
 def lines(

@@ -70,3 +70,24 @@ def test_two_clocks_at_once_send_one_notice(app: Flask) -> None:
         thread.join()
     assert sorted(results) == ["0 shift notices", "1 shift notices"]
     assert len(texts_to(app, ben.phone)) == 1
+
+
+def test_a_shift_in_the_repeated_fall_back_hour_says_which_pass(app: Flask) -> None:
+    ana, ben = add_user(app, "Ana Diaz"), add_user(app, "Ben Okafor")
+    add_rotation(app, 1, ana)
+    # 1 November 2026 falls back: 01:30 PDT is 08:30 UTC, and 01:30 PST an hour later.
+    add_override(
+        app,
+        ben,
+        1,
+        datetime(2026, 11, 1, 8, 30, tzinfo=UTC),
+        datetime(2026, 11, 1, 9, 30, tzinfo=UTC),
+    )
+    assert run(app, "shift-notices", datetime(2026, 11, 1, 8, tzinfo=UTC)) == "1 shift notices"
+    assert texts_to(app, ben.phone) == [
+        "You are LEAD on-call (tier 1) from Sun 11/01 01:30 PDT to Sun 11/01 01:30 PST."
+    ]
+    assert run(app, "shift-notices", datetime(2026, 11, 1, 9, tzinfo=UTC)) == "1 shift notices"
+    assert texts_to(app, ana.phone)[0].startswith(
+        "You are LEAD on-call (tier 1) from Sun 11/01 01:30 PST to "
+    )
