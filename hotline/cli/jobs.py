@@ -28,7 +28,8 @@ def run_command(name: str, at_text: str | None) -> None:
     """Run one job once, as of an instant."""
     if name not in JOBS:
         raise click.ClickException(f"no job {name!r}; jobs: {', '.join(JOBS)}")
-    at = parse_instant(at_text, "--at") if at_text else datetime.now(UTC)
+    # An empty --at (a script's unset variable) is refused, never run as now.
+    at = parse_instant(at_text, "--at") if at_text is not None else datetime.now(UTC)
     click.echo(f"{name}: {run_job(current_app, name, at)}")
 
 

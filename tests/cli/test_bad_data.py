@@ -8,14 +8,18 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner, Result
 from flask import Flask
 from flask.testing import FlaskCliRunner
+from sqlalchemy import select
 
 from hotline import create_app
 from hotline.cli import main
+from hotline.db import session_scope
+from hotline.models import JobRun, Message
 from tests.factories import add_rotation, add_user
 
 
@@ -40,6 +44,22 @@ def test_far_instants_are_one_line_errors(runner: FlaskCliRunner, args: list[str
     result = runner.invoke(args=args)
     assert clean_failure(result), result.output
     assert "--at: must be between the years 1900 and 2200" in result.output
+
+
+@pytest.mark.parametrize("args", [["oncall"], ["jobs", "run", "shift-notices"]])
+def test_an_empty_at_is_refused_not_run_as_now(
+    app: Flask, runner: FlaskCliRunner, args: list[str]
+) -> None:
+    # A script's unset variable (`--at "$WHEN"`) must not send the real notices of now.
+    ana = add_user(app, "Ana Diaz")
+    in_half_an_hour = datetime.now(ZoneInfo("America/Los_Angeles")) + timedelta(minutes=30)
+    add_rotation(app, 1, ana, start=in_half_an_hour.replace(tzinfo=None, microsecond=0))
+    result = runner.invoke(args=[*args, "--at", ""])
+    assert clean_failure(result), result.output
+    assert "--at: not an ISO 8601 time: ''" in result.output
+    with session_scope(app) as session:
+        assert session.scalars(select(Message)).all() == []
+        assert session.scalars(select(JobRun)).all() == []
 
 
 @pytest.mark.parametrize("option", ["--start", "--end"])
