@@ -49,6 +49,15 @@ class TestIntakeDeadlines:
         (reminder,) = texts_to(app, ana.phone)
         assert reminder.startswith(f"LEAD #{number}: the 30-day intake window closed")
 
+    def test_a_coordinator_who_has_left_is_not_texted_the_reminder(self, app: Flask) -> None:
+        officer, ana = add_officer(app), add_user(app, "Ana Diaz", active=False)
+        number = add_referral(
+            app, "acknowledged", officer_phone=officer.phone, acknowledged_by=ana.id
+        )
+        assert run(app, "intake-deadlines", CREATED + 2 * WINDOW).startswith("1 ")
+        assert texts_to(app, officer.phone) == [f"LEAD #{number}: intake not completed."]
+        assert texts_to(app, ana.phone) == []  # her phone is no longer the program's to text
+
     def test_social_contacts_and_closed_or_unacknowledged_referrals_are_left_alone(
         self, app: Flask
     ) -> None:
