@@ -53,11 +53,12 @@ class Job:
 
 def _escalate(session: Session, now: datetime, settings: Settings) -> str:
     sender = settings["HOTLINE_NUMBER"]
-    told = escalate_unacked(session, now, settings["HOTLINE_ACK_MINUTES"], sender)
+    public_url = settings["HOTLINE_PUBLIC_URL"]
+    told = escalate_unacked(session, now, settings["HOTLINE_ACK_MINUTES"], sender, public_url)
     # After the escalations: a call that cannot be closed must not hold them back.
-    closed = close_silent_calls(session, now, sender, settings["HOTLINE_PUBLIC_URL"])
+    closed = close_silent_calls(session, now, sender, public_url)
     silent = f"; {closed} calls closed whose end never came" if closed else ""
-    linked = link_kept_recordings(session, now, sender, settings["HOTLINE_PUBLIC_URL"])
+    linked = link_kept_recordings(session, now, sender, public_url)
     kept = f"; {linked} voicemail messages linked late" if linked else ""
     return f"{told} people texted about unacknowledged referrals{silent}{kept}"
 

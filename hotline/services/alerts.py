@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -10,6 +11,7 @@ from sqlalchemy.orm import Session
 from ..db import insert_unless_present
 from ..messaging.notices import (
     Caller,
+    CallNotTaken,
     NewReferral,
     Notice,
     OfficerStatus,
@@ -18,7 +20,7 @@ from ..messaging.notices import (
     queue_notice,
 )
 from ..messaging.recipients import Recipient
-from ..models import Officer, Referral, ReferralNotice, User
+from ..models import Call, Officer, Referral, ReferralNotice, User
 from .referrals import add_event
 
 # What an officer may learn of a referral's state: one of five public statuses, never
@@ -62,6 +64,45 @@ def new_referral(session: Session, referral: Referral) -> NewReferral:
         referral.participant_name,
         referral.location,
     )
+
+
+def call_not_taken(
+    session: Session, call: Call, referral: Referral, public_url: str | None
+) -> CallNotTaken:
+    """Return the notice about a call nobody took: who, how it ended, where to see it.
+
+    Only the caller's name and number: a call carries no participant data yet.
+    """
+    officer = session.get(Officer, call.officer_id) if call.officer_id is not None else None
+    caller = (
+        Caller(officer.name, officer.agency, officer.phone)
+        if officer
+        else Caller(None, None, call.from_number)
+    )
+    if call.call_outcome == "abandoned":
+        ending: Literal["abandoned", "voicemail", "silent"] = "abandoned"
+    elif call.recording_url:
+        ending = "voicemail"
+    else:
+        ending = "silent"
+    link = f"{public_url.rstrip('/')}/referrals/{referral.id}" if public_url else None
+    return CallNotTaken(
+        referral.id, caller, referral.officer_phone or call.from_number, ending, link
+    )
+
+
+def unowned_notice(session: Session, referral: Referral, public_url: str | None) -> Notice:
+    """Return the text about a referral nobody has taken: a call's own words for a call.
+
+    A call referral has no name or place to list: whoever it is passed on to reads,
+    as the first ones did, who called and how the call ended.
+    """
+    call = session.scalars(
+        select(Call).where(Call.referral_id == referral.id).order_by(Call.id.desc()).limit(1)
+    ).first()
+    if call is None:
+        return new_referral(session, referral)
+    return call_not_taken(session, call, referral, public_url)
 
 
 def notify_user(

@@ -7,9 +7,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ..messaging.notices import Notice
 from ..messaging.recipients import SUPERVISOR_RECIPIENTS, USER_RECIPIENT, Recipient
 from ..models import Referral, ReferralNotice
-from .alerts import notified_users, notify_user
+from .alerts import notified_users, notify_user, unowned_notice
 from .program_store import load_on_call
 
 
@@ -52,6 +53,7 @@ def notify_recipients(
     now: datetime,
     sender: str | None,
     kind: str,
+    notice: Notice | None = None,
 ) -> int:
     """Text each recipient about a referral once; return how many newly told can get texts.
 
@@ -59,21 +61,34 @@ def notify_recipients(
     `suppressed`), so escalation never waits on them again.
     """
     return sum(
-        notify_user(session, referral, user, kind, now, sender) and not user.opted_out
+        notify_user(session, referral, user, kind, now, sender, notice) and not user.opted_out
         for user in recipients
     )
 
 
 def notify_next(
-    session: Session, referral: Referral, now: datetime, sender: str | None, kind: str
+    session: Session,
+    referral: Referral,
+    now: datetime,
+    sender: str | None,
+    kind: str,
+    public_url: str | None = None,
 ) -> int:
     """Text the next recipients about a referral; return how many newly told can get texts."""
-    return notify_recipients(
-        session, referral, next_recipients(session, referral, now), now, sender, kind
-    )
+    recipients = next_recipients(session, referral, now)
+    if not recipients:
+        return 0
+    notice = unowned_notice(session, referral, public_url)
+    return notify_recipients(session, referral, recipients, now, sender, kind, notice)
 
 
-def escalate_unacked(session: Session, now: datetime, ack_minutes: int, sender: str | None) -> int:
+def escalate_unacked(
+    session: Session,
+    now: datetime,
+    ack_minutes: int,
+    sender: str | None,
+    public_url: str | None = None,
+) -> int:
     """Pass each referral still `notified` ack_minutes after its last notice onwards.
 
     SMS referrals and calls nobody accepted alike (SPEC §6 "Every referral has an owner").
@@ -101,7 +116,7 @@ def escalate_unacked(session: Session, now: datetime, ack_minutes: int, sender: 
         # that an ACK or the other clock waits for these texts or wins first.
         session.refresh(referral, with_for_update=True)
         if still_due(session, referral, due):
-            escalated += notify_next(session, referral, now, sender, "escalation")
+            escalated += notify_next(session, referral, now, sender, "escalation", public_url)
         session.commit()
     return escalated
 

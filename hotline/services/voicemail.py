@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Literal
 
 from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..db import updated_one_row
-from ..messaging.notices import Caller, CallNotTaken, RecordingAfterAll, notify
+from ..messaging.notices import RecordingAfterAll, notify
 from ..messaging.recipients import RECIPIENT_COLUMNS, SUPERVISOR_RECIPIENTS, Recipient
-from ..models import Call, CallLeg, Officer, OptOut, Referral, User
-from .alerts import notified_users, notify_user
+from ..models import Call, CallLeg, OptOut, Referral, User
+from .alerts import call_not_taken, notified_users, notify_user
 from .calls import claim_voicemail_notice, close_unanswered, hold_referral_of, link_recording
 from .escalation import first_recipients
 from .referrals import add_event
@@ -33,31 +32,6 @@ def voicemail_recipients(session: Session, call: Call) -> list[Recipient]:
     for row in session.execute(SUPERVISOR_RECIPIENTS):
         recipients.setdefault(row[0], Recipient(*row))
     return list(recipients.values())
-
-
-def call_not_taken(
-    session: Session, call: Call, referral: Referral, public_url: str | None
-) -> CallNotTaken:
-    """Return the notice about a call nobody took: who, how it ended, where to see it.
-
-    Only the caller's name and number: a call carries no participant data yet.
-    """
-    officer = session.get(Officer, call.officer_id) if call.officer_id is not None else None
-    caller = (
-        Caller(officer.name, officer.agency, officer.phone)
-        if officer
-        else Caller(None, None, call.from_number)
-    )
-    if call.call_outcome == "abandoned":
-        ending: Literal["abandoned", "voicemail", "silent"] = "abandoned"
-    elif call.recording_url:
-        ending = "voicemail"
-    else:
-        ending = "silent"
-    link = f"{public_url.rstrip('/')}/referrals/{referral.id}" if public_url else None
-    return CallNotTaken(
-        referral.id, caller, referral.officer_phone or call.from_number, ending, link
-    )
 
 
 def notify_voicemail(

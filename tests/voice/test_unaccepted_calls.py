@@ -179,6 +179,19 @@ class TestAbandoned:
         assert "0 people" in run(app, "escalate-unacked", first + timedelta(minutes=60))
         assert texts_to(app, program.officer.phone)[-1].endswith("with a coordinator, Sue Pervis.")
 
+    def test_the_escalation_says_it_was_a_call_nobody_took_not_a_blank_referral(
+        self, app: Flask, twilio: VoiceEmulator, program: Program
+    ) -> None:
+        abandon(twilio, program)
+        number = referral_of_last_call(app).id
+        [to_ana] = texts_to(app, program.ana.phone)
+        run(app, "escalate-unacked", last_notice(app) + timedelta(minutes=ACK_MINUTES))
+        [to_ben] = texts_to(app, program.ben.phone)
+        # Tier 2 reads what tier 1 read: who called, that nobody answered, whom to call back.
+        assert to_ben == to_ana, to_ben
+        assert "hung up before anyone answered" in to_ben and "at unknown place" not in to_ben
+        assert f"Referral #{number}. Reply ACK {number} to take it." in to_ben
+
 
 def _call_sid(app: Flask) -> str:
     with session_scope(app) as session:
