@@ -346,7 +346,12 @@ class TestOnlyStaffOnlyTheOfficer:
         assert reply == f"#{number} has no officer phone to call back."
         assert text(client, app, program.ana.phone, "CALL 999") == "No referral #999."
 
-    def test_a_coordinator_deactivated_before_pressing_1_is_not_put_through(
+    @pytest.mark.parametrize(
+        "change",
+        [{"active": False}, {"role": "prosecutor"}],  # deactivated; active, but no longer staff
+        ids=["deactivated", "made_a_prosecutor"],
+    )
+    def test_a_coordinator_no_longer_staff_before_pressing_1_is_not_put_through(
         self,
         app: Flask,
         client: FlaskClient,
@@ -354,10 +359,13 @@ class TestOnlyStaffOnlyTheOfficer:
         fake_twilio: FakeTwilio,
         program: Program,
         referral: int,
+        change: dict[str, object],
     ) -> None:
         ask_and_place(client, app, program, referral)
         with session_scope(app) as session:
-            session.get_one(User, program.ana.id).active = False
+            ana = session.get_one(User, program.ana.id)
+            for name, value in change.items():
+                setattr(ana, name, value)
         result = ring(
             twilio, fake_twilio.calls[0], CallScript(gathers=["1"], legs_in_order=[Leg("accept")])
         )
@@ -365,26 +373,6 @@ class TestOnlyStaffOnlyTheOfficer:
         assert "This call back is no longer allowed. Goodbye." in result.heard
         ended = [detail for kind, _, detail in events(app, referral) if kind == "callback_ended"]
         # She pressed 1: never recorded as a coordinator who did not.
-        assert [detail["outcome"] for detail in ended if detail] == ["not_allowed"]
-
-    def test_a_coordinator_made_a_prosecutor_before_pressing_1_is_not_put_through(
-        self,
-        app: Flask,
-        client: FlaskClient,
-        twilio: VoiceEmulator,
-        fake_twilio: FakeTwilio,
-        program: Program,
-        referral: int,
-    ) -> None:
-        ask_and_place(client, app, program, referral)
-        with session_scope(app) as session:  # active still, but no longer staff
-            session.get_one(User, program.ana.id).role = "prosecutor"
-        result = ring(
-            twilio, fake_twilio.calls[0], CallScript(gathers=["1"], legs_in_order=[Leg("accept")])
-        )
-        assert result.dialled == []
-        assert "This call back is no longer allowed. Goodbye." in result.heard
-        ended = [detail for kind, _, detail in events(app, referral) if kind == "callback_ended"]
         assert [detail["outcome"] for detail in ended if detail] == ["not_allowed"]
 
     def test_unsigned_callback_webhooks_are_refused(
