@@ -48,10 +48,11 @@ def build_scheduler(
             args=(app, job.name),
             id=job.name,
             name=job.name,
-            # One run at a time per job, and a late run is made once, not once per miss.
+            # One run at a time per job, and a late run is made once, not once per miss;
+            # however late (a paused or stalled process), since a skipped daily run waits a day.
             max_instances=1,
             coalesce=True,
-            misfire_grace_time=60,
+            misfire_grace_time=None,
             **trigger,
         )
     return scheduler

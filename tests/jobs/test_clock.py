@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -117,3 +117,18 @@ def test_the_daily_runs_keep_the_programs_hours_not_utcs(app: Flask) -> None:
         assert (fire.hour, fire.minute) == hour_minute, name
         summer = trigger.get_next_fire_time(None, datetime(2027, 7, 1, tzinfo=UTC))
         assert summer.astimezone(zone).hour == hour_minute[0], name
+
+
+def test_a_daily_run_missed_while_the_clock_was_paused_runs_when_it_resumes(app: Flask) -> None:
+    # A clock process paused over 08:00 (a host suspended, a stalled machine) used to skip
+    # the day's coverage-gaps run when it woke more than 60 s late: gaps waited a day.
+    scheduler = build_scheduler(app, only=("coverage-gaps",))
+    scheduler.start(paused=True)
+    try:
+        five_minutes_late = datetime.now(UTC) - timedelta(minutes=5)
+        scheduler.modify_job("coverage-gaps", next_run_time=five_minutes_late)
+        scheduler.resume()
+        wait_for(lambda: "coverage-gaps" in runs(app), "the missed daily run")
+    finally:
+        scheduler.shutdown(wait=True)
+    assert runs(app)["coverage-gaps"].ok
