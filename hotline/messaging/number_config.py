@@ -161,6 +161,12 @@ def _call(request: Callable[[], Any]) -> Any:
             ) from None
         detail = " ".join(str(error).split())
         raise NumberConfigError(f"Twilio's answer could not be read: {detail}") from None
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
+        # A 200 that is not Twilio's JSON (a proxy's page, say) fails inside the client.
+        raise NumberConfigError(
+            f"Twilio's answer could not be read ({type(error).__name__}): "
+            "something other than Twilio's API answered (a proxy?)"
+        ) from None
 
 
 def _refused(status: int, code: object, message: str) -> NumberConfigError:

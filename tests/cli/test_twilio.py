@@ -154,6 +154,19 @@ def test_twilio_failing_is_a_one_line_error(app: Flask, fake_twilio: FakeTwilio)
     assert "Twilio answered HTTP 503" in one_line_error(invoke(app, "check"))
 
 
+@pytest.mark.parametrize("command", ["check", "configure"])
+def test_an_answer_that_is_not_twilios_json_is_a_one_line_error(
+    app: Flask,
+    fake_twilio: FakeTwilio,  # noqa: F811
+    command: str,
+) -> None:
+    fake_twilio.add_number(HOTLINE)
+    fake_twilio.garbled = True  # a proxy's page, say, in place of Twilio's answer
+
+    assert "Twilio's answer could not be read" in one_line_error(invoke(app, command))
+    assert fake_twilio.number_updates == []
+
+
 # (Production refuses to start without TWILIO_AUTH_TOKEN; development generates one.)
 @pytest.mark.parametrize("missing", ["TWILIO_ACCOUNT_SID", "HOTLINE_NUMBER", "HOTLINE_PUBLIC_URL"])
 def test_a_missing_setting_is_named_in_one_line(

@@ -104,6 +104,7 @@ class FakeTwilio:
         self.numbers: dict[str, dict[str, Any]] = {}  # IncomingPhoneNumbers by sid
         self.number_updates: list[dict[str, str]] = []  # the form of each update, in order
         self.down = False  # while set, every request gets a 503
+        self.garbled = False  # while set, numbers are answered 200 with a page that is no JSON
         self._script: deque[Failure] = deque()
         self._sids = itertools.count(1)
         self._lock = threading.Lock()
@@ -191,6 +192,8 @@ class FakeTwilio:
             return self._error("auth", record=False)
         if self.down:
             return self._error("503", record=False)
+        if self.garbled:
+            return self._garbled()
         wanted = request.args.get("PhoneNumber")
         found = [n for n in self.numbers.values() if wanted in (None, n["phone_number"])]
         uri = f"/2010-04-01/Accounts/{account_sid}/IncomingPhoneNumbers.json"
@@ -214,6 +217,8 @@ class FakeTwilio:
             return self._error("auth", record=False)
         if sid not in self.numbers:
             return self._error("404", record=False)
+        if self.garbled:
+            return self._garbled()
         form = request.form.to_dict()
         self.number_updates.append(form)
         number = self.numbers[sid]
@@ -317,6 +322,10 @@ class FakeTwilio:
             "uri": f"/2010-04-01/Accounts/{self.account_sid}/Messages/{sid}.json",
         }
         return jsonify(payload), 201
+
+    def _garbled(self) -> Response:
+        """Answer 200 with an HTML page, as a proxy's sign-in page would, not Twilio's JSON."""
+        return Response("<html><body>Sign in to continue</body></html>", content_type="text/html")
 
     def _error(self, name: str, *, record: bool = True) -> tuple[Response, int]:
         """Record the request and answer with a Twilio-shaped error."""
