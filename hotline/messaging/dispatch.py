@@ -236,14 +236,18 @@ def _give_up(
     if not _settle(session, message_id, attempts, "failed", error or reason):
         return None
     message = session.get_one(Message, message_id, populate_existing=True)
-    # A notice about a failed notice would fail the same way, and so on forever.
-    if message.kind != FAILURE_NOTICE:
-        _tell_supervisors(session, message, reason, now=now)
+    tell_supervisors(session, message, reason, now=now)
     return "failed"
 
 
-def _tell_supervisors(session: Session, failed: Message, reason: str, *, now: datetime) -> None:
-    """Queue a short failure notice, naming no participant, to every active supervisor."""
+def tell_supervisors(session: Session, failed: Message, reason: str, *, now: datetime) -> None:
+    """Queue a short failure notice, naming no participant, to every active supervisor.
+
+    Nothing is queued about a failure notice itself.
+    """
+    # A notice about a failed notice would fail the same way, and so on forever.
+    if failed.kind == FAILURE_NOTICE:
+        return
     notice = DeliveryFailed(mask_phone(failed.to_number), failed.referral_id, reason)
     supervisors = session.execute(SUPERVISOR_RECIPIENTS).all()
     for supervisor in {row.phone: row for row in supervisors}.values():

@@ -7,8 +7,9 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from ..db import insert_unless_present
+from ..db import insert_unless_present, updated_one_row
 from ..models import Message, OptOut
+from .dispatch import tell_supervisors
 from .transport import UNSUBSCRIBED_RECIPIENT
 
 # Twilio's MessageStatus values that say where a text we sent has got to.
@@ -41,7 +42,9 @@ def apply_delivery_status(
     """Record a delivery report; tell whether `message_sid` is one of our outbound texts.
 
     The caller commits. An ErrorCode of 21610 (the recipient replied STOP) opts
-    the number out, so nothing more is sent to it.
+    the number out, so nothing more is sent to it. A text the carrier could not
+    deliver is told to every active supervisor, once, as a text the outbox gave
+    up on is.
     """
     if not message_sid:
         return False
@@ -65,12 +68,22 @@ def apply_delivery_status(
         error = f"{reported} (error {code})" if code else reported
         values["error"] = error[:ERROR_LENGTH]
     # One conditional UPDATE: two reports handled at once cannot both move it.
-    session.execute(
-        update(Message)
-        .where(Message.message_sid == message_sid, Message.status.in_(MOVES_FROM[ours]))
-        .values(**values)
-        .execution_options(synchronize_session=False)
+    moved = updated_one_row(
+        session.execute(
+            update(Message)
+            .where(Message.message_sid == message_sid, Message.status.in_(MOVES_FROM[ours]))
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
     )
+    # Twilio does not try again: unless the recipient opted out, someone must know.
+    if moved and ours == "failed" and code != UNSUBSCRIBED_RECIPIENT:
+        failed = session.scalars(
+            select(Message).where(Message.message_sid == message_sid, Message.direction == "out")
+        ).first()
+        if failed is not None:
+            reason = f"{reported}, error {code}" if code else reported
+            tell_supervisors(session, failed, reason, now=now)
     return True
 
 

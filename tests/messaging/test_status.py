@@ -6,14 +6,18 @@ from datetime import UTC, datetime
 
 import pytest
 from flask import Flask
+from sqlalchemy import select
 
 from hotline.db import session_scope
+from hotline.messaging.dispatch import FAILURE_NOTICE
 from hotline.messaging.status import apply_delivery_status
 from hotline.models import Message, OptOut
+from tests.factories import add_user
 
 T0 = datetime(2024, 5, 1, 17, 0, tzinfo=UTC)
 SID = "SM" + "a" * 32
 OFFICER = "+12065550177"
+SUPERVISOR = "+12065550155"
 
 
 @pytest.fixture
@@ -33,6 +37,13 @@ def sent(app: Flask) -> int:
         session.add(message)
         session.flush()
         return message.id
+
+
+def failure_notices(app: Flask) -> list[Message]:
+    """Return the failure notices queued so far, oldest first."""
+    with session_scope(app) as session:
+        statement = select(Message).where(Message.kind == FAILURE_NOTICE).order_by(Message.id)
+        return list(session.scalars(statement))
 
 
 def report(app: Flask, status: str, error_code: str | None = None, sid: str = SID) -> bool:
@@ -115,3 +126,37 @@ class TestDeliveryStatus:
         assert stored(app, sent) == ("failed", "undelivered (error 21610)")
         with session_scope(app) as session:
             assert session.get_one(OptOut, OFFICER).source == "carrier"
+
+
+class TestFailedDeliveries:
+    """A text the carrier could not deliver is failed, and supervisors hear of it once."""
+
+    def test_an_undelivered_text_is_told_to_every_supervisor_once(
+        self, app: Flask, sent: int
+    ) -> None:
+        add_user(app, "Sue Pervis", "supervisor", phone=SUPERVISOR)
+        add_user(app, "Cory Coordinator")
+
+        assert report(app, "undelivered", "30003")
+        assert report(app, "failed", "30003")  # Twilio's later word on it tells nobody again
+
+        [notice] = failure_notices(app)
+        assert (notice.to_number, notice.status) == (SUPERVISOR, "queued")
+        assert notice.body == (
+            "LEAD hotline: a text to +1******0177 could not be delivered "
+            "(undelivered, error 30003)."
+        )
+
+    def test_a_failure_notice_that_is_not_delivered_tells_nobody(
+        self, app: Flask, sent: int
+    ) -> None:
+        add_user(app, "Sue Pervis", "supervisor", phone=SUPERVISOR)
+        with session_scope(app) as session:
+            session.get_one(Message, sent).kind = FAILURE_NOTICE
+        assert report(app, "undelivered", "30003")
+        assert [notice.id for notice in failure_notices(app)] == [sent]  # no notice of it
+
+    def test_a_recipient_who_opted_out_is_no_failure_to_report(self, app: Flask, sent: int) -> None:
+        add_user(app, "Sue Pervis", "supervisor", phone=SUPERVISOR)
+        assert report(app, "undelivered", "21610")
+        assert failure_notices(app) == []
