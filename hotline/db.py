@@ -45,6 +45,18 @@ POSTGRES_SESSION_OPTIONS = (
     "-c lock_timeout=1500 -c statement_timeout=10000 -c timezone=UTC"
     " -c idle_in_transaction_session_timeout=60000"
 )
+# A server host that vanishes (a fail-over, a partition) sends no reset, and the clock's
+# jobs have no webhook deadline: without these a job, and every later run of it, waited
+# on the dead connection for the system's 2 hours (15 minutes with a statement sent).
+# A quiet connection is probed after 10 s and dropped after 3 unanswered probes 5 s
+# apart; a statement the server never acknowledges is given up on after 20 s.
+POSTGRES_TCP_LIMITS = {
+    "keepalives": 1,
+    "keepalives_idle": 10,
+    "keepalives_interval": 5,
+    "keepalives_count": 3,
+    "tcp_user_timeout": 20_000,
+}
 # How long a request waits for a pooled connection when all are in use.
 POOL_TIMEOUT_S = 1
 # A rollback after a failed webhook is one round trip; past this the connection is dropped.
@@ -115,6 +127,7 @@ def _postgres_connect_args(url: URL) -> dict[str, Any]:
     args: dict[str, Any] = {}
     if "connect_timeout" not in url.query:
         args["connect_timeout"] = POSTGRES_CONNECT_TIMEOUT_S
+    args.update({key: value for key, value in POSTGRES_TCP_LIMITS.items() if key not in url.query})
     # The URL's own options (a search path, say) come after ours, so a setting it names
     # too is its own; the limits it does not name still hold.
     own = url.query.get("options", "")

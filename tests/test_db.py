@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import socket
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -161,3 +163,34 @@ def test_a_database_url_with_its_own_options_keeps_the_webhooks_time_limits(
         "idle_in_transaction_session_timeout": "1min",
         "application_name": "hotline-web",
     }
+
+
+def test_a_connection_gives_up_on_a_vanished_server_within_half_a_minute(
+    database_url: str,
+) -> None:
+    """A host that vanishes (a fail-over, a partition) sends no reset: only TCP can tell.
+
+    The clock's jobs have no webhook deadline: with the system's defaults a job waited
+    on such a connection for 15 minutes to 2 hours, and dispatch-outbox with it.
+    """
+    if make_url(database_url).get_backend_name() != "postgresql":
+        pytest.skip("a network connection is PostgreSQL's")
+    engine = build_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            descriptor = connection.connection.dbapi_connection.fileno()  # type: ignore[union-attr]
+            with socket.socket(fileno=os.dup(descriptor)) as peer:
+                shown = {
+                    "keepalive": peer.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE),
+                    "idle": peer.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE),
+                    "interval": peer.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL),
+                    "count": peer.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPCNT),
+                    "unacknowledged": peer.getsockopt(socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT),
+                }
+    finally:
+        engine.dispose()
+    assert shown["keepalive"] == 1
+    # A silent peer is probed after 10 s of quiet and dropped after 3 unanswered probes.
+    assert shown["idle"] + shown["interval"] * shown["count"] <= 30
+    # Data the server never acknowledges is given up on within 20 s.
+    assert 0 < shown["unacknowledged"] <= 20_000
