@@ -8,6 +8,7 @@ from alembic import context
 from sqlalchemy import Connection, create_engine, pool
 
 from hotline.db import sqlite_file
+from hotline.migrations import MIGRATION_LOCK_TIMEOUT_MS
 from hotline.models import Base, UTCDateTime
 
 config = context.config
@@ -52,6 +53,9 @@ def run_on(connection: Connection) -> None:
     # SQLite cannot ALTER most things; batch mode rebuilds the table instead.
     configure(connection=connection, render_as_batch=connection.dialect.name == "sqlite")
     with context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            # hotline.migrations.upgrade tries again when a lock is not granted in time.
+            connection.exec_driver_sql(f"SET LOCAL lock_timeout = {MIGRATION_LOCK_TIMEOUT_MS}")
         context.run_migrations()
 
 

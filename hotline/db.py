@@ -41,8 +41,9 @@ POSTGRES_CONNECT_TIMEOUT_S = 2
 # whatever the server's own time zone (a year-9999 row must not overflow on the way).
 # A transaction left open and idle (a request abandoned at its deadline while it held
 # a row, a stuck clock) is ended by the server, so the rows it holds are let go.
+POSTGRES_LOCK_TIMEOUT_MS = 1500
 POSTGRES_SESSION_OPTIONS = (
-    "-c lock_timeout=1500 -c statement_timeout=10000 -c timezone=UTC"
+    f"-c lock_timeout={POSTGRES_LOCK_TIMEOUT_MS} -c statement_timeout=10000 -c timezone=UTC"
     " -c idle_in_transaction_session_timeout=60000"
 )
 # A server host that vanishes (a fail-over, a partition) sends no reset, and the clock's

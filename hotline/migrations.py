@@ -2,18 +2,36 @@
 
 from __future__ import annotations
 
+import logging
+import time
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from alembic.util import CommandError
+from sqlalchemy import Engine, create_engine, pool
+from sqlalchemy.exc import OperationalError
 
 import hotline
 
+from .db import POSTGRES_LOCK_TIMEOUT_MS
+
 # db/ sits beside the package in the repository (the app is deployed from a checkout).
 SCRIPT_LOCATION = Path(hotline.__file__).resolve().parent.parent / "db"
+
+# On PostgreSQL a migration's request for a table lock queues every webhook's statement
+# on that table behind it: it gives up before their own lock_timeout would, so a table
+# held by another session (a backup's pg_dump, a long report) never holds the hotline.
+MIGRATION_LOCK_TIMEOUT_MS = POSTGRES_LOCK_TIMEOUT_MS * 2 // 3
+# The whole upgrade is one transaction there, rolled back when a lock is not granted;
+# it is tried again from the start, then the release fails and the old one keeps serving.
+LOCKED_TRIES = 12
+LOCKED_PAUSE_S = 5.0
+LOCK_NOT_AVAILABLE = "55P03"
+
+log = logging.getLogger(__name__)
 
 
 def alembic_config(url: str) -> Config:
@@ -32,8 +50,36 @@ def alembic_config(url: str) -> Config:
 
 
 def upgrade(url: str, revision: str = "head") -> None:
-    """Migrate the database at `url` up to `revision`."""
-    command.upgrade(alembic_config(url), revision)
+    """Migrate the database at `url` up to `revision`, trying again while a table is held."""
+    for attempt in range(1, LOCKED_TRIES + 1):
+        try:
+            command.upgrade(alembic_config(url), revision)
+            return
+        except OperationalError as error:
+            if getattr(error.orig, "sqlstate", None) != LOCK_NOT_AVAILABLE:
+                raise
+        if attempt < LOCKED_TRIES:
+            log.warning(
+                "a table is locked by another session; trying again in %g s (%d of %d)",
+                LOCKED_PAUSE_S,
+                attempt + 1,
+                LOCKED_TRIES,
+            )
+            time.sleep(LOCKED_PAUSE_S)
+    raise CommandError(
+        f"a table stayed locked by another session (a backup, a long query) through "
+        f"{LOCKED_TRIES} tries; nothing was changed, the database is still at revision "
+        f"{_revision_at(url)}: run `hotline db upgrade` again once it is free"
+    )
+
+
+def _revision_at(url: str) -> str | None:
+    """Return the revision of the database at `url`, on a connection of its own."""
+    engine = create_engine(url, poolclass=pool.NullPool)
+    try:
+        return current_revision(engine)
+    finally:
+        engine.dispose()
 
 
 def head_revision() -> str | None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import threading
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,12 +15,14 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import Connection, Engine, create_engine, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
+from hotline import create_app, migrations
 from hotline.config import normalize_database_url
-from hotline.migrations import alembic_config, head_revision, upgrade
+from hotline.db import build_engine
+from hotline.migrations import alembic_config, current_revision, head_revision, upgrade
 from hotline.models import Base
 
 TEST_DATABASE_VARIABLE = "HOTLINE_TEST_DATABASE_URL"
@@ -106,6 +110,126 @@ class TestMigrations:
     def test_history_has_one_head(self) -> None:
         script = ScriptDirectory.from_config(alembic_config(""))
         assert len(script.get_heads()) == 1
+
+
+class TestReleaseWhileTheAppRuns:
+    """`hotline db upgrade` runs as the release step while the hotline keeps answering."""
+
+    # 0013 rebuilds an index of messages, which every text reads and writes; a backup's
+    # pg_dump or a long report holds the table the way `holder` does here.
+    BEFORE = "0012"
+
+    def test_a_release_held_up_by_a_locked_table_fails_in_one_line_and_changes_nothing(
+        self, empty_database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        _postgresql_only(empty_database_url)
+        monkeypatch.setattr(migrations, "LOCKED_TRIES", 2, raising=False)
+        monkeypatch.setattr(migrations, "LOCKED_PAUSE_S", 0.0, raising=False)
+        upgrade(empty_database_url, self.BEFORE)
+        engine = create_engine(empty_database_url, poolclass=NullPool)
+        app = create_app(
+            {
+                "TESTING": True,
+                "HOTLINE_ENV": "development",
+                "INSTANCE_PATH": tmp_path,
+                "DATABASE_URL": empty_database_url,
+            }
+        )
+        outcome: dict[str, Any] = {}
+        try:
+            with engine.connect() as holder:
+                _hold(holder)
+                release = threading.Thread(
+                    target=lambda: outcome.update(
+                        result=app.test_cli_runner().invoke(args=["db", "upgrade"])
+                    )
+                )
+                release.start()
+                release.join(timeout=30)
+                waited_on = release.is_alive()
+                holder.rollback()
+            release.join()
+            assert not waited_on, "the release waited on the held table without end"
+            result = outcome["result"]
+            assert result.exit_code == 1
+            last = result.output.strip().splitlines()[-1]
+            assert last.startswith("Error: a table stayed locked by another session"), last
+            assert "still at revision 0012" in last
+            assert "Traceback" not in result.output
+            # PostgreSQL's DDL is transactional: 0013's first steps were rolled back too.
+            assert current_revision(engine) == self.BEFORE
+            where = _indexes(inspect(engine), "referrals", None)["ix_referrals_participant_id"][2]
+            assert "null" not in where.lower()
+        finally:
+            engine.dispose()
+
+    def test_a_text_arriving_while_the_release_waits_on_a_lock_is_still_read(
+        self, empty_database_url: str, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        _postgresql_only(empty_database_url)
+        monkeypatch.setattr(migrations, "LOCKED_PAUSE_S", 0.05, raising=False)
+        upgrade(empty_database_url, self.BEFORE)
+        engine = create_engine(empty_database_url, poolclass=NullPool)
+        webhooks = build_engine(empty_database_url)  # the app's own lock_timeout
+        failures: list[BaseException] = []
+        try:
+            with engine.connect() as holder:
+                _hold(holder)
+                release = threading.Thread(
+                    target=_upgrade_noting_failure(empty_database_url, failures)
+                )
+                release.start()
+                try:
+                    _wait_for_a_lock_wait(engine)
+                    # The text's statement queues behind the release's lock request,
+                    # which must give up before the text's own lock_timeout does.
+                    with webhooks.connect() as connection:
+                        connection.execute(text("SELECT count(*) FROM messages")).scalar_one()
+                finally:
+                    holder.rollback()
+                    release.join(timeout=60)
+            assert not failures
+            assert current_revision(engine) == head_revision()
+        finally:
+            webhooks.dispose()
+            engine.dispose()
+
+
+def _postgresql_only(url: str) -> None:
+    """Skip on SQLite, which has no lock queue: a waiting writer holds up nobody."""
+    if make_url(url).get_backend_name() == "sqlite":
+        pytest.skip("PostgreSQL's table locks")
+
+
+def _hold(holder: Connection) -> None:
+    """Keep `messages` locked in share mode, as a backup's pg_dump does while it runs."""
+    holder.execute(text("SELECT count(*) FROM messages")).scalar_one()
+
+
+def _upgrade_noting_failure(url: str, failures: list[BaseException]) -> Any:
+    """Return a thread's target that upgrades `url` to head, keeping what it raised."""
+
+    def run() -> None:
+        try:
+            upgrade(url)
+        except BaseException as error:  # reported by the test, not lost in the thread
+            failures.append(error)
+
+    return run
+
+
+def _wait_for_a_lock_wait(engine: Engine, within_s: float = 30.0) -> None:
+    """Return once some session of the database waits on a table lock."""
+    deadline = time.monotonic() + within_s
+    with engine.connect() as watcher:
+        while time.monotonic() < deadline:
+            waiting = watcher.execute(
+                text("SELECT count(*) FROM pg_locks WHERE NOT granted AND locktype = 'relation'")
+            ).scalar_one()
+            watcher.rollback()
+            if waiting:
+                return
+    pytest.fail("the release never waited on the held table")
 
 
 def _indexes(inspector: Any, table: str, schema: str | None) -> dict[str, tuple[Any, ...]]:
