@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from alembic import context
-from sqlalchemy import Connection, create_engine, pool
+from sqlalchemy import Connection, Engine, create_engine, event, pool
 
 from hotline.db import sqlite_file
 from hotline.migrations import MIGRATION_LOCK_TIMEOUT_MS
@@ -50,8 +50,10 @@ def run_offline() -> None:
 
 def run_on(connection: Connection) -> None:
     """Run the migrations on an open connection."""
-    # SQLite cannot ALTER most things; batch mode rebuilds the table instead.
-    configure(connection=connection, render_as_batch=connection.dialect.name == "sqlite")
+    sqlite = connection.dialect.name == "sqlite"
+    # SQLite cannot ALTER most things; batch mode rebuilds the table instead. Its DDL is
+    # transactional too (see transactional_sqlite): a release cut short undoes itself.
+    configure(connection=connection, render_as_batch=sqlite, transactional_ddl=True)
     with context.begin_transaction():
         if connection.dialect.name == "postgresql":
             # hotline.migrations.upgrade tries again when a lock is not granted in time.
@@ -72,11 +74,31 @@ def run_online() -> None:
     # Not the app's engine: its SQLite connections enforce foreign keys, and a
     # batch migration that drops and rebuilds a parent table must not cascade.
     engine = create_engine(url, poolclass=pool.NullPool)
+    if engine.dialect.name == "sqlite":
+        transactional_sqlite(engine)
     try:
         with engine.connect() as connection:
             run_on(connection)
     finally:
         engine.dispose()
+
+
+def transactional_sqlite(engine: Engine) -> None:
+    """Make each transaction of `engine` a real one that DDL joins, holding the write lock.
+
+    The sqlite3 module commits a CREATE TABLE at once, so a release killed while a
+    batch migration rebuilt a table left `_alembic_tmp_…` behind, and every later
+    upgrade stopped on it. IMMEDIATE takes the write lock up front: in WAL mode a
+    transaction that read before another process wrote could not write at all.
+    """
+
+    @event.listens_for(engine, "connect")
+    def leave_transactions_to_sqlalchemy(dbapi_connection: Any, record: Any) -> None:
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def begin_immediate(connection: Connection) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 if context.is_offline_mode():

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import textwrap
 import threading
 import time
 import uuid
@@ -193,6 +196,71 @@ class TestReleaseWhileTheAppRuns:
         finally:
             webhooks.dispose()
             engine.dispose()
+
+
+class TestAReleaseCutShort:
+    """A release killed mid-migration (a deploy cancelled, a timeout, a restart) undoes itself."""
+
+    def test_a_release_killed_mid_migration_leaves_the_old_schema_and_the_next_one_succeeds(
+        self, empty_database_url: str
+    ) -> None:
+        upgrade(empty_database_url, "0013")
+        engine = create_engine(empty_database_url, poolclass=NullPool)
+        try:
+            with engine.begin() as connection:
+                connection.execute(text(KEPT_TEXT))
+
+            # 0014 adds messages.participant_id: SQLite rebuilds the table to do it.
+            killed = subprocess.run(
+                [
+                    sys.executable,
+                    "-c",
+                    KILLED_AFTER_THE_FIRST_CHANGE_TO_MESSAGES,
+                    empty_database_url,
+                ],
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
+
+            assert killed.returncode == 9, killed.stderr
+            assert current_revision(engine) == "0013"
+            assert not [name for name in inspect(engine).get_table_names() if "tmp" in name]
+            columns = {column["name"] for column in inspect(engine).get_columns("messages")}
+            assert "participant_id" not in columns
+            upgrade(empty_database_url)
+            assert current_revision(engine) == head_revision()
+            with engine.connect() as connection:
+                bodies = connection.execute(text("SELECT body FROM messages")).scalars().all()
+            assert bodies == ["REFER ñ"]
+        finally:
+            engine.dispose()
+
+
+KEPT_TEXT = (
+    "INSERT INTO messages (direction, from_number, to_number, body, status, created_at, attempts)"
+    " VALUES ('in', '+12065550150', '+12065550100', 'REFER ñ', 'received', '2026-03-01', 0)"
+)
+
+# A release process that dies right after the first statement changing `messages`.
+KILLED_AFTER_THE_FIRST_CHANGE_TO_MESSAGES = textwrap.dedent(
+    """
+    import os, re, sys
+    from sqlalchemy import Engine, event
+    from hotline.migrations import upgrade
+
+    FIRST_CHANGE = re.compile(
+        r"\\s*(CREATE TABLE _alembic_tmp_messages|ALTER TABLE messages ADD)", re.I
+    )
+
+    @event.listens_for(Engine, "after_cursor_execute")
+    def die(connection, cursor, statement, *rest):
+        if FIRST_CHANGE.match(statement):
+            os._exit(9)
+
+    upgrade(sys.argv[1])
+    """
+)
 
 
 def _postgresql_only(url: str) -> None:
