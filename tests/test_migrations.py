@@ -1,4 +1,4 @@
-"""Migrations take an empty database to head, and the models match them."""
+"""Migrations take an empty database, or older rows, to head; the models match them."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, create_engine, inspect, text
+from sqlalchemy import Connection, Engine, MetaData, create_engine, insert, inspect, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
@@ -27,6 +28,7 @@ from hotline.config import normalize_database_url
 from hotline.db import build_engine
 from hotline.migrations import alembic_config, current_revision, head_revision, upgrade
 from hotline.models import Base
+from hotline.models.referrals import STATUSES
 
 TEST_DATABASE_VARIABLE = "HOTLINE_TEST_DATABASE_URL"
 
@@ -113,6 +115,342 @@ class TestMigrations:
     def test_history_has_one_head(self) -> None:
         script = ScriptDirectory.from_config(alembic_config(""))
         assert len(script.get_heads()) == 1
+
+
+class TestStoredRowsSurvive:
+    """A program's rows, written at each older revision, come through to head unchanged."""
+
+    def test_every_row_and_value_written_before_an_upgrade_is_still_there_after_it(
+        self, empty_database_url: str
+    ) -> None:
+        engine = create_engine(empty_database_url, poolclass=NullPool)
+        written: dict[str, list[dict[str, Any]]] = {}
+        try:
+            for revision, rows in ROWS_BY_REVISION.items():
+                upgrade(empty_database_url, revision)
+                _insert(engine, rows)
+                written = _rows(engine)
+            upgrade(empty_database_url)
+            after = _rows(engine)
+        finally:
+            engine.dispose()
+
+        # 0005 drops the calendar token kept in clear; 0006 dates the last success.
+        kept = [row for row in written["program_settings"] if row["key"] != "calendar_token"]
+        assert after["program_settings"] == kept
+        assert [run["succeeded_at"] for run in after["job_runs"]] == [
+            run["finished_at"] if run["ok"] else None for run in after["job_runs"]
+        ]
+        for table, rows in written.items():
+            if table == "program_settings":
+                continue
+            old_columns = rows[0].keys() if rows else ()
+            assert [{k: row[k] for k in old_columns} for row in after[table]] == rows, table
+        assert {(user["session_epoch"], user["language"]) for user in after["users"]} == {(0, "en")}
+        assert {officer["language"] for officer in after["officers"]} == {"en"}
+
+
+def _at(year: int, month: int = 1, day: int = 1, hour: int = 0) -> datetime:
+    """Return an aware UTC instant."""
+    return datetime(year, month, day, hour, tzinfo=UTC)
+
+
+def _insert(engine: Engine, rows: dict[str, list[dict[str, Any]]]) -> None:
+    """Insert rows into the tables as the database has them now (no models: they moved on)."""
+    tables = MetaData()
+    tables.reflect(engine)
+    with engine.begin() as connection:
+        for table, values in rows.items():
+            connection.execute(insert(tables.tables[table]), values)
+
+
+def _rows(engine: Engine) -> dict[str, list[dict[str, Any]]]:
+    """Return every row of every table, in primary-key order, with UTC instants."""
+    tables = MetaData()
+    tables.reflect(engine)
+    found = {}
+    with engine.connect() as connection:
+        for name, table in tables.tables.items():
+            if name == "alembic_version":
+                continue
+            query = select(table).order_by(*table.primary_key.columns)
+            found[name] = [
+                {key: _utc(value) for key, value in row._mapping.items()}
+                for row in connection.execute(query)
+            ]
+    return found
+
+
+def _utc(value: Any) -> Any:
+    """Read an instant as naive UTC on both databases (SQLite keeps no offset)."""
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(UTC).replace(tzinfo=None)
+    return value
+
+
+MESSAGES = [("in", "received"), ("out", "queued"), ("out", "sent"), ("out", "delivered")]
+MESSAGES += [("out", "failed"), ("out", "suppressed")]
+ROLES = ("coordinator", "supervisor", "case_manager", "prosecutor")
+
+# What a program holds at each revision: every status, role and outcome, NULLs where
+# allowed, words that are not ASCII, instants at the ends of the years accepted.
+ROWS_BY_REVISION: dict[str, dict[str, list[dict[str, Any]]]] = {
+    "0002": {
+        "users": [
+            {
+                "id": n,
+                "name": f"Zoë Ñúñez {n} 李",
+                "email": f"user{n}@example.org",
+                "phone": f"+1206555{1000 + n}",
+                "role": ROLES[n % 4],
+                "active": n % 3 != 0,
+                "password_hash": None if n % 2 else "pbkdf2:sha256:1$salt$hash",
+                "created_at": _at(1900) if n == 1 else _at(2026, 1, n),
+            }
+            for n in range(1, 9)
+        ],
+        "officers": [
+            {
+                "id": 1,
+                "name": "Agente Muñoz",
+                "badge": "ÄB-9",
+                "agency": "Seattle PD",
+                "phone": "+12065550150",
+                "created_at": _at(2200, 12, 31, 23),
+            }
+        ],
+        "program_settings": [
+            {"key": "calendar_token", "value": "kept-in-clear"},
+            {"key": "note", "value": "señal"},
+        ],
+        "rotations": [
+            {
+                "id": 1,
+                "name": "Primär",
+                "tier": 1,
+                "priority": 0,
+                "timezone": "America/Los_Angeles",
+                "start_local": datetime(1900, 1, 1, 8),
+                "shift_hours": 168,
+                "windows": [{"days": ["mon"], "start": "22:00", "end": "06:00"}],
+                "created_at": _at(2026),
+                "updated_at": _at(2026),
+            }
+        ],
+        "rotation_participants": [
+            {"rotation_id": 1, "position": p, "user_id": user} for p, user in enumerate((1, 5, 1))
+        ],
+        "overrides": [
+            {
+                "id": 1,
+                "user_id": 5,
+                "tier": 1,
+                "start": _at(1900),
+                "end": _at(2200, 12, 31),
+                "created_at": _at(2026),
+                "created_by": None,
+            }
+        ],
+        "api_tokens": [
+            {
+                "id": 1,
+                "user_id": 2,
+                "token_hash": "a" * 64,
+                "created_at": _at(2026),
+                "revoked_at": _at(2026, 2),
+            }
+        ],
+        "audit_events": [
+            {
+                "id": 1,
+                "at": _at(2026),
+                "actor_id": None,
+                "channel": "cli",
+                "action": "update",
+                "entity": "user",
+                "entity_id": 3,
+                "before": {"active": True},
+                "after": {"name": "Zoë"},
+            }
+        ],
+        "referrals": [
+            {
+                "id": n,
+                "channel": ("voice", "sms", "web")[n % 3],
+                "type": (None, "arrest_diversion", "social_contact")[n % 3],
+                "offense": "possession" if n % 3 == 1 else None,
+                "status": status,
+                "officer_id": 1 if n % 2 else None,
+                "badge": None if n % 2 else "4711",
+                "officer_phone": "+12065550150",
+                "participant_name": None if n % 4 == 0 else f"José Ünal {n}",
+                "location": "3rd & Pine — café",
+                "consent_at": None if n % 2 else _at(2026, 3),
+                "created_at": _at(2026, 3),
+                "acknowledged_by": None if n < 3 else 1,
+                "acknowledged_at": None if n < 3 else _at(2026, 3, 1, 1),
+                "call_outcome": ("answered", "voicemail", "abandoned", None)[n % 4],
+                "answered_by": 1 if n % 4 == 1 else None,
+                "recording_url": None,
+            }
+            for n, status in enumerate(STATUSES, start=1)
+        ],
+        "calls": [
+            {
+                "id": 1,
+                "call_sid": "CA" + "1" * 32,
+                "from_number": "+12065550150",
+                "to_number": "+12065550100",
+                "officer_id": 1,
+                "referral_id": 1,
+                "status": "completed",
+                "call_outcome": "answered",
+                "answered_by": 1,
+                "started_at": _at(2026, 3),
+                "answered_at": None,
+                "ended_at": None,
+                "duration": None,
+                "recording_url": None,
+                "recording_duration": None,
+                "chain": ["+12065551001", "+12065551005"],
+                "voicemail_notified_at": None,
+            }
+        ],
+        "call_legs": [
+            {
+                "id": step + 1,
+                "call_id": 1,
+                "step": step,
+                "number": "+12065551001",
+                "user_id": None if step == 5 else 1,
+                "outcome": outcome,
+                "at": _at(2026, 3),
+                "accepted_at": None,
+                "duration": None,
+            }
+            for step, outcome in enumerate(
+                ("declined", "no-answer", "busy", "failed", "canceled", "accepted")
+            )
+        ],
+        "messages": [
+            {
+                "id": n,
+                "direction": direction,
+                "from_number": "+12065550150",
+                "to_number": "+12065550100",
+                "body": None if n == 1 else f"REFER ñ 😀 {n}",
+                "status": status,
+                "message_sid": None if status == "queued" else f"SM{n:032d}",
+                "referral_id": n if n % 2 else None,
+                "created_at": _at(2026, 3, n),
+                "attempts": n,
+                "next_attempt_at": None,
+                "error": "30003" if status == "failed" else None,
+            }
+            for n, (direction, status) in enumerate(MESSAGES, start=1)
+        ],
+        "referral_events": [
+            {
+                "id": 1,
+                "referral_id": 3,
+                "at": _at(2026, 3),
+                "kind": "acknowledged",
+                "actor_id": 1,
+                "channel": "sms",
+                "detail": {"nombre": "José"},
+            }
+        ],
+    },
+    "0004": {
+        "job_runs": [
+            {
+                "name": name,
+                "started_at": _at(2026),
+                "finished_at": finished,
+                "ran_for": None,
+                "result": None,
+                "ok": ok,
+            }
+            for name, finished, ok in (
+                ("dispatch-outbox", _at(2026, 1, 2), True),
+                ("retention", _at(2026, 1, 3), False),
+                ("shift-notices", None, True),
+            )
+        ],
+        "assessments": [
+            {
+                "id": version,
+                "referral_id": 4,
+                "version": version,
+                "offense": "possession",
+                "exclusions": [],
+                "consent_confirmed": True,
+                "needs": ["housing"],
+                "risks": [],
+                "services": ["detox — ñ"],
+                "disposition": "accepted",
+                "age_range": None,
+                "gender": None,
+                "race_ethnicity": "Latinx",
+                "notes": None if version == 1 else "Notas: ü",
+                "completed_by": 1,
+                "completed_at": _at(2026, 3, version),
+            }
+            for version in (1, 2)
+        ],
+    },
+    "0012": {
+        "participants": [
+            {
+                "id": 1,
+                "name": "José Ünal",
+                "aliases": ["Pepe"],
+                "date_of_birth": date(1900, 1, 1),
+                "status": "active",
+                "case_manager_id": 3,
+                "created_at": _at(2026),
+                "created_by": None,
+                "exited_at": None,
+                "erased_at": None,
+            }
+        ],
+        "consents": [
+            {
+                "id": 1,
+                "participant_id": 1,
+                "scope": "prosecutor",
+                "given_at": _at(2026),
+                "expires_at": _at(2200),
+                "revoked_at": None,
+                "recorded_by": 3,
+            }
+        ],
+        "plan_entries": [
+            {
+                "id": 1,
+                "participant_id": 1,
+                "need": "housing",
+                "provider_id": None,
+                "status": "started",
+                "started_on": date(2026, 1, 1),
+                "ended_on": None,
+                "note": "ñ",
+                "created_at": _at(2026),
+                "updated_at": _at(2026),
+            }
+        ],
+        "charges": [
+            {
+                "id": 1,
+                "participant_id": 1,
+                "date": date(2026, 2, 1),
+                "description": "Theft — ü",
+                "recorded_by": 4,
+                "recorded_at": _at(2026),
+            }
+        ],
+    },
+}
 
 
 class TestReleaseWhileTheAppRuns:
