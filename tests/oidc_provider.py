@@ -38,6 +38,9 @@ class Provider:
     identity: dict[str, Any] = field(default_factory=dict)
     codes: dict[str, dict[str, Any]] = field(default_factory=dict)
     token_requests: list[dict[str, str]] = field(default_factory=list)
+    # Cleared, the token endpoint holds each request until it is set again (a provider
+    # that accepts the connection and never answers).
+    answering: threading.Event = field(default_factory=threading.Event)
 
 
 def provider_app(state: Provider) -> Flask:
@@ -83,6 +86,7 @@ def provider_app(state: Provider) -> Flask:
 
     @app.post("/token")
     def token() -> Any:
+        state.answering.wait(timeout=60)
         form = request.form
         state.token_requests.append(dict(form))
         expected = base64.b64encode(f"{CLIENT_ID}:{CLIENT_SECRET}".encode()).decode()
@@ -121,6 +125,7 @@ def provider_app(state: Provider) -> Flask:
 def serving(identity: dict[str, Any]) -> Iterator[Provider]:
     """Serve a provider on a free loopback port for the duration of the block."""
     state = Provider(identity=identity)
+    state.answering.set()
     server = make_server("127.0.0.1", 0, provider_app(state), threaded=True)
     state.issuer = f"http://127.0.0.1:{server.server_port}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -128,5 +133,6 @@ def serving(identity: dict[str, Any]) -> Iterator[Provider]:
     try:
         yield state
     finally:
+        state.answering.set()  # let a held request end
         server.shutdown()
         thread.join()

@@ -17,6 +17,7 @@ from authlib.integrations.base_client import OAuthError
 from authlib.integrations.flask_client import OAuth
 from flask import Flask, current_app, redirect, render_template, request, session, url_for
 from joserfc.errors import JoseError
+from requests.exceptions import RequestException
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
@@ -28,6 +29,9 @@ from .language import web_text as _
 
 PROVIDER = "city"
 EXTENSION_KEY = "hotline.oauth"
+# Seconds to wait for each answer of the provider: the web workers also answer Twilio's
+# webhooks, so a provider that hangs must not hold one until gunicorn kills it.
+TIMEOUT_SECONDS = 5
 
 
 def enabled() -> bool:
@@ -47,7 +51,11 @@ def init_app(app: Flask) -> None:
         client_id=app.config["HOTLINE_OIDC_CLIENT_ID"],
         client_secret=app.config["HOTLINE_OIDC_CLIENT_SECRET"],
         server_metadata_url=f"{issuer}/.well-known/openid-configuration",
-        client_kwargs={"scope": "openid email", "code_challenge_method": "S256"},
+        client_kwargs={
+            "scope": "openid email",
+            "code_challenge_method": "S256",
+            "default_timeout": app.config.get("OIDC_TIMEOUT_SECONDS", TIMEOUT_SECONDS),
+        },
     )
 
 
@@ -64,12 +72,15 @@ def callback_url() -> str:
 
 
 @bp.get("/login/sso")
-def login_sso() -> Response:
+def login_sso() -> Response | tuple[str, int]:
     """Send the browser to the city's sign-in page."""
     if not enabled():
         return redirect(url_for("web.login"))
     session["sso_next"] = site_target(request.args.get("next", ""))
-    answer: Response = provider().authorize_redirect(callback_url())
+    try:
+        answer: Response = provider().authorize_redirect(callback_url())
+    except RequestException as error:  # discovery out of reach, failing or too slow
+        return out_of_reach(error)
     return answer
 
 
@@ -90,6 +101,8 @@ def login_sso_callback() -> Response | tuple[str, int]:
         # (a clock that drifted from the provider's, or a replay).
         current_app.logger.warning("single sign-on refused: %s", error.error)
         return refused(_("The city's sign-in did not complete. Try again, or use your password."))
+    except RequestException as error:  # the token exchange or the keys out of reach
+        return out_of_reach(error)
     claims = token.get("userinfo") or {}
     email = str(claims.get("email") or "").strip().lower()
     if not email or claims.get("email_verified") is not True:
@@ -106,6 +119,16 @@ def login_sso_callback() -> Response | tuple[str, int]:
     return redirect(target)
 
 
-def refused(reason: str) -> tuple[str, int]:
+def refused(reason: str, status: int = 401) -> tuple[str, int]:
     """Show the sign-in page with why single sign-on did not sign anyone in."""
-    return render_template("login.html", error=reason), 401
+    return render_template("login.html", error=reason), status
+
+
+def out_of_reach(error: RequestException) -> tuple[str, int]:
+    """Say the provider cannot be reached, on the sign-in page whose password form still works."""
+    current_app.logger.warning("single sign-on provider out of reach: %s", type(error).__name__)
+    reason = _(
+        "The city's sign-in cannot be reached right now. Try again in a few minutes, "
+        "or sign in with your password."
+    )
+    return refused(reason, 503)

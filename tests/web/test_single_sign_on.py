@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import html
 import re
+import socket
+import time
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
@@ -19,7 +21,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from hotline.db import session_scope
+from hotline import create_app
+from hotline.db import database, session_scope
 from hotline.models import User
 from tests.factories import add_user
 from tests.oidc_provider import CLIENT_ID, CLIENT_SECRET, Provider, serving
@@ -152,3 +155,43 @@ def test_the_citys_sign_in_never_leaves_the_site(app: Flask, client: FlaskClient
     add_user(app, "Ana Diaz", email="ana@example.org")
     answer = single_sign_on(client, "/login/sso?next=//evil.example/referrals")
     assert answer.status_code == 302 and answer.headers["Location"] == "/"
+
+
+def test_a_provider_out_of_reach_leaves_the_password_sign_in_open(
+    app: Flask, app_config: dict[str, Any]
+) -> None:
+    with socket.socket() as probe:  # a loopback port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    down = create_app({**app_config, "HOTLINE_OIDC_ISSUER": closed})
+    try:
+        answer = down.test_client().get("/login/sso")
+    finally:
+        database(down).engine.dispose()
+    assert answer.status_code == 503, answer.status_code
+    page = answer.get_data(as_text=True)
+    assert "cannot be reached" in page and 'name="password"' in page
+
+
+def test_a_provider_that_never_answers_is_given_up_on_in_time(
+    app: Flask, app_config: dict[str, Any], provider: Provider
+) -> None:
+    # The web workers also answer Twilio: a hung provider must not hold one for long.
+    stalled = create_app({**app_config, "OIDC_TIMEOUT_SECONDS": 0.5})
+    try:
+        add_user(stalled, "Ana Diaz", email="ana@example.org")
+        client = stalled.test_client()
+        start = client.get("/login/sso")
+        at_provider = requests.get(start.headers["Location"], allow_redirects=False, timeout=10)
+        back = urlsplit(at_provider.headers["Location"])
+        provider.answering.clear()  # the token endpoint now takes the request and says nothing
+        began = time.monotonic()
+        answer = client.get(f"{back.path}?{back.query}")
+        waited = time.monotonic() - began
+    finally:
+        provider.answering.set()
+        database(stalled).engine.dispose()
+    assert answer.status_code == 503, answer.status_code
+    assert "cannot be reached" in answer.get_data(as_text=True)
+    assert waited < 5, waited
+    assert client.get("/").status_code == 302
