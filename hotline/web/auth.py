@@ -131,7 +131,7 @@ def start_session(user: User) -> None:
     session.clear()
     session["user_id"] = user.id
     session["epoch"] = user.session_epoch
-    session["seen_at"] = time.time()
+    session["seen_at"] = session["signed_in_at"] = time.time()
     session.permanent = True
 
 
@@ -139,6 +139,14 @@ def idle_too_long(now: float) -> bool:
     """Tell whether this browser's session went unused past the idle limit."""
     seen = session.get("seen_at")
     return isinstance(seen, float) and now - seen > idle_limit().total_seconds()
+
+
+def signed_in_too_long(now: float) -> bool:
+    """Tell whether this browser signed in longer ago than a sign-in lasts (12 hours)."""
+    # The cookie's own age cannot tell: it is signed again at every request.
+    since = session.setdefault("signed_in_at", now)  # a session older than this check: from now
+    limit = current_app.permanent_session_lifetime.total_seconds()
+    return not isinstance(since, float) or now - since >= limit
 
 
 def current_user() -> User | None:
@@ -152,7 +160,10 @@ def current_user() -> User | None:
             now = time.time()
             if idle_too_long(now):
                 session.clear()
-                g.session_expired = True
+                g.session_expired = "1"
+            elif signed_in_too_long(now):
+                session.clear()
+                g.session_expired = "12h"
             else:
                 session["seen_at"] = now  # this request is activity
         user_id = session.get("user_id")
@@ -190,7 +201,7 @@ def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
                 return redirect(pending)
             target = return_page()
             if g.get("session_expired"):
-                return redirect(url_for("web.login", next=target, expired="1"))
+                return redirect(url_for("web.login", next=target, expired=g.session_expired))
             return redirect(url_for("web.login", next=target))
         return view(*args, **kwargs)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -138,3 +139,25 @@ class TestIdleSessions:
     def test_pages_carry_the_limit_for_the_warning(self, as_coordinator: Web) -> None:
         page = as_coordinator.text("/")
         assert 'data-idle-seconds="1800"' in page and 'id="idle-warning"' in page
+
+
+class TestLongestSession:
+    """A sign-in lasts at most 12 hours, however busy the session (docs/security.md)."""
+
+    def test_a_session_in_use_ends_12_hours_after_sign_in(
+        self, app: Flask, coordinator: User, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        clock = [time.time()]
+        monkeypatch.setattr(time, "time", lambda: clock[0])  # sessions and cookies read it
+        browser = signed_in(app, coordinator)
+        for _ in range(35):  # a request every 20 minutes: never idle, for 11 h 40 min
+            clock[0] += 20 * 60
+            assert browser.get("/referrals").status_code == 200
+        clock[0] += 20 * 60  # 12 hours since the sign-in
+        answer = browser.get("/referrals")
+        assert answer.status_code == 302
+        assert answer.headers["Location"].startswith("/login?next=/referrals&expired=")
+        page = browser.get(answer.headers["Location"]).get_data(as_text=True)
+        assert "A sign-in lasts 12 hours" in page
+        assert browser.get("/").status_code == 302  # the session is gone, not paused
+        assert signed_in(app, coordinator).get("/referrals").status_code == 200
