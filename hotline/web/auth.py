@@ -138,7 +138,8 @@ def start_session(user: User) -> None:
 def idle_too_long(now: float) -> bool:
     """Tell whether this browser's session went unused past the idle limit."""
     seen = session.get("seen_at")
-    return isinstance(seen, float) and now - seen > idle_limit().total_seconds()
+    # 30 minutes without a request is the end (SPEC §9), as an intake idle 30 minutes expires.
+    return isinstance(seen, float) and now - seen >= idle_limit().total_seconds()
 
 
 def signed_in_too_long(now: float) -> bool:

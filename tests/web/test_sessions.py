@@ -128,6 +128,16 @@ class TestIdleSessions:
         )
         assert answer.headers["Location"].startswith("/login?next=/&")
 
+    @pytest.mark.parametrize(("idle", "ended"), [(30 * 60 - 0.001, False), (30 * 60, True)])
+    def test_a_session_idle_for_exactly_30_minutes_has_ended(
+        self, as_coordinator: Web, monkeypatch: pytest.MonkeyPatch, idle: float, ended: bool
+    ) -> None:
+        now = float(int(time.time()))  # whole seconds: the difference is exact
+        monkeypatch.setattr(time, "time", lambda: now)
+        with as_coordinator.client.session_transaction() as cookie:
+            cookie["seen_at"] = now - idle
+        assert as_coordinator.get("/referrals").status_code == (302 if ended else 200)
+
     def test_each_request_restarts_the_clock(self, as_coordinator: Web) -> None:
         with as_coordinator.client.session_transaction() as cookie:
             cookie["seen_at"] = time.time() - 29 * 60
