@@ -104,8 +104,16 @@ def check_code(session: Session, user: User, code: str, now: datetime) -> str | 
     return None
 
 
+def enrolled(user: User) -> bool:
+    """Tell whether the user has a second factor (as last read)."""
+    return user.totp_secret is not None
+
+
 def enrol(session: Session, user: User, secret: str, code: str, now: datetime) -> list[str] | None:
     """Save the secret once `code` proves it; return the recovery codes to show, or None."""
+    hold(session, user)
+    if user.totp_secret is not None:
+        return None  # enrolled meanwhile (the same form sent twice): the codes shown then stand
     step = code_step(secret, code, now)
     if step is None:
         return None

@@ -140,6 +140,8 @@ def login_enrol() -> Page:
             start_session(user)
             # Shown once, never again: only their hashes are kept.
             return render_template("login_recovery.html", codes=codes, target=target)
+        if second_factor.enrolled(user):  # another send of this form enrolled first
+            return redirect(url_for("web.login_code"))
     address = second_factor.provisioning_address(user.email, secret)
     qr = segno.make(address, error="m").svg_data_uri(scale=5, border=2)
     page = render_template(

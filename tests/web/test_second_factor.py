@@ -280,3 +280,46 @@ def test_wrong_codes_sent_at_once_get_ten_checks_not_more(
     checked = [page for page in answers.values() if "locked for 15 minutes" not in page]
     assert len(checked) == 1, "one code is checked, the other is refused as locked out"
     assert "That code is not right" in checked[0]
+
+
+def test_one_enrolment_sent_twice_at_once_enrols_once_with_the_codes_shown(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A phone on a weak connection sends the enrolment again while the first is being saved.
+    ana = add_user(app, "Ana Diaz", password=PASSWORD)
+    first = Web(app.test_client())
+    sign_in(first, ana)
+    page = first.text("/login/enrol")
+    found = re.search(r'<code id="totp-secret">([A-Z2-7 ]+)</code>', page)
+    assert found
+    code = pyotp.TOTP(found.group(1).replace(" ", "")).now()
+    first.token = csrf_token(page)
+    again = Web(app.test_client(), token=first.token)
+    cookie = first.client.get_cookie(app.config["SESSION_COOKIE_NAME"])
+    assert cookie is not None
+    again.client.set_cookie(cookie.key, cookie.value)  # the same browser's second send
+    real = second_factor.enrol
+    answers: dict[str, Any] = {}
+
+    def interleaved(*args: Any, **kwargs: Any) -> Any:
+        if "again" not in answers:  # the first send is about to save: the second runs now
+            answers["again"] = None
+            post = lambda: again.post("/login/enrol", {"code": code})  # noqa: E731
+            other = threading.Thread(target=lambda: answers.update(again=post()))
+            other.start()
+            other.join()
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(second_factor, "enrol", interleaved)
+    answers["first"] = first.post("/login/enrol", {"code": code})
+    shown = [
+        re.findall(r"<li><code>([a-z2-9]{5}-[a-z2-9]{5})</code></li>", a.get_data(as_text=True))
+        for a in answers.values()
+    ]
+    shown = [codes for codes in shown if codes]
+    assert len(shown) == 1, "one send enrols; the other finds it done"
+    with session_scope(app) as session:
+        kept = session.get_one(User, ana.id).recovery_hashes
+        events = session.scalars(select(AuditEvent.action)).all()
+    assert sorted(kept) == sorted(second_factor.hash_code(c) for c in shown[0])
+    assert events.count("enrol") == 1
