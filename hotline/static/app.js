@@ -41,8 +41,10 @@ document.querySelectorAll("button[data-copy]").forEach((button) => {
   };
   stay.addEventListener("click", async () => {
     // Any signed-in request counts as activity; this one answers 204 and nothing else.
+    // Only its 204 means the session lives: a session ended elsewhere is redirected to the
+    // sign-in page, which fetch follows and answers 200.
     const answer = await fetch("/session/stay", { credentials: "same-origin" });
-    if (answer.ok) arm(); else window.location.assign("/login?expired=1");
+    if (answer.status === 204) arm(); else window.location.assign("/login?expired=1");
   });
   arm();
 })();

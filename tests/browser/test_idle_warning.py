@@ -6,6 +6,9 @@ from typing import Any
 
 from flask import Flask
 
+from hotline.db import session_scope
+from hotline.models import User
+from hotline.services.people import end_sessions
 from tests.browser.conftest import sign_in
 from tests.factories import add_user
 from tests.web.conftest import PASSWORD
@@ -22,3 +25,17 @@ def test_the_warning_comes_and_staying_keeps_the_session(app: Flask, page: Any) 
         page.get_by_role("button", name="Stay signed in").click()
     assert stayed.value.status == 204
     warning.wait_for(state="hidden", timeout=5_000)
+
+
+def test_staying_on_a_session_ended_elsewhere_goes_to_the_sign_in_page(
+    app: Flask, page: Any
+) -> None:
+    # Signed out on another device (or a new password) while this page sat open.
+    app.config["SESSION_IDLE_SECONDS"] = 62
+    ana = add_user(app, "Ana Diaz", password=PASSWORD)
+    sign_in(page, ana.email, PASSWORD)
+    page.locator("#idle-warning").wait_for(state="visible", timeout=10_000)
+    with session_scope(app) as session:
+        end_sessions(session, session.get_one(User, ana.id))
+    page.get_by_role("button", name="Stay signed in").click()
+    page.wait_for_url("**/login?expired=1", timeout=5_000)
