@@ -260,7 +260,9 @@ def import_officers(
     # Universal newlines: a file saved with bare CR line ends (Excel for Mac) reads too.
     reader = csv.DictReader(io.StringIO(text, newline=None))
     try:
-        missing = [c for c in OFFICER_CSV_COLUMNS if c not in (reader.fieldnames or [])]
+        # A spreadsheet's header reads "Name, Badge, Agency, Phone" as often as not.
+        reader.fieldnames = [name.strip().lower() for name in reader.fieldnames or []]
+        missing = [c for c in OFFICER_CSV_COLUMNS if c not in reader.fieldnames]
     except csv.Error as error:
         report.errors.append((1, f"the header cannot be read as CSV ({error})"))
         return report

@@ -120,6 +120,24 @@ class TestPeopleCommands:
         with session_scope(app) as session:
             assert sorted(session.scalars(select(Officer.badge))) == ["4711", "4713"]
 
+    @pytest.mark.parametrize(
+        "header",
+        ["Name,Badge,Agency,Phone", "NAME, BADGE, AGENCY, PHONE", " phone ,Badge,name,Agency"],
+    )
+    def test_officer_import_reads_a_header_in_capitals_or_with_spaces(
+        self, app: Flask, runner: FlaskCliRunner, tmp_path: Path, header: str
+    ) -> None:
+        columns = [name.strip().lower() for name in header.split(",")]
+        values = {"name": "Olive Smith", "badge": "4711", "agency": "SPD", "phone": "2065550141"}
+        roster = tmp_path / "roster.csv"
+        roster.write_text(header + "\n" + ",".join(values[c] for c in columns) + "\n")
+        result = runner.invoke(args=["officer", "import", str(roster)])
+        assert result.exit_code == 0, result.output
+        with session_scope(app) as session:
+            assert [(o.name, o.badge) for o in session.scalars(select(Officer))] == [
+                ("Olive Smith", "4711")
+            ]
+
     def test_officer_import_of_a_line_csv_cannot_read_is_one_line_not_a_traceback(
         self, runner: FlaskCliRunner, tmp_path: Path
     ) -> None:
