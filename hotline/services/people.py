@@ -270,6 +270,8 @@ def import_officers(
         report.errors.append((1, f"the header lacks: {', '.join(missing)}"))
         return report
     for first, line, row in _rows_with_lines(reader, report):
+        if not any(isinstance(value, str) and value.strip() for value in row.values()):
+            continue  # ",,,": Excel keeps rows whose cells once held something; no officer
         if any("\n" in value for value in row.values() if isinstance(value, str)):
             # An opening quote never closed: csv read the lines after it as one value.
             reason = f"a quote opened on line {first} is not closed: "

@@ -138,6 +138,18 @@ class TestPeopleCommands:
                 ("Olive Smith", "4711")
             ]
 
+    def test_officer_import_passes_over_rows_whose_every_cell_is_empty(
+        self, app: Flask, runner: FlaskCliRunner, tmp_path: Path
+    ) -> None:
+        roster = tmp_path / "roster.csv"
+        # Excel writes the rows below the data it once held as rows of empty cells.
+        roster.write_text(
+            "name,badge,agency,phone\r\n,,,\r\nOlive Smith,4711,SPD,2065550141\r\n,,,\r\n , ,,\r\n"
+        )
+        result = runner.invoke(args=["officer", "import", str(roster)])
+        assert result.exit_code == 0, result.output
+        assert result.output.strip() == "Imported 1 officer(s); refused 0 row(s)."
+
     def test_officer_import_of_a_line_csv_cannot_read_is_one_line_not_a_traceback(
         self, runner: FlaskCliRunner, tmp_path: Path
     ) -> None:
