@@ -14,7 +14,7 @@ from hotline.demo import DEMO_PASSWORD, SYSTEM, seed, utcnow
 from hotline.demo_tour import tour_lines
 from hotline.services.tokens import create_token
 
-from .serve import serve_with_one_clock
+from .serve import refuse_a_busy_port, serve_with_one_clock
 
 DEMO_DATABASE = "demo.db"
 DEMO_FALLBACK = "+12065550199"
@@ -48,6 +48,7 @@ def demo_app(reset: bool, instance_path: Path | None = None) -> Flask:
 @click.option("--reset", is_flag=True, help="rebuild the demo data from scratch")
 def demo_command(port: int, reset: bool) -> None:
     """Serve the app on a sample program at http://127.0.0.1:PORT (development mode)."""
+    refuse_a_busy_port(port)  # before --reset deletes a running demo's file
     app = demo_app(reset)
     with session_scope(app) as session:
         users = seed(session, utcnow(), app.config)  # with the clock's jobs replayed

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import socket
 
 import click
 from flask import Flask
@@ -22,6 +24,21 @@ def development_app() -> Flask:
     return app
 
 
+def refuse_a_busy_port(port: int) -> None:
+    """Refuse in one line a port that cannot be served, before anything is built or printed."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        # As the server binds: a port left in TIME_WAIT by the last run is free.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                reason = "is in use by another program: stop it, or choose another with --port"
+            else:
+                reason = f"cannot be served: {error.strerror}"
+            raise click.ClickException(f"port {port} {reason}") from None
+
+
 def local_app() -> Flask | None:
     """Return a development app on DATABASE_URL when it is set; None leaves the demo's."""
     return development_app() if os.environ.get("DATABASE_URL") else None
@@ -31,6 +48,7 @@ def local_app() -> Flask | None:
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
 def serve_command(port: int) -> None:
     """Serve the program DATABASE_URL names at http://127.0.0.1:PORT (development mode)."""
+    refuse_a_busy_port(port)
     app = development_app()
     click.echo(f"LEAD hotline on http://127.0.0.1:{port}/ (development mode; Ctrl-C stops it)")
     click.echo(f"Database: {app.config['DATABASE_URL']}")

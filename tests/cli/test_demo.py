@@ -230,3 +230,30 @@ def test_demo_prints_a_tour_true_on_the_day_it_runs(tmp_path: Path) -> None:
     assert "Next tier-1 gap: " in said and "(Fay Ortiz is on leave)" in said
     assert step is not None
     assert f"Referral #{step.id} is a call still missing details: complete it at" in said
+
+
+@pytest.mark.parametrize("command", ["demo", "serve"])
+def test_a_busy_port_is_a_one_line_error_before_anything_is_built(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str
+) -> None:
+    import socket
+
+    from click.testing import CliRunner
+
+    from hotline.cli import demo as demo_module
+    from hotline.cli import main
+
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'program.db'}")  # serve's
+    monkeypatch.setattr(  # the demo's own file, in this test's folder
+        demo_module, "demo_app", lambda reset: demo_app(reset, instance_path=tmp_path)
+    )
+    with socket.socket() as other_program:
+        other_program.bind(("127.0.0.1", 0))
+        other_program.listen()
+        port = other_program.getsockname()[1]
+        result = CliRunner().invoke(main, [command, "--port", str(port)])
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        f"Error: port {port} is in use by another program: stop it, or choose another with --port"
+    ]
+    assert list(tmp_path.iterdir()) == []  # nothing seeded, migrated or announced first
