@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import fcntl
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -18,12 +21,19 @@ from .serve import refuse_a_busy_port, serve_with_one_clock
 
 DEMO_DATABASE = "demo.db"
 DEMO_FALLBACK = "+12065550199"
+# Held by the running demo, and by nothing else: it ends with the process, however it ends.
+DEMO_LOCK = "demo.lock"
+
+
+def demo_folder() -> Path:
+    """Return the folder the demo keeps its database in: the app's default instance folder."""
+    return Path(Flask("hotline").instance_path)
 
 
 def demo_app(reset: bool, instance_path: Path | None = None) -> Flask:
     """Create a development app on its own SQLite file (never DATABASE_URL), migrated."""
     if instance_path is None:
-        instance_path = Path(Flask("hotline").instance_path)  # the app's default folder
+        instance_path = demo_folder()
     path = instance_path / DEMO_DATABASE
     if reset:
         for suffix in ("", "-wal", "-shm"):
@@ -43,12 +53,42 @@ def demo_app(reset: bool, instance_path: Path | None = None) -> Flask:
     return app
 
 
+@contextmanager
+def the_only_demo(folder: Path, port: int) -> Iterator[None]:
+    """Hold the demo folder while the demo runs, refusing a second demo in one line.
+
+    A second one, on a port of its own, would run a second clock on the same file, and
+    its --reset would delete that file under the first.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / DEMO_LOCK, "a+", encoding="utf-8") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock.seek(0)
+            where = lock.read().strip()
+            raise click.ClickException(
+                f"a demo is already running from {folder} ({where}): stop it first (Ctrl-C)"
+            ) from None
+        lock.seek(0)
+        lock.truncate()
+        lock.write(f"http://127.0.0.1:{port}/\n")
+        lock.flush()
+        yield
+
+
 @click.command("demo")
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--reset", is_flag=True, help="rebuild the demo data from scratch")
 def demo_command(port: int, reset: bool) -> None:
     """Serve the app on a sample program at http://127.0.0.1:PORT (development mode)."""
-    refuse_a_busy_port(port)  # before --reset deletes a running demo's file
+    refuse_a_busy_port(port)
+    with the_only_demo(demo_folder(), port):  # before --reset deletes anything
+        serve_the_demo(port, reset)
+
+
+def serve_the_demo(port: int, reset: bool) -> None:
+    """Build (or reuse) the demo program, print its tour, and serve it until stopped."""
     app = demo_app(reset)
     with session_scope(app) as session:
         users = seed(session, utcnow(), app.config)  # with the clock's jobs replayed

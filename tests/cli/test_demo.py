@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import socket
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner, Result
+from flask import Flask
+from sqlalchemy import select
 
+from hotline.cli import demo as demo_module
+from hotline.cli import main
 from hotline.cli.demo import demo_app
 from hotline.db import session_scope
 from hotline.demo import COORDINATORS, SUPERVISORS, seed
@@ -236,17 +242,8 @@ def test_demo_prints_a_tour_true_on_the_day_it_runs(tmp_path: Path) -> None:
 def test_a_busy_port_is_a_one_line_error_before_anything_is_built(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str
 ) -> None:
-    import socket
-
-    from click.testing import CliRunner
-
-    from hotline.cli import demo as demo_module
-    from hotline.cli import main
-
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'program.db'}")  # serve's
-    monkeypatch.setattr(  # the demo's own file, in this test's folder
-        demo_module, "demo_app", lambda reset: demo_app(reset, instance_path=tmp_path)
-    )
+    monkeypatch.setattr(demo_module, "demo_folder", lambda: tmp_path)  # the demo's own file
     with socket.socket() as other_program:
         other_program.bind(("127.0.0.1", 0))
         other_program.listen()
@@ -257,3 +254,45 @@ def test_a_busy_port_is_a_one_line_error_before_anything_is_built(
         f"Error: port {port} is in use by another program: stop it, or choose another with --port"
     ]
     assert list(tmp_path.iterdir()) == []  # nothing seeded, migrated or announced first
+
+
+def free_port() -> int:
+    """Return a loopback port nothing listens on (now)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_a_second_demo_while_one_runs_is_refused_and_its_reset_deletes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(demo_module, "demo_folder", lambda: tmp_path)
+    first_port, second_port = free_port(), free_port()
+    second: list[Result] = []
+
+    def serve(app: Flask, port: int) -> None:
+        # While the first demo serves, someone starts another on a port of its own.
+        if port == first_port:
+            second.append(CliRunner().invoke(main, ["demo", "--reset", "--port", str(second_port)]))
+            with session_scope(app) as session:
+                session.add(
+                    User(
+                        name="Kept",
+                        email="kept@example.org",
+                        phone="+12065550198",
+                        role="coordinator",
+                        created_at=datetime.now(UTC),
+                    )
+                )
+
+    monkeypatch.setattr(demo_module, "serve_with_one_clock", serve)
+    first = CliRunner().invoke(main, ["demo", "--port", str(first_port)])
+    assert first.exit_code == 0, first.output
+    assert second[0].exit_code == 1
+    assert second[0].output.splitlines() == [
+        f"Error: a demo is already running from {tmp_path} (http://127.0.0.1:{first_port}/):"
+        " stop it first (Ctrl-C)"
+    ]
+    fresh = demo_app(reset=False, instance_path=tmp_path)
+    with session_scope(fresh) as session:
+        assert session.scalars(select(User.name).where(User.name == "Kept")).all() == ["Kept"]
