@@ -269,13 +269,23 @@ def import_officers(
     if missing:
         report.errors.append((1, f"the header lacks: {', '.join(missing)}"))
         return report
+    last_line = _line_count(text)
     for first, line, row in _rows_with_lines(reader, report):
         if not any(isinstance(value, str) and value.strip() for value in row.values()):
             continue  # ",,,": Excel keeps rows whose cells once held something; no officer
         if any("\n" in value for value in row.values() if isinstance(value, str)):
-            # An opening quote never closed: csv read the lines after it as one value.
-            reason = f"a quote opened on line {first} is not closed: "
-            report.errors.append((first, f"{reason}lines {first} to {line} were not imported"))
+            if line == last_line:
+                # An opening quote never closed: csv read the lines after it as one value.
+                reason = f"a quote opened on line {first} is not closed: "
+                report.errors.append((first, f"{reason}lines {first} to {line} were not imported"))
+            else:
+                # Closed further down: a cell with a line break, or a stray quote that
+                # joined rows; either way no officer is read from it.
+                reason = f"a quoted value runs over lines {first} to {line}: "
+                reason += (
+                    f"put each officer on one line (lines {first} to {line} were not imported)"
+                )
+                report.errors.append((first, reason))
             continue
         values: dict[str, str | None] = {c: (row.get(c) or "") for c in OFFICER_CSV_COLUMNS}
         values["language"] = (row.get("language") or "").strip().lower() or None
@@ -294,6 +304,12 @@ def import_officers(
         else:
             report.imported += 1
     return report
+
+
+def _line_count(text: str) -> int:
+    """Return the number of lines csv reads in `text`, however its lines end."""
+    translated = io.StringIO(text, newline=None).read()
+    return translated.count("\n") + (0 if translated.endswith("\n") or not translated else 1)
 
 
 def _rows_with_lines(

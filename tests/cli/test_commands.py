@@ -150,6 +150,23 @@ class TestPeopleCommands:
         assert result.exit_code == 0, result.output
         assert result.output.strip() == "Imported 1 officer(s); refused 0 row(s)."
 
+    def test_officer_import_names_a_quoted_value_over_two_lines_without_calling_it_unclosed(
+        self, app: Flask, runner: FlaskCliRunner, tmp_path: Path
+    ) -> None:
+        roster = tmp_path / "roster.csv"
+        roster.write_text(  # a spreadsheet cell with a line break in it (Alt+Enter)
+            "name,badge,agency,phone\n"
+            'Bo Chen,102,"Seattle PD\nEast Precinct",2065550102\n'
+            "Cy Diaz,103,SPD,2065550103\n"
+        )
+        result = runner.invoke(args=["officer", "import", str(roster)])
+        assert result.exit_code == 1
+        assert result.output.splitlines() == [
+            f"{roster}:2: a quoted value runs over lines 2 to 3: put each officer on one line"
+            " (lines 2 to 3 were not imported)",
+            "Imported 1 officer(s); refused 1 row(s).",
+        ]
+
     def test_officer_import_of_a_line_csv_cannot_read_is_one_line_not_a_traceback(
         self, runner: FlaskCliRunner, tmp_path: Path
     ) -> None:
