@@ -252,6 +252,20 @@ def first_error(error: ValidationError) -> tuple[str | None, str]:
     return field_name, message
 
 
+# The schema's messages where they are not plain words, as the import report, the command
+# line and the web's import say them (the web's forms say the same beside the field).
+PLAIN_MESSAGES = {
+    "string_pattern_mismatch": "use 1 to 20 digits, nothing else",  # a badge
+    "string_too_short": "required",  # every text field's minimum is one character
+}
+
+
+def plain_first_error(error: ValidationError) -> tuple[str | None, str]:
+    """Return the field and message of a validation error's first problem, in plain words."""
+    field_name, message = first_error(error)
+    return field_name, PLAIN_MESSAGES.get(error.errors()[0]["type"], message)
+
+
 def import_officers(
     session: Session, text: str, region: str, actor: Actor, now: datetime, language: str = "en"
 ) -> ImportReport:
@@ -297,7 +311,7 @@ def import_officers(
             # import committing meanwhile would fail this one's first write (503).
             create_officer(session, data, actor, now)
         except ValidationError as error:
-            field_name, message = first_error(error)
+            field_name, message = plain_first_error(error)
             report.errors.append((line, f"{field_name}: {message}"))
         except Conflict as error:
             report.errors.append((line, error.message))
@@ -336,5 +350,5 @@ def validate(
     try:
         return model.model_validate(values, context={"region": region, "language": language})
     except ValidationError as error:
-        field_name, message = first_error(error)
+        field_name, message = plain_first_error(error)
         raise FieldInvalid(message, field_name) from None

@@ -27,20 +27,6 @@ from .people_forms import (
 )
 
 OFFICER_FIELDS = ("name", "badge", "agency", "phone", "language")
-# The import reports schema messages as they are; these say the same in the form's words.
-PLAIN_REASONS = {
-    "String should match pattern": "use 1 to 20 digits, nothing else",
-    "String should have at least 1 character": "required",
-}
-
-
-def plain_reason(reason: str) -> str:
-    """Return an import row's reason in plain words ("badge: required")."""
-    field, colon, message = reason.partition(": ")
-    for schema_words, plain in PLAIN_REASONS.items():
-        if colon and message.startswith(schema_words):
-            return f"{field}: {plain}"
-    return reason
 
 
 def officer_form() -> dict[str, str]:
@@ -90,7 +76,6 @@ def import_officers() -> Page:
     language = current_app.config["HOTLINE_LANGUAGE"]
     report = people.import_officers(db, text, region, actor(), datetime.now(UTC), language)
     db.commit()
-    report.errors = [(line, plain_reason(reason)) for line, reason in report.errors]
     return people_page(200 if report.imported or not report.errors else 422, import_report=report)
 
 

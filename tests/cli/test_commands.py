@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -166,6 +167,35 @@ class TestPeopleCommands:
             " (lines 2 to 3 were not imported)",
             "Imported 1 officer(s); refused 1 row(s).",
         ]
+
+    def test_officer_import_gives_the_web_pages_plain_reasons(
+        self, app: Flask, runner: FlaskCliRunner, client: FlaskClient, tmp_path: Path
+    ) -> None:
+        text = "name,badge,agency,phone\nBo Chen,47X,SPD,2065550102\nCy Diaz,103,SPD,\n"
+        roster = tmp_path / "roster.csv"
+        roster.write_text(text)
+        result = runner.invoke(args=["officer", "import", str(roster)])
+        assert result.output.splitlines()[:2] == [
+            f"{roster}:2: badge: use 1 to 20 digits, nothing else",
+            f"{roster}:3: phone: required",
+        ]
+        bo = ["--name", "Bo", "--badge", "47X", "--agency", "SPD", "--phone", "2065550102"]
+        added = runner.invoke(args=["officer", "add", *bo])
+        assert added.output.strip() == "Error: badge: use 1 to 20 digits, nothing else"
+        # The people page's import reads the same file in the same words.
+        args = ["--name", "Sue", "--email", "sue@example.org", "--phone", "2065550103"]
+        runner.invoke(args=["user", "add", *args, "--role", "supervisor", "--password", "a" * 12])
+        with session_scope(app) as session:
+            sue = session.scalars(select(User)).one()
+        web = Web(client)
+        web.login(sue, "a" * 12)
+        page = web.post(
+            "/people/officers/import",
+            {"file": (io.BytesIO(text.encode()), "roster.csv")},
+            content_type="multipart/form-data",
+        ).get_data(as_text=True)
+        assert "<tr><td>2</td><td>badge: use 1 to 20 digits, nothing else</td></tr>" in page
+        assert "<tr><td>3</td><td>phone: required</td></tr>" in page
 
     def test_officer_import_of_a_line_csv_cannot_read_is_one_line_not_a_traceback(
         self, runner: FlaskCliRunner, tmp_path: Path
