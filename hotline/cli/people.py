@@ -24,6 +24,8 @@ from .errors import CommandGroup
 
 CLI_ACTOR = Actor(None, "cli")
 MIN_PASSWORD_LENGTH = 10
+# What a bare `--password` stands for: no password typed may be this (it has a NUL).
+PROMPT = "\x00prompt"
 # Where `hotline demo` serves when no public URL is set.
 LOCAL_BASE_URL = "http://127.0.0.1:5000"
 
@@ -43,6 +45,14 @@ def program_language() -> str:
     return str(current_app.config["HOTLINE_LANGUAGE"])
 
 
+def prompted_password() -> str:
+    """Ask for a new password twice, unseen; refuse one under the minimum length."""
+    new = str(click.prompt("New password", hide_input=True, confirmation_prompt=True))
+    if len(new) < MIN_PASSWORD_LENGTH:
+        raise click.ClickException(f"password: use at least {MIN_PASSWORD_LENGTH} characters")
+    return new
+
+
 LANGUAGE_OPTION = click.option(
     "--language",
     default=None,
@@ -57,7 +67,11 @@ LANGUAGE_OPTION = click.option(
 @click.option("--phone", required=True)
 @click.option("--role", required=True, type=click.Choice(ROLES))
 @click.option(
-    "--password", default=None, help=f"for the web app; at least {MIN_PASSWORD_LENGTH} characters"
+    "--password",
+    is_flag=False,
+    flag_value=PROMPT,  # bare, as SPEC §2 writes it: asked for unseen, never in shell history
+    default=None,
+    help=f"for the web app, at least {MIN_PASSWORD_LENGTH} characters; alone, it prompts for it",
 )
 @LANGUAGE_OPTION
 def add_user(
@@ -66,6 +80,8 @@ def add_user(
     """Add a coordinator or supervisor."""
     values = {"name": name, "email": email, "phone": phone, "role": role, "language": language}
     data = people.validate(UserCreate, values, region(), program_language())
+    if password == PROMPT:
+        password = prompted_password()
     if password is not None and len(password) < MIN_PASSWORD_LENGTH:
         raise click.ClickException(f"password: use at least {MIN_PASSWORD_LENGTH} characters")
     hashed = generate_password_hash(password) if password else None
@@ -96,10 +112,7 @@ def set_user(
     data = people.validate(UserPatch, values, region())
     hashed = None
     if password:
-        new = click.prompt("New password", hide_input=True, confirmation_prompt=True)
-        if len(new) < MIN_PASSWORD_LENGTH:
-            raise click.ClickException(f"password: use at least {MIN_PASSWORD_LENGTH} characters")
-        hashed = generate_password_hash(new)
+        hashed = generate_password_hash(prompted_password())
     now = datetime.now(UTC)
     with session_scope(current_app) as session:
         user = session.scalars(select(User).where(User.email == email.strip().lower())).first()

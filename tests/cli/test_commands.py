@@ -63,6 +63,21 @@ class TestPeopleCommands:
         assert roles["pru@example.org"] == "prosecutor"
         assert roles["ben@example.org"] == "case_manager"
 
+    def test_user_add_with_a_bare_password_option_prompts_for_it_twice_unseen(
+        self, app: Flask, runner: FlaskCliRunner, client: FlaskClient
+    ) -> None:
+        args = ["user", "add", "--name", "Sue", "--email", "sue@example.org"]
+        args += ["--phone", "2065550103", "--password", "--role", "supervisor"]  # as SPEC §2
+        short = runner.invoke(args=args, input="short\nshort\n")
+        assert short.exit_code == 1
+        assert short.output.splitlines()[-1] == "Error: password: use at least 10 characters"
+        result = runner.invoke(args=args, input="a long password\na long password\n")
+        assert result.exit_code == 0, result.output
+        assert "a long password" not in result.output  # typed unseen
+        with session_scope(app) as session:
+            sue = session.scalars(select(User)).one()
+        assert Web(client).login(sue, "a long password").status_code == 302
+
     def test_bad_input_is_one_line_and_non_zero(self, runner: FlaskCliRunner) -> None:
         add_people(runner)
         bad_phone = runner.invoke(
