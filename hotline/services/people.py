@@ -272,7 +272,7 @@ def import_officers(
     """Add each good row of a roster CSV (header: name,badge,agency,phone); report each bad one."""
     report = ImportReport()
     # Universal newlines: a file saved with bare CR line ends (Excel for Mac) reads too.
-    reader = csv.DictReader(io.StringIO(text, newline=None))
+    reader = csv.DictReader(io.StringIO(text, newline=None), delimiter=_separator(text))
     try:
         # A spreadsheet's header reads "Name, Badge, Agency, Phone" as often as not.
         reader.fieldnames = [name.strip().lower() for name in reader.fieldnames or []]
@@ -318,6 +318,17 @@ def import_officers(
         else:
             report.imported += 1
     return report
+
+
+def _separator(text: str) -> str:
+    """Return what separates the header's names: "," unless it has none but ";" or tabs.
+
+    Excel writes ";" where the decimal mark is a comma, and tabs as "Text (Tab delimited)".
+    """
+    header = text.splitlines()[0] if text else ""
+    if "," in header:
+        return ","
+    return max((";", "\t"), key=header.count) if (";" in header or "\t" in header) else ","
 
 
 def _line_count(text: str) -> int:

@@ -154,6 +154,21 @@ class TestPeopleCommands:
                 ("Olive Smith", "4711")
             ]
 
+    @pytest.mark.parametrize("separator", [";", "\t"])
+    def test_officer_import_reads_a_file_separated_by_semicolons_or_tabs(
+        self, app: Flask, runner: FlaskCliRunner, tmp_path: Path, separator: str
+    ) -> None:
+        roster = tmp_path / "roster.csv"
+        # Excel writes ";" where the decimal mark is a comma; "Text (Tab delimited)" tabs.
+        rows = [["name", "badge", "agency", "phone"], ["Smith, Jr.", "4711", "SPD", "2065550141"]]
+        roster.write_text("".join(separator.join(row) + "\n" for row in rows))
+        result = runner.invoke(args=["officer", "import", str(roster)])
+        assert result.exit_code == 0, result.output
+        with session_scope(app) as session:
+            assert [(o.name, o.badge) for o in session.scalars(select(Officer))] == [
+                ("Smith, Jr.", "4711")
+            ]
+
     def test_officer_import_passes_over_rows_whose_every_cell_is_empty(
         self, app: Flask, runner: FlaskCliRunner, tmp_path: Path
     ) -> None:
