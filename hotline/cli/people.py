@@ -17,6 +17,7 @@ from hotline.models import User
 from hotline.permissions import ROLES
 from hotline.schemas.people import OfficerCreate, UserCreate, UserPatch
 from hotline.services import calendar_secret, people
+from hotline.services.errors import FieldInvalid
 from hotline.services.second_factor import reset_factor
 from hotline.services.tokens import create_token
 
@@ -179,9 +180,9 @@ def add_officer(name: str, badge: str, agency: str, phone: str, language: str | 
 def import_officers(file: Path) -> None:
     """Import a roster CSV (name,badge,agency,phone): keep the good rows, list the bad."""
     try:
-        text = file.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise click.ClickException(f"{file}: not a UTF-8 text file") from None
+        text = people.roster_text(file.read_bytes())
+    except FieldInvalid as error:
+        raise click.ClickException(f"{file}: {error.message}") from None
     with session_scope(current_app) as session:
         report = people.import_officers(
             session, text, region(), CLI_ACTOR, datetime.now(UTC), program_language()

@@ -266,6 +266,19 @@ def plain_first_error(error: ValidationError) -> tuple[str | None, str]:
     return field_name, PLAIN_MESSAGES.get(error.errors()[0]["type"], message)
 
 
+# Excel for Windows' "CSV (Comma delimited)" is cp1252: refused rather than guessed, since a
+# guess read wrong would put a misspelt name in every whisper; "CSV UTF-8" is one click away.
+NOT_UTF8 = "this file is not UTF-8 text: save it as CSV UTF-8."
+
+
+def roster_text(data: bytes) -> str:
+    """Return a roster file's text without its byte-order mark, or refuse one not in UTF-8."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise FieldInvalid(NOT_UTF8, "file") from None
+
+
 def import_officers(
     session: Session, text: str, region: str, actor: Actor, now: datetime, language: str = "en"
 ) -> ImportReport:

@@ -24,6 +24,7 @@ from .people_forms import (
     domain_status,
     drawn_on_the_page,
     row_or_404,
+    sentence,
 )
 
 OFFICER_FIELDS = ("name", "badge", "agency", "phone", "language")
@@ -68,9 +69,9 @@ def import_officers() -> Page:
     if upload is None or not upload.filename:
         return people_page(422, import_error="Choose a CSV file to import.")
     try:
-        text = upload.read().decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return people_page(422, import_error="That file is not UTF-8 text: save it as CSV UTF-8.")
+        text = people.roster_text(upload.read())
+    except DomainError as error:
+        return people_page(422, import_error=sentence(error.message))
     db = get_session()
     region = current_app.config["HOTLINE_DEFAULT_REGION"]
     language = current_app.config["HOTLINE_LANGUAGE"]

@@ -169,6 +169,20 @@ class TestPeopleCommands:
                 ("Smith, Jr.", "4711")
             ]
 
+    def test_officer_import_of_a_windows_excel_file_says_how_to_save_it_as_the_web_does(
+        self, runner: FlaskCliRunner, tmp_path: Path
+    ) -> None:
+        roster = tmp_path / "roster.csv"
+        # Excel for Windows' "CSV (Comma delimited)" is cp1252, not UTF-8.
+        roster.write_bytes(
+            "name,badge,agency,phone\nAna Peña,4711,SPD,2065550141\n".encode("cp1252")
+        )
+        result = runner.invoke(args=["officer", "import", str(roster)])
+        assert result.exit_code == 1
+        assert result.output.splitlines() == [
+            f"Error: {roster}: this file is not UTF-8 text: save it as CSV UTF-8."
+        ]
+
     def test_officer_import_passes_over_rows_whose_every_cell_is_empty(
         self, app: Flask, runner: FlaskCliRunner, tmp_path: Path
     ) -> None:
