@@ -297,6 +297,7 @@ def import_officers(
         report.errors.append((1, f"the header lacks: {', '.join(missing)}"))
         return report
     last_line = _line_count(text)
+    one_writer = session.get_bind().dialect.name == "sqlite"
     for first, line, row in _rows_with_lines(reader, report):
         if not any(isinstance(value, str) and value.strip() for value in row.values()):
             continue  # ",,,": Excel keeps rows whose cells once held something; no officer
@@ -330,6 +331,11 @@ def import_officers(
             report.errors.append((line, error.message))
         else:
             report.imported += 1
+        if one_writer:
+            # SQLite has one write lock for the whole file, and a call's webhook waits 1 s
+            # for it: each row lets go of it, or a roster of 1,500 sends every call meanwhile
+            # to the fail-open answer. Rows stand alone in the report already.
+            session.commit()
     return report
 
 

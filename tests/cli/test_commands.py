@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import io
+import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import Result
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from hotline.db import session_scope
 from hotline.models import Message, Officer, Override, User
+from hotline.services import people
 from tests.api.conftest import Api, token_for
 from tests.api.conftest import add_user as add_api_user
 from tests.factories import add_rotation
@@ -240,6 +244,39 @@ class TestPeopleCommands:
         ).get_data(as_text=True)
         assert "<tr><td>2</td><td>badge: use 1 to 20 digits, nothing else</td></tr>" in page
         assert "<tr><td>3</td><td>phone: required</td></tr>" in page
+
+    def test_officer_import_on_sqlite_lets_a_call_write_between_its_rows(
+        self, app: Flask, runner: FlaskCliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A call's webhook waits at most 1 s for SQLite's one write lock: never a whole import."""
+        url = app.config["DATABASE_URL"]
+        if not url.startswith("sqlite"):
+            pytest.skip("PostgreSQL locks rows, not the database")
+        create = people.create_officer
+        writes: list[str] = []
+
+        def create_after_a_call(session: Session, *args: Any, **kwargs: Any) -> Officer:
+            if writes == [] and session.scalar(select(func.count()).select_from(Officer)):
+                # A call arrives between rows: its write must not wait for the whole file.
+                other = sqlite3.connect(url.removeprefix("sqlite:///"), timeout=0)
+                try:
+                    other.execute("BEGIN IMMEDIATE")
+                    other.rollback()
+                    writes.append("written")
+                except sqlite3.OperationalError as error:
+                    writes.append(str(error))
+                finally:
+                    other.close()
+            return create(session, *args, **kwargs)
+
+        monkeypatch.setattr(people, "create_officer", create_after_a_call)
+        roster = tmp_path / "roster.csv"
+        roster.write_text(
+            "name,badge,agency,phone\nAna Ruiz,101,SPD,2065550101\nBo Chen,102,SPD,2065550102\n"
+        )
+        result = runner.invoke(args=["officer", "import", str(roster)])
+        assert result.exit_code == 0, result.output
+        assert writes == ["written"]
 
     def test_officer_import_of_a_line_csv_cannot_read_is_one_line_not_a_traceback(
         self, runner: FlaskCliRunner, tmp_path: Path
