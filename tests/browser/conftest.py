@@ -103,3 +103,17 @@ def sign_in(page: Any, email: str, password: str) -> None:
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url("**/")
+
+
+def shows(locator: Any) -> None:
+    """Wait until `locator` is visible, as a person would (Playwright's retrying check)."""
+    from playwright.sync_api import expect  # here: without Playwright the tests skip
+
+    expect(locator).to_be_visible()
+
+
+def hidden(locator: Any) -> None:
+    """Wait until `locator` is not visible."""
+    from playwright.sync_api import expect
+
+    expect(locator).not_to_be_visible()

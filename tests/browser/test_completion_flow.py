@@ -9,7 +9,7 @@ from flask import Flask
 from hotline.db import session_scope
 from hotline.models import Referral
 from hotline.simulator import CallScript, Leg, VoiceEmulator, http_poster
-from tests.browser.conftest import screenshot, sign_in
+from tests.browser.conftest import screenshot, shows, sign_in
 from tests.factories import add_officer, add_rotation, add_user
 from tests.web.conftest import PASSWORD
 
@@ -39,9 +39,9 @@ def test_coordinator_completes_a_call_referral_on_a_phone(
     page.get_by_label("The officer confirms the person consented").check()
     screenshot(page, "referral-completion")
     page.locator("#save-completion").click()
-    assert page.get_by_text("#1 saved.").is_visible()
+    shows(page.get_by_text("#1 saved."))
     assert page.locator("#missing").count() == 0
-    assert page.locator("dl.facts").get_by_text("Jane Doe").is_visible()
+    shows(page.locator("dl.facts").get_by_text("Jane Doe"))
 
     with session_scope(app) as session:
         referral = session.get_one(Referral, 1)

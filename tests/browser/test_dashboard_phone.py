@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 
-from tests.browser.conftest import screenshot, sign_in
+from tests.browser.conftest import screenshot, shows, sign_in
 from tests.factories import add_referral, add_user
 from tests.web.conftest import PASSWORD
 
@@ -23,6 +23,6 @@ def test_unowned_referrals_fit_a_390_px_phone(app: Flask, page: Any) -> None:
     page.goto("/")
     item = page.locator("ul.unowned li").first
     assert f"#{number}" in item.inner_text() and "waiting 2 h 10 min" in item.inner_text()
-    assert item.get_by_text("overdue").is_visible()
+    shows(item.get_by_text("overdue"))
     screenshot(page, "dashboard-unowned-phone")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390

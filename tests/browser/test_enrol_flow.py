@@ -8,7 +8,7 @@ from typing import Any
 import pyotp
 from flask import Flask
 
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import screenshot, shows
 from tests.browser.test_every_page import AXE, axe_violations
 from tests.factories import add_user
 from tests.web.conftest import PASSWORD
@@ -22,7 +22,7 @@ def test_first_sign_in_enrols_then_signs_in(app: Flask, page: Any) -> None:
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url("**/login/enrol")
-    assert page.locator("img.qr").is_visible()  # drawn by the app: a data: URI, no service
+    shows(page.locator("img.qr"))  # drawn by the app: a data: URI, no service
     if AXE.exists():
         assert axe_violations(page) == []
     secret = page.locator("#totp-secret").inner_text().replace(" ", "")
@@ -36,7 +36,7 @@ def test_first_sign_in_enrols_then_signs_in(app: Flask, page: Any) -> None:
         assert axe_violations(page) == []
     page.get_by_role("link", name="I have kept them: continue").click()
     page.wait_for_url("**/")
-    assert page.get_by_role("heading", name="On call now").is_visible()
+    shows(page.get_by_role("heading", name="On call now"))
 
     # The next sign-in asks for a code on a second form; the enrolment's step is spent.
     page.get_by_role("button", name="Sign out").click()
@@ -53,4 +53,4 @@ def test_first_sign_in_enrols_then_signs_in(app: Flask, page: Any) -> None:
     )
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url("**/")
-    assert page.get_by_role("heading", name="On call now").is_visible()
+    shows(page.get_by_role("heading", name="On call now"))

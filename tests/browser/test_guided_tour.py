@@ -8,7 +8,7 @@ from flask import Flask
 
 from hotline.db import session_scope
 from hotline.models import Assessment, Referral
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import shows, sign_in
 from tests.factories import add_officer, add_rotation, add_user
 from tests.web.conftest import PASSWORD
 
@@ -24,7 +24,7 @@ def test_a_coordinator_takes_a_call_completes_and_assesses_it(
     sign_in(page, cora.email, PASSWORD)
     page.locator("#tour-call").click()  # take a call
     page.get_by_role("button", name="Call", exact=True).click()
-    assert page.get_by_text("Answered by Cora Lee.").is_visible()
+    shows(page.get_by_text("Answered by Cora Lee."))
 
     page.locator("#next-complete a").click()  # complete the referral the call made
     assert page.locator("#missing").inner_text() == (
@@ -41,7 +41,7 @@ def test_a_coordinator_takes_a_call_completes_and_assesses_it(
     page.locator("#consent_confirmed").check()
     page.locator("#disposition").select_option("accepted")
     page.locator("#save-assessment").click()
-    assert page.locator("#assessment").get_by_text("accepted").is_visible()
+    shows(page.locator("#assessment").get_by_text("accepted"))
 
     with session_scope(app) as session:
         referral = session.get_one(Referral, 1)

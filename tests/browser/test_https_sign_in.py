@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
+from tests.browser.conftest import shows
 from tests.factories import add_user
 from tests.web.conftest import PASSWORD, PRODUCTION
 
@@ -46,9 +47,9 @@ def test_a_supervisor_signs_in_and_out_over_https(
         page.get_by_label("Password").fill(PASSWORD)
         page.get_by_role("button", name="Sign in").click()
         page.wait_for_url(f"{https_server}/")
-        assert page.get_by_role("heading", name="On call now").is_visible()
+        shows(page.get_by_role("heading", name="On call now"))
         page.get_by_role("button", name="Sign out").click()
         page.wait_for_url(f"{https_server}/login")
-        assert page.get_by_role("button", name="Sign in").is_visible()
+        shows(page.get_by_role("button", name="Sign in"))
     finally:
         context.close()

@@ -8,7 +8,7 @@ from flask import Flask
 
 from hotline.db import session_scope
 from hotline.models import Referral
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import screenshot, shows
 from tests.factories import add_referral, add_user
 from tests.web.conftest import PASSWORD
 
@@ -56,7 +56,7 @@ def test_sign_in_open_a_referral_and_assess_it_without_a_mouse(app: Flask, page:
     page.keyboard.press("Enter")
 
     page.wait_for_url(f"**/referrals/{number}")
-    assert page.get_by_text("Assessment saved.").is_visible()
+    shows(page.get_by_text("Assessment saved."))
     screenshot(page, "assessed-by-keyboard")
     with session_scope(app) as session:
         assert session.get_one(Referral, number).status == "assessed"

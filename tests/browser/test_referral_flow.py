@@ -10,7 +10,7 @@ from sqlalchemy import select
 from hotline.db import session_scope
 from hotline.models import Message
 from hotline.simulator import SmsEmulator, http_poster
-from tests.browser.conftest import screenshot, sign_in
+from tests.browser.conftest import hidden, screenshot, shows, sign_in
 from tests.factories import add_officer, add_rotation, add_user
 from tests.web.conftest import PASSWORD
 
@@ -28,31 +28,31 @@ def test_coordinator_assesses_and_completes_an_sms_referral(
     sign_in(page, cora.email, PASSWORD)
     page.get_by_role("link", name="Referrals").click()
     page.get_by_role("link", name="#1").click()
-    assert page.locator("dl.facts").get_by_text("Jane Doe").is_visible()
-    assert page.get_by_text(f"text from {officer.phone}").first.is_visible()
+    shows(page.locator("dl.facts").get_by_text("Jane Doe"))
+    shows(page.get_by_text(f"text from {officer.phone}").first)
     page.locator("#action-ack").click()
-    assert page.get_by_text("You have #1").is_visible()
+    shows(page.get_by_text("You have #1"))
 
     page.locator("#assessment-link").click()
     page.get_by_label("Consent confirmed").check()
     page.get_by_label("housing").check()
-    assert not page.locator(".call911").is_visible()
+    hidden(page.locator(".call911"))
     page.get_by_label("self-harm").check()
-    assert page.locator(".call911").is_visible()  # the "call 911" prompt shows at once
+    shows(page.locator(".call911"))  # the "call 911" prompt shows at once
     page.get_by_label("self-harm").uncheck()
     page.get_by_label("Services coordinated (one per line)").fill("detox bed")
     page.locator("#disposition").select_option("accepted")
     page.locator("#save-assessment").click()
-    assert page.get_by_text("Assessment saved.").is_visible()
+    shows(page.get_by_text("Assessment saved."))
     page.locator("#action-intake-completed").click()
-    assert page.get_by_text("intake completed; the officer was told").is_visible()
+    shows(page.get_by_text("intake completed; the officer was told"))
     screenshot(page, "referral-page")
 
     page.get_by_role("button", name="Sign out").click()
     sam = add_user(app, "Sam Reyes", "supervisor", password=PASSWORD)
     sign_in(page, sam.email, PASSWORD)
     page.get_by_role("link", name="Reports", exact=True).click()
-    assert page.get_by_role("heading", name="Reports").is_visible()
+    shows(page.get_by_role("heading", name="Reports"))
     assert page.locator("svg[role=img]").count() >= 1  # the weekly chart
     screenshot(page, "reports-page")
 

@@ -11,7 +11,7 @@ from flask import Flask
 from hotline.db import session_scope
 from hotline.models import Rotation
 from tests.api.conftest import token_for
-from tests.browser.conftest import screenshot, sign_in
+from tests.browser.conftest import screenshot, shows, sign_in
 from tests.factories import add_user
 from tests.web.conftest import PASSWORD
 
@@ -39,7 +39,7 @@ def test_supervisor_builds_a_rotation_previews_gaps_and_covers_a_shift(
     page.get_by_role("button", name="Move Ben Okafor up").click()  # Ben first
     assert page.locator("#participant-0").inner_text().startswith("Ben Okafor")
     page.locator("#preview").click()
-    assert page.locator("#preview-heading").is_visible()
+    shows(page.locator("#preview-heading"))
     assert page.locator(".bar.rotation").count() > 0
     screenshot(page, "rotation-editor")
     page.locator("#save").click()
