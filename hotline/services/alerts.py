@@ -86,9 +86,10 @@ def call_not_taken(
     else:
         ending = "silent"
     link = f"{public_url.rstrip('/')}/referrals/{referral.id}" if public_url else None
-    return CallNotTaken(
-        referral.id, caller, referral.officer_phone or call.from_number, ending, link
-    )
+    # The caller's number as parsed: a withheld one comes as "anonymous" or Twilio's
+    # placeholder +266696687 (a number in Lesotho), which nobody should call back.
+    number = referral.officer_phone or (officer.phone if officer else None)
+    return CallNotTaken(referral.id, caller, number, ending, link)
 
 
 def unowned_notice(session: Session, referral: Referral, public_url: str | None) -> Notice:

@@ -193,6 +193,19 @@ class TestAbandoned:
         assert f"Referral #{number}. Reply ACK {number} to take it." in to_ben
 
 
+@pytest.mark.parametrize("withheld", ["+266696687", "anonymous"])
+def test_a_withheld_number_is_texted_as_no_number_not_twilios_placeholder(
+    app: Flask, twilio: VoiceEmulator, program: Program, withheld: str
+) -> None:
+    # Twilio sends a withheld caller ID as "anonymous" or +266696687, a number in Lesotho.
+    twilio.call(withheld, HOTLINE, CallScript(gathers=[None]))
+    referral = referral_of_last_call(app)
+    [body] = texts_to(app, program.ana.phone)
+    assert f"Reply ACK {referral.id} to take it." in body
+    assert "an unverified caller (no number) left a voicemail" in body, body
+    assert withheld not in body
+
+
 def _call_sid(app: Flask) -> str:
     with session_scope(app) as session:
         return session.scalars(select(Call.call_sid)).one()
