@@ -25,6 +25,8 @@ UNACCEPTED_OUTCOMES = {
     "failed": "failed",
     "canceled": "canceled",
 }
+BADGE_DIGITS = 20  # the roster's longest badge (schemas.people.Badge)
+KEYED_DIGITS_KEPT = 40  # referrals.badge holds what an unverified caller keyed, up to this
 FINAL_CALL_STATUSES = ("completed", "busy", "failed", "no-answer", "canceled")
 STATUS_ORDER = {"queued": 0, "initiated": 0, "ringing": 1, "in-progress": 2}
 
@@ -57,13 +59,15 @@ def find_call(session: Session, call_sid: str) -> Call | None:
 
 def identify_by_badge(session: Session, call: Call, digits: str, now: datetime) -> Officer | None:
     """Match a keyed badge to the roster; an unmatched badge is kept on the referral."""
-    badge = "".join(ch for ch in digits if ch.isdigit())[:20]
+    badge = "".join(ch for ch in digits if ch in "0123456789")[:KEYED_DIGITS_KEPT]
     referral = session.get_one(Referral, call.referral_id)
     if not badge or call.officer_id is not None:
         return session.get(Officer, call.officer_id) if call.officer_id else None
     if referral.badge == badge:  # a retried step: this badge is on record, unmatched
         return None
-    officer = session.scalars(OFFICER_WITH_BADGE, {"badge": badge}).first()
+    # Longer than any badge: kept as keyed, but its first digits are no officer's badge.
+    fits = len(badge) <= BADGE_DIGITS
+    officer = session.scalars(OFFICER_WITH_BADGE, {"badge": badge}).first() if fits else None
     referral.badge = badge
     if officer is not None:
         call.officer_id = referral.officer_id = officer.id

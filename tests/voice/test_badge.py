@@ -82,3 +82,13 @@ def test_9_pressed_again_in_spanish_is_not_kept_as_a_badge(app: Flask, client: F
     assert ET.fromstring(answer.data).find("Dial") is not None  # routed, unverified
     with session_scope(app) as session:
         assert session.scalars(select(Referral.badge)).one() is None
+
+
+@pytest.mark.usefixtures("program")
+def test_more_digits_than_a_badge_has_identify_nobody(app: Flask, client: FlaskClient) -> None:
+    # A badge has at most 20 digits: 21 keyed are not the badge their first 20 spell.
+    add_officer(app, "Officer Long", badge="12345678901234567890", phone="+12065550145")
+    key_badge(client, "CA-long", "123456789012345678901")
+    with session_scope(app) as session:
+        referral = session.scalars(select(Referral)).one()
+        assert (referral.officer_id, referral.badge) == (None, "123456789012345678901")
