@@ -125,19 +125,12 @@ def replace_rotation(
     `drawn_from` is when the version its author edited was saved: if another was
     saved since, even a moment ago, nothing changes and the Conflict says so.
     """
-    if drawn_from is not None:
-        claimed = session.execute(  # the row's write lock, taken only if it is that version
-            update(Rotation)
-            .where(Rotation.id == rotation_id, Rotation.updated_at == drawn_from)
-            .values(updated_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        if not updated_one_row(claimed):
-            get_rotation(session, rotation_id)  # a 404 for one deleted meanwhile
-            raise Conflict("the rotation was changed since this version", "drawn_from")
+    if not _claim_rotation(session, rotation_id, drawn_from):
+        if session.scalar(select(Rotation.id).where(Rotation.id == rotation_id)) is None:
+            raise NotFound(f"no rotation with id {rotation_id}")  # deleted meanwhile
+        raise Conflict("the rotation was changed since this version", "drawn_from")
     row = get_rotation(session, rotation_id)
-    if drawn_from is not None:
-        session.refresh(row)  # as it stands, now that it is held
+    session.refresh(row)  # as it stands, now that it is held
     before = snapshot(rotation_fields(row))
     _apply(session, row, data)
     row.updated_at = now
@@ -149,9 +142,27 @@ def replace_rotation(
     return row
 
 
+def _claim_rotation(session: Session, rotation_id: int, drawn_from: datetime | None = None) -> bool:
+    """Take a rotation's write lock; tell whether it stands (as version `drawn_from`, if given)."""
+    # Read without the lock, one deleted meanwhile was written to (or deleted again) as if
+    # it stood: a 500, or a second deletion in the audit log. Nothing changes yet: `before`
+    # keeps the version as it was saved.
+    version = () if drawn_from is None else (Rotation.updated_at == drawn_from,)
+    claimed = session.execute(
+        update(Rotation)
+        .where(Rotation.id == rotation_id, *version)
+        .values(updated_at=Rotation.updated_at)
+        .execution_options(synchronize_session=False)
+    )
+    return updated_one_row(claimed)
+
+
 def delete_rotation(session: Session, rotation_id: int, actor: Actor, now: datetime) -> None:
     """Delete a rotation."""
+    if not _claim_rotation(session, rotation_id):
+        raise NotFound(f"no rotation with id {rotation_id}")
     row = get_rotation(session, rotation_id)
+    session.refresh(row)  # as it stands, now that it is held
     record(session, actor, now, "delete", "rotation", row.id, snapshot(rotation_fields(row)), None)
     session.delete(row)
     session.flush()

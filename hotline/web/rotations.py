@@ -17,7 +17,7 @@ from ..models import Rotation
 from ..rotation import DAY_NAMES
 from ..schemas.oncall import RotationIn
 from ..services import oncall
-from ..services.errors import Conflict, DomainError
+from ..services.errors import Conflict, DomainError, NotFound
 from . import bp, program_zone
 from .auth import current_user, is_supervisor, login_required, requires
 from .form_fields import Errors, people
@@ -95,7 +95,10 @@ def delete_rotation(rotation_id: int) -> Page:
         now = datetime.now(UTC)
         user = current_user()
         assert user is not None
-        oncall.delete_rotation(db, row.id, Actor(user.id, "web"), now)
+        try:
+            oncall.delete_rotation(db, row.id, Actor(user.id, "web"), now)
+        except NotFound:  # deleted by someone else since this request read it
+            abort(404)
         db.commit()
         check_coverage_if_changed(current_app, db, now)
         flash(_("Rotation “{name}” deleted.", name=row.name))
@@ -147,6 +150,9 @@ def save(form: RotationForm, row: Rotation | None, data: RotationIn) -> Page:
             saved = oncall.create_rotation(db, data, actor, now)
         else:
             saved = oncall.replace_rotation(db, row.id, data, actor, now, seen)
+    except NotFound:  # deleted by someone else since this request read it: not recreated
+        db.rollback()
+        abort(404)
     except Conflict as error:
         db.rollback()
         if error.field != "drawn_from":

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import func, select
 
+from hotline.audit import Actor
+from hotline.db import session_scope
+from hotline.models import AuditEvent, Rotation, RotationParticipant
+from hotline.services import oncall
+from hotline.services.errors import NotFound
 from tests.api.conftest import Api, add_user, rotation_body
+from tests.races import Meanwhile
 
 
 class TestRotations:
@@ -165,6 +175,60 @@ def test_a_rotation_read_and_put_back_with_a_change_is_replaced(
     assert supervisor_api.get(f"/rotations/{rotation['id']}").json["name"] == "Renamed"
     unknown = supervisor_api.put(f"/rotations/{rotation['id']}", {**rotation, "colour": "red"})
     assert unknown.status_code == 422 and unknown.json["error"]["field"] == "colour"
+
+
+def delete_meanwhile(app: Flask, rotation_id: int, answers: list[str]) -> Meanwhile:
+    """Return another supervisor's DELETE of the rotation, started at a critical point."""
+
+    def delete() -> None:
+        with session_scope(app) as session:
+            try:
+                oncall.delete_rotation(session, rotation_id, Actor(None, "api"), datetime.now(UTC))
+                answers.append("deleted")
+            except NotFound:
+                answers.append("not found")
+
+    return Meanwhile(delete)
+
+
+def rotation_rows(app: Flask) -> tuple[int, int, int]:
+    """Return how many rotations, participant rows and rotation deletions are stored."""
+    with session_scope(app) as session:
+        count = session.scalar(select(func.count()).select_from(Rotation)) or 0
+        people = session.scalar(select(func.count()).select_from(RotationParticipant)) or 0
+        deletions = select(func.count()).where(
+            AuditEvent.entity == "rotation", AuditEvent.action == "delete"
+        )
+        return count, people, session.scalar(deletions) or 0
+
+
+def test_a_put_meeting_a_delete_of_the_same_rotation_is_never_a_500(
+    app: Flask, supervisor_api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    alice, bob = add_user(app, name="Alice"), add_user(app, name="Bob")
+    rotation_id = supervisor_api.post("/rotations", rotation_body([alice])).json["id"]
+    answers: list[str] = []
+    meanwhile = delete_meanwhile(app, rotation_id, answers)
+    meanwhile.at(monkeypatch, oncall, "rotation_fields")  # the PUT has read the rotation
+    answer = supervisor_api.put(f"/rotations/{rotation_id}", rotation_body([bob]))
+    meanwhile.join()
+    assert answer.status_code in (200, 404), answer.json
+    assert answers == ["deleted"]
+    assert rotation_rows(app) == (0, 0, 1)  # deleted once, nothing of it recreated
+
+
+def test_two_deletes_of_one_rotation_at_once_delete_it_once(
+    app: Flask, supervisor_api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    alice = add_user(app, name="Alice")
+    rotation_id = supervisor_api.post("/rotations", rotation_body([alice])).json["id"]
+    answers: list[str] = []
+    meanwhile = delete_meanwhile(app, rotation_id, answers)
+    meanwhile.at(monkeypatch, oncall, "rotation_fields")  # the DELETE has read the rotation
+    answer = supervisor_api.delete(f"/rotations/{rotation_id}")
+    meanwhile.join()
+    assert sorted([str(answer.status_code), *answers]) in (["204", "not found"], ["404", "deleted"])
+    assert rotation_rows(app) == (0, 0, 1)  # one deletion in the audit log, not two
 
 
 def test_every_default_in_the_openapi_document_has_its_declared_type(client: FlaskClient) -> None:

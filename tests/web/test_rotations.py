@@ -411,6 +411,52 @@ class TestEditor:
         assert answer.status_code == 409
         assert stored(app)[0]["participants"] == [ana.id, ben.id, cy.id]
 
+    def test_a_save_of_a_rotation_deleted_meanwhile_is_404_and_recreates_nothing(
+        self,
+        app: Flask,
+        as_supervisor: Web,
+        ana: User,
+        ben: User,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        row = add_rotation(app, 1, ana)
+        path = f"/rotations/{row.id}"
+        drawn = re.search(r'name="drawn_from" value="([^"]*)"', as_supervisor.text(path))
+        assert drawn
+        replace = oncall.replace_rotation
+
+        def deleted_first(session: Any, rotation_id: int, *args: Any) -> Any:
+            # Another supervisor deletes it just after this save read it.
+            with session_scope(app) as other:
+                oncall.delete_rotation(other, rotation_id, Actor(None, "web"), datetime.now(UTC))
+            return replace(session, rotation_id, *args)
+
+        monkeypatch.setattr(oncall, "replace_rotation", deleted_first)
+        for drawn_from in (drawn.group(1), ""):  # the editor's post, and a script's without it
+            answer = as_supervisor.post(path, rotation_form(ana, ben, drawn_from=drawn_from))
+            assert answer.status_code == 404
+            assert "There is no page at this address" in answer.get_data(as_text=True)
+            assert stored(app) == []
+            row = add_rotation(app, 1, ana)
+            path = f"/rotations/{row.id}"
+
+    def test_a_delete_of_a_rotation_deleted_meanwhile_is_404_not_a_second_deletion(
+        self, app: Flask, as_supervisor: Web, ana: User, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        row = add_rotation(app, 1, ana)
+        delete = oncall.delete_rotation
+
+        def deleted_first(session: Any, rotation_id: int, *args: Any) -> None:
+            with session_scope(app) as other:
+                delete(other, rotation_id, Actor(None, "web"), datetime.now(UTC))
+            delete(session, rotation_id, *args)
+
+        monkeypatch.setattr(oncall, "delete_rotation", deleted_first)
+        answer = as_supervisor.post(f"/rotations/{row.id}/delete")
+        assert answer.status_code == 404
+        assert "There is no page at this address" in answer.get_data(as_text=True)
+        assert stored(app) == []
+
     def test_saving_a_gap_texts_the_supervisors_at_once(
         self, app: Flask, as_supervisor: Web, supervisor: User, ana: User
     ) -> None:
