@@ -240,9 +240,15 @@ def who_is_on_call(session: Session, at: datetime, fallback_numbers: list[str]) 
 
 
 def schedule_segments(
-    session: Session, start: datetime, end: datetime, tier: int | None
+    session: Session, start: datetime, end: datetime, tier: int | None, *, primary: bool = False
 ) -> list[engine.Segment]:
-    """Return the final schedule over [start, end) of one tier, or of every tier in use."""
+    """Return the final schedule over [start, end) of one tier, or of every tier in use.
+
+    With `primary`, tier 1 is shown even when nothing is on it: it is then one gap,
+    as `coverage-gaps` tells supervisors, not a tier left out of the picture.
+    """
     program = load_program(session)
     tiers = [tier] if tier is not None else engine.schedule_tiers(program, start, end)
+    if primary and tier is None:
+        tiers = sorted({1, *tiers})
     return [s for t in tiers for s in engine.final_schedule(program, t, start, end)]

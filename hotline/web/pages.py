@@ -132,7 +132,7 @@ def dashboard() -> str | Response:
     texts_off = set(db.scalars(select(OptOut.phone).where(OptOut.phone.in_(on_call_phones))))
     today = now.astimezone(zone).date()
     start, end = day_window(today, DASHBOARD_DAYS, zone)
-    segments = schedule_segments(db, start, end, None)
+    segments = schedule_segments(db, start, end, None, primary=True)
     names = user_names()
     unowned = unowned_referrals(now, current_app.config["HOTLINE_ACK_MINUTES"])
     waiting = db.scalars(

@@ -37,7 +37,7 @@ def schedule() -> str:
     today = now.astimezone(zone).date()
     first = chosen_day(request.args.get("from", ""), today)
     start, end = day_window(first, days, zone)
-    segments = schedule_segments(db, start, end, None)
+    segments = schedule_segments(db, start, end, None, primary=True)
     users = people(db)
     names = {user_id: user.name for user_id, user in users.items()}
     feed = url_for(

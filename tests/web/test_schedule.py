@@ -105,6 +105,18 @@ class TestCalendar:
         add_rotation(app, 1, ana)
         assert "No gaps in these 14 days." in as_coordinator.text("/schedule")
 
+    def test_tier_one_without_a_rotation_is_a_gap_not_no_gaps(
+        self, app: Flask, as_supervisor: Web, ben: User
+    ) -> None:
+        add_rotation(app, 2, ben)  # the backup is on; the primary tier has nobody
+        for path in ("/schedule", "/"):
+            page = as_supervisor.text(path)
+            assert 'aria-label="Tier 1, ' in page and "fill this gap" in page, path
+        page = as_supervisor.text("/schedule")
+        summary = re.search(r'<p class="gap-text" id="gap-summary">(.*?)</p>', page, re.S)
+        assert summary and "tier 1" in summary.group(1)  # as coverage-gaps texts supervisors
+        assert "No gaps in these" not in page
+
     def test_needs_sign_in(self, client: FlaskClient) -> None:
         assert client.get("/schedule").headers["Location"].startswith("/login")
 
