@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from .. import rotation as engine
@@ -194,9 +194,13 @@ def delete_override(session: Session, override_id: int, actor: Actor, now: datet
     row = session.get(Override, override_id)
     if row is None:
         raise NotFound(f"no override with id {override_id}")
-    record(session, actor, now, "delete", "override", row.id, snapshot(override_fields(row)), None)
-    session.delete(row)
-    session.flush()
+    before = snapshot(override_fields(row))
+    # Deleted by one statement that says whether it found the row: another supervisor's
+    # delete of the same override meanwhile is then this one's 404, not a second deletion.
+    deleted = session.execute(delete(Override).where(Override.id == override_id))
+    if not updated_one_row(deleted):
+        raise NotFound(f"no override with id {override_id}")
+    record(session, actor, now, "delete", "override", override_id, before, None)
     mark_coverage_changed(session)
 
 

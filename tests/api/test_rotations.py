@@ -231,6 +231,36 @@ def test_two_deletes_of_one_rotation_at_once_delete_it_once(
     assert rotation_rows(app) == (0, 0, 1)  # one deletion in the audit log, not two
 
 
+def test_two_deletes_of_one_override_at_once_delete_it_once(
+    app: Flask, supervisor_api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    alice = add_user(app, name="Alice")
+    span = {"start": "2026-03-01T08:00:00Z", "end": "2026-03-01T20:00:00Z"}
+    override_id = supervisor_api.post("/overrides", {"user_id": alice, "tier": 1, **span}).json[
+        "id"
+    ]
+    answers: list[str] = []
+
+    def delete() -> None:
+        with session_scope(app) as session:
+            try:
+                oncall.delete_override(session, override_id, Actor(None, "api"), datetime.now(UTC))
+                answers.append("deleted")
+            except NotFound:
+                answers.append("not found")
+
+    meanwhile = Meanwhile(delete)
+    meanwhile.at(monkeypatch, oncall, "override_fields")  # the DELETE has read the override
+    answer = supervisor_api.delete(f"/overrides/{override_id}")
+    meanwhile.join()
+    assert sorted([str(answer.status_code), *answers]) in (["204", "not found"], ["404", "deleted"])
+    with session_scope(app) as session:
+        deletions = select(func.count()).where(
+            AuditEvent.entity == "override", AuditEvent.action == "delete"
+        )
+        assert session.scalar(deletions) == 1  # one deletion in the audit log, not two
+
+
 def test_every_default_in_the_openapi_document_has_its_declared_type(client: FlaskClient) -> None:
     document = client.get("/api/v1/openapi.json").json
     kinds = {"string": str, "integer": int, "boolean": bool, "array": list, "object": dict}
