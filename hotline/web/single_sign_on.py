@@ -10,6 +10,7 @@ for the app's TOTP.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -32,6 +33,9 @@ EXTENSION_KEY = "hotline.oauth"
 # Seconds to wait for each answer of the provider: the web workers also answer Twilio's
 # webhooks, so a provider that hangs must not hold one until gunicorn kills it.
 TIMEOUT_SECONDS = 5
+# An OAuth error code (RFC 6749 §4.1.2.1): the callback's `error` is written by whoever
+# wrote the URL, so only a word of this shape reaches the log, never a forged log line.
+ERROR_CODE = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 
 
 def enabled() -> bool:
@@ -99,7 +103,9 @@ def login_sso_callback() -> Response | tuple[str, int]:
     except (OAuthError, JoseError) as error:
         # JoseError: an ID token with the wrong issuer, audience or nonce, or expired
         # (a clock that drifted from the provider's, or a replay).
-        current_app.logger.warning("single sign-on refused: %s", error.error)
+        code = str(error.error or "")
+        shown = code if ERROR_CODE.fullmatch(code) else "(not an OAuth error code)"
+        current_app.logger.warning("single sign-on refused: %s", shown)
         return refused(_("The city's sign-in did not complete. Try again, or use your password."))
     except RequestException as error:  # the token exchange or the keys out of reach
         return out_of_reach(error)

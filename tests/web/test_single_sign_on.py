@@ -106,6 +106,17 @@ def test_a_forged_callback_signs_nobody_in(app: Flask, client: FlaskClient) -> N
     assert client.get("/").status_code == 302
 
 
+def test_a_callback_from_anyone_cannot_write_lines_into_the_log(
+    client: FlaskClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The callback needs no sign-in, and its `error` comes from whoever wrote the URL.
+    forged = "access_denied\n2026-12-06 03:00:00 INFO hotline: supervisor signed in"
+    answer = client.get("/login/sso/callback", query_string={"error": forged})
+    assert answer.status_code == 401
+    logged = [record.getMessage() for record in caplog.records]
+    assert logged and not any("\n" in line or "supervisor signed in" in line for line in logged)
+
+
 @pytest.mark.parametrize(
     "claims",
     [
