@@ -57,8 +57,13 @@ def locked_out(session: Session, now: datetime, limit: int, besides: int, **wher
 
 def site_target(target: str) -> str:
     """Return where a sign-in goes on: `target` if it is a path on this site, else the dashboard."""
-    # Only a path on this site: never an open redirect.
-    if not target.startswith("/") or target.startswith("//") or urlsplit(target).netloc:
+    # Only a path on this site: never an open redirect. A control character (a line
+    # break) cannot stand in the Location header, so the redirect would fail after the
+    # sign-in; checked before urlsplit, which drops tabs and then fails on "/\t/[".
+    controls = any(ord(character) < 0x20 or ord(character) == 0x7F for character in target)
+    if not target.startswith("/") or target.startswith("//") or controls:
+        return url_for("web.dashboard")
+    if urlsplit(target).netloc:
         return url_for("web.dashboard")
     return target
 

@@ -59,6 +59,20 @@ class TestSignIn:
         )
         assert answer.headers["Location"] == "/"
 
+    @pytest.mark.parametrize("target", ["/referrals\r\nSet-Cookie: session=forged", "/\t/[x"])
+    def test_a_next_with_a_control_character_signs_in_to_the_dashboard_not_an_error(
+        self, client: FlaskClient, supervisor: User, target: str
+    ) -> None:
+        # A link mangled in a text, or written to split the redirect's header in two.
+        token = csrf_token(client.get("/login").get_data(as_text=True))
+        answer = client.post(
+            "/login",
+            query_string={"next": target},
+            data={"email": supervisor.email, "password": PASSWORD, "csrf_token": token},
+        )
+        assert answer.status_code == 302 and answer.headers["Location"] == "/"
+        assert "session=forged" not in str(answer.headers)
+
     def test_logout_needs_csrf_and_ends_the_session(self, as_supervisor: Web) -> None:
         assert as_supervisor.client.post("/logout").status_code == 400
         assert as_supervisor.get("/").status_code == 200
