@@ -14,7 +14,7 @@ from ..models import (
     Referral,
     User,
 )
-from ..permissions import STAFF
+from ..permissions import can
 from .alerts import tell_officer
 from .referral_audit import audit_status
 from .referrals import add_event
@@ -51,13 +51,10 @@ def miss_overdue_intakes(
         )
         audit_status(session, SYSTEM, now, referral.id, before, "intake_missed", reason="deadline")
         tell_officer(session, referral, now, sender)
-        coordinator = (
-            session.get_one(User, referral.acknowledged_by)
-            if referral.acknowledged_by is not None
-            else None
-        )
+        holder = referral.acknowledged_by
+        coordinator = session.get(User, holder) if holder is not None else None
         # One who left the program (or took a role that answers no referrals) is not texted.
-        if coordinator is not None and coordinator.active and coordinator.role in STAFF:
+        if coordinator is not None and can(coordinator, "work_referrals"):
             notice = IntakeWindowClosed(referral.id, intake_days)
             notify(session, notice, coordinator, sender=sender, now=now, referral_id=referral.id)
         session.commit()
