@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
@@ -177,13 +178,18 @@ def test_a_rotation_read_and_put_back_with_a_change_is_replaced(
     assert unknown.status_code == 422 and unknown.json["error"]["field"] == "colour"
 
 
-def delete_meanwhile(app: Flask, rotation_id: int, answers: list[str]) -> Meanwhile:
-    """Return another supervisor's DELETE of the rotation, started at a critical point."""
+def delete_meanwhile(
+    app: Flask,
+    row_id: int,
+    answers: list[str],
+    remove: Callable[..., None] = oncall.delete_rotation,
+) -> Meanwhile:
+    """Return another supervisor's DELETE of the row (a rotation), started at a critical point."""
 
     def delete() -> None:
         with session_scope(app) as session:
             try:
-                oncall.delete_rotation(session, rotation_id, Actor(None, "api"), datetime.now(UTC))
+                remove(session, row_id, Actor(None, "api"), datetime.now(UTC))
                 answers.append("deleted")
             except NotFound:
                 answers.append("not found")
@@ -240,16 +246,7 @@ def test_two_deletes_of_one_override_at_once_delete_it_once(
         "id"
     ]
     answers: list[str] = []
-
-    def delete() -> None:
-        with session_scope(app) as session:
-            try:
-                oncall.delete_override(session, override_id, Actor(None, "api"), datetime.now(UTC))
-                answers.append("deleted")
-            except NotFound:
-                answers.append("not found")
-
-    meanwhile = Meanwhile(delete)
+    meanwhile = delete_meanwhile(app, override_id, answers, oncall.delete_override)
     meanwhile.at(monkeypatch, oncall, "override_fields")  # the DELETE has read the override
     answer = supervisor_api.delete(f"/overrides/{override_id}")
     meanwhile.join()
