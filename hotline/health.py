@@ -24,6 +24,9 @@ DATABASE_DEADLINE_SECONDS = 1.0
 CLOCK_STALE_AFTER = timedelta(minutes=3)
 CLOCK_JOB = "dispatch-outbox"
 EXTENSION_KEY = "hotline.health"
+# How a dispatch-outbox run whose texts the carrier refused records its result
+# (ok false, the time of the last success kept): "<this><reason>; <counts>".
+NOT_GOING_OUT = "texts are not going out: "
 
 bp = Blueprint("health", __name__)
 
@@ -51,40 +54,61 @@ class Health:
         }
 
 
-def clock_state(succeeded_at: datetime | None, now: datetime) -> str:
+@dataclass(frozen=True)
+class ClockRun:
+    """What the clock's dispatch-outbox last did: when it last succeeded, and a refusal since."""
+
+    succeeded_at: datetime | None = None
+    # Why the carrier refused the texts since (e.g. "Twilio answered HTTP 401 …"), if it did.
+    refused: str | None = None
+
+
+def refused_result(reason: str, counts: str) -> str:
+    """Return the recorded result of a dispatch-outbox run whose texts were refused."""
+    return f"{NOT_GOING_OUT}{reason}; {counts}"
+
+
+def clock_state(run: ClockRun, now: datetime) -> str:
     """Return "ok" when dispatch-outbox last succeeded within 3 minutes of `now`, else why not."""
-    if succeeded_at is None:
+    why = f"{NOT_GOING_OUT}{run.refused}" if run.refused else NOT_GOING_OUT.removesuffix(": ")
+    if run.succeeded_at is None:
         # A clock process that was never started is the failure to catch, so no grace period.
-        return f"never ran: no successful {CLOCK_JOB} run yet, texts are not going out"
-    if now - succeeded_at <= CLOCK_STALE_AFTER:
+        return f"never ran: no successful {CLOCK_JOB} run yet, {why}"
+    if now - run.succeeded_at <= CLOCK_STALE_AFTER:
         return "ok"
-    minutes = int((now - succeeded_at).total_seconds() // 60)
+    minutes = int((now - run.succeeded_at).total_seconds() // 60)
     return (
         f"stale: last successful {CLOCK_JOB} run {minutes} minutes ago "
-        f"({succeeded_at.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}), texts are not going out"
+        f"({run.succeeded_at.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}), {why}"
     )
 
 
-def last_clock_success(session: Session | Connection) -> datetime | None:
-    """Return when dispatch-outbox last succeeded (one small query), or None."""
-    value: datetime | None = session.scalar(
-        select(JobRun.succeeded_at).where(JobRun.name == CLOCK_JOB)
-    )
-    return value
+def last_clock_run(session: Session | Connection) -> ClockRun:
+    """Return what dispatch-outbox last did (one small query)."""
+    row = session.execute(
+        select(JobRun.succeeded_at, JobRun.ok, JobRun.result).where(JobRun.name == CLOCK_JOB)
+    ).first()
+    if row is None:
+        return ClockRun()
+    succeeded_at, ok, result = row
+    refused = None
+    if not ok and result and result.startswith(NOT_GOING_OUT):
+        refused = result.removeprefix(NOT_GOING_OUT).split("; ")[0]
+    return ClockRun(succeeded_at, refused)
 
 
-def read_outbox_and_clock(connection: Connection) -> tuple[int, datetime | None]:
-    """Ask the trivial query, then the outbox size and the clock's last success."""
+def read_outbox_and_clock(connection: Connection) -> tuple[int, ClockRun]:
+    """Ask the trivial query, then the outbox size and what the clock last did."""
     connection.execute(text("SELECT 1"))
     queued = connection.scalar(
         select(func.count()).select_from(Message).where(Message.status == "queued")
     )
-    return int(queued or 0), last_clock_success(connection)
+    return int(queued or 0), last_clock_run(connection)
 
 
-def reader(app: Flask) -> BoundedReader[tuple[int, datetime | None]]:
+def reader(app: Flask) -> BoundedReader[tuple[int, ClockRun]]:
     """Return the app's health reader, created (still unconnected) on first use."""
-    found: BoundedReader[tuple[int, datetime | None]] | None = app.extensions.get(EXTENSION_KEY)
+    found: BoundedReader[tuple[int, ClockRun]] | None = app.extensions.get(EXTENSION_KEY)
     if found is None:
         found = app.extensions.setdefault(
             EXTENSION_KEY,
@@ -96,10 +120,10 @@ def reader(app: Flask) -> BoundedReader[tuple[int, datetime | None]]:
 def check(app: Flask, now: datetime) -> Health:
     """Return the health as of `now`, waiting at most 1 s for the database."""
     try:
-        queued, succeeded = reader(app)()
+        queued, run = reader(app)()
     except Unanswered as failure:
         return Health(str(failure), "unknown (no database)", None)
-    return Health("ok", clock_state(succeeded, now), queued)
+    return Health("ok", clock_state(run, now), queued)
 
 
 @bp.get("/healthz")

@@ -14,12 +14,13 @@ from sqlalchemy import select, update
 
 from hotline import create_app, jobs
 from hotline.db import session_scope
-from hotline.health import clock_state
+from hotline.health import ClockRun, clock_state
 from hotline.jobs import run_job
 from hotline.messaging.outbox import queue_text
 from hotline.models import JobRun
 from tests.faults import stuck
 from tests.faults.stuck import unused_loopback_port
+from tests.messaging.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio
 
 # The SPEC's bound is 1 s; the rest is the test client and a loaded machine.
 ANSWER_WITHIN_SECONDS = 1.5
@@ -87,8 +88,10 @@ def test_the_clock_goes_stale_three_minutes_after_the_last_successful_dispatch(
     with session_scope(app) as session:
         succeeded = session.scalar(select(JobRun.succeeded_at))
     assert succeeded is not None
-    assert clock_state(succeeded, succeeded + timedelta(minutes=3)) == "ok"
-    assert clock_state(succeeded, succeeded + timedelta(minutes=3, seconds=1)).startswith("stale")
+    assert clock_state(ClockRun(succeeded), succeeded + timedelta(minutes=3)) == "ok"
+    assert clock_state(ClockRun(succeeded), succeeded + timedelta(minutes=3, seconds=1)).startswith(
+        "stale"
+    )
 
     age_last_dispatch(app, timedelta(minutes=4))
     answer = client.get("/healthz")
@@ -168,3 +171,92 @@ def test_a_database_that_never_answers_is_failing_within_the_deadline(
         body = answer.get_json()
         assert (body["status"], body["database"]) == ("failing", "no answer within 1 s")
         assert took < ANSWER_WITHIN_SECONDS
+
+
+class TestTwilioRefusingTheTexts:
+    """Texts Twilio refuses (wrong credentials, an outage) are not going out: /healthz says so."""
+
+    @pytest.fixture
+    def fake_twilio(self) -> Iterator[FakeTwilio]:
+        fake = FakeTwilio()
+        with fake.serve():
+            yield fake
+
+    @pytest.fixture
+    def app_config(self, app_config: dict[str, Any], fake_twilio: FakeTwilio) -> dict[str, Any]:
+        return {
+            **app_config,
+            "HOTLINE_TRANSPORT": "twilio",
+            "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+            "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+            "TWILIO_API_BASE_URL": fake_twilio.url,
+        }
+
+    def test_refused_credentials_turn_the_clock_stale_until_a_text_goes_out(
+        self, app: Flask, client: FlaskClient, fake_twilio: FakeTwilio
+    ) -> None:
+        run_job(app, "dispatch-outbox", datetime.now(UTC))
+        fake_twilio.auth_token = "rotated at the console"
+        queue_texts(app, 1)
+        now = datetime.now(UTC)
+        run_job(app, "dispatch-outbox", now)
+        age_last_dispatch(app, timedelta(minutes=4))
+        # The text waits for its retry: a run with nothing to send proves nothing either way.
+        run_job(app, "dispatch-outbox", now + timedelta(seconds=10))
+
+        answer = client.get("/healthz")
+
+        assert answer.status_code == 503
+        clock = answer.get_json()["clock"]
+        assert clock.startswith("stale: last successful dispatch-outbox run 4 minutes ago")
+        assert clock.endswith(
+            "texts are not going out: Twilio answered HTTP 401 (Twilio error 20003)"
+        )
+
+        fake_twilio.auth_token = AUTH_TOKEN  # the operator mends the credentials
+        run_job(app, "dispatch-outbox", now + timedelta(minutes=1))
+
+        assert client.get("/healthz").status_code == 200
+        assert fake_twilio.bodies() == ["hi"]  # the refused text was kept, not given up
+
+    def test_twilio_down_turns_the_clock_stale(
+        self, app: Flask, client: FlaskClient, fake_twilio: FakeTwilio
+    ) -> None:
+        run_job(app, "dispatch-outbox", datetime.now(UTC))
+        fake_twilio.down = True
+        queue_texts(app, 2)
+        run_job(app, "dispatch-outbox", datetime.now(UTC))
+        age_last_dispatch(app, timedelta(minutes=4))
+
+        body = client.get("/healthz").get_json()
+
+        assert body["status"] == "failing"
+        assert body["clock"].endswith(
+            "texts are not going out: Twilio answered HTTP 503 (Twilio error 20503)"
+        )
+
+    def test_a_text_refused_for_its_own_number_leaves_the_clock_ok(
+        self, app: Flask, client: FlaskClient, fake_twilio: FakeTwilio
+    ) -> None:
+        run_job(app, "dispatch-outbox", datetime.now(UTC))
+        age_last_dispatch(app, timedelta(minutes=4))
+        fake_twilio.fail_next("21211")  # not a valid phone number: that text's fault alone
+        queue_texts(app, 1)
+        assert "1 failed" in run_job(app, "dispatch-outbox", datetime.now(UTC))
+
+        assert client.get("/healthz").status_code == 200
+
+    def test_running_the_job_by_hand_says_texts_are_not_going_out(
+        self, app: Flask, fake_twilio: FakeTwilio
+    ) -> None:
+        fake_twilio.auth_token = "rotated at the console"
+        queue_texts(app, 1)
+
+        ran = app.test_cli_runner().invoke(args=["jobs", "run", "dispatch-outbox"])
+
+        assert ran.exit_code == 1
+        assert ran.output == (
+            "Error: dispatch-outbox: texts are not going out: Twilio answered HTTP 401"
+            " (Twilio error 20003); 0 sent, 1 to retry, 0 failed, 0 suppressed;"
+            " 0 of 0 calls back placed\n"
+        )

@@ -14,11 +14,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Flask
-from sqlalchemy import update
+from sqlalchemy import case, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from ..db import insert_unless_present, session_scope
+from ..health import NOT_GOING_OUT, refused_result
 from ..logs import log_exception
 from ..messaging.dispatch import dispatch_outbox
 from ..messaging.transport import transport_for
@@ -36,12 +37,25 @@ log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
+class Outcome:
+    """What a run did, and whether it did what its job is for.
+
+    `served` is False for a run that worked yet failed its purpose (every text
+    refused by the carrier), and None for a run that had nothing to judge by
+    (no text to send): the last run's verdict then stands.
+    """
+
+    result: str
+    served: bool | None = True
+
+
+@dataclass(frozen=True)
 class Job:
     """A job: its name, its trigger (APScheduler keyword arguments) and what it does."""
 
     name: str
     trigger: dict[str, Any]
-    run: Callable[[Session, datetime, Settings], str]
+    run: Callable[[Session, datetime, Settings], str | Outcome]
     summary: str
 
     def describe_trigger(self) -> str:
@@ -95,16 +109,20 @@ def _retention(session: Session, now: datetime, settings: Settings) -> str:
     )
 
 
-def _dispatch(session: Session, now: datetime, settings: Settings) -> str:
+def _dispatch(session: Session, now: datetime, settings: Settings) -> Outcome:
     transport = transport_for(settings)
     report = dispatch_outbox(session, now, transport)
     # Calls back asked for by text wait here; one asked for on the web is placed at once.
     calls = place_due_callbacks(session, now, transport, settings["HOTLINE_NUMBER"])
     placed = sum(1 for call in calls if call.result.succeeded)
-    return (
+    counts = (
         f"{report.sent} sent, {report.retried} to retry, {report.failed} failed, "
         f"{report.suppressed} suppressed; {placed} of {len(calls)} calls back placed"
     )
+    if report.carrier_error:
+        # The clock runs, but texts are not going out: /healthz must say so (SPEC §2).
+        return Outcome(refused_result(f"Twilio answered {report.carrier_error}", counts), False)
+    return Outcome(counts, served=True if report.tried else None)
 
 
 JOBS: dict[str, Job] = {
@@ -156,7 +174,7 @@ def run_job(app: Flask, name: str, now: datetime) -> str:
     started = datetime.now(UTC)
     try:
         with session_scope(app) as session:
-            result = job.run(session, now, app.config)
+            done = job.run(session, now, app.config)
     except Exception as error:
         # A database error's text can quote a row: keep only its kind.
         reason = (
@@ -164,33 +182,35 @@ def run_job(app: Flask, name: str, now: datetime) -> str:
             if isinstance(error, DBAPIError)
             else f"{type(error).__name__}: {error}"
         )
-        _record_run(app, name, started, now, f"failed: {reason}", ok=False)
+        _record_run(app, name, started, now, Outcome(f"failed: {reason}", served=False))
         raise
-    _record_run(app, name, started, now, result, ok=True)
-    return result
+    outcome = done if isinstance(done, Outcome) else Outcome(done)
+    _record_run(app, name, started, now, outcome)
+    return outcome.result
 
 
-def _record_run(
-    app: Flask, name: str, started: datetime, now: datetime, result: str, ok: bool
-) -> None:
+def _record_run(app: Flask, name: str, started: datetime, now: datetime, outcome: Outcome) -> None:
     with session_scope(app) as session:
         # Two clocks may finish the same job at once: create the row once, then update it.
-        insert_unless_present(session, JobRun, {"name": name, "started_at": started, "ok": ok})
+        insert_unless_present(session, JobRun, {"name": name, "started_at": started, "ok": True})
         finished = datetime.now(UTC)
-        # A failed run keeps the time of the last success: /healthz counts from it.
-        success = {"succeeded_at": finished} if ok else {}
-        session.execute(
-            update(JobRun)
-            .where(JobRun.name == name)
-            .values(
-                started_at=started,
-                finished_at=finished,
-                ran_for=now,
-                result=result[:300],
-                ok=ok,
-                **success,
-            )
-        )
+        values: dict[str, Any] = {"started_at": started, "finished_at": finished, "ran_for": now}
+        run = JobRun.__table__.c
+        if outcome.served is None:
+            # Nothing to judge by: a carrier's refusal stands until a text goes out,
+            # anything else (an earlier crash) is over, since this run worked.
+            refused = run.result.startswith(NOT_GOING_OUT, autoescape=True) & run.ok.is_(False)
+            values |= {
+                "result": case((refused, run.result), else_=outcome.result[:300]),
+                "ok": case((refused, False), else_=True),
+                "succeeded_at": case((refused, run.succeeded_at), else_=finished),
+            }
+        else:
+            values |= {"result": outcome.result[:300], "ok": outcome.served}
+            if outcome.served:
+                # A failed run keeps the time of the last success: /healthz counts from it.
+                values["succeeded_at"] = finished
+        session.execute(update(JobRun).where(JobRun.name == name).values(**values))
 
 
 def check_coverage_if_changed(app: Flask, session: Session, now: datetime) -> None:

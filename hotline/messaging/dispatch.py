@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
@@ -66,12 +66,20 @@ class DueText(NamedTuple):
 
 @dataclass(frozen=True)
 class DispatchReport:
-    """How many due texts one run sent, put off for a retry, gave up on, or suppressed."""
+    """How many due texts one run sent, put off for a retry, gave up on, or suppressed.
+
+    `tried` counts the texts handed to the carrier. `carrier_error` is set when the
+    run sent none and the carrier's last answer was a failure of the carrier or
+    of the account (down, throttling, credentials refused) rather than of one text:
+    texts are not going out.
+    """
 
     sent: int = 0
     retried: int = 0
     failed: int = 0
     suppressed: int = 0
+    tried: int = field(default=0, compare=False)
+    carrier_error: str | None = field(default=None, compare=False)
 
 
 def dispatch_outbox(
@@ -99,19 +107,26 @@ def dispatch_outbox(
         .order_by(Message.created_at, Message.id)
         .limit(batch)
     ).all()
-    counts = {"sent": 0, "retried": 0, "failed": 0, "suppressed": 0}
+    counts = {"sent": 0, "retried": 0, "failed": 0, "suppressed": 0, "tried": 0}
+    carrier_error = None
     for row in due:
         claimed_at = now + timedelta(seconds=clock() - started)
         outcome, result = _dispatch_one(session, DueText(*row), now, transport, claimed_at)
         session.commit()
         if outcome is not None:
             counts[outcome] += 1
-        if result is not None and result.retryable:
+        if result is None:
+            continue
+        counts["tried"] += 1
+        if result.retryable:
             # Twilio is failing (down, slow or throttling us): the rest would most
             # likely fail too, each after up to a timeout. They wait for the next
             # run, so that a run stays far shorter than the lease of its claims.
+            carrier_error = result.error
             break
-    return DispatchReport(**counts)
+    if counts["sent"]:
+        carrier_error = None
+    return DispatchReport(**counts, carrier_error=carrier_error)
 
 
 def claim_message(session: Session, message_id: int, attempts_seen: int, now: datetime) -> bool:

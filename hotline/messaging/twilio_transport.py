@@ -18,6 +18,8 @@ from .transport import SendResult
 
 log = logging.getLogger(__name__)
 
+# Refused credentials: the account's, so every text fails alike until they are mended.
+UNAUTHORIZED = 401
 # Twilio's own answer to "slow down", the one 4xx that passes by itself.
 TOO_MANY_REQUESTS = 429
 # How long a coordinator's phone rings for a callback before Twilio gives up.
@@ -125,6 +127,6 @@ def _refused(status: int, code: object) -> SendResult:
     # HTTP status when the body has none, which is no Twilio code at all.
     error_code = str(code) if code is not None and code != status else None
     error = f"HTTP {status}" + (f" (Twilio error {error_code})" if error_code else "")
-    if status == TOO_MANY_REQUESTS or status >= 500:
+    if status in (UNAUTHORIZED, TOO_MANY_REQUESTS) or status >= 500:
         return SendResult.retry(error, error_code)
     return SendResult.reject(error, error_code)

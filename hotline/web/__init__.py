@@ -8,9 +8,10 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Flask, abort, current_app, request
 from flask_wtf.csrf import CSRFProtect
+from markupsafe import Markup
 
 from ..db import get_session
-from ..health import clock_state, last_clock_success
+from ..health import clock_state, last_clock_run
 from ..permissions import ROLE_WORDS, can, holders
 from ..schemas.assessment import NEEDS
 from ..services.local_times import age_words
@@ -46,14 +47,36 @@ def refuse_ids_past_the_database(endpoint: str | None, values: dict[str, Any] | 
         abort(404)
 
 
-def clock_warning(now: datetime) -> str | None:
-    """Return why texts are not going out (the banner of every signed-in page), or None."""
-    succeeded = last_clock_success(get_session())
-    if clock_state(succeeded, now) == "ok":
+def clock_warning(now: datetime) -> Markup | None:
+    """Return why texts are not going out and whom to ask (every signed-in page's banner)."""
+    run = last_clock_run(get_session())
+    if clock_state(run, now) == "ok":
         return None
-    if succeeded is None:
-        return "The clock process has never sent the queued texts."
-    return f"The clock process last sent the queued texts on {local(succeeded, program_zone())}."
+    if run.succeeded_at is None:
+        when = web_text("The clock process has never sent the queued texts.")
+    else:
+        last = local(run.succeeded_at, program_zone())
+        when = web_text("The clock process last sent the queued texts on {last}.", last=last)
+    if run.refused:
+        # The clock runs: the account is what to check (credentials, balance, Twilio's status).
+        return (
+            when
+            + " "
+            + web_text(
+                "Twilio refused the last text: {reason}. Call officers and coordinators back by"
+                " phone, and ask whoever runs the servers to check the Twilio account and its"
+                " credentials (TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN).",
+                reason=run.refused.removeprefix("Twilio answered "),
+            )
+        )
+    return (
+        when
+        + " "
+        + web_text(
+            "Call officers and coordinators back by phone, and ask whoever runs the servers to"
+            " check that the clock process (hotline scheduler) is running."
+        )
+    )
 
 
 def init_app(app: Flask, exempt: list[Blueprint]) -> None:

@@ -54,10 +54,12 @@ class TestSuccess:
         [sent] = fake_twilio.requests
         assert (sent.sender, sent.status_callback) == (HOTLINE, callback)
 
-    def test_wrong_credentials_are_refused_for_good(self, fake_twilio: FakeTwilio) -> None:
+    def test_wrong_credentials_may_be_retried_once_mended(self, fake_twilio: FakeTwilio) -> None:
+        # The account's credentials, not the text, are wrong: mended, the same text goes out.
         with TwilioTransport(ACCOUNT_SID, "wrong", base_url=fake_twilio.url) as transport:
             result = send(transport)
-        assert (result.retryable, result.error_code) == (False, "20003")
+        assert (result.retryable, result.error_code) == (True, "20003")
+        assert result.error == "HTTP 401 (Twilio error 20003)"
         assert fake_twilio.accepted == []
 
 

@@ -82,3 +82,25 @@ class TestProductionWithoutTwilio:
             assert 'id="transport-warning"' not in web.text("/")
         finally:
             database(app).engine.dispose()  # its pooled connections closed, not left to GC
+
+
+def test_the_warning_names_a_carrier_that_refuses_the_texts(
+    app: Flask, as_coordinator: Web
+) -> None:
+    run_job(app, "dispatch-outbox", datetime.now(UTC))
+    with session_scope(app) as session:
+        session.execute(
+            update(JobRun)
+            .where(JobRun.name == "dispatch-outbox")
+            .values(
+                succeeded_at=datetime.now(UTC) - timedelta(minutes=4),
+                ok=False,
+                result="texts are not going out: Twilio answered HTTP 401 (Twilio error 20003)",
+            )
+        )
+
+    page = as_coordinator.text("/")
+
+    assert banner_of(page)
+    assert "Twilio refused the last text: HTTP 401 (Twilio error 20003)" in page
+    assert "Twilio account" in page
