@@ -54,6 +54,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             "HOTLINE_TRANSPORT is log in production: texts are stored and none is sent "
             "(set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN)"
         )
+    elif app.config["HOTLINE_ENV"] == "production" and not app.config["HOTLINE_NUMBER"]:
+        # Not refused (SPEC §2 does not require it), but Twilio refuses every text without it.
+        logging.getLogger(__name__).warning(
+            "HOTLINE_NUMBER is not set in production: Twilio refuses every text without "
+            "a sender (set it to the hotline's own number)"
+        )
     db.init_app(app)
     from .messaging.notices import install_wording
     from .sms.notices import wording

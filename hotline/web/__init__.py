@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -79,6 +80,26 @@ def clock_warning(now: datetime) -> Markup | None:
     )
 
 
+def unsent_texts(config: Mapping[str, Any]) -> Markup | None:
+    """Return why a production program sends no text at all (a banner), or None."""
+    if config["HOTLINE_ENV"] != "production":
+        return None
+    if config["HOTLINE_TRANSPORT"] == "log":
+        return web_text(
+            "This program stores its texts and sends none: it has no Twilio account to send"
+            " them with (TWILIO_ACCOUNT_SID is not set, or HOTLINE_TRANSPORT is log). Call"
+            " officers and coordinators back by phone, and ask whoever runs the servers to"
+            " set the Twilio credentials."
+        )
+    if not config["HOTLINE_NUMBER"]:
+        return web_text(
+            "HOTLINE_NUMBER is not set: Twilio refuses every text without the hotline's own"
+            " number to send it from. Call officers and coordinators back by phone, and ask"
+            " whoever runs the servers to set HOTLINE_NUMBER."
+        )
+    return None
+
+
 def init_app(app: Flask, exempt: list[Blueprint]) -> None:
     """Register the pages and CSRF protection (webhooks and the token API are exempt)."""
     # Importing the page modules registers their routes on bp.
@@ -133,9 +154,7 @@ def init_app(app: Flask, exempt: list[Blueprint]) -> None:
             # One small query per signed-in page: the banner SPEC §2 asks for.
             "clock_warning": clock_warning(now) if user is not None else None,
             # Production on the `log` transport stores texts and sends none: say so.
-            "texts_unsent": user is not None
-            and current_app.config["HOTLINE_ENV"] == "production"
-            and current_app.config["HOTLINE_TRANSPORT"] == "log",
+            "texts_unsent": unsent_texts(current_app.config) if user is not None else None,
             "is_supervisor": is_supervisor(),
             "idle_seconds": int(idle_limit().total_seconds()),
             "can": user_can,

@@ -104,3 +104,34 @@ def test_the_warning_names_a_carrier_that_refuses_the_texts(
     assert banner_of(page)
     assert "Twilio refused the last text: HTTP 401 (Twilio error 20003)" in page
     assert "Twilio account" in page
+
+
+class TestProductionWithoutItsOwnNumber:
+    """A production program on Twilio without HOTLINE_NUMBER cannot send a text: it says so."""
+
+    @pytest.fixture
+    def app_config(self, app_config: dict[str, Any]) -> dict[str, Any]:
+        return {
+            **app_config,
+            **PRODUCTION,
+            "HOTLINE_TRANSPORT": "twilio",
+            "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
+            "TWILIO_API_BASE_URL": "http://127.0.0.1:9",  # never the internet
+            "HOTLINE_NUMBER": None,
+        }
+
+    def test_every_signed_in_page_says_texts_have_no_sender(
+        self, app: Flask, as_supervisor: Web
+    ) -> None:
+        run_job(app, "dispatch-outbox", datetime.now(UTC))
+        assert app.config["HOTLINE_TRANSPORT"] == "twilio"
+        for path in PAGES:
+            page = as_supervisor.text(path)
+            assert 'id="transport-warning"' in page and "HOTLINE_NUMBER is not set" in page, path
+
+    def test_the_app_says_so_in_its_log_at_start(
+        self, app_config: dict[str, Any], caplog: pytest.LogCaptureFixture
+    ) -> None:
+        app = create_app(app_config)
+        database(app).engine.dispose()
+        assert "HOTLINE_NUMBER is not set in production" in caplog.text
