@@ -13,9 +13,9 @@ from werkzeug.security import generate_password_hash
 from hotline.audit import Actor
 from hotline.db import session_scope
 from hotline.jobs import check_coverage_if_changed
-from hotline.models import User
+from hotline.models import Officer, User
 from hotline.permissions import ROLES
-from hotline.schemas.people import OfficerCreate, UserCreate, UserPatch
+from hotline.schemas.people import OfficerCreate, OfficerPatch, UserCreate, UserPatch
 from hotline.services import calendar_secret, people
 from hotline.services.errors import FieldInvalid
 from hotline.services.second_factor import reset_factor
@@ -173,6 +173,28 @@ def add_officer(name: str, badge: str, agency: str, phone: str, language: str | 
             f"Added officer {officer.name}, badge {officer.badge}"
             f" ({officer.agency}), id {officer.id}."
         )
+
+
+@officer_cli.command("set")
+@click.option("--badge", required=True, help="the officer to change")
+@click.option(
+    "--active", required=True, type=click.Choice(["yes", "no"]), help="no: left the roster"
+)
+def set_officer(badge: str, active: str) -> None:
+    """Take an officer who left off the roster (their phone and badge then name nobody), or back."""
+    data = people.validate(OfficerPatch, {"active": active == "yes"}, region())
+    with session_scope(current_app) as session:
+        officer = session.scalars(select(Officer).where(Officer.badge == badge.strip())).first()
+        if officer is None:
+            raise click.ClickException(f"no officer with badge {badge}")
+        people.update_officer(session, officer.id, data, CLI_ACTOR, datetime.now(UTC))
+        summary = (
+            f"{officer.name}, badge {officer.badge}, is on the roster."
+            if officer.active
+            else f"{officer.name}, badge {officer.badge}, has left the roster: "
+            "their phone and badge are now a stranger's."
+        )
+    click.echo(summary)
 
 
 @officer_cli.command("import")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Integer, String
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Integer, String, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base
@@ -50,6 +50,9 @@ class Officer(Base):
     phone: Mapped[str] = mapped_column(String(20), unique=True)
     language: Mapped[str] = mapped_column(String(2), default="en", server_default="en")
     created_at: Mapped[datetime]
+    # False once the officer left the roster: their phone and badge are then a stranger's
+    # (no greeting by name, nothing learnt by CONTACT); the row stays for their referrals.
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
 
 class ApiToken(Base):

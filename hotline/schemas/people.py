@@ -78,6 +78,8 @@ class OfficerPatch(PhoneInput):
     agency: Name | None = None
     phone: Phone | None = None
     language: Language | None = None
+    # False once the officer left the roster: phone and badge are then a stranger's.
+    active: bool | None = None
 
 
 class OfficerOut(Output):
@@ -89,4 +91,5 @@ class OfficerOut(Output):
     agency: str
     phone: str
     language: Language
+    active: bool
     created_at: datetime

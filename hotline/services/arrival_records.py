@@ -145,7 +145,7 @@ def _in_one_statement() -> Select[Any]:
     events, legs = table_of(ReferralEvent), table_of(CallLeg)
     officer = (
         select(Officer.id, Officer.name, Officer.badge, Officer.language)
-        .where(Officer.phone == bindparam("phone"))
+        .where(Officer.phone == bindparam("phone"), Officer.active.is_(True))
         .cte("arrival_officer")
     )
     current = select(REVISION_VALUE.label("revision")).cte("arrival_revision")

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, literal, select
+from sqlalchemy import Connection, Engine, and_, bindparam, literal, select
 from sqlalchemy.orm import Session
 
 from .. import driver_statements
@@ -31,7 +31,7 @@ ARRIVAL_READ = select(
 ).select_from(
     select(literal(1).label("one"))
     .subquery()
-    .outerjoin(Officer, Officer.phone == bindparam("phone"))
+    .outerjoin(Officer, and_(Officer.phone == bindparam("phone"), Officer.active.is_(True)))
 )
 
 

@@ -25,7 +25,10 @@ from .program_cache import bump_revision
 OFFICER_CSV_COLUMNS = ("name", "badge", "agency", "phone")
 # The roster officer a badge names, as an entity: built once, read by a call's badge step
 # and by SEND of an unverified caller.
-OFFICER_WITH_BADGE = select(Officer).where(Officer.badge == bindparam("badge"))
+# An officer who left the roster (`active` false) is named by neither phone nor badge.
+OFFICER_WITH_BADGE = select(Officer).where(
+    Officer.badge == bindparam("badge"), Officer.active.is_(True)
+)
 
 
 def user_fields(row: User) -> dict[str, Any]:

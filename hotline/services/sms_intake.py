@@ -89,7 +89,7 @@ SENDER_QUERY = (
     # Staff first: a coordinator is never taken for an officer. Only the roles that may use
     # the staff commands count as staff: a case manager's or prosecutor's phone gets none.
     .outerjoin(User, and_(User.phone == _SENDER.c.phone, *STAFF_SMS_USER))
-    .outerjoin(Officer, Officer.phone == _SENDER.c.phone)
+    .outerjoin(Officer, and_(Officer.phone == _SENDER.c.phone, Officer.active.is_(True)))
     .outerjoin(OptOut, OptOut.phone == _SENDER.c.phone)
     .outerjoin(Conversation, Conversation.phone == _SENDER.c.phone)
     .order_by(User.id)
@@ -143,7 +143,9 @@ LINK_MESSAGES = (
     .values(referral_id=bindparam("referral"))
 )
 REFERRAL_INSERT = insert(table_of(Referral)).returning(Referral.id)
-OFFICER_BY_BADGE = select(Officer.name).where(Officer.badge == bindparam("badge"))
+OFFICER_BY_BADGE = select(Officer.name).where(
+    Officer.badge == bindparam("badge"), Officer.active.is_(True)
+)
 
 
 class IntakeMoved(Exception):

@@ -140,7 +140,11 @@ def record_page(row: Participant, status: int = 200, errors: Errors | None = Non
             detail=detail,
             managers=case_managers(),
             providers=list(session.scalars(select(Provider).order_by(Provider.name))),
-            officers=list(session.scalars(select(Officer).order_by(Officer.name))),
+            officers=list(
+                session.scalars(
+                    select(Officer).where(Officer.active.is_(True)).order_by(Officer.name)
+                )
+            ),
             names={u.id: u.name for u in session.scalars(select(User))},
             errors=errors or {},
             # A refused form comes back as typed: `failed` names it, `typed` holds its values.

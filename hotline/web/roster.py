@@ -129,3 +129,34 @@ def edit_officer(officer_id: int) -> Page | Response:
         else _("Nothing changed for {name}.", name=row.name)
     )
     return redirect(url_for("web.people"))
+
+
+def set_on_roster(officer_id: int, active: bool) -> Response:
+    """Take an officer off the roster, or put them back, and say so."""
+    row = officer_or_404(officer_id)
+    name = row.name
+    if row.active != active:
+        db = get_session()
+        patch = OfficerPatch(active=active)
+        people.update_officer(db, row.id, patch, actor(), datetime.now(UTC))
+        db.commit()
+    flash(
+        _("{name} is on the roster.", name=name)
+        if active
+        else _("{name} left the roster: their phone and badge now name nobody.", name=name)
+    )
+    return redirect(url_for("web.people"))
+
+
+@bp.post("/people/officers/<int:officer_id>/deactivate")
+@requires("edit_program")
+def deactivate_officer(officer_id: int) -> Response:
+    """Take an officer who left off the roster: their phone and badge are a stranger's."""
+    return set_on_roster(officer_id, False)
+
+
+@bp.post("/people/officers/<int:officer_id>/reactivate")
+@requires("edit_program")
+def reactivate_officer(officer_id: int) -> Response:
+    """Put an officer back on the roster."""
+    return set_on_roster(officer_id, True)

@@ -92,6 +92,20 @@ class TestOfficers:
         assert (same_phone.status_code, same_phone.json["error"]["field"]) == (409, "phone")
         assert len(supervisor_api.get("/officers").json["items"]) == 1
 
+    def test_an_officer_who_left_is_marked_inactive_and_kept(self, supervisor_api: Api) -> None:
+        created = supervisor_api.post("/officers", self.BODY).json
+        assert created["active"] is True
+
+        left = supervisor_api.patch(f"/officers/{created['id']}", {"active": False})
+
+        assert (left.status_code, left.json["active"]) == (200, False)
+        [kept] = supervisor_api.get("/officers").json["items"]
+        assert (kept["id"], kept["active"]) == (created["id"], False)
+        back = supervisor_api.patch(f"/officers/{created['id']}", {"active": True})
+        assert back.json["active"] is True
+        refused = supervisor_api.patch(f"/officers/{created['id']}", {"active": "no"})
+        assert (refused.status_code, refused.json["error"]["field"]) == (422, "active")
+
     @pytest.mark.parametrize(("field", "value"), [("badge", "AB-12"), ("name", ""), ("agency", 7)])
     def test_bad_officer_field_is_422(self, supervisor_api: Api, field: str, value: object) -> None:
         answer = supervisor_api.post("/officers", {**self.BODY, field: value})

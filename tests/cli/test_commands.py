@@ -20,7 +20,7 @@ from hotline.models import Message, Officer, Override, User
 from hotline.services import people
 from tests.api.conftest import Api, token_for
 from tests.api.conftest import add_user as add_api_user
-from tests.factories import add_rotation
+from tests.factories import add_officer, add_rotation
 from tests.web.conftest import Web
 
 
@@ -118,6 +118,25 @@ class TestPeopleCommands:
         assert clash.exit_code != 0 and "email" in clash.output
         unknown = runner.invoke(args=["token", "create", "--email", "nobody@example.org"])
         assert unknown.exit_code != 0 and "Traceback" not in unknown.output
+
+    def test_officer_set_takes_an_officer_who_left_off_the_roster(
+        self, app: Flask, runner: FlaskCliRunner
+    ) -> None:
+        add_officer(app)
+
+        left = runner.invoke(args=["officer", "set", "--badge", "4711", "--active", "no"])
+
+        assert (left.exit_code, left.output) == (
+            0,
+            "Officer Smith, badge 4711, has left the roster: their phone and badge"
+            " are now a stranger's.\n",
+        )
+        with session_scope(app) as session:
+            assert session.scalars(select(Officer.active)).one() is False
+        back = runner.invoke(args=["officer", "set", "--badge", "4711", "--active", "yes"])
+        assert back.output == "Officer Smith, badge 4711, is on the roster.\n"
+        unknown = runner.invoke(args=["officer", "set", "--badge", "9999", "--active", "no"])
+        assert (unknown.exit_code, unknown.output) == (1, "Error: no officer with badge 9999\n")
 
     def test_officer_import_keeps_good_rows_and_reports_bad_ones(
         self, app: Flask, runner: FlaskCliRunner, tmp_path: Path

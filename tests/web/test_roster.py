@@ -145,6 +145,35 @@ class TestEditOfficer:
         assert as_coordinator.post(f"/people/officers/{smith.id}", officer()).status_code == 403
         assert as_coordinator.get("/people/officers/999").status_code == 404
 
+    def test_supervisor_takes_an_officer_who_left_off_the_roster_and_back(
+        self, app: Flask, as_supervisor: Web
+    ) -> None:
+        smith = add_officer(app)
+        page = as_supervisor.text(f"/people/officers/{smith.id}")
+        assert f'action="/people/officers/{smith.id}/deactivate"' in page
+
+        left = as_supervisor.post(f"/people/officers/{smith.id}/deactivate")
+
+        assert left.status_code == 302
+        assert "Officer Smith left the roster" in as_supervisor.text("/people")
+        with session_scope(app) as session:
+            assert session.get_one(Officer, smith.id).active is False
+            audit = session.scalars(select(AuditEvent).where(AuditEvent.entity == "officer"))
+            assert [(a.before or {}).get("active") for a in audit] == [True]
+        page = as_supervisor.text(f"/people/officers/{smith.id}")
+        assert "has left the roster" in page
+        assert as_supervisor.post(f"/people/officers/{smith.id}/reactivate").status_code == 302
+        with session_scope(app) as session:
+            assert session.get_one(Officer, smith.id).active is True
+
+    def test_coordinator_may_not_take_an_officer_off_the_roster(
+        self, app: Flask, as_coordinator: Web
+    ) -> None:
+        smith = add_officer(app)
+        assert as_coordinator.post(f"/people/officers/{smith.id}/deactivate").status_code == 403
+        with session_scope(app) as session:
+            assert session.get_one(Officer, smith.id).active is True
+
 
 class TestImport:
     """A CSV import keeps the good rows and lists each bad one with its line."""
