@@ -101,7 +101,9 @@ def say(key: str, value: Any, names: Names, zone: ZoneInfo) -> str:
             instant = datetime.fromisoformat(value)
         except ValueError:
             return value
-        return value if instant.tzinfo is None else local(instant, zone, TIME_FORMAT)
+        if instant.tzinfo is None:
+            return value
+        return local(instant, zone, TIME_FORMAT, name_pass=True)
     if isinstance(value, str):
         return word(value) if key in CODED_FIELDS else value
     return compact(value)

@@ -65,11 +65,13 @@ def local(
     zone: ZoneInfo,
     pattern: str | None = None,
     this_year: int | None = None,
+    name_pass: bool = False,
 ) -> str:
     """Format an instant in the program's zone (with its year unless it is `this_year`).
 
     A time the clocks show twice (the hour repeated at fall-back) says which
-    pass it is, with the zone's abbreviation: 01:00 PDT, then 01:00 PST.
+    pass it is, with the zone's abbreviation: 01:00 PDT, then 01:00 PST; a
+    `pattern` of the caller's does so with `name_pass` (not a form's value).
     """
     if instant is None:
         return "—"
@@ -79,6 +81,8 @@ def local(
             pattern = day_pattern(reading.year, this_year) + " %H:%M"
             if shown_twice(reading):
                 pattern += " %Z"
+        elif name_pass and shown_twice(reading):
+            pattern += " %Z"
         return reading.strftime(pattern)
     except OverflowError:  # a broken stored instant at the edge of time: show it as stored
         return instant.isoformat(timespec="minutes")

@@ -251,3 +251,22 @@ def test_overrides_consents_and_plans_are_told_in_names_words_and_local_times(
     assert "<strong>provider</strong>: " in page and "<ins>Harbor Shelter</ins>" in page
     for code in ("substance_use", "officer_status", "2027-02-19T20:00"):
         assert code not in page
+
+
+def test_times_in_the_repeated_fall_back_hour_say_which_pass(
+    app: Flask, as_supervisor: Web, supervisor: User
+) -> None:
+    # 08:30 and 09:30 UTC on 2026-11-01 both read 01:30 in Los Angeles: PDT, then PST.
+    first = datetime(2026, 11, 1, 8, 30, tzinfo=UTC)
+    second = first + timedelta(hours=1)
+    ben = add_user(app, "Ben Okafor")
+    with session_scope(app) as session:
+        cover = OverrideIn(user_id=ben.id, tier=1, start=first, end=second)
+        create_override(session, cover, Actor(supervisor.id, "web"), first)
+    add_event(app, second, Actor(None, "system"))
+    page = html.unescape(as_supervisor.text("/audit"))
+    assert ">2026-11-01 01:30:00 PDT</time>" in page and ">2026-11-01 01:30:00 PST</time>" in page
+    assert "<ins>2026-11-01 01:30 PDT</ins>" in page and "<ins>2026-11-01 01:30 PST</ins>" in page
+    # An hour the clocks show once keeps its plain reading.
+    add_event(app, JAN_15_NOON_LA, Actor(None, "system"))
+    assert ">2026-01-15 12:00:00</time>" in as_supervisor.text("/audit")
