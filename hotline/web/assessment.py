@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 from ..audit import Actor
 from ..db import get_session
 from ..digits import ascii_number
-from ..models import Assessment, Officer, Referral, User
+from ..models import CLOSED_STATUSES, Assessment, Officer, Referral, User
 from ..schemas.assessment import (
     AGE_RANGES,
     DISPOSITIONS,
@@ -32,6 +32,20 @@ from ..services.people import first_error
 from . import bp
 from .auth import current_user, requires, user_can
 from .language import web_text as _
+from .words import word
+
+
+def why_not_assessable(referral: Referral) -> str | None:
+    """Return why the viewer cannot save an assessment of `referral`, or None when they can."""
+    if not user_can("work_referrals"):
+        return _("Only coordinators and supervisors save an assessment.")
+    if referral.status in CLOSED_STATUSES:
+        return _(
+            "#{n} is closed ({status}): its assessment can no longer change.",
+            n=referral.id,
+            status=word(referral.status),
+        )
+    return None
 
 
 def form_values() -> dict[str, Any]:
@@ -116,6 +130,8 @@ def assessment(referral_id: int) -> str | Response | tuple[str, int]:
         referral=referral,
         values=values,
         errors=errors,
+        # The form is drawn to read, without Save, where saving would be refused.
+        refusal=why_not_assessable(referral),
         versions=versions,
         needs=NEEDS,
         risks=RISKS,

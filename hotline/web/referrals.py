@@ -31,6 +31,7 @@ from ..services.callbacks import CallbackQueued, place_due_callbacks, request_ca
 from ..services.people import user_names
 from . import bp, program_zone
 from .action_words import action_message, caller_label
+from .assessment import why_not_assessable
 from .auth import current_user, requires, user_can
 from .form_once import repeated_post
 from .language import web_text as _
@@ -218,6 +219,7 @@ def _page(row: Referral, error: str | None = None, typed: str = "") -> str:
         else set(),
         error=error,
         typed=typed,
+        assessable=why_not_assessable(row) is None,
     )
 
 

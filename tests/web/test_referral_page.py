@@ -185,3 +185,25 @@ class TestAssessmentInWords:
         assert "Services: detox bed; bus pass" in section
         assert "age range 25-34; gender woman; race/ethnicity Black" in section
         assert "_" not in section.replace("class=", "")  # no code left as it is stored
+
+
+class TestAssessmentOffered:
+    """The assessment form is offered only where saving it can succeed."""
+
+    def test_a_closed_referral_offers_no_assessment_to_save(
+        self, app: Flask, as_coordinator: Web
+    ) -> None:
+        number = held_by(app, "Ana Diaz", "intake_completed")
+        assert 'id="assessment-link"' not in as_coordinator.text(f"/referrals/{number}")
+        form = as_coordinator.text(f"/referrals/{number}/assessment")
+        assert 'id="save-assessment"' not in form
+        assert f"#{number} is closed (intake completed): its assessment can no longer change" in (
+            form
+        )
+
+    def test_an_open_referral_offers_it_to_a_coordinator(
+        self, app: Flask, as_coordinator: Web
+    ) -> None:
+        number = held_by(app, "Ana Diaz", "assessed")
+        assert 'id="assessment-link"' in as_coordinator.text(f"/referrals/{number}")
+        assert 'id="save-assessment"' in as_coordinator.text(f"/referrals/{number}/assessment")

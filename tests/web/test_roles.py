@@ -81,6 +81,15 @@ class TestCaseManager:
         assert assessment.status_code == 403
         assert "Jane Doe" in as_case_manager.text(f"/referrals/{number}")  # and nothing changed
 
+    def test_a_case_manager_is_offered_no_assessment_to_save(
+        self, app: Flask, as_case_manager: Web
+    ) -> None:
+        number = add_referral(app, "notified")
+        assert 'id="assessment-link"' not in as_case_manager.text(f"/referrals/{number}")
+        form = as_case_manager.text(f"/referrals/{number}/assessment")
+        assert 'id="save-assessment"' not in form
+        assert "Only coordinators and supervisors save an assessment" in form
+
 
 def test_the_people_form_offers_every_role(as_supervisor: Web) -> None:
     page = as_supervisor.text("/people")
