@@ -185,9 +185,12 @@ def offered(referral: Referral, user_id: int) -> dict[str, str | None]:
         )
         return dict.fromkeys(STATUS_ACTIONS, closed) | always
     reasons: dict[str, str | None] = dict.fromkeys(STATUS_ACTIONS) | always
-    if referral.acknowledged_by == user_id:
+    # Offered to its holder too while it is still open for ACK (their `unable_to_contact`
+    # assessment left it so): as ACK by text, it moves it on, so its intake can be closed.
+    holder = referral.acknowledged_by
+    if holder == user_id and status not in actions.OPEN_FOR_ACK:
         reasons["ack"] = _("You already have #{n}.", n=number)
-    elif referral.acknowledged_by is not None or status not in actions.OPEN_FOR_ACK:
+    elif holder not in (None, user_id) or status not in actions.OPEN_FOR_ACK:
         reasons["ack"] = _("#{n} is already taken: it is {status}.", n=number, status=word(status))
     if status not in actions.OPEN_FOR_INTAKE:
         later = _("#{n} is not acknowledged yet: acknowledge it first.", n=number)

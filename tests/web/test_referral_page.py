@@ -62,6 +62,25 @@ class TestActionsOffered:
         number = add_referral(app, status="acknowledged", acknowledged_by=as_coordinator.user.id)
         assert "ack" not in shown(as_coordinator.text(f"/referrals/{number}"))
 
+    def test_its_assessor_who_could_not_reach_the_person_can_go_on_to_close_the_intake(
+        self, app: Flask, as_coordinator: Web
+    ) -> None:
+        # An `unable_to_contact` assessment leaves `notified` but makes its author the
+        # holder (SPEC §6): the page must still lead them to "intake not completed".
+        assert as_coordinator.user is not None
+        number = add_referral(app, status="notified", acknowledged_by=as_coordinator.user.id)
+        assert shown(as_coordinator.text(f"/referrals/{number}")) == {"ack", "not_a_referral"}
+        taken = as_coordinator.post(f"/referrals/{number}/actions", {"action": "ack"})
+        assert taken.status_code == 302
+        page = as_coordinator.text(f"/referrals/{number}")
+        assert {"intake_completed", "intake_missed"} <= shown(page)
+        with session_scope(app) as session:
+            referral = session.get_one(Referral, number)
+            assert (referral.status, referral.acknowledged_by) == (
+                "acknowledged",
+                as_coordinator.user.id,
+            )
+
 
 class TestRefusals:
     """A POST of an action the page would not offer is refused with a reason; nothing changes."""
