@@ -120,7 +120,7 @@ def acknowledge(
             return TakenBy(referral_id, holder.name, holder.phone)
         return NotOpen(referral_id, referral.status)
     add_event(session, referral.id, "acknowledged", channel, now, actor_id=user.id)
-    audit_ack(session, actor_of(user.id, channel), now, referral.id, before)
+    audit_ack(session, actor_of(user.id, channel), now, referral.id, before, held_before)
     tell_officer(session, referral, now, sender, coordinator=user.name)
     if held_before is None:
         tell_others_taken(session, referral.id, user, now, sender)

@@ -25,9 +25,18 @@ def status_now(session: Session, referral_id: int) -> str | None:
 
 
 def audit_ack(
-    session: Session, actor: Actor, now: datetime, referral_id: int, before: str | None
+    session: Session,
+    actor: Actor,
+    now: datetime,
+    referral_id: int,
+    before: str | None,
+    held_by: int | None = None,
 ) -> None:
-    """Record that a person took a referral, with the status it had."""
+    """Record that a person took a referral, with the status and holder it had.
+
+    Its holder already (their `unable_to_contact` assessment took it), they change
+    only its status: the log must not say it was nobody's until now.
+    """
     record(
         session,
         actor,
@@ -35,7 +44,7 @@ def audit_ack(
         "acknowledge",
         "referral",
         referral_id,
-        {"status": before, "acknowledged_by": None},
+        {"status": before, "acknowledged_by": held_by},
         {"status": "acknowledged", "acknowledged_by": actor.user_id},
     )
 

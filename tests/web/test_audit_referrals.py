@@ -162,6 +162,25 @@ class TestReferralWorkIsAudited:
         for row in rows:
             assert_local_time(row)
 
+    def test_an_ack_by_the_assessor_who_holds_it_does_not_say_it_was_nobodys(
+        self,
+        app: Flask,
+        client: FlaskClient,
+        phone: SmsEmulator,
+        program: Program,
+        as_supervisor: Web,
+    ) -> None:
+        api = Api(client, token_for(app, program.ana.id))
+        number = add_referral(app, status="notified", officer_phone=program.officer.phone)
+        body = {"offense": "possession", "consent_confirmed": False}
+        unreachable = {**body, "disposition": "unable_to_contact"}
+        assert api.post(f"/referrals/{number}/assessment", unreachable).status_code == 201
+        converse(phone, program.ana.phone, f"ACK {number}")
+        ack = referral_rows(as_supervisor, number)[0]
+        assert (ack["Who"], ack["Action"]) == ("Ana Diaz", "acknowledged (taken)")
+        assert change(ack, "status") == "coordinator texted → acknowledged"
+        assert "taken by" not in ack["Before → after"]  # hers since the assessment
+
     def test_web_buttons(self, app: Flask, as_coordinator: Web, as_supervisor: Web) -> None:
         number = add_referral(app)
         for action in ("ack", "not_a_referral"):
