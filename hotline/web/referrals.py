@@ -39,6 +39,7 @@ from .words import word
 
 WAITING = ("received", "notified", "acknowledged")
 PAGE_SIZE = 100
+NO_TYPE = "none"  # the type filter's value for a referral whose type is not set
 STATUS_ACTIONS = ("ack", "intake_completed", "intake_missed", "not_a_referral")
 
 
@@ -53,9 +54,13 @@ def referrals() -> tuple[str, int]:
     """List referrals, those waiting for an ACK or an assessment first."""
     chosen = _filters()
     statement = select(Referral).outerjoin(Officer, Officer.id == Referral.officer_id)
-    for column in ("status", "channel", "type"):
+    for column in ("status", "channel"):
         if chosen[column]:
             statement = statement.where(getattr(Referral, column) == chosen[column])
+    if chosen["type"] == NO_TYPE:  # a call nobody has completed yet (the reports' "not set")
+        statement = statement.where(Referral.type.is_(None))
+    elif chosen["type"]:
+        statement = statement.where(Referral.type == chosen["type"])
     if chosen["agency"]:
         statement = statement.where(Officer.agency == chosen["agency"])
     if (officer_id := ascii_number(chosen["officer"])) is not None:

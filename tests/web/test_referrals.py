@@ -75,6 +75,16 @@ class TestList:
         assert f"#{waiting}<" in page and "(waiting 120 days)" in page
         assert "The newest 100 of the 105 others are shown" in page
 
+    def test_referrals_whose_type_is_not_set_can_be_listed_alone(
+        self, app: Flask, as_coordinator: Web
+    ) -> None:
+        # The reports count them under "not set": the list must find them too.
+        blank = add_referral(app, "acknowledged", channel="voice", type=None, offense=None)
+        typed = add_referral(app, "acknowledged")
+        page = as_coordinator.text("/referrals?type=none")
+        assert f"#{blank}<" in page and f"#{typed}<" not in page
+        assert '<option value="none" selected>not set</option>' in page
+
     def test_filters_that_can_match_nothing_are_ignored_not_a_crash(
         self, app: Flask, as_coordinator: Web
     ) -> None:
