@@ -418,6 +418,26 @@ def test_saving_a_record_whose_case_manager_left_keeps_them_unless_changed(
         assert (row.date_of_birth, row.case_manager_id) == (date(1990, 4, 1), manager.id)
 
 
+@pytest.mark.parametrize(
+    "change", [{"active": False}, {"role": "coordinator"}], ids=["left", "moved"]
+)
+def test_a_case_manager_who_left_is_marked_on_the_list_and_the_record(
+    app: Flask, as_coordinator: Web, change: dict[str, object]
+) -> None:
+    manager = add_user(app, "Cam Reed", "case_manager")
+    number = add_participant(app, "Jo Park", manager)
+    with session_scope(app) as session:  # Cam left, or moved to the coordinators' desk
+        for name, value in change.items():
+            setattr(session.get_one(User, manager.id), name, value)
+    # Nobody is told of an officer's contact now, and the prosecutor reads "nobody yet":
+    # the program must see it to hand Jo to someone else.
+    left = "Cam Reed (no longer a case manager)"
+    assert left in as_coordinator.text("/participants")
+    record = as_coordinator.text(f"/participants/{number}")
+    facts = record[record.index('<dl class="facts') : record.index("</dl>")]
+    assert left in facts
+
+
 def test_an_unknown_consent_or_plan_entry_in_the_address_is_404(
     app: Flask, cam: tuple[Web, User]
 ) -> None:
