@@ -66,11 +66,7 @@ def list_participants(query: ParticipantQuery) -> dict[str, Any]:
             manager = int(query.case_manager_id) if query.case_manager_id else None
             rows = participants.list_participants(session, manager, query.status)
         return {"items": [views.participant_detail(session, row) for row in rows]}
-    actor, at = current_actor(), now()
-    items = [
-        views.prosecutor_view(session, row.id, actor, at)
-        for row in views.prosecutor_participants(session, at)
-    ]
+    items = views.prosecutor_list(session, current_actor(), now())
     session.commit()  # each disclosure stays recorded, though a GET changes nothing else
     return {"items": items}
 

@@ -141,6 +141,25 @@ def prosecutor_view(
     row = get_participant(session, participant_id)
     if not prosecutor_may_see(session, row, now):
         raise NotFound(f"no participant with id {participant_id}")
+    return disclosed_to_prosecutor(session, row, actor, now)
+
+
+def prosecutor_list(session: Session, actor: Actor, now: datetime) -> list[dict[str, Any]]:
+    """Return the prosecutor's view of everyone in it at `now`, each disclosure recorded.
+
+    Chosen once: a consent revoked while the cards are drawn must not turn the
+    whole list into a 404 naming that person.
+    """
+    return [
+        disclosed_to_prosecutor(session, row, actor, now)
+        for row in prosecutor_participants(session, now)
+    ]
+
+
+def disclosed_to_prosecutor(
+    session: Session, row: Participant, actor: Actor, now: datetime
+) -> dict[str, Any]:
+    """Record that the prosecutor is shown a participant, and return what they are shown."""
     record(session, actor, now, "disclose", "participant", row.id, None, {"to": "prosecutor"})
     return prosecutor_fields(session, row)
 

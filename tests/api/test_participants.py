@@ -8,9 +8,12 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
+from hotline.audit import Actor
 from hotline.db import session_scope
-from hotline.models import AuditEvent, Message, Referral, User
+from hotline.models import AuditEvent, Message, Participant, Referral, User
+from hotline.services import participant_views, participants
 from tests.api.conftest import Api, add_user, token_for
 from tests.factories import add_referral
 
@@ -328,3 +331,41 @@ def test_who_a_person_may_be_is_asked_by_name_and_birth_date(
     query = {"match": "Jane Doe", "date_of_birth": "1990-05-01"}
     answer = supervisor_api.get("/participants", query_string=query)
     assert answer.status_code == 200 and [p["id"] for p in answer.json["items"]] == [number]
+
+
+def revoke_once_listed(
+    app: Flask, monkeypatch: pytest.MonkeyPatch, participant: int, consent: int
+) -> None:
+    """Have the case manager revoke a consent just after the prosecutor's list is chosen."""
+    real = participant_views.prosecutor_participants
+
+    def chosen_then_revoked(session: Session, now: datetime) -> list[Participant]:
+        rows = real(session, now)
+        with session_scope(app) as other:  # another worker, before the cards are drawn
+            at = datetime.now(UTC)
+            participants.revoke_consent(other, participant, consent, Actor(None, "web"), at)
+        return rows
+
+    monkeypatch.setattr(participant_views, "prosecutor_participants", chosen_then_revoked)
+
+
+def test_a_consent_revoked_while_the_prosecutors_list_is_drawn_leaves_the_list_whole(
+    app: Flask,
+    manager_api: Api,
+    prosecutor_api: Api,
+    case_manager: int,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    first = add_participant(manager_api, case_manager, name="Ann Ames")
+    second = add_participant(manager_api, case_manager, name="Bo Birch")
+    consents = [
+        manager_api.post(f"/participants/{n}/consents", {"scope": "prosecutor"}).json["id"]
+        for n in (first, second)
+    ]
+    revoke_once_listed(app, monkeypatch, second, consents[1])
+    answer = prosecutor_api.get("/participants")
+    # The list as it stood when it was asked for (on PostgreSQL it was a 404 naming Bo).
+    assert answer.status_code == 200, answer.json
+    assert answer.json["items"][0]["id"] == first
+    monkeypatch.undo()
+    assert prosecutor_api.get(f"/participants/{second}").status_code == 404

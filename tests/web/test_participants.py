@@ -22,6 +22,7 @@ from hotline.models import (
     Referral,
     User,
 )
+from tests.api.test_participants import revoke_once_listed
 from tests.factories import add_officer, add_referral, add_user
 from tests.web.conftest import PASSWORD, Web
 
@@ -204,6 +205,25 @@ class TestProsecutor:
             ).status_code
             == 404
         )
+
+
+def test_a_consent_revoked_while_the_prosecutors_page_is_drawn_leaves_the_page_whole(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    manager = add_user(app, "Cam Reed", "case_manager")
+    shown, going = add_participant(app, "Ann Ames", manager), add_participant(app, "Bo Birch")
+    with session_scope(app) as session:
+        for number in (shown, going):
+            session.add(
+                Consent(participant_id=number, scope="prosecutor", given_at=datetime.now(UTC))
+            )
+        session.flush()
+        consent = session.scalars(select(Consent.id).where(Consent.participant_id == going)).one()
+    web, _ = signed_in(app, "Pru Vance", "prosecutor")
+    revoke_once_listed(app, monkeypatch, going, consent)
+    answer = web.get("/participants")
+    assert answer.status_code == 200  # was the error page
+    assert "Ann Ames" in answer.get_data(as_text=True)
 
 
 def test_the_assessment_suggests_who_the_person_may_be_and_links_the_pick(
