@@ -92,7 +92,8 @@ def update_participant(
         value = getattr(data, name)
         if value is None and name not in ("date_of_birth", "case_manager_id"):
             raise FieldInvalid("may not be null", name)
-        if name == "case_manager_id":
+        if name == "case_manager_id" and value != row.case_manager_id:
+            # One who left stays on a record sent back unchanged, as the web form keeps them.
             require_case_manager(session, value)
         if name == "status" and value != row.status:
             row.exited_at = now if value == "exited" else None  # retention counts from here

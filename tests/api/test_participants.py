@@ -308,6 +308,23 @@ class TestConsentAndTheProsecutor:
         assert consent.status_code == 403
 
 
+def test_a_record_sent_back_with_the_case_manager_who_left_is_saved(
+    app: Flask, supervisor_api: Api, case_manager: int
+) -> None:
+    number = add_participant(supervisor_api, case_manager)
+    with session_scope(app) as session:  # Cam left
+        session.execute(update(User).where(User.id == case_manager).values(active=False))
+    record = supervisor_api.get(f"/participants/{number}").json
+    body = {key: record[key] for key in ("name", "aliases", "case_manager_id")}
+    changed = supervisor_api.patch(f"/participants/{number}", {**body, "status": "exited"})
+    # Unchanged, as a provider an entry already has: only naming Cam anew is refused.
+    assert changed.status_code == 200, changed.json
+    assert (changed.json["status"], changed.json["case_manager_id"]) == ("exited", case_manager)
+    other = add_participant(supervisor_api, add_user(app, "case_manager", "Cyd"))
+    refused = supervisor_api.patch(f"/participants/{other}", {"case_manager_id": case_manager})
+    assert refused.status_code == 422 and refused.json["error"]["field"] == "case_manager_id"
+
+
 def test_a_consent_given_with_an_offset_is_answered_in_utc(
     app: Flask, supervisor_api: Api, case_manager: int
 ) -> None:

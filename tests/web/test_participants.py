@@ -386,7 +386,7 @@ class TestTypedInputKept:
 
     def test_the_participants_changes_stay(self, app: Flask, as_supervisor: Web) -> None:
         manager = add_user(app, "Cam Reed", "case_manager", active=False)
-        number = add_participant(app, "Jo Park", manager)
+        number = add_participant(app, "Jo Park")  # handed to Cam, who left: refused
         path = f"/participants/{number}"
         typed = {"name": "Joanne Park", "aliases": "JP, Jojo", "date_of_birth": "1990-04-02"}
         answer = as_supervisor.post(
