@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
 from ..db import get_session
-from ..models import Contact, Officer, Participant, PlanEntry, Provider, Referral, User
+from ..models import Consent, Contact, Officer, Participant, PlanEntry, Provider, Referral, User
 from ..permissions import holders
 from ..schemas.participants import ParticipantIn, ParticipantPatch
 from ..services import participant_views as views
@@ -130,11 +130,14 @@ def record_page(row: Participant, status: int = 200, errors: Errors | None = Non
     """Render one participant's whole record, with the forms the viewer may use."""
     session = get_session()
     detail = views.participant_detail(session, row)
+    consents = session.scalars(select(Consent).where(Consent.participant_id == row.id))
     return (
         render_template(
             "participant.html",
             participant=row,
             detail=detail,
+            # Expired, or given from a later day: listed, not revoked, and sharing nothing.
+            in_force={c.id for c in consents if participants.is_current(c, now())},
             managers=case_managers(),
             providers=list(session.scalars(select(Provider).order_by(Provider.name))),
             officers=list(

@@ -438,6 +438,24 @@ def test_saving_a_record_whose_case_manager_left_keeps_them_unless_changed(
         assert (row.date_of_birth, row.case_manager_id) == (date(1990, 4, 1), manager.id)
 
 
+def test_a_consent_that_shares_nothing_now_says_so_on_the_record(
+    app: Flask, cam: tuple[Web, User]
+) -> None:
+    web, user = cam
+    number = add_participant(app, "Jo Park", user)
+    now = datetime.now(UTC)
+    with session_scope(app) as session:
+        for given, ends in ((now - timedelta(days=30), now - timedelta(days=1)), (now, None)):
+            session.add(
+                Consent(participant_id=number, scope="prosecutor", given_at=given, expires_at=ends)
+            )
+    page = web.text(f"/participants/{number}")
+    listed = page[page.index('<ul class="consents"') : page.index("</ul>", page.index("consents"))]
+    expired, current = listed.split("</li>")[:2]
+    # Not revoked, still offered a Revoke button: only these words say it shares nothing.
+    assert "not in force now" in expired and "not in force" not in current
+
+
 @pytest.mark.parametrize(
     "change", [{"active": False}, {"role": "coordinator"}], ids=["left", "moved"]
 )
