@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..audit import Actor
@@ -21,6 +21,14 @@ from .referrals import add_event
 
 SYSTEM = Actor(None, "system")
 
+# Acknowledged in substance: taken by ACK, or still `received`/`notified` but held by the
+# author of an `unable_to_contact` assessment (SPEC §6: an assessment implies the
+# acknowledgement), whom escalation passes over, so only the deadline can close it.
+IN_THE_WINDOW = or_(
+    Referral.status.in_(("acknowledged", "assessed")),
+    and_(Referral.status.in_(("received", "notified")), Referral.acknowledged_by.is_not(None)),
+)
+
 
 def miss_overdue_intakes(
     session: Session, now: datetime, intake_days: int, sender: str | None
@@ -30,7 +38,7 @@ def miss_overdue_intakes(
     overdue = session.execute(
         select(Referral.id, Referral.status).where(
             Referral.type == "arrest_diversion",
-            Referral.status.in_(("acknowledged", "assessed")),
+            IN_THE_WINDOW,
             Referral.created_at < deadline,  # older than the window (SPEC §7): not at it
         )
     ).all()
@@ -38,7 +46,7 @@ def miss_overdue_intakes(
     for referral_id, before in overdue:
         changed = session.execute(
             update(Referral)
-            .where(Referral.id == referral_id, Referral.status.in_(("acknowledged", "assessed")))
+            .where(Referral.id == referral_id, Referral.status == before, IN_THE_WINDOW)
             .values(status="intake_missed")
             .execution_options(synchronize_session=False)
         )

@@ -73,6 +73,24 @@ class TestIntakeDeadlines:
             "intake_missed",
         ]
 
+    def test_a_referral_its_coordinator_holds_after_an_unreachable_assessment_misses_too(
+        self, app: Flask
+    ) -> None:
+        # Her `unable_to_contact` assessment made it hers and left it `notified` (SPEC §6):
+        # escalation passes it over, so without the deadline it would stay open for good.
+        officer, ana = add_officer(app), add_user(app, "Ana Diaz")
+        held = add_referral(app, "notified", officer_phone=officer.phone, acknowledged_by=ana.id)
+        call = add_referral(app, "received", officer_phone=officer.phone, acknowledged_by=ana.id)
+
+        assert run(app, "intake-deadlines", CREATED + WINDOW + timedelta(hours=1)).startswith("2 ")
+
+        assert [status_of(app, n) for n in (held, call)] == ["intake_missed", "intake_missed"]
+        assert texts_to(app, officer.phone) == [
+            f"LEAD #{held}: intake not completed.",
+            f"LEAD #{call}: intake not completed.",
+        ]
+        assert len(texts_to(app, ana.phone)) == 2
+
 
 class TestRetention:
     """Identifiers of closed referrals older than HOTLINE_RETENTION_DAYS are erased; facts stay."""
