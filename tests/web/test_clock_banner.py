@@ -102,7 +102,7 @@ def test_the_warning_names_a_carrier_that_refuses_the_texts(
     page = as_coordinator.text("/")
 
     assert banner_of(page)
-    assert "Twilio refused the last text: HTTP 401 (Twilio error 20003)" in page
+    assert "Twilio did not take the last text: HTTP 401 (Twilio error 20003)" in page
     assert "Twilio account" in page
 
 
