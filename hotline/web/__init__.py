@@ -64,9 +64,9 @@ def clock_warning(now: datetime) -> Markup | None:
             when
             + " "
             + web_text(
-                "Twilio did not take the last text: {reason}. Call officers and coordinators back by"
-                " phone, and ask whoever runs the servers to check the Twilio account and its"
-                " credentials (TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN).",
+                "Twilio did not take the last text: {reason}. Call officers and coordinators"
+                " back by phone, and ask whoever runs the servers to check the Twilio account"
+                " and its credentials (TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN).",
                 reason=run.refused.removeprefix("Twilio answered "),
             )
         )
