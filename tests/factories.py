@@ -58,6 +58,12 @@ def add_officer(
     return officer
 
 
+def leave_roster(app: Flask, officer: Officer) -> None:
+    """Take an officer off the roster, as a supervisor does when they leave."""
+    with session_scope(app) as session:
+        session.get_one(Officer, officer.id).active = False
+
+
 def add_rotation(
     app: Flask,
     tier: int,

@@ -20,7 +20,7 @@ from hotline.messaging.outbox import queue_text
 from hotline.models import JobRun
 from tests.faults import stuck
 from tests.faults.stuck import unused_loopback_port
-from tests.messaging.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio
+from tests.messaging.fake_twilio import AUTH_TOKEN, FakeTwilio
 
 # The SPEC's bound is 1 s; the rest is the test client and a loaded machine.
 ANSWER_WITHIN_SECONDS = 1.5
@@ -186,10 +186,8 @@ class TestTwilioRefusingTheTexts:
     def app_config(self, app_config: dict[str, Any], fake_twilio: FakeTwilio) -> dict[str, Any]:
         return {
             **app_config,
-            "HOTLINE_TRANSPORT": "twilio",
-            "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+            **fake_twilio.settings(),
             "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-            "TWILIO_API_BASE_URL": fake_twilio.url,
         }
 
     def test_refused_credentials_turn_the_clock_stale_until_a_text_goes_out(

@@ -150,6 +150,14 @@ class FakeTwilio:
         with self._lock:
             self._script.extend([failure] * times)
 
+    def settings(self) -> dict[str, str]:
+        """Return the app settings that send texts and place calls through this fake."""
+        return {
+            "HOTLINE_TRANSPORT": "twilio",
+            "TWILIO_ACCOUNT_SID": self.account_sid,
+            "TWILIO_API_BASE_URL": self.url,
+        }
+
     @property
     def accepted(self) -> list[MessageRequest]:
         """Return the requests answered 201: the texts Twilio would deliver."""

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from hotline.db import session_scope
 from hotline.models import Message
 from hotline.simulator import SmsEmulator
-from tests.messaging.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio
+from tests.messaging.fake_twilio import AUTH_TOKEN, FakeTwilio
 from tests.sms.conftest import Program
 from tests.sms.test_commands import refer
 
@@ -31,10 +31,8 @@ def app_config(app_config: dict[str, Any], fake_twilio: FakeTwilio) -> dict[str,
     """Send through the Twilio transport, pointed at the fake, with webhooks signed by its token."""
     return {
         **app_config,
-        "HOTLINE_TRANSPORT": "twilio",
-        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+        **fake_twilio.settings(),
         "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-        "TWILIO_API_BASE_URL": fake_twilio.url,
     }
 
 

@@ -8,19 +8,14 @@ from flask import Flask
 from sqlalchemy import select
 
 from hotline.db import session_scope
-from hotline.models import Consent, Contact, Officer, Participant, Referral
+from hotline.models import Consent, Contact, Participant, Referral
 from hotline.simulator import SmsEmulator
 from hotline.sms.prompts import PROMPTS
-from tests.factories import add_user
+from tests.factories import add_user, leave_roster
 from tests.sms.conftest import STRANGER, Program, converse, outbox
 from tests.sms.test_intake import ARREST
 
 NEUTRAL = "No LEAD match; call the hotline to refer."
-
-
-def leave_roster(app: Flask, officer: Officer) -> None:
-    with session_scope(app) as session:
-        session.get_one(Officer, officer.id).active = False
 
 
 def test_contact_from_a_former_officers_phone_learns_nothing(

@@ -19,7 +19,7 @@ from hotline.simulator import CallResult, CallScript, Leg, SmsEmulator, VoiceEmu
 from hotline.simulator.transport import sign
 from tests.factories import add_referral
 from tests.jobs.conftest import run, texts_to
-from tests.messaging.fake_twilio import ACCOUNT_SID, CallRequest, FakeTwilio
+from tests.messaging.fake_twilio import CallRequest, FakeTwilio
 from tests.voice.conftest import HOTLINE, Program
 
 TOKEN = "test-token"
@@ -39,9 +39,7 @@ def app_config(app_config: dict[str, Any], fake_twilio: FakeTwilio) -> dict[str,
     """Send texts and place calls through the fake Twilio, as production does through Twilio."""
     return {
         **app_config,
-        "HOTLINE_TRANSPORT": "twilio",
-        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
-        "TWILIO_API_BASE_URL": fake_twilio.url,
+        **fake_twilio.settings(),
     }
 
 

@@ -6,14 +6,10 @@ from flask import Flask
 from sqlalchemy import select
 
 from hotline.db import session_scope
-from hotline.models import Call, Officer, Referral
+from hotline.models import Call, Referral
 from hotline.simulator import CallScript, Leg, VoiceEmulator
+from tests.factories import leave_roster
 from tests.voice.conftest import HOTLINE, STRANGER, Program
-
-
-def leave_roster(app: Flask, officer: Officer) -> None:
-    with session_scope(app) as session:
-        session.get_one(Officer, officer.id).active = False
 
 
 def test_a_former_officers_phone_is_asked_for_a_badge_and_not_named(

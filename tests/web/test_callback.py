@@ -16,7 +16,7 @@ from hotline.jobs import run_job
 from hotline.models import Callback, ReferralEvent
 from hotline.web import referrals as referral_pages
 from tests.factories import add_officer, add_referral
-from tests.messaging.fake_twilio import ACCOUNT_SID, FakeTwilio
+from tests.messaging.fake_twilio import FakeTwilio
 from tests.web.conftest import Web
 
 BUTTON = 'id="action-callback"'
@@ -83,9 +83,7 @@ class TestThroughTwilio:
     def app_config(self, app_config: dict[str, Any], fake_twilio: FakeTwilio) -> dict[str, Any]:
         return {
             **app_config,
-            "HOTLINE_TRANSPORT": "twilio",
-            "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
-            "TWILIO_API_BASE_URL": fake_twilio.url,
+            **fake_twilio.settings(),
         }
 
     def test_the_coordinator_phone_rings_from_the_hotline(
