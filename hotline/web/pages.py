@@ -127,6 +127,11 @@ def dashboard() -> str | Response:
     zone = program_zone()
     db = get_session()
     answer = who_is_on_call(db, now, current_app.config["HOTLINE_FALLBACK_NUMBERS"])
+    if answer["tiers"] and all(tier["tier"] != 1 for tier in answer["tiers"]):
+        # /oncall lists only tiers with a rotation; the first step of the chain is shown
+        # anyway, as the calendar below shows it: calls then ring tier 2 first.
+        unscheduled = {"tier": 1, "user": None, "source": None, "until": None, "unscheduled": True}
+        answer = {**answer, "tiers": [unscheduled, *answer["tiers"]]}
     on_call_phones = [tier["user"]["phone"] for tier in answer["tiers"] if tier["user"]]
     # Their SMS alerts are suppressed (they are passed over): say so where it is seen.
     texts_off = set(db.scalars(select(OptOut.phone).where(OptOut.phone.in_(on_call_phones))))

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from flask import Flask
 
-from tests.factories import add_referral, add_user
+from tests.factories import add_referral, add_rotation, add_user
 from tests.web.conftest import Web
 
 
@@ -63,3 +63,18 @@ class TestNobodyHasTakenThese:
         assert "Every referral has an owner." in unowned_section(page)
         waiting = page[page.index('class="waiting"') :]
         assert f">#{held}<" in waiting and "with Ana Diaz" in waiting
+
+
+def test_on_call_now_shows_a_tier_one_gap_when_only_tier_two_has_a_rotation(
+    app: Flask, as_coordinator: Web
+) -> None:
+    ben = add_user(app, "Ben Okafor")
+    add_rotation(app, 2, ben)
+
+    page = as_coordinator.text("/")
+
+    table = page[page.index('id="oncall-heading"') : page.index("</table>")]
+    assert 'data-tier="1"' in table
+    tier_one = table[table.index('data-tier="1"') : table.index('data-tier="2"')]
+    assert "GAP: nobody" in tier_one and "no rotation" in tier_one
+    assert "Ben Okafor" in table[table.index('data-tier="2"') :]
