@@ -36,14 +36,35 @@ NICKNAMES = {
     "peggy": "margaret", "maggie": "margaret", "meg": "margaret", "greg": "gregory",
     "matt": "matthew", "tim": "timothy", "jeff": "jeffrey", "ron": "ronald", "don": "donald",
 }  # fmt: skip
+# Left out rather than read as a space: "O'Brien" is written "OBrien" as often as "O Brien".
+APOSTROPHES = frozenset("'\u2018\u2019\u02bc`")
+
+
+def folded_words(name: str) -> list[str]:
+    """Return a name's words without accents, case, apostrophes or other punctuation."""
+    plain = unicodedata.normalize("NFKD", name)
+    plain = "".join(ch for ch in plain if not unicodedata.combining(ch) and ch not in APOSTROPHES)
+    return "".join(ch if ch.isalnum() else " " for ch in plain.casefold()).split()
 
 
 def name_tokens(name: str) -> list[str]:
-    """Return a name's words folded: no accents or punctuation, lower case, nicknames resolved."""
-    plain = unicodedata.normalize("NFKD", name)
-    plain = "".join(ch for ch in plain if not unicodedata.combining(ch))
-    words = "".join(ch if ch.isalnum() else " " for ch in plain.casefold()).split()
-    return [NICKNAMES.get(word, word) for word in words]
+    """Return a name's words folded, nicknames resolved."""
+    return [NICKNAMES.get(word, word) for word in folded_words(name)]
+
+
+def same_name(name: str, candidates: list[str]) -> bool:
+    """Tell whether `name` is one of `candidates` word for word, in any order.
+
+    What may disclose (SPEC §6 re-contact): "DOE, Jane" and "jane  doe" are Jane Doe,
+    "De La Cruz" is "DeLaCruz"; "Juan" is not "Juana", however close the spelling.
+    """
+    mine = name_tokens(name)
+    return any(_same_words(mine, name_tokens(other)) for other in candidates)
+
+
+def _same_words(left: list[str], right: list[str]) -> bool:
+    """Tell whether two folded names have the same words, or the same letters in order."""
+    return bool(left) and (sorted(left) == sorted(right) or "".join(left) == "".join(right))
 
 
 def _closeness(left: list[str], right: list[str]) -> float:

@@ -1,9 +1,10 @@
 """An officer meets a participant again (SPEC §6 "Re-contact"): status only, and only with consent.
 
-One active participant matching the name closely, with a current `officer_status`
-consent: the officer learns who the case manager is. Anything else — no match,
-several, no consent — gets the same neutral answer as a stranger's name. A match's
-case manager is told either way; a name that matches nobody tells nobody.
+One active participant matching the name closely is the match, and their case
+manager is told; the officer learns who the case manager is only if the name is
+theirs word for word (`same_name`) and they have a current `officer_status` consent.
+Anything else — no match, several, a name only spelled alike, no consent — gets the
+same neutral answer as a stranger's name. A name that matches nobody tells nobody.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from sqlalchemy.orm import Session
 from ..audit import Actor, record
 from ..messaging.notices import OfficerMetParticipant, notify
 from ..models import Contact, Message, Officer, Participant
-from .participant_match import match_score
+from .participant_match import match_score, same_name
 from .participants import acting_case_manager, has_consent
 
 # Stricter than a suggestion: here the app decides alone, and a wrong match would disclose.
@@ -61,7 +62,12 @@ def officer_met(
     participant = the_one_match(session, name)
     if participant is None:
         return Neutral()
-    return contact_with(session, participant, officer, now, channel, sender, zone, text_id=text_id)
+    # Close is enough to tell the case manager, who knows the person; the officer is
+    # told only about the name itself: "Juan Perez" is not Juana Perez.
+    named = same_name(name, [participant.name, *participant.aliases])
+    return contact_with(
+        session, participant, officer, now, channel, sender, zone, text_id=text_id, named=named
+    )
 
 
 def contact_with(
@@ -74,8 +80,12 @@ def contact_with(
     zone: str,
     recorded_by: int | None = None,
     text_id: int | None = None,
+    named: bool = True,
 ) -> ContactOutcome:
     """Record a contact with a known participant, tell the case manager, say what may be shared.
+
+    `named` is false when the officer's words only resemble the participant's name:
+    nothing is then shared, consent or not.
 
     The texts naming the participant (`text_id`, the officer's; the case manager's
     notice) are filed with them, so that retention erases them together.
@@ -84,7 +94,8 @@ def contact_with(
     manager = acting_case_manager(session, participant)
     # Only an active participant's case manager is named (SPEC §6 re-contact), on the web too.
     disclosed = (
-        participant.status == "active"
+        named
+        and participant.status == "active"
         and manager is not None
         and has_consent(session, participant.id, "officer_status", now)
     )

@@ -22,12 +22,14 @@ def cam(app: Flask) -> User:
     return add_user(app, "Cam Reed", "case_manager")
 
 
-def add_participant(app: Flask, name: str, case_manager: User | None, consent: bool) -> int:
+def add_participant(
+    app: Flask, name: str, case_manager: User | None, consent: bool, aliases: tuple[str, ...] = ()
+) -> int:
     now = datetime.now(UTC)
     with session_scope(app) as session:
         row = Participant(
             name=name,
-            aliases=[],
+            aliases=list(aliases),
             status="active",
             case_manager_id=case_manager.id if case_manager else None,
             created_at=now,
@@ -46,6 +48,11 @@ def add_participant(app: Flask, name: str, case_manager: User | None, consent: b
 def contacts(app: Flask) -> list[tuple[int, bool]]:
     with session_scope(app) as session:
         return [(c.participant_id, c.disclosed) for c in session.scalars(select(Contact))]
+
+
+def disclosures(app: Flask) -> int:
+    with session_scope(app) as session:
+        return len(session.scalars(select(AuditEvent).where(AuditEvent.action == "disclose")).all())
 
 
 def test_with_consent_the_officer_learns_the_case_manager_and_nothing_more(
@@ -115,4 +122,62 @@ def test_contacto_answers_in_spanish_and_a_missing_name_is_asked_for(
     ]
     assert converse(phone, program.officer.phone, "CONTACT") == [
         "Reply CONTACT and the person's name, e.g. CONTACT Jane Doe."
+    ]
+
+
+@pytest.mark.parametrize(
+    ("typed", "name", "aliases"),
+    [
+        ("jane  doe", "Jane Doe", ()),
+        ("DOE, Jane", "Jane Doe", ()),
+        ("Jane Doe Smith", "Jane Doe-Smith", ()),
+        ("jane doe", "Jane Doe-Smith", ("Jane Doe",)),
+        ("Jose Garcia", "José García", ()),
+        ("Shaun OBrien", "Shaun O'Brien", ()),
+        ("Jane De La Cruz", "Jane DeLaCruz", ()),
+    ],
+)
+def test_the_same_name_written_another_way_still_discloses(
+    app: Flask,
+    phone: SmsEmulator,
+    program: Program,
+    cam: User,
+    typed: str,
+    name: str,
+    aliases: tuple[str, ...],
+) -> None:
+    number = add_participant(app, name, cam, consent=True, aliases=aliases)
+    [reply] = converse(phone, program.officer.phone, f"CONTACT {typed}")
+    assert reply == f"LEAD participant - case manager Cam Reed, {cam.phone}."
+    assert contacts(app) == [(number, True)]
+
+
+@pytest.mark.parametrize(
+    ("typed", "name"),
+    [
+        ("Juan Perez", "Juana Perez"),
+        ("Daniel Smith", "Danielle Smith"),
+        ("Mario Garcia", "Maria Garcia"),
+    ],
+)
+def test_a_name_only_spelled_like_a_participants_discloses_nothing(
+    app: Flask, phone: SmsEmulator, program: Program, cam: User, typed: str, name: str
+) -> None:
+    # Another person, most likely: the officer must not be told they are in LEAD.
+    number = add_participant(app, name, cam, consent=True)
+    assert converse(phone, program.officer.phone, f"CONTACT {typed}") == [NEUTRAL]
+    assert disclosures(app) == 0 and contacts(app) == [(number, False)]
+    [told] = outbox(app, cam.phone)  # the case manager may judge: they are told, as before
+    assert told.startswith(f"LEAD participant #{number} {name}: Officer Smith met them")
+
+
+def test_contacto_with_accents_left_out_discloses_in_spanish(
+    app: Flask, phone: SmsEmulator, program: Program, cam: User
+) -> None:
+    add_participant(app, "José García", cam, consent=True)
+    assert converse(phone, program.officer.phone, "CONTACTO jose garcia") == [
+        f"Participante de LEAD - gestor de casos Cam Reed, {cam.phone}."
+    ]
+    assert converse(phone, program.officer.phone, "CONTACTO Josue Garcia") == [
+        "Sin coincidencia en LEAD; llame a la linea para remitir."
     ]
