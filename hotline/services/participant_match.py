@@ -56,10 +56,11 @@ def same_name(name: str, candidates: list[str]) -> bool:
     """Tell whether `name` is one of `candidates` word for word, in any order.
 
     What may disclose (SPEC §6 re-contact): "DOE, Jane" and "jane  doe" are Jane Doe,
-    "De La Cruz" is "DeLaCruz"; "Juan" is not "Juana", however close the spelling.
+    "De La Cruz" is "DeLaCruz"; "Juan" is not "Juana", however close the spelling,
+    and "Pat" is not "Patrick" (it may be Patricia) unless recorded as an alias.
     """
-    mine = name_tokens(name)
-    return any(_same_words(mine, name_tokens(other)) for other in candidates)
+    mine = folded_words(name)
+    return any(_same_words(mine, folded_words(other)) for other in candidates)
 
 
 def _same_words(left: list[str], right: list[str]) -> bool:

@@ -63,7 +63,8 @@ def officer_met(
     if participant is None:
         return Neutral()
     # Close is enough to tell the case manager, who knows the person; the officer is
-    # told only about the name itself: "Juan Perez" is not Juana Perez.
+    # told only about the name itself: "Juan Perez" is not Juana Perez, nor is
+    # "Pat Jones" Patrick Jones (Patricia?) unless recorded as his alias.
     named = same_name(name, [participant.name, *participant.aliases])
     return contact_with(
         session, participant, officer, now, channel, sender, zone, text_id=text_id, named=named

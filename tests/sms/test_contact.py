@@ -181,3 +181,42 @@ def test_contacto_with_accents_left_out_discloses_in_spanish(
     assert converse(phone, program.officer.phone, "CONTACTO Josue Garcia") == [
         "Sin coincidencia en LEAD; llame a la linea para remitir."
     ]
+
+
+@pytest.mark.parametrize(
+    ("typed", "name"),
+    [
+        ("Pat Jones", "Patrick Jones"),  # or Patricia
+        ("Jamie Lee", "James Lee"),
+        ("Chris Lee", "Christopher Lee"),  # or Christina
+        ("Sam Ortiz", "Samuel Ortiz"),  # or Samantha
+        ("Alex Kim", "Alexander Kim"),  # or Alexandra
+        ("Toni Ruiz", "Antonia Ruiz"),
+    ],
+)
+def test_a_nickname_tells_the_case_manager_but_not_the_officer(
+    app: Flask, phone: SmsEmulator, program: Program, cam: User, typed: str, name: str
+) -> None:
+    number = add_participant(app, name, cam, consent=True)
+    assert converse(phone, program.officer.phone, f"CONTACT {typed}") == [NEUTRAL]
+    assert disclosures(app) == 0 and contacts(app) == [(number, False)]
+    [told] = outbox(app, cam.phone)
+    assert told.startswith(f"LEAD participant #{number} {name}: Officer Smith met them")
+
+
+def test_a_nickname_recorded_as_an_alias_discloses(
+    app: Flask, phone: SmsEmulator, program: Program, cam: User
+) -> None:
+    number = add_participant(app, "Patrick Jones", cam, consent=True, aliases=("Pat Jones",))
+    [reply] = converse(phone, program.officer.phone, "CONTACT jones, pat")
+    assert reply == f"LEAD participant - case manager Cam Reed, {cam.phone}."
+    assert contacts(app) == [(number, True)]
+
+
+def test_a_name_that_is_one_participants_and_another_ones_nickname_discloses_nothing(
+    app: Flask, phone: SmsEmulator, program: Program, cam: User
+) -> None:
+    add_participant(app, "Pat Jones", cam, consent=True)
+    add_participant(app, "Patrick Jones", cam, consent=True)
+    assert converse(phone, program.officer.phone, "CONTACT Pat Jones") == [NEUTRAL]
+    assert outbox(app, cam.phone) == [] and contacts(app) == []
