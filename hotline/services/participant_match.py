@@ -58,9 +58,10 @@ def same_name(name: str, candidates: list[str]) -> bool:
     What may disclose (SPEC §6 re-contact): "DOE, Jane" and "jane  doe" are Jane Doe,
     "De La Cruz" is "DeLaCruz"; "Juan" is not "Juana", however close the spelling,
     and "Pat" is not "Patrick" (it may be Patricia) unless recorded as an alias.
+    One word is never enough: a first or street name ("Bobby", "Smitty") is many people's.
     """
     mine = folded_words(name)
-    return any(_same_words(mine, folded_words(other)) for other in candidates)
+    return len(mine) >= 2 and any(_same_words(mine, folded_words(other)) for other in candidates)
 
 
 def _same_words(left: list[str], right: list[str]) -> bool:

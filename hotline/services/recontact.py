@@ -2,8 +2,9 @@
 
 One active participant matching the name closely is the match, and their case
 manager is told; the officer learns who the case manager is only if the name is
-theirs word for word (`same_name`) and they have a current `officer_status` consent.
-Anything else — no match, several, a name only spelled alike, no consent — gets the
+theirs word for word (`same_name`, two words at least) and they have a current
+`officer_status` consent. Anything else — no match, several, a name only spelled alike,
+a nickname, one word, no consent — gets the
 same neutral answer as a stranger's name. A name that matches nobody tells nobody.
 """
 

@@ -220,3 +220,27 @@ def test_a_name_that_is_one_participants_and_another_ones_nickname_discloses_not
     add_participant(app, "Patrick Jones", cam, consent=True)
     assert converse(phone, program.officer.phone, "CONTACT Pat Jones") == [NEUTRAL]
     assert outbox(app, cam.phone) == [] and contacts(app) == []
+
+
+@pytest.mark.parametrize(
+    ("typed", "name", "aliases"),
+    [
+        ("Bobby", "Robert Smith", ("Bobby",)),
+        ("pat", "Patricia Gomez", ("Pat",)),
+        ("SMITTY", "Smitty", ()),
+    ],
+)
+def test_a_single_word_never_discloses(
+    app: Flask,
+    phone: SmsEmulator,
+    program: Program,
+    cam: User,
+    typed: str,
+    name: str,
+    aliases: tuple[str, ...],
+) -> None:
+    # A first name or a street name is shared by many: the officer is told to call instead.
+    number = add_participant(app, name, cam, consent=True, aliases=aliases)
+    assert converse(phone, program.officer.phone, f"CONTACT {typed}") == [NEUTRAL]
+    assert disclosures(app) == 0 and contacts(app) == [(number, False)]
+    assert len(outbox(app, cam.phone)) == 1
