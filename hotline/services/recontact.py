@@ -45,8 +45,14 @@ ContactOutcome = Disclosed | Neutral
 def the_one_match(session: Session, name: str) -> Participant | None:
     """Return the single active participant the name matches closely, else None."""
     rows = session.scalars(select(Participant).where(Participant.status == "active"))
-    found = [row for row in rows if match_score(name, [row.name, *row.aliases]) >= CONTACT_FLOOR]
+    found = [row for row in rows if _matches(name, [row.name, *row.aliases])]
     return found[0] if len(found) == 1 else None
+
+
+def _matches(name: str, names: list[str]) -> bool:
+    """Tell whether `name` is close to one of `names`, or one of them word for word."""
+    # A short name's spacing ("Li De La O", "Li DeLaO") scores under the floor, yet is the name.
+    return same_name(name, names) or match_score(name, names) >= CONTACT_FLOOR
 
 
 def officer_met(
