@@ -60,6 +60,24 @@ def test_a_second_referral_of_the_same_person_is_suggested_and_linked(
     assert len(coordinator_api.get("/participants").json["items"]) == 1
 
 
+def test_a_name_given_without_its_middle_name_or_second_surname_is_suggested(
+    app: Flask, coordinator_api: Api
+) -> None:
+    for name in ("Ana María López Vega", "Jane Doe-Smith"):
+        number = add_referral(app, "acknowledged", participant_name=name)
+        assert coordinator_api.post(f"/referrals/{number}/assessment", ACCEPTED).status_code == 201
+    ana, jane = (p["id"] for p in coordinator_api.get("/participants").json["items"])
+
+    def suggested(name: str) -> list[int]:
+        found = coordinator_api.get("/participants", query_string={"match": name}).json
+        return [p["id"] for p in found["items"]]
+
+    assert suggested("Ana Lopez") == [ana]
+    assert suggested("lopez vega, ana") == [ana]
+    assert suggested("Jane Doe") == [jane]
+    assert suggested("Jane") == [] and suggested("Ana Vega Diaz") == []
+
+
 def test_a_participant_is_linked_only_with_accepted_and_only_if_it_exists(
     app: Flask, coordinator_api: Api
 ) -> None:

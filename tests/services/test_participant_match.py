@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from hotline.services.participant_match import SUGGESTION_FLOOR, match_score
+from hotline.services.recontact import CONTACT_FLOOR
 
 
 @pytest.mark.parametrize(
@@ -19,6 +20,8 @@ from hotline.services.participant_match import SUGGESTION_FLOOR, match_score
         ("SMITH, Robert", "Robert Smith"),
         ("Jon Smyth", "John Smith"),
         ("Lupe Hernandez", "Guadalupe Hernández"),
+        ("Jane Doe", "Jane Marie Doe"),
+        ("Ana Lopez", "Ana Maria Lopez Vega"),
     ],
 )
 def test_the_same_person_written_differently_is_suggested(typed: str, known: str) -> None:
@@ -26,10 +29,20 @@ def test_the_same_person_written_differently_is_suggested(typed: str, known: str
 
 
 @pytest.mark.parametrize(
-    ("typed", "known"), [("Jane Doe", "John Doe"), ("Ana Diaz", "Maria Lopez")]
+    ("typed", "known"),
+    [
+        ("Jane Doe", "John Doe"),
+        ("Ana Diaz", "Maria Lopez"),
+        ("Jane", "Jane Doe"),
+        ("Jane Marie", "Jane Doe"),
+    ],
 )
 def test_other_people_are_not(typed: str, known: str) -> None:
     assert match_score(typed, [known]) < SUGGESTION_FLOOR
+
+
+def test_part_of_a_name_is_suggested_but_never_taken_by_contact_for_the_person() -> None:
+    assert SUGGESTION_FLOOR <= match_score("Jane Doe", ["Jane Marie Doe"]) < CONTACT_FLOOR
 
 
 def test_an_alias_counts_and_a_different_birth_date_rules_out() -> None:
