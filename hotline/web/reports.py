@@ -285,6 +285,9 @@ def report_csv(table: str) -> Response:
     every = {**report_tables(report), **program_tables(*period.bounds(program_zone()))}
     chosen = every[table]
     buffer = io.StringIO()
+    # The byte-order mark tells Excel the file is UTF-8 (else it reads Peña as PeÃ±a);
+    # other CSV readers take it as the encoding's mark too.
+    buffer.write("\ufeff")
     writer = csv.writer(buffer)
     writer.writerow(chosen.columns)
     for row in chosen.rows:
@@ -294,4 +297,4 @@ def report_csv(table: str) -> Response:
         "Content-Disposition": f'attachment; filename="{filename}"',
         "Cache-Control": "no-store",
     }
-    return Response(buffer.getvalue(), mimetype="text/csv", headers=headers)
+    return Response(buffer.getvalue(), content_type="text/csv; charset=utf-8", headers=headers)

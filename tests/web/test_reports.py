@@ -69,7 +69,7 @@ def csv_rows(web: Web, path: str) -> list[list[str]]:
     answer = web.get(path)
     assert answer.status_code == 200, answer.get_data(as_text=True)
     assert answer.mimetype == "text/csv"
-    return list(csv.reader(io.StringIO(answer.get_data(as_text=True))))
+    return list(csv.reader(io.StringIO(answer.data.decode("utf-8-sig"))))
 
 
 @pytest.fixture
@@ -302,6 +302,13 @@ class TestCsv:
         query = f"{FIXTURE_PERIOD}&cost=99.90"
         page = page_tables(as_supervisor.text(f"/reports?{query}"))[table]
         assert csv_rows(as_supervisor, f"/reports/{table}.csv?{query}") == page
+
+    def test_excel_reads_the_export_as_utf_8(self, fixture_rows: None, as_supervisor: Web) -> None:
+        # Without the byte-order mark Excel reads UTF-8 as its own code page: Peña as PeÃ±a.
+        answer = as_supervisor.get(f"/reports/officers.csv?{FIXTURE_PERIOD}")
+        assert answer.content_type == "text/csv; charset=utf-8"
+        assert answer.data.startswith("\ufeff".encode())
+        assert not answer.data[3:].startswith("\ufeff".encode())
 
     def test_download_is_named_for_the_period(self, fixture_rows: None, as_supervisor: Web) -> None:
         answer = as_supervisor.get(f"/reports/officers.csv?{FIXTURE_PERIOD}")
