@@ -9,6 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .models import Assessment, Call, CallLeg, Message, Officer, Referral, ReferralEvent, User
+from .services.escalation import first_recipients, notify_recipients
+from .services.program_store import load_on_call
+from .services.voicemail import notify_voicemail
 
 HOTLINE = "+12065550100"
 PARTICIPANTS = (
@@ -34,7 +37,7 @@ RACES = [
     "declined to say",
     None,
 ]
-# Closed referrals dominate a quarter's history; open ones are the last days'.
+# Closed referrals dominate a quarter's history; open ones are the last minutes'.
 CLOSED = {
     "intake_completed": 40,
     "intake_missed": 15,
@@ -44,7 +47,9 @@ CLOSED = {
     "assessed": 10,
     "acknowledged": 7,
 }
-OPEN = ["received", "notified"]
+# Nobody has taken them yet: staff were texted as the app texts them, so they are `notified`
+# (`received` lasts only while a call rings) and the clock's escalate-unacked carries them on.
+OPEN = ["notified"]
 # Two quarters: the reports' default period, the last full quarter, is always in it.
 HISTORY_DAYS = 183
 DISPOSITION_OF = {
@@ -63,7 +68,7 @@ def add_history(session: Session, now: datetime, seed: int, count: int = 130) ->
     coordinators = session.scalars(
         select(User).where(User.role == "coordinator", User.active.is_(True))
     ).all()
-    statuses = rng.choices(list(CLOSED), weights=list(CLOSED.values()), k=count - 4) + OPEN * 2
+    statuses = rng.choices(list(CLOSED), weights=list(CLOSED.values()), k=count - 4) + OPEN * 4
     for index, status in enumerate(statuses):
         recent = status in OPEN
         # Taken referrals may be older than the intake window: the replayed
@@ -75,6 +80,9 @@ def add_history(session: Session, now: datetime, seed: int, count: int = 130) ->
         )
         officer = rng.choice(officers)
         coordinator = rng.choice(coordinators)
+        if recent:  # nobody has taken it yet: it rang, or was texted to, tier 1 on call then
+            chain = load_on_call(session).chain_at(created)
+            coordinator = session.get_one(User, chain[0]) if chain else coordinator
         arrest = rng.random() < 0.7
         referral = Referral(
             channel="voice" if index % 3 == 0 else "sms",
@@ -82,7 +90,7 @@ def add_history(session: Session, now: datetime, seed: int, count: int = 130) ->
             offense=rng.choice(["possession", "subsistence_sale", "sex_work", "other"])
             if arrest
             else None,
-            status=status,
+            status="received" if recent else status,
             officer_id=officer.id,
             badge=officer.badge,
             officer_phone=officer.phone,
@@ -95,13 +103,26 @@ def add_history(session: Session, now: datetime, seed: int, count: int = 130) ->
             _as_a_call_arrives(referral)
         session.add(referral)
         session.flush()
-        _events(session, rng, referral, coordinator, created)
+        if not recent:  # a call is taken by pressing 1 as it rings, a text by ACK minutes on
+            referral.acknowledged_by = coordinator.id
+            referral.acknowledged_at = created + (
+                timedelta(seconds=rng.randint(8, 70))
+                if referral.channel == "voice"
+                else timedelta(minutes=rng.randint(1, 25))
+            )
+        assessed = None
+        if status in DISPOSITION_OF:
+            assessed = _assessment(session, rng, referral, coordinator, DISPOSITION_OF[status])
+        _events(session, rng, referral, coordinator, created, assessed, now)
         if referral.channel == "voice":
-            _call(session, rng, referral, coordinator, created)
+            call = _call(session, rng, referral, coordinator, created, now)
+            if recent:  # as the call's end tells the chain (and, for a voicemail, supervisors)
+                notify_voicemail(session, call, call.ended_at or now, HOTLINE, None)
         else:
             _texts(session, referral, coordinator, created)
-        if status in DISPOSITION_OF:
-            _assessment(session, rng, referral, coordinator, DISPOSITION_OF[status])
+            if recent:  # as SEND tells the chain's first reachable person
+                recipients = first_recipients(session, created)
+                notify_recipients(session, referral, recipients, created, HOTLINE, "first")
 
 
 def _as_a_call_arrives(referral: Referral) -> None:
@@ -112,34 +133,52 @@ def _as_a_call_arrives(referral: Referral) -> None:
 
 
 def _events(
-    session: Session, rng: random.Random, referral: Referral, coordinator: User, created: datetime
+    session: Session,
+    rng: random.Random,
+    referral: Referral,
+    coordinator: User,
+    created: datetime,
+    assessed: datetime | None,
+    now: datetime,
 ) -> None:
-    kinds = ["referral_sent"]
-    if referral.status != "received":
-        kinds.append("notified")
-    if referral.status not in ("received", "notified"):
-        referral.acknowledged_by = coordinator.id
-        referral.acknowledged_at = created + timedelta(minutes=rng.randint(1, 25))
-        kinds.append("acknowledged")
-    if referral.status not in ("received", "notified", "acknowledged", "assessed"):
-        kinds.append(referral.status)
-    for offset, kind in enumerate(kinds):
-        actor = coordinator.id if kind not in ("referral_sent", "notified") else None
+    """Write a taken referral's timeline in the order the app would: sent, told, taken, decided.
+
+    An open referral gets only its arrival here; telling staff writes the rest.
+    """
+    voice = referral.channel == "voice"
+    taken_by = "voice" if voice else "sms"  # a call is taken by pressing 1, a text by ACK
+    events: list[tuple[datetime, str, str, int | None]] = [
+        (created, "referral_sent", referral.channel, None)
+    ]
+    if referral.acknowledged_at is not None:
+        if not voice:  # the alert went out with the referral; an answered call texts nobody
+            events.append((created, "notified", "sms", None))
+        events.append((referral.acknowledged_at, "acknowledged", taken_by, coordinator.id))
+    if assessed is not None:
+        events.append((assessed, "assessment", "web", coordinator.id))
+        status_after = "assessed" if referral.status.startswith("intake_") else referral.status
+        events.append((assessed, status_after, "web", coordinator.id))
+    if referral.status in ("intake_completed", "intake_missed", "not_a_referral"):
+        after = assessed or referral.acknowledged_at or created
+        # Days later, never past now: the history holds no event still to come.
+        ended = min(after + timedelta(hours=rng.uniform(2, 96)), now - timedelta(minutes=1))
+        events.append((max(ended, after), referral.status, "sms", coordinator.id))
+    for at, kind, channel, actor in events:
         session.add(
             ReferralEvent(
-                referral_id=referral.id,
-                at=created + timedelta(minutes=offset * 7),
-                kind=kind,
-                actor_id=actor,
-                # A call's referral arrived by voice; taking it by text or on a call follows.
-                channel=referral.channel if kind in ("referral_sent", "notified") else "sms",
+                referral_id=referral.id, at=at, kind=kind, actor_id=actor, channel=channel
             )
         )
 
 
 def _call(
-    session: Session, rng: random.Random, referral: Referral, coordinator: User, created: datetime
-) -> None:
+    session: Session,
+    rng: random.Random,
+    referral: Referral,
+    coordinator: User,
+    created: datetime,
+    now: datetime,
+) -> Call:
     # Calls nobody took: a voicemail and a hang-up, both kinds the tour shows.
     untaken = "voicemail" if referral.id % 2 else "abandoned"
     outcome = "answered" if referral.acknowledged_by else untaken
@@ -153,10 +192,9 @@ def _call(
         call_outcome=outcome,
         answered_by=coordinator.id if outcome == "answered" else None,
         started_at=created,
-        answered_at=created + timedelta(seconds=rng.randint(8, 70))
-        if outcome == "answered"
-        else None,
-        ended_at=created + timedelta(minutes=rng.randint(2, 12)),
+        # Pressing 1 is what took it: answered and acknowledged at one instant.
+        answered_at=referral.acknowledged_at if outcome == "answered" else None,
+        ended_at=min(created + timedelta(minutes=rng.randint(2, 12)), now),
         duration=rng.randint(60, 600),
         # The demo serves this sample itself (web.demo_voicemail): the link plays offline.
         recording_url="/demo/voicemail.wav" if outcome == "voicemail" else None,
@@ -178,6 +216,7 @@ def _call(
     )
     referral.call_outcome = outcome
     referral.answered_by = call.answered_by
+    return call
 
 
 def _texts(session: Session, referral: Referral, coordinator: User, created: datetime) -> None:
@@ -203,8 +242,10 @@ def _texts(session: Session, referral: Referral, coordinator: User, created: dat
                 referral_id=referral.id,
             )
         )
+    if referral.acknowledged_at is None:
+        return  # an open one's alert is queued as the app queues it (add_history)
     alert = f"LEAD #{referral.id}: Reply ACK {referral.id} to take it."
-    status = "queued" if referral.status == "received" else "delivered"
+    status = "delivered"
     session.add(
         Message(
             direction="out",
@@ -220,7 +261,8 @@ def _texts(session: Session, referral: Referral, coordinator: User, created: dat
 
 def _assessment(
     session: Session, rng: random.Random, referral: Referral, coordinator: User, disposition: str
-) -> None:
+) -> datetime:
+    """Add the referral's brief assessment, after it was taken; return when it was saved."""
     at = (referral.acknowledged_at or referral.created_at) + timedelta(minutes=rng.randint(10, 180))
     session.add(
         Assessment(
@@ -249,3 +291,4 @@ def _assessment(
             completed_at=at,
         )
     )
+    return at

@@ -76,8 +76,8 @@ def test_demo_program_has_history_in_every_status_and_a_gap_next_week(tmp_path: 
         agencies = {o.agency for o in session.scalars(select(Officer))}
         officers = len(session.scalars(select(Officer)).all())
         segments = schedule_segments(session, now, now + timedelta(days=14), 1)
+    # Every status a referral rests in: `received` lasts only while a call rings.
     assert statuses == {
-        "received",
         "notified",
         "acknowledged",
         "assessed",
@@ -296,3 +296,57 @@ def test_a_second_demo_while_one_runs_is_refused_and_its_reset_deletes_nothing(
     fresh = demo_app(reset=False, instance_path=tmp_path)
     with session_scope(fresh) as session:
         assert session.scalars(select(User.name).where(User.name == "Kept")).all() == ["Kept"]
+
+
+def test_demo_referrals_nobody_took_were_told_as_the_app_tells_and_timelines_run_in_order(
+    tmp_path: Path,
+) -> None:
+    from datetime import timedelta
+
+    from hotline.models import Assessment, Message, Referral, ReferralEvent, ReferralNotice
+    from hotline.services.escalation import escalate_unacked
+
+    app = demo_app(reset=False, instance_path=tmp_path)
+    now = datetime.now(UTC)
+    with session_scope(app) as session:
+        seed(session, now, app.config)  # as `hotline demo` does
+        untaken = session.scalars(
+            select(Referral).where(Referral.status.in_(("received", "notified")))
+        ).all()
+        assert untaken
+        for referral in untaken:
+            # Nobody has it, so staff were texted about it and the clock carries it on:
+            # never a referral nobody heard of, nor a notice escalation cannot see.
+            assert referral.status == "notified", referral.id
+            told = session.scalars(
+                select(ReferralNotice.user_id).where(ReferralNotice.referral_id == referral.id)
+            ).all()
+            assert told, f"#{referral.id} notified, but nobody was"
+            texts = session.scalars(
+                select(Message.body).where(
+                    Message.referral_id == referral.id, Message.direction == "out"
+                )
+            ).all()
+            assert any(f"ACK {referral.id}" in (body or "") for body in texts), texts
+        for referral in session.scalars(select(Referral)):
+            events = session.scalars(
+                select(ReferralEvent)
+                .where(ReferralEvent.referral_id == referral.id)
+                .order_by(ReferralEvent.id)
+            ).all()
+            times = [e.at.replace(tzinfo=UTC) for e in events]
+            assert times == sorted(times), (referral.id, [(e.kind, e.at) for e in events])
+            assert times[-1] <= now, (referral.id, events[-1].kind)
+            assessment = session.scalars(
+                select(Assessment).where(Assessment.referral_id == referral.id)
+            ).first()
+            if assessment is not None:  # the assessment decides, then intake ends
+                closing = [e for e in events if e.kind == referral.status]
+                assessed = assessment.completed_at.replace(tzinfo=UTC)
+                assert all(e.at.replace(tzinfo=UTC) >= assessed for e in closing), referral.id
+            if referral.acknowledged_at is not None:
+                taken = [e for e in events if e.kind == "acknowledged"]
+                assert [e.at for e in taken] == [referral.acknowledged_at], referral.id
+        # Ten minutes on, the clock passes on what nobody took, as it would in production.
+        later = now + timedelta(minutes=11)
+        assert escalate_unacked(session, later, 10, "+12065550100") > 0
