@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -13,6 +14,7 @@ from hotline.db import session_scope
 from hotline.demo import seed, utcnow
 from hotline.dev_secrets import DEV_SECRETS_FILE, load_dev_secrets
 from hotline.models import CLOSED_STATUSES, Call, Message, Referral
+from hotline.phones import parse_phone
 from hotline.services.completion import MISSING_WORDS, missing_fields
 from hotline.simulator import (
     CallScript,
@@ -32,6 +34,9 @@ DEMO_HOTLINE = "+12065550100"
 # Twilio's DialCallStatus words, read as what the phone did: "completed" without a 1
 # is a voicemail box answering, "answered" a person taking it.
 TWILIO_WORDS = {"completed": "voicemail", "answered": "accept"}
+# What Twilio sends as From for a caller who withholds their number.
+WITHHELD = "anonymous"
+KEYS = "0123456789*#"
 
 simulate_cli = click.Group("simulate", help="Send signed Twilio-shaped requests to the app.")
 
@@ -55,6 +60,26 @@ def parse_outcomes(text: str) -> list[Leg]:
             raise click.ClickException(f"--outcome: {word!r} is not one of {', '.join(OUTCOMES)}")
         legs.append(Leg(word))
     return legs
+
+
+def phone_number(option: str, value: str, withheld: bool = False) -> str:
+    """Return a --from/--to number in E.164, as Twilio always sends it, or refuse it in one line."""
+    if withheld and value.strip().lower() == WITHHELD:
+        return WITHHELD
+    region = (os.environ.get("HOTLINE_DEFAULT_REGION") or "US").strip().upper()
+    try:
+        return parse_phone(value.strip(), region)
+    except ValueError as error:
+        hint = f" (or {WITHHELD} for a withheld number)" if withheld else ""
+        raise click.ClickException(f"{option}: {value!r} is {error}{hint}") from None
+
+
+def key_presses(presses: tuple[str, ...]) -> list[str | None]:
+    """Return --press values as keys a phone has (0-9, * and #), or refuse one in one line."""
+    for keys in presses:
+        if any(key not in KEYS for key in keys):
+            raise click.ClickException(f"--press: {keys!r} holds keys no phone has: use {KEYS}")
+    return list(presses)
 
 
 def app_address(value: str | None) -> str | None:
@@ -115,8 +140,10 @@ def simulate_call(
     token: str | None,
 ) -> None:
     """Call the hotline and print what the caller hears and who is dialled."""
+    caller = phone_number("--from", caller, withheld=True)
+    hotline = phone_number("--to", hotline)
     script = CallScript(
-        gathers=list(presses),
+        gathers=key_presses(presses),
         legs_in_order=parse_outcomes(outcome),
         recording=None if silent else DEFAULT_RECORDING,
     )
@@ -192,6 +219,8 @@ def simulate_sms(
     sender: str, hotline: str, url: str | None, token: str | None, texts: tuple[str, ...]
 ) -> None:
     """Text the hotline (one or more texts in turn) and print each reply and the texts it caused."""
+    sender = phone_number("--from", sender)
+    hotline = phone_number("--to", hotline)
     app: Flask | None = None
     if url:
         phone = SmsEmulator(http_poster(), auth_token(token), url, hotline)

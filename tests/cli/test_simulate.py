@@ -106,6 +106,40 @@ def test_bad_outcome_is_one_line(demo: Flask) -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["call", "--from", "notaphone"], "Error: --from: 'notaphone' is not a phone number"),
+        (["call", "--from", "+12065550150", "--to", "xyz"], "Error: --to: 'xyz' is not a phone"),
+        (["call", "--from", "+12065550999", "--press", "4a11"], "Error: --press: '4a11' holds"),
+        (["sms", "--from", "", "HELP"], "Error: --from: '' is not a phone number"),
+    ],
+)
+def test_what_no_phone_could_send_is_one_line_and_reaches_nothing(
+    demo: Flask, args: list[str], says: str
+) -> None:
+    from sqlalchemy import func, select
+
+    from hotline.models import Call, Message
+
+    result = CliRunner().invoke(main, ["simulate", *args])
+    assert result.exit_code == 1, result.output
+    assert len(result.output.strip().splitlines()) == 1, result.output
+    assert result.output.startswith(says), result.output
+    with session_scope(demo) as session:
+        assert session.scalar(select(func.count()).select_from(Call)) == 0
+        assert session.scalar(select(func.count()).select_from(Message)) == 0
+
+
+def test_a_number_as_people_write_it_reaches_the_app_as_twilio_sends_it(demo: Flask) -> None:
+    result = CliRunner().invoke(main, ["simulate", "sms", "--from", "(206) 555-0150", "HELP"])
+    assert result.exit_code == 0, result.output
+    assert "+12065550150 > HELP" in result.output  # E.164, as Twilio's From always is
+    withheld = CliRunner().invoke(main, ["simulate", "call", "--from", "anonymous"])
+    assert withheld.exit_code == 0, withheld.output  # a withheld number, as Twilio words it
+    assert "Enter your badge number" in withheld.output
+
+
 @pytest.fixture
 def served(demo: Flask) -> Iterator[str]:
     """Serve the seeded demo app over real HTTP on a free loopback port."""
