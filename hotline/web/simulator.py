@@ -138,15 +138,18 @@ def chosen_officer_phone(values: Mapping[str, str]) -> str:
 
 
 def chosen_oncall(values: Mapping[str, str]) -> User | None:
-    """Return the on-call phone's owner: chosen, else tier 1 on call now, else anyone."""
+    """Return the on-call phone's owner: chosen, else the first a call rings now, else anyone.
+
+    In a tier-1 gap a call rings tier 2 first: that phone is the one to answer on.
+    """
     session = get_session()
     raw = values.get("oncall", "")
     user = session.get(User, user_id) if (user_id := ascii_number(raw)) is not None else None
     if user is not None:
         return user
     answer = who_is_on_call(session, datetime.now(UTC), [])
-    for tier in answer["tiers"]:
-        if tier["tier"] == 1 and tier["user"] is not None:
+    for tier in sorted(answer["tiers"], key=lambda tier: tier["tier"]):
+        if tier["user"] is not None:
             return session.get(User, tier["user"]["id"])
     return session.scalars(select(User).order_by(User.active.desc(), User.name)).first()
 

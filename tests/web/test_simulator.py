@@ -102,6 +102,20 @@ class TestPage:
         assert f'<option value="{program.ana.id}" selected>' in html
         assert f'<option value="{program.officer.phone}" selected>' in html
 
+    def test_in_a_tier_1_gap_the_on_call_phone_is_the_one_a_call_rings(
+        self, app: Flask, as_coordinator: Web
+    ) -> None:
+        away = add_user(app, "Aaron Away", active=False)  # tier 1's only person, on leave
+        ben = add_user(app, "Ben Okafor")
+        add_user(app, "Abe Idle")  # first by name, on call nowhere
+        add_rotation(app, 1, away)
+        add_rotation(app, 2, ben)
+        officer = add_officer(app)
+        html = as_coordinator.text("/simulator")
+        assert f'<option value="{ben.id}" selected>' in html
+        page = call(as_coordinator, officer.phone, leg1="accept")
+        assert "Answered by Ben Okafor." in page
+
     def test_a_post_without_the_csrf_token_is_refused_and_sends_nothing(
         self, app: Flask, client: FlaskClient, as_supervisor: Web, program: Program
     ) -> None:
