@@ -13,7 +13,7 @@ from flask import Flask
 
 from hotline import create_app, migrations
 from hotline.db import session_scope
-from hotline.demo import DEMO_PASSWORD, SYSTEM, seed, utcnow
+from hotline.demo import DEMO_PASSWORD, SYSTEM, ZONE, seed, utcnow
 from hotline.demo_tour import tour_lines
 from hotline.services.tokens import create_token
 
@@ -44,6 +44,9 @@ def demo_app(reset: bool, instance_path: Path | None = None) -> Flask:
         "DATABASE_URL": url,
         "INSTANCE_PATH": instance_path,
         "HOTLINE_DEMO": True,  # the sign-in page shows the demo logins
+        # Its sample program is Seattle's: its shifts, gaps and tours are told in its own zone,
+        # whatever zone the shell exports for another program.
+        "HOTLINE_TIMEZONE": ZONE,
         # The program office's line: rung when the database is down or nobody answers.
         "HOTLINE_FALLBACK_NUMBERS": DEMO_FALLBACK,
     }

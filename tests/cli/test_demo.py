@@ -350,3 +350,22 @@ def test_demo_referrals_nobody_took_were_told_as_the_app_tells_and_timelines_run
         # Ten minutes on, the clock passes on what nobody took, as it would in production.
         later = now + timedelta(minutes=11)
         assert escalate_unacked(session, later, 10, "+12065550100") > 0
+
+
+def test_the_demo_keeps_its_programs_time_zone_whatever_the_shell_exports(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from zoneinfo import ZoneInfo
+
+    from hotline.demo_tour import tour_lines
+
+    monkeypatch.setenv("HOTLINE_TIMEZONE", "Asia/Tokyo")  # left from another program's shell
+    app = demo_app(reset=False, instance_path=tmp_path)
+    now = datetime.now(UTC)
+    with session_scope(app) as session:
+        seed(session, now, app.config)
+        zone = ZoneInfo(app.config["HOTLINE_TIMEZONE"])
+        lines = tour_lines(session, now, zone, app.config["HOTLINE_FALLBACK_NUMBERS"])
+    # Seattle's program: Fay's weekend opens when the night shift ends, Saturday 07:00 there.
+    (gap,) = [line for line in lines if line.startswith("Next tier-1 gap: ")]
+    assert gap.startswith("Next tier-1 gap: Sat ") and " 07:00 to " in gap, gap
