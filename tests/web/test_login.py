@@ -220,6 +220,7 @@ class TestGuidedTour:
     def test_the_weekend_step_shows_the_demos_weekend_gap_whatever_the_day(
         self, app: Flask, client: FlaskClient
     ) -> None:
+        app.config["HOTLINE_DEMO"] = True  # as `hotline demo` runs it
         from hotline.demo import DEMO_PASSWORD, seed
         from hotline.demo_tour import coming_saturday
 
@@ -233,6 +234,15 @@ class TestGuidedTour:
         assert 'class="gap-text" id="gap-summary"' in week, "Fay's weekend is on the page"
         days = [date(2026, 12, 5) + timedelta(days=n) for n in range(7)]  # Saturday on
         assert [(coming_saturday(day) - day).days for day in days] == [7, 6, 5, 4, 3, 2, 1]
+
+    def test_outside_the_demo_the_tour_speaks_of_no_one_of_the_demos(
+        self, app: Flask, as_supervisor: Web
+    ) -> None:
+        assert not app.config.get("HOTLINE_DEMO")  # `hotline serve`: one's own program
+        page = as_supervisor.text("/")
+        assert "Fay" not in page
+        by_id = {tour_id: href for href, tour_id in tour_links(page)}
+        assert "cal-day" in as_supervisor.text(by_id["tour-gap"].replace("&amp;", "&"))
 
     def test_a_blank_call_referral_is_the_next_step(self, app: Flask, as_coordinator: Web) -> None:
         from tests.factories import BLANK_CALL_REFERRAL
