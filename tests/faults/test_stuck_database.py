@@ -9,6 +9,7 @@ gives up. Each case here is reproduced for real on loopback.
 from __future__ import annotations
 
 import sqlite3
+import sys
 import threading
 import time
 import xml.etree.ElementTree as ET
@@ -20,16 +21,19 @@ from urllib.parse import urlsplit
 import pytest
 from flask import Flask, Response
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 
 from hotline import create_app
 from hotline.db import database
+from hotline.deadline import DeadlineExceeded
 from hotline.simulator import sign
 from tests.conftest import is_sqlite
 from tests.factories import add_officer, add_rotation, add_user
 from tests.faults.stuck import FreezingLink, silent_server
+from tests.test_deadline import LIMIT_S, Busy
 from tests.voice.test_webhooks import CALLBACK_ROUTES, ROUTES
 
 HOTLINE = "+12065550100"
@@ -197,6 +201,78 @@ class TestLockedOrFrozen:
             assert "Officer Smith" in said[0]  # the whisper itself, not the anonymous one
             link.thaw()
             assert call(client, "CA3")[0] == [coordinator]
+
+
+def test_a_stuck_call_fails_open_even_when_the_first_deadline_is_swallowed(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The deadline's first raise lands in a finalizer and is lost; the next one still comes."""
+    coordinator = on_call(app)
+    app.config["WEBHOOK_DEADLINE_S"] = 0.3
+    swallowed: list[BaseException | None] = []
+    monkeypatch.setattr(
+        sys, "unraisablehook", lambda unraisable: swallowed.append(unraisable.exc_value)
+    )
+    engine = database(app).engine
+    stuck, ran_out = [True], []
+
+    def statement_that_never_returns(*args: Any) -> None:
+        if stuck:
+            stuck.clear()
+            Busy(LIMIT_S)  # finalized here, past the deadline: Python swallows its raise
+            if not threading.Event().wait(LIMIT_S):  # the server says nothing (interruptible)
+                ran_out.append(True)
+
+    event.listen(engine, "do_execute", statement_that_never_returns)
+    try:
+        fallback, took = call(client, "CA1")
+    finally:
+        event.remove(engine, "do_execute", statement_that_never_returns)
+    assert any(isinstance(error, DeadlineExceeded) for error in swallowed)
+    assert not ran_out and fallback == [FALLBACK] and took < LIMIT_S
+    assert engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+    assert_free_for_another_writer(engine)
+    assert call(client, "CA2")[0] == [coordinator]
+
+
+def assert_free_for_another_writer(engine: Engine) -> None:
+    """Fail unless another connection takes the calls table's write lock within a second.
+
+    A transaction the stuck request left open would hold it (PostgreSQL: its
+    reads' locks; SQLite: the file's lock). A dropped connection's server side
+    may take a moment to end, hence the polling.
+    """
+    url = engine.url.render_as_string(False)
+    limit = time.monotonic() + 1.0
+    while True:
+        try:
+            take_write_lock_at_once(url)
+            return
+        except (sqlite3.OperationalError, OperationalError):
+            if time.monotonic() > limit:
+                raise
+            time.sleep(0.02)
+
+
+def take_write_lock_at_once(url: str) -> None:
+    """Take and let go the calls table's write lock from a connection of its own, never waiting."""
+    if is_sqlite(url):
+        path = make_url(url).database
+        assert path is not None
+        writer = sqlite3.connect(path, timeout=0, isolation_level=None)
+        try:
+            writer.execute("BEGIN IMMEDIATE")
+            writer.rollback()
+        finally:
+            writer.close()
+        return
+    other = create_engine(url, poolclass=NullPool)
+    try:
+        with other.connect() as connection:
+            connection.execute(text("LOCK TABLE calls IN ACCESS EXCLUSIVE MODE NOWAIT"))
+            connection.rollback()
+    finally:
+        other.dispose()
 
 
 @contextmanager
