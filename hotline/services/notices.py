@@ -79,9 +79,11 @@ def announce_gaps(
 ) -> int:
     """Text every active supervisor once about the tier-1 gaps not announced before."""
     gaps = tier_one_gaps(session, now)
-    if all(key != LONG_AGO for key, _, _ in gaps):
-        # The gap that reached past the look-back is over: the next such gap is news.
-        session.execute(delete(GapNotice).where(GapNotice.tier == 1, GapNotice.start == LONG_AGO))
+    # A gap told of and no longer open (covered since, or over) is forgotten: should the
+    # cover be taken back, supervisors who last heard it was covered must hear of it again.
+    # The gap that reached past the look-back is one of them: the next such gap is news.
+    open_keys = [key for key, _, _ in gaps]
+    session.execute(delete(GapNotice).where(GapNotice.tier == 1, GapNotice.start.not_in(open_keys)))
     new = [
         (start, end)
         for key, start, end in gaps

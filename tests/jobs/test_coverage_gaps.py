@@ -143,3 +143,32 @@ def test_a_gap_nobody_is_scheduled_to_close_is_not_said_to_end_in_two_weeks(app:
     (text,) = texts_to(app, sue.phone)
     assert "Mon 05/18" not in text, text  # the end of the two weeks looked at, not of the gap
     assert "nobody on tier 1 Mon 05/04 05:00 until further notice." in text, text
+
+
+def test_a_gap_covered_then_uncovered_again_is_announced_again(
+    app: Flask, supervisor_api: Api
+) -> None:
+    ana = add_user(app, "Ana Diaz")
+    mondays = [{"days": ["mon"], "start": "09:00", "end": "10:00"}]
+    assert (
+        supervisor_api.post("/rotations", rotation_body([ana.id], windows=mondays)).status_code
+        == 201
+    )
+    told = len(texts_to(app, supervisor_phone(app)))
+    assert told == 1  # the holes between Mondays' hours
+    now = datetime.now(UTC).replace(microsecond=0)
+    cover = {
+        "user_id": ana.id,
+        "tier": 1,
+        "start": (now - timedelta(hours=1)).isoformat(),
+        "end": (now + timedelta(days=30)).isoformat(),
+    }
+    covering = supervisor_api.post("/overrides", cover)
+    assert covering.status_code == 201
+    assert len(texts_to(app, supervisor_phone(app))) == told  # covered: nothing to say
+    # The cover is taken back: the same holes are open again, and supervisors who were
+    # last told nothing of them (they were covered) must hear of them again.
+    assert supervisor_api.delete(f"/overrides/{covering.json['id']}").status_code == 204
+    texts = texts_to(app, supervisor_phone(app))
+    assert len(texts) == told + 1
+    assert texts[-1].startswith("LEAD coverage gap: nobody on tier 1")
