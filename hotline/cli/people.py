@@ -16,7 +16,7 @@ from hotline.jobs import check_coverage_if_changed
 from hotline.models import Officer, User
 from hotline.permissions import ROLES
 from hotline.schemas.people import OfficerCreate, OfficerPatch, UserCreate, UserPatch
-from hotline.services import calendar_secret, people
+from hotline.services import calendar_secret, people, roster_import
 from hotline.services.errors import FieldInvalid
 from hotline.services.second_factor import reset_factor
 from hotline.services.tokens import create_token
@@ -202,11 +202,11 @@ def set_officer(badge: str, active: str) -> None:
 def import_officers(file: Path) -> None:
     """Import a roster CSV (name,badge,agency,phone): keep the good rows, list the bad."""
     try:
-        text = people.roster_text(file.read_bytes())
+        text = roster_import.roster_text(file.read_bytes())
     except FieldInvalid as error:
         raise click.ClickException(f"{file}: {error.message}") from None
     with session_scope(current_app) as session:
-        report = people.import_officers(
+        report = roster_import.import_officers(
             session, text, region(), CLI_ACTOR, datetime.now(UTC), program_language()
         )
     for line, reason in report.errors:

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -22,7 +19,6 @@ from .errors import Conflict, FieldInvalid, NotFound
 from .oncall import mark_coverage_changed
 from .program_cache import bump_revision
 
-OFFICER_CSV_COLUMNS = ("name", "badge", "agency", "phone")
 # The roster officer a badge names, as an entity: built once, read by a call's badge step
 # and by SEND of an unverified caller.
 # An officer who left the roster (`active` false) is named by neither phone nor badge.
@@ -239,14 +235,6 @@ def update_officer(
     return row
 
 
-@dataclass
-class ImportReport:
-    """What an officer CSV import did: officers added and rows refused with reasons."""
-
-    imported: int = 0
-    errors: list[tuple[int, str]] = field(default_factory=list)
-
-
 def first_error(error: ValidationError) -> tuple[str | None, str]:
     """Return the field and message of a validation error's first problem."""
     problem = error.errors()[0]
@@ -267,113 +255,6 @@ def plain_first_error(error: ValidationError) -> tuple[str | None, str]:
     """Return the field and message of a validation error's first problem, in plain words."""
     field_name, message = first_error(error)
     return field_name, PLAIN_MESSAGES.get(error.errors()[0]["type"], message)
-
-
-# Excel for Windows' "CSV (Comma delimited)" is cp1252: refused rather than guessed, since a
-# guess read wrong would put a misspelt name in every whisper; "CSV UTF-8" is one click away.
-NOT_UTF8 = "this file is not UTF-8 text: save it as CSV UTF-8."
-
-
-def roster_text(data: bytes) -> str:
-    """Return a roster file's text without its byte-order mark, or refuse one not in UTF-8."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise FieldInvalid(NOT_UTF8, "file") from None
-
-
-def import_officers(
-    session: Session, text: str, region: str, actor: Actor, now: datetime, language: str = "en"
-) -> ImportReport:
-    """Add each good row of a roster CSV (header: name,badge,agency,phone); report each bad one."""
-    report = ImportReport()
-    # Universal newlines: a file saved with bare CR line ends (Excel for Mac) reads too.
-    reader = csv.DictReader(io.StringIO(text, newline=None), delimiter=_separator(text))
-    try:
-        # A spreadsheet's header reads "Name, Badge, Agency, Phone" as often as not.
-        reader.fieldnames = [name.strip().lower() for name in reader.fieldnames or []]
-        missing = [c for c in OFFICER_CSV_COLUMNS if c not in reader.fieldnames]
-    except csv.Error as error:
-        report.errors.append((1, f"the header cannot be read as CSV ({error})"))
-        return report
-    if missing:
-        report.errors.append((1, f"the header lacks: {', '.join(missing)}"))
-        return report
-    last_line = _line_count(text)
-    one_writer = session.get_bind().dialect.name == "sqlite"
-    for first, line, row in _rows_with_lines(reader, report):
-        if not any(isinstance(value, str) and value.strip() for value in row.values()):
-            continue  # ",,,": Excel keeps rows whose cells once held something; no officer
-        if any("\n" in value for value in row.values() if isinstance(value, str)):
-            if line == last_line:
-                # An opening quote never closed: csv read the lines after it as one value.
-                reason = f"a quote opened on line {first} is not closed: "
-                report.errors.append((first, f"{reason}lines {first} to {line} were not imported"))
-            else:
-                # Closed further down: a cell with a line break, or a stray quote that
-                # joined rows; either way no officer is read from it.
-                reason = f"a quoted value runs over lines {first} to {line}: "
-                reason += (
-                    f"put each officer on one line (lines {first} to {line} were not imported)"
-                )
-                report.errors.append((first, reason))
-            continue
-        values: dict[str, str | None] = {c: (row.get(c) or "") for c in OFFICER_CSV_COLUMNS}
-        values["language"] = (row.get("language") or "").strip().lower() or None
-        try:
-            context = {"region": region, "language": language}
-            data = OfficerCreate.model_validate(values, context=context)
-            # create_officer writes in a savepoint of its own, after its checks: a savepoint
-            # around the checks would open SQLite's transaction with a read, and a second
-            # import committing meanwhile would fail this one's first write (503).
-            create_officer(session, data, actor, now)
-        except ValidationError as error:
-            field_name, message = plain_first_error(error)
-            report.errors.append((line, f"{field_name}: {message}"))
-        except Conflict as error:
-            report.errors.append((line, error.message))
-        else:
-            report.imported += 1
-        if one_writer:
-            # SQLite has one write lock for the whole file, and a call's webhook waits 1 s
-            # for it: each row lets go of it, or a roster of 1,500 sends every call meanwhile
-            # to the fail-open answer. Rows stand alone in the report already.
-            session.commit()
-    return report
-
-
-def _separator(text: str) -> str:
-    """Return what separates the header's names: "," unless it has none but ";" or tabs.
-
-    Excel writes ";" where the decimal mark is a comma, and tabs as "Text (Tab delimited)".
-    """
-    header = text.splitlines()[0] if text else ""
-    if "," in header:
-        return ","
-    return max((";", "\t"), key=header.count) if (";" in header or "\t" in header) else ","
-
-
-def _line_count(text: str) -> int:
-    """Return the number of lines csv reads in `text`, however its lines end."""
-    translated = io.StringIO(text, newline=None).read()
-    return translated.count("\n") + (0 if translated.endswith("\n") or not translated else 1)
-
-
-def _rows_with_lines(
-    reader: csv.DictReader[str], report: ImportReport
-) -> Iterator[tuple[int, int, dict[str, Any]]]:
-    """Yield each row with its first and last line; a line csv cannot read ends the file."""
-    while True:
-        first = reader.line_num + 1
-        try:
-            row = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as error:
-            reason = f"this line cannot be read as CSV ({error}): "
-            report.errors.append((first, f"{reason}it and the lines after it were not imported"))
-            return
-        yield first, reader.line_num, row
 
 
 def validate(

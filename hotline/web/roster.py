@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 from ..db import get_session
 from ..models import Officer
 from ..schemas.people import OfficerCreate, OfficerPatch
-from ..services import people
+from ..services import people, roster_import
 from ..services.errors import DomainError
 from . import bp
 from .auth import login_required, requires
@@ -69,13 +69,13 @@ def import_officers() -> Page:
     if upload is None or not upload.filename:
         return people_page(422, import_error="Choose a CSV file to import.")
     try:
-        text = people.roster_text(upload.read())
+        text = roster_import.roster_text(upload.read())
     except DomainError as error:
         return people_page(422, import_error=sentence(error.message))
     db = get_session()
     region = current_app.config["HOTLINE_DEFAULT_REGION"]
     language = current_app.config["HOTLINE_LANGUAGE"]
-    report = people.import_officers(db, text, region, actor(), datetime.now(UTC), language)
+    report = roster_import.import_officers(db, text, region, actor(), datetime.now(UTC), language)
     db.commit()
     return people_page(200 if report.imported or not report.errors else 422, import_report=report)
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from hotline.db import session_scope
 from hotline.models import Message, Officer, Override, User
-from hotline.services import people
+from hotline.services import roster_import
 from tests.api.conftest import Api, token_for
 from tests.api.conftest import add_user as add_api_user
 from tests.factories import add_officer, add_rotation
@@ -271,7 +271,7 @@ class TestPeopleCommands:
         url = app.config["DATABASE_URL"]
         if not url.startswith("sqlite"):
             pytest.skip("PostgreSQL locks rows, not the database")
-        create = people.create_officer
+        create = roster_import.create_officer
         writes: list[str] = []
 
         def create_after_a_call(session: Session, *args: Any, **kwargs: Any) -> Officer:
@@ -288,7 +288,7 @@ class TestPeopleCommands:
                     other.close()
             return create(session, *args, **kwargs)
 
-        monkeypatch.setattr(people, "create_officer", create_after_a_call)
+        monkeypatch.setattr(roster_import, "create_officer", create_after_a_call)
         roster = tmp_path / "roster.csv"
         roster.write_text(
             "name,badge,agency,phone\nAna Ruiz,101,SPD,2065550101\nBo Chen,102,SPD,2065550102\n"
