@@ -211,7 +211,8 @@ def import_officers(file: Path) -> None:
         )
     for line, reason in report.errors:
         click.echo(f"{file}:{line}: {reason}", err=True)
-    click.echo(f"Imported {report.imported} officer(s); refused {len(report.errors)} row(s).")
+    back = f", put back {report.reactivated} who had left" if report.reactivated else ""
+    click.echo(f"Imported {report.imported} officer(s){back}; refused {len(report.errors)} row(s).")
     if report.errors:
         raise SystemExit(1)
 

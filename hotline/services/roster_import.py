@@ -10,21 +10,24 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..audit import Actor
-from ..schemas.people import OfficerCreate
+from ..models import Officer
+from ..schemas.people import OfficerCreate, OfficerPatch
 from .errors import Conflict, FieldInvalid
-from .people import create_officer, plain_first_error
+from .people import create_officer, plain_first_error, update_officer
 
 OFFICER_CSV_COLUMNS = ("name", "badge", "agency", "phone")
 
 
 @dataclass
 class ImportReport:
-    """What an officer CSV import did: officers added and rows refused with reasons."""
+    """What an officer CSV import did: officers added or put back, rows refused with reasons."""
 
     imported: int = 0
+    reactivated: int = 0
     errors: list[tuple[int, str]] = field(default_factory=list)
 
 
@@ -82,23 +85,61 @@ def import_officers(
         try:
             context = {"region": region, "language": language}
             data = OfficerCreate.model_validate(values, context=context)
-            # create_officer writes in a savepoint of its own, after its checks: a savepoint
-            # around the checks would open SQLite's transaction with a read, and a second
-            # import committing meanwhile would fail this one's first write (503).
-            create_officer(session, data, actor, now)
+            put_back = _add_or_put_back(session, data, bool(values["language"]), actor, now)
         except ValidationError as error:
             field_name, message = plain_first_error(error)
             report.errors.append((line, f"{field_name}: {message}"))
         except Conflict as error:
             report.errors.append((line, error.message))
         else:
-            report.imported += 1
+            if put_back:
+                report.reactivated += 1
+            else:
+                report.imported += 1
         if one_writer:
             # SQLite has one write lock for the whole file, and a call's webhook waits 1 s
             # for it: each row lets go of it, or a roster of 1,500 sends every call meanwhile
             # to the fail-open answer. Rows stand alone in the report already.
             session.commit()
     return report
+
+
+def _add_or_put_back(
+    session: Session, data: OfficerCreate, language_given: bool, actor: Actor, now: datetime
+) -> bool:
+    """Add the row's officer, or put back the one who left with its badge; tell whether put back.
+
+    A roster exported again from the agency lists an officer back from leave under their
+    old badge: the row brings them back with its phone and agency. A badge a former
+    officer held, on a row naming someone else, may have been given anew: it is refused,
+    since taking it would make the earlier officer's referrals look like the new one's.
+    """
+    former = session.scalars(
+        select(Officer).where(Officer.badge == data.badge, Officer.active.is_(False))
+    ).first()
+    if former is None:
+        # create_officer writes in a savepoint of its own, after its checks: a savepoint
+        # around the checks would open SQLite's transaction with a read, and a second
+        # import committing meanwhile would fail this one's first write (503).
+        create_officer(session, data, actor, now)
+        return False
+    if _words(former.name) != _words(data.name):
+        whose = former.name + ("'" if former.name.endswith("s") else "'s")
+        raise Conflict(
+            f"badge {data.badge} is {whose}, who left the roster: "
+            "put them back on their page, or check the badge",
+            "badge",
+        )
+    back = OfficerPatch(phone=data.phone, agency=data.agency, active=True)
+    if language_given:
+        back.language = data.language
+    update_officer(session, former.id, back, actor, now)
+    return True
+
+
+def _words(name: str) -> list[str]:
+    """Return a name's words, case aside: "olive  SMITH" is Olive Smith."""
+    return name.casefold().split()
 
 
 def _separator(text: str) -> str:

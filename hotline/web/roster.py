@@ -77,7 +77,8 @@ def import_officers() -> Page:
     language = current_app.config["HOTLINE_LANGUAGE"]
     report = roster_import.import_officers(db, text, region, actor(), datetime.now(UTC), language)
     db.commit()
-    return people_page(200 if report.imported or not report.errors else 422, import_report=report)
+    added = report.imported or report.reactivated
+    return people_page(200 if added or not report.errors else 422, import_report=report)
 
 
 def officer_or_404(officer_id: int) -> Officer:

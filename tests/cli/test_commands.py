@@ -20,7 +20,7 @@ from hotline.models import Message, Officer, Override, User
 from hotline.services import roster_import
 from tests.api.conftest import Api, token_for
 from tests.api.conftest import add_user as add_api_user
-from tests.factories import add_officer, add_rotation
+from tests.factories import add_officer, add_rotation, leave_roster
 from tests.web.conftest import Web
 
 
@@ -158,6 +158,33 @@ class TestPeopleCommands:
         assert "Imported 2 officer(s); refused 3 row(s)." in result.output
         with session_scope(app) as session:
             assert sorted(session.scalars(select(Officer.badge))) == ["4711", "4713"]
+
+    def test_officer_import_puts_back_an_officer_who_had_left_and_refuses_a_reissued_badge(
+        self, app: Flask, runner: FlaskCliRunner, tmp_path: Path
+    ) -> None:
+        smith = add_officer(app, "Olive Smith", "4711", "+12065550177")
+        jones = add_officer(app, "Ray Jones", "4712", "+12065550178")
+        leave_roster(app, smith)
+        leave_roster(app, jones)
+        roster = tmp_path / "roster.csv"
+        roster.write_text(
+            "name,badge,agency,phone\n"
+            "olive  SMITH,4711,KCSO,206-555-0190\n"  # back, on a new phone and agency
+            "Dee Park,4712,SPD,206-555-0191\n"  # Ray Jones' badge, given to someone else
+        )
+        result = runner.invoke(args=["officer", "import", str(roster)])
+        assert result.exit_code == 1
+        assert (
+            f"{roster}:3: badge 4712 is Ray Jones', who left the roster: "
+            "put them back on their page, or check the badge" in result.output
+        )
+        assert "Imported 0 officer(s), put back 1 who had left; refused 1 row(s)." in result.output
+        with session_scope(app) as session:
+            back = session.get_one(Officer, smith.id)
+            assert (back.active, back.phone, back.agency) == (True, "+12065550190", "KCSO")
+            assert back.name == "Olive Smith"  # the roster's spelling stays
+            assert session.get_one(Officer, jones.id).active is False
+            assert session.scalar(select(func.count()).select_from(Officer)) == 2
 
     @pytest.mark.parametrize(
         "header",

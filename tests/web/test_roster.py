@@ -14,7 +14,7 @@ from sqlalchemy import select
 from hotline.db import session_scope
 from hotline.models import AuditEvent, Officer, User
 from tests.api.test_people import checked_together
-from tests.factories import add_officer
+from tests.factories import add_officer, leave_roster
 from tests.web.conftest import Web
 
 ROSTER = (
@@ -198,6 +198,21 @@ class TestImport:
                 select(AuditEvent.channel).where(AuditEvent.entity == "officer")
             ).all()
         assert channels == ["web", "web"]
+
+    def test_an_officer_who_had_left_is_put_back_by_the_import(
+        self, app: Flask, as_supervisor: Web
+    ) -> None:
+        leave_roster(app, add_officer(app, "Olive Smith", "4711", "+12065550141"))
+        answer = upload(as_supervisor, "name,badge,agency,phone\nOlive Smith,4711,SPD,2065550150\n")
+        assert answer.status_code == 200
+        assert "Imported 0 officers, put back 1 who had left" in answer.get_data(as_text=True)
+        assert roster(app) == [("Olive Smith", "4711", "SPD", "+12065550150")]
+        with session_scope(app) as session:
+            assert session.scalars(select(Officer.active)).one() is True
+            (event,) = session.scalars(
+                select(AuditEvent).where(AuditEvent.entity == "officer")
+            ).all()
+            assert (event.action, event.channel) == ("update", "web")
 
     def test_a_file_with_a_byte_order_mark_imports(self, app: Flask, as_supervisor: Web) -> None:
         text = "\ufeffname,badge,agency,phone\nOlive Smith,4711,SPD,2065550141\n"
