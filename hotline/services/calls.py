@@ -1,4 +1,4 @@
-"""A call after its arrival: the chain it walks, who accepted, voicemail, the end (SPEC §4)."""
+"""A call after its arrival: the chain it walks, who accepted (SPEC §4); its end is call_end."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from ..db import insert_unless_present, updated_one_row
 from ..models import Call, CallLeg, Officer, Referral, User
 from ..permissions import holders
+from .call_end import FINAL_CALL_STATUSES
 from .people import OFFICER_WITH_BADGE
 from .referral_audit import actor_of, audit_ack
 from .referrals import add_event, hold_referral
@@ -27,8 +28,6 @@ UNACCEPTED_OUTCOMES = {
 }
 BADGE_DIGITS = 20  # the roster's longest badge (schemas.people.Badge)
 KEYED_DIGITS_KEPT = 40  # referrals.badge holds what an unverified caller keyed, up to this
-FINAL_CALL_STATUSES = ("completed", "busy", "failed", "no-answer", "canceled")
-STATUS_ORDER = {"queued": 0, "initiated": 0, "ringing": 1, "in-progress": 2}
 
 
 @dataclass(frozen=True)
@@ -275,106 +274,3 @@ def dial_result(
     if call_status in FINAL_CALL_STATUSES or call.ended_at is not None:
         return Done()  # the caller hung up while it rang
     return next_step(session, call.chain, step + 1)
-
-
-def reach_voicemail(session: Session, call: Call, now: datetime) -> None:
-    """Mark that the caller reached the recording prompt (SPEC §4.6 `voicemail`)."""
-    if call.call_outcome is None:
-        call.call_outcome = "voicemail"
-        referral = session.get_one(Referral, call.referral_id)
-        referral.call_outcome = "voicemail"
-        add_event(session, referral.id, "voicemail_offered", "voice", now)
-
-
-def keep_recording(call: Call, url: str, duration: int | None) -> bool:
-    """Keep a voicemail recording on the call's own row; tell whether it is new there."""
-    if call.recording_url == url:
-        return False
-    call.recording_url, call.recording_duration = url, duration
-    return True
-
-
-def store_recording(
-    session: Session, call: Call, url: str, duration: int | None, now: datetime
-) -> bool:
-    """Keep a voicemail recording on the call and its referral; tell whether it is new."""
-    keep_recording(call, url, duration)
-    return link_recording(session, call, "voice", now)
-
-
-def link_recording(session: Session, call: Call, channel: str, now: datetime) -> bool:
-    """Put the call's recording on its referral unless it is there; tell whether this did."""
-    # Conditional: the recording's own step and the clock's sweep of recordings kept on
-    # the call alone may both try; one links it, and one tells staff.
-    linked = session.execute(
-        update(Referral)
-        .where(
-            Referral.id == call.referral_id,
-            Referral.recording_url.is_distinct_from(call.recording_url),
-        )
-        .values(recording_url=call.recording_url)
-        .execution_options(synchronize_session="fetch")
-    )
-    if not updated_one_row(linked) or call.referral_id is None:
-        return False
-    detail = {"seconds": call.recording_duration}
-    add_event(session, call.referral_id, "voicemail_recorded", channel, now, detail=detail)
-    return True
-
-
-def finish(session: Session, call: Call, status: str, duration: int | None, now: datetime) -> None:
-    """Apply a status callback; events may come twice or out of order."""
-    if status in FINAL_CALL_STATUSES:
-        if call.ended_at is None:
-            call.ended_at = now
-            call.duration = duration
-            call.status = status
-        close_unanswered(session, call, now)
-    elif call.ended_at is None and STATUS_ORDER.get(status, -1) > STATUS_ORDER.get(call.status, -1):
-        call.status = status
-
-
-def close_unanswered(session: Session, call: Call, now: datetime) -> None:
-    """Mark an ended call nobody answered `abandoned`, and legs still ringing `canceled`."""
-    # Conditional: a 1 pressed as the caller hung up may have committed since this call
-    # was read, and its answer must not be written over.
-    abandoned = session.execute(
-        update(Call)
-        .where(Call.id == call.id, Call.call_outcome.is_(None))
-        .values(call_outcome="abandoned")
-        .execution_options(synchronize_session=False)
-    )
-    if updated_one_row(abandoned):
-        call.call_outcome = "abandoned"
-        referral = session.get_one(Referral, call.referral_id)
-        referral.call_outcome = "abandoned"
-        add_event(session, referral.id, "call_abandoned", "voice", now)
-    # A leg still ringing when the caller hung up never reports on its own.
-    session.execute(
-        update(CallLeg)
-        .where(CallLeg.call_id == call.id, CallLeg.outcome.is_(None))
-        .values(outcome="canceled")
-    )
-
-
-def claim_voicemail_notice(session: Session, call: Call, now: datetime) -> bool:
-    """Tell whether this request sends the notice of a call nobody accepted (exactly once).
-
-    The outcome is judged as stored, not as this request read it: another webhook
-    of the call (the last step's dial result reaching the recording prompt) may have
-    committed it since, and then this one, perhaps the call's last, must notify.
-    """
-    claimed = session.execute(
-        update(Call)
-        .where(
-            Call.id == call.id,
-            Call.voicemail_notified_at.is_(None),
-            Call.call_outcome.in_(("voicemail", "abandoned")),
-        )
-        .values(voicemail_notified_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    if not updated_one_row(claimed):
-        return False
-    session.refresh(call)  # its outcome as stored decides who is told, and how
-    return True

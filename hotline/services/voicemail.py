@@ -12,7 +12,8 @@ from ..messaging.notices import RecordingAfterAll, notify
 from ..messaging.recipients import RECIPIENT_COLUMNS, SUPERVISOR_RECIPIENTS, Recipient
 from ..models import Call, CallLeg, OptOut, Referral, User
 from .alerts import call_not_taken, notified_users, notify_user
-from .calls import claim_voicemail_notice, close_unanswered, hold_referral_of, link_recording
+from .call_end import claim_voicemail_notice, close_unanswered, link_recording
+from .calls import hold_referral_of
 from .escalation import first_recipients
 from .referrals import add_event
 

@@ -1,6 +1,6 @@
 """The call's routes: incoming, badge, whisper, accept, dial result, voicemail, status, fallback.
 
-Each verifies the signature, applies one step of the call (hotline.services.calls)
+Each verifies the signature, applies one step of the call (hotline.services.calls, call_end)
 and answers TwiML in the listener's language; any failure answers fail-open TwiML.
 """
 
@@ -15,7 +15,7 @@ from ..db import database, database_unavailable, get_session
 from ..digits import ascii_number
 from ..i18n import translator
 from ..models import Call
-from ..services import call_arrival, calls
+from ..services import call_arrival, call_end, calls
 from ..services.voicemail import announce_late_recording, notify_voicemail
 from ..webhooks import form_text, twilio_signed
 from ..webhooks import twiml_response as xml
@@ -80,7 +80,7 @@ def _render(
         calls.ensure_leg(session, call_id, chain, next_step.step, now(), next_step.number)
         twiml.dial_step(response, call_id, next_step.step, next_step.number, timeout, language)
     elif isinstance(next_step, calls.Voicemail):
-        calls.reach_voicemail(session, session.get_one(Call, call_id), now())
+        call_end.reach_voicemail(session, session.get_one(Call, call_id), now())
         twiml.voicemail(response, call_id, language)
     else:
         response.hangup()
@@ -214,11 +214,11 @@ def recorded() -> Response:
     call = _call_from_query()
     url = form_text("RecordingUrl", 500)
     announced_empty = call.voicemail_notified_at is not None  # the final status came first
-    if url and calls.keep_recording(call, url, _seconds("RecordingDuration")):
+    if url and call_end.keep_recording(call, url, _seconds("RecordingDuration")):
         # Committed alone, on the call's own row: Twilio never sends this step again, and
         # the referral's row may be held elsewhere past the deadline (SPEC §4.8).
         session.commit()
-    stored = bool(url) and calls.store_recording(
+    stored = bool(url) and call_end.store_recording(
         session, call, url, _seconds("RecordingDuration"), now()
     )
     _notify(call)
@@ -290,7 +290,7 @@ def status() -> Response:
         call_arrival.start_call_in_session(session, unseen)
         call = calls.find_call(session, call_sid)
         assert call is not None
-    calls.finish(session, call, form_text("CallStatus", 20), _seconds("CallDuration"), now())
+    call_end.finish(session, call, form_text("CallStatus", 20), _seconds("CallDuration"), now())
     # The end commits with its notice, not before it: an end stored without its notice
     # (the referral's row held elsewhere through Twilio's retries) would never be told
     # to anyone, since the clock's sweep looks only at calls whose end was never stored.

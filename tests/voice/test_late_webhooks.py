@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from hotline.db import session_scope
 from hotline.models import Call, CallLeg, Referral, ReferralEvent
-from hotline.services import calls, referral_actions
+from hotline.services import call_end, calls, referral_actions
 from tests.conftest import is_sqlite
 from tests.jobs.conftest import texts_to
 from tests.races import Meanwhile, take_on_the_web
@@ -198,7 +198,7 @@ def test_a_1_that_lands_while_the_final_status_is_applied_keeps_the_call_answere
         pressed.append(post(app.test_client(), accept, leg).status_code)
 
     # The status webhook has read the call; Ana's 1, in another worker, commits first.
-    Meanwhile(press, hold=None).at(monkeypatch, calls, "finish")
+    Meanwhile(press, hold=None).at(monkeypatch, call_end, "finish")
     hang_up(client, "CA-race", program.officer.phone)
     assert pressed == [200]
     call, referral, _ = call_of(app, "CA-race")
@@ -278,7 +278,7 @@ def test_a_hang_up_as_the_last_step_times_out_still_tells_staff_once(
 
     # The status webhook has read the call; the last step's result, in another
     # worker, reaches the recording prompt and commits first.
-    Meanwhile(time_out, hold=None).at(monkeypatch, calls, "finish")
+    Meanwhile(time_out, hold=None).at(monkeypatch, call_end, "finish")
     hang_up(client, "CA-end", program.officer.phone, "65")
     assert ET.fromstring(prompted[0]).find("Record") is not None
     _, referral, _ = call_of(app, "CA-end")
