@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
@@ -13,16 +12,12 @@ from ..audit import Actor, record
 from ..db import get_session
 from ..digits import ascii_number
 from ..i18n import N_
-from ..messaging.segments import is_gsm, segments
 from ..messaging.transport import LOG_SID_PREFIX, Transport, transport_for
 from ..models import (
     CLOSED_STATUSES,
-    Call,
     Callback,
-    Message,
     Officer,
     Referral,
-    ReferralEvent,
 )
 from ..rotation.bounds import MAX_YEAR, MIN_YEAR
 from ..services import referral_actions as actions
@@ -35,6 +30,7 @@ from .assessment import why_not_assessable
 from .auth import current_user, requires, user_can
 from .form_once import repeated_post
 from .language import web_text as _
+from .referral_timeline import timeline
 from .words import word
 
 WAITING = ("received", "notified", "acknowledged")
@@ -111,67 +107,6 @@ def referrals() -> tuple[str, int]:
         other_count=other_count,
         errors=errors,
     ), 400 if errors else 200
-
-
-def segment_words(body: str | None) -> str | None:
-    """Return what a text costs: its segments and, when not GSM-7, its encoding."""
-    if not body:
-        return None
-    count = segments(body)
-    unit = "segment" if count == 1 else "segments"
-    return f"{count} {unit}" + ("" if is_gsm(body) else ", UCS-2")
-
-
-def timeline(referral: Referral, names: dict[int, str]) -> list[dict[str, Any]]:
-    """Merge a referral's events, call legs and texts into one list ordered by time."""
-    session = get_session()
-    entries: list[dict[str, Any]] = []
-    for event in session.scalars(
-        select(ReferralEvent).where(ReferralEvent.referral_id == referral.id)
-    ):
-        who = names.get(event.actor_id or 0, event.channel)
-        entries.append(
-            {
-                "at": event.at,
-                "what": word(event.kind),
-                "who": who,
-                "detail": event.detail or {},
-            }
-        )
-    for call in session.scalars(select(Call).where(Call.referral_id == referral.id)):
-        for leg in call.legs:
-            who = names.get(leg.user_id or 0, "fallback number")
-            detail = {
-                "number": leg.number,
-                "outcome": leg.outcome or "ringing",
-                "seconds": leg.duration,
-            }
-            entries.append({"at": leg.at, "what": "dialled", "who": who, "detail": detail})
-        if call.recording_url:
-            entries.append(
-                {
-                    "at": call.ended_at or call.started_at,
-                    "what": "voicemail",
-                    "who": "caller",
-                    "detail": {"recording": call.recording_url, "seconds": call.recording_duration},
-                }
-            )
-    texts = session.scalars(select(Message).where(Message.referral_id == referral.id))
-    for text in texts:
-        arrow = (
-            _("text from {number}", number=text.from_number)
-            if text.direction == "in"
-            else _("text to {number}", number=text.to_number)
-        )
-        entries.append(
-            {
-                "at": text.created_at,
-                "what": arrow,
-                "who": text.status,
-                "detail": {"body": text.body, "segments": segment_words(text.body)},
-            }
-        )
-    return sorted(entries, key=lambda entry: entry["at"])
 
 
 def offered(referral: Referral, user_id: int) -> dict[str, str | None]:
