@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from ..db import insert_unless_present, table_of
 from ..models import Message
-from .sms_intake import SENDER_QUERY, Sender, identify, sender_from
+from .text_sender import SENDER_QUERY, Sender, identify, sender_from
 
 # Every column the log entry sets, defaults included: a CTE's INSERT gets none filled in.
 MESSAGE_FIELDS = (

@@ -22,7 +22,7 @@ from ..services import sms_intake
 from ..services.callbacks import request_callback
 from ..services.oncall import create_override, who_is_on_call
 from ..services.recontact import Disclosed, officer_met
-from ..services.sms_intake import Sender
+from ..services.text_sender import Sender
 from .notices import clock_text
 from .parse import (
     ABORT,

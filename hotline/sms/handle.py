@@ -22,7 +22,7 @@ from ..models import Message, OptOut
 from ..services import sms_intake
 from ..services.intake_outcomes import Asked
 from ..services.intake_reply import log_reply, save_and_reply
-from ..services.sms_intake import Sender
+from ..services.text_sender import Sender
 from .commands import Reply, run_command
 from .parse import (
     ABORT,

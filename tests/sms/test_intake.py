@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 
 from hotline.db import session_scope
 from hotline.models import Conversation, DeclinedConsent, Message, Referral
-from hotline.services.sms_intake import OpenIntake, Sender, active_conversation
+from hotline.services.sms_intake import active_conversation
+from hotline.services.text_sender import OpenIntake, Sender
 from hotline.simulator import SmsEmulator
 from hotline.sms.prompts import PROMPTS
 from tests.factories import add_referral
