@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from flask import Blueprint, current_app
+from flask import Blueprint, Response, current_app, jsonify, request
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -23,6 +23,7 @@ from ..schemas.oncall import (
     ScheduleQuery,
 )
 from ..services import oncall
+from ..services.errors import Conflict
 from .framework import ApiError, current_actor, endpoint
 from .lists import ItemsOf
 
@@ -46,14 +47,14 @@ def list_rotations() -> dict[str, Any]:
     returns=RotationOut,
     status=201,
 )
-def create_rotation(body: RotationIn) -> dict[str, Any]:
+def create_rotation(body: RotationIn) -> Response:
     row = oncall.create_rotation(get_session(), body, current_actor(), datetime.now(UTC))
-    return oncall.rotation_json(row)
+    return versioned(row, 201)
 
 
 @endpoint(bp, "/rotations/<int:rotation_id>", "GET", summary="Show a rotation", returns=RotationOut)
-def show_rotation(rotation_id: int) -> dict[str, Any]:
-    return oncall.rotation_json(oncall.get_rotation(get_session(), rotation_id))
+def show_rotation(rotation_id: int) -> Response:
+    return versioned(oncall.get_rotation(get_session(), rotation_id))
 
 
 @endpoint(
@@ -65,11 +66,46 @@ def show_rotation(rotation_id: int) -> dict[str, Any]:
     body=RotationIn,
     returns=RotationOut,
 )
-def replace_rotation(rotation_id: int, body: RotationIn) -> dict[str, Any]:
-    row = oncall.replace_rotation(
-        get_session(), rotation_id, body, current_actor(), datetime.now(UTC)
-    )
-    return oncall.rotation_json(row)
+def replace_rotation(rotation_id: int, body: RotationIn) -> Response:
+    drawn_from = version_matched()
+    try:
+        row = oncall.replace_rotation(
+            get_session(), rotation_id, body, current_actor(), datetime.now(UTC), drawn_from
+        )
+    except Conflict as error:
+        if error.field != "drawn_from":
+            raise
+        raise ApiError(412, "precondition_failed", STALE, "If-Match") from None
+    return versioned(row)
+
+
+# A PUT is last-write-wins unless it says which version it replaces: a script that read the
+# rotation, then saves over a colleague's change made since, is refused as the web's editor is.
+STALE = "the rotation was changed since the version If-Match names: read it again"
+
+
+def versioned(row: Rotation, status: int = 200) -> Response:
+    """Answer a rotation with its version as the ETag, for a later PUT's If-Match."""
+    shown = RotationOut.model_validate(oncall.rotation_json(row))
+    answer = jsonify(shown.model_dump(mode="json", by_alias=True))
+    answer.set_etag(row.updated_at.isoformat())
+    answer.status_code = status
+    return answer
+
+
+def version_matched() -> datetime | None:
+    """Return the version a PUT's If-Match names (None without one, or with *); else 412."""
+    tags = request.if_match
+    if not tags or tags.star_tag:
+        return None
+    named = tags.as_set()
+    try:
+        (version,) = (datetime.fromisoformat(tag) for tag in named)
+    except ValueError:  # not one of our versions, or several: none can match
+        raise ApiError(412, "precondition_failed", STALE, "If-Match") from None
+    if version.tzinfo is None:
+        raise ApiError(412, "precondition_failed", STALE, "If-Match")
+    return version
 
 
 @endpoint(

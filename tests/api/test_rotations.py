@@ -178,6 +178,34 @@ def test_a_rotation_read_and_put_back_with_a_change_is_replaced(
     assert unknown.status_code == 422 and unknown.json["error"]["field"] == "colour"
 
 
+def test_a_put_with_if_match_of_a_version_changed_since_is_refused_and_changes_nothing(
+    app: Flask, supervisor_api: Api
+) -> None:
+    cat, dan = add_user(app, "coordinator", "Cat"), add_user(app, "coordinator", "Dan")
+    created = supervisor_api.post("/rotations", rotation_body([cat]))
+    rotation, read_version = created.json, created.headers["ETag"]
+    path = f"/rotations/{rotation['id']}"
+    assert supervisor_api.get(path).headers["ETag"] == read_version
+    # Another supervisor's script saves a change after this one read the rotation.
+    theirs = supervisor_api.put(path, {**rotation, "name": "Theirs", "participants": [dan]})
+    assert theirs.status_code == 200 and theirs.headers["ETag"] != read_version
+    stale = supervisor_api.put(
+        path, {**rotation, "name": "Mine"}, headers={"If-Match": read_version}
+    )
+    assert stale.status_code == 412, stale.json
+    assert stale.json["error"]["code"] == "precondition_failed"
+    assert stale.json["error"]["field"] == "If-Match"
+    assert supervisor_api.get(path).json["name"] == "Theirs"  # their change stands
+    current = supervisor_api.get(path).headers["ETag"]
+    mine = supervisor_api.put(path, {**rotation, "name": "Mine"}, headers={"If-Match": current})
+    assert mine.status_code == 200 and supervisor_api.get(path).json["name"] == "Mine"
+    # Without If-Match (or with *) a PUT replaces the rotation as it stands, as before.
+    unconditional = supervisor_api.put(path, {**rotation, "name": "Last"})
+    assert unconditional.status_code == 200
+    starred = supervisor_api.put(path, {**rotation, "name": "Any"}, headers={"If-Match": "*"})
+    assert starred.status_code == 200 and supervisor_api.get(path).json["name"] == "Any"
+
+
 def delete_meanwhile(
     app: Flask,
     row_id: int,
