@@ -18,7 +18,7 @@ from sqlalchemy import create_engine, select, text
 
 from hotline import jobs
 from hotline.db import session_scope
-from hotline.jobs.clock import build_scheduler
+from hotline.jobs.clock import build_scheduler, due_at_start, last_runs, trigger_of
 from hotline.models import JobRun
 
 DEADLINE_SECONDS = 20
@@ -132,3 +132,100 @@ def test_a_daily_run_missed_while_the_clock_was_paused_runs_when_it_resumes(app:
     finally:
         scheduler.shutdown(wait=True)
     assert runs(app)["coverage-gaps"].ok
+
+
+LOS_ANGELES = ZoneInfo("America/Los_Angeles")
+
+
+def pacific(month: int, day: int, hour: int, minute: int = 0) -> datetime:
+    """Return an instant of 2027 by the wall clock in Los Angeles."""
+    return datetime(2027, month, day, hour, minute, tzinfo=LOS_ANGELES)
+
+
+class TestDueAtStart:
+    """A clock starting after a job's scheduled time runs the job once if it missed it."""
+
+    @pytest.mark.parametrize(
+        ("name", "last_run", "now", "due"),
+        [
+            # 14 March 2027: clocks spring forward; 24 h before 08:00 PDT is 07:00 PST.
+            ("coverage-gaps", pacific(3, 13, 7, 30), pacific(3, 14, 7, 30), True),
+            ("coverage-gaps", pacific(3, 13, 8), pacific(3, 14, 7, 59), False),
+            ("coverage-gaps", pacific(3, 13, 8), pacific(3, 14, 8), True),
+            ("coverage-gaps", pacific(3, 14, 8, 1), pacific(3, 14, 8, 5), False),
+            ("retention", pacific(3, 13, 3, 30), pacific(3, 14, 3, 35), True),
+            # 7 November 2027: clocks fall back; 24 h before 08:00 PST is 09:00 PDT.
+            ("coverage-gaps", pacific(11, 6, 8), pacific(11, 7, 7, 30), False),
+            ("coverage-gaps", pacific(11, 6, 8), pacific(11, 7, 8, 5), True),
+            ("coverage-gaps", None, pacific(11, 7, 7, 30), True),
+            ("intake-deadlines", pacific(11, 7, 7), pacific(11, 7, 7, 59), False),
+            ("intake-deadlines", pacific(11, 7, 7), pacific(11, 7, 8, 1), True),
+        ],
+    )
+    def test_a_job_is_due_when_its_last_run_is_older_than_its_latest_scheduled_time(
+        self, name: str, last_run: datetime | None, now: datetime, due: bool
+    ) -> None:
+        triggers = {name: trigger_of(jobs.JOBS[name].trigger, LOS_ANGELES)}
+        last_runs = {name: last_run} if last_run else {}
+
+        assert due_at_start(triggers, last_runs, now) == ({name} if due else set())
+
+    def test_a_run_by_hand_or_after_an_edit_counts_and_a_failed_one_does_not(
+        self, app: Flask, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        now = datetime.now(UTC)
+        jobs.run_job(app, "coverage-gaps", now - timedelta(hours=1))  # `hotline jobs run`
+        jobs.run_job(app, "retention", now + timedelta(days=3))  # as of a day not yet come
+
+        def broken(*args: object) -> str:
+            raise RuntimeError("disk on fire")
+
+        monkeypatch.setitem(
+            jobs.JOBS, "broken", jobs.Job("broken", {"trigger": "interval", "hours": 1}, broken, "")
+        )
+        with pytest.raises(RuntimeError):
+            jobs.run_job(app, "broken", now)
+
+        ran = last_runs(app)
+
+        assert ran["coverage-gaps"] == now - timedelta(hours=1)
+        assert now < ran["retention"] < datetime.now(UTC)  # when it ended, not its --at
+        assert "broken" not in ran
+
+
+def test_a_clock_started_after_a_missed_daily_run_makes_it_once_and_not_one_up_to_date(
+    app: Flask,
+) -> None:
+    # The clock was down at 08:00 (a deploy, a crash): coverage-gaps used to wait a day.
+    now = datetime.now(UTC)
+    two_days_ago = now - timedelta(days=2)
+    with session_scope(app) as session:
+        session.add_all(
+            [
+                JobRun(
+                    name="coverage-gaps",
+                    started_at=two_days_ago,
+                    finished_at=two_days_ago,
+                    ran_for=two_days_ago,
+                    result="0 new tier-1 gaps announced",
+                ),
+                JobRun(
+                    name="retention", started_at=now, finished_at=now, ran_for=now, result="kept"
+                ),
+            ]
+        )
+    scheduler = build_scheduler(app, only=("coverage-gaps", "retention"))
+    scheduler.start()
+    try:
+        wait_for(lambda: runs(app)["coverage-gaps"].ran_for > now, "the missed run at start")
+        next_gaps = scheduler.get_job("coverage-gaps").next_run_time
+        next_retention = scheduler.get_job("retention").next_run_time
+    finally:
+        scheduler.shutdown(wait=True)
+    zone = ZoneInfo(app.config["HOTLINE_TIMEZONE"])
+    assert runs(app)["coverage-gaps"].ok
+    # Once: the next run is the next 08:00, within a day.
+    assert now < next_gaps <= now + timedelta(days=1)
+    assert (next_gaps.astimezone(zone).hour, next_gaps.astimezone(zone).minute) == (8, 0)
+    assert runs(app)["retention"].result == "kept"  # up to date: left to its 03:30
+    assert (next_retention.astimezone(zone).hour, next_retention.astimezone(zone).minute) == (3, 30)
