@@ -24,8 +24,8 @@ DATABASE_DEADLINE_SECONDS = 1.0
 CLOCK_STALE_AFTER = timedelta(minutes=3)
 CLOCK_JOB = "dispatch-outbox"
 EXTENSION_KEY = "hotline.health"
-# How a dispatch-outbox run whose texts the carrier refused records its result
-# (ok false, the time of the last success kept): "<this><reason>; <counts>".
+# How a dispatch-outbox run whose texts the carrier refused words its result, for
+# `hotline jobs list` (the refusal itself has its own column): "<this><reason>; <counts>".
 NOT_GOING_OUT = "texts are not going out: "
 
 bp = Blueprint("health", __name__)
@@ -86,14 +86,11 @@ def clock_state(run: ClockRun, now: datetime) -> str:
 def last_clock_run(session: Session | Connection) -> ClockRun:
     """Return what dispatch-outbox last did (one small query)."""
     row = session.execute(
-        select(JobRun.succeeded_at, JobRun.ok, JobRun.result).where(JobRun.name == CLOCK_JOB)
+        select(JobRun.succeeded_at, JobRun.refused).where(JobRun.name == CLOCK_JOB)
     ).first()
     if row is None:
         return ClockRun()
-    succeeded_at, ok, result = row
-    refused = None
-    if not ok and result and result.startswith(NOT_GOING_OUT):
-        refused = result.removeprefix(NOT_GOING_OUT).split("; ")[0]
+    succeeded_at, refused = row
     return ClockRun(succeeded_at, refused)
 
 

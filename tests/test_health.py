@@ -217,6 +217,27 @@ class TestTwilioRefusingTheTexts:
         assert client.get("/healthz").status_code == 200
         assert fake_twilio.bodies() == ["hi"]  # the refused text was kept, not given up
 
+    def test_the_refusal_is_kept_in_a_column_of_its_own_until_a_text_goes_out(
+        self, app: Flask, fake_twilio: FakeTwilio
+    ) -> None:
+        def refused() -> str | None:
+            with session_scope(app) as session:
+                return session.scalar(select(JobRun.refused))
+
+        fake_twilio.auth_token = "rotated at the console"
+        queue_texts(app, 1)
+        now = datetime.now(UTC)
+        run_job(app, "dispatch-outbox", now)
+        assert refused() == "Twilio answered HTTP 401 (Twilio error 20003)"
+        run_job(app, "dispatch-outbox", now + timedelta(seconds=10))  # nothing due to send
+        assert refused() == "Twilio answered HTTP 401 (Twilio error 20003)"
+
+        fake_twilio.auth_token = AUTH_TOKEN
+        run_job(app, "dispatch-outbox", now + timedelta(minutes=1))
+
+        assert refused() is None
+        assert fake_twilio.bodies() == ["hi"]
+
     def test_twilio_down_turns_the_clock_stale(
         self, app: Flask, client: FlaskClient, fake_twilio: FakeTwilio
     ) -> None:

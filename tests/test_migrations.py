@@ -453,6 +453,42 @@ ROWS_BY_REVISION: dict[str, dict[str, list[dict[str, Any]]]] = {
 }
 
 
+def test_a_refusal_standing_at_the_upgrade_to_0017_is_kept_in_its_column(
+    empty_database_url: str,
+) -> None:
+    # Before 0017 the carrier's refusal lived only in the result's words: /healthz and
+    # the banner must still name it, and a run with nothing to send must not clear it.
+    upgrade(empty_database_url, "0016")
+    engine = create_engine(empty_database_url, poolclass=NullPool)
+    refusal = "Twilio answered HTTP 401 (Twilio error 20003)"
+    runs = {
+        "dispatch-outbox": (False, f"texts are not going out: {refusal}; 0 sent, 1 to retry"),
+        "retention": (False, "failed: RuntimeError: texts are not going out: no"),
+        "shift-notices": (True, "texts are not going out: 0 shift notices"),
+    }
+    try:
+        _insert(
+            engine,
+            {
+                "job_runs": [
+                    {"name": name, "started_at": _at(2026), "ok": ok, "result": result}
+                    for name, (ok, result) in runs.items()
+                ]
+            },
+        )
+        upgrade(empty_database_url)
+        after = {run["name"]: run for run in _rows(engine)["job_runs"]}
+    finally:
+        engine.dispose()
+
+    assert {name: run["refused"] for name, run in after.items()} == {
+        "dispatch-outbox": refusal,
+        "retention": None,
+        "shift-notices": None,
+    }
+    assert {name: (run["ok"], run["result"]) for name, run in after.items()} == runs
+
+
 class TestReleaseWhileTheAppRuns:
     """`hotline db upgrade` runs as the release step while the hotline keeps answering."""
 

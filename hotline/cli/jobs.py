@@ -11,8 +11,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from hotline.db import session_scope
-from hotline.health import NOT_GOING_OUT
-from hotline.jobs import JOBS, run_job
+from hotline.jobs import JOBS, run_job_for_outcome
 from hotline.jobs.clock import build_scheduler, run_until_stopped
 from hotline.models import JobRun
 
@@ -31,8 +30,9 @@ def run_command(name: str, at_text: str | None) -> None:
         raise click.ClickException(f"no job {name!r}; jobs: {', '.join(JOBS)}")
     # An empty --at (a script's unset variable) is refused, never run as now.
     at = parse_instant(at_text, "--at") if at_text is not None else datetime.now(UTC)
-    result = f"{name}: {run_job(current_app, name, at)}"
-    if result.startswith(f"{name}: {NOT_GOING_OUT}"):
+    outcome = run_job_for_outcome(current_app, name, at)
+    result = f"{name}: {outcome.result}"
+    if outcome.refused:
         raise click.ClickException(result)  # the run worked, but a script must hear of it
     click.echo(result)
 

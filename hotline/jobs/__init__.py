@@ -19,7 +19,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from ..db import insert_unless_present, session_scope
-from ..health import NOT_GOING_OUT, refused_result
+from ..health import refused_result
 from ..logs import log_exception
 from ..messaging.dispatch import dispatch_outbox
 from ..messaging.transport import transport_for
@@ -41,12 +41,13 @@ class Outcome:
     """What a run did, and whether it did what its job is for.
 
     `served` is False for a run that worked yet failed its purpose (every text
-    refused by the carrier), and None for a run that had nothing to judge by
-    (no text to send): the last run's verdict then stands.
+    refused by the carrier, whose answer is `refused`), and None for a run that
+    had nothing to judge by (no text to send): the last run's verdict then stands.
     """
 
     result: str
     served: bool | None = True
+    refused: str | None = None
 
 
 @dataclass(frozen=True)
@@ -121,7 +122,8 @@ def _dispatch(session: Session, now: datetime, settings: Settings) -> Outcome:
     )
     if report.carrier_error:
         # The clock runs, but texts are not going out: /healthz must say so (SPEC §2).
-        return Outcome(refused_result(f"Twilio answered {report.carrier_error}", counts), False)
+        refused = f"Twilio answered {report.carrier_error}"
+        return Outcome(refused_result(refused, counts), served=False, refused=refused)
     return Outcome(counts, served=True if report.tried else None)
 
 
@@ -170,6 +172,11 @@ JOBS: dict[str, Job] = {
 
 def run_job(app: Flask, name: str, now: datetime) -> str:
     """Run one job once as of `now`, recording its run; return what it did."""
+    return run_job_for_outcome(app, name, now).result
+
+
+def run_job_for_outcome(app: Flask, name: str, now: datetime) -> Outcome:
+    """Run one job once as of `now`, recording its run; return its outcome."""
     job = JOBS[name]
     started = datetime.now(UTC)
     try:
@@ -186,7 +193,7 @@ def run_job(app: Flask, name: str, now: datetime) -> str:
         raise
     outcome = done if isinstance(done, Outcome) else Outcome(done)
     _record_run(app, name, started, now, outcome)
-    return outcome.result
+    return outcome
 
 
 def _record_run(app: Flask, name: str, started: datetime, now: datetime, outcome: Outcome) -> None:
@@ -199,14 +206,15 @@ def _record_run(app: Flask, name: str, started: datetime, now: datetime, outcome
         if outcome.served is None:
             # Nothing to judge by: a carrier's refusal stands until a text goes out,
             # anything else (an earlier crash) is over, since this run worked.
-            refused = run.result.startswith(NOT_GOING_OUT, autoescape=True) & run.ok.is_(False)
+            refused = run.refused.is_not(None)
             values |= {
                 "result": case((refused, run.result), else_=outcome.result[:300]),
                 "ok": case((refused, False), else_=True),
                 "succeeded_at": case((refused, run.succeeded_at), else_=finished),
             }
         else:
-            values |= {"result": outcome.result[:300], "ok": outcome.served}
+            refusal = outcome.refused[:300] if outcome.refused else None
+            values |= {"result": outcome.result[:300], "ok": outcome.served, "refused": refusal}
             if outcome.served:
                 # A failed run keeps the time of the last success: /healthz counts from it.
                 values["succeeded_at"] = finished

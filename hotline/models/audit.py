@@ -51,6 +51,9 @@ class JobRun(Base):
     # Wall-clock end of the last successful run (not `ran_for`): /healthz and
     # the metrics judge whether the clock is really running from it.
     succeeded_at: Mapped[datetime | None] = mapped_column(default=None)
+    # The carrier's answer that keeps texts from going out (e.g. "Twilio answered
+    # HTTP 401 …"), kept until a text goes out; null while they go out.
+    refused: Mapped[str | None] = mapped_column(String(300), default=None)
 
 
 class FormPost(Base):

@@ -96,6 +96,7 @@ def test_the_warning_names_a_carrier_that_refuses_the_texts(
                 succeeded_at=datetime.now(UTC) - timedelta(minutes=4),
                 ok=False,
                 result="texts are not going out: Twilio answered HTTP 401 (Twilio error 20003)",
+                refused="Twilio answered HTTP 401 (Twilio error 20003)",
             )
         )
 
