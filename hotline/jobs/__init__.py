@@ -26,6 +26,7 @@ from ..messaging.transport import transport_for
 from ..models import JobRun
 from ..services.callbacks import place_due_callbacks
 from ..services.deadlines import miss_overdue_intakes
+from ..services.erased_recordings import delete_erased_recordings
 from ..services.escalation import escalate_unacked
 from ..services.notices import announce_gaps, send_shift_notices
 from ..services.oncall import COVERAGE_CHANGED
@@ -101,13 +102,22 @@ def _intake_deadlines(session: Session, now: datetime, settings: Settings) -> st
 
 def _retention(session: Session, now: datetime, settings: Settings) -> str:
     days = settings["HOTLINE_RETENTION_DAYS"]
-    erased = erase_old_referrals(session, now, days)
-    people = erase_old_participants(session, now, days)
+    # Recordings at Twilio are this account's: their URLs stay until Twilio deleted them.
+    account = settings.get("TWILIO_ACCOUNT_SID") if days else None
+    erased = erase_old_referrals(session, now, days, account)
+    people = erase_old_participants(session, now, days, account)
     texts = erase_unfiled_texts(session, now, days)
-    return (
+    recordings = delete_erased_recordings(session, now, transport_for(settings), account)
+    counts = (
         f"{erased} referrals erased, {people} participants erased, "
         f"{texts} texts outside any record erased"
     )
+    if recordings.deleted or recordings.waiting:
+        counts += (
+            f"; {recordings.deleted} recordings deleted at Twilio, "
+            f"{recordings.waiting} waiting for Twilio"
+        )
+    return counts
 
 
 def _dispatch(session: Session, now: datetime, settings: Settings) -> Outcome:

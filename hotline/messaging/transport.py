@@ -1,4 +1,7 @@
-"""Send one text through a carrier: the contract every transport keeps, and the log transport."""
+"""Send one text through a carrier: the contract every transport keeps, and the log transport.
+
+A transport also places calls back and deletes the account's voicemail recordings.
+"""
 
 from __future__ import annotations
 
@@ -27,7 +30,7 @@ STATUS_CALLBACK_PATH = "/sms/status"
 
 @dataclass(frozen=True)
 class SendResult:
-    """What became of one attempt to send: a sid, or an error and whether to try again."""
+    """What became of one request to the carrier: a sid, or an error and whether to try again."""
 
     sid: str | None
     error_code: str | None
@@ -64,6 +67,10 @@ class Transport(Protocol):
         """Call `to` from `sender`; the answered call fetches its TwiML from the app's `path`."""
         ...
 
+    def delete_recording(self, sid: str) -> SendResult:
+        """Delete the account's recording `sid`; one already gone is deleted all the same."""
+        ...
+
 
 class LogTransport:
     """Send nothing: log that a text would have gone out, and call it sent (development)."""
@@ -78,6 +85,11 @@ class LogTransport:
         """Log that a call would have been placed, and call it placed (nothing rings)."""
         sid = LOG_SID_PREFIX + uuid.uuid4().hex
         log.info("call to %s not placed (HOTLINE_TRANSPORT=log): %s", mask_phone(to), sid)
+        return SendResult.ok(sid)
+
+    def delete_recording(self, sid: str) -> SendResult:
+        """Log that the recording would have been deleted at Twilio, and call it deleted."""
+        log.info("recording %s not deleted at Twilio (HOTLINE_TRANSPORT=log)", sid)
         return SendResult.ok(sid)
 
 

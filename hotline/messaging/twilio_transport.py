@@ -1,4 +1,4 @@
-"""Send texts and place calls through Twilio's REST API with the official client; never raise."""
+"""Send texts, place calls and delete recordings through Twilio's REST API; never raise."""
 
 from __future__ import annotations
 
@@ -20,6 +20,8 @@ log = logging.getLogger(__name__)
 
 # Refused credentials: the account's, so every text fails alike until they are mended.
 UNAUTHORIZED = 401
+# A recording Twilio no longer has: deleted already (by an earlier try, or at the console).
+NOT_FOUND = 404
 # Twilio's own answer to "slow down", the one 4xx that passes by itself.
 TOO_MANY_REQUESTS = 429
 # How long a coordinator's phone rings for a callback before Twilio gives up.
@@ -103,6 +105,24 @@ class TwilioTransport:
             return SendResult.reject(f"unexpected {type(error).__name__}")
         sid = call.sid
         return SendResult.ok(str(sid) if sid else None)
+
+    def delete_recording(self, sid: str) -> SendResult:
+        """Delete one Recording; Twilio's 404 means it is gone already, as asked."""
+        try:
+            self._client.recordings(sid).delete()
+        except (TwilioRestException, TwilioServiceException) as error:
+            if int(error.status) == NOT_FOUND:
+                return SendResult.ok(sid)
+            return _refused(int(error.status), error.code)
+        except Timeout:
+            # Twilio may have deleted it before the answer was lost: the next try hears 404.
+            return SendResult.retry("timed out")
+        except RequestsConnectionError:
+            return SendResult.retry("connection failed")
+        except Exception as error:
+            log.exception("deleting recording %s failed unexpectedly", sid)
+            return SendResult.retry(f"unexpected {type(error).__name__}")
+        return SendResult.ok(sid)
 
     def close(self) -> None:
         """Close the pooled HTTP connections."""

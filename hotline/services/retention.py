@@ -5,6 +5,8 @@ person go. Text written about a referral after it was erased (a note, a texted
 command, a late recording) is erased at the next run: nothing outlives the
 period because it came late. Texts filed with no referral or participant (an
 intake never sent, a CONTACT that matched nobody) go once older than the period.
+A voicemail kept at Twilio by this account keeps its URL here until Twilio has
+deleted it (`erased_recordings`); any other recording URL goes with the words.
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     CompoundSelect,
+    Select,
     Text,
+    case,
     cast,
     delete,
     null,
@@ -29,6 +33,7 @@ from sqlalchemy.orm import Session
 
 from ..audit import Actor, record
 from ..db import updated_one_row
+from ..messaging.recordings import kept_at_twilio
 from ..models import (
     CLOSED_STATUSES,
     Assessment,
@@ -58,11 +63,14 @@ ERASED_REFERRAL = {
 }
 
 
-def erase_old_referrals(session: Session, now: datetime, retention_days: int | None) -> int:
+def erase_old_referrals(
+    session: Session, now: datetime, retention_days: int | None, account_sid: str | None = None
+) -> int:
     """Erase participant identifiers of closed referrals older than the retention period.
 
     Returns how many referrals were erased for the first time; text added to
-    referrals erased earlier is erased too (and audited), not counted.
+    referrals erased earlier is erased too (and audited), not counted. The
+    recordings `account_sid` keeps at Twilio are left to `delete_erased_recordings`.
     """
     if not retention_days:
         return 0
@@ -78,12 +86,12 @@ def erase_old_referrals(session: Session, now: datetime, retention_days: int | N
     for referral_id in due:
         if not _claim(session, Referral, referral_id, now, [Referral.erased_at.is_(None)]):
             continue  # another clock erased it first
-        _erase_words(session, referral_id)
+        _erase_words(session, referral_id, account_sid)
         record(session, SYSTEM, now, "erase", "referral", referral_id, None, ERASED_REFERRAL)
         session.commit()
         erased += 1
-    for referral_id in _written_after_erasure(session):
-        _erase_words(session, referral_id)
+    for referral_id in _written_after_erasure(session, account_sid):
+        _erase_words(session, referral_id, account_sid)
         late = {**ERASED_REFERRAL, "written_after_erasure": True}
         record(session, SYSTEM, now, "erase", "referral", referral_id, None, late)
         session.commit()
@@ -124,13 +132,15 @@ def _participants_due(cutoff: datetime) -> tuple[ColumnElement[bool], ...]:
     return (Participant.status == "exited", Participant.exited_at <= cutoff, not_erased_since)
 
 
-def _erase_their_referrals(session: Session, participant_id: int, now: datetime) -> None:
+def _erase_their_referrals(
+    session: Session, participant_id: int, now: datetime, account_sid: str | None
+) -> None:
     """Erase the words of every referral of an erased participant, open ones too."""
     referral_ids = session.scalars(
         select(Referral.id).where(Referral.participant_id == participant_id)
     ).all()
     for referral_id in referral_ids:
-        _erase_words(session, referral_id)
+        _erase_words(session, referral_id, account_sid)
     session.execute(  # words written to them later go at the next run
         update(Referral)
         .where(Referral.participant_id == participant_id, Referral.erased_at.is_(None))
@@ -139,15 +149,27 @@ def _erase_their_referrals(session: Session, participant_id: int, now: datetime)
     )
 
 
-def _erase_words(session: Session, referral_id: int) -> None:
-    """Set to null every word of one referral that may name its participant."""
+def _erase_words(session: Session, referral_id: int, account_sid: str | None) -> None:
+    """Set to null every word of one referral that may name its participant.
+
+    A recording at Twilio keeps its URL: it goes once Twilio has deleted the recording.
+    """
+    ours = kept_at_twilio(Referral.recording_url, account_sid)
     session.execute(
         update(Referral)
         .where(Referral.id == referral_id)
-        .values(participant_name=None, location=None, recording_url=None)
+        .values(
+            participant_name=None,
+            location=None,
+            recording_url=case((ours, Referral.recording_url), else_=null()),
+        )
         .execution_options(synchronize_session=False)
     )
-    session.execute(update(Call).where(Call.referral_id == referral_id).values(recording_url=None))
+    session.execute(
+        update(Call)
+        .where(Call.referral_id == referral_id, ~kept_at_twilio(Call.recording_url, account_sid))
+        .values(recording_url=None)
+    )
     session.execute(  # a text still to send keeps its words: it goes at the next run
         update(Message)
         .where(Message.referral_id == referral_id, Message.status != "queued")
@@ -165,11 +187,11 @@ def _erase_words(session: Session, referral_id: int) -> None:
     )
 
 
-def _written_after_erasure(session: Session) -> Sequence[int]:
-    """Return the erased referrals that words were written to since."""
+def erased_referrals() -> Select[int]:
+    """Select the ids of the referrals erased and still to be kept erased."""
     # An open referral of a participant back in the program is theirs again: what is
     # written to it now is kept, until they are erased again.
-    erased = (
+    return (
         select(Referral.id.label("referral_id"))
         .outerjoin(Participant, Participant.id == Referral.participant_id)
         .where(
@@ -179,6 +201,14 @@ def _written_after_erasure(session: Session) -> Sequence[int]:
             ),
         )
     )
+
+
+def _written_after_erasure(session: Session, account_sid: str | None) -> Sequence[int]:
+    """Return the erased referrals that words were written to since.
+
+    A recording the account keeps at Twilio is not among them: it waits for Twilio.
+    """
+    erased = erased_referrals()
     # An erased event's detail was once stored as JSON null: no words in it.
     has_detail = ReferralEvent.detail.is_not(None) & (cast(ReferralEvent.detail, Text) != "null")
     with_words: CompoundSelect[tuple[int]] = union(
@@ -186,11 +216,14 @@ def _written_after_erasure(session: Session) -> Sequence[int]:
             or_(
                 Referral.participant_name.is_not(None),
                 Referral.location.is_not(None),
-                Referral.recording_url.is_not(None),
+                Referral.recording_url.is_not(None)
+                & ~kept_at_twilio(Referral.recording_url, account_sid),
             )
         ),
         select(Call.referral_id).where(
-            Call.referral_id.in_(erased), Call.recording_url.is_not(None)
+            Call.referral_id.in_(erased),
+            Call.recording_url.is_not(None),
+            ~kept_at_twilio(Call.recording_url, account_sid),
         ),
         select(Message.referral_id).where(
             Message.referral_id.in_(erased),
@@ -210,7 +243,9 @@ def _written_after_erasure(session: Session) -> Sequence[int]:
     return sorted(session.scalars(select(with_words.subquery().c.referral_id)).all())
 
 
-def erase_old_participants(session: Session, now: datetime, retention_days: int | None) -> int:
+def erase_old_participants(
+    session: Session, now: datetime, retention_days: int | None, account_sid: str | None = None
+) -> int:
     """Erase who exited participants were, once they left longer ago than the retention period.
 
     The record stays for the counts (referrals, plan, charges by date); the name,
@@ -226,7 +261,7 @@ def erase_old_participants(session: Session, now: datetime, retention_days: int 
     for participant_id in due:
         if not _claim(session, Participant, participant_id, now, still_due, IDENTITY):
             continue  # another clock erased them first, or they are back
-        _erase_their_referrals(session, participant_id, now)
+        _erase_their_referrals(session, participant_id, now, account_sid)
         _erase_their_words(session, participant_id)
         record(session, SYSTEM, now, "erase", "participant", participant_id, None, ERASED_PERSON)
         session.commit()

@@ -24,6 +24,10 @@ class EmulatedCalls:
         """Refuse: texts go through the outbox's transport, not this one."""
         return SendResult.reject("the call emulator sends no texts")
 
+    def delete_recording(self, sid: str) -> SendResult:
+        """Refuse: recordings are deleted through the app's own transport, not this one."""
+        return SendResult.reject("the call emulator deletes no recordings")
+
     def place_call(self, *, to: str, sender: str, path: str, status_path: str) -> SendResult:
         """Play the whole call from the app's `path`; return its sid."""
         result = self._emulator.call(

@@ -5,7 +5,8 @@ as Twilio does (basic auth, form fields in, Message or Call JSON out), keeps
 every request it gets, and answers the next requests with failures a test
 scripts. A created call only records its request: the test then plays the
 call's webhooks itself, as Twilio would, with the voice emulator. It also lists the
-account's phone numbers (filtered by `PhoneNumber`) and updates one by its sid.
+account's phone numbers (filtered by `PhoneNumber`) and updates one by its sid, and
+keeps voicemail recordings that `DELETE …/Recordings/<sid>.json` deletes (404 once gone).
 """
 
 from __future__ import annotations
@@ -105,6 +106,8 @@ class FakeTwilio:
         self.number_updates: list[dict[str, str]] = []  # the form of each update, in order
         self.down = False  # while set, every request gets a 503
         self.garbled = False  # while set, numbers are answered 200 with a page that is no JSON
+        self.recordings: set[str] = set()  # the sids of the recordings the account keeps
+        self.deletions: list[tuple[str, int]] = []  # each recording DELETE: sid, status answered
         self._script: deque[Failure] = deque()
         self._sids = itertools.count(1)
         self._lock = threading.Lock()
@@ -130,6 +133,11 @@ class FakeTwilio:
             view_func=self._update_number,
             methods=["POST"],
         )
+        self.app.add_url_rule(
+            "/2010-04-01/Accounts/<account_sid>/Recordings/<sid>.json",
+            view_func=self._delete_recording,
+            methods=["DELETE"],
+        )
 
     def add_number(self, phone_number: str, **fields: str | None) -> str:
         """Give the account a phone number with these fields (JSON keys); return its sid."""
@@ -144,6 +152,17 @@ class FakeTwilio:
             "uri": f"/2010-04-01/Accounts/{self.account_sid}/IncomingPhoneNumbers/{sid}.json",
         }
         return sid
+
+    def add_recording(self) -> str:
+        """Keep a new voicemail recording; return its URL as Twilio's RecordingUrl gives it."""
+        sid = f"RE{next(self._sids):032x}"
+        self.recordings.add(sid)
+        return f"https://api.twilio.com/2010-04-01/Accounts/{self.account_sid}/Recordings/{sid}"
+
+    @property
+    def deleted(self) -> list[str]:
+        """Return the sids of the recordings deleted (answered 204), in order."""
+        return [sid for sid, answered in self.deletions if answered == 204]
 
     def fail_next(self, failure: Failure, times: int = 1) -> None:
         """Answer the next `times` requests with `failure`."""
@@ -234,6 +253,24 @@ class FakeTwilio:
             if name in NUMBER_FIELDS:
                 number[NUMBER_FIELDS[name]] = value or None  # empty removes, as at Twilio
         return jsonify(number)
+
+    def _delete_recording(self, account_sid: str, sid: str) -> Response | tuple[Response, int]:
+        """Delete one recording: 204, or 404 when the account has none by that sid."""
+        if not self._authorized(account_sid):
+            self.deletions.append((sid, 401))
+            return self._error("auth", record=False)
+        with self._lock:
+            failure = "503" if self.down else (self._script.popleft() if self._script else None)
+        if failure == "hang":
+            self.deletions.append((sid, 0))
+            self._released.wait(HANG_LIMIT)
+            return self._error("503", record=False)
+        status = ERRORS[failure][0] if failure else 204 if sid in self.recordings else 404
+        self.deletions.append((sid, status))
+        if status == 204:
+            self.recordings.discard(sid)
+            return Response(status=204)
+        return self._error(failure or "404", record=False)
 
     def _create_message(self, account_sid: str) -> Response | tuple[Response, int]:
         """Answer one Messages create request."""

@@ -66,3 +66,10 @@ class TestTransportFor:
         assert transport.status_callback == (
             "https://hotline.example.org/sms/status#rc=5&rp=5xx,ct,rt"
         )
+
+    def test_a_recording_is_logged_as_deleted(self, caplog: pytest.LogCaptureFixture) -> None:
+        caplog.set_level(logging.INFO, logger="hotline.messaging")
+        sid = "RE" + "a" * 32
+        assert LogTransport().delete_recording(sid) == SendResult.ok(sid)
+        [record] = caplog.records
+        assert sid in record.getMessage() and "not deleted" in record.getMessage()

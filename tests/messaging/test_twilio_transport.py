@@ -156,3 +156,55 @@ class TestPlaceCall:
         result = self.place(transport)
         assert not result.succeeded and "HOTLINE_PUBLIC_URL" in (result.error or "")
         assert fake_twilio.calls == []
+
+
+class TestDeleteRecording:
+    """A recording is deleted by its sid; one already gone counts as deleted."""
+
+    def test_deletes_the_recording(
+        self, transport: TwilioTransport, fake_twilio: FakeTwilio
+    ) -> None:
+        sid = fake_twilio.add_recording().rsplit("/", 1)[1]
+        assert transport.delete_recording(sid) == SendResult.ok(sid)
+        assert fake_twilio.deleted == [sid] and fake_twilio.recordings == set()
+
+    def test_a_recording_twilio_no_longer_has_is_deleted(
+        self, transport: TwilioTransport, fake_twilio: FakeTwilio
+    ) -> None:
+        assert transport.delete_recording("RE" + "f" * 32).succeeded
+        assert [status for _, status in fake_twilio.deletions] == [404]
+
+    @pytest.mark.parametrize(
+        ("failure", "error"),
+        [("500", "HTTP 500 (Twilio error 20500)"), ("429", "HTTP 429 (Twilio error 20429)")],
+    )
+    def test_a_failing_twilio_keeps_it_for_another_try(
+        self, transport: TwilioTransport, fake_twilio: FakeTwilio, failure: Failure, error: str
+    ) -> None:
+        sid = fake_twilio.add_recording().rsplit("/", 1)[1]
+        fake_twilio.fail_next(failure)
+        result = transport.delete_recording(sid)
+        assert (result.succeeded, result.retryable, result.error) == (False, True, error)
+        assert fake_twilio.recordings == {sid}
+
+    def test_refused_credentials_keep_it_for_another_try(self, fake_twilio: FakeTwilio) -> None:
+        sid = fake_twilio.add_recording().rsplit("/", 1)[1]
+        with TwilioTransport(ACCOUNT_SID, "wrong", base_url=fake_twilio.url) as transport:
+            result = transport.delete_recording(sid)
+        assert (result.succeeded, result.retryable) == (False, True)
+        assert fake_twilio.recordings == {sid}
+
+    def test_a_hanging_or_absent_twilio_keeps_it_for_another_try(
+        self, fake_twilio: FakeTwilio
+    ) -> None:
+        sid = fake_twilio.add_recording().rsplit("/", 1)[1]
+        fake_twilio.fail_next("hang")
+        with TwilioTransport(
+            ACCOUNT_SID, AUTH_TOKEN, base_url=fake_twilio.url, timeout=0.5
+        ) as transport:
+            assert transport.delete_recording(sid) == SendResult.retry("timed out")
+        with TwilioTransport(
+            ACCOUNT_SID, AUTH_TOKEN, base_url=f"http://127.0.0.1:{free_port()}"
+        ) as transport:
+            assert transport.delete_recording(sid) == SendResult.retry("connection failed")
+        assert fake_twilio.recordings == {sid}
