@@ -30,7 +30,8 @@ from ..services.erased_recordings import delete_erased_recordings
 from ..services.escalation import escalate_unacked
 from ..services.notices import announce_gaps, send_shift_notices
 from ..services.oncall import COVERAGE_CHANGED
-from ..services.retention import erase_old_participants, erase_old_referrals, erase_unfiled_texts
+from ..services.participant_erasure import erase_old_participants
+from ..services.retention import erase_old_referrals, erase_unfiled_texts
 from ..services.voicemail import close_silent_calls, link_kept_recordings
 
 Settings = Mapping[str, Any]

@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 from hotline.db import session_scope
 from hotline.jobs import run_job
 from hotline.models import AuditEvent, Message, Participant
-from hotline.services import retention
+from hotline.services import participant_erasure
 from tests.api.conftest import Api, add_user, token_for
 from tests.api.test_assessment import ACCEPTED
 from tests.factories import add_referral
@@ -153,7 +153,7 @@ def test_a_participant_back_in_the_program_while_retention_runs_is_not_erased(
     app.config["HOTLINE_RETENTION_DAYS"] = 90
     api = case_manager_api(app, client)
     jane = api.post("/participants", {"name": "Jane Doe", "status": "exited"}).json["id"]
-    claim = retention._claim
+    claim = participant_erasure.claim_erasure
 
     def back_meanwhile(session: Any, model: Any, row_id: int, *args: Any) -> bool:
         # Her case manager takes her back between the job's list and its claim.
@@ -162,7 +162,7 @@ def test_a_participant_back_in_the_program_while_retention_runs_is_not_erased(
                 other.get_one(Participant, row_id).status = "active"
         return claim(session, model, row_id, *args)
 
-    monkeypatch.setattr(retention, "_claim", back_meanwhile)
+    monkeypatch.setattr(participant_erasure, "claim_erasure", back_meanwhile)
     summary = run_job(app, "retention", datetime.now(UTC) + LONG_AFTER)
     assert summary.startswith("0 referrals erased, 0 participants erased"), summary
     assert api.get(f"/participants/{jane}").json["name"] == "Jane Doe"
