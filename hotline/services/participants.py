@@ -134,12 +134,27 @@ def add_consent(
     session: Session, participant_id: int, data: ConsentIn, actor: Actor, now: datetime
 ) -> Consent:
     """Record a consent to share, from `given_at` (default now)."""
-    get_participant(session, participant_id)
+    # Locked: of two recordings at once, the second sees the first and is refused.
+    found = session.get(Participant, participant_id, with_for_update=True, populate_existing=True)
+    if found is None:
+        raise NotFound(f"no participant with id {participant_id}")
     # Stored and answered in UTC, whatever offset the instants came with.
     given_at = (data.given_at or now).astimezone(UTC)
     expires_at = data.expires_at.astimezone(UTC) if data.expires_at is not None else None
     if expires_at is not None and expires_at <= given_at:
         raise FieldInvalid("expires_at must be after given_at", "expires_at")
+    for other in unrevoked(session, participant_id, data.scope):
+        # Two at once would leave one holding after "the" consent is revoked.
+        if (expires_at is None or other.given_at < expires_at) and (
+            other.expires_at is None or given_at < other.expires_at
+        ):
+            raise Conflict(
+                f"consent {other.id} of this scope is in force for that time already "
+                f"(given {other.given_at:%Y-%m-%d}"
+                + (f", until {other.expires_at:%Y-%m-%d}" if other.expires_at else "")
+                + "). Revoke it first, or give the new one from the day it ends",
+                "scope",
+            )
     row = Consent(
         participant_id=participant_id,
         scope=data.scope,
@@ -153,13 +168,40 @@ def add_consent(
     return row
 
 
+def unrevoked(session: Session, participant_id: int, scope: str) -> list[Consent]:
+    """Return the participant's consents of `scope` not revoked, expired ones included."""
+    return list(
+        session.scalars(
+            select(Consent)
+            .where(
+                Consent.participant_id == participant_id,
+                Consent.scope == scope,
+                Consent.revoked_at.is_(None),
+            )
+            .order_by(Consent.id)
+        )
+    )
+
+
 def revoke_consent(
     session: Session, participant_id: int, consent_id: int, actor: Actor, now: datetime
 ) -> Consent:
-    """Revoke a consent: it stops holding now and its record stays."""
+    """Revoke a consent, and every other of its scope yet to end: the person withdrew it."""
     row = session.get(Consent, consent_id)
     if row is None or row.participant_id != participant_id:
         raise NotFound(f"no consent {consent_id} of participant {participant_id}")
+    if not revoke_one(session, row, actor, now):
+        raise Conflict(f"consent {consent_id} was revoked already")
+    # An older version let a second one be recorded beside it, or one given from a later day.
+    for other in unrevoked(session, participant_id, row.scope):
+        if other.expires_at is None or now < other.expires_at:
+            revoke_one(session, other, actor, now)  # one revoked meanwhile is left as it is
+    return row
+
+
+def revoke_one(session: Session, row: Consent, actor: Actor, now: datetime) -> bool:
+    """Revoke one consent, audited; tell whether it was not revoked already."""
+    consent_id, participant_id = row.id, row.participant_id
     before = consent_fields(row)
     # One conditional UPDATE: of two revocations at once, the second finds it revoked.
     revoked = session.execute(
@@ -169,7 +211,7 @@ def revoke_consent(
         .execution_options(synchronize_session=False)
     )
     if not updated_one_row(revoked):
-        raise Conflict(f"consent {consent_id} was revoked already")
+        return False
     session.refresh(row)
     record(
         session,
@@ -181,4 +223,4 @@ def revoke_consent(
         before,
         consent_fields(row),
     )
-    return row
+    return True

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from hotline.audit import Actor
 from hotline.db import session_scope
-from hotline.models import AuditEvent, Message, Participant, Referral, User
+from hotline.models import AuditEvent, Consent, Message, Participant, Referral, User
 from hotline.services import participant_views, participants
 from tests.api.conftest import Api, add_user, token_for
 from tests.factories import add_referral
@@ -386,3 +386,59 @@ def test_a_consent_revoked_while_the_prosecutors_list_is_drawn_leaves_the_list_w
     assert answer.json["items"][0]["id"] == first
     monkeypatch.undo()
     assert prosecutor_api.get(f"/participants/{second}").status_code == 404
+
+
+class TestOneConsentInForcePerScope:
+    """A withdrawn consent shares nothing: no second one of the scope hides behind it (§6)."""
+
+    def test_a_second_consent_of_a_scope_in_force_is_409_naming_the_one_in_force(
+        self, manager_api: Api, prosecutor_api: Api, case_manager: int
+    ) -> None:
+        number = add_participant(manager_api, case_manager)
+        consents = f"/participants/{number}/consents"
+        first = manager_api.post(consents, {"scope": "prosecutor"}).json
+        again = manager_api.post(consents, {"scope": "prosecutor"})
+        assert again.status_code == 409 and again.json["error"]["field"] == "scope"
+        assert f"consent {first['id']}" in again.json["error"]["message"]
+        # Another scope, and a renewal from the day the first one ends, are not duplicates.
+        assert manager_api.post(consents, {"scope": "officer_status"}).status_code == 201
+        until = datetime.now(UTC) + timedelta(days=30)
+        other = add_participant(manager_api, case_manager, name="Ann Ames")
+        ending = {"scope": "prosecutor", "expires_at": until.isoformat()}
+        assert manager_api.post(f"/participants/{other}/consents", ending).status_code == 201
+        renewal = {"scope": "prosecutor", "given_at": until.isoformat()}
+        assert manager_api.post(f"/participants/{other}/consents", renewal).status_code == 201
+        record = manager_api.get(f"/participants/{number}").json
+        assert sorted(c["scope"] for c in record["consents"]) == ["officer_status", "prosecutor"]
+        manager_api.delete(f"{consents}/{first['id']}")
+        assert prosecutor_api.get(f"/participants/{number}").status_code == 404
+
+    def test_revoking_a_consent_revokes_every_other_of_its_scope_still_to_hold(
+        self, app: Flask, manager_api: Api, prosecutor_api: Api, case_manager: int
+    ) -> None:
+        number = add_participant(manager_api, case_manager)
+        now = datetime.now(UTC)
+        with session_scope(app) as session:  # as an older version let them be recorded
+            for given in (
+                now - timedelta(days=2),
+                now - timedelta(days=1),
+                now + timedelta(days=9),
+            ):
+                session.add(Consent(participant_id=number, scope="prosecutor", given_at=given))
+            session.add(Consent(participant_id=number, scope="officer_status", given_at=now))
+        first = manager_api.get(f"/participants/{number}").json["consents"][0]
+        revoked = manager_api.delete(f"/participants/{number}/consents/{first['id']}")
+        assert revoked.status_code == 200 and revoked.json["id"] == first["id"]
+        assert prosecutor_api.get(f"/participants/{number}").status_code == 404
+        consents = manager_api.get(f"/participants/{number}").json["consents"]
+        assert [(c["scope"], c["revoked_at"] is not None) for c in consents] == [
+            ("prosecutor", True),
+            ("prosecutor", True),
+            ("prosecutor", True),
+            ("officer_status", False),
+        ]
+        with session_scope(app) as session:
+            audited = session.scalars(
+                select(AuditEvent.entity_id).where(AuditEvent.action == "revoke_consent")
+            ).all()
+        assert audited == [number] * 3

@@ -8,8 +8,10 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
+from hotline.audit import Actor
 from hotline.db import session_scope
 from hotline.models import AuditEvent, Consent, Contact, Participant, User
+from hotline.services import participants
 from hotline.simulator import SmsEmulator
 from tests.factories import add_user
 from tests.sms.conftest import STRANGER, Program, converse, outbox
@@ -232,3 +234,22 @@ def test_a_single_word_never_discloses(
     assert converse(phone, program.officer.phone, f"CONTACT {typed}") == [NEUTRAL]
     assert disclosures(app) == 0 and contacts(app) == [(number, False)]
     assert len(outbox(app, cam.phone)) == 1
+
+
+@pytest.mark.parametrize("ended", ["revoked", "expired"])
+def test_a_withdrawn_or_expired_consent_discloses_nothing_though_it_was_recorded_twice(
+    app: Flask, phone: SmsEmulator, program: Program, cam: User, ended: str
+) -> None:
+    number = add_participant(app, "Jane Doe", cam, consent=True)
+    now = datetime.now(UTC)
+    with session_scope(app) as session:  # recorded again, as an older version let it be
+        session.add(Consent(participant_id=number, scope="officer_status", given_at=now))
+        first = session.scalars(select(Consent).order_by(Consent.id)).first()
+        assert first is not None
+        if ended == "revoked":  # as the case manager's Revoke does it: the person withdrew
+            participants.revoke_consent(session, number, first.id, Actor(cam.id, "web"), now)
+        else:
+            for row in session.scalars(select(Consent)):
+                row.expires_at = now - timedelta(minutes=1)
+    assert converse(phone, program.officer.phone, "CONTACT Jane Doe") == [NEUTRAL]
+    assert contacts(app) == [(number, False)] and disclosures(app) == 0

@@ -575,3 +575,20 @@ class TestRefusedFieldsAreNamed:
             "front desk",
             "Not a phone number: write it with + and the country code, or as a US number.",
         )
+
+
+def test_a_second_consent_of_a_scope_in_force_is_refused_beside_the_scope(
+    app: Flask, cam: tuple[Web, User]
+) -> None:
+    web, user = cam
+    number = add_participant(app, "Jane Doe", user)
+    path = f"/participants/{number}/consents"
+    assert web.post(path, {"scope": "prosecutor"}).status_code == 302
+    answer = web.post(path, {"scope": "prosecutor", "expires_at": "2030-01-01"})
+    assert answer.status_code == 409
+    page = answer.get_data(as_text=True)
+    scope, said = marked_field(page, "scope")
+    assert scope == "prosecutor" and "in force" in said and "Revoke it first" in said
+    assert marked_field(page, "expires_at")[0] == "2030-01-01"
+    with session_scope(app) as session:
+        assert session.scalars(select(Consent.scope)).all() == ["prosecutor"]
