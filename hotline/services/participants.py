@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
@@ -14,6 +14,37 @@ from ..models import Consent, Participant, User
 from ..permissions import can
 from ..schemas.participants import ConsentIn, ParticipantIn, ParticipantPatch
 from .errors import Conflict, FieldInvalid, NotFound
+
+# A birth date is from 1900 to today; plan and charge dates lie near today (README).
+EARLIEST_BIRTH = date(1900, 1, 1)
+DAYS_BACK, DAYS_AHEAD = 3653, 731  # ten years before today, two years after it
+# Where the day starts first (UTC+14): no birth date that is today somewhere is refused.
+EARLIEST_ZONE = timedelta(hours=14)
+
+
+def require_birth_date(value: date | None, now: datetime) -> None:
+    """Refuse a birth date before 1900 or still to come (422 naming `date_of_birth`)."""
+    if value is None:
+        return
+    if value < EARLIEST_BIRTH:
+        raise FieldInvalid("a birth date must be in 1900 or later", "date_of_birth")
+    if value > (now.astimezone(UTC) + EARLIEST_ZONE).date():
+        raise FieldInvalid("a birth date cannot be after today", "date_of_birth")
+
+
+def require_near_today(value: date | None, field: str, now: datetime) -> None:
+    """Refuse a plan or charge date more than ten years before today or two after (422)."""
+    if value is None:
+        return
+    if (
+        not now.date() - timedelta(days=DAYS_BACK)
+        <= value
+        <= now.date() + timedelta(days=DAYS_AHEAD)
+    ):
+        raise FieldInvalid(
+            "must be within ten years before today and two years after it (a typo in the year?)",
+            field,
+        )
 
 
 def participant_audit(row: Participant) -> dict[str, Any]:
@@ -73,6 +104,7 @@ def create_participant(
 ) -> Participant:
     """Add a participant."""
     require_case_manager(session, data.case_manager_id)
+    require_birth_date(data.date_of_birth, now)
     row = Participant(**data.model_dump(), created_at=now, created_by=actor.user_id)
     if row.status == "exited":  # added as already gone: retention counts from now
         row.exited_at = now
@@ -95,6 +127,8 @@ def update_participant(
         if name == "case_manager_id" and value != row.case_manager_id:
             # One who left stays on a record sent back unchanged, as the web form keeps them.
             require_case_manager(session, value)
+        if name == "date_of_birth" and value != row.date_of_birth:
+            require_birth_date(value, now)  # one stored before, sent back unchanged, stays
         if name == "status" and value != row.status:
             row.exited_at = now if value == "exited" else None  # retention counts from here
         setattr(row, name, value)

@@ -13,8 +13,10 @@ from ..messaging.recipients import SUPERVISOR_RECIPIENTS, USER_RECIPIENT, Recipi
 from ..models import Charge, Participant, PlanEntry
 from ..schemas.participants import ChargeIn, PlanEntryIn, PlanEntryOut, PlanEntryPatch
 from .errors import FieldInvalid, NotFound
-from .participants import acting_case_manager, get_participant
+from .participants import acting_case_manager, get_participant, require_near_today
 from .providers import require_provider
+
+DATE_FIELDS = ("started_on", "ended_on")
 
 
 def plan_fields(row: PlanEntry) -> dict[str, Any]:
@@ -33,6 +35,8 @@ def add_plan_entry(
     """Add one need to the participant's service plan."""
     get_participant(session, participant_id)
     require_provider(session, data.provider_id, "provider_id")
+    for field in DATE_FIELDS:
+        require_near_today(getattr(data, field), field, now)
     row = PlanEntry(
         participant_id=participant_id, **data.model_dump(), created_at=now, updated_at=now
     )
@@ -61,6 +65,8 @@ def update_plan_entry(
     if "provider_id" in data.model_fields_set and data.provider_id != row.provider_id:
         require_provider(session, data.provider_id, "provider_id")
     for name in data.model_fields_set:
+        if name in DATE_FIELDS and getattr(data, name) != getattr(row, name):
+            require_near_today(getattr(data, name), name, now)
         setattr(row, name, getattr(data, name))
     if row.started_on and row.ended_on and row.ended_on < row.started_on:
         raise FieldInvalid("ended_on is before started_on", "ended_on")
@@ -79,6 +85,7 @@ def add_charge(
 ) -> Charge:
     """Record a pending charge and text the participant's case manager at once."""
     participant = get_participant(session, participant_id)
+    require_near_today(data.date, "date", now)
     row = Charge(
         participant_id=participant_id,
         date=data.date,

@@ -144,22 +144,31 @@ def add_charge(participant_id: int) -> Page | Response:
         abort(404)  # outside the prosecutor's view: it does not exist for them
     data, errors = checked(ChargeIn, form_values("date", "description"))
     if data is None:
-        if user_can("read_participants"):
-            return record_page(row, 422, errors)
-        seen = views.prosecutor_view(get_session(), row.id, actor(), at)
-        get_session().commit()  # the view is a disclosure: it stays recorded
-        page = render_template("prosecutor_view.html", participants=[seen], one=True, errors=errors)
-        return page, 422
+        return charge_refused(row, 422, errors, at)
     if repeated_post():
         return redirect(url_for("web.participant", participant_id=row.id))
     sender = current_app.config.get("HOTLINE_NUMBER")
-    service_plan.add_charge(get_session(), row.id, data, actor(), at, sender)
+    try:
+        service_plan.add_charge(get_session(), row.id, data, actor(), at, sender)
+    except DomainError as error:  # a date far from today: a typo in the year
+        get_session().rollback()
+        return charge_refused(row, domain_status(error, errors), errors, at)
     readers = service_plan.charge_readers(get_session(), row)
     if readers and readers[0].id == row.case_manager_id:
         return back(row, web_text("Charge recorded; the case manager was texted."))
     return back(
         row, web_text("Charge recorded; with no case manager now, the supervisors were texted.")
     )
+
+
+def charge_refused(row: Participant, status: int, errors: dict[str, str], at: datetime) -> Page:
+    """Show the charge form again as typed, on the reader's page, with why it was refused."""
+    if user_can("read_participants"):
+        return record_page(row, status, errors)
+    seen = views.prosecutor_view(get_session(), row.id, actor(), at)
+    get_session().commit()  # the view is a disclosure: it stays recorded
+    page = render_template("prosecutor_view.html", participants=[seen], one=True, errors=errors)
+    return page, status
 
 
 @bp.post(ONE + "/contacts")

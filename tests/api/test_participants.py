@@ -442,3 +442,51 @@ class TestOneConsentInForcePerScope:
                 select(AuditEvent.entity_id).where(AuditEvent.action == "revoke_consent")
             ).all()
         assert audited == [number] * 3
+
+
+class TestImpossibleDates:
+    """A birth date to come, or a year typed 0202 or 9999, is refused with the field named."""
+
+    @pytest.mark.parametrize("born", ["0202-05-01", "1899-12-31", "9999-01-01", "tomorrow"])
+    def test_a_birth_date_outside_1900_to_today_is_422(
+        self, manager_api: Api, case_manager: int, born: str
+    ) -> None:
+        if born == "tomorrow":
+            born = (datetime.now(UTC) + timedelta(days=2)).date().isoformat()
+        added = manager_api.post("/participants", {"name": "Jo Park", "date_of_birth": born})
+        assert (added.status_code, added.json["error"]["field"]) == (422, "date_of_birth")
+        number = add_participant(manager_api, case_manager, date_of_birth="1990-05-01")
+        changed = manager_api.patch(f"/participants/{number}", {"date_of_birth": born})
+        assert (changed.status_code, changed.json["error"]["field"]) == (422, "date_of_birth")
+        record = manager_api.get(f"/participants/{number}").json
+        assert record["date_of_birth"] == "1990-05-01"
+        assert [p["name"] for p in manager_api.get("/participants").json["items"]] == ["Jane Doe"]
+
+    @pytest.mark.parametrize(
+        ("field", "day"),
+        [("started_on", "0202-05-01"), ("ended_on", "9999-12-31"), ("started_on", "2003-01-01")],
+    )
+    def test_a_plan_date_far_from_today_is_422(
+        self, manager_api: Api, case_manager: int, field: str, day: str
+    ) -> None:
+        number = add_participant(manager_api, case_manager)
+        added = manager_api.post(f"/participants/{number}/plan", {"need": "housing", field: day})
+        assert (added.status_code, added.json["error"]["field"]) == (422, field)
+        entry = manager_api.post(f"/participants/{number}/plan", {"need": "food"}).json
+        changed = manager_api.patch(f"/participants/{number}/plan/{entry['id']}", {field: day})
+        assert (changed.status_code, changed.json["error"]["field"]) == (422, field)
+        [kept] = manager_api.get(f"/participants/{number}").json["plan"]
+        assert (kept["need"], kept[field]) == ("food", None)
+
+    @pytest.mark.parametrize("day", ["0202-12-02", "9999-12-02"])
+    def test_a_charge_dated_far_from_today_is_422_and_texts_nobody(
+        self, app: Flask, manager_api: Api, prosecutor_api: Api, case_manager: int, day: str
+    ) -> None:
+        number = add_participant(manager_api, case_manager)
+        manager_api.post(f"/participants/{number}/consents", {"scope": "prosecutor"})
+        body = {"date": day, "description": "Theft 3"}
+        charge = prosecutor_api.post(f"/participants/{number}/charges", body)
+        assert (charge.status_code, charge.json["error"]["field"]) == (422, "date")
+        assert prosecutor_api.get(f"/participants/{number}").json["charges"] == []
+        with session_scope(app) as session:
+            assert session.scalars(select(Message)).all() == []

@@ -592,3 +592,52 @@ def test_a_second_consent_of_a_scope_in_force_is_refused_beside_the_scope(
     assert marked_field(page, "expires_at")[0] == "2030-01-01"
     with session_scope(app) as session:
         assert session.scalars(select(Consent.scope)).all() == ["prosecutor"]
+
+
+class TestImpossibleDatesRefused:
+    """A year typed 0202 or 9999 is refused beside its field, and nothing typed is lost."""
+
+    def test_the_add_form_keeps_the_rest(self, app: Flask, as_supervisor: Web) -> None:
+        typed = {"name": "Jo Park", "aliases": "JP", "date_of_birth": "0202-04-02"}
+        answer = as_supervisor.post("/participants", typed)
+        assert answer.status_code == 422
+        page = answer.get_data(as_text=True)
+        assert marked_field(page, "date_of_birth")[0] == "0202-04-02"
+        assert "1900" in marked_field(page, "date_of_birth")[1]
+        assert marked_field(page, "name") == ("Jo Park", "")
+        with session_scope(app) as session:
+            assert session.scalars(select(Participant)).all() == []
+
+    def test_the_plan_and_charge_forms_keep_the_rest(self, app: Flask, as_supervisor: Web) -> None:
+        number = add_participant(app, "Jo Park", add_user(app, "Cam Reed", "case_manager"))
+        path = f"/participants/{number}/plan"
+        typed = {"need": "housing", "started_on": "9999-01-05", "note": "Bed at Union Gospel"}
+        answer = as_supervisor.post(path, typed)
+        assert answer.status_code == 422
+        form = form_posting_to(answer.get_data(as_text=True), path)
+        assert "Bed at Union Gospel" in form  # its start is set by "Mark started", not typed
+        charge = as_supervisor.post(
+            f"/participants/{number}/charges", {"date": "0202-12-01", "description": "Theft 3"}
+        )
+        assert charge.status_code == 422
+        page = charge.get_data(as_text=True)
+        assert marked_field(page, "charge-date")[1]
+        assert marked_field(page, "charge-description") == ("Theft 3", "")
+        with session_scope(app) as session:
+            assert session.scalars(select(PlanEntry)).all() == []
+            assert session.scalars(select(Message)).all() == []
+
+    def test_the_prosecutors_charge_keeps_the_rest(self, app: Flask) -> None:
+        number = add_participant(app, "Jane Doe", add_user(app, "Cam Reed", "case_manager"))
+        with session_scope(app) as session:
+            session.add(
+                Consent(participant_id=number, scope="prosecutor", given_at=datetime.now(UTC))
+            )
+        web, _ = signed_in(app, "Pru Vance", "prosecutor")
+        answer = web.post(
+            f"/participants/{number}/charges", {"date": "9999-12-01", "description": "Theft 3"}
+        )
+        assert answer.status_code == 422
+        page = answer.get_data(as_text=True)
+        assert "ten years" in marked_field(page, "charge-date")[1]
+        assert marked_field(page, "charge-description") == ("Theft 3", "")
