@@ -119,7 +119,7 @@ def update_participant(
 ) -> Participant:
     """Change a participant's given fields (null clears the birth date or the case manager)."""
     row = get_participant(session, participant_id)
-    before = participant_audit(row)
+    before, was = participant_audit(row), identity(row)
     for name in data.model_fields_set:
         value = getattr(data, name)
         if value is None and name not in ("date_of_birth", "case_manager_id"):
@@ -132,8 +132,14 @@ def update_participant(
         if name == "status" and value != row.status:
             row.exited_at = now if value == "exited" else None  # retention counts from here
         setattr(row, name, value)
-    record(session, actor, now, "update", "participant", row.id, before, participant_audit(row))
+    if identity(row) != was:  # a record sent back as it was changes nothing
+        record(session, actor, now, "update", "participant", row.id, before, participant_audit(row))
     return row
+
+
+def identity(row: Participant) -> tuple[Any, ...]:
+    """Return the fields a participant's update may change, to tell whether one did."""
+    return (row.name, list(row.aliases), row.date_of_birth, row.status, row.case_manager_id)
 
 
 def is_current(consent: Consent, now: datetime) -> bool:

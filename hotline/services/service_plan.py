@@ -58,7 +58,7 @@ def update_plan_entry(
     row = session.get(PlanEntry, entry_id)
     if row is None or row.participant_id != participant_id:
         raise NotFound(f"no plan entry {entry_id} of participant {participant_id}")
-    before = plan_audit(row)
+    before, was = plan_audit(row), plan_fields(row)
     for required in ("need", "status"):
         if required in data.model_fields_set and getattr(data, required) is None:
             raise FieldInvalid("may not be null", required)
@@ -70,6 +70,8 @@ def update_plan_entry(
         setattr(row, name, getattr(data, name))
     if row.started_on and row.ended_on and row.ended_on < row.started_on:
         raise FieldInvalid("ended_on is before started_on", "ended_on")
+    if plan_fields(row) == was:  # nothing changed: nothing happened to the plan
+        return row
     row.updated_at = now
     record(session, actor, now, "plan", "participant", participant_id, before, plan_audit(row))
     return row

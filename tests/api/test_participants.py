@@ -490,3 +490,22 @@ class TestImpossibleDates:
         assert prosecutor_api.get(f"/participants/{number}").json["charges"] == []
         with session_scope(app) as session:
             assert session.scalars(select(Message)).all() == []
+
+
+def test_a_change_that_changes_nothing_records_nothing(
+    app: Flask, manager_api: Api, case_manager: int
+) -> None:
+    number = add_participant(manager_api, case_manager, date_of_birth="1990-05-01")
+    entry = manager_api.post(f"/participants/{number}/plan", {"need": "housing"}).json
+    before = manager_api.get(f"/participants/{number}").json
+    with session_scope(app) as session:
+        audited = len(session.scalars(select(AuditEvent)).all())
+    same = {"need": "housing", "status": "planned", "provider_id": None, "note": None}
+    answer = manager_api.patch(f"/participants/{number}/plan/{entry['id']}", same)
+    assert answer.status_code == 200 and answer.json == entry
+    again = {key: before[key] for key in ("name", "aliases", "date_of_birth", "status")}
+    assert manager_api.patch(f"/participants/{number}", again).status_code == 200
+    after = manager_api.get(f"/participants/{number}").json
+    assert after["timeline"] == before["timeline"] and after["plan"] == before["plan"]
+    with session_scope(app) as session:
+        assert len(session.scalars(select(AuditEvent)).all()) == audited
