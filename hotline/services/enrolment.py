@@ -1,17 +1,17 @@
 """An accepted assessment enrols the referral's person: a new participant, or one picked (§6).
 
-A later version that is not accepted releases the referral again.
+A later version that is not accepted, or marking it not a referral, releases the referral again.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from ..audit import Actor, record
-from ..models import Assessment, Participant, PlanEntry, Referral
+from ..models import Assessment, Charge, Consent, Contact, Participant, PlanEntry, Referral
 from ..schemas.assessment import AssessmentIn
 from .errors import FieldInvalid
 from .participants import participant_audit
@@ -73,20 +73,22 @@ def enrol(
     return participant
 
 
-def release(session: Session, referral: Referral, actor: Actor, now: datetime) -> None:
-    """Unlink a referral whose latest assessment is no longer accepted (SPEC §6).
+def release(session: Session, referral: Referral, actor: Actor, now: datetime) -> bool:
+    """Unlink a referral no longer accepted, or not a referral at all; tell whether one exited.
 
-    A participant made for this referral alone, and active, leaves the program
-    (exited, audited); one who was picked, or has other referrals, stays.
+    A participant made for this referral alone, active, and with nothing recorded
+    since (another referral, a consent, a charge, a contact, a plan entry added or
+    changed) leaves the program (exited, audited); any other stays.
     """
     participant = session.get_one(Participant, referral.participant_id)
     referral.participant_id = None
     session.flush()
-    others = session.scalar(
-        select(func.count()).select_from(Referral).where(Referral.participant_id == participant.id)
-    )
-    if others or participant.status != "active" or made_for(session, referral) != participant:
-        return
+    if (
+        participant.status != "active"
+        or made_for(session, referral) != participant
+        or worked_with(session, referral, participant.id)
+    ):
+        return False
     before = participant_audit(participant)
     participant.status, participant.exited_at = "exited", now
     record(
@@ -99,6 +101,27 @@ def release(session: Session, referral: Referral, actor: Actor, now: datetime) -
         before,
         participant_audit(participant),
     )
+    return True
+
+
+def worked_with(session: Session, referral: Referral, participant_id: int) -> bool:
+    """Tell whether the participant has any record but what this referral's enrolment made."""
+    for model in (Referral, Consent, Charge, Contact):
+        found = select(model.id).where(model.participant_id == participant_id).limit(1)
+        if session.scalar(found) is not None:
+            return True
+    accepted_at = select(Assessment.completed_at).where(
+        Assessment.referral_id == referral.id, Assessment.disposition == "accepted"
+    )
+    # The enrolment's own entries are made at an acceptance and never changed since.
+    other_entry = select(PlanEntry.id).where(
+        PlanEntry.participant_id == participant_id,
+        or_(
+            PlanEntry.created_at.not_in(accepted_at),
+            PlanEntry.updated_at != PlanEntry.created_at,
+        ),
+    )
+    return session.scalar(other_entry.limit(1)) is not None
 
 
 def made_for(session: Session, referral: Referral) -> Participant | None:

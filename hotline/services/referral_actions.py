@@ -12,6 +12,7 @@ from ..db import updated_one_row
 from ..messaging.notices import Caller, OfficerStatus
 from ..models import Referral, User
 from .alerts import OFFICER_STATUS, caller_of, tell_officer, tell_others_taken
+from .enrolment import release
 from .referral_audit import actor_of, audit_ack, audit_status, status_now
 from .referrals import add_event
 
@@ -82,6 +83,9 @@ class Done:
 
     referral_id: int
     action: str
+    # Marked not a referral after its acceptance: who it enrolled, and whether they exited.
+    participant_id: int | None = None
+    exited: bool = False
 
 
 ActionOutcome = NoSuchReferral | Taken | AlreadyYours | TakenBy | NotOpen | NotTakenYet | Done
@@ -223,4 +227,12 @@ def mark_not_a_referral(
     actor = actor_of(user.id, channel)
     audit_status(session, actor, now, referral.id, before, "not_a_referral")
     tell_officer(session, referral, now, sender)
-    return Done(referral_id, "not_a_referral")
+    if (enrolled := referral.participant_id) is None:
+        return Done(referral_id, "not_a_referral")
+    # Its acceptance enrolled someone: not a referral, it enrols nobody (SPEC §6).
+    exited = release(session, referral, actor, now)
+    kind = "participant_exited" if exited else "participant_unlinked"
+    add_event(
+        session, referral.id, kind, channel, now, actor_id=user.id, detail={"participant": enrolled}
+    )
+    return Done(referral_id, "not_a_referral", enrolled, exited)

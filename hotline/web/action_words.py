@@ -54,6 +54,21 @@ def action_message(outcome: ActionOutcome) -> str:
             return _("#{n} is {status}: its status cannot change.", n=n, status=word(status))
         case NotTakenYet(referral_id=n):
             return _("#{n} is not taken yet: use Acknowledge (take it) first.", n=n)
+        case Done(referral_id=n, action="not_a_referral", participant_id=int(p), exited=True):
+            return _(
+                "#{n} marked not a referral; the officer was told. Participant #{p}, whom its "
+                "assessment enrolled, was exited: nothing else was on their record.",
+                n=n,
+                p=p,
+            )
+        case Done(referral_id=n, action="not_a_referral", participant_id=int(p)):
+            return _(
+                "#{n} marked not a referral; the officer was told. Participant #{p} stays in "
+                "the program: they have other referrals or records. Exit them on their page "
+                "if they should not be in LEAD.",
+                n=n,
+                p=p,
+            )
         case Done(referral_id=n, action=action):
             return _(DONE_WORDS[action], n=n)
     raise TypeError(f"no words for {outcome!r}")

@@ -42,6 +42,9 @@ WORDS: dict[str, str] = {
     "acknowledged": N_("acknowledged"),
     "assessed": N_("assessed"),
     "not_a_referral": N_("not a referral"),
+    # Marked not a referral after its acceptance enrolled someone.
+    "participant_exited": N_("the participant its acceptance enrolled was exited"),
+    "participant_unlinked": N_("unlinked from its participant, who stays in the program"),
     "intake_completed": N_("intake completed"),
     "intake_missed": N_("intake not completed"),
     # A call whose final status never reached the app, closed by the clock.

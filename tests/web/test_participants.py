@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from hotline.db import session_scope
 from hotline.models import (
+    AuditEvent,
     Consent,
     Contact,
     Message,
@@ -641,3 +642,73 @@ class TestImpossibleDatesRefused:
         page = answer.get_data(as_text=True)
         assert "ten years" in marked_field(page, "charge-date")[1]
         assert marked_field(page, "charge-description") == ("Theft 3", "")
+
+
+ACCEPTED_FORM = {
+    "offense": "possession",
+    "consent_confirmed": "yes",
+    "disposition": "accepted",
+    "needs": "housing",
+}
+
+
+class TestNotAReferralAfterEnrolment:
+    """A referral marked "not a referral" after its acceptance enrols nobody (SPEC §6)."""
+
+    def enrolled(self, app: Flask, web: Web, **picked: str) -> tuple[int, int]:
+        """Accept a referral of Robert Smith; return its number and its participant's."""
+        number = add_referral(app, "acknowledged", participant_name="Robert Smith")
+        form = {**ACCEPTED_FORM, **picked}
+        assert web.post(f"/referrals/{number}/assessment", form).status_code == 302
+        with session_scope(app) as session:
+            participant = session.get_one(Referral, number).participant_id
+        assert participant is not None
+        return number, participant
+
+    def marked(self, web: Web, number: int) -> str:
+        answer = web.post(f"/referrals/{number}/actions", {"action": "not_a_referral"})
+        assert answer.status_code == 302
+        return web.text(f"/referrals/{number}")
+
+    def test_the_participant_it_alone_made_leaves_the_program_on_the_record(
+        self, app: Flask, as_coordinator: Web
+    ) -> None:
+        number, robert = self.enrolled(app, as_coordinator)
+        page = self.marked(as_coordinator, number)
+        assert f"Participant #{robert}, whom its assessment enrolled, was exited" in page
+        with session_scope(app) as session:
+            assert session.get_one(Referral, number).participant_id is None
+            assert session.get_one(Participant, robert).status == "exited"
+            changes = session.scalars(
+                select(AuditEvent).where(
+                    AuditEvent.entity == "participant", AuditEvent.action == "update"
+                )
+            ).all()
+            assert [(c.before or {}).get("status") for c in changes] == ["active"]
+            assert [(c.after or {}).get("status") for c in changes] == ["exited"]
+        assert "Robert Smith" not in as_coordinator.text("/participants")
+
+    def test_one_with_anything_else_on_record_stays_and_the_page_says_so(
+        self, app: Flask, as_coordinator: Web
+    ) -> None:
+        number, robert = self.enrolled(app, as_coordinator)
+        consent = {"scope": "officer_status"}  # the case manager has worked with him since
+        assert as_coordinator.post(f"/participants/{robert}/consents", consent).status_code == 302
+        page = self.marked(as_coordinator, number)
+        assert f"Participant #{robert} stays in the program" in page
+        with session_scope(app) as session:
+            assert session.get_one(Referral, number).participant_id is None
+            assert session.get_one(Participant, robert).status == "active"
+
+    def test_a_participant_picked_for_it_stays_and_loses_only_that_referral(
+        self, app: Flask, as_coordinator: Web
+    ) -> None:
+        first, robert = self.enrolled(app, as_coordinator)
+        second = add_referral(app, "acknowledged", participant_name="Bob Smyth")
+        form = {**ACCEPTED_FORM, "participant_id": str(robert)}
+        assert as_coordinator.post(f"/referrals/{second}/assessment", form).status_code == 302
+        self.marked(as_coordinator, second)
+        with session_scope(app) as session:
+            row = session.get_one(Participant, robert)
+            linked = session.scalars(select(Referral.id).where(Referral.participant_id == robert))
+            assert (row.status, list(linked)) == ("active", [first])
