@@ -119,8 +119,17 @@ def update_plan_entry(participant_id: int, entry_id: int) -> Page | Response:
         moved = web_text(PLAN_MOVED, status=word(entry.status))
         return record_page(row, 409, {"form": moved})
     field = PLAN_DATES.get(values.get("status", ""))
+    today = datetime.now(UTC).astimezone(program_zone()).date()
     if field is not None and getattr(entry, field) is None:
-        values.setdefault(field, datetime.now(UTC).astimezone(program_zone()).date().isoformat())
+        values.setdefault(field, today.isoformat())
+    # Started or completed today, it began by today: a start still to come was only the
+    # plan's guess, and keeping it would refuse the button with a date this page cannot edit.
+    planned = entry.started_on
+    by_button = values.get("status") in ("started", "completed") and "started_on" not in values
+    if by_button and planned is not None and planned > today:
+        values["started_on"] = today.isoformat()
+    else:
+        planned = None
     data, errors = checked(PlanEntryPatch, values)
     if data is None:
         return record_page(row, 422, errors)
@@ -131,6 +140,14 @@ def update_plan_entry(participant_id: int, entry_id: int) -> Page | Response:
     except DomainError as error:
         get_session().rollback()
         return record_page(row, domain_status(error, errors), errors)
+    if planned is not None:
+        return back(
+            row,
+            web_text(
+                "Plan updated; its start date, {day}, was still to come: it is today now.",
+                day=planned.isoformat(),
+            ),
+        )
     return back(row, web_text("Plan updated."))
 
 

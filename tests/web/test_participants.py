@@ -712,3 +712,25 @@ class TestNotAReferralAfterEnrolment:
             row = session.get_one(Participant, robert)
             linked = session.scalars(select(Referral.id).where(Referral.participant_id == robert))
             assert (row.status, list(linked)) == ("active", [first])
+
+
+@pytest.mark.parametrize("status", ["planned", "started"])
+def test_marking_an_entry_whose_start_is_still_to_come_starts_it_today(
+    app: Flask, cam: tuple[Web, User], status: str
+) -> None:
+    web, user = cam
+    number, entry = with_a_plan_entry(app, web, user)
+    today = datetime.now(ZoneInfo("America/Los_Angeles")).date()
+    planned = today + timedelta(days=5)  # the start the plan expected, by the API
+    with session_scope(app) as session:
+        row = session.get_one(PlanEntry, entry)
+        row.status, row.started_on = status, planned
+    button = "completed" if status == "started" else "started"
+    answer = web.post(f"/participants/{number}/plan/{entry}", {"status": button})
+    assert answer.status_code == 302  # was a 422 naming a field the page has not got
+    page = web.text(f"/participants/{number}")
+    assert f"its start date, {planned.isoformat()}, was still to come: it is today now" in page
+    with session_scope(app) as session:
+        row = session.get_one(PlanEntry, entry)
+        ended = today if button == "completed" else None
+        assert (row.status, row.started_on, row.ended_on) == (button, today, ended)
