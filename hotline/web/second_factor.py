@@ -111,7 +111,8 @@ def login_code() -> Page:
         )
         if kind is not None:
             return finish(user)
-    page = render_template("login_code.html", error=error)
+    recovery = request.args.get("recovery") == "1"  # a form a phone can type letters into
+    page = render_template("login_code.html", error=error, recovery=recovery)
     return (page, 401) if error else page
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import threading
 from datetime import UTC, datetime
+from html.parser import HTMLParser
 from typing import Any
 
 import pyotp
@@ -192,6 +193,36 @@ def at_code_form(app: Flask, user: User) -> Web:
     assert sign_in(web, user).headers["Location"] == "/login/code"
     web.token = csrf_token(web.text("/login/code"))
     return web
+
+
+class ById(HTMLParser):
+    """Collect the attributes of each element that has an id."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__()
+        self.elements: dict[str, dict[str, str | None]] = {}
+        self.feed(html)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        named = dict(attrs)
+        if named.get("id"):
+            self.elements[str(named["id"])] = named
+
+
+def test_a_phone_can_type_a_recovery_code_with_its_letters(app: Flask) -> None:
+    # inputmode="numeric" gives a phone a pad of digits alone: no recovery code can be typed.
+    ana = add_user(app, "Ana Diaz", password=PASSWORD)
+    _, codes = enrol_fresh(app, ana)
+    web = at_code_form(app, ana)
+    form = ById(web.text("/login/code")).elements
+    assert form["code"].get("inputmode") == "numeric"  # the 6-digit code keeps its digit pad
+    recovery_address = form["use-recovery"]["href"]
+    assert recovery_address
+    recovery = ById(web.text(recovery_address)).elements
+    assert recovery["code"].get("inputmode") in (None, "text")
+    assert recovery["code"].get("autocapitalize") == "none"
+    assert web.post(recovery_address, {"code": codes[0]}).status_code == 302
+    assert web.get("/").status_code == 200
 
 
 @pytest.mark.parametrize("code", ["١٢٣٤٥٦", "۱۲۳۴۵۶", "¹²³⁴⁵⁶"])
