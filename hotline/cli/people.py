@@ -119,7 +119,8 @@ def set_user(
         user = session.scalars(select(User).where(User.email == email.strip().lower())).first()
         if user is None:
             raise click.ClickException(f"no user with email {email}")
-        people.update_user(session, user.id, data, CLI_ACTOR, now)
+        if values:  # a password or factor alone is its own audit line, not an empty change
+            people.update_user(session, user.id, data, CLI_ACTOR, now)
         if hashed is not None:
             people.set_password(session, user, hashed, CLI_ACTOR, now)
         if reset_mfa:

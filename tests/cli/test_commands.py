@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hotline.db import session_scope
-from hotline.models import Message, Officer, Override, User
+from hotline.models import AuditEvent, Message, Officer, Override, User
 from hotline.services import roster_import
 from tests.api.conftest import Api, token_for
 from tests.api.conftest import add_user as add_api_user
@@ -477,6 +477,24 @@ class TestUserSet:
                 select(Message.body).where(Message.to_number == "+12065550103")
             ).all()
         assert len(texts) == 1 and (texts[0] or "").startswith("LEAD coverage gap")
+
+    @pytest.mark.parametrize(
+        ("args", "given", "action"),
+        [
+            (("--password",), "a new password\na new password\n", "set_password"),
+            (("--reset-mfa",), None, "reset"),
+        ],
+    )
+    def test_a_new_password_or_factor_alone_logs_no_empty_change_of_the_user(
+        self, app: Flask, runner: FlaskCliRunner, args: tuple[str], given: str | None, action: str
+    ) -> None:
+        add_people(runner)
+        with session_scope(app) as session:
+            before = session.scalar(select(func.max(AuditEvent.id)))
+        assert self.user_set(runner, *args, given=given).exit_code == 0
+        with session_scope(app) as session:
+            logged = session.scalars(select(AuditEvent.action).where(AuditEvent.id > before)).all()
+        assert logged == [action]  # the audit log's line says what was done, nothing else
 
     def test_password_prompt_needs_the_same_text_twice_and_ten_characters(
         self, app: Flask, runner: FlaskCliRunner
