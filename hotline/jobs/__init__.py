@@ -73,7 +73,7 @@ def _escalate(session: Session, now: datetime, settings: Settings) -> str:
     public_url = settings["HOTLINE_PUBLIC_URL"]
     told = escalate_unacked(session, now, settings["HOTLINE_ACK_MINUTES"], sender, public_url)
     # After the escalations: a call that cannot be closed must not hold them back.
-    closed = close_silent_calls(session, now, sender, public_url)
+    closed = close_silent_calls(session, now, sender, public_url, transport_for(settings))
     silent = f"; {closed} calls closed whose end never came" if closed else ""
     linked = link_kept_recordings(session, now, sender, public_url)
     kept = f"; {linked} voicemail messages linked late" if linked else ""

@@ -1,6 +1,7 @@
 """Send one text through a carrier: the contract every transport keeps, and the log transport.
 
-A transport also places calls back and deletes the account's voicemail recordings.
+A transport also places calls back, deletes the account's voicemail recordings and
+asks what became of a call.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ import logging
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 
 from ..phones import mask_phone
@@ -58,6 +60,48 @@ class SendResult:
         return cls(sid=None, error_code=error_code, error=error, retryable=False)
 
 
+# What Twilio's Calls API says of a call that is over, and of one that is not yet.
+ENDED_CALL_STATUSES = ("completed", "busy", "failed", "no-answer", "canceled")
+LIVE_CALL_STATUSES = ("queued", "initiated", "ringing", "in-progress")
+
+
+@dataclass(frozen=True)
+class CallEnded:
+    """Twilio says the call is over: how, when (if it says) and after how many seconds."""
+
+    status: str
+    ended_at: datetime | None
+    duration: int | None
+
+
+@dataclass(frozen=True)
+class CallLive:
+    """Twilio says the call is still queued, ringing or going on."""
+
+    status: str
+
+
+@dataclass(frozen=True)
+class CallUnknown:
+    """Twilio could not tell; `unreachable` when asking about another call would fare alike."""
+
+    error: str
+    unreachable: bool
+
+
+CallState = CallEnded | CallLive | CallUnknown
+
+
+def call_state(status: str | None, ended_at: datetime | None, duration: str | None) -> CallState:
+    """Read a Call resource's status, end time and duration as a CallState."""
+    if status in ENDED_CALL_STATUSES:
+        seconds = int(duration) if duration and duration.isascii() and duration.isdigit() else None
+        return CallEnded(status, ended_at, seconds)
+    if status in LIVE_CALL_STATUSES:
+        return CallLive(status)
+    return CallUnknown(f"unknown call status {status!r}", unreachable=False)
+
+
 class Transport(Protocol):
     """Send one text or place one call now; report the outcome as a SendResult, never raise."""
 
@@ -69,6 +113,10 @@ class Transport(Protocol):
 
     def delete_recording(self, sid: str) -> SendResult:
         """Delete the account's recording `sid`; one already gone is deleted all the same."""
+        ...
+
+    def fetch_call(self, sid: str) -> CallState:
+        """Ask what became of the account's call `sid`."""
         ...
 
 
@@ -91,6 +139,10 @@ class LogTransport:
         """Log that the recording would have been deleted at Twilio, and call it deleted."""
         log.info("recording %s not deleted at Twilio (HOTLINE_TRANSPORT=log)", sid)
         return SendResult.ok(sid)
+
+    def fetch_call(self, sid: str) -> CallState:
+        """Ask nobody: without Twilio, nothing is known of the call."""
+        return CallUnknown("HOTLINE_TRANSPORT=log: Twilio is not asked", unreachable=True)
 
 
 def transport_for(config: Mapping[str, Any]) -> Transport:

@@ -1,4 +1,4 @@
-"""Send texts, place calls and delete recordings through Twilio's REST API; never raise."""
+"""Send texts, place calls, delete recordings and ask after calls through Twilio's REST API."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from twilio.rest import Client
 
 from ..phones import mask_phone
 from ..webhooks import STATUS_CALLBACK_RETRIES
-from .transport import SendResult
+from .transport import CallState, CallUnknown, SendResult, call_state
 
 log = logging.getLogger(__name__)
 
@@ -123,6 +123,22 @@ class TwilioTransport:
             log.exception("deleting recording %s failed unexpectedly", sid)
             return SendResult.retry(f"unexpected {type(error).__name__}")
         return SendResult.ok(sid)
+
+    def fetch_call(self, sid: str) -> CallState:
+        """Fetch one Call; Twilio's 404 (a sid it never had) says nothing of other calls."""
+        try:
+            call = self._client.calls(sid).fetch()
+        except (TwilioRestException, TwilioServiceException) as error:
+            refused = _refused(int(error.status), error.code)
+            return CallUnknown(refused.error or "refused", unreachable=refused.retryable)
+        except Timeout:
+            return CallUnknown("timed out", unreachable=True)
+        except RequestsConnectionError:
+            return CallUnknown("connection failed", unreachable=True)
+        except Exception as error:
+            log.exception("asking Twilio about call %s failed unexpectedly", sid)
+            return CallUnknown(f"unexpected {type(error).__name__}", unreachable=True)
+        return call_state(call.status, call.end_time, call.duration)
 
     def close(self) -> None:
         """Close the pooled HTTP connections."""

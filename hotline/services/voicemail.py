@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy import exists, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..db import updated_one_row
 from ..messaging.notices import RecordingAfterAll, notify
 from ..messaging.recipients import RECIPIENT_COLUMNS, SUPERVISOR_RECIPIENTS, Recipient
+from ..messaging.transport import CallEnded, CallLive, CallUnknown, Transport
 from ..models import Call, CallLeg, OptOut, Referral, User
 from .alerts import call_not_taken, notified_users, notify_user
 from .call_end import claim_voicemail_notice, close_unanswered, link_recording
 from .calls import hold_referral_of
 from .escalation import first_recipients
 from .referrals import add_event
+
+log = logging.getLogger(__name__)
 
 OPEN_FOR_ACK = ("received", "notified")
 
@@ -94,8 +98,12 @@ def announce_late_recording(
 # three-minute recording take minutes, and Twilio retries a final status for about one.
 SILENT_FOR = timedelta(minutes=30)
 # A line still without an outcome may be a live conversation (a 1 the database missed,
-# bridged all the same, SPEC §4.7): wait out Twilio's longest call before closing it.
+# bridged all the same, SPEC §4.7): unless Twilio says the call is over, wait out its
+# longest call before closing it.
 LIVE_FOR = timedelta(hours=4)
+# Twilio retries a final status for about a minute after the call ends: a call it says
+# ended more recently is left to that status, lest the timeline say it was never heard.
+FINAL_STATUS_RETRIED = timedelta(minutes=2)
 # Older calls are not looked at again: the scan stays small however long the history.
 LOOKED_BACK = timedelta(days=7)
 
@@ -135,44 +143,109 @@ def link_kept_recordings(
 
 
 def close_silent_calls(
-    session: Session, now: datetime, sender: str | None, public_url: str | None
+    session: Session,
+    now: datetime,
+    sender: str | None,
+    public_url: str | None,
+    transport: Transport,
 ) -> int:
     """Close the calls nobody took whose end never reached the app; tell staff as if it had.
 
     A final status that came while the database was down, retries and all, is
     lost: without this its referral would stay `received`, owned by nobody, for
-    good (SPEC §6). Returns how many calls were closed.
+    good (SPEC §6). A call with a line's end missing waits out Twilio's longest
+    call, unless Twilio's REST API says sooner that it is over. Returns how many
+    calls were closed.
     """
     line_open = exists().where(CallLeg.call_id == Call.id, CallLeg.outcome.is_(None))
-    silent = session.scalars(
-        select(Call).where(
+    silent = session.execute(
+        select(Call.id, Call.call_sid, Call.started_at, line_open)
+        .where(
             Call.ended_at.is_(None),
             Call.started_at > now - LOOKED_BACK,
-            or_(
-                and_(~line_open, Call.started_at <= now - SILENT_FOR),
-                Call.started_at <= now - LIVE_FOR,
-            ),
+            Call.started_at <= now - SILENT_FOR,
             Call.referral_id.is_not(None),
             Call.voicemail_notified_at.is_(None),
             or_(Call.call_outcome.is_(None), Call.call_outcome == "voicemail"),
         )
+        .order_by(Call.id)
     ).all()
+    session.commit()  # nothing held while Twilio answers
+    twilio = _Twilio(transport)
     closed = 0
-    for call in silent:
-        assert call.referral_id is not None  # selected so
-        ended = session.execute(  # unless its final status came meanwhile
-            update(Call)
-            .where(Call.id == call.id, Call.ended_at.is_(None))
-            .values(ended_at=now)  # when the app stopped waiting: the real end was never heard
-            .execution_options(synchronize_session=False)
-        )
-        if not updated_one_row(ended):
-            session.rollback()
-            continue
-        call.ended_at = now
-        close_unanswered(session, call, now)
-        add_event(session, call.referral_id, "call_end_unheard", "system", now)
-        notify_voicemail(session, call, now, sender, public_url)
-        session.commit()
-        closed += 1
+    for call_id, call_sid, started_at, open_line in silent:
+        # A line's end missing may be a conversation going on (a 1 the database missed,
+        # bridged all the same, SPEC §4.7): only Twilio, or its longest call, tells.
+        if open_line and started_at > now - LIVE_FOR:
+            end = twilio.ended(call_sid, now)
+            if end is None:
+                continue
+            closed += _close(session, call_id, end, now, sender, public_url)
+        else:
+            closed += _close(session, call_id, None, now, sender, public_url)
     return closed
+
+
+class _Twilio:
+    """Ask Twilio about each call once per run; after it proved unreachable, ask no more."""
+
+    def __init__(self, transport: Transport) -> None:
+        self._transport = transport
+        self._unreachable = False
+
+    def ended(self, call_sid: str, now: datetime) -> CallEnded | None:
+        """Return how the call ended if Twilio says it did, long enough ago; else None."""
+        if self._unreachable:
+            return None
+        try:
+            state = self._transport.fetch_call(call_sid)
+        except Exception as error:  # a transport must not raise; the 4 h rule still stands
+            log.exception("transport raised asking about call %s", call_sid)
+            state = CallUnknown(f"transport raised {type(error).__name__}", unreachable=True)
+        if isinstance(state, CallUnknown):
+            self._unreachable = state.unreachable
+            log.info("Twilio could not tell whether call %s ended: %s", call_sid, state.error)
+            return None
+        if isinstance(state, CallLive):
+            return None
+        if state.ended_at is not None and state.ended_at > now - FINAL_STATUS_RETRIED:
+            return None  # its final status may be on its way: that closes it
+        return state
+
+
+def _close(
+    session: Session,
+    call_id: int,
+    end: CallEnded | None,
+    now: datetime,
+    sender: str | None,
+    public_url: str | None,
+) -> bool:
+    """Close one call as its final status would have, unless that came meanwhile.
+
+    `end` is how Twilio says it ended; without it, the call ends when the app
+    stopped waiting, its real end never heard.
+    """
+    values: dict[str, object] = {"ended_at": now}
+    detail = None
+    if end is not None:
+        # An end Twilio puts after `now` (clocks apart) is taken as now.
+        ended_at = min(end.ended_at, now) if end.ended_at is not None else now
+        values = {"ended_at": ended_at, "duration": end.duration, "status": end.status}
+        detail = {"twilio_status": end.status}
+    ended = session.execute(
+        update(Call)
+        .where(Call.id == call_id, Call.ended_at.is_(None))
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if not updated_one_row(ended):
+        session.rollback()
+        return False
+    call = session.get_one(Call, call_id)
+    assert call.referral_id is not None  # selected so
+    close_unanswered(session, call, now)
+    add_event(session, call.referral_id, "call_end_unheard", "system", now, detail=detail)
+    notify_voicemail(session, call, now, sender, public_url)
+    session.commit()
+    return True

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..messaging.transport import SendResult
+from ..messaging.transport import CallState, CallUnknown, SendResult
 from .script import CallResult, CallScript
 from .voice import VoiceEmulator
 
@@ -27,6 +27,10 @@ class EmulatedCalls:
     def delete_recording(self, sid: str) -> SendResult:
         """Refuse: recordings are deleted through the app's own transport, not this one."""
         return SendResult.reject("the call emulator deletes no recordings")
+
+    def fetch_call(self, sid: str) -> CallState:
+        """Tell nothing: the emulated calls are no Twilio account's to ask about."""
+        return CallUnknown("the call emulator keeps no calls to ask about", unreachable=True)
 
     def place_call(self, *, to: str, sender: str, path: str, status_path: str) -> SendResult:
         """Play the whole call from the app's `path`; return its sid."""

@@ -5,8 +5,9 @@ as Twilio does (basic auth, form fields in, Message or Call JSON out), keeps
 every request it gets, and answers the next requests with failures a test
 scripts. A created call only records its request: the test then plays the
 call's webhooks itself, as Twilio would, with the voice emulator. It also lists the
-account's phone numbers (filtered by `PhoneNumber`) and updates one by its sid, and
-keeps voicemail recordings that `DELETE …/Recordings/<sid>.json` deletes (404 once gone).
+account's phone numbers (filtered by `PhoneNumber`) and updates one by its sid,
+keeps voicemail recordings that `DELETE …/Recordings/<sid>.json` deletes (404 once gone),
+and answers `GET …/Calls/<sid>.json` with the status a test set (404 for any other sid).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 import itertools
 import threading
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -108,6 +109,9 @@ class FakeTwilio:
         self.garbled = False  # while set, numbers are answered 200 with a page that is no JSON
         self.recordings: set[str] = set()  # the sids of the recordings the account keeps
         self.deletions: list[tuple[str, int]] = []  # each recording DELETE: sid, status answered
+        self.call_states: dict[str, dict[str, Any]] = {}  # what a GET of each call answers
+        self.fetches: list[tuple[str, int]] = []  # each call GET: sid, status answered
+        self.while_fetched: Callable[[], None] | None = None  # runs before a GET is answered
         self._script: deque[Failure] = deque()
         self._sids = itertools.count(1)
         self._lock = threading.Lock()
@@ -123,6 +127,10 @@ class FakeTwilio:
             "/2010-04-01/Accounts/<account_sid>/Calls.json",
             view_func=self._create_call,
             methods=["POST"],
+        )
+        self.app.add_url_rule(
+            "/2010-04-01/Accounts/<account_sid>/Calls/<sid>.json",
+            view_func=self._fetch_call,
         )
         self.app.add_url_rule(
             "/2010-04-01/Accounts/<account_sid>/IncomingPhoneNumbers.json",
@@ -158,6 +166,19 @@ class FakeTwilio:
         sid = f"RE{next(self._sids):032x}"
         self.recordings.add(sid)
         return f"https://api.twilio.com/2010-04-01/Accounts/{self.account_sid}/Recordings/{sid}"
+
+    def set_call(
+        self, sid: str, status: str, end_time: datetime | None = None, duration: int | None = None
+    ) -> None:
+        """Make a GET of call `sid` answer `status`, and its end when it has one."""
+        self.call_states[sid] = {
+            "sid": sid,
+            "account_sid": self.account_sid,
+            "status": status,
+            "end_time": format_datetime(end_time, usegmt=True) if end_time else None,
+            "duration": str(duration) if duration is not None else None,
+            "uri": f"/2010-04-01/Accounts/{self.account_sid}/Calls/{sid}.json",
+        }
 
     @property
     def deleted(self) -> list[str]:
@@ -270,6 +291,25 @@ class FakeTwilio:
         if status == 204:
             self.recordings.discard(sid)
             return Response(status=204)
+        return self._error(failure or "404", record=False)
+
+    def _fetch_call(self, account_sid: str, sid: str) -> Response | tuple[Response, int]:
+        """Answer one call's GET with the state a test set: 200, 404, or a scripted failure."""
+        if not self._authorized(account_sid):
+            self.fetches.append((sid, 401))
+            return self._error("auth", record=False)
+        if self.while_fetched is not None:
+            self.while_fetched()
+        with self._lock:
+            failure = "503" if self.down else (self._script.popleft() if self._script else None)
+        if failure == "hang":
+            self.fetches.append((sid, 0))
+            self._released.wait(HANG_LIMIT)
+            return self._error("503", record=False)
+        status = ERRORS[failure][0] if failure else 200 if sid in self.call_states else 404
+        self.fetches.append((sid, status))
+        if status == 200:
+            return jsonify(self.call_states[sid])
         return self._error(failure or "404", record=False)
 
     def _create_message(self, account_sid: str) -> Response | tuple[Response, int]:

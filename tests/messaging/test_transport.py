@@ -9,7 +9,7 @@ import pytest
 from flask import Flask
 
 from hotline import create_app
-from hotline.messaging.transport import LogTransport, SendResult, transport_for
+from hotline.messaging.transport import CallUnknown, LogTransport, SendResult, transport_for
 from hotline.messaging.twilio_transport import TwilioTransport
 
 
@@ -73,3 +73,7 @@ class TestTransportFor:
         assert LogTransport().delete_recording(sid) == SendResult.ok(sid)
         [record] = caplog.records
         assert sid in record.getMessage() and "not deleted" in record.getMessage()
+
+    def test_a_call_is_not_asked_after(self) -> None:
+        state = LogTransport().fetch_call("CA" + "a" * 32)
+        assert isinstance(state, CallUnknown) and state.unreachable

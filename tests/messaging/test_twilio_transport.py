@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import socket
+from datetime import UTC, datetime
 
 import pytest
 
-from hotline.messaging.transport import SendResult
+from hotline.messaging.transport import CallEnded, CallLive, CallUnknown, SendResult
 from hotline.messaging.twilio_transport import TwilioTransport
 from tests.messaging.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, Failure, FakeTwilio
 
@@ -208,3 +209,64 @@ class TestDeleteRecording:
         ) as transport:
             assert transport.delete_recording(sid) == SendResult.retry("connection failed")
         assert fake_twilio.recordings == {sid}
+
+
+class TestFetchCall:
+    """A call is asked after by its sid: over, still going on, or Twilio could not tell."""
+
+    SID = "CA" + "c" * 32
+
+    def test_an_ended_call_gives_its_status_end_and_duration(
+        self, transport: TwilioTransport, fake_twilio: FakeTwilio
+    ) -> None:
+        ended = datetime(2026, 12, 6, 3, 14, 15, tzinfo=UTC)
+        fake_twilio.set_call(self.SID, "no-answer", end_time=ended, duration=42)
+        assert transport.fetch_call(self.SID) == CallEnded("no-answer", ended, 42)
+        assert fake_twilio.fetches == [(self.SID, 200)]
+
+    def test_an_end_twilio_does_not_give_is_none(
+        self, transport: TwilioTransport, fake_twilio: FakeTwilio
+    ) -> None:
+        fake_twilio.set_call(self.SID, "canceled")
+        assert transport.fetch_call(self.SID) == CallEnded("canceled", None, None)
+
+    @pytest.mark.parametrize("status", ["queued", "ringing", "in-progress"])
+    def test_a_call_going_on_is_live(
+        self, transport: TwilioTransport, fake_twilio: FakeTwilio, status: str
+    ) -> None:
+        fake_twilio.set_call(self.SID, status)
+        assert transport.fetch_call(self.SID) == CallLive(status)
+
+    def test_a_sid_twilio_never_had_says_nothing_of_other_calls(
+        self, transport: TwilioTransport
+    ) -> None:
+        state = transport.fetch_call(self.SID)
+        assert state == CallUnknown("HTTP 404 (Twilio error 20404)", unreachable=False)
+
+    @pytest.mark.parametrize("failure", ["500", "429"])
+    def test_a_failing_twilio_is_unreachable(
+        self, transport: TwilioTransport, fake_twilio: FakeTwilio, failure: Failure
+    ) -> None:
+        fake_twilio.set_call(self.SID, "completed")
+        fake_twilio.fail_next(failure)
+        state = transport.fetch_call(self.SID)
+        assert isinstance(state, CallUnknown) and state.unreachable
+
+    def test_refused_credentials_are_unreachable(self, fake_twilio: FakeTwilio) -> None:
+        fake_twilio.set_call(self.SID, "completed")
+        with TwilioTransport(ACCOUNT_SID, "wrong", base_url=fake_twilio.url) as transport:
+            state = transport.fetch_call(self.SID)
+        assert isinstance(state, CallUnknown) and state.unreachable
+
+    def test_a_hanging_or_absent_twilio_is_unreachable(self, fake_twilio: FakeTwilio) -> None:
+        fake_twilio.set_call(self.SID, "completed")
+        fake_twilio.fail_next("hang")
+        with TwilioTransport(
+            ACCOUNT_SID, AUTH_TOKEN, base_url=fake_twilio.url, timeout=0.5
+        ) as transport:
+            assert transport.fetch_call(self.SID) == CallUnknown("timed out", unreachable=True)
+        with TwilioTransport(
+            ACCOUNT_SID, AUTH_TOKEN, base_url=f"http://127.0.0.1:{free_port()}"
+        ) as transport:
+            state = transport.fetch_call(self.SID)
+        assert state == CallUnknown("connection failed", unreachable=True)
