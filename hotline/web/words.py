@@ -48,7 +48,7 @@ WORDS: dict[str, str] = {
     "intake_completed": N_("intake completed"),
     "intake_missed": N_("intake not completed"),
     # A call whose final status never reached the app, closed by the clock.
-    "call_end_unheard": N_("the call's end never reached the hotline: closed after 30 minutes"),
+    "call_end_unheard": N_("the call's end never reached the hotline: closed by its clock"),
     # Calls back through the hotline: the timeline's events and how each ended.
     "callback_requested": N_("call back asked for"),
     "callback_ended": N_("call back ended"),
