@@ -24,6 +24,7 @@ from hotline import create_app
 from hotline.config import DEFAULTS, normalize_database_url
 from hotline.db import build_engine, database
 from hotline.models import Base
+from tests.messaging.fake_twilio import FakeTwilio
 
 TEST_DATABASE_VARIABLE = "HOTLINE_TEST_DATABASE_URL"
 
@@ -101,6 +102,14 @@ def app(app_config: dict[str, Any]) -> Iterator[Flask]:
             connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     yield app
     engine.dispose()
+
+
+@pytest.fixture
+def fake_twilio() -> Iterator[FakeTwilio]:
+    """Serve a fresh fake Twilio REST API on a free loopback port for one test (its `url`)."""
+    fake = FakeTwilio()
+    with fake.serve():
+        yield fake
 
 
 @pytest.fixture

@@ -177,17 +177,10 @@ class TestTwilioRefusingTheTexts:
     """Texts Twilio refuses (wrong credentials, an outage) are not going out: /healthz says so."""
 
     @pytest.fixture
-    def fake_twilio(self) -> Iterator[FakeTwilio]:
-        fake = FakeTwilio()
-        with fake.serve():
-            yield fake
-
-    @pytest.fixture
     def app_config(self, app_config: dict[str, Any], fake_twilio: FakeTwilio) -> dict[str, Any]:
         return {
             **app_config,
             **fake_twilio.settings(),
-            "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
         }
 
     def test_refused_credentials_turn_the_clock_stale_until_a_text_goes_out(

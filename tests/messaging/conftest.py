@@ -11,14 +11,6 @@ from tests.messaging.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio
 
 
 @pytest.fixture
-def fake_twilio() -> Iterator[FakeTwilio]:
-    """Serve a fresh fake Twilio on a free local port for one test (its `url`)."""
-    fake = FakeTwilio()
-    with fake.serve():
-        yield fake
-
-
-@pytest.fixture
 def transport(fake_twilio: FakeTwilio) -> Iterator[TwilioTransport]:
     """Return the Twilio transport, as configured in production but sending to the fake."""
     with TwilioTransport(ACCOUNT_SID, AUTH_TOKEN, base_url=fake_twilio.url) as transport:

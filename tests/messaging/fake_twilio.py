@@ -196,6 +196,8 @@ class FakeTwilio:
             "HOTLINE_TRANSPORT": "twilio",
             "TWILIO_ACCOUNT_SID": self.account_sid,
             "TWILIO_API_BASE_URL": self.url,
+            # Webhooks the tests sign come with this token, as Twilio's come with the account's.
+            "TWILIO_AUTH_TOKEN": self.auth_token,
         }
 
     @property

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -28,20 +27,11 @@ NOTHING = "0 referrals erased, 0 participants erased, 0 texts outside any record
 
 
 @pytest.fixture
-def fake_twilio() -> Iterator[FakeTwilio]:
-    """Serve a fake Twilio that keeps the account's recordings."""
-    fake = FakeTwilio()
-    with fake.serve():
-        yield fake
-
-
-@pytest.fixture
 def app_config(app_config: dict[str, Any], fake_twilio: FakeTwilio) -> dict[str, Any]:
     """Keep recordings at the fake Twilio, with a retention period of 90 days."""
     return {
         **app_config,
         **fake_twilio.settings(),
-        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
         "HOTLINE_RETENTION_DAYS": PERIOD.days,
     }
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -13,17 +12,9 @@ from sqlalchemy import select
 from hotline.db import session_scope
 from hotline.models import Message
 from hotline.simulator import SmsEmulator
-from tests.messaging.fake_twilio import AUTH_TOKEN, FakeTwilio
+from tests.messaging.fake_twilio import FakeTwilio
 from tests.sms.conftest import Program
 from tests.sms.test_commands import refer
-
-
-@pytest.fixture
-def fake_twilio() -> Iterator[FakeTwilio]:
-    """Serve a fake Twilio REST API on a free loopback port."""
-    fake = FakeTwilio()
-    with fake.serve():
-        yield fake
 
 
 @pytest.fixture
@@ -32,7 +23,6 @@ def app_config(app_config: dict[str, Any], fake_twilio: FakeTwilio) -> dict[str,
     return {
         **app_config,
         **fake_twilio.settings(),
-        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
     }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,16 +13,26 @@ from flask.testing import FlaskClient
 from hotline.models import Officer, User
 from hotline.simulator import VoiceEmulator, flask_poster
 from tests.factories import add_officer, add_rotation, add_user
+from tests.messaging.fake_twilio import FakeTwilio
 
 HOTLINE = "+12065550100"
 FALLBACK = "+12065550199"
 STRANGER = "+12065550666"
+APP_TOKEN = "test-token"  # the tests' TWILIO_AUTH_TOKEN: webhooks are signed with it
 
 
 @pytest.fixture
 def app_config(app_config: dict[str, Any]) -> dict[str, Any]:
     """Give the app a fallback number."""
     return {**app_config, "HOTLINE_FALLBACK_NUMBERS": FALLBACK}
+
+
+@pytest.fixture
+def fake_twilio() -> Iterator[FakeTwilio]:
+    """Serve a fake Twilio REST API that accepts the app's own credentials (calls back, asks)."""
+    fake = FakeTwilio(auth_token=APP_TOKEN)
+    with fake.serve():
+        yield fake
 
 
 @pytest.fixture

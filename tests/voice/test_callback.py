@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from xml.etree import ElementTree
@@ -24,14 +23,6 @@ from tests.voice.conftest import HOTLINE, Program
 
 TOKEN = "test-token"
 BASE = "http://localhost"
-
-
-@pytest.fixture
-def fake_twilio() -> Iterator[FakeTwilio]:
-    """Serve a fake Twilio that accepts the app's own credentials."""
-    fake = FakeTwilio(auth_token=TOKEN)
-    with fake.serve():
-        yield fake
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -20,25 +19,14 @@ from tests.voice.conftest import Program
 from tests.voice.test_late_webhooks import call_of, start
 from tests.voice.test_webhooks import post
 
-# The app's TWILIO_AUTH_TOKEN in tests: webhooks are signed with it, and the REST API
-# takes it with the account's sid.
-TOKEN = "test-token"
 ASKED_AT = timedelta(minutes=31)  # past the half hour, a line's end missing: Twilio is asked
 LONGEST = timedelta(hours=4, minutes=1)  # past Twilio's longest call: closed without asking
 
 
 @pytest.fixture
-def fake_twilio() -> Iterator[FakeTwilio]:
-    """Serve a fake Twilio that knows the calls a test tells it of."""
-    fake = FakeTwilio(auth_token=TOKEN)
-    with fake.serve():
-        yield fake
-
-
-@pytest.fixture
 def app_config(app_config: dict[str, Any], fake_twilio: FakeTwilio) -> dict[str, Any]:
     """Send through the fake Twilio, with the token webhooks are signed with."""
-    return {**app_config, **fake_twilio.settings(), "TWILIO_AUTH_TOKEN": TOKEN}
+    return {**app_config, **fake_twilio.settings()}
 
 
 def ringing(client: FlaskClient, app: Flask, call_sid: str, program: Program) -> Call:

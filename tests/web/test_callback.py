@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -72,12 +71,6 @@ class TestButton:
 
 class TestThroughTwilio:
     """With Twilio configured, the button places the call at once."""
-
-    @pytest.fixture
-    def fake_twilio(self) -> Iterator[FakeTwilio]:
-        fake = FakeTwilio(auth_token="test-token")  # the token the tests' app has
-        with fake.serve():
-            yield fake
 
     @pytest.fixture
     def app_config(self, app_config: dict[str, Any], fake_twilio: FakeTwilio) -> dict[str, Any]:
