@@ -10,7 +10,6 @@ from flask import Flask
 from flask.testing import FlaskCliRunner
 
 from hotline import create_app
-from tests.messaging.conftest import fake_twilio  # noqa: F401 - a fixture for these tests
 from tests.messaging.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio
 from tests.test_health import unused_loopback_port
 
@@ -20,7 +19,7 @@ STATUS = f"{PUBLIC}/voice/status#rc=5&rp=5xx,ct,rt"
 
 
 @pytest.fixture
-def app_config(app_config: dict[str, Any], fake_twilio: FakeTwilio) -> dict[str, Any]:  # noqa: F811
+def app_config(app_config: dict[str, Any], fake_twilio: FakeTwilio) -> dict[str, Any]:
     """Give the app credentials for the fake Twilio, and point the REST client at it."""
     return {
         **app_config,
@@ -40,7 +39,7 @@ def invoke(app: Flask, *args: str) -> Result:
 
 def test_configure_points_every_webhook_at_the_app_and_check_then_passes(
     app: Flask,
-    fake_twilio: FakeTwilio,  # noqa: F811
+    fake_twilio: FakeTwilio,
 ) -> None:
     other = fake_twilio.add_number("+12065550999", voice_url="https://other.example.org/x")
     sid = fake_twilio.add_number(
@@ -76,7 +75,7 @@ def test_configure_points_every_webhook_at_the_app_and_check_then_passes(
 
 def test_check_names_each_wrong_setting_with_what_it_should_be_and_exits_1(
     app: Flask,
-    fake_twilio: FakeTwilio,  # noqa: F811
+    fake_twilio: FakeTwilio,
 ) -> None:
     fake_twilio.add_number(
         HOTLINE,
@@ -116,7 +115,7 @@ def one_line_error(result: Result) -> str:
 @pytest.mark.parametrize("command", ["check", "configure"])
 def test_a_number_missing_from_the_account_is_a_one_line_error(
     app: Flask,
-    fake_twilio: FakeTwilio,  # noqa: F811
+    fake_twilio: FakeTwilio,
     command: str,
 ) -> None:
     fake_twilio.add_number("+12065550999")
@@ -130,7 +129,7 @@ def test_a_number_missing_from_the_account_is_a_one_line_error(
 @pytest.mark.parametrize("command", ["check", "configure"])
 def test_wrong_credentials_are_a_one_line_error(
     app_config: dict[str, Any],
-    fake_twilio: FakeTwilio,  # noqa: F811
+    fake_twilio: FakeTwilio,
     command: str,
 ) -> None:
     fake_twilio.add_number(HOTLINE)
@@ -148,7 +147,7 @@ def test_twilio_out_of_reach_is_a_one_line_error(app_config: dict[str, Any]) -> 
     assert one_line_error(invoke(app, "configure")) == "Error: could not connect to Twilio's API"
 
 
-def test_twilio_failing_is_a_one_line_error(app: Flask, fake_twilio: FakeTwilio) -> None:  # noqa: F811
+def test_twilio_failing_is_a_one_line_error(app: Flask, fake_twilio: FakeTwilio) -> None:
     fake_twilio.down = True
 
     assert "Twilio answered HTTP 503" in one_line_error(invoke(app, "check"))
@@ -157,7 +156,7 @@ def test_twilio_failing_is_a_one_line_error(app: Flask, fake_twilio: FakeTwilio)
 @pytest.mark.parametrize("command", ["check", "configure"])
 def test_an_answer_that_is_not_twilios_json_is_a_one_line_error(
     app: Flask,
-    fake_twilio: FakeTwilio,  # noqa: F811
+    fake_twilio: FakeTwilio,
     command: str,
 ) -> None:
     fake_twilio.add_number(HOTLINE)
