@@ -77,7 +77,7 @@ def erase_old_referrals(
     due = session.scalars(
         select(Referral.id).where(
             Referral.status.in_(CLOSED_STATUSES),
-            Referral.created_at <= cutoff,
+            Referral.created_at < cutoff,  # more than that many days old (SPEC §7): not at it
             Referral.erased_at.is_(None),
         )
     ).all()

@@ -132,12 +132,14 @@ class TestRetention:
                     chain=[],
                 )
             )
+        # SPEC §7 `retention`: "referrals closed ... and created more than that many days
+        # ago": one created exactly 90 days ago is not yet more than 90 days old.
         assert (
-            run(app, "retention", CREATED + timedelta(days=90) - timedelta(minutes=1))
+            run(app, "retention", CREATED + timedelta(days=90))
             == "0 referrals erased, 0 participants erased, 0 texts outside any record erased"
         )
         assert (
-            run(app, "retention", CREATED + timedelta(days=90))
+            run(app, "retention", CREATED + timedelta(days=90, seconds=1))
             == "1 referrals erased, 0 participants erased, 0 texts outside any record erased"
         )
         assert (

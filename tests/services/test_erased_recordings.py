@@ -22,6 +22,7 @@ from tests.messaging.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio
 
 CREATED = datetime(2026, 4, 1, 12, tzinfo=UTC)
 PERIOD = timedelta(days=90)
+SECOND = timedelta(seconds=1)  # "more than that many days ago" (SPEC §7): past the period
 ERASED = "1 referrals erased, 0 participants erased, 0 texts outside any record erased"
 NOTHING = "0 referrals erased, 0 participants erased, 0 texts outside any record erased"
 
@@ -84,7 +85,7 @@ def test_retention_deletes_the_voicemail_at_twilio_then_its_url(
 
     assert run_job(app, "retention", CREATED + PERIOD - timedelta(minutes=1)) == NOTHING
     assert fake_twilio.deletions == []
-    summary = run_job(app, "retention", CREATED + PERIOD)
+    summary = run_job(app, "retention", CREATED + PERIOD + SECOND)
 
     assert summary == (
         "2 referrals erased, 0 participants erased, 0 texts outside any record erased"
@@ -115,7 +116,7 @@ def test_while_twilio_refuses_the_url_stays_and_the_next_run_deletes_it(
     else:
         fake_twilio.down = True
 
-    summary = run_job(app, "retention", CREATED + PERIOD)
+    summary = run_job(app, "retention", CREATED + PERIOD + SECOND)
 
     assert summary == f"{ERASED}; 0 recordings deleted at Twilio, 1 waiting for Twilio"
     assert fake_twilio.deleted == [] and len(fake_twilio.deletions) == 1
@@ -153,7 +154,7 @@ def test_nothing_is_held_in_the_database_while_twilio_answers(
         return delete_recording(self, sid)
 
     monkeypatch.setattr(TwilioTransport, "delete_recording", slow_twilio)
-    assert run_job(app, "retention", CREATED + PERIOD).endswith(
+    assert run_job(app, "retention", CREATED + PERIOD + SECOND).endswith(
         "1 recordings deleted at Twilio, 0 waiting for Twilio"
     )
     assert written == [True]
@@ -166,7 +167,7 @@ def test_one_failure_holds_back_the_rest_till_the_next_run(
     for url in urls:
         voicemail(app, url, created_at=CREATED)
     fake_twilio.fail_next("500")
-    summary = run_job(app, "retention", CREATED + PERIOD)
+    summary = run_job(app, "retention", CREATED + PERIOD + SECOND)
     # Twilio failing answers the others no better: one request, not one per recording.
     assert summary.endswith("; 0 recordings deleted at Twilio, 3 waiting for Twilio"), summary
     assert len(fake_twilio.deletions) == 1
@@ -180,7 +181,7 @@ def test_a_recording_twilio_no_longer_has_counts_as_deleted(
     url = fake_twilio.add_recording()
     fake_twilio.recordings.clear()  # deleted at the console meanwhile
     number = voicemail(app, url, created_at=CREATED)
-    summary = run_job(app, "retention", CREATED + PERIOD)
+    summary = run_job(app, "retention", CREATED + PERIOD + SECOND)
     assert summary == f"{ERASED}; 1 recordings deleted at Twilio, 0 waiting for Twilio"
     assert [status for _, status in fake_twilio.deletions] == [404]
     assert recording_urls(app, number) == [None, None]
@@ -203,7 +204,7 @@ def test_a_url_that_is_no_recording_of_this_account_goes_without_asking_twilio(
     app: Flask, fake_twilio: FakeTwilio, url: str
 ) -> None:
     number = voicemail(app, url, created_at=CREATED)
-    assert run_job(app, "retention", CREATED + PERIOD) == ERASED
+    assert run_job(app, "retention", CREATED + PERIOD + SECOND) == ERASED
     assert recording_urls(app, number) == [None, None]
     assert fake_twilio.deletions == []
 

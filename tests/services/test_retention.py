@@ -16,6 +16,7 @@ from tests.factories import add_referral, add_user
 
 CREATED = datetime(2026, 4, 1, 12, tzinfo=UTC)
 PERIOD = timedelta(days=90)
+SECOND = timedelta(seconds=1)  # "more than that many days ago" (SPEC §7): past the period
 SECRET = "Jane Doe sleeps behind the Pine St church"
 NOTHING = "0 referrals erased, 0 participants erased, 0 texts outside any record erased"
 ONE = "1 referrals erased, 0 participants erased, 0 texts outside any record erased"
@@ -60,7 +61,7 @@ def test_an_old_referrals_assessment_notes_are_erased_and_its_disposition_stays(
     api = Api(app.test_client(), token_for(app, ana.id))
     assert api.get(f"/referrals/{number}").json["assessment"]["notes"] == SECRET
 
-    assert run_job(app, "retention", CREATED + PERIOD) == ONE
+    assert run_job(app, "retention", CREATED + PERIOD + SECOND) == ONE
 
     shown = api.get(f"/referrals/{number}").json
     assert shown["assessment"]["notes"] is None
@@ -91,7 +92,7 @@ def test_the_services_written_in_an_assessment_go_too_and_the_audit_log_never_ha
         logged = session.scalars(select(AuditEvent).where(AuditEvent.action == "assess")).one()
         assert "Jane Doe" not in str(logged.after)  # the audit log is never erased
         assert (logged.after or {})["services_written"] is True
-    assert run_job(app, "retention", CREATED + PERIOD) == ONE
+    assert run_job(app, "retention", CREATED + PERIOD + SECOND) == ONE
     assert api.get(f"/referrals/{number}").json["assessment"]["services"] == []
 
 
@@ -100,7 +101,7 @@ def test_a_note_written_after_erasure_is_erased_at_the_next_run_and_audited_once
 ) -> None:
     number = closed_old_referral(app)
     ana = add_user(app, "Ana Diaz")
-    assert run_job(app, "retention", CREATED + PERIOD) == ONE
+    assert run_job(app, "retention", CREATED + PERIOD + SECOND) == ONE
     later = CREATED + PERIOD + timedelta(hours=2)
     with session_scope(app) as session:
         add_note(session, number, session.get_one(User, ana.id), SECRET, later, "web")
