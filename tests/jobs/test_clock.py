@@ -105,6 +105,40 @@ def test_scheduler_process_runs_a_job_and_stops_cleanly_on_sigterm(tmp_path: Pat
     assert "scheduler stopped" in output
 
 
+def test_the_scheduler_registers_each_job_of_the_contract_once_on_its_trigger(
+    app: Flask,
+) -> None:
+    # SPEC §7: "registered once in `hotline scheduler`", each on its trigger: escalate-unacked
+    # every minute, shift-notices every 5 min, coverage-gaps daily, intake-deadlines hourly,
+    # dispatch-outbox every 10 s, retention daily.
+    scheduler = build_scheduler(app)
+    names = [job.id for job in scheduler.get_jobs()]
+    assert sorted(names) == sorted(
+        [
+            "escalate-unacked",
+            "shift-notices",
+            "coverage-gaps",
+            "intake-deadlines",
+            "dispatch-outbox",
+            "retention",
+        ]
+    )
+    after = datetime(2026, 12, 5, 12, tzinfo=UTC)  # no DST change in the next days
+    expected = {
+        "escalate-unacked": timedelta(minutes=1),
+        "shift-notices": timedelta(minutes=5),
+        "coverage-gaps": timedelta(days=1),
+        "intake-deadlines": timedelta(hours=1),
+        "dispatch-outbox": timedelta(seconds=10),
+        "retention": timedelta(days=1),
+    }
+    for name, every in expected.items():
+        trigger = scheduler.get_job(name).trigger
+        first = trigger.get_next_fire_time(None, after)
+        second = trigger.get_next_fire_time(first, first + timedelta(microseconds=1))
+        assert second - first == every, name
+
+
 def test_the_daily_runs_keep_the_programs_hours_not_utcs(app: Flask) -> None:
     # Coverage gaps at 08:00 where the program is: at 08:00 UTC, supervisors in Los Angeles
     # were texted at midnight.
