@@ -145,7 +145,7 @@ JOBS: dict[str, Job] = {
             "escalate-unacked",
             {"trigger": "interval", "minutes": 1},
             _escalate,
-            "text the next person about SMS referrals nobody acknowledged",
+            "text the next person about referrals (texts, calls nobody took) nobody acknowledged",
         ),
         Job(
             "shift-notices",
