@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
-from hotline.simulator import VoiceEmulator
+from hotline.db import session_scope
+from hotline.models import Call, Message, Referral, ReferralEvent
+from hotline.simulator import CallScript, Leg, Poster, PostResult, VoiceEmulator, flask_poster
 from tests.jobs.conftest import run, texts_to
 from tests.voice.conftest import FALLBACK, HOTLINE, STRANGER, Program
 from tests.voice.test_badge import local
@@ -113,3 +117,64 @@ def test_a_call_nobody_took_escalates_after_the_configured_ack_minutes(
         "1 people"
     )
     assert len(texts_to(app, program.ben.phone)) == 1
+
+
+def twice(poster: Poster) -> Poster:
+    """Deliver every webhook twice, as a retrying Twilio may; both answers must agree."""
+
+    def post(url: str, params: dict[str, str], signature: str) -> PostResult:
+        first, again = poster(url, params, signature), poster(url, params, signature)
+        assert (again.status, again.body) == (first.status, first.body), url
+        return again
+
+    return post
+
+
+def what_a_call_left(app: Flask, call_sid: str) -> tuple[object, ...]:
+    """Return what one call recorded: its outcome, its legs, its referral, events and texts."""
+    with session_scope(app) as session:
+        call = session.scalars(select(Call).where(Call.call_sid == call_sid)).one()
+        referral = session.get_one(Referral, call.referral_id)
+        events = session.scalars(
+            select(ReferralEvent.kind)
+            .where(ReferralEvent.referral_id == referral.id)
+            .order_by(ReferralEvent.id)
+        ).all()
+        texts = session.scalars(
+            select(Message.to_number)
+            .where(Message.referral_id == referral.id, Message.direction == "out")
+            .order_by(Message.id)
+        ).all()
+        legs = [(leg.step, leg.number, leg.outcome) for leg in call.legs]
+        return (call.call_outcome, legs, referral.status, referral.call_outcome, events, texts)
+
+
+@pytest.mark.parametrize(
+    "script",
+    [
+        pytest.param(lambda p: CallScript(legs={p.ben.phone: [Leg("accept")]}), id="answered"),
+        pytest.param(lambda p: CallScript(), id="voicemail"),
+        pytest.param(lambda p: CallScript(recording=None), id="empty voicemail"),
+        pytest.param(lambda p: CallScript(hang_up_after=2), id="abandoned"),
+        pytest.param(
+            lambda p: CallScript(gathers=["4711"], legs={p.ana.phone: [Leg("voicemail")]}),
+            id="badge",
+        ),
+    ],
+)
+def test_every_webhook_delivered_twice_leaves_what_one_delivery_leaves(
+    app: Flask,
+    client: FlaskClient,
+    program: Program,
+    script: Callable[[Program], CallScript],
+) -> None:
+    # SPEC §4.6: "Each call creates or updates one call record (keyed on CallSid: a
+    # repeated request never duplicates anything ...) and one referral."
+    token, base = app.config["TWILIO_AUTH_TOKEN"], "http://localhost"
+    caller = STRANGER if script(program).gathers else program.officer.phone
+    once = VoiceEmulator(flask_poster(client), token, base)
+    single = once.call(caller, HOTLINE, script(program), call_sid="CA-once")
+    doubled = VoiceEmulator(twice(flask_poster(client)), token, base)
+    repeated = doubled.call(caller, HOTLINE, script(program), call_sid="CA-twice")
+    assert repeated.heard == single.heard
+    assert what_a_call_left(app, "CA-twice") == what_a_call_left(app, "CA-once")
