@@ -49,6 +49,16 @@ class TestIntakeDeadlines:
         (reminder,) = texts_to(app, ana.phone)
         assert reminder.startswith(f"LEAD #{number}: the 30-day intake window closed")
 
+    def test_the_window_is_the_settings_number_of_days(self, app: Flask) -> None:
+        # SPEC §7 `intake-deadlines`: "older than HOTLINE_INTAKE_DAYS × 24 h (from creation)".
+        app.config["HOTLINE_INTAKE_DAYS"] = 7
+        officer = add_officer(app)
+        number = add_referral(app, "assessed", officer_phone=officer.phone)
+        week = timedelta(days=7)
+        assert run(app, "intake-deadlines", CREATED + week).startswith("0 ")
+        assert run(app, "intake-deadlines", CREATED + week + timedelta(seconds=1)).startswith("1 ")
+        assert status_of(app, number) == "intake_missed"
+
     def test_a_coordinator_who_has_left_is_not_texted_the_reminder(self, app: Flask) -> None:
         officer, ana = add_officer(app), add_user(app, "Ana Diaz", active=False)
         number = add_referral(

@@ -30,6 +30,18 @@ def test_notice_is_sent_from_exactly_an_hour_before_the_shift(app: Flask) -> Non
     assert len(texts_to(app, ben.phone)) == 1
 
 
+def test_the_notice_comes_as_many_minutes_ahead_as_the_setting_says(app: Flask) -> None:
+    # SPEC §7 `shift-notices`: when a run finds a segment "starting within the next
+    # HOTLINE_SHIFT_NOTICE_MINUTES (start - notice <= now < start)".
+    app.config["HOTLINE_SHIFT_NOTICE_MINUTES"] = 15
+    ana, ben = add_user(app, "Ana Diaz"), add_user(app, "Ben Okafor")
+    add_rotation(app, 1, ana, ben, start=datetime(2026, 3, 7, 8), shift_hours=24)
+    notice_from = HANDOFF - timedelta(minutes=15)
+    assert run(app, "shift-notices", notice_from - MINUTE) == "0 shift notices"
+    assert run(app, "shift-notices", notice_from) == "1 shift notices"
+    assert len(texts_to(app, ben.phone)) == 1
+
+
 def test_fall_back_shift_uses_the_local_time(app: Flask) -> None:
     ana, ben = add_user(app, "Ana Diaz"), add_user(app, "Ben Okafor")
     add_rotation(app, 1, ana, ben, start=datetime(2026, 10, 31, 8), shift_hours=24)
