@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -31,12 +32,16 @@ def program_zone() -> ZoneInfo:
 
 
 def parse_instant(text: str, option: str) -> datetime:
-    """Read an ISO 8601 time; one without an offset is read in the program's zone."""
-    return parse_typed(text, option).instant
+    """Read an ISO 8601 time as a UTC instant; one without an offset is in the program's zone."""
+    return parse_typed(text, option).instant.astimezone(UTC)
 
 
 def parse_typed(text: str, option: str) -> LocalTime:
-    """Read an ISO 8601 time, noting how a local one skipped or repeated by DST is read."""
+    """Read an ISO 8601 time, noting how a local one skipped or repeated by DST is read.
+
+    The instant keeps the offset it was typed in (the program's zone for a local
+    one), so a later check of its year sees the year as typed, as the API does.
+    """
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError:
@@ -44,8 +49,9 @@ def parse_typed(text: str, option: str) -> LocalTime:
     if year_problem(parsed) is not None:
         raise click.ClickException(f"{option}: {YEARS_MESSAGE} (got {text!r})")
     if parsed.tzinfo is None:
-        return read_local(parsed, program_zone())
-    return LocalTime(parsed.replace(tzinfo=None), parsed.astimezone(UTC))
+        local = read_local(parsed, program_zone())
+        return replace(local, instant=local.instant.astimezone(program_zone()))
+    return LocalTime(parsed.replace(tzinfo=None), parsed)
 
 
 def shown(instant: datetime | None) -> str:

@@ -74,6 +74,25 @@ def test_far_override_times_are_one_line_errors(
     assert f"{option}: must be between the years 1900 and 2200" in result.output
 
 
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [
+        ("2200-12-31T22:00", "2200-12-31T23:00"),  # year 2200 in the program's zone, 2201 in UTC
+        ("1900-01-01T00:00+14:00", "1900-01-01T06:00+14:00"),  # 1899 in UTC
+    ],
+)
+def test_override_times_at_the_edge_of_the_years_are_taken_as_typed(
+    app: Flask, runner: FlaskCliRunner, start: str, end: str
+) -> None:
+    # SPEC §2: "Instants are accepted between the years 1900 and 2200" (the web form and
+    # the API read the year as typed, so the command line must too).
+    ana = add_user(app, "Ana Diaz")
+    args = ["override", "add", "--user", ana.email, "--tier", "1", "--start", start]
+    result = runner.invoke(args=[*args, "--end", end])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("Override ")
+
+
 def test_commands_and_jobs_compute_around_a_broken_rotation(
     app: Flask, runner: FlaskCliRunner
 ) -> None:
