@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from flask import Flask
 
+from hotline.db import session_scope
+from hotline.models import Call
 from tests.factories import add_referral, add_rotation, add_user
 from tests.web.conftest import Web
 
@@ -78,3 +81,32 @@ def test_on_call_now_shows_a_tier_one_gap_when_only_tier_two_has_a_rotation(
     tier_one = table[table.index('data-tier="1"') : table.index('data-tier="2"')]
     assert "GAP: nobody" in tier_one and "no rotation" in tier_one
     assert "Ben Okafor" in table[table.index('data-tier="2"') :]
+
+
+def test_todays_calls_are_the_calls_since_local_midnight(app: Flask, as_coordinator: Web) -> None:
+    # SPEC §9: "Dashboard: … today's calls." Today is the program's day, not UTC's.
+    zone = ZoneInfo(app.config["HOTLINE_TIMEZONE"])
+    now = datetime.now(UTC)
+    midnight = datetime.combine(now.astimezone(zone).date(), time(0), tzinfo=zone)
+    with session_scope(app) as session:
+        for sid, caller, started in (
+            ("CAtoday", "+12065550171", now - timedelta(seconds=5)),
+            ("CAyesterday", "+12065550172", midnight.astimezone(UTC) - timedelta(minutes=1)),
+        ):
+            session.add(
+                Call(
+                    call_sid=sid,
+                    from_number=caller,
+                    to_number="+12065550100",
+                    status="completed",
+                    call_outcome="answered",
+                    started_at=started,
+                )
+            )
+        session.commit()
+
+    page = as_coordinator.text("/")
+
+    calls = page[page.index('class="calls"') : page.index("</ul>", page.index('class="calls"'))]
+    assert "+12065550171" in calls
+    assert "+12065550172" not in calls
