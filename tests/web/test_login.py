@@ -51,6 +51,22 @@ class TestSignIn:
         assert answer.status_code == 400
         assert client.get("/").status_code == 302
 
+    def test_a_token_of_another_browser_is_refused_at_login_and_logout(
+        self, app: Flask, client: FlaskClient, supervisor: User
+    ) -> None:
+        # SPEC §9: "a POST without a valid token of this browser's session is refused with
+        # 400 and changes nothing" (login and logout included): another browser's is not.
+        other = app.test_client()
+        theirs = csrf_token(other.get("/login").get_data(as_text=True))
+        client.get("/login")
+        form = {"email": supervisor.email, "password": PASSWORD, "csrf_token": theirs}
+        assert client.post("/login", data=form).status_code == 400
+        assert client.get("/").status_code == 302
+        web = Web(client)
+        assert web.login(supervisor).status_code == 302
+        assert client.post("/logout", data={"csrf_token": theirs}).status_code == 400
+        assert client.get("/").status_code == 200
+
     def test_next_never_leaves_the_site(self, client: FlaskClient, supervisor: User) -> None:
         token = csrf_token(client.get("/login").get_data(as_text=True))
         answer = client.post(
