@@ -42,7 +42,7 @@ COMMANDS: tuple[click.Command, ...] = (
 
 
 def _failing_in_one_line(command: click.Command) -> None:
-    """Make `command`, and a group's commands, report failures in one line under any group.
+    """Make `command`, and a group's commands, report failures and mistyped options in one line.
 
     `hotline` guards what it runs, but `flask --app hotline …` (app.cli) does not.
     """
@@ -55,6 +55,14 @@ def _failing_in_one_line(command: click.Command) -> None:
                 return callback(*args, **kwargs)
 
         command.callback = guarded
+    # Options are read before any callback runs: a mistyped one is one line too.
+    parse_args = command.parse_args
+
+    def parsed_in_one_line(ctx: click.Context, args: list[str]) -> list[str]:
+        with reported_as_click_errors():
+            return parse_args(ctx, args)
+
+    command.parse_args = parsed_in_one_line  # type: ignore[method-assign]
     if isinstance(command, click.Group):
         for subcommand in command.commands.values():
             _failing_in_one_line(subcommand)

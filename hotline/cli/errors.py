@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 from alembic.util import CommandError as AlembicError
+from click.exceptions import NoArgsIsHelpError
 from flask.cli import AppGroup
 from sqlalchemy.exc import DBAPIError, OperationalError
 
@@ -20,6 +21,8 @@ def reported_as_click_errors() -> Iterator[None]:
     """Re-raise configuration and database failures as click errors with one line."""
     try:
         yield
+    except click.UsageError as error:
+        raise one_line_usage(error) from None
     except DomainError as error:
         where = f"{error.field}: " if error.field else ""
         raise click.ClickException(where + error.message) from None
@@ -30,6 +33,15 @@ def reported_as_click_errors() -> Iterator[None]:
         raise click.ClickException(f"database unavailable: {first_line(error.orig)}") from None
     except DBAPIError as error:
         raise click.ClickException(f"database error: {first_line(error.orig)}") from None
+
+
+def one_line_usage(error: click.UsageError) -> click.UsageError:
+    """Return a usage error that prints as one line, its help hint at the end (exit 2 kept)."""
+    # A group named alone asks for its help, which click shows through a usage error too.
+    if error.ctx is None or isinstance(error, NoArgsIsHelpError):
+        return error
+    hint = f" (see '{error.ctx.command_path} --help')"
+    return click.UsageError(error.format_message() + hint, ctx=None)
 
 
 def first_line(error: BaseException | None) -> str:

@@ -46,6 +46,38 @@ def test_far_instants_are_one_line_errors(runner: FlaskCliRunner, args: list[str
     assert "--at: must be between the years 1900 and 2200" in result.output
 
 
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["schedule", "--days", "0"], "Invalid value for '--days'"),
+        (["schedule", "--tier", "two"], "Invalid value for '--tier'"),
+        (["override", "add", "--user", "ana@example.org"], "Missing option '--tier'"),
+        (["user", "set", "--email", "ana@example.org"], "give at least one of --role"),
+        (
+            ["user", "set", "--email", "a@example.org", "--role", "boss"],
+            "Invalid value for '--role'",
+        ),
+        (["jobs", "nope"], "No such command 'nope'"),
+    ],
+)
+def test_a_mistyped_command_line_is_a_one_line_error(
+    runner: FlaskCliRunner, args: list[str], says: str
+) -> None:
+    # SPEC §2: "Invalid input to any command ends with a one-line error and a non-zero exit".
+    result = runner.invoke(args=args)
+    assert clean_failure(result), result.output
+    assert result.output.startswith(f"Error: {says}")
+    assert "--help" in result.output  # the usage hint, kept on that line
+
+
+def test_the_console_script_says_a_mistyped_command_line_in_one_line_too() -> None:
+    result = CliRunner().invoke(main, ["schedule", "--days", "zero"])
+    assert clean_failure(result), result.output
+    assert result.output.startswith("Error: Invalid value for '--days'")
+    alone = CliRunner().invoke(main, ["jobs"])  # a group alone still shows its help
+    assert alone.output.startswith("Usage: hotline jobs") and "Error" not in alone.output
+
+
 @pytest.mark.parametrize("args", [["oncall"], ["jobs", "run", "shift-notices"]])
 def test_an_empty_at_is_refused_not_run_as_now(
     app: Flask, runner: FlaskCliRunner, args: list[str]
