@@ -92,11 +92,15 @@ def show_oncall(at_text: str | None) -> None:
 def show_schedule(days: int, tier: int | None) -> None:
     """Print the final schedule from now, with gaps marked."""
     start = datetime.now(UTC).replace(second=0, microsecond=0)
+    end = start + timedelta(days=days)
     with session_scope(current_app) as session:
-        segments = oncall.schedule_segments(session, start, start + timedelta(days=days), tier)
-    if not segments:
-        click.echo(f"No rotation or override in the next {days} days: tier 1 is a GAP throughout.")
-        return
+        if not oncall.schedule_segments(session, start, end, tier):
+            click.echo(
+                f"No rotation or override in the next {days} days: tier 1 is a GAP throughout."
+            )
+            return
+        # Tier 1 even when only later tiers have anyone: a gap there is the first that counts.
+        segments = oncall.schedule_segments(session, start, end, tier, primary=True)
     people = names()
     click.echo(f"{'tier':<5}{'from':<26}{'to':<26}who")
     for segment in segments:

@@ -337,6 +337,22 @@ class TestPeopleCommands:
 class TestOnCallCommands:
     """Overrides, on call and the schedule from the command line."""
 
+    def test_schedule_shows_tier_1_as_a_gap_when_only_tier_2_has_a_rotation(
+        self, app: Flask, runner: FlaskCliRunner
+    ) -> None:
+        add_people(runner)
+        with session_scope(app) as session:
+            ben = session.scalars(select(User).where(User.email == "ben@example.org")).one()
+        add_rotation(app, 2, ben)
+        shown = runner.invoke(args=["schedule", "--days", "7"])
+        assert shown.exit_code == 0, shown.output
+        rows = shown.output.splitlines()[1:]
+        # As /schedule and coverage-gaps have it: nobody answers first, so tier 1 is a gap.
+        assert rows[0].startswith("!!1 ") and rows[0].endswith("GAP - nobody on call")
+        assert rows[1].startswith("  2 ") and "Ben Ode (rotation)" in rows[1]
+        only_two = runner.invoke(args=["schedule", "--days", "7", "--tier", "2"])
+        assert [row[:4] for row in only_two.output.splitlines()[1:]] == ["  2 "]
+
     def test_override_then_oncall_and_schedule_show_it_with_gaps(
         self, app: Flask, runner: FlaskCliRunner
     ) -> None:
