@@ -54,10 +54,14 @@ class CallNotTaken:
 
 @dataclass(frozen=True)
 class RecordingAfterAll:
-    """A voicemail announced as empty turned out to hold a message (its step came late)."""
+    """A voicemail announced as empty turned out to hold a message (its step came late).
+
+    `taken` is false while nobody has the referral: the text then says `Reply ACK n`.
+    """
 
     referral_id: int
     link: str | None
+    taken: bool
 
 
 @dataclass(frozen=True)

@@ -87,7 +87,7 @@ def announce_late_recording(
     link = f"{public_url.rstrip('/')}/referrals/{referral.id}" if public_url else None
     told = 0
     for user in session.scalars(select(User).where(User.id.in_(user_ids), User.active)):
-        notice = RecordingAfterAll(referral.id, link)
+        notice = RecordingAfterAll(referral.id, link, taken=holder is not None)
         notify(session, notice, user, sender=sender, now=now, referral_id=referral.id)
         told += 1
     add_event(session, referral.id, "recording_notified", "system", now, detail={"texts": told})

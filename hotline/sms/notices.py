@@ -71,8 +71,10 @@ def spelled_out(notice: Notice, language: str) -> str:
             return new_referral(_, notice)
         case CallNotTaken():
             return call_not_taken(_, notice)
-        case RecordingAfterAll(referral_id=n, link=link):
+        case RecordingAfterAll(referral_id=n, link=link, taken=taken):
             after_all = _("LEAD #{n}: the voicemail has a message after all.", n=n)
+            if not taken:  # like every text about a referral nobody has taken (SPEC §5)
+                after_all += " " + _("Reply ACK {n} to take it.", n=n)
             return f"{after_all} {link}" if link else after_all
         case OfficerStatus(referral_id=n, status=status, coordinator=None):
             return _("LEAD #{n}: {status}.", n=n, status=_(OFFICER_STATUS_WORDS[status]))

@@ -46,7 +46,8 @@ EXAMPLES: list[Notice] = [
     CallNotTaken(
         98765, OFFICER, "+12065550177", "silent", "https://lead.example.org/referrals/98765"
     ),
-    RecordingAfterAll(98765, "https://lead.example.org/referrals/98765"),
+    RecordingAfterAll(98765, "https://lead.example.org/referrals/98765", taken=False),
+    RecordingAfterAll(98765, "https://lead.example.org/referrals/98765", taken=True),
     OfficerStatus(98765, "with_coordinator", "Anastasia Diaz-Okafor"),
     *[OfficerStatus(98765, status) for status in OFFICER_STATUS_WORDS],
     TakenByOther(98765, "Anastasia Diaz-Okafor"),

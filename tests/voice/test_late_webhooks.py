@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import xml.etree.ElementTree as ET
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -12,7 +13,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from hotline.db import session_scope
-from hotline.models import Call, CallLeg, Referral, ReferralEvent
+from hotline.models import Call, CallLeg, Referral, ReferralEvent, User
 from hotline.services import call_end, calls, referral_actions
 from tests.conftest import is_sqlite
 from tests.jobs.conftest import texts_to
@@ -131,6 +132,29 @@ def test_a_recording_before_the_final_status_is_announced_once(
     hang_up(client, "CA-rec", program.officer.phone, "60")
     [only] = texts_to(app, program.ana.phone)
     assert "left a voicemail" in only
+
+
+@pytest.mark.parametrize("taken", [False, True])
+def test_a_late_recording_of_an_untaken_referral_says_how_to_take_it(
+    app: Flask, client: FlaskClient, program: Program, taken: bool
+) -> None:
+    # SPEC §5: "Every text that tells staff about a referral nobody has taken — a new SMS
+    # referral, a voicemail, a call that nobody accepted — names its number and `Reply ACK 42`."
+    call_id = ring_out(client, app, "CA-late-ack", program.officer.phone)
+    hang_up(client, "CA-late-ack", program.officer.phone, "60")  # "without a message"
+    _, referral, _ = call_of(app, "CA-late-ack")
+    if taken:
+        with session_scope(app) as session:
+            ana = session.get_one(User, program.ana.id)
+            referral_actions.acknowledge(
+                session, referral.id, ana, datetime.now(UTC), "sms", HOTLINE
+            )
+    recording = {"CallSid": "CA-late-ack", "RecordingUrl": "https://api.twilio.test/RE3"}
+    post(client, f"/voice/recorded?call={call_id}", {**recording, "RecordingDuration": "31"})
+    later = texts_to(app, program.ana.phone)[-1]
+    assert "message after all" in later
+    # The holder has it already: an ACK would only tell them so.
+    assert (f"Reply ACK {referral.id} to take it." in later) is not taken, later
 
 
 def dial_ended(client: FlaskClient, call_id: int, status: str, seconds: str) -> ET.Element:

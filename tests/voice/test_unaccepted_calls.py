@@ -386,7 +386,10 @@ def test_a_message_that_lands_after_the_end_while_its_referral_is_held_is_announ
     assert referral_of_last_call(app).recording_url == "https://api.twilio.com/RE2"
     told = texts_to(app, program.ana.phone)
     assert told[0] == first
-    after_all = f"LEAD #{referral.id}: the voicemail has a message after all."
+    after_all = (
+        f"LEAD #{referral.id}: the voicemail has a message after all. "
+        f"Reply ACK {referral.id} to take it."
+    )
     assert [body for body in told if "after all" in body] == [
         f"{after_all} http://localhost/referrals/{referral.id}"
     ]
