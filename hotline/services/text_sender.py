@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import String, and_, bindparam, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from ..models import Conversation, Officer, OptOut, User
 from ..permissions import holders
@@ -45,7 +45,8 @@ class Sender:
     officer: RosterOfficer | None
     opted_out: bool = False
     intake: OpenIntake | None = None
-    # The staff member's or the officer's language (None for a number the hotline does not know).
+    # The staff member's, the officer's, or another user's (a case manager's, a prosecutor's)
+    # language: None for a number the hotline does not know.
     language: str | None = None
 
     @property
@@ -59,6 +60,15 @@ STAFF_SMS_USER = (User.active.is_(True), or_(*(User.role == role for role in hol
 # Built once, run on every inbound text: all a text needs to know of its sender, in one
 # read, before anything is written (SQLite then holds its write lock only for the writes).
 _SENDER = select(bindparam("phone", type_=String()).label("phone")).subquery("sender")
+# A user who may not use the staff commands still reads replies in their language (SPEC §5).
+_READER = aliased(User)
+_READER_LANGUAGE = (
+    select(_READER.language)
+    .where(_READER.phone == _SENDER.c.phone, _READER.active.is_(True))
+    .order_by(_READER.id)
+    .limit(1)
+    .scalar_subquery()
+)
 SENDER_QUERY = (
     select(
         User.id.label("user_id"),
@@ -72,6 +82,7 @@ SENDER_QUERY = (
         Conversation.step,
         Conversation.answers,
         Conversation.updated_at,
+        _READER_LANGUAGE.label("reader_language"),
     )
     .select_from(_SENDER)
     # Staff first: a coordinator is never taken for an officer. Only the roles that may use
@@ -99,5 +110,8 @@ def sender_from(phone: str, row: Any) -> Sender:
     conversation = None
     if row.step is not None:
         conversation = OpenIntake(row.step, row.answers, row.updated_at)
-    language = row.user_language if user is not None else row.officer_language
+    if user is not None:
+        language = row.user_language
+    else:
+        language = row.officer_language if officer is not None else row.reader_language
     return Sender(phone, user, officer, row.opted_out is not None, conversation, language)

@@ -18,7 +18,7 @@ from hotline.models import Conversation, Officer, Referral, User
 from hotline.simulator import SmsEmulator
 from hotline.sms.parse import CARRIER_RESERVED
 from hotline.sms.prompts import PROMPTS, question
-from tests.factories import add_override, add_referral
+from tests.factories import add_override, add_referral, add_user
 from tests.sms.conftest import STRANGER, Program, converse
 
 ANSWERS = {
@@ -71,6 +71,19 @@ def test_ayuda_answers_in_spanish_and_anular_drops_an_intake(
     assert help_text.startswith("Linea LEAD. Agentes: REFERIR inicia una remision")
     dropped = converse(phone, program.officer.phone, "REFERIR", "ANULAR")[-1]
     assert dropped == "Remision descartada. Escriba REFERIR para empezar otra."
+
+
+@pytest.mark.parametrize("role", ["case_manager", "prosecutor"])
+def test_a_spanish_case_manager_or_prosecutor_is_answered_in_spanish(
+    app: Flask, phone: SmsEmulator, program: Program, role: str
+) -> None:
+    # SPEC §5: "a sender whose `language` is `es` gets Spanish prompts and replies" —
+    # a user of any role has a `language`, not only the coordinators and supervisors.
+    reader = add_user(app, "Carla Ruiz", role)
+    with session_scope(app) as session:
+        session.execute(update(User).where(User.id == reader.id).values(language="es"))
+    assert converse(phone, reader.phone, "HELP")[0].startswith("Linea LEAD.")
+    assert converse(phone, reader.phone, "ACK 1")[0].startswith("Lo sentimos, ACK es para")
 
 
 class TestProgramInSpanish:
