@@ -234,6 +234,15 @@ class TestOptOutAndHelp:
         assert [len(r) for r in replies] == [1, 1, 1, 0, 0]
         assert phone.send(STRANGER, "HELP").replies[0].startswith("LEAD hotline. Officers: REFER")
 
+    def test_an_explicit_help_does_not_count_toward_the_three(
+        self, phone: SmsEmulator, program: Program
+    ) -> None:
+        # SPEC §5: "an explicit `HELP` is always answered and does not count".
+        for _ in range(3):
+            assert phone.send(STRANGER, "HELP").replies
+        replies = [phone.send(STRANGER, "hello?").replies for _ in range(4)]
+        assert [len(r) for r in replies] == [1, 1, 1, 0]
+
     def test_repeated_message_sid_changes_nothing(
         self, app: Flask, phone: SmsEmulator, program: Program
     ) -> None:

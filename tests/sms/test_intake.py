@@ -109,10 +109,11 @@ class TestKnownOfficer:
         with session_scope(app) as session:
             assert session.scalars(select(Conversation)).first() is None
 
+    @pytest.mark.parametrize("no", ["N", "no"])  # SPEC §5: "`Y` / `N` (`YES` / `NO` also …)"
     def test_no_consent_keeps_no_identity(
-        self, app: Flask, phone: SmsEmulator, program: Program
+        self, app: Flask, phone: SmsEmulator, program: Program, no: str
     ) -> None:
-        reply = converse(phone, program.officer.phone, *ARREST[:-1], "N")[-1]
+        reply = converse(phone, program.officer.phone, *ARREST[:-1], no)[-1]
         assert reply.startswith("Understood: no referral was made")
         assert referrals(app) == []
         with session_scope(app) as session:
