@@ -66,11 +66,15 @@ class Reply:
     kind: str | None = None
     # An intake's save: answer_text() writes it with the reply's log entry.
     saves: dict[str, Any] | None = None
+    # False for words the contract quotes (CONTACT's "LEAD participant — case manager …"):
+    # they are sent as written, its dash included, though that makes them UCS-2.
+    folded: bool = True
 
     def __post_init__(self) -> None:
         # An accent makes a whole text UCS-2 (70 characters a segment, not 160): fold it
         # when that is all that stands between the reply and GSM-7, as notices are.
-        object.__setattr__(self, "text", gsm_folded(self.text))
+        if self.folded:
+            object.__setattr__(self, "text", gsm_folded(self.text))
 
 
 def run_command(
@@ -99,7 +103,7 @@ def run_command(
         outcome = actions.officer_status(session, command.referral, sender.phone, officer_id)
         return Reply(officer_status_words(_, outcome))
     if command.name == CONTACT:
-        return Reply(contact_reply(session, sender, command.text, now, message_id, config, _))
+        return contact_reply(session, sender, command.text, now, message_id, config, _)
     if command.name not in COORDINATOR_COMMANDS:
         return Reply(help_text(_))
     if sender.user is None or not sender.is_staff:
@@ -157,20 +161,22 @@ def contact_reply(
     text_id: int,
     config: Mapping[str, Any],
     _: Translate,
-) -> str:
+) -> Reply:
     """Answer CONTACT name: status only, with consent; the same neutral words otherwise."""
     if not name:
-        return _("Reply CONTACT and the person's name, e.g. CONTACT Jane Doe.")
-    neutral = _("No LEAD match; call the hotline to refer.")
+        return Reply(_("Reply CONTACT and the person's name, e.g. CONTACT Jane Doe."))
+    # SPEC §6 "Re-contact" quotes both answers: they are worded exactly so.
+    neutral = Reply(_("no LEAD match; call the hotline to refer."))
     if sender.officer is None:  # only a roster officer's phone; a stranger learns nothing
         return neutral
     officer = session.get_one(Officer, sender.officer.id)
     number, zone = config["HOTLINE_NUMBER"], config["HOTLINE_TIMEZONE"]
     outcome = officer_met(session, officer, name, now, "sms", number, zone, text_id)
     if isinstance(outcome, Disclosed):
-        return _(
-            "LEAD participant - case manager {name}, {phone}.",
+        said = _(
+            "LEAD participant — case manager {name}, {phone}.",
             name=outcome.case_manager,
             phone=outcome.phone,
         )
+        return Reply(said, folded=False)
     return neutral

@@ -119,7 +119,7 @@ def _handle_text(session: Session, inbound: Inbound, config: Mapping[str, Any]) 
             assert command is not None
             answered = run_command(session, sender, command, now, message_id, config, _, language)
             waiting = _("Your referral is waiting for this answer: ABORT drops it.")
-            return Reply(f"{answered.text} {waiting}", answered.kind)
+            return Reply(f"{answered.text} {waiting}", answered.kind, folded=answered.folded)
         number = config["HOTLINE_NUMBER"]
         turn = sms_intake.proceed(session, conversation, sender, text, now, message_id, number)
         saves = turn.saves if isinstance(turn, Asked) else None

@@ -16,7 +16,14 @@ from hotline.simulator import SmsEmulator
 from tests.factories import add_user
 from tests.sms.conftest import STRANGER, Program, converse, outbox
 
-NEUTRAL = "No LEAD match; call the hotline to refer."
+# SPEC §6 "Re-contact", word for word: the officer gets "LEAD participant — case manager
+# <name>, <phone>"; otherwise the same neutral reply as for no match ("no LEAD match; call
+# the hotline to refer").
+NEUTRAL = "no LEAD match; call the hotline to refer."
+
+
+def disclosed(case_manager: User) -> str:
+    return f"LEAD participant — case manager {case_manager.name}, {case_manager.phone}."
 
 
 @pytest.fixture
@@ -62,7 +69,7 @@ def test_with_consent_the_officer_learns_the_case_manager_and_nothing_more(
 ) -> None:
     number = add_participant(app, "Jane Doe", cam, consent=True)
     [reply] = converse(phone, program.officer.phone, "CONTACT jane  doe")
-    assert reply == f"LEAD participant - case manager Cam Reed, {cam.phone}."
+    assert reply == disclosed(cam)
     [told] = outbox(app, cam.phone)
     assert told.startswith(f"LEAD participant #{number} Jane Doe: Officer Smith met them")
     assert contacts(app) == [(number, True)]
@@ -151,7 +158,7 @@ def test_the_same_name_written_another_way_still_discloses(
 ) -> None:
     number = add_participant(app, name, cam, consent=True, aliases=aliases)
     [reply] = converse(phone, program.officer.phone, f"CONTACT {typed}")
-    assert reply == f"LEAD participant - case manager Cam Reed, {cam.phone}."
+    assert reply == disclosed(cam)
     assert contacts(app) == [(number, True)]
 
 
@@ -187,7 +194,7 @@ def test_contacto_with_accents_left_out_discloses_in_spanish(
 ) -> None:
     add_participant(app, "José García", cam, consent=True)
     assert converse(phone, program.officer.phone, "CONTACTO jose garcia") == [
-        f"Participante de LEAD - gestor de casos Cam Reed, {cam.phone}."
+        f"Participante de LEAD — gestor de casos Cam Reed, {cam.phone}."
     ]
     assert converse(phone, program.officer.phone, "CONTACTO Josue Garcia") == [
         "Sin coincidencia en LEAD; llame a la linea para remitir."
@@ -199,7 +206,7 @@ def test_a_nickname_recorded_as_an_alias_discloses(
 ) -> None:
     number = add_participant(app, "Patrick Jones", cam, consent=True, aliases=("Pat Jones",))
     [reply] = converse(phone, program.officer.phone, "CONTACT jones, pat")
-    assert reply == f"LEAD participant - case manager Cam Reed, {cam.phone}."
+    assert reply == disclosed(cam)
     assert contacts(app) == [(number, True)]
 
 

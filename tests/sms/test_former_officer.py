@@ -13,9 +13,8 @@ from hotline.simulator import SmsEmulator
 from hotline.sms.prompts import PROMPTS
 from tests.factories import add_user, leave_roster
 from tests.sms.conftest import STRANGER, Program, converse, outbox
+from tests.sms.test_contact import NEUTRAL
 from tests.sms.test_intake import ARREST
-
-NEUTRAL = "No LEAD match; call the hotline to refer."
 
 
 def test_contact_from_a_former_officers_phone_learns_nothing(

@@ -167,7 +167,7 @@ class TestKnownOfficer:
         officer = program.officer.phone
         converse(phone, officer, "REFER", "1")  # the intake asks the person's name
         reply = converse(phone, officer, "CONTACT John Roe")[0]
-        assert reply.startswith("No LEAD match; call the hotline to refer."), reply
+        assert reply.startswith("no LEAD match; call the hotline to refer. "), reply
         assert reply.endswith("Your referral is waiting for this answer: ABORT drops it.")
         with session_scope(app) as session:
             intake = session.get_one(Conversation, officer)

@@ -125,7 +125,7 @@ def test_an_erased_participants_name_goes_from_the_contact_texts_too(
         session.add(Consent(participant_id=person.id, scope="officer_status", given_at=met))
         number = person.id
     reply = converse(phone, program.officer.phone, f"CONTACT {NAME}")[-1]
-    assert reply.startswith("LEAD participant - case manager Cam Reed")
+    assert reply.startswith("LEAD participant — case manager Cam Reed")
     converse(phone, program.officer.phone, "CONTACT Someone Else")  # no match: no participant
     assert sum(NAME in body for body in bodies(app)) == 2  # the officer's text, Cam's notice
     with session_scope(app) as session:
