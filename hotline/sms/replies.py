@@ -82,7 +82,7 @@ def status_word(_: Translate, status: str) -> str:
 def officer_status_words(_: Translate, outcome: OfficerStatus | NoSuchReferral) -> str:
     """Return the reply to STATUS n: the public status, or the same words for none and others'."""
     if isinstance(outcome, NoSuchReferral):
-        return _("No referral #{n} of yours.", n=outcome.referral_id)
+        return _("no referral #{n} of yours.", n=outcome.referral_id)  # SPEC §5's words
     words = _(OFFICER_STATUS_WORDS[outcome.status])
     return _("LEAD #{n}: {status}.", n=outcome.referral_id, status=words)
 

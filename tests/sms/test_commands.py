@@ -147,10 +147,12 @@ class TestOfficerStatus:
             converse(phone, program.officer.phone, f"status #{number}")[-1]
             == f"LEAD #{number}: with a coordinator."
         )
+        # SPEC §5: "someone else's referral and a number that does not exist get the same
+        # "no referral #42 of yours"" — in those words.
         assert (
-            converse(phone, STRANGER, f"STATUS {number}")[-1] == f"No referral #{number} of yours."
+            converse(phone, STRANGER, f"STATUS {number}")[-1] == f"no referral #{number} of yours."
         )
-        assert converse(phone, STRANGER, "STATUS 4242")[-1] == "No referral #4242 of yours."
+        assert converse(phone, STRANGER, "STATUS 4242")[-1] == "no referral #4242 of yours."
 
     def test_a_referral_texted_from_a_borrowed_phone_is_the_officers_own_from_their_phone(
         self, app: Flask, phone: SmsEmulator, program: Program
