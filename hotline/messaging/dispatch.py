@@ -21,7 +21,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from ..db import insert_unless_present, updated_one_row
-from ..models import Message, OptOut
+from ..models import Message, OptOut, Referral
 from ..phones import mask_phone
 from .notices import DeliveryFailed, queue_notice
 from .outbox import is_opted_out
@@ -52,6 +52,8 @@ FAILURE_NOTICE = "failure_notice"
 
 # The message log's error column holds this many characters.
 ERROR_LENGTH = 200
+# A referral nobody has acknowledged yet (SPEC §6): texts about it say `Reply ACK n`.
+WAITING_FOR_ACK = ("received", "notified")
 
 
 class DueText(NamedTuple):
@@ -263,7 +265,8 @@ def tell_supervisors(session: Session, failed: Message, reason: str, *, now: dat
     # A notice about a failed notice would fail the same way, and so on forever.
     if failed.kind == FAILURE_NOTICE:
         return
-    notice = DeliveryFailed(mask_phone(failed.to_number), failed.referral_id, reason)
+    untaken = failed.referral_id is not None and _untaken(session, failed.referral_id)
+    notice = DeliveryFailed(mask_phone(failed.to_number), failed.referral_id, reason, untaken)
     supervisors = session.execute(SUPERVISOR_RECIPIENTS).all()
     for supervisor in {row.phone: row for row in supervisors}.values():
         queue_notice(
@@ -277,6 +280,14 @@ def tell_supervisors(session: Session, failed: Message, reason: str, *, now: dat
             kind=FAILURE_NOTICE,
             opted_out=supervisor.opted_out,
         )
+
+
+def _untaken(session: Session, referral_id: int) -> bool:
+    """Tell whether nobody holds the referral and it still waits for an ACK."""
+    held = session.execute(
+        select(Referral.status, Referral.acknowledged_by).where(Referral.id == referral_id)
+    ).first()
+    return held is not None and held.acknowledged_by is None and held.status in WAITING_FOR_ACK
 
 
 def _clip(error: str | None) -> str | None:

@@ -124,6 +124,8 @@ class DeliveryFailed:
     masked_number: str
     referral_id: int | None
     reason: str
+    # Nobody holds the referral: the supervisors are asked to take it (SPEC §5).
+    untaken: bool = False
 
 
 @dataclass(frozen=True)

@@ -139,13 +139,16 @@ def spelled_out(notice: Notice, language: str) -> str:
                 reason=reason,
             )
         case DeliveryFailed(masked_number=number, referral_id=n, reason=reason):
-            return _(
+            failed = _(
                 "LEAD hotline: a text to {number} about referral #{n} could not be delivered "
                 "({reason}).",
                 number=number,
                 n=n,
                 reason=reason,
             )
+            if notice.untaken:  # like every text about a referral nobody has taken (SPEC §5)
+                failed += " " + _("Reply ACK {n} to take it.", n=n)
+            return failed
     raise TypeError(f"no words for {notice!r}")
 
 

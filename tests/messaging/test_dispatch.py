@@ -233,12 +233,33 @@ class TestRetries:
         [notice] = messages(app, kind=FAILURE_NOTICE)
         assert notice.to_number == SUPERVISOR and notice.status == "queued"
         assert notice.referral_id == referral and notice.from_number == HOTLINE
+        # SPEC §5: every text that tells staff about a referral nobody has taken names its
+        # number and `Reply ACK 42`: the coordinator never got the text that asked them to.
         assert notice.body == (
             f"LEAD hotline: a text to +1******0177 about referral #{referral} "
-            f"could not be delivered (error 20500 after {MAX_ATTEMPTS} tries)."
+            f"could not be delivered (error 20500 after {MAX_ATTEMPTS} tries). "
+            f"Reply ACK {referral} to take it."
         )
         assert dispatch(app, transport, now) == DispatchReport(sent=1)
         assert fake_twilio.accepted[-1].to == SUPERVISOR
+
+    def test_a_failure_about_a_referral_someone_holds_does_not_ask_to_take_it(
+        self, app: Flask, transport: TwilioTransport, fake_twilio: FakeTwilio
+    ) -> None:
+        add_user(app, "Sue Pervis", "supervisor", phone=SUPERVISOR)
+        ana = add_user(app, "Ana Diaz")
+        referral = add_referral(app)
+        with session_scope(app) as session:
+            held = session.get_one(Referral, referral)
+            held.status, held.acknowledged_by = "acknowledged", ana.id
+        queue(app, "Participant Jane Roe", referral_id=referral)
+        fake_twilio.fail_next("21211")
+        assert dispatch(app, transport, T0) == DispatchReport(failed=1)
+        [notice] = messages(app, kind=FAILURE_NOTICE)
+        assert notice.body == (
+            f"LEAD hotline: a text to +1******0177 about referral #{referral} "
+            "could not be delivered (error 21211)."
+        )
 
     def test_a_refused_text_fails_at_once(
         self, app: Flask, transport: TwilioTransport, fake_twilio: FakeTwilio
