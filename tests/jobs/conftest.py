@@ -12,6 +12,16 @@ from hotline.jobs import run_job
 from hotline.models import Message
 from tests.api.conftest import supervisor_api  # noqa: F401 - a fixture for these tests
 
+# SPEC §7's jobs, in its order: each registered once in `hotline scheduler`.
+SPEC_JOBS = (
+    "escalate-unacked",
+    "shift-notices",
+    "coverage-gaps",
+    "intake-deadlines",
+    "dispatch-outbox",
+    "retention",
+)
+
 
 def run(app: Flask, name: str, at: datetime) -> str:
     """Run one job as of `at`."""

@@ -20,6 +20,7 @@ from hotline import jobs
 from hotline.db import session_scope
 from hotline.jobs.clock import build_scheduler, due_at_start, last_runs, trigger_of
 from hotline.models import JobRun
+from tests.jobs.conftest import SPEC_JOBS
 
 DEADLINE_SECONDS = 20
 
@@ -113,16 +114,7 @@ def test_the_scheduler_registers_each_job_of_the_contract_once_on_its_trigger(
     # dispatch-outbox every 10 s, retention daily.
     scheduler = build_scheduler(app)
     names = [job.id for job in scheduler.get_jobs()]
-    assert sorted(names) == sorted(
-        [
-            "escalate-unacked",
-            "shift-notices",
-            "coverage-gaps",
-            "intake-deadlines",
-            "dispatch-outbox",
-            "retention",
-        ]
-    )
+    assert sorted(names) == sorted(SPEC_JOBS)
     after = datetime(2026, 12, 5, 12, tzinfo=UTC)  # no DST change in the next days
     expected = {
         "escalate-unacked": timedelta(minutes=1),

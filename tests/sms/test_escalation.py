@@ -16,6 +16,7 @@ from hotline.models import Message, ReferralNotice
 from hotline.services import escalation
 from hotline.simulator import SmsEmulator
 from tests.factories import add_user
+from tests.jobs.conftest import SPEC_JOBS
 from tests.sms.conftest import Program, converse, outbox
 from tests.sms.test_commands import refer
 from tests.sms.test_intake import ARREST
@@ -64,14 +65,7 @@ def test_jobs_list_names_each_job_first_with_its_last_run(
     runner: FlaskCliRunner, app: Flask
 ) -> None:
     listing = runner.invoke(args=["jobs", "list"]).output.splitlines()
-    assert [line.split()[0] for line in listing] == [
-        "escalate-unacked",
-        "shift-notices",
-        "coverage-gaps",
-        "intake-deadlines",
-        "dispatch-outbox",
-        "retention",
-    ]
+    assert [line.split()[0] for line in listing] == list(SPEC_JOBS)
     assert all("never run" in line for line in listing)
     runner.invoke(args=["jobs", "run", "dispatch-outbox"])
     listing = runner.invoke(args=["jobs", "list"]).output
