@@ -10,8 +10,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from .base import Base
 
 # queued: asked for, not yet handed to Twilio; placing: one process is handing it over;
-# placed: Twilio took it (call_sid); ended: its outcome is known.
-CALLBACK_STATES = ("queued", "placing", "placed", "ended")
+# placed: Twilio took it (call_sid); dialling: the coordinator pressed 1 and the officer is
+# dialled, until the <Dial> action; ended: its outcome is known.
+CALLBACK_STATES = ("queued", "placing", "placed", "dialling", "ended")
 # How it ended: the officer and the coordinator spoke, or who did not take it, or why not.
 CALLBACK_OUTCOMES = (
     "connected",
@@ -22,6 +23,7 @@ CALLBACK_OUTCOMES = (
     "coordinator_declined",
     "not_placed",
     "not_allowed",  # the coordinator pressed 1 after they stopped being active staff
+    "officer_unknown",  # the officer was dialled, but the <Dial> action never reached the app
 )
 
 

@@ -1,11 +1,12 @@
-"""Call an officer back through the hotline: ask, place, follow to the end (SPEC §4.10).
+"""Call an officer back through the hotline: ask, place, give up the stalled (SPEC §4.10).
 
 A callback rings the coordinator from the hotline's number; only when they
 press 1 does the hotline dial the referral's officer, showing its own number.
 So neither side sees the other's phone, and a coordinator's voicemail that
 picks up never rings the officer. A call placed twice is worse than a text
 sent twice (two phones ring at 3 a.m.), so a callback is handed to Twilio at
-most once: a failure is reported to the coordinator, who may ask again.
+most once: a failure is reported to the coordinator, who may ask again. How
+its call goes on and ends is `callback_outcomes`.
 """
 
 from __future__ import annotations
@@ -15,18 +16,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import Session
 
-from ..audit import record
 from ..db import updated_one_row
 from ..messaging.notices import CallbackNotPlaced, Caller, queue_notice
 from ..messaging.transport import SendResult, Transport
 from ..models import Callback, User
 from ..permissions import can
-from ..phones import mask_phone
 from .alerts import caller_of
-from .referral_audit import actor_of
+from .callback_outcomes import LONGEST_CALL, audit, end
 from .referrals import add_event, hold_referral
 
 log = logging.getLogger(__name__)
@@ -38,15 +37,6 @@ GIVE_UP_AFTER = timedelta(minutes=10)
 # The voice routes of a callback's call (app-relative; the transport makes them absolute).
 ANSWER_PATH = "/voice/callback"
 STATUS_PATH = "/voice/callback/status"
-# DialCallStatus of the officer's leg → the callback's outcome.
-OFFICER_OUTCOMES = {
-    "completed": "connected",
-    "answered": "connected",
-    "busy": "officer_busy",
-    "no-answer": "officer_no_answer",
-}
-# CallStatus of the coordinator's call when it ended before the officer was dialled.
-UNANSWERED = frozenset({"busy", "no-answer", "failed", "canceled"})
 
 Refusal = Literal["no_referral", "no_officer_phone", "not_staff", "already_calling"]
 
@@ -114,7 +104,7 @@ def request_callback(
     session.flush()
     detail = {"callback": callback.id}
     add_event(session, referral_id, "callback_requested", channel, now, user_id, detail)
-    _audit(session, callback, now, channel, "requested")
+    audit(session, callback, now, channel, "requested")
     return CallbackQueued(callback.id, referral_id, caller_of(session, referral), user.phone)
 
 
@@ -128,6 +118,7 @@ def place_due_callbacks(
     """Hand each queued callback (or only the one named) to the carrier, committing each."""
     if only is None:
         _give_up_stalled(session, now, sender)
+        _give_up_unheard_dials(session, now)
     statement = select(Callback.id).where(Callback.state == "queued").order_by(Callback.id)
     if only is not None:
         statement = statement.where(Callback.id == only)
@@ -210,80 +201,36 @@ def _give_up_stalled(session: Session, now: datetime, sender: str | None) -> Non
         Callback.lease_until < overdue,
     )
     for callback_id in session.scalars(select(Callback.id).where(*stalled)).all():
-        claimed = session.execute(
-            update(Callback)
-            .where(Callback.id == callback_id, *stalled)
-            .values(lease_until=now + PLACE_WITHIN)
-            .execution_options(synchronize_session=False)
-        )
-        if not updated_one_row(claimed):
+        callback = _claim(session, callback_id, stalled, now + PLACE_WITHIN)
+        if callback is None:
             continue  # another clock has it, or its call was heard of meanwhile
-        callback = session.get_one(Callback, callback_id, populate_existing=True)
         _not_placed(
             session, callback, "the run placing it stopped before the carrier answered", now, sender
         )
         session.commit()
 
 
-def answered(session: Session, callback: Callback, call_sid: str) -> None:
-    """Note the coordinator's answer: the carrier's sid, when the placer has not yet."""
-    if callback.call_sid is None and call_sid:
-        callback.call_sid = call_sid
-    if callback.state in ("queued", "placing"):
-        callback.state = "placed"
+def _give_up_unheard_dials(session: Session, now: datetime) -> None:
+    """End the callbacks dialling the officer past Twilio's longest call: their end was lost."""
+    # The <Dial> action came while the database was down, and was answered without it.
+    unheard = (Callback.state == "dialling", Callback.lease_until < now)
+    for callback_id in session.scalars(select(Callback.id).where(*unheard)).all():
+        callback = _claim(session, callback_id, unheard, now + LONGEST_CALL)
+        if callback is not None:  # else another clock has it, or its <Dial> action came
+            end(session, callback, "officer_unknown", now)
+            session.commit()
 
 
-def may_connect(session: Session, callback: Callback) -> bool:
-    """Tell whether the officer may be dialled now: the caller is still active staff."""
-    # Their role too: one made a prosecutor or case manager since asking may not call.
-    return callback.state != "ended" and can(session.get(User, callback.user_id), "work_referrals")
-
-
-def dial_ended(
-    session: Session, callback: Callback, dial_status: str, seconds: int | None, now: datetime
-) -> str:
-    """Record how the officer's leg ended; return the callback's outcome."""
-    outcome = OFFICER_OUTCOMES.get(dial_status, "officer_failed")
-    if outcome == "connected":
-        callback.connected_at = callback.connected_at or now
-    return end(session, callback, outcome, now, seconds)
-
-
-def call_ended(session: Session, callback: Callback, call_status: str, now: datetime) -> str | None:
-    """Record the end of the coordinator's call, if nothing before it told how it went."""
-    if callback.state == "ended":
-        return callback.outcome
-    outcome = "coordinator_no_answer" if call_status in UNANSWERED else "coordinator_declined"
-    return end(session, callback, outcome, now)
-
-
-def end(
-    session: Session, callback: Callback, outcome: str, now: datetime, seconds: int | None = None
-) -> str:
-    """Close a callback with its outcome once, as an event on its referral; return the outcome."""
-    if callback.state == "ended" and callback.outcome is not None:
-        return callback.outcome  # a repeated webhook changes nothing
-    callback.state, callback.outcome, callback.ended_at = "ended", outcome, now
-    callback.duration = seconds
-    detail: dict[str, object] = {"callback": callback.id, "outcome": outcome}
-    if seconds is not None:
-        detail["seconds"] = seconds
-    add_event(
-        session, callback.referral_id, "callback_ended", "voice", now, callback.user_id, detail
+def _claim(
+    session: Session, callback_id: int, still: tuple[ColumnElement[bool], ...], until: datetime
+) -> Callback | None:
+    """Lease one callback still matching `still` to this run; None when it no longer does."""
+    claimed = session.execute(
+        update(Callback)
+        .where(Callback.id == callback_id, *still)
+        .values(lease_until=until)
+        .execution_options(synchronize_session=False)
     )
-    _audit(session, callback, now, "voice", outcome)
-    log.info(
-        "callback %s of referral %s to %s: %s",
-        callback.id,
-        callback.referral_id,
-        mask_phone(callback.officer_phone),
-        outcome,
-    )
-    return outcome
-
-
-def _audit(session: Session, callback: Callback, now: datetime, channel: str, outcome: str) -> None:
-    """Record a callback's request or outcome in the audit log (who, when, how it went)."""
-    after = {"callback": callback.id, "outcome": outcome, "user_id": callback.user_id}
-    actor = actor_of(callback.user_id, channel)
-    record(session, actor, now, "callback", "referral", callback.referral_id, None, after)
+    if not updated_one_row(claimed):
+        return None
+    return session.get_one(Callback, callback_id, populate_existing=True)

@@ -9,7 +9,7 @@ from ..db import database_unavailable, get_session
 from ..digits import ascii_number
 from ..i18n import translator
 from ..models import Callback, Officer, Referral, User
-from ..services import callbacks
+from ..services import callback_outcomes
 from ..webhooks import form_text, twilio_signed
 from ..webhooks import twiml_response as xml
 from . import twiml
@@ -62,7 +62,7 @@ def callback_answered() -> Response:
     """Tell the coordinator whom the hotline will call and ask for 1."""
     session = get_session()
     callback = _callback()
-    callbacks.answered(session, callback, form_text("CallSid", 64))
+    callback_outcomes.answered(session, callback, form_text("CallSid", 64))
     language = _language(callback)
     _ = translator("voice", language)
     who = _officer_words(callback, language)
@@ -96,15 +96,17 @@ def callback_connect() -> Response:
     language = call_language()
     _ = translator("voice", language)
     if not request.form.get("Digits", "").startswith(twiml.ACCEPT_DIGIT):
-        callbacks.end(session, callback, "coordinator_declined", now())
+        callback_outcomes.end(session, callback, "coordinator_declined", now())
         session.commit()
         return xml(twiml.hang_up(_("Not connected. Goodbye."), language))
-    if not callbacks.may_connect(session, callback):
+    if not callback_outcomes.may_connect(session, callback):
         # Ended here, as refused: the final status would take it for a coordinator who
         # did not press 1.
-        callbacks.end(session, callback, "not_allowed", now())
+        callback_outcomes.end(session, callback, "not_allowed", now())
         session.commit()
         return xml(twiml.hang_up(_("This call back is no longer allowed. Goodbye."), language))
+    callback_outcomes.dialling(callback, now())
+    session.commit()
     caller_id = current_app.config.get("HOTLINE_NUMBER") or form_text("From", 40)
     response = VoiceResponse()
     connecting = _("Connecting you to the officer. They will see the hotline's number.")
@@ -128,7 +130,7 @@ def callback_done() -> Response:
     session = get_session()
     callback = _callback()
     seconds = request.form.get("DialCallDuration", "")
-    outcome = callbacks.dial_ended(
+    outcome = callback_outcomes.dial_ended(
         session,
         callback,
         request.form.get("DialCallStatus", "failed"),
@@ -160,7 +162,7 @@ def callback_status() -> Response:
     session = get_session()
     callback = _callback()
     status = form_text("CallStatus", 20)
-    if status in ("completed", *callbacks.UNANSWERED):
-        callbacks.call_ended(session, callback, status, now())
+    if status in ("completed", *callback_outcomes.UNANSWERED):
+        callback_outcomes.call_ended(session, callback, status, now())
         session.commit()
     return Response(status=204)

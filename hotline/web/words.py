@@ -61,6 +61,8 @@ WORDS: dict[str, str] = {
     "coordinator_declined": N_("the coordinator did not press 1"),
     "not_placed": N_("the call could not be placed"),
     "not_allowed": N_("refused: the coordinator is no longer active staff"),
+    # Its <Dial> action was lost (the database was down): closed by the clock.
+    "officer_unknown": N_("the officer was dialled; how that call ended never reached the hotline"),
 }
 
 # Field names of audited resources, as a sentence would say them.

@@ -11,10 +11,20 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from hotline import create_app
 from hotline.db import session_scope
 from hotline.messaging.twilio_transport import TwilioTransport
 from hotline.models import AuditEvent, Callback, ReferralEvent, User
-from hotline.simulator import CallResult, CallScript, Leg, SmsEmulator, VoiceEmulator, flask_poster
+from hotline.simulator import (
+    CallResult,
+    CallScript,
+    Leg,
+    Poster,
+    PostResult,
+    SmsEmulator,
+    VoiceEmulator,
+    flask_poster,
+)
 from hotline.simulator.transport import sign
 from tests.factories import add_referral
 from tests.jobs.conftest import run, texts_to
@@ -23,6 +33,7 @@ from tests.voice.conftest import HOTLINE, Program
 
 TOKEN = "test-token"
 BASE = "http://localhost"
+DIAL_ACTION = "/voice/callback/done"
 
 
 @pytest.fixture
@@ -65,6 +76,32 @@ def ring(twilio: VoiceEmulator, placed: CallRequest, script: CallScript) -> Call
         direction="outbound-api",
         status_callback=placed.status_callback,
     )
+
+
+def status_before_dial_action(poster: Poster, status_url: str) -> Poster:
+    """Deliver the coordinator's final status ahead of the <Dial> action, as Twilio may."""
+    delivered: list[str] = []
+
+    def post(url: str, params: dict[str, str], signature: str) -> PostResult:
+        if DIAL_ACTION in url:
+            status = {name: value for name, value in params.items() if not name.startswith("Dial")}
+            status["CallStatus"] = "completed"
+            assert poster(status_url, status, sign(TOKEN, status_url, status)).status == 204
+            delivered.append(status_url)
+        elif url == status_url and delivered:
+            return PostResult(204, "", "")  # already delivered, ahead of the <Dial> action
+        return poster(url, params, signature)
+
+    return post
+
+
+def audited(app: Flask) -> list[str]:
+    """Return the outcomes of the call back audit rows, oldest first."""
+    with session_scope(app) as session:
+        rows = session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "callback").order_by(AuditEvent.id)
+        )
+        return [str((row.after or {})["outcome"]) for row in rows]
 
 
 def not_placed_notice(app: Flask, program: Program) -> str:
@@ -309,6 +346,74 @@ class TestCallByText:
         told = [body for body in texts_to(app, program.ana.phone) if "could not be placed" in body]
         assert told == []
         assert callback_of(app, referral).state == "placed"
+
+
+class TestWhateverOrderTwilioSends:
+    """The coordinator's final status and the <Dial> action may come in either order."""
+
+    @pytest.mark.parametrize("leg", ["accept", "no-answer"])
+    @pytest.mark.parametrize("order", ["dial_action_first", "status_first"])
+    def test_a_coordinator_who_pressed_1_is_recorded_with_the_officers_answer(
+        self,
+        app: Flask,
+        client: FlaskClient,
+        fake_twilio: FakeTwilio,
+        program: Program,
+        referral: int,
+        order: str,
+        leg: Any,
+    ) -> None:
+        ask_and_place(client, app, program, referral)
+        placed = fake_twilio.calls[0]
+        assert placed.status_callback is not None
+        poster = flask_poster(client)
+        if order == "status_first":
+            poster = status_before_dial_action(poster, placed.status_callback)
+        twilio = VoiceEmulator(poster, TOKEN, BASE)
+        result = ring(twilio, placed, CallScript(gathers=["1"], legs_in_order=[Leg(leg)]))
+        assert result.dialled == [[program.officer.phone]]
+        outcome = {"accept": "connected", "no-answer": "officer_no_answer"}[leg]
+        assert callback_of(app, referral).outcome == outcome
+        ended = [detail for kind, _, detail in events(app, referral) if kind == "callback_ended"]
+        assert [detail["outcome"] for detail in ended if detail] == [outcome]
+        assert audited(app) == ["requested", outcome]
+
+    def test_a_callback_whose_dial_action_was_lost_is_closed_after_twilios_longest_call(
+        self,
+        app: Flask,
+        app_config: dict[str, Any],
+        client: FlaskClient,
+        fake_twilio: FakeTwilio,
+        program: Program,
+        referral: int,
+    ) -> None:
+        ask_and_place(client, app, program, referral)
+        placed = fake_twilio.calls[0]
+        # The database is down as Ana and Officer Smith hang up: the <Dial> action is
+        # answered without it and lost; Twilio's retries of the final status get through.
+        down = create_app(
+            {**app_config, "DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/gone"}
+        )
+        through, lost = flask_poster(client), flask_poster(down.test_client())
+
+        def post(url: str, params: dict[str, str], signature: str) -> PostResult:
+            return (lost if DIAL_ACTION in url else through)(url, params, signature)
+
+        dialled_at = datetime.now(UTC)
+        twilio = VoiceEmulator(post, TOKEN, BASE)
+        result = ring(twilio, placed, CallScript(gathers=["1"], legs_in_order=[Leg("accept")]))
+        assert result.answered_by == program.officer.phone
+        # Not "did not press 1": how the officer's call ended is not known yet.
+        assert callback_of(app, referral).outcome is None
+        run(app, "dispatch-outbox", dialled_at + timedelta(hours=3, minutes=59))
+        assert callback_of(app, referral).outcome is None  # the call may still be going on
+        run(app, "dispatch-outbox", dialled_at + timedelta(hours=4, minutes=1))
+        run(app, "dispatch-outbox", dialled_at + timedelta(hours=4, minutes=2))
+        callback = callback_of(app, referral)
+        assert (callback.state, callback.outcome) == ("ended", "officer_unknown")
+        ended = [detail for kind, _, detail in events(app, referral) if kind == "callback_ended"]
+        assert [detail["outcome"] for detail in ended if detail] == ["officer_unknown"]
+        assert audited(app) == ["requested", "officer_unknown"]
 
 
 class TestOnlyStaffOnlyTheOfficer:
