@@ -21,7 +21,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from ..db import insert_unless_present, updated_one_row
-from ..models import Message, OptOut, Referral
+from ..models import OPEN_FOR_ACK, Message, OptOut, Referral
 from ..phones import mask_phone
 from .notices import DeliveryFailed, queue_notice
 from .outbox import is_opted_out
@@ -52,8 +52,6 @@ FAILURE_NOTICE = "failure_notice"
 
 # The message log's error column holds this many characters.
 ERROR_LENGTH = 200
-# A referral nobody has acknowledged yet (SPEC §6): texts about it say `Reply ACK n`.
-WAITING_FOR_ACK = ("received", "notified")
 
 
 class DueText(NamedTuple):
@@ -287,7 +285,7 @@ def _untaken(session: Session, referral_id: int) -> bool:
     held = session.execute(
         select(Referral.status, Referral.acknowledged_by).where(Referral.id == referral_id)
     ).first()
-    return held is not None and held.acknowledged_by is None and held.status in WAITING_FOR_ACK
+    return held is not None and held.acknowledged_by is None and held.status in OPEN_FOR_ACK
 
 
 def _clip(error: str | None) -> str | None:

@@ -18,7 +18,14 @@ from .participants import (
     Provider,
 )
 from .people import ApiToken, LoginAttempt, Officer, User
-from .referrals import CLOSED_STATUSES, STATUSES, Assessment, Referral, ReferralEvent
+from .referrals import (
+    CLOSED_STATUSES,
+    OPEN_FOR_ACK,
+    STATUSES,
+    Assessment,
+    Referral,
+    ReferralEvent,
+)
 from .sms import Conversation, DeclinedConsent, GapNotice, OptOut, ReferralNotice, ShiftNotice
 
 __all__ = [
@@ -27,6 +34,7 @@ __all__ = [
     "CONSENT_SCOPES",
     "LEG_OUTCOMES",
     "MESSAGE_STATUSES",
+    "OPEN_FOR_ACK",
     "PARTICIPANT_STATUSES",
     "PLAN_STATUSES",
     "STATUSES",

@@ -24,6 +24,8 @@ Status = Literal[
 ]
 STATUSES: tuple[str, ...] = get_args(Status)
 CLOSED_STATUSES = frozenset(STATUSES[4:])
+# Nobody has acknowledged it yet: texts about it say `Reply ACK n` (SPEC §5).
+OPEN_FOR_ACK = STATUSES[:2]
 
 
 class Referral(Base):

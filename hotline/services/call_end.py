@@ -8,10 +8,12 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from ..db import updated_one_row
+from ..messaging.transport import ENDED_CALL_STATUSES
 from ..models import Call, CallLeg, Referral
 from .referrals import add_event
 
-FINAL_CALL_STATUSES = ("completed", "busy", "failed", "no-answer", "canceled")
+# Twilio's final call statuses are the Calls API's: one list for webhooks and REST alike.
+FINAL_CALL_STATUSES = ENDED_CALL_STATUSES
 STATUS_ORDER = {"queued": 0, "initiated": 0, "ringing": 1, "in-progress": 2}
 
 

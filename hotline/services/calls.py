@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ..db import insert_unless_present, updated_one_row
-from ..models import Call, CallLeg, Officer, Referral, User
+from ..models import OPEN_FOR_ACK, Call, CallLeg, Officer, Referral, User
 from ..permissions import holders
 from .call_end import FINAL_CALL_STATUSES
 from .people import OFFICER_WITH_BADGE
@@ -230,7 +230,7 @@ def _take(session: Session, call: Call, leg: CallLeg, at: datetime, detail: dict
     # referral stays theirs, as they were told) or waits for this one and is told who has it.
     referral = hold_referral_of(session, call)
     referral.call_outcome, referral.answered_by = "answered", leg.user_id
-    unowned = referral.status in ("received", "notified") and referral.acknowledged_by is None
+    unowned = referral.status in OPEN_FOR_ACK and referral.acknowledged_by is None
     if leg.user_id is not None and unowned:
         audit_ack(session, actor_of(leg.user_id, "voice"), at, referral.id, referral.status)
         referral.status = "acknowledged"

@@ -10,10 +10,7 @@ from sqlalchemy.orm import Session
 from ..audit import Actor
 from ..db import updated_one_row
 from ..messaging.notices import IntakeWindowClosed, notify
-from ..models import (
-    Referral,
-    User,
-)
+from ..models import OPEN_FOR_ACK, Referral, User
 from ..permissions import can
 from .alerts import tell_officer
 from .referral_audit import audit_status
@@ -26,7 +23,7 @@ SYSTEM = Actor(None, "system")
 # acknowledgement), whom escalation passes over, so only the deadline can close it.
 IN_THE_WINDOW = or_(
     Referral.status.in_(("acknowledged", "assessed")),
-    and_(Referral.status.in_(("received", "notified")), Referral.acknowledged_by.is_not(None)),
+    and_(Referral.status.in_(OPEN_FOR_ACK), Referral.acknowledged_by.is_not(None)),
 )
 
 

@@ -10,13 +10,12 @@ from sqlalchemy.orm import Session
 
 from ..db import updated_one_row
 from ..messaging.notices import Caller, OfficerStatus
-from ..models import Referral, User
+from ..models import OPEN_FOR_ACK, Referral, User
 from .alerts import OFFICER_STATUS, caller_of, tell_officer, tell_others_taken
 from .enrolment import release
 from .referral_audit import actor_of, audit_ack, audit_status, status_now
 from .referrals import add_event
 
-OPEN_FOR_ACK = ("received", "notified")
 # Nobody owns it. An `unable_to_contact` assessment leaves the status as it was but
 # implies the acknowledgement (SPEC §6): its author owns the referral from then on.
 UNOWNED = and_(Referral.status.in_(OPEN_FOR_ACK), Referral.acknowledged_by.is_(None))

@@ -12,7 +12,7 @@ from ..db import updated_one_row
 from ..messaging.notices import RecordingAfterAll, notify
 from ..messaging.recipients import RECIPIENT_COLUMNS, SUPERVISOR_RECIPIENTS, Recipient
 from ..messaging.transport import CallEnded, CallLive, CallUnknown, Transport
-from ..models import Call, CallLeg, OptOut, Referral, User
+from ..models import OPEN_FOR_ACK, Call, CallLeg, OptOut, Referral, User
 from .alerts import call_not_taken, notified_users, notify_user
 from .call_end import claim_voicemail_notice, close_unanswered, link_recording
 from .calls import hold_referral_of
@@ -20,8 +20,6 @@ from .escalation import first_recipients
 from .referrals import add_event
 
 log = logging.getLogger(__name__)
-
-OPEN_FOR_ACK = ("received", "notified")
 
 
 def voicemail_recipients(session: Session, call: Call) -> list[Recipient]:

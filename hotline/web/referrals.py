@@ -15,6 +15,7 @@ from ..i18n import N_
 from ..messaging.transport import LOG_SID_PREFIX, Transport, transport_for
 from ..models import (
     CLOSED_STATUSES,
+    OPEN_FOR_ACK,
     Callback,
     Officer,
     Referral,
@@ -128,9 +129,9 @@ def offered(referral: Referral, user_id: int) -> dict[str, str | None]:
     # Offered to its holder too while it is still open for ACK (their `unable_to_contact`
     # assessment left it so): as ACK by text, it moves it on, so its intake can be closed.
     holder = referral.acknowledged_by
-    if holder == user_id and status not in actions.OPEN_FOR_ACK:
+    if holder == user_id and status not in OPEN_FOR_ACK:
         reasons["ack"] = _("You already have #{n}.", n=number)
-    elif holder not in (None, user_id) or status not in actions.OPEN_FOR_ACK:
+    elif holder not in (None, user_id) or status not in OPEN_FOR_ACK:
         reasons["ack"] = _("#{n} is already taken: it is {status}.", n=number, status=word(status))
     if status not in actions.OPEN_FOR_INTAKE:
         later = _("#{n} is not acknowledged yet: acknowledge it first.", n=number)
