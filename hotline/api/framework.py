@@ -141,6 +141,14 @@ def parse_query(model: type[BaseModel]) -> BaseModel:
         raise ApiError(400, "bad_query", message, field) from None
 
 
+@dataclass(frozen=True)
+class Versioned:
+    """A view's answer with the version it shows, sent as the ETag for a later If-Match."""
+
+    body: dict[str, Any]
+    etag: str
+
+
 def endpoint(
     bp: Blueprint,
     rule: str,
@@ -196,9 +204,11 @@ def endpoint(
             if result is None:
                 return Response(status=204)
             assert returns is not None
-            return jsonify(
-                returns.model_validate(result).model_dump(mode="json", by_alias=True)
-            ), status
+            shown = result.body if isinstance(result, Versioned) else result
+            answer = jsonify(returns.model_validate(shown).model_dump(mode="json", by_alias=True))
+            if isinstance(result, Versioned):
+                answer.set_etag(result.etag)
+            return answer, status
 
         bp.add_url_rule(rule, endpoint=view.__name__, view_func=handle, methods=[method])
         return handle

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, current_app, request
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -24,7 +24,7 @@ from ..schemas.oncall import (
 )
 from ..services import oncall
 from ..services.errors import Conflict
-from .framework import ApiError, current_actor, endpoint
+from .framework import ApiError, Versioned, current_actor, endpoint
 from .lists import ItemsOf
 
 bp = Blueprint("api_oncall", __name__)
@@ -47,13 +47,13 @@ def list_rotations() -> dict[str, Any]:
     returns=RotationOut,
     status=201,
 )
-def create_rotation(body: RotationIn) -> Response:
+def create_rotation(body: RotationIn) -> Versioned:
     row = oncall.create_rotation(get_session(), body, current_actor(), datetime.now(UTC))
-    return versioned(row, 201)
+    return versioned(row)
 
 
 @endpoint(bp, "/rotations/<int:rotation_id>", "GET", summary="Show a rotation", returns=RotationOut)
-def show_rotation(rotation_id: int) -> Response:
+def show_rotation(rotation_id: int) -> Versioned:
     return versioned(oncall.get_rotation(get_session(), rotation_id))
 
 
@@ -66,7 +66,7 @@ def show_rotation(rotation_id: int) -> Response:
     body=RotationIn,
     returns=RotationOut,
 )
-def replace_rotation(rotation_id: int, body: RotationIn) -> Response:
+def replace_rotation(rotation_id: int, body: RotationIn) -> Versioned:
     drawn_from = version_matched()
     try:
         row = oncall.replace_rotation(
@@ -75,7 +75,7 @@ def replace_rotation(rotation_id: int, body: RotationIn) -> Response:
     except Conflict as error:
         if error.field != "drawn_from":
             raise
-        raise ApiError(412, "precondition_failed", STALE, "If-Match") from None
+        raise stale() from None
     return versioned(row)
 
 
@@ -84,13 +84,14 @@ def replace_rotation(rotation_id: int, body: RotationIn) -> Response:
 STALE = "the rotation was changed since the version If-Match names: read it again"
 
 
-def versioned(row: Rotation, status: int = 200) -> Response:
-    """Answer a rotation with its version as the ETag, for a later PUT's If-Match."""
-    shown = RotationOut.model_validate(oncall.rotation_json(row))
-    answer = jsonify(shown.model_dump(mode="json", by_alias=True))
-    answer.set_etag(row.updated_at.isoformat())
-    answer.status_code = status
-    return answer
+def stale() -> ApiError:
+    """Return the 412 of a PUT whose If-Match names no version the rotation has now."""
+    return ApiError(412, "precondition_failed", STALE, "If-Match")
+
+
+def versioned(row: Rotation) -> Versioned:
+    """Answer a rotation with its version (when it was saved) as the ETag."""
+    return Versioned(oncall.rotation_json(row), row.updated_at.isoformat())
 
 
 def version_matched() -> datetime | None:
@@ -98,13 +99,12 @@ def version_matched() -> datetime | None:
     tags = request.if_match
     if not tags or tags.star_tag:
         return None
-    named = tags.as_set()
     try:
-        (version,) = (datetime.fromisoformat(tag) for tag in named)
+        (version,) = (datetime.fromisoformat(tag) for tag in tags.as_set())
     except ValueError:  # not one of our versions, or several: none can match
-        raise ApiError(412, "precondition_failed", STALE, "If-Match") from None
+        raise stale() from None
     if version.tzinfo is None:
-        raise ApiError(412, "precondition_failed", STALE, "If-Match")
+        raise stale()
     return version
 
 
