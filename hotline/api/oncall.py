@@ -90,8 +90,8 @@ def stale() -> ApiError:
 
 
 def versioned(row: Rotation) -> Versioned:
-    """Answer a rotation with its version (when it was saved) as the ETag."""
-    return Versioned(oncall.rotation_json(row), row.updated_at.isoformat())
+    """Answer a rotation with its version as the ETag."""
+    return Versioned(oncall.rotation_json(row), oncall.rotation_version(row))
 
 
 def version_matched() -> datetime | None:

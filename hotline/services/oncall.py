@@ -112,6 +112,15 @@ def create_rotation(session: Session, data: RotationIn, actor: Actor, now: datet
     return row
 
 
+def rotation_version(row: Rotation) -> str:
+    """Return what tells one saved version of a rotation from the next: when it was saved.
+
+    The web's editor carries it as `drawn_from`, the API as the ETag; `replace_rotation`
+    takes it back as `drawn_from`.
+    """
+    return row.updated_at.isoformat()
+
+
 def replace_rotation(
     session: Session,
     rotation_id: int,

@@ -163,7 +163,9 @@ def save(form: RotationForm, row: Rotation | None, data: RotationIn) -> Page:
             "This rotation was changed since this page was opened: your edits are below, "
             "not saved. Check them against it (open it in another tab), then save again."
         )
-        return page(form, row, errors={"form": changed}, drawn_from=version_of(row)), 409
+        return page(
+            form, row, errors={"form": changed}, drawn_from=oncall.rotation_version(row)
+        ), 409
     except DomainError as error:
         db.rollback()
         field = form_field(tuple((error.field or "form").split(".")))
@@ -181,11 +183,6 @@ def drawn_from_form() -> datetime | None:
     except ValueError:  # none (a script's post), or not a time: saved as it comes
         return None
     return drawn if drawn.tzinfo is not None else None
-
-
-def version_of(row: Rotation) -> str:
-    """Return what tells one saved version of a rotation from the next: when it was saved."""
-    return row.updated_at.isoformat()
 
 
 def zone_and_today() -> tuple[str, date]:
@@ -237,7 +234,7 @@ def page(
     """
     if drawn_from is None:
         drawn_from = request.form.get("drawn_from", "") if request.method == "POST" else ""
-        drawn_from = drawn_from or (version_of(row) if row is not None else "")
+        drawn_from = drawn_from or (oncall.rotation_version(row) if row is not None else "")
     zones = list(COMMON_ZONES)
     if form.timezone and form.timezone not in dict(zones):
         zones.append((form.timezone, form.timezone))
