@@ -17,6 +17,7 @@ from ..audit import Actor
 from ..models import Officer
 from ..schemas.people import OfficerCreate, OfficerPatch
 from .errors import Conflict, FieldInvalid
+from .participant_match import folded_words
 from .people import create_officer, plain_first_error, update_officer
 
 OFFICER_CSV_COLUMNS = ("name", "badge", "agency", "phone")
@@ -123,7 +124,7 @@ def _add_or_put_back(
         # import committing meanwhile would fail this one's first write (503).
         create_officer(session, data, actor, now)
         return False
-    if _words(former.name) != _words(data.name):
+    if folded_words(former.name) != folded_words(data.name):  # case, accents aside
         whose = former.name + ("'" if former.name.endswith("s") else "'s")
         raise Conflict(
             f"badge {data.badge} is {whose}, who left the roster: "
@@ -135,11 +136,6 @@ def _add_or_put_back(
         back.language = data.language
     update_officer(session, former.id, back, actor, now)
     return True
-
-
-def _words(name: str) -> list[str]:
-    """Return a name's words, case aside: "olive  SMITH" is Olive Smith."""
-    return name.casefold().split()
 
 
 def _separator(text: str) -> str:
