@@ -73,8 +73,7 @@ def spelled_out(notice: Notice, language: str) -> str:
             return call_not_taken(_, notice)
         case RecordingAfterAll(referral_id=n, link=link, taken=taken):
             after_all = _("LEAD #{n}: the voicemail has a message after all.", n=n)
-            if not taken:  # like every text about a referral nobody has taken (SPEC §5)
-                after_all += " " + _("Reply ACK {n} to take it.", n=n)
+            after_all = asking_to_take(_, after_all, n, not taken)
             return f"{after_all} {link}" if link else after_all
         case OfficerStatus(referral_id=n, status=status, coordinator=None):
             return _("LEAD #{n}: {status}.", n=n, status=_(OFFICER_STATUS_WORDS[status]))
@@ -146,10 +145,16 @@ def spelled_out(notice: Notice, language: str) -> str:
                 n=n,
                 reason=reason,
             )
-            if notice.untaken:  # like every text about a referral nobody has taken (SPEC §5)
-                failed += " " + _("Reply ACK {n} to take it.", n=n)
-            return failed
+            assert n is not None  # the case above takes a text about no referral
+            return asking_to_take(_, failed, n, notice.untaken)
     raise TypeError(f"no words for {notice!r}")
+
+
+def asking_to_take(_: Translate, text: str, n: int, untaken: bool) -> str:
+    """End a text about referral `n` with how to take it while nobody has (SPEC §5)."""
+    if not untaken:
+        return text
+    return text + " " + _("Reply ACK {n} to take it.", n=n)
 
 
 def caller_words(_: Translate, caller: Caller, *, with_phone: bool = True) -> str:
