@@ -14,11 +14,12 @@ from hotline.db import session_scope, updated_one_row
 from hotline.jobs import run_job
 from hotline.messaging.transport import SendResult
 from hotline.messaging.twilio_transport import TwilioTransport
-from hotline.models import AuditEvent, Call, Referral
+from hotline.models import Call, Referral
 from tests.api.conftest import Api, token_for
 from tests.api.test_participant_retention import coordinator_api
 from tests.factories import add_referral, add_user
 from tests.messaging.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio
+from tests.services.test_retention import erasures
 
 CREATED = datetime(2026, 4, 1, 12, tzinfo=UTC)
 PERIOD = timedelta(days=90)
@@ -61,17 +62,6 @@ def recording_urls(app: Flask, number: int) -> list[str | None]:
     with session_scope(app) as session:
         call = session.scalars(select(Call.recording_url).where(Call.referral_id == number))
         return [session.get_one(Referral, number).recording_url, call.one()]
-
-
-def erasures(app: Flask, number: int) -> list[dict[str, Any]]:
-    """Return the details of the audit entries of the referral's erasures, oldest first."""
-    with session_scope(app) as session:
-        rows = session.scalars(
-            select(AuditEvent)
-            .where(AuditEvent.action == "erase", AuditEvent.entity_id == number)
-            .order_by(AuditEvent.id)
-        )
-        return [dict(row.after or {}) for row in rows]
 
 
 def test_retention_deletes_the_voicemail_at_twilio_then_its_url(
