@@ -36,6 +36,12 @@ def add_people(runner: FlaskCliRunner) -> None:
         assert result.exit_code == 0, result.output
 
 
+def person(app: Flask, email: str) -> User:
+    """Return the user the commands added with this email."""
+    with session_scope(app) as session:
+        return session.scalars(select(User).where(User.email == email)).one()
+
+
 class TestPeopleCommands:
     """Users, tokens and officers from the command line."""
 
@@ -341,8 +347,7 @@ class TestOnCallCommands:
         self, app: Flask, runner: FlaskCliRunner
     ) -> None:
         add_people(runner)
-        with session_scope(app) as session:
-            ben = session.scalars(select(User).where(User.email == "ben@example.org")).one()
+        ben = person(app, "ben@example.org")
         add_rotation(app, 2, ben)
         shown = runner.invoke(args=["schedule", "--days", "7"])
         assert shown.exit_code == 0, shown.output
@@ -475,16 +480,14 @@ class TestUserSet:
         assert result.exit_code == 0, result.output
         assert "a new password" not in result.output  # typed unseen
         assert "is now an active supervisor" in result.output
-        with session_scope(app) as session:
-            sue = session.scalars(select(User).where(User.email == "sue@example.org")).one()
+        sue = person(app, "sue@example.org")
         assert Web(client).login(sue, "a new password").status_code == 302
 
     def test_deactivating_the_person_on_call_texts_supervisors_about_the_gap(
         self, app: Flask, runner: FlaskCliRunner
     ) -> None:
         add_people(runner)
-        with session_scope(app) as session:
-            ana = session.scalars(select(User).where(User.email == "ana@example.org")).one()
+        ana = person(app, "ana@example.org")
         add_rotation(app, 1, ana)
         result = runner.invoke(args=["user", "set", "--email", ana.email, "--active", "no"])
         assert result.exit_code == 0, result.output
