@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import socket
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner, Result
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from hotline.cli import demo as demo_module
 from hotline.cli import main
@@ -17,8 +18,29 @@ from hotline.cli.demo import demo_app
 from hotline.db import session_scope
 from hotline.demo import COORDINATORS, SUPERVISORS, seed
 from hotline.demo_participants import STAFF
-from hotline.models import User
-from hotline.services.oncall import who_is_on_call
+from hotline.demo_tour import tour_lines
+from hotline.models import (
+    OPEN_FOR_ACK,
+    Assessment,
+    Call,
+    Consent,
+    Contact,
+    Message,
+    Officer,
+    Participant,
+    PlanEntry,
+    Provider,
+    Referral,
+    ReferralEvent,
+    ReferralNotice,
+    User,
+)
+from hotline.rotation import assignment_at
+from hotline.services.completion import next_to_complete
+from hotline.services.deadlines import miss_overdue_intakes
+from hotline.services.escalation import escalate_unacked
+from hotline.services.oncall import load_program, schedule_segments, who_is_on_call
+from tests.web.conftest import Web
 
 
 def test_demo_seeds_a_program_with_someone_on_call(
@@ -61,13 +83,6 @@ def test_demo_reset_rebuilds_the_data(tmp_path: Path) -> None:
 
 
 def test_demo_program_has_history_in_every_status_and_a_gap_next_week(tmp_path: Path) -> None:
-    from datetime import timedelta
-
-    from sqlalchemy import select
-
-    from hotline.models import Officer, Referral
-    from hotline.services.oncall import schedule_segments
-
     app = demo_app(reset=False, instance_path=tmp_path)
     now = datetime.now(UTC)
     with session_scope(app) as session:
@@ -94,21 +109,12 @@ def test_demo_program_has_history_in_every_status_and_a_gap_next_week(tmp_path: 
 def test_demo_calls_nobody_took_arrive_blank_and_no_intake_is_past_its_window(
     tmp_path: Path,
 ) -> None:
-    from datetime import timedelta
-
-    from sqlalchemy import select
-
-    from hotline.models import Referral, ReferralEvent
-    from hotline.services.deadlines import miss_overdue_intakes
-
     app = demo_app(reset=False, instance_path=tmp_path)
     now = datetime.now(UTC)
     with session_scope(app) as session:
         seed(session, now, app.config)  # as `hotline demo` does: the clock's jobs replayed
         untaken_calls = session.scalars(
-            select(Referral).where(
-                Referral.channel == "voice", Referral.status.in_(("received", "notified"))
-            )
+            select(Referral).where(Referral.channel == "voice", Referral.status.in_(OPEN_FOR_ACK))
         ).all()
         assert untaken_calls  # the tour's "take a call → complete it" has calls to complete
         for referral in untaken_calls:
@@ -148,12 +154,6 @@ DEMO_STARTS = [
 def test_demo_rings_two_people_then_the_fallback_and_the_coming_weekend_is_a_gap(
     tmp_path: Path, now: datetime
 ) -> None:
-    from datetime import timedelta
-    from zoneinfo import ZoneInfo
-
-    from hotline.rotation import assignment_at
-    from hotline.services.oncall import load_program
-
     app = demo_app(reset=False, instance_path=tmp_path)
     assert app.config["HOTLINE_FALLBACK_NUMBERS"] == ["+12065550199"]
     with session_scope(app) as session:
@@ -175,11 +175,6 @@ def test_demo_rings_two_people_then_the_fallback_and_the_coming_weekend_is_a_gap
 
 
 def test_demo_voicemails_play_from_the_demo_itself(tmp_path: Path) -> None:
-    from sqlalchemy import select
-
-    from hotline.models import Call
-    from tests.web.conftest import Web
-
     app = demo_app(reset=False, instance_path=tmp_path)
     with session_scope(app) as session:
         seed(session, datetime.now(UTC), app.config)
@@ -196,10 +191,6 @@ def test_demo_voicemails_play_from_the_demo_itself(tmp_path: Path) -> None:
 
 
 def test_demo_has_participants_with_plans_consents_and_a_contact(tmp_path: Path) -> None:
-    from sqlalchemy import func, select
-
-    from hotline.models import Consent, Contact, Participant, PlanEntry, Provider, Referral
-
     app = demo_app(reset=False, instance_path=tmp_path)
     with session_scope(app) as session:
         seed(session, datetime.now(UTC))
@@ -219,11 +210,6 @@ def test_demo_has_participants_with_plans_consents_and_a_contact(tmp_path: Path)
 
 
 def test_demo_prints_a_tour_true_on_the_day_it_runs(tmp_path: Path) -> None:
-    from zoneinfo import ZoneInfo
-
-    from hotline.demo_tour import tour_lines
-    from hotline.services.completion import next_to_complete
-
     app = demo_app(reset=False, instance_path=tmp_path)
     now = datetime.now(UTC)
     with session_scope(app) as session:
@@ -301,18 +287,11 @@ def test_a_second_demo_while_one_runs_is_refused_and_its_reset_deletes_nothing(
 def test_demo_referrals_nobody_took_were_told_as_the_app_tells_and_timelines_run_in_order(
     tmp_path: Path,
 ) -> None:
-    from datetime import timedelta
-
-    from hotline.models import Assessment, Message, Referral, ReferralEvent, ReferralNotice
-    from hotline.services.escalation import escalate_unacked
-
     app = demo_app(reset=False, instance_path=tmp_path)
     now = datetime.now(UTC)
     with session_scope(app) as session:
         seed(session, now, app.config)  # as `hotline demo` does
-        untaken = session.scalars(
-            select(Referral).where(Referral.status.in_(("received", "notified")))
-        ).all()
+        untaken = session.scalars(select(Referral).where(Referral.status.in_(OPEN_FOR_ACK))).all()
         assert untaken
         for referral in untaken:
             # Nobody has it, so staff were texted about it and the clock carries it on:
@@ -355,10 +334,6 @@ def test_demo_referrals_nobody_took_were_told_as_the_app_tells_and_timelines_run
 def test_the_demo_keeps_its_programs_time_zone_whatever_the_shell_exports(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from zoneinfo import ZoneInfo
-
-    from hotline.demo_tour import tour_lines
-
     monkeypatch.setenv("HOTLINE_TIMEZONE", "Asia/Tokyo")  # left from another program's shell
     app = demo_app(reset=False, instance_path=tmp_path)
     now = datetime.now(UTC)
