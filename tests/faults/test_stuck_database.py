@@ -246,33 +246,12 @@ def assert_free_for_another_writer(engine: Engine) -> None:
     limit = time.monotonic() + 1.0
     while True:
         try:
-            take_write_lock_at_once(url)
-            return
+            with held_write_lock(url, wait=False):  # taken and let go at once
+                return
         except (sqlite3.OperationalError, OperationalError):
             if time.monotonic() > limit:
                 raise
             time.sleep(0.02)
-
-
-def take_write_lock_at_once(url: str) -> None:
-    """Take and let go the calls table's write lock from a connection of its own, never waiting."""
-    if is_sqlite(url):
-        path = make_url(url).database
-        assert path is not None
-        writer = sqlite3.connect(path, timeout=0, isolation_level=None)
-        try:
-            writer.execute("BEGIN IMMEDIATE")
-            writer.rollback()
-        finally:
-            writer.close()
-        return
-    other = create_engine(url, poolclass=NullPool)
-    try:
-        with other.connect() as connection:
-            connection.execute(text("LOCK TABLE calls IN ACCESS EXCLUSIVE MODE NOWAIT"))
-            connection.rollback()
-    finally:
-        other.dispose()
 
 
 @contextmanager
@@ -292,13 +271,16 @@ def through_freezing_link(app_config: dict[str, Any]) -> Iterator[tuple[Flask, F
 
 
 @contextmanager
-def held_write_lock(url: str) -> Iterator[None]:
-    """Hold the calls table's write lock from a second connection, as a migration would."""
+def held_write_lock(url: str, *, wait: bool = True) -> Iterator[None]:
+    """Hold the calls table's write lock from a second connection, as a migration would.
+
+    Without `wait`, a lock someone else holds is an error at once, not waited for.
+    """
     if is_sqlite(url):
         # Another process's writer, outside the app's turn-taking: SQLite's own busy wait.
         path = make_url(url).database
         assert path is not None
-        writer = sqlite3.connect(path, isolation_level=None)
+        writer = sqlite3.connect(path, isolation_level=None, timeout=5 if wait else 0)
         writer.execute("BEGIN IMMEDIATE")
         try:
             yield
@@ -309,7 +291,8 @@ def held_write_lock(url: str) -> Iterator[None]:
     engine = create_engine(url, poolclass=NullPool)
     try:
         with engine.connect() as connection:
-            connection.execute(text("LOCK TABLE calls IN ACCESS EXCLUSIVE MODE"))
+            lock = "LOCK TABLE calls IN ACCESS EXCLUSIVE MODE" + ("" if wait else " NOWAIT")
+            connection.execute(text(lock))
             yield
             connection.rollback()
     finally:
