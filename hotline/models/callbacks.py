@@ -24,6 +24,7 @@ CALLBACK_OUTCOMES = (
     "not_placed",
     "not_allowed",  # the coordinator pressed 1 after they stopped being active staff
     "officer_unknown",  # the officer was dialled, but the <Dial> action never reached the app
+    "coordinator_unknown",  # the coordinator's phone was called; no word of it reached the app
 )
 
 

@@ -23,6 +23,9 @@ log = logging.getLogger(__name__)
 
 # Twilio's longest call: a callback dialling the officer this long has no <Dial> action to come.
 LONGEST_CALL = timedelta(hours=4)
+# The <Dial> action follows the end of the coordinator's call within seconds, and Twilio does
+# not send it again: one not come this long after that end was lost.
+DIAL_ACTION_AFTER_END = timedelta(minutes=2)
 # DialCallStatus of the officer's leg → the callback's outcome.
 OFFICER_OUTCOMES = {
     "completed": "connected",
@@ -69,7 +72,10 @@ def call_ended(session: Session, callback: Callback, call_status: str, now: date
     if callback.state == "ended":
         return callback.outcome
     if callback.state == "dialling":
-        # They pressed 1: the <Dial> action, which Twilio may send after this, tells how it went.
+        # They pressed 1: the <Dial> action, which Twilio may send after this, tells how it
+        # went. The officer's leg ended with this call, so it is not waited for for hours.
+        if callback.lease_until is None or callback.lease_until > now + DIAL_ACTION_AFTER_END:
+            callback.lease_until = now + DIAL_ACTION_AFTER_END
         return None
     outcome = "coordinator_no_answer" if call_status in UNANSWERED else "coordinator_declined"
     return end(session, callback, outcome, now)

@@ -34,6 +34,9 @@ log = logging.getLogger(__name__)
 PLACE_WITHIN = timedelta(minutes=2)
 # A placing run's claim this long past its lease is a run that stopped (a killed clock).
 GIVE_UP_AFTER = timedelta(minutes=10)
+# A call to the coordinator that nobody put through to the officer is over well within this
+# (a minute's ringing, the offer, ten seconds for the 1): still `placed`, its end was lost.
+UNHEARD_CALL_AFTER = timedelta(minutes=15)
 # The voice routes of a callback's call (app-relative; the transport makes them absolute).
 ANSWER_PATH = "/voice/callback"
 STATUS_PATH = "/voice/callback/status"
@@ -119,6 +122,7 @@ def place_due_callbacks(
     if only is None:
         _give_up_stalled(session, now, sender)
         _give_up_unheard_dials(session, now)
+        _give_up_unheard_calls(session, now)
     statement = select(Callback.id).where(Callback.state == "queued").order_by(Callback.id)
     if only is not None:
         statement = statement.where(Callback.id == only)
@@ -218,6 +222,17 @@ def _give_up_unheard_dials(session: Session, now: datetime) -> None:
         callback = _claim(session, callback_id, unheard, now + LONGEST_CALL)
         if callback is not None:  # else another clock has it, or its <Dial> action came
             end(session, callback, "officer_unknown", now)
+            session.commit()
+
+
+def _give_up_unheard_calls(session: Session, now: datetime) -> None:
+    """End the callbacks placed long ago that no webhook ever ended: their call's end was lost."""
+    # The database was down for the final status and all of Twilio's retries of it.
+    unheard = (Callback.state == "placed", Callback.requested_at < now - UNHEARD_CALL_AFTER)
+    for callback_id in session.scalars(select(Callback.id).where(*unheard)).all():
+        callback = _claim(session, callback_id, unheard, now)
+        if callback is not None:  # else another clock has it, or a webhook came meanwhile
+            end(session, callback, "coordinator_unknown", now)
             session.commit()
 
 

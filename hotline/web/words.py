@@ -63,6 +63,10 @@ WORDS: dict[str, str] = {
     "not_allowed": N_("refused: the coordinator is no longer active staff"),
     # Its <Dial> action was lost (the database was down): closed by the clock.
     "officer_unknown": N_("the officer was dialled; how that call ended never reached the hotline"),
+    # No webhook of its call reached the hotline (the database was down): closed by the clock.
+    "coordinator_unknown": N_(
+        "the coordinator's phone was called; how that call ended never reached the hotline"
+    ),
 }
 
 # Field names of audited resources, as a sentence would say them.

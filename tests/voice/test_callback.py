@@ -378,7 +378,8 @@ class TestWhateverOrderTwilioSends:
         assert [detail["outcome"] for detail in ended if detail] == [outcome]
         assert audited(app) == ["requested", outcome]
 
-    def test_a_callback_whose_dial_action_was_lost_is_closed_after_twilios_longest_call(
+    @pytest.mark.parametrize("final_status", ["heard", "lost"])
+    def test_a_callback_whose_dial_action_was_lost_is_closed_once_its_call_is_over(
         self,
         app: Flask,
         app_config: dict[str, Any],
@@ -386,18 +387,22 @@ class TestWhateverOrderTwilioSends:
         fake_twilio: FakeTwilio,
         program: Program,
         referral: int,
+        final_status: str,
     ) -> None:
         ask_and_place(client, app, program, referral)
         placed = fake_twilio.calls[0]
         # The database is down as Ana and Officer Smith hang up: the <Dial> action is
-        # answered without it and lost; Twilio's retries of the final status get through.
+        # answered without it and lost. Twilio's retries of the final status get through,
+        # or, when the database stays down through them, are lost too.
         down = create_app(
             {**app_config, "DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/gone"}
         )
         through, lost = flask_poster(client), flask_poster(down.test_client())
+        lost_routes = [DIAL_ACTION] if final_status == "heard" else [DIAL_ACTION, "/status"]
 
         def post(url: str, params: dict[str, str], signature: str) -> PostResult:
-            return (lost if DIAL_ACTION in url else through)(url, params, signature)
+            missed = any(route in url for route in lost_routes)
+            return (lost if missed else through)(url, params, signature)
 
         dialled_at = datetime.now(UTC)
         twilio = VoiceEmulator(post, TOKEN, BASE)
@@ -405,15 +410,38 @@ class TestWhateverOrderTwilioSends:
         assert result.answered_by == program.officer.phone
         # Not "did not press 1": how the officer's call ended is not known yet.
         assert callback_of(app, referral).outcome is None
-        run(app, "dispatch-outbox", dialled_at + timedelta(hours=3, minutes=59))
-        assert callback_of(app, referral).outcome is None  # the call may still be going on
-        run(app, "dispatch-outbox", dialled_at + timedelta(hours=4, minutes=1))
-        run(app, "dispatch-outbox", dialled_at + timedelta(hours=4, minutes=2))
+        # The <Dial> action follows the final status within seconds; without that status,
+        # the call may still be going on until Twilio's longest call is over.
+        still_open, closed = {
+            "heard": (timedelta(minutes=1), timedelta(minutes=3)),
+            "lost": (timedelta(hours=3, minutes=59), timedelta(hours=4, minutes=1)),
+        }[final_status]
+        run(app, "dispatch-outbox", dialled_at + still_open)
+        assert callback_of(app, referral).outcome is None
+        run(app, "dispatch-outbox", dialled_at + closed)
+        run(app, "dispatch-outbox", dialled_at + closed + timedelta(minutes=1))
         callback = callback_of(app, referral)
         assert (callback.state, callback.outcome) == ("ended", "officer_unknown")
         ended = [detail for kind, _, detail in events(app, referral) if kind == "callback_ended"]
         assert [detail["outcome"] for detail in ended if detail] == ["officer_unknown"]
         assert audited(app) == ["requested", "officer_unknown"]
+
+    def test_a_callback_no_webhook_of_which_came_is_closed_once_its_call_must_be_over(
+        self, app: Flask, client: FlaskClient, program: Program, referral: int
+    ) -> None:
+        asked_at = datetime.now(UTC)
+        ask_and_place(client, app, program, referral)
+        # Ana's phone rang; every webhook of that call came while the database was down.
+        assert callback_of(app, referral).state == "placed"
+        run(app, "dispatch-outbox", asked_at + timedelta(minutes=14))
+        assert callback_of(app, referral).outcome is None  # her phone may still be ringing
+        run(app, "dispatch-outbox", asked_at + timedelta(minutes=16))
+        run(app, "dispatch-outbox", asked_at + timedelta(minutes=17))
+        callback = callback_of(app, referral)
+        assert (callback.state, callback.outcome) == ("ended", "coordinator_unknown")
+        ended = [detail for kind, _, detail in events(app, referral) if kind == "callback_ended"]
+        assert [detail["outcome"] for detail in ended if detail] == ["coordinator_unknown"]
+        assert audited(app) == ["requested", "coordinator_unknown"]
 
 
 class TestOnlyStaffOnlyTheOfficer:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import threading
 from datetime import UTC, datetime
 from typing import Any
@@ -12,8 +13,9 @@ from sqlalchemy import select
 
 from hotline.db import session_scope
 from hotline.jobs import run_job
-from hotline.models import Callback, ReferralEvent
+from hotline.models import CALLBACK_OUTCOMES, Callback, ReferralEvent
 from hotline.web import referrals as referral_pages
+from hotline.web.words import WORDS
 from tests.factories import add_officer, add_referral
 from tests.messaging.fake_twilio import FakeTwilio
 from tests.web.conftest import Web
@@ -140,3 +142,25 @@ class TestThroughTwilio:
         assert "could not be placed" not in page  # so she does not ask again: a second ring
         assert as_coordinator.user is not None
         assert f"Your phone ({as_coordinator.user.phone}) is ringing from the hotline" in page
+
+
+class TestOutcomeWords:
+    """Each way a call back can end is said in words on the referral's timeline."""
+
+    @pytest.mark.parametrize("outcome", CALLBACK_OUTCOMES)
+    def test_each_outcome_is_said_in_words_not_as_a_code(
+        self, app: Flask, as_coordinator: Web, outcome: str
+    ) -> None:
+        number = officer_referral(app)
+        with session_scope(app) as session:
+            session.add(
+                ReferralEvent(
+                    referral_id=number,
+                    kind="callback_ended",
+                    channel="voice",
+                    at=datetime.now(UTC),
+                    detail={"callback": 1, "outcome": outcome},
+                )
+            )
+        page = as_coordinator.get(f"/referrals/{number}").get_data(as_text=True)
+        assert WORDS[outcome] in html.unescape(page)
