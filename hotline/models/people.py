@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Integer, String, true
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base
@@ -42,12 +42,24 @@ class Officer(Base):
     """A police officer of the roster, identified by phone or badge."""
 
     __tablename__ = "officers"
+    __table_args__ = (
+        # One officer on the roster per phone; a department hands a phone on when an
+        # officer leaves. The predicate is the lookups' own, so both databases use it.
+        Index(
+            "uq_officers_phone_active",
+            "phone",
+            unique=True,
+            sqlite_where=text("active IS 1"),
+            postgresql_where=text("active IS true"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
+    # A badge names one officer for good: their referrals keep it.
     badge: Mapped[str] = mapped_column(String(40), unique=True)
     agency: Mapped[str] = mapped_column(String(200))
-    phone: Mapped[str] = mapped_column(String(20), unique=True)
+    phone: Mapped[str] = mapped_column(String(20))
     language: Mapped[str] = mapped_column(String(2), default="en", server_default="en")
     created_at: Mapped[datetime]
     # False once the officer left the roster: their phone and badge are then a stranger's

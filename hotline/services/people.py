@@ -37,14 +37,20 @@ def officer_fields(row: Officer) -> dict[str, Any]:
     return OfficerOut.model_validate(row).model_dump()
 
 
+# Values unique only among the rows still in use (the models' partial unique indexes).
+UNIQUE_AMONG: dict[tuple[Any, str], Any] = {(Officer, "phone"): Officer.active.is_(True)}
+
+
 def _check_unique(session: Session, model: Any, row_id: int | None, **values: str | None) -> None:
     for column, value in values.items():
         if value is None:
             continue
-        clash = session.scalars(
-            select(model.id).where(getattr(model, column) == value, model.id != (row_id or 0))
-        ).first()
-        if clash is not None:
+        statement = select(model.id).where(
+            getattr(model, column) == value, model.id != (row_id or 0)
+        )
+        if (among := UNIQUE_AMONG.get((model, column))) is not None:
+            statement = statement.where(among)
+        if session.scalars(statement).first() is not None:
             raise Conflict(f"{column} {value} is already used", column)
 
 
@@ -226,9 +232,12 @@ def update_officer(
     changes = data.model_dump(exclude_unset=True)
     if None in changes.values():
         raise FieldInvalid("may not be null", next(k for k, v in changes.items() if v is None))
-    _check_unique(session, Officer, row.id, badge=changes.get("badge"), phone=changes.get("phone"))
+    phone = changes.get("phone")
+    if phone is None and changes.get("active") and not row.active:
+        phone = row.phone  # put back: their phone may have been handed on since they left
+    _check_unique(session, Officer, row.id, badge=changes.get("badge"), phone=phone)
     before = snapshot(officer_fields(row))
-    with _unique(session, Officer, row.id, badge=changes.get("badge"), phone=changes.get("phone")):
+    with _unique(session, Officer, row.id, badge=changes.get("badge"), phone=phone):
         for name, value in changes.items():
             setattr(row, name, value)
     record(session, actor, now, "update", "officer", row.id, before, snapshot(officer_fields(row)))

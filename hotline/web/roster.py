@@ -132,14 +132,20 @@ def edit_officer(officer_id: int) -> Page | Response:
     return redirect(url_for("web.people"))
 
 
-def set_on_roster(officer_id: int, active: bool) -> Response:
+def set_on_roster(officer_id: int, active: bool) -> Page | Response:
     """Take an officer off the roster, or put them back, and say so."""
     row = officer_or_404(officer_id)
     name = row.name
     if row.active != active:
         db = get_session()
         patch = OfficerPatch(active=active)
-        people.update_officer(db, row.id, patch, actor(), datetime.now(UTC))
+        try:
+            people.update_officer(db, row.id, patch, actor(), datetime.now(UTC))
+        except DomainError as error:  # their phone was handed on: give them another first
+            db.rollback()
+            errors: dict[str, str] = {}
+            status = domain_status(error, errors)
+            return officer_page(officer_or_404(officer_id), status, errors=errors)
         db.commit()
     flash(
         _("{name} is on the roster.", name=name)
@@ -151,13 +157,13 @@ def set_on_roster(officer_id: int, active: bool) -> Response:
 
 @bp.post("/people/officers/<int:officer_id>/deactivate")
 @requires("edit_program")
-def deactivate_officer(officer_id: int) -> Response:
+def deactivate_officer(officer_id: int) -> Page | Response:
     """Take an officer who left off the roster: their phone and badge are a stranger's."""
     return set_on_roster(officer_id, False)
 
 
 @bp.post("/people/officers/<int:officer_id>/reactivate")
 @requires("edit_program")
-def reactivate_officer(officer_id: int) -> Response:
+def reactivate_officer(officer_id: int) -> Page | Response:
     """Put an officer back on the roster."""
     return set_on_roster(officer_id, True)

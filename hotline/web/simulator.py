@@ -133,7 +133,8 @@ def chosen_officer_phone(values: Mapping[str, str]) -> str:
                     number=candidate,
                 )
             )
-    first = get_session().scalars(select(Officer.phone).order_by(Officer.name)).first()
+    on_roster = select(Officer.phone).where(Officer.active.is_(True)).order_by(Officer.name)
+    first = get_session().scalars(on_roster).first()
     return first or UNKNOWN_PHONE
 
 
@@ -157,9 +158,9 @@ def chosen_oncall(values: Mapping[str, str]) -> User | None:
 def directory(session: Session) -> dict[str, str]:
     """Return a name for every number the simulator may show: people, officers, fallbacks."""
     names = {number: "fallback number" for number in current_app.config["HOTLINE_FALLBACK_NUMBERS"]}
-    names.update(
-        {row.phone: row.name for row in session.execute(select(Officer.phone, Officer.name))}
-    )
+    # A phone handed on names the officer who has it now.
+    officers = select(Officer.phone, Officer.name).order_by(Officer.active)
+    names.update({row.phone: row.name for row in session.execute(officers)})
     names.update({row.phone: row.name for row in session.execute(select(User.phone, User.name))})
     return names
 

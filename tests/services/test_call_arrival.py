@@ -8,12 +8,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import event, select
+from sqlalchemy import event, select, text
 
 from hotline.db import database, session_scope
 from hotline.driver_statements import DriverConnection
 from hotline.models import Call, CallLeg, Referral, ReferralEvent
-from hotline.services.call_arrival import Arrival
+from hotline.services.call_arrival import ARRIVAL_READ, Arrival
 from tests import factories
 from tests.factories import add_officer, add_rotation, add_user
 
@@ -131,3 +131,17 @@ def test_a_repeated_call_sid_gets_the_first_record_and_writes_nothing(app: Flask
         assert len(session.scalars(select(Referral.id)).all()) == 2
         assert len(session.scalars(select(ReferralEvent.id)).all()) == 2
         assert len(session.scalars(select(CallLeg.id)).all()) == 2
+
+
+def test_the_callers_officer_is_found_through_the_rosters_phone_index(app: Flask) -> None:
+    """A call's first read finds its officer by index: the hotline's busiest lookup."""
+    engine = database(app).engine
+    read = ARRIVAL_READ.params(phone=OFFICER_PHONE)
+    sql = str(read.compile(engine, compile_kwargs={"literal_binds": True}))
+    with engine.connect() as connection:
+        if engine.dialect.name == "sqlite":
+            plan = " ".join(row[3] for row in connection.execute(text(f"EXPLAIN QUERY PLAN {sql}")))
+        else:  # a table this small is read whole unless told not to: ask whether it could
+            connection.execute(text("SET LOCAL enable_seqscan = off"))
+            plan = " ".join(row[0] for row in connection.execute(text(f"EXPLAIN {sql}")))
+    assert "uq_officers_phone_active" in plan

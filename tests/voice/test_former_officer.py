@@ -8,7 +8,7 @@ from sqlalchemy import select
 from hotline.db import session_scope
 from hotline.models import Call, Referral
 from hotline.simulator import CallScript, Leg, VoiceEmulator
-from tests.factories import leave_roster
+from tests.factories import add_officer, leave_roster
 from tests.voice.conftest import HOTLINE, STRANGER, Program
 
 
@@ -48,3 +48,20 @@ def test_a_former_officers_badge_identifies_nobody(
     with session_scope(app) as session:
         referral = session.scalars(select(Referral)).one()
         assert (referral.officer_id, referral.badge) == (None, "4711")
+
+
+def test_a_former_officers_phone_given_to_a_new_officer_names_the_new_one(
+    app: Flask, twilio: VoiceEmulator, program: Program
+) -> None:
+    """Departments hand a phone on: the officer who has it now is the one greeted."""
+    leave_roster(app, program.officer)
+    jones = add_officer(app, "Officer Jones", "4714", program.officer.phone)
+
+    result = twilio.call(
+        program.officer.phone, HOTLINE, CallScript(legs={program.ana.phone: [Leg("accept")]})
+    )
+
+    whisper = [e.text for e in result.events if e.kind == "whisper"]
+    assert "Jones" in whisper[0] and "Smith" not in whisper[0]
+    with session_scope(app) as session:
+        assert session.scalars(select(Call.officer_id)).one() == jones.id

@@ -166,6 +166,27 @@ class TestEditOfficer:
         with session_scope(app) as session:
             assert session.get_one(Officer, smith.id).active is True
 
+    def test_a_phone_of_an_officer_who_left_is_given_to_a_new_officer(
+        self, app: Flask, as_supervisor: Web
+    ) -> None:
+        smith = add_officer(app, "Olive Smith", "4711", "+12065550141")
+        leave_roster(app, smith)
+        answer = as_supervisor.post("/people/officers", officer(name="Pat Jones", badge="4714"))
+        assert answer.status_code == 302
+        assert roster(app) == [
+            ("Olive Smith", "4711", "SPD", "+12065550141"),
+            ("Pat Jones", "4714", "SPD", "+12065550141"),
+        ]
+        # Not both on the roster with one phone: Olive comes back only with another.
+        back = as_supervisor.post(f"/people/officers/{smith.id}/reactivate")
+        assert back.status_code == 409
+        assert "Phone +12065550141 is already used." in back.get_data(as_text=True)
+        with session_scope(app) as session:
+            assert session.get_one(Officer, smith.id).active is False
+        jones = as_supervisor.post("/people/officers", officer(name="Kim Lee", badge="4715"))
+        assert jones.status_code == 409  # an officer on the roster keeps their phone theirs
+        assert len(roster(app)) == 2
+
     def test_coordinator_may_not_take_an_officer_off_the_roster(
         self, app: Flask, as_coordinator: Web
     ) -> None:
@@ -213,6 +234,20 @@ class TestImport:
                 select(AuditEvent).where(AuditEvent.entity == "officer")
             ).all()
             assert (event.action, event.channel) == ("update", "web")
+
+    def test_an_officer_back_whose_phone_was_given_on_is_refused(
+        self, app: Flask, as_supervisor: Web
+    ) -> None:
+        leave_roster(app, add_officer(app, "Olive Smith", "4711", "+12065550141"))
+        add_officer(app, "Pat Jones", "4714", "+12065550141")
+        answer = upload(as_supervisor, "name,badge,agency,phone\nOlive Smith,4711,SPD,2065550141\n")
+        page = answer.get_data(as_text=True)
+        assert "<tr><td>2</td><td>phone +12065550141 is already used</td></tr>" in page
+        with session_scope(app) as session:
+            assert session.scalars(select(Officer.active).order_by(Officer.badge)).all() == [
+                False,
+                True,
+            ]
 
     def test_a_file_with_a_byte_order_mark_imports(self, app: Flask, as_supervisor: Web) -> None:
         text = "\ufeffname,badge,agency,phone\nOlive Smith,4711,SPD,2065550141\n"
