@@ -7,13 +7,14 @@ page; the colour only repeats what the bar's name already says.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from .. import rotation as engine
+from ..rotation.clock import first_instant_reading
 
 # Eight colours that each keep white text above WCAG AA's 4.5:1 contrast.
 PALETTE_SIZE = 8
@@ -50,6 +51,7 @@ class Day:
     day: date
     tiers: list[DayTier]
     now: float | None  # percent of the day where "now" is, on today only
+    marks: list[tuple[float, str]]  # (percent, "06:00"): the hours marked on the line
 
     @property
     def has_gap(self) -> bool:
@@ -123,13 +125,20 @@ def calendar(
                     )
                 )
             lines.append(DayTier(tier, bars))
-        result.append(Day(day, lines, percent(now) if start <= now < end else None))
+        now_at = percent(now) if start <= now < end else None
+        result.append(Day(day, lines, now_at, hour_marks(day, zone, percent)))
     return result
 
 
-def hour_marks() -> list[tuple[float, str]]:
-    """Return the percent and label of the hours marked on every day's line."""
-    return [(hour / 24 * 100, f"{hour:02d}:00") for hour in HOURS_MARKED]
+def hour_marks(
+    day: date, zone: ZoneInfo, percent: Callable[[datetime], float]
+) -> list[tuple[float, str]]:
+    """Return the percent and label of the hours marked on a day's line."""
+    # Where the clock reads them: on a 23- or 25-hour day, 12:00 is not half-way.
+    return [
+        (percent(first_instant_reading(datetime.combine(day, time(hour)), zone)), f"{hour:02d}:00")
+        for hour in HOURS_MARKED
+    ]
 
 
 def calendar_context(
@@ -140,10 +149,9 @@ def calendar_context(
     zone: ZoneInfo,
     now: datetime,
 ) -> dict[str, Any]:
-    """Return what `_calendar.html` needs: the days, the key of colours, the hour marks."""
+    """Return what `_calendar.html` needs: the days and the key of colours."""
     palette = colours(segments, names)
     return {
         "calendar_days": calendar(segments, first, days, names, zone, now, palette),
         "legend": [(names.get(user_id, "?"), colour) for user_id, colour in palette.items()],
-        "hour_marks": hour_marks(),
     }

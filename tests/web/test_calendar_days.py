@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
+
+import pytest
 
 from hotline.rotation import Segment
 from hotline.web.calendar_days import calendar, colours, day_window
@@ -41,3 +43,22 @@ def test_each_person_keeps_one_colour_in_name_order_and_gaps_have_none() -> None
     assert [(bar.name, bar.colour) for bar in days[1].tiers[0].bars] == [("Zoe Park", 1), ("", -1)]
     assert not days[0].has_gap and days[1].has_gap
     assert days[0].now is None and days[1].now is None
+
+
+@pytest.mark.parametrize(
+    ("day", "hours_long"),
+    [(date(2027, 3, 14), 23), (date(2027, 11, 7), 25), (date(2027, 1, 4), 24)],
+)
+def test_the_faint_hour_lines_sit_at_those_local_hours_on_a_dst_day_too(
+    day: date, hours_long: int
+) -> None:
+    # A noon hand-off's bar must begin on the 12:00 line, on a 23- or 25-hour day as on any.
+    start, end = day_window(day, 1, LA)
+    assert (end - start).total_seconds() == hours_long * 3600
+    noon = datetime.combine(day, time(12), LA).astimezone(UTC)
+    segments = [Segment(1, start, noon, 1, "rotation"), Segment(1, noon, end, 2, "rotation")]
+    (shown,) = calendar(segments, day, 1, NAMES, LA, now=start)
+    marks = dict((label, left) for left, label in shown.marks)
+    assert marks["12:00"] == shown.tiers[0].bars[1].left
+    six = datetime.combine(day, time(6), LA).astimezone(UTC)
+    assert marks["06:00"] == round((six - start) / (end - start) * 100, 3)
