@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from .. import rotation as engine
 from ..rotation.clock import first_instant_reading
+from .timeline import local
 
 # Eight colours that each keep white text above WCAG AA's 4.5:1 contrast.
 PALETTE_SIZE = 8
@@ -120,14 +121,19 @@ def calendar(
                         colour=palette.get(user_id, -1) if user_id is not None else -1,
                         start=piece_start,
                         end=piece_end,
-                        hours=f"{piece_start.astimezone(zone):%H:%M}–"
-                        + ("24:00" if piece_end == end else f"{piece_end.astimezone(zone):%H:%M}"),
+                        hours=bar_hours(piece_start, piece_end, end, zone),
                     )
                 )
             lines.append(DayTier(tier, bars))
         now_at = percent(now) if start <= now < end else None
         result.append(Day(day, lines, now_at, hour_marks(day, zone, percent)))
     return result
+
+
+def bar_hours(start: datetime, end: datetime, day_end: datetime, zone: ZoneInfo) -> str:
+    """Return a bar's local hours, "08:00–24:00", naming the pass of a repeated fall-back time."""
+    until = "24:00" if end == day_end else local(end, zone, "%H:%M", name_pass=True)
+    return f"{local(start, zone, '%H:%M', name_pass=True)}–{until}"
 
 
 def hour_marks(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -62,3 +62,22 @@ def test_the_faint_hour_lines_sit_at_those_local_hours_on_a_dst_day_too(
     assert marks["12:00"] == shown.tiers[0].bars[1].left
     six = datetime.combine(day, time(6), LA).astimezone(UTC)
     assert marks["06:00"] == round((six - start) / (end - start) * 100, 3)
+
+
+def test_a_bar_in_the_repeated_fall_back_hour_says_which_pass_its_times_are() -> None:
+    # Clocks go back from 02:00 PDT to 01:00 PST: "01:00–01:00" would say nothing.
+    day = date(2027, 11, 7)
+    start, end = day_window(day, 1, LA)
+    first_one = datetime(2027, 11, 7, 8, tzinfo=UTC)  # 01:00 PDT
+    second_one = first_one + timedelta(hours=1)  # 01:00 PST
+    segments = [
+        Segment(1, start, first_one, 1, "rotation"),
+        Segment(1, first_one, second_one, 2, "override"),
+        Segment(1, second_one, end, 1, "rotation"),
+    ]
+    (shown,) = calendar(segments, day, 1, NAMES, LA, now=start)
+    assert [bar.hours for bar in shown.tiers[0].bars] == [
+        "00:00–01:00 PDT",
+        "01:00 PDT–01:00 PST",
+        "01:00 PST–24:00",
+    ]
