@@ -55,9 +55,10 @@ def render_feed(
         event.add("dtstamp", now)
         event.add("dtstart", segment.start)
         event.add("dtend", segment.end)
-        event.add(
-            "summary", f"LEAD on-call: {names.get(segment.user_id, '?')} (tier {segment.tier})"
-        )
+        summary = f"LEAD on-call: {names.get(segment.user_id, '?')} (tier {segment.tier})"
+        if segment.source == "override":  # as the schedule marks it: else two like events in a row
+            summary += " — override"
+        event.add("summary", summary)
         calendar.add_component(event)
     ical: bytes = calendar.to_ical()
     return ical

@@ -14,7 +14,7 @@ from hotline.rotation import final_schedule
 from hotline.services.calendar import FEED_AFTER, FEED_BEFORE, render_feed
 from hotline.services.oncall import load_program
 from tests.api.conftest import Api, add_user, rotation_body
-from tests.factories import add_rotation
+from tests.factories import add_override, add_rotation
 from tests.factories import add_user as add_person
 
 
@@ -103,3 +103,18 @@ def test_a_shift_begun_years_ago_keeps_its_uid_between_fetches(app: Flask) -> No
 def uids(feed: bytes) -> list[str]:
     """Return the UIDs of a feed's events."""
     return [str(event["uid"]) for event in Calendar.from_ical(feed).walk("VEVENT")]
+
+
+def test_an_override_is_shown_as_one_in_the_feed(app: Flask) -> None:
+    # Ana covers her own shift's last hours: without a word, two identical events in a row.
+    ana = add_person(app, "Ana Diaz")
+    add_rotation(app, 1, ana)
+    now = datetime(2026, 5, 4, 12, 0, tzinfo=UTC)
+    add_override(app, ana, 1, now + timedelta(days=1), now + timedelta(days=2))
+    with session_scope(app) as session:
+        feed = events(render_feed(session, load_program(session), now, None))
+    assert [summary for _, _, summary, _ in feed] == [
+        "LEAD on-call: Ana Diaz (tier 1)",
+        "LEAD on-call: Ana Diaz (tier 1) — override",
+        "LEAD on-call: Ana Diaz (tier 1)",
+    ]
