@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, select, update
@@ -265,3 +265,14 @@ def schedule_segments(
     if primary and tier is None:
         tiers = sorted({1, *tiers})
     return [s for t in tiers for s in engine.final_schedule(program, t, start, end)]
+
+
+def true_ends(
+    session: Session, segments: list[engine.Segment], end: datetime
+) -> dict[int, datetime | None]:
+    """Return when each tier's stretch cut at `end` really ends (None: not within 366 days)."""
+    program = load_program(session)
+    just_before = end - timedelta(microseconds=1)
+    return {
+        s.tier: engine.next_change(program, s.tier, just_before) for s in segments if s.end == end
+    }

@@ -8,7 +8,7 @@ from flask import current_app, render_template, request, url_for
 
 from ..db import get_session
 from ..services.calendar_secret import calendar_token
-from ..services.oncall import schedule_segments
+from ..services.oncall import schedule_segments, true_ends
 from . import bp, program_zone
 from .auth import login_required
 from .calendar_days import calendar_context, day_window
@@ -45,6 +45,8 @@ def schedule() -> str:
     )
     on_call = {s.user_id for s in segments if s.user_id is not None}
     shown = [s for s in segments if s.end > now]  # the words and the gap count: from now on
+    # A stretch cut by the page's last midnight goes on: its words say until when.
+    ends = true_ends(db, segments, end)
     return render_template(
         "schedule.html",
         days=days,
@@ -55,8 +57,12 @@ def schedule() -> str:
         one_day=timedelta(days=1),
         today=today,
         **calendar_context(segments, first, days, names, zone, now),
-        lines=lines(shown, max(start, now), end, names, zone),
-        gaps=[s for s in shown if s.user_id is None],
+        lines=lines(shown, max(start, now), end, names, zone, ends),
+        gaps=[
+            (s, ends.get(s.tier, s.end) if s.end == end else s.end)
+            for s in shown
+            if s.user_id is None
+        ],
         team_feed=public_url(feed),
         person_feeds=[
             (user, public_url(f"{feed}?user={user.id}"))

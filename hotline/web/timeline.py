@@ -94,15 +94,20 @@ def lines(
     end: datetime,
     names: Mapping[int, str],
     zone: ZoneInfo,
+    ends: Mapping[int, datetime | None] | None = None,
 ) -> list[Line]:
-    """Group segments by tier into lines of bars sized by their share of the window."""
+    """Group segments by tier into lines of bars sized by their share of the window.
+
+    `ends` gives, by tier, when a stretch cut at `end` really ends: its words say
+    that, not the window's end (None: "until further notice").
+    """
     span = (end - start) / timedelta(seconds=1)
     by_tier: dict[int, list[Bar]] = {}
     for segment in segments:
         left = (segment.start - start) / timedelta(seconds=1) / span * 100
         width = (segment.end - segment.start) / timedelta(seconds=1) / span * 100
         who = "GAP: nobody" if segment.user_id is None else names.get(segment.user_id, "?")
-        when = f"{local(segment.start, zone)} – {local(segment.end, zone)}"
+        when = f"{local(segment.start, zone)} – {until_words(segment, end, zone, ends)}"
         kind = segment.source or "gap"
         label = f"{who} ({kind}), {when}" if segment.user_id is not None else f"{who}, {when}"
         by_tier.setdefault(segment.tier, []).append(
@@ -117,6 +122,19 @@ def lines(
             )
         )
     return [Line(tier, bars) for tier, bars in sorted(by_tier.items())]
+
+
+def until_words(
+    segment: engine.Segment,
+    end: datetime,
+    zone: ZoneInfo,
+    ends: Mapping[int, datetime | None] | None,
+) -> str:
+    """Return when a stretch ends, in words: its real end even when the window cuts it."""
+    if ends is None or segment.end != end or segment.tier not in ends:
+        return local(segment.end, zone)
+    real = ends[segment.tier]
+    return "until further notice" if real is None else local(real, zone)
 
 
 def day_marks(start: datetime, end: datetime, zone: ZoneInfo) -> list[tuple[float, str]]:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from flask import Flask
@@ -15,6 +16,8 @@ from hotline.models import Rotation, User
 from tests.api.conftest import Api, token_for
 from tests.factories import add_override, add_rotation
 from tests.web.conftest import Web
+
+LA = ZoneInfo("America/Los_Angeles")  # the program's zone (HOTLINE_TIMEZONE's default)
 
 
 def feed_urls(page: str) -> dict[str, str]:
@@ -116,6 +119,24 @@ class TestCalendar:
         summary = re.search(r'<p class="gap-text" id="gap-summary">(.*?)</p>', page, re.S)
         assert summary and "tier 1" in summary.group(1)  # as coverage-gaps texts supervisors
         assert "No gaps in these" not in page
+
+    def test_a_stretch_cut_by_the_pages_last_midnight_says_when_it_really_ends(
+        self, app: Flask, as_coordinator: Web, ana: User, ben: User, cy: User
+    ) -> None:
+        add_rotation(app, 1, ana, ben, start=datetime(2026, 11, 1, 8), shift_hours=24)
+        first = datetime.now(LA).date() + timedelta(days=7)
+        noon = datetime.combine(first + timedelta(days=1), time(12), LA)
+        add_override(app, cy, 2, noon, noon + timedelta(days=1))  # then nobody, for good
+        page = as_coordinator.text(f"/schedule?days=7&from={first.isoformat()}")
+        after = first + timedelta(days=7)  # the page ends at its midnight
+        details = re.search(r'id="segment-details">(.*?)</details>', page, re.S)
+        assert details
+        # The last shift of tier 1 runs to 08:00 that day, not to the page's midnight.
+        assert f"{after:%a %m/%d} 08:00</li>" in re.sub(r"\s+</li>", "</li>", details.group(1))
+        assert f"{after:%a %m/%d} 00:00" not in details.group(1)
+        summary = re.search(r'<p class="gap-text" id="gap-summary">(.*?)</p>', page, re.S)
+        assert summary and "until further notice" in summary.group(1)
+        assert f"{after:%a %m/%d}" not in summary.group(1)
 
     def test_needs_sign_in(self, client: FlaskClient) -> None:
         assert client.get("/schedule").headers["Location"].startswith("/login")
