@@ -101,6 +101,8 @@ def show_schedule(days: int, tier: int | None) -> None:
             return
         # Tier 1 even when only later tiers have anyone: a gap there is the first that counts.
         segments = oncall.schedule_segments(session, start, end, tier, primary=True)
+        # A stretch cut by the last day goes on: say until when, not when the listing stops.
+        ends = oncall.true_ends(session, segments, end)
     people = names()
     click.echo(f"{'tier':<5}{'from':<26}{'to':<26}who")
     for segment in segments:
@@ -110,9 +112,9 @@ def show_schedule(days: int, tier: int | None) -> None:
             else f"{people.get(segment.user_id, '?')} ({segment.source})"
         )
         marker = "!!" if segment.user_id is None else "  "
-        click.echo(
-            f"{marker}{segment.tier:<3}{shown(segment.start):<26}{shown(segment.end):<26}{who}"
-        )
+        until = ends.get(segment.tier) if segment.end == end else segment.end
+        to = shown(until) if until is not None else "further notice"
+        click.echo(f"{marker}{segment.tier:<3}{shown(segment.start):<26}{to:<26}{who}")
 
 
 @override_cli.command("add")

@@ -358,6 +358,22 @@ class TestOnCallCommands:
         only_two = runner.invoke(args=["schedule", "--days", "7", "--tier", "2"])
         assert [row[:4] for row in only_two.output.splitlines()[1:]] == ["  2 "]
 
+    def test_schedule_gives_the_real_end_of_a_stretch_that_runs_past_its_days(
+        self, app: Flask, runner: FlaskCliRunner
+    ) -> None:
+        add_people(runner)
+        ana, ben = person(app, "ana@example.org"), person(app, "ben@example.org")
+        add_rotation(app, 2, ana, ben, start=datetime(2026, 11, 1, 8), shift_hours=24)
+        shown = runner.invoke(args=["schedule", "--days", "3"])
+        assert shown.exit_code == 0, shown.output
+        rows = shown.output.splitlines()[1:]
+        ends = {row[:5].strip("! "): [] for row in rows}
+        for row in rows:
+            ends[row[:5].strip("! ")].append(row[31:57].strip())
+        # Nobody is ever scheduled on tier 1; tier 2 hands over at 08:00, past the 3 days too.
+        assert ends["1"] == ["further notice"]
+        assert len(ends["2"]) >= 3 and all(" 08:00 P" in end for end in ends["2"]), ends
+
     def test_override_then_oncall_and_schedule_show_it_with_gaps(
         self, app: Flask, runner: FlaskCliRunner
     ) -> None:
