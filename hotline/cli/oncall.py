@@ -81,7 +81,9 @@ def show_oncall(at_text: str | None) -> None:
     for tier in answer["tiers"]:
         user = tier["user"]
         who = f"{user['name']} {user['phone']} ({tier['source']})" if user else "GAP - nobody"
-        click.echo(f"  tier {tier['tier']}: {who}, until {shown(tier['until'])}")
+        # No change within 366 days (SPEC §8's null): "-" read as unknown, not as for good.
+        until = shown(tier["until"]) if tier["until"] is not None else "further notice"
+        click.echo(f"  tier {tier['tier']}: {who}, until {until}")
     click.echo(f"Escalation chain: {', '.join(answer['chain']) or 'empty'}")
 
 

@@ -374,6 +374,15 @@ class TestOnCallCommands:
         assert ends["1"] == ["further notice"]
         assert len(ends["2"]) >= 3 and all(" 08:00 P" in end for end in ends["2"]), ends
 
+    def test_oncall_says_in_words_that_nothing_changes_within_a_year(
+        self, app: Flask, runner: FlaskCliRunner
+    ) -> None:
+        add_people(runner)
+        add_rotation(app, 1, person(app, "ana@example.org"))  # Ana alone: she is always on
+        shown = runner.invoke(args=["oncall"])
+        assert shown.exit_code == 0, shown.output
+        assert "tier 1: Ana Diaz +12065550101 (rotation), until further notice" in shown.output
+
     def test_override_then_oncall_and_schedule_show_it_with_gaps(
         self, app: Flask, runner: FlaskCliRunner
     ) -> None:
