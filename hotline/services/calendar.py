@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, vDuration
 from sqlalchemy.orm import Session
 
 from .. import rotation as engine
@@ -12,6 +12,7 @@ from .people import user_names
 
 FEED_BEFORE = timedelta(days=15)
 FEED_AFTER = timedelta(days=180)
+FEED_REFRESH = timedelta(hours=1)
 # A segment's true start may lie before the feed; look this far back for it first.
 TRUE_START_LOOKBACK = timedelta(days=366)
 
@@ -45,6 +46,9 @@ def render_feed(
     calendar.add("prodid", "-//LEAD hotline//on-call schedule//EN")
     calendar.add("version", "2.0")
     calendar.add("x-wr-calname", "LEAD on-call")
+    # Apps that heed them fetch again this often (RFC 7986; Outlook's own name): else a week.
+    calendar.add("refresh-interval", FEED_REFRESH, parameters={"VALUE": "DURATION"})
+    calendar.add("x-published-ttl", vDuration(FEED_REFRESH))
     for segment, true_start in feed_segments(program, now, user_id):
         assert segment.user_id is not None
         event = Event()

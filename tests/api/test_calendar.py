@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from flask import Flask
-from icalendar import Calendar
+from icalendar import Calendar, vDuration
 from sqlalchemy import select
 
 from hotline.db import session_scope
@@ -16,6 +16,8 @@ from hotline.services.oncall import load_program
 from tests.api.conftest import Api, add_user, rotation_body
 from tests.factories import add_override, add_rotation
 from tests.factories import add_user as add_person
+
+NOW = datetime(2026, 5, 4, 12, 0, tzinfo=UTC)
 
 
 def events(feed: bytes) -> list[tuple[datetime, datetime, str, str]]:
@@ -118,3 +120,11 @@ def test_an_override_is_shown_as_one_in_the_feed(app: Flask) -> None:
         "LEAD on-call: Ana Diaz (tier 1) — override",
         "LEAD on-call: Ana Diaz (tier 1)",
     ]
+
+
+def test_the_feed_asks_calendar_apps_to_fetch_it_again_within_the_hour(app: Flask) -> None:
+    # Else Outlook or Apple may keep a schedule a week old: a cover made tonight unseen.
+    with session_scope(app) as session:
+        calendar = Calendar.from_ical(render_feed(session, load_program(session), NOW, None))
+    assert calendar.decoded("refresh-interval") <= timedelta(hours=1)
+    assert vDuration.from_ical(str(calendar["x-published-ttl"])) <= timedelta(hours=1)
