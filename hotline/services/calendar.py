@@ -45,7 +45,9 @@ def render_feed(
     calendar = Calendar()
     calendar.add("prodid", "-//LEAD hotline//on-call schedule//EN")
     calendar.add("version", "2.0")
-    calendar.add("x-wr-calname", "LEAD on-call")
+    # One person's feed beside the team's on one phone: its name must tell them apart.
+    title = "LEAD on-call" if user_id is None else f"LEAD on-call: {names.get(user_id, '?')}"
+    calendar.add("x-wr-calname", title)
     # Apps that heed them fetch again this often (RFC 7986; Outlook's own name): else a week.
     calendar.add("refresh-interval", FEED_REFRESH, parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", vDuration(FEED_REFRESH))

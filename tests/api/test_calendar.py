@@ -128,3 +128,15 @@ def test_the_feed_asks_calendar_apps_to_fetch_it_again_within_the_hour(app: Flas
         calendar = Calendar.from_ical(render_feed(session, load_program(session), NOW, None))
     assert calendar.decoded("refresh-interval") <= timedelta(hours=1)
     assert vDuration.from_ical(str(calendar["x-published-ttl"])) <= timedelta(hours=1)
+
+
+def test_a_persons_feed_is_named_for_them_beside_the_teams(app: Flask) -> None:
+    # Subscribed side by side on one phone, two calendars both called "LEAD on-call" are a guess.
+    ana = add_person(app, "Ana Diaz")
+    add_rotation(app, 1, ana)
+    with session_scope(app) as session:
+        program = load_program(session)
+        team = Calendar.from_ical(render_feed(session, program, NOW, None))
+        own = Calendar.from_ical(render_feed(session, program, NOW, ana.id))
+    assert str(team["x-wr-calname"]) == "LEAD on-call"
+    assert str(own["x-wr-calname"]) == "LEAD on-call: Ana Diaz"
