@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -40,7 +38,6 @@ TABLES = (
     "savings",
     *PROGRAM_TABLES,
 )
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet would run such a cell
 
 
 @dataclass(frozen=True)
@@ -238,11 +235,8 @@ def asked_report() -> tuple[Period, dict[str, str], Report | None]:
     return period, errors, load_report(get_session(), start, end, zone, period.cost)
 
 
-@bp.get("/reports")
-@requires("supervise")
-def reports() -> tuple[str, int]:
-    """Show a period's figures with the weekly chart and links to the CSV exports."""
-    period, errors, report = asked_report()
+def report_page(period: Period, errors: dict[str, str], report: Report | None) -> tuple[str, int]:
+    """Render the period's figures and charts, or the form with its reasons (400)."""
     tables = (
         {**report_tables(report), **program_tables(*period.bounds(program_zone()))}
         if report
@@ -273,28 +267,27 @@ def reports() -> tuple[str, int]:
     return page, 400 if errors else 200
 
 
+@bp.get("/reports")
+@requires("supervise")
+def reports() -> tuple[str, int]:
+    """Show a period's figures with the weekly chart and links to the CSV exports."""
+    return report_page(*asked_report())
+
+
 @bp.get("/reports/<table>.csv")
 @requires("supervise")
-def report_csv(table: str) -> Response:
+def report_csv(table: str) -> Response | tuple[str, int]:
     """Export one table of a period as CSV, with the same cells the page shows."""
     if table not in TABLES:
         abort(404)
     period, errors, report = asked_report()
     if report is None:
-        return Response(" ".join(errors.values()) + "\n", 400, mimetype="text/plain")
+        # A bookmarked or edited link with a bad period: the page's form, to put it right.
+        return report_page(period, errors, None)
     every = {**report_tables(report), **program_tables(*period.bounds(program_zone()))}
-    chosen = every[table]
-    buffer = io.StringIO()
-    # The byte-order mark tells Excel the file is UTF-8 (else it reads Peña as PeÃ±a);
-    # other CSV readers take it as the encoding's mark too.
-    buffer.write("\ufeff")
-    writer = csv.writer(buffer)
-    writer.writerow(chosen.columns)
-    for row in chosen.rows:
-        writer.writerow(["'" + cell if cell.startswith(FORMULA_STARTS) else cell for cell in row])
     filename = f"lead-{table}-{period.first}-to-{period.last}.csv"
     headers = {
         "Content-Disposition": f'attachment; filename="{filename}"',
         "Cache-Control": "no-store",
     }
-    return Response(buffer.getvalue(), content_type="text/csv; charset=utf-8", headers=headers)
+    return Response(every[table].csv(), content_type="text/csv; charset=utf-8", headers=headers)

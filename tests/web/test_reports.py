@@ -223,6 +223,23 @@ class TestPage:
         assert answer.status_code == 400 and message in answer.get_data(as_text=True)
         assert as_supervisor.get(f"/reports/weekly.csv?{query}").status_code == 400
 
+    @pytest.mark.parametrize(
+        ("query", "message"),
+        [
+            ("from=2024-02-30", "Give a date as YYYY-MM-DD."),
+            ("from=2024-03-10&to=2024-03-01", "Start on or before the end date."),
+        ],
+    )
+    def test_a_bad_period_for_an_export_is_the_styled_page_with_the_reason(
+        self, as_supervisor: Web, query: str, message: str
+    ) -> None:
+        # A bookmarked or hand-edited export link is refused with the form to fix, not bare text.
+        answer = as_supervisor.get(f"/reports/officers.csv?{query}")
+        page = answer.get_data(as_text=True)
+        assert answer.status_code == 400 and answer.mimetype == "text/html"
+        assert "<h1>Reports</h1>" in page and 'href="/referrals"' in page
+        assert f'class="field-error" id="from-error">{message}</p>' in page
+
     def test_cost_defaults_to_the_configured_one(
         self, app: Flask, fixture_rows: None, as_supervisor: Web
     ) -> None:
