@@ -59,14 +59,17 @@ class CallFacts:
 
 @dataclass(frozen=True)
 class WeekCount:
-    """Referrals created in one local week (Monday 00:00 to Monday 00:00)."""
+    """Referrals created in one local week (Monday 00:00 to Monday 00:00), within the period."""
 
     week_start: date
     total: int
     by_channel: dict[str, int]
     by_type: dict[str, int]
-    completed: int = 0  # of the week's referrals, intakes completed
-    missed: int = 0  # and intakes not completed
+    completed: int  # of the week's referrals, intakes completed
+    missed: int  # and intakes not completed
+    # A week the period cuts counts only its days in it (first_day on): not a slow week.
+    first_day: date
+    days: int
 
     @property
     def completion_rate(self) -> float | None:
@@ -157,7 +160,9 @@ def weekly(
 ) -> list[WeekCount]:
     """Count referrals per local week, by channel and by type, empty weeks included."""
     weeks: dict[date, tuple[Counter[str], Counter[str], Counter[str]]] = {}
-    day, last = week_start(start, zone), week_start(end - timedelta(microseconds=1), zone)
+    just_before_end = end - timedelta(microseconds=1)
+    first_day, last_day = (at.astimezone(zone).date() for at in (start, just_before_end))
+    day, last = (d - timedelta(days=d.weekday()) for d in (first_day, last_day))
     while start < end and day <= last:
         empty = Counter(dict.fromkeys(CHANNELS, 0)), Counter(dict.fromkeys(TYPES, 0))
         weeks[day] = (*empty, Counter())
@@ -176,6 +181,8 @@ def weekly(
             dict(types),
             outcomes["intake_completed"],
             outcomes["intake_missed"],
+            max(day, first_day),
+            max(0, (min(day + timedelta(days=6), last_day) - max(day, first_day)).days + 1),
         )
         for day, (channels, types, outcomes) in sorted(weeks.items())
     ]

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from ..services.disparity import DisparityRow
 from ..services.reports import Report
+from .report_chart import week_words
 
 BAR_COLOURS = ("#0b5394", "#8a4b00")  # two series; their legend also names them
 # Each row's label sits above its bars, so long group names are never cut on a phone.
@@ -173,13 +174,13 @@ def completion_chart(report: Report) -> ColumnChart:
         if rate is not None:
             size = rate * plot
             label = (
-                f"Week of {week.week_start:%b %d}: {rate:.0%} completed "
+                f"{week_words(week)}: {rate:.0%} completed "
                 f"({week.completed} of {week.completed + week.missed})"
             )
             box = (round(x, 1), round(height - bottom - size, 1), round(slot * 0.7, 1))
             columns.append(Column(*box, round(size, 1), label))
         if i % step == 0:
-            ticks.append((round(x + slot * 0.35, 1), f"{week.week_start:%m/%d}"))
+            ticks.append((round(x + slot * 0.35, 1), f"{week.first_day:%m/%d}"))
     levels = [(round(height - bottom - share * plot, 1), f"{share:.0%}") for share in (0, 0.5, 1)]
     rates = [w.completion_rate for w in weeks if w.completion_rate is not None]
     summary = (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from ..services.reports import Report
+from ..services.reports import Report, WeekCount
 
 COLORS, GREY = {"voice": "#0b5394", "sms": "#1d6b3a", "web": "#7a4b00"}, "#666666"
 WIDTH, HEIGHT, LEFT, BOTTOM, TOP = 600, 240, 36, 24, 12  # the chart, in SVG units
@@ -35,6 +35,12 @@ class Chart:
     frame: tuple[int, int, int, int, int] = (WIDTH, HEIGHT, LEFT, BOTTOM, TOP)
 
 
+def week_words(week: WeekCount) -> str:
+    """Name a week by its first day counted, with its days when the period cuts it."""
+    cut = f" ({week.days} day{'' if week.days == 1 else 's'})" if week.days < 7 else ""
+    return f"Week of {week.first_day:%b %d}{cut}"
+
+
 def weekly_chart(report: Report) -> Chart:
     """Lay out stacked bars of referrals per week by channel."""
     weeks, plot = report.weeks, HEIGHT - BOTTOM - TOP
@@ -48,11 +54,11 @@ def weekly_chart(report: Report) -> Chart:
             if count := week.by_channel.get(channel, 0):
                 height = count * plot / top
                 base -= height
-                label = f"Week of {week.week_start:%b %d}: {count} by {channel}"
+                label = f"{week_words(week)}: {count} by {channel}"
                 box = (round(x, 1), round(base, 1), round(slot * 0.7, 1), round(height, 1))
                 blocks.append(Block(*box, COLORS.get(channel, GREY), label))
         if i % step == 0:
-            ticks.append((round(x + slot * 0.35, 1), f"{week.week_start:%m/%d}"))
+            ticks.append((round(x + slot * 0.35, 1), f"{week.first_day:%m/%d}"))
     total = sum(week.total for week in weeks)
     summary = (
         f"Referrals per week by channel over {len(weeks)} weeks: {total} in all, "

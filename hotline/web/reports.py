@@ -143,6 +143,7 @@ def report_tables(report: Report) -> dict[str, Table]:
     types = [*TYPES, NO_TYPE]
     counts = [
         [
+            w.days,
             w.total,
             *(w.by_channel.get(c, 0) for c in report.channels),
             *(w.by_type.get(t, 0) for t in types),
@@ -150,15 +151,15 @@ def report_tables(report: Report) -> dict[str, Table]:
         for w in report.weeks
     ]
     weeks = [
-        [f"{w.week_start:%G-W%V}", w.week_start.isoformat(), *map(str, numbers)]
+        [f"{w.week_start:%G-W%V}", w.first_day.isoformat(), *map(str, numbers)]
         for w, numbers in zip(report.weeks, counts, strict=True)
     ]
     weeks.append(["Total", "", *(str(sum(column)) for column in zip(*counts, strict=True))])
-    calls = report.calls
+    calls, type_words = report.calls, [t.replace("_", " ") for t in types]
     return {
         "weekly": Table(
             "Referrals per week",
-            ["Week", "Starts", "Total", *report.channels, *(t.replace("_", " ") for t in types)],
+            ["Week", "Starts", "Days", "Total", *report.channels, *type_words],
             weeks,
         ),
         "calls": Table(

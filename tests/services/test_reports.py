@@ -197,6 +197,19 @@ class TestWeeks:
         ]
         assert weeks[1].by_channel == {"voice": 0, "sms": 0, "web": 0}
 
+    def test_a_week_cut_by_the_period_says_which_days_it_counts(self) -> None:
+        # Wed 3 Nov 2027 to Tue 9 Nov 2027 in Los Angeles; the clocks fall back on Sun 7 Nov.
+        start = datetime(2027, 11, 3, 7, tzinfo=UTC)  # Wed 00:00 PDT
+        end = datetime(2027, 11, 10, 8, tzinfo=UTC)  # Wed 00:00 PST
+        sunday_night = datetime(2027, 11, 8, 7, 30, tzinfo=UTC)  # Sun 23:30 PST
+        weeks = weekly([facts(created_at=sunday_night)], start, end, ZONE)
+        assert [(w.week_start, w.first_day, w.days, w.total) for w in weeks] == [
+            (date(2027, 11, 1), date(2027, 11, 3), 5, 1),  # Wed to Sun: Mon and Tue are not asked
+            (date(2027, 11, 8), date(2027, 11, 8), 2, 0),  # Mon and Tue
+        ]
+        whole = weekly([], datetime(2027, 11, 1, 7, tzinfo=UTC), end, ZONE)[0]
+        assert (whole.first_day, whole.days) == (date(2027, 11, 1), 7)
+
     def test_fixture_weeks_by_channel_and_type(self, report: Report) -> None:
         first, second = report.weeks
         assert (first.week_start, first.total, second.week_start, second.total) == (

@@ -106,10 +106,10 @@ class TestPage:
         tables = page_tables(as_supervisor.text(f"/reports?{FIXTURE_PERIOD}&cost=1250.50"))
         assert set(tables) == set(TABLES)
         assert tables["weekly"] == [
-            [*("Week", "Starts", "Total", "voice", "sms", "web"), *TYPE_COLUMNS],
-            ["2024-W10", "2024-03-04", "3", "1", "2", "0", "2", "0", "1"],
-            ["2024-W11", "2024-03-11", "2", "0", "1", "1", "1", "1", "0"],
-            ["Total", "", "5", "1", "3", "1", "3", "1", "1"],
+            [*("Week", "Starts", "Days", "Total", "voice", "sms", "web"), *TYPE_COLUMNS],
+            ["2024-W10", "2024-03-04", "7", "3", "1", "2", "0", "2", "0", "1"],
+            ["2024-W11", "2024-03-11", "7", "2", "0", "1", "1", "1", "1", "0"],
+            ["Total", "", "14", "5", "1", "3", "1", "3", "1", "1"],
         ]  # fmt: skip
         assert tables["calls"][1:] == [
             ["answered", "4"],
@@ -151,6 +151,18 @@ class TestPage:
             ["estimated savings", "2501.00"],
         ]
 
+    def test_weeks_cut_by_the_period_start_on_its_first_day_and_count_their_days(
+        self, fixture_rows: None, as_supervisor: Web
+    ) -> None:
+        # Wed 6 to Wed 13 March 2024: Mon 4 and Tue 5 (r1, r8) are not asked for.
+        page = as_supervisor.text("/reports?from=2024-03-06&to=2024-03-13")
+        assert page_tables(page)["weekly"][1:] == [
+            ["2024-W10", "2024-03-06", "5", "1", "1", "0", "0", "0", "0", "1"],
+            ["2024-W11", "2024-03-11", "3", "1", "0", "0", "1", "0", "1", "0"],
+            ["Total", "", "8", "2", "1", "0", "1", "0", "1", "1"],
+        ]  # fmt: skip
+        assert "Week of Mar 06 (5 days): 1 by voice" in page
+
     def test_chart_is_an_accessible_svg(self, fixture_rows: None, as_supervisor: Web) -> None:
         html = as_supervisor.text(f"/reports?{FIXTURE_PERIOD}")
         summary = (
@@ -173,7 +185,8 @@ class TestPage:
         html = as_supervisor.text("/reports")
         assert f'value="{first}"' in html and f'value="{last}"' in html
         weekly = page_tables(html)["weekly"]
-        assert weekly[-1][2] == "1"  # the total of the period
+        # the days and the total of the period
+        assert weekly[-1][2:4] == [str((last - first).days + 1), "1"]
 
     @pytest.mark.parametrize(
         ("today", "expected"),
