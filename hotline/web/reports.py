@@ -101,6 +101,8 @@ def read_period(
     if args.get("to", "").strip():
         last = read_date(args, "to", today, errors)
         default_first = last - timedelta(days=DEFAULT_DAYS - 1)
+    elif args.get("from", "").strip():
+        last, default_first = today, today  # a start alone runs to today
     else:
         last, default_first = quarter_last, quarter_first
     first = read_date(args, "from", default_first, errors)

@@ -188,6 +188,17 @@ class TestPage:
         # the days and the total of the period
         assert weekly[-1][2:4] == [str((last - first).days + 1), "1"]
 
+    def test_a_start_alone_runs_to_today(self, app: Flask, as_supervisor: Web) -> None:
+        # The end field emptied: not "start on or before the end date" against last quarter's end.
+        today = datetime.now(ZoneInfo("America/Los_Angeles")).date()
+        first = today - timedelta(days=3)
+        for query in (f"from={first}", f"from={first}&to="):
+            answer = as_supervisor.get(f"/reports?{query}")
+            assert answer.status_code == 200, answer.get_data(as_text=True)
+            html = answer.get_data(as_text=True)
+            assert f'id="from" name="from" value="{first}"' in html
+            assert f'id="to" name="to" value="{today}"' in html
+
     @pytest.mark.parametrize(
         ("today", "expected"),
         [
