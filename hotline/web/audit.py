@@ -55,6 +55,7 @@ def filters(args: dict[str, str]) -> tuple[list[ColumnElement[bool]], dict[str, 
             conditions.append(AuditEvent.actor_id == actor_id)
         else:
             errors["actor"] = "Choose a person."
+    days: dict[str, date] = {}
     for name in ("from", "to"):
         if not args.get(name):
             continue
@@ -66,10 +67,13 @@ def filters(args: dict[str, str]) -> tuple[list[ColumnElement[bool]], dict[str, 
         if not MIN_YEAR <= day.year <= MAX_YEAR:
             errors[name] = f"Choose a date between the years {MIN_YEAR} and {MAX_YEAR}."
             continue
+        days[name] = day
         if name == "from":
             conditions.append(AuditEvent.at >= day_start(day))
         else:
             conditions.append(AuditEvent.at < day_start(day + timedelta(days=1)))
+    if "from" in days and "to" in days and days["from"] > days["to"]:
+        errors["from"] = "Start on or before the end date."  # else "no events" reads as none
     return conditions, errors
 
 

@@ -192,6 +192,7 @@ class TestFilters:
             ("actor=%C2%B2", "actor", "Choose a person."),  # a superscript two
             ("to=9999-12-31", "to", "Choose a date between the years 1900 and 2200."),
             ("from=0001-01-01", "from", "Choose a date between the years 1900 and 2200."),
+            ("from=2026-03-10&to=2026-03-01", "from", "Start on or before the end date."),
         ],
     )
     def test_a_filter_no_person_or_day_can_match_is_400_not_a_crash(
