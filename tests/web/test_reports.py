@@ -14,6 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from hotline.db import session_scope
+from hotline.models import Officer
 from hotline.web.reports import TABLES, last_full_quarter
 from tests.factories import add_referral
 from tests.services import test_reports as service_fixture
@@ -350,6 +351,28 @@ class TestCsv:
         assert answer.content_type == "text/csv; charset=utf-8"
         assert answer.data.startswith("\ufeff".encode())
         assert not answer.data[3:].startswith("\ufeff".encode())
+
+    def test_a_spreadsheet_runs_nothing_an_officer_or_agency_name_holds(
+        self, app: Flask, as_supervisor: Web
+    ) -> None:
+        # OWASP CSV injection: a cell starting =, +, - or @ would be a formula in Excel.
+        named = [('=HYPERLINK("http://x","y")', "+SPD"), ("@SUM(A1)", "-KCSO"), ("Peña", "SPD")]
+        with session_scope(app) as session:
+            for n, (name, agency) in enumerate(named):
+                phone = f"+1206555{n:04d}"
+                officer = Officer(name=name, badge=f"9{n}", agency=agency, phone=phone)
+                officer.created_at = service_fixture.START
+                session.add(officer)
+                session.flush()
+                service_fixture.add_referral(session, service_fixture.START, officer_id=officer.id)
+        rows = csv_rows(as_supervisor, f"/reports/officers.csv?{FIXTURE_PERIOD}")
+        assert [row[:2] for row in rows[1:]] == [
+            ['\'=HYPERLINK("http://x","y")', "'+SPD"],
+            ["'@SUM(A1)", "'-KCSO"],
+            ["Peña", "SPD"],
+        ]
+        agencies = csv_rows(as_supervisor, f"/reports/agencies.csv?{FIXTURE_PERIOD}")
+        assert [row[0] for row in agencies[1:]] == ["'+SPD", "'-KCSO", "SPD", "all agencies"]
 
     def test_download_is_named_for_the_period(self, fixture_rows: None, as_supervisor: Web) -> None:
         answer = as_supervisor.get(f"/reports/officers.csv?{FIXTURE_PERIOD}")
