@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -42,7 +43,35 @@ def record(
     after: dict[str, Any] | None = None,
 ) -> None:
     """Write one audit event in the session's transaction (committed with the change itself)."""
-    values = {
+    event = _event(actor, now, action, entity, entity_id, before, after)
+    session.connection().execute(AUDIT_INSERT, event)
+
+
+def record_many(
+    session: Session,
+    actor: Actor,
+    now: datetime,
+    action: str,
+    entity: str,
+    changes: Sequence[tuple[int, dict[str, Any] | None, dict[str, Any] | None]],
+) -> None:
+    """Write one audit event per (entity_id, before, after), in a single statement."""
+    if changes:
+        events = [_event(actor, now, action, entity, *change) for change in changes]
+        session.connection().execute(AUDIT_INSERT, events)
+
+
+def _event(
+    actor: Actor,
+    now: datetime,
+    action: str,
+    entity: str,
+    entity_id: int | None,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """Return an audit event's row."""
+    return {
         "at": now,
         "actor_id": actor.user_id,
         "channel": actor.channel,
@@ -52,4 +81,3 @@ def record(
         "before": before,
         "after": after,
     }
-    session.connection().execute(AUDIT_INSERT, values)

@@ -13,7 +13,6 @@ from click.testing import Result
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from hotline.db import session_scope
 from hotline.models import AuditEvent, Message, Officer, Override, User
@@ -297,19 +296,19 @@ class TestPeopleCommands:
         assert "<tr><td>2</td><td>badge: use 1 to 20 digits, nothing else</td></tr>" in page
         assert "<tr><td>3</td><td>phone: required</td></tr>" in page
 
-    def test_officer_import_on_sqlite_lets_a_call_write_between_its_rows(
+    def test_officer_import_on_sqlite_lets_a_call_write_between_its_batches(
         self, app: Flask, runner: FlaskCliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         """A call's webhook waits at most 1 s for SQLite's one write lock: never a whole import."""
         url = app.config["DATABASE_URL"]
         if not url.startswith("sqlite"):
             pytest.skip("PostgreSQL locks rows, not the database")
-        create = roster_import.create_officer
+        write = roster_import._Writer.write
         writes: list[str] = []
 
-        def create_after_a_call(session: Session, *args: Any, **kwargs: Any) -> Officer:
-            if writes == [] and session.scalar(select(func.count()).select_from(Officer)):
-                # A call arrives between rows: its write must not wait for the whole file.
+        def write_after_a_call(writer: Any) -> None:
+            if writes == [] and writer.session.scalar(select(func.count()).select_from(Officer)):
+                # A call arrives between batches: its write must not wait for the whole file.
                 other = sqlite3.connect(url.removeprefix("sqlite:///"), timeout=0)
                 try:
                     other.execute("BEGIN IMMEDIATE")
@@ -319,9 +318,10 @@ class TestPeopleCommands:
                     writes.append(str(error))
                 finally:
                     other.close()
-            return create(session, *args, **kwargs)
+            write(writer)
 
-        monkeypatch.setattr(roster_import, "create_officer", create_after_a_call)
+        monkeypatch.setattr(roster_import, "BATCH", 1)
+        monkeypatch.setattr(roster_import._Writer, "write", write_after_a_call)
         roster = tmp_path / "roster.csv"
         roster.write_text(
             "name,badge,agency,phone\nAna Ruiz,101,SPD,2065550101\nBo Chen,102,SPD,2065550102\n"
