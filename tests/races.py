@@ -56,3 +56,30 @@ def take_on_the_web(app: Flask, referral_id: int, user_id: int, told: list[objec
             told.append(referral_actions.acknowledge(session, referral_id, user, now, "web", None))
 
     return Meanwhile(take)
+
+
+def at_once(*actions: Callable[[], Any]) -> list[Any]:
+    """Run each action in a thread of its own, all started together; return their results.
+
+    Each thread is another worker: its own app context and database connection. An
+    action's exception is raised here, not lost in its thread.
+    """
+    barrier = threading.Barrier(len(actions))
+    results: list[Any] = [None] * len(actions)
+    failures: list[BaseException] = []
+
+    def side(index: int) -> None:
+        barrier.wait()
+        try:
+            results[index] = actions[index]()
+        except BaseException as error:
+            failures.append(error)
+
+    threads = [threading.Thread(target=side, args=(i,)) for i in range(len(actions))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if failures:
+        raise failures[0]
+    return results

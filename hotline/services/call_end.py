@@ -42,6 +42,18 @@ def store_recording(
     return link_recording(session, call, "voice", now)
 
 
+def announced_empty(session: Session, call: Call) -> bool:
+    """Hold the call's row; tell whether staff were told of a voicemail without a message."""
+    # The officer hanging up as the message ends sends the final status at that moment, to
+    # another worker: judge what it told as stored, not as this step first read the call.
+    # The call's row is held before the referral's, as the final status holds them (else
+    # the two deadlock). A write that changes nothing takes the row on SQLite too.
+    touch = update(Call).where(Call.id == call.id).values(status=Call.status)
+    session.execute(touch.execution_options(synchronize_session=False))
+    session.refresh(call, with_for_update=True)
+    return call.voicemail_notified_at is not None
+
+
 def link_recording(session: Session, call: Call, channel: str, now: datetime) -> bool:
     """Put the call's recording on its referral unless it is there; tell whether this did."""
     # Conditional: the recording's own step and the clock's sweep of recordings kept on

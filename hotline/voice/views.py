@@ -213,11 +213,11 @@ def recorded() -> Response:
     session = get_session()
     call = _call_from_query()
     url = form_text("RecordingUrl", 500)
-    announced_empty = call.voicemail_notified_at is not None  # the final status came first
     if url and call_end.keep_recording(call, url, _seconds("RecordingDuration")):
         # Committed alone, on the call's own row: Twilio never sends this step again, and
         # the referral's row may be held elsewhere past the deadline (SPEC §4.8).
         session.commit()
+    announced_empty = call_end.announced_empty(session, call)  # the final status came first
     stored = bool(url) and call_end.store_recording(
         session, call, url, _seconds("RecordingDuration"), now()
     )
