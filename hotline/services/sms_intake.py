@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, delete, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..db import table_of, updated_one_row
@@ -124,7 +125,12 @@ def start(
     answers: dict[str, Any] = {"message_ids": [*earlier, message_id], "language": language}
     values: dict[str, Any] = {"phone": sender.phone, "step": step, "answers": answers}
     values.update(started_at=now, updated_at=now)
-    session.connection().execute(CONVERSATION_INSERT, values)
+    try:
+        session.connection().execute(CONVERSATION_INSERT, values)
+    except IntegrityError as error:
+        # Another text of the sender (REFER sent twice) began an intake since this one
+        # read none: its key, the phone, is taken. Handled again, this text sees it.
+        raise IntakeMoved from error
     return Asked(step, answers, officer_name=sender.officer.name if sender.officer else None)
 
 

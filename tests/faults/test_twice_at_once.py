@@ -172,3 +172,18 @@ def test_the_status_of_an_unseen_call_delivered_twice_at_once_records_it_once(
     assert count(app, Referral) == ROUNDS
     # Nobody of the chain was dialled: each call is told to staff once, as abandoned.
     assert len(texts_to(app, program.ana.phone)) == ROUNDS
+
+
+def test_two_refers_sent_at_once_each_get_the_first_question(app: Flask, program: Program) -> None:
+    officer = program.officer.phone
+    for round_ in range(ROUNDS):
+        # The officer's phone sent REFER twice (two MessageSids), landing in two workers.
+        first, second = at_once(
+            functools.partial(send, app, officer, "REFER", f"SM-a-{round_}"),
+            functools.partial(send, app, officer, "REFER", f"SM-b-{round_}"),
+        )
+        for result in (first, second):
+            assert result.status == 200
+            (reply,) = result.replies  # not "cannot read texts, please call"
+            assert reply.startswith("LEAD referral, Officer Smith."), reply
+        converse(own_phone(app), officer, "ABORT")

@@ -85,3 +85,16 @@ def test_two_sends_at_once_make_one_referral(
         assert session.scalar(select(func.count()).select_from(Referral)) == 1
     assert not second.startswith("Sent:")  # the intake was gone when it was read again
     assert intake_of(app, officer) is None
+
+
+def test_a_refer_overtaken_by_another_refer_still_gets_the_first_question(
+    app: Flask, phone: SmsEmulator, program: Program, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    officer = program.officer.phone
+    # REFER sent twice: the second is read before the first began the intake, then the
+    # first begins it and commits.
+    overtake(monkeypatch, app, officer, "REFER")
+    (reply,) = converse(phone, officer, "REFER")
+    assert reply.startswith("LEAD referral, Officer Smith. Referral type?"), reply
+    intake = intake_of(app, officer)
+    assert intake is not None and intake.step == "type"
