@@ -77,17 +77,25 @@ def link_recording(session: Session, call: Call, channel: str, now: datetime) ->
 def finish(session: Session, call: Call, status: str, duration: int | None, now: datetime) -> None:
     """Apply a status callback; events may come twice or out of order."""
     if status in FINAL_CALL_STATUSES:
+        close_unanswered(session, call, now)  # before the call's own row is written: see there
         if call.ended_at is None:
             call.ended_at = now
             call.duration = duration
             call.status = status
-        close_unanswered(session, call, now)
     elif call.ended_at is None and STATUS_ORDER.get(status, -1) > STATUS_ORDER.get(call.status, -1):
         call.status = status
 
 
 def close_unanswered(session: Session, call: Call, now: datetime) -> None:
     """Mark an ended call nobody answered `abandoned`, and legs still ringing `canceled`."""
+    # A leg still ringing when the caller hung up never reports on its own. Its row is
+    # taken before the call's, as a 1 pressed at that moment takes them (its leg, then
+    # the call): in the other order the two deadlocked, and one of them failed.
+    session.execute(
+        update(CallLeg)
+        .where(CallLeg.call_id == call.id, CallLeg.outcome.is_(None))
+        .values(outcome="canceled")
+    )
     # Conditional: a 1 pressed as the caller hung up may have committed since this call
     # was read, and its answer must not be written over.
     abandoned = session.execute(
@@ -101,12 +109,6 @@ def close_unanswered(session: Session, call: Call, now: datetime) -> None:
         referral = session.get_one(Referral, call.referral_id)
         referral.call_outcome = "abandoned"
         add_event(session, referral.id, "call_abandoned", "voice", now)
-    # A leg still ringing when the caller hung up never reports on its own.
-    session.execute(
-        update(CallLeg)
-        .where(CallLeg.call_id == call.id, CallLeg.outcome.is_(None))
-        .values(outcome="canceled")
-    )
 
 
 def claim_voicemail_notice(session: Session, call: Call, now: datetime) -> bool:

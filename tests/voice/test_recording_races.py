@@ -1,5 +1,6 @@
-"""The officer hangs up at the end of a voicemail: the recording's step and the final status
-come at once, to two workers. Staff hear of the message, once, and neither webhook fails."""
+"""The officer hangs up, and another webhook of the call comes at that very moment, to another
+worker: the recording's step at the end of a voicemail, or a coordinator's 1. Each webhook
+answers as it would alone, and staff hear what happened, once."""
 
 from __future__ import annotations
 
@@ -15,8 +16,8 @@ from hotline.services import call_end
 from tests.conftest import is_sqlite
 from tests.jobs.conftest import texts_to
 from tests.races import Meanwhile, at_once
-from tests.voice.conftest import Program
-from tests.voice.test_late_webhooks import call_of, hang_up, ring_out
+from tests.voice.conftest import HOTLINE, Program
+from tests.voice.test_late_webhooks import call_of, hang_up, ring_out, start
 from tests.voice.test_webhooks import post
 
 THANKS = "Thank you. Your message was delivered to the coordinators."
@@ -79,3 +80,33 @@ def test_the_recording_step_and_the_final_status_at_once_both_answer_and_tell_on
         _, referral, _ = call_of(app, sid)
         assert referral.recording_url == url
         told_of_the_message(app, program, referral.id)
+
+
+def test_a_1_pressed_as_the_officer_hangs_up_is_answered_and_the_status_stored_at_once(
+    app: Flask, app_config: dict[str, Any], client: FlaskClient, program: Program
+) -> None:
+    if is_sqlite(app_config["DATABASE_URL"]):
+        pytest.skip("SQLite takes both webhooks' writes in turn: the race needs PostgreSQL")
+    officer = program.officer.phone
+    for round_ in range(8):
+        sid = f"CA-press-{round_}"
+        start(client, sid, officer)
+        call, _, _ = call_of(app, sid)
+        key = {"CallSid": f"CA-leg-{round_}", "Digits": "1"}
+        status = {"CallSid": sid, "From": officer, "To": HOTLINE, "CallStatus": "completed"}
+        pressed, final = at_once(
+            functools.partial(post, app.test_client(), f"/voice/accept?call={call.id}&step=0", key),
+            functools.partial(post, app.test_client(), "/voice/status", status),
+        )
+        # The status is stored at once, not answered 503 for Twilio to send again.
+        assert (pressed.status_code, final.status_code) == (200, 204), round_
+        call, referral, [leg] = call_of(app, sid)
+        bridged = ET.fromstring(pressed.data).find("Hangup") is None
+        # Ana is bridged only if her 1 is on record; else the call ended unanswered and
+        # staff are told so, once.
+        assert bridged == (leg.outcome == "accepted"), (round_, bridged, leg.outcome)
+        told = [t for t in texts_to(app, program.ana.phone) if f"#{referral.id}." in t]
+        if bridged:
+            assert (call.call_outcome, referral.status, told) == ("answered", "acknowledged", [])
+        else:
+            assert (call.call_outcome, leg.outcome, len(told)) == ("abandoned", "canceled", 1)
