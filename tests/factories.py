@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import count
 
@@ -138,3 +139,22 @@ def arrive(
     """Record a call's first webhook as /voice/incoming does: on the engine, no session."""
     call = IncomingCall(call_sid, caller, HOTLINE_NUMBER, now, "US", list(fallback), rings=True)
     return start_call(database(app).engine, call)
+
+
+@dataclass
+class Program:
+    """Who is who in the webhook tests."""
+
+    officer: Officer
+    ana: User  # tier 1
+    ben: User  # tier 2
+    sue: User  # supervisor, on no tier
+
+
+def add_program(app: Flask) -> Program:
+    """Put Ana on tier 1, Ben on tier 2; Sue supervises; Officer Smith is on the roster."""
+    ana, ben = add_user(app, "Ana Diaz"), add_user(app, "Ben Okafor")
+    sue = add_user(app, "Sue Pervis", "supervisor")
+    add_rotation(app, 1, ana)
+    add_rotation(app, 2, ben)
+    return Program(add_officer(app), ana, ben, sue)

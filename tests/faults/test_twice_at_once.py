@@ -21,10 +21,10 @@ from hotline.models import Call, CallLeg, Message, Referral, ReferralNotice
 from hotline.simulator import SmsEmulator, flask_poster
 from hotline.simulator.sms import SmsResult
 from tests.conftest import is_sqlite
-from tests.factories import add_officer, add_rotation, add_user
+from tests.factories import Program, add_program
 from tests.jobs.conftest import texts_to
 from tests.races import at_once
-from tests.sms.conftest import HOTLINE, Program, converse
+from tests.sms.conftest import HOTLINE, converse
 from tests.sms.test_intake import ARREST
 from tests.voice.conftest import FALLBACK, STRANGER
 from tests.voice.test_webhooks import post
@@ -47,11 +47,7 @@ def app_config(app_config: dict[str, Any]) -> dict[str, Any]:
 @pytest.fixture
 def program(app: Flask) -> Program:
     """Put Ana on tier 1, Ben on tier 2; Sue supervises; Officer Smith is on the roster."""
-    ana, ben = add_user(app, "Ana Diaz"), add_user(app, "Ben Okafor")
-    sue = add_user(app, "Sue Pervis", "supervisor")
-    add_rotation(app, 1, ana)
-    add_rotation(app, 2, ben)
-    return Program(add_officer(app), ana, ben, sue)
+    return add_program(app)
 
 
 @pytest.fixture

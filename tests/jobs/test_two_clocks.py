@@ -19,12 +19,12 @@ from hotline.db import session_scope
 from hotline.models import Call, Referral, ReferralNotice
 from hotline.simulator import SmsEmulator, flask_poster
 from tests.conftest import is_sqlite
-from tests.factories import add_officer, add_rotation, add_user
+from tests.factories import Program, add_officer, add_program, add_user
 from tests.jobs.conftest import run, texts_to
 from tests.jobs.test_coverage_gaps import NOW, weekday_rotation
 from tests.jobs.test_deadlines import CREATED, WINDOW, add_referral
 from tests.races import at_once
-from tests.sms.conftest import HOTLINE, Program, converse
+from tests.sms.conftest import HOTLINE, converse
 from tests.sms.test_intake import ARREST
 from tests.voice.test_webhooks import post
 
@@ -51,11 +51,8 @@ def two_clocks(app: Flask, job: str, at: datetime) -> list[str]:
 
 @pytest.fixture
 def program(app: Flask) -> Program:
-    ana, ben = add_user(app, "Ana Diaz"), add_user(app, "Ben Okafor")
-    sue = add_user(app, "Sue Pervis", "supervisor")
-    add_rotation(app, 1, ana)
-    add_rotation(app, 2, ben)
-    return Program(add_officer(app), ana, ben, sue)
+    """Put Ana on tier 1, Ben on tier 2; Sue supervises; Officer Smith is on the roster."""
+    return add_program(app)
 
 
 def test_two_clocks_pass_each_unacknowledged_referral_on_once(app: Flask, program: Program) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -11,9 +10,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from hotline.db import session_scope
-from hotline.models import Message, Officer, User
+from hotline.models import Message
 from hotline.simulator import SmsEmulator, flask_poster
-from tests.factories import add_officer, add_rotation, add_user
+from tests.factories import Program, add_program
 
 HOTLINE = "+12065550100"
 STRANGER = "+12065550666"
@@ -33,24 +32,10 @@ def phone(client: FlaskClient, app: Flask) -> SmsEmulator:
     )
 
 
-@dataclass
-class Program:
-    """Who is who in the SMS tests."""
-
-    officer: Officer
-    ana: User  # tier 1
-    ben: User  # tier 2
-    sue: User  # supervisor
-
-
 @pytest.fixture
 def program(app: Flask) -> Program:
     """Put Ana on tier 1, Ben on tier 2; Sue supervises; Officer Smith is on the roster."""
-    ana, ben = add_user(app, "Ana Diaz"), add_user(app, "Ben Okafor")
-    sue = add_user(app, "Sue Pervis", "supervisor")
-    add_rotation(app, 1, ana)
-    add_rotation(app, 2, ben)
-    return Program(add_officer(app), ana, ben, sue)
+    return add_program(app)
 
 
 def outbox(app: Flask, to: str | None = None) -> list[str]:

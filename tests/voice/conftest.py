@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from hotline.models import Officer, User
 from hotline.simulator import VoiceEmulator, flask_poster
-from tests.factories import add_officer, add_rotation, add_user
+from tests.factories import Program, add_program
 from tests.messaging.fake_twilio import FakeTwilio
 
 HOTLINE = "+12065550100"
@@ -41,21 +39,7 @@ def twilio(client: FlaskClient, app: Flask) -> VoiceEmulator:
     return VoiceEmulator(flask_poster(client), app.config["TWILIO_AUTH_TOKEN"], "http://localhost")
 
 
-@dataclass
-class Program:
-    """Who is who in the voice tests."""
-
-    officer: Officer
-    ana: User  # tier 1
-    ben: User  # tier 2
-    sue: User  # supervisor, on no tier
-
-
 @pytest.fixture
 def program(app: Flask) -> Program:
     """Put Ana on tier 1, Ben on tier 2; Sue supervises; Officer Smith is on the roster."""
-    ana, ben = add_user(app, "Ana Diaz"), add_user(app, "Ben Okafor")
-    sue = add_user(app, "Sue Pervis", "supervisor")
-    add_rotation(app, 1, ana)
-    add_rotation(app, 2, ben)
-    return Program(add_officer(app), ana, ben, sue)
+    return add_program(app)
