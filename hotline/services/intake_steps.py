@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ..digits import decimal_digits
+from ..plain_text import as_typed
 
 Step = Literal["badge", "type", "name", "offense", "location", "consent", "confirm"]
 STEPS: tuple[Step, ...] = ("badge", "type", "name", "offense", "location", "consent", "confirm")
@@ -56,19 +57,20 @@ def answer(
 ) -> Turn:
     """Apply one answer; one that does not fit asks the same step again."""
     value = " ".join(text.split())
-    upper = value.upper()
+    typed = as_typed(value)  # a choice as meant: "１" is 1, a zero-width space is nothing
+    upper = typed.upper()
     updated = dict(answers)
-    badge = decimal_digits(value) if step == "badge" else None
+    badge = decimal_digits(typed) if step == "badge" else None
     if badge is not None and len(badge) <= 20:
         updated["badge"] = badge
         updated["officer"] = officer_by_badge(badge)
-    elif step == "type" and value in TYPES:
-        updated["type"] = TYPES[value]
-    elif step == "name" and 0 < len(value) <= MAX_NAME:
+    elif step == "type" and typed in TYPES:
+        updated["type"] = TYPES[typed]
+    elif step == "name" and typed and len(value) <= MAX_NAME:
         updated["name"] = value
-    elif step == "offense" and value in OFFENSES:
-        updated["offense"] = OFFENSES[value]
-    elif step == "location" and 0 < len(value) <= MAX_LOCATION:
+    elif step == "offense" and typed in OFFENSES:
+        updated["offense"] = OFFENSES[typed]
+    elif step == "location" and typed and len(value) <= MAX_LOCATION:
         updated["location"] = value
     elif step == "consent" and upper in YES_WORDS:
         updated["consent"] = True

@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass
 from datetime import timedelta
 
+from ..plain_text import as_typed
+
 MAX_TAKE = timedelta(days=7)
 # "ACK 42", "ack #42", "ACK#42": the # and the space are optional, not both missing.
 _REFERENCE = r"(?:\s+#?|\s*#)\s*(\d{1,9})"
@@ -106,7 +108,7 @@ def parse_duration(text: str) -> timedelta | None:
 
 def parse(text: str) -> Command | None:
     """Return the command a text spells, or None when it is none (an answer, or noise)."""
-    stripped = " ".join(text.split())
+    stripped = as_typed(text)
     word = stripped.split(" ", 1)[0].upper() if stripped else ""
     keyword = keyword_of(stripped.upper())
     if keyword is not None:
