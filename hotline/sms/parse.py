@@ -73,6 +73,7 @@ KEYWORDS: dict[str, tuple[str, str | None]] = {
 }
 _END = r"\s*[.!?]*$"  # "ACK 42." or "Status 42?" as a phone's keyboard may end it
 _PUNCTUATED = re.compile(r"\s*[.!?]+$")  # "Help?", "ABORT.", "TAKE 4h."
+_OPENED = re.compile(r"^[¿¡]+\s*")  # Spanish opens a question or exclamation: "¿Ayuda?"
 REFERENCED = {
     STATUS: re.compile(rf"^(?:STATUS|ESTADO){_REFERENCE}{_END}", re.IGNORECASE),
     ACK: re.compile(rf"^ACK{_REFERENCE}{_END}", re.IGNORECASE),
@@ -85,14 +86,14 @@ REFERENCED = {
 
 
 def keyword_of(upper: str) -> tuple[str, str | None] | None:
-    """Return what a one-word text means, "Help?" and "ABORT." as a phone may end them included.
+    """Return what a one-word text means, "Help?", "¡Ayuda!" and "ABORT." included.
 
     Twilio's opt-out and opt-in words count only as Twilio reads them, bare: the app
     must not silence a number the carrier still delivers to.
     """
     if upper in KEYWORDS:
         return KEYWORDS[upper]
-    trimmed = KEYWORDS.get(_PUNCTUATED.sub("", upper))
+    trimmed = KEYWORDS.get(_PUNCTUATED.sub("", _OPENED.sub("", upper)))
     return trimmed if trimmed is not None and trimmed[0] not in (STOP, START) else None
 
 
@@ -108,9 +109,10 @@ def parse_duration(text: str) -> timedelta | None:
 
 def parse(text: str) -> Command | None:
     """Return the command a text spells, or None when it is none (an answer, or noise)."""
-    stripped = as_typed(text)
+    typed = as_typed(text)
+    keyword = keyword_of(typed.upper())
+    stripped = _OPENED.sub("", typed)
     word = stripped.split(" ", 1)[0].upper() if stripped else ""
-    keyword = keyword_of(stripped.upper())
     if keyword is not None:
         name, language = keyword
         return Command(name, language=language)

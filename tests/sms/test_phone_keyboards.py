@@ -6,7 +6,7 @@ from flask import Flask
 
 from hotline.simulator import SmsEmulator
 from hotline.sms.prompts import PROMPTS
-from tests.sms.conftest import Program, converse
+from tests.sms.conftest import STRANGER, Program, converse
 from tests.sms.test_commands import refer, status_of
 from tests.sms.test_intake import referrals
 
@@ -40,3 +40,15 @@ def test_intake_answers_with_invisible_characters_or_wide_letters_are_read(
     assert replies[-1].startswith("Sent: LEAD referral #")
     (referral,) = referrals(app)
     assert (referral.type, referral.participant_name) == ("arrest_diversion", "Jane Doe")
+
+
+def test_spanish_opening_marks_keep_a_keyword_and_its_language(
+    phone: SmsEmulator, program: Program
+) -> None:
+    number = refer(phone, program)
+    assert converse(phone, STRANGER, "¿Ayuda?")[-1].startswith("Linea LEAD. Agentes:")
+    assert converse(phone, "+12065550667", "¡Ayuda!")[-1].startswith("Linea LEAD. Agentes:")
+    status = converse(phone, program.officer.phone, f"¿Estado {number}?")[-1]
+    assert status == f"LEAD #{number}: recibida.", status
+    started = converse(phone, "+12065550668", "¡Referir!")[-1]
+    assert started.startswith("Remision LEAD."), started
