@@ -7,6 +7,7 @@ channel (hotline.sms.prompts), in the officer's language.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -27,6 +28,7 @@ MAX_LOCATION = 500
 YES_WORDS = frozenset({"Y", "YES", "S", "SI", "SÍ"})
 NO_WORDS = frozenset({"N", "NO"})
 SEND_WORDS = frozenset({"SEND", "ENVIAR"})
+_EXCLAIMED = re.compile(r"^¡+\s*|\s*[.!]+$")
 
 
 @dataclass(frozen=True)
@@ -57,7 +59,9 @@ def answer(
 ) -> Turn:
     """Apply one answer; one that does not fit asks the same step again."""
     value = " ".join(text.split())
-    typed = as_typed(value)  # a choice as meant: "１" is 1, a zero-width space is nothing
+    # A choice as meant: "１" is 1, a zero-width space is nothing, "Y." and "¡Sí!" are
+    # yes as a keyboard ends them; "Y?" may be a doubt and is asked again.
+    typed = _EXCLAIMED.sub("", as_typed(value))
     upper = typed.upper()
     updated = dict(answers)
     badge = decimal_digits(typed) if step == "badge" else None

@@ -52,3 +52,17 @@ def test_spanish_opening_marks_keep_a_keyword_and_its_language(
     assert status == f"LEAD #{number}: recibida.", status
     started = converse(phone, "+12065550668", "¡Referir!")[-1]
     assert started.startswith("Remision LEAD."), started
+
+
+def test_intake_choices_ended_by_the_keyboard_are_read_but_a_questioned_consent_is_asked_again(
+    app: Flask, phone: SmsEmulator, program: Program
+) -> None:
+    officer = program.officer.phone
+    replies = converse(phone, officer, "REFER", "1.", "Jane Doe", "1!", "Pine", "Y?", "Sí.")
+    assert replies[1:4] == [PROMPTS["name"], PROMPTS["offense"], PROMPTS["location"]]
+    assert replies[5].startswith("Please reply Y or N.")  # "Y?" may be a doubt: asked again
+    assert replies[6].startswith("Referral: Arrest diversion, possession, Jane Doe")
+    assert converse(phone, officer, "Send!")[-1].startswith("Sent: LEAD referral #")
+    declined = converse(phone, officer, "REFER", "2", "John Roe", "Union Station", "No.")[-1]
+    assert declined.startswith("Understood: no referral was made")
+    assert len(referrals(app)) == 1
