@@ -118,6 +118,14 @@ def run_command(
         return Reply(
             _("Reply {command} and the referral number, e.g. {command} 42.", command=command.name)
         )
+    if command.name in (ACK, INTAKE, CALL) and command.text:  # "ACK 42 can't": not taken
+        return Reply(
+            _(
+                "Nothing done: reply {command} {n} alone, with no other words.",
+                command=command.name,
+                n=command.referral,
+            )
+        )
     if command.referral is not None:
         session.execute(FILE_WITH_REFERRAL, {"message": message_id, "referral": command.referral})
     referral = command.referral or 0

@@ -85,6 +85,16 @@ REFERENCED = {
 }
 
 
+# "STATUS 42 thanks", "ack 42, on it": a whole reference, then words (no number: "CALL
+# 555-0100" and "ACK 42 43" stay unread). STATUS is answered; ACK, INTAKE and CALL change
+# a referral and are done only as written ("ACK 42 can't" must not take it): `text` holds
+# the words, and the answer asks for the command alone.
+_WORDED = re.compile(
+    rf"^(STATUS|ESTADO|ACK|INTAKE|CALL){_REFERENCE}((?:\s|[^\w.#/-])\D*)$",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
 def keyword_of(upper: str) -> tuple[str, str | None] | None:
     """Return what a one-word text means, "Help?", "¡Ayuda!" and "ABORT." included.
 
@@ -130,6 +140,11 @@ def parse(text: str) -> Command | None:
             extra = match.group(2) if match.lastindex and match.lastindex >= 2 else None
             referral, rest = int(match.group(1)), (extra or "").strip()
             return Command(name, referral=referral, text=rest, language=spanish)
+    worded = _WORDED.match(stripped)
+    if worded:
+        name = STATUS if spanish else worded.group(1).upper()
+        words = "" if name == STATUS else worded.group(3).strip()
+        return Command(name, referral=int(worded.group(2)), text=words, language=spanish)
     if word in REFERENCED or word == "ESTADO":
         # The keyword without a usable referral number.
         return Command(STATUS if spanish else word, language=spanish)

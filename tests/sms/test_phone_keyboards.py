@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import Flask
 
+from hotline.db import session_scope
+from hotline.models import User
 from hotline.simulator import SmsEmulator
 from hotline.sms.prompts import PROMPTS
 from tests.sms.conftest import STRANGER, Program, converse
@@ -66,3 +68,33 @@ def test_intake_choices_ended_by_the_keyboard_are_read_but_a_questioned_consent_
     declined = converse(phone, officer, "REFER", "2", "John Roe", "Union Station", "No.")[-1]
     assert declined.startswith("Understood: no referral was made")
     assert len(referrals(app)) == 1
+
+
+def test_words_after_the_referral_number_are_answered_for_what_they_are(
+    app: Flask, phone: SmsEmulator, program: Program
+) -> None:
+    number = refer(phone, program)
+    status = converse(phone, program.officer.phone, f"status {number} thanks")[-1]
+    assert status == f"LEAD #{number}: received."
+    # Taking or closing a referral is done only as written: "ACK 42 can't" must not take it.
+    for text in (f"ack {number} thanks", f"ACK #{number}, can't 👍", f"CALL {number} please"):
+        reply = converse(phone, program.ana.phone, text)[-1]
+        command = text.split(" ", 1)[0].upper()
+        assert reply == f"Nothing done: reply {command} {number} alone, with no other words."
+    assert status_of(app, number) == "notified"
+    converse(phone, program.ana.phone, f"ACK {number}")
+    reply = converse(phone, program.ana.phone, f"INTAKE {number} no show")[-1]
+    assert reply == f"Nothing done: reply INTAKE {number} alone, with no other words."
+    assert status_of(app, number) == "acknowledged"
+    officer_tried = converse(phone, program.officer.phone, f"ACK {number} thanks")[-1]
+    assert officer_tried.startswith("Sorry, ACK is for LEAD coordinators.")
+
+
+def test_a_spanish_coordinator_is_told_in_spanish_to_send_the_command_alone(
+    app: Flask, phone: SmsEmulator, program: Program
+) -> None:
+    number = refer(phone, program)
+    with session_scope(app) as session:
+        session.get_one(User, program.ana.id).language = "es"
+    reply = converse(phone, program.ana.phone, f"ACK {number} gracias")[-1]
+    assert reply == f"No se hizo nada: responda ACK {number} solo, sin otras palabras."
