@@ -54,6 +54,7 @@ class Inbound:
     now: datetime
     message_id: int
     hotline_number: str  # the reply comes from it
+    media: bool = False  # an MMS: pictures or other media came with it
 
 
 def answer_text(session: Session, inbound: Inbound, config: Mapping[str, Any]) -> str | None:
@@ -136,7 +137,8 @@ def _handle_text(session: Session, inbound: Inbound, config: Mapping[str, Any]) 
                     "Text REFER to start again."
                 )
             )
-        return unprompted_help(session, sender.phone, now, _)
+        pictured = inbound.media and not text.strip()
+        return unprompted_help(session, sender.phone, now, _, pictured=pictured)
     return run_command(session, sender, command, now, message_id, config, _, language)
 
 
@@ -157,8 +159,13 @@ def _command_amid_intake(sender: Sender, command: Command | None) -> bool:
     return command.name in (WHO, TAKE) or command.referral is not None
 
 
-def unprompted_help(session: Session, phone: str, now: datetime, _: Translate) -> Reply | None:
-    """Answer noise with HELP, at most 3 times an hour per number (so two robots cannot loop)."""
+def unprompted_help(
+    session: Session, phone: str, now: datetime, _: Translate, *, pictured: bool = False
+) -> Reply | None:
+    """Answer noise with HELP, at most 3 times an hour per number (so two robots cannot loop).
+
+    A picture without words is told that the hotline reads words only.
+    """
     recent = session.scalar(
         select(func.count())
         .select_from(Message)
@@ -171,4 +178,6 @@ def unprompted_help(session: Session, phone: str, now: datetime, _: Translate) -
     if (recent or 0) >= UNPROMPTED_HELP_PER_HOUR:
         return None
     sorry = _("Sorry, that is not a command.")
+    if pictured:
+        sorry = _("Pictures and other media are not read: please text words.")
     return Reply(f"{sorry} {help_text(_)}", kind="help")

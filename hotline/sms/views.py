@@ -158,7 +158,8 @@ def _incoming() -> Response:
     if message_id is None:
         log.info("duplicate MessageSid from %s ignored", mask_phone(phone))
         return answer(None)
-    inbound = Inbound(sender, body, now, message_id, values["to_number"])
+    media = form_text("NumMedia", 4) not in ("", "0")
+    inbound = Inbound(sender, body, now, message_id, values["to_number"], media)
     texted = answer_text(session, inbound, current_app.config)
     session.commit()
     return answer(texted)

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import uuid
+
 from flask import Flask
+from flask.testing import FlaskClient
 
 from hotline.db import session_scope
 from hotline.models import User
-from hotline.simulator import SmsEmulator
+from hotline.simulator import SmsEmulator, flask_poster
+from hotline.simulator.sms import replies_of
+from hotline.simulator.transport import sign
 from hotline.sms.prompts import PROMPTS
 from tests.sms.conftest import STRANGER, Program, converse
 from tests.sms.test_commands import refer, status_of
@@ -98,3 +103,34 @@ def test_a_spanish_coordinator_is_told_in_spanish_to_send_the_command_alone(
         session.get_one(User, program.ana.id).language = "es"
     reply = converse(phone, program.ana.phone, f"ACK {number} gracias")[-1]
     assert reply == f"No se hizo nada: responda ACK {number} solo, sin otras palabras."
+
+
+def picture(
+    phone: SmsEmulator, client: FlaskClient, app: Flask, sender: str, body: str = ""
+) -> str:
+    """Send an MMS (one picture) signed as Twilio does; return the reply."""
+    url = "http://localhost/sms/incoming"
+    params = {
+        "AccountSid": "AC" + "0" * 32,
+        "MessageSid": "MM" + uuid.uuid4().hex,
+        "From": sender,
+        "To": phone.hotline,
+        "Body": body,
+        "NumMedia": "1",
+        "MediaUrl0": "https://api.twilio.com/2010-04-01/Accounts/AC0/Messages/MM0/Media/ME0",
+        "MediaContentType0": "image/jpeg",
+    }
+    answer = flask_poster(client)(url, params, sign(app.config["TWILIO_AUTH_TOKEN"], url, params))
+    assert answer.status == 200
+    (reply,) = replies_of(answer.body)
+    return reply
+
+
+def test_a_picture_without_words_is_told_the_hotline_reads_words_only(
+    app: Flask, client: FlaskClient, phone: SmsEmulator, program: Program
+) -> None:
+    reply = picture(phone, client, app, program.officer.phone)
+    assert reply.startswith("Pictures and other media are not read: please text words.")
+    assert "REFER starts a referral" in reply
+    asked = picture(phone, client, app, STRANGER, "REFER")  # words with it: read as ever
+    assert asked.startswith("LEAD referral. Reply with your badge number")
