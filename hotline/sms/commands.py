@@ -35,6 +35,7 @@ from .parse import (
     NONCOMPLY,
     NOTE,
     REFER,
+    SEND,
     STATUS,
     TAKE,
     WHO,
@@ -93,6 +94,13 @@ def run_command(
         return Reply(help_text(_))
     if command.name == ABORT:
         return Reply(_("There is no referral in progress. Text REFER to start one."))
+    if command.name == SEND:  # sent twice, or after the intake ended: it may be sent already
+        return Reply(
+            _(
+                "Nothing to send: no referral is in progress. STATUS 42 tells where #42 is; "
+                "REFER starts a new one."
+            )
+        )
     if command.name == REFER:
         started = sms_intake.start(session, sender, now, message_id, language)
         return Reply(intake_words(_, started), sms_intake.INTAKE_REPLY)

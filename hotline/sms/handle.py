@@ -30,6 +30,7 @@ from .parse import (
     COORDINATOR_COMMANDS,
     HELP,
     REFER,
+    SEND,
     START,
     STATUS,
     STOP,
@@ -129,14 +130,11 @@ def _handle_text(session: Session, inbound: Inbound, config: Mapping[str, Any]) 
         started_in = sender.intake.answers.get("language")
         language = (command.language if command else None) or str(started_in or language)
     _ = translator("sms", language)
+    if expired and (command is None or command.name == SEND):
+        return Reply(
+            _("Your referral in progress expired after 30 idle minutes. Text REFER to start again.")
+        )
     if command is None:
-        if expired:
-            return Reply(
-                _(
-                    "Your referral in progress expired after 30 idle minutes. "
-                    "Text REFER to start again."
-                )
-            )
         pictured = inbound.media and not text.strip()
         return unprompted_help(session, sender.phone, now, _, pictured=pictured)
     return run_command(session, sender, command, now, message_id, config, _, language)

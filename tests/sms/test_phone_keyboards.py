@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime, timedelta
 
 from flask import Flask
 from flask.testing import FlaskClient
 
 from hotline.db import session_scope
-from hotline.models import User
+from hotline.models import Conversation, User
 from hotline.simulator import SmsEmulator, flask_poster
 from hotline.simulator.sms import replies_of
 from hotline.simulator.transport import sign
 from hotline.sms.prompts import PROMPTS
 from tests.sms.conftest import STRANGER, Program, converse
 from tests.sms.test_commands import refer, status_of
-from tests.sms.test_intake import referrals
+from tests.sms.test_intake import ARREST, referrals
 
 WIDE = str.maketrans("0123456789", "０１２３４５６７８９")
 
@@ -134,3 +135,23 @@ def test_a_picture_without_words_is_told_the_hotline_reads_words_only(
     assert "REFER starts a referral" in reply
     asked = picture(phone, client, app, STRANGER, "REFER")  # words with it: read as ever
     assert asked.startswith("LEAD referral. Reply with your badge number")
+
+
+def test_send_with_no_referral_in_progress_says_nothing_was_left_to_send(
+    app: Flask, phone: SmsEmulator, program: Program
+) -> None:
+    officer = program.officer.phone
+    sent = converse(phone, officer, *ARREST, "SEND")[-1]
+    number = int(sent.split("#", 1)[1].split(".", 1)[0])
+    again = converse(phone, officer, "SEND")[-1]  # the phone sent it twice, a new MessageSid
+    assert again.startswith("Nothing to send: no referral is in progress.")
+    assert "STATUS 42" in again and len(referrals(app)) == 1
+    spanish = converse(phone, STRANGER, "REFERIR", "555", "2", "Juan", "Pine", "S", "enviar")[-1]
+    assert spanish.startswith("Enviada: remision LEAD #")
+    assert converse(phone, STRANGER, "Enviar")[-1].startswith("Nada que enviar:")
+    converse(phone, officer, "REFER", "1")
+    with session_scope(app) as session:
+        session.get_one(Conversation, officer).updated_at = datetime.now(UTC) - timedelta(hours=1)
+    expired = converse(phone, officer, "SEND")[-1]
+    assert expired.startswith("Your referral in progress expired"), expired
+    assert converse(phone, officer, f"STATUS {number}")[-1] == f"LEAD #{number}: received."
