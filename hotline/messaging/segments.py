@@ -33,14 +33,27 @@ def segments(text: str) -> int:
 
 
 def fit(head: str, tail: str, max_segments: int = 2) -> str:
-    """Return head + tail, shortening the tail (free text) so the whole fits the segments."""
-    text = head + tail
-    while tail and segments(text) > max_segments:
-        tail = tail[: max(0, len(tail) - 4)].rstrip() + "..."
-        if tail == "...":
-            tail = ""
-        text = head + tail
+    """Return head + tail, shortening the tail (free text) so the whole fits the segments.
+
+    The tail is cut after a whole word ("3rd and..." not "3rd an..."): a cut word
+    reads as another place or name. Only a single word longer than the room is cut.
+    """
+    text, keep = head + tail, len(tail)
+    while keep > 0 and segments(text) > max_segments:
+        keep = max(0, keep - 4)
+        kept = _whole_words(tail, keep).rstrip()
+        text = head + kept + "..." if kept else head
     return text
+
+
+def _whole_words(text: str, length: int) -> str:
+    """Return text's first `length` characters, without a word the cut would split."""
+    cut = text[:length]
+    if length < len(text) and not text[length].isspace():
+        space = cut.rfind(" ")
+        if space > 0:  # the tail's leading space is no word boundary to cut at
+            return cut[:space]
+    return cut
 
 
 # Letters outside GSM-7 that have a plain GSM twin: "más" costs a UCS-2 text (70 characters

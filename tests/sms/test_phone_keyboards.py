@@ -9,12 +9,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from hotline.db import session_scope
+from hotline.messaging.segments import segments
 from hotline.models import Conversation, User
 from hotline.simulator import SmsEmulator, flask_poster
 from hotline.simulator.sms import replies_of
 from hotline.simulator.transport import sign
 from hotline.sms.prompts import PROMPTS
-from tests.sms.conftest import STRANGER, Program, converse
+from tests.sms.conftest import STRANGER, Program, converse, outbox
 from tests.sms.test_commands import refer, status_of
 from tests.sms.test_intake import ARREST, referrals
 
@@ -155,3 +156,14 @@ def test_send_with_no_referral_in_progress_says_nothing_was_left_to_send(
     expired = converse(phone, officer, "SEND")[-1]
     assert expired.startswith("Your referral in progress expired"), expired
     assert converse(phone, officer, f"STATUS {number}")[-1] == f"LEAD #{number}: received."
+
+
+def test_a_long_place_is_shortened_in_the_coordinators_alert_at_a_word_not_inside_one(
+    app: Flask, phone: SmsEmulator, program: Program
+) -> None:
+    place = "Under the Aurora Bridge near the north stairway by " + "Fremont Canal Park " * 20
+    converse(phone, program.officer.phone, "REFER", "2", "Jane Doe", place, "Y", "SEND")
+    (alert,) = outbox(app, program.ana.phone)
+    assert segments(alert) <= 2 and alert.endswith("...") and "Jane Doe at Under the" in alert
+    kept = alert.removesuffix("...").split(" at ", 1)[1]
+    assert place.startswith(kept) and place[len(kept)] == " ", kept  # whole words only
