@@ -41,6 +41,11 @@ class Turn:
     badge_noted: bool = False
 
 
+def _has_letter(text: str) -> bool:
+    """Tell whether text holds a letter of any script."""
+    return any(char.isalpha() for char in text)
+
+
 def first_step(known_officer: bool) -> Step:
     """Return where an intake starts: unknown numbers give a badge first."""
     return "type" if known_officer else "badge"
@@ -70,11 +75,13 @@ def answer(
         updated["officer"] = officer_by_badge(badge)
     elif step == "type" and typed in TYPES:
         updated["type"] = TYPES[typed]
-    elif step == "name" and typed and len(value) <= MAX_NAME:
+    # A name has a letter and a place is more than a number: a menu's "1" sent twice
+    # (a phone's resend) is not taken for the person's name or where they are.
+    elif step == "name" and _has_letter(typed) and len(value) <= MAX_NAME:
         updated["name"] = value
     elif step == "offense" and typed in OFFENSES:
         updated["offense"] = OFFENSES[typed]
-    elif step == "location" and typed and len(value) <= MAX_LOCATION:
+    elif step == "location" and typed and not typed.isdecimal() and len(value) <= MAX_LOCATION:
         updated["location"] = value
     elif step == "consent" and upper in YES_WORDS:
         updated["consent"] = True

@@ -167,3 +167,15 @@ def test_a_long_place_is_shortened_in_the_coordinators_alert_at_a_word_not_insid
     assert segments(alert) <= 2 and alert.endswith("...") and "Jane Doe at Under the" in alert
     kept = alert.removesuffix("...").split(" at ", 1)[1]
     assert place.startswith(kept) and place[len(kept)] == " ", kept  # whole words only
+
+
+def test_a_choice_sent_twice_is_not_taken_for_the_name_or_the_place(
+    app: Flask, phone: SmsEmulator, program: Program
+) -> None:
+    officer = program.officer.phone
+    # Each answer arrives twice, the second with a new MessageSid (a phone's resend).
+    replies = converse(phone, officer, "REFER", "1", "1", "Jane Doe", "1", "1", "3rd & Pine")
+    assert replies[2].startswith("Please reply with a name") and replies[3] == PROMPTS["offense"]
+    assert replies[5].startswith("Please reply with a place") and replies[6] == PROMPTS["consent"]
+    summary = converse(phone, officer, "Y")[-1]
+    assert summary.startswith("Referral: Arrest diversion, possession, Jane Doe, at 3rd & Pine")
