@@ -104,6 +104,16 @@ class HotlineGroup(FlaskGroup):
         with reported_as_click_errors():
             return super().invoke(ctx)
 
+    # FlaskGroup builds the app to add `app.cli`'s commands, which are these same ones: on a
+    # fresh machine (production's settings, incomplete) `--help` then began with an error.
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """List the hotline's commands without building the app."""
+        return click.Group.list_commands(self, ctx)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        """Find a hotline command by name without building the app."""
+        return click.Group.get_command(self, ctx, name)
+
 
 main = HotlineGroup(
     name="hotline",

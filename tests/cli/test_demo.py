@@ -344,3 +344,17 @@ def test_the_demo_keeps_its_programs_time_zone_whatever_the_shell_exports(
     # Seattle's program: Fay's weekend opens when the night shift ends, Saturday 07:00 there.
     (gap,) = [line for line in lines if line.startswith("Next tier-1 gap: ")]
     assert gap.startswith("Next tier-1 gap: Sat ") and " 07:00 to " in gap, gap
+
+
+def test_help_on_a_fresh_machine_lists_the_commands_without_an_error() -> None:
+    # A newcomer's shell sets nothing, so the app's settings are production's, incomplete.
+    result = CliRunner().invoke(main, ["--help"])
+    assert result.exit_code == 0
+    assert result.stderr == "", result.stderr  # was: "Error: HOTLINE_ENV=production refuses …"
+    assert result.output.startswith("Usage: hotline")
+    listed = result.output.split("Commands:")[1]
+    assert all(f"  {name} " in listed for name in ("demo", "serve", "simulate", "user"))
+    mistyped = CliRunner().invoke(main, ["dmeo"])
+    assert mistyped.exit_code == 2
+    (line,) = mistyped.output.splitlines()  # the settings are not its business either
+    assert line.startswith("Error: No such command 'dmeo'.")
