@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from .models import Assessment, Call, CallLeg, Message, Officer, Referral, ReferralEvent, User
@@ -19,24 +19,15 @@ PARTICIPANTS = (
     "Casey Brooks", "Morgan Price", "Drew Hill", "Jamie Fox",
 )  # fmt: skip
 PLACES = [
-    "3rd & Pine",
-    "Union Station",
-    "Pioneer Square",
-    "Aurora & 85th",
-    "Rainier Beach",
-    "Ballard Ave",
-]
+    "3rd & Pine", "Union Station", "Pioneer Square",
+    "Aurora & 85th", "Rainier Beach", "Ballard Ave",
+]  # fmt: skip
 # The assessment form's own choices, so that the demo's disparity table reads as a real one.
 RACES = [
-    "Black or African American",
-    "White",
-    "Hispanic or Latino",
-    "Asian",
-    "American Indian or Alaska Native",
-    "Multiracial",
-    "declined to say",
-    None,
-]
+    "Black or African American", "White", "Hispanic or Latino", "Asian",
+    "American Indian or Alaska Native", "Multiracial", "declined to say", None,
+]  # fmt: skip
+NEEDS = ["substance_use", "mental_health", "housing", "medical", "food", "documents", "benefits"]
 # Closed referrals dominate a quarter's history; open ones are the last minutes'.
 CLOSED = {
     "intake_completed": 40,
@@ -50,6 +41,7 @@ CLOSED = {
 # Nobody has taken them yet: staff were texted as the app texts them, so they are `notified`
 # (`received` lasts only while a call rings) and the clock's escalate-unacked carries them on.
 OPEN = ["notified"]
+MISSED_CALLS = 0.25  # a share of past calls, taken later by ACK
 # Two quarters: the reports' default period, the last full quarter, is always in it.
 HISTORY_DAYS = 183
 DISPOSITION_OF = {
@@ -80,17 +72,20 @@ def add_history(session: Session, now: datetime, seed: int, count: int = 130) ->
         )
         officer = rng.choice(officers)
         coordinator = rng.choice(coordinators)
-        if recent:  # nobody has taken it yet: it rang, or was texted to, tier 1 on call then
+        channel = "voice" if index % 3 == 0 else "sms"
+        # Some calls rang out (a voicemail, a hang-up): the reports' missed calls are not all 0.
+        missed = channel == "voice" and not recent and rng.random() < MISSED_CALLS
+        if recent or missed:  # nobody took it then: it rang, or was texted to, tier 1 on call
             chain = load_on_call(session).chain_at(created)
             coordinator = session.get_one(User, chain[0]) if chain else coordinator
         arrest = rng.random() < 0.7
         referral = Referral(
-            channel="voice" if index % 3 == 0 else "sms",
+            channel=channel,
             type="arrest_diversion" if arrest else "social_contact",
             offense=rng.choice(["possession", "subsistence_sale", "sex_work", "other"])
             if arrest
             else None,
-            status="received" if recent else status,
+            status="received" if recent or missed else status,
             officer_id=officer.id,
             badge=officer.badge,
             officer_phone=officer.phone,
@@ -103,7 +98,16 @@ def add_history(session: Session, now: datetime, seed: int, count: int = 130) ->
             _as_a_call_arrives(referral)
         session.add(referral)
         session.flush()
-        if not recent:  # a call is taken by pressing 1 as it rings, a text by ACK minutes on
+        arrival = {"at": created, "kind": "referral_sent", "channel": channel}
+        session.add(ReferralEvent(referral_id=referral.id, **arrival))
+        if missed:  # staff were texted as the call ended; one of them took it by ACK later
+            call = _call(session, rng, referral, coordinator, created, now)
+            _told_then(session, call)
+            referral.status, referral.acknowledged_by = status, coordinator.id
+            referral.acknowledged_at = (call.ended_at or created) + timedelta(
+                minutes=rng.randint(2, 25)
+            )
+        elif not recent:  # a call is taken by pressing 1 as it rings, a text by ACK minutes on
             referral.acknowledged_by = coordinator.id
             referral.acknowledged_at = created + (
                 timedelta(seconds=rng.randint(8, 70))
@@ -114,6 +118,8 @@ def add_history(session: Session, now: datetime, seed: int, count: int = 130) ->
         if status in DISPOSITION_OF:
             assessed = _assessment(session, rng, referral, coordinator, DISPOSITION_OF[status])
         _events(session, rng, referral, coordinator, created, assessed, now)
+        if missed:
+            continue
         if referral.channel == "voice":
             call = _call(session, rng, referral, coordinator, created, now)
             if recent:  # as the call's end tells the chain (and, for a voicemail, supervisors)
@@ -123,6 +129,16 @@ def add_history(session: Session, now: datetime, seed: int, count: int = 130) ->
             if recent:  # as SEND tells the chain's first reachable person
                 recipients = first_recipients(session, created)
                 notify_recipients(session, referral, recipients, created, HOTLINE, "first")
+
+
+def _told_then(session: Session, call: Call) -> None:
+    """Tell staff of a past call nobody took, as its end did; its texts went out then."""
+    notify_voicemail(session, call, call.ended_at or call.started_at, HOTLINE, None)
+    session.execute(
+        update(Message)
+        .where(Message.referral_id == call.referral_id, Message.status == "queued")
+        .values(status="delivered", next_attempt_at=None)
+    )
 
 
 def _as_a_call_arrives(referral: Referral) -> None:
@@ -141,15 +157,15 @@ def _events(
     assessed: datetime | None,
     now: datetime,
 ) -> None:
-    """Write a taken referral's timeline in the order the app would: sent, told, taken, decided.
+    """Write a taken referral's timeline after its arrival as the app would: told, taken, decided.
 
-    An open referral gets only its arrival here; telling staff writes the rest.
+    An open referral gets nothing here; telling staff writes the rest.
     """
     voice = referral.channel == "voice"
-    taken_by = "voice" if voice else "sms"  # a call is taken by pressing 1, a text by ACK
-    events: list[tuple[datetime, str, str, int | None]] = [
-        (created, "referral_sent", referral.channel, None)
-    ]
+    # A call is taken by pressing 1 as it rings; a text, or a call that rang out, by ACK.
+    rang_out = referral.call_outcome in ("voicemail", "abandoned")
+    taken_by = "voice" if voice and not rang_out else "sms"
+    events: list[tuple[datetime, str, str, int | None]] = []
     if referral.acknowledged_at is not None:
         if not voice:  # the alert went out with the referral; an answered call texts nobody
             events.append((created, "notified", "sms", None))
@@ -182,6 +198,7 @@ def _call(
     # Calls nobody took: a voicemail and a hang-up, both kinds the tour shows.
     untaken = "voicemail" if referral.id % 2 else "abandoned"
     outcome = "answered" if referral.acknowledged_by else untaken
+    ended = min(created + timedelta(seconds=rng.randint(60, 600)), now)
     call = Call(
         call_sid=f"CADEMO{referral.id:026d}",
         from_number=referral.officer_phone or "",
@@ -194,8 +211,8 @@ def _call(
         started_at=created,
         # Pressing 1 is what took it: answered and acknowledged at one instant.
         answered_at=referral.acknowledged_at if outcome == "answered" else None,
-        ended_at=min(created + timedelta(minutes=rng.randint(2, 12)), now),
-        duration=rng.randint(60, 600),
+        ended_at=ended,
+        duration=int((ended - created).total_seconds()),
         # The demo serves this sample itself (web.demo_voicemail): the link plays offline.
         recording_url="/demo/voicemail.wav" if outcome == "voicemail" else None,
         recording_duration=2 if outcome == "voicemail" else None,
@@ -271,18 +288,7 @@ def _assessment(
             offense=referral.offense or "none",
             exclusions=["violent_history"] if disposition == "ineligible" else [],
             consent_confirmed=disposition == "accepted",
-            needs=rng.sample(
-                [
-                    "substance_use",
-                    "mental_health",
-                    "housing",
-                    "medical",
-                    "food",
-                    "documents",
-                    "benefits",
-                ],
-                k=2,
-            ),
+            needs=rng.sample(NEEDS, k=2),
             risks=[],
             services=["case manager assigned"],
             disposition=disposition,

@@ -40,6 +40,8 @@ from hotline.services.completion import next_to_complete
 from hotline.services.deadlines import miss_overdue_intakes
 from hotline.services.escalation import escalate_unacked
 from hotline.services.oncall import load_program, schedule_segments, who_is_on_call
+from hotline.services.reports import call_counts, load_calls
+from hotline.web.reports import last_full_quarter
 from tests.web.conftest import Web
 
 
@@ -358,3 +360,47 @@ def test_help_on_a_fresh_machine_lists_the_commands_without_an_error() -> None:
     assert mistyped.exit_code == 2
     (line,) = mistyped.output.splitlines()  # the settings are not its business either
     assert line.startswith("Error: No such command 'dmeo'.")
+
+
+def test_the_reports_quarter_of_the_demo_has_calls_nobody_took_and_staff_took_them_by_text(
+    tmp_path: Path,
+) -> None:
+    app = demo_app(reset=False, instance_path=tmp_path)
+    now = datetime.now(UTC)
+    zone = ZoneInfo("America/Los_Angeles")
+    first, last = last_full_quarter(now.astimezone(zone).date())
+    start = datetime(first.year, first.month, first.day, tzinfo=zone)
+    end = datetime(last.year, last.month, last.day, tzinfo=zone) + timedelta(days=1)
+    with session_scope(app) as session:
+        seed(session, now, app.config)  # as `hotline demo` does
+        # The tour's "Open the reports" lands on this quarter: its missed calls are not all 0.
+        counts = call_counts(load_calls(session, start, end))
+        assert counts.answered > 0 and counts.voicemail > 0 and counts.abandoned > 0
+        missed = session.scalars(
+            select(Call).where(
+                Call.call_outcome.in_(["voicemail", "abandoned"]),
+                Call.started_at < now - timedelta(days=1),
+            )
+        ).all()
+        for call in missed:  # staff were told when it ended, then someone took it by text
+            referral = session.get_one(Referral, call.referral_id)
+            kinds = [
+                (e.kind, e.channel)
+                for e in session.scalars(
+                    select(ReferralEvent)
+                    .where(ReferralEvent.referral_id == referral.id)
+                    .order_by(ReferralEvent.id)
+                )
+            ]
+            told = kinds.index((f"{call.call_outcome}_notified", "system"))
+            assert kinds.index(("acknowledged", "sms")) > told, kinds
+            assert referral.answered_by is None and referral.acknowledged_by is not None
+            assert referral.acknowledged_at > call.ended_at
+            notices = session.scalars(
+                select(Message.status).where(
+                    Message.referral_id == referral.id,
+                    Message.direction == "out",
+                    Message.created_at < referral.acknowledged_at,
+                )
+            ).all()
+            assert notices and set(notices) == {"delivered"}, notices  # sent then, not today
