@@ -219,3 +219,11 @@ class TestTexts:
         officer_side = page_text(html.split('id="oncall-phone"')[0])
         assert "with a coordinator" in officer_side
         assert "· sent" in officer_side  # the status text went out through the outbox
+
+    def test_the_on_call_phones_list_names_each_role_in_words(
+        self, app: Flask, as_coordinator: Web, program: Program
+    ) -> None:
+        add_user(app, "Cam Reed", "case_manager")
+        page = page_text(as_coordinator.text("/simulator"))
+        assert "Cam Reed · case manager ·" in page
+        assert "case_manager" not in page
