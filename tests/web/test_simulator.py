@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from html import unescape
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from flask import Flask
@@ -219,6 +221,26 @@ class TestTexts:
         officer_side = page_text(html.split('id="oncall-phone"')[0])
         assert "with a coordinator" in officer_side
         assert "· sent" in officer_side  # the status text went out through the outbox
+
+    def test_a_text_of_another_day_says_its_day_not_only_its_time(
+        self, app: Flask, as_coordinator: Web, program: Program
+    ) -> None:
+        # The demo's officers have months of texts: a bare "03:04:41" reads as this morning.
+        earlier = datetime.now(UTC) - timedelta(days=40)
+        with session_scope(app) as session:
+            session.add(
+                Message(
+                    direction="in",
+                    from_number=program.officer.phone,
+                    to_number="+12065550100",
+                    body="REFER",
+                    status="received",
+                    created_at=earlier,
+                )
+            )
+        page = page_text(as_coordinator.text(f"/simulator?officer={program.officer.phone}"))
+        day = earlier.astimezone(ZoneInfo(app.config["HOTLINE_TIMEZONE"]))
+        assert f"You: REFER {day:%a %m/%d %H:%M}" in page, page
 
     def test_the_on_call_phones_list_names_each_role_in_words(
         self, app: Flask, as_coordinator: Web, program: Program
