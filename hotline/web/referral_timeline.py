@@ -10,7 +10,7 @@ from ..db import get_session
 from ..messaging.segments import is_gsm, segments
 from ..models import Call, Message, Referral, ReferralEvent
 from .language import web_text as _
-from .words import word
+from .words import leg_word, word
 
 
 def segment_words(body: str | None) -> str | None:
@@ -43,7 +43,7 @@ def timeline(referral: Referral, names: dict[int, str]) -> list[dict[str, Any]]:
             who = names.get(leg.user_id or 0, "fallback number")
             detail = {
                 "number": leg.number,
-                "outcome": leg.outcome or "ringing",
+                "outcome": leg_word(leg.outcome),
                 "seconds": leg.duration,
             }
             entries.append({"at": leg.at, "what": "dialled", "who": who, "detail": detail})

@@ -47,6 +47,10 @@ WORDS: dict[str, str] = {
     "participant_unlinked": N_("unlinked from its participant, who stays in the program"),
     "intake_completed": N_("intake completed"),
     "intake_missed": N_("intake not completed"),
+    # Staff texted about a call nobody took (services.voicemail): "<kind>_notified".
+    "abandoned_notified": N_("staff texted that nobody took the call"),
+    "voicemail_notified": N_("staff texted about the voicemail"),
+    "recording_notified": N_("staff texted about the recording"),
     # A call whose final status never reached the app, closed by the clock.
     "call_end_unheard": N_("the call's end never reached the hotline: closed by its clock"),
     # Calls back through the hotline: the timeline's events and how each ended.
@@ -67,6 +71,18 @@ WORDS: dict[str, str] = {
     "coordinator_unknown": N_(
         "the coordinator's phone was called; how that call ended never reached the hotline"
     ),
+}
+
+# How each line a call rang ended (call_legs.outcome; None: no outcome yet). Apart from
+# WORDS: a text's "failed" is not a phone that could not be reached.
+LEG_WORDS: dict[str | None, str] = {
+    "accepted": N_("accepted"),
+    "declined": N_("declined"),
+    "no-answer": N_("did not answer"),
+    "busy": N_("line busy"),
+    "failed": N_("could not be reached"),
+    "canceled": N_("stopped ringing"),
+    None: N_("ringing"),
 }
 
 # Field names of audited resources, as a sentence would say them.
@@ -134,3 +150,8 @@ def word(code: Any) -> str:
 def words(codes: list[Any] | None, sep: str = ", ") -> str:
     """Return a list of codes in words, joined."""
     return sep.join(word(code) for code in codes or []) or web_text("none")
+
+
+def leg_word(outcome: str | None) -> str:
+    """Return how a line the call rang ended, in words (a code not known as it is)."""
+    return web_text(LEG_WORDS[outcome]) if outcome in LEG_WORDS else str(outcome)

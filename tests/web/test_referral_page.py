@@ -9,7 +9,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from hotline.db import session_scope
-from hotline.models import Assessment, Message, Referral, ReferralEvent
+from hotline.models import Assessment, Call, CallLeg, Message, Referral, ReferralEvent
 from tests.factories import add_referral, add_user
 from tests.web.conftest import Web
 
@@ -204,6 +204,43 @@ class TestAssessmentInWords:
         assert "Services: detox bed; bus pass" in section
         assert "age range 25-34; gender woman; race/ethnicity Black" in section
         assert "_" not in section.replace("class=", "")  # no code left as it is stored
+
+
+class TestTimelineInWords:
+    """A call's lines and the texts sent about it read as words, not as stored codes."""
+
+    def test_each_line_dialled_and_each_notice_is_said_in_words(
+        self, app: Flask, as_coordinator: Web
+    ) -> None:
+        number = add_referral(app, status="notified", channel="voice")
+        at = datetime.now(UTC)
+        outcomes = ["no-answer", "busy", "failed", "canceled", None]
+        with session_scope(app) as session:
+            call = Call(call_sid="CA1", from_number="+12065550177", to_number="+12065550100")
+            call.referral_id, call.started_at = number, at
+            session.add(call)
+            session.flush()
+            for step, outcome in enumerate(outcomes):
+                number_dialled = f"+1206555010{step}"
+                leg = CallLeg(call_id=call.id, step=step, number=number_dialled, at=at)
+                leg.outcome = outcome
+                session.add(leg)
+            for kind in ("abandoned_notified", "voicemail_notified", "recording_notified"):
+                session.add(ReferralEvent(referral_id=number, kind=kind, channel="system", at=at))
+        page = as_coordinator.text(f"/referrals/{number}")
+        timeline = page[page.index("<h2>Timeline") :]
+        for words in (
+            "+12065550100: did not answer",
+            "+12065550101: line busy",
+            "+12065550102: could not be reached",
+            "+12065550103: stopped ringing",
+            "+12065550104: ringing",
+            "staff texted that nobody took the call",
+            "staff texted about the voicemail",
+            "staff texted about the recording",
+        ):
+            assert words in timeline, words
+        assert "no-answer" not in timeline and "notified" not in timeline
 
 
 class TestAssessmentOffered:

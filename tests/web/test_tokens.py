@@ -94,6 +94,12 @@ class TestTokens:
         with session_scope(app) as session:
             assert session.scalars(select(ApiToken)).all() == []
 
+    def test_roles_are_named_in_words(self, app: Flask, as_supervisor: Web) -> None:
+        cam = add_user(app, "Cam Reed", "case_manager")
+        assert as_supervisor.post("/people/tokens", {"user_id": str(cam.id)}).status_code == 200
+        page = as_supervisor.text("/people/tokens")
+        assert "Cam Reed (case manager)" in page and "case_manager" not in page
+
     def test_unknown_token_is_404(self, as_supervisor: Web) -> None:
         assert as_supervisor.post("/people/tokens/999/revoke").status_code == 404
 
