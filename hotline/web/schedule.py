@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from flask import current_app, render_template, request, url_for
 
 from ..db import get_session
+from ..permissions import can
 from ..services.calendar_secret import calendar_token
 from ..services.oncall import schedule_segments, true_ends
 from . import bp, program_zone
@@ -67,7 +68,8 @@ def schedule() -> str:
         person_feeds=[
             (user, public_url(f"{feed}?user={user.id}"))
             for user in users.values()
-            if user.active or user.id in on_call
+            # Those who may be on call, and anyone still on the schedule (made inactive since).
+            if (user.active and can(user, "take_calls")) or user.id in on_call
         ],
     )
 

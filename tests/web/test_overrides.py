@@ -17,7 +17,7 @@ from hotline.models import Override, User
 from hotline.rotation import final_schedule
 from hotline.services.oncall import load_program
 from tests.api.conftest import Api, token_for
-from tests.factories import add_override, add_rotation
+from tests.factories import add_override, add_rotation, add_user
 from tests.web.conftest import Web
 
 ZONE = ZoneInfo("America/Los_Angeles")
@@ -101,6 +101,19 @@ class TestList:
         covers = re.findall(r'class="covers-for">(.*?)</td>', page)
         assert covers == ["Ana Diaz", '<span class="gap-text">nobody (a gap)</span>']
         assert "Only supervisors add or delete overrides" in page
+
+    def test_only_people_who_can_be_on_call_are_offered(
+        self, app: Flask, as_supervisor: Web, ben: User
+    ) -> None:
+        """A case manager or prosecutor is on no tier: neither covers nor is covered for."""
+        others = [
+            add_user(app, "Cam Reed", "case_manager"),
+            add_user(app, "Pia Ross", "prosecutor"),
+        ]
+        page = as_supervisor.text("/overrides")
+        assert page.count(f'<option value="{ben.id}"') == 2  # who, and for whom
+        for person in others:
+            assert f'<option value="{person.id}"' not in page
 
     def test_needs_sign_in(self, client: FlaskClient) -> None:
         assert client.get("/overrides").headers["Location"].startswith("/login")

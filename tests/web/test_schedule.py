@@ -14,7 +14,7 @@ from icalendar import Calendar
 from hotline.db import session_scope
 from hotline.models import Rotation, User
 from tests.api.conftest import Api, token_for
-from tests.factories import add_override, add_rotation
+from tests.factories import add_override, add_rotation, add_user
 from tests.web.conftest import Web
 
 LA = ZoneInfo("America/Los_Angeles")  # the program's zone (HOTLINE_TIMEZONE's default)
@@ -161,6 +161,17 @@ class TestCalendarLinks:
         script = client.get("/static/app.js")
         assert script.status_code == 200 and b"navigator.clipboard" in script.data
         script.close()
+
+    def test_people_never_on_call_have_no_feed_of_their_own(
+        self, app: Flask, as_coordinator: Web, ana: User
+    ) -> None:
+        others = [
+            add_user(app, "Cam Reed", "case_manager"),
+            add_user(app, "Pia Ross", "prosecutor"),
+        ]
+        urls = feed_urls(as_coordinator.text("/schedule"))
+        assert f"feed-user-{ana.id}" in urls
+        assert all(f"feed-user-{person.id}" not in urls for person in others)
 
     def test_without_a_public_url_the_request_address_is_used(
         self, app: Flask, as_coordinator: Web
