@@ -9,7 +9,7 @@ from typing import Any
 import click
 from alembic.util import CommandError as AlembicError
 from click.exceptions import NoArgsIsHelpError
-from flask.cli import AppGroup
+from flask.cli import AppGroup, NoAppException
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from hotline.config import ConfigError
@@ -37,8 +37,9 @@ def reported_as_click_errors() -> Iterator[None]:
 
 def one_line_usage(error: click.UsageError) -> click.UsageError:
     """Return a usage error that prints as one line, its help hint at the end (exit 2 kept)."""
-    # A group named alone asks for its help, which click shows through a usage error too.
-    if error.ctx is None or isinstance(error, NoArgsIsHelpError):
+    # A group named alone asks for its help, which click shows through a usage error too;
+    # settings the app cannot start with are no misuse of the command (exit 1, no hint).
+    if error.ctx is None or isinstance(error, (NoArgsIsHelpError, NoAppException)):
         return error
     hint = f" (see '{error.ctx.command_path} --help')"
     return click.UsageError(error.format_message() + hint, ctx=None)

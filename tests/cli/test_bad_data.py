@@ -241,3 +241,23 @@ def test_flask_without_the_production_settings_is_a_one_line_error(tmp_path: Pat
     assert answer.returncode == 1
     assert answer.stderr.strip().splitlines() == [answer.stderr.strip()], answer.stderr
     assert answer.stderr.startswith("Error: HOTLINE_ENV=production refuses to start")
+
+
+def test_hotline_without_the_production_settings_points_at_the_settings_not_the_help(
+    tmp_path: Path,
+) -> None:
+    """The settings are what is wrong: "see 'hotline oncall --help'" sent people astray."""
+    unset = ("HOTLINE_", "TWILIO_", "SECRET_KEY", "DATABASE_URL")
+    environment = {key: value for key, value in os.environ.items() if not key.startswith(unset)}
+    answer = subprocess.run(
+        [sys.executable, "-m", "hotline.cli", "oncall"],
+        cwd=tmp_path,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert answer.returncode == 1
+    assert answer.stderr.startswith("Error: HOTLINE_ENV=production refuses to start")
+    assert "--help" not in answer.stderr and len(answer.stderr.strip().splitlines()) == 1
