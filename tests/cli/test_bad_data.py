@@ -226,11 +226,12 @@ def test_simulate_in_a_production_shell_reaches_the_program(
     assert result.exit_code == 0 and "REFER" in result.output, result.output  # HELP's reply
 
 
-def test_flask_without_the_production_settings_is_a_one_line_error(tmp_path: Path) -> None:
+def without_production_settings(tmp_path: Path, *command: str) -> subprocess.CompletedProcess[str]:
+    """Run a command line of this Python on a fresh machine: none of the app's settings set."""
     unset = ("HOTLINE_", "TWILIO_", "SECRET_KEY", "DATABASE_URL")
     environment = {key: value for key, value in os.environ.items() if not key.startswith(unset)}
-    answer = subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "hotline", "oncall"],
+    return subprocess.run(
+        [sys.executable, *command],
         cwd=tmp_path,
         env=environment,
         capture_output=True,
@@ -238,6 +239,10 @@ def test_flask_without_the_production_settings_is_a_one_line_error(tmp_path: Pat
         timeout=120,
         check=False,
     )
+
+
+def test_flask_without_the_production_settings_is_a_one_line_error(tmp_path: Path) -> None:
+    answer = without_production_settings(tmp_path, "-m", "flask", "--app", "hotline", "oncall")
     assert answer.returncode == 1
     assert answer.stderr.strip().splitlines() == [answer.stderr.strip()], answer.stderr
     assert answer.stderr.startswith("Error: HOTLINE_ENV=production refuses to start")
@@ -247,17 +252,7 @@ def test_hotline_without_the_production_settings_points_at_the_settings_not_the_
     tmp_path: Path,
 ) -> None:
     """The settings are what is wrong: "see 'hotline oncall --help'" sent people astray."""
-    unset = ("HOTLINE_", "TWILIO_", "SECRET_KEY", "DATABASE_URL")
-    environment = {key: value for key, value in os.environ.items() if not key.startswith(unset)}
-    answer = subprocess.run(
-        [sys.executable, "-m", "hotline.cli", "oncall"],
-        cwd=tmp_path,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    answer = without_production_settings(tmp_path, "-m", "hotline.cli", "oncall")
     assert answer.returncode == 1
     assert answer.stderr.startswith("Error: HOTLINE_ENV=production refuses to start")
     assert "--help" not in answer.stderr and len(answer.stderr.strip().splitlines()) == 1
