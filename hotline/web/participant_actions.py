@@ -196,7 +196,8 @@ def record_contact(participant_id: int) -> Page | Response:
     officer_id = request.form.get("officer_id", "")
     officer_number = ascii_number(officer_id, MAX_ID_DIGITS)
     officer = get_session().get(Officer, officer_number) if officer_number is not None else None
-    if officer is None:
+    # One who left the roster is told nothing and tells nobody, as their texted CONTACT is.
+    if officer is None or not officer.active:
         return record_page(row, 422, {"officer_id": web_text("Choose the officer.")})
     if repeated_post():
         return redirect(url_for("web.participant", participant_id=row.id))

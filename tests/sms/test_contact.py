@@ -13,7 +13,7 @@ from hotline.db import session_scope
 from hotline.models import AuditEvent, Consent, Contact, Participant, User
 from hotline.services import participants
 from hotline.simulator import SmsEmulator
-from tests.factories import add_user
+from tests.factories import add_user, leave_roster
 from tests.sms.conftest import STRANGER, Program, converse, outbox
 
 # SPEC §6 "Re-contact", word for word: the officer gets "LEAD participant — case manager
@@ -120,6 +120,15 @@ def test_a_number_off_the_roster_learns_nothing_and_tells_nobody(
     add_participant(app, "Jane Doe", cam, consent=True)
     assert converse(phone, STRANGER, "CONTACT Jane Doe") == [NEUTRAL]
     assert outbox(app, cam.phone) == [] and contacts(app) == []
+
+
+def test_an_officer_who_left_the_roster_learns_nothing_and_tells_nobody(
+    app: Flask, phone: SmsEmulator, program: Program, cam: User
+) -> None:
+    add_participant(app, "Jane Doe", cam, consent=True)
+    leave_roster(app, program.officer)
+    assert converse(phone, program.officer.phone, "CONTACT Jane Doe") == [NEUTRAL]
+    assert outbox(app, cam.phone) == [] and contacts(app) == [] and disclosures(app) == 0
 
 
 def test_contacto_answers_in_spanish_and_a_missing_name_is_asked_for(

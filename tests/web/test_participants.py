@@ -24,7 +24,7 @@ from hotline.models import (
     User,
 )
 from tests.api.test_participants import revoke_once_listed
-from tests.factories import add_officer, add_referral, add_user
+from tests.factories import add_officer, add_referral, add_user, leave_roster
 from tests.web.conftest import PASSWORD, Web
 
 
@@ -266,6 +266,28 @@ def test_a_contact_with_an_exited_participant_names_nobody_to_the_officer(
     assert answer.status_code == 302
     page = as_coordinator.text(f"/participants/{number}")
     assert "Tell the officer only: no LEAD match" in page and manager.phone not in page
+
+
+def test_a_contact_with_an_officer_who_left_the_roster_is_refused_and_names_nobody(
+    app: Flask, as_coordinator: Web
+) -> None:
+    manager = add_user(app, "Cam Reed", "case_manager")
+    officer = add_officer(app)
+    number = add_participant(app, "Jane Doe", manager)
+    with session_scope(app) as session:
+        session.add(
+            Consent(participant_id=number, scope="officer_status", given_at=datetime.now(UTC))
+        )
+    leave_roster(app, officer)  # after the page was drawn with them on it
+    answer = as_coordinator.post(
+        f"/participants/{number}/contacts", {"officer_id": str(officer.id)}
+    )
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 422 and "Choose the officer." in page
+    assert manager.phone not in page and "The officer may be told" not in page
+    with session_scope(app) as session:  # as a text from a number off the roster: nobody told
+        assert session.scalars(select(Contact)).all() == []
+        assert session.scalars(select(Message)).all() == []
 
 
 def test_a_contact_naming_an_overlong_officer_number_is_refused_with_the_form(
