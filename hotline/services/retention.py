@@ -228,7 +228,7 @@ def erase_unfiled_texts(session: Session, now: datetime, retention_days: int | N
         .where(
             Message.referral_id.is_(None),
             Message.participant_id.is_(None),
-            Message.created_at <= cutoff,
+            Message.created_at < cutoff,  # older than the period, as a referral (SPEC §7)
             Message.body.is_not(None),
             Message.status != "queued",
         )
@@ -238,7 +238,7 @@ def erase_unfiled_texts(session: Session, now: datetime, retention_days: int | N
     ).all()
     intakes = session.execute(
         delete(Conversation)
-        .where(Conversation.updated_at <= cutoff)
+        .where(Conversation.updated_at < cutoff)
         .returning(Conversation.phone)
         .execution_options(synchronize_session=False)
     ).all()

@@ -173,3 +173,39 @@ def test_texts_filed_with_nobody_go_once_older_than_the_period_with_an_abandoned
     assert left == ["Still to send"]  # a text still to send keeps its words
     with session_scope(app) as session:
         assert session.scalars(select(Conversation.phone)).all() == []  # the intake's answers
+
+
+def test_a_text_filed_with_nobody_exactly_the_period_old_is_kept_as_a_referral_is(
+    app: Flask,
+) -> None:
+    """ "Older than the period" (SPEC §7), the same boundary as a closed referral's."""
+    app.config["HOTLINE_RETENTION_DAYS"] = 30
+    texted = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+    with session_scope(app) as session:
+        session.add(
+            Message(
+                direction="in",
+                from_number=STRANGER,
+                to_number="+12065550100",
+                status="received",
+                body=f"CONTACT {NAME}",
+                created_at=texted,
+            )
+        )
+        session.add(
+            Conversation(
+                phone=STRANGER,
+                step="name",
+                answers={"name": NAME},
+                started_at=texted,
+                updated_at=texted,
+            )
+        )
+    run_job(app, "retention", texted + timedelta(days=30))
+    assert bodies(app) == [f"CONTACT {NAME}"]
+    with session_scope(app) as session:
+        assert session.scalars(select(Conversation.phone)).all() == [STRANGER]
+    run_job(app, "retention", texted + timedelta(days=30, microseconds=1))
+    assert bodies(app) == []
+    with session_scope(app) as session:
+        assert session.scalars(select(Conversation.phone)).all() == []
