@@ -65,10 +65,10 @@ KEYWORDS: dict[str, tuple[str, str | None]] = {
     "REFER": (REFER, None),
     "NEW": (REFER, None),
     "REFERIR": (REFER, "es"),
-    "ANULAR": (ABORT, "es"),
+    "ANULAR": (ABORT, "es"),  # never CANCELAR: carriers may take it as an opt-out
     # An intake's last answer; a command only when no intake waits for it (sent twice, say).
     "SEND": (SEND, None),
-    "ENVIAR": (SEND, "es"),  # never CANCELAR: carriers may take it as an opt-out
+    "ENVIAR": (SEND, "es"),
     **{word: (ABORT, None) for word in ABORT_WORDS},
     **{word: (STOP, None) for word in STOP_WORDS},
     **{word: (START, None) for word in START_WORDS},
