@@ -32,8 +32,8 @@ def user_fields(row: User) -> dict[str, Any]:
     return UserOut.model_validate(row).model_dump()
 
 
-def officer_fields(row: Officer) -> dict[str, Any]:
-    """Return an officer as the API shows it (OfficerOut)."""
+def officer_fields(row: Officer | dict[str, Any]) -> dict[str, Any]:
+    """Return an officer (a row, or its values) as the API shows it (OfficerOut)."""
     return OfficerOut.model_validate(row).model_dump()
 
 
@@ -51,7 +51,12 @@ def _check_unique(session: Session, model: Any, row_id: int | None, **values: st
         if (among := UNIQUE_AMONG.get((model, column))) is not None:
             statement = statement.where(among)
         if session.scalars(statement).first() is not None:
-            raise Conflict(f"{column} {value} is already used", column)
+            raise already_used(column, value)
+
+
+def already_used(column: str, value: str) -> Conflict:
+    """Return the refusal of a value another row holds, naming its field."""
+    return Conflict(f"{column} {value} is already used", column)
 
 
 @contextmanager

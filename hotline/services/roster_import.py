@@ -16,10 +16,16 @@ from sqlalchemy.orm import Session
 
 from ..audit import Actor, record_many, snapshot
 from ..models import Officer
-from ..schemas.people import OfficerCreate, OfficerOut, OfficerPatch
+from ..schemas.people import OfficerCreate, OfficerPatch
 from .errors import Conflict, FieldInvalid
 from .participant_match import folded_words
-from .people import create_officer, plain_first_error, update_officer
+from .people import (
+    already_used,
+    create_officer,
+    officer_fields,
+    plain_first_error,
+    update_officer,
+)
 
 OFFICER_CSV_COLUMNS = ("name", "badge", "agency", "phone")
 # New officers written at a time: one statement for their rows and one for their audit
@@ -132,9 +138,9 @@ class _Writer:
         """Queue a new officer, put back a former one, or raise Conflict naming the clash."""
         held = self.badges.get(data.badge)
         if held is True:
-            raise Conflict(f"badge {data.badge} is already used", "badge")
+            raise already_used("badge", data.badge)
         if data.phone in self.phones:
-            raise Conflict(f"phone {data.phone} is already used", "phone")
+            raise already_used("phone", data.phone)
         if held is False:
             self.write()  # the rows before it first, as the file has them
             _put_back(self.session, data, language_given, self.actor, self.now)
@@ -163,10 +169,8 @@ class _Writer:
                 badges = [row["badge"] for row in rows]
                 written = select(Officer.badge, Officer.id).where(Officer.badge.in_(badges))
                 ids = {badge: officer_id for badge, officer_id in self.session.execute(written)}
-                created = [
-                    (ids[row["badge"]], None, _shown({**row, "id": ids[row["badge"]]}))
-                    for row in rows
-                ]
+                shown = [officer_fields({**row, "id": ids[row["badge"]]}) for row in rows]
+                created = [(officer["id"], None, snapshot(officer)) for officer in shown]
                 record_many(self.session, self.actor, self.now, "create", "officer", created)
             self.report.imported += len(rows)
         except IntegrityError:
@@ -183,11 +187,6 @@ class _Writer:
     def _commit(self) -> None:
         if self.one_writer:
             self.session.commit()
-
-
-def _shown(officer: dict[str, Any]) -> dict[str, Any]:
-    """Return a new officer as the audit log keeps it (as the API shows it)."""
-    return snapshot(OfficerOut.model_validate(officer).model_dump())
 
 
 def _put_back(
