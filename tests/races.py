@@ -13,6 +13,7 @@ from flask import Flask
 from hotline.db import session_scope
 from hotline.models import User
 from hotline.services import referral_actions
+from tests.conftest import is_sqlite
 
 # How long the first request lets the second run before going on. The second either
 # finishes well within it or waits on a row the first holds: then the first goes on.
@@ -44,6 +45,12 @@ class Meanwhile:
         """Wait for the second request to end; fail if the first never reached the point."""
         assert self.thread is not None, "the first request never reached the hooked function"
         self.thread.join()
+
+
+def race_needs_postgresql(app_config: dict[str, Any], sides: str) -> None:
+    """Skip a race on SQLite, which takes the writes of `sides` ("both webhooks") in turn."""
+    if is_sqlite(app_config["DATABASE_URL"]):
+        pytest.skip(f"SQLite takes {sides}' writes in turn: the race needs PostgreSQL")
 
 
 def take_on_the_web(app: Flask, referral_id: int, user_id: int, told: list[object]) -> Meanwhile:

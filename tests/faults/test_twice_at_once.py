@@ -20,10 +20,9 @@ from hotline.db import session_scope
 from hotline.models import Call, CallLeg, Message, Referral, ReferralNotice
 from hotline.simulator import SmsEmulator, flask_poster
 from hotline.simulator.sms import SmsResult
-from tests.conftest import is_sqlite
 from tests.factories import Program, add_program
 from tests.jobs.conftest import texts_to
-from tests.races import at_once
+from tests.races import at_once, race_needs_postgresql
 from tests.sms.conftest import HOTLINE, converse
 from tests.sms.test_intake import ARREST
 from tests.voice.conftest import FALLBACK, STRANGER
@@ -35,8 +34,7 @@ ROUNDS = 6
 
 @pytest.fixture(autouse=True)
 def postgresql_only(app_config: dict[str, Any]) -> None:
-    if is_sqlite(app_config["DATABASE_URL"]):
-        pytest.skip("SQLite takes the two workers' writes in turn: the race needs PostgreSQL")
+    race_needs_postgresql(app_config, "the two workers")
 
 
 @pytest.fixture

@@ -18,12 +18,11 @@ from sqlalchemy import select
 from hotline.db import session_scope
 from hotline.models import Call, Referral, ReferralNotice
 from hotline.simulator import SmsEmulator, flask_poster
-from tests.conftest import is_sqlite
 from tests.factories import Program, add_officer, add_program, add_user
 from tests.jobs.conftest import run, texts_to
 from tests.jobs.test_coverage_gaps import NOW, weekday_rotation
 from tests.jobs.test_deadlines import CREATED, WINDOW, add_referral
-from tests.races import at_once
+from tests.races import at_once, race_needs_postgresql
 from tests.sms.conftest import HOTLINE, converse
 from tests.sms.test_intake import ARREST
 from tests.voice.test_webhooks import post
@@ -33,8 +32,7 @@ REFERRALS = 4
 
 @pytest.fixture(autouse=True)
 def postgresql_only(app_config: dict[str, Any]) -> None:
-    if is_sqlite(app_config["DATABASE_URL"]):
-        pytest.skip("SQLite runs the two clocks' writes in turn: the race needs PostgreSQL")
+    race_needs_postgresql(app_config, "the two clocks")
 
 
 @pytest.fixture

@@ -12,16 +12,14 @@ from sqlalchemy import func, select
 from hotline.db import session_scope
 from hotline.models import Callback
 from hotline.services import callbacks
-from tests.conftest import is_sqlite
 from tests.factories import add_officer, add_referral, add_user
-from tests.races import Meanwhile
+from tests.races import Meanwhile, race_needs_postgresql
 
 
 def test_two_asks_for_one_call_back_at_once_queue_one(
     app: Flask, app_config: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    if is_sqlite(app_config["DATABASE_URL"]):
-        pytest.skip("SQLite takes both asks' writes in turn: the race needs PostgreSQL")
+    race_needs_postgresql(app_config, "both asks")
     officer = add_officer(app)
     number = add_referral(app, officer_id=officer.id, officer_phone=officer.phone)
     ana = add_user(app, "Ana Diaz")

@@ -15,9 +15,8 @@ from sqlalchemy import func, select
 from hotline.db import session_scope
 from hotline.models import Call, CallLeg, Referral, ReferralEvent, User
 from hotline.services import call_end, calls, referral_actions
-from tests.conftest import is_sqlite
 from tests.jobs.conftest import texts_to
-from tests.races import Meanwhile, take_on_the_web
+from tests.races import Meanwhile, race_needs_postgresql, take_on_the_web
 from tests.voice.conftest import HOTLINE, STRANGER, Program
 from tests.voice.test_badge import local
 from tests.voice.test_webhooks import post
@@ -238,8 +237,7 @@ def test_a_1_and_the_steps_time_out_at_once_leave_the_officer_with_someone(
     program: Program,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    if is_sqlite(app_config["DATABASE_URL"]):
-        pytest.skip("SQLite takes both webhooks' writes in turn: the race needs PostgreSQL")
+    race_needs_postgresql(app_config, "both webhooks")
     start(client, "CA-both", program.officer.phone)
     call, _, _ = call_of(app, "CA-both")
     real_leg_of = calls.leg_of
@@ -319,8 +317,7 @@ def test_a_1_pressed_as_someone_takes_it_on_the_web_leaves_one_owner_as_each_was
     program: Program,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    if is_sqlite(app_config["DATABASE_URL"]):
-        pytest.skip("SQLite takes both requests' writes in turn: the race needs PostgreSQL")
+    race_needs_postgresql(app_config, "both requests")
     start(client, "CA-both-ways", program.officer.phone)
     call, referral, _ = call_of(app, "CA-both-ways")
     taken: list[object] = []

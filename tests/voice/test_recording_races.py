@@ -13,9 +13,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from hotline.services import call_end
-from tests.conftest import is_sqlite
 from tests.jobs.conftest import texts_to
-from tests.races import Meanwhile, at_once
+from tests.races import Meanwhile, at_once, race_needs_postgresql
 from tests.voice.conftest import HOTLINE, Program
 from tests.voice.test_late_webhooks import call_of, hang_up, ring_out, start
 from tests.voice.test_webhooks import post
@@ -62,8 +61,7 @@ def test_a_final_status_that_commits_as_the_recording_step_reads_the_call_still_
 def test_the_recording_step_and_the_final_status_at_once_both_answer_and_tell_once(
     app: Flask, app_config: dict[str, Any], client: FlaskClient, program: Program
 ) -> None:
-    if is_sqlite(app_config["DATABASE_URL"]):
-        pytest.skip("SQLite takes both webhooks' writes in turn: the race needs PostgreSQL")
+    race_needs_postgresql(app_config, "both webhooks")
     for round_ in range(6):
         sid = f"CA-both-{round_}"
         call_id = ring_out(client, app, sid, program.officer.phone)
@@ -85,8 +83,7 @@ def test_the_recording_step_and_the_final_status_at_once_both_answer_and_tell_on
 def test_a_1_pressed_as_the_officer_hangs_up_is_answered_and_the_status_stored_at_once(
     app: Flask, app_config: dict[str, Any], client: FlaskClient, program: Program
 ) -> None:
-    if is_sqlite(app_config["DATABASE_URL"]):
-        pytest.skip("SQLite takes both webhooks' writes in turn: the race needs PostgreSQL")
+    race_needs_postgresql(app_config, "both webhooks")
     officer = program.officer.phone
     for round_ in range(8):
         sid = f"CA-press-{round_}"

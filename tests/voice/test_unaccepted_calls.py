@@ -22,7 +22,7 @@ from hotline.simulator import CallScript, SmsEmulator, VoiceEmulator, flask_post
 from tests.conftest import is_sqlite
 from tests.factories import add_user, arrive
 from tests.jobs.conftest import run, texts_to
-from tests.races import take_on_the_web
+from tests.races import race_needs_postgresql, take_on_the_web
 from tests.voice.conftest import HOTLINE, Program
 from tests.voice.test_late_webhooks import call_of, dial_ended, start
 from tests.voice.test_webhooks import post
@@ -277,8 +277,7 @@ def test_a_call_taken_on_the_web_as_it_ends_stays_taken_and_whoever_was_told_hea
     program: Program,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    if is_sqlite(app_config["DATABASE_URL"]):
-        pytest.skip("SQLite takes both requests' writes in turn: the race needs PostgreSQL")
+    race_needs_postgresql(app_config, "both requests")
     start(client, "CA-taken", program.officer.phone)
     _, referral, _ = call_of(app, "CA-taken")
     taken: list[object] = []
