@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 from datetime import date, datetime, time, timedelta
-from typing import get_args
 
 from flask import render_template, request
 from sqlalchemy import ColumnElement, func, select
@@ -12,6 +11,7 @@ from sqlalchemy import ColumnElement, func, select
 from ..audit import Channel
 from ..db import get_session
 from ..digits import ascii_number
+from ..i18n import N_
 from ..models import AuditEvent, Provider, User
 from ..rotation.bounds import MAX_YEAR, MIN_YEAR
 from . import bp, program_zone
@@ -24,15 +24,28 @@ from .words import ACTION_WORDS, word
 
 PER_PAGE = 50
 # Who made a change nobody signed in for: an officer's text or call, a command, the clock.
-NOBODY_WORDS = {"cli": "cli", "sms": "officer (by text)", "voice": "caller"}
-CHANNELS = get_args(Channel)
+NOBODY_WORDS = {
+    "cli": N_("command line"),
+    "sms": N_("officer (by text)"),
+    "voice": N_("caller"),
+    "system": N_("the hotline"),
+}
+# How a change came in, for supervisors rather than developers.
+CHANNEL_WORDS: dict[Channel, str] = {
+    "api": N_("API"),
+    "cli": N_("command line"),
+    "web": N_("web app"),
+    "sms": N_("text message"),
+    "voice": N_("phone call"),
+    "system": N_("automatic"),
+}
 
 
 def who(event: AuditEvent, names: dict[int, str]) -> str:
     """Name who made a change: a user, else the CLI, an officer, a caller or the system."""
     if event.actor_id is not None:
         return names.get(event.actor_id, f"user {event.actor_id}")
-    return NOBODY_WORDS.get(event.channel, "system")
+    return web_text(NOBODY_WORDS.get(event.channel, NOBODY_WORDS["system"]))
 
 
 def day_start(day: date) -> datetime:
@@ -90,7 +103,9 @@ def audit() -> tuple[str, int]:
     args = {k: v.strip() for k, v in request.args.items()}
     conditions, errors = filters(args)
     total = db.scalar(select(func.count()).select_from(AuditEvent).where(*conditions)) or 0
-    page = page_number(args.get("page", ""))
+    pages = max(1, math.ceil(total / PER_PAGE))
+    # A link kept from before events went (retention, a narrower filter) shows the last page.
+    page = min(page_number(args.get("page", "")), pages)
     events = db.scalars(
         select(AuditEvent)
         .where(*conditions)
@@ -115,12 +130,12 @@ def audit() -> tuple[str, int]:
         ],
         total=total,
         page=page,
-        pages=max(1, math.ceil(total / PER_PAGE)),
+        pages=pages,
         args=args,
         shown=shown,
         errors=errors,
         entities=db.scalars(select(AuditEvent.entity).distinct().order_by(AuditEvent.entity)).all(),
-        channels=CHANNELS,
+        channels={code: web_text(words) for code, words in CHANNEL_WORDS.items()},
         kinds={
             kind: web_text(ACTION_WORDS[kind]) if kind in ACTION_WORDS else word(kind)
             for kind in sorted({*ACTION_WORDS, *recorded})

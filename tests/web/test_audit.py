@@ -5,13 +5,13 @@ from __future__ import annotations
 import html
 import re
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 
-from hotline.audit import Actor, record
+from hotline.audit import Actor, Channel, record
 from hotline.db import session_scope
 from hotline.models import User
 from hotline.schemas.oncall import OverrideIn
@@ -27,6 +27,7 @@ from hotline.services.participants import add_consent, create_participant, updat
 from hotline.services.providers import create_provider
 from hotline.services.service_plan import add_plan_entry
 from hotline.services.tokens import create_token
+from hotline.web.audit import CHANNEL_WORDS
 from hotline.web.audit_words import Change, changes
 from tests.factories import add_user
 from tests.web.conftest import Web
@@ -84,18 +85,25 @@ class TestEvents:
         rows = page.split('<tr data-event="')[1:]
         assert len(rows) == 4 and "4 events." in page
         web, cli, api, system = rows
-        assert '"Who">Sam Reyes</td>' in web and '"Channel">web</td>' in web and "user #" in web
+        assert '"Who">Sam Reyes</td>' in web and '"Channel">web app</td>' in web
+        assert "user #" in web
         assert "<strong>name</strong>: <del>Ana Díaz-Ruiz</del> → <ins>Ana D. Ruiz</ins>" in web
         assert "<strong>role</strong>: <del>coordinator</del> → <ins>supervisor</ins>" in web
         assert "<strong>email</strong>" not in web  # unchanged fields are left out
-        assert '"Who">cli</td>' in cli and '"Channel">cli</td>' in cli
+        assert '"Who">command line</td>' in cli and '"Channel">command line</td>' in cli
         assert '"Action">created</td>' in cli and '"Entity">officer #1</td>' in cli
         phone = '<strong>phone</strong>: <span class="hint">—</span> → <ins>+12065550141</ins>'
         assert phone in cli
-        assert '"Who">Sam Reyes</td>' in api and '"Channel">api</td>' in api
+        assert '"Who">Sam Reyes</td>' in api and '"Channel">API</td>' in api
         assert "<del>Ana Diaz</del> → <ins>Ana Díaz-Ruiz</ins>" in api
-        assert '"Who">system</td>' in system and "api token #1" in system
+        assert '"Who">the hotline</td>' in system and "api token #1" in system
+        assert '"Channel">automatic</td>' in system
         assert "<strong>person</strong>: " in system and "<ins>Sam Reyes</ins>" in system
+
+    def test_every_channel_is_told_in_words(self, as_supervisor: Web) -> None:
+        page = as_supervisor.text("/audit")
+        for channel in get_args(Channel):
+            assert f'<option value="{channel}">{CHANNEL_WORDS[channel]}</option>' in page
 
     def test_times_are_in_the_program_zone(self, app: Flask, as_supervisor: Web) -> None:
         add_event(app, JAN_15_NOON_LA, Actor(None, "system"))
@@ -177,6 +185,7 @@ class TestFilters:
         assert '<option value="rotation">rotation</option>' in page
         assert 'id="from" name="from" type="date" value="2026-01-15"' in page
         assert '<option value="1">Sam Reyes</option>' in page
+        assert '<option value="cli">command line</option>' in page
         assert "No events match these filters." in as_supervisor.text("/audit?entity=referral")
 
     def test_bad_filter_values_are_400_with_the_reason(self, as_supervisor: Web) -> None:
@@ -220,7 +229,14 @@ class TestPages:
         assert event_ids(last) == list(range(20, 0, -1)) and 'rel="next"' not in last
         assert event_ids(as_supervisor.text("/audit?page=x")) == event_ids(first)
         assert event_ids(as_supervisor.text("/audit?page=%C2%B2")) == event_ids(first)
-        assert event_ids(as_supervisor.text("/audit?page=9")) == []
+
+    def test_a_page_past_the_last_shows_the_last(self, app: Flask, as_supervisor: Web) -> None:
+        with session_scope(app) as session:
+            for n in range(60):
+                record(session, Actor(None, "system"), JAN_15_NOON_LA, "update", "officer", n)
+        page = as_supervisor.text("/audit?page=9")  # a link kept from before events went
+        assert event_ids(page) == list(range(10, 0, -1))
+        assert "60 events, page 2 of 2." in page and 'rel="next"' not in page
 
 
 def test_overrides_consents_and_plans_are_told_in_names_words_and_local_times(

@@ -78,7 +78,7 @@ class TestReferralWorkIsAudited:
         number = add_referral(app, officer_phone=program.officer.phone)
         converse(phone, program.ana.phone, f"ACK {number}")
         (row,) = referral_rows(as_supervisor, number)
-        assert (row["Who"], row["Channel"]) == ("Ana Diaz", "sms")
+        assert (row["Who"], row["Channel"]) == ("Ana Diaz", "text message")
         assert row["Action"] == "acknowledged (taken)"
         assert change(row, "status") == "coordinator texted → acknowledged"
         assert change(row, "taken by") == "none → Ana Diaz"
@@ -105,7 +105,11 @@ class TestReferralWorkIsAudited:
         )
         converse(phone, program.ana.phone, text.format(number))
         (row,) = referral_rows(as_supervisor, number)
-        assert (row["Who"], row["Channel"], row["Action"]) == ("Ana Diaz", "sms", "status changed")
+        assert (row["Who"], row["Channel"], row["Action"]) == (
+            "Ana Diaz",
+            "text message",
+            "status changed",
+        )
         assert change(row, "status") == f"assessed → {after}"
         assert "Tacoma" not in str(row)  # a reason may name the participant: timeline only
         assert_local_time(row)
@@ -121,7 +125,7 @@ class TestReferralWorkIsAudited:
         assert (row["Action"], row["Who"], row["Channel"]) == (
             "referral completed or corrected",
             "Ana Diaz",
-            "api",
+            "API",
         )
         assert change(row, "type").endswith("social contact")
         assert change(row, "consent confirmed by").endswith("Ana Diaz")
@@ -146,10 +150,10 @@ class TestReferralWorkIsAudited:
         rows = referral_rows(as_supervisor, number)
         kinds = [(r["Action"], r["Who"], r["Channel"]) for r in rows]
         assert kinds == [
-            ("status changed", "Ana Diaz", "api"),
-            ("assessment saved", "Ana Diaz", "api"),
-            ("status changed", "Ana Diaz", "api"),
-            ("assessment saved", "Ana Diaz", "api"),
+            ("status changed", "Ana Diaz", "API"),
+            ("assessment saved", "Ana Diaz", "API"),
+            ("status changed", "Ana Diaz", "API"),
+            ("assessment saved", "Ana Diaz", "API"),
         ]
         newest, first_status, first = rows[1], rows[2], rows[3]
         assert change(newest, "version") == "1 → 2"
@@ -188,7 +192,7 @@ class TestReferralWorkIsAudited:
         for action in ("ack", "not_a_referral"):
             as_coordinator.post(f"/referrals/{number}/actions", {"action": action})
         closed, taken = referral_rows(as_supervisor, number)
-        assert (taken["Who"], taken["Channel"]) == ("Cora Lee", "web")
+        assert (taken["Who"], taken["Channel"]) == ("Cora Lee", "web app")
         assert change(closed, "status") == "acknowledged → not a referral"
 
     def test_the_intake_deadline_job_as_system(
@@ -200,7 +204,7 @@ class TestReferralWorkIsAudited:
         )
         assert run(app, "intake-deadlines", datetime.now(UTC)).startswith("1 ")
         (row,) = referral_rows(as_supervisor, number)
-        assert (row["Who"], row["Channel"]) == ("system", "system")
+        assert (row["Who"], row["Channel"]) == ("the hotline", "automatic")
         assert change(row, "status") == "acknowledged → intake not completed"
         assert change(row, "reason") == "none → deadline"
 
@@ -210,7 +214,7 @@ class TestReferralWorkIsAudited:
         steps = ["REFER", "1", "Jane Doe", "1", "3rd & Pine", "Y", "SEND"]
         converse(phone, program.officer.phone, *steps)
         (row,) = [r for r in audit_rows(as_supervisor) if r["Action"] == "created"]
-        assert (row["Who"], row["Channel"]) == ("officer (by text)", "sms")
+        assert (row["Who"], row["Channel"]) == ("officer (by text)", "text message")
         consent = change(row, "consent confirmed at")
         assert re.fullmatch(r"— → \d{4}-\d\d-\d\d \d\d:\d\d( P[DS]T)?", consent), consent
         assert change(row, "type") == "— → arrest diversion"
@@ -241,6 +245,6 @@ def test_pressing_1_on_a_call_is_an_audited_ack(
     script = CallScript(legs={program.ana.phone: [Leg("accept")]})
     twilio.call(program.officer.phone, HOTLINE, script)
     (row,) = [r for r in audit_rows(as_supervisor) if r["Action"] == "acknowledged (taken)"]
-    assert (row["Who"], row["Channel"]) == ("Ana Diaz", "voice")
+    assert (row["Who"], row["Channel"]) == ("Ana Diaz", "phone call")
     assert change(row, "taken by") == "none → Ana Diaz"
     assert_local_time(row)
