@@ -209,7 +209,7 @@ def timings(referrals: Sequence[ReferralFacts], calls: Sequence[CallFacts]) -> l
 
 def intake_groups(referrals: Iterable[ReferralFacts], per_officer: bool) -> list[GroupCount]:
     """Group referrals by agency or by officer; unverified ones come last."""
-    groups: dict[Hashable, tuple[str, str, list[ReferralFacts]]] = {}
+    groups: dict[Hashable, tuple[Counter[str], str, list[ReferralFacts]]] = {}
     for r in referrals:
         key: Hashable
         if r.officer_id is None:
@@ -217,9 +217,14 @@ def intake_groups(referrals: Iterable[ReferralFacts], per_officer: bool) -> list
         elif per_officer:
             key, name, agency = r.officer_id, r.officer_name, r.agency
         else:
-            key, name, agency = r.agency, r.agency, ""
-        groups.setdefault(key, (name, agency, []))[2].append(r)
-    rows = [group_count(*group) for group in groups.values()]
+            # "SPD" and "Spd " typed on two roster rows are one department.
+            name, agency = " ".join(r.agency.split()), ""
+            key = name.casefold()
+        names, _, members = groups.setdefault(key, (Counter(), agency, []))
+        names[name] += 1
+        members.append(r)
+    # A group is named as most of its referrals spell it (the first met on a tie).
+    rows = [group_count(n.most_common(1)[0][0], a, m) for n, a, m in groups.values()]
     return sorted(rows, key=lambda row: (row.name == UNVERIFIED, row.name.casefold(), row.agency))
 
 

@@ -429,3 +429,16 @@ class TestGroups:
         ]
         assert len(intake_groups(rows, per_officer=True)) == 2
         assert len(intake_groups(rows, per_officer=False)) == 2
+
+    def test_one_agency_written_in_other_cases_and_spaces_is_one_group(self) -> None:
+        rows = [
+            facts(officer_id=1, agency="SPD", status="intake_completed"),
+            facts(officer_id=2, agency="SPD"),
+            facts(officer_id=3, agency="Spd "),
+            facts(officer_id=4, agency="King  County SO", status="intake_missed"),
+            facts(officer_id=5, agency="king county so"),
+        ]
+        assert intake_groups(rows, per_officer=False) == [
+            GroupCount("King County SO", "", 2, 0, 1),  # a tie: the spelling met first
+            GroupCount("SPD", "", 3, 1, 0),  # the spelling most used
+        ]
