@@ -111,7 +111,11 @@ class ParticipantFigures:
     active: int
     exited: int
     first_referred: int
-    again: dict[str, int]  # "6 months" / "12 months" → participants referred again that soon
+    # "6 months" / "12 months" → of those first referred in the period, how many were first
+    # referred at least that long ago (followed), and how many of them were referred again
+    # that soon: one referred last month has not yet had the time to stay away six months.
+    followed: dict[str, int]
+    again: dict[str, int]
 
 
 @dataclass(frozen=True)
@@ -125,7 +129,9 @@ class PlanRow:
     stopped: int
 
 
-def participant_figures(session: Session, start: datetime, end: datetime) -> ParticipantFigures:
+def participant_figures(
+    session: Session, start: datetime, end: datetime, now: datetime
+) -> ParticipantFigures:
     """Count participants, and of those first referred in [start, end) who came back how soon."""
     statuses = Counter(
         dict(
@@ -142,12 +148,16 @@ def participant_figures(session: Session, start: datetime, end: datetime) -> Par
     ):
         if participant_id is not None:
             referred.setdefault(participant_id, []).append(created)
-    firsts = {pid: dates for pid, dates in referred.items() if start <= dates[0] < end}
-    again = {
-        label: sum(len(d) > 1 and d[1] - d[0] <= window for d in firsts.values())
-        for label, window in AGAIN_WITHIN.items()
+    firsts = [dates for dates in referred.values() if start <= dates[0] < end]
+    followed = {
+        label: [d for d in firsts if d[0] + window <= now] for label, window in AGAIN_WITHIN.items()
     }
-    return ParticipantFigures(statuses["active"], statuses["exited"], len(firsts), again)
+    again = {
+        label: sum(len(d) > 1 and d[1] - d[0] <= AGAIN_WITHIN[label] for d in cohort)
+        for label, cohort in followed.items()
+    }
+    counts = {label: len(cohort) for label, cohort in followed.items()}
+    return ParticipantFigures(statuses["active"], statuses["exited"], len(firsts), counts, again)
 
 
 def plan_rows(session: Session) -> tuple[list[PlanRow], list[PlanRow]]:

@@ -23,12 +23,19 @@ def plan_table(title: str, first: str, rows: list[PlanRow]) -> Table:
     return Table(title, [first, *PLAN_COLUMNS], [*cells, ["Total", *map(str, totals)]])
 
 
-def program_tables(start: datetime, end: datetime) -> dict[str, Table]:
+def program_tables(start: datetime, end: datetime, now: datetime) -> dict[str, Table]:
     """Return participants now and referred again, and the plan by need and by provider."""
     session = get_session()
-    figures = participant_figures(session, start, end)
+    figures = participant_figures(session, start, end, now)
     by_need, by_provider = plan_rows(session)
-    again = [[f"referred again within {label}", str(n)] for label, n in figures.again.items()]
+    again = [
+        row
+        for label in figures.again
+        for row in (
+            [f"first referred {label} ago or more", str(figures.followed[label])],
+            [f"of those, referred again within {label}", str(figures.again[label])],
+        )
+    ]
     return {
         "participants": Table(
             "Participants",

@@ -241,7 +241,10 @@ def asked_report() -> tuple[Period, dict[str, str], Report | None]:
 def report_page(period: Period, errors: dict[str, str], report: Report | None) -> tuple[str, int]:
     """Render the period's figures and charts, or the form with its reasons (400)."""
     tables = (
-        {**report_tables(report), **program_tables(*period.bounds(program_zone()))}
+        {
+            **report_tables(report),
+            **program_tables(*period.bounds(program_zone()), datetime.now(UTC)),
+        }
         if report
         else {}
     )
@@ -287,7 +290,10 @@ def report_csv(table: str) -> Response | tuple[str, int]:
     if report is None:
         # A bookmarked or edited link with a bad period: the page's form, to put it right.
         return report_page(period, errors, None)
-    every = {**report_tables(report), **program_tables(*period.bounds(program_zone()))}
+    every = {
+        **report_tables(report),
+        **program_tables(*period.bounds(program_zone()), datetime.now(UTC)),
+    }
     filename = f"lead-{table}-{period.first}-to-{period.last}.csv"
     headers = {
         "Content-Disposition": f'attachment; filename="{filename}"',

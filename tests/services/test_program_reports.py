@@ -13,6 +13,7 @@ from hotline.models import Participant, PlanEntry, Provider, Referral
 from hotline.services.program_reports import participant_figures, plan_rows, suppressed
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
+LATER = START + timedelta(days=800)  # every first referral of January followed a year and more
 
 
 def test_referred_again_is_counted_from_the_first_referral_in_the_period(app: Flask) -> None:
@@ -36,9 +37,39 @@ def test_referred_again_is_counted_from_the_first_referral_in_the_period(app: Fl
                     )
                 )
         session.flush()
-        figures = participant_figures(session, START, START + timedelta(days=31))
+        figures = participant_figures(session, START, START + timedelta(days=31), LATER)
     assert (figures.active, figures.exited, figures.first_referred) == (3, 1, 4)
+    assert figures.followed == {"6 months": 4, "12 months": 4}
     assert figures.again == {"6 months": 1, "12 months": 2}
+
+
+def test_referred_again_counts_only_those_followed_that_long(app: Flask) -> None:
+    """A participant first referred last month cannot yet be counted as not back within a year."""
+    now = START + timedelta(days=200)
+    with session_scope(app) as session:
+        people = [
+            Participant(name=f"P{i}", aliases=[], status="active", created_at=START)
+            for i in range(3)
+        ]
+        session.add_all(people)
+        session.flush()
+        firsts = {0: [0, 100], 1: [0], 2: [190, 195]}  # days after START
+        for index, days in firsts.items():
+            for day in days:
+                at = START + timedelta(days=day)
+                session.add(
+                    Referral(
+                        channel="sms",
+                        status="received",
+                        created_at=at,
+                        participant_id=people[index].id,
+                    )
+                )
+        session.flush()
+        figures = participant_figures(session, START, now, now)
+    assert figures.first_referred == 3
+    assert figures.followed == {"6 months": 2, "12 months": 0}  # the third came 10 days ago
+    assert figures.again == {"6 months": 1, "12 months": 0}
 
 
 def test_plan_entries_by_need_and_by_provider(app: Flask) -> None:

@@ -14,7 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from hotline.db import session_scope
-from hotline.models import Officer
+from hotline.models import Officer, Participant
 from hotline.web.reports import TABLES, last_full_quarter
 from tests.factories import add_referral
 from tests.services import test_reports as service_fixture
@@ -373,6 +373,29 @@ class TestCsv:
         ]
         agencies = csv_rows(as_supervisor, f"/reports/agencies.csv?{FIXTURE_PERIOD}")
         assert [row[0] for row in agencies[1:]] == ["'+SPD", "'-KCSO", "SPD", "all agencies"]
+
+    def test_referred_again_is_told_against_those_followed_that_long(
+        self, app: Flask, as_supervisor: Web
+    ) -> None:
+        now = datetime.now(UTC)
+        with session_scope(app) as session:
+            people = [
+                Participant(name=f"P{n}", aliases=[], status="active", created_at=now)
+                for n in range(2)
+            ]
+            session.add_all(people)
+            session.flush()
+            ids = [person.id for person in people]
+        add_referral(app, participant_id=ids[0], created_at=now - timedelta(days=300))
+        add_referral(app, participant_id=ids[0], created_at=now - timedelta(days=250))
+        add_referral(app, participant_id=ids[1], created_at=now - timedelta(days=20))
+        period = f"from={(now - timedelta(days=400)).date()}&to={now.date()}"
+        rows = dict(csv_rows(as_supervisor, f"/reports/participants.csv?{period}")[1:])
+        assert rows["first referred in the period"] == "2"
+        assert rows["first referred 6 months ago or more"] == "1"  # not the one of last month
+        assert rows["of those, referred again within 6 months"] == "1"
+        assert rows["first referred 12 months ago or more"] == "0"
+        assert rows["of those, referred again within 12 months"] == "0"
 
     def test_download_is_named_for_the_period(self, fixture_rows: None, as_supervisor: Web) -> None:
         answer = as_supervisor.get(f"/reports/officers.csv?{FIXTURE_PERIOD}")
