@@ -128,6 +128,14 @@ def add_override(email: str, tier: int, start_text: str, end_text: str) -> None:
     """Put a person on call for a tier from start to end."""
     typed = parse_typed(start_text, "--start"), parse_typed(end_text, "--end")
     zone = program_zone()
+    for option, time in zip(("--start", "--end"), typed, strict=True):
+        if time.passes is not None:  # a night's 01:30 is two instants an hour apart
+            first, second = (instant.astimezone(zone) for instant in time.passes)
+            which = (
+                f"write which, {first.isoformat(timespec='minutes')} ({first:%Z}, the first) "
+                f"or {second.isoformat(timespec='minutes')} ({second:%Z}, the second)"
+            )
+            raise click.ClickException(f"{option}: {time.twice}: {which}")
     if all(time.skipped for time in typed) and (problem := span_problem(*typed, zone)):
         raise click.ClickException(f"--end: {problem}")
     start, end = (time.instant for time in typed)

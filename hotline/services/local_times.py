@@ -1,10 +1,10 @@
 """Wall-clock times typed in the program's zone, and what they mean across DST changes.
 
 A supervisor types local times (the override form, `hotline override add`).
-A time skipped by spring-forward does not exist and a time repeated by
-fall-back happens twice; either way the instant saved is the one SPEC §3's
-hand-off rule gives (the transition, the first occurrence), and the words
-here say so, so that nobody is surprised by what was saved.
+A time skipped by spring-forward does not exist: it is saved as the jump's
+instant, SPEC §3's hand-off rule. A time repeated by fall-back happens twice:
+the form and the command ask which (`passes`). The words here say what is
+saved, so that nobody is surprised by it.
 """
 
 from __future__ import annotations
@@ -31,6 +31,10 @@ class LocalTime:
     instant: datetime
     skipped: bool = False  # in a spring-forward gap: saved as the jump's instant
     note: str | None = None
+    # In a repeated fall-back hour: the two instants it names, first and second, and
+    # "HH:MM happens twice on <day> in <zone> (clocks go back from … to …)".
+    passes: tuple[datetime, datetime] | None = None
+    twice: str | None = None
 
 
 def shown_twice(reading: datetime) -> bool:
@@ -69,12 +73,17 @@ def read_local(reading: datetime, zone: ZoneInfo, second: bool = False) -> Local
         first, later = sorted(found)
         back_from, back_to = _around(transitions_between(zone, first, later + _SECOND)[0], zone)
         used, which = (later, "second") if second else (first, "first")
-        note = (
-            f"{reading:%H:%M} happens twice {where} (clocks go back from {back_from} to "
-            f"{back_to}): the {which}, {reading:%H:%M} {used.astimezone(zone).tzname()}, is used."
+        twice = (
+            f"{reading:%H:%M} happens twice {where} (clocks go back from {back_from} to {back_to})"
         )
-        return LocalTime(reading, used, False, note)
+        note = f"{twice}: the {which}, {reading:%H:%M} {used.astimezone(zone).tzname()}, is used."
+        return LocalTime(reading, used, False, note, (first, later), twice)
     return LocalTime(reading, instant)
+
+
+def pass_words(instant: datetime, zone: ZoneInfo) -> str:
+    """Return one pass of a repeated reading as "01:30 PDT"."""
+    return f"{instant.astimezone(zone):%H:%M %Z}"
 
 
 def span_problem(start: LocalTime, end: LocalTime, zone: ZoneInfo) -> str | None:

@@ -13,8 +13,15 @@ from pydantic import ValidationError
 from .. import rotation as engine
 from ..rotation.bounds import MAX_YEAR, MIN_YEAR, year_problem
 from ..schemas.oncall import OverrideIn
-from ..services.local_times import LocalTime, read_local, saved_words, span_problem
-from .form_fields import Errors, field_errors, local_input, parse_local, whole_number
+from ..services.local_times import LocalTime, pass_words, read_local, saved_words, span_problem
+from .form_fields import (
+    LOCAL_INPUT_FORMAT,
+    Errors,
+    field_errors,
+    local_input,
+    parse_local,
+    whole_number,
+)
 from .preview import next_shift
 
 # Schema fields shown under another form field's name.
@@ -30,10 +37,11 @@ class OverrideForm:
     tier: str = ""
     start: str = ""
     end: str = ""
-    # The reading of start or end meant as the second pass of a repeated fall-back hour:
-    # set when filled from a shift that has an edge there, kept while that time is kept.
-    start_second: str = ""
-    end_second: str = ""
+    # Which pass of a repeated fall-back hour start or end means, as "<reading> first" or
+    # "<reading> second": chosen on the page, or set when filled from a shift with an edge
+    # there. It binds to the reading it was made for: a time changed since is unchosen.
+    start_pass: str = ""
+    end_pass: str = ""
 
     @classmethod
     def from_values(cls, values: Mapping[str, str]) -> OverrideForm:
@@ -44,10 +52,10 @@ class OverrideForm:
             day, clock = values.get(f"{name}_date", ""), values.get(f"{name}_time", "")
             if not text[name] and (day or clock):
                 text[name] = f"{day.strip()}T{clock.strip()}"
-        seconds = {
-            f"{name}_second": values.get(f"{name}_second", "").strip() for name in ("start", "end")
+        passes = {
+            f"{name}_pass": values.get(f"{name}_pass", "").strip() for name in ("start", "end")
         }
-        return cls(**text, **seconds, for_user=values.get("for", "").strip())
+        return cls(**text, **passes, for_user=values.get("for", "").strip())
 
     def day_of(self, name: str) -> str:
         """Return the date part of the typed start or end, for the date field."""
@@ -80,8 +88,8 @@ class OverrideForm:
             return False
         self.tier = str(shift.tier)
         self.start, self.end = local_input(shift.start, zone), local_input(shift.end, zone)
-        self.start_second = second_pass(shift.start, zone)
-        self.end_second = second_pass(shift.end, zone)
+        self.start_pass = pass_of(shift.start, zone)
+        self.end_pass = pass_of(shift.end, zone)
         return True
 
     def readings(self, zone: ZoneInfo) -> dict[str, LocalTime]:
@@ -90,14 +98,45 @@ class OverrideForm:
         for name in ("start", "end"):
             reading = parse_local(getattr(self, name))
             if reading is not None and year_problem(reading) is None:
-                second = reading == parse_local(getattr(self, f"{name}_second"))
-                found[name] = read_local(reading, zone, second)
+                found[name] = read_local(reading, zone, self.chosen(name, reading) == "second")
         return found
+
+    def chosen(self, name: str, reading: datetime) -> str:
+        """Return the pass chosen for start or end ("first", "second"), "" when none is."""
+        chosen_for, _, which = getattr(self, f"{name}_pass").rpartition(" ")
+        fits = which in ("first", "second") and parse_local(chosen_for) == reading
+        return which if fits else ""
+
+    def passes(self, zone: ZoneInfo) -> dict[str, dict[str, str]]:
+        """Return, for a start or end in a repeated hour, its two passes in words and the choice."""
+        found = {}
+        for name, time in self.readings(zone).items():
+            if time.passes is not None:
+                typed = time.reading.strftime(LOCAL_INPUT_FORMAT)
+                first, second = (pass_words(instant, zone) for instant in time.passes)
+                chosen = self.chosen(name, time.reading)
+                found[name] = {"typed": typed, "first": first, "second": second, "chosen": chosen}
+        return found
+
+    def unchosen(self, zone: ZoneInfo) -> Errors:
+        """Return, per start or end in a repeated hour with no pass chosen, what to choose."""
+        return {
+            name: f"{time.twice}: choose which."
+            for name, time in self.readings(zone).items()
+            if time.passes is not None and not self.chosen(name, time.reading)
+        }
 
     def dst_notes(self, zone: ZoneInfo) -> list[str]:
         """Return, in words, how a skipped or repeated local time is saved (none when plain)."""
         times = self.readings(zone)
-        notes = [time.note for time in times.values() if time.note]
+        unchosen = self.unchosen(zone)
+        notes = [
+            f"{time.twice}: choose which before saving (this preview shows the first)."
+            if name in unchosen
+            else time.note
+            for name, time in times.items()
+            if time.note
+        ]
         if notes and len(times) == 2 and not span_problem(times["start"], times["end"], zone):
             notes.append(saved_words(times["start"], times["end"], zone))
         return notes
@@ -135,15 +174,14 @@ def form_field(loc: tuple[Any, ...]) -> str:
     return FORM_FIELD.get(name, name)
 
 
-def second_pass(instant: datetime, zone: ZoneInfo) -> str:
-    """Return the instant's reading if it is the second pass of a repeated hour, else ""."""
+def pass_of(instant: datetime, zone: ZoneInfo) -> str:
+    """Return "<reading> first|second" for an instant in a repeated hour, else ""."""
     reading = local_input(instant, zone)
     local = parse_local(reading)
-    if local is None:
+    if local is None or (passes := read_local(local, zone).passes) is None:
         return ""
-    first, later = read_local(local, zone).instant, read_local(local, zone, True).instant
-    repeated = first != later
-    return reading if repeated and later == instant.replace(second=0, microsecond=0) else ""
+    second = passes[1] == instant.replace(second=0, microsecond=0)
+    return f"{reading} {'second' if second else 'first'}"
 
 
 def cover_query(
@@ -151,8 +189,8 @@ def cover_query(
 ) -> dict[str, object]:
     """Return the override form's query to cover [start, end) ("find cover", "fill this gap").
 
-    A time in the second pass of a repeated hour is named as such: read alone,
-    01:30 is the first 01:30, and the cover would end an hour early.
+    A time in a repeated hour names its pass: 01:30 alone could be either, and
+    the cover would end an hour early or late.
     """
     query: dict[str, object] = {
         "for": user_id or "",
@@ -161,6 +199,6 @@ def cover_query(
         "end": local_input(end, zone),
     }
     for name, instant in (("start", start), ("end", end)):
-        if second := second_pass(instant, zone):
-            query[f"{name}_second"] = second
+        if which := pass_of(instant, zone):
+            query[f"{name}_pass"] = which
     return query

@@ -55,6 +55,9 @@ def overrides() -> Page:
     if not isinstance(checked, OverrideIn):
         return page(form, errors=checked), 422
     if action == "save":
+        # 01:30 the night clocks go back is two instants an hour apart: the supervisor says which.
+        if unchosen := form.unchosen(zone):
+            return page(form, errors=unchosen), 422
         return save(form, checked, now)
     covering = engine.Override(
         next_id(program), checked.user_id, checked.tier, checked.start, checked.end
@@ -174,6 +177,7 @@ def page(
         covers={row.id: engine.covered_for(program, row.id, now, horizon) for row in rows},
         broken={row.id: problem for row in rows if (problem := override_problem(row))},
         form=form,
+        passes=form.passes(program_zone()),
         errors=errors or {},
         note=note,
         shown=shown,

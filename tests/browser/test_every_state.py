@@ -177,6 +177,10 @@ def states(role: str, ids: dict[str, int]) -> list[tuple[str, Step]]:
                     f"/overrides?tier=1&for={ids['long_user']}&start=2030-01-01T08:00&end=2030-01-01T20:00"
                 ),
             ),
+            (
+                "override in the repeated hour: which 01:30?",
+                visit("/overrides?tier=1&start=2030-11-03T01:30&end=2030-11-03T03:00"),
+            ),
             ("provider refused", submit("/providers", "#add-provider")),
             ("providers", visit("/providers")),
             (

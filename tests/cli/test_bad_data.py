@@ -143,7 +143,7 @@ def test_commands_and_jobs_compute_around_a_broken_rotation(
 
 
 class TestOverridesAcrossDst:
-    """`override add` says how a local time skipped by spring-forward is saved, or refuses."""
+    """`override add` says how a local time skipped by DST is saved, or asks which was meant."""
 
     def add(self, runner: FlaskCliRunner, email: str, start: str, end: str) -> Result:
         args = ["override", "add", "--user", email, "--tier", "1", "--start", start]
@@ -168,6 +168,21 @@ class TestOverridesAcrossDst:
         result = self.add(runner, ana.email, "2027-03-14T02:10", "2027-03-14T02:50")
         assert clean_failure(result), result.output
         assert "02:10–02:50 on Sunday 14 March 2027 does not exist" in result.output
+
+    def test_a_time_of_the_repeated_hour_is_refused_until_its_offset_says_which(
+        self, app: Flask, runner: FlaskCliRunner
+    ) -> None:
+        ana = add_user(app, "Ana Diaz")
+        result = self.add(runner, ana.email, "2027-11-06T20:00", "2027-11-07T01:30")
+        assert clean_failure(result), result.output
+        assert result.output == (
+            "Error: --end: 01:30 happens twice on Sunday 7 November 2027 in "
+            "America/Los_Angeles (clocks go back from 02:00 to 01:00): write which, "
+            "2027-11-07T01:30-07:00 (PDT, the first) or 2027-11-07T01:30-08:00 (PST, the second)\n"
+        )
+        second = self.add(runner, ana.email, "2027-11-06T20:00", "2027-11-07T01:30-08:00")
+        assert second.exit_code == 0, second.output
+        assert "to Sun 2027-11-07 01:30 PST" in second.output
 
 
 @pytest.mark.parametrize(

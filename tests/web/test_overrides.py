@@ -207,11 +207,17 @@ class TestPreview:
 class TestSave:
     """Saved with local times read in the program's zone; errors beside their fields."""
 
-    def test_local_times_are_read_in_the_program_zone_first_occurrence(
+    def test_local_times_are_read_in_the_program_zone(
         self, app: Flask, as_supervisor: Web, supervisor: User, ben: User
     ) -> None:
         # 01:30 happens twice on 2030-11-03 in Los Angeles: the first is 08:30 UTC.
-        form = override_form(ben, "2030-11-03T01:30", "2030-11-03T03:00", tier="2")
+        form = override_form(
+            ben,
+            "2030-11-03T01:30",
+            "2030-11-03T03:00",
+            tier="2",
+            start_pass="2030-11-03T01:30 first",
+        )
         answer = as_supervisor.post("/overrides", form)
         assert answer.status_code == 302 and answer.headers["Location"] == "/overrides"
         assert saved(app) == [

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import re
 from datetime import UTC, datetime
-from urllib.parse import unquote
+from urllib.parse import unquote_plus
 from zoneinfo import ZoneInfo
 
 from flask import Flask
@@ -69,17 +69,57 @@ def test_a_span_inside_the_gap_is_refused_plainly(
     assert saved(app) == []
 
 
-def test_a_repeated_fall_back_time_names_the_occurrence_used(
+TWICE = (
+    "01:30 happens twice on Sunday 7 November 2027 in America/Los_Angeles "
+    "(clocks go back from 02:00 to 01:00)"
+)
+
+
+def pass_choices(page: str, name: str) -> dict[str, bool]:
+    """Return the radio buttons of a time's pass: value → checked."""
+    found = re.findall(rf'<input type="radio" name="{name}_pass" value="([^"]+)"( checked)?>', page)
+    return {value: bool(checked) for value, checked in found}
+
+
+def test_a_repeated_fall_back_time_is_saved_only_once_its_pass_is_chosen(
     app: Flask, as_supervisor: Web, ben: User
 ) -> None:
     form = override_form(ben, "2027-11-07T01:30", "2027-11-07T03:00")
+    answer = as_supervisor.post("/overrides", form)
+    page = html.unescape(answer.get_data(as_text=True))
+    assert answer.status_code == 422 and saved(app) == []
+    assert f'id="start-error">{TWICE}: choose which.</p>' in page
+    assert pass_choices(page, "start") == {
+        "2027-11-07T01:30 first": False,
+        "2027-11-07T01:30 second": False,
+    }
+    assert "01:30 PDT, the first (before clocks go back)" in page
+    assert "01:30 PST, the second (after clocks go back)" in page
+    assert pass_choices(page, "end") == {}  # 03:00 happens once
+    chosen = {**form, "start_pass": "2027-11-07T01:30 second"}
+    assert as_supervisor.post("/overrides", chosen).status_code == 302
+    assert f"{TWICE}: the second, 01:30 PST, is used." in as_supervisor.text("/overrides")
+    assert saved(app)[0][2] == datetime(2027, 11, 7, 9, 30, tzinfo=UTC)
+
+
+def test_the_first_pass_chosen_is_saved_and_said(app: Flask, as_supervisor: Web, ben: User) -> None:
+    form = override_form(ben, "2027-11-07T01:30", "2027-11-07T03:00")
+    form["start_pass"] = "2027-11-07T01:30 first"
     assert as_supervisor.post("/overrides", form).status_code == 302
-    page = as_supervisor.text("/overrides")
-    assert (
-        "01:30 happens twice on Sunday 7 November 2027 in America/Los_Angeles "
-        "(clocks go back from 02:00 to 01:00): the first, 01:30 PDT, is used." in page
-    )
+    assert f"{TWICE}: the first, 01:30 PDT, is used." in as_supervisor.text("/overrides")
     assert saved(app)[0][2] == datetime(2027, 11, 7, 8, 30, tzinfo=UTC)
+
+
+def test_the_preview_of_a_repeated_time_asks_which_and_keeps_the_choice(
+    as_supervisor: Web, ben: User
+) -> None:
+    form = override_form(ben, "2027-11-07T01:30", "2027-11-07T03:00", action="preview")
+    page = html.unescape(as_supervisor.post("/overrides", form).get_data(as_text=True))
+    assert f"{TWICE}: choose which before saving (this preview shows the first)." in page
+    form["start_pass"] = "2027-11-07T01:30 second"
+    page = html.unescape(as_supervisor.post("/overrides", form).get_data(as_text=True))
+    assert pass_choices(page, "start")["2027-11-07T01:30 second"] is True
+    assert f"{TWICE}: the second, 01:30 PST, is used." in page
 
 
 def test_plain_times_get_no_note(app: Flask, as_supervisor: Web, ben: User) -> None:
@@ -114,7 +154,9 @@ def test_covering_a_shift_that_ends_in_the_second_pass_of_the_repeated_hour_save
 def test_the_second_pass_a_filled_form_carries_is_saved_and_said(
     app: Flask, as_supervisor: Web, ben: User
 ) -> None:
-    form = override_form(ben, "2027-11-06T20:00", "2027-11-07T01:30", end_second="2027-11-07T01:30")
+    form = override_form(
+        ben, "2027-11-06T20:00", "2027-11-07T01:30", end_pass="2027-11-07T01:30 second"
+    )
     assert as_supervisor.post("/overrides", form).status_code == 302
     assert saved(app)[0][2:4] == (
         datetime(2027, 11, 7, 3, tzinfo=UTC),
@@ -123,13 +165,22 @@ def test_the_second_pass_a_filled_form_carries_is_saved_and_said(
     assert "the second, 01:30 PST, is used." in as_supervisor.text("/overrides")
 
 
-def test_the_second_pass_is_kept_only_for_the_time_it_was_filled_for(
+def test_the_pass_is_kept_only_for_the_time_it_was_chosen_for(
     app: Flask, as_supervisor: Web, ben: User
 ) -> None:
-    # The supervisor changed the end after the form was filled: a plain reading again.
-    form = override_form(ben, "2027-11-06T20:00", "2027-11-07T01:45", end_second="2027-11-07T01:30")
+    # The supervisor changed the end to 01:45 after the form was filled: which 01:45 is unsaid.
+    form = override_form(
+        ben, "2027-11-06T20:00", "2027-11-07T01:45", end_pass="2027-11-07T01:30 second"
+    )
+    page = html.unescape(as_supervisor.post("/overrides", form).get_data(as_text=True))
+    assert "01:45 happens twice" in page and saved(app) == []
+    assert pass_choices(page, "end") == {
+        "2027-11-07T01:45 first": False,
+        "2027-11-07T01:45 second": False,
+    }
+    form["end_time"] = "03:00"  # out of the repeated hour: nothing to choose
     assert as_supervisor.post("/overrides", form).status_code == 302
-    assert saved(app)[0][3] == datetime(2027, 11, 7, 8, 45, tzinfo=UTC)  # the first 01:45
+    assert saved(app)[0][3] == datetime(2027, 11, 7, 11, tzinfo=UTC)
 
 
 def test_a_previewed_form_keeps_the_second_pass_for_the_save(as_supervisor: Web, ben: User) -> None:
@@ -137,12 +188,15 @@ def test_a_previewed_form_keeps_the_second_pass_for_the_save(as_supervisor: Web,
         ben,
         "2027-11-06T20:00",
         "2027-11-07T01:30",
-        end_second="2027-11-07T01:30",
+        end_pass="2027-11-07T01:30 second",
         action="preview",
     )
     page = as_supervisor.post("/overrides", form).get_data(as_text=True)
-    assert 'name="end_second" value="2027-11-07T01:30"' in page
-    assert 'name="start_second"' not in page
+    assert pass_choices(page, "end") == {
+        "2027-11-07T01:30 first": False,
+        "2027-11-07T01:30 second": True,
+    }
+    assert pass_choices(page, "start") == {}
 
 
 def test_find_cover_on_the_schedule_covers_a_shift_ending_in_the_second_pass(
@@ -153,14 +207,16 @@ def test_find_cover_on_the_schedule_covers_a_shift_ending_in_the_second_pass(
     second_0130 = datetime(2027, 11, 7, 9, 30, tzinfo=UTC)
     add_override(app, ana, 1, second_0130, datetime(2027, 11, 7, 20, tzinfo=UTC))
     page = as_supervisor.text("/schedule?days=7&from=2027-11-06")
-    links = [unquote(html.unescape(h)) for h in re.findall(r'href="(/overrides\?[^"]+)"', page)]
+    links = [
+        unquote_plus(html.unescape(h)) for h in re.findall(r'href="(/overrides\?[^"]+)"', page)
+    ]
     bens = [href for href in links if f"for={ben.id}" in href and "end=2027-11-07T01:30" in href]
     assert len(bens) == 2  # the calendar's bar and the list's line
-    assert all("end_second=2027-11-07T01:30" in href for href in bens), bens
+    assert all("end_pass=2027-11-07T01:30 second" in href for href in bens), bens
     cover = as_supervisor.text(bens[0])
-    hidden = dict(re.findall(r'<input type="hidden" name="(\w+_second)" value="([^"]*)">', cover))
+    checked = [value for value, on in pass_choices(cover, "end").items() if on]
     form = override_form(
-        cy, "2027-11-06T20:00", "2027-11-07T01:30", **hidden, **{"for": str(ben.id)}
+        cy, "2027-11-06T20:00", "2027-11-07T01:30", end_pass=checked[0], **{"for": str(ben.id)}
     )
     assert as_supervisor.post("/overrides", form).status_code == 302
     [end] = [row[3] for row in saved(app) if row[0] == cy.id]
