@@ -10,7 +10,15 @@ from flask import Flask
 from werkzeug.security import generate_password_hash
 
 from hotline.db import database, session_scope
-from hotline.models import Officer, Override, Referral, Rotation, RotationParticipant, User
+from hotline.models import (
+    Officer,
+    Override,
+    Participant,
+    Referral,
+    Rotation,
+    RotationParticipant,
+    User,
+)
 from hotline.services.call_arrival import Arrival, IncomingCall, start_call
 from hotline.services.program_cache import bump_revision
 
@@ -121,6 +129,17 @@ def add_referral(app: Flask, status: str = "notified", **fields: object) -> int:
         session.add(referral)
         session.flush()
         return referral.id
+
+
+def add_referred_participant(app: Flask, *referred_at: datetime, status: str = "active") -> int:
+    """Add a participant referred at each of these instants; return their id."""
+    with session_scope(app) as session:
+        person = Participant(name="P", aliases=[], status=status, created_at=referred_at[0])
+        session.add(person)
+        session.flush()
+        closed = {"channel": "sms", "status": "intake_completed", "participant_id": person.id}
+        session.add_all(Referral(**closed, created_at=at) for at in referred_at)
+        return person.id
 
 
 # A referral as a call leaves it: nothing of the participant yet (SPEC §6 "Completing a referral").

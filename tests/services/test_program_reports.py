@@ -9,34 +9,20 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from hotline.db import session_scope
-from hotline.models import Participant, PlanEntry, Provider, Referral
+from hotline.models import Participant, PlanEntry, Provider
 from hotline.services.program_reports import participant_figures, plan_rows, suppressed
+from tests.factories import add_referred_participant
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 LATER = START + timedelta(days=800)  # every first referral of January followed a year and more
 
 
 def test_referred_again_is_counted_from_the_first_referral_in_the_period(app: Flask) -> None:
+    gaps = {"active": [[0, 100], [0, 300], [0]], "exited": [[0, 400]]}  # days after the first
+    for status, people in gaps.items():
+        for days in people:
+            add_referred_participant(app, *(START + timedelta(days=d) for d in days), status=status)
     with session_scope(app) as session:
-        people = [
-            Participant(name=f"P{i}", aliases=[], status="active", created_at=START)
-            for i in range(3)
-        ]
-        people.append(Participant(name="Gone", aliases=[], status="exited", created_at=START))
-        session.add_all(people)
-        session.flush()
-        gaps = {0: [0, 100], 1: [0, 300], 2: [0], 3: [0, 400]}  # days after the first referral
-        for index, days in gaps.items():
-            for day in days:
-                session.add(
-                    Referral(
-                        channel="sms",
-                        status="intake_completed",
-                        created_at=START + timedelta(days=day),
-                        participant_id=people[index].id,
-                    )
-                )
-        session.flush()
         figures = participant_figures(session, START, START + timedelta(days=31), LATER)
     assert (figures.active, figures.exited, figures.first_referred) == (3, 1, 4)
     assert figures.followed == {"6 months": 4, "12 months": 4}
@@ -46,26 +32,9 @@ def test_referred_again_is_counted_from_the_first_referral_in_the_period(app: Fl
 def test_referred_again_counts_only_those_followed_that_long(app: Flask) -> None:
     """A participant first referred last month cannot yet be counted as not back within a year."""
     now = START + timedelta(days=200)
+    for days in ([0, 100], [0], [190, 195]):  # days after START
+        add_referred_participant(app, *(START + timedelta(days=d) for d in days))
     with session_scope(app) as session:
-        people = [
-            Participant(name=f"P{i}", aliases=[], status="active", created_at=START)
-            for i in range(3)
-        ]
-        session.add_all(people)
-        session.flush()
-        firsts = {0: [0, 100], 1: [0], 2: [190, 195]}  # days after START
-        for index, days in firsts.items():
-            for day in days:
-                at = START + timedelta(days=day)
-                session.add(
-                    Referral(
-                        channel="sms",
-                        status="received",
-                        created_at=at,
-                        participant_id=people[index].id,
-                    )
-                )
-        session.flush()
         figures = participant_figures(session, START, now, now)
     assert figures.first_referred == 3
     assert figures.followed == {"6 months": 2, "12 months": 0}  # the third came 10 days ago

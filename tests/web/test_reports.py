@@ -14,9 +14,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from hotline.db import session_scope
-from hotline.models import Officer, Participant
+from hotline.models import Officer
 from hotline.web.reports import TABLES, last_full_quarter
-from tests.factories import add_referral
+from tests.factories import add_referral, add_referred_participant
 from tests.services import test_reports as service_fixture
 from tests.web.conftest import Web
 
@@ -378,17 +378,8 @@ class TestCsv:
         self, app: Flask, as_supervisor: Web
     ) -> None:
         now = datetime.now(UTC)
-        with session_scope(app) as session:
-            people = [
-                Participant(name=f"P{n}", aliases=[], status="active", created_at=now)
-                for n in range(2)
-            ]
-            session.add_all(people)
-            session.flush()
-            ids = [person.id for person in people]
-        add_referral(app, participant_id=ids[0], created_at=now - timedelta(days=300))
-        add_referral(app, participant_id=ids[0], created_at=now - timedelta(days=250))
-        add_referral(app, participant_id=ids[1], created_at=now - timedelta(days=20))
+        add_referred_participant(app, now - timedelta(days=300), now - timedelta(days=250))
+        add_referred_participant(app, now - timedelta(days=20))
         period = f"from={(now - timedelta(days=400)).date()}&to={now.date()}"
         rows = dict(csv_rows(as_supervisor, f"/reports/participants.csv?{period}")[1:])
         assert rows["first referred in the period"] == "2"
