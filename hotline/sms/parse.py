@@ -77,13 +77,18 @@ KEYWORDS: dict[str, tuple[str, str | None]] = {
 _END = r"\s*[.!?]*$"  # "ACK 42." or "Status 42?" as a phone's keyboard may end it
 _PUNCTUATED = re.compile(r"\s*[.!?]+$")  # "Help?", "ABORT.", "TAKE 4h."
 _OPENED = re.compile(r"^[¿¡]+\s*")  # Spanish opens a question or exclamation: "¿Ayuda?"
+# What sets a note or a reason off from its number: "NOTE 42: text", "NONCOMPLY 42, moved"
+# as well as a space; a full stop only before a space ("NOTE 42.5 mg" names no referral).
+_WORDS_AFTER = r"(?:\s*[:;,\u2013\u2014-]\s*|\s*\.(?:\s+|$)|\s+)(.*)"
 REFERENCED = {
     STATUS: re.compile(rf"^(?:STATUS|ESTADO){_REFERENCE}{_END}", re.IGNORECASE),
     ACK: re.compile(rf"^ACK{_REFERENCE}{_END}", re.IGNORECASE),
     # The note may be missing: the reply then asks for it, not for the number given.
-    NOTE: re.compile(rf"^NOTE{_REFERENCE}(?:\s+(.+))?$", re.IGNORECASE | re.DOTALL),
+    NOTE: re.compile(rf"^NOTE{_REFERENCE}(?:{_WORDS_AFTER})?$", re.IGNORECASE | re.DOTALL),
     INTAKE: re.compile(rf"^INTAKE{_REFERENCE}{_END}", re.IGNORECASE),
-    NONCOMPLY: re.compile(rf"^NONCOMPLY{_REFERENCE}(?:\s+(.+))?$", re.IGNORECASE | re.DOTALL),
+    NONCOMPLY: re.compile(
+        rf"^NONCOMPLY{_REFERENCE}(?:{_WORDS_AFTER})?$", re.IGNORECASE | re.DOTALL
+    ),
     CALL: re.compile(rf"^CALL{_REFERENCE}{_END}", re.IGNORECASE),
 }
 

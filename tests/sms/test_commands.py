@@ -263,6 +263,36 @@ def test_note_with_a_number_but_no_text_asks_for_the_note_not_the_number(
     assert reply == f"Reply NOTE {number} and the note."
 
 
+def test_a_note_or_reason_set_off_from_the_number_by_punctuation_is_kept(
+    app: Flask, phone: SmsEmulator, program: Program
+) -> None:
+    number = refer(phone, program)
+    replies = converse(
+        phone,
+        program.ana.phone,
+        f"NOTE {number}: left a card at the shelter",
+        f"ACK {number}",
+        f"noncomply #{number}, moved out of state",
+    )
+    assert replies[0] == f"Noted on #{number}."
+    assert replies[2] == f"#{number}: intake not completed; the officer was told."
+    assert status_of(app, number) == "intake_missed"
+    with session_scope(app) as session:
+        details = session.scalars(
+            select(ReferralEvent.detail)
+            .where(
+                ReferralEvent.referral_id == number,
+                ReferralEvent.kind.in_(("note", "intake_missed")),
+            )
+            .order_by(ReferralEvent.id)
+        ).all()
+    assert details == [
+        {"text": "left a card at the shelter"},
+        {"reason": "moved out of state"},
+    ]
+    assert not any("moved" in text for text in outbox(app, program.officer.phone))
+
+
 def test_ack_ended_with_a_full_stop_takes_the_referral(
     app: Flask, phone: SmsEmulator, program: Program
 ) -> None:
