@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from ..db import updated_one_row
 from ..messaging.notices import Caller, OfficerStatus
-from ..models import OPEN_FOR_ACK, Referral, User
+from ..models import CLOSED_STATUSES, OPEN_FOR_ACK, Referral, User
 from .alerts import OFFICER_STATUS, caller_of, tell_officer, tell_others_taken
 from .enrolment import release
 from .referral_audit import actor_of, audit_ack, audit_status, status_now
@@ -116,6 +116,8 @@ def acknowledge(
         return NoSuchReferral(referral_id)
     session.refresh(referral)
     if not updated_one_row(taken):
+        if referral.status in CLOSED_STATUSES:  # closed: who held it is no longer the news
+            return NotOpen(referral_id, referral.status)
         if referral.acknowledged_by == user.id:
             return AlreadyYours(referral_id)
         if referral.acknowledged_by is not None:

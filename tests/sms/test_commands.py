@@ -80,6 +80,16 @@ class TestAck:
                 assert reply.startswith("Sorry,") and "is for LEAD coordinators" in reply
         assert status_of(app, number) == "notified"
 
+    def test_ack_of_a_closed_referral_says_it_is_closed_not_who_has_it(
+        self, app: Flask, phone: SmsEmulator, program: Program
+    ) -> None:
+        number = refer(phone, program)
+        converse(phone, program.ana.phone, f"ACK {number}", f"INTAKE {number}")
+        closed = f"#{number} is already closed (intake completed)."
+        assert converse(phone, program.ben.phone, f"ACK {number}") == [closed]
+        assert converse(phone, program.ana.phone, f"ACK {number}") == [closed]
+        assert status_of(app, number) == "intake_completed"
+
 
 class TestIntakeOutcome:
     """INTAKE and NONCOMPLY close an acknowledged referral; the officer gets status words only."""
