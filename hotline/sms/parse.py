@@ -46,7 +46,10 @@ STATUS, ACK, NOTE, INTAKE, NONCOMPLY, WHO, TAKE, CALL = (
 CONTACT = "CONTACT"
 COORDINATOR_COMMANDS = frozenset({ACK, NOTE, INTAKE, NONCOMPLY, WHO, TAKE, CALL})
 # "CONTACT Jane Doe" / "CONTACTO Jane Doe": an officer met someone who may be a participant.
-_CONTACT = re.compile(r"^(CONTACT|CONTACTO)(?:\s+(.+))?$", re.IGNORECASE | re.DOTALL)
+# The name may be set off by a colon or a dash as well as a space: "Contact: Jane Doe".
+_CONTACT = re.compile(
+    r"^(CONTACT|CONTACTO)(?:(?:\s*[:;,\u2013\u2014-]\s*|\s+)(.*))?$", re.IGNORECASE | re.DOTALL
+)
 # Twilio's own opt-out and opt-in words: STOP is ours to record, the rest stay carrier words.
 STOP_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "END", "QUIT", "OPTOUT", "REVOKE"})
 START_WORDS = frozenset({"START", "UNSTOP"})

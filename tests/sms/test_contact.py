@@ -269,3 +269,14 @@ def test_a_withdrawn_or_expired_consent_discloses_nothing_though_it_was_recorded
                 row.expires_at = now - timedelta(minutes=1)
     assert converse(phone, program.officer.phone, "CONTACT Jane Doe") == [NEUTRAL]
     assert contacts(app) == [(number, False)] and disclosures(app) == 0
+
+
+def test_a_name_set_off_from_contact_by_a_colon_or_dash_is_read(
+    app: Flask, phone: SmsEmulator, program: Program, cam: User
+) -> None:
+    number = add_participant(app, "Jane Doe", cam, consent=True)
+    assert converse(phone, program.officer.phone, "Contact: Jane Doe") == [disclosed(cam)]
+    assert converse(phone, program.officer.phone, "CONTACTO - Jane Doe")[0].startswith(
+        "Participante de LEAD"
+    )
+    assert contacts(app) == [(number, True), (number, True)]
