@@ -230,9 +230,9 @@ def referral_action(referral_id: int) -> Response | tuple[str, int]:
 
 CALLBACK_REFUSALS = {
     "no_referral": N_("There is no referral #{n}."),
-    "no_officer_phone": "#{n} has no officer phone to call back.",
-    "not_staff": "Only active coordinators and supervisors may call back.",
-    "already_calling": "A call back for #{n} is already ringing your phone.",
+    "no_officer_phone": N_("#{n} has no officer phone to call back."),
+    "not_staff": N_("Only active coordinators and supervisors may call back."),
+    "already_calling": N_("A call back for #{n} is already ringing your phone."),
 }
 
 
