@@ -252,6 +252,17 @@ def who_is_on_call(session: Session, at: datetime, fallback_numbers: list[str]) 
     return {"at": at, "tiers": tiers, "chain": chain}
 
 
+def on_call_until(session: Session, user_id: int, tier: int, at: datetime) -> datetime | None:
+    """Return when the person stops being on call for the tier from `at`, None when not on call.
+
+    None too when nothing changes within 366 days (SPEC §8's `until`).
+    """
+    for answer in engine.on_call(load_program(session), at):
+        if answer.tier == tier and answer.user_id == user_id:
+            return answer.until
+    return None
+
+
 def schedule_segments(
     session: Session, start: datetime, end: datetime, tier: int | None, *, primary: bool = False
 ) -> list[engine.Segment]:

@@ -20,7 +20,7 @@ from ..schemas.oncall import OverrideIn
 from ..services import referral_actions as actions
 from ..services import sms_intake
 from ..services.callbacks import request_callback
-from ..services.oncall import create_override, who_is_on_call
+from ..services.oncall import create_override, on_call_until, who_is_on_call
 from ..services.recontact import Disclosed, officer_met
 from ..services.text_sender import Sender
 from .notices import clock_text
@@ -164,8 +164,10 @@ def run_command(
         return Reply(_("Reply TAKE and how long, up to 7 days: TAKE 90m, TAKE 4h or TAKE 1d."))
     data = OverrideIn(user_id=user.id, tier=1, start=now, end=now + command.duration)
     override = create_override(session, data, Actor(user.id, "sms"), now)
+    # An earlier, longer override of theirs (a TAKE 4h before this TAKE 2h) keeps them on.
+    end = max(override.end, on_call_until(session, user.id, 1, now) or override.end)
     # With its date: a week from now has today's weekday.
-    until = clock_text(override.end, zone=zone, language=language, _=_, with_zone=True)
+    until = clock_text(end, zone=zone, language=language, _=_, with_zone=True)
     return Reply(_("You are on call for tier 1 until {time}.", time=until))
 
 
