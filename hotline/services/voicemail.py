@@ -13,6 +13,7 @@ from ..messaging.notices import RecordingAfterAll, notify
 from ..messaging.recipients import RECIPIENT_COLUMNS, SUPERVISOR_RECIPIENTS, Recipient
 from ..messaging.transport import CallEnded, CallLive, CallUnknown, Transport
 from ..models import OPEN_FOR_ACK, Call, CallLeg, OptOut, Referral, User
+from ..permissions import holders
 from .alerts import call_not_taken, notified_users, notify_user
 from .call_end import claim_voicemail_notice, close_unanswered, link_recording
 from .calls import hold_referral_of
@@ -23,12 +24,18 @@ log = logging.getLogger(__name__)
 
 
 def voicemail_recipients(session: Session, call: Call) -> list[Recipient]:
-    """Return the chain's active people, then every active supervisor, once each."""
+    """Return the chain's people who still take calls, then every active supervisor, once each."""
     user_ids = [step["user_id"] for step in call.chain if step["user_id"] is not None]
+    # The chain is as the call found it: whoever left or moved to a role that takes no
+    # calls since (a prosecutor) is not told of the referral, as the chain passed them over.
     rows = session.execute(
         select(*RECIPIENT_COLUMNS)
         .outerjoin(OptOut, OptOut.phone == User.phone)
-        .where(User.id.in_(user_ids), User.active.is_(True))
+        .where(
+            User.id.in_(user_ids),
+            User.active.is_(True),
+            User.role.in_(holders("take_calls")),
+        )
     ).all()
     by_id = {row[0]: Recipient(*row) for row in rows}
     recipients = {i: by_id[i] for i in user_ids if i in by_id}

@@ -15,8 +15,9 @@ from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.pool import NullPool
 
 from hotline.db import session_scope
-from hotline.models import Call, Message, Referral, ReferralEvent, ReferralNotice
+from hotline.models import Call, Message, Referral, ReferralEvent, ReferralNotice, User
 from hotline.services import referral_actions, voicemail
+from hotline.services.program_cache import bump_revision
 from hotline.services.voicemail import notify_voicemail
 from hotline.simulator import CallScript, SmsEmulator, VoiceEmulator, flask_poster
 from tests.conftest import is_sqlite
@@ -24,6 +25,7 @@ from tests.factories import add_user, arrive
 from tests.jobs.conftest import run, texts_to
 from tests.races import race_needs_postgresql, take_on_the_web
 from tests.voice.conftest import HOTLINE, Program
+from tests.voice.test_badge import local
 from tests.voice.test_late_webhooks import call_of, dial_ended, start
 from tests.voice.test_webhooks import post
 
@@ -114,6 +116,23 @@ class TestVoicemail:
             session.flush()
             assert notify_voicemail(session, call, now, HOTLINE, None) == 0
         assert staff_texts(app) == 0
+
+    def test_a_coordinator_made_a_prosecutor_while_the_call_rings_is_not_told_of_its_voicemail(
+        self, app: Flask, client: FlaskClient, program: Program
+    ) -> None:
+        params = {"CallSid": "CA-moved-vm", "From": program.officer.phone, "To": HOTLINE}
+        answer = start(client, "CA-moved-vm", program.officer.phone)  # Ana's phone rings
+        with session_scope(app) as session:
+            session.get_one(User, program.ben.id).role = "prosecutor"  # takes no calls any more
+            bump_revision(session)
+        while (step := answer.find("Dial")) is not None:  # nobody answers, to the end
+            no_answer = {**params, "DialCallStatus": "no-answer"}
+            answer = ET.fromstring(post(client, local(step.attrib["action"]), no_answer).data)
+        redirect = answer.find("Redirect")  # the recording was empty: Twilio goes on
+        assert answer.find("Record") is not None and redirect is not None and redirect.text
+        assert post(client, local(redirect.text), params).status_code == 200
+        assert texts_to(app, program.ben.phone) == [], "a prosecutor is never texted a referral"
+        assert len(texts_to(app, program.ana.phone)) == len(texts_to(app, program.sue.phone)) == 1
 
     def test_ack_by_text_takes_a_voicemail_and_tells_the_officer(
         self, app: Flask, client: FlaskClient, twilio: VoiceEmulator, program: Program
