@@ -123,7 +123,7 @@ def incoming() -> Response:
 @twilio_signed
 @fail_open()
 def badge() -> Response:
-    """Identify the caller by the badge keyed (or go on unverified), then start the chain."""
+    """Identify the caller by badge (or go on unverified); ring the chain unless they hung up."""
     session = get_session()
     call = _call_from_query()
     language, digits = call_language(), request.form.get("Digits", "")
@@ -136,7 +136,7 @@ def badge() -> Response:
     # unverified, and either would let anyone read the roster badge by badge.
     _ = translator("voice", language)
     greeting = _("Thank you. Connecting you to the LEAD coordinator on call.")
-    next_step = calls.next_step(session, call.chain, 0)
+    next_step = calls.next_step(session, call.chain, 0) if call.ended_at is None else calls.Done()
     return _render(call.id, call.chain, next_step, language, greeting)
 
 

@@ -64,6 +64,22 @@ def test_a_badge_step_sent_twice_records_one_badge_entry(
     assert events(app, referral.id, "badge_entered") == 1
 
 
+def test_a_badge_that_arrives_after_the_caller_hung_up_rings_nobody(
+    app: Flask, client: FlaskClient, program: Program
+) -> None:
+    gather = start(client, "CA-keyed-gone", STRANGER).find("Gather")
+    assert gather is not None
+    hang_up(client, "CA-keyed-gone", STRANGER, "9")  # the final status wins the race
+    params = {"CallSid": "CA-keyed-gone", "From": STRANGER, "To": HOTLINE, "Digits": "4711"}
+    answer = post(client, local(gather.attrib["action"]), params)
+    assert answer.status_code == 200 and answer.mimetype == "text/xml"
+    assert ET.fromstring(answer.data).find("Dial") is None  # nobody is left to connect
+    call, referral, legs = call_of(app, "CA-keyed-gone")
+    # No line stays "ringing" for good on the referral's page and in /api/v1/calls.
+    assert legs == [] and call.call_outcome == "abandoned"
+    assert referral.officer_id == program.officer.id  # the badge still says who called
+
+
 def test_a_key_pressed_after_the_caller_hung_up_does_not_answer_the_call(
     app: Flask, client: FlaskClient, program: Program
 ) -> None:
