@@ -201,13 +201,15 @@ def _normalize(settings: dict[str, Any]) -> None:
         raise ConfigError(f"HOTLINE_TRANSPORT must be one of {', '.join(TRANSPORTS)}")
     settings["HOTLINE_TRANSPORT"] = transport and transport.lower()
 
+    zone = str(settings["HOTLINE_TIMEZONE"]).strip()
     try:
-        ZoneInfo(str(settings["HOTLINE_TIMEZONE"]))
+        ZoneInfo(zone)
     # OSError: a folder of the zone database ("US", "America") read as a zone file.
     except (ZoneInfoNotFoundError, ValueError, OSError):
         raise ConfigError(
             "HOTLINE_TIMEZONE must be an IANA zone, e.g. America/Los_Angeles"
         ) from None
+    settings["HOTLINE_TIMEZONE"] = zone
 
     language = str(settings["HOTLINE_LANGUAGE"]).strip().lower()
     if language not in LANGUAGES:

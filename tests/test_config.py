@@ -56,6 +56,13 @@ class TestEnvironment:
         monkeypatch.setenv("HOTLINE_DIAL_TIMEOUT", "")
         assert settings(tmp_path)["HOTLINE_DIAL_TIMEOUT"] == 20
 
+    def test_a_time_zone_written_with_spaces_around_it_is_read_as_the_zone(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        # Every other setting is read without the spaces a config panel or .env file leaves.
+        monkeypatch.setenv("HOTLINE_TIMEZONE", " America/New_York ")
+        assert settings(tmp_path)["HOTLINE_TIMEZONE"] == "America/New_York"
+
     def test_passed_dict_beats_environment(
         self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     ) -> None:
