@@ -60,6 +60,14 @@ INTEGER_SETTINGS = (
     "HOTLINE_SHIFT_NOTICE_MINUTES",
     "HOTLINE_RETENTION_DAYS",
 )
+# The most each period may be: a job counts it from its `now`, and past year 1 (or 9999)
+# that overflows at every run. More was meant as "never": for retention, that is unset.
+LONGEST = {
+    "HOTLINE_ACK_MINUTES": 525_600,  # a year
+    "HOTLINE_SHIFT_NOTICE_MINUTES": 525_600,
+    "HOTLINE_INTAKE_DAYS": 36_500,  # a hundred years
+    "HOTLINE_RETENTION_DAYS": 36_500,
+}
 TEXT_SETTINGS = (
     "SECRET_KEY",
     "TWILIO_ACCOUNT_SID",
@@ -189,7 +197,7 @@ def _normalize(settings: dict[str, Any]) -> None:
         text = "" if settings[key] is None else str(settings[key]).strip()
         settings[key] = text or None
     for key in INTEGER_SETTINGS:
-        settings[key] = _positive_int(key, settings[key])
+        settings[key] = _positive_int(key, settings[key], maximum=LONGEST.get(key))
 
     env = str(settings["HOTLINE_ENV"]).strip().lower()
     if env not in ENVIRONMENTS:
@@ -245,8 +253,8 @@ def _normalize(settings: dict[str, Any]) -> None:
         ) from None
 
 
-def _positive_int(key: str, value: Any, minimum: int = 1) -> int | None:
-    """Return `value` as a whole number of at least `minimum` (None stays None)."""
+def _positive_int(key: str, value: Any, minimum: int = 1, maximum: int | None = None) -> int | None:
+    """Return `value` as a whole number from `minimum` to `maximum` (None stays None)."""
     if value is None:
         return None
     try:
@@ -257,6 +265,9 @@ def _positive_int(key: str, value: Any, minimum: int = 1) -> int | None:
         raise ConfigError(f"{key} must be a whole number, not {value!r}") from None
     if number < minimum:
         raise ConfigError(f"{key} must be at least {minimum}, not {number}")
+    if maximum is not None and number > maximum:
+        unset = " (unset, it keeps everything)" if key == "HOTLINE_RETENTION_DAYS" else ""
+        raise ConfigError(f"{key} must be at most {maximum}{unset}, not {number}")
     return number
 
 

@@ -271,3 +271,25 @@ def test_hotline_without_the_production_settings_points_at_the_settings_not_the_
     assert answer.returncode == 1
     assert answer.stderr.startswith("Error: HOTLINE_ENV=production refuses to start")
     assert "--help" not in answer.stderr and len(answer.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "job"),
+    [
+        ("HOTLINE_RETENTION_DAYS", "1000000", "retention"),  # "keep a million days": keep
+        ("HOTLINE_INTAKE_DAYS", "1000000", "intake-deadlines"),
+        ("HOTLINE_SHIFT_NOTICE_MINUTES", "5000000000", "shift-notices"),
+        ("HOTLINE_ACK_MINUTES", "5000000000", "escalate-unacked"),
+    ],
+)
+def test_a_period_longer_than_the_calendar_holds_is_one_line_not_a_traceback_at_each_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, setting: str, value: str, job: str
+) -> None:
+    for key, text in {**PRODUCTION_SHELL, "DATABASE_URL": f"sqlite:///{tmp_path / 'p.db'}"}.items():
+        monkeypatch.setenv(key, text)
+    cli = CliRunner()
+    assert cli.invoke(main, ["db", "upgrade"]).exit_code == 0
+    monkeypatch.setenv(setting, value)
+    result = cli.invoke(main, ["jobs", "run", job])
+    assert clean_failure(result), result.output
+    assert result.output.startswith(f"Error: {setting} must be at most"), result.output
