@@ -10,7 +10,7 @@ saved, so that nobody is surprised by it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from ..rotation.clock import (
@@ -52,7 +52,9 @@ def day_words(day: date) -> str:
 
 def _around(instant: datetime, zone: ZoneInfo) -> tuple[str, str]:
     """Return the clock's reading just before a transition and at it, as HH:MM."""
-    before = local_reading(instant - _SECOND, zone) + _SECOND
+    # In UTC: a second off an instant held in the zone is wall-clock arithmetic, which
+    # steps back into the skipped hour and so reads the jump's end on both sides.
+    before = local_reading(instant.astimezone(UTC) - _SECOND, zone) + _SECOND
     return f"{before:%H:%M}", f"{local_reading(instant, zone):%H:%M}"
 
 

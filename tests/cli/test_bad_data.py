@@ -184,6 +184,15 @@ class TestOverridesAcrossDst:
         assert second.exit_code == 0, second.output
         assert "to Sun 2027-11-07 01:30 PST" in second.output
 
+    def test_the_refusal_of_a_span_inside_the_gap_names_the_hour_the_clocks_skip(
+        self, app: Flask, runner: FlaskCliRunner
+    ) -> None:
+        # It said "clocks jump from 03:00 to 03:00", as if nothing were skipped.
+        ana = add_user(app, "Ana Diaz")
+        result = self.add(runner, ana.email, "2027-03-14T02:10", "2027-03-14T02:50")
+        assert clean_failure(result), result.output
+        assert "clocks jump from 02:00 to 03:00. Choose times outside the jump" in result.output
+
 
 @pytest.mark.parametrize(
     "args", [["oncall"], ["schedule"], ["jobs", "run", "retention"], ["jobs", "list"]]
