@@ -13,7 +13,7 @@ from hotline.db import session_scope
 from hotline.models import Rotation, User
 from hotline.simulator import SmsEmulator, flask_poster
 from tests.api.conftest import Api, rotation_body
-from tests.factories import add_rotation, add_user
+from tests.factories import add_override, add_rotation, add_user
 from tests.jobs.conftest import run, texts_to
 
 NOW = datetime(2026, 5, 4, 12, tzinfo=UTC)  # a Monday
@@ -172,3 +172,15 @@ def test_a_gap_covered_then_uncovered_again_is_announced_again(
     texts = texts_to(app, supervisor_phone(app))
     assert len(texts) == told + 1
     assert texts[-1].startswith("LEAD coverage gap: nobody on tier 1")
+
+
+def test_a_gap_starting_exactly_fourteen_days_on_waits_for_the_next_run(app: Flask) -> None:
+    # SPEC §7: "tier-1 gaps starting in the next 14 days" - the window is half-open.
+    ana, sue = add_user(app, "Ana Diaz"), add_user(app, "Sue Pervis", "supervisor")
+    add_override(app, ana, 1, NOW - timedelta(days=1), NOW + timedelta(days=14))
+    assert run(app, "coverage-gaps", NOW) == "0 new tier-1 gaps announced"
+    assert texts_to(app, sue.phone) == []
+    later = NOW + timedelta(seconds=1)
+    assert run(app, "coverage-gaps", later) == "1 new tier-1 gaps announced"
+    (text,) = texts_to(app, sue.phone)
+    assert "nobody on tier 1 Mon 05/18 05:00 until further notice." in text, text

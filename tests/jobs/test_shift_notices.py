@@ -103,3 +103,14 @@ def test_a_shift_in_the_repeated_fall_back_hour_says_which_pass(app: Flask) -> N
     assert texts_to(app, ana.phone)[0].startswith(
         "You are LEAD on-call (tier 1) from Sun 11/01 01:30 PST to "
     )
+
+
+def test_a_segment_first_seen_as_it_starts_gets_no_notice(app: Flask) -> None:
+    # SPEC §7: "start - notice <= now < start": a shift already under way is not announced.
+    ana, ben = add_user(app, "Ana Diaz"), add_user(app, "Ben Okafor")
+    add_rotation(app, 1, ana)
+    start = datetime(2026, 5, 1, 12, tzinfo=UTC)
+    add_override(app, ben, 1, start, start + timedelta(hours=4))
+    assert run(app, "shift-notices", start) == "0 shift notices"
+    assert run(app, "shift-notices", start - MINUTE) == "1 shift notices"  # a minute before: told
+    assert len(texts_to(app, ben.phone)) == 1
