@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    Strict,
+    ValidationInfo,
+)
 from pydantic.functional_validators import field_validator
 from pydantic_core import PydanticCustomError
 
@@ -39,7 +49,26 @@ def within_years(value: datetime) -> datetime:
     return value
 
 
-Instant = Annotated[AwareDatetime, AfterValidator(within_years)]
+# ISO 8601 begins with the year: a bare number, which pydantic would read as seconds since
+# 1970 ("20261210" a day in 1970), is refused. Lax inside, for a checked text to be parsed.
+_ISO_START = re.compile(r"\s*\d{4}-")
+ISO_MESSAGE = "must be an ISO 8601 date and time with an offset, e.g. 2026-03-09T08:00:00-08:00"
+
+
+def iso_text(value: Any) -> Any:
+    """Return `value`, or refuse anything but a datetime or a text beginning as ISO 8601 does."""
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str):
+        raise PydanticCustomError("datetime_type", "Input should be a valid datetime")
+    if not _ISO_START.match(value):
+        raise PydanticCustomError("datetime_from_number", ISO_MESSAGE)
+    return value
+
+
+Instant = Annotated[
+    AwareDatetime, Strict(False), BeforeValidator(iso_text), AfterValidator(within_years)
+]
 
 
 def each_once(values: list[Any]) -> list[Any]:

@@ -221,3 +221,15 @@ def test_an_override_typed_at_the_last_hour_of_2200_is_not_broken(
     assert created.json["end"] == "2201-01-01T07:00:00Z"
     answer = supervisor_api.get("/oncall?at=2200-12-31T22:00:00-08:00").json
     assert answer["tiers"][0]["user"]["id"] == alice
+
+
+@pytest.mark.parametrize("written", ["20261210", "1765324800"])
+@pytest.mark.parametrize("field", ["start", "end"])
+def test_an_override_timed_by_a_number_is_422_not_an_override_in_1970(
+    app: Flask, supervisor_api: Api, field: str, written: str
+) -> None:
+    # A number in a JSON string was read as seconds since 1970 and saved, answered 201.
+    alice = add_user(app, name="Alice")
+    answer = supervisor_api.post("/overrides", override_body(alice, **{field: written}))
+    assert (answer.status_code, answer.json["error"]["field"]) == (422, field)
+    assert supervisor_api.get("/overrides").json == {"items": []}

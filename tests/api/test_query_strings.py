@@ -54,3 +54,17 @@ def test_an_empty_query_value_means_not_given(supervisor_api: Api, path: str) ->
 def test_no_token_is_401_whatever_the_id_in_the_path(client: FlaskClient) -> None:
     assert client.get("/api/v1/users/99999999999").status_code == 401
     assert client.get("/api/v1/users/1").status_code == 401
+
+
+@pytest.mark.parametrize("written", ["20261210", "1765324800", "-1", "1765324800.5"])
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [("/oncall?at=", "at"), ("/referrals?since=", "since"), ("/schedule?start=", "start")],
+)
+def test_a_number_is_no_instant_and_is_refused_not_read_as_seconds_since_1970(
+    supervisor_api: Api, path: str, field: str, written: str
+) -> None:
+    # "20261210" (a date without its dashes) was read as seconds: 1970-08-23, answered 200.
+    answer = supervisor_api.get(path + written)
+    assert answer.status_code == 400, answer.json
+    assert answer.json["error"]["field"] == field
