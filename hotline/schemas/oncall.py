@@ -18,8 +18,13 @@ MAX_SCHEDULE_SPAN = timedelta(days=400)
 assert len(DAY_NAMES) == 7
 
 
+# tzdata's "localtime" is a link to the host's own zone, not an IANA name: hosts set to
+# different zones would each hand shifts over at their own hour.
+NOT_ZONES = frozenset({"localtime"})
+
+
 def _zone(name: str) -> str:
-    if name not in available_timezones():
+    if name not in available_timezones() or name in NOT_ZONES:
         raise ValueError("not an IANA time zone name (e.g. America/Los_Angeles)")
     ZoneInfo(name)
     return name

@@ -189,6 +189,16 @@ class TestRotationTimeZoneDefault:
         bad = supervisor_api.post("/rotations", rotation_body([alice], timezone=""))
         assert (bad.status_code, bad.json["error"]["field"]) == (422, "timezone")
 
+    def test_the_hosts_own_localtime_is_no_iana_zone_and_is_refused(
+        self, app: Flask, supervisor_api: Api
+    ) -> None:
+        # tzdata's "localtime" is the host's /etc/localtime: two hosts set apart would each
+        # hand the shifts over at their own hour and page different people.
+        alice = add_user(app, name="Alice")
+        bad = supervisor_api.post("/rotations", rotation_body([alice], timezone="localtime"))
+        assert (bad.status_code, bad.json["error"]["field"]) == (422, "timezone")
+        assert supervisor_api.get("/rotations").json == {"items": []}
+
 
 def test_a_hand_edited_window_is_named_not_a_500(app: Flask, supervisor_api: Api) -> None:
     ana = add_person(app, "Ana Diaz")
