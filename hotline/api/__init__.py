@@ -31,6 +31,11 @@ def openapi() -> Response:
     return jsonify(document(PREFIX))
 
 
+def in_api() -> bool:
+    """Tell whether the request is the API's: its own address (`/api/v1`) or below it."""
+    return request.path == PREFIX or request.path.startswith(PREFIX + "/")
+
+
 def init_app(app: Flask) -> None:
     """Register the API and make every error under it a JSON error object."""
     app.register_blueprint(bp)
@@ -38,7 +43,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> ResponseReturnValue | HTTPException:
-        if not request.path.startswith(PREFIX + "/"):
+        if not in_api():
             return page_for(error)
         codes = {413: "too_large", 404: "not_found", 405: "method_not_allowed", 400: "malformed"}
         status = error.code or 500
@@ -52,7 +57,7 @@ def init_app(app: Flask) -> None:
         # A failed write leaves PostgreSQL's transaction aborted, and the error page
         # reads the database (who is signed in, the clock banner): start it afresh.
         discard_session()
-        if request.path.startswith(PREFIX + "/"):
+        if in_api():
             return ApiError(500, "internal", "internal error").response()
         return page_for(InternalServerError())
 

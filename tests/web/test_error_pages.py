@@ -101,6 +101,23 @@ def test_api_errors_stay_json(client: FlaskClient) -> None:
     assert answer.get_json()["error"]["code"] == "not_found"
 
 
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [
+        ("GET", "/api/v1", 404),  # the API's own address, as a client first tries it
+        ("GET", "/api/v1/", 404),
+        ("DELETE", "/api/v1/users", 405),
+        ("POST", "/api/v1/oncall", 405),
+    ],
+)
+def test_every_api_refusal_is_the_json_error_object_not_a_page(
+    client: FlaskClient, method: str, path: str, status: int
+) -> None:
+    answer = client.open(path, method=method)
+    assert (answer.status_code, answer.mimetype) == (status, "application/json")
+    assert set(answer.get_json()["error"]) == {"code", "message", "field"}
+
+
 def test_webhook_refusal_stays_plain_for_twilio(client: FlaskClient) -> None:
     answer = client.post("/voice/incoming", data={"CallSid": "CA1"})
     assert answer.status_code == 403
