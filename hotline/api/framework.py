@@ -66,6 +66,8 @@ class Operation:
     returns: type[BaseModel] | None
     status: int
     media_type: str = "application/json"
+    etag: bool = False  # answers with the version it shows as the ETag
+    if_match: bool = False  # takes If-Match, and is a 412 when it names a stale version
 
 
 OPERATIONS: list[Operation] = []
@@ -161,6 +163,8 @@ def endpoint(
     returns: type[BaseModel] | None = None,
     status: int = 200,
     media_type: str = "application/json",
+    etag: bool = False,
+    if_match: bool = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare an API route: its access rule, input schemas and answer schema."""
 
@@ -177,6 +181,8 @@ def endpoint(
                 returns,
                 status,
                 media_type,
+                etag,
+                if_match,
             )
         )
 

@@ -46,13 +46,21 @@ def list_rotations() -> dict[str, Any]:
     body=RotationIn,
     returns=RotationOut,
     status=201,
+    etag=True,
 )
 def create_rotation(body: RotationIn) -> Versioned:
     row = oncall.create_rotation(get_session(), body, current_actor(), datetime.now(UTC))
     return versioned(row)
 
 
-@endpoint(bp, "/rotations/<int:rotation_id>", "GET", summary="Show a rotation", returns=RotationOut)
+@endpoint(
+    bp,
+    "/rotations/<int:rotation_id>",
+    "GET",
+    summary="Show a rotation",
+    returns=RotationOut,
+    etag=True,
+)
 def show_rotation(rotation_id: int) -> Versioned:
     return versioned(oncall.get_rotation(get_session(), rotation_id))
 
@@ -65,6 +73,8 @@ def show_rotation(rotation_id: int) -> Versioned:
     access="edit_program",
     body=RotationIn,
     returns=RotationOut,
+    etag=True,
+    if_match=True,
 )
 def replace_rotation(rotation_id: int, body: RotationIn) -> Versioned:
     drawn_from = version_matched()

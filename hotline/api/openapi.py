@@ -37,6 +37,15 @@ ERROR_SCHEMA = {
 }
 _PATH_PARAMETER = re.compile(r"<(?:(\w+):)?(\w+)>")
 REF = "#/components/schemas/{model}"
+IF_MATCH = {
+    "name": "If-Match",
+    "in": "header",
+    "required": False,
+    "description": "the ETag of the version read: saved over only if it is still that one",
+    "schema": {"type": "string"},
+}
+ETAG = {"ETag": {"description": "the version shown", "schema": {"type": "string"}}}
+PRECONDITION_FAILED = "If-Match names a version changed since"
 
 
 def _path(rule: str) -> tuple[str, list[dict[str, Any]]]:
@@ -85,7 +94,13 @@ def document(prefix: str) -> dict[str, Any]:
             }
         else:
             responses[str(op.status)] = {"description": "done"}
-        for status, description in ERROR_STATUSES.items():
+        if op.etag:
+            responses[str(op.status)]["headers"] = ETAG
+        errors = dict(ERROR_STATUSES)
+        if op.if_match:
+            parameters.append(IF_MATCH)
+            errors["412"] = PRECONDITION_FAILED
+        for status, description in sorted(errors.items()):
             responses[status] = {
                 "description": description,
                 "content": {"application/json": {"schema": {"$ref": REF.format(model="Error")}}},

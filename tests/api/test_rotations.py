@@ -298,3 +298,16 @@ def test_every_default_in_the_openapi_document_has_its_declared_type(client: Fla
         and not isinstance(spec["default"], kinds[spec["type"]])
     ]
     assert wrong == []
+
+
+def test_the_openapi_document_tells_of_the_put_s_if_match_and_its_412(
+    client: FlaskClient,
+) -> None:
+    # A client made from the document never learnt of If-Match, nor that a PUT may be a 412.
+    put = client.get("/api/v1/openapi.json").json["paths"]["/api/v1/rotations/{rotation_id}"]["put"]
+    headers = [p for p in put["parameters"] if p["in"] == "header"]
+    assert [(p["name"], p["required"]) for p in headers] == [("If-Match", False)]
+    assert put["responses"]["412"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/Error"
+    }
+    assert "ETag" in put["responses"]["200"]["headers"]
