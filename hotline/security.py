@@ -7,8 +7,9 @@ import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
-from flask import Blueprint, Flask, Request, Response, request
+from flask import Blueprint, Flask, Request, Response, jsonify, request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+from flask.typing import ResponseReturnValue
 from limits import parse
 from limits.storage import MemoryStorage
 from limits.strategies import FixedWindowRateLimiter
@@ -72,6 +73,9 @@ class StreamedBodyLimit:
 # until its window ends. Accepted requests are never counted, and checking an
 # address costs one dict lookup. It is off by default: SPEC §4/§8 fix 403/401 for
 # those refusals, and a cut-off address would also be refused its signed requests.
+
+
+CUT_OFF = "Too many refused requests from this address."
 
 
 class RefusalLimit:
@@ -144,11 +148,14 @@ def init_app(app: Flask, refusals: Iterable[tuple[Blueprint, int]]) -> None:
     refusal_status = {blueprint.name: status for blueprint, status in refusals}
 
     @app.before_request
-    def refuse_cut_off_addresses() -> tuple[str, int] | None:
+    def refuse_cut_off_addresses() -> ResponseReturnValue | None:
         if top_blueprint() in refusal_status and limit.cuts_off(
             request.remote_addr or "", time.monotonic()
         ):
-            return "Too many refused requests from this address.", 429
+            if top_blueprint() == "api":  # API clients read every refusal as JSON (SPEC §8)
+                error = {"code": "too_many_refusals", "message": CUT_OFF, "field": None}
+                return jsonify({"error": error}), 429
+            return CUT_OFF, 429
         return None
 
     @app.after_request

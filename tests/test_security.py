@@ -141,6 +141,21 @@ class TestRefusalLimits:
             == 401
         )
 
+    def test_an_api_client_cut_off_is_told_so_in_the_json_error_object(
+        self, client: FlaskClient
+    ) -> None:
+        # The API's 429 was the text "Too many refused requests…": a client reading
+        # error.code and error.message (SPEC §8) failed to parse it.
+        wrong = {"Authorization": "Bearer not-a-token", "X-Forwarded-For": ATTACKER}
+        for _ in range(3):
+            client.get("/api/v1/users", headers=wrong)
+        answer = client.get("/api/v1/users", headers=wrong)
+        assert (answer.status_code, answer.mimetype) == (429, "application/json")
+        assert answer.json is not None
+        error = answer.json["error"]
+        assert (error["code"], error["field"]) == ("too_many_refusals", None)
+        assert "Too many refused requests" in error["message"]
+
 
 class TestNoRefusalLimitByDefault:
     """Unset, HOTLINE_REFUSAL_LIMIT changes nothing: refusals stay 403 (SPEC §4), signed pass."""
