@@ -218,7 +218,6 @@ class TestOnCallByText:
             "Reply TAKE and how long"
         )
 
-
     def test_a_shorter_take_after_a_longer_one_says_when_the_sender_really_stops(
         self, phone: SmsEmulator, program: Program
     ) -> None:
@@ -227,9 +226,10 @@ class TestOnCallByText:
         # The 4-hour override still puts Ben on call after the 2-hour one ends.
         assert shorter == longer, (longer, shorter)
         until = longer.removeprefix("You are on call for tier 1 until ").rsplit(" ", 1)[0]
-        assert f"tier 1: Ben Okafor {program.ben.phone} until {until}" in converse(
-            phone, program.ana.phone, "WHO"
-        )[-1]
+        assert (
+            f"tier 1: Ben Okafor {program.ben.phone} until {until}"
+            in converse(phone, program.ana.phone, "WHO")[-1]
+        )
 
 
 class TestOptOutAndHelp:
