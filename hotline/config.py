@@ -212,6 +212,10 @@ def _normalize(settings: dict[str, Any]) -> None:
     zone = str(settings["HOTLINE_TIMEZONE"]).strip()
     try:
         ZoneInfo(zone)
+        # "localtime" follows each host's own clock setting: web hosts and the clock set
+        # to different zones would each hand shifts over and count days at their own hour.
+        if zone == "localtime":
+            raise ValueError(zone)
     # OSError: a folder of the zone database ("US", "America") read as a zone file.
     except (ZoneInfoNotFoundError, ValueError, OSError):
         raise ConfigError(

@@ -98,6 +98,7 @@ class TestInvalid:
             ("HOTLINE_INTAKE_DAYS", "1.5"),
             ("HOTLINE_TIMEZONE", "Mars/Olympus"),
             ("HOTLINE_TIMEZONE", "US"),  # a folder of the zone database, not a zone
+            ("HOTLINE_TIMEZONE", "localtime"),  # each host's own clock setting, not a zone
             ("HOTLINE_DEFAULT_REGION", "XX"),
             ("HOTLINE_FALLBACK_NUMBERS", "+12065550101,911"),
             ("HOTLINE_NUMBER", "hotline"),
