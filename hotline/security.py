@@ -7,9 +7,8 @@ import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
-from flask import Blueprint, Flask, Request, Response, jsonify, request
+from flask import Blueprint, Flask, Request, Response, request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
-from flask.typing import ResponseReturnValue
 from limits import parse
 from limits.storage import MemoryStorage
 from limits.strategies import FixedWindowRateLimiter
@@ -76,6 +75,10 @@ class StreamedBodyLimit:
 
 
 CUT_OFF = "Too many refused requests from this address."
+
+
+class CutOff(Exception):
+    """An address cut off for its refused requests: answered 429, by a channel's own handler."""
 
 
 class RefusalLimit:
@@ -148,15 +151,15 @@ def init_app(app: Flask, refusals: Iterable[tuple[Blueprint, int]]) -> None:
     refusal_status = {blueprint.name: status for blueprint, status in refusals}
 
     @app.before_request
-    def refuse_cut_off_addresses() -> ResponseReturnValue | None:
+    def refuse_cut_off_addresses() -> None:
         if top_blueprint() in refusal_status and limit.cuts_off(
             request.remote_addr or "", time.monotonic()
         ):
-            if top_blueprint() == "api":  # API clients read every refusal as JSON (SPEC §8)
-                error = {"code": "too_many_refusals", "message": CUT_OFF, "field": None}
-                return jsonify({"error": error}), 429
-            return CUT_OFF, 429
-        return None
+            raise CutOff(CUT_OFF)
+
+    # Plain text, no page that reads the database; a blueprint may answer in its own form
+    # (the API's JSON error object), its handler being found before the app's.
+    app.register_error_handler(CutOff, lambda error: (str(error), 429))
 
     @app.after_request
     def count_refusals(response: Response) -> Response:

@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from ..db import discard_session
 from ..logs import log_exception
+from ..security import CutOff
 from . import calendar, oncall, participants, people, records
 from .framework import ApiError
 from .openapi import document
@@ -23,6 +24,12 @@ bp.register_blueprint(oncall.bp)
 bp.register_blueprint(calendar.bp)
 bp.register_blueprint(records.bp)
 bp.register_blueprint(participants.bp)
+
+
+@bp.errorhandler(CutOff)
+def cut_off(error: CutOff) -> tuple[Response, int]:
+    """Tell a client cut off for its refused requests so in the error object (SPEC §8)."""
+    return ApiError(429, "too_many_refusals", str(error)).response()
 
 
 @bp.get("/openapi.json")
