@@ -7,7 +7,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 import limits
@@ -17,6 +16,7 @@ from sqlalchemy.exc import ArgumentError
 
 from .dev_secrets import DEV_SECRETS_FILE, GENERATED_IN_DEVELOPMENT, load_dev_secrets
 from .phones import parse_phone
+from .rotation.clock import is_zone_name
 
 ENVIRONMENTS = ("production", "development")
 TRANSPORTS = ("twilio", "log")
@@ -210,17 +210,8 @@ def _normalize(settings: dict[str, Any]) -> None:
     settings["HOTLINE_TRANSPORT"] = transport and transport.lower()
 
     zone = str(settings["HOTLINE_TIMEZONE"]).strip()
-    try:
-        ZoneInfo(zone)
-        # "localtime" follows each host's own clock setting: web hosts and the clock set
-        # to different zones would each hand shifts over and count days at their own hour.
-        if zone == "localtime":
-            raise ValueError(zone)
-    # OSError: a folder of the zone database ("US", "America") read as a zone file.
-    except (ZoneInfoNotFoundError, ValueError, OSError):
-        raise ConfigError(
-            "HOTLINE_TIMEZONE must be an IANA zone, e.g. America/Los_Angeles"
-        ) from None
+    if not is_zone_name(zone):  # the rotations' rule: no folder ("US"), no "localtime"
+        raise ConfigError("HOTLINE_TIMEZONE must be an IANA zone, e.g. America/Los_Angeles")
     settings["HOTLINE_TIMEZONE"] = zone
 
     language = str(settings["HOTLINE_LANGUAGE"]).strip().lower()

@@ -4,11 +4,25 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, available_timezones
 
 _ONE_SECOND = timedelta(seconds=1)
 # Coarse enough to be cheap, finer than any two offset changes of a real zone.
 _TRANSITION_PROBE_STEP = timedelta(hours=6)
+# tzdata's "localtime" is a link to the host's own zone, not an IANA name: hosts set to
+# different zones would each hand shifts over and count days at their own hour.
+NOT_ZONES = frozenset({"localtime"})
+
+
+@lru_cache(maxsize=1)
+def _zone_names() -> frozenset[str]:
+    # A walk of the zone database (milliseconds), which does not change while the app runs.
+    return frozenset(available_timezones()) - NOT_ZONES
+
+
+def is_zone_name(name: str) -> bool:
+    """Tell whether `name` is an IANA zone (not a folder such as "US", not "localtime")."""
+    return name in _zone_names()
 
 
 def local_reading(instant: datetime, zone: ZoneInfo) -> datetime:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import ZoneInfo
 
 from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo, model_validator
 
 from ..rotation import DAY_NAMES, MAX_SHIFT_HOURS
+from ..rotation.clock import is_zone_name
 from .common import QUERY, Input, Instant, Name, Output, PositiveId, Tier, within_years
 
 DayName = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -18,13 +19,8 @@ MAX_SCHEDULE_SPAN = timedelta(days=400)
 assert len(DAY_NAMES) == 7
 
 
-# tzdata's "localtime" is a link to the host's own zone, not an IANA name: hosts set to
-# different zones would each hand shifts over at their own hour.
-NOT_ZONES = frozenset({"localtime"})
-
-
 def _zone(name: str) -> str:
-    if name not in available_timezones() or name in NOT_ZONES:
+    if not is_zone_name(name):
         raise ValueError("not an IANA time zone name (e.g. America/Los_Angeles)")
     ZoneInfo(name)
     return name
