@@ -238,16 +238,17 @@ def asked_report() -> tuple[Period, dict[str, str], Report | None]:
     return period, errors, load_report(get_session(), start, end, zone, period.cost)
 
 
+def every_table(period: Period, report: Report) -> dict[str, Table]:
+    """Return the period's tables, the program's (participants, the plan) among them."""
+    return {
+        **report_tables(report),
+        **program_tables(*period.bounds(program_zone()), datetime.now(UTC)),
+    }
+
+
 def report_page(period: Period, errors: dict[str, str], report: Report | None) -> tuple[str, int]:
     """Render the period's figures and charts, or the form with its reasons (400)."""
-    tables = (
-        {
-            **report_tables(report),
-            **program_tables(*period.bounds(program_zone()), datetime.now(UTC)),
-        }
-        if report
-        else {}
-    )
+    tables = every_table(period, report) if report else {}
     links = {name: url_for("web.report_csv", table=name, **period.query()) for name in TABLES}
     charts = (
         {
@@ -290,10 +291,7 @@ def report_csv(table: str) -> Response | tuple[str, int]:
     if report is None:
         # A bookmarked or edited link with a bad period: the page's form, to put it right.
         return report_page(period, errors, None)
-    every = {
-        **report_tables(report),
-        **program_tables(*period.bounds(program_zone()), datetime.now(UTC)),
-    }
+    every = every_table(period, report)
     filename = f"lead-{table}-{period.first}-to-{period.last}.csv"
     headers = {
         "Content-Disposition": f'attachment; filename="{filename}"',
