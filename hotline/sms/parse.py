@@ -46,10 +46,9 @@ STATUS, ACK, NOTE, INTAKE, NONCOMPLY, WHO, TAKE, CALL = (
 CONTACT = "CONTACT"
 COORDINATOR_COMMANDS = frozenset({ACK, NOTE, INTAKE, NONCOMPLY, WHO, TAKE, CALL})
 # "CONTACT Jane Doe" / "CONTACTO Jane Doe": an officer met someone who may be a participant.
-# The name may be set off by a colon or a dash as well as a space: "Contact: Jane Doe".
-_CONTACT = re.compile(
-    r"^(CONTACT|CONTACTO)(?:(?:\s*[:;,\u2013\u2014-]\s*|\s+)(.*))?$", re.IGNORECASE | re.DOTALL
-)
+# What sets a command's words off as a space does: "Contact: Jane Doe", "NOTE 42 - text".
+_SET_OFF = r"\s*[:;,\u2013\u2014-]\s*"
+_CONTACT = re.compile(rf"^(CONTACTO?)(?:(?:{_SET_OFF}|\s+)(.*))?$", re.IGNORECASE | re.DOTALL)
 # Twilio's own opt-out and opt-in words: STOP is ours to record, the rest stay carrier words.
 STOP_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "END", "QUIT", "OPTOUT", "REVOKE"})
 START_WORDS = frozenset({"START", "UNSTOP"})
@@ -82,7 +81,7 @@ _PUNCTUATED = re.compile(r"\s*[.!?]+$")  # "Help?", "ABORT.", "TAKE 4h."
 _OPENED = re.compile(r"^[¿¡]+\s*")  # Spanish opens a question or exclamation: "¿Ayuda?"
 # What sets a note or a reason off from its number: "NOTE 42: text", "NONCOMPLY 42, moved"
 # as well as a space; a full stop only before a space ("NOTE 42.5 mg" names no referral).
-_WORDS_AFTER = r"(?:\s*[:;,\u2013\u2014-]\s*|\s*\.(?:\s+|$)|\s+)(.*)"
+_WORDS_AFTER = rf"(?:{_SET_OFF}|\s*\.(?:\s+|$)|\s+)(.*)"
 REFERENCED = {
     STATUS: re.compile(rf"^(?:STATUS|ESTADO){_REFERENCE}{_END}", re.IGNORECASE),
     ACK: re.compile(rf"^ACK{_REFERENCE}{_END}", re.IGNORECASE),
