@@ -42,16 +42,22 @@ def store_recording(
     return link_recording(session, call, "voice", now)
 
 
+def hold_call(session: Session, call: Call) -> Call:
+    """Read the call's row again and hold it until commit; return the call."""
+    # A write that changes nothing takes the row on SQLite too, where FOR UPDATE is no lock.
+    touch = update(Call).where(Call.id == call.id).values(status=Call.status)
+    session.execute(touch.execution_options(synchronize_session=False))
+    session.refresh(call, with_for_update=True)
+    return call
+
+
 def announced_empty(session: Session, call: Call) -> bool:
     """Hold the call's row; tell whether staff were told of a voicemail without a message."""
     # The officer hanging up as the message ends sends the final status at that moment, to
     # another worker: judge what it told as stored, not as this step first read the call.
     # The call's row is held before the referral's, as the final status holds them (else
-    # the two deadlock). A write that changes nothing takes the row on SQLite too.
-    touch = update(Call).where(Call.id == call.id).values(status=Call.status)
-    session.execute(touch.execution_options(synchronize_session=False))
-    session.refresh(call, with_for_update=True)
-    return call.voicemail_notified_at is not None
+    # the two deadlock).
+    return hold_call(session, call).voicemail_notified_at is not None
 
 
 def link_recording(session: Session, call: Call, channel: str, now: datetime) -> bool:
@@ -82,6 +88,11 @@ def finish(session: Session, call: Call, status: str, duration: int | None, now:
             call.ended_at = now
             call.duration = duration
             call.status = status
+            # Written now, the call's row is held: a step ringing the next person, which
+            # holds it before recording that leg (calls.unless_ended), has committed the
+            # leg or will find the call ended. Close a leg it committed, unseen above.
+            session.flush()
+            _cancel_ringing(session, call)
     elif call.ended_at is None and STATUS_ORDER.get(status, -1) > STATUS_ORDER.get(call.status, -1):
         call.status = status
 
@@ -91,11 +102,7 @@ def close_unanswered(session: Session, call: Call, now: datetime) -> None:
     # A leg still ringing when the caller hung up never reports on its own. Its row is
     # taken before the call's, as a 1 pressed at that moment takes them (its leg, then
     # the call): in the other order the two deadlocked, and one of them failed.
-    session.execute(
-        update(CallLeg)
-        .where(CallLeg.call_id == call.id, CallLeg.outcome.is_(None))
-        .values(outcome="canceled")
-    )
+    _cancel_ringing(session, call)
     # Conditional: a 1 pressed as the caller hung up may have committed since this call
     # was read, and its answer must not be written over.
     abandoned = session.execute(
@@ -109,6 +116,15 @@ def close_unanswered(session: Session, call: Call, now: datetime) -> None:
         referral = session.get_one(Referral, call.referral_id)
         referral.call_outcome = "abandoned"
         add_event(session, referral.id, "call_abandoned", "voice", now)
+
+
+def _cancel_ringing(session: Session, call: Call) -> None:
+    """Mark `canceled` each leg of the call without an outcome."""
+    session.execute(
+        update(CallLeg)
+        .where(CallLeg.call_id == call.id, CallLeg.outcome.is_(None))
+        .values(outcome="canceled")
+    )
 
 
 def claim_voicemail_notice(session: Session, call: Call, now: datetime) -> bool:

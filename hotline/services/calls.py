@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from ..db import insert_unless_present, updated_one_row
 from ..models import OPEN_FOR_ACK, Call, CallLeg, Officer, Referral, User
 from ..permissions import holders
-from .call_end import FINAL_CALL_STATUSES
+from .call_end import FINAL_CALL_STATUSES, hold_call
 from .people import OFFICER_WITH_BADGE
 from .referral_audit import actor_of, audit_ack
 from .referrals import add_event, hold_referral
@@ -64,6 +64,9 @@ def identify_by_badge(session: Session, call: Call, digits: str, now: datetime) 
         return session.get(Officer, call.officer_id) if call.officer_id else None
     if referral.badge == badge:  # a retried step: this badge is on record, unmatched
         return None
+    # The call's row before the referral's, as the final status holds them: a caller
+    # hanging up as the badge is keyed must not deadlock the two steps.
+    hold_call(session, call)
     # Longer than any badge: kept as keyed, but its first digits are no officer's badge.
     fits = len(badge) <= BADGE_DIGITS
     officer = session.scalars(OFFICER_WITH_BADGE, {"badge": badge}).first() if fits else None
@@ -273,4 +276,16 @@ def dial_result(
         return Done()
     if call_status in FINAL_CALL_STATUSES or call.ended_at is not None:
         return Done()  # the caller hung up while it rang
-    return next_step(session, call.chain, step + 1)
+    return unless_ended(session, call, next_step(session, call.chain, step + 1))
+
+
+def unless_ended(session: Session, call: Call, following: Next) -> Next:
+    """Return `following`, or Done if the caller hung up: nobody is rung on an ended call.
+
+    The call's row is read again and held until commit, so the leg this request
+    records is either seen by a final status arriving now, which waits and then
+    closes it, or not written at all (call_end.finish).
+    """
+    if isinstance(following, Dial) and hold_call(session, call).ended_at is not None:
+        return Done()
+    return following

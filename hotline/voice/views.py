@@ -136,7 +136,8 @@ def badge() -> Response:
     # unverified, and either would let anyone read the roster badge by badge.
     _ = translator("voice", language)
     greeting = _("Thank you. Connecting you to the LEAD coordinator on call.")
-    next_step = calls.next_step(session, call.chain, 0) if call.ended_at is None else calls.Done()
+    first = calls.next_step(session, call.chain, 0) if call.ended_at is None else calls.Done()
+    next_step = calls.unless_ended(session, call, first)
     return _render(call.id, call.chain, next_step, language, greeting)
 
 
