@@ -38,7 +38,12 @@ def officer_fields(row: Officer | dict[str, Any]) -> dict[str, Any]:
 
 
 # Values unique only among the rows still in use (the models' partial unique indexes).
-UNIQUE_AMONG: dict[tuple[Any, str], Any] = {(Officer, "phone"): Officer.active.is_(True)}
+# A user's phone is checked here alone, with no index behind it: staff texts are told
+# apart by the sender's phone, so two active users may not share one.
+UNIQUE_AMONG: dict[tuple[Any, str], Any] = {
+    (Officer, "phone"): Officer.active.is_(True),
+    (User, "phone"): User.active.is_(True),
+}
 
 
 def _check_unique(session: Session, model: Any, row_id: int | None, **values: str | None) -> None:
@@ -96,7 +101,7 @@ def create_user(
     password_hash: str | None = None,
 ) -> User:
     """Create a coordinator or supervisor."""
-    _check_unique(session, User, None, email=data.email)
+    _check_unique(session, User, None, email=data.email, phone=data.phone if data.active else None)
     row = User(**data.model_dump(), password_hash=password_hash, created_at=now)
     with _unique(session, User, None, email=data.email):
         session.add(row)
@@ -140,7 +145,8 @@ def update_user(
     changes = data.model_dump(exclude_unset=True)
     if None in changes.values():
         raise FieldInvalid("may not be null", next(k for k, v in changes.items() if v is None))
-    _check_unique(session, User, row.id, email=changes.get("email"))
+    phone = _phone_kept(row, changes)
+    _check_unique(session, User, row.id, email=changes.get("email"), phone=phone)
     # Whoever it is: the row this request read may be older than a reactivation since.
     may_leave = changes.get("role", "supervisor") != "supervisor" or not changes.get("active", True)
     if may_leave:
@@ -166,6 +172,16 @@ def update_user(
         raise FieldInvalid(message, field_name)
     record(session, actor, now, "update", "user", row.id, before, snapshot(user_fields(row)))
     return row
+
+
+def _phone_kept(row: User, changes: dict[str, Any]) -> str | None:
+    """Return the phone an active user will have after `changes` if it is new to them, else None."""
+    if not changes.get("active", row.active):
+        return None
+    if "phone" in changes and changes["phone"] != row.phone:
+        return str(changes["phone"])
+    # Brought back: their phone may have been handed on since they left.
+    return row.phone if changes.get("active") and not row.active else None
 
 
 def own_lockout(row: dict[str, Any], changes: dict[str, Any], actor: Actor) -> dict[str, str]:

@@ -16,13 +16,13 @@ def api_as(app: Flask, client: FlaskClient, role: str) -> Api:
 
 
 def test_supervisors_add_case_managers_and_prosecutors(supervisor_api: Api) -> None:
-    for role in ("case_manager", "prosecutor"):
+    for index, role in enumerate(("case_manager", "prosecutor")):
         answer = supervisor_api.post(
             "/users",
             {
                 "name": "Pat",
                 "email": f"pat.{role}@example.org",
-                "phone": "+12065557001",
+                "phone": f"+1206555700{index}",
                 "role": role,
             },
         )

@@ -149,6 +149,16 @@ class TestAddPerson:
         )
         assert count_users(app) == 2
 
+    def test_a_phone_another_active_user_has_is_409_next_to_phone(
+        self, app: Flask, as_supervisor: Web, coordinator: User
+    ) -> None:
+        answer = as_supervisor.post("/people/users", person(phone=coordinator.phone))
+        assert answer.status_code == 409
+        assert f'id="user-phone-error">Phone {coordinator.phone} is already used.' in (
+            answer.get_data(as_text=True)
+        )
+        assert count_users(app) == 2
+
     def test_coordinator_may_not_add_anyone(self, app: Flask, as_coordinator: Web) -> None:
         assert as_coordinator.post("/people/users", person()).status_code == 403
         assert stored(app, "ana@example.org") is None
