@@ -19,11 +19,22 @@ STATUS_ORDER = {"queued": 0, "initiated": 0, "ringing": 1, "in-progress": 2}
 
 def reach_voicemail(session: Session, call: Call, now: datetime) -> None:
     """Mark that the caller reached the recording prompt (SPEC §4.6 `voicemail`)."""
-    if call.call_outcome is None:
-        call.call_outcome = "voicemail"
-        referral = session.get_one(Referral, call.referral_id)
-        referral.call_outcome = "voicemail"
-        add_event(session, referral.id, "voicemail_offered", "voice", now)
+    # Conditional, on the call's row (after the leg's, before the referral's): a retried
+    # last step's result applied by two workers at once reads the call unmarked in both,
+    # and only the one whose write lands may record the offer.
+    offered = session.execute(
+        update(Call)
+        .where(Call.id == call.id, Call.call_outcome.is_(None))
+        .values(call_outcome="voicemail")
+        .execution_options(synchronize_session=False)
+    )
+    if not updated_one_row(offered):
+        session.refresh(call)
+        return
+    call.call_outcome = "voicemail"
+    referral = session.get_one(Referral, call.referral_id)
+    referral.call_outcome = "voicemail"
+    add_event(session, referral.id, "voicemail_offered", "voice", now)
 
 
 def keep_recording(call: Call, url: str, duration: int | None) -> bool:

@@ -8,7 +8,9 @@ referral's page would show it ringing for good and /api/v1/calls its outcome nul
 
 from __future__ import annotations
 
+import functools
 import xml.etree.ElementTree as ET
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -16,10 +18,10 @@ from flask.testing import FlaskClient
 
 from hotline.services import calls
 from hotline.voice import views
-from tests.races import Meanwhile
+from tests.races import Meanwhile, at_once, race_needs_postgresql
 from tests.voice.conftest import HOTLINE, STRANGER, Program
 from tests.voice.test_badge import local
-from tests.voice.test_late_webhooks import call_of, hang_up, start
+from tests.voice.test_late_webhooks import call_of, events, hang_up, start
 from tests.voice.test_webhooks import post
 
 TIMED_OUT = {"DialCallStatus": "no-answer", "CallStatus": "in-progress"}
@@ -97,3 +99,25 @@ def test_a_hang_up_while_the_badge_step_starts_ringing_closes_the_first_leg(
     assert_no_leg_rings_on(app, "CA-badge")
     _, referral, _ = call_of(app, "CA-badge")
     assert referral.officer_id == program.officer.id  # the badge still says who called
+
+
+def test_the_last_steps_result_delivered_twice_at_once_offers_voicemail_once(
+    app: Flask, app_config: dict[str, Any], client: FlaskClient, program: Program
+) -> None:
+    race_needs_postgresql(app_config, "both deliveries")
+    for round_ in range(6):
+        sid = f"CA-retried-{round_}"
+        start(client, sid, program.officer.phone)
+        call, _, _ = call_of(app, sid)
+        last = len(call.chain) - 1
+        for step in range(last):
+            time_out(client, sid, call.id, step)
+        # Twilio retries the last step's result while the first delivery is still being
+        # applied, by another worker: both lead the caller to the recording prompt.
+        answers = at_once(
+            *(functools.partial(time_out, app.test_client(), sid, call.id, last) for _ in "12")
+        )
+        assert all(answer.find("Record") is not None for answer in answers), round_
+        call, referral, _ = call_of(app, sid)
+        assert call.call_outcome == referral.call_outcome == "voicemail", round_
+        assert events(app, referral.id, "voicemail_offered") == 1, round_
