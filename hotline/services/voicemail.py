@@ -90,8 +90,11 @@ def announce_late_recording(
     holder = referral.acknowledged_by
     user_ids = [holder] if holder is not None else notified_users(session, referral.id)
     link = f"{public_url.rstrip('/')}/referrals/{referral.id}" if public_url else None
+    # Told as the voicemail notice was: whoever left or moved to a role that takes no
+    # calls since (a prosecutor) is not texted about the referral.
+    still_on_call = User.active.is_(True), User.role.in_(holders("take_calls"))
     told = 0
-    for user in session.scalars(select(User).where(User.id.in_(user_ids), User.active)):
+    for user in session.scalars(select(User).where(User.id.in_(user_ids), *still_on_call)):
         notice = RecordingAfterAll(referral.id, link, taken=holder is not None)
         notify(session, notice, user, sender=sender, now=now, referral_id=referral.id)
         told += 1

@@ -134,6 +134,31 @@ class TestVoicemail:
         assert texts_to(app, program.ben.phone) == [], "a prosecutor is never texted a referral"
         assert len(texts_to(app, program.ana.phone)) == len(texts_to(app, program.sue.phone)) == 1
 
+    def test_a_coordinator_made_a_prosecutor_after_the_notice_is_not_told_of_the_late_message(
+        self, app: Flask, client: FlaskClient, program: Program
+    ) -> None:
+        start(client, "CA-moved-late", program.officer.phone)
+        call, referral, _ = call_of(app, "CA-moved-late")
+        nobody_answers(client, call.id, len(call.chain), "CA-moved-late")
+        # Twilio sends the end before the recording: staff hear "without a message".
+        ended = {"CallSid": "CA-moved-late", "CallStatus": "completed", "CallDuration": "80"}
+        assert post(client, "/voice/status", ended).status_code == 204
+        assert "without a message" in texts_to(app, program.ben.phone)[0]
+        with session_scope(app) as session:
+            session.get_one(User, program.ben.id).role = "prosecutor"  # takes no calls any more
+            bump_revision(session)
+        message = {
+            "CallSid": "CA-moved-late",
+            "RecordingUrl": "https://api.twilio.com/RE-moved",
+            "RecordingDuration": "30",
+        }
+        assert post(client, f"/voice/recorded?call={call.id}", message).status_code == 200
+        after_all = f"LEAD #{referral.id}: the voicemail has a message after all."
+        for person in (program.ana, program.sue):  # still on call, still told
+            assert texts_to(app, person.phone)[-1].startswith(after_all)
+        told_ben = texts_to(app, program.ben.phone)
+        assert len(told_ben) == 1, "a prosecutor is never texted a referral"
+
     def test_ack_by_text_takes_a_voicemail_and_tells_the_officer(
         self, app: Flask, client: FlaskClient, twilio: VoiceEmulator, program: Program
     ) -> None:
