@@ -35,6 +35,9 @@ OFFICER_OUTCOMES = {
 }
 # CallStatus of the coordinator's call when it ended before the officer was dialled.
 UNANSWERED = frozenset({"busy", "no-answer", "failed", "canceled"})
+# Outcomes judged without the 1: the database missed it, the step put the coordinator
+# through all the same (§4.7), and the call's end or the clock came before the <Dial> action.
+PRESS_UNHEARD = frozenset({"coordinator_declined", "coordinator_unknown"})
 
 
 def answered(session: Session, callback: Callback, call_sid: str) -> None:
@@ -61,6 +64,9 @@ def dial_ended(
     session: Session, callback: Callback, dial_status: str, seconds: int | None, now: datetime
 ) -> str:
     """Record how the officer's leg ended; return the callback's outcome."""
+    if callback.state == "ended" and callback.outcome in PRESS_UNHEARD:
+        # A <Dial> action comes only after a 1: the officer's answer is the outcome after all.
+        callback.state = "dialling"
     outcome = OFFICER_OUTCOMES.get(dial_status, "officer_failed")
     if outcome == "connected":
         callback.connected_at = callback.connected_at or now

@@ -426,6 +426,41 @@ class TestWhateverOrderTwilioSends:
         assert [detail["outcome"] for detail in ended if detail] == ["officer_unknown"]
         assert audited(app) == ["requested", "officer_unknown"]
 
+    @pytest.mark.parametrize("order", ["dial_action_first", "status_first"])
+    def test_a_1_pressed_while_the_database_is_down_still_puts_the_coordinator_through(
+        self,
+        app: Flask,
+        app_config: dict[str, Any],
+        client: FlaskClient,
+        fake_twilio: FakeTwilio,
+        program: Program,
+        referral: int,
+        order: str,
+    ) -> None:
+        ask_and_place(client, app, program, referral)
+        placed = fake_twilio.calls[0]
+        assert placed.status_callback is not None
+        # The database is down for the one step that hears Ana's 1 (SPEC §4.7: calls fail
+        # open); it is back for the officer's answer and the call's end.
+        down = create_app(
+            {**app_config, "DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/gone"}
+        )
+        through, lost = flask_poster(client), flask_poster(down.test_client())
+
+        def post(url: str, params: dict[str, str], signature: str) -> PostResult:
+            return (lost if "/voice/callback/connect" in url else through)(url, params, signature)
+
+        poster: Poster = post
+        if order == "status_first":
+            poster = status_before_dial_action(poster, placed.status_callback)
+        twilio = VoiceEmulator(poster, TOKEN, BASE)
+        result = ring(twilio, placed, CallScript(gathers=["1"], legs_in_order=[Leg("accept")]))
+        assert result.dialled == [[program.officer.phone]]
+        assert result.answered_by == program.officer.phone
+        # Recorded as the talk it was, not as "the coordinator did not press 1".
+        assert callback_of(app, referral).outcome == "connected"
+        assert audited(app)[-1] == "connected"
+
     def test_a_callback_no_webhook_of_which_came_is_closed_once_its_call_must_be_over(
         self, app: Flask, client: FlaskClient, program: Program, referral: int
     ) -> None:
