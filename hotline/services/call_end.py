@@ -103,7 +103,7 @@ def finish(session: Session, call: Call, status: str, duration: int | None, now:
             # holds it before recording that leg (calls.unless_ended), has committed the
             # leg or will find the call ended. Close a leg it committed, unseen above.
             session.flush()
-            _cancel_ringing(session, call)
+            cancel_ringing(session, call.id)
     elif call.ended_at is None and STATUS_ORDER.get(status, -1) > STATUS_ORDER.get(call.status, -1):
         call.status = status
 
@@ -113,7 +113,7 @@ def close_unanswered(session: Session, call: Call, now: datetime) -> None:
     # A leg still ringing when the caller hung up never reports on its own. Its row is
     # taken before the call's, as a 1 pressed at that moment takes them (its leg, then
     # the call): in the other order the two deadlocked, and one of them failed.
-    _cancel_ringing(session, call)
+    cancel_ringing(session, call.id)
     # Conditional: a 1 pressed as the caller hung up may have committed since this call
     # was read, and its answer must not be written over.
     abandoned = session.execute(
@@ -129,11 +129,11 @@ def close_unanswered(session: Session, call: Call, now: datetime) -> None:
         add_event(session, referral.id, "call_abandoned", "voice", now)
 
 
-def _cancel_ringing(session: Session, call: Call) -> None:
+def cancel_ringing(session: Session, call_id: int) -> None:
     """Mark `canceled` each leg of the call without an outcome."""
     session.execute(
         update(CallLeg)
-        .where(CallLeg.call_id == call.id, CallLeg.outcome.is_(None))
+        .where(CallLeg.call_id == call_id, CallLeg.outcome.is_(None))
         .values(outcome="canceled")
     )
 

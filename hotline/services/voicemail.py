@@ -15,7 +15,7 @@ from ..messaging.transport import CallEnded, CallLive, CallUnknown, Transport
 from ..models import OPEN_FOR_ACK, Call, CallLeg, OptOut, Referral, User
 from ..permissions import holders
 from .alerts import call_not_taken, notified_users, notify_user
-from .call_end import claim_voicemail_notice, close_unanswered, link_recording
+from .call_end import cancel_ringing, claim_voicemail_notice, close_unanswered, link_recording
 from .calls import hold_referral_of
 from .escalation import first_recipients
 from .referrals import add_event
@@ -234,6 +234,9 @@ def _close(
     `end` is how Twilio says it ended; without it, the call ends when the app
     stopped waiting, its real end never heard.
     """
+    # The lines first, then the call, as every webhook of the call takes them: a step's
+    # late result holding its leg while it waits for the call must not deadlock this.
+    cancel_ringing(session, call_id)
     values: dict[str, object] = {"ended_at": now}
     detail = None
     if end is not None:

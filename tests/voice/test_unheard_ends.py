@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -12,9 +13,11 @@ from sqlalchemy import select, text
 
 from hotline.db import database, session_scope
 from hotline.models import Call, ReferralEvent
+from hotline.services import voicemail
 from tests.conftest import is_sqlite
 from tests.jobs.conftest import run, texts_to
 from tests.messaging.fake_twilio import FakeTwilio
+from tests.races import Meanwhile, race_needs_postgresql
 from tests.voice.conftest import Program
 from tests.voice.test_late_webhooks import call_of, start
 from tests.voice.test_webhooks import post
@@ -188,3 +191,36 @@ def test_a_final_status_that_comes_while_twilio_is_asked_wins_and_staff_hear_onc
     call, referral, _ = call_of(app, "CA-both")
     assert referral.status == "notified" and call.duration == 95
     assert len(told(app, program)) == 1 and unheard(app, call) == 0
+
+
+def test_a_late_step_result_as_the_clock_closes_the_call_rings_nobody_and_both_finish(
+    app: Flask,
+    app_config: dict[str, Any],
+    client: FlaskClient,
+    program: Program,
+    fake_twilio: FakeTwilio,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The database was back just as the clock's sweep closed a call Twilio says ended,
+    # and a retry of Ana's step result (it rang out while the officer still held) landed
+    # at that moment. The two take the same rows: neither may fail the other.
+    race_needs_postgresql(app_config, "the sweep and the webhook")
+    call = ringing(client, app, "CA-late", program)
+    fake_twilio.set_call("CA-late", "completed", second(call.started_at), 40)
+    answers: list[ET.Element] = []
+
+    def step_result_arrives() -> None:
+        params = {"CallSid": "CA-late", "DialCallStatus": "no-answer", "CallStatus": "in-progress"}
+        answer = post(app.test_client(), f"/voice/dial-result?call={call.id}&step=0", params)
+        answers.append(ET.fromstring(answer.data))
+
+    meanwhile = Meanwhile(step_result_arrives)
+    meanwhile.at(monkeypatch, voicemail, "close_unanswered")
+    summary = run(app, "escalate-unacked", call.started_at + ASKED_AT)
+    meanwhile.join()
+    assert "1 calls closed whose end never came" in summary
+    # Nobody more is rung on the ended call, and not the fallback numbers either.
+    assert [answer.find(".//Dial") for answer in answers] == [None]
+    call, referral, legs = call_of(app, "CA-late")
+    assert [leg.outcome for leg in legs] == ["canceled"] and referral.call_outcome == "abandoned"
+    assert len(told(app, program)) == 1
