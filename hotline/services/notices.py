@@ -82,8 +82,13 @@ def announce_gaps(
     # A gap told of and no longer open (covered since, or over) is forgotten: should the
     # cover be taken back, supervisors who last heard it was covered must hear of it again.
     # The gap that reached past the look-back is one of them: the next such gap is news.
+    # A run as of the past (`jobs run --at`) cannot judge gaps told of after it: they stay.
     open_keys = [key for key, _, _ in gaps]
-    session.execute(delete(GapNotice).where(GapNotice.tier == 1, GapNotice.start.not_in(open_keys)))
+    session.execute(
+        delete(GapNotice).where(
+            GapNotice.tier == 1, GapNotice.start.not_in(open_keys), GapNotice.announced_at <= now
+        )
+    )
     new = [
         (start, end)
         for key, start, end in gaps

@@ -6,11 +6,12 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import Flask
-from flask.testing import FlaskClient
+from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import select
 
 from hotline.db import session_scope
-from hotline.models import Rotation, User
+from hotline.models import Override, Rotation, User
+from hotline.services.program_cache import bump_revision
 from hotline.simulator import SmsEmulator, flask_poster
 from tests.api.conftest import Api, rotation_body
 from tests.factories import add_override, add_rotation, add_user
@@ -184,3 +185,26 @@ def test_a_gap_starting_exactly_fourteen_days_on_waits_for_the_next_run(app: Fla
     assert run(app, "coverage-gaps", later) == "1 new tier-1 gaps announced"
     (text,) = texts_to(app, sue.phone)
     assert "nobody on tier 1 Mon 05/18 05:00 until further notice." in text, text
+
+
+def test_a_run_by_hand_as_of_the_past_keeps_the_gaps_announced_since(
+    app: Flask, runner: FlaskCliRunner
+) -> None:
+    # A run `--at` the past saw none of the later gaps: it took them for closed and forgot
+    # them, so the next daily run texted supervisors again about a gap they knew of.
+    ana, sue = add_user(app, "Ana Diaz"), add_user(app, "Sue Pervis", "supervisor")
+    add_override(app, ana, 1, NOW - timedelta(days=30), NOW + timedelta(days=5))
+    assert run(app, "coverage-gaps", NOW) == "1 new tier-1 gaps announced"
+    past = (NOW - timedelta(days=20)).isoformat()
+    by_hand = runner.invoke(args=["jobs", "run", "coverage-gaps", "--at", past])
+    assert by_hand.output == "coverage-gaps: 0 new tier-1 gaps announced\n", by_hand.output
+    assert run(app, "coverage-gaps", NOW + timedelta(days=1)) == "0 new tier-1 gaps announced"
+    assert len(texts_to(app, sue.phone)) == 1
+    # Still remembered: covered later, the gap is forgotten and news again when reopened.
+    cover = add_override(app, ana, 1, NOW + timedelta(days=5), NOW + timedelta(days=40))
+    assert run(app, "coverage-gaps", NOW + timedelta(days=2)) == "0 new tier-1 gaps announced"
+    with session_scope(app) as session:
+        session.delete(session.get_one(Override, cover.id))
+        bump_revision(session)  # as every change through the app does
+    assert run(app, "coverage-gaps", NOW + timedelta(days=3)) == "1 new tier-1 gaps announced"
+    assert len(texts_to(app, sue.phone)) == 2
