@@ -15,6 +15,9 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from hotline.config import ConfigError
 from hotline.services.errors import DomainError
 
+# The failures reported_as_click_errors turns into one line of their own.
+EXPECTED_FAILURES = (click.ClickException, DomainError, ConfigError, AlembicError, DBAPIError)
+
 
 @contextmanager
 def reported_as_click_errors() -> Iterator[None]:

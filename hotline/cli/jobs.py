@@ -13,11 +13,13 @@ from sqlalchemy import select
 from hotline.db import session_scope
 from hotline.jobs import JOBS, run_job_for_outcome
 from hotline.jobs.clock import build_scheduler, run_until_stopped
+from hotline.logs import database_error_in, log_exception
 from hotline.models import JobRun
 
-from .errors import CommandGroup
+from .errors import EXPECTED_FAILURES, CommandGroup, first_line
 from .oncall import parse_instant, shown
 
+log = logging.getLogger(__name__)
 jobs_cli = CommandGroup("jobs", help="Run scheduled jobs by hand.")
 
 
@@ -30,7 +32,20 @@ def run_command(name: str, at_text: str | None) -> None:
         raise click.ClickException(f"no job {name!r}; jobs: {', '.join(JOBS)}")
     # An empty --at (a script's unset variable) is refused, never run as now.
     at = parse_instant(at_text, "--at") if at_text is not None else datetime.now(UTC)
-    outcome = run_job_for_outcome(current_app, name, at)
+    try:
+        outcome = run_job_for_outcome(current_app, name, at)
+    except EXPECTED_FAILURES:
+        raise  # one line already, from the group
+    except Exception as error:
+        # The operator reads one line; whoever mends it reads the traceback in the log.
+        log_exception(log, "job %s failed", name)
+        # A database error's text can quote a row: keep only its kind.
+        reason = type(error).__name__
+        if database_error_in(error):
+            reason = f"database error ({reason})"
+        elif str(error).strip():
+            reason += f": {first_line(error)}"
+        raise click.ClickException(f"{name} failed: {reason}") from None
     result = f"{name}: {outcome.result}"
     if outcome.refused:
         raise click.ClickException(result)  # the run worked, but a script must hear of it

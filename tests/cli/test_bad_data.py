@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,7 @@ from sqlalchemy import select
 from hotline import create_app
 from hotline.cli import main
 from hotline.db import session_scope
+from hotline.jobs import JOBS
 from hotline.models import JobRun, Message
 from tests.factories import add_rotation, add_user
 
@@ -302,3 +305,19 @@ def test_a_period_longer_than_the_calendar_holds_is_one_line_not_a_traceback_at_
     result = cli.invoke(main, ["jobs", "run", job])
     assert clean_failure(result), result.output
     assert result.output.startswith(f"Error: {setting} must be at most"), result.output
+
+
+def test_a_job_failing_unexpectedly_is_one_line_naming_it_and_logged_with_its_traceback(
+    runner: FlaskCliRunner, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A database error was one line already; any other failure printed Python's traceback.
+    def broken(*_: object) -> str:
+        raise RuntimeError("no schedule for tier 1")
+
+    monkeypatch.setitem(JOBS, "coverage-gaps", replace(JOBS["coverage-gaps"], run=broken))
+    result = runner.invoke(args=["jobs", "run", "coverage-gaps"])
+    assert clean_failure(result), result.output
+    assert result.output == "Error: coverage-gaps failed: RuntimeError: no schedule for tier 1\n"
+    (logged,) = [record for record in caplog.records if record.levelno >= logging.ERROR]
+    assert "coverage-gaps" in logged.getMessage()
+    assert logged.exc_info is not None and logged.exc_info[0] is RuntimeError
