@@ -69,6 +69,11 @@ def import_officers(
     except csv.Error as error:
         report.errors.append((1, f"the header cannot be read as CSV ({error})"))
         return report
+    repeated = _repeated(reader.fieldnames)
+    if repeated:
+        # Each row would keep the last such cell alone: a phone nobody chose, say.
+        report.errors.append((1, repeated))
+        return report
     if missing:
         report.errors.append((1, f"the header lacks: {', '.join(missing)}"))
         return report
@@ -224,6 +229,19 @@ def _separator(text: str) -> str:
     if "," in header:
         return ","
     return max((";", "\t"), key=header.count) if (";" in header or "\t" in header) else ","
+
+
+def _repeated(names: list[str]) -> str | None:
+    """Return why a header naming a column more than once is refused, or None."""
+    # Empty names are the blank cells a spreadsheet leaves after the last column.
+    repeated = {name: names.count(name) for name in names if name and names.count(name) > 1}
+    if not repeated:
+        return None
+    said = " and ".join(
+        f"{name} {'twice' if count == 2 else f'{count} times'}" for name, count in repeated.items()
+    )
+    keep = f"keep one {next(iter(repeated))} column" if len(repeated) == 1 else "keep one of each"
+    return f"the header names {said}: {keep}"
 
 
 def _line_count(text: str) -> int:

@@ -191,6 +191,22 @@ class TestPeopleCommands:
             assert session.get_one(Officer, jones.id).active is False
             assert session.scalar(select(func.count()).select_from(Officer)) == 2
 
+    def test_officer_import_refuses_a_header_naming_a_column_twice_and_imports_nothing(
+        self, app: Flask, runner: FlaskCliRunner, tmp_path: Path
+    ) -> None:
+        # A desk phone and a mobile both headed "phone": one was taken, whichever came last,
+        # and officers were put on the roster at a number nobody chose.
+        roster = tmp_path / "roster.csv"
+        roster.write_text(
+            "name,badge,agency,Phone,phone\nOfficer Smith,4711,SPD,206-555-0177,206-555-0178\n"
+        )
+        result = runner.invoke(args=["officer", "import", str(roster)])
+        assert result.exit_code == 1
+        assert f"{roster}:1: the header names phone twice: keep one phone column" in result.output
+        assert "Imported 0 officer(s); refused 1 row(s)." in result.output
+        with session_scope(app) as session:
+            assert session.scalars(select(Officer)).all() == []
+
     @pytest.mark.parametrize(
         "header",
         ["Name,Badge,Agency,Phone", "NAME, BADGE, AGENCY, PHONE", " phone ,Badge,name,Agency"],

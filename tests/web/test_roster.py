@@ -297,6 +297,17 @@ class TestImport:
         )
         assert roster(app) == []
 
+    def test_a_header_naming_a_column_twice_is_refused_and_nothing_imported(
+        self, app: Flask, as_supervisor: Web
+    ) -> None:
+        answer = upload(
+            as_supervisor, "name,badge,agency,phone,phone\nOlive,4711,SPD,1,2065550141\n"
+        )
+        assert answer.status_code == 422
+        reason = "the header names phone twice: keep one phone column"
+        assert f"<tr><td>1</td><td>{reason}</td></tr>" in answer.get_data(as_text=True)
+        assert roster(app) == []
+
     def test_missing_or_binary_file_is_refused(self, app: Flask, as_supervisor: Web) -> None:
         none = as_supervisor.post("/people/officers/import", content_type="multipart/form-data")
         assert none.status_code == 422
