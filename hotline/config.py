@@ -63,6 +63,8 @@ INTEGER_SETTINGS = (
 # The most each period may be: a job counts it from its `now`, and past year 1 (or 9999)
 # that overflows at every run. More was meant as "never": for retention, that is unset.
 LONGEST = {
+    # Twilio rings a <Dial> for 600 s at most: a longer step would not ring as it says.
+    "HOTLINE_DIAL_TIMEOUT": 600,
     "HOTLINE_ACK_MINUTES": 525_600,  # a year
     "HOTLINE_SHIFT_NOTICE_MINUTES": 525_600,
     "HOTLINE_INTAKE_DAYS": 36_500,  # a hundred years

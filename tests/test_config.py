@@ -118,6 +118,14 @@ class TestInvalid:
         assert "\n" not in str(caught.value)
 
 
+def test_a_dial_timeout_longer_than_twilio_rings_is_refused_at_start(tmp_path: Path) -> None:
+    # Twilio's <Dial timeout> is at most 600 s: a longer step would not ring as the setting says.
+    assert settings(tmp_path, HOTLINE_DIAL_TIMEOUT="600")["HOTLINE_DIAL_TIMEOUT"] == 600
+    with pytest.raises(ConfigError) as caught:
+        settings(tmp_path, HOTLINE_DIAL_TIMEOUT="3600")
+    assert str(caught.value) == "HOTLINE_DIAL_TIMEOUT must be at most 600, not 3600"
+
+
 class TestSignInSettings:
     """The second factor's switch and single sign-on's three settings (SPEC §2, §9)."""
 
