@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from flask import Blueprint, Response, current_app, request, url_for
-from pydantic import Field
 
 from ..db import get_session
 from ..models import User
-from ..schemas.common import Input, Output
+from ..schemas.common import IN_DIGITS, Input, Output, PositiveId
 from ..services import calendar, calendar_secret
 from ..services.oncall import load_program
 from .framework import ApiError, endpoint
@@ -28,7 +27,7 @@ class FeedQuery(Input):
     """`?user=`: only this person's shifts."""
 
     model_config = Input.model_config | {"strict": False, "extra": "ignore"}
-    user: int | None = Field(default=None, ge=1, le=2**31 - 1)
+    user: Annotated[PositiveId, IN_DIGITS] | None = None
 
 
 @endpoint(bp, "/calendar", "GET", summary="The calendar feed's address", returns=CalendarOut)

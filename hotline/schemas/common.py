@@ -108,6 +108,18 @@ class Input(BaseModel):
 
 # A query string: the same checks, but its values arrive as text ("42", "1990-05-01").
 QUERY = Input.model_config | {"strict": False}
+_DIGITS = re.compile(r"[0-9]+")
+
+
+def _digits_only(value: Any) -> Any:
+    """Refuse a query's number not written in digits alone (lax parsing reads "1.0" as 1)."""
+    if isinstance(value, str) and not _DIGITS.fullmatch(value.strip()):
+        raise PydanticCustomError("whole_number", "Input should be a whole number, in digits")
+    return value
+
+
+# On a query's whole number: "1.0" or "1_0" is refused, not read quietly as 1 or 10.
+IN_DIGITS = BeforeValidator(_digits_only)
 
 
 class Output(BaseModel):

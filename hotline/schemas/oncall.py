@@ -10,7 +10,17 @@ from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo, mod
 
 from ..rotation import DAY_NAMES, MAX_SHIFT_HOURS
 from ..rotation.clock import is_zone_name
-from .common import QUERY, Input, Instant, Name, Output, PositiveId, Tier, within_years
+from .common import (
+    IN_DIGITS,
+    QUERY,
+    Input,
+    Instant,
+    Name,
+    Output,
+    PositiveId,
+    Tier,
+    within_years,
+)
 
 DayName = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 HHMM = Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
@@ -142,7 +152,7 @@ class ScheduleQuery(Input):
     model_config = QUERY
     start: Instant | None = None
     end: Instant | None = None
-    tier: Tier | None = None
+    tier: Annotated[Tier, IN_DIGITS] | None = None
 
 
 class OnCallUser(Output):

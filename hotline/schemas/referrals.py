@@ -10,7 +10,7 @@ from pydantic import Field
 from ..models.messages import MessageStatus
 from ..models.referrals import Status
 from .assessment import AssessmentOut
-from .common import QUERY, Input, Instant, Output
+from .common import IN_DIGITS, QUERY, Input, Instant, Output
 
 Channel = Literal["voice", "sms", "web", "api", "cli", "system"]
 
@@ -124,7 +124,7 @@ class MessageQuery(Input):
     model_config = QUERY
     phone: str | None = Field(default=None, max_length=40)
     since: Instant | None = None
-    after_id: int | None = Field(default=None, ge=0, le=2**31 - 1)
+    after_id: Annotated[int, Field(ge=0, le=2**31 - 1), IN_DIGITS] | None = None
 
 
 ReferralType = Literal["arrest_diversion", "social_contact"]

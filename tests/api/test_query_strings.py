@@ -68,3 +68,23 @@ def test_a_number_is_no_instant_and_is_refused_not_read_as_seconds_since_1970(
     answer = supervisor_api.get(path + written)
     assert answer.status_code == 400, answer.json
     assert answer.json["error"]["field"] == field
+
+
+@pytest.mark.parametrize("written", ["1.0", "1.5", "1_0", "1e0"])
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [("/messages?after_id=", "after_id"), ("/schedule?tier=", "tier"), ("feed?user=", "user")],
+)
+def test_a_whole_number_in_the_query_is_written_with_digits_alone(
+    supervisor_api: Api, path: str, field: str, written: str
+) -> None:
+    # `after_id=1.0` was read as 1 and `1_0` as 10: a client's float or typo paged from
+    # another message than it meant, without a word. Such a value is now a bad query.
+    if path.startswith("feed"):
+        feed = supervisor_api.get("/calendar").json["url"].split("/api/v1", 1)[1]
+        path = path.replace("feed", feed, 1)
+    answer = supervisor_api.get(path + written)
+    assert answer.status_code == 400, answer.json
+    assert answer.json["error"]["code"] == "bad_query"
+    assert answer.json["error"]["field"] == field
+    assert supervisor_api.get(path + "1").status_code == 200
