@@ -21,6 +21,7 @@ from ..messaging.notices import (
 )
 from ..messaging.recipients import Recipient
 from ..models import Call, Officer, Referral, ReferralNotice, User
+from ..permissions import can
 from .referrals import add_event
 
 # What an officer may learn of a referral's state: one of five public statuses, never
@@ -151,10 +152,14 @@ def notified_users(session: Session, referral_id: int) -> list[int]:
 def tell_others_taken(
     session: Session, referral_id: int, taker: User, now: datetime, sender: str | None
 ) -> None:
-    """Tell everyone texted about a referral, but its taker, that `taker` has it."""
+    """Tell everyone texted about a referral, but its taker, that `taker` has it.
+
+    As with the voicemail's late message, whoever left or moved to a role that takes
+    no calls since being told (a prosecutor) is not texted about the referral.
+    """
     for other_id in notified_users(session, referral_id):
         other = session.get_one(User, other_id)
-        if other.id != taker.id and other.active:
+        if other.id != taker.id and can(other, "take_calls"):
             notice = TakenByOther(referral_id, taker.name)
             notify(session, notice, other, sender=sender, now=now, referral_id=referral_id)
 

@@ -9,7 +9,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from hotline.db import session_scope
-from hotline.models import Message, OptOut, Override, Referral, ReferralEvent
+from hotline.models import Message, OptOut, Override, Referral, ReferralEvent, User
 from hotline.simulator import SmsEmulator
 from tests.factories import add_override
 from tests.sms.conftest import STRANGER, Program, converse, outbox
@@ -60,6 +60,29 @@ class TestAck:
         assert (
             converse(phone, program.ana.phone, f"ACK {number}")[-1]
             == f"You already have #{number}."
+        )
+
+    def test_one_told_then_made_a_prosecutor_is_not_texted_who_took_it(
+        self, app: Flask, phone: SmsEmulator, program: Program
+    ) -> None:
+        number = refer(phone, program)
+        with session_scope(app) as session:  # Ben was told too (escalation), then moved on
+            from hotline.services.alerts import Recipient, notify_user
+
+            notify_user(
+                session,
+                session.get_one(Referral, number),
+                Recipient(program.ben.id, program.ben.phone, opted_out=False),
+                "escalation",
+                datetime.now(UTC),
+                None,
+            )
+        told_before = len(outbox(app, program.ben.phone))
+        with session_scope(app) as session:
+            session.get_one(User, program.ben.id).role = "prosecutor"  # sees no referrals
+        assert converse(phone, program.ana.phone, f"ACK {number}")[-1].startswith("You have")
+        assert len(outbox(app, program.ben.phone)) == told_before, (
+            "a prosecutor is never texted about a referral, nor who took it"
         )
 
     def test_ack_of_a_missing_referral_and_without_a_number(
