@@ -40,3 +40,42 @@ def as_typed(text: str) -> str:
     narrowed = text.translate(_WIDE)
     visible = "".join(char for char in narrowed if unicodedata.category(char) != "Cf")
     return " ".join(visible.split())
+
+
+# The joiners shape some scripts: after a virama (Devanagari "क्‍ष") or between the
+# letters of a Persian name. Elsewhere they, like every other format character, only hide.
+_JOINERS = "\u200c\u200d"
+_VIRAMA = 9  # the canonical combining class of a virama
+_SPACES = {"Zs", "Zl", "Zp"}
+
+
+def visible_name(text: str) -> str:
+    """Return a typed name as it looks: format characters gone, each run of spaces one space.
+
+    A zero-width space, a direction mark or a byte-order mark (pasted from a web page
+    or a spreadsheet) makes "Ana Diaz" a different name that looks the same, found
+    by no search and read out oddly. Tabs and line breaks are spaces in a name; any
+    other control character is left for the caller to refuse.
+    """
+    kept = []
+    for at, char in enumerate(text):
+        category = unicodedata.category(char)
+        if char in "\t\n\r" or category in _SPACES:
+            kept.append(" ")
+        elif category != "Cf" or _shapes(text, at):
+            kept.append(char)
+    return " ".join(part for part in "".join(kept).split(" ") if part)
+
+
+def _shapes(text: str, at: int) -> bool:
+    """Tell whether the joiner at `at` changes how its script is drawn, so is part of the name."""
+    if text[at] not in _JOINERS or not 0 < at < len(text) - 1:
+        return False
+    before, after = text[at - 1], text[at + 1]
+    if unicodedata.combining(before) == _VIRAMA:
+        return True
+    return all(
+        unicodedata.category(char).startswith("L")
+        and not unicodedata.name(char, "").startswith("LATIN")
+        for char in (before, after)
+    )

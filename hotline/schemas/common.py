@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -20,13 +21,27 @@ from pydantic.functional_validators import field_validator
 from pydantic_core import PydanticCustomError
 
 from ..phones import parse_phone
-from ..plain_text import has_unspeakable
+from ..plain_text import has_unspeakable, visible_name
 from ..rotation.bounds import YEARS_MESSAGE, year_problem
 
 # Strict: a string is not an integer and a float is not a tier (SPEC §8 "wrong types").
 STRICT = ConfigDict(strict=True, extra="forbid", str_strip_whitespace=True)
 
-Name = Annotated[str, Field(min_length=1, max_length=200)]
+
+def _as_it_looks(value: Any) -> Any:
+    """Return a typed name without its invisible characters; refuse a control character."""
+    if not isinstance(value, str):
+        return value  # the type's own check refuses it
+    name = visible_name(value)
+    if any(unicodedata.category(char) == "Cc" for char in name):
+        # Refused, not dropped: "Jo\x0bDoe" from a sheet was two words, and a guess misspells.
+        raise ValueError("must not contain a control character (a tab copied from a sheet?)")
+    return name
+
+
+# A person's (or agency's, rotation's) name: the same rule for the API, forms, CLI and
+# roster import, so one that is empty once its invisible characters go is refused.
+Name = Annotated[str, Field(min_length=1, max_length=200), BeforeValidator(_as_it_looks)]
 PositiveId = Annotated[int, Field(ge=1, le=2**31 - 1)]
 Tier = Annotated[int, Field(ge=1, le=100)]
 

@@ -21,7 +21,7 @@ from .common import (
     each_once,
 )
 
-Alias = Annotated[str, Field(min_length=1, max_length=200)]
+Alias = Name  # another name the person goes by, held to the same rule
 Aliases = Annotated[list[Alias], Field(max_length=20)]
 Description = Annotated[str, Field(min_length=1, max_length=500)]
 Note = Annotated[str, Field(max_length=2000)]

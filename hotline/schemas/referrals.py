@@ -10,7 +10,7 @@ from pydantic import Field
 from ..models.messages import MessageStatus
 from ..models.referrals import Status
 from .assessment import AssessmentOut
-from .common import IN_DIGITS, QUERY, Input, Instant, Output
+from .common import IN_DIGITS, QUERY, Input, Instant, Name, Output
 
 Channel = Literal["voice", "sms", "web", "api", "cli", "system"]
 
@@ -136,6 +136,6 @@ class ReferralCompletionIn(Input):
 
     type: ReferralType | None = None
     offense: ReferralOffense | None = None
-    participant_name: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    participant_name: Name | None = None
     location: Annotated[str, Field(min_length=1, max_length=500)] | None = None
     consent: bool | None = None

@@ -311,3 +311,59 @@ def test_two_requests_racing_for_one_badge_or_email_get_201_and_409(
     answers.sort(key=lambda answer: answer[0])
     assert [status for status, _ in answers] == [201, 409], answers
     assert answers[1][1]["error"]["field"] == field
+
+
+# Where a person's name is typed through the API, each with the rest of a valid body.
+NAMED = {
+    "/users": {"email": "ana@lead.example", "phone": "2065550141", "role": "coordinator"},
+    "/officers": {"badge": "4711", "agency": "SPD", "phone": "2065550141"},
+    "/participants": {},
+    "/providers": {"phone": "2065550190", "needs": ["housing"]},
+}
+
+
+class TestInvisibleCharactersInNames:
+    """A name is kept as it looks: no zero-width, direction or byte-order characters."""
+
+    @pytest.mark.parametrize("path", list(NAMED))
+    def test_a_name_with_invisible_characters_is_kept_as_it_looks(
+        self, supervisor_api: Api, path: str
+    ) -> None:
+        pasted = "\ufeffAna\u200b Diaz\u200e\u200f\u2060\u00ad"
+        answer = supervisor_api.post(path, {"name": pasted, **NAMED[path]})
+        assert answer.status_code == 201, answer.json
+        assert answer.json["name"] == "Ana Diaz", "two Ana Diaz rows must not differ unseen"
+        patched = supervisor_api.patch(f"{path}/{answer.json['id']}", {"name": "Ana\u200b\tDiaz"})
+        assert patched.json["name"] == "Ana Diaz"
+
+    @pytest.mark.parametrize("path", list(NAMED))
+    def test_a_name_of_nothing_but_invisible_characters_is_refused_naming_the_field(
+        self, supervisor_api: Api, path: str
+    ) -> None:
+        before = supervisor_api.get(path).json["items"]
+        answer = supervisor_api.post(path, {"name": "\u200b\u200e \ufeff", **NAMED[path]})
+        assert (answer.status_code, answer.json["error"]["field"]) == (422, "name")
+        assert supervisor_api.get(path).json["items"] == before
+
+    @pytest.mark.parametrize(
+        "name",
+        [
+            "José O'Brien-Núñez",  # accents, an apostrophe, a hyphen
+            "Nguyễn Thị Minh Khai",
+            "محمد الأحمد",
+            "नारायण क्\u200dष",  # a joiner after a virama shapes Devanagari: kept
+            "نازنین\u200cزهرا",  # Persian writes a non-joiner inside a name: kept
+            "王小明",
+        ],
+    )
+    def test_the_letters_of_every_script_are_kept(self, supervisor_api: Api, name: str) -> None:
+        answer = supervisor_api.post("/officers", {"name": name, **NAMED["/officers"]})
+        assert (answer.status_code, answer.json["name"]) == (201, name)
+
+    def test_a_joiner_between_latin_letters_is_invisible_and_dropped(
+        self, supervisor_api: Api
+    ) -> None:
+        answer = supervisor_api.post(
+            "/officers", {"name": "A\u200dna Di\u200caz", **NAMED["/officers"]}
+        )
+        assert answer.json["name"] == "Ana Diaz"

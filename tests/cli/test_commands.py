@@ -225,6 +225,25 @@ class TestPeopleCommands:
                 ("Olive Smith", "4711")
             ]
 
+    def test_officer_import_and_user_add_keep_a_name_as_it_looks(
+        self, app: Flask, runner: FlaskCliRunner, tmp_path: Path
+    ) -> None:
+        roster = tmp_path / "roster.csv"
+        # Pasted from a web page: a zero-width space and a direction mark nobody sees.
+        roster.write_text(
+            "name,badge,agency,phone\n"
+            "Olive\u200b Smith\u200e,4711,SPD,2065550141\n"
+            "\u200b\u200f,4712,SPD,2065550142\n"
+        )
+        result = runner.invoke(args=["officer", "import", str(roster)])
+        assert "3: name" in result.output, "a name of only invisible characters is refused"
+        ana = ["--name", "\ufeffAna Diaz", "--email", "ana@lead.example", "--phone", "2065550143"]
+        added = runner.invoke(args=["user", "add", *ana, "--role", "coordinator"])
+        assert added.exit_code == 0, added.output
+        with session_scope(app) as session:
+            assert [o.name for o in session.scalars(select(Officer))] == ["Olive Smith"]
+            assert session.scalars(select(User.name)).all() == ["Ana Diaz"]
+
     @pytest.mark.parametrize("separator", [";", "\t"])
     def test_officer_import_reads_a_file_separated_by_semicolons_or_tabs(
         self, app: Flask, runner: FlaskCliRunner, tmp_path: Path, separator: str
