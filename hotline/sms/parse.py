@@ -79,6 +79,8 @@ KEYWORDS: dict[str, tuple[str, str | None]] = {
 _END = r"\s*[.!?]*$"  # "ACK 42." or "Status 42?" as a phone's keyboard may end it
 _PUNCTUATED = re.compile(r"\s*[.!?]+$")  # "Help?", "ABORT.", "TAKE 4h."
 _OPENED = re.compile(r"^[¿¡]+\s*")  # Spanish opens a question or exclamation: "¿Ayuda?"
+# How "Stop." or "¡Stop!" may be written: no "?", which can make it a question.
+_FIRM_OPENING, _FIRM_END = re.compile(r"^¡+\s*"), re.compile(r"\s*[.!]+$")
 # What sets a note or a reason off from its number: "NOTE 42: text", "NONCOMPLY 42, moved"
 # as well as a space; a full stop only before a space ("NOTE 42.5 mg" names no referral).
 _WORDS_AFTER = rf"(?:{_SET_OFF}|\s*\.(?:\s+|$)|\s+)(.*)"
@@ -108,13 +110,16 @@ _WORDED = re.compile(
 def keyword_of(upper: str) -> tuple[str, str | None] | None:
     """Return what a one-word text means, "Help?", "¡Ayuda!" and "ABORT." included.
 
-    Twilio's opt-out and opt-in words count only as Twilio reads them, bare: the app
-    must not silence a number the carrier still delivers to.
+    A person who texts "Stop." or "¡Stop!" means stop, though Twilio reads only the
+    bare word: the app records the opt-out (and "Start!" undoes it). "Stop?" may be
+    a question, so an opt-out or opt-in word ended by "?" is none.
     """
     if upper in KEYWORDS:
         return KEYWORDS[upper]
     trimmed = KEYWORDS.get(_PUNCTUATED.sub("", _OPENED.sub("", upper)))
-    return trimmed if trimmed is not None and trimmed[0] not in (STOP, START) else None
+    if trimmed is None or trimmed[0] not in (STOP, START):
+        return trimmed
+    return KEYWORDS.get(_FIRM_END.sub("", _FIRM_OPENING.sub("", upper)))
 
 
 def parse_duration(text: str) -> timedelta | None:

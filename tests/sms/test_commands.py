@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from flask import Flask
 from sqlalchemy import select
 
@@ -274,6 +275,26 @@ class TestOptOutAndHelp:
         assert converse(phone, program.ana.phone, "START")[-1].startswith(
             "You will get LEAD hotline texts again."
         )
+
+    @pytest.mark.parametrize("text", ["Stop.", "stop!", " STOP ", "¡Stop!", "Unsubscribe."])
+    def test_stop_ended_by_the_keyboard_opts_out_as_stop_does(
+        self, app: Flask, phone: SmsEmulator, program: Program, text: str
+    ) -> None:
+        assert phone.send(program.ana.phone, text).replies == []
+        with session_scope(app) as session:
+            assert session.get(OptOut, program.ana.phone) is not None, "they meant stop"
+        assert converse(phone, program.ana.phone, "Start!")[-1].startswith(
+            "You will get LEAD hotline texts again."
+        )
+
+    @pytest.mark.parametrize("text", ["Stop?", "stop please", "NOTE 1 asked him to stop."])
+    def test_stop_in_a_question_or_a_sentence_is_no_opt_out(
+        self, app: Flask, phone: SmsEmulator, program: Program, text: str
+    ) -> None:
+        number = refer(phone, program)
+        converse(phone, program.ana.phone, f"ACK {number}", text)
+        with session_scope(app) as session:
+            assert session.get(OptOut, program.ana.phone) is None
 
     def test_unknown_text_gets_help_three_times_an_hour(
         self, phone: SmsEmulator, program: Program
