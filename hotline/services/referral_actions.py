@@ -12,6 +12,7 @@ from ..db import updated_one_row
 from ..messaging.notices import Caller, OfficerStatus
 from ..models import CLOSED_STATUSES, OPEN_FOR_ACK, Referral, User
 from .alerts import OFFICER_STATUS, caller_of, tell_officer, tell_others_taken
+from .departed_holders import GONE, holder_is_gone
 from .enrolment import release
 from .referral_audit import actor_of, audit_ack, audit_status, status_now
 from .referrals import add_event
@@ -43,6 +44,17 @@ class Taken:
 
     referral_id: int
     officer: Caller
+
+
+@dataclass(frozen=True)
+class TakenOver:
+    """The user took it from `previous`, now gone; it is `status`; the officer told or not."""
+
+    referral_id: int
+    officer: Caller
+    previous: str
+    status: str
+    officer_told: bool
 
 
 @dataclass(frozen=True)
@@ -87,7 +99,9 @@ class Done:
     exited: bool = False
 
 
-ActionOutcome = NoSuchReferral | Taken | AlreadyYours | TakenBy | NotOpen | NotTakenYet | Done
+ActionOutcome = (
+    NoSuchReferral | Taken | TakenOver | AlreadyYours | TakenBy | NotOpen | NotTakenYet | Done
+)
 
 
 def acknowledge(
@@ -116,20 +130,63 @@ def acknowledge(
         return NoSuchReferral(referral_id)
     session.refresh(referral)
     if not updated_one_row(taken):
-        if referral.status in CLOSED_STATUSES:  # closed: who held it is no longer the news
-            return NotOpen(referral_id, referral.status)
-        if referral.acknowledged_by == user.id:
-            return AlreadyYours(referral_id)
-        if referral.acknowledged_by is not None:
-            holder = session.get_one(User, referral.acknowledged_by)
-            return TakenBy(referral_id, holder.name, holder.phone)
-        return NotOpen(referral_id, referral.status)
+        if referral.acknowledged_by not in (None, user.id):
+            if holder_is_gone(session, referral_id):
+                return take_over(session, referral, user, now, channel, sender)
+            session.refresh(referral)  # as that check saw it: a taker over may have won
+        return not_taken(session, referral, user)
     add_event(session, referral.id, "acknowledged", channel, now, actor_id=user.id)
     audit_ack(session, actor_of(user.id, channel), now, referral.id, before, held_before)
     tell_officer(session, referral, now, sender, coordinator=user.name)
     if held_before is None:
         tell_others_taken(session, referral.id, user, now, sender)
     return Taken(referral.id, caller_of(session, referral))
+
+
+def not_taken(session: Session, referral: Referral, user: User) -> ActionOutcome:
+    """Say why an ACK changed nothing: closed, theirs already, someone else's."""
+    if referral.status in CLOSED_STATUSES:  # closed: who held it is no longer the news
+        return NotOpen(referral.id, referral.status)
+    if referral.acknowledged_by == user.id:
+        return AlreadyYours(referral.id)
+    if referral.acknowledged_by is not None:
+        holder = session.get_one(User, referral.acknowledged_by)
+        return TakenBy(referral.id, holder.name, holder.phone)
+    return NotOpen(referral.id, referral.status)
+
+
+def take_over(
+    session: Session, row: Referral, user: User, now: datetime, channel: str, sender: str | None
+) -> ActionOutcome:
+    """Take an open referral from a holder who may no longer work it; one of two takers wins.
+
+    Its status stays, but for `received`/`notified` (held after `unable_to_contact`),
+    which becomes `acknowledged` and tells the officer who has it, as an ACK does.
+    """
+    previous, before = row.acknowledged_by, row.status
+    after = "acknowledged" if before in OPEN_FOR_ACK else before
+    moved = session.execute(
+        update(Referral)
+        .where(
+            Referral.id == row.id,
+            Referral.status == before,
+            Referral.acknowledged_by == previous,
+            Referral.acknowledged_by.in_(GONE),  # reactivated meanwhile: still theirs
+        )
+        .values(status=after, acknowledged_by=user.id)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(row)
+    if not updated_one_row(moved):  # another taker won, or it closed, meanwhile
+        return not_taken(session, row, user)
+    detail = {"took_over_from": previous}
+    add_event(session, row.id, "acknowledged", channel, now, actor_id=user.id, detail=detail)
+    actor = actor_of(user.id, channel)
+    audit_ack(session, actor, now, row.id, before, previous, after)
+    if after != before:
+        tell_officer(session, row, now, sender, coordinator=user.name)
+    name = session.get_one(User, previous).name
+    return TakenOver(row.id, caller_of(session, row), name, after, after != before)
 
 
 def add_note(
@@ -175,7 +232,8 @@ def close_intake(
     session.refresh(referral)
     if not updated_one_row(changed):
         holder_id = referral.acknowledged_by
-        if referral.status in OPEN_FOR_ACK and holder_id not in (None, user.id):
+        gone = holder_id is not None and holder_is_gone(session, referral_id)
+        if referral.status in OPEN_FOR_ACK and holder_id not in (None, user.id) and not gone:
             holder = session.get_one(User, holder_id)  # it is theirs, though still `received`
             return TakenBy(referral_id, holder.name, holder.phone)
         if referral.status in OPEN_FOR_ACK:

@@ -31,11 +31,13 @@ def audit_ack(
     referral_id: int,
     before: str | None,
     held_by: int | None = None,
+    after: str = "acknowledged",
 ) -> None:
     """Record that a person took a referral, with the status and holder it had.
 
     Its holder already (their `unable_to_contact` assessment took it), they change
-    only its status: the log must not say it was nobody's until now.
+    only its status: the log must not say it was nobody's until now. Taken over from
+    someone gone, it keeps its status (`after`) but for `received`/`notified`.
     """
     record(
         session,
@@ -45,7 +47,7 @@ def audit_ack(
         "referral",
         referral_id,
         {"status": before, "acknowledged_by": held_by},
-        {"status": "acknowledged", "acknowledged_by": actor.user_id},
+        {"status": after, "acknowledged_by": actor.user_id},
     )
 
 

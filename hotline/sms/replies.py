@@ -20,6 +20,7 @@ from ..services.referral_actions import (
     NotTakenYet,
     Taken,
     TakenBy,
+    TakenOver,
 )
 from .notices import OFFICER_STATUS_WORDS, caller_words, clock_text
 
@@ -53,6 +54,22 @@ def action_words(_: Translate, outcome: ActionOutcome) -> str:
             return _("No referral #{n}.", n=n)
         case Taken(referral_id=n, officer=officer):
             return _("You have #{n}: {officer} was told.", n=n, officer=caller_words(_, officer))
+        case TakenOver(referral_id=n, officer=officer, previous=name, officer_told=True):
+            return _(
+                "You have #{n}, taken over from {name}, who no longer works referrals: "
+                "{officer} was told.",
+                n=n,
+                name=name,
+                officer=caller_words(_, officer),
+            )
+        case TakenOver(referral_id=n, previous=name, status=status):
+            return _(
+                "You have #{n}, taken over from {name}, who no longer works referrals. "
+                "It stays {status}.",
+                n=n,
+                name=name,
+                status=status_word(_, status),
+            )
         case AlreadyYours(referral_id=n):
             return _("You already have #{n}.", n=n)
         case TakenBy(referral_id=n, name=name, phone=phone):

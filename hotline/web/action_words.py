@@ -16,6 +16,7 @@ from ..services.referral_actions import (
     NotTakenYet,
     Taken,
     TakenBy,
+    TakenOver,
 )
 from .language import web_text as _
 from .words import word
@@ -45,6 +46,22 @@ def action_message(outcome: ActionOutcome) -> str:
         case Taken(referral_id=n, officer=officer):
             return _(
                 "You have #{n}. {officer} was told who has it.", n=n, officer=caller_label(officer)
+            )
+        case TakenOver(referral_id=n, officer=officer, previous=name, officer_told=True):
+            return _(
+                "You have #{n}, taken over from {name}, who no longer works referrals. "
+                "{officer} was told who has it.",
+                n=n,
+                name=name,
+                officer=caller_label(officer),
+            )
+        case TakenOver(referral_id=n, previous=name, status=status):
+            return _(
+                "You have #{n}, taken over from {name}, who no longer works referrals. "
+                "It stays {status}.",
+                n=n,
+                name=name,
+                status=word(status),
             )
         case AlreadyYours(referral_id=n):
             return _("You already have #{n}.", n=n)

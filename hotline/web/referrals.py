@@ -24,6 +24,7 @@ from ..rotation.bounds import MAX_YEAR, MIN_YEAR
 from ..services import referral_actions as actions
 from ..services.assessments import latest_assessment
 from ..services.callbacks import CallbackQueued, place_due_callbacks, request_callback
+from ..services.departed_holders import holder_is_gone
 from ..services.people import user_names
 from . import bp, program_zone
 from .action_words import action_message, caller_label
@@ -110,8 +111,11 @@ def referrals() -> tuple[str, int]:
     ), 400 if errors else 200
 
 
-def offered(referral: Referral, user_id: int) -> dict[str, str | None]:
-    """Return each action with None when it is offered, else why it is not (SPEC §9)."""
+def offered(referral: Referral, user_id: int, holder_gone: bool) -> dict[str, str | None]:
+    """Return each action with None when it is offered, else why it is not (SPEC §9).
+
+    `holder_gone`: its holder may no longer work referrals, so anyone may take it over.
+    """
     number, status = referral.id, referral.status
     # Calling the officer back needs their phone, not an open referral.
     always: dict[str, str | None] = {
@@ -129,7 +133,9 @@ def offered(referral: Referral, user_id: int) -> dict[str, str | None]:
     # Offered to its holder too while it is still open for ACK (their `unable_to_contact`
     # assessment left it so): as ACK by text, it moves it on, so its intake can be closed.
     holder = referral.acknowledged_by
-    if holder == user_id and status not in OPEN_FOR_ACK:
+    if holder_gone:
+        reasons["ack"] = None  # "Take it" takes it over, whatever its open status
+    elif holder == user_id and status not in OPEN_FOR_ACK:
         reasons["ack"] = _("You already have #{n}.", n=number)
     elif holder not in (None, user_id) or status not in OPEN_FOR_ACK:
         reasons["ack"] = _("#{n} is already taken: it is {status}.", n=number, status=word(status))
@@ -149,6 +155,7 @@ def _page(row: Referral, error: str | None = None, typed: str = "") -> str:
     latest, versions = latest_assessment(session, row.id)
     officer = session.get(Officer, row.officer_id) if row.officer_id else None
     names = user_names(session)
+    holder_gone = holder_is_gone(session, row.id)
     return render_template(
         "referral.html",
         referral=row,
@@ -158,7 +165,8 @@ def _page(row: Referral, error: str | None = None, typed: str = "") -> str:
         timeline=timeline(row, names),
         names=names,
         # A case manager reads the referral; only coordinators and supervisors act on it.
-        offered={k for k, why in offered(row, user.id).items() if why is None}
+        holder_gone=holder_gone,
+        offered={k for k, why in offered(row, user.id, holder_gone).items() if why is None}
         if user_can("work_referrals")
         else set(),
         error=error,
@@ -190,7 +198,7 @@ def referral_action(referral_id: int) -> Response | tuple[str, int]:
     row = session.get(Referral, referral_id)
     if row is None:
         abort(404)
-    refusal = offered(row, user.id).get(action)
+    refusal = offered(row, user.id, holder_is_gone(session, row.id)).get(action)
     if refusal is not None:  # a stale page, or a hand-made POST: say why, change nothing
         return _page(row, refusal, typed=text), 409
     if action in ("note", "intake_completed", "intake_missed") and len(text) > actions.NOTE_LIMIT:

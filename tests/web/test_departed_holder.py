@@ -1,0 +1,75 @@
+"""Referrals whose holder left or changed role: listed on the dashboard, taken over (SPEC §6)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+
+from hotline.db import session_scope
+from hotline.models import Message, Referral, ReferralEvent, User
+from tests.factories import add_referral, add_user
+from tests.web.conftest import Web
+from tests.web.test_referral_page import shown
+
+GONE = {"deactivated": {"active": False}, "made a prosecutor": {"role": "prosecutor"}}
+
+
+def gone(app: Flask, name: str, how: str) -> User:
+    """Add a person who held referrals and then left, or whose new role cannot work them."""
+    user = add_user(app, name)
+    with session_scope(app) as session:
+        row = session.get_one(User, user.id)
+        for field, value in GONE[how].items():
+            setattr(row, field, value)
+    return user
+
+
+def held(app: Flask, holder: User, status: str, age: timedelta = timedelta(minutes=5)) -> int:
+    created = datetime.now(UTC) - age
+    return add_referral(
+        app, status, acknowledged_by=holder.id, acknowledged_at=created, created_at=created
+    )
+
+
+class TestTakeItOver:
+    """The page's "Take it" takes over from a holder who cannot act on it."""
+
+    @pytest.mark.parametrize("how", list(GONE))
+    @pytest.mark.parametrize(
+        ("status", "after"),
+        [("acknowledged", "acknowledged"), ("assessed", "assessed"), ("notified", "acknowledged")],
+    )
+    def test_take_it_makes_the_taker_the_holder_and_moves_no_status_back(
+        self, app: Flask, as_coordinator: Web, how: str, status: str, after: str
+    ) -> None:
+        assert as_coordinator.user is not None
+        number = held(app, gone(app, "Ana Diaz", how), status)
+        page = as_coordinator.text(f"/referrals/{number}")
+        assert "ack" in shown(page)
+        assert "Ana Diaz (no longer works referrals)" in page
+
+        answer = as_coordinator.post(f"/referrals/{number}/actions", {"action": "ack"})
+
+        assert answer.status_code == 302
+        flashed = as_coordinator.text(f"/referrals/{number}")
+        assert f"You have #{number}, taken over from Ana Diaz" in flashed
+        assert "took over from Ana Diaz" in flashed  # on the timeline
+        with session_scope(app) as session:
+            referral = session.get_one(Referral, number)
+            assert (referral.status, referral.acknowledged_by) == (after, as_coordinator.user.id)
+            kinds = session.scalars(select(ReferralEvent.kind)).all()
+            assert kinds == ["acknowledged"]
+            officer_texts = session.scalars(select(Message.body)).all()
+            # Only a status that changed is news for the officer (no officer phone here).
+            assert officer_texts == []
+
+    def test_a_holder_who_still_works_referrals_is_not_offered_up(
+        self, app: Flask, as_coordinator: Web
+    ) -> None:
+        number = held(app, add_user(app, "Ana Diaz", "supervisor"), "acknowledged")
+        assert "ack" not in shown(as_coordinator.text(f"/referrals/{number}"))
+        answer = as_coordinator.post(f"/referrals/{number}/actions", {"action": "ack"})
+        assert answer.status_code == 409
