@@ -36,7 +36,7 @@ def orphaned(session: Session) -> list[Orphan]:
         .where(HELD_BY_GONE)
         .order_by(Referral.created_at, Referral.id)
     )
-    return [Orphan(referral, holder) for referral, holder in rows.tuples()]
+    return [Orphan(referral, holder) for referral, holder in rows]
 
 
 def holder_is_gone(session: Session, referral_id: int) -> bool:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from werkzeug.wrappers import Response
 
 from ..db import get_session
@@ -14,6 +14,7 @@ from ..demo_tour import coming_saturday
 from ..models import Call, Officer, OptOut, Referral
 from ..services import people
 from ..services.completion import next_to_complete
+from ..services.departed_holders import HOLDER_CAN_ACT, orphaned
 from ..services.local_times import age_words
 from ..services.oncall import schedule_segments, who_is_on_call
 from ..services.referral_actions import TAKEN_UNASSESSED, UNOWNED
@@ -113,6 +114,24 @@ def unowned_referrals(now: datetime, ack_minutes: int) -> list[Unowned]:
     ]
 
 
+class Orphaned(NamedTuple):
+    """A referral whose holder can no longer act on it: who, whether they left, its age."""
+
+    referral: Referral
+    holder: str
+    left: bool
+    role: str
+    age: str
+
+
+def orphaned_referrals(now: datetime) -> list[Orphaned]:
+    """Return the open referrals held by someone gone, oldest first: anyone may take them over."""
+    return [
+        Orphaned(r, holder.name, not holder.active, holder.role, age_words(now - r.created_at))
+        for r, holder in orphaned(get_session())
+    ]
+
+
 @bp.get("/")
 @login_required
 def dashboard() -> str | Response:
@@ -141,7 +160,9 @@ def dashboard() -> str | Response:
     names = user_names()
     unowned = unowned_referrals(now, current_app.config["HOTLINE_ACK_MINUTES"])
     waiting = db.scalars(
-        select(Referral).where(TAKEN_UNASSESSED).order_by(Referral.created_at)
+        select(Referral)
+        .where(and_(TAKEN_UNASSESSED, HOLDER_CAN_ACT))  # the others are listed as orphaned
+        .order_by(Referral.created_at)
     ).all()
     midnight = now.astimezone(zone).replace(hour=0, minute=0, second=0, microsecond=0)
     calls = db.scalars(
@@ -154,6 +175,7 @@ def dashboard() -> str | Response:
         texts_off=texts_off,
         **calendar_context(segments, today, DASHBOARD_DAYS, names, zone, now),
         unowned=unowned,
+        orphaned=orphaned_referrals(now),
         waiting=waiting,
         calls=calls,
         names=names,

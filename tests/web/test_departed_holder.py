@@ -34,6 +34,11 @@ def held(app: Flask, holder: User, status: str, age: timedelta = timedelta(minut
     )
 
 
+def orphan_section(page: str) -> str:
+    start = page.index('id="orphaned-heading"')
+    return page[start : page.index("</ul>", start)]
+
+
 class TestTakeItOver:
     """The page's "Take it" takes over from a holder who cannot act on it."""
 
@@ -73,3 +78,37 @@ class TestTakeItOver:
         assert "ack" not in shown(as_coordinator.text(f"/referrals/{number}"))
         answer = as_coordinator.post(f"/referrals/{number}/actions", {"action": "ack"})
         assert answer.status_code == 409
+
+
+class TestDashboard:
+    """Such referrals are listed beside those nobody has taken, oldest first, in words."""
+
+    def test_listed_with_who_held_it_why_they_cannot_and_its_age_oldest_first(
+        self, app: Flask, as_coordinator: Web
+    ) -> None:
+        ana = gone(app, "Ana Diaz", "deactivated")
+        pat = gone(app, "Pat Moss", "made a prosecutor")
+        newer = held(app, ana, "acknowledged", timedelta(hours=2, minutes=10, seconds=5))
+        older = held(app, pat, "assessed", timedelta(days=3, minutes=1))
+        quiet = held(app, ana, "notified", timedelta(minutes=30))
+        closed = held(app, ana, "intake_completed", timedelta(days=4))
+        page = as_coordinator.text("/")
+        section = orphan_section(page)
+        positions = [section.index(f">#{n}<") for n in (older, newer, quiet)]
+        assert positions == sorted(positions)
+        assert f">#{closed}<" not in section
+        older_item = section[positions[0] : positions[1]]
+        assert "waiting 3 days" in older_item and "assessed" in older_item
+        assert "Pat Moss, now a prosecutor" in older_item
+        newer_item = section[positions[1] : positions[2]]
+        assert "waiting 2 h 10 min" in newer_item and "Ana Diaz, who left the program" in newer_item
+        # Not shown as in hand under "Taken, waiting for an assessment".
+        waiting = page[page.index('class="waiting"') :]
+        assert f">#{newer}<" not in waiting.split("</ul>")[0]
+        assert f">#{quiet}<" not in waiting.split("</ul>")[0]
+
+    def test_no_such_list_when_every_holder_can_act(self, app: Flask, as_coordinator: Web) -> None:
+        held(app, add_user(app, "Ana Diaz"), "acknowledged")
+        page = as_coordinator.text("/")
+        assert 'id="orphaned-heading"' not in page
+        assert "Every referral has an owner." in page
