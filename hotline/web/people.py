@@ -15,8 +15,10 @@ from ..audit import Actor
 from ..db import get_session
 from ..jobs import check_coverage_if_changed
 from ..models import Officer, Rotation, RotationParticipant, User
+from ..permissions import can
 from ..schemas.people import UserCreate, UserPatch
 from ..services import people
+from ..services.departed_holders import open_held_by
 from ..services.errors import DomainError
 from ..services.second_factor import reset_factor
 from . import bp
@@ -97,6 +99,22 @@ def commit_user_change(db: Session, errors: Errors) -> int | None:
     return None
 
 
+def left_to_take(db: Session, row: User, could_work: bool) -> str:
+    """Say how many open referrals someone who just stopped working referrals holds, if any."""
+    held = 0 if not could_work or can(row, "work_referrals") else open_held_by(db, row.id)
+    if held == 0:
+        return ""
+    if held == 1:
+        return " " + _(
+            "They held 1 open referral: it is listed on the dashboard for someone to take over."
+        )
+    return " " + _(
+        "They held {count} open referrals: these are listed on the dashboard for someone to "
+        "take over.",
+        count=held,
+    )
+
+
 @bp.get("/people", endpoint="people")
 @login_required
 def people_list() -> Page:
@@ -172,6 +190,7 @@ def edit_user(user_id: int) -> Page | Response:
         return person_page(row, 422, form=values, errors=errors)
     db = get_session()
     now = datetime.now(UTC)
+    could_work = can(row, "work_referrals")
     current = people.user_fields(row)
     changed = changed_on_the_page(data.model_dump(exclude_unset=True), current, drawn_values())
     try:
@@ -189,7 +208,7 @@ def edit_user(user_id: int) -> Page | Response:
     if hashed is not None and user_id == actor().user_id:
         start_session(user_or_404(user_id))  # a new password ends the other sessions, not this one
     flash(
-        _("Saved {name}.", name=name)
+        _("Saved {name}.", name=name) + left_to_take(db, row, could_work)
         if changed or hashed
         else _("Nothing changed for {name}.", name=name)
     )
@@ -207,7 +226,7 @@ def set_active(user_id: int, active: bool) -> Response:
         )
     else:
         db = get_session()
-        name = row.name
+        name, could_work = row.name, can(row, "work_referrals")
         try:
             people.update_user(db, row.id, UserPatch(active=active), actor(), datetime.now(UTC))
         except DomainError as error:
@@ -216,7 +235,9 @@ def set_active(user_id: int, active: bool) -> Response:
             return redirect(url_for("web.people"))
         commit_user_change(db, {})
         flash(
-            _("Reactivated {name}.", name=name) if active else _("Deactivated {name}.", name=name)
+            _("Reactivated {name}.", name=name)
+            if active
+            else _("Deactivated {name}.", name=name) + left_to_take(db, row, could_work)
         )
     return redirect(url_for("web.people"))
 

@@ -12,6 +12,7 @@ from hotline.db import session_scope
 from hotline.models import Message, Referral, ReferralEvent, User
 from tests.factories import add_referral, add_user
 from tests.web.conftest import Web
+from tests.web.test_people import edit_form
 from tests.web.test_referral_page import shown
 
 GONE = {"deactivated": {"active": False}, "made a prosecutor": {"role": "prosecutor"}}
@@ -112,3 +113,43 @@ class TestDashboard:
         page = as_coordinator.text("/")
         assert 'id="orphaned-heading"' not in page
         assert "Every referral has an owner." in page
+
+
+class TestPeoplePage:
+    """Taking someone out of referral work says what they held and where it is now."""
+
+    def test_deactivating_someone_says_how_many_open_referrals_they_held(
+        self, app: Flask, as_supervisor: Web
+    ) -> None:
+        ana = add_user(app, "Ana Diaz")
+        for status in ("acknowledged", "assessed", "intake_completed"):
+            held(app, ana, status)
+        as_supervisor.post(f"/people/users/{ana.id}/deactivate")
+        page = as_supervisor.text("/people")
+        assert (
+            "Deactivated Ana Diaz. They held 2 open referrals: these are listed on the "
+            "dashboard for someone to take over." in page
+        )
+
+    def test_a_role_that_cannot_work_referrals_says_so_too(
+        self, app: Flask, as_supervisor: Web
+    ) -> None:
+        ana = add_user(app, "Ana Diaz")
+        held(app, ana, "acknowledged")
+        as_supervisor.post(f"/people/users/{ana.id}", edit_form(ana, role="case_manager"))
+        page = as_supervisor.text("/people")
+        assert (
+            "Saved Ana Diaz. They held 1 open referral: it is listed on the dashboard for "
+            "someone to take over." in page
+        )
+
+    def test_nothing_is_said_of_referrals_when_they_held_none_or_still_work_them(
+        self, app: Flask, as_supervisor: Web
+    ) -> None:
+        ana, ben = add_user(app, "Ana Diaz"), add_user(app, "Ben Okafor")
+        held(app, ana, "acknowledged")
+        as_supervisor.post(f"/people/users/{ana.id}", edit_form(ana, role="supervisor"))
+        as_supervisor.post(f"/people/users/{ben.id}/deactivate")
+        page = as_supervisor.text("/people")
+        assert "Saved Ana Diaz." in page and "Deactivated Ben Okafor." in page
+        assert "open referral" not in page
