@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from hotline.db import session_scope
 from hotline.models import Message, OptOut, Override, Referral, ReferralEvent, User
+from hotline.services.alerts import Recipient, notify_user
 from hotline.simulator import SmsEmulator
 from tests.factories import add_override
 from tests.sms.conftest import STRANGER, Program, converse, outbox
@@ -28,6 +29,14 @@ def status_of(app: Flask, referral_id: int) -> str:
         return session.get_one(Referral, referral_id).status
 
 
+def escalated_to(app: Flask, number: int, person: User) -> None:
+    """Record that `person` was texted about referral `number` by escalation."""
+    with session_scope(app) as session:
+        recipient = Recipient(person.id, person.phone, opted_out=False)
+        referral = session.get_one(Referral, number)
+        notify_user(session, referral, recipient, "escalation", datetime.now(UTC), None)
+
+
 class TestAck:
     """ACK takes a referral; the officer hears the coordinator's name."""
 
@@ -35,17 +44,7 @@ class TestAck:
         self, app: Flask, phone: SmsEmulator, program: Program
     ) -> None:
         number = refer(phone, program)
-        with session_scope(app) as session:  # pretend Ben was told too (escalation)
-            from hotline.services.alerts import Recipient, notify_user
-
-            notify_user(
-                session,
-                session.get_one(Referral, number),
-                Recipient(program.ben.id, program.ben.phone, opted_out=False),
-                "escalation",
-                datetime.now(UTC),
-                None,
-            )
+        escalated_to(app, number, program.ben)  # pretend Ben was told too
         reply = converse(phone, program.ana.phone, f"ack #{number}")[-1]
         assert reply.startswith(f"You have #{number}")
         assert status_of(app, number) == "acknowledged"
@@ -67,17 +66,7 @@ class TestAck:
         self, app: Flask, phone: SmsEmulator, program: Program
     ) -> None:
         number = refer(phone, program)
-        with session_scope(app) as session:  # Ben was told too (escalation), then moved on
-            from hotline.services.alerts import Recipient, notify_user
-
-            notify_user(
-                session,
-                session.get_one(Referral, number),
-                Recipient(program.ben.id, program.ben.phone, opted_out=False),
-                "escalation",
-                datetime.now(UTC),
-                None,
-            )
+        escalated_to(app, number, program.ben)  # Ben was told too, then moved on
         told_before = len(outbox(app, program.ben.phone))
         with session_scope(app) as session:
             session.get_one(User, program.ben.id).role = "prosecutor"  # sees no referrals

@@ -95,6 +95,14 @@ def status_before_dial_action(poster: Poster, status_url: str) -> Poster:
     return post
 
 
+def database_down(app_config: dict[str, Any]) -> Poster:
+    """Return a poster to the same app whose database cannot be reached."""
+    down = create_app(
+        {**app_config, "DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/gone"}
+    )
+    return flask_poster(down.test_client())
+
+
 def audited(app: Flask) -> list[str]:
     """Return the outcomes of the call back audit rows, oldest first."""
     with session_scope(app) as session:
@@ -394,10 +402,7 @@ class TestWhateverOrderTwilioSends:
         # The database is down as Ana and Officer Smith hang up: the <Dial> action is
         # answered without it and lost. Twilio's retries of the final status get through,
         # or, when the database stays down through them, are lost too.
-        down = create_app(
-            {**app_config, "DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/gone"}
-        )
-        through, lost = flask_poster(client), flask_poster(down.test_client())
+        through, lost = flask_poster(client), database_down(app_config)
         lost_routes = [DIAL_ACTION] if final_status == "heard" else [DIAL_ACTION, "/status"]
 
         def post(url: str, params: dict[str, str], signature: str) -> PostResult:
@@ -442,10 +447,7 @@ class TestWhateverOrderTwilioSends:
         assert placed.status_callback is not None
         # The database is down for the one step that hears Ana's 1 (SPEC §4.7: calls fail
         # open); it is back for the officer's answer and the call's end.
-        down = create_app(
-            {**app_config, "DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/gone"}
-        )
-        through, lost = flask_poster(client), flask_poster(down.test_client())
+        through, lost = flask_poster(client), database_down(app_config)
 
         def post(url: str, params: dict[str, str], signature: str) -> PostResult:
             return (lost if "/voice/callback/connect" in url else through)(url, params, signature)
