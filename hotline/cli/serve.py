@@ -18,10 +18,26 @@ from .errors import reported_as_click_errors
 
 def development_app() -> Flask:
     """Create a development app on DATABASE_URL (default: the instance folder's SQLite file)."""
+    refuse_a_production_shell()
     with reported_as_click_errors():
         app = create_app({"HOTLINE_ENV": "development"})
         migrations.upgrade(app.config["DATABASE_URL"])  # as `hotline db upgrade` would
     return app
+
+
+def refuse_a_production_shell() -> None:
+    """Refuse to run in development mode on a DATABASE_URL the shell does not call development.
+
+    A production shell exports its DATABASE_URL, and HOTLINE_ENV is production or
+    unset (the default): made-up calls and texts would land among the real ones, and
+    a development app there has the simulator open to anyone who signs in.
+    """
+    env = os.environ.get("HOTLINE_ENV", "production").strip().lower()
+    if os.environ.get("DATABASE_URL") and env != "development":
+        raise click.ClickException(
+            "DATABASE_URL names a program and HOTLINE_ENV is not development: this command runs"
+            " only on a development program (export HOTLINE_ENV=development for one of your own)."
+        )
 
 
 def refuse_a_busy_port(port: int) -> None:
@@ -48,6 +64,7 @@ def local_app() -> Flask | None:
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
 def serve_command(port: int) -> None:
     """Serve the program DATABASE_URL names at http://127.0.0.1:PORT (development mode)."""
+    refuse_a_production_shell()
     refuse_a_busy_port(port)
     app = development_app()
     click.echo(f"LEAD hotline on http://127.0.0.1:{port}/ (development mode; Ctrl-C stops it)")

@@ -236,11 +236,14 @@ PRODUCTION_SHELL = {
 }
 
 
-def test_simulate_in_a_production_shell_reaches_the_program(
+def test_simulate_signs_for_the_public_address_the_shell_names(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # Production's settings in a development shell: a program of one's own served at an
+    # https address (a production shell itself is refused, tests/cli/test_serve.py).
     for key, value in {
         **PRODUCTION_SHELL,
+        "HOTLINE_ENV": "development",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'p.db'}",
     }.items():
         monkeypatch.setenv(key, value)

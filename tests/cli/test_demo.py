@@ -231,6 +231,7 @@ def test_a_busy_port_is_a_one_line_error_before_anything_is_built(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str
 ) -> None:
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'program.db'}")  # serve's
+    monkeypatch.setenv("HOTLINE_ENV", "development")
     monkeypatch.setattr(demo_module, "demo_folder", lambda: tmp_path)  # the demo's own file
     with socket.socket() as other_program:
         other_program.bind(("127.0.0.1", 0))
