@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from ..audit import record
@@ -38,6 +39,14 @@ UNANSWERED = frozenset({"busy", "no-answer", "failed", "canceled"})
 # Outcomes judged without the 1: the database missed it, the step put the coordinator
 # through all the same (§4.7), and the call's end or the clock came before the <Dial> action.
 PRESS_UNHEARD = frozenset({"coordinator_declined", "coordinator_unknown"})
+
+
+def hold(session: Session, callback_id: int) -> Callback | None:
+    """Read a callback again and hold its row until commit; None when there is none."""
+    # A write that changes nothing takes the row on SQLite too, where FOR UPDATE is no lock.
+    touch = update(Callback).where(Callback.id == callback_id).values(state=Callback.state)
+    session.execute(touch.execution_options(synchronize_session=False))
+    return session.get(Callback, callback_id, with_for_update=True, populate_existing=True)
 
 
 def answered(session: Session, callback: Callback, call_sid: str) -> None:

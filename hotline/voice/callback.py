@@ -21,8 +21,10 @@ OFFICER_RING_SECONDS = 30
 
 
 def _callback() -> Callback:
-    """Return the callback named by the signed `callback` query parameter."""
-    callback = get_session().get(Callback, int(request.args["callback"]))
+    """Return the callback named by the signed `callback` query parameter, held until commit."""
+    # Every step of the call writes it: the final status and the <Dial> action, landing
+    # together in two workers, take turns, each judging what the other wrote.
+    callback = callback_outcomes.hold(get_session(), int(request.args["callback"]))
     if callback is None:
         raise LookupError("no such callback")
     return callback

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from xml.etree import ElementTree
@@ -29,7 +30,10 @@ from hotline.simulator.transport import sign
 from tests.factories import add_referral
 from tests.jobs.conftest import run, texts_to
 from tests.messaging.fake_twilio import CallRequest, FakeTwilio
+from tests.races import at_once, race_needs_postgresql
 from tests.voice.conftest import HOTLINE, Program
+from tests.voice.test_badge import local
+from tests.voice.test_webhooks import post
 
 TOKEN = "test-token"
 BASE = "http://localhost"
@@ -462,6 +466,49 @@ class TestWhateverOrderTwilioSends:
         # Recorded as the talk it was, not as "the coordinator did not press 1".
         assert callback_of(app, referral).outcome == "connected"
         assert audited(app)[-1] == "connected"
+
+    def test_the_dial_action_and_the_final_status_at_once_record_the_officers_answer(
+        self,
+        app: Flask,
+        app_config: dict[str, Any],
+        client: FlaskClient,
+        fake_twilio: FakeTwilio,
+        program: Program,
+    ) -> None:
+        race_needs_postgresql(app_config, "both webhooks")
+        for round_ in range(6):
+            referral = add_referral(
+                app,
+                "acknowledged",
+                officer_phone=program.officer.phone,
+                acknowledged_by=program.ana.id,
+            )
+            ask_and_place(client, app, program, referral)
+            placed = fake_twilio.calls[round_]
+            assert placed.status_callback is not None
+            call = {"CallSid": f"CA-back-{round_}", "From": placed.sender, "To": placed.to}
+            offer = post(client, local(placed.url), {**call, "CallStatus": "in-progress"})
+            assert ElementTree.fromstring(offer.data).find("Gather") is not None
+            # Ana pressed 1 while the database was down: her step put her through unrecorded.
+            # The call's final status and the <Dial> action then land in two workers at once.
+            callback_id = callback_of(app, referral).id
+            done = f"/voice/callback/done?callback={callback_id}&lang=en"
+            dialled = {**call, "DialCallStatus": "completed", "DialCallDuration": "60"}
+            ended = {**call, "CallStatus": "completed", "CallDuration": "75"}
+            dial_action, final_status = at_once(
+                functools.partial(post, app.test_client(), done, dialled),
+                functools.partial(post, app.test_client(), local(placed.status_callback), ended),
+            )
+            assert (dial_action.status_code, final_status.status_code) == (200, 204), round_
+            callback = callback_of(app, referral)
+            assert (callback.state, callback.outcome) == ("ended", "connected"), round_
+            timeline = events(app, referral)
+            outcomes = [
+                detail["outcome"]
+                for kind, _, detail in timeline
+                if detail and kind == "callback_ended"
+            ]
+            assert outcomes[-1] == "connected" and outcomes.count("connected") == 1, outcomes
 
     def test_a_callback_no_webhook_of_which_came_is_closed_once_its_call_must_be_over(
         self, app: Flask, client: FlaskClient, program: Program, referral: int
