@@ -17,6 +17,8 @@ GONE = select(User.id).where(
 )
 # Open, and held by someone gone: anyone who may work referrals may take it over.
 HELD_BY_GONE = and_(Referral.status.in_(OPEN_STATUSES), Referral.acknowledged_by.in_(GONE))
+# Nobody who can act holds it: held by nobody, or by someone gone.
+NO_ABLE_HOLDER = or_(Referral.acknowledged_by.is_(None), Referral.acknowledged_by.in_(GONE))
 # Its holder, if any, can still act on it (NOT IN alone would drop rows held by nobody).
 HOLDER_CAN_ACT = or_(Referral.acknowledged_by.is_(None), not_(Referral.acknowledged_by.in_(GONE)))
 

@@ -11,6 +11,7 @@ from ..messaging.notices import Notice
 from ..messaging.recipients import SUPERVISOR_RECIPIENTS, USER_RECIPIENT, Recipient
 from ..models import Referral, ReferralNotice
 from .alerts import notified_users, notify_user, unowned_notice
+from .departed_holders import NO_ABLE_HOLDER, holder_is_gone
 from .program_store import load_on_call
 
 
@@ -104,7 +105,8 @@ def escalate_unacked(
         .join(last_notice, last_notice.c.referral_id == Referral.id)
         .where(
             Referral.status == "notified",
-            Referral.acknowledged_by.is_(None),  # an assessment's author holds it
+            # An assessment's author holds it, unless they left or may no longer work it.
+            NO_ABLE_HOLDER,
             last_notice.c.last <= due,
         )
         .order_by(Referral.id)
@@ -123,7 +125,9 @@ def escalate_unacked(
 
 def still_due(session: Session, referral: Referral, due: datetime) -> bool:
     """Tell whether a referral is still unacknowledged with its last notice at or before `due`."""
-    if referral.status != "notified" or referral.acknowledged_by is not None:
+    if referral.status != "notified":
+        return False
+    if referral.acknowledged_by is not None and not holder_is_gone(session, referral.id):
         return False
     last = session.scalar(
         select(func.max(ReferralNotice.at)).where(ReferralNotice.referral_id == referral.id)

@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from flask import Flask
-from sqlalchemy import select
+from flask.testing import FlaskCliRunner
+from sqlalchemy import func, select
 
 from hotline.audit import Actor
 from hotline.db import session_scope
-from hotline.models import AuditEvent, Referral, ReferralEvent, User
+from hotline.models import AuditEvent, Referral, ReferralEvent, ReferralNotice, User
 from hotline.schemas.people import UserPatch
 from hotline.services.people import update_user
 from hotline.simulator import SmsEmulator, flask_poster
 from tests.factories import add_user
 from tests.sms.conftest import HOTLINE, Program, converse, outbox
 from tests.sms.test_commands import refer
+from tests.sms.test_escalation import run_at
 from tests.sms.test_implied_acknowledgement import could_not_reach
 
 LEAVES = {"deactivated": {"active": False}, "made a case manager": {"role": "case_manager"}}
@@ -172,3 +174,23 @@ def test_two_simultaneous_take_overs_have_one_winner(
                 )
             ).all()
             assert len(takeovers) == 2  # Ana's ACK, and one take-over
+
+
+def test_a_notified_referral_whose_holder_left_escalates_again_until_someone_takes_it(
+    app: Flask, runner: FlaskCliRunner, phone: SmsEmulator, program: Program
+) -> None:
+    number = refer(phone, program)
+    could_not_reach(app, number, program.ana)  # Ana holds it; it stays `notified`
+    with session_scope(app) as session:
+        last = session.scalar(select(func.max(ReferralNotice.at)))
+    assert last is not None
+    run_at(runner, last + timedelta(minutes=10))
+    assert outbox(app, program.ben.phone) == []  # Ana owns it: nobody else is asked
+    leave(app, program.ana, "deactivated")
+    # Nobody who can act holds it now: it climbs the chain as an untaken referral does.
+    run_at(runner, last + timedelta(minutes=20))
+    assert outbox(app, program.ben.phone)[-1].startswith(f"LEAD #{number}: Reply ACK {number}")
+    converse(phone, program.ben.phone, f"ACK {number}")
+    assert holding(app, number) == ("acknowledged", program.ben.id)
+    run_at(runner, last + timedelta(minutes=40))
+    assert outbox(app, program.sue.phone) == []  # taken: no supervisor is asked
