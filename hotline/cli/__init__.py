@@ -97,8 +97,18 @@ def create_cli_app() -> Flask:
         raise SettingsError(str(error)) from None
 
 
+# FlaskGroup's own options, no operator's: --app would run another program's code with the
+# hotline's settings, --env-file read settings from a file the Procfile never reads, --debug
+# turn on the debugger, and --version print Flask's version.
+FLASK_OPTIONS = frozenset({"app", "env_file", "debug"})
+
+
 class HotlineGroup(FlaskGroup):
     """The top-level `hotline` group; its commands run inside an app context."""
+
+    def __init__(self, **extra: Any) -> None:
+        super().__init__(add_version_option=False, **extra)
+        self.params = [param for param in self.params if param.name not in FLASK_OPTIONS]
 
     def invoke(self, ctx: click.Context) -> Any:
         with reported_as_click_errors():

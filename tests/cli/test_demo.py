@@ -363,6 +363,18 @@ def test_help_on_a_fresh_machine_lists_the_commands_without_an_error() -> None:
     assert line.startswith("Error: No such command 'dmeo'.")
 
 
+def test_help_offers_no_option_of_flasks_that_would_load_another_app_or_debug_this_one() -> None:
+    # Flask's own group options (--app, --env-file, --debug, its --version) are no operator's:
+    # `hotline --app other:app oncall` ran another program's code with the hotline's settings.
+    result = CliRunner().invoke(main, ["--help"])
+    options = result.output.split("Options:")[1].split("Commands:")[0]
+    assert [line.split()[0] for line in options.splitlines() if line.strip()] == ["--help"]
+    for flag in ("--app", "--env-file", "--debug", "--version"):
+        refused = CliRunner().invoke(main, [flag, "x", "oncall"])
+        assert refused.exit_code == 2
+        assert refused.output.splitlines()[-1] == f"Error: No such option '{flag}'."
+
+
 def test_the_reports_quarter_of_the_demo_has_calls_nobody_took_and_staff_took_them_by_text(
     tmp_path: Path,
 ) -> None:
