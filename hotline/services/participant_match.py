@@ -62,10 +62,22 @@ def same_name(name: str, candidates: list[str]) -> bool:
     What may disclose (SPEC §6 re-contact): "DOE, Jane" and "jane  doe" are Jane Doe,
     "De La Cruz" is "DeLaCruz"; "Juan" is not "Juana", however close the spelling,
     and "Pat" is not "Patrick" (it may be Patricia) unless recorded as an alias.
-    One word is never enough: a first or street name ("Bobby", "Smitty") is many people's.
+    One word is never enough: a first or street name ("Bobby", "Smitty") is many people's,
+    nor is one written in two ("Jo Jo" for the alias "JoJo"): the name matched needs two too.
     """
     mine = folded_words(name)
-    return len(mine) >= 2 and any(_same_words(mine, folded_words(other)) for other in candidates)
+    if len(mine) < 2:
+        return False
+    return any(
+        len(theirs) >= 2 and _same_words(mine, theirs)
+        for theirs in (folded_words(other) for other in candidates)
+    )
+
+
+def spelled_the_same(name: str, candidates: list[str]) -> bool:
+    """Tell whether `name` is one of `candidates` letter for letter, however many words."""
+    mine = folded_words(name)
+    return any(_same_words(mine, folded_words(other)) for other in candidates)
 
 
 def _same_words(left: list[str], right: list[str]) -> bool:

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from ..audit import Actor, record
 from ..messaging.notices import OfficerMetParticipant, notify
 from ..models import Contact, Message, Officer, Participant
-from .participant_match import match_score, same_name
+from .participant_match import match_score, same_name, spelled_the_same
 from .participants import acting_case_manager, has_consent
 
 # Stricter than a suggestion: here the app decides alone, and a wrong match would disclose.
@@ -51,8 +51,9 @@ def the_one_match(session: Session, name: str) -> Participant | None:
 
 def _matches(name: str, names: list[str]) -> bool:
     """Tell whether `name` is close to one of `names`, or one of them word for word."""
-    # A short name's spacing ("Li De La O", "Li DeLaO") scores under the floor, yet is the name.
-    return same_name(name, names) or match_score(name, names) >= CONTACT_FLOOR
+    # A short name's spacing ("Li De La O", "Li DeLaO", "Jo Jo" for "JoJo") scores under the
+    # floor, yet is the name: the case manager is told, though one word never discloses.
+    return spelled_the_same(name, names) or match_score(name, names) >= CONTACT_FLOOR
 
 
 def officer_met(
