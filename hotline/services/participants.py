@@ -226,12 +226,19 @@ def unrevoked(session: Session, participant_id: int, scope: str) -> list[Consent
 def revoke_consent(
     session: Session, participant_id: int, consent_id: int, actor: Actor, now: datetime
 ) -> Consent:
-    """Revoke a consent, and every other of its scope yet to end: the person withdrew it."""
+    """Revoke a consent; one not yet ended takes every other of its scope yet to end with it.
+
+    Revoking one in force (or still to come) is the person withdrawing it; revoking
+    one that had ended is tidying the record, and leaves the one in force alone.
+    """
     row = session.get(Consent, consent_id)
     if row is None or row.participant_id != participant_id:
         raise NotFound(f"no consent {consent_id} of participant {participant_id}")
+    had_ended = row.expires_at is not None and row.expires_at <= now
     if not revoke_one(session, row, actor, now):
         raise Conflict(f"consent {consent_id} was revoked already")
+    if had_ended:
+        return row
     # An older version let a second one be recorded beside it, or one given from a later day.
     for other in unrevoked(session, participant_id, row.scope):
         if other.expires_at is None or now < other.expires_at:

@@ -443,6 +443,28 @@ class TestOneConsentInForcePerScope:
             ).all()
         assert audited == [number] * 3
 
+    def test_revoking_a_consent_that_had_ended_leaves_the_one_in_force(
+        self, manager_api: Api, prosecutor_api: Api, case_manager: int
+    ) -> None:
+        # Tidying last year's consent is not the person withdrawing this year's.
+        number = add_participant(manager_api, case_manager)
+        consents = f"/participants/{number}/consents"
+        now = datetime.now(UTC)
+        ended = {
+            "scope": "prosecutor",
+            "given_at": (now - timedelta(days=400)).isoformat(),
+            "expires_at": (now - timedelta(days=35)).isoformat(),
+        }
+        old = manager_api.post(consents, ended).json
+        current = manager_api.post(consents, {"scope": "prosecutor"}).json
+        assert manager_api.delete(f"{consents}/{old['id']}").status_code == 200
+        shown = {
+            c["id"]: c["revoked_at"]
+            for c in manager_api.get(f"/participants/{number}").json["consents"]
+        }
+        assert shown[old["id"]] is not None and shown[current["id"]] is None
+        assert prosecutor_api.get(f"/participants/{number}").status_code == 200
+
 
 class TestImpossibleDates:
     """A birth date to come, or a year typed 0202 or 9999, is refused with the field named."""
