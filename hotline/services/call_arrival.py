@@ -100,7 +100,7 @@ class ProgramMovedOn(Exception):
 def _start_as_kept(engine: Engine, call: IncomingCall, revision: str, on_call: OnCall) -> Arrival:
     """Record the call with the chain of the kept program, if it is still the stored one."""
     caller = normalized(call.from_number, call.region)
-    chain = chain_steps(on_call.chain_at(call.now), on_call.phones, call.fallback)
+    chain = chain_steps(on_call.chain_at(call.now), on_call.phones, call.fallback, caller)
     level = arrival_records.isolation_level(engine.dialect.name)
     with driver_statements.connect(engine, level) as connection:
         if arrival_records.reads_as_it_writes(connection):
@@ -150,7 +150,7 @@ def _record(connection: Connection, call: IncomingCall) -> Arrival | None:
     # Every read before the first write: SQLite's write lock is held only for the inserts.
     read = connection.execute(ARRIVAL_READ, {"phone": caller}).one()
     on_call = on_call_at(connection, read.revision)
-    chain = chain_steps(on_call.chain_at(call.now), on_call.phones, call.fallback)
+    chain = chain_steps(on_call.chain_at(call.now), on_call.phones, call.fallback, caller)
     call_id = arrival_records.record(connection, _records(call, caller, chain, read))
     if call_id is None:
         return None

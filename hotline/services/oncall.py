@@ -214,13 +214,17 @@ def delete_override(session: Session, override_id: int, actor: Actor, now: datet
 
 
 def chain_steps(
-    people: list[int], phones: dict[int, str], fallback: list[str]
+    people: list[int], phones: dict[int, str], fallback: list[str], caller: str | None = None
 ) -> list[dict[str, Any]]:
-    """Return the chain's steps to dial: each number once, the people then the fallbacks."""
+    """Return the chain's steps to dial: each number once, the people then the fallbacks.
+
+    The `caller`'s own number is passed over: a coordinator on call who calls the
+    hotline from their phone cannot take the call, and ringing it costs a step.
+    """
     steps: list[dict[str, Any]] = []
     candidates = [(phones[user_id], user_id) for user_id in people]
     for number, user_id in [*candidates, *((number, None) for number in fallback)]:
-        if all(step["number"] != number for step in steps):
+        if number != caller and all(step["number"] != number for step in steps):
             steps.append({"number": number, "user_id": user_id})
     return steps
 

@@ -135,6 +135,21 @@ class TestUnknownCaller:
         assert stored_call(app)[1].officer_id is None
 
 
+    def test_a_coordinator_calling_from_their_own_phone_is_not_rung_on_it(
+        self, app: Flask, twilio: VoiceEmulator, program: Program
+    ) -> None:
+        # Ana, on call for tier 1, calls the hotline from her phone (she met someone on
+        # her way home): ringing her own line would cost the call a step of busy or of
+        # call waiting, and she cannot take her own call. Ben is rung first.
+        script = CallScript(legs={program.ben.phone: [Leg("accept")]})
+        result = twilio.call(program.ana.phone, HOTLINE, script)
+        assert result.dialled[0] == [program.ben.phone]
+        assert result.answered_by == program.ben.phone
+        call, _, legs = stored_call(app)
+        assert all(step["number"] != program.ana.phone for step in call.chain)
+        assert legs == [(program.ben.phone, "accepted")]
+
+
 class TestEscalation:
     """Nobody answering walks the whole chain, then voicemail that everyone hears about."""
 
