@@ -2,15 +2,29 @@
 
 from __future__ import annotations
 
-import threading
+import functools
 
 from flask import Flask
 
 from hotline.db import session_scope
 from hotline.models import Referral
 from hotline.simulator import SmsEmulator, flask_poster
+from tests.races import at_once
 from tests.sms.conftest import HOTLINE, Program
 from tests.sms.test_commands import refer
+
+
+def acks_at_once(app: Flask, number: int, senders: list[str]) -> dict[str, str]:
+    """Text `ACK number` from each sender at the same moment; return each one's reply."""
+
+    def ack(sender: str) -> str:
+        # Each worker has its own client, app context and database session.
+        token = app.config["TWILIO_AUTH_TOKEN"]
+        own_phone = SmsEmulator(flask_poster(app.test_client()), token, "http://localhost", HOTLINE)
+        return own_phone.send(sender, f"ACK {number}").replies[0]
+
+    replies = at_once(*(functools.partial(ack, sender) for sender in senders))
+    return dict(zip(senders, replies, strict=True))
 
 
 def test_simultaneous_acks_have_one_winner(
@@ -18,32 +32,7 @@ def test_simultaneous_acks_have_one_winner(
 ) -> None:
     numbers = [refer(phone, program) for _ in range(8)]
     for number in numbers:
-        barrier = threading.Barrier(2)
-        replies: dict[str, str] = {}
-
-        def ack(
-            sender: str,
-            number: int = number,
-            barrier: threading.Barrier = barrier,
-            replies: dict[str, str] = replies,
-        ) -> None:
-            # Each thread has its own client, app context and database session.
-            own_phone = SmsEmulator(
-                flask_poster(app.test_client()),
-                app.config["TWILIO_AUTH_TOKEN"],
-                "http://localhost",
-                HOTLINE,
-            )
-            barrier.wait()
-            replies[sender] = own_phone.send(sender, f"ACK {number}").replies[0]
-
-        threads = [
-            threading.Thread(target=ack, args=(p,)) for p in (program.ana.phone, program.ben.phone)
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        replies = acks_at_once(app, number, [program.ana.phone, program.ben.phone])
         winners = [
             sender for sender, reply in replies.items() if reply.startswith(f"You have #{number}")
         ]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -15,9 +14,10 @@ from hotline.db import session_scope
 from hotline.models import AuditEvent, Referral, ReferralEvent, ReferralNotice, User
 from hotline.schemas.people import UserPatch
 from hotline.services.people import update_user
-from hotline.simulator import SmsEmulator, flask_poster
+from hotline.simulator import SmsEmulator
 from tests.factories import add_user
-from tests.sms.conftest import HOTLINE, Program, converse, outbox
+from tests.sms.conftest import Program, converse, outbox
+from tests.sms.test_ack_race import acks_at_once
 from tests.sms.test_commands import refer
 from tests.sms.test_escalation import run_at
 from tests.sms.test_implied_acknowledgement import could_not_reach
@@ -137,30 +137,7 @@ def test_two_simultaneous_take_overs_have_one_winner(
     leave(app, program.ana, "deactivated")
     senders = {program.ben.phone: program.ben.id, cy.phone: cy.id}
     for number in numbers:
-        barrier = threading.Barrier(2)
-        replies: dict[str, str] = {}
-
-        def ack(
-            sender: str,
-            number: int = number,
-            barrier: threading.Barrier = barrier,
-            replies: dict[str, str] = replies,
-        ) -> None:
-            # Each thread has its own client, app context and database session.
-            own_phone = SmsEmulator(
-                flask_poster(app.test_client()),
-                app.config["TWILIO_AUTH_TOKEN"],
-                "http://localhost",
-                HOTLINE,
-            )
-            barrier.wait()
-            replies[sender] = own_phone.send(sender, f"ACK {number}").replies[0]
-
-        threads = [threading.Thread(target=ack, args=(p,)) for p in senders]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        replies = acks_at_once(app, number, list(senders))
         winners = [s for s, reply in replies.items() if reply.startswith(f"You have #{number}")]
         assert len(winners) == 1, replies
         (loser,) = set(replies) - set(winners)
