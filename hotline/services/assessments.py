@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from ..audit import Actor
 from ..models import CLOSED_STATUSES, Assessment, User
+from ..permissions import can
 from ..schemas.assessment import AssessmentIn, AssessmentOut
 from .alerts import OFFICER_STATUS, tell_officer, tell_others_taken
 from .enrolment import enrol
@@ -110,8 +111,15 @@ def record_assessment(
     if holder is None:  # taken by this assessment: told as an ACK would tell them (SPEC §5)
         taker = session.get_one(User, actor.user_id)
         tell_others_taken(session, referral.id, taker, now, sender)
-        if OFFICER_STATUS[referral.status] == "with_coordinator":  # not for unable_to_contact
-            tell_officer(session, referral, now, sender, coordinator=taker.name)
+    # Now with a coordinator, and the officer last read "received": after this assessment
+    # took it, or after its holder's `unable_to_contact` left it `notified` (then, as an
+    # ACK would, with the holder's name). Not for unable_to_contact, which changes nothing.
+    public_before, public_after = OFFICER_STATUS[before], OFFICER_STATUS[referral.status]
+    if public_after == "with_coordinator" and public_before != public_after:
+        held_by = session.get_one(User, referral.acknowledged_by)
+        # A holder who left is no one for the officer to call: the status, unnamed.
+        name = held_by.name if can(held_by, "work_referrals") else None
+        tell_officer(session, referral, now, sender, coordinator=name)
     if referral.status in ("ineligible", "declined") and referral.status != before:
         tell_officer(session, referral, now, sender)
     return row

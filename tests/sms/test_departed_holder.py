@@ -15,6 +15,7 @@ from hotline.models import AuditEvent, Referral, ReferralEvent, ReferralNotice, 
 from hotline.schemas.people import UserPatch
 from hotline.services.people import update_user
 from hotline.simulator import SmsEmulator
+from tests.api.conftest import Api, token_for
 from tests.factories import add_user
 from tests.sms.conftest import Program, converse, outbox
 from tests.sms.test_ack_race import acks_at_once
@@ -171,3 +172,20 @@ def test_a_notified_referral_whose_holder_left_escalates_again_until_someone_tak
     assert holding(app, number) == ("acknowledged", program.ben.id)
     run_at(runner, last + timedelta(minutes=40))
     assert outbox(app, program.sue.phone) == []  # taken: no supervisor is asked
+
+
+def test_an_acceptance_on_a_referral_its_departed_assessor_held_names_nobody_gone_to_the_officer(
+    app: Flask, phone: SmsEmulator, program: Program
+) -> None:
+    """Ana could not reach the person and left; Ben's accepted assessment moves it on."""
+    number = refer(phone, program)
+    could_not_reach(app, number, program.ana)
+    leave(app, program.ana, "deactivated")
+    officer_before = len(outbox(app, program.officer.phone))
+    api = Api(app.test_client(), token_for(app, program.ben.id))
+    body = {"offense": "possession", "consent_confirmed": True, "disposition": "accepted"}
+    assert api.post(f"/referrals/{number}/assessment", body).status_code == 201
+    # The officer must not be sent to a coordinator who left: the status, with no name.
+    assert outbox(app, program.officer.phone)[officer_before:] == [
+        f"LEAD #{number}: with a coordinator."
+    ]

@@ -89,3 +89,21 @@ def test_one_that_could_not_reach_the_person_tells_the_others_but_not_the_office
     could_not_reach(app, number, program.ben)
     assert texts_to(app, program.officer.phone) == officer_before  # still "received" to them
     assert f"#{number} is taken by Ben Okafor" in texts_to(app, program.ana.phone)[-1]
+
+
+def test_an_acceptance_after_an_unreachable_assessment_tells_the_officer_who_has_it(
+    app: Flask, phone: SmsEmulator, program: Program
+) -> None:
+    """Ben could not reach the person, then did: the officer's "received" is now stale."""
+    number = refer(phone, program)
+    could_not_reach(app, number, program.ben)
+    officer_before = len(texts_to(app, program.officer.phone))
+    api = Api(app.test_client(), token_for(app, program.ben.id))
+    body = {"offense": "possession", "consent_confirmed": True, "disposition": "accepted"}
+    assert api.post(f"/referrals/{number}/assessment", body).status_code == 201
+    assert status_of(app, number) == "assessed"
+    told = texts_to(app, program.officer.phone)[officer_before:]
+    assert told == [f"LEAD #{number}: with a coordinator, Ben Okafor."]
+    # Ben's colleagues were told once, at his first assessment, that he has it.
+    taken = [t for t in texts_to(app, program.ana.phone) if "is taken by Ben Okafor" in t]
+    assert len(taken) == 1, taken
