@@ -148,6 +148,16 @@ class OfficerMetParticipant:
     texted: bool = True  # False: the officer called, and a coordinator recorded it
 
 
+@dataclass(frozen=True)
+class ParticipantReferredAgain:
+    """A case manager learns an officer referred their participant again (nothing clinical)."""
+
+    participant_id: int
+    participant_name: str
+    officer_name: str | None  # None: an unverified caller
+    referral_id: int
+
+
 Notice = (
     NewReferral
     | CallNotTaken
@@ -161,6 +171,7 @@ Notice = (
     | DeliveryFailed
     | ChargeRecorded
     | OfficerMetParticipant
+    | ParticipantReferredAgain
 )
 Wording = Callable[[Notice, str | None], str]
 

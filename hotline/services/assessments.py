@@ -84,7 +84,7 @@ def record_assessment(
         **data.model_dump(exclude={"participant_id"}),
     )
     session.add(row)
-    enrol(session, referral, data, actor, now)
+    enrol(session, referral, data, actor, now, sender)
     before, holder = referral.status, referral.acknowledged_by
     if referral.acknowledged_by is None:  # an assessment implies the acknowledgement
         referral.acknowledged_by, referral.acknowledged_at = actor.user_id, now

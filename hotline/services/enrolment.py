@@ -11,15 +11,31 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from ..audit import Actor, record
-from ..models import Assessment, Charge, Consent, Contact, Participant, PlanEntry, Referral
+from ..messaging.notices import ParticipantReferredAgain, notify
+from ..models import (
+    Assessment,
+    Charge,
+    Consent,
+    Contact,
+    Officer,
+    Participant,
+    PlanEntry,
+    Referral,
+)
 from ..schemas.assessment import AssessmentIn
 from .errors import FieldInvalid
-from .participants import participant_audit
+from .participants import acting_case_manager, participant_audit
+from .recontact import file_texts
 from .service_plan import plan_audit
 
 
 def enrol(
-    session: Session, referral: Referral, data: AssessmentIn, actor: Actor, now: datetime
+    session: Session,
+    referral: Referral,
+    data: AssessmentIn,
+    actor: Actor,
+    now: datetime,
+    sender: str | None = None,
 ) -> Participant | None:
     """Link an accepted referral to its participant; its needs become the first plan entries.
 
@@ -63,7 +79,10 @@ def enrol(
             None,
             participant_audit(participant),
         )
+    newly_picked = data.participant_id is not None and referral.participant_id != participant.id
     referral.participant_id = participant.id
+    if newly_picked and made_for(session, referral) != participant:
+        tell_referred_again(session, participant, referral, now, sender)
     if participant.status != "active":  # referred again: back in the program
         before = participant_audit(participant)
         participant.status, participant.exited_at = "active", None
@@ -71,6 +90,28 @@ def enrol(
         record(session, actor, now, "update", "participant", participant.id, before, after)
     plan_needs(session, participant, data, actor, now)
     return participant
+
+
+def tell_referred_again(
+    session: Session,
+    participant: Participant,
+    referral: Referral,
+    now: datetime,
+    sender: str | None,
+) -> None:
+    """Text the case manager that an officer referred their participant again (SPEC §1, §6).
+
+    A new referral is an officer meeting them again, as a CONTACT is: never anything clinical.
+    """
+    manager = acting_case_manager(session, participant)
+    if manager is None:
+        return
+    officer = session.get(Officer, referral.officer_id) if referral.officer_id else None
+    notice = ParticipantReferredAgain(
+        participant.id, participant.name, officer.name if officer else None, referral.id
+    )
+    # Filed with the participant it names, so that retention erases them together.
+    file_texts(session, participant.id, [notify(session, notice, manager, sender=sender, now=now)])
 
 
 def release(session: Session, referral: Referral, actor: Actor, now: datetime) -> bool:

@@ -19,6 +19,7 @@ from ..messaging.notices import (
     Notice,
     OfficerMetParticipant,
     OfficerStatus,
+    ParticipantReferredAgain,
     RecordingAfterAll,
     ShiftStarting,
     TakenByOther,
@@ -130,6 +131,15 @@ def spelled_out(notice: Notice, language: str) -> str:
                 "LEAD participant #{n} {name}: {officer} met them; a coordinator recorded it "
                 "at {time}.",
                 **met,
+            )
+        case ParticipantReferredAgain(participant_id=n, participant_name=who, referral_id=r):
+            officer = caller_words(_, Caller(notice.officer_name, None, None), with_phone=False)
+            return _(
+                "LEAD participant #{n} {name}: {officer} referred them again, referral #{r}.",
+                n=n,
+                name=who,
+                officer=officer,
+                r=r,
             )
         case DeliveryFailed(masked_number=number, referral_id=None, reason=reason):
             return _(

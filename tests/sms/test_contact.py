@@ -13,8 +13,10 @@ from hotline.db import session_scope
 from hotline.models import AuditEvent, Consent, Contact, Participant, User
 from hotline.services import participants
 from hotline.simulator import SmsEmulator
+from tests.api.conftest import Api, token_for
 from tests.factories import add_user, leave_roster
 from tests.sms.conftest import STRANGER, Program, converse, outbox
+from tests.sms.test_commands import refer
 
 # SPEC §6 "Re-contact", word for word: the officer gets "LEAD participant — case manager
 # <name>, <phone>"; otherwise the same neutral reply as for no match ("no LEAD match; call
@@ -283,3 +285,37 @@ def test_a_name_set_off_from_contact_by_a_colon_or_dash_is_read(
         "Participante de LEAD"
     )
     assert contacts(app) == [(number, True), (number, True)]
+
+
+def test_a_participant_referred_again_is_told_to_their_case_manager_once(
+    app: Flask, phone: SmsEmulator, program: Program, cam: User
+) -> None:
+    """An officer's new referral of Jane is an officer meeting her again (SPEC §1, §6)."""
+    jane = add_participant(app, "Jane Doe", cam, consent=False)
+    number = refer(phone, program)
+    converse(phone, program.ana.phone, f"ACK {number}")
+    api = Api(app.test_client(), token_for(app, program.ana.id))
+    body = {
+        "offense": "possession",
+        "consent_confirmed": True,
+        "needs": ["housing"],
+        "notes": "relapsed",
+        "disposition": "accepted",
+        "participant_id": jane,
+    }
+    assert api.post(f"/referrals/{number}/assessment", body).status_code == 201
+    assert outbox(app, cam.phone) == [
+        f"LEAD participant #{jane} Jane Doe: Officer Smith referred them again, referral #{number}."
+    ]
+    assert api.post(f"/referrals/{number}/assessment", body).status_code == 201  # a new version
+    assert len(outbox(app, cam.phone)) == 1
+
+
+def test_a_first_referral_texts_no_case_manager(
+    app: Flask, phone: SmsEmulator, program: Program, cam: User
+) -> None:
+    number = refer(phone, program)
+    api = Api(app.test_client(), token_for(app, program.ana.id))
+    body = {"offense": "possession", "consent_confirmed": True, "disposition": "accepted"}
+    assert api.post(f"/referrals/{number}/assessment", body).status_code == 201
+    assert outbox(app, cam.phone) == []

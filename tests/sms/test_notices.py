@@ -23,6 +23,7 @@ from hotline.messaging.notices import (
     Notice,
     OfficerMetParticipant,
     OfficerStatus,
+    ParticipantReferredAgain,
     RecordingAfterAll,
     ShiftStarting,
     TakenByOther,
@@ -73,6 +74,8 @@ EXAMPLES: list[Notice] = [
     OfficerMetParticipant(
         98765, "Maria Elena Castillo", "Officer Smith", SAT_MORNING, "America/Los_Angeles"
     ),
+    ParticipantReferredAgain(98765, "Maria Elena Castillo", OFFICER.name, 98766),
+    ParticipantReferredAgain(98765, "Maria Elena Castillo", None, 98766),
 ]
 # Words Twilio's opt-out handling reserves (SPEC §5), and the Spanish words carriers use.
 RESERVED = {
