@@ -172,12 +172,18 @@ def tell_officer(
     coordinator: str | None = None,
 ) -> None:
     """Text the referring officer the referral's public status, maybe who has it; nothing more."""
-    if not referral.officer_phone:
+    # The phone it came from; for a withheld number, the roster phone of the officer the
+    # keyed badge named while they are on the roster (a former one's may be someone else's).
+    to = referral.officer_phone
+    if not to and referral.officer_id is not None:
+        officer = session.get_one(Officer, referral.officer_id)
+        to = officer.phone if officer.active else None
+    if not to:
         return
     queue_notice(
         session,
         OfficerStatus(referral.id, OFFICER_STATUS[referral.status], coordinator),
-        to=referral.officer_phone,
+        to=to,
         language=officer_language(session, referral),
         sender=sender,
         now=now,

@@ -436,3 +436,24 @@ def test_a_message_that_lands_after_the_end_while_its_referral_is_held_is_announ
     assert [body for body in told if "after all" in body] == [
         f"{after_all} http://localhost/referrals/{referral.id}"
     ]
+
+
+def test_an_officer_who_withheld_their_number_but_keyed_their_badge_gets_status_texts(
+    app: Flask, client: FlaskClient, twilio: VoiceEmulator, program: Program
+) -> None:
+    """The badge names a roster officer: their roster phone is where the status goes (§1, §6)."""
+    app.config["HOTLINE_NUMBER"] = HOTLINE
+    twilio.call("anonymous", HOTLINE, CallScript(gathers=[program.officer.badge]))
+    referral = referral_of_last_call(app)
+    assert referral.officer_id == program.officer.id and referral.officer_phone is None
+    number = referral.id
+    phone = SmsEmulator(
+        flask_poster(client), app.config["TWILIO_AUTH_TOKEN"], "http://localhost", HOTLINE
+    )
+    phone.send(program.ana.phone, f"ACK {number}")
+    (reply,) = phone.send(program.ana.phone, f"NONCOMPLY {number} no show").replies
+    assert reply == f"#{number}: intake not completed; the officer was told."
+    assert texts_to(app, program.officer.phone) == [
+        f"LEAD #{number}: with a coordinator, Ana Diaz.",
+        f"LEAD #{number}: intake not completed.",
+    ]
