@@ -170,8 +170,11 @@ def tell_officer(
     now: datetime,
     sender: str | None,
     coordinator: str | None = None,
-) -> None:
-    """Text the referring officer the referral's public status, maybe who has it; nothing more."""
+) -> bool:
+    """Text the referring officer the referral's public status, maybe who has it; nothing more.
+
+    Return False when there is no number to text (a withheld, unverified caller).
+    """
     # The phone it came from; for a withheld number, the roster phone of the officer the
     # keyed badge named while they are on the roster (a former one's may be someone else's).
     to = referral.officer_phone
@@ -179,7 +182,7 @@ def tell_officer(
         officer = session.get_one(Officer, referral.officer_id)
         to = officer.phone if officer.active else None
     if not to:
-        return
+        return False
     queue_notice(
         session,
         OfficerStatus(referral.id, OFFICER_STATUS[referral.status], coordinator),
@@ -189,3 +192,4 @@ def tell_officer(
         now=now,
         referral_id=referral.id,
     )
+    return True

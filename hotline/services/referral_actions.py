@@ -44,6 +44,7 @@ class Taken:
 
     referral_id: int
     officer: Caller
+    officer_told: bool = True  # False: the caller left no number to text
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,7 @@ class Done:
     # Marked not a referral after its acceptance: who it enrolled, and whether they exited.
     participant_id: int | None = None
     exited: bool = False
+    officer_told: bool = True  # False: the caller left no number to text
 
 
 ActionOutcome = (
@@ -137,10 +139,10 @@ def acknowledge(
         return not_taken(session, referral, user)
     add_event(session, referral.id, "acknowledged", channel, now, actor_id=user.id)
     audit_ack(session, actor_of(user.id, channel), now, referral.id, before, held_before)
-    tell_officer(session, referral, now, sender, coordinator=user.name)
+    told = tell_officer(session, referral, now, sender, coordinator=user.name)
     if held_before is None:
         tell_others_taken(session, referral.id, user, now, sender)
-    return Taken(referral.id, caller_of(session, referral))
+    return Taken(referral.id, caller_of(session, referral), told)
 
 
 def not_taken(session: Session, referral: Referral, user: User) -> ActionOutcome:
@@ -195,15 +197,8 @@ def add_note(
     """Add an internal note to a referral's timeline."""
     if session.get(Referral, referral_id) is None:
         return NoSuchReferral(referral_id)
-    add_event(
-        session,
-        referral_id,
-        "note",
-        channel,
-        now,
-        actor_id=user.id,
-        detail={"text": text[:NOTE_LIMIT]},
-    )
+    detail = {"text": text[:NOTE_LIMIT]}
+    add_event(session, referral_id, "note", channel, now, actor_id=user.id, detail=detail)
     return Done(referral_id, "note")
 
 
@@ -243,8 +238,7 @@ def close_intake(
     add_event(session, referral.id, status, channel, now, actor_id=user.id, detail=detail)
     # The reason stays on the timeline only: retention erases it there, not in the audit log.
     audit_status(session, actor_of(user.id, channel), now, referral.id, before, status)
-    tell_officer(session, referral, now, sender)
-    return Done(referral_id, status)
+    return Done(referral_id, status, officer_told=tell_officer(session, referral, now, sender))
 
 
 def officer_status(
@@ -285,13 +279,13 @@ def mark_not_a_referral(
     add_event(session, referral.id, "not_a_referral", channel, now, actor_id=user.id)
     actor = actor_of(user.id, channel)
     audit_status(session, actor, now, referral.id, before, "not_a_referral")
-    tell_officer(session, referral, now, sender)
+    told = tell_officer(session, referral, now, sender)
     if (enrolled := referral.participant_id) is None:
-        return Done(referral_id, "not_a_referral")
+        return Done(referral_id, "not_a_referral", officer_told=told)
     # Its acceptance enrolled someone: not a referral, it enrols nobody (SPEC §6).
     exited = release(session, referral, actor, now)
     kind = "participant_exited" if exited else "participant_unlinked"
     add_event(
         session, referral.id, kind, channel, now, actor_id=user.id, detail={"participant": enrolled}
     )
-    return Done(referral_id, "not_a_referral", enrolled, exited)
+    return Done(referral_id, "not_a_referral", enrolled, exited, told)

@@ -36,6 +36,19 @@ STATUS_WORDS = {
     "not_a_referral": N_("not a referral"),
 }
 
+# What a status change says when the caller left no number to text (a withheld one).
+UNTOLD_WORDS = {
+    "intake_completed": N_(
+        "#{n}: intake completed; the caller left no number, so nobody was told."
+    ),
+    "intake_missed": N_(
+        "#{n}: intake not completed; the caller left no number, so nobody was told."
+    ),
+    "not_a_referral": N_(
+        "#{n} marked not a referral; the caller left no number, so nobody was told."
+    ),
+}
+
 
 def help_text(_: Translate) -> str:
     """Return the list of commands (it may name STOP: that is how to opt out)."""
@@ -52,6 +65,8 @@ def action_words(_: Translate, outcome: ActionOutcome) -> str:
     match outcome:
         case NoSuchReferral(referral_id=n):
             return _("No referral #{n}.", n=n)
+        case Taken(referral_id=n, officer_told=False):
+            return _("You have #{n}: the caller left no number, so nobody was told.", n=n)
         case Taken(referral_id=n, officer=officer):
             return _("You have #{n}: {officer} was told.", n=n, officer=caller_words(_, officer))
         case TakenOver(referral_id=n, officer=officer, previous=name, officer_told=True):
@@ -82,6 +97,8 @@ def action_words(_: Translate, outcome: ActionOutcome) -> str:
             return _("#{n} is not taken yet: reply ACK {n} first.", n=n)
         case Done(referral_id=n, action="note"):
             return _("Noted on #{n}.", n=n)
+        case Done(referral_id=n, action=action, officer_told=False) if action in UNTOLD_WORDS:
+            return _(UNTOLD_WORDS[action], n=n)
         case Done(referral_id=n, action="intake_completed"):
             return _("#{n}: intake completed; the officer was told.", n=n)
         case Done(referral_id=n, action="intake_missed"):

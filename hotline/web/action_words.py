@@ -28,6 +28,13 @@ DONE_WORDS = {
     "not_a_referral": N_("#{n} marked not a referral; the officer was told."),
 }
 
+# The same, when the caller left no number to text (a withheld one): nobody was told.
+UNTOLD_WORDS = {
+    "intake_completed": N_("#{n}: intake completed. The caller left no number: nobody was told."),
+    "intake_missed": N_("#{n}: intake not completed. The caller left no number: nobody was told."),
+    "not_a_referral": N_("#{n} marked not a referral. The caller left no number: nobody was told."),
+}
+
 
 def caller_label(caller: Caller) -> str:
     """Return the referring officer as the page names them."""
@@ -43,6 +50,8 @@ def action_message(outcome: ActionOutcome) -> str:
     match outcome:
         case NoSuchReferral(referral_id=n):
             return _("There is no referral #{n}.", n=n)
+        case Taken(referral_id=n, officer_told=False):
+            return _("You have #{n}. The caller left no number: nobody was told.", n=n)
         case Taken(referral_id=n, officer=officer):
             return _(
                 "You have #{n}. {officer} was told who has it.", n=n, officer=caller_label(officer)
@@ -71,6 +80,8 @@ def action_message(outcome: ActionOutcome) -> str:
             return _("#{n} is {status}: its status cannot change.", n=n, status=word(status))
         case NotTakenYet(referral_id=n):
             return _("#{n} is not taken yet: use Acknowledge (take it) first.", n=n)
+        case Done(referral_id=n, action=action, participant_id=None, officer_told=False):
+            return _(UNTOLD_WORDS[action], n=n)
         case Done(referral_id=n, action="not_a_referral", participant_id=int(p), exited=True):
             return _(
                 "#{n} marked not a referral; the officer was told. Participant #{p}, whom its "

@@ -457,3 +457,21 @@ def test_an_officer_who_withheld_their_number_but_keyed_their_badge_gets_status_
         f"LEAD #{number}: with a coordinator, Ana Diaz.",
         f"LEAD #{number}: intake not completed.",
     ]
+
+
+def test_a_caller_who_left_no_number_is_not_said_to_have_been_told(
+    app: Flask, client: FlaskClient, twilio: VoiceEmulator, program: Program
+) -> None:
+    """Withheld and unverified: nobody can be texted, and the coordinator must know it (§1)."""
+    app.config["HOTLINE_NUMBER"] = HOTLINE
+    twilio.call("anonymous", HOTLINE, CallScript(gathers=[None]))
+    number = referral_of_last_call(app).id
+    phone = SmsEmulator(
+        flask_poster(client), app.config["TWILIO_AUTH_TOKEN"], "http://localhost", HOTLINE
+    )
+    (taken,) = phone.send(program.ana.phone, f"ACK {number}").replies
+    assert taken == f"You have #{number}: the caller left no number, so nobody was told."
+    (missed,) = phone.send(program.ana.phone, f"NONCOMPLY {number} no show").replies
+    assert missed == (
+        f"#{number}: intake not completed; the caller left no number, so nobody was told."
+    )

@@ -81,6 +81,17 @@ class TestActionsOffered:
                 as_coordinator.user.id,
             )
 
+    def test_a_caller_who_left_no_number_is_not_said_to_have_been_told(
+        self, app: Flask, as_coordinator: Web
+    ) -> None:
+        number = add_referral(app, status="notified", channel="voice", officer_phone=None)
+        as_coordinator.post(f"/referrals/{number}/actions", {"action": "ack"})
+        page = as_coordinator.text(f"/referrals/{number}")
+        assert f"You have #{number}. The caller left no number: nobody was told." in page
+        as_coordinator.post(f"/referrals/{number}/actions", {"action": "intake_missed"})
+        page = as_coordinator.text(f"/referrals/{number}")
+        assert "intake not completed. The caller left no number: nobody was told." in page
+
 
 class TestRefusals:
     """A POST of an action the page would not offer is refused with a reason; nothing changes."""
