@@ -86,7 +86,7 @@ def spelled_out(notice: Notice, language: str) -> str:
         case IntakeWindowClosed(referral_id=n, days=days):
             return _(
                 "LEAD #{n}: the {days}-day intake window closed, so it is now intake not "
-                "completed. Reply INTAKE {n} if it was completed.",
+                "completed. If it was completed, reply NOTE {n} and what happened.",
                 n=n,
                 days=days,
             )
