@@ -134,7 +134,6 @@ class TestUnknownCaller:
         assert result.answered_by == program.ana.phone
         assert stored_call(app)[1].officer_id is None
 
-
     def test_a_coordinator_calling_from_their_own_phone_is_not_rung_on_it(
         self, app: Flask, twilio: VoiceEmulator, program: Program
     ) -> None:
