@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app, g
-from sqlalchemy import CursorResult, Engine, Insert, Result, Table, create_engine, event
+from sqlalchemy import CursorResult, Engine, Insert, Result, Table, create_engine, event, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import URL, make_url
@@ -291,3 +291,16 @@ def table_of(model: type[Any]) -> Table:
 def updated_one_row(result: Result[Any]) -> bool:
     """Tell whether a conditional UPDATE changed exactly one row (so this request won)."""
     return isinstance(result, CursorResult) and result.rowcount == 1
+
+
+def hold_row(session: Session, model: Any, row_id: int, column: Any) -> Any:
+    """Read a row again and hold it until commit; None when there is none.
+
+    Whatever read it before (a page, an earlier step) may have seen it before another
+    worker changed it: judge it as it is now. A write of `column` to itself takes the
+    row first, on SQLite too (where FOR UPDATE does nothing and reads take no turn), so
+    two holders take turns instead of the later one writing over what it never saw.
+    """
+    touch = update(model).where(model.id == row_id).values({column.key: column})
+    session.execute(touch.execution_options(synchronize_session=False))
+    return session.get(model, row_id, with_for_update=True, populate_existing=True)

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from ..db import updated_one_row
+from ..db import hold_row, updated_one_row
 from ..messaging.transport import ENDED_CALL_STATUSES
 from ..models import Call, CallLeg, Referral
 from .referrals import add_event
@@ -55,11 +55,8 @@ def store_recording(
 
 def hold_call(session: Session, call: Call) -> Call:
     """Read the call's row again and hold it until commit; return the call."""
-    # A write that changes nothing takes the row on SQLite too, where FOR UPDATE is no lock.
-    touch = update(Call).where(Call.id == call.id).values(status=Call.status)
-    session.execute(touch.execution_options(synchronize_session=False))
-    session.refresh(call, with_for_update=True)
-    return call
+    held: Call = hold_row(session, Call, call.id, Call.status)
+    return held
 
 
 def announced_empty(session: Session, call: Call) -> bool:

@@ -10,10 +10,10 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from ..audit import record
+from ..db import hold_row
 from ..models import Callback, User
 from ..permissions import can
 from ..phones import mask_phone
@@ -43,10 +43,8 @@ PRESS_UNHEARD = frozenset({"coordinator_declined", "coordinator_unknown"})
 
 def hold(session: Session, callback_id: int) -> Callback | None:
     """Read a callback again and hold its row until commit; None when there is none."""
-    # A write that changes nothing takes the row on SQLite too, where FOR UPDATE is no lock.
-    touch = update(Callback).where(Callback.id == callback_id).values(state=Callback.state)
-    session.execute(touch.execution_options(synchronize_session=False))
-    return session.get(Callback, callback_id, with_for_update=True, populate_existing=True)
+    callback: Callback | None = hold_row(session, Callback, callback_id, Callback.state)
+    return callback
 
 
 def answered(session: Session, callback: Callback, call_sid: str) -> None:

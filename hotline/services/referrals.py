@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from ..db import table_of
+from ..db import hold_row, table_of
 from ..models import Referral, ReferralEvent
 from ..schemas.referrals import ReferralOut
 from .errors import NotFound
@@ -49,13 +49,8 @@ def get_referral(session: Session, referral_id: int) -> Referral:
 
 def hold_referral(session: Session, referral_id: int) -> Referral | None:
     """Read a referral again and hold its row until commit; None when there is none."""
-    # Whatever read it before (a page, an earlier step) may have seen it before another
-    # worker took or closed it: judge it as it is now. A write that changes nothing takes
-    # the row first, on SQLite too (where FOR UPDATE does nothing and reads take no turn),
-    # so two holders take turns instead of the later one writing over what it never saw.
-    touch = update(Referral).where(Referral.id == referral_id).values(status=Referral.status)
-    session.execute(touch.execution_options(synchronize_session=False))
-    return session.get(Referral, referral_id, with_for_update=True, populate_existing=True)
+    referral: Referral | None = hold_row(session, Referral, referral_id, Referral.status)
+    return referral
 
 
 def referral_fields(row: Referral) -> dict[str, Any]:
