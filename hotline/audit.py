@@ -10,8 +10,8 @@ from typing import Any, Literal
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from .db import table_of
 from .models import AuditEvent
+from .statements import table_of
 
 # Built once: an audit row is written at once by Core, not kept in the session for a flush.
 AUDIT_INSERT = insert(table_of(AuditEvent))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,9 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app, g
-from sqlalchemy import CursorResult, Engine, Insert, Result, Table, create_engine, event, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import InterfaceError, NoSuchModuleError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
@@ -254,53 +251,3 @@ def _set_sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     finally:
         cursor.close()
-
-
-def insert_unless_present(session: Session, model: type[Any], values: dict[str, Any]) -> Any:
-    """Insert a row unless a unique key already holds it; return its primary key, or None.
-
-    The database's unique constraint decides, so two concurrent requests
-    carrying the same provider id (CallSid, MessageSid) never both insert.
-    """
-    if session.autoflush:
-        session.flush()  # as a query would: the rows this one refers to go first
-    connection = session.connection()
-    statement = insert_ignoring_conflicts(table_of(model), connection.dialect.name)
-    return connection.execute(statement, values).scalar()
-
-
-@functools.cache
-def insert_ignoring_conflicts(table: Table, dialect: str) -> Insert:
-    """Return the INSERT … ON CONFLICT DO NOTHING RETURNING key of a table, built once.
-
-    The values go in as parameters, not into the statement, so that each
-    request reuses the compiled statement instead of building a new one.
-    """
-    insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
-    # RETURNING tells reliably whether a row went in (rowcount is -1 with psycopg).
-    primary_key = table.primary_key.columns[0]
-    return insert(table).on_conflict_do_nothing().returning(primary_key)
-
-
-def table_of(model: type[Any]) -> Table:
-    """Return a model's table, for Core statements built once and run with parameters."""
-    table: Table = model.__table__
-    return table
-
-
-def updated_one_row(result: Result[Any]) -> bool:
-    """Tell whether a conditional UPDATE changed exactly one row (so this request won)."""
-    return isinstance(result, CursorResult) and result.rowcount == 1
-
-
-def hold_row(session: Session, model: Any, row_id: int, column: Any) -> Any:
-    """Read a row again and hold it until commit; None when there is none.
-
-    Whatever read it before (a page, an earlier step) may have seen it before another
-    worker changed it: judge it as it is now. A write of `column` to itself takes the
-    row first, on SQLite too (where FOR UPDATE does nothing and reads take no turn), so
-    two holders take turns instead of the later one writing over what it never saw.
-    """
-    touch = update(model).where(model.id == row_id).values({column.key: column})
-    session.execute(touch.execution_options(synchronize_session=False))
-    return session.get(model, row_id, with_for_update=True, populate_existing=True)

@@ -12,9 +12,10 @@ from sqlalchemy import Engine, bindparam, event, insert, select, text
 from sqlalchemy.exc import IntegrityError, NoResultFound, OperationalError
 
 from hotline import driver_statements
-from hotline.db import database, session_scope, table_of
+from hotline.db import database, session_scope
 from hotline.deadline import DeadlineExceeded
 from hotline.models import Call, ReferralEvent
+from hotline.statements import table_of
 from tests.factories import add_referral
 
 AT = datetime(2026, 12, 4, 18, 30, 15, 123456, tzinfo=UTC)

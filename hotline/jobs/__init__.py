@@ -18,7 +18,7 @@ from sqlalchemy import case, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from ..db import insert_unless_present, session_scope
+from ..db import session_scope
 from ..health import refused_result
 from ..logs import log_exception
 from ..messaging.dispatch import dispatch_outbox
@@ -33,6 +33,7 @@ from ..services.oncall import COVERAGE_CHANGED
 from ..services.participant_erasure import erase_old_participants
 from ..services.retention import erase_old_referrals, erase_unfiled_texts
 from ..services.voicemail import close_silent_calls, link_kept_recordings
+from ..statements import insert_unless_present
 
 Settings = Mapping[str, Any]
 log = logging.getLogger(__name__)

@@ -20,9 +20,9 @@ from typing import NamedTuple
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from ..db import insert_unless_present, updated_one_row
 from ..models import OPEN_FOR_ACK, Message, OptOut, Referral
 from ..phones import mask_phone
+from ..statements import insert_unless_present, updated_one_row
 from .notices import DeliveryFailed, queue_notice
 from .outbox import is_opted_out
 from .recipients import SUPERVISOR_RECIPIENTS

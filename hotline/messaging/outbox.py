@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from ..db import table_of
 from ..models import Message, OptOut
+from ..statements import table_of
 
 # Built once: a queued text is written at once by Core, in the order texts are made.
 QUEUE_INSERT = insert(table_of(Message)).returning(Message.id)

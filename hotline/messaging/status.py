@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from ..db import insert_unless_present, updated_one_row
 from ..models import Message, OptOut
+from ..statements import insert_unless_present, updated_one_row
 from .dispatch import tell_supervisors
 from .transport import UNSUBSCRIBED_RECIPIENT
 

@@ -8,7 +8,6 @@ from typing import Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..db import insert_unless_present
 from ..messaging.notices import (
     Caller,
     CallNotTaken,
@@ -22,6 +21,7 @@ from ..messaging.notices import (
 from ..messaging.recipients import Recipient
 from ..models import Call, Officer, Referral, ReferralNotice, User
 from ..permissions import can
+from ..statements import insert_unless_present
 from .referrals import add_event
 
 # What an officer may learn of a referral's state: one of five public statuses, never

@@ -35,9 +35,9 @@ from sqlalchemy.engine.interfaces import IsolationLevel
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import BindParameter
 
-from ..db import insert_ignoring_conflicts, table_of
 from ..driver_statements import DriverConnection
 from ..models import Call, CallLeg, Officer, Referral, ReferralEvent
+from ..statements import insert_ignoring_conflicts, table_of
 from .program_cache import REVISION_VALUE
 from .referrals import EVENT_INSERT
 

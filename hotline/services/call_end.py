@@ -7,9 +7,9 @@ from datetime import datetime
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from ..db import hold_row, updated_one_row
 from ..messaging.transport import ENDED_CALL_STATUSES
 from ..models import Call, CallLeg, Referral
+from ..statements import hold_row, updated_one_row
 from .referrals import add_event
 
 # Twilio's final call statuses are the Calls API's: one list for webhooks and REST alike.

@@ -13,10 +13,10 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from ..audit import record
-from ..db import hold_row
 from ..models import Callback, User
 from ..permissions import can
 from ..phones import mask_phone
+from ..statements import hold_row
 from .referral_audit import actor_of
 from .referrals import add_event
 

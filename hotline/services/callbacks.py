@@ -19,11 +19,11 @@ from typing import Literal
 from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import Session
 
-from ..db import updated_one_row
 from ..messaging.notices import CallbackNotPlaced, Caller, queue_notice
 from ..messaging.transport import SendResult, Transport
 from ..models import Callback, User
 from ..permissions import can
+from ..statements import updated_one_row
 from .alerts import caller_of
 from .callback_outcomes import LONGEST_CALL, audit, end
 from .referrals import add_event, hold_referral

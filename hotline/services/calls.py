@@ -9,9 +9,9 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from ..db import insert_unless_present, updated_one_row
 from ..models import OPEN_FOR_ACK, Call, CallLeg, Officer, Referral, User
 from ..permissions import holders
+from ..statements import insert_unless_present, updated_one_row
 from .call_end import FINAL_CALL_STATUSES, hold_call
 from .people import OFFICER_WITH_BADGE
 from .referral_audit import actor_of, audit_ack

@@ -8,10 +8,10 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..audit import Actor
-from ..db import updated_one_row
 from ..messaging.notices import IntakeWindowClosed, notify
 from ..models import OPEN_FOR_ACK, Referral, User
 from ..permissions import can
+from ..statements import updated_one_row
 from .alerts import tell_officer
 from .referral_audit import audit_status
 from .referrals import add_event

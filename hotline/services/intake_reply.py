@@ -14,8 +14,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Select, bindparam, exists, func, insert, literal, select
 
-from ..db import table_of
 from ..models import Conversation, Message
+from ..statements import table_of
 from .sms_intake import CONVERSATION_UPDATE, IntakeMoved, write_as_read
 
 REPLY_INSERT = insert(table_of(Message))  # built once: most texts get a reply

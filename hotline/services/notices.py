@@ -9,10 +9,10 @@ from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from .. import rotation as engine
-from ..db import insert_unless_present
 from ..messaging.notices import CoverageGap, ShiftStarting, notify
 from ..messaging.recipients import SUPERVISOR_RECIPIENTS, Recipient
 from ..models import GapNotice, ShiftNotice, User
+from ..statements import insert_unless_present
 from .oncall import load_program
 
 GAP_HORIZON = timedelta(days=14)

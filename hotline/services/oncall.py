@@ -10,10 +10,10 @@ from sqlalchemy.orm import Session
 
 from .. import rotation as engine
 from ..audit import Actor, record, snapshot
-from ..db import updated_one_row
 from ..models import Override, Rotation, RotationParticipant, User
 from ..permissions import ROLE_WORDS, holders
 from ..schemas.oncall import LOCAL_START_FORMAT, OverrideIn, OverrideOut, RotationIn
+from ..statements import updated_one_row
 from .errors import Conflict, FieldInvalid, NotFound
 from .program_cache import bump_revision
 

@@ -9,10 +9,10 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ..audit import Actor, record
-from ..db import updated_one_row
 from ..models import Consent, Participant, User
 from ..permissions import can
 from ..schemas.participants import ConsentIn, ParticipantIn, ParticipantPatch
+from ..statements import updated_one_row
 from .errors import Conflict, FieldInvalid, NotFound
 
 # A birth date is from 1900 to today; plan and charge dates lie near today (README).

@@ -23,8 +23,8 @@ from weakref import WeakKeyDictionary
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
-from ..db import insert_unless_present
 from ..models import ProgramSetting
+from ..statements import insert_unless_present
 
 REVISION_KEY = "program_revision"
 # Built once: every webhook reads the revision (a call's first webhook beside its caller).

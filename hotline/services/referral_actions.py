@@ -8,9 +8,9 @@ from datetime import datetime
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from ..db import updated_one_row
 from ..messaging.notices import Caller, OfficerStatus
 from ..models import CLOSED_STATUSES, OPEN_FOR_ACK, Referral, User
+from ..statements import updated_one_row
 from .alerts import OFFICER_STATUS, caller_of, tell_officer, tell_others_taken
 from .departed_holders import GONE, holder_is_gone
 from .enrolment import release

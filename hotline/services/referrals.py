@@ -8,9 +8,9 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from ..db import hold_row, table_of
 from ..models import Referral, ReferralEvent
 from ..schemas.referrals import ReferralOut
+from ..statements import hold_row, table_of
 from .errors import NotFound
 
 # Built once: a webhook adds events on every call, and building the statement costs

@@ -33,7 +33,6 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from ..audit import Actor, record
-from ..db import updated_one_row
 from ..messaging.recordings import kept_at_twilio
 from ..models import (
     CLOSED_STATUSES,
@@ -45,6 +44,7 @@ from ..models import (
     Referral,
     ReferralEvent,
 )
+from ..statements import updated_one_row
 
 SYSTEM = Actor(None, "system")
 ERASED = "(erased)"

@@ -10,8 +10,8 @@ from sqlalchemy import Connection, and_, bindparam, delete, insert, or_, select,
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..db import table_of, updated_one_row
 from ..models import Conversation, DeclinedConsent, Message, Officer, Referral
+from ..statements import table_of, updated_one_row
 from . import intake_steps as intake
 from .escalation import first_recipients, notify_recipients
 from .intake_outcomes import Asked, Declined, Dropped, IntakeReply, Sent

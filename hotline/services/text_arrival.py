@@ -16,8 +16,8 @@ from sqlalchemy import Select, bindparam, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.orm import Session
 
-from ..db import insert_unless_present, table_of
 from ..models import Message
+from ..statements import insert_unless_present, table_of
 from .text_sender import SENDER_QUERY, Sender, identify, sender_from
 
 # Every column the log entry sets, defaults included: a CTE's INSERT gets none filled in.

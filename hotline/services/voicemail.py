@@ -8,12 +8,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import exists, or_, select, update
 from sqlalchemy.orm import Session
 
-from ..db import updated_one_row
 from ..messaging.notices import RecordingAfterAll, notify
 from ..messaging.recipients import RECIPIENT_COLUMNS, SUPERVISOR_RECIPIENTS, Recipient
 from ..messaging.transport import CallEnded, CallLive, CallUnknown, Transport
 from ..models import OPEN_FOR_ACK, Call, CallLeg, OptOut, Referral, User
 from ..permissions import holders
+from ..statements import updated_one_row
 from .alerts import call_not_taken, notified_users, notify_user
 from .call_end import cancel_ringing, claim_voicemail_notice, close_unanswered, link_recording
 from .calls import hold_referral_of

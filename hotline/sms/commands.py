@@ -12,7 +12,6 @@ from sqlalchemy import bindparam, exists, update
 from sqlalchemy.orm import Session
 
 from ..audit import Actor
-from ..db import table_of
 from ..i18n import Translate
 from ..messaging.segments import gsm_folded
 from ..models import Message, Officer, Referral, User
@@ -23,6 +22,7 @@ from ..services.callbacks import request_callback
 from ..services.oncall import create_override, on_call_until, who_is_on_call
 from ..services.recontact import Disclosed, officer_met
 from ..services.text_sender import Sender
+from ..statements import table_of
 from .notices import clock_text
 from .parse import (
     ABORT,

@@ -15,7 +15,6 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from ..db import insert_unless_present
 from ..i18n import Translate, translator
 from ..messaging.outbox import is_opted_out
 from ..models import Message, OptOut
@@ -23,6 +22,7 @@ from ..services import sms_intake
 from ..services.intake_outcomes import Asked
 from ..services.intake_reply import log_reply, save_and_reply
 from ..services.text_sender import Sender
+from ..statements import insert_unless_present
 from .commands import Reply, run_command
 from .parse import (
     ABORT,

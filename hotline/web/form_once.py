@@ -16,9 +16,10 @@ from markupsafe import Markup
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
-from ..db import get_session, insert_unless_present
+from ..db import get_session
 from ..i18n import N_
 from ..models import FormPost
+from ..statements import insert_unless_present
 from .auth import current_user
 from .language import web_text
 

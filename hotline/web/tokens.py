@@ -9,10 +9,11 @@ from sqlalchemy import select, update
 from werkzeug.wrappers import Response
 
 from ..audit import record
-from ..db import get_session, updated_one_row
+from ..db import get_session
 from ..digits import ascii_number
 from ..models import ApiToken, User
 from ..services.tokens import create_token as new_token
+from ..statements import updated_one_row
 from . import bp
 from .auth import requires
 from .form_fields import MAX_ID

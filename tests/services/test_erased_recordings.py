@@ -10,11 +10,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, update
 
-from hotline.db import session_scope, updated_one_row
+from hotline.db import session_scope
 from hotline.jobs import run_job
 from hotline.messaging.transport import SendResult
 from hotline.messaging.twilio_transport import TwilioTransport
 from hotline.models import Call, Referral
+from hotline.statements import updated_one_row
 from tests.api.conftest import Api, token_for
 from tests.api.test_participant_retention import coordinator_api
 from tests.factories import add_referral, add_user
