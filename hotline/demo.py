@@ -137,7 +137,8 @@ def _add_rotations(session: Session, now: datetime, users: list[User]) -> None:
         cover = OverrideIn(
             user_id=user.id, tier=tier, start=start, end=start + timedelta(hours=hours)
         )
-        oncall.create_override(session, cover, SYSTEM, now)
+        # Added by a supervisor on the web, as a cover is: the overrides page names Sam.
+        oncall.create_override(session, cover, Actor(sam.id, "web"), now)
 
 
 def _on_weekdays(start: datetime, hours: int) -> datetime:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -174,6 +175,19 @@ def test_demo_rings_two_people_then_the_fallback_and_the_coming_weekend_is_a_gap
             )
             # Fay, on leave: the coming weekend's days are a gap of tier 1.
             assert assignment_at(program, 1, at).user_id is None, f"tier 1 covered at {at}"
+
+
+def test_demo_overrides_page_names_the_supervisor_who_added_each_cover(tmp_path: Path) -> None:
+    app = demo_app(reset=False, instance_path=tmp_path)
+    with session_scope(app) as session:
+        seed(session, datetime.now(UTC), app.config)
+        sam = session.scalars(select(User).where(User.email == "sam@demo.lead.example")).one()
+    web = Web(app.test_client())
+    assert web.login(sam, "demo-password").status_code == 302
+    page = web.get("/overrides").get_data(as_text=True)
+    added_by = re.findall(r'data-label="Added by">([^<]*)<', page)
+    # Two covers, each added by a supervisor the page names, never "—" (nobody).
+    assert added_by == ["Sam Reyes", "Sam Reyes"]
 
 
 def test_demo_voicemails_play_from_the_demo_itself(tmp_path: Path) -> None:
