@@ -136,7 +136,7 @@ def add_override(email: str, tier: int, start_text: str, end_text: str) -> None:
                 f"or {second.isoformat(timespec='minutes')} ({second:%Z}, the second)"
             )
             raise click.ClickException(f"{option}: {time.twice}: {which}")
-    if all(time.skipped for time in typed) and (problem := span_problem(*typed, zone)):
+    if any(time.skipped for time in typed) and (problem := span_problem(*typed, zone)):
         raise click.ClickException(f"--end: {problem}")
     start, end = (time.instant for time in typed)
     notes = [time.note for time in typed if time.note]

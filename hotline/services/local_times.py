@@ -92,8 +92,8 @@ def span_problem(start: LocalTime, end: LocalTime, zone: ZoneInfo) -> str | None
     """Return why a typed span saves as nothing, in words, or None when it does not."""
     if end.instant > start.instant:
         return None
-    both_skipped = start.skipped and end.skipped
-    if both_skipped and start.instant == end.instant and end.reading > start.reading:
+    # A start in the jump and an end in it or at its end (02:00–03:00): one instant.
+    if start.skipped and start.instant == end.instant and end.reading > start.reading:
         jump_from, jump_to = _around(start.instant, zone)
         return (
             f"{start.reading:%H:%M}–{end.reading:%H:%M} on {day_words(start.reading.date())} "

@@ -172,6 +172,18 @@ class TestOverridesAcrossDst:
         assert clean_failure(result), result.output
         assert "02:10–02:50 on Sunday 14 March 2027 does not exist" in result.output
 
+    def test_a_span_from_inside_the_gap_to_its_end_is_refused_as_the_jump(
+        self, app: Flask, runner: FlaskCliRunner
+    ) -> None:
+        # 02:30–03:00 saves as nothing: it said "end must be after start" of 03:00 after 02:30.
+        ana = add_user(app, "Ana Diaz")
+        result = self.add(runner, ana.email, "2027-03-14T02:30", "2027-03-14T03:00")
+        assert clean_failure(result), result.output
+        assert (
+            "02:30–03:00 on Sunday 14 March 2027 does not exist in America/Los_Angeles: "
+            "clocks jump from 02:00 to 03:00." in result.output
+        )
+
     def test_a_time_of_the_repeated_hour_is_refused_until_its_offset_says_which(
         self, app: Flask, runner: FlaskCliRunner
     ) -> None:

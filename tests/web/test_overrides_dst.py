@@ -69,6 +69,23 @@ def test_a_span_inside_the_gap_is_refused_plainly(
     assert saved(app) == []
 
 
+def test_the_skipped_hour_itself_is_refused_as_the_jump_not_as_an_end_before_its_start(
+    app: Flask, as_supervisor: Web, ben: User
+) -> None:
+    # 02:00–03:00 is the hour the clocks skip: both ends are the jump's instant, and
+    # "The end must be after the start" contradicted what the supervisor typed.
+    form = override_form(ben, "2027-03-14T02:00", "2027-03-14T03:00")
+    answer = as_supervisor.post("/overrides", form)
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 422
+    assert (
+        "02:00–03:00 on Sunday 14 March 2027 does not exist in America/Los_Angeles: "
+        "clocks jump from 02:00 to 03:00." in page
+    )
+    assert "The end must be after the start." not in page
+    assert saved(app) == []
+
+
 TWICE = (
     "01:30 happens twice on Sunday 7 November 2027 in America/Los_Angeles "
     "(clocks go back from 02:00 to 01:00)"
