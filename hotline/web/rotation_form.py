@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from werkzeug.datastructures import MultiDict
 
 from ..models import Rotation
-from ..rotation import DAY_NAMES
+from ..rotation import DAY_NAMES, MAX_SHIFT_HOURS
 from ..schemas.oncall import RotationIn
 from ..services.program_store import readable_window
 from .form_fields import Errors, field_errors, whole_number
@@ -146,6 +146,12 @@ class RotationForm:
                 errors[name] = "Enter a whole number."
         if self.shift_unit not in UNIT_HOURS:
             errors["shift_length"] = "Choose hours, days or weeks."
+        elif (numbers["shift_length"] or 0) * UNIT_HOURS[self.shift_unit] > MAX_SHIFT_HOURS:
+            # In the units typed: the schema's limit is in hours, which nobody typed.
+            errors["shift_length"] = (
+                f"A shift lasts at most 365 days (52 weeks and a day, {MAX_SHIFT_HOURS} hours): "
+                f"{numbers['shift_length']} {self.shift_unit} is longer."
+            )
         if not self.start_date or not self.start_time:
             errors["start"] = "Enter the date and time of the first hand-off."
         values = {

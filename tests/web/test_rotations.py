@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -209,7 +210,7 @@ class TestEditor:
             ({"start_date": "2026-02-30"}, "start", "Not a real date and 24-hour time"),
             ({"start_time": "24:00"}, "start", "Not a real date and 24-hour time"),
             ({"shift_length": "0"}, "shift_length", "greater than or equal to 1"),
-            ({"shift_length": "400"}, "shift_length", "less than or equal to 8760"),
+            ({"shift_length": "400"}, "shift_length", "at most 365 days"),
             ({"participant": []}, "participants", "Add at least one participant."),
             (
                 {"window_count": "1", "window-0-start": "08:00", "window-0-end": "17:00"},
@@ -243,6 +244,22 @@ class TestEditor:
         assert "Nothing was saved" in page
         if "name" not in changes:
             assert 'value="Kept"' in page
+
+    @pytest.mark.parametrize(("length", "unit"), [("400", "days"), ("53", "weeks")])
+    def test_a_shift_too_long_is_refused_in_the_units_typed_not_in_hours(
+        self, app: Flask, as_supervisor: Web, ana: User, length: str, unit: str
+    ) -> None:
+        # "Input should be less than or equal to 8760" answered 53 weeks: 8760 of what?
+        form = rotation_form(ana, shift_length=length, shift_unit=unit)
+        answer = as_supervisor.post("/rotations/new", form)
+        page = html.unescape(answer.get_data(as_text=True))
+        assert answer.status_code == 422 and stored(app) == []
+        error = re.search(r'<p class="field-error" id="shift_length-error">([^<]*)</p>', page)
+        assert error is not None
+        assert error.group(1) == (
+            f"A shift lasts at most 365 days (52 weeks and a day, 8760 hours): "
+            f"{length} {unit} is longer."
+        )
 
     def test_preview_shows_gaps_in_red_and_saves_nothing(
         self, app: Flask, as_supervisor: Web, ana: User
