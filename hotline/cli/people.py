@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 from flask import current_app, url_for
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
 from hotline.audit import Actor
@@ -91,6 +92,14 @@ def add_user(
         click.echo(f"Added {user.role} {user.name} <{user.email}> {user.phone} (id {user.id}).")
 
 
+def user_named(session: Session, email: str) -> User:
+    """Return the user with this email (as typed: case and spaces aside), or a one-line error."""
+    user = session.scalars(select(User).where(User.email == email.strip().lower())).first()
+    if user is None:
+        raise click.ClickException(f"no user with email {email}")
+    return user
+
+
 @user_cli.command("set")
 @click.option("--email", required=True, help="the user to change")
 @click.option("--role", default=None, type=click.Choice(ROLES))
@@ -111,14 +120,15 @@ def set_user(
     if not values and not password and not reset_mfa:
         raise click.UsageError("give at least one of --role, --active, --password, --reset-mfa")
     data = people.validate(UserPatch, values, region())
+    with session_scope(current_app) as session:
+        # Before the prompt: nobody types a new password twice to learn the email is wrong.
+        user_named(session, email)
     hashed = None
     if password:
         hashed = generate_password_hash(prompted_password())
     now = datetime.now(UTC)
     with session_scope(current_app) as session:
-        user = session.scalars(select(User).where(User.email == email.strip().lower())).first()
-        if user is None:
-            raise click.ClickException(f"no user with email {email}")
+        user = user_named(session, email)
         if values:  # a password or factor alone is its own audit line, not an empty change
             people.update_user(session, user.id, data, CLI_ACTOR, now)
         if hashed is not None:

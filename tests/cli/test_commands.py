@@ -590,6 +590,15 @@ class TestUserSet:
             sue = session.scalars(select(User).where(User.email == "sue@example.org")).one()
             assert sue.password_hash is None
 
+    def test_an_unknown_email_is_refused_before_a_new_password_is_asked_for(
+        self, runner: FlaskCliRunner
+    ) -> None:
+        add_people(runner)
+        args = ["user", "set", "--email", "nobody@example.org", "--password"]
+        result = runner.invoke(args=args, input="a new password\na new password\n")
+        assert result.exit_code == 1
+        assert result.output == "Error: no user with email nobody@example.org\n"
+
     def test_unknown_email_and_no_change_are_one_line_errors(self, runner: FlaskCliRunner) -> None:
         add_people(runner)
         unknown = runner.invoke(
