@@ -23,6 +23,7 @@ from ..services.errors import DomainError
 from ..services.second_factor import reset_factor
 from . import bp
 from .auth import current_user, login_required, requires, start_session
+from .form_once import repeated_post
 from .language import web_text as _
 from .people_forms import (
     Errors,
@@ -131,6 +132,8 @@ def add_user() -> Page | Response:
     hashed = password_hash(request.form.get("password", ""), errors)
     if data is None or errors:
         return people_page(422, user_form=values, user_errors=errors)
+    if repeated_post():  # a phone's retry: the person is there, not an "email already used"
+        return redirect(url_for("web.people"))
     db = get_session()
     try:
         row = people.create_user(db, data, actor(), datetime.now(UTC), hashed)

@@ -139,3 +139,21 @@ def test_a_consent_sent_twice_is_recorded_once(app: Flask, as_supervisor: Web) -
     page = f"/participants/{number}"
     twice(as_supervisor, page, f"{page}/consents", {"scope": "prosecutor"})
     assert count(app, Consent) == 1
+
+
+def test_a_person_added_twice_is_added_once_without_an_email_clash(
+    app: Flask, as_supervisor: Web
+) -> None:
+    fields = {
+        "name": "Ana Diaz",
+        "email": "ana@example.org",
+        "phone": "+12065550123",
+        "role": "coordinator",
+        "language": "en",
+    }
+    drawn = hidden_fields(as_supervisor.text("/people"), "/people/users#add-person")
+    statuses = [as_supervisor.post("/people/users", {**drawn, **fields}).status_code for _ in "12"]
+    assert statuses == [302, 302]
+    assert count(app, User, User.email == "ana@example.org") == 1
+    page = as_supervisor.text("/people")
+    assert "sent already" in page and "already used" not in page
