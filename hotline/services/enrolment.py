@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from ..audit import Actor, record
@@ -88,7 +88,7 @@ def enrol(
         participant.status, participant.exited_at = "active", None
         after = participant_audit(participant)
         record(session, actor, now, "update", "participant", participant.id, before, after)
-    plan_needs(session, participant, data, actor, now)
+    plan_needs(session, referral, participant, data, actor, now)
     return participant
 
 
@@ -151,9 +151,7 @@ def worked_with(session: Session, referral: Referral, participant_id: int) -> bo
         found = select(model.id).where(model.participant_id == participant_id).limit(1)
         if session.scalar(found) is not None:
             return True
-    accepted_at = select(Assessment.completed_at).where(
-        Assessment.referral_id == referral.id, Assessment.disposition == "accepted"
-    )
+    accepted_at = acceptances(referral)
     # The enrolment's own entries are made at an acceptance and never changed since.
     other_entry = select(PlanEntry.id).where(
         PlanEntry.participant_id == participant_id,
@@ -165,26 +163,49 @@ def worked_with(session: Session, referral: Referral, participant_id: int) -> bo
     return session.scalar(other_entry.limit(1)) is not None
 
 
+def acceptances(referral: Referral) -> Select[datetime]:
+    """Return a query of the instants the referral's accepted assessments were saved."""
+    return select(Assessment.completed_at).where(
+        Assessment.referral_id == referral.id, Assessment.disposition == "accepted"
+    )
+
+
 def made_for(session: Session, referral: Referral) -> Participant | None:
     """Return the participant this referral's enrolment made, if any.
 
     One made by enrolment is created at the instant an accepted version of the
     referral's assessment was saved.
     """
-    accepted_at = select(Assessment.completed_at).where(
-        Assessment.referral_id == referral.id, Assessment.disposition == "accepted"
-    )
+    accepted_at = acceptances(referral)
     return session.scalars(
         select(Participant).where(Participant.created_at.in_(accepted_at)).order_by(Participant.id)
     ).first()
 
 
 def plan_needs(
-    session: Session, participant: Participant, data: AssessmentIn, actor: Actor, now: datetime
+    session: Session,
+    referral: Referral,
+    participant: Participant,
+    data: AssessmentIn,
+    actor: Actor,
+    now: datetime,
 ) -> None:
-    """Add a planned entry for each assessed need the plan does not have yet."""
+    """Add a planned entry for each assessed need the plan has neither open nor from this referral.
+
+    One completed or stopped before (before an exit, say) is history: assessed again
+    on a later referral, the need is planned again. A new version of this referral's
+    assessment plans nothing twice.
+    """
     planned = set(
-        session.scalars(select(PlanEntry.need).where(PlanEntry.participant_id == participant.id))
+        session.scalars(
+            select(PlanEntry.need).where(
+                PlanEntry.participant_id == participant.id,
+                or_(
+                    PlanEntry.status.in_(("planned", "started")),
+                    PlanEntry.created_at.in_(acceptances(referral)),
+                ),
+            )
+        )
     )
     services = "; ".join(data.services)
     for need in data.needs:

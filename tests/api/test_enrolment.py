@@ -60,6 +60,31 @@ def test_a_second_referral_of_the_same_person_is_suggested_and_linked(
     assert len(coordinator_api.get("/participants").json["items"]) == 1
 
 
+def test_a_need_met_before_and_assessed_again_is_planned_again_on_re_entry(
+    app: Flask, coordinator_api: Api, supervisor_api: Api
+) -> None:
+    first, robert = robert_enrolled(app, coordinator_api)
+    housing = next(p for p in robert["plan"] if p["need"] == "housing")
+    done = {"status": "completed", "ended_on": datetime.now(UTC).date().isoformat()}
+    path = f"/participants/{robert['id']}"
+    assert supervisor_api.patch(f"{path}/plan/{housing['id']}", done).status_code == 200
+    # A new version of the same referral's assessment is a correction: nothing is planned twice.
+    assert coordinator_api.post(f"/referrals/{first}/assessment", ACCEPTED).status_code == 201
+    assert len(coordinator_api.get(path).json["plan"]) == 2
+    assert supervisor_api.patch(path, {"status": "exited"}).status_code == 200
+
+    second = add_referral(app, "acknowledged", participant_name="Robert Smith")
+    body = {**ACCEPTED, "participant_id": robert["id"]}
+    assert coordinator_api.post(f"/referrals/{second}/assessment", body).status_code == 201
+    plan = [(p["need"], p["status"]) for p in coordinator_api.get(path).json["plan"]]
+    # Housing was met once and is needed again; substance use is still planned, not twice.
+    assert plan == [
+        ("substance_use", "planned"),
+        ("housing", "completed"),
+        ("housing", "planned"),
+    ]
+
+
 def test_a_name_given_without_its_middle_name_or_second_surname_is_suggested(
     app: Flask, coordinator_api: Api
 ) -> None:
