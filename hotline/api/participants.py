@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, g
 
@@ -125,7 +126,10 @@ def patch_participant(participant_id: int, body: ParticipantPatch) -> Any:
     status=201,
 )
 def add_consent(participant_id: int, body: ConsentIn) -> Any:
-    return participants.add_consent(get_session(), participant_id, body, current_actor(), now())
+    zone = ZoneInfo(current_app.config["HOTLINE_TIMEZONE"])
+    return participants.add_consent(
+        get_session(), participant_id, body, current_actor(), now(), zone
+    )
 
 
 @endpoint(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -171,9 +172,14 @@ def consent_fields(row: Consent) -> dict[str, Any]:
 
 
 def add_consent(
-    session: Session, participant_id: int, data: ConsentIn, actor: Actor, now: datetime
+    session: Session,
+    participant_id: int,
+    data: ConsentIn,
+    actor: Actor,
+    now: datetime,
+    zone: ZoneInfo,
 ) -> Consent:
-    """Record a consent to share, from `given_at` (default now)."""
+    """Record a consent to share, from `given_at` (default now); a clash names days in `zone`."""
     # Locked: of two recordings at once, the second sees the first and is refused.
     found = session.get(Participant, participant_id, with_for_update=True, populate_existing=True)
     if found is None:
@@ -188,10 +194,15 @@ def add_consent(
         if (expires_at is None or other.given_at < expires_at) and (
             other.expires_at is None or given_at < other.expires_at
         ):
+            # The program's days, as the page typed them: a last second is the next day in UTC.
             raise Conflict(
                 f"consent {other.id} of this scope is in force for that time already "
-                f"(given {other.given_at:%Y-%m-%d}"
-                + (f", until {other.expires_at:%Y-%m-%d}" if other.expires_at else "")
+                f"(given {other.given_at.astimezone(zone):%Y-%m-%d}"
+                + (
+                    f", until {other.expires_at.astimezone(zone):%Y-%m-%d}"
+                    if other.expires_at
+                    else ""
+                )
                 + "). Revoke it first, or give the new one from the day it ends",
                 "scope",
             )

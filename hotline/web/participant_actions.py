@@ -59,7 +59,9 @@ def add_consent(participant_id: int) -> Page | Response:
     if repeated_post():
         return redirect(url_for("web.participant", participant_id=row.id))
     try:
-        participants.add_consent(get_session(), row.id, data, actor(), datetime.now(UTC))
+        participants.add_consent(
+            get_session(), row.id, data, actor(), datetime.now(UTC), program_zone()
+        )
     except DomainError as error:
         get_session().rollback()
         return record_page(row, domain_status(error, errors), errors)

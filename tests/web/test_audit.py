@@ -6,6 +6,7 @@ import html
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any, get_args
+from zoneinfo import ZoneInfo
 
 import pytest
 from flask import Flask
@@ -254,7 +255,9 @@ def test_overrides_consents_and_plans_are_told_in_names_words_and_local_times(
         update_participant(
             session, person.id, ParticipantPatch(case_manager_id=cam.id), by_sam, now
         )
-        add_consent(session, person.id, ConsentIn(scope="officer_status"), by_sam, now)
+        add_consent(
+            session, person.id, ConsentIn(scope="officer_status"), by_sam, now, ZoneInfo("UTC")
+        )
         entry = PlanEntryIn(need="substance_use", provider_id=shelter.id)
         add_plan_entry(session, person.id, entry, by_sam, now)
     page = html.unescape(as_supervisor.text("/audit"))

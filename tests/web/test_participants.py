@@ -617,6 +617,21 @@ def test_a_second_consent_of_a_scope_in_force_is_refused_beside_the_scope(
         assert session.scalars(select(Consent.scope)).all() == ["prosecutor"]
 
 
+def test_the_consent_in_force_is_named_with_the_dates_the_page_was_given(
+    app: Flask, cam: tuple[Web, User]
+) -> None:
+    web, user = cam
+    number = add_participant(app, "Jane Doe", user)
+    path = f"/participants/{number}/consents"
+    assert web.post(path, {"scope": "prosecutor", "expires_at": "2030-01-01"}).status_code == 302
+    answer = web.post(path, {"scope": "prosecutor"})
+    assert answer.status_code == 409
+    said = html.unescape(marked_field(answer.get_data(as_text=True), "scope")[1])
+    # Its last second, 23:59:59 in Los Angeles, is the next day in UTC: the page typed the 1st.
+    today = datetime.now(ZoneInfo(app.config["HOTLINE_TIMEZONE"])).date()
+    assert f"given {today.isoformat()}, until 2030-01-01)" in said
+
+
 class TestImpossibleDatesRefused:
     """A year typed 0202 or 9999 is refused beside its field, and nothing typed is lost."""
 
