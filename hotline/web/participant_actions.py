@@ -174,6 +174,15 @@ def add_charge(participant_id: int) -> Page | Response:
         return charge_refused(row, domain_status(error, errors), errors, at)
     readers = service_plan.charge_readers(get_session(), row)
     if readers and readers[0].id == row.case_manager_id:
+        if readers[0].opted_out:  # they texted STOP: the text was logged, not sent
+            return back(
+                row,
+                web_text(
+                    "Charge recorded; the case manager's phone is opted out of texts: "
+                    "call them at {phone}.",
+                    phone=readers[0].phone,
+                ),
+            )
         return back(row, web_text("Charge recorded; the case manager was texted."))
     return back(
         row, web_text("Charge recorded; with no case manager now, the supervisors were texted.")

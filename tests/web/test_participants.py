@@ -17,6 +17,7 @@ from hotline.models import (
     Consent,
     Contact,
     Message,
+    OptOut,
     Participant,
     PlanEntry,
     Provider,
@@ -347,6 +348,24 @@ def test_a_charge_on_a_participant_whose_case_manager_left_reaches_the_superviso
     with session_scope(app) as session:
         texted = [m.to_number for m in session.scalars(select(Message))]
     assert texted == [supervisor.phone]  # not the phone of the case manager who left
+
+
+def test_a_charge_for_a_case_manager_who_texted_stop_says_nobody_was_texted(
+    app: Flask,
+) -> None:
+    manager = add_user(app, "Cam Reed", "case_manager")
+    number = add_participant(app, "Jane Doe", manager)
+    with session_scope(app) as session:
+        session.add(Consent(participant_id=number, scope="prosecutor", given_at=datetime.now(UTC)))
+        session.add(OptOut(phone=manager.phone, at=datetime.now(UTC), source="sms"))
+    web, _ = signed_in(app, "Pru Vance", "prosecutor")
+    charge = {"date": "2026-12-02", "description": "Theft 3"}
+    assert web.post(f"/participants/{number}/charges", charge).status_code == 302
+    page = html.unescape(web.text(f"/participants/{number}"))
+    assert "the case manager was texted" not in page
+    assert f"opted out of texts: call them at {manager.phone}" in page
+    with session_scope(app) as session:
+        assert session.scalars(select(Message.status)).all() == ["suppressed"]
 
 
 def test_the_case_manager_reads_the_charge_their_text_sends_them_to(app: Flask) -> None:
