@@ -155,6 +155,23 @@ def signed_in_too_long(now: float) -> bool:
     return not isinstance(since, float) or now - since >= limit
 
 
+def seconds_left(now: float) -> int:
+    """Return how long this browser's session has left, in whole seconds; 0 if it has ended.
+
+    Only reads: asking is not activity, so a tab's timer can ask whether another
+    tab kept the session alive without keeping it alive itself.
+    """
+    seen, since, user_id = (session.get(key) for key in ("seen_at", "signed_in_at", "user_id"))
+    if not (isinstance(seen, float) and isinstance(since, float) and isinstance(user_id, int)):
+        return 0
+    user = get_session().get(User, user_id)
+    if user is None or not user.active or session.get("epoch") != user.session_epoch:
+        return 0
+    idle = idle_limit().total_seconds() - (now - seen)
+    longest = current_app.permanent_session_lifetime.total_seconds() - (now - since)
+    return max(0, int(min(idle, longest)))
+
+
 def current_user() -> User | None:
     """Return the signed-in, still active user of this request.
 

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from sqlalchemy import and_, select
 from werkzeug.wrappers import Response
 
@@ -24,6 +34,7 @@ from .auth import (
     current_user,
     is_supervisor,
     login_required,
+    seconds_left,
     site_target,
     start_session,
     user_can,
@@ -70,6 +81,13 @@ def login() -> str | Response:
 def stay_signed_in() -> Response:
     """Count as activity (the idle warning's "Stay signed in"); answer nothing."""
     return Response(status=204)
+
+
+@bp.get("/session/left")
+def session_left() -> Response:
+    """Say how many seconds this session has left, without counting as activity."""
+    # Each tab's timer asks before it warns or signs out: another tab may have been used.
+    return jsonify(seconds=seconds_left(time.time()))
 
 
 @bp.get("/logout")

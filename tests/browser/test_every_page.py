@@ -29,8 +29,9 @@ ROLES = {
     "case_manager": "cam@demo.lead.example",
     "prosecutor": "pru@demo.lead.example",
 }
-# Not pages: a sign-out form's target, machine endpoints, the icon, the idle ping (204).
-SKIPPED = {"/logout", "/metrics", "/healthz", "/favicon.ico", "/session/stay"}
+# Not pages: a sign-out form's target, machine endpoints, the icon, the idle ping (204) and
+# the idle timer's question (JSON).
+SKIPPED = {"/logout", "/metrics", "/healthz", "/favicon.ico", "/session/stay", "/session/left"}
 BLOCKING = ("serious", "critical")
 
 

@@ -134,8 +134,19 @@ def build(app: Flask, client: FlaskClient) -> World:
     return world
 
 
-# Addresses anyone may open, signed in or not: they are not the matrix's business.
-PUBLIC = ("/static", "/login", "/logout", "/healthz", "/metrics", "/favicon.ico", "/voice", "/sms")
+# Addresses anyone may open, signed in or not: they are not the matrix's business (the idle
+# timer's question tells only how long this browser's own session has left: 0 without one).
+PUBLIC = (
+    "/static",
+    "/login",
+    "/logout",
+    "/healthz",
+    "/metrics",
+    "/favicon.ico",
+    "/voice",
+    "/sms",
+    "/session/left",
+)
 # What each role opens (200, or a redirect to its home); every other page is refused.
 READ_ONCALL_PAGES = {
     "/",

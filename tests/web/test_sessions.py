@@ -150,6 +150,32 @@ class TestIdleSessions:
         page = as_coordinator.text("/")
         assert 'data-idle-seconds="1800"' in page and 'id="idle-warning"' in page
 
+    def test_asking_the_time_left_is_not_activity(
+        self, as_coordinator: Web, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        # Another tab was used 20 minutes ago: this tab's timer asks before signing out.
+        now = float(int(time.time()))
+        monkeypatch.setattr(time, "time", lambda: now)
+        with as_coordinator.client.session_transaction() as cookie:
+            cookie["seen_at"] = now - 20 * 60
+        answer = as_coordinator.get("/session/left")
+        assert answer.status_code == 200 and answer.get_json() == {"seconds": 10 * 60}
+        with as_coordinator.client.session_transaction() as cookie:
+            assert cookie["seen_at"] == now - 20 * 60  # the question kept nobody signed in
+        monkeypatch.setattr(time, "time", lambda: now + 10 * 60)
+        assert as_coordinator.get("/session/left").get_json() == {"seconds": 0}
+        answer = as_coordinator.get("/referrals")
+        assert answer.headers["Location"].startswith("/login?next=/referrals&expired=1")
+
+    def test_the_time_left_of_a_session_ended_elsewhere_is_none(
+        self, app: Flask, coordinator: User
+    ) -> None:
+        here, there = signed_in(app, coordinator), signed_in(app, coordinator)
+        assert here.get("/session/left").get_json()["seconds"] > 29 * 60
+        there.post("/logout", {})  # signing out anywhere ends every session
+        assert here.get("/session/left").get_json() == {"seconds": 0}
+        assert Web(app.test_client()).get("/session/left").get_json() == {"seconds": 0}
+
 
 class TestLongestSession:
     """A sign-in lasts at most 12 hours, however busy the session (docs/security.md)."""
