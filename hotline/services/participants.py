@@ -134,8 +134,17 @@ def update_participant(
             row.exited_at = now if value == "exited" else None  # retention counts from here
         setattr(row, name, value)
     if identity(row) != was:  # a record sent back as it was changes nothing
-        record(session, actor, now, "update", "participant", row.id, before, participant_audit(row))
+        after = participant_audit(row)
+        # The log keeps no name, alias or birth date: one put for another says it changed.
+        for index, field in enumerate(IDENTIFYING):
+            if identity(row)[index] != was[index] and after[field] == before[field]:
+                after[field] = "changed"
+        record(session, actor, now, "update", "participant", row.id, before, after)
     return row
+
+
+# The first fields of `identity`, which the audit log keeps only as written or not.
+IDENTIFYING = ("name", "aliases", "date_of_birth")
 
 
 def identity(row: Participant) -> tuple[Any, ...]:

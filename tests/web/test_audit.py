@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, get_args
 from zoneinfo import ZoneInfo
 
@@ -290,3 +290,22 @@ def test_times_in_the_repeated_fall_back_hour_say_which_pass(
     # An hour the clocks show once keeps its plain reading.
     add_event(app, JAN_15_NOON_LA, Actor(None, "system"))
     assert ">2026-01-15 12:00:00</time>" in as_supervisor.text("/audit")
+
+
+def test_a_participants_new_name_birth_date_or_alias_shows_as_changed_without_the_words(
+    app: Flask, as_supervisor: Web, supervisor: User
+) -> None:
+    by_sam, now = Actor(supervisor.id, "web"), datetime.now(UTC)
+    first = ParticipantIn(name="Jane Doe", aliases=["JD"], date_of_birth=date(1990, 5, 1))
+    with session_scope(app) as session:
+        person = create_participant(session, first, by_sam, now)
+        corrected = ParticipantPatch(
+            name="Janet Doe", aliases=["Jay"], date_of_birth=date(1990, 5, 2)
+        )
+        update_participant(session, person.id, corrected, by_sam, now)
+    page = html.unescape(as_supervisor.text("/audit?kind=update"))
+    assert "no field changed" not in page
+    for field, before in (("name", "written"), ("aliases", "1"), ("date of birth", "written")):
+        assert f"<strong>{field}</strong>: <del>{before}</del> → <ins>changed</ins>" in page
+    for words in ("Jane", "Janet", "JD", "Jay", "1990"):
+        assert words not in page
