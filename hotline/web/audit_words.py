@@ -92,6 +92,8 @@ def say(key: str, value: Any, names: Names, zone: ZoneInfo) -> str:
         return "yes" if value else "no"
     if isinstance(value, list):
         return "; ".join(say(key, item, names, zone) for item in value) or "none"
+    if key == "erased" and isinstance(value, str):  # retention names the fields it erased
+        return web_text(FIELD_WORDS[value]) if value in FIELD_WORDS else value.replace("_", " ")
     if key in PERSON_FIELDS and isinstance(value, int):
         return names.people.get(value, f"person #{value}")
     if key in PROVIDER_FIELDS and isinstance(value, int):

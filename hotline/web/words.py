@@ -117,6 +117,9 @@ FIELD_WORDS: dict[str, str] = {
     "case_manager_id": N_("case manager"),
     "provider_id": N_("provider"),
     "scope": N_("shared with"),
+    "participant_name": N_("participant name"),
+    "recording_url": N_("voicemail recording"),
+    "date_of_birth": N_("date of birth"),
 }
 
 # Audit actions, as the log's kind filter and rows name them.

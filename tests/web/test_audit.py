@@ -309,3 +309,13 @@ def test_a_participants_new_name_birth_date_or_alias_shows_as_changed_without_th
         assert f"<strong>{field}</strong>: <del>{before}</del> → <ins>changed</ins>" in page
     for words in ("Jane", "Janet", "JD", "Jay", "1990"):
         assert words not in page
+
+
+def test_what_retention_erased_is_listed_in_words(app: Flask, as_supervisor: Web) -> None:
+    erased = {"erased": ["participant_name", "recording_url", "date_of_birth", "message bodies"]}
+    add_event(app, JAN_15_NOON_LA, Actor(None, "system"), "referral", action="erase", after=erased)
+    page = html.unescape(as_supervisor.text("/audit"))
+    words = "participant name; voicemail recording; date of birth; message bodies"
+    assert f'<strong>erased</strong>: <span class="hint">—</span> → <ins>{words}</ins>' in page
+    for code in ("participant_name", "recording_url", "date_of_birth"):
+        assert code not in page
