@@ -82,7 +82,9 @@ def parse_cost(text: str) -> Decimal | None:
         cost = Decimal(text.strip().replace(",", "").removeprefix("$"))
     except InvalidOperation:
         return None
-    return cost.quantize(Decimal("0.01")) if cost.is_finite() and 0 <= cost <= MAX_COST else None
+    if not (cost.is_finite() and 0 <= cost <= MAX_COST):
+        return None
+    return cost.copy_abs().quantize(Decimal("0.01"))  # "-0" would read "-0.00"
 
 
 def last_full_quarter(today: date) -> tuple[date, date]:

@@ -276,6 +276,16 @@ class TestPage:
         savings = page_tables(as_supervisor.text(f"/reports?{FIXTURE_PERIOD}"))["savings"]
         assert savings[2:] == [["cost per booking", "3000.00"], ["estimated savings", "6000.00"]]
 
+    @pytest.mark.parametrize("typed", ["-0", "-0.00"])
+    def test_a_cost_of_minus_zero_reads_as_zero(
+        self, fixture_rows: None, as_supervisor: Web, typed: str
+    ) -> None:
+        page = as_supervisor.text(f"/reports?{FIXTURE_PERIOD}&cost={typed}")
+        assert page_tables(page)["savings"][2:] == [
+            ["cost per booking", "0.00"],
+            ["estimated savings", "0.00"],
+        ]
+
 
 class TestSuppression:
     """Four people of a group are hidden with no share; five are shown."""
