@@ -90,6 +90,13 @@ def spelled_out(notice: Notice, language: str) -> str:
                 n=n,
                 days=days,
             )
+        case ShiftStarting(tier=tier, start=start, until=None, zone=zone):
+            clock = partial(clock_text, zone=ZoneInfo(zone), language=language, _=_)
+            return _(
+                "You are LEAD on-call (tier {tier}) from {start} until further notice.",
+                tier=tier,
+                start=clock(start),
+            )
         case ShiftStarting(tier=tier, start=start, until=until, zone=zone):
             clock = partial(clock_text, zone=ZoneInfo(zone), language=language, _=_)
             return _(

@@ -101,7 +101,7 @@ def test_a_shift_in_the_repeated_fall_back_hour_says_which_pass(app: Flask) -> N
     ]
     assert run(app, "shift-notices", datetime(2026, 11, 1, 9, tzinfo=UTC)) == "1 shift notices"
     assert texts_to(app, ana.phone)[0].startswith(
-        "You are LEAD on-call (tier 1) from Sun 11/01 01:30 PST to "
+        "You are LEAD on-call (tier 1) from Sun 11/01 01:30 PST "
     )
 
 

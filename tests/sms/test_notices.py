@@ -113,13 +113,17 @@ def test_the_officer_status_words_have_exact_spanish_equivalents() -> None:
     }
 
 
-def test_spanish_dates_read_day_first() -> None:
+def test_spanish_dates_read_day_first_and_a_shift_with_no_end_lasts_until_further_notice() -> None:
     text = word_notice(ShiftStarting(1, SAT_MORNING, SUN_MORNING, "America/Los_Angeles"), "es")
     assert (
         text == "Usted esta de guardia LEAD (nivel 1) desde sab 05/12 08:00 hasta dom 06/12 08:00."
     )
     english = word_notice(ShiftStarting(1, SAT_MORNING, None, "America/Los_Angeles"), "en")
-    assert english == "You are LEAD on-call (tier 1) from Sat 12/05 08:00 to further notice."
+    assert english == "You are LEAD on-call (tier 1) from Sat 12/05 08:00 until further notice."
+    spanish = word_notice(ShiftStarting(1, SAT_MORNING, None, "America/Los_Angeles"), "es")
+    assert spanish == (
+        "Usted esta de guardia LEAD (nivel 1) desde sab 05/12 08:00 hasta nuevo aviso."
+    )
 
 
 def test_accents_are_folded_only_when_that_keeps_the_text_gsm() -> None:
