@@ -69,20 +69,28 @@ def case_managers() -> list[User]:
 def list_page(
     status: int = 200, form: dict[str, Any] | None = None, errors: Errors | None = None
 ) -> Page:
-    """Render the participants page: the caseload first for a case manager."""
+    """Render the participants page: the caseload first for a case manager.
+
+    `?status=exited` lists those who left instead, so one met again can be found
+    and their page opened to record that they are back.
+    """
     session, user, at = get_session(), current_user(), now()
     assert user is not None
     if not user_can("read_participants"):
         seen = views.prosecutor_list(session, actor(), at)
         session.commit()  # each disclosure stays recorded
         return render_template("prosecutor_view.html", participants=seen), status
-    rows = participants.list_participants(session, status="active")
+    showing_exited = request.args.get("status") == "exited"
+    rows = [] if showing_exited else participants.list_participants(session, status="active")
+    gone = participants.list_participants(session, status="exited")
     mine = [row for row in rows if row.case_manager_id == user.id]
     return (
         render_template(
             "participants.html",
             caseload=caseload_rows(mine, at) if user_can("keep_caseload") else [],
             everyone=caseload_rows(rows, at),
+            exited=gone if showing_exited else None,
+            exited_count=len(gone),
             managers=case_managers(),
             names={u.id: u.name for u in session.scalars(select(User))},
             form=form or {},

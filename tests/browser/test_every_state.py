@@ -218,6 +218,7 @@ def states(role: str, ids: dict[str, int]) -> list[tuple[str, Step]]:
                 submit("/participants", "form[action$='/participants'] button[type=submit]"),
             ),
             ("providers", visit("/providers")),
+            ("exited participants", visit("/participants?status=exited")),
         ],
         "prosecutor": [
             ("prosecutor's view", visit("/participants")),
