@@ -16,6 +16,7 @@ from ..schemas.participants import ParticipantIn, ParticipantPatch
 from ..services import participant_views as views
 from ..services import participants
 from ..services.errors import DomainError
+from ..services.participant_match import suggest
 from . import bp
 from .auth import current_user, requires, user_can
 from .form_once import repeated_post
@@ -67,7 +68,10 @@ def case_managers() -> list[User]:
 
 
 def list_page(
-    status: int = 200, form: dict[str, Any] | None = None, errors: Errors | None = None
+    status: int = 200,
+    form: dict[str, Any] | None = None,
+    errors: Errors | None = None,
+    matches: list[Participant] | None = None,
 ) -> Page:
     """Render the participants page: the caseload first for a case manager.
 
@@ -95,6 +99,7 @@ def list_page(
             names={u.id: u.name for u in session.scalars(select(User))},
             form=form or {},
             errors=errors or {},
+            matches=matches or [],
             now=at,
         ),
         status,
@@ -111,14 +116,19 @@ def participants_page() -> Page:
 @bp.post("/participants")
 @requires("write_participants")
 def add_participant() -> Page | Response:
-    """Add a participant by hand (most come from an accepted assessment)."""
+    """Add a participant by hand, once any likely match shown has been ruled out."""
     values = form_values(*PARTICIPANT_FIELDS)
     data, errors = checked(ParticipantIn, values)
     if data is None:
         return list_page(422, request_form(), errors)
+    session = get_session()
+    if not request.form.get("add_anyway"):
+        # As the assessment does: who they may already be, before a second record of them.
+        found = [row for row, _score in suggest(session, data.name, data.date_of_birth)]
+        if found:
+            return list_page(200, request_form(), matches=found)
     if repeated_post():
         return redirect(url_for("web.participants_page"))
-    session = get_session()
     try:
         row = participants.create_participant(session, data, actor(), now())
     except DomainError as error:

@@ -215,7 +215,9 @@ def states(role: str, ids: dict[str, int]) -> list[tuple[str, Step]]:
             ("plan entry added", submit(f"/participants/{p}", "#add-plan")),
             (
                 "participant refused",
-                submit("/participants", "form[action$='/participants'] button[type=submit]"),
+                submit(
+                    "/participants", "form[action$='/participants#add-heading'] button[type=submit]"
+                ),
             ),
             ("providers", visit("/providers")),
             ("exited participants", visit("/participants?status=exited")),

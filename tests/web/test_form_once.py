@@ -90,7 +90,12 @@ def test_a_plan_entry_and_a_participant_sent_twice_are_added_once(
     page = f"/participants/{number}"
     twice(as_supervisor, page, f"{page}/plan", {"need": "housing", "note": "shelter"})
     assert count(app, PlanEntry) == 1
-    twice(as_supervisor, "/participants", "/participants", {"name": "Ada Lee", "aliases": ""})
+    twice(
+        as_supervisor,
+        "/participants",
+        "/participants#add-heading",
+        {"name": "Ada Lee", "aliases": ""},
+    )
     assert count(app, Participant) == 2  # Jo, and Ada once
 
 
