@@ -37,9 +37,11 @@ def fit(head: str, tail: str, max_segments: int = 2) -> str:
 
     The tail is cut after a whole word ("3rd and..." not "3rd an..."): a cut word
     reads as another place or name. Only a single word longer than the room is cut.
+    The text is measured as it is sent, accents folded (gsm_folded): an accent that
+    folding removes must not cost the tail the room of a UCS-2 text.
     """
     text, keep = head + tail, len(tail)
-    while keep > 0 and segments(text) > max_segments:
+    while keep > 0 and segments(gsm_folded(text)) > max_segments:
         keep = max(0, keep - 4)
         kept = _whole_words(tail, keep).rstrip()
         text = head + kept + "..." if kept else head

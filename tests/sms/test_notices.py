@@ -28,7 +28,7 @@ from hotline.messaging.notices import (
     ShiftStarting,
     TakenByOther,
 )
-from hotline.messaging.segments import segments
+from hotline.messaging.segments import is_gsm, segments
 from hotline.models import Officer, User
 from hotline.simulator import SmsEmulator
 from hotline.sms.notices import OFFICER_STATUS_WORDS, word_notice
@@ -132,6 +132,14 @@ def test_accents_are_folded_only_when_that_keeps_the_text_gsm() -> None:
     assert segments(spanish) == 1
     unfoldable = word_notice(TakenByOther(42, "Lý Thị Hương"), "es")
     assert unfoldable == "LEAD #42 la tomó Lý Thị Hương. No hay nada que hacer."
+
+
+def test_a_spanish_alert_keeps_the_place_that_fits_once_its_accents_are_folded() -> None:
+    place = "the corner of 3rd Avenue and Pine Street, outside the bus shelter, north side"
+    notice = NewReferral(42, "arrest_diversion", "possession", OFFICER, "Jane Doe", place)
+    spanish = word_notice(notice, "es")  # "Desvío", "posesión": folded, the text is GSM-7
+    assert spanish.endswith(f"Jane Doe en {place}."), spanish
+    assert is_gsm(spanish) and segments(spanish) == 2
 
 
 def speaks(app: Flask, model: type[User] | type[Officer], phone: str, language: str) -> None:
