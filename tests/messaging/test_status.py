@@ -6,12 +6,14 @@ from datetime import UTC, datetime
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from hotline.db import session_scope
 from hotline.messaging.dispatch import FAILURE_NOTICE
 from hotline.messaging.status import apply_delivery_status
 from hotline.models import Message, OptOut
+from hotline.simulator.transport import sign
 from tests.factories import add_user
 
 T0 = datetime(2024, 5, 1, 17, 0, tzinfo=UTC)
@@ -160,3 +162,18 @@ class TestFailedDeliveries:
         add_user(app, "Sue Pervis", "supervisor", phone=SUPERVISOR)
         assert report(app, "undelivered", "21610")
         assert failure_notices(app) == []
+
+
+class TestTheWebhook:
+    """`POST /sms/status` reads Twilio's fields as every webhook does."""
+
+    def test_a_report_holding_a_character_postgresql_refuses_is_still_applied(
+        self, app: Flask, sent: int, client: FlaskClient
+    ) -> None:
+        add_user(app, "Sue Pervis", "supervisor", phone=SUPERVISOR)
+        params = {"MessageSid": SID, "MessageStatus": "undelivered\x00", "ErrorCode": "30003\x00"}
+        signature = sign("test-token", "http://localhost/sms/status", params)
+        answer = client.post("/sms/status", data=params, headers={"X-Twilio-Signature": signature})
+        assert answer.status_code == 204
+        assert stored(app, sent) == ("failed", "undelivered (error 30003)")
+        assert [notice.to_number for notice in failure_notices(app)] == [SUPERVISOR]
