@@ -90,21 +90,8 @@ def spelled_out(notice: Notice, language: str) -> str:
                 n=n,
                 days=days,
             )
-        case ShiftStarting(tier=tier, start=start, until=None, zone=zone):
-            clock = partial(clock_text, zone=ZoneInfo(zone), language=language, _=_)
-            return _(
-                "You are LEAD on-call (tier {tier}) from {start} until further notice.",
-                tier=tier,
-                start=clock(start),
-            )
-        case ShiftStarting(tier=tier, start=start, until=until, zone=zone):
-            clock = partial(clock_text, zone=ZoneInfo(zone), language=language, _=_)
-            return _(
-                "You are LEAD on-call (tier {tier}) from {start} to {until}.",
-                tier=tier,
-                start=clock(start),
-                until=clock(until),
-            )
+        case ShiftStarting():
+            return shift_starting(_, notice, language)
         case CoverageGap():
             return coverage_gap(_, notice, language)
         case CallbackNotPlaced(referral_id=n, error=error):
@@ -229,6 +216,23 @@ def call_not_taken(_: Translate, notice: CallNotTaken) -> str:
         n=notice.referral_id,
     )
     return f"{body} {notice.link}" if notice.link else body
+
+
+def shift_starting(_: Translate, notice: ShiftStarting, language: str) -> str:
+    """Return the text telling someone their shift starts, and until when."""
+    clock = partial(clock_text, zone=ZoneInfo(notice.zone), language=language, _=_)
+    if notice.until is None:  # nobody is scheduled to take over
+        return _(
+            "You are LEAD on-call (tier {tier}) from {start} until further notice.",
+            tier=notice.tier,
+            start=clock(notice.start),
+        )
+    return _(
+        "You are LEAD on-call (tier {tier}) from {start} to {until}.",
+        tier=notice.tier,
+        start=clock(notice.start),
+        until=clock(notice.until),
+    )
 
 
 def coverage_gap(_: Translate, notice: CoverageGap, language: str) -> str:
