@@ -131,6 +131,14 @@ def query_values() -> dict[str, str]:
     }
 
 
+def refuse_query() -> None:
+    """Raise 400 naming a query parameter that a route without any was given."""
+    # A filter a route does not take would be ignored: the whole list, read as filtered.
+    name = next(iter(query_values()), None)
+    if name is not None:
+        raise ApiError(400, "bad_query", f"this route takes no {name} parameter", name)
+
+
 def parse_query(model: type[BaseModel]) -> BaseModel:
     """Return the query string validated by `model`, or raise 400 (or 422)."""
     try:
@@ -196,6 +204,8 @@ def endpoint(
                     path["body"] = parse_body(body)
                 if query is not None:
                     path["query"] = parse_query(query)
+                else:
+                    refuse_query()
                 result = view(**path)
                 if method != "GET":
                     get_session().commit()

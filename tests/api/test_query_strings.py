@@ -88,3 +88,34 @@ def test_a_whole_number_in_the_query_is_written_with_digits_alone(
     assert answer.json["error"]["code"] == "bad_query"
     assert answer.json["error"]["field"] == field
     assert supervisor_api.get(path + "1").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [
+        ("/users?role=supervisor", "role"),
+        ("/officers?badge=4711", "badge"),
+        ("/rotations?tier=2", "tier"),
+        ("/overrides?user_id=1", "user_id"),
+        ("/providers?need=housing", "need"),
+    ],
+)
+def test_a_filter_a_list_does_not_take_is_400_not_the_whole_list(
+    supervisor_api: Api, path: str, field: str
+) -> None:
+    # `/users?role=supervisor` answered every user, as if filtered: a script read it so.
+    answer = supervisor_api.get(path)
+    assert answer.status_code == 400, answer.json
+    assert answer.json["error"]["code"] == "bad_query"
+    assert answer.json["error"]["field"] == field
+
+
+def test_a_write_with_a_query_parameter_it_does_not_take_changes_nothing(
+    supervisor_api: Api,
+) -> None:
+    body = {"name": "Ana Diaz", "email": "ana@example.org", "phone": "2065550142"}
+    answer = supervisor_api.post("/users?dry_run=1", json=body | {"role": "coordinator"})
+    assert answer.status_code == 400, answer.json
+    assert answer.json["error"]["field"] == "dry_run"
+    emails = [user["email"] for user in supervisor_api.get("/users").json["items"]]
+    assert "ana@example.org" not in emails
