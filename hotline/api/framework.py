@@ -122,12 +122,15 @@ def query_values() -> dict[str, str]:
     """Return the query string's values as clients mean them.
 
     An empty value is one not given (`?since=` as a form leaves it), and an
-    offset's bare '+' is put back: a space can stand for nothing else there.
+    offset's bare '+' is put back: a space can stand for nothing else there. A
+    value given twice is refused (400), never read as its first.
     """
+    given = {name: [v for v in request.args.getlist(name) if v.strip()] for name in request.args}
+    for name, values in given.items():
+        if len(values) > 1:  # taking the first alone would answer another question
+            raise ApiError(400, "bad_query", f"{name} is given more than once: give it once", name)
     return {
-        name: _SPACED_OFFSET.sub(r"\1+\2", value)
-        for name, value in request.args.items()
-        if value.strip()
+        name: _SPACED_OFFSET.sub(r"\1+\2", values[0]) for name, values in given.items() if values
     }
 
 

@@ -119,3 +119,12 @@ def test_a_write_with_a_query_parameter_it_does_not_take_changes_nothing(
     assert answer.json["error"]["field"] == "dry_run"
     emails = [user["email"] for user in supervisor_api.get("/users").json["items"]]
     assert "ana@example.org" not in emails
+
+
+def test_a_query_parameter_given_twice_is_400_not_its_first_value(supervisor_api: Api) -> None:
+    # `?status=received&status=notified` answered the received ones only, as if both.
+    answer = supervisor_api.get("/referrals?status=received&status=notified")
+    assert answer.status_code == 400, answer.json
+    assert answer.json["error"]["code"] == "bad_query"
+    assert answer.json["error"]["field"] == "status"
+    assert supervisor_api.get("/referrals?status=received&status=").status_code == 200
