@@ -59,15 +59,15 @@ def in_full() -> bool:
 )
 def list_participants(query: ParticipantQuery) -> dict[str, Any]:
     session = get_session()
+    if query.match is not None:  # who this person may already be, best first
+        rows = [row for row, _score in suggest(session, query.match, query.date_of_birth)]
+    else:
+        manager = int(query.case_manager_id) if query.case_manager_id else None
+        rows = participants.list_participants(session, manager, query.status)
     if in_full():
-        if query.match is not None:  # who this person may already be, best first
-            found = suggest(session, query.match, query.date_of_birth)
-            rows = [row for row, _score in found]
-        else:
-            manager = int(query.case_manager_id) if query.case_manager_id else None
-            rows = participants.list_participants(session, manager, query.status)
         return {"items": [views.participant_detail(session, row) for row in rows]}
-    items = views.prosecutor_list(session, current_actor(), now())
+    # A prosecutor's filters choose among those in their view, never beyond it.
+    items = views.prosecutor_list(session, current_actor(), now(), rows)
     session.commit()  # each disclosure stays recorded, though a GET changes nothing else
     return {"items": items}
 

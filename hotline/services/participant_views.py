@@ -144,16 +144,19 @@ def prosecutor_view(
     return disclosed_to_prosecutor(session, row, actor, now)
 
 
-def prosecutor_list(session: Session, actor: Actor, now: datetime) -> list[dict[str, Any]]:
-    """Return the prosecutor's view of everyone in it at `now`, each disclosure recorded.
+def prosecutor_list(
+    session: Session, actor: Actor, now: datetime, chosen: list[Participant] | None = None
+) -> list[dict[str, Any]]:
+    """Return the prosecutor's view of everyone in it at `now` (or of those `chosen`, in order).
 
-    Chosen once: a consent revoked while the cards are drawn must not turn the
-    whole list into a 404 naming that person.
+    Each disclosure is recorded. Chosen once: a consent revoked while the cards
+    are drawn must not turn the whole list into a 404 naming that person.
     """
-    return [
-        disclosed_to_prosecutor(session, row, actor, now)
-        for row in prosecutor_participants(session, now)
-    ]
+    seen = prosecutor_participants(session, now)
+    if chosen is not None:  # a filter's answer, narrowed to the view
+        ids = {row.id for row in seen}
+        seen = [row for row in chosen if row.id in ids]
+    return [disclosed_to_prosecutor(session, row, actor, now) for row in seen]
 
 
 def disclosed_to_prosecutor(

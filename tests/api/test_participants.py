@@ -297,6 +297,28 @@ class TestConsentAndTheProsecutor:
         manager_api.post(f"/participants/{number}/consents", {"scope": "officer_status"})
         assert prosecutor_api.get(f"/participants/{number}").status_code == 404
 
+    def test_a_prosecutors_filters_choose_among_those_in_their_view(
+        self, app: Flask, manager_api: Api, prosecutor_api: Api, case_manager: int
+    ) -> None:
+        other_manager = add_user(app, "case_manager", "Kim")
+        ann = add_participant(manager_api, case_manager, name="Ann Ames", aliases=[])
+        bo = add_participant(manager_api, other_manager, name="Bo Birch", aliases=[])
+        hidden = add_participant(manager_api, case_manager, name="Ann Amos", aliases=[])
+        for number in (ann, bo):
+            manager_api.post(f"/participants/{number}/consents", {"scope": "prosecutor"})
+
+        def listed(query: str) -> list[int]:
+            answer = prosecutor_api.get(f"/participants?{query}")
+            assert answer.status_code == 200, answer.json
+            return [row["id"] for row in answer.json["items"]]
+
+        # Each answered both people, as if filtered: Bo under Cam, both "exited".
+        assert listed(f"case_manager_id={case_manager}") == [ann]
+        assert listed("status=exited") == []
+        assert listed("match=Ann Ames") == [ann]
+        assert hidden not in listed("match=Ann Amos")
+        assert listed("") == [ann, bo]
+
     def test_a_prosecutor_writes_nothing_but_charges(
         self, manager_api: Api, prosecutor_api: Api, case_manager: int
     ) -> None:
