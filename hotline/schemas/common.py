@@ -102,6 +102,19 @@ UNIQUE_ITEMS: dict[str, Any] = {"uniqueItems": True}
 Email = Annotated[str, Field(max_length=320), AfterValidator(_email)]
 
 
+def _offers_no_null(schema: dict[str, Any]) -> None:
+    # A PATCH refuses null where absent is how a field stays (422 "may not be null"):
+    # the document offers only the field's own type, with no null default.
+    (kind,) = [kind for kind in schema.pop("anyOf") if kind != {"type": "null"}]
+    schema.pop("default", None)
+    schema.update(kind)
+
+
+def kept_if_absent() -> Any:
+    """Return the default of a PATCH field that absence keeps and null may not clear."""
+    return Field(default=None, json_schema_extra=_offers_no_null)
+
+
 class Input(BaseModel):
     """A request body: strict types, no unknown fields, no NUL or control characters."""
 

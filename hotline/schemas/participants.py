@@ -19,6 +19,7 @@ from .common import (
     PhoneInput,
     PositiveId,
     each_once,
+    kept_if_absent,
 )
 
 Alias = Name  # another name the person goes by, held to the same rule
@@ -41,10 +42,10 @@ class ProviderIn(PhoneInput):
 class ProviderPatch(PhoneInput):
     """Changes to a provider; absent fields stay as they are."""
 
-    name: Name | None = None
+    name: Name | None = kept_if_absent()
     phone: Phone | None = None
-    needs: Needs | None = None
-    active: bool | None = None
+    needs: Needs | None = kept_if_absent()
+    active: bool | None = kept_if_absent()
 
 
 class ProviderOut(Output):
@@ -70,10 +71,10 @@ class ParticipantIn(Input):
 class ParticipantPatch(Input):
     """Changes to a participant; absent fields stay as they are (null clears the optional)."""
 
-    name: Name | None = None
-    aliases: Aliases | None = None
+    name: Name | None = kept_if_absent()
+    aliases: Aliases | None = kept_if_absent()
     date_of_birth: date | None = None
-    status: ParticipantStatus | None = None
+    status: ParticipantStatus | None = kept_if_absent()
     case_manager_id: PositiveId | None = None
 
 
@@ -118,9 +119,9 @@ class PlanEntryIn(Input):
 class PlanEntryPatch(Input):
     """Changes to a plan entry; absent fields stay as they are."""
 
-    need: Need | None = None
+    need: Need | None = kept_if_absent()
     provider_id: PositiveId | None = None
-    status: PlanStatus | None = None
+    status: PlanStatus | None = kept_if_absent()
     started_on: date | None = None
     ended_on: date | None = None
     note: Note | None = None

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import Field, ValidationInfo, field_validator
 
 from ..permissions import Role
-from .common import Email, Name, Output, PhoneInput, PositiveId
+from .common import Email, Name, Output, PhoneInput, PositiveId, kept_if_absent
 
 Language = Literal["en", "es"]
 # Officers key their badge on a phone keypad (SPEC §4.2, §5): digits only.
@@ -40,12 +40,12 @@ class UserCreate(ProgramLanguage):
 class UserPatch(PhoneInput):
     """Changes to a user; absent fields stay as they are."""
 
-    name: Name | None = None
-    email: Email | None = None
-    phone: Phone | None = None
-    role: Role | None = None
-    active: bool | None = None
-    language: Language | None = None
+    name: Name | None = kept_if_absent()
+    email: Email | None = kept_if_absent()
+    phone: Phone | None = kept_if_absent()
+    role: Role | None = kept_if_absent()
+    active: bool | None = kept_if_absent()
+    language: Language | None = kept_if_absent()
 
 
 class UserOut(Output):
@@ -73,13 +73,13 @@ class OfficerCreate(ProgramLanguage):
 class OfficerPatch(PhoneInput):
     """Changes to an officer; absent fields stay as they are."""
 
-    name: Name | None = None
-    badge: Badge | None = None
-    agency: Name | None = None
-    phone: Phone | None = None
-    language: Language | None = None
+    name: Name | None = kept_if_absent()
+    badge: Badge | None = kept_if_absent()
+    agency: Name | None = kept_if_absent()
+    phone: Phone | None = kept_if_absent()
+    language: Language | None = kept_if_absent()
     # False once the officer left the roster: phone and badge are then a stranger's.
-    active: bool | None = None
+    active: bool | None = kept_if_absent()
 
 
 class OfficerOut(Output):
