@@ -154,6 +154,12 @@ def parse_query(model: type[BaseModel]) -> BaseModel:
         raise ApiError(400, "bad_query", message, field) from None
 
 
+def has_address(rule: str) -> bool:
+    """Tell whether what a POST to `rule` creates has an address of its own (`rule/<id>`)."""
+    own = re.compile(re.escape(rule) + r"/<int:\w+>")
+    return any(own.fullmatch(op.rule) for op in OPERATIONS)
+
+
 @dataclass(frozen=True)
 class Versioned:
     """A view's answer with the version it shows, sent as the ETag for a later If-Match."""
@@ -224,9 +230,12 @@ def endpoint(
                 return Response(status=204)
             assert returns is not None
             shown = result.body if isinstance(result, Versioned) else result
-            answer = jsonify(returns.model_validate(shown).model_dump(mode="json", by_alias=True))
+            dumped = returns.model_validate(shown).model_dump(mode="json", by_alias=True)
+            answer = jsonify(dumped)
             if isinstance(result, Versioned):
                 answer.set_etag(result.etag)
+            if status == 201 and has_address(rule):
+                answer.headers["Location"] = f"{request.path}/{dumped['id']}"
             return answer, status
 
         bp.add_url_rule(rule, endpoint=view.__name__, view_func=handle, methods=[method])

@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
-from .framework import OPERATIONS
+from .framework import OPERATIONS, has_address
 
 ERROR_STATUSES = {
     "400": "malformed request or bad query",
@@ -45,6 +45,9 @@ IF_MATCH = {
     "schema": {"type": "string"},
 }
 ETAG = {"ETag": {"description": "the version shown", "schema": {"type": "string"}}}
+LOCATION = {
+    "Location": {"description": "the address of what was created", "schema": {"type": "string"}}
+}
 PRECONDITION_FAILED = "If-Match names a version changed since"
 
 
@@ -94,8 +97,11 @@ def document(prefix: str) -> dict[str, Any]:
             }
         else:
             responses[str(op.status)] = {"description": "done"}
-        if op.etag:
-            responses[str(op.status)]["headers"] = ETAG
+        headers = ETAG if op.etag else {}
+        if op.status == 201 and has_address(op.rule):
+            headers = headers | LOCATION
+        if headers:
+            responses[str(op.status)]["headers"] = headers
         errors = dict(ERROR_STATUSES)
         if op.if_match:
             parameters.append(IF_MATCH)

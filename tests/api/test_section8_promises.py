@@ -92,3 +92,40 @@ def test_the_calendar_address_is_absolute_at_the_public_url(
     url = supervisor_api.get("/calendar").json["url"]
     assert url.startswith("https://hotline.example.org/api/v1/calendar/") and url.endswith(".ics")
     assert client.get(url.removeprefix("https://hotline.example.org")).status_code == 200
+
+
+def test_a_creation_names_where_its_resource_now_is_in_location(
+    app: Flask, supervisor_api: Api
+) -> None:
+    # A 201 without Location left a client to build the address of what it made by hand.
+    api, manager = supervisor_api, add_user(app, "case_manager", "Cam")
+    made = {
+        "/users": {
+            "name": "Ana",
+            "email": "a@example.org",
+            "phone": "2065550142",
+            "role": "coordinator",
+        },
+        "/officers": {"name": "Lee", "badge": "12", "agency": "SPD", "phone": "2065550177"},
+        "/providers": {"name": "Shelter", "needs": ["housing"]},
+        "/rotations": rotation_body([1]),  # the supervisor
+        "/participants": {"name": "Jo Doe", "case_manager_id": manager},
+    }
+    for path, body in made.items():
+        answer = api.post(path, body)
+        assert answer.status_code == 201, answer.json
+        location = answer.headers["Location"]
+        assert location == f"/api/v1{path}/{answer.json['id']}"
+        shown = api.get(location.removeprefix("/api/v1")).json
+        assert answer.json.items() <= shown.items()
+    consent = api.post("/participants/1/consents", {"scope": "prosecutor"})
+    assert consent.headers["Location"] == f"/api/v1/participants/1/consents/{consent.json['id']}"
+    today = datetime.now(UTC).date().isoformat()
+    charge = api.post("/participants/1/charges", {"date": today, "description": "theft"})
+    assert "Location" not in charge.headers  # no address of its own to name
+    document = api.get("/openapi.json").json["paths"]
+    assert "Location" in document["/api/v1/users"]["post"]["responses"]["201"]["headers"]
+    assert (
+        "headers"
+        not in document["/api/v1/participants/{participant_id}/charges"]["post"]["responses"]["201"]
+    )
