@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..messaging.notices import CallbackNotPlaced, Caller, queue_notice
@@ -85,12 +85,19 @@ def request_callback(
         return CallbackRefused(referral_id, "no_referral")
     if not referral.officer_phone:
         return CallbackRefused(referral_id, "no_officer_phone")
+    waiting = and_(
+        Callback.state.in_(("queued", "placing")), Callback.requested_at > now - PLACE_WITHIN
+    )
+    # Already ringing them, or already put through: a second ask would ring them again.
+    live = and_(
+        Callback.state.in_(("placed", "dialling")),
+        Callback.requested_at > now - UNHEARD_CALL_AFTER,
+    )
     pending = session.scalar(
         select(Callback.id).where(
             Callback.referral_id == referral_id,
             Callback.user_id == user_id,
-            Callback.state.in_(("queued", "placing")),
-            Callback.requested_at > now - PLACE_WITHIN,
+            or_(waiting, live),
         )
     )
     if pending is not None:  # a double tap, or CALL sent twice: one phone rings once

@@ -279,6 +279,24 @@ class TestCallByText:
         run(app, "dispatch-outbox", datetime.now(UTC))
         assert len(fake_twilio.calls) == 1
 
+    def test_asking_again_while_the_phone_rings_rings_once(
+        self,
+        app: Flask,
+        client: FlaskClient,
+        twilio: VoiceEmulator,
+        fake_twilio: FakeTwilio,
+        program: Program,
+        referral: int,
+    ) -> None:
+        ask_and_place(client, app, program, referral)  # placed: Ana's phone is ringing
+        again = ask_and_place(client, app, program, referral)
+        assert "already on its way" in again
+        assert len(fake_twilio.calls) == 1
+        # Once that call is over, she may ask again.
+        ring(twilio, fake_twilio.calls[0], CallScript(gathers=[None]))
+        assert "calling you now" in ask_and_place(client, app, program, referral)
+        assert len(fake_twilio.calls) == 2
+
     def test_a_call_twilio_refuses_is_reported_and_not_retried(
         self,
         app: Flask,
