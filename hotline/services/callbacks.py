@@ -15,6 +15,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
+from urllib.parse import urlencode
 
 from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.orm import Session
@@ -158,12 +159,16 @@ def _place(
     if callback.requested_at < now - PLACE_WITHIN:
         result = SendResult.reject("not placed within 2 minutes")
     else:
+        # The coordinator's language rides in the URL: the answer fails open without the database.
+        language = session.get_one(User, callback.user_id).language
+        query = {"callback": callback_id} | ({"lang": language} if language else {})
+        answer = f"{ANSWER_PATH}?{urlencode(query)}"
         session.commit()  # the claim holds off other processes before anything rings
         try:
             result = transport.place_call(
                 to=callback.coordinator_phone,
                 sender=sender or "",
-                path=f"{ANSWER_PATH}?callback={callback_id}",
+                path=answer,
                 status_path=f"{STATUS_PATH}?callback={callback_id}",
             )
         except Exception as error:  # a transport must not raise; say so rather than stop

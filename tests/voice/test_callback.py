@@ -453,6 +453,34 @@ class TestWhateverOrderTwilioSends:
         assert [detail["outcome"] for detail in ended if detail] == ["officer_unknown"]
         assert audited(app) == ["requested", "officer_unknown"]
 
+    def test_a_spanish_coordinator_answering_while_the_database_is_down_hears_spanish(
+        self,
+        app: Flask,
+        app_config: dict[str, Any],
+        client: FlaskClient,
+        fake_twilio: FakeTwilio,
+        program: Program,
+        referral: int,
+    ) -> None:
+        with session_scope(app) as session:
+            session.get_one(User, program.ana.id).language = "es"
+        ask_and_place(client, app, program, referral)
+        [placed] = fake_twilio.calls
+        params = {"CallSid": placed.sid or "", "From": HOTLINE, "To": program.ana.phone}
+        answer = database_down(app_config)(placed.url, params, sign(TOKEN, placed.url, params))
+        assert answer.status == 200
+        spoken = [
+            (say.text or "", say.get("language"))
+            for say in ElementTree.fromstring(answer.body).iter("Say")
+        ]
+        assert spoken == [
+            (
+                "La línea no puede conectar su llamada de vuelta en este momento. Llame al agente "
+                "desde la página de la remisión. Adiós.",
+                "es-US",
+            )
+        ]
+
     @pytest.mark.parametrize("order", ["dial_action_first", "status_first"])
     def test_a_1_pressed_while_the_database_is_down_still_puts_the_coordinator_through(
         self,
