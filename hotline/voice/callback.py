@@ -170,6 +170,8 @@ def callback_done() -> Response:
     _ = translator("voice", language)
     if outcome == "officer_busy":
         words = _("The officer's line is busy. Goodbye.")
+    elif outcome == "officer_failed":
+        words = _("The officer's phone could not be reached. Goodbye.")
     else:
         words = _("The officer did not answer. Goodbye.")
     return xml(twiml.hang_up(words, language))

@@ -227,6 +227,22 @@ class TestCallByText:
         assert "The officer did not answer. Goodbye." in result.heard
         assert callback_of(app, referral).outcome == "officer_no_answer"
 
+    def test_an_officer_phone_that_cannot_be_reached_is_not_told_as_unanswered(
+        self,
+        app: Flask,
+        client: FlaskClient,
+        twilio: VoiceEmulator,
+        fake_twilio: FakeTwilio,
+        program: Program,
+        referral: int,
+    ) -> None:
+        ask_and_place(client, app, program, referral)
+        result = ring(
+            twilio, fake_twilio.calls[0], CallScript(gathers=["1"], legs_in_order=[Leg("failed")])
+        )
+        assert result.heard[-1] == "The officer's phone could not be reached. Goodbye."
+        assert callback_of(app, referral).outcome == "officer_failed"
+
     def test_a_coordinator_voicemail_never_rings_the_officer(
         self,
         app: Flask,
