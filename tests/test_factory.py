@@ -83,10 +83,32 @@ class TestProductionMode:
         assert "\n" not in str(caught.value)
 
     @pytest.mark.parametrize(
+        "url",
+        [
+            "https://[::1",  # urlsplit raises on an unclosed IPv6 bracket
+            "https://hotline.exa mple.org",
+            "https://hotline.example.org;x",
+            "https://hotline.example.org\\",
+            "https://hotline.example.org:",
+            "https://hotline.example.org:0",
+        ],
+    )
+    def test_a_public_url_whose_host_or_port_is_mistyped_is_one_line_naming_it(
+        self, tmp_path: Path, url: str
+    ) -> None:
+        # Accepted, every webhook's signature would be checked against a URL Twilio never uses.
+        config = {**PRODUCTION_SECRETS, "HOTLINE_PUBLIC_URL": url, "INSTANCE_PATH": tmp_path}
+        with pytest.raises(ConfigError, match="HOTLINE_PUBLIC_URL") as caught:
+            create_app(config)
+        assert "\n" not in str(caught.value)
+
+    @pytest.mark.parametrize(
         ("url", "kept"),
         [
             ("https://hotline.example.org/", "https://hotline.example.org"),
             ("https://hotline.example.org:8443", "https://hotline.example.org:8443"),
+            ("https://[2001:db8::1]", "https://[2001:db8::1]"),
+            ("https://hotline-2.example.org", "https://hotline-2.example.org"),
         ],
     )
     def test_accepts_a_port_and_drops_a_trailing_slash(
