@@ -75,6 +75,12 @@ def init_app(app: Flask) -> None:
         engine = build_engine(app.config["DATABASE_URL"])
     except NoSuchModuleError:
         raise ConfigError("DATABASE_URL names a database this app has no driver for") from None
+    except ImportError as error:
+        # e.g. postgresql+psycopg2:// from a hosting guide: only psycopg 3 is installed.
+        raise ConfigError(
+            f"DATABASE_URL names a driver that is not installed ({error.name or error}): "
+            "use postgresql://user@host/name (psycopg 3) or sqlite:///path/to/file.db"
+        ) from None
     app.extensions[EXTENSION_KEY] = Database(
         engine=engine,
         sessionmaker=sessionmaker(bind=engine, expire_on_commit=False),

@@ -335,3 +335,22 @@ def test_a_job_failing_unexpectedly_is_one_line_naming_it_and_logged_with_its_tr
     (logged,) = [record for record in caplog.records if record.levelno >= logging.ERROR]
     assert "coverage-gaps" in logged.getMessage()
     assert logged.exc_info is not None and logged.exc_info[0] is RuntimeError
+
+
+@pytest.mark.parametrize(
+    ("url", "driver"),
+    [
+        ("postgresql+psycopg2://hotline@db.internal/hotline", "psycopg2"),
+        ("mysql://hotline@db.internal/hotline", "MySQLdb"),
+    ],
+)
+def test_a_database_url_whose_driver_is_not_installed_is_one_line_naming_it(
+    monkeypatch: pytest.MonkeyPatch, url: str, driver: str
+) -> None:
+    # A guide's postgresql+psycopg2:// printed a ModuleNotFoundError traceback at every command.
+    for key, text in {**PRODUCTION_SHELL, "DATABASE_URL": url}.items():
+        monkeypatch.setenv(key, text)
+    result = CliRunner().invoke(main, ["oncall"])
+    assert clean_failure(result), result.output
+    assert result.output.startswith("Error: DATABASE_URL"), result.output
+    assert driver in result.output
