@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Iterable, Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import SplitResult, urlsplit
+from urllib.parse import urlsplit
 
 import click
 import limits
@@ -15,6 +14,7 @@ import phonenumbers
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from .base_url import base_url_problem
 from .dev_secrets import DEV_SECRETS_FILE, GENERATED_IN_DEVELOPMENT, load_dev_secrets
 from .phones import parse_phone
 from .rotation.clock import is_zone_name
@@ -176,48 +176,11 @@ def check_production(settings: Mapping[str, Any]) -> None:
 
 def public_url(url: str) -> str:
     """Return `url` as scheme://host[:port] (a trailing / dropped), or raise ConfigError."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:  # an unclosed [ of an IPv6 address
-        parts = None
-    problem = None
-    if parts is None:
-        problem = "is not a URL"
-    elif parts.scheme not in ("https", "http"):
-        problem = "must start with https:// (or http:// locally)"
-    elif not parts.hostname or parts.username is not None or parts.password is not None:
-        problem = "must name a host (and no user or password)"
-    elif parts.path not in ("", "/") or parts.query or parts.fragment or url.endswith(("?", "#")):
-        problem = "must be scheme://host alone, with no path, query or fragment"
-    elif not _is_host_name(parts.hostname):
-        # Twilio signs the URL it was given: a host with a space or a ; would fail every webhook.
-        problem = f"has a host name with a character no host name holds ({parts.hostname!r})"
-    elif not _has_valid_port(parts):
-        problem = "has a port that is not a number from 1 to 65535"
-    if problem or parts is None:
+    problem = base_url_problem(url)
+    if problem:
         raise ConfigError(f"HOTLINE_PUBLIC_URL {problem}, e.g. https://hotline.example.org")
+    parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}"
-
-
-def _is_host_name(host: str) -> bool:
-    """Tell whether `host` is an IP address or dotted labels of letters, digits, - and _."""
-    try:
-        ipaddress.ip_address(host)
-        return True
-    except ValueError:
-        labels = host.removesuffix(".").split(".")
-        return all(label and all(c.isalnum() or c in "-_" for c in label) for label in labels)
-
-
-def _has_valid_port(parts: SplitResult) -> bool:
-    """Tell whether the URL has no port, or a port from 1 to 65535 (never an empty one)."""
-    try:
-        port = parts.port  # urlsplit checks the port only when asked
-    except ValueError:
-        return False
-    if port is None:
-        return not parts.netloc.endswith(":")
-    return port >= 1
 
 
 def _normalize(settings: dict[str, Any]) -> None:
