@@ -222,6 +222,12 @@ def _normalize(settings: dict[str, Any]) -> None:
         _phone("HOTLINE_FALLBACK_NUMBERS", text, region)
         for text in _items(settings["HOTLINE_FALLBACK_NUMBERS"])
     ]
+    if settings["HOTLINE_NUMBER"] in settings["HOTLINE_FALLBACK_NUMBERS"]:
+        # Dialled when nobody answers, the hotline would take its own call and dial again.
+        raise ConfigError(
+            f"HOTLINE_FALLBACK_NUMBERS holds HOTLINE_NUMBER {settings['HOTLINE_NUMBER']} itself: "
+            "a call dialled there rings the hotline again; list the numbers of people who answer"
+        )
 
     if settings["HOTLINE_PUBLIC_URL"]:
         settings["HOTLINE_PUBLIC_URL"] = public_url(settings["HOTLINE_PUBLIC_URL"])

@@ -118,6 +118,20 @@ class TestInvalid:
         assert "\n" not in str(caught.value)
 
 
+def test_a_fallback_number_that_is_the_hotline_itself_is_refused_at_start(tmp_path: Path) -> None:
+    # Dialled when nobody answers, it would ring the hotline again: a call that loops.
+    with pytest.raises(ConfigError) as caught:
+        settings(
+            tmp_path,
+            HOTLINE_NUMBER="+12065550100",
+            HOTLINE_FALLBACK_NUMBERS="+12065550199, (206) 555-0100",
+        )
+    assert str(caught.value) == (
+        "HOTLINE_FALLBACK_NUMBERS holds HOTLINE_NUMBER +12065550100 itself: a call dialled "
+        "there rings the hotline again; list the numbers of people who answer"
+    )
+
+
 def test_a_dial_timeout_longer_than_twilio_rings_is_refused_at_start(tmp_path: Path) -> None:
     # Twilio's <Dial timeout> is at most 600 s: a longer step would not ring as the setting says.
     assert settings(tmp_path, HOTLINE_DIAL_TIMEOUT="600")["HOTLINE_DIAL_TIMEOUT"] == 600
