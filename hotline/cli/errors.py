@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import IO, Any
 
 import click
 from alembic.util import CommandError as AlembicError
@@ -44,8 +44,22 @@ def one_line_usage(error: click.UsageError) -> click.UsageError:
     # settings the app cannot start with are no misuse of the command (exit 1, no hint).
     if error.ctx is None or isinstance(error, (NoArgsIsHelpError, NoAppException)):
         return error
+    if isinstance(error, OneLineUsageError):
+        return error
     hint = f" (see '{error.ctx.command_path} --help')"
-    return click.UsageError(error.format_message() + hint, ctx=None)
+    return OneLineUsageError(error.format_message() + hint)
+
+
+class OneLineUsageError(click.UsageError):
+    """A usage error already worded with its help hint, shown as that one line.
+
+    Click gives a usage error the context of each invocation it passes through
+    (an app-context command passes two), so without this its group hinted again.
+    """
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        """Print the one line, without click's usage text."""
+        click.ClickException.show(self, file)
 
 
 def first_line(error: BaseException | None) -> str:

@@ -73,6 +73,18 @@ def test_a_mistyped_command_line_is_a_one_line_error(
     assert "--help" in result.output  # the usage hint, kept on that line
 
 
+@pytest.mark.parametrize("via_flask", [False, True])
+def test_a_usage_error_raised_by_a_command_itself_names_its_help_once(
+    runner: FlaskCliRunner, tmp_path: Path, via_flask: bool
+) -> None:
+    # `user set` with nothing to change read "… (see 'hotline user set --help') (see '…')".
+    args = ["user", "set", "--email", "ana@example.org"]
+    shell = {"HOTLINE_ENV": "development", "DATABASE_URL": f"sqlite:///{tmp_path / 'p.db'}"}
+    result = runner.invoke(args=args) if via_flask else CliRunner().invoke(main, args, env=shell)
+    assert clean_failure(result), result.output
+    assert result.output.count("--help") == 1, result.output
+
+
 def test_the_console_script_says_a_mistyped_command_line_in_one_line_too() -> None:
     result = CliRunner().invoke(main, ["schedule", "--days", "zero"])
     assert clean_failure(result), result.output
