@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import click
 from flask import Flask
 from sqlalchemy import func, select
 
+from hotline.base_url import base_url_problem
 from hotline.db import session_scope
 from hotline.demo import seed, utcnow
 from hotline.dev_secrets import DEV_SECRETS_FILE, load_dev_secrets
@@ -86,9 +86,10 @@ def app_address(value: str | None) -> str | None:
     """Return --url as the base address of an app, or refuse it in one line."""
     if value is None:
         return None
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise click.BadParameter("give the app's address, e.g. http://127.0.0.1:5000")
+    # The app answers at its root, as Twilio reaches it: an address is scheme://host[:port].
+    problem = base_url_problem(value)
+    if problem:
+        raise click.BadParameter(f"{problem}: give the app's address, e.g. http://127.0.0.1:5000")
     return value.rstrip("/")
 
 

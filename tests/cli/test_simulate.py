@@ -131,6 +131,18 @@ def test_what_no_phone_could_send_is_one_line_and_reaches_nothing(
         assert session.scalar(select(func.count()).select_from(Message)) == 0
 
 
+@pytest.mark.parametrize(
+    "url", ["http://[::1", "http://127.0.0.1:x", "http://exa mple.org", "ftp://127.0.0.1"]
+)
+def test_an_app_address_no_request_could_reach_is_one_line_naming_url(url: str) -> None:
+    # An unclosed [ or a port that is no number printed a ValueError or InvalidURL traceback.
+    args = ["simulate", "sms", "--from", "+12065550150", "--url", url, "--token", "t", "HELP"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2, result.output
+    assert len(result.output.strip().splitlines()) == 1, result.output
+    assert result.output.startswith("Error: Invalid value for '--url'"), result.output
+
+
 def test_a_number_as_people_write_it_reaches_the_app_as_twilio_sends_it(demo: Flask) -> None:
     result = CliRunner().invoke(main, ["simulate", "sms", "--from", "(206) 555-0150", "HELP"])
     assert result.exit_code == 0, result.output
