@@ -58,6 +58,9 @@ def upgrade(url: str, revision: str = "head") -> None:
         except OperationalError as error:
             if getattr(error.orig, "sqlstate", None) != LOCK_NOT_AVAILABLE:
                 raise
+        except CommandError:
+            refuse_an_unknown_revision(url)
+            raise
         if attempt < LOCKED_TRIES:
             log.warning(
                 "a table is locked by another session; trying again in %g s (%d of %d)",
@@ -70,6 +73,19 @@ def upgrade(url: str, revision: str = "head") -> None:
         f"a table stayed locked by another session (a backup, a long query) through "
         f"{LOCKED_TRIES} tries; nothing was changed, the database is still at revision "
         f"{_revision_at(url)}: run `hotline db upgrade` again once it is free"
+    )
+
+
+def refuse_an_unknown_revision(url: str) -> None:
+    """Raise CommandError in words when a newer release has migrated the database at `url`."""
+    at = _revision_at(url)
+    scripts = ScriptDirectory.from_config(alembic_config(url))
+    if at is None or at in {script.revision for script in scripts.walk_revisions()}:
+        return
+    # A rolled-back release runs its own release phase: Alembic only says it cannot locate it.
+    raise CommandError(
+        f"the database is at revision {at}, which this release does not have: a newer "
+        "release migrated it; deploy that release (or a later one) again. Nothing was changed."
     )
 
 

@@ -683,3 +683,23 @@ def _indexes(inspector: Any, table: str, schema: str | None) -> dict[str, tuple[
         text_of_where = " ".join(str(where).replace("(", " ").replace(")", " ").split())
         found[index["name"]] = (tuple(index["column_names"]), index["unique"], text_of_where)
     return found
+
+
+def test_a_database_migrated_by_a_newer_release_is_refused_in_words_and_left_alone(
+    empty_database_url: str,
+) -> None:
+    # Alembic said only "Can't locate revision identified by '9999'".
+    upgrade(empty_database_url)
+    engine = create_engine(empty_database_url, poolclass=NullPool)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+        with pytest.raises(migrations.CommandError) as caught:
+            upgrade(empty_database_url)
+        assert str(caught.value) == (
+            "the database is at revision 9999, which this release does not have: a newer "
+            "release migrated it; deploy that release (or a later one) again. Nothing was changed."
+        )
+        assert current_revision(engine) == "9999"
+    finally:
+        engine.dispose()
