@@ -18,6 +18,9 @@ def base_url_problem(url: str) -> str | None:
         return "must name a host (and no user or password)"
     if parts.path not in ("", "/") or parts.query or parts.fragment or url.endswith(("?", "#")):
         return "must be scheme://host alone, with no path, query or fragment"
+    if not parts.hostname.isascii():
+        # Twilio reaches, and signs, the name's xn-- form: the one it was given would never match.
+        return f"has a host name that is not ASCII ({parts.hostname!r}): write its xn-- form"
     if not _is_host_name(parts.hostname):
         # Twilio signs the URL it was given: a host with a space or a ; would fail every webhook.
         return f"has a host name with a character no host name holds ({parts.hostname!r})"

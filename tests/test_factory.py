@@ -91,6 +91,7 @@ class TestProductionMode:
             "https://hotline.example.org\\",
             "https://hotline.example.org:",
             "https://hotline.example.org:0",
+            "https://büro.example.org",  # Twilio signs its xn-- form, never this one
         ],
     )
     def test_a_public_url_whose_host_or_port_is_mistyped_is_one_line_naming_it(
@@ -109,6 +110,7 @@ class TestProductionMode:
             ("https://hotline.example.org:8443", "https://hotline.example.org:8443"),
             ("https://[2001:db8::1]", "https://[2001:db8::1]"),
             ("https://hotline-2.example.org", "https://hotline-2.example.org"),
+            ("https://xn--bro-hoa.example.org", "https://xn--bro-hoa.example.org"),
         ],
     )
     def test_accepts_a_port_and_drops_a_trailing_slash(
