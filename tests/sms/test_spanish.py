@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from babel.messages.pofile import read_po
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import select, update
 
 from hotline.db import session_scope
@@ -20,6 +21,7 @@ from hotline.sms.parse import CARRIER_RESERVED
 from hotline.sms.prompts import PROMPTS, question
 from tests.factories import add_override, add_referral, add_user
 from tests.sms.conftest import STRANGER, Program, converse
+from tests.sms.test_phone_keyboards import picture
 
 ANSWERS = {
     "type": "arrest_diversion",
@@ -176,3 +178,18 @@ def test_a_spanish_coordinator_reads_a_closed_referrals_status_in_spanish(
     number = add_referral(app, status)
     reply = converse(phone, program.ana.phone, f"ACK {number}")[0]
     assert reply == f"La #{number} ya esta cerrada ({words}).", reply
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_help_fits_two_segments_whatever_it_is_answered_with(
+    app: Flask, client: FlaskClient, phone: SmsEmulator, program: Program, language: str
+) -> None:
+    # A third segment costs a third text and may arrive before the other two.
+    if language == "es":
+        speaks_spanish(app, program.officer.phone)
+    officer = program.officer.phone
+    noise = converse(phone, officer, "hello?")[0]
+    media = picture(phone, client, app, officer)
+    amid_intake = converse(phone, officer, "REFER", "HELP")[-1]
+    for reply in (noise, media, amid_intake):
+        assert "CONTACT" in reply and segments(reply) <= 2, (segments(reply), reply)
