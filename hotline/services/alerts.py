@@ -18,6 +18,7 @@ from ..messaging.notices import (
     notify,
     queue_notice,
 )
+from ..messaging.outbox import is_opted_out
 from ..messaging.recipients import Recipient
 from ..models import Call, Officer, Referral, ReferralNotice, User
 from ..permissions import can
@@ -37,6 +38,9 @@ OFFICER_STATUS = {
     "intake_completed": "intake_completed",
     "intake_missed": "intake_missed",
 }
+# What became of an officer's status text: queued, no number to text (a withheld, unverified
+# caller), or kept `suppressed` because their phone opted out (STOP): never sent.
+OfficerTold = Literal["told", "no_number", "opted_out"]
 
 
 def caller_of(session: Session, referral: Referral) -> Caller:
@@ -170,11 +174,8 @@ def tell_officer(
     now: datetime,
     sender: str | None,
     coordinator: str | None = None,
-) -> bool:
-    """Text the referring officer the referral's public status, maybe who has it; nothing more.
-
-    Return False when there is no number to text (a withheld, unverified caller).
-    """
+) -> OfficerTold:
+    """Text the referring officer the referral's public status, maybe who has it; nothing more."""
     # The phone it came from; for a withheld number, the roster phone of the officer the
     # keyed badge named while they are on the roster (a former one's may be someone else's).
     to = referral.officer_phone
@@ -182,7 +183,8 @@ def tell_officer(
         officer = session.get_one(Officer, referral.officer_id)
         to = officer.phone if officer.active else None
     if not to:
-        return False
+        return "no_number"
+    opted_out = is_opted_out(session, to)
     queue_notice(
         session,
         OfficerStatus(referral.id, OFFICER_STATUS[referral.status], coordinator),
@@ -191,5 +193,6 @@ def tell_officer(
         sender=sender,
         now=now,
         referral_id=referral.id,
+        opted_out=opted_out,
     )
-    return True
+    return "opted_out" if opted_out else "told"

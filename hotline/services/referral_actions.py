@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from ..messaging.notices import Caller, OfficerStatus
 from ..models import CLOSED_STATUSES, OPEN_FOR_ACK, Referral, User
 from ..statements import updated_one_row
-from .alerts import OFFICER_STATUS, caller_of, tell_officer, tell_others_taken
+from .alerts import OFFICER_STATUS, OfficerTold, caller_of, tell_officer, tell_others_taken
 from .departed_holders import GONE, holder_is_gone
 from .enrolment import release
 from .referral_audit import actor_of, audit_ack, audit_status, status_now
@@ -40,11 +40,11 @@ class NoSuchReferral:
 
 @dataclass(frozen=True)
 class Taken:
-    """The user took the referral; the officer (`officer`, None if unverified) was told."""
+    """The user took the referral; the officer (`officer`, None if unverified) was told, or not."""
 
     referral_id: int
     officer: Caller
-    officer_told: bool = True  # False: the caller left no number to text
+    officer_told: OfficerTold = "told"
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ class TakenOver:
     officer: Caller
     previous: str
     status: str
-    officer_told: bool
+    officer_told: OfficerTold | None  # None: its status stayed, so nothing was texted
 
 
 @dataclass(frozen=True)
@@ -98,7 +98,7 @@ class Done:
     # Marked not a referral after its acceptance: who it enrolled, and whether they exited.
     participant_id: int | None = None
     exited: bool = False
-    officer_told: bool = True  # False: the caller left no number to text
+    officer_told: OfficerTold = "told"
 
 
 ActionOutcome = (
@@ -185,10 +185,11 @@ def take_over(
     add_event(session, row.id, "acknowledged", channel, now, actor_id=user.id, detail=detail)
     actor = actor_of(user.id, channel)
     audit_ack(session, actor, now, row.id, before, previous, after)
-    if after != before:
-        tell_officer(session, row, now, sender, coordinator=user.name)
+    told = (
+        tell_officer(session, row, now, sender, coordinator=user.name) if after != before else None
+    )
     name = session.get_one(User, previous).name
-    return TakenOver(row.id, caller_of(session, row), name, after, after != before)
+    return TakenOver(row.id, caller_of(session, row), name, after, told)
 
 
 def add_note(

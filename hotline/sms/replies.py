@@ -48,6 +48,18 @@ UNTOLD_WORDS = {
         "#{n} marked not a referral; the caller left no number, so nobody was told."
     ),
 }
+# The same, when the officer's phone opted out (STOP): their status text was kept, not sent.
+OPTED_OUT_WORDS = {
+    "intake_completed": N_(
+        "#{n}: intake completed; the officer opted out of texts, so was not told."
+    ),
+    "intake_missed": N_(
+        "#{n}: intake not completed; the officer opted out of texts, so was not told."
+    ),
+    "not_a_referral": N_(
+        "#{n} marked not a referral; the officer opted out of texts, so was not told."
+    ),
+}
 
 
 def help_text(_: Translate) -> str:
@@ -65,17 +77,38 @@ def action_words(_: Translate, outcome: ActionOutcome) -> str:
     match outcome:
         case NoSuchReferral(referral_id=n):
             return _("No referral #{n}.", n=n)
-        case Taken(referral_id=n, officer_told=False):
+        case Taken(referral_id=n, officer_told="no_number"):
             return _("You have #{n}: the caller left no number, so nobody was told.", n=n)
+        case Taken(referral_id=n, officer=officer, officer_told="opted_out"):
+            return _(
+                "You have #{n}: {officer} opted out of texts, so was not told.",
+                n=n,
+                officer=caller_words(_, officer),
+            )
         case Taken(referral_id=n, officer=officer):
             return _("You have #{n}: {officer} was told.", n=n, officer=caller_words(_, officer))
-        case TakenOver(referral_id=n, officer=officer, previous=name, officer_told=True):
+        case TakenOver(referral_id=n, officer=officer, previous=name, officer_told="told"):
             return _(
                 "You have #{n}, taken over from {name}, who no longer works referrals: "
                 "{officer} was told.",
                 n=n,
                 name=name,
                 officer=caller_words(_, officer),
+            )
+        case TakenOver(referral_id=n, officer=officer, previous=name, officer_told="opted_out"):
+            return _(
+                "You have #{n}, taken over from {name}, who no longer works referrals: "
+                "{officer} opted out of texts, so was not told.",
+                n=n,
+                name=name,
+                officer=caller_words(_, officer),
+            )
+        case TakenOver(referral_id=n, previous=name, officer_told="no_number"):
+            return _(
+                "You have #{n}, taken over from {name}, who no longer works referrals: "
+                "the caller left no number, so nobody was told.",
+                n=n,
+                name=name,
             )
         case TakenOver(referral_id=n, previous=name, status=status):
             return _(
@@ -97,8 +130,12 @@ def action_words(_: Translate, outcome: ActionOutcome) -> str:
             return _("#{n} is not taken yet: reply ACK {n} first.", n=n)
         case Done(referral_id=n, action="note"):
             return _("Noted on #{n}.", n=n)
-        case Done(referral_id=n, action=action, officer_told=False) if action in UNTOLD_WORDS:
+        case Done(referral_id=n, action=action, officer_told="no_number") if action in UNTOLD_WORDS:
             return _(UNTOLD_WORDS[action], n=n)
+        case Done(referral_id=n, action=action, officer_told="opted_out") if (
+            action in OPTED_OUT_WORDS
+        ):
+            return _(OPTED_OUT_WORDS[action], n=n)
         case Done(referral_id=n, action="intake_completed"):
             return _("#{n}: intake completed; the officer was told.", n=n)
         case Done(referral_id=n, action="intake_missed"):

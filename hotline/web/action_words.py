@@ -35,6 +35,19 @@ UNTOLD_WORDS = {
     "not_a_referral": N_("#{n} marked not a referral. The caller left no number: nobody was told."),
 }
 
+# The same, when the officer's phone opted out (STOP): their status text was kept, not sent.
+OPTED_OUT_WORDS = {
+    "intake_completed": N_(
+        "#{n}: intake completed. The officer opted out of texts: nobody was told."
+    ),
+    "intake_missed": N_(
+        "#{n}: intake not completed. The officer opted out of texts: nobody was told."
+    ),
+    "not_a_referral": N_(
+        "#{n} marked not a referral. The officer opted out of texts: nobody was told."
+    ),
+}
+
 
 def caller_label(caller: Caller) -> str:
     """Return the referring officer as the page names them."""
@@ -50,13 +63,34 @@ def action_message(outcome: ActionOutcome) -> str:
     match outcome:
         case NoSuchReferral(referral_id=n):
             return _("There is no referral #{n}.", n=n)
-        case Taken(referral_id=n, officer_told=False):
+        case Taken(referral_id=n, officer_told="no_number"):
             return _("You have #{n}. The caller left no number: nobody was told.", n=n)
+        case Taken(referral_id=n, officer=officer, officer_told="opted_out"):
+            return _(
+                "You have #{n}. {officer} opted out of texts: nobody was told.",
+                n=n,
+                officer=caller_label(officer),
+            )
         case Taken(referral_id=n, officer=officer):
             return _(
                 "You have #{n}. {officer} was told who has it.", n=n, officer=caller_label(officer)
             )
-        case TakenOver(referral_id=n, officer=officer, previous=name, officer_told=True):
+        case TakenOver(referral_id=n, officer=officer, previous=name, officer_told="opted_out"):
+            return _(
+                "You have #{n}, taken over from {name}, who no longer works referrals. "
+                "{officer} opted out of texts: nobody was told.",
+                n=n,
+                name=name,
+                officer=caller_label(officer),
+            )
+        case TakenOver(referral_id=n, previous=name, officer_told="no_number"):
+            return _(
+                "You have #{n}, taken over from {name}, who no longer works referrals. "
+                "The caller left no number: nobody was told.",
+                n=n,
+                name=name,
+            )
+        case TakenOver(referral_id=n, officer=officer, previous=name, officer_told="told"):
             return _(
                 "You have #{n}, taken over from {name}, who no longer works referrals. "
                 "{officer} was told who has it.",
@@ -80,8 +114,10 @@ def action_message(outcome: ActionOutcome) -> str:
             return _("#{n} is {status}: its status cannot change.", n=n, status=word(status))
         case NotTakenYet(referral_id=n):
             return _("#{n} is not taken yet: use Acknowledge (take it) first.", n=n)
-        case Done(referral_id=n, action=action, participant_id=None, officer_told=False):
+        case Done(referral_id=n, action=action, participant_id=None, officer_told="no_number"):
             return _(UNTOLD_WORDS[action], n=n)
+        case Done(referral_id=n, action=action, participant_id=None, officer_told="opted_out"):
+            return _(OPTED_OUT_WORDS[action], n=n)
         case Done(referral_id=n, action="not_a_referral", participant_id=int(p), exited=True):
             return _(
                 "#{n} marked not a referral; the officer was told. Participant #{p}, whom its "

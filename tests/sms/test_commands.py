@@ -365,3 +365,23 @@ def test_status_asked_with_a_question_mark_and_take_with_a_full_stop_are_underst
     assert reply == f"LEAD #{number}: received.", reply
     reply = converse(phone, program.ben.phone, "Take 4h.")[-1]
     assert reply.startswith("You are on call for tier 1 until"), reply
+
+
+def test_ack_and_intake_say_an_opted_out_officer_was_not_told(
+    app: Flask, phone: SmsEmulator, program: Program
+) -> None:
+    number = refer(phone, program)
+    converse(phone, program.officer.phone, "STOP")  # nothing may be sent to them now
+    taken, closed = converse(phone, program.ana.phone, f"ACK {number}", f"INTAKE {number}")
+    assert taken == (
+        f"You have #{number}: Officer Smith (SPD) {program.officer.phone} opted out of texts, "
+        "so was not told."
+    )
+    assert closed == (
+        f"#{number}: intake completed; the officer opted out of texts, so was not told."
+    )
+    with session_scope(app) as session:
+        to_officer = select(Message.status).where(Message.to_number == program.officer.phone)
+        assert set(session.scalars(to_officer.where(Message.referral_id == number))) >= {
+            "suppressed"
+        }

@@ -9,7 +9,15 @@ from flask import Flask
 from sqlalchemy import select
 
 from hotline.db import session_scope
-from hotline.models import Assessment, Call, CallLeg, Message, Referral, ReferralEvent
+from hotline.models import (
+    Assessment,
+    Call,
+    CallLeg,
+    Message,
+    OptOut,
+    Referral,
+    ReferralEvent,
+)
 from tests.factories import add_referral, add_user
 from tests.web.conftest import Web
 
@@ -91,6 +99,19 @@ class TestActionsOffered:
         as_coordinator.post(f"/referrals/{number}/actions", {"action": "intake_missed"})
         page = as_coordinator.text(f"/referrals/{number}")
         assert "intake not completed. The caller left no number: nobody was told." in page
+
+    def test_an_officer_whose_phone_opted_out_is_not_said_to_have_been_told(
+        self, app: Flask, as_coordinator: Web
+    ) -> None:
+        number = add_referral(app, status="notified", officer_phone="+12065550177")
+        with session_scope(app) as session:
+            session.add(OptOut(phone="+12065550177", at=datetime.now(UTC), source="sms"))
+        as_coordinator.post(f"/referrals/{number}/actions", {"action": "ack"})
+        page = as_coordinator.text(f"/referrals/{number}")
+        assert "opted out of texts: nobody was told." in page
+        as_coordinator.post(f"/referrals/{number}/actions", {"action": "intake_completed"})
+        page = as_coordinator.text(f"/referrals/{number}")
+        assert "intake completed. The officer opted out of texts: nobody was told." in page
 
 
 class TestRefusals:
