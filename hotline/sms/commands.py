@@ -32,6 +32,7 @@ from .parse import (
     COORDINATOR_COMMANDS,
     HELP,
     INTAKE,
+    MAX_REFERRAL,
     NONCOMPLY,
     NOTE,
     REFER,
@@ -107,6 +108,8 @@ def run_command(
     if command.name == STATUS:
         if command.referral is None:
             return Reply(_("Reply STATUS and the referral number, e.g. STATUS 42."))
+        if command.referral > MAX_REFERRAL:  # names nobody, and overflows the database's integer
+            return Reply(officer_status_words(_, actions.NoSuchReferral(command.referral)))
         officer_id = sender.officer.id if sender.officer else None
         outcome = actions.officer_status(session, command.referral, sender.phone, officer_id)
         return Reply(officer_status_words(_, outcome))
@@ -134,6 +137,8 @@ def run_command(
                 n=command.referral,
             )
         )
+    if command.referral is not None and command.referral > MAX_REFERRAL:
+        return Reply(action_words(_, actions.NoSuchReferral(command.referral)))
     if command.referral is not None:
         session.execute(FILE_WITH_REFERRAL, {"message": message_id, "referral": command.referral})
     referral = command.referral or 0

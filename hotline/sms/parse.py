@@ -10,7 +10,9 @@ from ..plain_text import as_typed
 
 MAX_TAKE = timedelta(days=7)
 # "ACK 42", "ack #42", "ACK#42": the # and the space are optional, not both missing.
-_REFERENCE = r"(?:\s+#?|\s*#)\s*(\d{1,9})"
+# A number past MAX_REFERRAL is read too: it was given, and names no referral.
+_REFERENCE = r"(?:\s+#?|\s*#)\s*(\d{1,20})"
+MAX_REFERRAL = 2**31 - 1  # ids are 32-bit integers in PostgreSQL
 _DURATION = re.compile(
     r"^(\d{1,4})\s*(m|min|mins|minutes?|h|hr|hrs|hours?|d|days?)$", re.IGNORECASE
 )

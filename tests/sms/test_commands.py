@@ -385,3 +385,21 @@ def test_ack_and_intake_say_an_opted_out_officer_was_not_told(
         assert set(session.scalars(to_officer.where(Message.referral_id == number))) >= {
             "suppressed"
         }
+
+
+def test_a_number_too_long_to_be_a_referral_is_no_referral_not_a_missing_number(
+    phone: SmsEmulator, program: Program
+) -> None:
+    # Past 2**31 no id exists (PostgreSQL's integer): the number was given, it names nobody.
+    status = converse(phone, program.officer.phone, "STATUS 12345678901")[-1]
+    assert status == "no referral #12345678901 of yours."
+    ack, note, call = converse(
+        phone, program.ana.phone, "ACK 2147483648", "NOTE 99999999999 seen", "CALL #4294967296"
+    )
+    assert (ack, note, call) == (
+        "No referral #2147483648.",
+        "No referral #99999999999.",
+        "No referral #4294967296.",
+    )
+    refused = converse(phone, STRANGER, "ACK 2147483648")[-1]
+    assert refused.startswith("Sorry, ACK is for LEAD coordinators.")
