@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ..digits import decimal_digits
-from ..plain_text import as_typed
+from ..plain_text import as_typed, visible_name
 
 Step = Literal["badge", "type", "name", "offense", "location", "consent", "confirm"]
 STEPS: tuple[Step, ...] = ("badge", "type", "name", "offense", "location", "consent", "confirm")
@@ -77,8 +77,9 @@ def answer(
         updated["type"] = TYPES[typed]
     # A name has a letter and a place is more than a number: a menu's "1" sent twice
     # (a phone's resend) is not taken for the person's name or where they are.
-    elif step == "name" and _has_letter(typed) and len(value) <= MAX_NAME:
-        updated["name"] = value
+    elif step == "name" and _has_letter(typed) and len(visible_name(value)) <= MAX_NAME:
+        # As it looks: a direction mark or a zero-width space makes another name unseen.
+        updated["name"] = visible_name(value)
     elif step == "offense" and typed in OFFENSES:
         updated["offense"] = OFFENSES[typed]
     elif step == "location" and typed and not typed.isdecimal() and len(value) <= MAX_LOCATION:

@@ -62,6 +62,21 @@ class TestKnownOfficer:
         summary = converse(phone, program.officer.phone, *texts)[-1]  # parsed as XML by the phone
         assert "Jane Doe" in summary and "Pine St" in summary
 
+    def test_a_texted_name_is_kept_as_it_looks_without_invisible_characters(
+        self, app: Flask, phone: SmsEmulator, program: Program
+    ) -> None:
+        # A direction mark or a zero-width space (a keyboard, a paste) would make this
+        # "Jane Doe" another name, missed by every search and same-person suggestion.
+        texts = ("REFER", "1", "\u200fJane\u200b Doe\ufeff", "1", "Pine St", "Y", "SEND")
+        converse(phone, program.officer.phone, *texts)
+        (referral,) = referrals(app)
+        assert referral.participant_name == "Jane Doe"
+        invisible = ("REFER", "1", "\u200b\u200f", "Jane Doe")  # no name at all: asked again
+        assert converse(phone, program.officer.phone, *invisible)[2:] == [
+            "Please reply with a name of at most 200 characters. Participant's name?",
+            PROMPTS["offense"],
+        ]
+
     def test_social_contact_skips_the_offence(
         self, app: Flask, phone: SmsEmulator, program: Program
     ) -> None:
