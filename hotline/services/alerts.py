@@ -20,7 +20,7 @@ from ..messaging.notices import (
 )
 from ..messaging.outbox import is_opted_out
 from ..messaging.recipients import Recipient
-from ..models import Call, Officer, Referral, ReferralNotice, User
+from ..models import Call, Officer, Referral, ReferralEvent, ReferralNotice, User
 from ..permissions import can
 from ..statements import insert_unless_present
 from .referrals import add_event
@@ -53,10 +53,17 @@ def caller_of(session: Session, referral: Referral) -> Caller:
 
 
 def officer_language(session: Session, referral: Referral) -> str | None:
-    """Return the referring officer's language (None for an unverified caller)."""
-    if referral.officer_id is None:
-        return None
-    return session.get_one(Officer, referral.officer_id).language
+    """Return the referring officer's language; an unverified texter's, the intake's."""
+    if referral.officer_id is not None:
+        return session.get_one(Officer, referral.officer_id).language
+    # Who texted REFERIR and went through the intake in Spanish reads its status in Spanish.
+    sent = session.scalar(
+        select(ReferralEvent.detail).where(
+            ReferralEvent.referral_id == referral.id, ReferralEvent.kind == "referral_sent"
+        )
+    )
+    language = sent.get("language") if isinstance(sent, dict) else None
+    return language if isinstance(language, str) else None
 
 
 def new_referral(session: Session, referral: Referral) -> NewReferral:

@@ -233,9 +233,9 @@ def submit(
     if message_ids:
         link = {"ids": message_ids, "phone": sender.phone, "first": min(message_ids)}
         session.connection().execute(LINK_MESSAGES, {**link, "referral": referral_id})
-    add_event(
-        session, referral.id, "referral_sent", "sms", now, detail={"verified": officer is not None}
-    )
+    # The intake's language: an unverified sender has no other, and is texted the status in it.
+    detail = {"verified": officer is not None, "language": answers.get("language")}
+    add_event(session, referral.id, "referral_sent", "sms", now, detail=detail)
     audit_consent(session, actor_of(None, "sms"), now, referral)
     told = notify_recipients(session, referral, recipients, now, sender_number, "first")
     return Sent(referral.id, told > 0)

@@ -20,7 +20,7 @@ from hotline.simulator import SmsEmulator
 from hotline.sms.parse import CARRIER_RESERVED
 from hotline.sms.prompts import PROMPTS, question
 from tests.factories import add_override, add_referral, add_user
-from tests.sms.conftest import STRANGER, Program, converse
+from tests.sms.conftest import STRANGER, Program, converse, outbox
 from tests.sms.test_phone_keyboards import picture
 
 ANSWERS = {
@@ -193,3 +193,14 @@ def test_help_fits_two_segments_whatever_it_is_answered_with(
     amid_intake = converse(phone, officer, "REFER", "HELP")[-1]
     for reply in (noise, media, amid_intake):
         assert "CONTACT" in reply and segments(reply) <= 2, (segments(reply), reply)
+
+
+def test_a_stranger_who_referred_in_spanish_gets_the_referrals_status_in_spanish(
+    app: Flask, phone: SmsEmulator, program: Program
+) -> None:
+    # Unverified (no roster officer, so no `language`): the intake's own language stands.
+    intake = ("REFERIR", "99", "1", "Jane Doe", "1", "Pine St", "S", "ENVIAR")
+    sent = converse(phone, STRANGER, *intake)[-1]
+    assert sent.startswith("Enviada: remision LEAD #1.")
+    converse(phone, program.ana.phone, "ACK 1")
+    assert outbox(app, STRANGER) == ["LEAD #1: con un coordinador, Ana Diaz."]
