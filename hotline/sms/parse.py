@@ -69,7 +69,9 @@ KEYWORDS: dict[str, tuple[str, str | None]] = {
     "REFER": (REFER, None),
     "NEW": (REFER, None),
     "REFERIR": (REFER, "es"),
-    "ANULAR": (ABORT, "es"),  # never CANCELAR: carriers may take it as an opt-out
+    "ANULAR": (ABORT, "es"),
+    # Never suggested (carriers may take it as an opt-out), but read as CANCEL is if it arrives.
+    "CANCELAR": (ABORT, "es"),
     # An intake's last answer; a command only when no intake waits for it (sent twice, say).
     "SEND": (SEND, None),
     "ENVIAR": (SEND, "es"),

@@ -204,3 +204,14 @@ def test_a_stranger_who_referred_in_spanish_gets_the_referrals_status_in_spanish
     assert sent.startswith("Enviada: remision LEAD #1.")
     converse(phone, program.ana.phone, "ACK 1")
     assert outbox(app, STRANGER) == ["LEAD #1: con un coordinador, Ana Diaz."]
+
+
+def test_cancelar_if_it_arrives_drops_an_intake_as_cancel_does(
+    app: Flask, phone: SmsEmulator, program: Program
+) -> None:
+    # Never suggested (carriers may take it as an opt-out), but it means what it says:
+    # it must not become the participant's name.
+    dropped = converse(phone, program.officer.phone, "REFERIR", "1", "Cancelar")[-1]
+    assert dropped == "Remision descartada. Escriba REFERIR para empezar otra."
+    with session_scope(app) as session:
+        assert session.scalars(select(Conversation)).all() == []
