@@ -151,7 +151,9 @@ def parse(text: str) -> Command | None:
         return Command(CONTACT, text=(contact.group(2) or "").strip()[:200], language=spanish)
     if word == TAKE:
         rest = _PUNCTUATED.sub("", stripped[len(TAKE) :]).strip()
-        return Command(TAKE, duration=parse_duration(rest), text=rest)
+        # "TAKE", "TAKE 4h", "TAKE 4 hours": a duration or none; "Take care" signs a text off.
+        if not rest or rest[0].isdigit():
+            return Command(TAKE, duration=parse_duration(rest), text=rest)
     spanish = "es" if word == "ESTADO" else None
     for name, pattern in REFERENCED.items():
         match = pattern.match(stripped)

@@ -403,3 +403,15 @@ def test_a_number_too_long_to_be_a_referral_is_no_referral_not_a_missing_number(
     )
     refused = converse(phone, STRANGER, "ACK 2147483648")[-1]
     assert refused.startswith("Sorry, ACK is for LEAD coordinators.")
+
+
+def test_take_in_a_sentence_is_no_take_command(phone: SmsEmulator, program: Program) -> None:
+    # "Take care" signs a text off: it is not TAKE without a duration, nor refused as staff-only.
+    signed_off = converse(phone, program.officer.phone, "Take care")[-1]
+    assert signed_off.startswith("Sorry, that is not a command.")
+    assert converse(phone, program.ana.phone, "take care!")[-1].startswith(
+        "Sorry, that is not a command."
+    )
+    asked, taken = converse(phone, program.ana.phone, "TAKE", "take 4 hours")
+    assert asked == "Reply TAKE and how long, up to 7 days: TAKE 90m, TAKE 4h or TAKE 1d."
+    assert taken.startswith("You are on call for tier 1 until")
