@@ -10,7 +10,7 @@ from ..db import get_session
 from ..messaging.segments import is_gsm, segments
 from ..models import Call, Message, Referral, ReferralEvent
 from .language import web_text as _
-from .words import leg_word, word
+from .words import FIELD_WORDS, leg_word, word
 
 
 def segment_words(body: str | None) -> str | None:
@@ -22,6 +22,25 @@ def segment_words(body: str | None) -> str | None:
     return f"{count} {unit}" + ("" if is_gsm(body) else ", UCS-2")
 
 
+def completion_words(detail: dict[str, Any] | None) -> str:
+    """Return what one completion did, as "type set: arrest diversion" (SPEC §6)."""
+    if not detail or "field" not in detail:  # erased by retention: only that it happened
+        return _("referral completed or corrected")
+    field = detail["field"]
+    if field == "consent":
+        return _("consent confirmed")
+    name = _(FIELD_WORDS[field]) if field in FIELD_WORDS else field.replace("_", " ")
+    before, after = (
+        word(value) if field in ("type", "offense") and value is not None else value
+        for value in (detail.get("before"), detail.get("after"))
+    )
+    if after is None:
+        return _("{field} cleared", field=name)
+    if before is None:
+        return _("{field} set: {value}", field=name, value=after)
+    return _("{field} changed from {before} to {after}", field=name, before=before, after=after)
+
+
 def timeline(referral: Referral, names: dict[int, str]) -> list[dict[str, Any]]:
     """Merge a referral's events, call legs and texts into one list ordered by time."""
     session = get_session()
@@ -30,10 +49,11 @@ def timeline(referral: Referral, names: dict[int, str]) -> list[dict[str, Any]]:
         select(ReferralEvent).where(ReferralEvent.referral_id == referral.id)
     ):
         who = names.get(event.actor_id or 0, event.channel)
+        completed = event.kind == "completed"
         entries.append(
             {
                 "at": event.at,
-                "what": word(event.kind),
+                "what": completion_words(event.detail) if completed else word(event.kind),
                 "who": who,
                 "detail": event.detail or {},
             }

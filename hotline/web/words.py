@@ -88,6 +88,8 @@ LEG_WORDS: dict[str | None, str] = {
 # Field names of audited resources, as a sentence would say them.
 FIELD_WORDS: dict[str, str] = {
     "status": N_("status"),
+    "type": N_("type"),
+    "location": N_("location"),
     "acknowledged_by": N_("taken by"),
     "acknowledged_at": N_("taken at"),
     "offense": N_("offence"),

@@ -227,3 +227,21 @@ def test_a_close_that_lands_between_the_saves_read_and_write_never_follows_a_cha
         assert kinds[-1] == "intake_missed" and "completed" in kinds
     else:
         assert answer.status_code == 422 and "completed" not in kinds
+
+
+def test_the_timeline_says_what_each_completion_set_or_changed(
+    app: Flask, as_coordinator: Web
+) -> None:
+    number = add_referral(app, status="acknowledged", **BLANK)
+    as_coordinator.post(f"/referrals/{number}/completion", FILLED)
+    as_coordinator.post(f"/referrals/{number}/completion", {"location": "4th & Pike"})
+
+    page = as_coordinator.text(f"/referrals/{number}")
+
+    timeline = page[page.index("<h2>Timeline</h2>") :]
+    assert "type set: arrest diversion" in timeline
+    assert "offence set: sex work" in timeline
+    assert "participant name set: Jane Doe" in timeline
+    assert "location changed from 3rd &amp; Pine to 4th &amp; Pike" in timeline
+    assert "consent confirmed" in timeline
+    assert "— <strong>completed</strong>" not in timeline
