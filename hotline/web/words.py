@@ -85,6 +85,22 @@ LEG_WORDS: dict[str | None, str] = {
     None: N_("ringing"),
 }
 
+# How a call to the hotline went (calls.call_outcome, else Twilio's calls.status), for the
+# dashboard's list of today's calls. Apart from WORDS: a call's "failed" is its line's.
+CALL_WORDS: dict[str, str] = {
+    "answered": N_("answered"),
+    "voicemail": N_("went to voicemail"),
+    "abandoned": N_("the caller hung up before anyone answered"),
+    "queued": N_("starting"),
+    "ringing": N_("ringing"),
+    "in-progress": N_("in progress"),
+    "completed": N_("ended"),
+    "busy": N_("line busy"),
+    "no-answer": N_("not answered"),
+    "failed": N_("could not be connected"),
+    "canceled": N_("canceled"),
+}
+
 # Field names of audited resources, as a sentence would say them.
 FIELD_WORDS: dict[str, str] = {
     "status": N_("status"),
@@ -155,6 +171,11 @@ def word(code: Any) -> str:
 def words(codes: list[Any] | None, sep: str = ", ") -> str:
     """Return a list of codes in words, joined."""
     return sep.join(word(code) for code in codes or []) or web_text("none")
+
+
+def call_word(code: str | None) -> str:
+    """Return how a call to the hotline went, in words (a code not known as it is)."""
+    return web_text(CALL_WORDS[code]) if code in CALL_WORDS else str(code or "—")
 
 
 def leg_word(outcome: str | None) -> str:

@@ -110,3 +110,31 @@ def test_todays_calls_are_the_calls_since_local_midnight(app: Flask, as_coordina
     calls = page[page.index('class="calls"') : page.index("</ul>", page.index('class="calls"'))]
     assert "+12065550171" in calls
     assert "+12065550172" not in calls
+
+
+def test_todays_calls_say_how_each_ended_in_words(app: Flask, as_coordinator: Web) -> None:
+    now = datetime.now(UTC)
+    with session_scope(app) as session:
+        for sid, status, outcome in (
+            ("CAlive", "in-progress", None),
+            ("CAgone", "completed", "abandoned"),
+            ("CAmail", "completed", "voicemail"),
+        ):
+            session.add(
+                Call(
+                    call_sid=sid,
+                    from_number="+12065550171",
+                    to_number="+12065550100",
+                    status=status,
+                    call_outcome=outcome,
+                    started_at=now,
+                )
+            )
+        session.commit()
+
+    page = as_coordinator.text("/")
+
+    calls = page[page.index('class="calls"') : page.index("</ul>", page.index('class="calls"'))]
+    assert "in progress" in calls and "in-progress" not in calls
+    assert "the caller hung up before anyone answered" in calls and "abandoned" not in calls
+    assert "went to voicemail" in calls
