@@ -48,6 +48,13 @@ def why_not_assessable(referral: Referral) -> str | None:
     return None
 
 
+def known_offense(referral: Referral) -> str:
+    """Return the offence the referral already tells: a social contact's is none; "" if unknown."""
+    if referral.offense:
+        return referral.offense
+    return "none" if referral.type == "social_contact" else ""
+
+
 def form_values() -> dict[str, Any]:
     """Read the posted form into the API's field shapes."""
     form = request.form
@@ -80,7 +87,8 @@ def assessment(referral_id: int) -> str | Response | tuple[str, int]:
     if referral is None:
         abort(404)
     latest, versions = latest_assessment(session, referral.id)
-    values: dict[str, Any] = {}
+    # No offence preselected that nobody gave: the coordinator chooses, as for the disposition.
+    values: dict[str, Any] = {"offense": known_offense(referral)}
     if latest is not None:
         values = {key: getattr(latest, key, None) for key in AssessmentIn.model_fields}
     errors: dict[str, str] = {}
@@ -94,6 +102,8 @@ def assessment(referral_id: int) -> str | Response | tuple[str, int]:
         try:
             if not values["disposition"]:  # no default: the coordinator chooses one
                 raise DomainError("Choose a disposition.", "disposition")
+            if not values["offense"]:
+                raise DomainError(_("Choose the offence (none if there was none)."), "offense")
             data = AssessmentIn.model_validate(values)
             record_assessment(
                 session,

@@ -220,6 +220,28 @@ class TestAssessmentForm:
         assert "Choose a disposition." in answer.get_data(as_text=True)
         assert status_of(app, number) == "notified"
 
+    def test_an_offence_nobody_gave_is_not_preselected_as_possession(
+        self, app: Flask, as_coordinator: Web
+    ) -> None:
+        social = add_referral(app, type="social_contact", offense=None)
+        call = add_referral(app, channel="voice", type=None, offense=None)
+
+        def offence_select(number: int) -> str:
+            page = as_coordinator.text(f"/referrals/{number}/assessment")
+            start = page.index('id="offense"')
+            return page[start : page.index("</select>", start)]
+
+        assert 'value="none" selected' in offence_select(social)  # a social contact: none
+        unknown = offence_select(call)
+        assert '<option value="" selected>Choose…</option>' in unknown
+        assert "selected" not in unknown.replace('<option value="" selected>', "")
+        answer = as_coordinator.post(f"/referrals/{call}/assessment", {**FORM, "offense": ""})
+        assert answer.status_code == 422
+        page = answer.get_data(as_text=True)
+        assert "Choose the offence" in page and "detox bed" in page  # what was typed stays
+        with session_scope(app) as session:
+            assert session.scalars(select(Assessment)).first() is None
+
     def test_consent_is_its_own_step_and_the_referral_is_summarised(
         self, app: Flask, as_coordinator: Web
     ) -> None:
