@@ -31,6 +31,7 @@ from ..services.participant_match import suggest
 from ..services.people import first_error
 from . import bp
 from .auth import current_user, requires, user_can
+from .form_once import repeated_post
 from .language import web_text as _
 from .words import word
 
@@ -105,6 +106,8 @@ def assessment(referral_id: int) -> str | Response | tuple[str, int]:
             if not values["offense"]:
                 raise DomainError(_("Choose the offence (none if there was none)."), "offense")
             data = AssessmentIn.model_validate(values)
+            if repeated_post():  # a phone's retry: saved once, not refused as stale
+                return redirect(url_for("web.referral", referral_id=referral.id))
             record_assessment(
                 session,
                 referral.id,

@@ -198,6 +198,10 @@ def referral_action(referral_id: int) -> Response | tuple[str, int]:
     row = session.get(Referral, referral_id)
     if row is None:
         abort(404)
+    # Before the refusal: a phone's retry of a post that was applied is refused by its own
+    # first effect ("closed"), which would read as if nothing had been done.
+    if repeated_post():
+        return redirect(url_for("web.referral", referral_id=referral_id))
     refusal = offered(row, user.id, holder_is_gone(session, row.id)).get(action)
     if refusal is not None:  # a stale page, or a hand-made POST: say why, change nothing
         return _page(row, refusal, typed=text), 409
@@ -210,8 +214,6 @@ def referral_action(referral_id: int) -> Response | tuple[str, int]:
         return _page(row, too_long, typed=text), 422
     if action == "note" and not text:
         return _page(row, _("Write the note first: nothing was saved.")), 422
-    if repeated_post():
-        return redirect(url_for("web.referral", referral_id=referral_id))
     if action == "ack":
         message = action_message(
             actions.acknowledge(session, referral_id, user, now, "web", sender)

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from hotline.db import session_scope
 from hotline.models import (
+    Assessment,
     Charge,
     Consent,
     Contact,
@@ -162,3 +163,30 @@ def test_a_person_added_twice_is_added_once_without_an_email_clash(
     assert count(app, User, User.email == "ana@example.org") == 1
     page = as_supervisor.text("/people")
     assert "sent already" in page and "already used" not in page
+
+
+def test_an_intake_closed_by_a_button_sent_twice_says_sent_already_not_refused(
+    app: Flask, as_coordinator: Web
+) -> None:
+    number = add_referral(app, "acknowledged")
+    page = f"/referrals/{number}"
+    statuses = twice(as_coordinator, page, f"{page}/actions", {"action": "intake_completed"})
+    assert statuses == [302, 302]
+    assert count(app, ReferralEvent, ReferralEvent.kind == "intake_completed") == 1
+    shown = as_coordinator.text(page)
+    assert "sent already" in shown and "its status cannot change" not in shown
+
+
+def test_an_assessment_sent_twice_is_saved_once_and_says_so(
+    app: Flask, as_coordinator: Web
+) -> None:
+    number = add_referral(app, "acknowledged")
+    path = f"/referrals/{number}/assessment"
+    page = as_coordinator.text(path)
+    drawn = page[page.index('class="assessment-form"') :]
+    form = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', drawn))
+    form |= {"offense": "possession", "disposition": "declined", "needs": ["housing"]}
+    assert [as_coordinator.post(path, data=form).status_code for _ in range(2)] == [302, 302]
+    assert count(app, Assessment) == 1
+    shown = as_coordinator.text(f"/referrals/{number}")
+    assert "sent already" in shown and "nothing of yours was saved" not in shown
