@@ -101,6 +101,13 @@ CALL_WORDS: dict[str, str] = {
     "canceled": N_("canceled"),
 }
 
+# How a referral came in (referrals.channel), as its pages say it.
+CHANNEL_WORDS: dict[str, str] = {
+    "voice": N_("phone call"),
+    "sms": N_("text message"),
+    "web": N_("web app"),
+}
+
 # Field names of audited resources, as a sentence would say them.
 FIELD_WORDS: dict[str, str] = {
     "status": N_("status"),
@@ -171,6 +178,11 @@ def word(code: Any) -> str:
 def words(codes: list[Any] | None, sep: str = ", ") -> str:
     """Return a list of codes in words, joined."""
     return sep.join(word(code) for code in codes or []) or web_text("none")
+
+
+def channel_word(code: str | None) -> str:
+    """Return how a referral came in, in words (a code not known as it is)."""
+    return web_text(CHANNEL_WORDS[code]) if code in CHANNEL_WORDS else str(code or "—")
 
 
 def call_word(code: str | None) -> str:

@@ -238,6 +238,25 @@ class TestAssessmentInWords:
         assert "_" not in section.replace("class=", "")  # no code left as it is stored
 
 
+def test_how_a_referral_came_in_is_said_in_words_not_its_channel_code(
+    app: Flask, as_coordinator: Web
+) -> None:
+    texted = add_referral(app, "notified")
+    called = add_referral(app, "received", channel="voice", type=None, offense=None)
+
+    page = as_coordinator.text(f"/referrals/{texted}")
+    listed = as_coordinator.text("/referrals")
+    dashboard = as_coordinator.text("/")
+
+    received = page[page.index("<dt>Received</dt>") :].split("</dd>")[0]
+    assert received.endswith("by text message")
+    row = listed[listed.index(f">#{called}<") :].split("</tr>")[0]
+    assert ">phone call<" in row and ">voice<" not in row
+    assert '<option value="sms" >text message</option>' in listed
+    item = dashboard[dashboard.index(f">#{texted}<") :].split("</li>")[0]
+    assert "text message referral" in item and "sms" not in item
+
+
 class TestTimelineInWords:
     """A call's lines and the texts sent about it read as words, not as stored codes."""
 
