@@ -67,6 +67,15 @@ class TestCaseManager:
         assert 'id="action-ack"' not in page and 'id="save-completion"' not in page
         assert "(case manager)" in page
 
+    def test_an_open_referral_is_not_called_closed_nor_offered_a_note_it_would_refuse(
+        self, app: Flask, as_case_manager: Web
+    ) -> None:
+        number = add_referral(app, "notified")
+        page = as_case_manager.text(f"/referrals/{number}")
+        assert "This referral is closed" not in page
+        assert 'id="action-note"' not in page and 'id="note-text"' not in page
+        assert "Only coordinators and supervisors act on referrals" in page
+
     def test_posting_an_action_or_an_assessment_is_refused(
         self, app: Flask, as_case_manager: Web
     ) -> None:
