@@ -10,7 +10,7 @@ from ..db import get_session
 from ..messaging.segments import is_gsm, segments
 from ..models import Call, Message, Referral, ReferralEvent
 from .language import web_text as _
-from .words import FIELD_WORDS, leg_word, word
+from .words import FIELD_WORDS, leg_word, text_word, word
 
 
 def segment_words(body: str | None) -> str | None:
@@ -87,7 +87,7 @@ def timeline(referral: Referral, names: dict[int, str]) -> list[dict[str, Any]]:
             {
                 "at": text.created_at,
                 "what": arrow,
-                "who": text.status,
+                "who": text_word(text.status),
                 "detail": {"body": text.body, "segments": segment_words(text.body)},
             }
         )

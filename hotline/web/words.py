@@ -101,6 +101,16 @@ CALL_WORDS: dict[str, str] = {
     "canceled": N_("canceled"),
 }
 
+# How a text fared (messages.status), as the referral's timeline says it.
+TEXT_WORDS: dict[str, str] = {
+    "received": N_("received"),
+    "queued": N_("waiting to be sent"),
+    "sent": N_("sent"),
+    "delivered": N_("delivered"),
+    "failed": N_("could not be sent"),
+    "suppressed": N_("not sent: the number opted out with STOP"),
+}
+
 # How a referral came in (referrals.channel), as its pages say it.
 CHANNEL_WORDS: dict[str, str] = {
     "voice": N_("phone call"),
@@ -178,6 +188,11 @@ def word(code: Any) -> str:
 def words(codes: list[Any] | None, sep: str = ", ") -> str:
     """Return a list of codes in words, joined."""
     return sep.join(word(code) for code in codes or []) or web_text("none")
+
+
+def text_word(status: str) -> str:
+    """Return how a text fared, in words (a status not known as it is)."""
+    return web_text(TEXT_WORDS[status]) if status in TEXT_WORDS else status
 
 
 def channel_word(code: str | None) -> str:

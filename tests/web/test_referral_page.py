@@ -293,6 +293,26 @@ class TestTimelineInWords:
             assert words in timeline, words
         assert "no-answer" not in timeline and "notified" not in timeline
 
+    def test_how_each_text_fared_is_said_in_words(self, app: Flask, as_coordinator: Web) -> None:
+        number = add_referral(app, status="notified")
+        at = datetime.now(UTC)
+        with session_scope(app) as session:
+            for step, status in enumerate(("queued", "failed", "suppressed", "delivered")):
+                text = Message(direction="out", from_number="+12065550100", body=f"text {step}")
+                text.to_number, text.status = f"+1206555012{step}", status
+                text.referral_id, text.created_at = number, at
+                session.add(text)
+        page = as_coordinator.text(f"/referrals/{number}")
+        timeline = page[page.index("<h2>Timeline") :]
+        for words in (
+            "text to +12065550120</strong> (waiting to be sent)",
+            "text to +12065550121</strong> (could not be sent)",
+            "text to +12065550122</strong> (not sent: the number opted out with STOP)",
+            "text to +12065550123</strong> (delivered)",
+        ):
+            assert words in timeline, words
+        assert "suppressed" not in timeline and "(queued)" not in timeline
+
 
 class TestAssessmentOffered:
     """The assessment form is offered only where saving it can succeed."""
