@@ -20,16 +20,9 @@ from .auth import requires
 from .language import web_text
 from .pages import user_names
 from .timeline import local
-from .words import ACTION_WORDS, word
+from .words import ACTION_WORDS, NOBODY_WORDS, word
 
 PER_PAGE = 50
-# Who made a change nobody signed in for: an officer's text or call, a command, the clock.
-NOBODY_WORDS = {
-    "cli": N_("command line"),
-    "sms": N_("officer (by text)"),
-    "voice": N_("caller"),
-    "system": N_("the hotline"),
-}
 # How a change came in, for supervisors rather than developers.
 CHANNEL_WORDS: dict[Channel, str] = {
     "api": N_("API"),

@@ -10,7 +10,7 @@ from ..db import get_session
 from ..messaging.segments import is_gsm, segments
 from ..models import Call, Message, Referral, ReferralEvent
 from .language import web_text as _
-from .words import FIELD_WORDS, leg_word, text_word, word
+from .words import FIELD_WORDS, NOBODY_WORDS, leg_word, text_word, word
 
 
 def segment_words(body: str | None) -> str | None:
@@ -48,7 +48,8 @@ def timeline(referral: Referral, names: dict[int, str]) -> list[dict[str, Any]]:
     for event in session.scalars(
         select(ReferralEvent).where(ReferralEvent.referral_id == referral.id)
     ):
-        who = names.get(event.actor_id or 0, event.channel)
+        nobody = NOBODY_WORDS.get(event.channel, NOBODY_WORDS["system"])
+        who = _(nobody) if event.actor_id is None else names.get(event.actor_id, "?")
         completed = event.kind == "completed"
         entries.append(
             {

@@ -101,6 +101,14 @@ CALL_WORDS: dict[str, str] = {
     "canceled": N_("canceled"),
 }
 
+# Who made a change nobody signed in for: an officer's text or call, a command, the clock.
+NOBODY_WORDS = {
+    "cli": N_("command line"),
+    "sms": N_("officer (by text)"),
+    "voice": N_("caller"),
+    "system": N_("the hotline"),
+}
+
 # How a text fared (messages.status), as the referral's timeline says it.
 TEXT_WORDS: dict[str, str] = {
     "received": N_("received"),

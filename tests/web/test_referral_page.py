@@ -313,6 +313,27 @@ class TestTimelineInWords:
             assert words in timeline, words
         assert "suppressed" not in timeline and "(queued)" not in timeline
 
+    def test_who_did_what_nobody_signed_in_for_is_said_in_words(
+        self, app: Flask, as_coordinator: Web
+    ) -> None:
+        number = add_referral(app, status="intake_missed", channel="voice")
+        at = datetime.now(UTC)
+        with session_scope(app) as session:
+            for kind, channel in (("voicemail_offered", "voice"), ("referral_sent", "sms")):
+                session.add(ReferralEvent(referral_id=number, kind=kind, channel=channel, at=at))
+            deadline = {"reason": "deadline"}
+            missed = ReferralEvent(
+                referral_id=number, kind="intake_missed", channel="system", at=at
+            )
+            missed.detail = deadline
+            session.add(missed)
+        page = as_coordinator.text(f"/referrals/{number}")
+        timeline = page[page.index("<h2>Timeline") :]
+        assert "voicemail offered</strong> (caller)" in timeline
+        assert "referral sent</strong> (officer (by text))" in timeline
+        assert "intake not completed</strong> (the hotline)" in timeline
+        assert "(system)" not in timeline and "(sms)" not in timeline
+
 
 class TestAssessmentOffered:
     """The assessment form is offered only where saving it can succeed."""
