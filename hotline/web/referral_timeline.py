@@ -51,12 +51,15 @@ def timeline(referral: Referral, names: dict[int, str]) -> list[dict[str, Any]]:
         nobody = NOBODY_WORDS.get(event.channel, NOBODY_WORDS["system"])
         who = _(nobody) if event.actor_id is None else names.get(event.actor_id, "?")
         completed = event.kind == "completed"
+        detail = dict(event.detail or {})
+        if event.channel == "system" and detail.get("reason") == "deadline":  # the clock's code
+            detail["reason"] = _("the intake window passed without an intake")
         entries.append(
             {
                 "at": event.at,
                 "what": completion_words(event.detail) if completed else word(event.kind),
                 "who": who,
-                "detail": event.detail or {},
+                "detail": detail,
             }
         )
     for call in session.scalars(select(Call).where(Call.referral_id == referral.id)):

@@ -334,6 +334,21 @@ class TestTimelineInWords:
         assert "intake not completed</strong> (the hotline)" in timeline
         assert "(system)" not in timeline and "(sms)" not in timeline
 
+    def test_an_intake_the_clock_closed_says_why_in_words(
+        self, app: Flask, as_coordinator: Web
+    ) -> None:
+        number = add_referral(app, status="intake_missed")
+        with session_scope(app) as session:
+            missed = ReferralEvent(
+                referral_id=number, kind="intake_missed", channel="system", at=datetime.now(UTC)
+            )
+            missed.detail = {"reason": "deadline"}
+            session.add(missed)
+        page = as_coordinator.text(f"/referrals/{number}")
+        timeline = page[page.index("<h2>Timeline") :]
+        assert "reason: the intake window passed without an intake" in timeline
+        assert "reason: deadline" not in timeline
+
 
 class TestAssessmentOffered:
     """The assessment form is offered only where saving it can succeed."""
