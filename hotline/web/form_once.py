@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from flask import flash, request
 from markupsafe import Markup
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from ..db import get_session
@@ -55,3 +55,18 @@ def repeated_post() -> bool:
     """Tell whether the form just posted by the signed-in user was sent before."""
     user = current_user()
     return user is not None and sent_before(get_session(), user.id, datetime.now(UTC))
+
+
+def form_used() -> bool:
+    """Tell whether the form just posted was applied before (and say so), without counting it.
+
+    For a post about to be refused: a retry is refused by its first post's own effect.
+    """
+    user, token = current_user(), request.form.get(FIELD, "")
+    if user is None or not token or len(token) > 64:
+        return False
+    mine = (FormPost.user_id == user.id) & (FormPost.token == token)
+    if get_session().scalar(select(FormPost.id).where(mine)) is None:
+        return False
+    flash(web_text(ALREADY_SENT))
+    return True

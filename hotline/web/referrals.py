@@ -30,7 +30,7 @@ from . import bp, program_zone
 from .action_words import action_message, caller_label
 from .assessment import why_not_assessable
 from .auth import current_user, requires, user_can
-from .form_once import repeated_post
+from .form_once import form_used, repeated_post
 from .language import web_text as _
 from .referral_timeline import timeline
 from .words import word
@@ -198,12 +198,10 @@ def referral_action(referral_id: int) -> Response | tuple[str, int]:
     row = session.get(Referral, referral_id)
     if row is None:
         abort(404)
-    # Before the refusal: a phone's retry of a post that was applied is refused by its own
-    # first effect ("closed"), which would read as if nothing had been done.
-    if repeated_post():
-        return redirect(url_for("web.referral", referral_id=referral_id))
     refusal = offered(row, user.id, holder_is_gone(session, row.id)).get(action)
     if refusal is not None:  # a stale page, or a hand-made POST: say why, change nothing
+        if form_used():  # unless a phone's retry, refused by its first post's own effect
+            return redirect(url_for("web.referral", referral_id=referral_id))
         return _page(row, refusal, typed=text), 409
     if action in ("note", "intake_completed", "intake_missed") and len(text) > actions.NOTE_LIMIT:
         too_long = _(
@@ -214,6 +212,8 @@ def referral_action(referral_id: int) -> Response | tuple[str, int]:
         return _page(row, too_long, typed=text), 422
     if action == "note" and not text:
         return _page(row, _("Write the note first: nothing was saved.")), 422
+    if repeated_post():
+        return redirect(url_for("web.referral", referral_id=referral_id))
     if action == "ack":
         message = action_message(
             actions.acknowledge(session, referral_id, user, now, "web", sender)

@@ -190,3 +190,20 @@ def test_an_assessment_sent_twice_is_saved_once_and_says_so(
     assert count(app, Assessment) == 1
     shown = as_coordinator.text(f"/referrals/{number}")
     assert "sent already" in shown and "nothing of yours was saved" not in shown
+
+
+def test_a_refused_action_sent_again_is_refused_again_not_called_saved(
+    app: Flask, as_coordinator: Web
+) -> None:
+    number = add_referral(app, "acknowledged", acknowledged_by=add_user(app, "Ana Diaz").id)
+    page = f"/referrals/{number}"
+    form = {**hidden_fields(as_coordinator.text(page), f"{page}/actions"), "action": "ack"}
+    long_note = {**form, "action": "note", "text": "x" * 2001}
+    for _ in range(2):
+        refused = as_coordinator.post(f"{page}/actions", form)
+        assert refused.status_code == 409
+        assert "already taken" in refused.get_data(as_text=True)
+    for _ in range(2):
+        too_long = as_coordinator.post(f"{page}/actions", long_note)
+        assert too_long.status_code == 422 and "x" * 2001 in too_long.get_data(as_text=True)
+    assert "sent already" not in as_coordinator.text(page)
