@@ -5,6 +5,8 @@ Never an SMS instruction ("reply ACK 42"): the reader is on the page, with butto
 
 from __future__ import annotations
 
+from markupsafe import Markup
+
 from ..i18n import N_
 from ..messaging.notices import Caller
 from ..services.referral_actions import (
@@ -49,6 +51,10 @@ OPTED_OUT_WORDS = {
 }
 
 
+# Which of the three to say, by what became of the officer's status text.
+TOLD_WORDS = {"told": DONE_WORDS, "no_number": UNTOLD_WORDS, "opted_out": OPTED_OUT_WORDS}
+
+
 def caller_label(caller: Caller) -> str:
     """Return the referring officer as the page names them."""
     if caller.name is not None:
@@ -56,6 +62,21 @@ def caller_label(caller: Caller) -> str:
         name = rest if head.lower() == "officer" and rest else caller.name
         return _("Officer {name} ({agency})", name=name, agency=caller.agency)
     return _("an unverified caller ({phone})", phone=caller.phone or _("no number"))
+
+
+def enrolled_words(participant: int, exited: bool) -> Markup:
+    """Say what became of the participant a referral marked not a referral had enrolled."""
+    if exited:
+        return _(
+            "Participant #{p}, whom its assessment enrolled, was exited: nothing else was on "
+            "their record.",
+            p=participant,
+        )
+    return _(
+        "Participant #{p} stays in the program: they have other referrals or records. Exit "
+        "them on their page if they should not be in LEAD.",
+        p=participant,
+    )
 
 
 def action_message(outcome: ActionOutcome) -> str:
@@ -114,25 +135,20 @@ def action_message(outcome: ActionOutcome) -> str:
             return _("#{n} is {status}: its status cannot change.", n=n, status=word(status))
         case NotTakenYet(referral_id=n):
             return _("#{n} is not taken yet: use Acknowledge (take it) first.", n=n)
-        case Done(referral_id=n, action=action, participant_id=None, officer_told="no_number"):
-            return _(UNTOLD_WORDS[action], n=n)
-        case Done(referral_id=n, action=action, participant_id=None, officer_told="opted_out"):
-            return _(OPTED_OUT_WORDS[action], n=n)
-        case Done(referral_id=n, action="not_a_referral", participant_id=int(p), exited=True):
-            return _(
-                "#{n} marked not a referral; the officer was told. Participant #{p}, whom its "
-                "assessment enrolled, was exited: nothing else was on their record.",
-                n=n,
-                p=p,
-            )
-        case Done(referral_id=n, action="not_a_referral", participant_id=int(p)):
-            return _(
-                "#{n} marked not a referral; the officer was told. Participant #{p} stays in "
-                "the program: they have other referrals or records. Exit them on their page "
-                "if they should not be in LEAD.",
-                n=n,
-                p=p,
-            )
+        case Done(referral_id=n, action=action, participant_id=None, officer_told=told) if (
+            told != "told"
+        ):
+            return _(TOLD_WORDS[told][action], n=n)
+        case Done(
+            referral_id=n,
+            action="not_a_referral",
+            participant_id=int(p),
+            exited=exited,
+            officer_told=told,
+        ):
+            # Said as for a referral that enrolled nobody, then what became of the person.
+            marked = _(TOLD_WORDS[told]["not_a_referral"], n=n)
+            return marked + Markup(" ") + enrolled_words(p, exited)
         case Done(referral_id=n, action=action):
             return _(DONE_WORDS[action], n=n)
     raise TypeError(f"no words for {outcome!r}")

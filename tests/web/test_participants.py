@@ -744,6 +744,15 @@ class TestNotAReferralAfterEnrolment:
             assert [(c.after or {}).get("status") for c in changes] == ["exited"]
         assert "Robert Smith" not in as_coordinator.text("/participants")
 
+    def test_a_caller_who_left_no_number_is_not_said_to_have_been_told(
+        self, app: Flask, as_coordinator: Web
+    ) -> None:
+        number, robert = self.enrolled(app, as_coordinator)  # no officer phone: a withheld one
+        page = self.marked(as_coordinator, number)
+        assert f"Participant #{robert}, whom its assessment enrolled, was exited" in page
+        assert "The caller left no number: nobody was told." in page
+        assert "the officer was told" not in page
+
     def test_one_with_anything_else_on_record_stays_and_the_page_says_so(
         self, app: Flask, as_coordinator: Web
     ) -> None:
