@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
-from sqlalchemy import func, select
+from sqlalchemy import false, func, select
 from werkzeug.wrappers import Response
 
 from ..audit import Actor, record
@@ -77,7 +77,11 @@ def referrals() -> tuple[str, int]:
             errors[key] = _("Write the date as YYYY-MM-DD, a day that exists.")
             continue
         if not MIN_YEAR <= day.year <= MAX_YEAR:
-            continue  # no referral is that old or new; the day after 9999-12-31 is no date
+            # No referral is that old or new (and the day after 9999-12-31 is no date): a
+            # bound on the far side of them all keeps none, on the near side every one.
+            if (day.year > MAX_YEAR) == (key == "since"):
+                statement = statement.where(false())
+            continue
         statement = statement.where(
             compare(day + (timedelta(days=1) if key == "until" else timedelta()))
         )

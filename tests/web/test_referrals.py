@@ -330,6 +330,17 @@ def test_a_filter_date_that_is_no_day_is_named_not_dropped_unseen(
     assert as_coordinator.get("/referrals?since=2026-01-01").status_code == 200
 
 
+def test_a_filter_day_beyond_any_referral_shows_none_rather_than_all(
+    app: Flask, as_coordinator: Web
+) -> None:
+    number = add_referral(app, "intake_completed", created_at=datetime(2026, 1, 10, tzinfo=UTC))
+    for query in ("since=2201-01-01", "until=1899-12-31", "until=0202-01-05"):
+        page = as_coordinator.text(f"/referrals?{query}")
+        assert f">#{number}<" not in page and "No referral matches." in page, query
+    for query in ("since=1899-12-31", "until=2201-01-01", "until=9999-12-31"):
+        assert f">#{number}<" in as_coordinator.text(f"/referrals?{query}"), query
+
+
 def meanwhile(monkeypatch: pytest.MonkeyPatch, change: Callable[[], None]) -> None:
     """Have `change` commit in another worker once the assessment page has read its referral."""
     real = assessment_page.latest_assessment  # type: ignore[attr-defined]
