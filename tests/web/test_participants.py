@@ -711,9 +711,13 @@ ACCEPTED_FORM = {
 class TestNotAReferralAfterEnrolment:
     """A referral marked "not a referral" after its acceptance enrols nobody (SPEC §6)."""
 
-    def enrolled(self, app: Flask, web: Web, **picked: str) -> tuple[int, int]:
+    def enrolled(
+        self, app: Flask, web: Web, officer_phone: str | None = None, **picked: str
+    ) -> tuple[int, int]:
         """Accept a referral of Robert Smith; return its number and its participant's."""
-        number = add_referral(app, "acknowledged", participant_name="Robert Smith")
+        number = add_referral(
+            app, "acknowledged", participant_name="Robert Smith", officer_phone=officer_phone
+        )
         form = {**ACCEPTED_FORM, **picked}
         assert web.post(f"/referrals/{number}/assessment", form).status_code == 302
         with session_scope(app) as session:
@@ -751,6 +755,17 @@ class TestNotAReferralAfterEnrolment:
         page = self.marked(as_coordinator, number)
         assert f"Participant #{robert}, whom its assessment enrolled, was exited" in page
         assert "The caller left no number: nobody was told." in page
+        assert "the officer was told" not in page
+
+    def test_an_officer_whose_phone_opted_out_is_not_said_to_have_been_told(
+        self, app: Flask, as_coordinator: Web
+    ) -> None:
+        number, robert = self.enrolled(app, as_coordinator, officer_phone="+12065550177")
+        with session_scope(app) as session:
+            session.add(OptOut(phone="+12065550177", at=datetime.now(UTC), source="sms"))
+        page = self.marked(as_coordinator, number)
+        assert f"Participant #{robert}, whom its assessment enrolled, was exited" in page
+        assert "The officer opted out of texts: nobody was told." in page
         assert "the officer was told" not in page
 
     def test_one_with_anything_else_on_record_stays_and_the_page_says_so(
