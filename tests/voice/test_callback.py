@@ -209,7 +209,15 @@ class TestCallByText:
         assert dial is not None and dial.get("callerId") == HOTLINE
         assert [number.text for number in dial] == [program.officer.phone]
 
-    def test_an_officer_who_does_not_answer_is_told_to_the_coordinator(
+    @pytest.mark.parametrize(
+        ("leg", "heard", "outcome"),
+        [
+            ("no-answer", "The officer did not answer. Goodbye.", "officer_no_answer"),
+            # Not "did not answer": the timeline says the phone could not be reached.
+            ("failed", "The officer's phone could not be reached. Goodbye.", "officer_failed"),
+        ],
+    )
+    def test_what_became_of_the_officers_phone_is_told_to_the_coordinator(
         self,
         app: Flask,
         client: FlaskClient,
@@ -217,31 +225,16 @@ class TestCallByText:
         fake_twilio: FakeTwilio,
         program: Program,
         referral: int,
+        leg: str,
+        heard: str,
+        outcome: str,
     ) -> None:
         ask_and_place(client, app, program, referral)
         result = ring(
-            twilio,
-            fake_twilio.calls[0],
-            CallScript(gathers=["1"], legs_in_order=[Leg("no-answer")]),
+            twilio, fake_twilio.calls[0], CallScript(gathers=["1"], legs_in_order=[Leg(leg)])
         )
-        assert "The officer did not answer. Goodbye." in result.heard
-        assert callback_of(app, referral).outcome == "officer_no_answer"
-
-    def test_an_officer_phone_that_cannot_be_reached_is_not_told_as_unanswered(
-        self,
-        app: Flask,
-        client: FlaskClient,
-        twilio: VoiceEmulator,
-        fake_twilio: FakeTwilio,
-        program: Program,
-        referral: int,
-    ) -> None:
-        ask_and_place(client, app, program, referral)
-        result = ring(
-            twilio, fake_twilio.calls[0], CallScript(gathers=["1"], legs_in_order=[Leg("failed")])
-        )
-        assert result.heard[-1] == "The officer's phone could not be reached. Goodbye."
-        assert callback_of(app, referral).outcome == "officer_failed"
+        assert result.heard[-1] == heard
+        assert callback_of(app, referral).outcome == outcome
 
     def test_a_coordinator_voicemail_never_rings_the_officer(
         self,
