@@ -748,24 +748,23 @@ class TestNotAReferralAfterEnrolment:
             assert [(c.after or {}).get("status") for c in changes] == ["exited"]
         assert "Robert Smith" not in as_coordinator.text("/participants")
 
-    def test_a_caller_who_left_no_number_is_not_said_to_have_been_told(
-        self, app: Flask, as_coordinator: Web
+    @pytest.mark.parametrize(
+        ("officer_phone", "words"),
+        [
+            (None, "The caller left no number: nobody was told."),  # a withheld number
+            ("+12065550177", "The officer opted out of texts: nobody was told."),  # STOP
+        ],
+    )
+    def test_an_officer_nobody_texted_is_not_said_to_have_been_told(
+        self, app: Flask, as_coordinator: Web, officer_phone: str | None, words: str
     ) -> None:
-        number, robert = self.enrolled(app, as_coordinator)  # no officer phone: a withheld one
+        number, robert = self.enrolled(app, as_coordinator, officer_phone=officer_phone)
+        if officer_phone is not None:
+            with session_scope(app) as session:
+                session.add(OptOut(phone=officer_phone, at=datetime.now(UTC), source="sms"))
         page = self.marked(as_coordinator, number)
         assert f"Participant #{robert}, whom its assessment enrolled, was exited" in page
-        assert "The caller left no number: nobody was told." in page
-        assert "the officer was told" not in page
-
-    def test_an_officer_whose_phone_opted_out_is_not_said_to_have_been_told(
-        self, app: Flask, as_coordinator: Web
-    ) -> None:
-        number, robert = self.enrolled(app, as_coordinator, officer_phone="+12065550177")
-        with session_scope(app) as session:
-            session.add(OptOut(phone="+12065550177", at=datetime.now(UTC), source="sms"))
-        page = self.marked(as_coordinator, number)
-        assert f"Participant #{robert}, whom its assessment enrolled, was exited" in page
-        assert "The officer opted out of texts: nobody was told." in page
+        assert words in page
         assert "the officer was told" not in page
 
     def test_one_with_anything_else_on_record_stays_and_the_page_says_so(
