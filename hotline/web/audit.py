@@ -8,10 +8,8 @@ from datetime import date, datetime, time, timedelta
 from flask import render_template, request
 from sqlalchemy import ColumnElement, func, select
 
-from ..audit import Channel
 from ..db import get_session
 from ..digits import ascii_number
-from ..i18n import N_
 from ..models import AuditEvent, Provider, User
 from ..rotation.bounds import MAX_YEAR, MIN_YEAR
 from . import bp, program_zone
@@ -20,25 +18,14 @@ from .auth import requires
 from .language import web_text
 from .pages import user_names
 from .timeline import local
-from .words import ACTION_WORDS, NOBODY_WORDS, word
+from .words import ACTION_WORDS, CHANNEL_WORDS, actor_word, word
 
 PER_PAGE = 50
-# How a change came in, for supervisors rather than developers.
-CHANNEL_WORDS: dict[Channel, str] = {
-    "api": N_("API"),
-    "cli": N_("command line"),
-    "web": N_("web app"),
-    "sms": N_("text message"),
-    "voice": N_("phone call"),
-    "system": N_("automatic"),
-}
 
 
 def who(event: AuditEvent, names: dict[int, str]) -> str:
     """Name who made a change: a user, else the CLI, an officer, a caller or the system."""
-    if event.actor_id is not None:
-        return names.get(event.actor_id, f"user {event.actor_id}")
-    return web_text(NOBODY_WORDS.get(event.channel, NOBODY_WORDS["system"]))
+    return actor_word(event.actor_id, event.channel, names)
 
 
 def day_start(day: date) -> datetime:

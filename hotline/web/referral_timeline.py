@@ -10,7 +10,7 @@ from ..db import get_session
 from ..messaging.segments import is_gsm, segments
 from ..models import Call, Message, Referral, ReferralEvent
 from .language import web_text as _
-from .words import FIELD_WORDS, NOBODY_WORDS, leg_word, text_word, word
+from .words import FIELD_WORDS, actor_word, leg_word, text_word, word
 
 
 def segment_words(body: str | None) -> str | None:
@@ -48,8 +48,6 @@ def timeline(referral: Referral, names: dict[int, str]) -> list[dict[str, Any]]:
     for event in session.scalars(
         select(ReferralEvent).where(ReferralEvent.referral_id == referral.id)
     ):
-        nobody = NOBODY_WORDS.get(event.channel, NOBODY_WORDS["system"])
-        who = _(nobody) if event.actor_id is None else names.get(event.actor_id, "?")
         completed = event.kind == "completed"
         detail = dict(event.detail or {})
         if event.channel == "system" and detail.get("reason") == "deadline":  # the clock's code
@@ -58,7 +56,7 @@ def timeline(referral: Referral, names: dict[int, str]) -> list[dict[str, Any]]:
             {
                 "at": event.at,
                 "what": completion_words(event.detail) if completed else word(event.kind),
-                "who": who,
+                "who": actor_word(event.actor_id, event.channel, names),
                 "detail": detail,
             }
         )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Mapping
 from typing import Any
 
 from ..i18n import N_
@@ -119,11 +121,15 @@ TEXT_WORDS: dict[str, str] = {
     "suppressed": N_("not sent: the number opted out with STOP"),
 }
 
-# How a referral came in (referrals.channel), as its pages say it.
+# How a change came in (audit and event channels; a referral's is voice, sms or web),
+# for supervisors rather than developers.
 CHANNEL_WORDS: dict[str, str] = {
-    "voice": N_("phone call"),
-    "sms": N_("text message"),
+    "api": N_("API"),
+    "cli": N_("command line"),
     "web": N_("web app"),
+    "sms": N_("text message"),
+    "voice": N_("phone call"),
+    "system": N_("automatic"),
 }
 
 # Field names of audited resources, as a sentence would say them.
@@ -198,21 +204,23 @@ def words(codes: list[Any] | None, sep: str = ", ") -> str:
     return sep.join(word(code) for code in codes or []) or web_text("none")
 
 
-def text_word(status: str) -> str:
-    """Return how a text fared, in words (a status not known as it is)."""
-    return web_text(TEXT_WORDS[status]) if status in TEXT_WORDS else status
+def in_words(table: Mapping[Any, str], code: Any) -> str:
+    """Return a stored code in words from `table`; a code not in it as it is ("—" for none)."""
+    if code in table:
+        return web_text(table[code])
+    return "—" if code is None else str(code)
 
 
-def channel_word(code: str | None) -> str:
-    """Return how a referral came in, in words (a code not known as it is)."""
-    return web_text(CHANNEL_WORDS[code]) if code in CHANNEL_WORDS else str(code or "—")
+# How a text fared, how a referral came in, how a call to the hotline went, how a line it
+# rang ended: each from its own table, since one code ("failed") means something else in each.
+text_word = functools.partial(in_words, TEXT_WORDS)
+channel_word = functools.partial(in_words, CHANNEL_WORDS)
+call_word = functools.partial(in_words, CALL_WORDS)
+leg_word = functools.partial(in_words, LEG_WORDS)
 
 
-def call_word(code: str | None) -> str:
-    """Return how a call to the hotline went, in words (a code not known as it is)."""
-    return web_text(CALL_WORDS[code]) if code in CALL_WORDS else str(code or "—")
-
-
-def leg_word(outcome: str | None) -> str:
-    """Return how a line the call rang ended, in words (a code not known as it is)."""
-    return web_text(LEG_WORDS[outcome]) if outcome in LEG_WORDS else str(outcome)
+def actor_word(actor_id: int | None, channel: str, names: Mapping[int, str]) -> str:
+    """Name who made a change: a user, else the CLI, an officer, a caller or the hotline."""
+    if actor_id is not None:
+        return names.get(actor_id, f"user {actor_id}")
+    return web_text(NOBODY_WORDS.get(channel, NOBODY_WORDS["system"]))
