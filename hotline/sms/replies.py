@@ -36,7 +36,13 @@ STATUS_WORDS = {
     "not_a_referral": N_("not a referral"),
 }
 
-# What a status change says when the caller left no number to text (a withheld one).
+# What a status change says when the officer was texted it.
+DONE_WORDS = {
+    "intake_completed": N_("#{n}: intake completed; the officer was told."),
+    "intake_missed": N_("#{n}: intake not completed; the officer was told."),
+    "not_a_referral": N_("#{n} marked not a referral; the officer was told."),
+}
+# The same, when the caller left no number to text (a withheld one).
 UNTOLD_WORDS = {
     "intake_completed": N_(
         "#{n}: intake completed; the caller left no number, so nobody was told."
@@ -60,6 +66,9 @@ OPTED_OUT_WORDS = {
         "#{n} marked not a referral; the officer opted out of texts, so was not told."
     ),
 }
+
+# Which of the three to say, by what became of the officer's status text.
+TOLD_WORDS = {"told": DONE_WORDS, "no_number": UNTOLD_WORDS, "opted_out": OPTED_OUT_WORDS}
 
 
 def help_text(_: Translate) -> str:
@@ -130,18 +139,8 @@ def action_words(_: Translate, outcome: ActionOutcome) -> str:
             return _("#{n} is not taken yet: reply ACK {n} first.", n=n)
         case Done(referral_id=n, action="note"):
             return _("Noted on #{n}.", n=n)
-        case Done(referral_id=n, action=action, officer_told="no_number") if action in UNTOLD_WORDS:
-            return _(UNTOLD_WORDS[action], n=n)
-        case Done(referral_id=n, action=action, officer_told="opted_out") if (
-            action in OPTED_OUT_WORDS
-        ):
-            return _(OPTED_OUT_WORDS[action], n=n)
-        case Done(referral_id=n, action="intake_completed"):
-            return _("#{n}: intake completed; the officer was told.", n=n)
-        case Done(referral_id=n, action="intake_missed"):
-            return _("#{n}: intake not completed; the officer was told.", n=n)
-        case Done(referral_id=n):
-            return _("#{n} marked not a referral; the officer was told.", n=n)
+        case Done(referral_id=n, action=action, officer_told=told):
+            return _(TOLD_WORDS[told][action], n=n)
     raise TypeError(f"no words for {outcome!r}")
 
 
