@@ -154,6 +154,7 @@ def parse_query(model: type[BaseModel]) -> BaseModel:
         raise ApiError(400, "bad_query", message, field) from None
 
 
+@functools.cache  # asked at each creation; the routes are all registered by then
 def has_address(rule: str) -> bool:
     """Tell whether what a POST to `rule` creates has an address of its own (`rule/<id>`)."""
     own = re.compile(re.escape(rule) + r"/<int:\w+>")
