@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from ..audit import Actor, record
@@ -98,6 +98,12 @@ def list_participants(
     if status is not None:
         statement = statement.where(Participant.status == status)
     return list(session.scalars(statement))
+
+
+def count_participants(session: Session, status: str) -> int:
+    """Return how many participants have `status`."""
+    statement = select(func.count()).select_from(Participant).where(Participant.status == status)
+    return session.scalar(statement) or 0
 
 
 def create_participant(

@@ -86,15 +86,16 @@ def list_page(
         return render_template("prosecutor_view.html", participants=seen), status
     showing_exited = request.args.get("status") == "exited"
     rows = [] if showing_exited else participants.list_participants(session, status="active")
-    gone = participants.list_participants(session, status="exited")
     mine = [row for row in rows if row.case_manager_id == user.id]
     return (
         render_template(
             "participants.html",
             caseload=caseload_rows(mine, at) if user_can("keep_caseload") else [],
             everyone=caseload_rows(rows, at),
-            exited=gone if showing_exited else None,
-            exited_count=len(gone),
+            exited=participants.list_participants(session, status="exited")
+            if showing_exited
+            else None,
+            exited_count=participants.count_participants(session, "exited"),
             managers=case_managers(),
             names={u.id: u.name for u in session.scalars(select(User))},
             form=form or {},
