@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass
 
 from ..services.reports import Report, WeekCount
+from .words import channel_word
 
 COLORS, GREY = {"voice": "#0b5394", "sms": "#1d6b3a", "web": "#7a4b00"}, "#666666"
 WIDTH, HEIGHT, LEFT, BOTTOM, TOP = 600, 240, 36, 24, 12  # the chart, in SVG units
@@ -54,7 +55,7 @@ def weekly_chart(report: Report) -> Chart:
             if count := week.by_channel.get(channel, 0):
                 height = count * plot / top
                 base -= height
-                label = f"{week_words(week)}: {count} by {channel}"
+                label = f"{week_words(week)}: {count} by {channel_word(channel)}"
                 box = (round(x, 1), round(base, 1), round(slot * 0.7, 1), round(height, 1))
                 blocks.append(Block(*box, COLORS.get(channel, GREY), label))
         if i % step == 0:
@@ -64,5 +65,5 @@ def weekly_chart(report: Report) -> Chart:
         f"Referrals per week by channel over {len(weeks)} weeks: {total} in all, "
         f"at most {top} in one week. The table below gives every number."
     )
-    legend = [(channel, COLORS.get(channel, GREY)) for channel in report.channels]
+    legend = [(channel_word(channel), COLORS.get(channel, GREY)) for channel in report.channels]
     return Chart(blocks, ticks, top, legend, summary)

@@ -21,6 +21,7 @@ from .program_tables import PROGRAM_TABLES, program_tables
 from .report_bars import completion_chart, outcome_chart, timing_chart
 from .report_chart import weekly_chart
 from .report_table import Table
+from .words import channel_word
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 3 * 366
@@ -163,7 +164,7 @@ def report_tables(report: Report) -> dict[str, Table]:
     return {
         "weekly": Table(
             "Referrals per week",
-            ["Week", "Starts", "Days", "Total", *report.channels, *type_words],
+            ["Week", "Starts", "Days", "Total", *map(channel_word, report.channels), *type_words],
             weeks,
         ),
         "calls": Table(

@@ -107,7 +107,7 @@ class TestPage:
         tables = page_tables(as_supervisor.text(f"/reports?{FIXTURE_PERIOD}&cost=1250.50"))
         assert set(tables) == set(TABLES)
         assert tables["weekly"] == [
-            [*("Week", "Starts", "Days", "Total", "voice", "sms", "web"), *TYPE_COLUMNS],
+            [*("Week", "Starts", "Days", "Total", "phone call", "text message", "web app"), *TYPE_COLUMNS],
             ["2024-W10", "2024-03-04", "7", "3", "1", "2", "0", "2", "0", "1"],
             ["2024-W11", "2024-03-11", "7", "2", "0", "1", "1", "1", "1", "0"],
             ["Total", "", "14", "5", "1", "3", "1", "3", "1", "1"],
@@ -162,7 +162,7 @@ class TestPage:
             ["2024-W11", "2024-03-11", "3", "1", "0", "0", "1", "0", "1", "0"],
             ["Total", "", "8", "2", "1", "0", "1", "0", "1", "1"],
         ]  # fmt: skip
-        assert "Week of Mar 06 (5 days): 1 by voice" in page
+        assert "Week of Mar 06 (5 days): 1 by phone call" in page
 
     def test_chart_is_an_accessible_svg(self, fixture_rows: None, as_supervisor: Web) -> None:
         html = as_supervisor.text(f"/reports?{FIXTURE_PERIOD}")
@@ -174,8 +174,23 @@ class TestPage:
         assert f"<title>{summary}</title>" in html
         weekly = html[html.index('<section id="weekly"') : html.index("</section>")]
         assert weekly.count("<rect ") == 4  # week 1: voice and sms; week 2: sms and web
-        assert 'height="136.0" fill="#1d6b3a"><title>Week of Mar 04: 2 by sms</title>' in html
+        assert (
+            'height="136.0" fill="#1d6b3a"><title>Week of Mar 04: 2 by text message</title>' in html
+        )
         assert not INLINE_SCRIPT.search(html)  # the app's own app.js only
+
+    def test_channels_are_named_in_words_on_the_table_the_chart_and_the_export(
+        self, fixture_rows: None, as_supervisor: Web
+    ) -> None:
+        # As the referral list names them, not as codes ("sms") in a board packet.
+        html = as_supervisor.text(f"/reports?{FIXTURE_PERIOD}")
+        words = ["phone call", "text message", "web app"]
+        assert page_tables(html)["weekly"][0][4:7] == words
+        assert csv_rows(as_supervisor, f"/reports/weekly.csv?{FIXTURE_PERIOD}")[0][4:7] == words
+        weekly = html[html.index('<section id="weekly"') : html.index("</section>")]
+        assert "<title>Week of Mar 04: 2 by text message</title>" in weekly
+        legend = weekly[weekly.index("<figcaption>") : weekly.index("</figcaption>")]
+        assert all(word in legend for word in words) and "sms" not in legend
 
     def test_default_period_is_the_last_full_quarter(self, app: Flask, as_supervisor: Web) -> None:
         today = datetime.now(ZoneInfo("America/Los_Angeles")).date()
