@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask
 
 from hotline.db import session_scope
-from hotline.models import PlanEntry
+from hotline.models import PlanEntry, Provider
 from tests.web.test_participants import add_participant, signed_in
 
 
@@ -52,3 +52,30 @@ class TestPlanDates:
         assert f"completed (started {began}, ended {ended})" in cells
         assert f"stopped (ended {ended})" in cells
         assert f"planned (to start {soon + timedelta(days=7)})" in cells
+
+
+class TestProviders:
+    """An entry's provider is named as the directory has it now."""
+
+    def test_an_entry_whose_provider_closed_says_the_provider_is_inactive(self, app: Flask) -> None:
+        # The directory says "(inactive)"; the plan, where a case manager looks for whom to
+        # call, named the closed provider as if it still took people.
+        web, user = signed_in(app, "Cam Reed", "case_manager")
+        number = add_participant(app, "Jane Doe", user)
+        with session_scope(app) as session:
+            shelter = Provider(name="Old Shelter", needs=["housing"], created_at=datetime.now(UTC))
+            session.add(shelter)
+            session.flush()
+            provider_id = shelter.id
+        assert (
+            web.post(
+                f"/participants/{number}/plan", {"need": "housing", "provider_id": provider_id}
+            ).status_code
+            == 302
+        )
+        with session_scope(app) as session:
+            session.get_one(Provider, provider_id).active = False
+        page = web.text(f"/participants/{number}")
+        table = page.split('<table class="stack plan">')[1].split("</table>")[0]
+        cells = re.findall(r'<td data-label="Provider">(.*?)</td>', table, re.S)
+        assert [" ".join(cell.split()) for cell in cells] == ["Old Shelter (inactive)"]
