@@ -68,7 +68,8 @@ def update_provider(
         if value is None and name != "phone":
             raise FieldInvalid("may not be null", name)
         setattr(row, name, value)
-    record(
-        session, actor, now, "update", "provider", row.id, before, snapshot(provider_fields(row))
-    )
+    after = snapshot(provider_fields(row))
+    if after == before:  # sent back as it was: nothing happened to the directory
+        return row
+    record(session, actor, now, "update", "provider", row.id, before, after)
     return row
