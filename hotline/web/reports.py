@@ -6,7 +6,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -133,8 +133,13 @@ def shown(count: int | None) -> str:
 
 
 def percent(share: float | None) -> str:
-    """Format a share as a percentage with one decimal ("" without data)."""
-    return "" if share is None else f"{share * 100:.1f}%"
+    """Format a share as a percentage with one decimal, halves up ("" without data)."""
+    if share is None:
+        return ""
+    # repr is the float's shortest decimal (5/16 is 0.3125): rounded half to even, as
+    # format() does, 31.25% read 31.2% where a calculator or a spreadsheet says 31.3%.
+    exact = Decimal(repr(share)) * 100
+    return f"{exact.quantize(Decimal('0.1'), rounding=ROUND_HALF_UP)}%"
 
 
 def intake_row(group: GroupCount, *labels: str) -> list[str]:

@@ -192,6 +192,27 @@ class TestPage:
         legend = weekly[weekly.index("<figcaption>") : weekly.index("</figcaption>")]
         assert all(word in legend for word in words) and "sms" not in legend
 
+    @pytest.mark.parametrize(
+        ("completed", "missed", "rate"),
+        [(1, 15, "6.3%"), (5, 11, "31.3%"), (7, 9, "43.8%"), (1, 2, "33.3%"), (2, 1, "66.7%")],
+    )
+    def test_a_rate_halfway_between_two_tenths_rounds_up_as_a_spreadsheet_does(
+        self, app: Flask, as_supervisor: Web, completed: int, missed: int, rate: str
+    ) -> None:
+        # 5 of 16 is 31.25%: a reader checking the table with a calculator or ROUND()
+        # gets 31.3%, where rounding half to even printed 31.2%.
+        at = datetime(2024, 3, 5, 18, tzinfo=UTC)
+        for status in ["intake_completed"] * completed + ["intake_missed"] * missed:
+            add_referral(app, status=status, created_at=at)
+        tables = page_tables(as_supervisor.text(f"/reports?{FIXTURE_PERIOD}"))
+        assert tables["agencies"][-1] == [
+            "all agencies",
+            str(completed + missed),
+            str(completed),
+            str(missed),
+            rate,
+        ]
+
     def test_default_period_is_the_last_full_quarter(self, app: Flask, as_supervisor: Web) -> None:
         today = datetime.now(ZoneInfo("America/Los_Angeles")).date()
         first, last = last_full_quarter(today)
