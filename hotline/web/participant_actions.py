@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
@@ -132,6 +132,13 @@ def update_plan_entry(participant_id: int, entry_id: int) -> Page | Response:
         values["started_on"] = today.isoformat()
     else:
         planned = None
+    # Completed today, it ended today: an end still to come was the plan's guess too.
+    expected = entry.ended_on
+    ends_later = expected is not None and expected > today and "ended_on" not in values
+    if values.get("status") == "completed" and ends_later:
+        values["ended_on"] = today.isoformat()
+    else:
+        expected = None
     data, errors = checked(PlanEntryPatch, values)
     if data is None:
         return record_page(row, 422, errors)
@@ -142,15 +149,29 @@ def update_plan_entry(participant_id: int, entry_id: int) -> Page | Response:
     except DomainError as error:
         get_session().rollback()
         return record_page(row, domain_status(error, errors), errors)
-    if planned is not None:
-        return back(
-            row,
-            web_text(
-                "Plan updated; its start date, {day}, was still to come: it is today now.",
-                day=planned.isoformat(),
-            ),
+    return back(row, plan_updated(planned, expected))
+
+
+def plan_updated(start: date | None, end: date | None) -> str:
+    """Say the plan was updated, and which dates still to come became today."""
+    if start is not None and end is not None:
+        return web_text(
+            "Plan updated; its start date, {start}, and its end date, {end}, were still "
+            "to come: both are today now.",
+            start=start.isoformat(),
+            end=end.isoformat(),
         )
-    return back(row, web_text("Plan updated."))
+    if start is not None:
+        return web_text(
+            "Plan updated; its start date, {day}, was still to come: it is today now.",
+            day=start.isoformat(),
+        )
+    if end is not None:
+        return web_text(
+            "Plan updated; its end date, {day}, was still to come: it is today now.",
+            day=end.isoformat(),
+        )
+    return web_text("Plan updated.")
 
 
 @bp.post(ONE + "/charges")

@@ -79,3 +79,67 @@ class TestProviders:
         table = page.split('<table class="stack plan">')[1].split("</table>")[0]
         cells = re.findall(r'<td data-label="Provider">(.*?)</td>', table, re.S)
         assert [" ".join(cell.split()) for cell in cells] == ["Old Shelter (inactive)"]
+
+
+class TestMarkCompleted:
+    """ "Mark completed" says the entry ended today."""
+
+    def test_an_entry_expected_to_end_later_ends_today_when_marked_completed(
+        self, app: Flask
+    ) -> None:
+        # The end the plan expected, set through the API, stayed: the entry then read
+        # "completed (started …, ended <a day to come>)" on the day it was completed.
+        web, user = signed_in(app, "Cam Reed", "case_manager")
+        number = add_participant(app, "Jane Doe", user)
+        today = datetime.now(UTC).astimezone(ZoneInfo("America/Los_Angeles")).date()
+        began, expected = today - timedelta(days=10), today + timedelta(days=14)
+        with session_scope(app) as session:
+            at = datetime.now(UTC)
+            entry = PlanEntry(
+                participant_id=number,
+                need="housing",
+                status="started",
+                started_on=began,
+                ended_on=expected,
+                created_at=at,
+                updated_at=at,
+            )
+            session.add(entry)
+            session.flush()
+            entry_id = entry.id
+        answer = web.post(f"/participants/{number}/plan/{entry_id}", {"status": "completed"})
+        assert answer.status_code == 302
+        page = web.text(f"/participants/{number}")
+        assert f"its end date, {expected}, was still to come: it is today now" in page
+        assert f"completed (started {began}, ended {today})" in plan_cells(page)
+        with session_scope(app) as session:
+            row = session.get_one(PlanEntry, entry_id)
+            assert (row.status, row.started_on, row.ended_on) == ("completed", began, today)
+
+    def test_an_entry_expected_to_start_and_end_later_is_both_today_when_marked_completed(
+        self, app: Flask
+    ) -> None:
+        web, user = signed_in(app, "Cam Reed", "case_manager")
+        number = add_participant(app, "Jane Doe", user)
+        today = datetime.now(UTC).astimezone(ZoneInfo("America/Los_Angeles")).date()
+        start, end = today + timedelta(days=2), today + timedelta(days=30)
+        with session_scope(app) as session:
+            at = datetime.now(UTC)
+            entry = PlanEntry(
+                participant_id=number,
+                need="food",
+                status="started",
+                started_on=start,
+                ended_on=end,
+                created_at=at,
+                updated_at=at,
+            )
+            session.add(entry)
+            session.flush()
+            entry_id = entry.id
+        answer = web.post(f"/participants/{number}/plan/{entry_id}", {"status": "completed"})
+        assert answer.status_code == 302
+        page = web.text(f"/participants/{number}")
+        said = f"its start date, {start}, and its end date, {end}, were still to come"
+        assert said in page
+        assert f"completed (started {today}, ended {today})" in plan_cells(page)
