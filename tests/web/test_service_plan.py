@@ -36,6 +36,7 @@ class TestPlanDates:
                 ("housing", "completed", began, ended),
                 ("food", "stopped", None, ended),
                 ("medical", "planned", soon + timedelta(days=7), None),
+                ("documents", "started", began, soon + timedelta(days=9)),
             ]:
                 session.add(
                     PlanEntry(
@@ -52,6 +53,8 @@ class TestPlanDates:
         assert f"completed (started {began}, ended {ended})" in cells
         assert f"stopped (ended {ended})" in cells
         assert f"planned (to start {soon + timedelta(days=7)})" in cells
+        # An end the plan expects, on an entry still going on, is not a day it ended.
+        assert f"started (since {began}, to end {soon + timedelta(days=9)})" in cells
 
 
 class TestProviders:
