@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from ..models import Participant, PlanEntry, Provider, Referral
 
 SUPPRESS_BELOW = 5
+NO_PROVIDER = "no provider yet"
 AGAIN_WITHIN = {"6 months": timedelta(days=183), "12 months": timedelta(days=365)}
 
 
@@ -127,6 +128,7 @@ class PlanRow:
     started: int
     completed: int
     stopped: int
+    active: bool = True  # a provider the directory marks inactive
 
 
 def participant_figures(
@@ -161,21 +163,33 @@ def participant_figures(
 
 
 def plan_rows(session: Session) -> tuple[list[PlanRow], list[PlanRow]]:
-    """Return the plan entries by need and by provider, each by status."""
-    names = dict(session.execute(select(Provider.id, Provider.name)).all())
-    by_need: dict[str, Counter[str]] = {}
-    by_provider: dict[str, Counter[str]] = {}
+    """Return the plan entries by need and by provider, each by status.
+
+    Providers are in name order, whatever the case, and entries with no provider
+    come last; an inactive provider is a row of its own, marked as such.
+    """
+    providers = {
+        provider_id: (name, active)
+        for provider_id, name, active in session.execute(
+            select(Provider.id, Provider.name, Provider.active)
+        )
+    }
+    nobody = (NO_PROVIDER, True)
+    by_need: dict[tuple[str, bool], Counter[str]] = {}
+    by_provider: dict[tuple[str, bool], Counter[str]] = {}
     for need, provider_id, status in session.execute(
         select(PlanEntry.need, PlanEntry.provider_id, PlanEntry.status)
     ):
-        by_need.setdefault(need, Counter())[status] += 1
-        provider = names.get(provider_id, "no provider yet") if provider_id else "no provider yet"
+        by_need.setdefault((need, True), Counter())[status] += 1
+        provider = providers.get(provider_id, nobody) if provider_id else nobody
         by_provider.setdefault(provider, Counter())[status] += 1
 
-    def rows(table: dict[str, Counter[str]]) -> list[PlanRow]:
+    def rows(table: dict[tuple[str, bool], Counter[str]]) -> list[PlanRow]:
+        order = sorted(table, key=lambda key: (key == nobody, key[0].casefold(), key))
         return [
-            PlanRow(name, c["planned"], c["started"], c["completed"], c["stopped"])
-            for name, c in sorted(table.items())
+            PlanRow(name, c["planned"], c["started"], c["completed"], c["stopped"], active)
+            for name, active in order
+            for c in [table[name, active]]
         ]
 
     return rows(by_need), rows(by_provider)

@@ -2,25 +2,36 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from ..db import get_session
 from ..services.program_reports import PlanRow, participant_figures, plan_rows
+from .language import web_text
 from .report_table import Table
 
 PROGRAM_TABLES = ("participants", "plan_needs", "plan_providers")
 PLAN_COLUMNS = ["Planned", "Started", "Completed", "Stopped"]
 
 
-def plan_table(title: str, first: str, rows: list[PlanRow]) -> Table:
+def plan_table(
+    title: str, first: str, rows: list[PlanRow], named: Callable[[PlanRow], str]
+) -> Table:
     """Return plan entries by status, one row per need or provider."""
     counts = [[row.planned, row.started, row.completed, row.stopped] for row in rows]
-    cells = [
-        [row.name.replace("_", " "), *map(str, numbers)]
-        for row, numbers in zip(rows, counts, strict=True)
-    ]
+    cells = [[named(row), *map(str, numbers)] for row, numbers in zip(rows, counts, strict=True)]
     totals = [sum(column) for column in zip(*counts, strict=True)] if counts else [0, 0, 0, 0]
     return Table(title, [first, *PLAN_COLUMNS], [*cells, ["Total", *map(str, totals)]])
+
+
+def need_words(row: PlanRow) -> str:
+    """Name a need in words."""
+    return row.name.replace("_", " ")
+
+
+def provider_words(row: PlanRow) -> str:
+    """Name a provider as the directory does: as written, an inactive one marked."""
+    return row.name if row.active else f"{row.name} ({web_text('inactive')})"
 
 
 def program_tables(start: datetime, end: datetime, now: datetime) -> dict[str, Table]:
@@ -47,6 +58,8 @@ def program_tables(start: datetime, end: datetime, now: datetime) -> dict[str, T
                 *again,
             ],
         ),
-        "plan_needs": plan_table("Service plan by need", "Need", by_need),
-        "plan_providers": plan_table("Service plan by provider", "Provider", by_provider),
+        "plan_needs": plan_table("Service plan by need", "Need", by_need, need_words),
+        "plan_providers": plan_table(
+            "Service plan by provider", "Provider", by_provider, provider_words
+        ),
     }

@@ -14,7 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from hotline.db import session_scope
-from hotline.models import Officer
+from hotline.models import Officer, PlanEntry, Provider
 from hotline.web.reports import TABLES, last_full_quarter
 from tests.factories import add_referral, add_referred_participant
 from tests.services import test_reports as service_fixture
@@ -446,3 +446,41 @@ class TestCsv:
         html = as_supervisor.text(f"/reports?{FIXTURE_PERIOD}&cost=10")
         for table in TABLES:
             assert f"/reports/{table}.csv?from=2024-03-04&amp;to=2024-03-17&amp;cost=10.00" in html
+
+
+class TestPlanTables:
+    """The service plan by provider reads as the directory does."""
+
+    def test_providers_in_name_order_inactive_marked_and_no_provider_last(
+        self, app: Flask, as_supervisor: Web
+    ) -> None:
+        # "no provider yet" sorted among the names, after "iCare Clinic" or before
+        # "Recovery Cafe" by the letters' codes, and a closed provider bore no mark.
+        at = datetime(2024, 3, 5, tzinfo=UTC)
+        person = add_referred_participant(app, at)
+        with session_scope(app) as session:
+            ids = {}
+            for name, active in [("iCare Clinic", True), ("Old Shelter", False), ("Zeta", True)]:
+                provider = Provider(name=name, needs=["housing"], active=active, created_at=at)
+                session.add(provider)
+                session.flush()
+                ids[name] = provider.id
+            for provider_id in [ids["Zeta"], ids["iCare Clinic"], ids["Old Shelter"], None]:
+                session.add(
+                    PlanEntry(
+                        participant_id=person,
+                        need="housing",
+                        provider_id=provider_id,
+                        status="planned",
+                        created_at=at,
+                        updated_at=at,
+                    )
+                )
+        table = page_tables(as_supervisor.text(f"/reports?{FIXTURE_PERIOD}"))["plan_providers"]
+        assert [row[0] for row in table[1:]] == [
+            "iCare Clinic",
+            "Old Shelter (inactive)",
+            "Zeta",
+            "no provider yet",
+            "Total",
+        ]
