@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..audit import Actor, record, snapshot
@@ -21,7 +21,10 @@ def provider_fields(row: Provider) -> dict[str, Any]:
 
 def list_providers(session: Session, need: str | None = None) -> list[Provider]:
     """Return the providers by name, those serving `need` only when it is given."""
-    rows = session.scalars(select(Provider).order_by(Provider.name, Provider.id)).all()
+    # In name order whatever the case: by the letters' codes, as SQLite sorts, "iCare
+    # Clinic" came after "Zeta" (and PostgreSQL's collation put it first).
+    by_name = (func.lower(Provider.name), Provider.name, Provider.id)
+    rows = session.scalars(select(Provider).order_by(*by_name)).all()
     return [row for row in rows if need is None or need in row.needs]
 
 

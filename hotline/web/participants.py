@@ -10,13 +10,14 @@ from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
 from ..db import get_session
-from ..models import Consent, Contact, Officer, Participant, PlanEntry, Provider, Referral, User
+from ..models import Consent, Contact, Officer, Participant, PlanEntry, Referral, User
 from ..permissions import holders
 from ..schemas.participants import ParticipantIn, ParticipantPatch
 from ..services import participant_views as views
 from ..services import participants
 from ..services.errors import DomainError
 from ..services.participant_match import suggest
+from ..services.providers import list_providers
 from . import bp
 from .auth import current_user, requires, user_can
 from .form_once import repeated_post
@@ -158,7 +159,7 @@ def record_page(row: Participant, status: int = 200, errors: Errors | None = Non
             # Expired, or given from a later day: listed, not revoked, and sharing nothing.
             in_force={c.id for c in consents if participants.is_current(c, now())},
             managers=case_managers(),
-            providers=list(session.scalars(select(Provider).order_by(Provider.name))),
+            providers=list_providers(session),
             officers=list(
                 session.scalars(
                     select(Officer).where(Officer.active.is_(True)).order_by(Officer.name)

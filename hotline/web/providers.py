@@ -5,11 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask import flash, redirect, render_template, request, url_for
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from ..db import get_session
-from ..models import Provider
 from ..schemas.participants import ProviderIn
 from ..services import providers as directory
 from . import bp
@@ -25,7 +23,7 @@ Page = tuple[str, int]
 
 def providers_page(status: int = 200, errors: Errors | None = None) -> Page:
     """Render the directory with its add form."""
-    rows = get_session().scalars(select(Provider).order_by(Provider.name, Provider.id)).all()
+    rows = directory.list_providers(get_session())
     typed = request.form if errors else {}  # a refused form comes back as typed
     page = render_template("providers.html", providers=rows, errors=errors or {}, typed=typed)
     return page, status

@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 from flask import Flask
 
 from hotline.db import session_scope
-from hotline.models import PlanEntry, Provider
+from hotline.models import PlanEntry, Provider, User
+from tests.api.conftest import Api, token_for
 from tests.web.test_participants import add_participant, signed_in
 
 
@@ -18,6 +19,13 @@ def plan_cells(page: str) -> list[str]:
     table = page.split('<table class="stack plan">')[1].split("</table>")[0]
     cells = re.findall(r'<td data-label="Status">(.*?)</td>', table, re.S)
     return [" ".join(re.sub(r"<form.*?</form>", "", cell, flags=re.S).split()) for cell in cells]
+
+
+def api_providers(app: Flask, user: User) -> list[dict[str, object]]:
+    """Return the directory as `GET /api/v1/providers` lists it."""
+    answer = Api(app.test_client(), token_for(app, user.id)).get("/providers")
+    assert answer.status_code == 200
+    return list(answer.json["items"])
 
 
 class TestPlanDates:
@@ -146,3 +154,20 @@ class TestMarkCompleted:
         said = f"its start date, {start}, and its end date, {end}, were still to come"
         assert said in page
         assert f"completed (started {today}, ended {today})" in plan_cells(page)
+
+
+class TestDirectoryOrder:
+    """The directory and the plan's choice of provider are in name order, whatever the case."""
+
+    def test_a_name_starting_in_lower_case_is_in_its_place(self, app: Flask) -> None:
+        # By the letters' codes (SQLite's order) "iCare Clinic" came after "Zeta".
+        web, user = signed_in(app, "Cam Reed", "case_manager")
+        number = add_participant(app, "Jane Doe", user)
+        for name in ("Zeta", "iCare Clinic", "Evergreen"):
+            assert web.post("/providers", {"name": name, "needs": "housing"}).status_code == 302
+        listed = re.findall(r'<td data-label="Provider">([^<]*)</td>', web.text("/providers"))
+        assert listed == ["Evergreen", "iCare Clinic", "Zeta"]
+        page = web.text(f"/participants/{number}")
+        choice = page.split('<select id="provider_id"')[1].split("</select>")[0]
+        assert re.findall(r'<option value="\d+">([^<]*)</option>', choice) == listed
+        assert [p["name"] for p in api_providers(app, user)] == listed
