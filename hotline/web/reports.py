@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,15 +19,13 @@ from .auth import requires
 from .program_tables import PROGRAM_TABLES, program_tables
 from .report_bars import completion_chart, outcome_chart, timing_chart
 from .report_chart import weekly_chart
-from .report_table import Table
+from .report_table import Table, duration, percent, shown
 from .words import channel_word
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 3 * 366
 EARLIEST, LATEST = date(2000, 1, 1), date(2999, 12, 31)
 MAX_COST = Decimal(10**9)
-# Not "<5": a count hidden so that a small one cannot be worked out may be 5 or more.
-SUPPRESSED = "hidden"
 TABLES = (
     "weekly",
     "calls",
@@ -117,29 +114,6 @@ def read_period(
     if cost is None:
         errors["cost"] = "Give the cost of one booking as a number, e.g. 2500."
     return Period(first, last, cost if cost is not None else default_cost), errors
-
-
-def duration(seconds: float | None) -> str:
-    """Format seconds as H:MM:SS, rounded to the second ("" without data)."""
-    if seconds is None:
-        return ""
-    hours, rest = divmod(math.floor(abs(seconds) + 0.5), 3600)
-    return f"{'-' if seconds < 0 else ''}{hours}:{rest // 60:02d}:{rest % 60:02d}"
-
-
-def shown(count: int | None) -> str:
-    """Return a count, or the suppression mark for a hidden one."""
-    return SUPPRESSED if count is None else str(count)
-
-
-def percent(share: float | None) -> str:
-    """Format a share as a percentage with one decimal, halves up ("" without data)."""
-    if share is None:
-        return ""
-    # repr is the float's shortest decimal (5/16 is 0.3125): rounded half to even, as
-    # format() does, 31.25% read 31.2% where a calculator or a spreadsheet says 31.3%.
-    exact = Decimal(repr(share)) * 100
-    return f"{exact.quantize(Decimal('0.1'), rounding=ROUND_HALF_UP)}%"
 
 
 def intake_row(group: GroupCount, *labels: str) -> list[str]:
