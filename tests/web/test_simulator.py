@@ -178,6 +178,29 @@ class TestCall:
             notices = session.scalars(select(Message).where(Message.to_number == program.ana.phone))
             assert [m.status for m in notices] == ["sent"]  # dispatched right after the call
 
+    def test_each_phone_dialled_and_each_text_say_how_they_ended_in_words(
+        self, app: Flask, as_supervisor: Web, program: Program
+    ) -> None:
+        with session_scope(app) as session:  # a text the officer's STOP kept from going out
+            session.add(
+                Message(
+                    direction="out",
+                    from_number="+12065550100",
+                    to_number=program.officer.phone,
+                    body="LEAD #9: thank you.",
+                    status="suppressed",
+                    created_at=datetime.now(UTC),
+                )
+            )
+        page = call(
+            as_supervisor, program.officer.phone, leg1="no-answer", leg2="busy", voicemail=""
+        )
+        assert f"1 Ana Diaz {program.ana.phone} did not answer" in page
+        assert f"2 Ben Okafor {program.ben.phone} line busy" in page
+        assert "LEAD #9: thank you." in page
+        assert "not sent: the number opted out with STOP" in page
+        assert "· suppressed" not in page and f"{program.ben.phone} busy" not in page
+
 
 class TestPublicUrl:
     """Behind a public URL, the simulator signs what the app checks."""
