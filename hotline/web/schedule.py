@@ -6,10 +6,12 @@ from datetime import UTC, date, datetime, timedelta
 
 from flask import current_app, render_template, request, url_for
 
+from .. import rotation as engine
 from ..db import get_session
 from ..permissions import can
+from ..services.calendar import TRUE_START_LOOKBACK
 from ..services.calendar_secret import calendar_token
-from ..services.oncall import schedule_segments, true_ends
+from ..services.oncall import load_program, schedule_segments, true_ends
 from . import bp, program_zone
 from .auth import login_required
 from .calendar_days import calendar_context, day_window
@@ -48,6 +50,13 @@ def schedule() -> str:
     shown = [s for s in segments if s.end > now]  # the words and the gap count: from now on
     # A stretch cut by the page's last midnight goes on: its words say until when.
     ends = true_ends(db, segments, end)
+    # And a shift held at its first midnight began before it: its words say when.
+    program = load_program(db)
+    begins = {
+        (s.tier, s.start): engine.segment_start(program, s.tier, start, TRUE_START_LOOKBACK)
+        for s in segments
+        if s.start == start and s.user_id is not None
+    }
     return render_template(
         "schedule.html",
         days=days,
@@ -58,7 +67,7 @@ def schedule() -> str:
         one_day=timedelta(days=1),
         today=today,
         **calendar_context(segments, first, days, names, zone, now),
-        lines=lines(shown, max(start, now), end, names, zone, ends),
+        lines=lines(shown, max(start, now), end, names, zone, ends, begins),
         gaps=[
             (s, ends.get(s.tier, s.end) if s.end == end else s.end)
             for s in shown

@@ -95,11 +95,13 @@ def lines(
     names: Mapping[int, str],
     zone: ZoneInfo,
     ends: Mapping[int, datetime | None] | None = None,
+    begins: Mapping[tuple[int, datetime], datetime] | None = None,
 ) -> list[Line]:
     """Group segments by tier into lines of bars sized by their share of the window.
 
     `ends` gives, by tier, when a stretch cut at `end` really ends: its words say
-    that, not the window's end (None: "until further notice").
+    that, not the window's end (None: "until further notice"). `begins` gives, by
+    (tier, start), when a stretch cut at the window's start really began.
     """
     span = (end - start) / timedelta(seconds=1)
     by_tier: dict[int, list[Bar]] = {}
@@ -107,7 +109,8 @@ def lines(
         left = (segment.start - start) / timedelta(seconds=1) / span * 100
         width = (segment.end - segment.start) / timedelta(seconds=1) / span * 100
         who = "GAP: nobody" if segment.user_id is None else names.get(segment.user_id, "?")
-        when = f"{local(segment.start, zone)} – {until_words(segment, end, zone, ends)}"
+        began = (begins or {}).get((segment.tier, segment.start), segment.start)
+        when = f"{local(began, zone)} – {until_words(segment, end, zone, ends)}"
         kind = segment.source or "gap"
         label = f"{who} ({kind}), {when}" if segment.user_id is not None else f"{who}, {when}"
         by_tier.setdefault(segment.tier, []).append(

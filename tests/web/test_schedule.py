@@ -138,6 +138,20 @@ class TestCalendar:
         assert summary and "until further notice" in summary.group(1)
         assert f"{after:%a %m/%d}" not in summary.group(1)
 
+    def test_a_shift_begun_before_the_pages_first_midnight_says_when_it_really_began(
+        self, app: Flask, as_coordinator: Web, ana: User, ben: User
+    ) -> None:
+        add_rotation(app, 1, ana, ben, start=datetime(2026, 11, 1, 8), shift_hours=24)
+        first = datetime.now(LA).date() + timedelta(days=7)
+        page = as_coordinator.text(f"/schedule?days=7&from={first.isoformat()}")
+        details = re.search(r'id="segment-details">(.*?)</details>', page, re.S)
+        assert details
+        stretches = re.findall(r"Tier 1: ([^<]*?)\s*(?:<|$)", details.group(1))
+        # The shift held at the page's first midnight began at 08:00 the day before.
+        before = first - timedelta(days=1)
+        assert stretches[0].endswith(f"{before:%a %m/%d} 08:00 – {first:%a %m/%d} 08:00"), stretches
+        assert f"{first:%a %m/%d} 00:00" not in details.group(1)
+
     def test_needs_sign_in(self, client: FlaskClient) -> None:
         assert client.get("/schedule").headers["Location"].startswith("/login")
 
