@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Container
+from collections.abc import Container, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -10,11 +10,13 @@ from typing import Any
 from pydantic import ValidationError
 from werkzeug.datastructures import MultiDict
 
-from ..models import Rotation
+from ..models import Rotation, User
+from ..permissions import ROLE_WORDS, holders
 from ..rotation import DAY_NAMES, MAX_SHIFT_HOURS
 from ..schemas.oncall import RotationIn
 from ..services.program_store import readable_window
 from .form_fields import Errors, field_errors, whole_number
+from .language import web_text as _
 
 UNIT_HOURS = {"hours": 1, "days": 24, "weeks": 168}
 COMMON_ZONES = (
@@ -135,6 +137,19 @@ class RotationForm:
         elif verb not in ("up", "down", "remove", "remove-window"):
             return False
         return True
+
+    def off_the_phones(self, users: Mapping[int, User]) -> str | None:
+        """Return, naming them, why a participant who no longer takes calls cannot be saved."""
+        for user_id in self.participants:
+            user = users.get(user_id)
+            if user is not None and user.role not in holders("take_calls"):
+                return _(
+                    "{name} is a {role} now: only coordinators and supervisors go on call. "
+                    "Remove them to save.",
+                    name=user.name,
+                    role=ROLE_WORDS.get(user.role, user.role),
+                )
+        return None
 
     def check(self) -> RotationIn | Errors:
         """Return the rotation these fields describe, or an error message per form field."""

@@ -14,6 +14,7 @@ from ..audit import Actor
 from ..db import get_session
 from ..jobs import check_coverage_if_changed
 from ..models import Rotation
+from ..permissions import can
 from ..rotation import DAY_NAMES
 from ..schemas.oncall import RotationIn
 from ..services import oncall
@@ -122,10 +123,12 @@ def editor(row: Rotation | None) -> Page:
     form = RotationForm.from_request(request.form)
     action = request.form.get("action", "preview")
     users = people(get_session())
-    active = {user_id for user_id, user in users.items() if user.active}
-    if form.edit(action, request.form.get("add_participant", ""), active):
+    callers = {user_id for user_id, user in users.items() if can(user, "take_calls")}
+    if form.edit(action, request.form.get("add_participant", ""), callers):
         return page(form, row)
     checked = form.check()
+    if action == "save" and (off := form.off_the_phones(users)) and isinstance(checked, RotationIn):
+        checked = {"participants": off}  # named here: the service's refusal says "user 4"
     if not isinstance(checked, RotationIn):
         return page(form, row, errors=checked), 422
     if action == "save":

@@ -339,6 +339,32 @@ class TestEditor:
             ]
         assert f'<option value="{gone.id}">' not in as_supervisor.text("/rotations/new")
 
+    def test_a_participant_made_a_case_manager_is_marked_and_named_when_refused(
+        self, app: Flask, as_supervisor: Web, as_coordinator: Web, ana: User, ben: User
+    ) -> None:
+        row = add_rotation(app, 1, ana, ben)
+        with session_scope(app) as session:  # Ben moved to case management: off the phones
+            session.get_one(User, ben.id).role = "case_manager"
+        path = f"/rotations/{row.id}"
+        page = as_supervisor.text(path)
+        ben_row = re.search(r'<li id="participant-1".*?</li>', page, re.S)
+        assert ben_row and "not on call: a gap on their turns" in ben_row.group(0)
+        for view in (as_coordinator.text(path), as_coordinator.text("/rotations")):
+            assert re.search(r"Ben Okafor\s*<span[^>]*>\(case manager: not on call\)", view)
+        answer = as_supervisor.post(path, rotation_form(ana, ben, name="Renamed"))
+        text = html.unescape(answer.get_data(as_text=True))
+        assert answer.status_code == 422
+        assert (
+            "Ben Okafor is a case manager now: only coordinators and supervisors go on call" in text
+        )
+        assert f"user {ben.id}" not in text and 'value="Renamed"' in text
+        assert stored(app)[0]["name"] == "Tier 1"
+        # Nor can a crafted Add put a case manager on the rotation.
+        crafted = rotation_form(ana, action="add-participant", add_participant=str(ben.id))
+        assert order(as_supervisor.post("/rotations/new", crafted).get_data(as_text=True)) == [
+            ana.id
+        ]
+
     def test_windows_are_added_and_removed(self, as_supervisor: Web, ana: User) -> None:
         form = rotation_form(ana, action="add-window")
         page = as_supervisor.post("/rotations/new", form).get_data(as_text=True)
