@@ -134,12 +134,7 @@ def replace_rotation(
     `drawn_from` is when the version its author edited was saved: if another was
     saved since, even a moment ago, nothing changes and the Conflict says so.
     """
-    if not _claim_rotation(session, rotation_id, drawn_from):
-        if session.scalar(select(Rotation.id).where(Rotation.id == rotation_id)) is None:
-            raise NotFound(f"no rotation with id {rotation_id}")  # deleted meanwhile
-        raise Conflict("the rotation was changed since this version", "drawn_from")
-    row = get_rotation(session, rotation_id)
-    session.refresh(row)  # as it stands, now that it is held
+    row = _claim_rotation(session, rotation_id, drawn_from)
     before = snapshot(rotation_fields(row))
     _apply(session, row, data)
     row.updated_at = now
@@ -151,8 +146,8 @@ def replace_rotation(
     return row
 
 
-def _claim_rotation(session: Session, rotation_id: int, drawn_from: datetime | None = None) -> bool:
-    """Take a rotation's write lock; tell whether it stands (as version `drawn_from`, if given)."""
+def _claim_rotation(session: Session, rotation_id: int, drawn_from: datetime | None) -> Rotation:
+    """Lock a rotation and return it as it is: NotFound if gone, Conflict if not `drawn_from`."""
     # Read without the lock, one deleted meanwhile was written to (or deleted again) as if
     # it stood: a 500, or a second deletion in the audit log. Nothing changes yet: `before`
     # keeps the version as it was saved.
@@ -163,15 +158,24 @@ def _claim_rotation(session: Session, rotation_id: int, drawn_from: datetime | N
         .values(updated_at=Rotation.updated_at)
         .execution_options(synchronize_session=False)
     )
-    return updated_one_row(claimed)
-
-
-def delete_rotation(session: Session, rotation_id: int, actor: Actor, now: datetime) -> None:
-    """Delete a rotation."""
-    if not _claim_rotation(session, rotation_id):
-        raise NotFound(f"no rotation with id {rotation_id}")
+    if not updated_one_row(claimed):
+        if session.scalar(select(Rotation.id).where(Rotation.id == rotation_id)) is None:
+            raise NotFound(f"no rotation with id {rotation_id}")  # deleted meanwhile
+        raise Conflict("the rotation was changed since this version", "drawn_from")
     row = get_rotation(session, rotation_id)
     session.refresh(row)  # as it stands, now that it is held
+    return row
+
+
+def delete_rotation(
+    session: Session,
+    rotation_id: int,
+    actor: Actor,
+    now: datetime,
+    drawn_from: datetime | None = None,
+) -> None:
+    """Delete a rotation (only as version `drawn_from`, if given: else Conflict)."""
+    row = _claim_rotation(session, rotation_id, drawn_from)
     record(session, actor, now, "delete", "rotation", row.id, snapshot(rotation_fields(row)), None)
     session.delete(row)
     session.flush()

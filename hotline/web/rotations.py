@@ -92,22 +92,36 @@ def delete_rotation(rotation_id: int) -> Page:
     """Delete a rotation after showing what its tier looks like without it."""
     row = stored(rotation_id)
     db = get_session()
+    changed = None
     if request.method == "POST":
         now = datetime.now(UTC)
         user = current_user()
         assert user is not None
         try:
-            oncall.delete_rotation(db, row.id, Actor(user.id, "web"), now)
+            oncall.delete_rotation(db, row.id, Actor(user.id, "web"), now, drawn_from_form())
         except NotFound:  # deleted by someone else since this request read it
             abort(404)
-        db.commit()
-        check_coverage_if_changed(current_app, db, now)
-        flash(_("Rotation “{name}” deleted.", name=row.name))
-        return redirect(url_for("web.rotations"))
+        except Conflict:  # changed since the confirmation was drawn: show it as it is now
+            db.rollback()
+            db.refresh(row)
+            changed = _(
+                "This rotation was changed since this page was opened: it is not deleted. "
+                "Check it below, then delete it again if you still mean to."
+            )
+        else:
+            db.commit()
+            check_coverage_if_changed(current_app, db, now)
+            flash(_("Rotation “{name}” deleted.", name=row.name))
+            return redirect(url_for("web.rotations"))
     program = without_rotation(oncall.load_program(db), row.id)
-    return render_template(
-        "rotation_delete.html", row=row, preview=schedule_of(program, {row.tier})
+    shown = render_template(
+        "rotation_delete.html",
+        row=row,
+        preview=schedule_of(program, {row.tier}),
+        drawn_from=oncall.rotation_version(row),
+        changed=changed,
     )
+    return (shown, 409) if changed else shown
 
 
 def stored(rotation_id: int) -> Rotation:

@@ -534,3 +534,27 @@ class TestDelete:
         assert "Rotation “Tier 1” deleted." in as_supervisor.text("/rotations")
         with session_scope(app) as session:
             assert session.scalar(select(func.count()).select_from(Rotation)) == 0
+
+    def test_a_delete_confirmed_after_another_supervisor_changed_it_is_refused(
+        self, app: Flask, as_supervisor: Web, ana: User, ben: User
+    ) -> None:
+        row = add_rotation(app, 1, ana)
+        confirm = as_supervisor.text(f"/rotations/{row.id}/delete")
+        drawn = re.search(r'name="drawn_from" value="([^"]*)"', confirm)
+        assert drawn, "the confirmation says which saved version it shows"
+        with session_scope(app) as session:  # meanwhile another supervisor moves it to tier 2
+            data = RotationIn.model_validate(
+                {**stored(app)[0], "tier": 2, "participants": [ben.id]},
+                context={"timezone": "America/Los_Angeles"},
+            )
+            oncall.replace_rotation(session, row.id, data, Actor(None, "cli"), datetime.now(UTC))
+        answer = as_supervisor.post(f"/rotations/{row.id}/delete", {"drawn_from": drawn.group(1)})
+        page = answer.get_data(as_text=True)
+        assert answer.status_code == 409
+        assert "changed since this page was opened" in page
+        assert "Tier 2 would look like this without it" in " ".join(page.split())
+        assert stored(app)[0]["tier"] == 2  # not deleted
+        again = re.search(r'name="drawn_from" value="([^"]*)"', page)
+        assert again and again.group(1) != drawn.group(1)
+        resent = as_supervisor.post(f"/rotations/{row.id}/delete", {"drawn_from": again.group(1)})
+        assert resent.status_code == 302 and stored(app) == []
