@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, flash, render_template, request
+from flask import abort, current_app, flash, render_template, request, url_for
 from flask.blueprints import BlueprintSetupState
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -206,7 +206,7 @@ def path_of(url: str) -> str:
     return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
-def call_script(form: Mapping[str, str]) -> CallScript:
+def call_script(form: Mapping[str, str], voicemail: str) -> CallScript:
     """Read the call form: the caller's keys, each dialled phone's answer, the voicemail."""
     prompts = [part.strip() for part in form.get("keys", "").split(",")]
     gathers: list[str | None] = [
@@ -217,7 +217,8 @@ def call_script(form: Mapping[str, str]) -> CallScript:
         value = form.get(f"leg{row}")
         if value is not None:
             legs.append(Leg(next((o for o in LEG_CHOICES if o == value), "no-answer")))
-    recording = DEFAULT_RECORDING if form.get("voicemail") == "leave" else None
+    # The app's own sample at `voicemail`: the referral page's "play the voicemail" plays it.
+    recording = (voicemail, DEFAULT_RECORDING[1]) if form.get("voicemail") == "leave" else None
     return CallScript(
         gathers=gathers if any(gathers) else [], legs_in_order=legs, recording=recording
     )
@@ -272,7 +273,8 @@ def simulator_call() -> str:
     """Call the hotline from the officer's phone and show what everyone heard."""
     officer = chosen_officer_phone(request.form)
     oncall = chosen_oncall(request.form)
-    script = call_script(request.form)
+    base = current_app.config.get("HOTLINE_PUBLIC_URL") or request.url_root
+    script = call_script(request.form, base.rstrip("/") + url_for("web.demo_voicemail"))
     # A fresh app context: the webhooks get sessions of their own, as from Twilio.
     with current_app.app_context():
         result = VoiceEmulator(*webhooks()).call(officer, hotline_number(), script)

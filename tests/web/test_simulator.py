@@ -178,6 +178,18 @@ class TestCall:
             notices = session.scalars(select(Message).where(Message.to_number == program.ana.phone))
             assert [m.status for m in notices] == ["sent"]  # dispatched right after the call
 
+    def test_the_voicemail_left_plays_from_the_referral_page(
+        self, app: Flask, as_supervisor: Web, program: Program
+    ) -> None:
+        call(as_supervisor, program.officer.phone, leg1="no-answer", leg2="no-answer")
+        record = only_call(app)
+        assert record.referral_id is not None
+        page = as_supervisor.text(f"/referrals/{record.referral_id}")
+        link = re.search(r'<a href="([^"]+)">play the voicemail</a>', page)
+        assert link, "the referral page offers the voicemail"
+        played = as_supervisor.get(link.group(1))  # the app's own sample, not a Twilio 404
+        assert played.status_code == 200 and played.mimetype == "audio/wav"
+
     def test_each_phone_dialled_and_each_text_say_how_they_ended_in_words(
         self, app: Flask, as_supervisor: Web, program: Program
     ) -> None:
