@@ -239,7 +239,7 @@ def render_phones(
     return render_template(
         "simulator.html",
         officer=officer,
-        officer_name=next((o.name for o in officers if o.phone == officer), None),
+        officer_name=next((o.name for o in officers if o.phone == officer and o.active), None),
         officers=officers,
         oncall=oncall,
         users=session.scalars(select(User).order_by(User.active.desc(), User.name)).all(),

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from hotline.db import session_scope
 from hotline.models import Call, Message, Officer, Referral, User
-from tests.factories import add_officer, add_rotation, add_user
+from tests.factories import add_officer, add_rotation, add_user, leave_roster
 from tests.web.conftest import PRODUCTION, Web
 
 STRANGER = "+12065550199"
@@ -189,6 +189,18 @@ class TestCall:
         assert link, "the referral page offers the voicemail"
         played = as_supervisor.get(link.group(1))  # the app's own sample, not a Twilio 404
         assert played.status_code == 200 and played.mimetype == "audio/wav"
+
+    def test_an_officer_who_left_the_roster_is_a_stranger_on_the_page_as_on_the_line(
+        self, app: Flask, as_supervisor: Web, program: Program
+    ) -> None:
+        gone = add_officer(app, "Officer Gone", badge="9001", phone="+12065550178")
+        leave_roster(app, gone)
+        html = as_supervisor.text(f"/simulator?officer={gone.phone}")
+        page = page_text(html.split('id="oncall-phone"')[0])
+        assert "not on the roster: the hotline asks for a badge" in page
+        assert "Officer Gone · badge 9001 · +12065550178 · left the roster" in page
+        heard = call(as_supervisor, gone.phone, leg1="accept")
+        assert "Enter your badge number" in heard  # the hotline does not know the phone
 
     def test_each_phone_dialled_and_each_text_say_how_they_ended_in_words(
         self, app: Flask, as_supervisor: Web, program: Program
