@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
@@ -13,7 +14,7 @@ from .. import rotation as engine
 from ..audit import Actor
 from ..db import get_session
 from ..jobs import check_coverage_if_changed
-from ..models import Rotation
+from ..models import Rotation, User
 from ..permissions import can
 from ..rotation import DAY_NAMES
 from ..schemas.oncall import RotationIn
@@ -21,7 +22,7 @@ from ..services import oncall
 from ..services.errors import Conflict, DomainError, NotFound
 from . import bp, program_zone
 from .auth import current_user, is_supervisor, login_required, requires
-from .form_fields import Errors, people
+from .form_fields import Errors, people, whole_number
 from .form_once import repeated_post
 from .language import web_text as _
 from .people_forms import row_or_404
@@ -141,8 +142,10 @@ def editor(row: Rotation | None) -> Page:
     if form.edit(action, request.form.get("add_participant", ""), callers):
         return page(form, row)
     checked = form.check()
-    if action == "save" and (off := form.off_the_phones(users)) and isinstance(checked, RotationIn):
-        checked = {"participants": off}  # named here: the service's refusal says "user 4"
+    saving = action == "save" and isinstance(checked, RotationIn)
+    # Named here: the service's refusal of someone off the phones says "user 4".
+    if saving and (refused := form.off_the_phones(users) or not_added(users)):
+        checked = {"participants": refused}
     if not isinstance(checked, RotationIn):
         return page(form, row, errors=checked), 422
     if action == "save":
@@ -191,6 +194,18 @@ def save(form: RotationForm, row: Rotation | None, data: RotationIn) -> Page:
     check_coverage_if_changed(current_app, db, now)
     flash(_("Rotation “{name}” saved.", name=saved.name))
     return redirect(url_for("web.rotation", rotation_id=saved.id))
+
+
+def not_added(users: Mapping[int, User]) -> str | None:
+    """Return why a person chosen under "Add participant", but not added, holds a save back."""
+    chosen = users.get(whole_number(request.form.get("add_participant", "")) or 0)
+    if chosen is None:
+        return None
+    return _(
+        "{name} is chosen under Add participant but not added: press Add, or choose "
+        "“— choose a person —” to leave them out.",
+        name=chosen.name,
+    )
 
 
 def drawn_from_form() -> datetime | None:

@@ -365,6 +365,27 @@ class TestEditor:
             ana.id
         ]
 
+    def test_a_person_chosen_to_add_but_not_added_keeps_the_save_back_and_stays_chosen(
+        self, app: Flask, as_supervisor: Web, ana: User, ben: User
+    ) -> None:
+        # Ben chosen under "Add participant", then Save pressed instead of Add.
+        form = rotation_form(ana, name="Nights", add_participant=str(ben.id))
+        answer = as_supervisor.post("/rotations/new", form)
+        page = html.unescape(answer.get_data(as_text=True))
+        assert answer.status_code == 422 and stored(app) == []
+        assert "Ben Okafor is chosen under Add participant but not added" in page
+        assert f'<option value="{ben.id}" selected>' in page and 'value="Nights"' in page
+        # With nobody added yet the refusal says so, and the choice is kept as well.
+        empty = as_supervisor.post("/rotations/new", {**form, "participant": []})
+        assert f'<option value="{ben.id}" selected>' in empty.get_data(as_text=True)
+        added = as_supervisor.post("/rotations/new", {**form, "action": "add-participant"})
+        assert order(added.get_data(as_text=True)) == [ana.id, ben.id]
+        assert " selected>" not in added.get_data(as_text=True).split('id="add_participant"')[1]
+        as_supervisor.post(
+            "/rotations/new", {**form, "participant": [ana.id, ben.id], "add_participant": ""}
+        )
+        assert stored(app)[0]["participants"] == [ana.id, ben.id]
+
     def test_windows_are_added_and_removed(self, as_supervisor: Web, ana: User) -> None:
         form = rotation_form(ana, action="add-window")
         page = as_supervisor.post("/rotations/new", form).get_data(as_text=True)
