@@ -247,6 +247,28 @@ class TestTwilioRefusingTheTexts:
             "texts are not going out: Twilio answered HTTP 503 (Twilio error 20503)"
         )
 
+    def test_a_hotline_number_twilio_will_not_send_from_turns_the_clock_stale(
+        self, app: Flask, client: FlaskClient, fake_twilio: FakeTwilio
+    ) -> None:
+        # HOTLINE_NUMBER not this account's, or not SMS-capable: every text fails alike,
+        # the supervisors' failure notices too, so only /healthz can say so.
+        run_job(app, "dispatch-outbox", datetime.now(UTC))
+        fake_twilio.fail_next("21606")  # the rest wait: they would fail alike
+        queue_texts(app, 2)
+        now = datetime.now(UTC)
+        run_job(app, "dispatch-outbox", now)
+        age_last_dispatch(app, timedelta(minutes=4))
+
+        body = client.get("/healthz").get_json()
+
+        assert body["status"] == "failing"
+        assert body["clock"].endswith(
+            "texts are not going out: Twilio answered HTTP 400 (Twilio error 21606)"
+        )
+        run_job(app, "dispatch-outbox", now + timedelta(minutes=1))  # the number is mended
+        assert client.get("/healthz").status_code == 200
+        assert fake_twilio.bodies() == ["hi", "hi"]  # kept for their retries, not given up
+
     def test_a_text_refused_for_its_own_number_leaves_the_clock_ok(
         self, app: Flask, client: FlaskClient, fake_twilio: FakeTwilio
     ) -> None:

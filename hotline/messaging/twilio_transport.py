@@ -24,6 +24,9 @@ UNAUTHORIZED = 401
 NOT_FOUND = 404
 # Twilio's own answer to "slow down", the one 4xx that passes by itself.
 TOO_MANY_REQUESTS = 429
+# Twilio will not send from HOTLINE_NUMBER (not this account's, not SMS-capable, none at
+# all): every text fails alike until the number is mended, as with refused credentials.
+SENDER_REFUSED = frozenset({"21212", "21601", "21603", "21606", "21659", "21660", "21661"})
 # How long a coordinator's phone rings for a callback before Twilio gives up.
 RING_SECONDS = 30
 
@@ -163,6 +166,6 @@ def _refused(status: int, code: object) -> SendResult:
     # HTTP status when the body has none, which is no Twilio code at all.
     error_code = str(code) if code is not None and code != status else None
     error = f"HTTP {status}" + (f" (Twilio error {error_code})" if error_code else "")
-    if status in (UNAUTHORIZED, TOO_MANY_REQUESTS) or status >= 500:
+    if status in (UNAUTHORIZED, TOO_MANY_REQUESTS) or status >= 500 or error_code in SENDER_REFUSED:
         return SendResult.retry(error, error_code)
     return SendResult.reject(error, error_code)

@@ -29,7 +29,7 @@ ACCOUNT_SID = "AC" + "1" * 32
 AUTH_TOKEN = "fake-twilio-token"
 
 # What a scripted answer can be: an HTTP failure, a Twilio error, or no answer.
-Failure = Literal["429", "500", "21610", "21211", "hang"]
+Failure = Literal["429", "500", "21610", "21211", "21606", "hang"]
 
 # How long a hanging request waits at most: far beyond any client timeout a
 # test sets, and released at once when the server shuts down.
@@ -41,6 +41,7 @@ ERRORS: dict[str, tuple[int, int, str]] = {
     "503": (503, 20503, "Service Unavailable"),
     "21610": (400, 21610, "Attempt to send to unsubscribed recipient"),
     "21211": (400, 21211, "The 'To' number is not a valid phone number."),
+    "21606": (400, 21606, "The 'From' phone number provided is not a valid message-capable number"),
     "auth": (401, 20003, "Authenticate"),
     "404": (404, 20404, "The requested resource was not found"),
 }
