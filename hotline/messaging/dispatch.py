@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from ..models import OPEN_FOR_ACK, Message, OptOut, Referral
 from ..phones import mask_phone
 from ..statements import insert_unless_present, updated_one_row
-from .notices import DeliveryFailed, queue_notice
+from .notices import DeliveryFailed, Undelivered, queue_notice
 from .outbox import is_opted_out
 from .recipients import SUPERVISOR_RECIPIENTS
 from .transport import UNSUBSCRIBED_RECIPIENT, SendResult, Transport
@@ -162,7 +162,7 @@ def _dispatch_one(
         return ("suppressed" if settled else None), None
     if attempts >= MAX_ATTEMPTS:
         # Every attempt was claimed yet none recorded an outcome (crashed runs).
-        reason = f"no outcome after {attempts} tries"
+        reason = Undelivered("no outcome", tries=attempts)
         return _give_up(session, message_id, attempts, reason, now=now), None
     if not claim_message(session, message_id, attempts, claimed_at):
         return None, None  # another run has it, or it changed since it was read
@@ -207,9 +207,11 @@ def _record(
             .execution_options(synchronize_session=False)
         )
         return "retried"
-    reason = f"error {result.error_code}" if result.error_code else result.error or "no reason"
-    if result.retryable:
-        reason += f" after {attempts} tries"
+    reason = Undelivered(
+        "refused" if result.error_code else result.error or "no reason",
+        result.error_code,
+        attempts if result.retryable else None,
+    )
     return _give_up(session, message_id, attempts, reason, now=now, error=result.error)
 
 
@@ -242,20 +244,28 @@ def _give_up(
     session: Session,
     message_id: int,
     attempts: int,
-    reason: str,
+    reason: Undelivered,
     *,
     now: datetime,
     error: str | None = None,
 ) -> str | None:
     """Mark a text failed and tell every active supervisor, unless it was such a notice."""
-    if not _settle(session, message_id, attempts, "failed", error or reason):
+    if not _settle(session, message_id, attempts, "failed", error or logged(reason)):
         return None
     message = session.get_one(Message, message_id, populate_existing=True)
     tell_supervisors(session, message, reason, now=now)
     return "failed"
 
 
-def tell_supervisors(session: Session, failed: Message, reason: str, *, now: datetime) -> None:
+def logged(reason: Undelivered) -> str:
+    """Return why a text failed as the message log keeps it, e.g. "no outcome after 6 tries"."""
+    said = f"{reason.what}, error {reason.code}" if reason.code else reason.what
+    return f"{said} after {reason.tries} tries" if reason.tries else said
+
+
+def tell_supervisors(
+    session: Session, failed: Message, reason: Undelivered, *, now: datetime
+) -> None:
     """Queue a short failure notice, naming no participant, to every active supervisor.
 
     Nothing is queued about a failure notice itself.

@@ -118,12 +118,26 @@ class CallbackNotPlaced:
 
 
 @dataclass(frozen=True)
+class Undelivered:
+    """Why a text did not get through, in Twilio's terms; the channel words it.
+
+    `what` is Twilio's status (`undelivered`, `failed`, `canceled`), `refused` (its
+    error code says why), or what sending met (`timed out`, `connection failed`,
+    `no outcome`, else a short technical note); `tries`, when it was retried.
+    """
+
+    what: str
+    code: str | None = None
+    tries: int | None = None
+
+
+@dataclass(frozen=True)
 class DeliveryFailed:
     """Supervisors learn a text could not be delivered (the number masked, no participant)."""
 
     masked_number: str
     referral_id: int | None
-    reason: str
+    reason: Undelivered
     # Nobody holds the referral: the supervisors are asked to take it (SPEC §5).
     untaken: bool = False
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from ..models import Message, OptOut
 from ..statements import insert_unless_present, updated_one_row
 from .dispatch import tell_supervisors
+from .notices import Undelivered
 from .transport import UNSUBSCRIBED_RECIPIENT
 
 # Twilio's MessageStatus values that say where a text we sent has got to.
@@ -82,8 +83,7 @@ def apply_delivery_status(
             select(Message).where(Message.message_sid == message_sid, Message.direction == "out")
         ).first()
         if failed is not None:
-            reason = f"{reported}, error {code}" if code else reported
-            tell_supervisors(session, failed, reason, now=now)
+            tell_supervisors(session, failed, Undelivered(reported, code), now=now)
     return True
 
 

@@ -23,6 +23,7 @@ from ..messaging.notices import (
     RecordingAfterAll,
     ShiftStarting,
     TakenByOther,
+    Undelivered,
     Wording,
 )
 from ..messaging.segments import fit, gsm_folded
@@ -46,6 +47,15 @@ OFFENSE_WORDS = {
     "subsistence_sale": N_("subsistence sale"),
     "sex_work": N_("sex work"),
     "other": N_("other low-level"),
+}
+# Why a text did not get through (Undelivered.what): Twilio's statuses, or what sending met.
+UNDELIVERED_WORDS = {
+    "undelivered": N_("undelivered"),
+    "failed": N_("failed"),
+    "canceled": N_("canceled"),
+    "timed out": N_("timed out"),
+    "connection failed": N_("connection failed"),
+    "no outcome": N_("no outcome"),
 }
 # Weekdays without accents: an accent would make the whole text UCS-2 (a third the length).
 WEEKDAYS = {
@@ -139,7 +149,7 @@ def spelled_out(notice: Notice, language: str) -> str:
             return _(
                 "LEAD hotline: a text to {number} could not be delivered ({reason}).",
                 number=number,
-                reason=reason,
+                reason=undelivered_words(_, reason),
             )
         case DeliveryFailed(masked_number=number, referral_id=n, reason=reason):
             failed = _(
@@ -147,11 +157,26 @@ def spelled_out(notice: Notice, language: str) -> str:
                 "({reason}).",
                 number=number,
                 n=n,
-                reason=reason,
+                reason=undelivered_words(_, reason),
             )
             assert n is not None  # the case above takes a text about no referral
             return asking_to_take(_, failed, n, notice.untaken)
     raise TypeError(f"no words for {notice!r}")
+
+
+def undelivered_words(_: Translate, reason: Undelivered) -> str:
+    """Return why a text did not get through, e.g. "error 20500 after 6 tries"."""
+    if reason.what == "refused":
+        said = _("error {code}", code=reason.code) if reason.code else _("refused")
+    else:
+        # A technical note of no known kind ("HTTP 404") is shown as it is.
+        what = (
+            _(UNDELIVERED_WORDS[reason.what]) if reason.what in UNDELIVERED_WORDS else reason.what
+        )
+        said = _("{what}, error {code}", what=what, code=reason.code) if reason.code else what
+    if reason.tries:
+        return _("{reason} after {n} tries", reason=said, n=reason.tries)
+    return said
 
 
 def asking_to_take(_: Translate, text: str, n: int, untaken: bool) -> str:

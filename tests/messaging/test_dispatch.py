@@ -22,7 +22,7 @@ from hotline.messaging.dispatch import (
 from hotline.messaging.outbox import queue_text
 from hotline.messaging.transport import LogTransport, SendResult, Transport
 from hotline.messaging.twilio_transport import TwilioTransport
-from hotline.models import Message, OptOut, Referral
+from hotline.models import Message, OptOut, Referral, User
 from tests.factories import add_user
 from tests.messaging.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio
 
@@ -242,6 +242,32 @@ class TestRetries:
         )
         assert dispatch(app, transport, now) == DispatchReport(sent=1)
         assert fake_twilio.accepted[-1].to == SUPERVISOR
+
+    def test_a_spanish_supervisor_reads_the_tries_and_the_outcome_in_spanish(
+        self, app: Flask, transport: TwilioTransport, fake_twilio: FakeTwilio
+    ) -> None:
+        sue = add_user(app, "Sue Pervis", "supervisor", phone=SUPERVISOR)
+        with session_scope(app) as session:
+            session.get_one(User, sue.id).language = "es"
+        crashed = queue(app, "one")
+        queue(app, "two")  # Twilio never answers in time
+        with session_scope(app) as session:  # a run that died after each claim, every time
+            session.get_one(Message, crashed).attempts = MAX_ATTEMPTS
+        with TwilioTransport(
+            ACCOUNT_SID, AUTH_TOKEN, base_url=fake_twilio.url, timeout=0.2
+        ) as slow:
+            now = T0
+            for delay in (*RETRY_DELAYS, None):
+                fake_twilio.fail_next("hang")
+                dispatch(app, slow, now)
+                now += delay or timedelta(0)
+
+        assert [m.body for m in messages(app, kind=FAILURE_NOTICE)] == [
+            "Linea LEAD: no se pudo entregar un texto a +1******0177 "
+            f"(sin resultado tras {MAX_ATTEMPTS} intentos).",
+            "Linea LEAD: no se pudo entregar un texto a +1******0177 "
+            f"(Twilio no contesto a tiempo tras {MAX_ATTEMPTS} intentos).",
+        ]
 
     def test_a_failure_about_a_referral_someone_holds_does_not_ask_to_take_it(
         self, app: Flask, transport: TwilioTransport, fake_twilio: FakeTwilio

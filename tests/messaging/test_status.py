@@ -12,7 +12,7 @@ from sqlalchemy import select
 from hotline.db import session_scope
 from hotline.messaging.dispatch import FAILURE_NOTICE
 from hotline.messaging.status import apply_delivery_status
-from hotline.models import Message, OptOut
+from hotline.models import Message, OptOut, User
 from hotline.simulator.transport import sign
 from tests.factories import add_user
 
@@ -147,6 +147,18 @@ class TestFailedDeliveries:
         assert notice.body == (
             "LEAD hotline: a text to +1******0177 could not be delivered "
             "(undelivered, error 30003)."
+        )
+
+    def test_a_spanish_supervisor_reads_why_in_spanish(self, app: Flask, sent: int) -> None:
+        sue = add_user(app, "Sue Pervis", "supervisor", phone=SUPERVISOR)
+        with session_scope(app) as session:
+            session.get_one(User, sue.id).language = "es"
+
+        assert report(app, "undelivered", "30003")
+
+        [notice] = failure_notices(app)
+        assert notice.body == (
+            "Linea LEAD: no se pudo entregar un texto a +1******0177 (no entregado, error 30003)."
         )
 
     def test_a_failure_notice_that_is_not_delivered_tells_nobody(

@@ -27,6 +27,7 @@ from hotline.messaging.notices import (
     RecordingAfterAll,
     ShiftStarting,
     TakenByOther,
+    Undelivered,
 )
 from hotline.messaging.segments import is_gsm, segments
 from hotline.models import Officer, User
@@ -68,8 +69,8 @@ EXAMPLES: list[Notice] = [
         "https://lead.example.org/schedule",
     ),
     CallbackNotPlaced(98765, "the carrier refused the number"),
-    DeliveryFailed("+1206*****77", 98765, "unsubscribed recipient"),
-    DeliveryFailed("+1206*****77", None, "unsubscribed recipient"),
+    DeliveryFailed("+1206*****77", 98765, Undelivered("undelivered", "30003")),
+    DeliveryFailed("+1206*****77", None, Undelivered("timed out", tries=6)),
     ChargeRecorded(98765, date(2026, 12, 2)),
     OfficerMetParticipant(
         98765, "Maria Elena Castillo", "Officer Smith", SAT_MORNING, "America/Los_Angeles"
