@@ -8,7 +8,11 @@ from typing import Any
 from sqlalchemy import CursorResult, Insert, Result, Table, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
+
+# PostgreSQL's lock_not_available: a row stayed held past the session's lock_timeout.
+LOCK_NOT_AVAILABLE = "55P03"
 
 
 def insert_unless_present(session: Session, model: type[Any], values: dict[str, Any]) -> Any:
@@ -59,3 +63,11 @@ def hold_row(session: Session, model: Any, row_id: int, column: Any) -> Any:
     touch = update(model).where(model.id == row_id).values({column.key: column})
     session.execute(touch.execution_options(synchronize_session=False))
     return session.get(model, row_id, with_for_update=True, populate_existing=True)
+
+
+def held_elsewhere(error: BaseException) -> bool:
+    """Tell whether a statement gave up waiting for a row another transaction holds."""
+    return (
+        isinstance(error, OperationalError)
+        and getattr(error.orig, "sqlstate", None) == LOCK_NOT_AVAILABLE
+    )

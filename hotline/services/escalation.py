@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from ..messaging.notices import Notice
 from ..messaging.recipients import SUPERVISOR_RECIPIENTS, USER_RECIPIENT, Recipient
 from ..models import Referral, ReferralNotice
+from ..statements import held_elsewhere
 from .alerts import notified_users, notify_user, unowned_notice
 from .departed_holders import NO_ABLE_HOLDER, holder_is_gone
 from .program_store import load_on_call
+
+log = logging.getLogger(__name__)
 
 
 def first_recipients(session: Session, now: datetime) -> list[Recipient]:
@@ -113,14 +118,36 @@ def escalate_unacked(
     ).all()
     escalated = 0
     for referral in referrals:
-        # Taken since the list was read (an ACK between two referrals' texts), or passed on
-        # by another clock at this instant? Look again, holding the row on PostgreSQL so
-        # that an ACK or the other clock waits for these texts or wins first.
-        session.refresh(referral, with_for_update=True)
-        if still_due(session, referral, due):
-            escalated += notify_next(session, referral, now, sender, "escalation", public_url)
-        session.commit()
+        referral_id = referral.id
+        try:
+            escalated += _escalate_one(session, referral, now, due, sender, public_url)
+        except OperationalError as error:
+            if not held_elsewhere(error):
+                raise
+            # A stuck transaction holds this one: the rest go on, it waits for the next run.
+            session.rollback()
+            log.warning("referral %s held elsewhere: escalated at a later run", referral_id)
     return escalated
+
+
+def _escalate_one(
+    session: Session,
+    referral: Referral,
+    now: datetime,
+    due: datetime,
+    sender: str | None,
+    public_url: str | None,
+) -> int:
+    """Pass one referral on if it is still due; commit; return how many were texted."""
+    # Taken since the list was read (an ACK between two referrals' texts), or passed on
+    # by another clock at this instant? Look again, holding the row on PostgreSQL so
+    # that an ACK or the other clock waits for these texts or wins first.
+    session.refresh(referral, with_for_update=True)
+    told = 0
+    if still_due(session, referral, due):
+        told = notify_next(session, referral, now, sender, "escalation", public_url)
+    session.commit()
+    return told
 
 
 def still_due(session: Session, referral: Referral, due: datetime) -> bool:

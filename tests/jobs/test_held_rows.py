@@ -1,0 +1,71 @@
+"""A referral whose row another transaction holds stops only itself, not the job (SPEC §7)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+
+from hotline.db import database, session_scope
+from hotline.models import Referral, ReferralNotice
+from tests.factories import add_program, add_referral
+from tests.jobs.conftest import run, texts_to
+from tests.races import race_needs_postgresql
+
+NOTICED = datetime(2026, 5, 4, 10, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def postgresql_only(app_config: dict[str, Any]) -> None:
+    race_needs_postgresql(app_config, "the held row and the clock")
+
+
+@contextmanager
+def held(app: Flask, referral_id: int) -> Iterator[None]:
+    """Hold one referral's row in a transaction of its own (a stuck request) until the end."""
+    with database(app).engine.connect() as connection, connection.begin():
+        connection.execute(select(Referral.id).where(Referral.id == referral_id).with_for_update())
+        yield
+
+
+def test_a_referral_held_elsewhere_does_not_keep_the_others_from_escalating(app: Flask) -> None:
+    program = add_program(app)
+    first, second = add_referral(app, created_at=NOTICED), add_referral(app, created_at=NOTICED)
+    with session_scope(app) as session:
+        for referral_id in (first, second):
+            session.add(
+                ReferralNotice(
+                    referral_id=referral_id, user_id=program.ana.id, at=NOTICED, kind="new"
+                )
+            )
+
+    with held(app, first):
+        result = run(app, "escalate-unacked", NOTICED + timedelta(minutes=10))
+
+    assert result.startswith("1 people texted")
+    [text] = texts_to(app, program.ben.phone)
+    assert f"#{second}" in text
+    # The held one goes on at the next run, once its row is free.
+    assert run(app, "escalate-unacked", NOTICED + timedelta(minutes=11)).startswith("1 people")
+    assert [f"#{first}" in text for text in texts_to(app, program.ben.phone)] == [False, True]
+
+
+def test_a_referral_held_elsewhere_does_not_keep_the_others_past_their_intake_window(
+    app: Flask,
+) -> None:
+    first, second = (add_referral(app, status="acknowledged", created_at=NOTICED) for _ in "12")
+    past_the_window = NOTICED + timedelta(days=31)
+
+    with held(app, first):
+        result = run(app, "intake-deadlines", past_the_window)
+
+    assert result == "1 referrals past the intake window"
+    with session_scope(app) as session:
+        statuses = [session.get_one(Referral, n).status for n in (first, second)]
+    assert statuses == ["acknowledged", "intake_missed"]
+    assert run(app, "intake-deadlines", past_the_window) == "1 referrals past the intake window"
