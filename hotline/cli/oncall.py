@@ -78,6 +78,9 @@ def show_oncall(at_text: str | None) -> None:
     click.echo(f"On call at {shown(at)}:")
     if not answer["tiers"]:
         click.echo("  no rotation or override: nobody is on call (GAP)")
+    elif answer["tiers"][0]["tier"] != 1:
+        # As the dashboard says it: a call rings a later tier first, and the hole must show.
+        click.echo("  tier 1: GAP - nobody (no rotation for tier 1: calls go to the next tier)")
     for tier in answer["tiers"]:
         user = tier["user"]
         who = f"{user['name']} {user['phone']} ({tier['source']})" if user else "GAP - nobody"

@@ -409,6 +409,20 @@ class TestOnCallCommands:
         assert ends["1"] == ["further notice"]
         assert len(ends["2"]) >= 3 and all(" 08:00 P" in end for end in ends["2"]), ends
 
+    def test_oncall_shows_tier_1_as_a_gap_when_only_tier_2_has_a_rotation(
+        self, app: Flask, runner: FlaskCliRunner
+    ) -> None:
+        add_people(runner)
+        add_rotation(app, 2, person(app, "ben@example.org"))
+        shown = runner.invoke(args=["oncall"])
+        assert shown.exit_code == 0, shown.output
+        lines = shown.output.splitlines()
+        # As the dashboard has it: a call rings tier 2 first, and the hole must show.
+        assert lines[1] == (
+            "  tier 1: GAP - nobody (no rotation for tier 1: calls go to the next tier)"
+        )
+        assert lines[2].startswith("  tier 2: Ben Ode +12065550102 (rotation)")
+
     def test_oncall_says_in_words_that_nothing_changes_within_a_year(
         self, app: Flask, runner: FlaskCliRunner
     ) -> None:
