@@ -72,7 +72,10 @@ def names() -> dict[int, str]:
 @click.option("--at", "at_text", default=None, help="ISO 8601 time (default: now)")
 def show_oncall(at_text: str | None) -> None:
     """Show who is on call per tier, and until when."""
-    at = parse_instant(at_text, "--at") if at_text is not None else datetime.now(UTC)
+    typed = parse_typed(at_text, "--at") if at_text is not None else None
+    at = typed.instant.astimezone(UTC) if typed is not None else datetime.now(UTC)
+    if typed is not None and typed.note:  # a night's 01:30 is two instants: say which is answered
+        click.echo(typed.note)
     with session_scope(current_app) as session:
         answer = oncall.who_is_on_call(session, at, current_app.config["HOTLINE_FALLBACK_NUMBERS"])
     click.echo(f"On call at {shown(at)}:")
