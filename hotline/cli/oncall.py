@@ -17,6 +17,7 @@ from hotline.models import User
 from hotline.rotation.bounds import YEARS_MESSAGE, year_problem
 from hotline.schemas.oncall import OverrideIn
 from hotline.services import oncall
+from hotline.services.errors import FieldInvalid
 from hotline.services.local_times import LocalTime, read_local, span_problem
 from hotline.services.people import user_names, validate
 
@@ -24,6 +25,8 @@ from .errors import CommandGroup
 from .people import CLI_ACTOR
 
 override_cli = CommandGroup("override", help="Manage overrides.")
+# The override schema's fields, as `override add` names them.
+OPTIONS = {"user_id": "--user", "tier": "--tier", "start": "--start", "end": "--end"}
 
 
 def program_zone() -> ZoneInfo:
@@ -127,7 +130,7 @@ def show_schedule(days: int, tier: int | None) -> None:
 
 @override_cli.command("add")
 @click.option("--user", "email", required=True, help="email of the person who covers")
-@click.option("--tier", required=True, type=int)
+@click.option("--tier", required=True, type=click.IntRange(1, 100))
 @click.option("--start", "start_text", required=True, help="ISO 8601")
 @click.option("--end", "end_text", required=True, help="ISO 8601")
 def add_override(email: str, tier: int, start_text: str, end_text: str) -> None:
@@ -145,14 +148,20 @@ def add_override(email: str, tier: int, start_text: str, end_text: str) -> None:
     if any(time.skipped for time in typed) and (problem := span_problem(*typed, zone)):
         raise click.ClickException(f"--end: {problem}")
     start, end = (time.instant for time in typed)
+    if end <= start:
+        raise click.ClickException(f"--end: must be after --start ({shown(start)})")
     notes = [time.note for time in typed if time.note]
     with session_scope(current_app) as session:
         user = session.scalars(select(User).where(User.email == email.strip().lower())).first()
         if user is None:
             raise click.ClickException(f"no user with email {email}")
         values = {"user_id": user.id, "tier": tier, "start": start, "end": end}
-        data = validate(OverrideIn, values, "US")
-        row = oncall.create_override(session, data, CLI_ACTOR, datetime.now(UTC))
+        try:
+            data = validate(OverrideIn, values, "US")
+            row = oncall.create_override(session, data, CLI_ACTOR, datetime.now(UTC))
+        except FieldInvalid as error:  # named as typed: --user, not the schema's user_id
+            option = OPTIONS.get(error.field or "", error.field)
+            raise click.ClickException(f"{option}: {error.message}") from None
         session.commit()
         check_coverage_if_changed(current_app, session, datetime.now(UTC))
         for note in notes:

@@ -525,6 +525,35 @@ class TestOnCallCommands:
         with session_scope(app) as session:
             assert session.scalars(select(Override)).first() is None
 
+    def test_override_add_errors_name_the_option_the_supervisor_typed(
+        self, app: Flask, runner: FlaskCliRunner
+    ) -> None:
+        add_people(runner)
+        cam = ["--name", "Cam Manager", "--email", "cam@example.org", "--phone", "206 555 0104"]
+        assert runner.invoke(args=["user", "add", *cam, "--role", "case_manager"]).exit_code == 0
+
+        def refused(email: str, tier: str, start: str, end: str) -> Result:
+            args = ["override", "add", "--user", email, "--tier", tier]
+            result = runner.invoke(args=[*args, "--start", start, "--end", end])
+            assert result.exit_code != 0 and len(result.output.splitlines()) == 1, result.output
+            return result
+
+        # Not "end: end must be after start", "tier: Input should be…" or "user_id: …".
+        backwards = refused("ana@example.org", "1", "2030-01-02T08:00", "2030-01-01T08:00")
+        assert backwards.output == (
+            "Error: --end: must be after --start (Wed 2030-01-02 08:00 PST)\n"
+        )
+        tier = refused("ana@example.org", "0", "2030-01-01T08:00", "2030-01-02T08:00")
+        assert "'--tier': 0 is not in the range 1<=x<=100" in tier.output
+        assert tier.exit_code == 2
+        case_manager = refused("cam@example.org", "1", "2030-01-01T08:00", "2030-01-02T08:00")
+        assert case_manager.output.startswith("Error: --user: user ")
+        assert "is a case manager: only coordinators and supervisors go on call" in (
+            case_manager.output
+        )
+        with session_scope(app) as session:
+            assert session.scalars(select(Override)).first() is None
+
     def test_override_for_an_inactive_person_is_saved_with_a_warning_it_does_not_apply(
         self, app: Flask, runner: FlaskCliRunner
     ) -> None:
