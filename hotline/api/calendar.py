@@ -49,7 +49,7 @@ def feed_address() -> dict[str, Any]:
 )
 def feed(token: str, query: FeedQuery) -> Response:
     session = get_session()
-    if not calendar_secret.token_matches(session, token):
+    if not calendar_secret.token_matches(session, token, current_app.config["SECRET_KEY"]):
         raise ApiError(404, "not_found", "no such calendar")
     if query.user is not None and session.get(User, query.user) is None:
         raise ApiError(400, "bad_query", f"no user with id {query.user}", "user")

@@ -85,7 +85,12 @@ def rotate(session: Session, secret_key: str, actor: Actor, now: datetime) -> st
     return token
 
 
-def token_matches(session: Session, token: str) -> bool:
-    """Tell whether `token` is the feed's token, in constant time."""
-    stored = _value(session, HASH_KEY)
-    return stored is not None and hmac.compare_digest(stored, digest(token))
+def token_matches(session: Session, token: str, secret_key: str) -> bool:
+    """Tell whether `token` is the feed's token under the current key, in constant time."""
+    stored, nonce = _value(session, HASH_KEY), _value(session, NONCE_KEY)
+    if stored is None or nonce is None:
+        return False
+    # Derived again, not only compared with the stored digest: once SECRET_KEY is replaced
+    # (after a leak), the URL made from the old key is 404 at once, not when the new is adopted.
+    current = hmac.compare_digest(digest(derive(secret_key, nonce)), digest(token))
+    return hmac.compare_digest(stored, digest(token)) and current

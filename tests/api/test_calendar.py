@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from flask import Flask
 from icalendar import Calendar, vDuration
 from sqlalchemy import select
 
+from hotline import create_app
 from hotline.db import session_scope
 from hotline.models import ProgramSetting
 from hotline.rotation import final_schedule
 from hotline.services.calendar import FEED_AFTER, FEED_BEFORE, render_feed
+from hotline.services.calendar_secret import calendar_token
 from hotline.services.oncall import load_program
 from tests.api.conftest import Api, add_user, rotation_body
 from tests.factories import add_override, add_rotation
@@ -77,6 +80,20 @@ class TestCalendarSecret:
 
     def test_the_url_stays_the_same_between_asks(self, supervisor_api: Api) -> None:
         assert supervisor_api.get("/calendar").json == supervisor_api.get("/calendar").json
+
+    def test_the_old_url_is_404_as_soon_as_secret_key_changes(
+        self, app: Flask, app_config: dict[str, Any], supervisor_api: Api
+    ) -> None:
+        # SECRET_KEY replaced after a leak: what was derived from the old key must die with it,
+        # not keep serving the schedule until someone happens to open /schedule.
+        old_path = supervisor_api.get("/calendar").json["url"].removeprefix("http://localhost")
+        rekeyed = create_app({**app_config, "SECRET_KEY": "a new key after the old one leaked"})
+        client = rekeyed.test_client()
+        assert client.get(old_path).status_code == 404
+        with rekeyed.app_context(), session_scope(rekeyed) as session:
+            token = calendar_token(session, rekeyed.config["SECRET_KEY"])
+        assert client.get(f"/api/v1/calendar/{token}.ics").status_code == 200
+        assert client.get(old_path).status_code == 404
 
     def test_a_clear_token_left_by_an_older_version_opens_nothing(
         self, app: Flask, client, supervisor_api: Api
