@@ -160,8 +160,8 @@ def add_override(email: str, tier: int, start_text: str, end_text: str) -> None:
             data = validate(OverrideIn, values, "US")
             row = oncall.create_override(session, data, CLI_ACTOR, datetime.now(UTC))
         except FieldInvalid as error:  # named as typed: --user, not the schema's user_id
-            option = OPTIONS.get(error.field or "", error.field)
-            raise click.ClickException(f"{option}: {error.message}") from None
+            where = f"{OPTIONS.get(error.field, error.field)}: " if error.field else ""
+            raise click.ClickException(where + error.message) from None
         session.commit()
         check_coverage_if_changed(current_app, session, datetime.now(UTC))
         for note in notes:
