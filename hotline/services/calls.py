@@ -28,6 +28,7 @@ UNACCEPTED_OUTCOMES = {
 }
 BADGE_DIGITS = 20  # the roster's longest badge (schemas.people.Badge)
 KEYED_DIGITS_KEPT = 40  # referrals.badge holds what an unverified caller keyed, up to this
+KEYPAD = "0123456789*"  # what Digits may hold before the prompt's `#` ends it
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,8 @@ def find_call(session: Session, call_sid: str) -> Call | None:
 
 def identify_by_badge(session: Session, call: Call, digits: str, now: datetime) -> Officer | None:
     """Match a keyed badge to the roster; an unmatched badge is kept on the referral."""
-    badge = "".join(ch for ch in digits if ch in "0123456789")[:KEYED_DIGITS_KEPT]
+    # A keypad's keys as keyed: `*` is no digit of a badge, and "47*11" is not badge 4711.
+    badge = "".join(ch for ch in digits if ch in KEYPAD)[:KEYED_DIGITS_KEPT]
     referral = session.get_one(Referral, call.referral_id)
     if not badge or call.officer_id is not None:
         return session.get(Officer, call.officer_id) if call.officer_id else None
@@ -67,8 +69,8 @@ def identify_by_badge(session: Session, call: Call, digits: str, now: datetime) 
     # The call's row before the referral's, as the final status holds them: a caller
     # hanging up as the badge is keyed must not deadlock the two steps.
     hold_call(session, call)
-    # Longer than any badge: kept as keyed, but its first digits are no officer's badge.
-    fits = len(badge) <= BADGE_DIGITS
+    # Longer than any badge, or with a `*`: kept as keyed, but it is no officer's badge.
+    fits = len(badge) <= BADGE_DIGITS and badge.isdigit()
     officer = session.scalars(OFFICER_WITH_BADGE, {"badge": badge}).first() if fits else None
     referral.badge = badge
     if officer is not None:

@@ -92,3 +92,21 @@ def test_more_digits_than_a_badge_has_identify_nobody(app: Flask, client: FlaskC
     with session_scope(app) as session:
         referral = session.scalars(select(Referral)).one()
         assert (referral.officer_id, referral.badge) == (None, "123456789012345678901")
+
+
+@pytest.mark.parametrize("keyed", ["47*11", "4711*", "*4711"])
+@pytest.mark.usefixtures("program")
+def test_a_badge_keyed_with_a_star_identifies_nobody_and_is_kept_as_keyed(
+    app: Flask, client: FlaskClient, keyed: str
+) -> None:
+    # `*` is no digit of a badge (SMS asks again for digits only): "47*11" is not badge 4711.
+    answer = key_badge(client, "CA-star", keyed)
+    number = ET.fromstring(answer).find("Dial/Number")
+    assert number is not None, "the call still rings the chain, unverified"
+    whisper = post(client, local(number.attrib["url"]), {"CallSid": "CA-star-leg"})
+    assert said(whisper.data) == [
+        "LEAD referral call from an unverified caller, press 1 to accept."
+    ]
+    with session_scope(app) as session:
+        referral = session.scalars(select(Referral)).one()
+        assert (referral.officer_id, referral.badge) == (None, keyed)
