@@ -23,6 +23,7 @@ from ..messaging.recipients import Recipient
 from ..models import Call, Officer, Referral, ReferralEvent, ReferralNotice, User
 from ..permissions import can
 from ..statements import insert_unless_present
+from .call_end import holds_message
 from .referrals import add_event
 
 # What an officer may learn of a referral's state: one of five public statuses, never
@@ -93,7 +94,7 @@ def call_not_taken(
     )
     if call.call_outcome == "abandoned":
         ending: Literal["abandoned", "voicemail", "silent"] = "abandoned"
-    elif call.recording_url:
+    elif holds_message(call):
         ending = "voicemail"
     else:
         ending = "silent"

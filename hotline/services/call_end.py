@@ -45,6 +45,13 @@ def keep_recording(call: Call, url: str, duration: int | None) -> bool:
     return True
 
 
+def holds_message(call: Call) -> bool:
+    """Tell whether the call's recording holds a message to play."""
+    # Twilio may name a recording of 0 s (a `#` at the tone): nothing was said, and
+    # calling it a message sends staff to play silence and tells the caller it went through.
+    return bool(call.recording_url) and call.recording_duration != 0
+
+
 def store_recording(
     session: Session, call: Call, url: str, duration: int | None, now: datetime
 ) -> bool:

@@ -15,7 +15,13 @@ from ..models import OPEN_FOR_ACK, Call, CallLeg, OptOut, Referral, User
 from ..permissions import holders
 from ..statements import updated_one_row
 from .alerts import call_not_taken, notified_users, notify_user
-from .call_end import cancel_ringing, claim_voicemail_notice, close_unanswered, link_recording
+from .call_end import (
+    cancel_ringing,
+    claim_voicemail_notice,
+    close_unanswered,
+    holds_message,
+    link_recording,
+)
 from .calls import hold_referral_of
 from .escalation import first_recipients
 from .referrals import add_event
@@ -144,7 +150,8 @@ def link_kept_recordings(
     linked = 0
     for call in kept:
         if link_recording(session, call, "system", now):
-            announce_late_recording(session, call, now, sender, public_url)
+            if holds_message(call):  # a recording of 0 s is still "without a message"
+                announce_late_recording(session, call, now, sender, public_url)
             linked += 1
         session.commit()
     return linked

@@ -170,6 +170,13 @@ def hang_up(message: str | None = None, language: str = "en") -> VoiceResponse:
     return response
 
 
+def told_you_called(language: str) -> VoiceResponse:
+    """End a voicemail that holds no message: the coordinators know of the call, not of words."""
+    _ = translator("voice", language)
+    told = _("The coordinators have been told you called.")
+    return hang_up(f"{told} {emergency(language)}", language)
+
+
 def voicemail(response: VoiceResponse, call_id: int, language: str) -> VoiceResponse:
     """Append the recording offer; an empty recording skips the action and reaches the redirect."""
     _ = translator("voice", language)

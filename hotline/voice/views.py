@@ -223,13 +223,15 @@ def recorded() -> Response:
         session, call, url, _seconds("RecordingDuration"), now()
     )
     _notify(call)
+    if not call_end.holds_message(call):
+        return xml(twiml.told_you_called(call_language()))
     if stored and announced_empty:
         config = current_app.config
-        sender, public_url = config["HOTLINE_NUMBER"], config["HOTLINE_PUBLIC_URL"]
-        announce_late_recording(session, call, now(), sender, public_url)
+        announce_late_recording(
+            session, call, now(), config["HOTLINE_NUMBER"], config["HOTLINE_PUBLIC_URL"]
+        )
         session.commit()
-    language = call_language()
-    _ = translator("voice", language)
+    _ = translator("voice", language := call_language())
     thanks = _("Thank you. Your message was delivered to the coordinators.")
     return xml(twiml.hang_up(thanks, language))
 
@@ -239,12 +241,8 @@ def recorded() -> Response:
 @fail_open()
 def voicemail_done() -> Response:
     """An empty recording: still tell everyone the officer called."""
-    call = _call_from_query()
-    _notify(call)
-    language = call_language()
-    _ = translator("voice", language)
-    told = _("The coordinators have been told you called.")
-    return xml(twiml.hang_up(f"{told} {twiml.emergency(language)}", language))
+    _notify(_call_from_query())
+    return xml(twiml.told_you_called(call_language()))
 
 
 def _notify(call: Call) -> None:
@@ -255,11 +253,9 @@ def _notify(call: Call) -> None:
 
 
 def _retry_later() -> Response:
-    """Ask Twilio to send the status again when the database failed it, not the status itself.
-
-    The callback URL's connection override makes Twilio retry a 5xx; a status
-    the app cannot apply (garbage) would fail again, so it is answered 204.
-    """
+    """Ask Twilio to send the status again when the database failed it, not the status itself."""
+    # The callback URL's connection override makes Twilio retry a 5xx; a status the app
+    # cannot apply (garbage) would fail again, so it is answered 204.
     return Response(status=503 if database_unavailable(g.get("webhook_failure")) else 204)
 
 

@@ -149,6 +149,26 @@ def test_a_recording_before_the_final_status_is_announced_once(
     assert "left a voicemail" in only
 
 
+@pytest.mark.parametrize("status_first", [False, True])
+def test_a_recording_of_zero_seconds_is_not_announced_as_a_message(
+    app: Flask, client: FlaskClient, program: Program, status_first: bool
+) -> None:
+    # Twilio names a recording of 0 s that holds nothing to play: the caller left no message.
+    call_id = ring_out(client, app, "CA-rec-0", program.officer.phone)
+    if status_first:
+        hang_up(client, "CA-rec-0", program.officer.phone, "60")
+    recording = {"CallSid": "CA-rec-0", "RecordingUrl": "https://api.twilio.test/RE0"}
+    answer = post(
+        client, f"/voice/recorded?call={call_id}", {**recording, "RecordingDuration": "0"}
+    )
+    heard = [say.text or "" for say in ET.fromstring(answer.data).iter("Say")]
+    assert not any("message was delivered" in words for words in heard), heard
+    assert any("told you called" in words for words in heard), heard
+    hang_up(client, "CA-rec-0", program.officer.phone, "60")
+    [only] = texts_to(app, program.ana.phone)  # once, and never "a message after all"
+    assert "without a message" in only, only
+
+
 @pytest.mark.parametrize("taken", [False, True])
 def test_a_late_recording_of_an_untaken_referral_says_how_to_take_it(
     app: Flask, client: FlaskClient, program: Program, taken: bool
