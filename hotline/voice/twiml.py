@@ -115,6 +115,23 @@ def greet_and_dial(
     )
 
 
+def thanks(language: str, rings: bool, caller: str | None = None) -> str:
+    """Return the caller's thanks, naming `caller` if given; "connecting" only when one rings."""
+    _ = translator("voice", language)
+    # Nobody to ring (nobody on call, no fallback numbers): the voicemail prompt comes next.
+    if caller is None:
+        return (
+            _("Thank you. Connecting you to the LEAD coordinator on call.")
+            if rings
+            else _("Thank you.")
+        )
+    if rings:
+        return _(
+            "Thank you, {caller}, connecting you to the LEAD coordinator on call.", caller=caller
+        )
+    return _("Thank you, {caller}.", caller=caller)
+
+
 def caller_words(officer_name: str | None, language: str) -> str:
     """Return how a coordinator hears of the caller: "Officer Smith" or an unverified caller."""
     _ = translator("voice", language)

@@ -110,12 +110,9 @@ def incoming() -> Response:
         return xml(twiml.ask_badge(call.id, language, offer_spanish=language != "es"))
     # The call, its referral and the first leg are on record (start_call committed them).
     language = call.language or program_language()
-    _ = translator("voice", language)
-    greeting = _(
-        "Thank you, {caller}, connecting you to the LEAD coordinator on call.",
-        caller=twiml.caller_words(call.officer_name, language),
-    )
     first = calls.step_or_voicemail(call.chain, 0)
+    caller = twiml.caller_words(call.officer_name, language)
+    greeting = twiml.thanks(language, isinstance(first, calls.Dial), caller)
     return _render(call.id, call.chain, first, language, greeting, leg_recorded=True)
 
 
@@ -134,10 +131,9 @@ def badge() -> Response:
     calls.identify_by_badge(session, call, digits, now())
     # Never the officer's name, nor whether the badge matched: the caller's phone is
     # unverified, and either would let anyone read the roster badge by badge.
-    _ = translator("voice", language)
-    greeting = _("Thank you. Connecting you to the LEAD coordinator on call.")
     first = calls.next_step(session, call.chain, 0) if call.ended_at is None else calls.Done()
     next_step = calls.unless_ended(session, call, first)
+    greeting = twiml.thanks(language, isinstance(next_step, calls.Dial))
     return _render(call.id, call.chain, next_step, language, greeting)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -12,6 +13,7 @@ from hotline.db import session_scope
 from hotline.models import Call, Message, Referral, ReferralEvent, User
 from hotline.services.program_cache import bump_revision
 from hotline.simulator import CallScript, Leg, VoiceEmulator
+from tests.factories import add_officer
 from tests.voice.conftest import FALLBACK, HOTLINE, STRANGER, Program
 from tests.voice.test_webhooks import post
 
@@ -288,3 +290,24 @@ def test_a_coordinator_made_a_prosecutor_while_the_call_rings_is_passed_over(
     answer = post(client, f"/voice/dial-result?call={call_id}&step=0", no_answer)
     dialled = [number.text for number in ET.fromstring(answer.data).iter("Number")]
     assert dialled == [FALLBACK], "a prosecutor is never whispered an officer's referral call"
+
+
+@pytest.mark.parametrize("caller", ["roster officer", "badge keyed"])
+def test_a_call_nobody_can_be_rung_for_is_not_told_it_is_being_connected(
+    app: Flask, client: FlaskClient, caller: str
+) -> None:
+    # Nobody on call and no fallback numbers: the first thing the caller meets is voicemail.
+    app.config["HOTLINE_FALLBACK_NUMBERS"] = []
+    officer = add_officer(app)
+    params = {"CallSid": "CA-nobody", "To": HOTLINE}
+    if caller == "roster officer":
+        answer = post(client, "/voice/incoming", {**params, "From": officer.phone})
+    else:
+        post(client, "/voice/incoming", {**params, "From": STRANGER})
+        call_id = stored_call(app)[0].id
+        answer = post(client, f"/voice/badge?call={call_id}", {**params, "Digits": "4711"})
+    root = ET.fromstring(answer.data)
+    heard = " ".join(say.text or "" for say in root.iter("Say"))
+    assert root.find("Record") is not None and root.find("Dial") is None
+    assert "connecting" not in heard.lower(), heard
+    assert heard.startswith("Thank you") and "Nobody could take the call" in heard, heard
