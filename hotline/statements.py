@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import functools
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import CursorResult, Insert, Result, Table, update
@@ -10,6 +13,8 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
+
+log = logging.getLogger(__name__)
 
 # PostgreSQL's lock_not_available: a row stayed held past the session's lock_timeout.
 LOCK_NOT_AVAILABLE = "55P03"
@@ -71,3 +76,18 @@ def held_elsewhere(error: BaseException) -> bool:
         isinstance(error, OperationalError)
         and getattr(error.orig, "sqlstate", None) == LOCK_NOT_AVAILABLE
     )
+
+
+@contextmanager
+def unless_held(session: Session, what: str) -> Iterator[None]:
+    """Roll back and log one row's work if its row is held elsewhere; let other errors out.
+
+    A job's run goes on past it: the row waits for a later run, once it is let go.
+    """
+    try:
+        yield
+    except OperationalError as error:
+        if not held_elsewhere(error):
+            raise
+        session.rollback()
+        log.warning("%s held elsewhere: left for a later run", what)

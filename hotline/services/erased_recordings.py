@@ -21,6 +21,7 @@ from ..audit import record
 from ..messaging.recordings import kept_at_twilio, recording_sid
 from ..messaging.transport import SendResult, Transport
 from ..models import Call, Referral
+from ..statements import unless_held
 from .retention import SYSTEM, erased_referrals
 
 log = logging.getLogger(__name__)
@@ -60,8 +61,10 @@ def delete_erased_recordings(
     for referral_id in sorted(urls):
         gone = [url for url in sorted(urls[referral_id]) if deletion.gone(url)]
         if gone:
-            _erase_urls(session, now, referral_id, gone, deletion.deleted_of(gone))
-            session.commit()
+            # Held by a stuck transaction: Twilio answers 404 at the next run, and it goes then.
+            with unless_held(session, f"referral {referral_id}"):
+                _erase_urls(session, now, referral_id, gone, deletion.deleted_of(gone))
+                session.commit()
     return RecordingsErased(len(deletion.deleted), len(deletion.waiting))
 
 

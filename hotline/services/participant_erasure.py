@@ -30,6 +30,7 @@ from ..models import (
     PlanEntry,
     Referral,
 )
+from ..statements import unless_held
 from .retention import ERASED, SYSTEM, claim_erasure, erase_referral_words
 
 
@@ -78,24 +79,38 @@ def erase_old_participants(
     due = session.scalars(select(Participant.id).where(*still_due)).all()
     erased = 0
     for participant_id in due:
-        if not claim_erasure(session, Participant, participant_id, now, still_due, IDENTITY):
-            continue  # another clock erased them first, or they are back
-        _erase_their_referrals(session, participant_id, now, account_sid)
-        _erase_their_words(session, participant_id)
-        record(session, SYSTEM, now, "erase", "participant", participant_id, None, ERASED_PERSON)
-        session.commit()
-        erased += 1
+        # One held by a stuck transaction (or whose referral is) waits for the next run.
+        with unless_held(session, f"participant {participant_id}"):
+            erased += _erase_due(session, participant_id, now, still_due, account_sid)
     # Still exited and erased, yet written to since (a charge, a plan note, a name):
     # nothing outlives the period because it came late.
     still_erased = (Participant.status == "exited", Participant.erased_at >= Participant.exited_at)
     for participant_id in _participants_written_after_erasure(session, still_erased):
-        if not claim_erasure(session, Participant, participant_id, now, still_erased, IDENTITY):
-            continue  # back in the program meanwhile: what is written now is theirs
-        _erase_their_words(session, participant_id)
-        late = {**ERASED_PERSON, "written_after_erasure": True}
-        record(session, SYSTEM, now, "erase", "participant", participant_id, None, late)
-        session.commit()
+        with unless_held(session, f"participant {participant_id}"):
+            if not claim_erasure(session, Participant, participant_id, now, still_erased, IDENTITY):
+                continue  # back in the program meanwhile: what is written now is theirs
+            _erase_their_words(session, participant_id)
+            late = {**ERASED_PERSON, "written_after_erasure": True}
+            record(session, SYSTEM, now, "erase", "participant", participant_id, None, late)
+            session.commit()
     return erased
+
+
+def _erase_due(
+    session: Session,
+    participant_id: int,
+    now: datetime,
+    still_due: tuple[ColumnElement[bool], ...],
+    account_sid: str | None,
+) -> int:
+    """Erase one due participant unless they moved on; commit; return 1 if this run did."""
+    if not claim_erasure(session, Participant, participant_id, now, still_due, IDENTITY):
+        return 0  # another clock erased them first, or they are back
+    _erase_their_referrals(session, participant_id, now, account_sid)
+    _erase_their_words(session, participant_id)
+    record(session, SYSTEM, now, "erase", "participant", participant_id, None, ERASED_PERSON)
+    session.commit()
+    return 1
 
 
 IDENTITY: dict[str, Any] = {"name": ERASED, "aliases": [], "date_of_birth": None}

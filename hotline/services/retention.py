@@ -44,7 +44,7 @@ from ..models import (
     Referral,
     ReferralEvent,
 )
-from ..statements import updated_one_row
+from ..statements import unless_held, updated_one_row
 
 SYSTEM = Actor(None, "system")
 ERASED = "(erased)"
@@ -83,18 +83,26 @@ def erase_old_referrals(
     ).all()
     erased = 0
     for referral_id in due:
-        if not claim_erasure(session, Referral, referral_id, now, [Referral.erased_at.is_(None)]):
-            continue  # another clock erased it first
-        erase_referral_words(session, referral_id, account_sid)
-        record(session, SYSTEM, now, "erase", "referral", referral_id, None, ERASED_REFERRAL)
-        session.commit()
-        erased += 1
+        # A row a stuck transaction holds waits for the next run; the others are erased now.
+        with unless_held(session, f"referral {referral_id}"):
+            erased += _erase_due(session, referral_id, now, account_sid)
     for referral_id in _written_after_erasure(session, account_sid):
-        erase_referral_words(session, referral_id, account_sid)
-        late = {**ERASED_REFERRAL, "written_after_erasure": True}
-        record(session, SYSTEM, now, "erase", "referral", referral_id, None, late)
-        session.commit()
+        with unless_held(session, f"referral {referral_id}"):
+            erase_referral_words(session, referral_id, account_sid)
+            late = {**ERASED_REFERRAL, "written_after_erasure": True}
+            record(session, SYSTEM, now, "erase", "referral", referral_id, None, late)
+            session.commit()
     return erased
+
+
+def _erase_due(session: Session, referral_id: int, now: datetime, account_sid: str | None) -> int:
+    """Erase one due referral unless another clock did; commit; return 1 if this run did."""
+    if not claim_erasure(session, Referral, referral_id, now, [Referral.erased_at.is_(None)]):
+        return 0  # another clock erased it first
+    erase_referral_words(session, referral_id, account_sid)
+    record(session, SYSTEM, now, "erase", "referral", referral_id, None, ERASED_REFERRAL)
+    session.commit()
+    return 1
 
 
 def claim_erasure(

@@ -12,8 +12,8 @@ from flask import Flask
 from sqlalchemy import select
 
 from hotline.db import database, session_scope
-from hotline.models import Referral, ReferralNotice
-from tests.factories import add_program, add_referral
+from hotline.models import Participant, Referral, ReferralNotice
+from tests.factories import add_program, add_referral, add_referred_participant
 from tests.jobs.conftest import run, texts_to
 from tests.races import race_needs_postgresql
 
@@ -26,10 +26,10 @@ def postgresql_only(app_config: dict[str, Any]) -> None:
 
 
 @contextmanager
-def held(app: Flask, referral_id: int) -> Iterator[None]:
-    """Hold one referral's row in a transaction of its own (a stuck request) until the end."""
+def held(app: Flask, row_id: int, model: Any = Referral) -> Iterator[None]:
+    """Hold one row (a referral's unless told) in a transaction of its own until the end."""
     with database(app).engine.connect() as connection, connection.begin():
-        connection.execute(select(Referral.id).where(Referral.id == referral_id).with_for_update())
+        connection.execute(select(model.id).where(model.id == row_id).with_for_update())
         yield
 
 
@@ -69,3 +69,52 @@ def test_a_referral_held_elsewhere_does_not_keep_the_others_past_their_intake_wi
         statuses = [session.get_one(Referral, n).status for n in (first, second)]
     assert statuses == ["acknowledged", "intake_missed"]
     assert run(app, "intake-deadlines", past_the_window) == "1 referrals past the intake window"
+
+
+RETAINED = timedelta(days=90)
+ERASED_ONE = "1 referrals erased, 0 participants erased, 0 texts outside any record erased"
+
+
+def test_a_referral_held_elsewhere_does_not_keep_the_others_from_being_erased(
+    app: Flask,
+) -> None:
+    app.config["HOTLINE_RETENTION_DAYS"] = RETAINED.days
+    first, second = (add_referral(app, "ineligible", created_at=NOTICED) for _ in "12")
+    past_the_period = NOTICED + RETAINED + timedelta(days=1)
+
+    with held(app, first):
+        result = run(app, "retention", past_the_period)
+
+    assert result == ERASED_ONE
+    assert names(app, first, second) == ["Jane Doe", None]
+    # The held one is erased at the next run, once its row is free.
+    assert run(app, "retention", past_the_period) == ERASED_ONE
+    assert names(app, first, second) == [None, None]
+
+
+def test_a_participant_held_elsewhere_does_not_keep_the_others_from_being_erased(
+    app: Flask,
+) -> None:
+    app.config["HOTLINE_RETENTION_DAYS"] = RETAINED.days
+    first, second = (add_referred_participant(app, NOTICED, status="exited") for _ in "12")
+    with session_scope(app) as session:
+        for participant_id in (first, second):
+            session.get_one(Participant, participant_id).exited_at = NOTICED
+    past_the_period = NOTICED + RETAINED + timedelta(days=1)
+
+    with held(app, first, Participant):
+        result = run(app, "retention", past_the_period)
+
+    assert ", 1 participants erased," in result
+    with session_scope(app) as session:
+        people = [session.get_one(Participant, n).name for n in (first, second)]
+    assert people == ["P", "(erased)"]
+    assert ", 1 participants erased," in run(app, "retention", past_the_period)
+    with session_scope(app) as session:
+        assert session.get_one(Participant, first).name == "(erased)"
+
+
+def names(app: Flask, *referral_ids: int) -> list[str | None]:
+    """Return the participant name each referral still holds."""
+    with session_scope(app) as session:
+        return [session.get_one(Referral, n).participant_name for n in referral_ids]
