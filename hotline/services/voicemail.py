@@ -13,7 +13,7 @@ from ..messaging.recipients import RECIPIENT_COLUMNS, SUPERVISOR_RECIPIENTS, Rec
 from ..messaging.transport import CallEnded, CallLive, CallUnknown, Transport
 from ..models import OPEN_FOR_ACK, Call, CallLeg, OptOut, Referral, User
 from ..permissions import holders
-from ..statements import updated_one_row
+from ..statements import unless_held, updated_one_row
 from .alerts import call_not_taken, notified_users, notify_user
 from .call_end import (
     cancel_ringing,
@@ -191,13 +191,14 @@ def close_silent_calls(
     for call_id, call_sid, started_at, open_line in silent:
         # A line's end missing may be a conversation going on (a 1 the database missed,
         # bridged all the same, SPEC §4.7): only Twilio, or its longest call, tells.
+        end = None
         if open_line and started_at > now - LIVE_FOR:
             end = twilio.ended(call_sid, now)
             if end is None:
                 continue
+        # A call (or its referral) a stuck transaction holds waits for the next run.
+        with unless_held(session, f"call {call_id}"):
             closed += _close(session, call_id, end, now, sender, public_url)
-        else:
-            closed += _close(session, call_id, None, now, sender, public_url)
     return closed
 
 

@@ -12,8 +12,13 @@ from flask import Flask
 from sqlalchemy import select
 
 from hotline.db import database, session_scope
-from hotline.models import Participant, Referral, ReferralNotice
-from tests.factories import add_program, add_referral, add_referred_participant
+from hotline.models import Call, Participant, Referral, ReferralNotice
+from tests.factories import (
+    BLANK_CALL_REFERRAL,
+    add_program,
+    add_referral,
+    add_referred_participant,
+)
 from tests.jobs.conftest import run, texts_to
 from tests.races import race_needs_postgresql
 
@@ -118,3 +123,36 @@ def names(app: Flask, *referral_ids: int) -> list[str | None]:
     """Return the participant name each referral still holds."""
     with session_scope(app) as session:
         return [session.get_one(Referral, n).participant_name for n in referral_ids]
+
+
+SILENT = timedelta(hours=5)  # past Twilio's longest call: closed without asking Twilio
+
+
+def silent_call(app: Flask, sid: str) -> tuple[int, int]:
+    """Add a call nobody took whose end never came; return its id and its referral's."""
+    referral_id = add_referral(app, "received", created_at=NOTICED, **BLANK_CALL_REFERRAL)
+    with session_scope(app) as session:
+        call = Call(
+            call_sid=sid,
+            from_number="+15550000001",
+            to_number="+15550000000",
+            referral_id=referral_id,
+            status="ringing",
+            started_at=NOTICED,
+        )
+        session.add(call)
+        session.flush()
+        return call.id, referral_id
+
+
+def test_a_call_held_elsewhere_does_not_keep_the_other_silent_calls_open(app: Flask) -> None:
+    add_program(app)
+    (first, _), (_, second) = silent_call(app, "CA-held"), silent_call(app, "CA-free")
+
+    with held(app, first, Call):
+        result = run(app, "escalate-unacked", NOTICED + SILENT)
+
+    assert "; 1 calls closed whose end never came" in result
+    with session_scope(app) as session:
+        assert session.get_one(Referral, second).status == "notified"
+    assert "; 1 calls closed" in run(app, "escalate-unacked", NOTICED + SILENT)
