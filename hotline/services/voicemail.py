@@ -137,7 +137,7 @@ def link_kept_recordings(
     sends it again. Staff already told of a voicemail without a message hear of it now.
     """
     kept = session.scalars(
-        select(Call)
+        select(Call.id)
         .join(Referral, Referral.id == Call.referral_id)
         .where(
             Call.recording_url.is_not(None),
@@ -148,12 +148,15 @@ def link_kept_recordings(
         )
     ).all()
     linked = 0
-    for call in kept:
-        if link_recording(session, call, "system", now):
-            if holds_message(call):  # a recording of 0 s is still "without a message"
-                announce_late_recording(session, call, now, sender, public_url)
-            linked += 1
-        session.commit()
+    for call_id in kept:
+        # One held by a stuck transaction waits for the next run; the others are linked now.
+        with unless_held(session, f"call {call_id}"):
+            call = session.get_one(Call, call_id)
+            if link_recording(session, call, "system", now):
+                if holds_message(call):  # a recording of 0 s is still "without a message"
+                    announce_late_recording(session, call, now, sender, public_url)
+                linked += 1
+            session.commit()
     return linked
 
 

@@ -156,3 +156,28 @@ def test_a_call_held_elsewhere_does_not_keep_the_other_silent_calls_open(app: Fl
     with session_scope(app) as session:
         assert session.get_one(Referral, second).status == "notified"
     assert "; 1 calls closed" in run(app, "escalate-unacked", NOTICED + SILENT)
+
+
+def test_a_referral_held_elsewhere_does_not_keep_the_other_late_voicemails_unlinked(
+    app: Flask,
+) -> None:
+    add_program(app)
+    calls = [silent_call(app, sid) for sid in ("CA-held", "CA-free")]
+    url = "https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/RE{}"
+    with session_scope(app) as session:
+        for n, (call_id, _) in enumerate(calls):
+            call = session.get_one(Call, call_id)
+            call.ended_at, call.voicemail_notified_at = NOTICED, NOTICED
+            call.call_outcome, call.recording_url = "voicemail", url.format(n)
+    [(_, first), (_, second)] = calls
+
+    with held(app, first):
+        result = run(app, "escalate-unacked", NOTICED + timedelta(minutes=2))
+
+    assert "; 1 voicemail messages linked late" in result
+    with session_scope(app) as session:
+        linked = [session.get_one(Referral, n).recording_url for n in (first, second)]
+    assert linked == [None, url.format(1)]
+    assert "; 1 voicemail messages linked late" in run(
+        app, "escalate-unacked", NOTICED + timedelta(minutes=3)
+    )
