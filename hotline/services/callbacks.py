@@ -24,7 +24,7 @@ from ..messaging.notices import CallbackNotPlaced, Caller, queue_notice
 from ..messaging.transport import SendResult, Transport
 from ..models import Callback, User
 from ..permissions import can
-from ..statements import updated_one_row
+from ..statements import unless_held, updated_one_row
 from .alerts import caller_of
 from .callback_outcomes import LONGEST_CALL, audit, end
 from .referrals import add_event, hold_referral
@@ -136,10 +136,12 @@ def place_due_callbacks(
         statement = statement.where(Callback.id == only)
     placed = []
     for callback_id in session.scalars(statement).all():
-        outcome = _place(session, callback_id, now, transport, sender)
-        session.commit()
-        if outcome is not None:
-            placed.append(outcome)
+        # One a stuck transaction holds waits for the next run; the others ring now.
+        with unless_held(session, f"call back {callback_id}"):
+            outcome = _place(session, callback_id, now, transport, sender)
+            session.commit()
+            if outcome is not None:
+                placed.append(outcome)
     return placed
 
 
@@ -217,13 +219,13 @@ def _give_up_stalled(session: Session, now: datetime, sender: str | None) -> Non
         Callback.lease_until < overdue,
     )
     for callback_id in session.scalars(select(Callback.id).where(*stalled)).all():
-        callback = _claim(session, callback_id, stalled, now + PLACE_WITHIN)
-        if callback is None:
-            continue  # another clock has it, or its call was heard of meanwhile
-        _not_placed(
-            session, callback, "the run placing it stopped before the carrier answered", now, sender
-        )
-        session.commit()
+        with unless_held(session, f"call back {callback_id}"):
+            callback = _claim(session, callback_id, stalled, now + PLACE_WITHIN)
+            if callback is None:
+                continue  # another clock has it, or its call was heard of meanwhile
+            stopped = "the run placing it stopped before the carrier answered"
+            _not_placed(session, callback, stopped, now, sender)
+            session.commit()
 
 
 def _give_up_unheard_dials(session: Session, now: datetime) -> None:
@@ -231,10 +233,11 @@ def _give_up_unheard_dials(session: Session, now: datetime) -> None:
     # The <Dial> action came while the database was down, and was answered without it.
     unheard = (Callback.state == "dialling", Callback.lease_until < now)
     for callback_id in session.scalars(select(Callback.id).where(*unheard)).all():
-        callback = _claim(session, callback_id, unheard, now + LONGEST_CALL)
-        if callback is not None:  # else another clock has it, or its <Dial> action came
-            end(session, callback, "officer_unknown", now)
-            session.commit()
+        with unless_held(session, f"call back {callback_id}"):
+            callback = _claim(session, callback_id, unheard, now + LONGEST_CALL)
+            if callback is not None:  # else another clock has it, or its <Dial> action came
+                end(session, callback, "officer_unknown", now)
+                session.commit()
 
 
 def _give_up_unheard_calls(session: Session, now: datetime) -> None:
@@ -242,10 +245,11 @@ def _give_up_unheard_calls(session: Session, now: datetime) -> None:
     # The database was down for the final status and all of Twilio's retries of it.
     unheard = (Callback.state == "placed", Callback.requested_at < now - UNHEARD_CALL_AFTER)
     for callback_id in session.scalars(select(Callback.id).where(*unheard)).all():
-        callback = _claim(session, callback_id, unheard, now)
-        if callback is not None:  # else another clock has it, or a webhook came meanwhile
-            end(session, callback, "coordinator_unknown", now)
-            session.commit()
+        with unless_held(session, f"call back {callback_id}"):
+            callback = _claim(session, callback_id, unheard, now)
+            if callback is not None:  # else another clock has it, or a webhook came meanwhile
+                end(session, callback, "coordinator_unknown", now)
+                session.commit()
 
 
 def _claim(

@@ -12,12 +12,14 @@ from flask import Flask
 from sqlalchemy import select
 
 from hotline.db import database, session_scope
-from hotline.models import Call, Participant, Referral, ReferralNotice
+from hotline.models import Call, Callback, Participant, Referral, ReferralNotice
 from tests.factories import (
     BLANK_CALL_REFERRAL,
+    add_officer,
     add_program,
     add_referral,
     add_referred_participant,
+    add_user,
 )
 from tests.jobs.conftest import run, texts_to
 from tests.races import race_needs_postgresql
@@ -181,3 +183,42 @@ def test_a_referral_held_elsewhere_does_not_keep_the_other_late_voicemails_unlin
     assert "; 1 voicemail messages linked late" in run(
         app, "escalate-unacked", NOTICED + timedelta(minutes=3)
     )
+
+
+def test_a_call_back_held_elsewhere_does_not_keep_the_others_from_being_placed(
+    app: Flask,
+) -> None:
+    officer = add_officer(app)
+    referral_id = add_referral(app, officer_id=officer.id, officer_phone=officer.phone)
+    ana = add_user(app, "Ana Diaz")
+    with session_scope(app) as session:
+        asks = [
+            Callback(
+                referral_id=referral_id,
+                user_id=ana.id,
+                coordinator_phone=ana.phone,
+                officer_phone=officer.phone,
+                channel="sms",
+                requested_at=NOTICED,
+            )
+            for _ in "12"
+        ]
+        session.add_all(asks)
+        session.flush()
+        first, second = (ask.id for ask in asks)
+
+    with held(app, first, Callback):
+        result = run(app, "dispatch-outbox", NOTICED + timedelta(seconds=10))
+
+    assert result.endswith("of 1 calls back placed")
+    assert states(app, first, second) == ["queued", "placed"]
+    assert run(app, "dispatch-outbox", NOTICED + timedelta(seconds=20)).endswith(
+        "1 of 1 calls back placed"
+    )
+    assert states(app, first, second) == ["placed", "placed"]
+
+
+def states(app: Flask, *callback_ids: int) -> list[str]:
+    """Return each call back's state."""
+    with session_scope(app) as session:
+        return [session.get_one(Callback, n).state for n in callback_ids]
