@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from ..models import OPEN_FOR_ACK, Message, OptOut, Referral
 from ..phones import mask_phone
-from ..statements import insert_unless_present, updated_one_row
+from ..statements import insert_unless_present, unless_held, updated_one_row
 from .notices import DeliveryFailed, Undelivered, queue_notice
 from .outbox import is_opted_out
 from .recipients import SUPERVISOR_RECIPIENTS
@@ -39,13 +39,7 @@ LEASE = timedelta(minutes=2)
 # Wait before each retry. Supervisors hear of a text that could not go out
 # within about 20 minutes, while the 30-minute arrest-diversion hand-off still
 # has time left for a phone call.
-RETRY_DELAYS = (
-    timedelta(seconds=30),
-    timedelta(minutes=1),
-    timedelta(minutes=2),
-    timedelta(minutes=5),
-    timedelta(minutes=10),
-)
+RETRY_DELAYS = tuple(timedelta(minutes=minutes) for minutes in (0.5, 1, 2, 5, 10))
 MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
 
 FAILURE_NOTICE = "failure_notice"
@@ -111,8 +105,10 @@ def dispatch_outbox(
     carrier_error = None
     for row in due:
         claimed_at = now + timedelta(seconds=clock() - started)
-        outcome, result = _dispatch_one(session, DueText(*row), now, transport, claimed_at)
-        session.commit()
+        outcome, result = None, None
+        with unless_held(session, f"message {row.id}"):  # a stuck transaction's: the next run
+            outcome, result = _dispatch_one(session, DueText(*row), now, transport, claimed_at)
+            session.commit()
         if outcome is not None:
             counts[outcome] += 1
         if result is None:

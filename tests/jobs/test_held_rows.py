@@ -12,7 +12,8 @@ from flask import Flask
 from sqlalchemy import select
 
 from hotline.db import database, session_scope
-from hotline.models import Call, Callback, Participant, Referral, ReferralNotice
+from hotline.messaging.outbox import queue_text
+from hotline.models import Call, Callback, Message, Participant, Referral, ReferralNotice
 from tests.factories import (
     BLANK_CALL_REFERRAL,
     add_officer,
@@ -222,3 +223,20 @@ def states(app: Flask, *callback_ids: int) -> list[str]:
     """Return each call back's state."""
     with session_scope(app) as session:
         return [session.get_one(Callback, n).state for n in callback_ids]
+
+
+def test_a_text_held_elsewhere_does_not_keep_the_others_in_the_outbox(app: Flask) -> None:
+    with session_scope(app) as session:
+        first, second = (
+            queue_text(session, sender=None, to=f"+1555010000{n}", body="hi", now=NOTICED)
+            for n in "12"
+        )
+
+    with held(app, first, Message):
+        result = run(app, "dispatch-outbox", NOTICED + timedelta(seconds=10))
+
+    assert result.startswith("1 sent, 0 to retry, 0 failed")
+    with session_scope(app) as session:
+        sent = [session.get_one(Message, n).status for n in (first, second)]
+    assert sent == ["queued", "sent"]
+    assert run(app, "dispatch-outbox", NOTICED + timedelta(seconds=20)).startswith("1 sent")
