@@ -231,22 +231,26 @@ def erase_unfiled_texts(session: Session, now: datetime, retention_days: int | N
     if not retention_days:
         return 0
     cutoff = now - timedelta(days=retention_days)
+    # A row a stuck transaction holds is passed over (PostgreSQL), not waited for past the
+    # lock timeout, which failed the whole statement: it is erased at the next run.
+    unfiled = select(Message.id).where(
+        Message.referral_id.is_(None),
+        Message.participant_id.is_(None),
+        Message.created_at < cutoff,  # older than the period, as a referral (SPEC §7)
+        Message.body.is_not(None),
+        Message.status != "queued",
+    )
     texts = session.execute(
         update(Message)
-        .where(
-            Message.referral_id.is_(None),
-            Message.participant_id.is_(None),
-            Message.created_at < cutoff,  # older than the period, as a referral (SPEC §7)
-            Message.body.is_not(None),
-            Message.status != "queued",
-        )
+        .where(Message.id.in_(unfiled.with_for_update(skip_locked=True).scalar_subquery()))
         .values(body=None)
         .returning(Message.id)
         .execution_options(synchronize_session=False)
     ).all()
+    idle = select(Conversation.phone).where(Conversation.updated_at < cutoff)
     intakes = session.execute(
         delete(Conversation)
-        .where(Conversation.updated_at < cutoff)
+        .where(Conversation.phone.in_(idle.with_for_update(skip_locked=True).scalar_subquery()))
         .returning(Conversation.phone)
         .execution_options(synchronize_session=False)
     ).all()

@@ -122,6 +122,37 @@ def test_a_participant_held_elsewhere_does_not_keep_the_others_from_being_erased
         assert session.get_one(Participant, first).name == "(erased)"
 
 
+def test_a_text_outside_any_record_held_elsewhere_does_not_keep_the_others_from_erasure(
+    app: Flask,
+) -> None:
+    app.config["HOTLINE_RETENTION_DAYS"] = RETAINED.days
+    with session_scope(app) as session:
+        texts = [
+            Message(
+                direction="in",
+                from_number="+15550100001",
+                to_number="+15550000000",
+                body="Jane Doe, 3rd & Pine",
+                status="received",
+                created_at=NOTICED,
+            )
+            for _ in "12"
+        ]
+        session.add_all(texts)
+        session.flush()
+        first, second = (text.id for text in texts)
+    past_the_period = NOTICED + RETAINED + timedelta(days=1)
+
+    with held(app, first, Message):
+        result = run(app, "retention", past_the_period)
+
+    assert result.endswith(", 1 texts outside any record erased")
+    with session_scope(app) as session:
+        bodies = [session.get_one(Message, n).body for n in (first, second)]
+    assert bodies == ["Jane Doe, 3rd & Pine", None]
+    assert run(app, "retention", past_the_period).endswith(", 1 texts outside any record erased")
+
+
 def names(app: Flask, *referral_ids: int) -> list[str | None]:
     """Return the participant name each referral still holds."""
     with session_scope(app) as session:
