@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, or_, select, update
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from ..audit import Actor
 from ..messaging.notices import IntakeWindowClosed, notify
 from ..models import OPEN_FOR_ACK, Referral, User
 from ..permissions import can
-from ..statements import held_elsewhere, updated_one_row
+from ..statements import unless_held, updated_one_row
 from .alerts import tell_officer
 from .referral_audit import audit_status
 from .referrals import add_event
 
 SYSTEM = Actor(None, "system")
-log = logging.getLogger(__name__)
 
 # Acknowledged in substance: taken by ACK, or still `received`/`notified` but held by the
 # author of an `unable_to_contact` assessment (SPEC §6: an assessment implies the
@@ -44,14 +41,9 @@ def miss_overdue_intakes(
     ).all()
     missed = 0
     for referral_id, before in overdue:
-        try:
+        # A stuck transaction holds this one: the rest go on, it waits for the next run.
+        with unless_held(session, f"referral {referral_id}"):
             missed += _miss_one(session, referral_id, before, now, intake_days, sender)
-        except OperationalError as error:
-            if not held_elsewhere(error):
-                raise
-            # A stuck transaction holds this one: the rest go on, it waits for the next run.
-            session.rollback()
-            log.warning("referral %s held elsewhere: its window closes at a later run", referral_id)
     return missed
 
 

@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from ..messaging.notices import Notice
 from ..messaging.recipients import SUPERVISOR_RECIPIENTS, USER_RECIPIENT, Recipient
 from ..models import Referral, ReferralNotice
-from ..statements import held_elsewhere
+from ..statements import unless_held
 from .alerts import notified_users, notify_user, unowned_notice
 from .departed_holders import NO_ABLE_HOLDER, holder_is_gone
 from .program_store import load_on_call
-
-log = logging.getLogger(__name__)
 
 
 def first_recipients(session: Session, now: datetime) -> list[Recipient]:
@@ -118,15 +114,9 @@ def escalate_unacked(
     ).all()
     escalated = 0
     for referral in referrals:
-        referral_id = referral.id
-        try:
+        # A stuck transaction holds this one: the rest go on, it waits for the next run.
+        with unless_held(session, f"referral {referral.id}"):
             escalated += _escalate_one(session, referral, now, due, sender, public_url)
-        except OperationalError as error:
-            if not held_elsewhere(error):
-                raise
-            # A stuck transaction holds this one: the rest go on, it waits for the next run.
-            session.rollback()
-            log.warning("referral %s held elsewhere: escalated at a later run", referral_id)
     return escalated
 
 
