@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import Flask
@@ -28,6 +28,26 @@ def api_providers(app: Flask, user: User) -> list[dict[str, object]]:
     return list(answer.json["items"])
 
 
+def stored_entry(
+    app: Flask, participant_id: int, need: str, status: str, start: date | None, end: date | None
+) -> int:
+    """Store a plan entry as the API may leave it; return its id."""
+    with session_scope(app) as session:
+        at = datetime.now(UTC)
+        entry = PlanEntry(
+            participant_id=participant_id,
+            need=need,
+            status=status,
+            started_on=start,
+            ended_on=end,
+            created_at=at,
+            updated_at=at,
+        )
+        session.add(entry)
+        session.flush()
+        return entry.id
+
+
 class TestPlanDates:
     """An entry says when it started and, once over, when it ended."""
 
@@ -38,25 +58,13 @@ class TestPlanDates:
         number = add_participant(app, "Jane Doe", user)
         today = datetime.now(UTC).astimezone(ZoneInfo("America/Los_Angeles")).date()
         began, ended, soon = today - timedelta(days=40), today - timedelta(days=3), today
-        with session_scope(app) as session:
-            at = datetime.now(UTC)
-            for need, status, start, end in [
-                ("housing", "completed", began, ended),
-                ("food", "stopped", None, ended),
-                ("medical", "planned", soon + timedelta(days=7), None),
-                ("documents", "started", began, soon + timedelta(days=9)),
-            ]:
-                session.add(
-                    PlanEntry(
-                        participant_id=number,
-                        need=need,
-                        status=status,
-                        started_on=start,
-                        ended_on=end,
-                        created_at=at,
-                        updated_at=at,
-                    )
-                )
+        for need, status, start, end in [
+            ("housing", "completed", began, ended),
+            ("food", "stopped", None, ended),
+            ("medical", "planned", soon + timedelta(days=7), None),
+            ("documents", "started", began, soon + timedelta(days=9)),
+        ]:
+            stored_entry(app, number, need, status, start, end)
         cells = plan_cells(web.text(f"/participants/{number}"))
         assert f"completed (started {began}, ended {ended})" in cells
         assert f"stopped (ended {ended})" in cells
@@ -104,20 +112,7 @@ class TestMarkCompleted:
         number = add_participant(app, "Jane Doe", user)
         today = datetime.now(UTC).astimezone(ZoneInfo("America/Los_Angeles")).date()
         began, expected = today - timedelta(days=10), today + timedelta(days=14)
-        with session_scope(app) as session:
-            at = datetime.now(UTC)
-            entry = PlanEntry(
-                participant_id=number,
-                need="housing",
-                status="started",
-                started_on=began,
-                ended_on=expected,
-                created_at=at,
-                updated_at=at,
-            )
-            session.add(entry)
-            session.flush()
-            entry_id = entry.id
+        entry_id = stored_entry(app, number, "housing", "started", began, expected)
         answer = web.post(f"/participants/{number}/plan/{entry_id}", {"status": "completed"})
         assert answer.status_code == 302
         page = web.text(f"/participants/{number}")
@@ -134,20 +129,7 @@ class TestMarkCompleted:
         number = add_participant(app, "Jane Doe", user)
         today = datetime.now(UTC).astimezone(ZoneInfo("America/Los_Angeles")).date()
         start, end = today + timedelta(days=2), today + timedelta(days=30)
-        with session_scope(app) as session:
-            at = datetime.now(UTC)
-            entry = PlanEntry(
-                participant_id=number,
-                need="food",
-                status="started",
-                started_on=start,
-                ended_on=end,
-                created_at=at,
-                updated_at=at,
-            )
-            session.add(entry)
-            session.flush()
-            entry_id = entry.id
+        entry_id = stored_entry(app, number, "food", "started", start, end)
         answer = web.post(f"/participants/{number}/plan/{entry_id}", {"status": "completed"})
         assert answer.status_code == 302
         page = web.text(f"/participants/{number}")
