@@ -10,7 +10,7 @@ from icalendar import Calendar, vDuration
 from sqlalchemy import select
 
 from hotline import create_app
-from hotline.db import session_scope
+from hotline.db import database, session_scope
 from hotline.models import ProgramSetting
 from hotline.rotation import final_schedule
 from hotline.services.calendar import FEED_AFTER, FEED_BEFORE, render_feed
@@ -89,11 +89,14 @@ class TestCalendarSecret:
         old_path = supervisor_api.get("/calendar").json["url"].removeprefix("http://localhost")
         rekeyed = create_app({**app_config, "SECRET_KEY": "a new key after the old one leaked"})
         client = rekeyed.test_client()
-        assert client.get(old_path).status_code == 404
-        with rekeyed.app_context(), session_scope(rekeyed) as session:
-            token = calendar_token(session, rekeyed.config["SECRET_KEY"])
-        assert client.get(f"/api/v1/calendar/{token}.ics").status_code == 200
-        assert client.get(old_path).status_code == 404
+        try:
+            assert client.get(old_path).status_code == 404
+            with rekeyed.app_context(), session_scope(rekeyed) as session:
+                token = calendar_token(session, rekeyed.config["SECRET_KEY"])
+            assert client.get(f"/api/v1/calendar/{token}.ics").status_code == 200
+            assert client.get(old_path).status_code == 404
+        finally:  # its own pool: left open, PostgreSQL's connection outlives the test
+            database(rekeyed).engine.dispose()
 
     def test_a_clear_token_left_by_an_older_version_opens_nothing(
         self, app: Flask, client, supervisor_api: Api
