@@ -16,7 +16,10 @@ from hotline.models import AuditEvent, Rotation, RotationParticipant
 from hotline.services import oncall
 from hotline.services.errors import NotFound
 from tests.api.conftest import Api, add_user, rotation_body
-from tests.races import Meanwhile
+from tests.conftest import is_sqlite
+from tests.races import HOLD_S, Meanwhile
+
+SQLITE_HOLD_S = 0.1
 
 
 class TestRotations:
@@ -222,7 +225,10 @@ def delete_meanwhile(
             except NotFound:
                 answers.append("not found")
 
-    return Meanwhile(delete)
+    # On SQLite the DELETE waits for the write lock at once, within its 1 s busy timeout:
+    # a short hold leaves most of that second for the first request to commit under load.
+    sqlite = is_sqlite(app.config["DATABASE_URL"])
+    return Meanwhile(delete, hold=SQLITE_HOLD_S if sqlite else HOLD_S)
 
 
 def rotation_rows(app: Flask) -> tuple[int, int, int]:
