@@ -1,10 +1,10 @@
 """The calendar feed's secret token: derived from SECRET_KEY, never stored in clear.
 
-The database holds a random nonce and the SHA-256 of the token, where the token
-is HMAC-SHA256(SECRET_KEY, nonce). So a copy of the database alone never yields
-a working feed URL (the nonce is useless without the key, the digest cannot be
-reversed), while GET /calendar can still hand the URL out: it derives it again.
-Rotating replaces the nonce, and so the token; the old URL is 404 at once.
+The database holds only a random nonce; the token is HMAC-SHA256(SECRET_KEY, nonce),
+derived again wherever it is needed. So a copy of the database alone never yields
+a working feed URL, while GET /calendar can still hand the URL out. Rotating
+replaces the nonce, and replacing SECRET_KEY changes the derivation: either way
+the old URL is 404 at once.
 """
 
 from __future__ import annotations
@@ -23,8 +23,9 @@ from ..audit import Actor, record
 from ..models import ProgramSetting
 
 NONCE_KEY = "calendar_nonce"
-HASH_KEY = "calendar_token_hash"
-LEGACY_KEY = "calendar_token"  # the token in clear, as stored before; removed on sight
+# Kept by older versions, dropped when a nonce is next stored: the token in clear (the
+# upgrade's migration deletes it too), then the token's digest (harmless, but unread).
+LEGACY_KEYS = ("calendar_token", "calendar_token_hash")
 
 
 def derive(secret_key: str, nonce: str) -> str:
@@ -33,25 +34,19 @@ def derive(secret_key: str, nonce: str) -> str:
     return base64.urlsafe_b64encode(mac.digest()[:24]).decode()
 
 
-def digest(token: str) -> str:
-    """Return the stored form of a token."""
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def _value(session: Session, key: str) -> str | None:
     row = session.get(ProgramSetting, key, populate_existing=True)
     return row.value if row is not None else None
 
 
-def _store(session: Session, token: str, nonce: str) -> None:
-    """Keep `nonce` and the digest of `token`, replacing any earlier ones."""
-    session.execute(delete(ProgramSetting).where(ProgramSetting.key == LEGACY_KEY))
-    for key, value in ((NONCE_KEY, nonce), (HASH_KEY, digest(token))):
-        row = session.get(ProgramSetting, key)
-        if row is None:
-            session.add(ProgramSetting(key=key, value=value))
-        else:
-            row.value = value
+def _store(session: Session, nonce: str) -> None:
+    """Keep `nonce`, replacing any earlier one."""
+    session.execute(delete(ProgramSetting).where(ProgramSetting.key.in_(LEGACY_KEYS)))
+    row = session.get(ProgramSetting, NONCE_KEY)
+    if row is None:
+        session.add(ProgramSetting(key=NONCE_KEY, value=nonce))
+    else:
+        row.value = nonce
     session.flush()
 
 
@@ -62,35 +57,27 @@ def calendar_token(session: Session, secret_key: str) -> str:
         fresh = secrets.token_urlsafe(24)
         try:
             with session.begin_nested():
-                _store(session, derive(secret_key, fresh), fresh)
+                _store(session, fresh)
         except IntegrityError:
             pass  # another request created it first: use theirs
         session.commit()
         nonce = _value(session, NONCE_KEY)
         assert nonce is not None
-    token = derive(secret_key, nonce)
-    if _value(session, HASH_KEY) != digest(token):
-        # SECRET_KEY was changed since: the URL derived now becomes the feed's URL.
-        _store(session, token, nonce)
-        session.commit()
-    return token
+    return derive(secret_key, nonce)
 
 
 def rotate(session: Session, secret_key: str, actor: Actor, now: datetime) -> str:
     """Replace the feed token (the old URL stops working) and return the new one."""
     nonce = secrets.token_urlsafe(24)
-    token = derive(secret_key, nonce)
-    _store(session, token, nonce)
+    _store(session, nonce)
     record(session, actor, now, "rotate", "calendar_token", None)
-    return token
+    return derive(secret_key, nonce)
 
 
 def token_matches(session: Session, token: str, secret_key: str) -> bool:
     """Tell whether `token` is the feed's token under the current key, in constant time."""
-    stored, nonce = _value(session, HASH_KEY), _value(session, NONCE_KEY)
-    if stored is None or nonce is None:
-        return False
-    # Derived again, not only compared with the stored digest: once SECRET_KEY is replaced
-    # (after a leak), the URL made from the old key is 404 at once, not when the new is adopted.
-    current = hmac.compare_digest(digest(derive(secret_key, nonce)), digest(token))
-    return hmac.compare_digest(stored, digest(token)) and current
+    nonce = _value(session, NONCE_KEY)
+    # As bytes: a URL may carry any character, and compare_digest takes only ASCII str.
+    return nonce is not None and hmac.compare_digest(
+        derive(secret_key, nonce).encode(), token.encode()
+    )

@@ -66,6 +66,12 @@ class TestCalendarFeed:
         supervisor_api.get("/calendar")
         assert client.get("/api/v1/calendar/guess.ics").status_code == 404
 
+    def test_a_token_of_other_characters_is_404_not_an_error(
+        self, client, supervisor_api: Api
+    ) -> None:  # type: ignore[no-untyped-def]
+        supervisor_api.get("/calendar")
+        assert client.get("/api/v1/calendar/d%C3%A9j%C3%A0-vu.ics").status_code == 404
+
 
 class TestCalendarSecret:
     """The feed's token is stored only as a hash; the database alone opens no feed."""
