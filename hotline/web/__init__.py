@@ -23,7 +23,7 @@ from .form_once import form_once
 from .language import web_language, web_text
 from .override_form import cover_query
 from .timeline import day_pattern, local, local_day
-from .words import call_word, channel_word, leg_word, text_word, word, words
+from .words import call_word, channel_word, leg_word, plan_dates, text_word, word, words
 
 bp = Blueprint("web", __name__)
 csrf = CSRFProtect()
@@ -175,4 +175,5 @@ def init_app(app: Flask, exempt: list[Blueprint]) -> None:
             "text_word": text_word,
             "channel_word": channel_word,
             "age_words": age_words,
+            "plan_dates": plan_dates,
         }

@@ -224,3 +224,24 @@ def actor_word(actor_id: int | None, channel: str, names: Mapping[int, str]) -> 
     if actor_id is not None:
         return names.get(actor_id, f"user {actor_id}")
     return web_text(NOBODY_WORDS.get(channel, NOBODY_WORDS["system"]))
+
+
+def plan_dates(entry: Mapping[str, Any]) -> str:
+    """Name a plan entry's dates by what they mean under its status: " (since …, to end …)"."""
+    # A completed entry's start alone read as the day it ended: each date says which it is.
+    began = ended = ""
+    status = entry["status"]
+    if day := entry["started_on"]:  # ISO dates, as the API gives them
+        if status == "planned":
+            began = web_text("to start {day}", day=day)
+        elif status == "started":
+            began = web_text("since {day}", day=day)
+        else:
+            began = web_text("started {day}", day=day)
+    if day := entry["ended_on"]:
+        if status in ("completed", "stopped"):
+            ended = web_text("ended {day}", day=day)
+        else:
+            ended = web_text("to end {day}", day=day)
+    named = ", ".join(part for part in (began, ended) if part)
+    return f" ({named})" if named else ""
