@@ -12,6 +12,7 @@ Exited participants are erased by `participant_erasure`, with the words of their
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -24,6 +25,7 @@ from sqlalchemy import (
     case,
     cast,
     delete,
+    func,
     null,
     or_,
     select,
@@ -46,6 +48,7 @@ from ..models import (
 )
 from ..statements import unless_held, updated_one_row
 
+log = logging.getLogger(__name__)
 SYSTEM = Actor(None, "system")
 ERASED = "(erased)"
 # Free text of these events may name the participant; retention erases it.
@@ -254,6 +257,12 @@ def erase_unfiled_texts(session: Session, now: datetime, retention_days: int | N
         .returning(Conversation.phone)
         .execution_options(synchronize_session=False)
     ).all()
+    # What is still eligible was passed over: say so, as `unless_held` does for one row.
+    passed_over = [
+        session.scalar(select(func.count()).select_from(q.subquery())) for q in (unfiled, idle)
+    ]
+    if any(passed_over):
+        log.warning("%d texts and %d intakes held elsewhere: left for a later run", *passed_over)
     if texts or intakes:
         erased = {
             "erased": ["message bodies", "intake answers"],

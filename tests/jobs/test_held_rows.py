@@ -123,7 +123,7 @@ def test_a_participant_held_elsewhere_does_not_keep_the_others_from_being_erased
 
 
 def test_a_text_outside_any_record_held_elsewhere_does_not_keep_the_others_from_erasure(
-    app: Flask,
+    app: Flask, caplog: pytest.LogCaptureFixture
 ) -> None:
     app.config["HOTLINE_RETENTION_DAYS"] = RETAINED.days
     with session_scope(app) as session:
@@ -147,6 +147,7 @@ def test_a_text_outside_any_record_held_elsewhere_does_not_keep_the_others_from_
         result = run(app, "retention", past_the_period)
 
     assert result.endswith(", 1 texts outside any record erased")
+    assert "1 texts and 0 intakes held elsewhere: left for a later run" in caplog.text
     with session_scope(app) as session:
         bodies = [session.get_one(Message, n).body for n in (first, second)]
     assert bodies == ["Jane Doe, 3rd & Pine", None]
