@@ -81,6 +81,7 @@ def show_oncall(at_text: str | None) -> None:
         click.echo(typed.note)
     with session_scope(current_app) as session:
         answer = oncall.who_is_on_call(session, at, current_app.config["HOTLINE_FALLBACK_NUMBERS"])
+        broken = oncall.broken_rows(session)
     click.echo(f"On call at {shown(at)}:")
     if not answer["tiers"]:
         click.echo("  no rotation or override: nobody is on call (GAP)")
@@ -94,6 +95,14 @@ def show_oncall(at_text: str | None) -> None:
         until = shown(tier["until"]) if tier["until"] is not None else "further notice"
         click.echo(f"  tier {tier['tier']}: {who}, until {until}")
     click.echo(f"Escalation chain: {', '.join(answer['chain']) or 'empty'}")
+    echo_broken(broken)
+
+
+def echo_broken(broken: list[oncall.BrokenRow]) -> None:
+    """Name each stored row left out of the answer above, so a hole is never silent (SPEC §2)."""
+    for row in broken:
+        what = f'rotation {row.id} "{row.name}"' if row.name is not None else f"{row.kind} {row.id}"
+        click.echo(f"BROKEN - {what} is left out of on-call: {row.problem}; correct or delete it")
 
 
 @click.command("schedule")
@@ -105,10 +114,12 @@ def show_schedule(days: int, tier: int | None) -> None:
     start = datetime.now(UTC).replace(second=0, microsecond=0)
     end = start + timedelta(days=days)
     with session_scope(current_app) as session:
+        broken = oncall.broken_rows(session)
         if not oncall.schedule_segments(session, start, end, tier):
             click.echo(
                 f"No rotation or override in the next {days} days: tier 1 is a GAP throughout."
             )
+            echo_broken(broken)
             return
         # Tier 1 even when only later tiers have anyone: a gap there is the first that counts.
         segments = oncall.schedule_segments(session, start, end, tier, primary=True)
@@ -126,6 +137,7 @@ def show_schedule(days: int, tier: int | None) -> None:
         until = ends.get(segment.tier) if segment.end == end else segment.end
         to = shown(until) if until is not None else "further notice"
         click.echo(f"{marker}{segment.tier:<3}{shown(segment.start):<26}{to:<26}{who}")
+    echo_broken(broken)
 
 
 @override_cli.command("add")

@@ -18,6 +18,8 @@ from .errors import Conflict, FieldInvalid, NotFound
 from .program_cache import bump_revision
 
 # Re-exported: the program is loaded through this module by most callers.
+from .program_store import BrokenRow as BrokenRow
+from .program_store import broken_rows as broken_rows
 from .program_store import load_program as load_program
 from .program_store import read_program as read_program
 from .program_store import readable_window

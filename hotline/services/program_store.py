@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import Connection, or_, select
 from sqlalchemy.orm import Session, selectinload
@@ -144,3 +145,30 @@ def override_problem(row: Override) -> str | None:
     return engine.override_problem(
         engine.Override(row.id, row.user_id, row.tier, row.start, row.end)
     )
+
+
+class BrokenRow(NamedTuple):
+    """A stored rotation or override the engine leaves out, and why."""
+
+    kind: str  # "rotation" or "override"
+    id: int
+    name: str | None  # a rotation's; an override has none
+    problem: str
+
+
+def broken_rows(session: Session) -> list[BrokenRow]:
+    """Return every stored rotation and override left out of on-call (shown to supervisors)."""
+    rotations = session.scalars(
+        select(Rotation).options(selectinload(Rotation.participants)).order_by(Rotation.id)
+    )
+    found = [
+        BrokenRow("rotation", row.id, row.name, problem)
+        for row in rotations
+        if (problem := rotation_problem(row)) is not None
+    ]
+    overrides = session.scalars(select(Override).order_by(Override.id))
+    return found + [
+        BrokenRow("override", row.id, None, problem)
+        for row in overrides
+        if (problem := override_problem(row)) is not None
+    ]

@@ -26,7 +26,7 @@ from ..services import people
 from ..services.completion import next_to_complete
 from ..services.departed_holders import HOLDER_CAN_ACT, orphaned
 from ..services.local_times import age_words
-from ..services.oncall import schedule_segments, who_is_on_call
+from ..services.oncall import broken_rows, schedule_segments, who_is_on_call
 from ..services.referral_actions import TAKEN_UNASSESSED, UNOWNED
 from . import bp, program_zone
 from .auth import (
@@ -202,6 +202,8 @@ def dashboard() -> str | Response:
         tour_referral=tour_referral(),
         tour_weekend=coming_saturday(today),
         is_supervisor=is_supervisor(),
+        # Left out of the answer above: the hole it makes must not go unexplained (SPEC §2).
+        broken=broken_rows(db) if is_supervisor() else [],
     )
 
 

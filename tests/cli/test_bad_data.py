@@ -152,6 +152,9 @@ def test_commands_and_jobs_compute_around_a_broken_rotation(
     schedule = runner.invoke(args=["schedule", "--days", "3"])
     assert schedule.exit_code == 0 and "Bob Broken" in schedule.output
     at = (datetime.now(UTC) + timedelta(days=1)).strftime("%Y-%m-%dT%H:%MZ")
+    # Left out, but never without a word: tier 2's hole is a broken row, not an empty tier.
+    named = 'BROKEN - rotation 2 "Tier 2" is left out of on-call: start 9999-12-31T23:00'
+    assert named in oncall.output and named in schedule.output
     for job in ("shift-notices", "coverage-gaps", "escalate-unacked"):
         result = runner.invoke(args=["jobs", "run", job, "--at", at])
         assert result.exit_code == 0, (job, result.output)

@@ -79,6 +79,15 @@ class TestStoredBrokenRowsStayLocal:
         page = as_supervisor.text("/")
         assert "Ana Diaz" in page and "Ben Okafor (override)" not in page
 
+    def test_the_dashboard_tells_supervisors_what_is_left_out(
+        self, as_supervisor: Web, as_coordinator: Web
+    ) -> None:
+        page = as_supervisor.text("/")
+        assert "rotation “Tier 1”</a> is left out of on-call: start 9999-12-31T23:00" in page
+        assert 'href="/rotations/2"' in page
+        assert "override 1</a> is left out of on-call: start 0001-01-01T00:00" in page
+        assert "is left out of on-call" not in as_coordinator.text("/")  # theirs to mend, not mine
+
     def test_rotations_and_overrides_are_marked_broken(self, as_supervisor: Web) -> None:
         listing = as_supervisor.text("/rotations")
         assert listing.count("broken: start 9999-12-31T23:00 is outside the years") == 1
