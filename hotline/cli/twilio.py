@@ -37,7 +37,15 @@ def _report(settings: list[Setting]) -> None:
     for setting in settings:
         click.echo(setting.line())
     wrong = [setting for setting in settings if not setting.ok]
+    settable = [setting for setting in wrong if setting.settable]
+    if settable:
+        click.echo(f"{number}: {len(settable)} wrong; `hotline twilio configure` sets them")
+    for setting in wrong:
+        if not setting.settable:
+            click.echo(
+                f"{number}: no {setting.label}, which no setting changes: make HOTLINE_NUMBER "
+                "a Twilio number that has it"
+            )
     if wrong:
-        click.echo(f"{number}: {len(wrong)} wrong; `hotline twilio configure` sets them")
         click.get_current_context().exit(1)
     click.echo(f"{number}: every setting points at this app")

@@ -39,6 +39,11 @@ OVERRIDES: tuple[tuple[str, str], ...] = (
     ("Messaging TwiML App", "sms_application_sid"),
     ("SIP trunk", "trunk_sid"),
 )
+# What the number itself can do: no setting changes it, only another number.
+CAPABILITIES: tuple[tuple[str, str], ...] = (
+    ("Voice capability", "voice"),
+    ("SMS capability", "sms"),
+)
 REQUIRED = ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "HOTLINE_NUMBER", "HOTLINE_PUBLIC_URL")
 
 
@@ -53,6 +58,7 @@ class Setting:
     label: str
     actual: str
     expected: str
+    settable: bool = True  # by `configure`; a capability is the number's own
 
     @property
     def ok(self) -> bool:
@@ -99,6 +105,13 @@ def compare(number: Any, public_url: str) -> list[Setting]:
     ]
     settings += [
         Setting(label, getattr(number, field, None) or "none", "none") for label, field in OVERRIDES
+    ]
+    # A number that cannot send texts takes calls and drops every text, with no error here.
+    capabilities = getattr(number, "capabilities", None)
+    can = capabilities if isinstance(capabilities, dict) else {}
+    settings += [
+        Setting(label, "yes" if can.get(key) is True else "no", "yes", settable=False)
+        for label, key in CAPABILITIES
     ]
     return settings
 

@@ -105,6 +105,27 @@ def test_check_names_each_wrong_setting_with_what_it_should_be_and_exits_1(
     assert fake_twilio.number_updates == []  # check changes nothing
 
 
+def test_a_number_that_cannot_send_texts_fails_check_even_once_configured(
+    app: Flask,
+    fake_twilio: FakeTwilio,
+) -> None:
+    # A voice-only number takes the officers' calls and silently drops every text.
+    fake_twilio.add_number(HOTLINE, capabilities={"voice": True, "sms": False, "mms": False})
+
+    configured = invoke(app, "configure")
+    checked = invoke(app, "check")
+
+    assert (configured.exit_code, checked.exit_code) == (1, 1)
+    lines = checked.output.splitlines()
+    assert "ok     Voice capability: yes" in lines
+    assert "wrong  SMS capability: no (expected yes)" in lines
+    assert lines[-1] == (
+        f"{HOTLINE}: no SMS capability, which no setting changes: "
+        "make HOTLINE_NUMBER a Twilio number that has it"
+    )
+    assert all("configure` sets them" not in line for line in lines)  # it cannot
+
+
 def one_line_error(result: Result) -> str:
     assert result.exit_code != 0
     [line] = result.output.strip().splitlines()

@@ -148,12 +148,13 @@ class FakeTwilio:
             methods=["DELETE"],
         )
 
-    def add_number(self, phone_number: str, **fields: str | None) -> str:
+    def add_number(self, phone_number: str, **fields: object) -> str:
         """Give the account a phone number with these fields (JSON keys); return its sid."""
         sid = f"PN{len(self.numbers) + 1:032x}"
         self.numbers[sid] = {
             **{key: None for key in NUMBER_FIELDS.values()},
             **{key: "POST" for key in NUMBER_FIELDS.values() if key.endswith("_method")},
+            "capabilities": {"voice": True, "sms": True, "mms": True, "fax": False},
             **fields,
             "sid": sid,
             "account_sid": self.account_sid,
