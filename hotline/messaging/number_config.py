@@ -106,7 +106,7 @@ def compare(number: Any, public_url: str) -> list[Setting]:
     settings += [
         Setting(label, getattr(number, field, None) or "none", "none") for label, field in OVERRIDES
     ]
-    # A number that cannot send texts takes calls and drops every text, with no error here.
+    # A voice-only number takes calls, but no officer's text arrives and none goes out.
     capabilities = getattr(number, "capabilities", None)
     can = capabilities if isinstance(capabilities, dict) else {}
     settings += [
