@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Exists, exists, func, or_, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from ..messaging.notices import Notice
 from ..messaging.recipients import SUPERVISOR_RECIPIENTS, USER_RECIPIENT, Recipient
-from ..models import Referral, ReferralNotice
+from ..models import OptOut, Referral, ReferralNotice, User
 from ..statements import unless_held
 from .alerts import notified_users, notify_user, unowned_notice
 from .departed_holders import NO_ABLE_HOLDER, holder_is_gone
@@ -108,7 +108,7 @@ def escalate_unacked(
             Referral.status == "notified",
             # An assessment's author holds it, unless they left or may no longer work it.
             NO_ABLE_HOLDER,
-            last_notice.c.last <= due,
+            or_(last_notice.c.last <= due, ~read_since(Referral.id, due)),
         )
         .order_by(Referral.id)
     ).all()
@@ -140,8 +140,31 @@ def _escalate_one(
     return told
 
 
+def read_since(
+    referral_id: ColumnElement[int] | InstrumentedAttribute[int] | int, due: datetime
+) -> Exists:
+    """Tell whether anyone texted about a referral after `due` can still read texts.
+
+    Whoever opted out since their notice (STOP, or the carrier's 21610 when it was
+    sent) reads nothing: waiting HOTLINE_ACK_MINUTES on them would wait on nobody.
+    """
+    return exists(
+        select(ReferralNotice.id)
+        .join(User, User.id == ReferralNotice.user_id)
+        .where(
+            ReferralNotice.referral_id == referral_id,
+            ReferralNotice.at > due,
+            User.phone.not_in(select(OptOut.phone)),
+        )
+    )
+
+
 def still_due(session: Session, referral: Referral, due: datetime) -> bool:
-    """Tell whether a referral is still unacknowledged with its last notice at or before `due`."""
+    """Tell whether a referral is still unacknowledged and its last notices' wait is over.
+
+    It is over HOTLINE_ACK_MINUTES after the last notice, or at once when nobody
+    told since can read texts any more.
+    """
     if referral.status != "notified":
         return False
     if referral.acknowledged_by is not None and not holder_is_gone(session, referral.id):
@@ -149,4 +172,6 @@ def still_due(session: Session, referral: Referral, due: datetime) -> bool:
     last = session.scalar(
         select(func.max(ReferralNotice.at)).where(ReferralNotice.referral_id == referral.id)
     )
-    return last is not None and last <= due
+    if last is None:
+        return False
+    return last <= due or not session.scalar(select(read_since(referral.id, due)))

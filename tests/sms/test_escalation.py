@@ -99,6 +99,22 @@ class TestOptedOutCoordinators:
         assert statuses_to(app, program.ben.phone) == ["suppressed"]
         assert outbox(app, program.sue.phone)[0].startswith(f"LEAD #{number}: Reply ACK {number}")
 
+    def test_a_coordinator_opted_out_after_their_notice_is_passed_over_at_the_next_run(
+        self, app: Flask, runner: FlaskCliRunner, phone: SmsEmulator, program: Program
+    ) -> None:
+        # Ana's alert came back 21610 from the carrier, or she texted STOP: nobody will read
+        # it, so the referral goes on at once, not after HOTLINE_ACK_MINUTES of nobody.
+        number = refer(phone, program)
+        assert phone.send(program.ana.phone, "STOP").replies == []
+        with session_scope(app) as session:
+            first = session.scalars(select(ReferralNotice.at)).one()
+        assert "1 people" in run_at(runner, first + timedelta(minutes=1))
+        assert outbox(app, program.ben.phone)[0].startswith(f"LEAD #{number}: Reply ACK {number}")
+        # Ben can read his: the next step waits its ten minutes again.
+        assert "0 people" in run_at(runner, first + timedelta(minutes=10))
+        assert "1 people" in run_at(runner, first + timedelta(minutes=11))
+        assert outbox(app, program.sue.phone)[0].startswith(f"LEAD #{number}: Reply ACK {number}")
+
     def test_nobody_reachable_tells_the_officer_to_call(
         self, app: Flask, phone: SmsEmulator, program: Program
     ) -> None:
