@@ -114,7 +114,7 @@ class CallbackNotPlaced:
     """The coordinator's `CALL n` could not be placed."""
 
     referral_id: int
-    error: str | None
+    reason: Undelivered
 
 
 @dataclass(frozen=True)

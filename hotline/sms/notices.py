@@ -56,6 +56,9 @@ UNDELIVERED_WORDS = {
     "timed out": N_("timed out"),
     "connection failed": N_("connection failed"),
     "no outcome": N_("no outcome"),
+    # A call back's own (services.callbacks).
+    "not placed within 2 minutes": N_("not placed within 2 minutes"),
+    "the run placing it stopped": N_("the run placing it stopped"),
 }
 # Weekdays without accents: an accent would make the whole text UCS-2 (a third the length).
 WEEKDAYS = {
@@ -104,12 +107,12 @@ def spelled_out(notice: Notice, language: str) -> str:
             return shift_starting(_, notice, language)
         case CoverageGap():
             return coverage_gap(_, notice, language)
-        case CallbackNotPlaced(referral_id=n, error=error):
+        case CallbackNotPlaced(referral_id=n, reason=reason):
             return _(
                 "LEAD #{n}: the call back could not be placed ({error}). "
                 "Reply CALL {n} to try again.",
                 n=n,
-                error=error or "?",
+                error=undelivered_words(_, reason),
             )
         case ChargeRecorded(participant_id=n, on=on):
             return _(

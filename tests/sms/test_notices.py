@@ -68,7 +68,7 @@ EXAMPLES: list[Notice] = [
         "America/Los_Angeles",
         "https://lead.example.org/schedule",
     ),
-    CallbackNotPlaced(98765, "the carrier refused the number"),
+    CallbackNotPlaced(98765, Undelivered("refused", "21211")),
     DeliveryFailed("+1206*****77", 98765, Undelivered("undelivered", "30003")),
     DeliveryFailed("+1206*****77", None, Undelivered("timed out", tries=6)),
     ChargeRecorded(98765, date(2026, 12, 2)),

@@ -29,7 +29,7 @@ from hotline.simulator import (
 from hotline.simulator.transport import sign
 from tests.factories import add_referral
 from tests.jobs.conftest import run, texts_to
-from tests.messaging.fake_twilio import CallRequest, FakeTwilio
+from tests.messaging.fake_twilio import CallRequest, Failure, FakeTwilio
 from tests.races import at_once, race_needs_postgresql
 from tests.voice.conftest import HOTLINE, Program
 from tests.voice.test_badge import local
@@ -118,7 +118,8 @@ def audited(app: Flask) -> list[str]:
 
 def not_placed_notice(app: Flask, program: Program) -> str:
     """Return the one text telling Ana her call back could not be placed."""
-    [notice] = [body for body in texts_to(app, program.ana.phone) if "could not be placed" in body]
+    told = ("could not be placed", "no se pudo hacer")
+    [notice] = [body for body in texts_to(app, program.ana.phone) if any(t in body for t in told)]
     return notice
 
 
@@ -320,6 +321,35 @@ class TestCallByText:
         assert [call.answered for call in fake_twilio.calls] == [500]
         assert callback_of(app, referral).outcome == "not_placed"
         assert f"Reply CALL {referral} to try again" in not_placed_notice(app, program)
+
+    @pytest.mark.parametrize(
+        ("failure", "later", "why"),
+        [
+            ("21211", timedelta(0), "error 21211"),
+            (None, timedelta(minutes=3), "no se hizo en 2 minutos"),
+        ],
+    )
+    def test_a_spanish_coordinator_reads_why_in_spanish(
+        self,
+        app: Flask,
+        client: FlaskClient,
+        fake_twilio: FakeTwilio,
+        program: Program,
+        referral: int,
+        failure: Failure | None,
+        later: timedelta,
+        why: str,
+    ) -> None:
+        with session_scope(app) as session:
+            session.get_one(User, program.ana.id).language = "es"
+        if failure is not None:
+            fake_twilio.fail_next(failure)
+        text(client, app, program.ana.phone, f"CALL {referral}")
+        run(app, "dispatch-outbox", datetime.now(UTC) + later)
+        assert not_placed_notice(app, program) == (
+            f"LEAD #{referral}: no se pudo hacer la llamada de vuelta ({why}). "
+            f"Responda CALL {referral} para intentarlo de nuevo."
+        )
 
     def test_a_callback_not_placed_within_two_minutes_is_dropped(
         self,
