@@ -189,6 +189,19 @@ class TestCall:
         assert link, "the referral page offers the voicemail"
         played = as_supervisor.get(link.group(1))  # the app's own sample, not a Twilio 404
         assert played.status_code == 200 and played.mimetype == "audio/wav"
+        assert "play the voicemail (12 s)" in page_text(page)
+
+    def test_a_voicemail_of_zero_seconds_is_marked_silent_on_the_referral_page(
+        self, app: Flask, as_supervisor: Web, program: Program
+    ) -> None:
+        # Twilio keeps a 0 s recording when the officer hangs up at the tone: nothing to play.
+        call(as_supervisor, program.officer.phone, leg1="no-answer", leg2="no-answer")
+        with session_scope(app) as session:
+            record = session.scalars(select(Call)).one()
+            record.recording_duration = 0
+            referral_id = record.referral_id
+        page = page_text(as_supervisor.text(f"/referrals/{referral_id}"))
+        assert "play the voicemail (0 s: silence, no message)" in page
 
     def test_an_officer_who_left_the_roster_is_a_stranger_on_the_page_as_on_the_line(
         self, app: Flask, as_supervisor: Web, program: Program
