@@ -59,10 +59,17 @@ def in_full() -> bool:
 )
 def list_participants(query: ParticipantQuery) -> dict[str, Any]:
     session = get_session()
+    manager = int(query.case_manager_id) if query.case_manager_id else None
     if query.match is not None:  # who this person may already be, best first
-        rows = [row for row, _score in suggest(session, query.match, query.date_of_birth)]
+        found = [row for row, _score in suggest(session, query.match, query.date_of_birth)]
+        # The other filters narrow the suggestions: ignored, they would be read as applied.
+        rows = [
+            row
+            for row in found
+            if (manager is None or row.case_manager_id == manager)
+            and (query.status is None or row.status == query.status)
+        ]
     else:
-        manager = int(query.case_manager_id) if query.case_manager_id else None
         rows = participants.list_participants(session, manager, query.status)
     if in_full():
         return {"items": [views.participant_detail(session, row) for row in rows]}

@@ -372,6 +372,27 @@ def test_who_a_person_may_be_is_asked_by_name_and_birth_date(
     assert answer.status_code == 200 and [p["id"] for p in answer.json["items"]] == [number]
 
 
+def test_a_match_narrowed_by_status_or_case_manager_lists_only_those(
+    app: Flask, manager_api: Api, prosecutor_api: Api, case_manager: int
+) -> None:
+    other_manager = add_user(app, "case_manager", "Kim")
+    active = add_participant(manager_api, case_manager, aliases=[])
+    left = add_participant(manager_api, other_manager, aliases=[], status="exited")
+
+    def listed(api: Api, query: str) -> list[int]:
+        answer = api.get(f"/participants?{query}")
+        assert answer.status_code == 200, answer.json
+        return [row["id"] for row in answer.json["items"]]
+
+    # Both Jane Does were answered whatever the filter said, read as filtered.
+    assert listed(manager_api, "match=Jane Doe") == [active, left]
+    assert listed(manager_api, "match=Jane Doe&status=active") == [active]
+    assert listed(manager_api, "match=Jane Doe&status=exited") == [left]
+    assert listed(manager_api, f"match=Jane Doe&case_manager_id={other_manager}") == [left]
+    manager_api.post(f"/participants/{active}/consents", {"scope": "prosecutor"})
+    assert listed(prosecutor_api, "match=Jane Doe&status=exited") == []
+
+
 def revoke_once_listed(
     app: Flask, monkeypatch: pytest.MonkeyPatch, participant: int, consent: int
 ) -> None:
