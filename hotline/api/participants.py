@@ -32,7 +32,7 @@ from ..services import participant_views as views
 from ..services import participants, providers, service_plan
 from ..services.errors import NotFound
 from ..services.participant_match import suggest
-from .framework import current_actor, endpoint
+from .framework import ApiError, current_actor, endpoint
 from .lists import ItemsOf
 
 bp = Blueprint("api_participants", __name__)
@@ -58,6 +58,10 @@ def in_full() -> bool:
     returns=ParticipantSeenList,
 )
 def list_participants(query: ParticipantQuery) -> dict[str, Any]:
+    if query.match is None and query.date_of_birth is not None:
+        # It narrows a name's suggestions; alone it would be ignored, read as applied.
+        message = "date_of_birth narrows a match: give match (the name) with it"
+        raise ApiError(400, "bad_query", message, "date_of_birth")
     session = get_session()
     manager = int(query.case_manager_id) if query.case_manager_id else None
     if query.match is not None:  # who this person may already be, best first

@@ -393,6 +393,16 @@ def test_a_match_narrowed_by_status_or_case_manager_lists_only_those(
     assert listed(prosecutor_api, "match=Jane Doe&status=exited") == []
 
 
+def test_a_birth_date_without_a_name_to_match_is_400_not_every_participant(
+    manager_api: Api, case_manager: int
+) -> None:
+    add_participant(manager_api, case_manager, date_of_birth="1990-05-01")
+    answer = manager_api.get("/participants?date_of_birth=1971-01-01")
+    assert answer.status_code == 400
+    assert answer.json["error"]["field"] == "date_of_birth"
+    assert "match" in answer.json["error"]["message"]
+
+
 def revoke_once_listed(
     app: Flask, monkeypatch: pytest.MonkeyPatch, participant: int, consent: int
 ) -> None:
