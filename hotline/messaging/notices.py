@@ -144,10 +144,11 @@ class DeliveryFailed:
 
 @dataclass(frozen=True)
 class ChargeRecorded:
-    """A prosecutor recorded a new charge on the case manager's participant (no details)."""
+    """A prosecutor (or a supervisor) recorded a new charge on the participant (no details)."""
 
     participant_id: int
     on: date
+    by_prosecutor: bool = True  # False: a supervisor recorded it
 
 
 @dataclass(frozen=True)

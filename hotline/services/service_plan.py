@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 from ..audit import Actor, record
 from ..messaging.notices import ChargeRecorded, notify
 from ..messaging.recipients import SUPERVISOR_RECIPIENTS, USER_RECIPIENT, Recipient
-from ..models import Charge, Participant, PlanEntry
+from ..models import Charge, Participant, PlanEntry, User
+from ..permissions import can
 from ..schemas.participants import ChargeIn, PlanEntryIn, PlanEntryOut, PlanEntryPatch
 from .errors import FieldInvalid, NotFound
 from .participants import acting_case_manager, get_participant, require_near_today
@@ -100,7 +101,8 @@ def add_charge(
     record(
         session, actor, now, "charge", "participant", participant_id, None, {"date": str(data.date)}
     )
-    notice = ChargeRecorded(participant_id, data.date)
+    recorder = session.get(User, actor.user_id) if actor.user_id is not None else None
+    notice = ChargeRecorded(participant_id, data.date, can(recorder, "prosecutor_view"))
     for reader in charge_readers(session, participant):
         notify(session, notice, reader, sender=sender, now=now, opted_out=reader.opted_out)
     return row

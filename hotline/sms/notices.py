@@ -114,11 +114,12 @@ def spelled_out(notice: Notice, language: str) -> str:
                 n=n,
                 error=undelivered_words(_, reason),
             )
-        case ChargeRecorded(participant_id=n, on=on):
+        case ChargeRecorded(participant_id=n, on=on, by_prosecutor=by_prosecutor):
             return _(
-                "LEAD participant #{n}: a prosecutor recorded a new charge dated {date}. "
+                "LEAD participant #{n}: {who} recorded a new charge dated {date}. "
                 "See the participant's page.",
                 n=n,
+                who=_("a prosecutor") if by_prosecutor else _("a supervisor"),
                 date=on.isoformat(),
             )
         case OfficerMetParticipant(participant_id=n, participant_name=who, officer_name=officer):

@@ -267,6 +267,24 @@ class TestConsentAndTheProsecutor:
             c["description"] for c in prosecutor_api.get(f"/participants/{number}").json["charges"]
         ] == ["Theft 3"]
 
+    def test_a_charge_a_supervisor_records_is_not_texted_as_a_prosecutors(
+        self, app: Flask, manager_api: Api, supervisor_api: Api, case_manager: int
+    ) -> None:
+        number = add_participant(manager_api, case_manager)
+        charge = supervisor_api.post(
+            f"/participants/{number}/charges", {"date": "2026-12-02", "description": "Theft 3"}
+        )
+        assert charge.status_code == 201
+        with session_scope(app) as session:
+            texts = [
+                m.body for m in session.scalars(select(Message).where(Message.direction == "out"))
+            ]
+        # It said "a prosecutor recorded": the case manager would call the wrong office.
+        assert texts == [
+            f"LEAD participant #{number}: a supervisor recorded a new charge dated 2026-12-02. "
+            "See the participant's page."
+        ]
+
     def test_revoked_or_expired_consent_hides_the_participant_again(
         self, manager_api: Api, prosecutor_api: Api, case_manager: int
     ) -> None:
