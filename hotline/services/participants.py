@@ -16,7 +16,7 @@ from ..schemas.participants import ConsentIn, ParticipantIn, ParticipantPatch
 from ..statements import updated_one_row
 from .errors import Conflict, FieldInvalid, NotFound
 
-# A birth date is from 1900 to today; plan and charge dates lie near today (README).
+# A birth date is from 1900 to today; plan, charge and consent dates lie near today (README).
 EARLIEST_BIRTH = date(1900, 1, 1)
 DAYS_BACK, DAYS_AHEAD = 3653, 731  # ten years before today, two years after it
 # Where the day starts first (UTC+14): no birth date that is today somewhere is refused.
@@ -34,7 +34,7 @@ def require_birth_date(value: date | None, now: datetime) -> None:
 
 
 def require_near_today(value: date | None, field: str, now: datetime) -> None:
-    """Refuse a plan or charge date more than ten years before today or two after (422)."""
+    """Refuse a plan, charge or consent date over ten years before today or two after (422)."""
     if value is None:
         return
     if (
@@ -201,6 +201,7 @@ def add_consent(
         raise NotFound(f"no participant with id {participant_id}")
     # Stored and answered in UTC, whatever offset the instants came with.
     given_at = (data.given_at or now).astimezone(UTC)
+    require_near_today(given_at.date(), "given_at", now)  # given "2099" would never hold
     expires_at = data.expires_at.astimezone(UTC) if data.expires_at is not None else None
     if expires_at is not None and expires_at <= given_at:
         raise FieldInvalid("expires_at must be after given_at", "expires_at")

@@ -584,6 +584,17 @@ class TestImpossibleDates:
         with session_scope(app) as session:
             assert session.scalars(select(Message)).all() == []
 
+    @pytest.mark.parametrize("given", ["2099-01-01T09:00:00Z", "1901-01-01T09:00:00Z"])
+    def test_a_consent_given_a_year_far_from_today_is_422_and_records_nothing(
+        self, manager_api: Api, case_manager: int, given: str
+    ) -> None:
+        # Given "2099" (for 2029, say), it was recorded and never held, without a word.
+        number = add_participant(manager_api, case_manager)
+        body = {"scope": "prosecutor", "given_at": given}
+        consent = manager_api.post(f"/participants/{number}/consents", body)
+        assert (consent.status_code, consent.json["error"]["field"]) == (422, "given_at")
+        assert manager_api.get(f"/participants/{number}").json["consents"] == []
+
 
 def test_a_change_that_changes_nothing_records_nothing(
     app: Flask, manager_api: Api, case_manager: int
