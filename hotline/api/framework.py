@@ -89,7 +89,8 @@ def authenticate(access: Access) -> None:
     if user is None:
         raise ApiError(401, "unauthorized", "a valid bearer token is required")
     if not can(user, access):
-        who = " and ".join(f"{ROLE_WORDS[role]}s" for role in holders(access))
+        *others, last = [f"{ROLE_WORDS[role]}s" for role in holders(access)]
+        who = f"{', '.join(others)} and {last}" if others else last
         raise ApiError(403, "forbidden", f"only {who} may do this")
     g.api_user = user
 

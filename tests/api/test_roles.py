@@ -93,3 +93,13 @@ def test_a_case_managers_phone_gets_no_staff_commands(app: Flask, client: FlaskC
     assert "is for LEAD coordinators" in reply
     with session_scope(app) as session:
         assert session.get_one(Referral, number).status == "notified"
+
+
+def test_a_refusal_names_three_roles_as_a_list_is_written(app: Flask, client: FlaskClient) -> None:
+    prosecutor = api_as(app, client, "prosecutor")
+    answer = prosecutor.post("/participants", {"name": "Jane Doe"})
+    assert answer.status_code == 403
+    # It read "only coordinators and supervisors and case managers may do this".
+    assert answer.json["error"]["message"] == (
+        "only coordinators, supervisors and case managers may do this"
+    )
