@@ -64,17 +64,13 @@ def list_participants(query: ParticipantQuery) -> dict[str, Any]:
         raise ApiError(400, "bad_query", message, "date_of_birth")
     session = get_session()
     manager = int(query.case_manager_id) if query.case_manager_id else None
+    # The other filters narrow the suggestions: ignored, they would be read as applied.
+    rows = participants.list_participants(session, manager, query.status)
     if query.match is not None:  # who this person may already be, best first
-        found = [row for row, _score in suggest(session, query.match, query.date_of_birth)]
-        # The other filters narrow the suggestions: ignored, they would be read as applied.
-        rows = [
-            row
-            for row in found
-            if (manager is None or row.case_manager_id == manager)
-            and (query.status is None or row.status == query.status)
-        ]
-    else:
-        rows = participants.list_participants(session, manager, query.status)
+        if not in_full():  # the best among those in the view, not ahead of it
+            rows = [row for row in rows if views.prosecutor_may_see(session, row, now())]
+        found = suggest(session, query.match, query.date_of_birth, among=rows)
+        rows = [row for row, _score in found]
     if in_full():
         return {"items": [views.participant_detail(session, row) for row in rows]}
     # A prosecutor's filters choose among those in their view, never beyond it.

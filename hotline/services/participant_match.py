@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections import Counter
+from collections.abc import Iterable
 from datetime import date
 from difflib import SequenceMatcher
 
@@ -122,11 +123,14 @@ def match_score(
 
 
 def suggest(
-    session: Session, name: str, date_of_birth: date | None = None
+    session: Session,
+    name: str,
+    date_of_birth: date | None = None,
+    among: Iterable[Participant] | None = None,
 ) -> list[tuple[Participant, float]]:
-    """Return the participants `name` may be, best first."""
+    """Return the participants `name` may be (of those `among`, if given), best first."""
     scored = []
-    for row in session.scalars(select(Participant)):
+    for row in session.scalars(select(Participant)) if among is None else among:
         score = match_score(name, [row.name, *row.aliases], date_of_birth, row.date_of_birth)
         if score >= SUGGESTION_FLOOR:
             scored.append((row, score))

@@ -411,6 +411,21 @@ def test_a_match_narrowed_by_status_or_case_manager_lists_only_those(
     assert listed(prosecutor_api, "match=Jane Doe&status=exited") == []
 
 
+def test_a_match_narrowed_by_status_finds_one_behind_five_others(
+    manager_api: Api, prosecutor_api: Api, case_manager: int
+) -> None:
+    for _ in range(5):  # as likely, and older: they came first among the five suggestions
+        add_participant(manager_api, case_manager, aliases=[], status="exited")
+    active = add_participant(manager_api, case_manager, aliases=[])
+    manager_api.post(f"/participants/{active}/consents", {"scope": "prosecutor"})
+    for api in (manager_api, prosecutor_api):
+        answer = api.get("/participants?match=Jane Doe&status=active")
+        assert [row["id"] for row in answer.json["items"]] == [active]
+    assert [
+        row["id"] for row in prosecutor_api.get("/participants?match=Jane Doe").json["items"]
+    ] == [active]
+
+
 def test_a_birth_date_without_a_name_to_match_is_400_not_every_participant(
     manager_api: Api, case_manager: int
 ) -> None:
