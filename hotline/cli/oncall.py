@@ -184,3 +184,5 @@ def add_override(email: str, tier: int, start_text: str, end_text: str) -> None:
         )
         if not user.active:  # kept (SPEC §3), but the supervisor must not count on it
             click.echo(f"{user.name} is inactive: this override does not apply while they are.")
+        if row.end <= datetime.now(UTC):  # a mistyped year, most likely: say what it does
+            click.echo("This span is over: the override changes nothing from now on.")

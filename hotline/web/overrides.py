@@ -115,6 +115,8 @@ def save(form: OverrideForm, data: OverrideIn, now: datetime) -> Page:
         )
     else:
         saved = _("Override saved: {who} covers tier {tier} from {start} to {end}.", **span)
+    if data.end <= now:  # saved without a preview: the caution the preview gives, after
+        saved += " " + _("This span is over: the override changes nothing from now on.")
     flash(notes + saved)
     return redirect(url_for("web.overrides"))
 
@@ -135,7 +137,7 @@ def cautions(
         covered = who.get(form.covered, "?")
         found.append(f"{covered} is not on call on tier {data.tier} at any time in this span.")
     if data.end <= now:
-        found.append("This span is over: the override would change nothing from now on.")
+        found.append(_("This span is over: the override would change nothing from now on."))
     return found
 
 

@@ -567,6 +567,16 @@ class TestOnCallCommands:
         during = runner.invoke(args=["oncall", "--at", "2030-01-02T12:00"])
         assert "Ben Ode" not in during.output  # SPEC §3: an inactive user is never on call
 
+    def test_an_override_wholly_in_the_past_is_saved_with_a_warning_it_changes_nothing(
+        self, app: Flask, runner: FlaskCliRunner
+    ) -> None:
+        add_people(runner)
+        span = ["--start", "2025-01-02T08:00", "--end", "2025-01-02T20:00"]  # 2027 meant
+        args = ["override", "add", "--user", "ben@example.org", "--tier", "1", *span]
+        added = runner.invoke(args=args)
+        assert added.exit_code == 0, added.output
+        assert "This span is over: the override changes nothing from now on." in added.output
+
 
 class TestUserSet:
     """`hotline user set`: recovery from the command line, never leaving no supervisor."""

@@ -231,6 +231,17 @@ class TestSave:
         ]
         assert "Override saved: Ben Okafor covers tier 2" in as_supervisor.text("/overrides")
 
+    def test_an_override_saved_wholly_in_the_past_says_it_changes_nothing(
+        self, app: Flask, as_supervisor: Web, ben: User
+    ) -> None:
+        # 2025 typed for 2027, say, saved straight from the form without a preview.
+        answer = as_supervisor.post(
+            "/overrides", override_form(ben, "2025-01-10T08:00", "2025-01-10T20:00")
+        )
+        assert answer.status_code == 302 and len(saved(app)) == 1
+        page = as_supervisor.text("/overrides")
+        assert "This span is over: the override changes nothing from now on." in page
+
     def test_saved_override_is_who_the_dashboard_and_api_put_on_call(
         self, app: Flask, client: FlaskClient, as_supervisor: Web, ana: User, ben: User
     ) -> None:
