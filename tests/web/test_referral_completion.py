@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime
+from html.parser import HTMLParser
 from typing import Any
 
 import pytest
@@ -47,6 +48,44 @@ def completion_events(app: Flask, number: int) -> list[tuple[str, str, int | Non
             .order_by(ReferralEvent.id)
         )
         return [(e.detail["field"] if e.detail else "", e.channel, e.actor_id) for e in rows]
+
+
+class Elements(HTMLParser):
+    """Collect each element's attributes by id and by name, and each id's text."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.named: dict[str, list[dict[str, str | None]]] = {}
+        self.texts: dict[str, str] = {}
+        self.alerts: list[str] = []
+        self._open: list[tuple[str, bool]] = []  # (id, is an alert) of elements being read
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if found.get("name"):
+            self.named.setdefault(str(found["name"]), []).append(found)
+        if tag in ("p", "strong", "span", "div"):
+            alert = found.get("role") == "alert"
+            self._open.append((found.get("id") or "", alert))
+            if alert:
+                self.alerts.append("")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("p", "strong", "span", "div") and self._open:
+            self._open.pop()
+
+    def handle_data(self, data: str) -> None:
+        for element_id, alert in self._open:
+            if alert:
+                self.alerts[-1] += data
+            if element_id:
+                self.texts[element_id] = self.texts.get(element_id, "") + data
+
+
+def read(page: str) -> Elements:
+    elements = Elements()
+    elements.feed(page)
+    return elements
 
 
 def form_comes_first(page: str) -> bool:
@@ -104,6 +143,28 @@ class TestCompletionForm:
         page = answer.get_data(as_text=True)
         assert 'class="field-error"' in page and 'value="3rd &amp; Pine"' in page
         assert stored(app, number).type is None
+
+    @pytest.mark.parametrize(
+        ("form", "field", "says"),
+        [
+            ({"participant_name": "x" * 201}, "participant_name", "at most 200 characters"),
+            ({"location": "y" * 501}, "location", "at most 500 characters"),
+            ({"type": "bogus"}, "type", "arrest_diversion"),
+            ({"offense": "sex_work"}, "offense", "only an arrest diversion has an offense"),
+        ],
+    )
+    def test_a_refused_field_is_announced_and_tied_to_its_field(
+        self, app: Flask, as_coordinator: Web, form: dict[str, str], field: str, says: str
+    ) -> None:
+        number = add_referral(app, status="acknowledged", **BLANK)
+        answer = as_coordinator.post(f"/referrals/{number}/completion", form)
+        assert answer.status_code == 422
+        page = read(answer.get_data(as_text=True))
+        assert any("Nothing was saved" in alert for alert in page.alerts), page.alerts
+        for control in page.named[field]:  # a radio group's every choice, or the one field
+            assert control.get("aria-invalid") == "true", control
+            described = (control.get("aria-describedby") or "").split()
+            assert any(says in page.texts.get(i, "") for i in described), (control, page.texts)
 
     def test_a_closed_referral_has_no_form_and_refuses_a_post(
         self, app: Flask, as_coordinator: Web
