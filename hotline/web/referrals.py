@@ -149,8 +149,13 @@ def offered(referral: Referral, user_id: int, holder_gone: bool) -> dict[str, st
     return reasons
 
 
-def _page(row: Referral, error: str | None = None, typed: str = "") -> str:
-    """Render one referral's page, `typed` back in the note box; its being shown is recorded."""
+def _page(
+    row: Referral, error: str | None = None, typed: str = "", note_refused: bool = False
+) -> str:
+    """Render one referral's page, `typed` back in the note box; its being shown is recorded.
+
+    `note_refused` marks the note box as the field `error` is about.
+    """
     session = get_session()
     user = current_user()
     assert user is not None
@@ -175,6 +180,7 @@ def _page(row: Referral, error: str | None = None, typed: str = "") -> str:
         else set(),
         error=error,
         typed=typed,
+        note_refused=note_refused,
         assessable=why_not_assessable(row) is None,
     )
 
@@ -213,9 +219,9 @@ def referral_action(referral_id: int) -> Response | tuple[str, int]:
             "shorten it below and send it again.",
             count=f"{len(text):,}",
         )
-        return _page(row, too_long, typed=text), 422
+        return _page(row, too_long, typed=text, note_refused=True), 422
     if action == "note" and not text:
-        return _page(row, _("Write the note first: nothing was saved.")), 422
+        return _page(row, _("Write the note first: nothing was saved."), note_refused=True), 422
     if repeated_post():
         return redirect(url_for("web.referral", referral_id=referral_id))
     if action == "ack":

@@ -10,7 +10,13 @@ from hotline.db import session_scope
 from hotline.models import Referral
 from hotline.simulator import CallScript, Leg, VoiceEmulator, http_poster
 from tests.browser.conftest import screenshot, shows, sign_in
-from tests.factories import add_officer, add_rotation, add_user
+from tests.factories import (
+    BLANK_CALL_REFERRAL,
+    add_officer,
+    add_referral,
+    add_rotation,
+    add_user,
+)
 from tests.web.conftest import PASSWORD
 
 TAP = 44  # CSS pixels: the smallest comfortable touch target
@@ -50,3 +56,21 @@ def test_coordinator_completes_a_call_referral_on_a_phone(
             "possession",
             cora.id,
         )
+
+
+def test_a_refused_note_on_a_phone_is_shown_and_tied_to_the_note_box(app: Flask, page: Any) -> None:
+    cora = add_user(app, "Cora Lee", password=PASSWORD)
+    number = add_referral(app, "acknowledged", acknowledged_by=cora.id, **BLANK_CALL_REFERRAL)
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, cora.email, PASSWORD)
+    page.goto(f"/referrals/{number}")  # the completion form, open, comes first
+    page.locator("#action-note").click()  # nothing typed
+    error = page.locator("#action-error")
+    shows(error)
+    assert error.inner_text() == "Write the note first: nothing was saved."
+    box, bar = error.bounding_box(), page.locator(".thumb-bar").bounding_box()
+    assert box is not None and bar is not None
+    assert box["y"] >= 0 and box["y"] + box["height"] <= bar["y"], "under the fold or the bar"
+    note = page.get_by_label("Note (internal")
+    assert note.get_attribute("aria-invalid") == "true"
+    assert "action-error" in (note.get_attribute("aria-describedby") or "").split()

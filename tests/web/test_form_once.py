@@ -32,7 +32,10 @@ from tests.web.test_rotations import rotation_form
 
 def hidden_fields(page: str, action: str) -> dict[str, str]:
     """Return the hidden inputs of the form posting to `action`, as a browser sends them."""
-    found = re.search(rf'<form[^>]*action="{re.escape(action)}"[^>]*>.*?</form>', page, re.S)
+    # A form may name where its page opens (`#…`): the browser sends that to nobody.
+    found = re.search(
+        rf'<form[^>]*action="{re.escape(action)}(#[^"]*)?"[^>]*>.*?</form>', page, re.S
+    )
     assert found, f"no form posts to {action}"
     pairs = re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', found.group(0))
     return {name: html.unescape(value) for name, value in pairs}
