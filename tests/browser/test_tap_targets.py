@@ -1,0 +1,52 @@
+"""A coordinator's main buttons are a thumb's size (44 px) on a 390 px phone."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Flask
+
+from hotline.db import session_scope
+from hotline.models import Participant
+from tests.browser.conftest import sign_in
+from tests.factories import add_officer, add_referral, add_rotation, add_user
+from tests.web.conftest import PASSWORD
+
+TAP = 44  # CSS pixels: the smallest comfortable touch target
+# Compact on purpose: the sign-out link and the rotation editor's Up/Down/Remove beside each name.
+COMPACT = "button.link, button.small, .participants button, .default-action"
+
+SHORT_BUTTONS = """(compact) => [...document.querySelectorAll('main button')]
+    .filter(b => !b.matches(compact) && b.getClientRects().length)
+    .map(b => [b.textContent.trim(), b.getBoundingClientRect().height])
+    .filter(([, height]) => height < 44)
+    .map(([name, height]) => `${name} (${Math.round(height)} px)`)"""
+
+
+def test_the_main_buttons_of_each_page_are_44_px_tall_on_a_phone(app: Flask, page: Any) -> None:
+    sam = add_user(app, "Sam Reyes", "supervisor", password=PASSWORD)
+    add_rotation(app, 1, sam)
+    add_officer(app)
+    number = add_referral(app, "acknowledged", acknowledged_by=sam.id)
+    with session_scope(app) as session:
+        person = Participant(
+            name="Jane Doe", aliases=[], status="active", created_at=datetime.now(UTC)
+        )
+        session.add(person)
+        session.flush()
+        participant = person.id
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto("/login")
+    short = {"/login": page.evaluate(SHORT_BUTTONS, COMPACT)}
+    sign_in(page, sam.email, PASSWORD)
+    for path in (
+        f"/referrals/{number}",
+        f"/participants/{participant}",
+        "/overrides",
+        "/rotations/new",
+        "/simulator",
+    ):
+        page.goto(path)
+        short[path] = page.evaluate(SHORT_BUTTONS, COMPACT)
+    assert {path: found for path, found in short.items() if found} == {}
