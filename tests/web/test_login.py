@@ -19,6 +19,7 @@ from hotline.web import auth
 from hotline.web.auth import ACCOUNT_LOCKED, attempt_login
 from tests.factories import add_referral, add_rotation, add_user
 from tests.web.conftest import PASSWORD, Web, csrf_token
+from tests.web.test_second_factor import ById
 
 
 class TestSignIn:
@@ -45,6 +46,18 @@ class TestSignIn:
             as_text=True
         )
         assert client.get("/").status_code == 302
+
+    def test_a_refused_sign_in_puts_the_cursor_back_in_the_password_tied_to_the_message(
+        self, client: FlaskClient, supervisor: User
+    ) -> None:
+        page = Web(client).login(supervisor, "wrong").get_data(as_text=True)
+        fields = ById(page).elements
+        assert fields["email"].get("value") == supervisor.email  # kept: only the password again
+        assert "autofocus" in fields["password"]
+        said = (fields["password"].get("aria-describedby") or "").split()
+        assert said and re.search(
+            rf'<p [^>]*id="{said[0]}"[^>]*>Wrong email or password.</p>', page
+        ), said
 
     def test_login_without_csrf_token_is_400(self, client: FlaskClient, supervisor: User) -> None:
         answer = client.post("/login", data={"email": supervisor.email, "password": PASSWORD})

@@ -241,6 +241,21 @@ def test_a_code_in_other_digits_is_refused_not_a_crash(app: Flask, code: str) ->
     assert enrolling.post("/login/enrol", {"code": code}).status_code == 401
 
 
+def test_a_wrong_code_marks_the_code_field_and_puts_the_cursor_back_in_it(app: Flask) -> None:
+    ana = add_user(app, "Ana Diaz", password=PASSWORD)
+    enrolling = Web(app.test_client())
+    sign_in(enrolling, ana)
+    enrolling.token = csrf_token(enrolling.text("/login/enrol"))
+    refused = [enrolling.post("/login/enrol", {"code": "000000"})]
+    enrol(enrolling)
+    refused.append(at_code_form(app, ana).post("/login/code", {"code": "000000"}))
+    for answer in refused:  # the enrolment's code, then the sign-in's
+        assert answer.status_code == 401
+        code = ById(answer.get_data(as_text=True)).elements["code"]
+        assert code.get("aria-invalid") == "true" and "autofocus" in code
+        assert "code-error" in (code.get("aria-describedby") or "").split()
+
+
 def race_two_sign_ins(
     app: Flask, monkeypatch: pytest.MonkeyPatch, user: User, code: str
 ) -> dict[str, int]:
