@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask
 
 from hotline.db import session_scope
-from hotline.models import PlanEntry, Provider, User
+from hotline.models import Consent, PlanEntry, Provider, User
 from tests.api.conftest import Api, token_for
 from tests.web.test_participants import add_participant, signed_in
 
@@ -153,3 +153,25 @@ class TestDirectoryOrder:
         choice = page.split('<select id="provider_id"')[1].split("</select>")[0]
         assert re.findall(r'<option value="\d+">([^<]*)</option>', choice) == listed
         assert [p["name"] for p in api_providers(app, user)] == listed
+
+
+def test_each_revoke_and_mark_button_says_which_consent_or_need_it_changes(app: Flask) -> None:
+    # A screen reader's list of buttons read "Revoke, Revoke, Mark started, Mark started".
+    web, user = signed_in(app, "Cam Reed", "case_manager")
+    number = add_participant(app, "Jane Doe", user)
+    with session_scope(app) as session:
+        at = datetime.now(UTC)
+        session.add_all(
+            Consent(participant_id=number, scope=scope, given_at=at)
+            for scope in ("officer_status", "prosecutor")
+        )
+    stored_entry(app, number, "housing", "planned", None, None)
+    stored_entry(app, number, "documents", "started", None, None)
+    page = web.text(f"/participants/{number}")
+    names = re.findall(r'<button type="submit" class="secondary" aria-label="([^"]+)">', page)
+    assert names == [
+        "Revoke consent: officer status",  # the visible word first, as speech input says it
+        "Revoke consent: prosecutor",
+        "Mark started: housing",
+        "Mark completed: documents",
+    ]
