@@ -38,7 +38,10 @@ def program_zone() -> ZoneInfo:
 def refuse_nul_characters() -> None:
     """Refuse (422) a form or query holding NUL, which PostgreSQL cannot store."""
     if any("\x00" in value for _, value in request.values.items(multi=True)):
-        abort(422, "A field holds a NUL character, which cannot be saved: nothing was changed.")
+        abort(
+            422,
+            web_text("A field holds a NUL character, which cannot be saved: nothing was changed."),
+        )
 
 
 @bp.url_value_preprocessor

@@ -102,7 +102,7 @@ def assessment(referral_id: int) -> str | Response | tuple[str, int]:
         assert user is not None
         try:
             if not values["disposition"]:  # no default: the coordinator chooses one
-                raise DomainError("Choose a disposition.", "disposition")
+                raise DomainError(_("Choose a disposition."), "disposition")
             if not values["offense"]:
                 raise DomainError(_("Choose the offence (none if there was none)."), "offense")
             data = AssessmentIn.model_validate(values)

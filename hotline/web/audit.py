@@ -47,7 +47,7 @@ def filters(args: dict[str, str]) -> tuple[list[ColumnElement[bool]], dict[str, 
         if (actor_id := ascii_number(args["actor"])) is not None:
             conditions.append(AuditEvent.actor_id == actor_id)
         else:
-            errors["actor"] = "Choose a person."
+            errors["actor"] = web_text("Choose a person.")
     days: dict[str, date] = {}
     for name in ("from", "to"):
         if not args.get(name):
@@ -55,10 +55,12 @@ def filters(args: dict[str, str]) -> tuple[list[ColumnElement[bool]], dict[str, 
         try:
             day = date.fromisoformat(args[name])
         except ValueError:
-            errors[name] = "Write the date as YYYY-MM-DD."
+            errors[name] = web_text("Write the date as YYYY-MM-DD.")
             continue
         if not MIN_YEAR <= day.year <= MAX_YEAR:
-            errors[name] = f"Choose a date between the years {MIN_YEAR} and {MAX_YEAR}."
+            errors[name] = web_text(
+                "Choose a date between the years {first} and {last}.", first=MIN_YEAR, last=MAX_YEAR
+            )
             continue
         days[name] = day
         if name == "from":
@@ -66,7 +68,8 @@ def filters(args: dict[str, str]) -> tuple[list[ColumnElement[bool]], dict[str, 
         else:
             conditions.append(AuditEvent.at < day_start(day + timedelta(days=1)))
     if "from" in days and "to" in days and days["from"] > days["to"]:
-        errors["from"] = "Start on or before the end date."  # else "no events" reads as none
+        # Else "no events" reads as none.
+        errors["from"] = web_text("Start on or before the end date.")
     return conditions, errors
 
 

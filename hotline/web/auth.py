@@ -22,6 +22,7 @@ from ..permissions import Capability, can
 LOCK_WINDOW = timedelta(minutes=15)
 ACCOUNT_FAILURES = 10
 ADDRESS_FAILURES = 50
+WRONG_PASSWORD = N_("Wrong email or password.")
 ACCOUNT_LOCKED = N_("This account is locked for 15 minutes after too many failed logins.")
 
 
@@ -115,7 +116,7 @@ def attempt_login(
     )
     ok = bool(user and user.active and user.password_hash and valid)
     if not ok or user is None:
-        return "Wrong email or password."
+        return WRONG_PASSWORD
     attempt.succeeded = True
     session.commit()
     return user

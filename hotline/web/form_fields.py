@@ -12,19 +12,21 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..digits import signed_number
+from ..i18n import N_
 from ..models import User
+from .language import web_text
 
 LOCAL_INPUT_FORMAT = "%Y-%m-%dT%H:%M"  # what <input type="datetime-local"> sends
 MAX_ID = 2**31 - 1  # ids are 32-bit integers in PostgreSQL
 
 # Plain words for the schema's messages, by pydantic error type.
 PLAIN_MESSAGES = {
-    "missing": "Required.",
-    "string_too_short": "Required.",
-    "too_short": "Choose at least one.",
-    "string_pattern_mismatch": "Use the form shown (e.g. 08:00).",
-    "int_type": "Enter a whole number.",
-    "literal_error": "Choose one of the listed values.",
+    "missing": N_("Required."),
+    "string_too_short": N_("Required."),
+    "too_short": N_("Choose at least one."),
+    "string_pattern_mismatch": N_("Use the form shown (e.g. 08:00)."),
+    "int_type": N_("Enter a whole number."),
+    "literal_error": N_("Choose one of the listed values."),
 }
 
 Errors = dict[str, str]
@@ -40,7 +42,8 @@ def field_errors(error: ValidationError, field_of: Callable[[tuple[Any, ...]], s
     found: Errors = {}
     for problem in error.errors():
         field = field_of(tuple(problem["loc"]))
-        message = PLAIN_MESSAGES.get(problem["type"]) or problem["msg"]
+        plain = PLAIN_MESSAGES.get(problem["type"])
+        message = web_text(plain) if plain else problem["msg"]
         message = message.removeprefix("Value error, ")
         found.setdefault(field, message[:1].upper() + message[1:])
     return found

@@ -22,6 +22,7 @@ from .form_fields import (
     parse_local,
     whole_number,
 )
+from .language import web_text as _
 from .preview import next_shift
 
 # Schema fields shown under another form field's name.
@@ -121,7 +122,7 @@ class OverrideForm:
     def unchosen(self, zone: ZoneInfo) -> Errors:
         """Return, per start or end in a repeated hour with no pass chosen, what to choose."""
         return {
-            name: f"{time.twice}: choose which."
+            name: _("{twice}: choose which.", twice=time.twice)
             for name, time in self.readings(zone).items()
             if time.passes is not None and not self.chosen(name, time.reading)
         }
@@ -131,7 +132,10 @@ class OverrideForm:
         times = self.readings(zone)
         unchosen = self.unchosen(zone)
         notes = [
-            f"{time.twice}: choose which before saving (this preview shows the first)."
+            _(
+                "{twice}: choose which before saving (this preview shows the first).",
+                twice=time.twice,
+            )
             if name in unchosen
             else time.note
             for name, time in times.items()
@@ -146,16 +150,20 @@ class OverrideForm:
         errors: Errors = {}
         user_id, tier = whole_number(self.user), whole_number(self.tier)
         if user_id is None:
-            errors["user"] = "Choose who covers."
+            errors["user"] = _("Choose who covers.")
         if tier is None:
-            errors["tier"] = "Enter a whole number."
+            errors["tier"] = _("Enter a whole number.")
         times = self.readings(zone)
         for name in ("start", "end"):
             reading = parse_local(getattr(self, name))
             if reading is None:
-                errors[name] = "Enter a date and a 24-hour time, e.g. 18:30."
+                errors[name] = _("Enter a date and a 24-hour time, e.g. 18:30.")
             elif year_problem(reading) is not None:
-                errors[name] = f"Enter a date between the years {MIN_YEAR} and {MAX_YEAR}."
+                errors[name] = _(
+                    "Enter a date between the years {first} and {last}.",
+                    first=MIN_YEAR,
+                    last=MAX_YEAR,
+                )
         if len(times) == 2 and (problem := span_problem(times["start"], times["end"], zone)):
             errors["end"] = problem
         if errors:

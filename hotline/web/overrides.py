@@ -132,10 +132,17 @@ def cautions(
     who = names()
     found = form.dst_notes(program_zone())
     if data.user_id in program.inactive:
-        found.append(f"{who.get(data.user_id, '?')} is inactive: the override would not apply.")
+        inactive = who.get(data.user_id, "?")
+        found.append(_("{name} is inactive: the override would not apply.", name=inactive))
     if form.covered is not None and not shown.covered:
         covered = who.get(form.covered, "?")
-        found.append(f"{covered} is not on call on tier {data.tier} at any time in this span.")
+        found.append(
+            _(
+                "{name} is not on call on tier {tier} at any time in this span.",
+                name=covered,
+                tier=data.tier,
+            )
+        )
     if data.end <= now:
         found.append(_("This span is over: the override would change nothing from now on."))
     return found
@@ -148,8 +155,10 @@ def names() -> dict[int, str]:
 
 def no_shift(form: OverrideForm) -> str:
     """Say that B has no shift to cover soon."""
-    who = names().get(form.covered or 0, "That person")
-    return f"{who} has no on-call shift in the next 28 days: enter the times yourself."
+    who = names().get(form.covered or 0)
+    if who is None:
+        return _("That person has no on-call shift in the next 28 days: enter the times yourself.")
+    return _("{name} has no on-call shift in the next 28 days: enter the times yourself.", name=who)
 
 
 # "Covers for" names who the override replaces over the next four weeks of it.

@@ -65,7 +65,7 @@ def login() -> str | Response:
             datetime.now(UTC),
         )
         if isinstance(outcome, str):
-            error = outcome
+            error = _(outcome)  # a refusal marked N_ in auth
         else:
             target = site_target(request.args.get("next", ""))
             if needs_second_step(outcome):

@@ -10,15 +10,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
+from ..i18n import N_
 from ..schemas.common import validation_context
 from ..services.errors import Conflict, DomainError, NotFound
+from .language import web_text
 
 MIN_PASSWORD_LENGTH = 10
 Errors = dict[str, str]
 # Plain words for schema messages that quote a pattern or a list (only badges have a pattern).
 PLAIN_MESSAGES = {
-    "string_pattern_mismatch": "Use 1 to 20 digits, nothing else.",
-    "literal_error": "Choose one of the listed values.",
+    "string_pattern_mismatch": N_("Use 1 to 20 digits, nothing else."),
+    "literal_error": N_("Choose one of the listed values."),
 }
 T = TypeVar("T")
 
@@ -42,11 +44,13 @@ def check(model: type[BaseModel], values: dict[str, Any]) -> tuple[Any | None, E
         for problem in error.errors():
             name = str(problem["loc"][0]) if problem["loc"] else "form"
             blank = str(values.get(name, "")).strip() == ""
+            message: str
             if blank and problem["type"] in ("string_too_short", "string_pattern_mismatch"):
-                message = "Required."
+                message = web_text("Required.")
+            elif problem["type"] in PLAIN_MESSAGES:
+                message = web_text(PLAIN_MESSAGES[problem["type"]])
             else:
-                message = PLAIN_MESSAGES.get(problem["type"], problem["msg"])
-                message = message.removeprefix("Value error, ")
+                message = str(problem["msg"]).removeprefix("Value error, ")
             errors.setdefault(name, sentence(message))
         return None, errors
 
@@ -62,7 +66,7 @@ def password_hash(password: str, errors: Errors) -> str | None:
     if not password:
         return None
     if len(password) < MIN_PASSWORD_LENGTH:
-        errors["password"] = f"Use at least {MIN_PASSWORD_LENGTH} characters."
+        errors["password"] = web_text("Use at least {n} characters.", n=MIN_PASSWORD_LENGTH)
         return None
     return generate_password_hash(password)
 
@@ -84,7 +88,7 @@ def commit_or_conflict(session: Session, field: str) -> Conflict | None:
         session.commit()
     except IntegrityError:
         session.rollback()
-        return Conflict("that value is already used", field)
+        return Conflict(web_text("That value is already used."), field)
     return None
 
 

@@ -67,7 +67,7 @@ def import_officers() -> Page:
     """Import a roster CSV (name,badge,agency,phone): keep the good rows, list the bad."""
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        return people_page(422, import_error="Choose a CSV file to import.")
+        return people_page(422, import_error=_("Choose a CSV file to import."))
     try:
         text = roster_import.roster_text(upload.read())
     except DomainError as error:

@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import ValidationError
 from werkzeug.datastructures import MultiDict
 
+from ..i18n import N_
 from ..models import Rotation, User
 from ..permissions import ROLE_WORDS, holders
 from ..rotation import DAY_NAMES, MAX_SHIFT_HOURS
@@ -19,6 +20,12 @@ from .form_fields import Errors, field_errors, whole_number
 from .language import web_text as _
 
 UNIT_HOURS = {"hours": 1, "days": 24, "weeks": 168}
+# A length in each unit, one and more than one.
+UNIT_WORDS = {
+    "hours": (N_("{n} hour"), N_("{n} hours")),
+    "days": (N_("{n} day"), N_("{n} days")),
+    "weeks": (N_("{n} week"), N_("{n} weeks")),
+}
 COMMON_ZONES = (
     ("America/New_York", "Eastern"),
     ("America/Chicago", "Central"),
@@ -32,7 +39,10 @@ COMMON_ZONES = (
 TEXT_FIELDS: tuple[str, ...] = ("name", "tier", "priority", "timezone", "timezone_other")
 TEXT_FIELDS += ("start_date", "start_time", "shift_length", "shift_unit")
 # What to say when a list is empty or wrong, by (the end of) the form field's name.
-EMPTY_LIST = {"participants": "Add at least one participant.", "days": "Choose at least one day."}
+EMPTY_LIST = {
+    "participants": N_("Add at least one participant."),
+    "days": N_("Choose at least one day."),
+}
 # Schema fields shown under another form field's name.
 FORM_FIELD = {"shift_hours": "shift_length", "participants": "participants", "windows": "windows"}
 
@@ -158,17 +168,19 @@ class RotationForm:
         for name in ("tier", "priority", "shift_length"):
             numbers[name] = whole_number(getattr(self, name))
             if numbers[name] is None:
-                errors[name] = "Enter a whole number."
+                errors[name] = _("Enter a whole number.")
         if self.shift_unit not in UNIT_HOURS:
-            errors["shift_length"] = "Choose hours, days or weeks."
+            errors["shift_length"] = _("Choose hours, days or weeks.")
         elif (numbers["shift_length"] or 0) * UNIT_HOURS[self.shift_unit] > MAX_SHIFT_HOURS:
             # In the units typed: the schema's limit is in hours, which nobody typed.
-            errors["shift_length"] = (
-                f"A shift lasts at most 365 days (52 weeks and a day, {MAX_SHIFT_HOURS} hours): "
-                f"{numbers['shift_length']} {self.shift_unit} is longer."
+            errors["shift_length"] = _(
+                "A shift lasts at most 365 days (52 weeks and a day, {most} hours):"
+                " {typed} is longer.",
+                most=MAX_SHIFT_HOURS,
+                typed=length_words(numbers["shift_length"], self.shift_unit),
             )
         if not self.start_date or not self.start_time:
-            errors["start"] = "Enter the date and time of the first hand-off."
+            errors["start"] = _("Enter the date and time of the first hand-off.")
         values = {
             "name": self.name,
             "tier": numbers["tier"] if numbers["tier"] is not None else self.tier,
@@ -185,7 +197,8 @@ class RotationForm:
             data = RotationIn.model_validate(values)
         except ValidationError as error:
             for name, message in field_errors(error, form_field).items():
-                errors.setdefault(name, EMPTY_LIST.get(name.split("-")[-1], message))
+                empty = EMPTY_LIST.get(name.split("-")[-1])
+                errors.setdefault(name, _(empty) if empty else message)
             return errors
         return errors or data
 
@@ -202,15 +215,20 @@ def form_field(loc: tuple[Any, ...]) -> str:
 def shift_words(hours: int) -> str:
     """Return a shift length in words, e.g. "1 day" or "36 hours"."""
     unit = next(u for u in ("weeks", "days", "hours") if hours % UNIT_HOURS[u] == 0)
-    count = hours // UNIT_HOURS[unit]
-    return f"{count} {unit[:-1] if count == 1 else unit}"
+    return length_words(hours // UNIT_HOURS[unit], unit)
+
+
+def length_words(count: int, unit: str) -> str:
+    """Return a count of hours, days or weeks in words, e.g. "1 day" or "3 weeks"."""
+    one, more = UNIT_WORDS[unit]
+    return _(one if count == 1 else more, n=count)
 
 
 def window_words(window: dict[str, Any]) -> str:
     """Return a weekly window in words, e.g. "Mon Tue 08:00–17:00"."""
     if not readable_window(window):
-        return "(unreadable window)"
+        return _("(unreadable window)")
     days = " ".join(day.capitalize() for day in DAY_NAMES if day in window["days"])
     if window["start"] == window["end"]:
-        return f"{days} all day from {window['start']}"
+        return _("{days} all day from {start}", days=days, start=window["start"])
     return f"{days} {window['start']}–{window['end']}"

@@ -47,7 +47,7 @@ def create_token() -> Page | Response:
     user_id = ascii_number(chosen, max_digits=10)
     owner = db.get(User, user_id) if user_id is not None and 0 < user_id <= MAX_ID else None
     if owner is None or not owner.active:
-        return tokens_page(422, "Choose an active person.", chosen)
+        return tokens_page(422, _("Choose an active person."), chosen)
     token = new_token(db, owner, datetime.now(UTC), actor())
     db.commit()
     answer = make_response(render_template("token_created.html", owner=owner, token=token))
