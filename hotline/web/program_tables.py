@@ -6,12 +6,13 @@ from collections.abc import Callable
 from datetime import datetime
 
 from ..db import get_session
+from ..i18n import N_
 from ..services.program_reports import PlanRow, participant_figures, plan_rows
 from .language import web_text
 from .report_table import Table
 
 PROGRAM_TABLES = ("participants", "plan_needs", "plan_providers")
-PLAN_COLUMNS = ["Planned", "Started", "Completed", "Stopped"]
+PLAN_COLUMNS = [N_("Planned"), N_("Started"), N_("Completed"), N_("Stopped")]
 
 
 def plan_table(
@@ -21,7 +22,8 @@ def plan_table(
     counts = [[row.planned, row.started, row.completed, row.stopped] for row in rows]
     cells = [[named(row), *map(str, numbers)] for row, numbers in zip(rows, counts, strict=True)]
     totals = [sum(column) for column in zip(*counts, strict=True)] if counts else [0, 0, 0, 0]
-    return Table(title, [first, *PLAN_COLUMNS], [*cells, ["Total", *map(str, totals)]])
+    columns = [first, *map(web_text, PLAN_COLUMNS)]
+    return Table(title, columns, [*cells, [web_text("Total"), *map(str, totals)]])
 
 
 def need_words(row: PlanRow) -> str:
@@ -43,23 +45,31 @@ def program_tables(start: datetime, end: datetime, now: datetime) -> dict[str, T
         row
         for label in figures.again
         for row in (
-            [f"first referred {label} ago or more", str(figures.followed[label])],
-            [f"of those, referred again within {label}", str(figures.again[label])],
+            [
+                web_text("first referred {span} ago or more", span=label),
+                str(figures.followed[label]),
+            ],
+            [
+                web_text("of those, referred again within {span}", span=label),
+                str(figures.again[label]),
+            ],
         )
     ]
     return {
         "participants": Table(
-            "Participants",
-            ["Measure", "Count"],
+            web_text("Participants"),
+            [web_text("Measure"), web_text("Count")],
             [
-                ["active now", str(figures.active)],
-                ["exited", str(figures.exited)],
-                ["first referred in the period", str(figures.first_referred)],
+                [web_text("active now"), str(figures.active)],
+                [web_text("exited"), str(figures.exited)],
+                [web_text("first referred in the period"), str(figures.first_referred)],
                 *again,
             ],
         ),
-        "plan_needs": plan_table("Service plan by need", "Need", by_need, need_words),
+        "plan_needs": plan_table(
+            web_text("Service plan by need"), web_text("Need"), by_need, need_words
+        ),
         "plan_providers": plan_table(
-            "Service plan by provider", "Provider", by_provider, provider_words
+            web_text("Service plan by provider"), web_text("Provider"), by_provider, provider_words
         ),
     }

@@ -10,8 +10,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from markupsafe import Markup
+
 from ..services.disparity import DisparityRow
 from ..services.reports import Report
+from .language import web_text as _
 from .report_chart import week_words
 
 BAR_COLOURS = ("#0b5394", "#8a4b00")  # two series; their legend also names them
@@ -82,12 +85,12 @@ class ColumnChart:
 def duration_words(seconds: float) -> str:
     """Return a delay as a short axis or bar label: 40 s, 12 min, 3.5 h, 2 d."""
     if seconds < 60:
-        return f"{seconds:.0f} s"
+        return _("{n} s", n=f"{seconds:.0f}")
     if seconds < 3600:
-        return f"{seconds / 60:.0f} min"
+        return _("{n} min", n=f"{seconds / 60:.0f}")
     if seconds < 86400:
-        return f"{seconds / 3600:.1f} h".replace(".0 h", " h")
-    return f"{seconds / 86400:.1f} d".replace(".0 d", " d")
+        return _("{n} h", n=f"{seconds / 3600:.1f}".removesuffix(".0"))
+    return _("{n} d", n=f"{seconds / 86400:.1f}".removesuffix(".0"))
 
 
 def horizontal(
@@ -125,17 +128,19 @@ def timing_chart(report: Report) -> HChart:
             timing.measure,
             [timing.median, timing.p90],
             [
-                duration_words(value) if value is not None else "no data"
+                duration_words(value) if value is not None else _("no data")
                 for value in (timing.median, timing.p90)
             ],
         )
         for timing in report.timings
     ]
     ticks = [(top * share, duration_words(top * share)) for share in (0, 0.5, 1)]
-    said = "; ".join(
-        f"{label}: median {texts[0]}, 90th percentile {texts[1]}" for label, _, texts in rows
+    said = Markup("; ").join(
+        _("{measure}: median {median}, 90th percentile {p90}", measure=label, median=t[0], p90=t[1])
+        for label, _values, t in rows
     )
-    return horizontal(rows, ["median", "90th percentile"], top, ticks, f"Response times. {said}.")
+    series: list[str] = [_("median"), _("90th percentile")]
+    return horizontal(rows, series, top, ticks, _("Response times. {said}.", said=said))
 
 
 def outcome_chart(rows: list[DisparityRow]) -> HChart:
@@ -147,18 +152,34 @@ def outcome_chart(rows: list[DisparityRow]) -> HChart:
         for part in (row.accepted, row.completed):
             if row.count is None or part is None:
                 shares.append(None)
-                texts.append("hidden")
+                texts.append(_("hidden"))
             else:
                 share = part / row.count if row.count else 0
                 shares.append(share)
-                texts.append(f"{share:.0%} ({part} of {row.count})")
+                texts.append(
+                    _(
+                        "{share} ({part} of {count})",
+                        share=f"{share:.0%}",
+                        part=part,
+                        count=row.count,
+                    )
+                )
         laid.append((row.group, shares, texts))
     ticks = [(0, "0%"), (0.5, "50%"), (1, "100%")]
-    said = "; ".join(f"{label}: accepted {t[0]}, intake completed {t[1]}" for label, _, t in laid)
-    summary = (
-        f"Outcomes by self-reported race/ethnicity, as shares of each group's referrals. {said}."
+    said = Markup("; ").join(
+        _(
+            "{group}: accepted {accepted}, intake completed {completed}",
+            group=label,
+            accepted=a,
+            completed=c,
+        )
+        for label, _values, (a, c) in laid
     )
-    return horizontal(laid, ["accepted", "intake completed"], 1, ticks, summary)
+    summary = _(
+        "Outcomes by self-reported race/ethnicity, as shares of each group's referrals. {said}.",
+        said=said,
+    )
+    return horizontal(laid, [_("accepted"), _("intake completed")], 1, ticks, summary)
 
 
 def completion_chart(report: Report) -> ColumnChart:
@@ -173,9 +194,12 @@ def completion_chart(report: Report) -> ColumnChart:
         rate = week.completion_rate
         if rate is not None:
             size = rate * plot
-            label = (
-                f"{week_words(week)}: {rate:.0%} completed "
-                f"({week.completed} of {week.completed + week.missed})"
+            label = _(
+                "{week}: {rate} completed ({completed} of {ended})",
+                week=week_words(week),
+                rate=f"{rate:.0%}",
+                completed=week.completed,
+                ended=week.completed + week.missed,
             )
             box = (round(x, 1), round(height - bottom - size, 1), round(slot * 0.7, 1))
             columns.append(Column(*box, round(size, 1), label))
@@ -183,10 +207,20 @@ def completion_chart(report: Report) -> ColumnChart:
             ticks.append((round(x + slot * 0.35, 1), f"{week.first_day:%m/%d}"))
     levels = [(round(height - bottom - share * plot, 1), f"{share:.0%}") for share in (0, 0.5, 1)]
     rates = [w.completion_rate for w in weeks if w.completion_rate is not None]
-    summary = (
-        f"Intake completion by week of referral, {len(rates)} of {len(weeks)} weeks with an "
-        "ended intake"
-        + (f", from {min(rates):.0%} to {max(rates):.0%}." if rates else ".")
-        + " Weeks without a bar had no intake end yet."
-    )
+    if rates:
+        summary = _(
+            "Intake completion by week of referral, {ended} of {weeks} weeks with an ended"
+            " intake, from {low} to {high}. Weeks without a bar had no intake end yet.",
+            ended=len(rates),
+            weeks=len(weeks),
+            low=f"{min(rates):.0%}",
+            high=f"{max(rates):.0%}",
+        )
+    else:
+        summary = _(
+            "Intake completion by week of referral, {ended} of {weeks} weeks with an ended"
+            " intake. Weeks without a bar had no intake end yet.",
+            ended=len(rates),
+            weeks=len(weeks),
+        )
     return ColumnChart(columns, ticks, levels, summary)

@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass
 
 from ..services.reports import Report, WeekCount
+from .language import web_text as _
 from .words import channel_word
 
 COLORS, GREY = {"voice": "#0b5394", "sms": "#1d6b3a", "web": "#7a4b00"}, "#666666"
@@ -38,8 +39,12 @@ class Chart:
 
 def week_words(week: WeekCount) -> str:
     """Name a week by its first day counted, with its days when the period cuts it."""
-    cut = f" ({week.days} day{'' if week.days == 1 else 's'})" if week.days < 7 else ""
-    return f"Week of {week.first_day:%b %d}{cut}"
+    day = f"{week.first_day:%b %d}"
+    if week.days == 1:
+        return _("Week of {day} ({n} day)", day=day, n=week.days)
+    if week.days < 7:
+        return _("Week of {day} ({n} days)", day=day, n=week.days)
+    return _("Week of {day}", day=day)
 
 
 def weekly_chart(report: Report) -> Chart:
@@ -55,15 +60,23 @@ def weekly_chart(report: Report) -> Chart:
             if count := week.by_channel.get(channel, 0):
                 height = count * plot / top
                 base -= height
-                label = f"{week_words(week)}: {count} by {channel_word(channel)}"
+                label = _(
+                    "{week}: {count} by {channel}",
+                    week=week_words(week),
+                    count=count,
+                    channel=channel_word(channel),
+                )
                 box = (round(x, 1), round(base, 1), round(slot * 0.7, 1), round(height, 1))
                 blocks.append(Block(*box, COLORS.get(channel, GREY), label))
         if i % step == 0:
             ticks.append((round(x + slot * 0.35, 1), f"{week.first_day:%m/%d}"))
     total = sum(week.total for week in weeks)
-    summary = (
-        f"Referrals per week by channel over {len(weeks)} weeks: {total} in all, "
-        f"at most {top} in one week. The table below gives every number."
+    summary = _(
+        "Referrals per week by channel over {weeks} weeks: {total} in all, at most {top} in one"
+        " week. The table below gives every number.",
+        weeks=len(weeks),
+        total=total,
+        top=top,
     )
     legend = [(channel_word(channel), COLORS.get(channel, GREY)) for channel in report.channels]
     return Chart(blocks, ticks, top, legend, summary)

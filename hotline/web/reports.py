@@ -13,14 +13,15 @@ from flask import abort, current_app, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from ..db import get_session
-from ..services.reports import NO_TYPE, TYPES, GroupCount, Report, load_report
+from ..services.reports import Report, load_report
 from . import bp, program_zone
 from .auth import requires
+from .language import web_text
 from .program_tables import PROGRAM_TABLES, program_tables
 from .report_bars import completion_chart, outcome_chart, timing_chart
 from .report_chart import weekly_chart
-from .report_table import Table, duration, percent, shown
-from .words import channel_word
+from .report_table import Table
+from .report_tables import report_tables
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 3 * 366
@@ -66,10 +67,10 @@ def read_date(args: Mapping[str, str], name: str, default: date, errors: dict[st
     try:
         value = date.fromisoformat(text) if text else default
     except ValueError:
-        errors[name] = "Give a date as YYYY-MM-DD."
+        errors[name] = web_text("Give a date as YYYY-MM-DD.")
         return default
     if not EARLIEST <= value <= LATEST:
-        errors[name] = f"Pick a date from {EARLIEST} to {LATEST}."
+        errors[name] = web_text("Pick a date from {first} to {last}.", first=EARLIEST, last=LATEST)
         return default
     return value
 
@@ -107,99 +108,13 @@ def read_period(
         last, default_first = quarter_last, quarter_first
     first = read_date(args, "from", default_first, errors)
     if first > last:
-        errors.setdefault("from", "Start on or before the end date.")
+        errors.setdefault("from", web_text("Start on or before the end date."))
     elif (last - first).days >= MAX_DAYS:
-        errors.setdefault("to", f"Ask for at most {MAX_DAYS} days at a time.")
+        errors.setdefault("to", web_text("Ask for at most {n} days at a time.", n=MAX_DAYS))
     cost = parse_cost(args["cost"]) if args.get("cost", "").strip() else default_cost
     if cost is None:
-        errors["cost"] = "Give the cost of one booking as a number, e.g. 2500."
+        errors["cost"] = web_text("Give the cost of one booking as a number, e.g. 2500.")
     return Period(first, last, cost if cost is not None else default_cost), errors
-
-
-def intake_row(group: GroupCount, *labels: str) -> list[str]:
-    """Return the cells of one agency's or officer's intake figures."""
-    numbers = (group.referrals, group.completed, group.missed)
-    return [*labels, *map(str, numbers), percent(group.rate)]
-
-
-def report_tables(report: Report) -> dict[str, Table]:
-    """Turn a report into the text tables the page and the CSV exports share."""
-    types = [*TYPES, NO_TYPE]
-    counts = [
-        [
-            w.days,
-            w.total,
-            *(w.by_channel.get(c, 0) for c in report.channels),
-            *(w.by_type.get(t, 0) for t in types),
-        ]
-        for w in report.weeks
-    ]
-    weeks = [
-        [f"{w.week_start:%G-W%V}", w.first_day.isoformat(), *map(str, numbers)]
-        for w, numbers in zip(report.weeks, counts, strict=True)
-    ]
-    weeks.append(["Total", "", *(str(sum(column)) for column in zip(*counts, strict=True))])
-    calls, type_words = report.calls, [t.replace("_", " ") for t in types]
-    return {
-        "weekly": Table(
-            "Referrals per week",
-            ["Week", "Starts", "Days", "Total", *map(channel_word, report.channels), *type_words],
-            weeks,
-        ),
-        "calls": Table(
-            "Calls",
-            ["Outcome", "Calls"],
-            [
-                ["answered", str(calls.answered)],
-                ["voicemail", str(calls.voicemail)],
-                ["abandoned", str(calls.abandoned)],
-                ["missed (voicemail + abandoned)", str(calls.missed)],
-                ["no outcome yet", str(calls.unresolved)],
-                ["total", str(calls.total)],
-            ],
-        ),
-        "timings": Table(
-            "Response times",
-            ["Measure", "Count", "Median (h:mm:ss)", "90th percentile (h:mm:ss)"],
-            [
-                [t.measure, str(t.count), duration(t.median), duration(t.p90)]
-                for t in report.timings
-            ],
-        ),
-        "agencies": Table(
-            "Intake by agency",
-            ["Agency", "Referrals", "Intake completed", "Intake missed", "Completion rate"],
-            [intake_row(g, g.name) for g in [*report.agencies, report.intake]],
-        ),
-        "officers": Table(
-            "Intake by officer",
-            ["Officer", "Agency", "Referrals", "Intake completed", "Intake missed", "Rate"],
-            [intake_row(g, g.name, g.agency) for g in report.officers],
-        ),
-        "disparity": Table(
-            "Referrals by race/ethnicity",
-            ["Race/ethnicity", "Referrals", "Share", "Accepted", "Intake completed"],
-            [
-                [
-                    row.group,
-                    shown(row.count),
-                    percent(row.share),
-                    shown(row.accepted),
-                    shown(row.completed),
-                ]
-                for row in report.disparity
-            ],
-        ),
-        "savings": Table(
-            "Jail bookings avoided (estimate)",
-            ["Measure", "Value"],
-            [
-                ["arrest diversions accepted (bookings avoided)", str(report.bookings_avoided)],
-                ["cost per booking", f"{report.cost_per_booking:.2f}"],
-                ["estimated savings", f"{report.savings:.2f}"],
-            ],
-        ),
-    }
 
 
 def default_cost() -> Decimal:
