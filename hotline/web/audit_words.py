@@ -95,9 +95,9 @@ def say(key: str, value: Any, names: Names, zone: ZoneInfo) -> str:
     if key == "erased" and isinstance(value, str):  # retention names the fields it erased
         return web_text(FIELD_WORDS[value]) if value in FIELD_WORDS else value.replace("_", " ")
     if key in PERSON_FIELDS and isinstance(value, int):
-        return names.people.get(value, f"person #{value}")
+        return names.people.get(value) or web_text("person #{n}", n=value)
     if key in PROVIDER_FIELDS and isinstance(value, int):
-        return names.providers.get(value, f"provider #{value}")
+        return names.providers.get(value) or web_text("provider #{n}", n=value)
     if isinstance(value, str) and (key.endswith("_at") or key in TIME_FIELDS):
         try:
             instant = datetime.fromisoformat(value)

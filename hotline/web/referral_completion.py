@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 
 from ..audit import Actor
 from ..db import get_session
+from ..i18n import N_
 from ..models import CLOSED_STATUSES, Referral, User
 from ..permissions import can
 from ..schemas.referrals import ReferralCompletionIn
@@ -22,12 +23,12 @@ from .auth import current_user, requires
 from .language import web_text as _
 from .referrals import referral as referral_page
 
-TYPES = {"arrest_diversion": "Arrest diversion", "social_contact": "Social contact"}
+TYPES = {"arrest_diversion": N_("Arrest diversion"), "social_contact": N_("Social contact")}
 OFFENSES = {
-    "possession": "Possession",
-    "subsistence_sale": "Subsistence sale",
-    "sex_work": "Sex work",
-    "other": "Other low-level",
+    "possession": N_("Possession"),
+    "subsistence_sale": N_("Subsistence sale"),
+    "sex_work": N_("Sex work"),
+    "other": N_("Other low-level"),
 }
 
 
@@ -44,8 +45,8 @@ def completion_for(referral: Referral) -> dict[str, Any]:
         "missing": [MISSING_WORDS[name] for name in missing],
         "values": getattr(g, "completion_values", None) or {},
         "errors": getattr(g, "completion_errors", None) or {},
-        "types": TYPES,
-        "offenses": OFFENSES,
+        "types": {key: _(words) for key, words in TYPES.items()},
+        "offenses": {key: _(words) for key, words in OFFENSES.items()},
     }
 
 

@@ -62,7 +62,7 @@ def timeline(referral: Referral, names: dict[int, str]) -> list[dict[str, Any]]:
         )
     for call in session.scalars(select(Call).where(Call.referral_id == referral.id)):
         for leg in call.legs:
-            who = names.get(leg.user_id or 0, "fallback number")
+            who = names.get(leg.user_id or 0) or _("fallback number")
             detail = {
                 "number": leg.number,
                 "outcome": leg_word(leg.outcome),

@@ -217,7 +217,7 @@ def referral_action(referral_id: int) -> Response | tuple[str, int]:
         too_long = _(
             "A note holds at most 2,000 characters; this one has {count}. Nothing was saved: "
             "shorten it below and send it again.",
-            count=f"{len(text):,}",
+            count=format(len(text), ","),
         )
         return _page(row, too_long, typed=text, note_refused=True), 422
     if action == "note" and not text:

@@ -85,12 +85,12 @@ class ColumnChart:
 def duration_words(seconds: float) -> str:
     """Return a delay as a short axis or bar label: 40 s, 12 min, 3.5 h, 2 d."""
     if seconds < 60:
-        return _("{n} s", n=f"{seconds:.0f}")
+        return _("{n} s", n=format(seconds, ".0f"))
     if seconds < 3600:
-        return _("{n} min", n=f"{seconds / 60:.0f}")
+        return _("{n} min", n=format(seconds / 60, ".0f"))
     if seconds < 86400:
-        return _("{n} h", n=f"{seconds / 3600:.1f}".removesuffix(".0"))
-    return _("{n} d", n=f"{seconds / 86400:.1f}".removesuffix(".0"))
+        return _("{n} h", n=format(seconds / 3600, ".1f").removesuffix(".0"))
+    return _("{n} d", n=format(seconds / 86400, ".1f").removesuffix(".0"))
 
 
 def horizontal(
@@ -159,7 +159,7 @@ def outcome_chart(rows: list[DisparityRow]) -> HChart:
                 texts.append(
                     _(
                         "{share} ({part} of {count})",
-                        share=f"{share:.0%}",
+                        share=format(share, ".0%"),
                         part=part,
                         count=row.count,
                     )
@@ -197,7 +197,7 @@ def completion_chart(report: Report) -> ColumnChart:
             label = _(
                 "{week}: {rate} completed ({completed} of {ended})",
                 week=week_words(week),
-                rate=f"{rate:.0%}",
+                rate=format(rate, ".0%"),
                 completed=week.completed,
                 ended=week.completed + week.missed,
             )
@@ -213,8 +213,8 @@ def completion_chart(report: Report) -> ColumnChart:
             " intake, from {low} to {high}. Weeks without a bar had no intake end yet.",
             ended=len(rates),
             weeks=len(weeks),
-            low=f"{min(rates):.0%}",
-            high=f"{max(rates):.0%}",
+            low=format(min(rates), ".0%"),
+            high=format(max(rates), ".0%"),
         )
     else:
         summary = _(

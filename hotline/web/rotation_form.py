@@ -27,14 +27,14 @@ UNIT_WORDS = {
     "weeks": (N_("{n} week"), N_("{n} weeks")),
 }
 COMMON_ZONES = (
-    ("America/New_York", "Eastern"),
-    ("America/Chicago", "Central"),
-    ("America/Denver", "Mountain"),
-    ("America/Phoenix", "Arizona (no DST)"),
-    ("America/Los_Angeles", "Pacific"),
-    ("America/Anchorage", "Alaska"),
-    ("Pacific/Honolulu", "Hawaii"),
-    ("America/Puerto_Rico", "Puerto Rico"),
+    ("America/New_York", N_("Eastern")),
+    ("America/Chicago", N_("Central")),
+    ("America/Denver", N_("Mountain")),
+    ("America/Phoenix", N_("Arizona (no DST)")),
+    ("America/Los_Angeles", N_("Pacific")),
+    ("America/Anchorage", N_("Alaska")),
+    ("Pacific/Honolulu", N_("Hawaii")),
+    ("America/Puerto_Rico", N_("Puerto Rico")),
 )
 TEXT_FIELDS: tuple[str, ...] = ("name", "tier", "priority", "timezone", "timezone_other")
 TEXT_FIELDS += ("start_date", "start_time", "shift_length", "shift_unit")

@@ -267,7 +267,7 @@ def page(
     if drawn_from is None:
         drawn_from = request.form.get("drawn_from", "") if request.method == "POST" else ""
         drawn_from = drawn_from or (oncall.rotation_version(row) if row is not None else "")
-    zones = list(COMMON_ZONES)
+    zones: list[tuple[str, str]] = [(zone, _(words)) for zone, words in COMMON_ZONES]
     if form.timezone and form.timezone not in dict(zones):
         zones.append((form.timezone, form.timezone))
     return render_template(

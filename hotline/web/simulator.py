@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -24,23 +23,16 @@ from ..phones import normalized
 from ..services.calls import find_call
 from ..services.completion import MISSING_WORDS, missing_fields
 from ..services.oncall import who_is_on_call
-from ..simulator import CallResult, CallScript, Leg, VoiceEmulator, flask_poster
-from ..simulator.script import DEFAULT_RECORDING, LegOutcome
+from ..simulator import CallScript, Leg, VoiceEmulator, flask_poster
+from ..simulator.script import DEFAULT_RECORDING
 from ..simulator.transport import Poster
 from . import bp
 from .auth import requires
 from .language import web_text as _
+from .simulator_transcript import LEG_CHOICES, transcript
 
 log = logging.getLogger(__name__)
 
-# What a dialled phone may do, in the words the call form shows.
-LEG_CHOICES: dict[LegOutcome, str] = {
-    "accept": "answers and presses 1",
-    "no-answer": "lets it ring out",
-    "busy": "is busy",
-    "voicemail": "voicemail picks up",
-    "decline": "answers and declines (presses 2)",
-}
 MIN_LEG_ROWS = 3
 MAX_LEG_ROWS = 8
 CHAT_LENGTH = 50
@@ -48,18 +40,6 @@ CALLBACK_CHOICES = 20
 KEYS = "0123456789*#"
 SIMULATED_HOTLINE = "+12065550100"  # the hotline's number when HOTLINE_NUMBER is unset
 UNKNOWN_PHONE = "+12065550199"  # the officer's phone while the roster is empty
-NUMBER = re.compile(r"\+\d{7,15}")
-EVENT_LABELS = {
-    "say": "Caller hears",
-    "whisper": "Dialled phone hears",
-    "dial": "Dialling",
-    "leg": "Leg",
-    "gather": "Caller presses",
-    "record": "Voicemail",
-    "hangup": "Hang-up",
-    "error": "Error",
-    "end": "Call ended",
-}
 
 
 @dataclass(frozen=True)
@@ -157,7 +137,10 @@ def chosen_oncall(values: Mapping[str, str]) -> User | None:
 
 def directory(session: Session) -> dict[str, str]:
     """Return a name for every number the simulator may show: people, officers, fallbacks."""
-    names = {number: "fallback number" for number in current_app.config["HOTLINE_FALLBACK_NUMBERS"]}
+    fallback = _("fallback number")
+    names: dict[str, str] = {
+        number: fallback for number in current_app.config["HOTLINE_FALLBACK_NUMBERS"]
+    }
     # A phone handed on names the officer who has it now.
     officers = select(Officer.phone, Officer.name).order_by(Officer.active)
     names.update({row.phone: row.name for row in session.execute(officers)})
@@ -174,30 +157,6 @@ def conversation(session: Session, number: str) -> list[Message]:
         .limit(CHAT_LENGTH)
     )
     return list(reversed(session.scalars(statement).all()))
-
-
-def transcript(result: CallResult, names: Mapping[str, str]) -> list[tuple[str, str]]:
-    """Return a call's events as (who or what, words) lines, numbers shown with names."""
-
-    def named(match: re.Match[str]) -> str:
-        number = match.group()
-        return f"{names[number]} ({number})" if number in names else number
-
-    lines = []
-    for event in result.events:
-        if event.kind not in EVENT_LABELS:
-            continue  # requests are listed apart; pauses and redirects say nothing
-        label = EVENT_LABELS[event.kind]
-        text = NUMBER.sub(named, event.text)
-        if event.kind == "gather" and event.detail.get("side") == "callee":
-            label = "Dialled phone presses"
-        outcome = event.detail.get("outcome", "")
-        if event.kind == "leg" and event.text.endswith("answered") and outcome in LEG_CHOICES:
-            text += f": {LEG_CHOICES[outcome]}"
-        if event.kind == "end":
-            text += f" after {event.detail.get('duration', '?')} s"
-        lines.append((label, text))
-    return lines
 
 
 def path_of(url: str) -> str:
@@ -247,7 +206,7 @@ def render_phones(
         officer_chat=conversation(session, officer),
         oncall_chat=conversation(session, oncall.phone) if oncall is not None else [],
         steps=steps[:MAX_LEG_ROWS],
-        choices=LEG_CHOICES,
+        choices={value: _(words) for value, words in LEG_CHOICES.items()},
         call=call,
         names=names,
         hotline=hotline_number(),

@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 
 from ..db import get_session
 from ..digits import ascii_number
+from ..i18n import N_
 from ..models import Callback
 from ..services.callbacks import place_due_callbacks
 from ..simulator import CallScript, EmulatedCalls, Leg, VoiceEmulator
@@ -28,14 +29,14 @@ from .simulator import (
     path_of,
     render_phones,
     simulator_only,
-    transcript,
     webhooks,
 )
+from .simulator_transcript import EVENT_LABELS, transcript
 from .words import word
 
 # What the officer's phone may do when the hotline dials it (the form words them).
 OFFICER_CHOICES: tuple[LegOutcome, ...] = ("accept", "no-answer", "busy")
-CALLBACK_LABELS = {"Caller hears": "Your phone hears", "Caller presses": "You press"}
+CALLBACK_LABELS = {**EVENT_LABELS, "say": N_("Your phone hears"), "gather": N_("You press")}
 
 
 @simulator_only
@@ -64,13 +65,10 @@ def simulator_callback() -> str | Response:
     [result] = calls.results
     requests = [(path_of(url), status) for url, _, status in result.requests]
     # On a call back the emulated "caller" is the on-call phone the hotline rang.
-    lines = [
-        (CALLBACK_LABELS.get(what, what), words)
-        for what, words in transcript(result, directory(session))
-    ]
+    lines = transcript(result, directory(session), CALLBACK_LABELS)
     report = CallReport(lines, requests, None)
     ended = session.scalars(select(Callback).where(Callback.call_sid == result.call_sid)).first()
-    outcome = word(ended.outcome) if ended is not None and ended.outcome else "still under way"
+    outcome = word(ended.outcome) if ended is not None and ended.outcome else _("still under way")
     return render_phones(
         officer,
         oncall,

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from .. import rotation as engine
 from ..services.local_times import shown_twice
+from .language import web_text as _
 
 
 @dataclass(frozen=True)
@@ -108,11 +109,16 @@ def lines(
     for segment in segments:
         left = (segment.start - start) / timedelta(seconds=1) / span * 100
         width = (segment.end - segment.start) / timedelta(seconds=1) / span * 100
-        who = "GAP: nobody" if segment.user_id is None else names.get(segment.user_id, "?")
         began = (begins or {}).get((segment.tier, segment.start), segment.start)
-        when = f"{local(began, zone)} – {until_words(segment, end, zone, ends)}"
+        since, until = local(began, zone), until_words(segment, end, zone, ends)
         kind = segment.source or "gap"
-        label = f"{who} ({kind}), {when}" if segment.user_id is not None else f"{who}, {when}"
+        if segment.user_id is None:
+            label = _("GAP: nobody, {since} – {until}", since=since, until=until)
+        else:
+            who = names.get(segment.user_id, "?")
+            label = _(
+                "{name} ({kind}), {since} – {until}", name=who, kind=kind, since=since, until=until
+            )
         by_tier.setdefault(segment.tier, []).append(
             Bar(
                 round(left, 3),
@@ -137,7 +143,7 @@ def until_words(
     if ends is None or segment.end != end or segment.tier not in ends:
         return local(segment.end, zone)
     real = ends[segment.tier]
-    return "until further notice" if real is None else local(real, zone)
+    return _("until further notice") if real is None else local(real, zone)
 
 
 def day_marks(start: datetime, end: datetime, zone: ZoneInfo) -> list[tuple[float, str]]:

@@ -222,7 +222,7 @@ leg_word = functools.partial(in_words, LEG_WORDS)
 def actor_word(actor_id: int | None, channel: str, names: Mapping[int, str]) -> str:
     """Name who made a change: a user, else the CLI, an officer, a caller or the hotline."""
     if actor_id is not None:
-        return names.get(actor_id, f"user {actor_id}")
+        return names.get(actor_id) or web_text("user {n}", n=actor_id)
     return web_text(NOBODY_WORDS.get(channel, NOBODY_WORDS["system"]))
 
 
