@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
@@ -129,3 +130,78 @@ def test_a_later_web_language_is_only_a_catalog(
         assert "Dashboard" in page  # a sentence the catalog lacks stays English
     finally:
         i18n._table.cache_clear()
+
+
+# Literals in the page modules that look like sentences but no page shows, each with why.
+NOT_PROSE = {
+    "Allow": "an HTTP header's name",
+    "Cache-Control": "an HTTP header's name",
+    "Content-Disposition": "an HTTP header's name",
+    "Retry-After": "an HTTP header's name",
+    'attachment; filename="{}"': "an HTTP header's value",
+    "text/csv; charset=utf-8": "a media type",
+    "openid email": "the OAuth scopes single sign-on asks for",
+    "(not an OAuth error code)": "written to the log only",
+    "not anyone's password": "hashed so that an unknown email takes as long to refuse",
+    "Twilio answered ": "the prefix a stored refusal loses before a page quotes it",
+    "Value error, ": "the prefix pydantic puts before a validator's message, removed",
+    "no words for {}": "a TypeError for a programming slip, never a page",
+    '<input type="hidden" name="{}" value="{}">': "markup with no words in it",
+}
+IANA_ZONE = re.compile(r"[A-Z][a-z]+/[A-Za-z_]+")  # America/New_York: a time zone's name
+CATALOG_CALLS = {"_", "N_", "web_text"}
+LOG_CALLS = {"debug", "info", "warning", "error", "exception", "critical", "log_exception"}
+WORD = re.compile(r"[A-Za-z][a-z']+")
+
+
+def literal_text(node: ast.AST) -> str | None:
+    """Return a string literal's text, an f-string's with each value as `{}`."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.JoinedStr):
+        parts = [v.value if isinstance(v, ast.Constant) else "{}" for v in node.values]
+        return "".join(str(part) for part in parts)
+    return None
+
+
+def reads_as_prose(text: str) -> bool:
+    """Tell whether a literal reads as words for a person: a capitalised word, or a phrase."""
+    if text in NOT_PROSE or IANA_ZONE.fullmatch(text):
+        return False
+    words = WORD.findall(text.replace("{}", " "))
+    capitalised = re.match(r"\W*[A-Z][a-z]", text) is not None
+    return bool(words) and (capitalised or (" " in text.strip() and len(words) >= 1))
+
+
+def called(node: ast.Call) -> str:
+    function = node.func
+    if isinstance(function, ast.Name):
+        return function.id
+    return function.attr if isinstance(function, ast.Attribute) else ""
+
+
+def uncatalogued(path: Path) -> list[str]:
+    """Return `file:line: text` for each prose literal of a module outside the catalog."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    spoken_for: set[int] = set()
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if isinstance(body, list) and body and isinstance(body[0], ast.Expr):
+            spoken_for.add(id(body[0].value))  # a docstring
+        if isinstance(node, ast.Call) and called(node) in CATALOG_CALLS | LOG_CALLS:
+            spoken_for.update(id(inner) for arg in node.args for inner in ast.walk(arg))
+        if isinstance(node, ast.JoinedStr):
+            spoken_for.update(id(inner) for inner in ast.walk(node) if inner is not node)
+    found = []
+    for node in ast.walk(tree):
+        text = literal_text(node)
+        if text is not None and id(node) not in spoken_for and reads_as_prose(text):
+            found.append(f"{path.relative_to(PACKAGE.parent)}:{node.lineno}: {text!r}")
+    return sorted(found)
+
+
+def test_every_sentence_a_web_page_shows_is_in_the_catalog() -> None:
+    # An f-string or bare literal in a page module never reaches web.pot, so no
+    # translator sees it: mark it _("… {name} …", name=…), or N_ in a table.
+    found = [line for path in sorted((PACKAGE / "web").glob("*.py")) for line in uncatalogued(path)]
+    assert found == [], "\n".join(found)
