@@ -15,6 +15,7 @@ from ..services import people, roster_import
 from ..services.errors import DomainError
 from . import bp
 from .auth import login_required, requires
+from .form_once import repeated_post
 from .language import web_text as _
 from .people import Page, actor, people_page
 from .people_forms import (
@@ -46,6 +47,8 @@ def add_officer() -> Page | Response:
     data, errors = check(OfficerCreate, dict(values))
     if data is None:
         return people_page(422, officer_form=values, officer_errors=errors)
+    if repeated_post():  # a phone's retry: the officer is there, not a "badge already used"
+        return redirect(url_for("web.people"))
     db = get_session()
     try:
         row = people.create_officer(db, data, actor(), datetime.now(UTC))

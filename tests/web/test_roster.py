@@ -16,6 +16,7 @@ from hotline.models import AuditEvent, Officer, User
 from hotline.services import roster_import
 from tests.factories import add_officer, leave_roster
 from tests.web.conftest import Web
+from tests.web.test_form_once import hidden_fields
 
 ROSTER = (
     "name,badge,agency,phone\n"
@@ -102,6 +103,16 @@ class TestAddOfficer:
     def test_coordinator_may_not_add_officers(self, app: Flask, as_coordinator: Web) -> None:
         assert as_coordinator.post("/people/officers", officer()).status_code == 403
         assert roster(app) == []
+
+    def test_an_officer_added_twice_by_a_phones_retry_is_added_once_without_a_badge_clash(
+        self, app: Flask, as_supervisor: Web
+    ) -> None:
+        drawn = hidden_fields(as_supervisor.text("/people"), "/people/officers#add-officer")
+        answers = [as_supervisor.post("/people/officers", {**drawn, **officer()}) for _ in "12"]
+        assert [answer.status_code for answer in answers] == [302, 302]
+        assert roster(app) == [("Olive Smith", "4711", "SPD", "+12065550141")]
+        page = as_supervisor.text("/people")
+        assert "sent already" in page and "already used" not in page
 
 
 class TestEditOfficer:
