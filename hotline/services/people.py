@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import bindparam, func, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..audit import Actor, record, snapshot
@@ -17,6 +14,7 @@ from ..models import ApiToken, Officer, User
 from ..schemas.people import OfficerCreate, OfficerOut, OfficerPatch, UserCreate, UserOut, UserPatch
 from .errors import Conflict, FieldInvalid, NotFound
 from .oncall import mark_coverage_changed
+from .people_unique import check_unique, unique
 from .program_cache import bump_revision
 
 # The roster officer a badge names, as an entity: built once, read by a call's badge step
@@ -35,49 +33,6 @@ def user_fields(row: User) -> dict[str, Any]:
 def officer_fields(row: Officer | dict[str, Any]) -> dict[str, Any]:
     """Return an officer (a row, or its values) as the API shows it (OfficerOut)."""
     return OfficerOut.model_validate(row).model_dump()
-
-
-# Values unique only among the rows still in use (the models' partial unique indexes).
-# A user's phone is checked here alone, with no index behind it: staff texts are told
-# apart by the sender's phone, so two active users may not share one.
-UNIQUE_AMONG: dict[tuple[Any, str], Any] = {
-    (Officer, "phone"): Officer.active.is_(True),
-    (User, "phone"): User.active.is_(True),
-}
-
-
-def _check_unique(session: Session, model: Any, row_id: int | None, **values: str | None) -> None:
-    for column, value in values.items():
-        if value is None:
-            continue
-        statement = select(model.id).where(
-            getattr(model, column) == value, model.id != (row_id or 0)
-        )
-        if (among := UNIQUE_AMONG.get((model, column))) is not None:
-            statement = statement.where(among)
-        if session.scalars(statement).first() is not None:
-            raise already_used(column, value)
-
-
-def already_used(column: str, value: str) -> Conflict:
-    """Return the refusal of a value another row holds, naming its field."""
-    return Conflict(f"{column} {value} is already used", column)
-
-
-@contextmanager
-def _unique(
-    session: Session, model: Any, row_id: int | None, **values: str | None
-) -> Iterator[None]:
-    """Write the block's changes in a savepoint; a value taken since the check is a 409 too."""
-    try:
-        with session.begin_nested():
-            yield
-            session.flush()
-    except IntegrityError:
-        # Both requests passed the check before either wrote: the unique index refused
-        # this one once the other committed. Look again to name the field.
-        _check_unique(session, model, row_id, **values)
-        raise
 
 
 def user_names(session: Session) -> dict[int, str]:
@@ -101,9 +56,9 @@ def create_user(
     password_hash: str | None = None,
 ) -> User:
     """Create a coordinator or supervisor."""
-    _check_unique(session, User, None, email=data.email, phone=data.phone if data.active else None)
+    check_unique(session, User, None, email=data.email, phone=data.phone if data.active else None)
     row = User(**data.model_dump(), password_hash=password_hash, created_at=now)
-    with _unique(session, User, None, email=data.email):
+    with unique(session, User, None, email=data.email):
         session.add(row)
     record(session, actor, now, "create", "user", row.id, None, snapshot(user_fields(row)))
     return row
@@ -146,7 +101,7 @@ def update_user(
     if None in changes.values():
         raise FieldInvalid("may not be null", next(k for k, v in changes.items() if v is None))
     phone = _phone_kept(row, changes)
-    _check_unique(session, User, row.id, email=changes.get("email"), phone=phone)
+    check_unique(session, User, row.id, email=changes.get("email"), phone=phone)
     # Whoever it is: the row this request read may be older than a reactivation since.
     may_leave = changes.get("role", "supervisor") != "supervisor" or not changes.get("active", True)
     if may_leave:
@@ -162,7 +117,7 @@ def update_user(
         bump_revision(session)
     if changes.get("active") is False and row.active:
         end_credentials(session, row, now)
-    with _unique(session, User, row.id, email=changes.get("email")):
+    with unique(session, User, row.id, email=changes.get("email")):
         for name, value in changes.items():
             setattr(row, name, value)
     if leaves:
@@ -237,9 +192,9 @@ def get_officer(session: Session, officer_id: int) -> Officer:
 
 def create_officer(session: Session, data: OfficerCreate, actor: Actor, now: datetime) -> Officer:
     """Add an officer to the roster."""
-    _check_unique(session, Officer, None, badge=data.badge, phone=data.phone)
+    check_unique(session, Officer, None, badge=data.badge, phone=data.phone)
     row = Officer(**data.model_dump(), created_at=now)
-    with _unique(session, Officer, None, badge=data.badge, phone=data.phone):
+    with unique(session, Officer, None, badge=data.badge, phone=data.phone):
         session.add(row)
     record(session, actor, now, "create", "officer", row.id, None, snapshot(officer_fields(row)))
     return row
@@ -256,9 +211,9 @@ def update_officer(
     phone = changes.get("phone")
     if phone is None and changes.get("active") and not row.active:
         phone = row.phone  # put back: their phone may have been handed on since they left
-    _check_unique(session, Officer, row.id, badge=changes.get("badge"), phone=phone)
+    check_unique(session, Officer, row.id, badge=changes.get("badge"), phone=phone)
     before = snapshot(officer_fields(row))
-    with _unique(session, Officer, row.id, badge=changes.get("badge"), phone=phone):
+    with unique(session, Officer, row.id, badge=changes.get("badge"), phone=phone):
         for name, value in changes.items():
             setattr(row, name, value)
     record(session, actor, now, "update", "officer", row.id, before, snapshot(officer_fields(row)))

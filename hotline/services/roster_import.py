@@ -19,13 +19,8 @@ from ..models import Officer
 from ..schemas.people import OfficerCreate, OfficerPatch
 from .errors import Conflict, FieldInvalid
 from .participant_match import folded_words
-from .people import (
-    already_used,
-    create_officer,
-    officer_fields,
-    plain_first_error,
-    update_officer,
-)
+from .people import create_officer, officer_fields, plain_first_error, update_officer
+from .people_unique import already_used, possessive
 
 OFFICER_CSV_COLUMNS = ("name", "badge", "agency", "phone")
 # New officers written at a time: one statement for their rows and one for their audit
@@ -208,9 +203,8 @@ def _put_back(
         select(Officer).where(Officer.badge == data.badge, Officer.active.is_(False))
     ).one()
     if folded_words(former.name) != folded_words(data.name):  # case, accents aside
-        whose = former.name + ("'" if former.name.endswith("s") else "'s")
         raise Conflict(
-            f"badge {data.badge} is {whose}, who left the roster: "
+            f"badge {data.badge} is {possessive(former.name)}, who left the roster: "
             "put them back on their page, or check the badge",
             "badge",
         )

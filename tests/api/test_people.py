@@ -261,7 +261,7 @@ class TestDeactivatedTokens:
 
 def checked_together(monkeypatch: pytest.MonkeyPatch) -> None:
     """Let two requests both pass the uniqueness check before either writes (a real race)."""
-    check = people._check_unique
+    check = people.check_unique
     barrier = threading.Barrier(2, timeout=10)
     calls: list[object] = []
 
@@ -271,7 +271,7 @@ def checked_together(monkeypatch: pytest.MonkeyPatch) -> None:
         if len(calls) <= 2:  # each request's first check
             barrier.wait()
 
-    monkeypatch.setattr(people, "_check_unique", check_then_wait)
+    monkeypatch.setattr(people, "check_unique", check_then_wait)
 
 
 @pytest.mark.parametrize(

@@ -149,6 +149,18 @@ class TestAddPerson:
         )
         assert count_users(app) == 2
 
+    def test_adding_again_someone_who_was_deactivated_says_to_reactivate_them(
+        self, app: Flask, as_supervisor: Web
+    ) -> None:
+        add_user(app, "Ana Diaz", email="ana@example.org", active=False)
+        answer = as_supervisor.post("/people/users", person(phone="+12065550190"))
+        assert answer.status_code == 409
+        assert (
+            'id="user-email-error">Email ana@example.org is Ana Diaz\'s, who was deactivated: '
+            "reactivate them, or check the email.</p>"
+        ) in answer.get_data(as_text=True).replace("&#39;", "'")
+        assert count_users(app) == 2
+
     def test_a_phone_another_active_user_has_is_409_next_to_phone(
         self, app: Flask, as_supervisor: Web, coordinator: User
     ) -> None:

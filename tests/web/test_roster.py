@@ -100,6 +100,18 @@ class TestAddOfficer:
         )
         assert len(roster(app)) == 1
 
+    def test_adding_again_an_officer_who_left_says_to_put_them_back(
+        self, app: Flask, as_supervisor: Web
+    ) -> None:
+        leave_roster(app, add_officer(app, "Olive Smith", "4711", "+12065550141"))
+        answer = as_supervisor.post("/people/officers", officer(phone="206 555 0150"))
+        assert answer.status_code == 409
+        assert (
+            'id="officer-badge-error">Badge 4711 is Olive Smith\'s, who left the roster: '
+            "put them back on the roster, or check the badge.</p>"
+        ) in answer.get_data(as_text=True).replace("&#39;", "'")
+        assert roster(app) == [("Olive Smith", "4711", "SPD", "+12065550141")]
+
     def test_coordinator_may_not_add_officers(self, app: Flask, as_coordinator: Web) -> None:
         assert as_coordinator.post("/people/officers", officer()).status_code == 403
         assert roster(app) == []
