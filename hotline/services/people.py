@@ -14,7 +14,7 @@ from ..models import ApiToken, Officer, User
 from ..schemas.people import OfficerCreate, OfficerOut, OfficerPatch, UserCreate, UserOut, UserPatch
 from .errors import Conflict, FieldInvalid, NotFound
 from .oncall import mark_coverage_changed
-from .people_unique import check_unique, unique
+from .people_unique import check_phone_back, check_unique, unique
 from .program_cache import bump_revision
 
 # The roster officer a badge names, as an entity: built once, read by a call's badge step
@@ -101,6 +101,8 @@ def update_user(
     if None in changes.values():
         raise FieldInvalid("may not be null", next(k for k, v in changes.items() if v is None))
     phone = _phone_kept(row, changes)
+    if phone is not None and phone == row.phone:  # brought back: it may have been handed on
+        check_phone_back(session, row)
     check_unique(session, User, row.id, email=changes.get("email"), phone=phone)
     # Whoever it is: the row this request read may be older than a reactivation since.
     may_leave = changes.get("role", "supervisor") != "supervisor" or not changes.get("active", True)
@@ -211,6 +213,7 @@ def update_officer(
     phone = changes.get("phone")
     if phone is None and changes.get("active") and not row.active:
         phone = row.phone  # put back: their phone may have been handed on since they left
+        check_phone_back(session, row)
     check_unique(session, Officer, row.id, badge=changes.get("badge"), phone=phone)
     before = snapshot(officer_fields(row))
     with unique(session, Officer, row.id, badge=changes.get("badge"), phone=phone):

@@ -60,6 +60,20 @@ def held_by_former(holder: User | Officer, column: str) -> Conflict:
     )
 
 
+def check_phone_back(session: Session, row: User | Officer) -> None:
+    """Refuse bringing back someone whose phone was handed on meanwhile, naming its holder."""
+    model: Any = type(row)
+    holder = session.scalars(
+        select(model).where(model.phone == row.phone, model.active.is_(True), model.id != row.id)
+    ).first()
+    if holder is not None:
+        raise Conflict(
+            f"phone {row.phone} is now {possessive(holder.name)}: "
+            f"give {row.name} another phone before bringing them back",
+            "phone",
+        )
+
+
 @contextmanager
 def unique(
     session: Session, model: Any, row_id: int | None, **values: str | None

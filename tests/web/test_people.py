@@ -316,6 +316,19 @@ class TestDeactivate:
         row = stored(app, coordinator.email)
         assert row is not None and row.active
 
+    def test_reactivating_someone_whose_phone_was_handed_on_says_who_has_it_and_what_to_do(
+        self, app: Flask, as_supervisor: Web
+    ) -> None:
+        ana = add_user(app, "Ana Diaz", phone="+12065550190", active=False)
+        add_user(app, "Ben Ode", phone="+12065550190")
+        as_supervisor.post(f"/people/users/{ana.id}/reactivate")
+        assert (
+            "Ana Diaz was not changed: phone +12065550190 is now Ben Ode's: "
+            "give Ana Diaz another phone before bringing them back."
+        ) in as_supervisor.text("/people").replace("&#39;", "'")
+        row = stored(app, ana.email)
+        assert row is not None and not row.active
+
     def test_deactivating_the_person_on_call_texts_supervisors_about_the_gap(
         self, app: Flask, as_supervisor: Web, supervisor: User
     ) -> None:
