@@ -242,7 +242,10 @@ PLAIN_MESSAGES = {
 def plain_first_error(error: ValidationError) -> tuple[str | None, str]:
     """Return the field and message of a validation error's first problem, in plain words."""
     field_name, message = first_error(error)
-    return field_name, PLAIN_MESSAGES.get(error.errors()[0]["type"], message)
+    problem = error.errors()[0]
+    if problem["type"] == "string_too_long":
+        return field_name, f"use at most {problem.get('ctx', {})['max_length']} characters"
+    return field_name, PLAIN_MESSAGES.get(problem["type"], message)
 
 
 def validate(

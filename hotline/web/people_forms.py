@@ -44,11 +44,16 @@ def check(model: type[BaseModel], values: dict[str, Any]) -> tuple[Any | None, E
         for problem in error.errors():
             name = str(problem["loc"][0]) if problem["loc"] else "form"
             blank = str(values.get(name, "")).strip() == ""
+            kind, limit = problem["type"], problem.get("ctx", {})
+            # Empty once trimmed, or once its invisible characters went (a pasted "\u200b").
+            empty = kind == "string_too_short" and (blank or limit.get("min_length") == 1)
             message: str
-            if blank and problem["type"] in ("string_too_short", "string_pattern_mismatch"):
+            if empty or (blank and kind == "string_pattern_mismatch"):
                 message = web_text("Required.")
-            elif problem["type"] in PLAIN_MESSAGES:
-                message = web_text(PLAIN_MESSAGES[problem["type"]])
+            elif kind == "string_too_long":
+                message = web_text("Use at most {n} characters.", n=limit["max_length"])
+            elif kind in PLAIN_MESSAGES:
+                message = web_text(PLAIN_MESSAGES[kind])
             else:
                 message = str(problem["msg"]).removeprefix("Value error, ")
             errors.setdefault(name, sentence(message))

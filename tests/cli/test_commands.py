@@ -244,6 +244,18 @@ class TestPeopleCommands:
             assert [o.name for o in session.scalars(select(Officer))] == ["Olive Smith"]
             assert session.scalars(select(User.name)).all() == ["Ana Diaz"]
 
+    def test_a_name_too_long_is_refused_in_plain_words_by_user_add_and_the_import(
+        self, runner: FlaskCliRunner, tmp_path: Path
+    ) -> None:
+        name = "Ana " * 51
+        ana = ["--name", name, "--email", "ana@lead.example", "--phone", "2065550143"]
+        added = runner.invoke(args=["user", "add", *ana, "--role", "coordinator"])
+        assert (added.exit_code, added.output) == (1, "Error: name: use at most 200 characters\n")
+        roster = tmp_path / "roster.csv"
+        roster.write_text(f"name,badge,agency,phone\n{name},4711,SPD,2065550141\n")
+        imported = runner.invoke(args=["officer", "import", str(roster)])
+        assert f"{roster}:2: name: use at most 200 characters\n" in imported.output
+
     @pytest.mark.parametrize("separator", [";", "\t"])
     def test_officer_import_reads_a_file_separated_by_semicolons_or_tabs(
         self, app: Flask, runner: FlaskCliRunner, tmp_path: Path, separator: str

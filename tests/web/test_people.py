@@ -135,6 +135,16 @@ class TestAddPerson:
         assert 'value="not-an-email"' in page  # what was typed stays in the form
         assert count_users(app) == before
 
+    def test_a_name_too_long_or_of_only_invisible_characters_is_refused_in_plain_words(
+        self, app: Flask, as_supervisor: Web
+    ) -> None:
+        long = as_supervisor.post("/people/users", person(name="Ana " * 51)).get_data(as_text=True)
+        assert 'id="user-name-error">Use at most 200 characters.</p>' in long
+        unseen = as_supervisor.post("/people/users", person(name="\u200b\u200e"))
+        assert 'id="user-name-error">Required.</p>' in unseen.get_data(as_text=True)
+        assert "String should" not in long + unseen.get_data(as_text=True)
+        assert stored(app, "ana@example.org") is None
+
     def test_short_password_alone_is_refused(self, app: Flask, as_supervisor: Web) -> None:
         answer = as_supervisor.post("/people/users", person(password="123456789"))
         assert answer.status_code == 422 and stored(app, "ana@example.org") is None
