@@ -66,7 +66,7 @@ def add_officer() -> Page | Response:
 
 @bp.post("/people/officers/import")
 @requires("edit_program")
-def import_officers() -> Page:
+def import_officers() -> Page | Response:
     """Import a roster CSV (name,badge,agency,phone): keep the good rows, list the bad."""
     upload = request.files.get("file")
     if upload is None or not upload.filename:
@@ -75,6 +75,8 @@ def import_officers() -> Page:
         text = roster_import.roster_text(upload.read())
     except DomainError as error:
         return people_page(422, import_error=sentence(error.message))
+    if repeated_post():  # a phone's retry: every row would be refused as already used
+        return redirect(url_for("web.people"))
     db = get_session()
     region = current_app.config["HOTLINE_DEFAULT_REGION"]
     language = current_app.config["HOTLINE_LANGUAGE"]

@@ -275,6 +275,25 @@ class TestImport:
                 True,
             ]
 
+    def test_an_import_sent_twice_by_a_phones_retry_imports_once_and_refuses_no_row(
+        self, app: Flask, as_supervisor: Web
+    ) -> None:
+        drawn = hidden_fields(as_supervisor.text("/people"), "/people/officers/import#import")
+        text = b"name,badge,agency,phone\nOlive Smith,4711,SPD,2065550141\n"
+        answers = [
+            as_supervisor.post(
+                "/people/officers/import",
+                {**drawn, "file": (io.BytesIO(text), "roster.csv")},
+                content_type="multipart/form-data",
+            )
+            for _ in "12"
+        ]
+        assert "Imported 1 officer" in answers[0].get_data(as_text=True)
+        assert answers[1].status_code == 302
+        page = as_supervisor.text("/people")
+        assert "sent already" in page and "already used" not in page
+        assert roster(app) == [("Olive Smith", "4711", "SPD", "+12065550141")]
+
     def test_a_file_with_a_byte_order_mark_imports(self, app: Flask, as_supervisor: Web) -> None:
         text = "\ufeffname,badge,agency,phone\nOlive Smith,4711,SPD,2065550141\n"
         answer = upload(as_supervisor, text.encode("utf-8"))
