@@ -235,6 +235,14 @@ class TestEditPerson:
             ).all()
         assert actions == ["update", "set_password"]
 
+    def test_the_edit_form_offers_no_programs_language_that_would_change_nothing(
+        self, as_supervisor: Web, coordinator: User
+    ) -> None:
+        as_supervisor.post(f"/people/users/{coordinator.id}", edit_form(coordinator, language="es"))
+        page = as_supervisor.text(f"/people/users/{coordinator.id}")
+        assert 'value="es" lang="es" selected' in page
+        assert "The program's" not in page
+
     def test_invalid_edit_is_422_and_changes_nothing(
         self, app: Flask, as_supervisor: Web, coordinator: User
     ) -> None:

@@ -394,6 +394,15 @@ class TestLanguage:
         assert self.language_of(app, "4711") == "es"
         assert 'value="es" lang="es" selected' in as_supervisor.text(f"/people/officers/{smith.id}")
 
+    def test_the_edit_form_offers_no_programs_language_that_would_change_nothing(
+        self, app: Flask, as_supervisor: Web
+    ) -> None:
+        smith = add_officer(app)
+        as_supervisor.post(f"/people/officers/{smith.id}", officer(badge="4711", language="es"))
+        page = as_supervisor.text(f"/people/officers/{smith.id}")
+        choices = re.findall(r"<option value=\"(\w*)\"", page.split('id="language"')[1])[:3]
+        assert choices[:2] == ["en", "es"] and "The program's" not in page
+
 
 def test_the_same_roster_imported_twice_at_once_adds_each_officer_once(
     app: Flask, supervisor: User, monkeypatch: pytest.MonkeyPatch
