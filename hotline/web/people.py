@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import current_app, flash, redirect, render_template, request, url_for
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
@@ -15,7 +15,7 @@ from ..audit import Actor
 from ..db import get_session
 from ..jobs import check_coverage_if_changed
 from ..models import Officer, Rotation, RotationParticipant, User
-from ..permissions import can
+from ..permissions import can, holders
 from ..schemas.people import UserCreate, UserPatch
 from ..services import people
 from ..services.departed_holders import open_held_by
@@ -48,12 +48,15 @@ def actor() -> Actor:
 
 
 def gap_risks(session: Session) -> dict[int, list[str]]:
-    """Return the rotations each deactivated person is still listed in, by user id."""
+    """Return the rotations each person who takes no calls is still listed in, by user id.
+
+    Deactivated, or moved to a role that is not on call: either way their turns are gaps.
+    """
     rows = session.execute(
         select(RotationParticipant.user_id, Rotation.name)
         .join(Rotation, Rotation.id == RotationParticipant.rotation_id)
         .join(User, User.id == RotationParticipant.user_id)
-        .where(User.active.is_(False))
+        .where(or_(User.active.is_(False), User.role.not_in(holders("take_calls"))))
         .distinct()
     )
     risks: dict[int, list[str]] = defaultdict(list)

@@ -97,6 +97,16 @@ class TestPeopleList:
         assert page.count("gap risk") == 1 and away.name in page
         assert "gap risk: in rotation Tier 1" in as_coordinator.text(f"/people/users/{gone.id}")
 
+    def test_someone_in_a_rotation_whose_role_takes_no_calls_is_flagged_as_gap_risk(
+        self, app: Flask, as_coordinator: Web
+    ) -> None:
+        moved = add_user(app, "Moved Person", "case_manager")
+        add_rotation(app, 1, moved)
+        assert "gap risk: in rotation Tier 1" in as_coordinator.text("/people")
+        page = as_coordinator.text(f"/people/users/{moved.id}")
+        assert "gap risk: in rotation Tier 1" in page
+        assert "a case manager takes no calls, so the rotation covers nobody" in page
+
 
 class TestAddPerson:
     """Supervisors add people; every field is validated and errors sit next to it."""
