@@ -15,9 +15,10 @@ from hotline.audit import Actor
 from hotline.db import session_scope
 from hotline.jobs import check_coverage_if_changed
 from hotline.models import Officer, User
-from hotline.permissions import ROLES
+from hotline.permissions import ROLES, can
 from hotline.schemas.people import OfficerCreate, OfficerPatch, UserCreate, UserPatch
 from hotline.services import calendar_secret, people, roster_import
+from hotline.services.departed_holders import open_held_by
 from hotline.services.errors import FieldInvalid
 from hotline.services.second_factor import reset_factor
 from hotline.services.tokens import create_token
@@ -129,6 +130,7 @@ def set_user(
     now = datetime.now(UTC)
     with session_scope(current_app) as session:
         user = user_named(session, email)
+        could_work = can(user, "work_referrals")
         if values:  # a password or factor alone is its own audit line, not an empty change
             people.update_user(session, user.id, data, CLI_ACTOR, now)
         if hashed is not None:
@@ -137,6 +139,8 @@ def set_user(
             reset_factor(session, user, CLI_ACTOR, now)
         state = "active" if user.active else "inactive"
         summary = f"{user.name} <{user.email}> is now an {state} {user.role}."
+        if could_work and not can(user, "work_referrals"):  # as the web's People page says
+            summary += left_to_take(open_held_by(session, user.id))
         session.commit()
         # Deactivated or no longer on-call staff: their shifts are gaps, announced now.
         check_coverage_if_changed(current_app, session, now)
@@ -145,6 +149,20 @@ def set_user(
         click.echo("Password changed.")
     if reset_mfa:
         click.echo("Second factor removed: they set up a new one at their next sign-in.")
+
+
+def left_to_take(held: int) -> str:
+    """Return the line saying how many open referrals someone who stopped working them held."""
+    if held == 0:
+        return ""
+    if held == 1:
+        return (
+            "\nThey held 1 open referral: it is listed on the dashboard for someone to take over."
+        )
+    return (
+        f"\nThey held {held} open referrals: these are listed on the dashboard for someone to "
+        "take over."
+    )
 
 
 @token_cli.command("create")

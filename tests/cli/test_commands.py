@@ -19,7 +19,7 @@ from hotline.models import AuditEvent, Message, Officer, Override, User
 from hotline.services import roster_import
 from tests.api.conftest import Api, token_for
 from tests.api.conftest import add_user as add_api_user
-from tests.factories import add_officer, add_rotation, leave_roster
+from tests.factories import add_officer, add_referral, add_rotation, leave_roster
 from tests.web.conftest import Web
 
 
@@ -628,6 +628,18 @@ class TestUserSet:
         assert "is now an active supervisor" in result.output
         sue = person(app, "sue@example.org")
         assert Web(client).login(sue, "a new password").status_code == 302
+
+    def test_deactivating_someone_says_how_many_open_referrals_they_held_as_the_web_does(
+        self, app: Flask, runner: FlaskCliRunner
+    ) -> None:
+        add_people(runner)
+        ana = person(app, "ana@example.org")
+        add_referral(app, "acknowledged", acknowledged_by=ana.id)
+        result = runner.invoke(args=["user", "set", "--email", ana.email, "--active", "no"])
+        assert result.output == (
+            "Ana Diaz <ana@example.org> is now an inactive coordinator.\n"
+            "They held 1 open referral: it is listed on the dashboard for someone to take over.\n"
+        )
 
     def test_deactivating_the_person_on_call_texts_supervisors_about_the_gap(
         self, app: Flask, runner: FlaskCliRunner
