@@ -37,6 +37,9 @@ class ImportReport:
     errors: list[tuple[int, str]] = field(default_factory=list)
 
 
+# An optional `language` column, as a sheet writes it: a word as often as a code.
+LANGUAGE_WORDS = {"english": "en", "inglés": "en", "spanish": "es", "español": "es"}
+
 # Excel for Windows' "CSV (Comma delimited)" is cp1252: refused rather than guessed, since a
 # guess read wrong would put a misspelt name in every whisper; "CSV UTF-8" is one click away.
 NOT_UTF8 = "this file is not UTF-8 text: save it as CSV UTF-8."
@@ -92,13 +95,16 @@ def import_officers(
                 report.errors.append((first, reason))
             continue
         values: dict[str, str | None] = {c: (row.get(c) or "") for c in OFFICER_CSV_COLUMNS}
-        values["language"] = (row.get("language") or "").strip().lower() or None
+        language_typed = (row.get("language") or "").strip().lower()
+        values["language"] = LANGUAGE_WORDS.get(language_typed, language_typed) or None
         try:
             context = {"region": region, "language": language}
             data = OfficerCreate.model_validate(values, context=context)
             writer.take(line, data, bool(values["language"]))
         except ValidationError as error:
             field_name, message = plain_first_error(error)
+            if field_name == "language":
+                message = "write English or Spanish (or en, es)"
             report.errors.append((line, f"{field_name}: {message}"))
         except Conflict as error:
             report.errors.append((line, error.message))

@@ -73,3 +73,20 @@ def test_a_batch_another_supervisor_beat_is_written_row_by_row_and_refused_by_li
     ]
     badges = session.scalars(select(Officer.badge).order_by(Officer.badge)).all()
     assert badges == ["4711", "4714"]
+
+
+def test_a_language_column_in_words_is_read_and_one_it_cannot_read_is_refused_in_words(
+    session: Session,
+) -> None:
+    text = (
+        "name,badge,agency,phone,language\n"
+        "Ana Ruiz,101,SPD,2065550101,Spanish\n"
+        "Bo Chen,102,SPD,2065550102,English\n"
+        "Cruz Peña,103,SPD,2065550103,Español\n"
+        "Dee Roy,104,SPD,2065550104,French\n"
+    )
+    report = roster_import.import_officers(session, text, "US", SUPERVISOR, NOW)
+    session.commit()
+    assert report.errors == [(5, "language: write English or Spanish (or en, es)")]
+    languages = session.execute(select(Officer.badge, Officer.language).order_by(Officer.badge))
+    assert list(languages) == [("101", "es"), ("102", "en"), ("103", "es")]
