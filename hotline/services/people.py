@@ -127,7 +127,8 @@ def update_user(
     # After the last-supervisor check, whose reason says more; the caller rolls back.
     for field_name, message in own_lockout(before, changes, actor).items():
         raise FieldInvalid(message, field_name)
-    record(session, actor, now, "update", "user", row.id, before, snapshot(user_fields(row)))
+    if (after := snapshot(user_fields(row))) != before:  # as it was: nothing happened to it
+        record(session, actor, now, "update", "user", row.id, before, after)
     return row
 
 
@@ -219,7 +220,8 @@ def update_officer(
     with unique(session, Officer, row.id, badge=changes.get("badge"), phone=phone):
         for name, value in changes.items():
             setattr(row, name, value)
-    record(session, actor, now, "update", "officer", row.id, before, snapshot(officer_fields(row)))
+    if (after := snapshot(officer_fields(row))) != before:
+        record(session, actor, now, "update", "officer", row.id, before, after)
     return row
 
 

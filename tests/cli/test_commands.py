@@ -143,6 +143,20 @@ class TestPeopleCommands:
         unknown = runner.invoke(args=["officer", "set", "--badge", "9999", "--active", "no"])
         assert (unknown.exit_code, unknown.output) == (1, "Error: no officer with badge 9999\n")
 
+    def test_a_person_or_officer_set_as_they_already_are_logs_no_change(
+        self, app: Flask, runner: FlaskCliRunner
+    ) -> None:
+        add_people(runner)
+        add_officer(app)
+        for _ in "12":  # the second run, from the shell's history, finds it done
+            runner.invoke(args=["user", "set", "--email", "ana@example.org", "--active", "no"])
+            runner.invoke(args=["officer", "set", "--badge", "4711", "--active", "no"])
+        with session_scope(app) as session:
+            changes = session.scalars(
+                select(AuditEvent.entity).where(AuditEvent.action == "update")
+            ).all()
+        assert sorted(changes) == ["officer", "user"]
+
     def test_officer_import_keeps_good_rows_and_reports_bad_ones(
         self, app: Flask, runner: FlaskCliRunner, tmp_path: Path
     ) -> None:
