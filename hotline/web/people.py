@@ -194,6 +194,8 @@ def edit_user(user_id: int) -> Page | Response:
         errors[field_name] = sentence(problem)
     if data is None or errors:
         return person_page(row, 422, form=values, errors=errors)
+    if repeated_post():  # a phone's retry: the first was saved, not "nothing changed"
+        return redirect(url_for("web.people"))
     db = get_session()
     now = datetime.now(UTC)
     could_work = can(row, "work_referrals")

@@ -114,6 +114,8 @@ def edit_officer(officer_id: int) -> Page | Response:
     data, errors = check(OfficerPatch, dict(values))
     if data is None:
         return officer_page(row, 422, form=values, errors=errors)
+    if repeated_post():  # a phone's retry: the first was saved, not "nothing changed"
+        return redirect(url_for("web.people"))
     db = get_session()
     current = people.officer_fields(row)
     drawn = drawn_on_the_page(OFFICER_FIELDS)  # so a stale page never undoes a newer change

@@ -253,6 +253,18 @@ class TestEditPerson:
         assert 'value="es" lang="es" selected' in page
         assert "The program's" not in page
 
+    def test_an_edit_sent_twice_by_a_phones_retry_says_sent_already_not_nothing_changed(
+        self, as_supervisor: Web, coordinator: User
+    ) -> None:
+        page = as_supervisor.text(f"/people/users/{coordinator.id}")
+        form = page.split('<form method="post" class="narrow"')[1].split("</form>")[0]
+        drawn = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', form))
+        sent = {**drawn, **edit_form(coordinator, name="Cora Lee-Park")}
+        for _ in "12":
+            assert as_supervisor.post(f"/people/users/{coordinator.id}", sent).status_code == 302
+        after = as_supervisor.text("/people")
+        assert "sent already" in after and "Nothing changed" not in after
+
     def test_invalid_edit_is_422_and_changes_nothing(
         self, app: Flask, as_supervisor: Web, coordinator: User
     ) -> None:

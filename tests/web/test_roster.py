@@ -161,6 +161,19 @@ class TestEditOfficer:
         # The agency corrected on the page, and the phone the other supervisor set.
         assert roster(app) == [("Officer Smith", "4711", "KCSO", "+12065550188")]
 
+    def test_an_edit_sent_twice_by_a_phones_retry_says_sent_already_not_nothing_changed(
+        self, app: Flask, as_supervisor: Web
+    ) -> None:
+        smith = add_officer(app)
+        page = as_supervisor.text(f"/people/officers/{smith.id}")
+        form = page.split('<form method="post" class="narrow"')[1].split("</form>")[0]
+        drawn = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', form))
+        sent = {**drawn, **officer(name="Olive Smith-Hale", badge="4711", phone="+12065550177")}
+        for _ in "12":
+            assert as_supervisor.post(f"/people/officers/{smith.id}", sent).status_code == 302
+        after = as_supervisor.text("/people")
+        assert "sent already" in after and "Nothing changed" not in after
+
     def test_coordinator_may_not_edit_and_unknown_is_404(
         self, app: Flask, as_coordinator: Web
     ) -> None:
