@@ -43,6 +43,11 @@ def region() -> str:
     return str(current_app.config["HOTLINE_DEFAULT_REGION"])
 
 
+def hotline_number() -> str | None:
+    """Return the hotline's own number (HOTLINE_NUMBER), which nobody's phone may be."""
+    return current_app.config["HOTLINE_NUMBER"] or None
+
+
 def program_language() -> str:
     """Return the language of people added without one (HOTLINE_LANGUAGE)."""
     return str(current_app.config["HOTLINE_LANGUAGE"])
@@ -82,7 +87,7 @@ def add_user(
 ) -> None:
     """Add a coordinator or supervisor."""
     values = {"name": name, "email": email, "phone": phone, "role": role, "language": language}
-    data = people.validate(UserCreate, values, region(), program_language())
+    data = people.validate(UserCreate, values, region(), program_language(), hotline_number())
     if password == PROMPT:
         password = prompted_password()
     if password is not None and len(password) < MIN_PASSWORD_LENGTH:
@@ -195,7 +200,7 @@ def add_officer(name: str, badge: str, agency: str, phone: str, language: str | 
         "phone": phone,
         "language": language,
     }
-    data = people.validate(OfficerCreate, values, region(), program_language())
+    data = people.validate(OfficerCreate, values, region(), program_language(), hotline_number())
     with session_scope(current_app) as session:
         officer = people.create_officer(session, data, CLI_ACTOR, datetime.now(UTC))
         click.echo(

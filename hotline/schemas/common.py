@@ -164,14 +164,23 @@ class PhoneInput(Input):
     def _e164(cls, value: str | None, info: ValidationInfo) -> str | None:
         if value is None:
             return None
-        region = (info.context or {}).get("region", "US")
-        return parse_phone(value, region)
+        context = info.context or {}
+        number = parse_phone(value, context.get("region", "US"))
+        if number == context.get("hotline_number"):
+            # Dialled in a chain or a callback, the hotline would take its own call (as a
+            # fallback number that is the hotline's is refused at start).
+            raise ValueError(
+                "this is the hotline's own number: a call put through to it rings the hotline "
+                "again; give their own phone"
+            )
+        return number
 
 
 def validation_context(config: Any) -> dict[str, Any]:
     """Return what validators need from the app's settings."""
     return {
         "region": config.get("HOTLINE_DEFAULT_REGION", "US"),
+        "hotline_number": config.get("HOTLINE_NUMBER"),
         "language": config.get("HOTLINE_LANGUAGE", "en"),
         "timezone": config.get("HOTLINE_TIMEZONE", "America/Los_Angeles"),
     }

@@ -251,11 +251,16 @@ def plain_first_error(error: ValidationError) -> tuple[str | None, str]:
 
 
 def validate(
-    model: type[BaseModel], values: dict[str, Any], region: str, language: str = "en"
+    model: type[BaseModel],
+    values: dict[str, Any],
+    region: str,
+    language: str = "en",
+    hotline_number: str | None = None,
 ) -> Any:
     """Validate plain values against a schema, raising FieldInvalid on the first problem."""
+    context = {"region": region, "language": language, "hotline_number": hotline_number}
     try:
-        return model.model_validate(values, context={"region": region, "language": language})
+        return model.model_validate(values, context=context)
     except ValidationError as error:
         field_name, message = plain_first_error(error)
         raise FieldInvalid(message, field_name) from None

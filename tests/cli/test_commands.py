@@ -157,6 +157,17 @@ class TestPeopleCommands:
             ).all()
         assert sorted(changes) == ["officer", "user"]
 
+    def test_user_add_refuses_the_hotlines_own_number_as_a_phone(
+        self, app: Flask, runner: FlaskCliRunner
+    ) -> None:
+        ana = ["--name", "Ana Diaz", "--email", "ana@example.org", "--role", "coordinator"]
+        added = runner.invoke(args=["user", "add", *ana, "--phone", app.config["HOTLINE_NUMBER"]])
+        assert (added.exit_code, added.output) == (
+            1,
+            "Error: phone: this is the hotline's own number: a call put through to it rings the "
+            "hotline again; give their own phone\n",
+        )
+
     def test_officer_import_keeps_good_rows_and_reports_bad_ones(
         self, app: Flask, runner: FlaskCliRunner, tmp_path: Path
     ) -> None:

@@ -155,6 +155,17 @@ class TestAddPerson:
         assert "String should" not in long + unseen.get_data(as_text=True)
         assert stored(app, "ana@example.org") is None
 
+    def test_the_hotlines_own_number_is_refused_as_a_persons_phone(
+        self, app: Flask, as_supervisor: Web
+    ) -> None:
+        answer = as_supervisor.post("/people/users", person(phone=app.config["HOTLINE_NUMBER"]))
+        assert answer.status_code == 422
+        assert (
+            'id="user-phone-error">This is the hotline&#39;s own number: a call put through to it '
+            "rings the hotline again; give their own phone.</p>"
+        ) in answer.get_data(as_text=True)
+        assert stored(app, "ana@example.org") is None
+
     def test_short_password_alone_is_refused(self, app: Flask, as_supervisor: Web) -> None:
         answer = as_supervisor.post("/people/users", person(password="123456789"))
         assert answer.status_code == 422 and stored(app, "ana@example.org") is None
