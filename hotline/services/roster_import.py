@@ -135,6 +135,7 @@ class _Writer:
         self.session, self.actor, self.now, self.report = session, actor, now, report
         self.badges, self.phones = roster_now(session)
         self.pending: list[tuple[int, OfficerCreate]] = []
+        self.lines: dict[str, int] = {}  # the line of this file each badge and phone came on
         # SQLite has one write lock for the whole file, and a call's webhook waits 1 s for
         # it: each batch lets go of it, or a roster of 1,500 sends every call meanwhile to
         # the fail-open answer. Rows stand alone in the report already.
@@ -143,6 +144,13 @@ class _Writer:
     def take(self, line: int, data: OfficerCreate, language_given: bool) -> None:
         """Queue a new officer, put back a former one, or raise Conflict naming the clash."""
         held = self.badges.get(data.badge)
+        for column, value in (("badge", data.badge), ("phone", data.phone)):
+            if (first := self.lines.get(f"{column} {value}")) is not None:
+                raise Conflict(
+                    f"{column} {value} is on line {first} of this file too: "
+                    "check which row is right",
+                    column,
+                )
         if held is True:
             raise already_used("badge", data.badge)
         if data.phone in self.phones:
@@ -156,6 +164,7 @@ class _Writer:
             self.pending.append((line, data))
         self.badges[data.badge] = True
         self.phones.add(data.phone)
+        self.lines[f"badge {data.badge}"] = self.lines[f"phone {data.phone}"] = line
         if len(self.pending) >= BATCH:
             self.write()
 

@@ -184,7 +184,7 @@ class TestPeopleCommands:
         assert result.exit_code == 1
         assert f"{roster}:3: badge:" in result.output
         assert f"{roster}:4: phone:" in result.output
-        assert f"{roster}:5: badge 4711 is already used" in result.output
+        assert f"{roster}:5: badge 4711 is on line 2 of this file too" in result.output
         assert "Imported 2 officer(s); refused 3 row(s)." in result.output
         with session_scope(app) as session:
             assert sorted(session.scalars(select(Officer.badge))) == ["4711", "4713"]

@@ -90,3 +90,14 @@ def test_a_language_column_in_words_is_read_and_one_it_cannot_read_is_refused_in
     assert report.errors == [(5, "language: write English or Spanish (or en, es)")]
     languages = session.execute(select(Officer.badge, Officer.language).order_by(Officer.badge))
     assert list(languages) == [("101", "es"), ("102", "en"), ("103", "es")]
+
+
+def test_a_badge_or_phone_twice_in_the_file_names_the_line_that_has_it(session: Session) -> None:
+    text = HEADER + (
+        "Ana Ruiz,101,SPD,2065550101\nAna Ruiz,101,SPD,2065550101\nBo Chen,102,SPD,2065550101\n"
+    )
+    report = roster_import.import_officers(session, text, "US", SUPERVISOR, NOW)
+    assert report.errors == [
+        (3, "badge 101 is on line 2 of this file too: check which row is right"),
+        (4, "phone +12065550101 is on line 2 of this file too: check which row is right"),
+    ]

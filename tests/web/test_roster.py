@@ -247,7 +247,7 @@ class TestImport:
         assert "Imported 2 officers; refused 4 rows" in page
         assert "<tr><td>3</td><td>badge: use 1 to 20 digits, nothing else</td></tr>" in page
         assert "<tr><td>4</td><td>phone: not a valid phone number" in page
-        assert "<tr><td>6</td><td>badge 4711 is already used</td></tr>" in page
+        assert "<tr><td>6</td><td>badge 4711 is on line 2 of this file too: check" in page
         assert "<tr><td>7</td><td>badge: use 1 to 20 digits, nothing else</td></tr>" in page
         assert roster(app) == [
             ("Olive Smith", "4711", "SPD", "+12065550141"),
