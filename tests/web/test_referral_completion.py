@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime
-from html.parser import HTMLParser
 from typing import Any
 
 import pytest
@@ -20,6 +19,7 @@ from hotline.web import referral_completion as completion_page
 from tests.factories import BLANK_CALL_REFERRAL, add_officer, add_referral, add_rotation, add_user
 from tests.races import Meanwhile
 from tests.web.conftest import PASSWORD, Web
+from tests.web.page_elements import read
 
 HOTLINE = "+12065550100"
 BLANK = BLANK_CALL_REFERRAL
@@ -48,44 +48,6 @@ def completion_events(app: Flask, number: int) -> list[tuple[str, str, int | Non
             .order_by(ReferralEvent.id)
         )
         return [(e.detail["field"] if e.detail else "", e.channel, e.actor_id) for e in rows]
-
-
-class Elements(HTMLParser):
-    """Collect each element's attributes by id and by name, and each id's text."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.named: dict[str, list[dict[str, str | None]]] = {}
-        self.texts: dict[str, str] = {}
-        self.alerts: list[str] = []
-        self._open: list[tuple[str, bool]] = []  # (id, is an alert) of elements being read
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        found = dict(attrs)
-        if found.get("name"):
-            self.named.setdefault(str(found["name"]), []).append(found)
-        if tag in ("p", "strong", "span", "div"):
-            alert = found.get("role") == "alert"
-            self._open.append((found.get("id") or "", alert))
-            if alert:
-                self.alerts.append("")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("p", "strong", "span", "div") and self._open:
-            self._open.pop()
-
-    def handle_data(self, data: str) -> None:
-        for element_id, alert in self._open:
-            if alert:
-                self.alerts[-1] += data
-            if element_id:
-                self.texts[element_id] = self.texts.get(element_id, "") + data
-
-
-def read(page: str) -> Elements:
-    elements = Elements()
-    elements.feed(page)
-    return elements
 
 
 def form_comes_first(page: str) -> bool:

@@ -1,0 +1,47 @@
+"""The brief assessment form as a screen reader and a phone meet it: refusals said and marked."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+
+from tests.factories import add_referral
+from tests.web.conftest import Web
+from tests.web.page_elements import read, tied
+
+FORM = {
+    "offense": "possession",
+    "consent_confirmed": "yes",
+    "needs": ["housing"],
+    "services": "detox bed",
+    "disposition": "accepted",
+}
+ANNOUNCED = "Nothing was saved: correct the fields marked below."
+
+
+class TestRefusals:
+    """Each refused answer is announced at the top and tied to its field."""
+
+    @pytest.mark.parametrize(
+        ("change", "field", "says"),
+        [
+            ({"age_range": "x" * 101}, "age_range", "at most 100 characters"),
+            ({"gender": "x" * 101}, "gender", "at most 100 characters"),
+            ({"race_ethnicity": "x" * 101}, "race_ethnicity", "at most 100 characters"),
+            ({"disposition": "ineligible"}, "exclusions", "at least one exclusion"),
+            ({"needs": ["housing", "a bed"]}, "needs", "housing"),
+            ({"risks": ["fire"]}, "risks", "overdose"),
+            ({"consent_confirmed": ""}, "consent_confirmed", "consent confirmed"),
+            ({"disposition": ""}, "disposition", "Choose a disposition"),
+            ({"offense": ""}, "offense", "Choose the offence"),
+        ],
+    )
+    def test_a_refused_answer_is_announced_and_tied_to_its_field(
+        self, app: Flask, as_coordinator: Web, change: dict[str, object], field: str, says: str
+    ) -> None:
+        number = add_referral(app)
+        answer = as_coordinator.post(f"/referrals/{number}/assessment", {**FORM, **change})
+        assert answer.status_code == 422
+        page = read(answer.get_data(as_text=True))
+        assert any(ANNOUNCED in " ".join(alert.split()) for alert in page.alerts), page.alerts
+        assert tied(page, field, says), (page.named.get(field), page.texts)
