@@ -45,3 +45,17 @@ class TestRefusals:
         page = read(answer.get_data(as_text=True))
         assert any(ANNOUNCED in " ".join(alert.split()) for alert in page.alerts), page.alerts
         assert tied(page, field, says), (page.named.get(field), page.texts)
+
+    def test_a_refused_pick_the_page_no_longer_offers_is_said_at_the_top(
+        self, app: Flask, as_coordinator: Web
+    ) -> None:
+        # The person picked from the suggestions went meanwhile, and nobody else matches now.
+        number = add_referral(app, participant_name="Nobody Alike")
+        form = {**FORM, "participant_id": "999"}
+        answer = as_coordinator.post(f"/referrals/{number}/assessment", form)
+        assert answer.status_code == 422
+        page = read(answer.get_data(as_text=True))
+        assert "participant_id" not in page.named  # no suggestion to mark
+        alerts = [" ".join(alert.split()) for alert in page.alerts]
+        assert any("no participant with id 999" in alert for alert in alerts), alerts
+        assert not any("marked below" in alert for alert in alerts), alerts
