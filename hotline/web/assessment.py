@@ -125,7 +125,10 @@ def assessment(referral_id: int) -> str | Response | tuple[str, int]:
             session.rollback()
             latest, versions = latest_assessment(session, referral.id)
             errors["form"] = (
-                _stale_words(session, latest) if error.field == "version" else error.message
+                _stale_words(session, latest)
+                if error.field == "version"
+                # Closed meanwhile: the status in words, as the page says it, not its code.
+                else _("Nothing was saved:") + " " + (why_not_assessable(referral) or error.message)
             )
             status = 409
         except DomainError as error:

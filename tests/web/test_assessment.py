@@ -59,3 +59,17 @@ class TestRefusals:
         alerts = [" ".join(alert.split()) for alert in page.alerts]
         assert any("no participant with id 999" in alert for alert in alerts), alerts
         assert not any("marked below" in alert for alert in alerts), alerts
+
+    def test_saving_on_a_closed_referral_says_its_status_in_words_once(
+        self, app: Flask, as_coordinator: Web
+    ) -> None:
+        number = add_referral(app, "intake_completed")
+        answer = as_coordinator.post(f"/referrals/{number}/assessment", FORM)
+        assert answer.status_code == 409
+        text = answer.get_data(as_text=True)
+        assert "intake_completed" not in text  # the code, where a coordinator reads words
+        page = read(text)
+        alerts = [" ".join(alert.split()) for alert in page.alerts]
+        said = f"Nothing was saved: #{number} is closed (intake completed)"
+        assert any(said in alert for alert in alerts), alerts
+        assert text.count("is closed (intake completed)") == 1, text  # not twice over
