@@ -43,9 +43,11 @@ def add_provider() -> Page | Response:
     data, errors = checked(ProviderIn, form_values("name", "phone", "needs"))
     if data is None:
         return providers_page(422, errors)
+    # At the page's top, where "Added" is said: without a place of its own the browser keeps
+    # the form's (#add-provider-heading) and opens at the emptied form, on a phone screens down.
     if repeated_post():
-        return redirect(url_for("web.providers"))
+        return redirect(url_for("web.providers", _anchor="main"))
     row = directory.create_provider(get_session(), data, actor(), datetime.now(UTC))
     get_session().commit()
     flash(web_text("Added {name}.", name=row.name))
-    return redirect(url_for("web.providers"))
+    return redirect(url_for("web.providers", _anchor="main"))
