@@ -9,6 +9,7 @@ from flask import Flask
 
 from tests.factories import add_user
 from tests.web.conftest import PASSWORD, Web
+from tests.web.page_elements import read, tied
 
 ANNOUNCED = "Nothing was saved: correct the fields marked below."
 
@@ -62,3 +63,12 @@ def test_an_added_provider_opens_the_page_where_added_is_said(app: Flask) -> Non
     # Its own place, else the browser keeps the form's and shows the empty form, not "Added".
     assert urlsplit(answer.headers["Location"]).fragment == "main"
     assert 'id="main"' in web.text("/providers")
+
+
+def test_refused_needs_are_announced_and_each_box_tied_to_the_message(app: Flask) -> None:
+    web = cam(app)
+    answer = web.post("/providers", {"name": "Evergreen", "needs": ["housing", "a bed"]})
+    assert answer.status_code == 422
+    page = read(answer.get_data(as_text=True))
+    assert any(ANNOUNCED in " ".join(alert.split()) for alert in page.alerts), page.alerts
+    assert tied(page, "needs", "housing"), (page.named.get("needs"), page.texts)
