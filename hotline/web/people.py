@@ -39,6 +39,9 @@ from .people_forms import (
 
 Page = tuple[str, int]
 USER_FIELDS = ("name", "email", "phone", "role", "language")
+# Where a page opens after a form below the fold was saved: at its top, where "Added …" is said.
+# Without a place of its own the redirect keeps the form's (#add-person), at the emptied form.
+AT_THE_TOP = "main"
 
 
 def actor() -> Actor:
@@ -136,7 +139,7 @@ def add_user() -> Page | Response:
     if data is None or errors:
         return people_page(422, user_form=values, user_errors=errors)
     if repeated_post():  # a phone's retry: the person is there, not an "email already used"
-        return redirect(url_for("web.people"))
+        return redirect(url_for("web.people", _anchor=AT_THE_TOP))
     db = get_session()
     try:
         row = people.create_user(db, data, actor(), datetime.now(UTC), hashed)
@@ -148,7 +151,7 @@ def add_user() -> Page | Response:
     if status is not None:
         return people_page(status, user_form=values, user_errors=errors)
     flash(_("Added {name}.", name=name))
-    return redirect(url_for("web.people"))
+    return redirect(url_for("web.people", _anchor=AT_THE_TOP))
 
 
 def person_page(row: User, status: int = 200, **context: Any) -> Page:

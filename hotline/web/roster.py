@@ -17,7 +17,7 @@ from . import bp
 from .auth import login_required, requires
 from .form_once import repeated_post
 from .language import web_text as _
-from .people import Page, actor, people_page
+from .people import AT_THE_TOP, Page, actor, people_page
 from .people_forms import (
     changed_on_the_page,
     check,
@@ -61,7 +61,7 @@ def add_officer() -> Page | Response:
         status = domain_status(error, errors)
         return people_page(status, officer_form=values, officer_errors=errors)
     flash(_("Added Officer {name}.", name=name))
-    return redirect(url_for("web.people"))
+    return redirect(url_for("web.people", _anchor=AT_THE_TOP))
 
 
 @bp.post("/people/officers/import")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from flask import Flask
@@ -108,6 +109,29 @@ class TestPeopleList:
         assert "a case manager takes no calls, so the rotation covers nobody" in page
 
 
+@pytest.mark.parametrize(
+    ("path", "form", "said"),
+    [
+        ("/people/users", person(), "Added Ana Diaz."),
+        (
+            "/people/officers",
+            {"name": "Olive Smith", "badge": "4711", "agency": "SPD", "phone": "2065550141"},
+            "Added Officer Olive Smith.",
+        ),
+    ],
+)
+def test_an_added_person_opens_the_page_at_its_top_where_added_is_said(
+    as_supervisor: Web, path: str, form: dict[str, Any], said: str
+) -> None:
+    # The form posts to #add-person (#add-officer), screens down on a phone; a redirect without
+    # a place of its own keeps that one, and the page opened at the emptied form, "Added" unseen.
+    answer = as_supervisor.post(path, form)
+    assert answer.status_code == 302
+    assert urlsplit(answer.headers["Location"]).fragment == "main"
+    page = as_supervisor.text("/people")
+    assert 'id="main"' in page and page.index(said) < page.index('id="staff"')
+
+
 class TestAddPerson:
     """Supervisors add people; every field is validated and errors sit next to it."""
 
@@ -115,7 +139,7 @@ class TestAddPerson:
         self, app: Flask, as_supervisor: Web, client: FlaskClient
     ) -> None:
         answer = as_supervisor.post("/people/users", person(password="long enough pw"))
-        assert answer.status_code == 302 and answer.headers["Location"] == "/people"
+        assert answer.status_code == 302 and urlsplit(answer.headers["Location"]).path == "/people"
         assert "Added Ana Diaz." in as_supervisor.text("/people")
         row = stored(app, "ana@example.org")
         assert row is not None and row.phone == "+12065550123" and row.role == "coordinator"
