@@ -50,3 +50,25 @@ def test_the_main_buttons_of_each_page_are_44_px_tall_on_a_phone(app: Flask, pag
         page.goto(path)
         short[path] = page.evaluate(SHORT_BUTTONS, COMPACT)
     assert {path: found for path, found in short.items() if found} == {}
+
+
+SHORT_CHOICES = """() => [...document.querySelectorAll('main form label.check')]
+    .filter(l => l.getClientRects().length)
+    .map(l => [l.textContent.trim(), l.getBoundingClientRect().height])
+    .filter(([, height]) => height < 44)
+    .map(([name, height]) => `${name} (${Math.round(height)} px)`)"""
+
+
+def test_each_box_of_the_assessment_and_provider_checklists_is_44_px_tall_on_a_phone(
+    app: Flask, page: Any
+) -> None:
+    # A thumb meant for "overdose" must not tick "self-harm" (24 px apart at 3 a.m.).
+    sam = add_user(app, "Sam Reyes", "supervisor", password=PASSWORD)
+    number = add_referral(app, "acknowledged", acknowledged_by=sam.id)
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, sam.email, PASSWORD)
+    short: dict[str, list[str]] = {}
+    for path in (f"/referrals/{number}/assessment", "/providers"):
+        page.goto(path)
+        short[path] = page.evaluate(SHORT_CHOICES)
+    assert {path: found for path, found in short.items() if found} == {}
