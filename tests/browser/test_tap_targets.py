@@ -7,8 +7,10 @@ from typing import Any
 
 from flask import Flask
 
+from hotline.audit import Actor
 from hotline.db import session_scope
-from hotline.models import Participant
+from hotline.models import Participant, User
+from hotline.services.tokens import create_token
 from tests.browser.conftest import sign_in
 from tests.factories import add_officer, add_referral, add_rotation, add_user
 from tests.web.conftest import PASSWORD
@@ -71,4 +73,31 @@ def test_each_box_of_the_assessment_and_provider_checklists_is_44_px_tall_on_a_p
     for path in (f"/referrals/{number}/assessment", "/providers"):
         page.goto(path)
         short[path] = page.evaluate(SHORT_CHOICES)
+    assert {path: found for path, found in short.items() if found} == {}
+
+
+def test_the_main_buttons_of_the_supervisor_pages_are_44_px_tall_on_a_phone(
+    app: Flask, page: Any
+) -> None:
+    sam = add_user(app, "Sam Reyes", "supervisor", password=PASSWORD)
+    cora = add_user(app, "Cora Lee", "coordinator", password=PASSWORD)
+    number = add_referral(app, "acknowledged", acknowledged_by=sam.id)
+    with session_scope(app) as session:
+        create_token(
+            session, session.get_one(User, cora.id), datetime.now(UTC), Actor(sam.id, "web")
+        )
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, sam.email, PASSWORD)
+    short: dict[str, list[str]] = {}
+    for path in (
+        f"/referrals/{number}/assessment",
+        "/providers",
+        "/people",
+        f"/people/users/{cora.id}",
+        "/people/tokens",
+        "/audit",
+    ):
+        page.goto(path)
+        # Nothing compact here: a token's Revoke is the page's one action on it.
+        short[path] = page.evaluate(SHORT_BUTTONS, "button.link, .default-action")
     assert {path: found for path, found in short.items() if found} == {}
