@@ -100,6 +100,14 @@ class TestTokens:
         page = as_supervisor.text("/people/tokens")
         assert "Cam Reed (case manager)" in page and "case_manager" not in page
 
+    def test_the_page_showing_a_new_token_names_its_role_in_words(
+        self, app: Flask, as_supervisor: Web
+    ) -> None:
+        cam = add_user(app, "Cam Reed", "case_manager")
+        answer = as_supervisor.post("/people/tokens", {"user_id": str(cam.id)})
+        page = answer.get_data(as_text=True)
+        assert "Cam Reed (case manager: may read)" in page and "case_manager" not in page
+
     def test_unknown_token_is_404(self, as_supervisor: Web) -> None:
         assert as_supervisor.post("/people/tokens/999/revoke").status_code == 404
 
