@@ -12,6 +12,7 @@ from hotline.db import session_scope
 from hotline.models import ApiToken, AuditEvent, User
 from tests.factories import add_user
 from tests.web.conftest import Web
+from tests.web.page_elements import read, tied
 
 _SHOWN = re.compile(r'<textarea id="token"[^>]*>([^<]+)</textarea>')
 
@@ -107,6 +108,17 @@ class TestTokens:
         answer = as_supervisor.post("/people/tokens", {"user_id": str(cam.id)})
         page = answer.get_data(as_text=True)
         assert "Cam Reed (case manager: may read)" in page and "case_manager" not in page
+
+    def test_a_refused_token_is_announced_and_tied_to_the_person_box(
+        self, app: Flask, as_supervisor: Web
+    ) -> None:
+        gone = add_user(app, "Gone Person", active=False)  # deactivated while the page was open
+        answer = as_supervisor.post("/people/tokens", {"user_id": str(gone.id)})
+        assert answer.status_code == 422
+        page = read(answer.get_data(as_text=True))
+        alerts = [" ".join(alert.split()) for alert in page.alerts]
+        assert any("Nothing was saved" in alert for alert in alerts), alerts
+        assert tied(page, "user_id", "Choose an active person."), page.named.get("user_id")
 
     def test_unknown_token_is_404(self, as_supervisor: Web) -> None:
         assert as_supervisor.post("/people/tokens/999/revoke").status_code == 404
