@@ -32,6 +32,7 @@ from hotline.web.audit import CHANNEL_WORDS
 from hotline.web.audit_words import Change, changes
 from tests.factories import add_user
 from tests.web.conftest import Web
+from tests.web.page_elements import read, tied
 
 JAN_15_NOON_LA = datetime(2026, 1, 15, 20, 0, tzinfo=UTC)
 
@@ -195,6 +196,14 @@ class TestFilters:
         assert answer.status_code == 400
         assert 'id="from-error">Write the date as YYYY-MM-DD.</p>' in page
         assert 'id="actor-error">Choose a person.</p>' in page
+
+    def test_a_refused_filter_is_announced_and_tied_to_its_field(self, as_supervisor: Web) -> None:
+        answer = as_supervisor.get("/audit?to=31/01/2026")
+        assert answer.status_code == 400
+        page = read(answer.get_data(as_text=True))
+        alerts = [" ".join(alert.split()) for alert in page.alerts]
+        assert any("correct the fields marked below" in alert for alert in alerts), alerts
+        assert tied(page, "to", "Write the date as YYYY-MM-DD.")
 
     @pytest.mark.parametrize(
         ("query", "field", "reason"),
