@@ -46,6 +46,32 @@ class TestRefusals:
         assert any(ANNOUNCED in " ".join(alert.split()) for alert in page.alerts), page.alerts
         assert tied(page, field, says), (page.named.get(field), page.texts)
 
+    @pytest.mark.parametrize(
+        ("change", "field"),
+        [
+            ({"consent_confirmed": ""}, "consent_confirmed"),
+            ({"disposition": "ineligible"}, "exclusions"),
+            ({"services": "x" * 301}, "services"),
+            ({"race_ethnicity": "x" * 101}, "race_ethnicity"),
+            ({"notes": "Housing\x0bfirst"}, "notes"),
+        ],
+    )
+    def test_a_refused_assessment_opens_with_the_cursor_in_the_refused_answer(
+        self, app: Flask, as_coordinator: Web, change: dict[str, object], field: str
+    ) -> None:
+        # On a phone the answer may be screens below the line at the top: the page goes to it.
+        number = add_referral(app)
+        answer = as_coordinator.post(f"/referrals/{number}/assessment", {**FORM, **change})
+        assert answer.status_code == 422
+        page = read(answer.get_data(as_text=True))
+        focused = [
+            (name, index)
+            for name, controls in page.named.items()
+            for index, control in enumerate(controls)
+            if "autofocus" in control
+        ]
+        assert focused == [(field, 0)]  # its first box when it is a checklist
+
     def test_a_refused_pick_the_page_no_longer_offers_is_said_at_the_top(
         self, app: Flask, as_coordinator: Web
     ) -> None:
