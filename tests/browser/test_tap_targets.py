@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 
-from hotline.audit import Actor
+from hotline.audit import Actor, record
 from hotline.db import session_scope
 from hotline.models import Participant, User
 from hotline.services.tokens import create_token
@@ -101,3 +101,20 @@ def test_the_main_buttons_of_the_supervisor_pages_are_44_px_tall_on_a_phone(
         # Nothing compact here: a token's Revoke is the page's one action on it.
         short[path] = page.evaluate(SHORT_BUTTONS, "button.link, .default-action")
     assert {path: found for path, found in short.items() if found} == {}
+
+
+def test_the_audit_logs_page_links_are_44_px_tall_on_a_phone(app: Flask, page: Any) -> None:
+    # A supervisor reading back through the log on a phone pages with these, one after another.
+    sam = add_user(app, "Sam Reyes", "supervisor", password=PASSWORD)
+    with session_scope(app) as session:
+        for _ in range(120):  # three pages of fifty
+            record(session, Actor(sam.id, "web"), datetime.now(UTC), "update", "user", sam.id)
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, sam.email, PASSWORD)
+    page.goto("/audit?page=2")
+    links = page.evaluate(
+        """() => [...document.querySelectorAll('main .pager a')]
+            .map(a => [a.textContent.trim(), Math.round(a.getBoundingClientRect().height)])"""
+    )
+    assert [name for name, _ in links] == ["← Newer", "Older →"]
+    assert [name for name, height in links if height < TAP] == []
