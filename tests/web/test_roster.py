@@ -16,6 +16,7 @@ from hotline.models import AuditEvent, Officer, User
 from hotline.services import roster_import
 from tests.factories import add_officer, leave_roster
 from tests.web.conftest import Web
+from tests.web.page_elements import read, tied
 from tests.web.test_form_once import hidden_fields
 
 ROSTER = (
@@ -372,6 +373,14 @@ class TestImport:
         assert "Choose a CSV file to import." in none.get_data(as_text=True)
         binary = upload(as_supervisor, b"\xff\xfe\x00n\x00a")
         assert binary.status_code == 422 and "not UTF-8 text" in binary.get_data(as_text=True)
+
+    def test_a_refused_file_is_announced_and_tied_to_the_file_box(self, as_supervisor: Web) -> None:
+        answer = upload(as_supervisor, b"\xff\xfe\x00n\x00a")
+        assert answer.status_code == 422
+        page = read(answer.get_data(as_text=True))
+        alerts = [" ".join(alert.split()) for alert in page.alerts]
+        assert any("Nothing was imported" in alert for alert in alerts), alerts
+        assert tied(page, "file", "not UTF-8 text")
 
     def test_coordinator_may_not_import(self, app: Flask, as_coordinator: Web) -> None:
         assert upload(as_coordinator, ROSTER).status_code == 403
