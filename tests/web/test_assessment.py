@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from html.parser import HTMLParser
+
 import pytest
 from flask import Flask
 
-from tests.factories import add_referral
-from tests.web.conftest import Web
+from tests.factories import add_referral, add_user
+from tests.web.conftest import PASSWORD, Web
 from tests.web.page_elements import read, tied
 
 FORM = {
@@ -99,3 +101,61 @@ class TestRefusals:
         said = f"Nothing was saved: #{number} is closed (intake completed)"
         assert any(said in alert for alert in alerts), alerts
         assert text.count("is closed (intake completed)") == 1, text  # not twice over
+
+
+class Controls(HTMLParser):
+    """Collect the names of the controls a person can change: not hidden, not disabled."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.open: list[bool] = []  # each fieldset open around the parser: disabled or not
+        self.changeable: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if tag == "fieldset":
+            self.open.append("disabled" in found)
+        elif (
+            tag in ("input", "select", "textarea")
+            and found.get("type") != "hidden"
+            and not any(self.open)
+            and "disabled" not in found
+        ):
+            self.changeable.add(str(found.get("name")))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "fieldset" and self.open:
+            self.open.pop()
+
+
+def changeable(page: str) -> set[str]:
+    controls = Controls()
+    controls.feed(page[page.index('class="assessment-form"') :])
+    return controls.changeable
+
+
+class TestReadOnly:
+    """Where saving would be refused, the answers read as answers, not as boxes to fill in."""
+
+    def test_a_closed_referrals_assessment_cannot_be_filled_in(
+        self, app: Flask, as_coordinator: Web
+    ) -> None:
+        number = add_referral(app, "intake_completed")
+        page = as_coordinator.text(f"/referrals/{number}/assessment")
+        assert "its assessment can no longer change" in page
+        assert changeable(page) == set()
+
+    def test_a_case_managers_assessment_page_cannot_be_filled_in(self, app: Flask) -> None:
+        web = Web(app.test_client())
+        assert (
+            web.login(add_user(app, "Kim Case", "case_manager", password=PASSWORD)).status_code
+            == 302
+        )
+        number = add_referral(app, "acknowledged")
+        page = web.text(f"/referrals/{number}/assessment")
+        assert "Only coordinators and supervisors save an assessment." in page
+        assert changeable(page) == set()
+
+    def test_a_coordinator_fills_in_an_open_one(self, app: Flask, as_coordinator: Web) -> None:
+        page = as_coordinator.text(f"/referrals/{add_referral(app)}/assessment")
+        assert {"consent_confirmed", "needs", "risks", "disposition", "notes"} <= changeable(page)
