@@ -74,6 +74,20 @@ class TestRefusals:
         ]
         assert focused == [(field, 0)]  # its first box when it is a checklist
 
+    def test_a_missing_disposition_is_said_through_the_web_catalog(
+        self, app: Flask, as_coordinator: Web, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        import hotline.web.language as web
+
+        monkeypatch.setattr(
+            web,
+            "translator",
+            lambda *_: lambda message, **params: f"[[{message.format(**params)}]]",
+        )
+        form = {**FORM, "disposition": ""}
+        answer = as_coordinator.post(f"/referrals/{add_referral(app)}/assessment", form)
+        assert "[[Choose a disposition.]]" in answer.get_data(as_text=True)
+
     def test_a_refused_pick_the_page_no_longer_offers_is_said_at_the_top(
         self, app: Flask, as_coordinator: Web
     ) -> None:

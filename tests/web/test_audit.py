@@ -205,6 +205,22 @@ class TestFilters:
         assert any("correct the fields marked below" in alert for alert in alerts), alerts
         assert tied(page, "to", "Write the date as YYYY-MM-DD.")
 
+    def test_the_refusals_are_written_through_the_web_catalog(
+        self, as_supervisor: Web, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        import hotline.web.language as web
+
+        monkeypatch.setattr(
+            web,
+            "translator",
+            lambda *_: lambda message, **params: f"[[{message.format(**params)}]]",
+        )
+        page = as_supervisor.get("/audit?from=15/01/2026&to=9999-01-01&actor=me").get_data(
+            as_text=True
+        )
+        assert "[[Write the date as YYYY-MM-DD.]]" in page and "[[Choose a person.]]" in page
+        assert "[[Choose a date between the years 1900 and 2200.]]" in page
+
     @pytest.mark.parametrize(
         ("query", "field", "reason"),
         [
