@@ -118,3 +118,30 @@ def test_the_audit_logs_page_links_are_44_px_tall_on_a_phone(app: Flask, page: A
     )
     assert [name for name, _ in links] == ["← Newer", "Older →"]
     assert [name for name, height in links if height < TAP] == []
+
+
+NARROW_BOXES = """() => [...document.querySelectorAll('main form input:not([type])')]
+    .filter(i => i.getClientRects().length)
+    .map(i => [i.id || i.name, i.getBoundingClientRect().width,
+               i.parentElement.getBoundingClientRect().width])
+    .filter(([, width, room]) => width < room * 0.9)
+    .map(([name, width, room]) => `${name} (${Math.round(width)} of ${Math.round(room)} px)`)"""
+
+
+def test_each_text_box_is_as_wide_as_its_form_on_a_phone(app: Flask, page: Any) -> None:
+    # A box typed without `type="text"` missed the text boxes' width: 220 px of 374 for a name.
+    sam = add_user(app, "Sam Reyes", "supervisor", password=PASSWORD)
+    with session_scope(app) as session:
+        person = Participant(
+            name="Jane Doe", aliases=[], status="active", created_at=datetime.now(UTC)
+        )
+        session.add(person)
+        session.flush()
+        participant = person.id
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, sam.email, PASSWORD)
+    narrow: dict[str, list[str]] = {}
+    for path in ("/providers", "/participants", f"/participants/{participant}"):
+        page.goto(path)
+        narrow[path] = page.evaluate(NARROW_BOXES)
+    assert {path: found for path, found in narrow.items() if found} == {}
