@@ -205,3 +205,16 @@ def test_every_sentence_a_web_page_shows_is_in_the_catalog() -> None:
     # translator sees it: mark it _("… {name} …", name=…), or N_ in a table.
     found = [line for path in sorted((PACKAGE / "web").glob("*.py")) for line in uncatalogued(path)]
     assert found == [], "\n".join(found)
+
+
+def test_every_word_a_service_marks_for_the_pages_is_in_the_web_catalog() -> None:
+    # pybabel reads hotline/web only: a services N_ word reaches web.pot through
+    # hotline/web/service_words.py, else a page's web_text(value) has nothing to translate.
+    marked = {
+        str(message)
+        for _file, _line, message, _comments, _context in extract_from_dir(
+            PACKAGE / "services", METHODS, keywords={"N_": None}
+        )
+    }
+    assert {"hidden", "6 months", "time to ACK", "not set"} <= sentences("web")
+    assert sorted(marked - sentences("web")) == []

@@ -17,11 +17,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ..i18n import N_
 from ..models import Participant, PlanEntry, Provider, Referral
 
 SUPPRESS_BELOW = 5
 NO_PROVIDER = "no provider yet"
-AGAIN_WITHIN = {"6 months": timedelta(days=183), "12 months": timedelta(days=365)}
+# Labels marked N_: the reports page translates them (web/service_words.py).
+AGAIN_WITHIN = {N_("6 months"): timedelta(days=183), N_("12 months"): timedelta(days=365)}
 
 
 def suppressed(

@@ -18,12 +18,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ..i18n import N_
 from ..models import Assessment, Call, Officer, Referral
 from .disparity import DisparityRow, disparity
 
 CHANNELS = ("voice", "sms", "web")
 TYPES = ("arrest_diversion", "social_contact")
-NO_TYPE = "not set"
+NO_TYPE = N_("not set")  # N_: pages translate these (web/service_words.py)
 UNVERIFIED = "unverified"
 FACT_COLUMNS = ("id", "channel", "type", "status", "created_at", "acknowledged_at", "officer_id")
 # A call that was only a wrong number, not a referral, is left out of referral figures.
@@ -201,7 +202,11 @@ def timings(referrals: Sequence[ReferralFacts], calls: Sequence[CallFacts]) -> l
     answers = [(c.started_at, c.answered_at) for c in calls if c.outcome == "answered"]
     acks = [(r.created_at, r.acknowledged_at) for r in referrals]
     firsts = [(r.created_at, r.first_assessed_at) for r in referrals]
-    spans = {"time to answer": answers, "time to ACK": acks, "time to assessment": firsts}
+    spans = {
+        N_("time to answer"): answers,
+        N_("time to ACK"): acks,
+        N_("time to assessment"): firsts,
+    }
     return [
         timing(name, [b - a for a, b in pairs if b is not None]) for name, pairs in spans.items()
     ]

@@ -46,11 +46,11 @@ def program_tables(start: datetime, end: datetime, now: datetime) -> dict[str, T
         for label in figures.again
         for row in (
             [
-                web_text("first referred {span} ago or more", span=label),
+                web_text("first referred {span} ago or more", span=web_text(label)),
                 str(figures.followed[label]),
             ],
             [
-                web_text("of those, referred again within {span}", span=label),
+                web_text("of those, referred again within {span}", span=web_text(label)),
                 str(figures.again[label]),
             ],
         )

@@ -125,7 +125,7 @@ def timing_chart(report: Report) -> HChart:
     top = next((end for end in NICE_SECONDS if end >= longest), longest) or 60
     rows = [
         (
-            timing.measure,
+            str(_(timing.measure)),
             [timing.median, timing.p90],
             [
                 duration_words(value) if value is not None else _("no data")

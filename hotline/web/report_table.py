@@ -8,9 +8,12 @@ import math
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from ..i18n import N_
+from .language import web_text
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet would run such a cell
 # Not "<5": a count hidden so that a small one cannot be worked out may be 5 or more.
-SUPPRESSED = "hidden"
+SUPPRESSED = N_("hidden")
 
 
 @dataclass(frozen=True)
@@ -46,7 +49,7 @@ def duration(seconds: float | None) -> str:
 
 def shown(count: int | None) -> str:
     """Return a count, or the suppression mark for a hidden one."""
-    return SUPPRESSED if count is None else str(count)
+    return str(web_text(SUPPRESSED)) if count is None else str(count)
 
 
 def percent(share: float | None) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..services.reports import NO_TYPE, TYPES, GroupCount, Report
 from .language import web_text as _
 from .report_table import Table, duration, percent, shown
-from .words import channel_word
+from .words import channel_word, word
 
 
 def intake_row(group: GroupCount, *labels: str) -> list[str]:
@@ -31,7 +31,7 @@ def report_tables(report: Report) -> dict[str, Table]:
         for w, numbers in zip(report.weeks, counts, strict=True)
     ]
     weeks.append([_("Total"), "", *(str(sum(column)) for column in zip(*counts, strict=True))])
-    calls, type_words = report.calls, [t.replace("_", " ") for t in types]
+    calls, type_words = report.calls, [*map(word, TYPES), str(_(NO_TYPE))]
     return {
         "weekly": Table(
             _("Referrals per week"),
@@ -61,7 +61,7 @@ def report_tables(report: Report) -> dict[str, Table]:
             _("Response times"),
             [_("Measure"), _("Count"), _("Median (h:mm:ss)"), _("90th percentile (h:mm:ss)")],
             [
-                [t.measure, str(t.count), duration(t.median), duration(t.p90)]
+                [str(_(t.measure)), str(t.count), duration(t.median), duration(t.p90)]
                 for t in report.timings
             ],
         ),

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+import json
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,6 +15,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
+from hotline.db import session_scope
 from hotline.models import User
 from tests.factories import add_user
 
@@ -106,3 +111,25 @@ def ben(app: Flask) -> User:
 def cy(app: Flask) -> User:
     """Return a coordinator, Cy Park."""
     return add_user(app, "Cy Park")
+
+
+@pytest.fixture
+def spanish_pages(
+    app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Callable[[User, dict[str, str]], None]]:
+    """Return `speak(user, translations)`: the user reads pages through a Spanish web catalog."""
+    import hotline.i18n as i18n
+
+    def speak(user: User, translations: dict[str, str]) -> None:
+        catalog = tmp_path / "es" / "LC_MESSAGES" / "web.po"
+        catalog.parent.mkdir(parents=True, exist_ok=True)
+        po = functools.partial(json.dumps, ensure_ascii=False)  # a PO string is a JSON one here
+        entries = [f"msgid {po(en)}\nmsgstr {po(es)}\n" for en, es in translations.items()]
+        catalog.write_text("\n".join(entries), encoding="utf-8")
+        monkeypatch.setattr(i18n, "TRANSLATIONS", tmp_path)
+        i18n._table.cache_clear()
+        with session_scope(app) as session:
+            session.get_one(User, user.id).language = "es"
+
+    yield speak
+    i18n._table.cache_clear()

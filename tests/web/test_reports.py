@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from html.parser import HTMLParser
 from zoneinfo import ZoneInfo
@@ -14,7 +15,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from hotline.db import session_scope
-from hotline.models import Officer, PlanEntry, Provider
+from hotline.models import Officer, PlanEntry, Provider, User
 from hotline.web.reports import TABLES, last_full_quarter
 from tests.factories import add_referral, add_referred_participant
 from tests.services import test_reports as service_fixture
@@ -485,3 +486,37 @@ class TestPlanTables:
             "no provider yet",
             "Total",
         ]
+
+
+def test_a_spanish_supervisor_reads_the_report_words_the_services_write_in_spanish(
+    fixture_rows: None,
+    app: Flask,
+    supervisor: User,
+    as_supervisor: Web,
+    spanish_pages: Callable[[User, dict[str, str]], None],
+) -> None:
+    spanish_pages(
+        supervisor,
+        {
+            "arrest diversion": "desvío de arresto",
+            "not set": "sin tipo",
+            "time to ACK": "tiempo hasta el ACK",
+            "hidden": "oculto",
+            "6 months": "6 meses",
+            "of those, referred again within {span}": "de ellos, derivados de nuevo en {span}",
+        },
+    )
+    tables = page_tables(as_supervisor.text(f"/reports?{FIXTURE_PERIOD}"))
+    assert {"desvío de arresto", "sin tipo"} <= set(tables["weekly"][0])
+    assert "tiempo hasta el ACK" in [row[0] for row in tables["timings"]]
+    april = service_fixture.START + timedelta(days=30)
+    with session_scope(app) as session:
+        for group, people in (("Asian", 4), ("White", 6)):
+            for _ in range(people):
+                referral = service_fixture.add_referral(session, april)
+                service_fixture.assess(session, referral, 60, race_ethnicity=group)
+    query = "from=2024-04-01&to=2024-04-07"
+    assert page_tables(as_supervisor.text(f"/reports?{query}"))["disparity"][1][1] == "oculto"
+    assert csv_rows(as_supervisor, f"/reports/disparity.csv?{query}")[1][1] == "oculto"
+    participants = dict(csv_rows(as_supervisor, f"/reports/participants.csv?{query}")[1:])
+    assert "de ellos, derivados de nuevo en 6 meses" in participants

@@ -1,0 +1,22 @@
+"""Words the services write that pages show, listed here so that web.pot holds them.
+
+pybabel reads hotline/web and hotline/templates only, and the services may not
+import the web. So a services table marks its words N_ where it is defined, this
+list repeats them for the catalog, and the page says a value with web_text(value).
+tests/test_catalogs.py checks that every N_ word of the services is here.
+"""
+
+from __future__ import annotations
+
+from ..i18n import N_
+
+SERVICE_WORDS = (
+    # services.reports: a referral with no type, and the response times measured.
+    N_("not set"),
+    N_("time to answer"),
+    N_("time to ACK"),
+    N_("time to assessment"),
+    # services.program_reports: how long after a first referral another one is counted.
+    N_("6 months"),
+    N_("12 months"),
+)
