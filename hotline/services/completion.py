@@ -9,18 +9,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..audit import Actor, record, snapshot
+from ..i18n import N_
 from ..models import CLOSED_STATUSES, Referral
 from ..schemas.referrals import ReferralCompletionIn
 from .errors import Conflict, FieldInvalid
 from .referrals import add_event, get_referral, hold_referral
 
 TEXT_FIELDS = ("type", "offense", "participant_name", "location")
+# N_: the referral page and the simulator translate them (web/service_words.py).
 MISSING_WORDS = {
-    "type": "type",
-    "offense": "offense",
-    "participant_name": "participant name",
-    "location": "location",
-    "consent": "consent",
+    "type": N_("type"),
+    "offense": N_("offense"),
+    "participant_name": N_("participant name"),
+    "location": N_("location"),
+    "consent": N_("consent"),
 }
 
 

@@ -42,7 +42,7 @@ def completion_for(referral: Referral) -> dict[str, Any]:
     missing = missing_fields(referral)
     return {
         "allowed": may_complete(current_user(), referral),
-        "missing": [MISSING_WORDS[name] for name in missing],
+        "missing": [_(MISSING_WORDS[name]) for name in missing],
         "values": getattr(g, "completion_values", None) or {},
         "errors": getattr(g, "completion_errors", None) or {},
         "types": {key: _(words) for key, words in TYPES.items()},

@@ -19,4 +19,10 @@ SERVICE_WORDS = (
     # services.program_reports: how long after a first referral another one is counted.
     N_("6 months"),
     N_("12 months"),
+    # services.completion: what an open referral still lacks.
+    N_("type"),
+    N_("offense"),
+    N_("participant name"),
+    N_("location"),
+    N_("consent"),
 )

@@ -58,7 +58,7 @@ def still_missing(record: Call | None) -> list[str]:
     referral = get_session().get(Referral, record.referral_id) if record is not None else None
     if referral is None or referral.status in CLOSED_STATUSES:
         return []
-    return [MISSING_WORDS[name] for name in missing_fields(referral)]
+    return [_(MISSING_WORDS[name]) for name in missing_fields(referral)]
 
 
 def simulator_only(view: Callable[..., Any]) -> Callable[..., Any]:

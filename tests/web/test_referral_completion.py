@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -68,6 +69,19 @@ class TestCompletionForm:
         assert "Missing: type, participant name, location, consent" in page
         assert form_comes_first(page)
         assert "The officer confirms the person consented" in page
+
+    def test_a_spanish_coordinator_reads_what_is_missing_in_spanish(
+        self,
+        app: Flask,
+        coordinator: User,
+        as_coordinator: Web,
+        spanish_pages: Callable[[User, dict[str, str]], None],
+    ) -> None:
+        number = add_referral(app, status="acknowledged", **BLANK)
+        words = {"type": "tipo", "participant name": "nombre", "location": "lugar"}
+        spanish_pages(coordinator, {"Missing:": "Falta:", **words, "consent": "consentimiento"})
+        page = as_coordinator.text(f"/referrals/{number}")
+        assert "Falta: tipo, nombre, lugar, consentimiento" in page
 
     def test_saving_completes_the_referral_through_the_web_channel(
         self, app: Flask, as_coordinator: Web, coordinator: User
