@@ -23,7 +23,16 @@ from .form_once import form_once
 from .language import web_language, web_text
 from .override_form import cover_query
 from .timeline import day_pattern, local, local_day
-from .words import call_word, channel_word, leg_word, plan_dates, text_word, word, words
+from .words import (
+    call_word,
+    channel_word,
+    leg_word,
+    plan_dates,
+    source_word,
+    text_word,
+    word,
+    words,
+)
 
 bp = Blueprint("web", __name__)
 csrf = CSRFProtect()
@@ -177,6 +186,7 @@ def init_app(app: Flask, exempt: list[Blueprint]) -> None:
             "leg_word": leg_word,
             "text_word": text_word,
             "channel_word": channel_word,
+            "source_word": source_word,
             "age_words": age_words,
             "plan_dates": plan_dates,
         }

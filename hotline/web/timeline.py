@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from .. import rotation as engine
 from ..services.local_times import shown_twice
 from .language import web_text as _
+from .words import source_word
 
 
 @dataclass(frozen=True)
@@ -117,7 +118,11 @@ def lines(
         else:
             who = names.get(segment.user_id, "?")
             label = _(
-                "{name} ({kind}), {since} – {until}", name=who, kind=kind, since=since, until=until
+                "{name} ({kind}), {since} – {until}",
+                name=who,
+                kind=source_word(kind),
+                since=since,
+                until=until,
             )
         by_tier.setdefault(segment.tier, []).append(
             Bar(

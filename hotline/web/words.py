@@ -103,6 +103,9 @@ CALL_WORDS: dict[str, str] = {
     "canceled": N_("canceled"),
 }
 
+# Where an on-call stretch comes from (rotation.Segment.source), beside a name.
+SOURCE_WORDS: dict[str, str] = {"rotation": N_("rotation"), "override": N_("override")}
+
 # Who made a change nobody signed in for: an officer's text or call, a command, the clock.
 NOBODY_WORDS = {
     "cli": N_("command line"),
@@ -217,6 +220,7 @@ text_word = functools.partial(in_words, TEXT_WORDS)
 channel_word = functools.partial(in_words, CHANNEL_WORDS)
 call_word = functools.partial(in_words, CALL_WORDS)
 leg_word = functools.partial(in_words, LEG_WORDS)
+source_word = functools.partial(in_words, SOURCE_WORDS)
 
 
 def actor_word(actor_id: int | None, channel: str, names: Mapping[int, str]) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -208,3 +209,22 @@ class TestCalendarLinks:
         own = client.get(urls[f"feed-user-{ben.id}"].removeprefix("http://localhost"))
         assert own.status_code == 200
         assert set(summaries(own.data)) == {"LEAD on-call: Ben Okafor (tier 2)"}
+
+
+def test_a_spanish_reader_sees_rotation_and_override_in_spanish(
+    app: Flask,
+    coordinator: User,
+    as_coordinator: Web,
+    ana: User,
+    ben: User,
+    spanish_pages: Callable[[User, dict[str, str]], None],
+) -> None:
+    add_rotation(app, 1, ana)
+    now = datetime.now(UTC)
+    add_override(app, ben, 2, now - timedelta(hours=1), now + timedelta(days=2))
+    spanish_pages(coordinator, {"rotation": "turno", "override": "sustitución"})
+    schedule = as_coordinator.text("/schedule")
+    assert "Ana Diaz (turno)" in schedule and "Ben Okafor (sustitución)" in schedule
+    dashboard = as_coordinator.text("/")
+    assert "(turno)" in dashboard and "(sustitución)" in dashboard
+    assert "(rotation)" not in dashboard and "(override)" not in dashboard
