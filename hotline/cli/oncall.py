@@ -78,7 +78,7 @@ def show_oncall(at_text: str | None) -> None:
     typed = parse_typed(at_text, "--at") if at_text is not None else None
     at = typed.instant.astimezone(UTC) if typed is not None else datetime.now(UTC)
     if typed is not None and typed.note:  # a night's 01:30 is two instants: say which is answered
-        click.echo(typed.note)
+        click.echo(str(typed.note))
     with session_scope(current_app) as session:
         answer = oncall.who_is_on_call(session, at, current_app.config["HOTLINE_FALLBACK_NUMBERS"])
         broken = oncall.broken_rows(session)
@@ -162,7 +162,7 @@ def add_override(email: str, tier: int, start_text: str, end_text: str) -> None:
     start, end = (time.instant for time in typed)
     if end <= start:
         raise click.ClickException(f"--end: must be after --start ({shown(start)})")
-    notes = [time.note for time in typed if time.note]
+    notes = [str(time.note) for time in typed if time.note]
     with session_scope(current_app) as session:
         user = session.scalars(select(User).where(User.email == email.strip().lower())).first()
         if user is None:

@@ -8,12 +8,20 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from markupsafe import Markup
 from pydantic import ValidationError
 
 from .. import rotation as engine
 from ..rotation.bounds import MAX_YEAR, MIN_YEAR, year_problem
 from ..schemas.oncall import OverrideIn
-from ..services.local_times import LocalTime, pass_words, read_local, saved_words, span_problem
+from ..services.local_times import (
+    LocalTime,
+    Said,
+    pass_words,
+    read_local,
+    saved_words,
+    span_problem,
+)
 from .form_fields import (
     LOCAL_INPUT_FORMAT,
     Errors,
@@ -122,27 +130,27 @@ class OverrideForm:
     def unchosen(self, zone: ZoneInfo) -> Errors:
         """Return, per start or end in a repeated hour with no pass chosen, what to choose."""
         return {
-            name: _("{twice}: choose which.", twice=time.twice)
+            name: _("{twice}: choose which.", twice=say(time.twice))
             for name, time in self.readings(zone).items()
-            if time.passes is not None and not self.chosen(name, time.reading)
+            if time.passes is not None and time.twice and not self.chosen(name, time.reading)
         }
 
     def dst_notes(self, zone: ZoneInfo) -> list[str]:
         """Return, in words, how a skipped or repeated local time is saved (none when plain)."""
         times = self.readings(zone)
         unchosen = self.unchosen(zone)
-        notes = [
+        notes: list[str] = [
             _(
                 "{twice}: choose which before saving (this preview shows the first).",
-                twice=time.twice,
+                twice=say(time.twice),
             )
-            if name in unchosen
-            else time.note
+            if name in unchosen and time.twice
+            else say(time.note)
             for name, time in times.items()
             if time.note
         ]
         if notes and len(times) == 2 and not span_problem(times["start"], times["end"], zone):
-            notes.append(saved_words(times["start"], times["end"], zone))
+            notes.append(say(saved_words(times["start"], times["end"], zone)))
         return notes
 
     def check(self, zone: ZoneInfo) -> OverrideIn | Errors:
@@ -165,7 +173,7 @@ class OverrideForm:
                     last=MAX_YEAR,
                 )
         if len(times) == 2 and (problem := span_problem(times["start"], times["end"], zone)):
-            errors["end"] = problem
+            errors["end"] = say(problem)
         if errors:
             return errors
         try:
@@ -174,6 +182,12 @@ class OverrideForm:
             return OverrideIn.model_validate({"user_id": user_id, "tier": tier, **instants})
         except ValidationError as error:
             return field_errors(error, form_field)
+
+
+def say(words: Said) -> Markup:
+    """Return a sentence the local-time service wrote, from the web catalog."""
+    blanks = {name: say(b) if isinstance(b, Said) else b for name, b in words.blanks}
+    return _(words.sentence, **blanks)
 
 
 def form_field(loc: tuple[Any, ...]) -> str:

@@ -25,4 +25,16 @@ SERVICE_WORDS = (
     N_("participant name"),
     N_("location"),
     N_("consent"),
+    # services.local_times: a local time the clocks skip or show twice, and what is saved.
+    N_("{reading} does not exist on {day} in {zone}: clocks jump from {jump_from} to {jump_to}."),
+    N_("{reading} happens twice on {day} in {zone} (clocks go back from {back_from} to {back_to})"),
+    N_("{twice}: the first, {reading} {abbreviation}, is used."),
+    N_("{twice}: the second, {reading} {abbreviation}, is used."),
+    N_(
+        "{start}–{end} on {day} does not exist in {zone}: clocks jump from {jump_from} to "
+        "{jump_to}. Choose times outside the jump (e.g. from {jump_to})."
+    ),
+    N_("The end must be after the start."),
+    N_("Saved {start} on {day} to {end} on {end_day}."),
+    N_("Saved {start}–{end} on {day}."),
 )

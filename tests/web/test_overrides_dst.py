@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
 from urllib.parse import unquote_plus
 from zoneinfo import ZoneInfo
@@ -242,3 +243,38 @@ def test_the_overrides_list_tells_the_two_passes_of_the_repeated_hour_apart(
     row = page.split(f'data-override="{override.id}"')[1].split("</tr>")[0]
     cells = re.findall(r'<td data-label="(?:From|To)">([^<]*)</td>', row)
     assert cells == ["Sun 11/07/2027 01:00 PDT", "Sun 11/07/2027 01:00 PST"]
+
+
+def test_a_spanish_supervisor_reads_the_dst_notes_in_spanish(
+    app: Flask,
+    as_supervisor: Web,
+    supervisor: User,
+    ben: User,
+    spanish_pages: Callable[[User, dict[str, str]], None],
+) -> None:
+    spanish_pages(
+        supervisor,
+        {
+            "{reading} happens twice on {day} in {zone} (clocks go back from {back_from} to "
+            "{back_to})": "{reading} ocurre dos veces el {day} en {zone}",
+            "{twice}: choose which.": "{twice}: elija cuál.",
+            "{twice}: the second, {reading} {abbreviation}, is used.": (
+                "{twice}: se usa la segunda."
+            ),
+            "Saved {start}–{end} on {day}.": "Guardado de {start} a {end} el {day}.",
+            "{start}–{end} on {day} does not exist in {zone}: clocks jump from {jump_from} to "
+            "{jump_to}. Choose times outside the jump (e.g. from {jump_to}).": "{start}–{end} no "
+            "existe el {day}.",
+        },
+    )
+    twice = "01:30 ocurre dos veces el Sunday 7 November 2027 en America/Los_Angeles"
+    form = override_form(ben, "2027-11-07T01:30", "2027-11-07T03:00")
+    page = html.unescape(as_supervisor.post("/overrides", form).get_data(as_text=True))
+    assert f'id="start-error">{twice}: elija cuál.</p>' in page
+    chosen = {**form, "start_pass": "2027-11-07T01:30 second", "action": "preview"}
+    page = html.unescape(as_supervisor.post("/overrides", chosen).get_data(as_text=True))
+    assert f"{twice}: se usa la segunda." in page
+    assert "Guardado de 01:30 a 03:00 el Sunday 7 November 2027." in page
+    gap = override_form(ben, "2027-03-14T02:00", "2027-03-14T03:00")
+    page = html.unescape(as_supervisor.post("/overrides", gap).get_data(as_text=True))
+    assert "02:00–03:00 no existe el Sunday 14 March 2027." in page
