@@ -26,18 +26,23 @@ SHORT_BUTTONS = """(compact) => [...document.querySelectorAll('main button')]
     .map(([name, height]) => `${name} (${Math.round(height)} px)`)"""
 
 
-def test_the_main_buttons_of_each_page_are_44_px_tall_on_a_phone(app: Flask, page: Any) -> None:
-    sam = add_user(app, "Sam Reyes", "supervisor", password=PASSWORD)
-    add_rotation(app, 1, sam)
-    add_officer(app)
-    number = add_referral(app, "acknowledged", acknowledged_by=sam.id)
+def add_participant(app: Flask) -> int:
+    """Add an active participant, Jane Doe; return their id."""
     with session_scope(app) as session:
         person = Participant(
             name="Jane Doe", aliases=[], status="active", created_at=datetime.now(UTC)
         )
         session.add(person)
         session.flush()
-        participant = person.id
+        return person.id
+
+
+def test_the_main_buttons_of_each_page_are_44_px_tall_on_a_phone(app: Flask, page: Any) -> None:
+    sam = add_user(app, "Sam Reyes", "supervisor", password=PASSWORD)
+    add_rotation(app, 1, sam)
+    add_officer(app)
+    number = add_referral(app, "acknowledged", acknowledged_by=sam.id)
+    participant = add_participant(app)
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto("/login")
     short = {"/login": page.evaluate(SHORT_BUTTONS, COMPACT)}
@@ -131,13 +136,7 @@ NARROW_BOXES = """() => [...document.querySelectorAll('main form input:not([type
 def test_each_text_box_is_as_wide_as_its_form_on_a_phone(app: Flask, page: Any) -> None:
     # A box typed without `type="text"` missed the text boxes' width: 220 px of 374 for a name.
     sam = add_user(app, "Sam Reyes", "supervisor", password=PASSWORD)
-    with session_scope(app) as session:
-        person = Participant(
-            name="Jane Doe", aliases=[], status="active", created_at=datetime.now(UTC)
-        )
-        session.add(person)
-        session.flush()
-        participant = person.id
+    participant = add_participant(app)
     page.set_viewport_size({"width": 390, "height": 844})
     sign_in(page, sam.email, PASSWORD)
     narrow: dict[str, list[str]] = {}
