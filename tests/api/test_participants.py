@@ -39,6 +39,13 @@ def prosecutor_api(app: Flask, client: FlaskClient) -> Api:
     return api_as(app, client, "prosecutor", "Pru")
 
 
+def texts_sent(app: Flask) -> list[str | None]:
+    """Return the bodies of every text the hotline sent or queued, oldest first."""
+    with session_scope(app) as session:
+        outbound = select(Message.body).where(Message.direction == "out").order_by(Message.id)
+        return list(session.scalars(outbound))
+
+
 def add_participant(api: Api, case_manager: int, **fields: object) -> int:
     body = {"name": "Jane Doe", "aliases": ["JD"], "case_manager_id": case_manager, **fields}
     answer = api.post("/participants", body)
@@ -254,10 +261,7 @@ class TestConsentAndTheProsecutor:
             f"/participants/{number}/charges", {"date": "2026-12-02", "description": "Theft 3"}
         )
         assert charge.status_code == 201
-        with session_scope(app) as session:
-            texts = [
-                m.body for m in session.scalars(select(Message).where(Message.direction == "out"))
-            ]
+        texts = texts_sent(app)
         assert texts == [
             f"LEAD participant #{number}: a prosecutor recorded a new charge dated 2026-12-02. "
             "See the participant's page."
@@ -275,10 +279,7 @@ class TestConsentAndTheProsecutor:
             f"/participants/{number}/charges", {"date": "2026-12-02", "description": "Theft 3"}
         )
         assert charge.status_code == 201
-        with session_scope(app) as session:
-            texts = [
-                m.body for m in session.scalars(select(Message).where(Message.direction == "out"))
-            ]
+        texts = texts_sent(app)
         # It said "a prosecutor recorded": the case manager would call the wrong office.
         assert texts == [
             f"LEAD participant #{number}: a supervisor recorded a new charge dated 2026-12-02. "
