@@ -203,11 +203,7 @@ def _record(
             .execution_options(synchronize_session=False)
         )
         return "retried"
-    reason = Undelivered(
-        "refused" if result.error_code else result.error or "no reason",
-        result.error_code,
-        attempts if result.retryable else None,
-    )
+    reason = Undelivered.of(result, attempts if result.retryable else None)
     return _give_up(session, message_id, attempts, reason, now=now, error=result.error)
 
 

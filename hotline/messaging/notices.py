@@ -15,6 +15,7 @@ from typing import Literal, Protocol
 from sqlalchemy.orm import Session, sessionmaker
 
 from .outbox import queue_text
+from .transport import SendResult
 
 WORDING_KEY = "notice_wording"
 
@@ -129,6 +130,13 @@ class Undelivered:
     what: str
     code: str | None = None
     tries: int | None = None
+
+    @classmethod
+    def of(cls, result: SendResult, tries: int | None = None) -> Undelivered:
+        """Return why the carrier's answer `result` is a failure, after `tries` if retried."""
+        if result.error_code:
+            return cls("refused", result.error_code, tries)
+        return cls(result.kind or result.error or "no reason", None, tries)
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,8 @@ class SendResult:
     error_code: str | None
     error: str | None
     retryable: bool
+    # What went wrong in the catalog's words ("timed out"), where `error` says more.
+    kind: str | None = None
 
     @property
     def succeeded(self) -> bool:
@@ -50,14 +52,18 @@ class SendResult:
         return cls(sid=sid, error_code=None, error=None, retryable=False)
 
     @classmethod
-    def retry(cls, error: str, error_code: str | None = None) -> SendResult:
+    def retry(
+        cls, error: str, error_code: str | None = None, *, kind: str | None = None
+    ) -> SendResult:
         """Return the result of a failure that may pass: try again later."""
-        return cls(sid=None, error_code=error_code, error=error, retryable=True)
+        return cls(sid=None, error_code=error_code, error=error, retryable=True, kind=kind)
 
     @classmethod
-    def reject(cls, error: str, error_code: str | None = None) -> SendResult:
+    def reject(
+        cls, error: str, error_code: str | None = None, *, kind: str | None = None
+    ) -> SendResult:
         """Return the result of a failure that trying again cannot fix."""
-        return cls(sid=None, error_code=error_code, error=error, retryable=False)
+        return cls(sid=None, error_code=error_code, error=error, retryable=False, kind=kind)
 
 
 # What Twilio's Calls API says of a call that is over, and of one that is not yet.

@@ -85,7 +85,10 @@ class TwilioTransport:
     def place_call(self, *, to: str, sender: str, path: str, status_path: str) -> SendResult:
         """Create one Call whose TwiML is the app's `path`; never retried by the caller."""
         if not self.public_url:
-            return SendResult.reject("HOTLINE_PUBLIC_URL is not set: Twilio cannot reach the app")
+            return SendResult.reject(
+                "HOTLINE_PUBLIC_URL is not set: Twilio cannot reach the app",
+                kind="HOTLINE_PUBLIC_URL is not set",
+            )
         try:
             call = self._client.calls.create(
                 to=to,
@@ -100,7 +103,7 @@ class TwilioTransport:
         except (TwilioRestException, TwilioServiceException) as error:
             return _refused(int(error.status), error.code)
         except Timeout:
-            return SendResult.reject("timed out: the call may or may not ring")
+            return SendResult.reject("timed out: the call may or may not ring", kind="timed out")
         except RequestsConnectionError:
             return SendResult.reject("connection failed")
         except Exception as error:

@@ -182,33 +182,26 @@ def _place(
         if callback.state == "placing":  # the call's own webhooks may have moved it on
             callback.state = "placed"
     else:
-        _not_placed(session, callback, result.error or "", now, sender, result.error_code)
+        _not_placed(session, callback, result, now, sender)
     return CallbackPlaced(callback_id, callback.referral_id, result)
 
 
 def _not_placed(
     session: Session,
     callback: Callback,
-    error: str,
+    result: SendResult,
     now: datetime,
     sender: str | None,
-    code: str | None = None,
 ) -> None:
     """End a callback that never rang, and tell a coordinator who asked by text to ask again."""
+    error = result.error or "no reason"
     log.warning("callback %s not placed: %s", callback.id, error)
     callback.error = error[:200]
     end(session, callback, "not_placed", now)
     if callback.channel == "sms":
-        # Worded in the coordinator's language: Twilio's code, or the note's first clause
-        # ("timed out: the call may or may not ring"), which the catalog knows.
-        reason = (
-            Undelivered("refused", code)
-            if code
-            else Undelivered(error.split(":")[0] or "no outcome")
-        )
         queue_notice(
             session,
-            CallbackNotPlaced(callback.referral_id, reason),
+            CallbackNotPlaced(callback.referral_id, Undelivered.of(result)),
             to=callback.coordinator_phone,
             language=session.get_one(User, callback.user_id).language,
             sender=sender,
@@ -235,7 +228,10 @@ def _give_up_stalled(session: Session, now: datetime, sender: str | None) -> Non
             callback = _claim(session, callback_id, stalled, now + PLACE_WITHIN)
             if callback is None:
                 continue  # another clock has it, or its call was heard of meanwhile
-            stopped = "the run placing it stopped: the carrier's answer never came"
+            stopped = SendResult.reject(
+                "the run placing it stopped: the carrier's answer never came",
+                kind="the run placing it stopped",
+            )
             _not_placed(session, callback, stopped, now, sender)
             session.commit()
 

@@ -326,6 +326,7 @@ class TestCallByText:
         ("failure", "later", "why"),
         [
             ("21211", timedelta(0), "error 21211"),
+            ("hang", timedelta(0), "Twilio no contesto a tiempo"),
             (None, timedelta(minutes=3), "no se hizo en 2 minutos"),
         ],
     )
