@@ -30,6 +30,8 @@ class OnCall:
 
     program: engine.Program
     phones: dict[int, str]
+    # Stored rows the program leaves out, named to supervisors (SPEC §2).
+    broken: tuple[BrokenRow, ...] = ()
     # The last chain resolved and the instants it holds over: [(chain, start, until)].
     _chain: list[tuple[tuple[int, ...], datetime, datetime]] = field(
         default_factory=list, compare=False, repr=False
@@ -72,35 +74,46 @@ def _read_on(connection: Connection) -> OnCall:
 def read_on_call(session: Session) -> OnCall:
     """Read the program and the phones (a phone change bumps the revision, as a rota change)."""
     phones = {row.id: row.phone for row in session.execute(select(User.id, User.phone))}
-    return OnCall(read_program(session), phones)
+    program, broken = _read_program(session)
+    return OnCall(program, phones, broken)
 
 
 def read_program(session: Session) -> engine.Program:
     """Read every rotation, override and inactive user, leaving out the uncomputable."""
+    return _read_program(session)[0]
+
+
+def _read_program(session: Session) -> tuple[engine.Program, tuple[BrokenRow, ...]]:
+    """Read the program, and every stored row it leaves out with why (each logged)."""
     rows = session.scalars(
         select(Rotation).options(selectinload(Rotation.participants)).order_by(Rotation.id)
     ).all()
-    rotations = []
+    rotations, broken = [], []
     for row in rows:
         value = engine_rotation(row)
         if isinstance(value, str):
             log.warning("rotation %s left out of the program: %s", row.id, value)
+            broken.append(BrokenRow("rotation", row.id, row.name, value))
         else:
             rotations.append(value)
     overrides = []
     for fields in session.execute(
-        select(Override.id, Override.user_id, Override.tier, Override.start, Override.end)
+        select(Override.id, Override.user_id, Override.tier, Override.start, Override.end).order_by(
+            Override.id
+        )
     ).all():
         override = engine.Override(*fields)
         if (problem := engine.override_problem(override)) is not None:
             log.warning("override %s left out of the program: %s", override.id, problem)
+            broken.append(BrokenRow("override", override.id, None, problem))
         else:
             overrides.append(override)
     # Skipped like an inactive person: whoever no longer takes calls (made a case manager, say).
     inactive = session.scalars(
         select(User.id).where(or_(User.active.is_(False), User.role.not_in(holders("take_calls"))))
     ).all()
-    return engine.Program(tuple(rotations), tuple(overrides), frozenset(inactive))
+    program = engine.Program(tuple(rotations), tuple(overrides), frozenset(inactive))
+    return program, tuple(broken)
 
 
 def engine_rotation(row: Rotation) -> engine.Rotation | str:
@@ -158,17 +171,4 @@ class BrokenRow(NamedTuple):
 
 def broken_rows(session: Session) -> list[BrokenRow]:
     """Return every stored rotation and override left out of on-call (shown to supervisors)."""
-    rotations = session.scalars(
-        select(Rotation).options(selectinload(Rotation.participants)).order_by(Rotation.id)
-    )
-    found = [
-        BrokenRow("rotation", row.id, row.name, problem)
-        for row in rotations
-        if (problem := rotation_problem(row)) is not None
-    ]
-    overrides = session.scalars(select(Override).order_by(Override.id))
-    return found + [
-        BrokenRow("override", row.id, None, problem)
-        for row in overrides
-        if (problem := override_problem(row)) is not None
-    ]
+    return list(cached_program(session, read_on_call).broken)
