@@ -68,7 +68,7 @@ def list_participants(query: ParticipantQuery) -> dict[str, Any]:
     rows = participants.list_participants(session, manager, query.status)
     if query.match is not None:  # who this person may already be, best first
         if not in_full():  # the best among those in the view, not ahead of it
-            rows = [row for row in rows if views.prosecutor_may_see(session, row, now())]
+            rows = views.in_prosecutor_view(session, rows, now())
         found = suggest(session, query.match, query.date_of_birth, among=rows)
         rows = [row for row, _score in found]
     if in_full():

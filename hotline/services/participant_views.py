@@ -118,12 +118,23 @@ def plan_timeline(
 
 def prosecutor_may_see(session: Session, row: Participant, now: datetime) -> bool:
     """Tell whether a prosecutor may see the participant: active, with a current consent."""
-    if row.status != "active":
-        return False
+    return bool(in_prosecutor_view(session, [row], now))
+
+
+def in_prosecutor_view(
+    session: Session, rows: list[Participant], now: datetime
+) -> list[Participant]:
+    """Return those of `rows` a prosecutor may see at `now`, in order, with one read."""
+    active = [row for row in rows if row.status == "active"]
+    if not active:
+        return []
     consents = session.scalars(
-        select(Consent).where(Consent.participant_id == row.id, Consent.scope == "prosecutor")
+        select(Consent)
+        .join(Participant, Participant.id == Consent.participant_id)
+        .where(Consent.scope == "prosecutor", Participant.status == "active")
     )
-    return any(is_current(consent, now) for consent in consents)
+    consented = {consent.participant_id for consent in consents if is_current(consent, now)}
+    return [row for row in active if row.id in consented]
 
 
 def prosecutor_participants(session: Session, now: datetime) -> list[Participant]:
@@ -131,7 +142,7 @@ def prosecutor_participants(session: Session, now: datetime) -> list[Participant
     rows = session.scalars(
         select(Participant).where(Participant.status == "active").order_by(Participant.name)
     )
-    return [row for row in rows if prosecutor_may_see(session, row, now)]
+    return in_prosecutor_view(session, list(rows), now)
 
 
 def prosecutor_view(
@@ -152,10 +163,12 @@ def prosecutor_list(
     Each disclosure is recorded. Chosen once: a consent revoked while the cards
     are drawn must not turn the whole list into a 404 naming that person.
     """
-    seen = prosecutor_participants(session, now)
-    if chosen is not None:  # a filter's answer, narrowed to the view
-        ids = {row.id for row in seen}
-        seen = [row for row in chosen if row.id in ids]
+    # A filter's answer is narrowed to the view.
+    seen = (
+        prosecutor_participants(session, now)
+        if chosen is None
+        else in_prosecutor_view(session, chosen, now)
+    )
     return [disclosed_to_prosecutor(session, row, actor, now) for row in seen]
 
 

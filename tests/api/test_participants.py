@@ -441,16 +441,18 @@ def revoke_once_listed(
     app: Flask, monkeypatch: pytest.MonkeyPatch, participant: int, consent: int
 ) -> None:
     """Have the case manager revoke a consent just after the prosecutor's list is chosen."""
-    real = participant_views.prosecutor_participants
+    real = participant_views.in_prosecutor_view
 
-    def chosen_then_revoked(session: Session, now: datetime) -> list[Participant]:
-        rows = real(session, now)
+    def chosen_then_revoked(
+        session: Session, rows: list[Participant], now: datetime
+    ) -> list[Participant]:
+        rows = real(session, rows, now)
         with session_scope(app) as other:  # another worker, before the cards are drawn
             at = datetime.now(UTC)
             participants.revoke_consent(other, participant, consent, Actor(None, "web"), at)
         return rows
 
-    monkeypatch.setattr(participant_views, "prosecutor_participants", chosen_then_revoked)
+    monkeypatch.setattr(participant_views, "in_prosecutor_view", chosen_then_revoked)
 
 
 def test_a_consent_revoked_while_the_prosecutors_list_is_drawn_leaves_the_list_whole(
