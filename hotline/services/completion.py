@@ -16,7 +16,7 @@ from .errors import Conflict, FieldInvalid
 from .referrals import add_event, get_referral, hold_referral
 
 TEXT_FIELDS = ("type", "offense", "participant_name", "location")
-# N_: the referral page and the simulator translate them (web/service_words.py).
+# N_: the referral page and the simulator translate them (web.pot).
 MISSING_WORDS = {
     "type": N_("type"),
     "offense": N_("offense"),

@@ -23,7 +23,7 @@ from ..rotation.clock import (
 )
 
 _SECOND = timedelta(seconds=1)
-# The web repeats these in hotline/web/service_words.py, so that web.pot holds them.
+# web.pot holds these: its extraction reads hotline/services too.
 SKIPPED = N_(
     "{reading} does not exist on {day} in {zone}: clocks jump from {jump_from} to {jump_to}."
 )

@@ -22,7 +22,7 @@ from ..models import Participant, PlanEntry, Provider, Referral
 
 SUPPRESS_BELOW = 5
 NO_PROVIDER = "no provider yet"
-# Labels marked N_: the reports page translates them (web/service_words.py).
+# Labels marked N_: the reports page translates them (web.pot).
 AGAIN_WITHIN = {N_("6 months"): timedelta(days=183), N_("12 months"): timedelta(days=365)}
 
 

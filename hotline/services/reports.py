@@ -24,7 +24,7 @@ from .disparity import DisparityRow, disparity
 
 CHANNELS = ("voice", "sms", "web")
 TYPES = ("arrest_diversion", "social_contact")
-NO_TYPE = N_("not set")  # N_: pages translate these (web/service_words.py)
+NO_TYPE = N_("not set")  # N_: pages translate these (web.pot)
 UNVERIFIED = "unverified"
 FACT_COLUMNS = ("id", "channel", "type", "status", "created_at", "acknowledged_at", "officer_id")
 # A call that was only a wrong number, not a referral, is left out of referral figures.
