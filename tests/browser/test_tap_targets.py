@@ -144,3 +144,43 @@ def test_each_text_box_is_as_wide_as_its_form_on_a_phone(app: Flask, page: Any) 
         page.goto(path)
         narrow[path] = page.evaluate(NARROW_BOXES)
     assert {path: found for path, found in narrow.items() if found} == {}
+
+
+SHORT_FIELDS = """() => [...document.querySelectorAll('main input, main select')]
+    .filter(f => !['checkbox', 'radio', 'hidden'].includes(f.type) && f.getClientRects().length)
+    .map(f => [f.id || f.name, f.getBoundingClientRect().height])
+    .filter(([, height]) => height < 44)
+    .map(([name, height]) => `${name} (${Math.round(height)} px)`)"""
+
+
+def test_each_text_box_and_choice_list_is_44_px_tall_on_a_phone(app: Flask, page: Any) -> None:
+    # A 37 px box under a 44 px button: a thumb aimed at "To" opened "From" at 3 a.m.
+    sam = add_user(app, "Sam Reyes", "supervisor", password=PASSWORD)
+    number = add_referral(app, "acknowledged", acknowledged_by=sam.id)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto("/login")
+    short = {"/login": page.evaluate(SHORT_FIELDS)}
+    sign_in(page, sam.email, PASSWORD)
+    for path in (f"/referrals/{number}", "/overrides", "/people", "/audit", "/providers"):
+        page.goto(path)
+        short[path] = page.evaluate(SHORT_FIELDS)
+    assert {path: found for path, found in short.items() if found} == {}
+
+
+def test_a_refused_field_is_framed_apart_from_the_others(app: Flask, page: Any) -> None:
+    # Its message sits below it; on a phone the box itself must show which one to mend.
+    sam = add_user(app, "Sam Reyes", "supervisor", password=PASSWORD)
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, sam.email, PASSWORD)
+    page.goto("/audit?from=2030-01-01&to=2020-01-01")
+    frames = page.evaluate(
+        """() => ['#from', '#to'].map(selector => {
+            const style = getComputedStyle(document.querySelector(selector));
+            return [selector, style.borderTopWidth, style.borderTopColor];
+        })"""
+    )
+    refused = {selector: (width, colour) for selector, width, colour in frames}
+    assert page.get_attribute("#from", "aria-invalid") == "true"  # it starts after the end
+    assert refused["#from"][1] == "rgb(176, 0, 32)"  # the page's red for gaps and errors
+    assert float(refused["#from"][0].removesuffix("px")) >= 2
+    assert refused["#to"] != refused["#from"]
