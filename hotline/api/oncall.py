@@ -111,11 +111,12 @@ def version_matched() -> datetime | None:
         return None
     try:
         (version,) = (datetime.fromisoformat(tag) for tag in tags.as_set())
-    except ValueError:  # not one of our versions, or several: none can match
+        if version.tzinfo is None:
+            raise stale()
+        # An offset that takes it past year 1 or 9999 has no UTC instant: no version is that.
+        return version.astimezone(UTC)
+    except (ValueError, OverflowError):  # not one of our versions, or several: none can match
         raise stale() from None
-    if version.tzinfo is None:
-        raise stale()
-    return version
 
 
 @endpoint(

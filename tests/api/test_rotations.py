@@ -209,6 +209,20 @@ def test_a_put_with_if_match_of_a_version_changed_since_is_refused_and_changes_n
     assert starred.status_code == 200 and supervisor_api.get(path).json["name"] == "Any"
 
 
+@pytest.mark.parametrize("tag", ['"0001-01-01T00:00:00+14:00"', '"9999-12-31T23:59:59-14:00"'])
+def test_a_put_whose_if_match_names_an_instant_past_the_calendar_is_a_412_not_a_500(
+    app: Flask, supervisor_api: Api, tag: str
+) -> None:
+    cat = add_user(app, "coordinator", "Cat")
+    rotation = supervisor_api.post("/rotations", rotation_body([cat])).json
+    path = f"/rotations/{rotation['id']}"
+    # A script's stale or garbled ETag that reads as a date no UTC instant can hold.
+    answer = supervisor_api.put(path, {**rotation, "name": "Mine"}, headers={"If-Match": tag})
+    assert answer.status_code == 412, answer.get_data(as_text=True)
+    assert answer.json["error"]["field"] == "If-Match"
+    assert supervisor_api.get(path).json["name"] == rotation["name"]
+
+
 def delete_meanwhile(
     app: Flask,
     row_id: int,
