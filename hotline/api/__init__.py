@@ -6,7 +6,7 @@ import logging
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
 
 from ..db import discard_session
 from ..logs import log_exception
@@ -54,7 +54,17 @@ def init_app(app: Flask) -> None:
             return page_for(error)
         codes = {413: "too_large", 404: "not_found", 405: "method_not_allowed", 400: "malformed"}
         status = error.code or 500
-        return ApiError(status, codes.get(status, "error"), error.description or "error").response()
+        message = error.description or "error"
+        if isinstance(error, MethodNotAllowed) and error.valid_methods:
+            message = f"{request.method} is not allowed here; this address takes " + ", ".join(
+                sorted(error.valid_methods)
+            )
+        answer, status = ApiError(status, codes.get(status, "error"), message).response()
+        # The error's own headers (a 405's Allow, a Retry-After) stay; the body is ours.
+        for name, value in error.get_headers():
+            if name.lower() != "content-type":
+                answer.headers[name] = value
+        return answer, status
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> ResponseReturnValue | HTTPException:

@@ -129,3 +129,16 @@ def test_a_creation_names_where_its_resource_now_is_in_location(
         "headers"
         not in document["/api/v1/participants/{participant_id}/charges"]["post"]["responses"]["201"]
     )
+
+
+def test_a_method_the_address_does_not_take_is_a_405_naming_the_ones_it_does(
+    app: Flask, supervisor_api: Api
+) -> None:
+    user = add_user(app, name="Alice")
+    answer = supervisor_api.delete(f"/users/{user}")  # users are deactivated, never deleted
+    assert answer.status_code == 405 and answer.json["error"]["code"] == "method_not_allowed"
+    # RFC 9110 §15.5.6: a 405 lists in Allow what a client may do at this address instead.
+    allowed = {method.strip() for method in answer.headers.get("Allow", "").split(",")}
+    assert {"GET", "PATCH"} <= allowed and "DELETE" not in allowed
+    assert "GET" in answer.json["error"]["message"] and "PATCH" in answer.json["error"]["message"]
+    assert supervisor_api.get(f"/users/{user}").status_code == 200
