@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import BeforeValidator, Field
 
 from ..models.messages import MessageStatus
 from ..models.referrals import Status
@@ -118,11 +118,20 @@ class MessageOut(Output):
     encoding: Literal["GSM-7", "UCS-2"]
 
 
+def _plus_unescaped(value: Any) -> Any:
+    """Put back the '+' of `?phone=+44…` written unescaped: the query string reads it as a space."""
+    if isinstance(value, str) and value[:1] == " " and value.lstrip()[:1].isdigit():
+        return "+" + value.lstrip()
+    return value
+
+
 class MessageQuery(Input):
     """`?phone=&since=&after_id=`."""
 
     model_config = QUERY
-    phone: str | None = Field(default=None, max_length=40)
+    phone: Annotated[str, BeforeValidator(_plus_unescaped)] | None = Field(
+        default=None, max_length=40
+    )
     since: Instant | None = None
     after_id: Annotated[int, Field(ge=0, le=2**31 - 1), IN_DIGITS] | None = None
 

@@ -142,3 +142,24 @@ def test_a_method_the_address_does_not_take_is_a_405_naming_the_ones_it_does(
     assert {"GET", "PATCH"} <= allowed and "DELETE" not in allowed
     assert "GET" in answer.json["error"]["message"] and "PATCH" in answer.json["error"]["message"]
     assert supervisor_api.get(f"/users/{user}").status_code == 200
+
+
+def test_a_phone_written_with_its_plus_unescaped_in_the_query_still_matches(
+    app: Flask, coordinator_api: Api
+) -> None:
+    # `curl '…/messages?phone=+447700900123'`: the query string reads that '+' as a space.
+    with session_scope(app) as session:
+        for number in ("+447700900123", "+12065550111"):
+            session.add(
+                Message(
+                    direction="in",
+                    from_number=number,
+                    to_number="+12065550100",
+                    body="REFER",
+                    status="received",
+                    created_at=NOW,
+                )
+            )
+    for number in ("+447700900123", "+12065550111"):
+        items = coordinator_api.get(f"/messages?phone={number}").json["items"]
+        assert [m["from"] for m in items] == [number]
