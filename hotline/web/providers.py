@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from ..db import get_session
-from ..schemas.participants import ProviderIn
+from ..models import Provider
+from ..schemas.participants import ProviderIn, ProviderPatch
 from ..services import providers as directory
 from . import bp
 from .auth import requires
@@ -16,7 +18,7 @@ from .form_once import repeated_post
 from .language import web_text
 from .participant_forms import checked, form_values
 from .people import actor
-from .people_forms import Errors
+from .people_forms import Errors, changed_on_the_page, drawn_on_the_page, row_or_404
 
 Page = tuple[str, int]
 
@@ -50,4 +52,68 @@ def add_provider() -> Page | Response:
     row = directory.create_provider(get_session(), data, actor(), datetime.now(UTC))
     get_session().commit()
     flash(web_text("Added {name}.", name=row.name))
+    return redirect(url_for("web.providers", _anchor="main"))
+
+
+def provider_page(row: Provider, status: int = 200, errors: Errors | None = None) -> Page:
+    """Render one provider's edit form (a refused one as typed)."""
+    typed = request.form if errors else None
+    page = render_template("provider.html", provider=row, errors=errors or {}, typed=typed)
+    return page, status
+
+
+@bp.get("/providers/<int:provider_id>")
+@requires("write_participants")
+def provider(provider_id: int) -> Page:
+    """Show a provider's name, phone, needs and whether it takes new plan entries."""
+    return provider_page(row_or_404(get_session(), Provider, provider_id))
+
+
+def comparable(fields: dict[str, Any]) -> dict[str, Any]:
+    """Return the fields with the needs as a set: ticked in another order is no change."""
+    return {k: frozenset(v) if k == "needs" else v for k, v in fields.items()}
+
+
+def drawn_provider() -> dict[str, Any]:
+    """Return what the posted form was drawn with (`was_` fields), so a save undoes no other."""
+    drawn: dict[str, Any] = drawn_on_the_page(("name", "phone"))
+    if "was_phone" in drawn and not drawn["was_phone"]:
+        drawn["phone"] = None
+    if "was_needs" in request.form:
+        drawn["needs"] = [n for n in request.form["was_needs"].split(",") if n]
+    if request.form.get("was_active") in ("on", "off"):
+        drawn["active"] = request.form["was_active"] == "on"
+    return drawn
+
+
+@bp.post("/providers/<int:provider_id>")
+@requires("write_participants")
+def edit_provider(provider_id: int) -> Page | Response:
+    """Change a provider's name, phone, needs, or whether it takes new plan entries."""
+    row = row_or_404(get_session(), Provider, provider_id)
+    # Every field is posted: an emptied name is refused, an emptied phone removed.
+    values = {"name": request.form.get("name", ""), "phone": None}
+    values |= form_values("name", "phone", "needs")
+    values["active"] = request.form.get("active") == "on"
+    data, errors = checked(ProviderPatch, values)
+    if data is None:
+        return provider_page(row, 422, errors)
+    if repeated_post():  # a phone's retry: the first was saved, not "nothing changed"
+        return redirect(url_for("web.providers", _anchor="main"))
+    posted = data.model_dump(include=set(values))
+    current = directory.provider_fields(row)
+    changed_keys = changed_on_the_page(
+        comparable(posted), comparable(current), comparable(drawn_provider())
+    )
+    if changed_keys:
+        changed = {k: posted[k] for k in changed_keys}
+        patch = ProviderPatch.model_construct(**changed)
+        directory.update_provider(get_session(), row.id, patch, actor(), datetime.now(UTC))
+        get_session().commit()
+    name = row.name
+    flash(
+        web_text("Saved {name}.", name=name)
+        if changed_keys
+        else web_text("Nothing changed for {name}.", name=name)
+    )
     return redirect(url_for("web.providers", _anchor="main"))

@@ -163,6 +163,7 @@ READ_ONCALL_PAGES = {
 }
 PROGRAM_PAGES = READ_ONCALL_PAGES | {
     "/providers",
+    "/providers/<int:provider_id>",
     "/referrals",
     "/referrals/<int:referral_id>",
     "/referrals/<int:referral_id>/assessment",
