@@ -46,6 +46,14 @@ def _has_letter(text: str) -> bool:
     return any(char.isalpha() for char in text)
 
 
+def _is_place(text: str) -> bool:
+    """Tell whether text may name a place: a letter or digit, and more than a number.
+
+    A reaction ("👍") or a stray "?" names nowhere a coordinator could go.
+    """
+    return any(char.isalnum() for char in text) and not text.isdecimal()
+
+
 def first_step(known_officer: bool) -> Step:
     """Return where an intake starts: unknown numbers give a badge first."""
     return "type" if known_officer else "badge"
@@ -82,7 +90,7 @@ def answer(
         updated["name"] = visible_name(value)
     elif step == "offense" and typed in OFFENSES:
         updated["offense"] = OFFENSES[typed]
-    elif step == "location" and typed and not typed.isdecimal() and len(value) <= MAX_LOCATION:
+    elif step == "location" and _is_place(typed) and len(value) <= MAX_LOCATION:
         updated["location"] = value
     elif step == "consent" and upper in YES_WORDS:
         updated["consent"] = True

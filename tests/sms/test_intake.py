@@ -94,6 +94,9 @@ class TestKnownOfficer:
             (["1"], " ", "Please reply with a name"),
             (["1", "Jane"], "7", "Please reply 1, 2, 3 or 4."),
             (["1", "Jane", "1"], "x" * 501, "Please reply with a place"),
+            # A reaction or a stray mark names no place: the coordinator could find nobody.
+            (["1", "Jane", "1"], "\U0001f44d", "Please reply with a place"),
+            (["1", "Jane", "1"], "-", "Please reply with a place"),
             (["1", "Jane", "1", "Pine"], "maybe", "Please reply Y or N."),
             (["1", "Jane", "1", "Pine", "Y"], "GO", "Please reply SEND or ABORT."),
         ],
