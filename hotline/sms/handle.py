@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from ..i18n import Translate, translator
+from ..i18n import N_, Translate, translator
 from ..messaging.outbox import is_opted_out
 from ..models import Message, OptOut
 from ..services import sms_intake
@@ -43,6 +43,7 @@ from .prompts import intake_words
 from .replies import help_text
 
 UNPROMPTED_HELP_PER_HOUR = 3
+PICTURED = N_("Pictures and other media are not read: please text words.")
 INTAKE_REPLY = sms_intake.INTAKE_REPLY
 
 
@@ -122,6 +123,10 @@ def _handle_text(session: Session, inbound: Inbound, config: Mapping[str, Any]) 
             answered = run_command(session, sender, command, now, message_id, config, _, language)
             waiting = _("Your referral is waiting for this answer: ABORT drops it.")
             return Reply(f"{answered.text} {waiting}", answered.kind, folded=answered.folded)
+        if inbound.media and not text.strip():  # a picture or a shared location: no answer
+            step = conversation.step
+            asked = intake_words(_, Asked(step, conversation.answers))  # type: ignore[arg-type]
+            return Reply(f"{_(PICTURED)} {asked}", INTAKE_REPLY)
         number = config["HOTLINE_NUMBER"]
         turn = sms_intake.proceed(session, conversation, sender, text, now, message_id, number)
         saves = turn.saves if isinstance(turn, Asked) else None
@@ -177,5 +182,5 @@ def unprompted_help(
         return None
     sorry = _("Sorry, that is not a command.")
     if pictured:
-        sorry = _("Pictures and other media are not read: please text words.")
+        sorry = _(PICTURED)
     return Reply(f"{sorry} {help_text(_)}", kind="help")

@@ -138,6 +138,21 @@ def test_a_picture_without_words_is_told_the_hotline_reads_words_only(
     assert asked.startswith("LEAD referral. Reply with your badge number")
 
 
+def test_a_picture_or_shared_location_amid_an_intake_is_told_words_only_and_asked_again(
+    app: Flask, client: FlaskClient, phone: SmsEmulator, program: Program
+) -> None:
+    officer = program.officer.phone
+    converse(phone, officer, "REFER", "1", "Jane Doe", "1")  # the intake asks where
+    # A phone's "share my location" is an attachment without words: nothing says where.
+    reply = picture(phone, client, app, officer)
+    assert (
+        reply == "Pictures and other media are not read: please text words. " + PROMPTS["location"]
+    )
+    assert converse(phone, officer, "3rd & Pine")[-1] == PROMPTS["consent"]
+    with session_scope(app) as session:
+        assert session.get_one(Conversation, officer).answers["location"] == "3rd & Pine"
+
+
 def test_send_with_no_referral_in_progress_says_nothing_was_left_to_send(
     app: Flask, phone: SmsEmulator, program: Program
 ) -> None:
