@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from hotline.db import session_scope
 from hotline.demo import DEMO_PASSWORD, seed
-from hotline.models import Officer, Participant, Referral, Rotation, User
+from hotline.models import Officer, Participant, Provider, Referral, Rotation, User
 from tests.browser.conftest import screenshot
 
 AXE = Path(__file__).parent / "axe" / "node_modules" / "axe-core" / "axe.min.js"
@@ -49,6 +49,7 @@ def demo(app: Flask) -> dict[str, int]:
             "rotation_id": session.scalars(select(Rotation.id)).first() or 1,
             "user_id": session.scalars(select(User.id)).first() or 1,
             "officer_id": session.scalars(select(Officer.id)).first() or 1,
+            "provider_id": session.scalars(select(Provider.id)).first() or 1,
         }
 
 
