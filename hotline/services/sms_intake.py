@@ -134,6 +134,20 @@ def start(
     return Asked(step, answers, officer_name=sender.officer.name if sender.officer else None)
 
 
+def recently_sent(session: Session, phone: str, now: datetime) -> int | None:
+    """Return the referral this phone's intake sent within the idle limit (a SEND sent twice)."""
+    return session.scalar(
+        select(Referral.id)
+        .where(
+            Referral.channel == "sms",
+            Referral.officer_phone == phone,
+            Referral.created_at > now - IDLE_LIMIT,
+        )
+        .order_by(Referral.id.desc())
+        .limit(1)
+    )
+
+
 def _officer_by_badge(session: Session) -> Callable[[str], str | None]:
     def lookup(badge: str) -> str | None:
         name: str | None = session.connection().execute(OFFICER_BY_BADGE, {"badge": badge}).scalar()

@@ -96,6 +96,15 @@ def run_command(
     if command.name == ABORT:
         return Reply(_("There is no referral in progress. Text REFER to start one."))
     if command.name == SEND:  # sent twice, or after the intake ended: it may be sent already
+        sent = sms_intake.recently_sent(session, sender.phone, now)
+        if sent is not None:  # the first reply may be late: name what went, not "no referral"
+            return Reply(
+                _(
+                    "Nothing to send: your referral #{n} was sent. "
+                    "STATUS {n} tells where it is; REFER starts a new one.",
+                    n=sent,
+                )
+            )
         return Reply(
             _(
                 "Nothing to send: no referral is in progress. STATUS 42 tells where #42 is; "
