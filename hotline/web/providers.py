@@ -92,7 +92,7 @@ def edit_provider(provider_id: int) -> Page | Response:
     """Change a provider's name, phone, needs, or whether it takes new plan entries."""
     row = row_or_404(get_session(), Provider, provider_id)
     # Every field is posted: an emptied name is refused, an emptied phone removed.
-    values = {"name": request.form.get("name", ""), "phone": None}
+    values: dict[str, Any] = {"name": request.form.get("name", ""), "phone": None}
     values |= form_values("name", "phone", "needs")
     values["active"] = request.form.get("active") == "on"
     data, errors = checked(ProviderPatch, values)
