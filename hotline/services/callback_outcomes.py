@@ -33,6 +33,8 @@ OFFICER_OUTCOMES = {
     "answered": "connected",
     "busy": "officer_busy",
     "no-answer": "officer_no_answer",
+    # Stopped while it rang, before anyone answered: the phone was reached, not unreachable.
+    "canceled": "officer_no_answer",
 }
 # CallStatus of the coordinator's call when it ended before the officer was dialled.
 UNANSWERED = frozenset({"busy", "no-answer", "failed", "canceled"})

@@ -237,6 +237,25 @@ class TestCallByText:
         assert result.heard[-1] == heard
         assert callback_of(app, referral).outcome == outcome
 
+    def test_an_officers_phone_that_stopped_ringing_unanswered_is_not_called_unreachable(
+        self, app: Flask, client: FlaskClient, program: Program, referral: int
+    ) -> None:
+        ask_and_place(client, app, program, referral)
+        callback = callback_of(app, referral)
+        call = {"CallSid": "CA" + "3" * 32, "From": HOTLINE, "To": program.ana.phone}
+        connect = f"/voice/callback/connect?callback={callback.id}&lang=en"
+        dial = ElementTree.fromstring(post(client, connect, {**call, "Digits": "1"}).data)
+        assert [number.text for number in dial.iter("Number")] == [program.officer.phone]
+        # The officer's phone rang and was stopped before anyone answered it (Twilio's
+        # `canceled`): it was reached, nobody picked up.
+        done = f"/voice/callback/done?callback={callback.id}&lang=en"
+        answer = post(client, done, {**call, "DialCallStatus": "canceled"})
+        said = [say.text for say in ElementTree.fromstring(answer.data).iter("Say")]
+        assert said == ["The officer did not answer. Goodbye."]
+        assert callback_of(app, referral).outcome == "officer_no_answer"
+        ended = [detail for kind, _, detail in events(app, referral) if kind == "callback_ended"]
+        assert [detail["outcome"] for detail in ended if detail] == ["officer_no_answer"]
+
     def test_a_coordinator_voicemail_never_rings_the_officer(
         self,
         app: Flask,
