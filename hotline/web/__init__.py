@@ -116,6 +116,7 @@ def init_app(app: Flask, exempt: list[Blueprint]) -> None:
     """Register the pages and CSRF protection (webhooks and the token API are exempt)."""
     # Importing the page modules registers their routes on bp.
     from . import (  # noqa: F401
+        account,
         assessment,
         audit,
         demo_voicemail,
