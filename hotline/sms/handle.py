@@ -135,14 +135,17 @@ def _handle_text(session: Session, inbound: Inbound, config: Mapping[str, Any]) 
         started_in = sender.intake.answers.get("language")
         language = (command.language if command else None) or str(started_in or language)
     _ = translator("sms", language)
+    gone = _("Your referral in progress expired after 30 idle minutes. Text REFER to start again.")
     if expired and (command is None or command.name == SEND):
-        return Reply(
-            _("Your referral in progress expired after 30 idle minutes. Text REFER to start again.")
-        )
+        return Reply(gone)
     if command is None:
         pictured = inbound.media and not text.strip()
         return unprompted_help(session, sender.phone, now, _, pictured=pictured)
-    return run_command(session, sender, command, now, message_id, config, _, language)
+    answered = run_command(session, sender, command, now, message_id, config, _, language)
+    if expired and command.name not in (REFER, ABORT):
+        # Told now or never (the intake is gone): else its next answer meets "not a command".
+        return Reply(f"{answered.text} {gone}", answered.kind, folded=answered.folded)
+    return answered
 
 
 def _command_amid_intake(sender: Sender, command: Command | None) -> bool:

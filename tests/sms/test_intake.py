@@ -216,6 +216,25 @@ class TestKnownOfficer:
         assert reply.startswith("Your referral in progress expired")
         assert referrals(app) == []
 
+    def test_a_command_after_an_intake_expired_also_says_it_expired(
+        self, app: Flask, phone: SmsEmulator, program: Program
+    ) -> None:
+        # Asked about an earlier referral 40 minutes in, the officer must learn this one is
+        # gone: else their next answer ("3rd and Pine") is met with "not a command".
+        officer = program.officer.phone
+        sent = converse(phone, officer, *ARREST, "SEND")[-1]
+        number = int(sent.split("#", 1)[1].split(".", 1)[0])
+        converse(phone, officer, "REFER", "1")
+        with session_scope(app) as session:
+            conversation = session.get_one(Conversation, officer)
+            conversation.updated_at = datetime.now(UTC) - timedelta(minutes=40)
+        reply = converse(phone, officer, f"STATUS {number}")[-1]
+        assert reply == (
+            f"LEAD #{number}: received. "
+            "Your referral in progress expired after 30 idle minutes. Text REFER to start again."
+        )
+        assert converse(phone, officer, f"STATUS {number}")[-1] == f"LEAD #{number}: received."
+
     @pytest.mark.parametrize(
         ("idle", "expired"),
         [
