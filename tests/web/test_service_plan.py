@@ -147,7 +147,9 @@ class TestDirectoryOrder:
         number = add_participant(app, "Jane Doe", user)
         for name in ("Zeta", "iCare Clinic", "Evergreen"):
             assert web.post("/providers", {"name": name, "needs": "housing"}).status_code == 302
-        listed = re.findall(r'<td data-label="Provider">([^<]*)</td>', web.text("/providers"))
+        # Each name links to its edit page for those who keep the directory.
+        cells = r'<td data-label="Provider"><a href="/providers/\d+">([^<]*)</a>'
+        listed = re.findall(cells, web.text("/providers"))
         assert listed == ["Evergreen", "iCare Clinic", "Zeta"]
         page = web.text(f"/participants/{number}")
         choice = page.split('<select id="provider_id"')[1].split("</select>")[0]
