@@ -25,7 +25,13 @@ from ..phones import mask_phone, normalized
 from ..services.oncall import COVERAGE_CHANGED
 from ..services.sms_intake import IntakeMoved
 from ..services.text_arrival import identify_and_log
-from ..webhooks import form_text, twilio_signed, webhook_deadline
+from ..webhooks import (
+    LEAST_WORK_S,
+    form_text,
+    twilio_signed,
+    webhook_deadline,
+    webhook_time_left,
+)
 from .answer import answer
 from .handle import Inbound, answer_text
 from .parse import parse
@@ -93,12 +99,15 @@ def incoming() -> Response:
 def check_coverage_after() -> None:
     """Run coverage-gaps after a committed TAKE (an override), as every other change does.
 
-    Under a deadline of its own: the text is handled and its reply stands whatever
-    the check does; the daily run announces what this one could not.
+    Within what is left of the text's deadline: the text is handled and its reply
+    stands whatever the check does; the daily run announces what this one could not.
     """
     session = get_session()
     if not session.info.get(COVERAGE_CHANGED):
         return  # nearly every text: no timer armed, nothing run
+    if webhook_time_left() < LEAST_WORK_S:
+        log.error("no time left for the coverage check after a TAKE")
+        return
     try:
         with webhook_deadline():
             check_coverage_if_changed(current_app, session, datetime.now(UTC))
@@ -133,6 +142,9 @@ def keep_unhandled(error: Exception) -> None:
     if values is None:
         return
     note = f"not handled ({type(error).__name__}): the sender was told to call"
+    if webhook_time_left() < LEAST_WORK_S:  # the sender's answer comes first
+        log.error("no time left to log an inbound text that failed")
+        return
     try:
         with webhook_deadline():
             session = get_session()
