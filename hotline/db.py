@@ -161,7 +161,8 @@ def close_session(exception: BaseException | None = None) -> None:
 
     Teardown runs before the answer leaves, and outside a webhook's deadline:
     the rollback of a read on a link gone silent gets half a second, then the
-    connection is dropped instead (PostgreSQL; SQLite's rollback is local).
+    connection is dropped instead (PostgreSQL; SQLite's rollback is local), as it
+    is when the server ended the session since the request's last statement.
     """
     session: Session | None = g.get("db_session")
     if session is None:
@@ -171,6 +172,16 @@ def close_session(exception: BaseException | None = None) -> None:
             with deadline(ROLLBACK_DEADLINE_S):
                 session.rollback()
         except DeadlineExceeded:
+            abandon_session()
+            return
+        except Exception:
+            # The server ended the session since the request's last statement (a restart, a
+            # fail-over): the answer is made and must still leave; the connection is dropped.
+            log_exception(
+                logging.getLogger(__name__),
+                "could not roll back at the end of a request",
+                level=logging.WARNING,
+            )
             abandon_session()
             return
     g.pop("db_session", None)

@@ -5,11 +5,14 @@ from __future__ import annotations
 import time
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
 import pytest
-from flask import Flask
+from flask import Flask, Response
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.pool import NullPool
+from werkzeug.test import TestResponse
 
 from hotline.db import database, session_scope
 from hotline.models import Message, Referral
@@ -176,3 +179,44 @@ def test_calls_ring_the_chain_right_after_postgresql_ends_every_session(
     end_every_app_session(app)
     # Not the fallback: the pooled connection that died is refused, a fresh one opened.
     assert first_number_dialled(app, "CA2", officer.phone)[0] == ana.phone
+
+
+def test_a_whisper_whose_session_postgresql_ends_before_the_request_is_over_is_answered(
+    app: Flask,
+) -> None:
+    """The end of a request rolls back its reads: a session the server ended meanwhile.
+
+    The rollback's error used to leave the request from its teardown, and the
+    coordinator's phone got a 500 instead of the whisper already made.
+    """
+    if database(app).engine.dialect.name != "postgresql":
+        pytest.skip("a server that ends sessions: PostgreSQL only")
+    ana = add_user(app, "Ana Diaz")
+    add_rotation(app, 1, ana)
+    officer = add_officer(app)
+    ending = []
+
+    @app.after_request
+    def end_sessions_once_answered(response: Response) -> Response:
+        if ending:  # the whisper read the call and made its answer; a restart comes now
+            ending.clear()
+            end_every_app_session(app)
+        return response
+
+    client = app.test_client()
+    params = {"CallSid": "CA1", "From": officer.phone, "To": HOTLINE}
+    number = ET.fromstring(signed_post(client, "/voice/incoming", params).data).find("Dial/Number")
+    assert number is not None and number.text == ana.phone
+    whisper_url = urlsplit(number.attrib["url"])
+    ending.append(True)
+    whisper = signed_post(client, f"{whisper_url.path}?{whisper_url.query}", {"CallSid": "CA-l"})
+    assert not ending and whisper.status_code == 200
+    said = [say.text or "" for say in ET.fromstring(whisper.data).iter("Say")]
+    assert "Officer Smith" in said[0]
+    assert first_number_dialled(app, "CA2", officer.phone)[0] == ana.phone
+
+
+def signed_post(client: FlaskClient, path: str, params: dict[str, str]) -> TestResponse:
+    """Post a webhook signed as Twilio would."""
+    signature = sign("test-token", "http://localhost" + path, params)
+    return client.post(path, data=params, headers={"X-Twilio-Signature": signature})
