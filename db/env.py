@@ -8,7 +8,7 @@ from alembic import context
 from sqlalchemy import Connection, Engine, create_engine, event, pool
 
 from hotline.db import sqlite_file
-from hotline.migrations import MIGRATION_LOCK_TIMEOUT_MS
+from hotline.migrations import MIGRATION_LOCK_TIMEOUT_MS, ONE_RELEASE_AT_A_TIME
 from hotline.models import Base, UTCDateTime
 
 config = context.config
@@ -58,6 +58,9 @@ def run_on(connection: Connection) -> None:
         if connection.dialect.name == "postgresql":
             # hotline.migrations.upgrade tries again when a lock is not granted in time.
             connection.exec_driver_sql(f"SET LOCAL lock_timeout = {MIGRATION_LOCK_TIMEOUT_MS}")
+            # Two hosts' release steps at once: the second reads the revision only once the
+            # first has committed, instead of creating the tables the first is creating.
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({ONE_RELEASE_AT_A_TIME})")
         context.run_migrations()
 
 

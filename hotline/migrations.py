@@ -30,6 +30,8 @@ MIGRATION_LOCK_TIMEOUT_MS = POSTGRES_LOCK_TIMEOUT_MS * 2 // 3
 LOCKED_TRIES = 12
 LOCKED_PAUSE_S = 5.0
 LOCK_NOT_AVAILABLE = "55P03"
+# The key of the PostgreSQL advisory lock an upgrade holds for its transaction.
+ONE_RELEASE_AT_A_TIME = 0x686F746C696E65  # "hotline"
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +72,8 @@ def upgrade(url: str, revision: str = "head") -> None:
             )
             time.sleep(LOCKED_PAUSE_S)
     raise CommandError(
-        f"a table stayed locked by another session (a backup, a long query) through "
+        f"a table stayed locked by another session (a backup, a long query, another "
+        f"release still migrating) through "
         f"{LOCKED_TRIES} tries; nothing was changed, the database is still at revision "
         f"{_revision_at(url)}: run `hotline db upgrade` again once it is free"
     )

@@ -660,18 +660,21 @@ def _upgrade_noting_failure(url: str, failures: list[BaseException]) -> Any:
     return run
 
 
-def _wait_for_a_lock_wait(engine: Engine, within_s: float = 30.0) -> None:
-    """Return once some session of the database waits on a table lock."""
+def _wait_for_a_lock_wait(
+    engine: Engine, within_s: float = 30.0, locktype: str | None = "relation"
+) -> None:
+    """Return once some session of the database waits on a lock (a table's by default)."""
     deadline = time.monotonic() + within_s
+    query = "SELECT count(*) FROM pg_locks WHERE NOT granted"
+    if locktype is not None:
+        query += f" AND locktype = '{locktype}'"
     with engine.connect() as watcher:
         while time.monotonic() < deadline:
-            waiting = watcher.execute(
-                text("SELECT count(*) FROM pg_locks WHERE NOT granted AND locktype = 'relation'")
-            ).scalar_one()
+            waiting = watcher.execute(text(query)).scalar_one()
             watcher.rollback()
             if waiting:
                 return
-    pytest.fail("the release never waited on the held table")
+    pytest.fail("the release never waited on the held lock")
 
 
 def _indexes(inspector: Any, table: str, schema: str | None) -> dict[str, tuple[Any, ...]]:
@@ -701,5 +704,41 @@ def test_a_database_migrated_by_a_newer_release_is_refused_in_words_and_left_alo
             "release migrated it; deploy that release (or a later one) again. Nothing was changed."
         )
         assert current_revision(engine) == "9999"
+    finally:
+        engine.dispose()
+
+
+def test_a_second_release_started_while_the_first_migrates_an_empty_database_succeeds(
+    empty_database_url: str,
+) -> None:
+    # Two hosts' release steps at once: the second read "no revision" while the first was
+    # still creating the tables, then failed on "duplicate key value … pg_type_typname_nsp_index".
+    _postgresql_only(empty_database_url)
+    engine = create_engine(empty_database_url, poolclass=NullPool)
+    env = {
+        **os.environ,
+        "HOTLINE_ENV": "production",
+        "SECRET_KEY": "release-test-" + "k" * 22,
+        "TWILIO_AUTH_TOKEN": "release-test",
+        "HOTLINE_PUBLIC_URL": "https://hotline.example.org",
+        "DATABASE_URL": empty_database_url,
+    }
+    try:
+        with engine.connect() as first, first.begin():
+            config = alembic_config(empty_database_url)
+            config.attributes["connection"] = first
+            command.upgrade(config, "head")  # the first release, not yet committed
+            second = subprocess.Popen(
+                [sys.executable, "-m", "hotline.cli", "db", "upgrade"],
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
+            _wait_for_a_lock_wait(engine, locktype=None)
+        output, _ = second.communicate(timeout=120)
+        assert second.returncode == 0, output
+        assert output.strip().endswith(f"is at revision {head_revision()} (head)."), output
+        assert current_revision(engine) == head_revision()
     finally:
         engine.dispose()
