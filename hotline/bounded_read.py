@@ -26,7 +26,10 @@ STATEMENT_TIMEOUT_MS = 2000
 
 
 class Unanswered(Exception):
-    """The database did not answer in time, or failed; the message says which, in short."""
+    """The database did not answer in time, or failed; the message says which, in short.
+
+    A read may raise it itself, with words of its own that hold no data.
+    """
 
 
 @dataclass
@@ -70,6 +73,8 @@ class BoundedReader(Generic[T]):
         try:
             with self._engine.connect() as connection:
                 attempt.value = self._read(connection)
+        except Unanswered as error:
+            attempt.failure = str(error)
         except Exception as error:
             # Only the error's kind: its text may name hosts or quote a statement.
             attempt.failure = f"error: {type(error).__name__}"

@@ -25,7 +25,7 @@ from sqlalchemy.pool import NullPool
 
 from hotline import create_app, migrations
 from hotline.config import normalize_database_url
-from hotline.db import build_engine
+from hotline.db import build_engine, database
 from hotline.migrations import alembic_config, current_revision, head_revision, upgrade
 from hotline.models import Base
 from hotline.models.referrals import STATUSES
@@ -742,3 +742,57 @@ def test_a_second_release_started_while_the_first_migrates_an_empty_database_suc
         assert current_revision(engine) == head_revision()
     finally:
         engine.dispose()
+
+
+class TestAnAppOnADatabaseBehindThisRelease:
+    """The release step did not run (or failed): the hotline says what to run, in words."""
+
+    BEFORE = "0015"  # before officers.active, which every call's first read asks for
+
+    def test_healthz_fails_naming_the_revision_and_the_command_to_run(
+        self, empty_database_url: str, tmp_path: Path
+    ) -> None:
+        # /healthz said only "error: ProgrammingError" (PostgreSQL) or "error:
+        # OperationalError" (SQLite), as if the database were down.
+        upgrade(empty_database_url, self.BEFORE)
+        app = create_app(
+            {
+                "TESTING": True,
+                "HOTLINE_ENV": "development",
+                "INSTANCE_PATH": tmp_path,
+                "DATABASE_URL": empty_database_url,
+            }
+        )
+        try:
+            answer = app.test_client().get("/healthz")
+            assert answer.status_code == 503
+            assert answer.get_json()["database"] == (
+                f"behind: the database is at revision {self.BEFORE}, this release needs "
+                f"{head_revision()}: run `hotline db upgrade`"
+            )
+
+            upgrade(empty_database_url)
+            assert app.test_client().get("/healthz").get_json()["database"] == "ok"
+        finally:
+            database(app).engine.dispose()
+
+    def test_a_database_a_newer_release_migrated_is_not_behind(
+        self, empty_database_url: str, tmp_path: Path
+    ) -> None:
+        # A rolled-back release runs on the newer schema (migrations only add): no alarm.
+        upgrade(empty_database_url)
+        engine = create_engine(empty_database_url, poolclass=NullPool)
+        try:
+            with engine.begin() as connection:
+                connection.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+            app = create_app(
+                {
+                    "TESTING": True,
+                    "HOTLINE_ENV": "development",
+                    "INSTANCE_PATH": tmp_path,
+                    "DATABASE_URL": empty_database_url,
+                }
+            )
+            assert app.test_client().get("/healthz").get_json()["database"] == "ok"
+        finally:
+            engine.dispose()
