@@ -13,7 +13,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 from sqlalchemy import Connection, Engine, create_engine, inspect, pool, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from .db import POSTGRES_LOCK_TIMEOUT_MS
 
@@ -30,6 +30,7 @@ LOCKED_TRIES = 12
 LOCKED_PAUSE_S = 5.0
 LOCK_NOT_AVAILABLE = "55P03"
 VERSION_TABLE = "alembic_version"
+DUPLICATE_OBJECT = {"42P07", "42710"}  # a table or index, another object of that name
 # The key of the PostgreSQL advisory lock an upgrade holds for its transaction.
 ONE_RELEASE_AT_A_TIME = 0x686F746C696E65  # "hotline"
 
@@ -59,7 +60,11 @@ def upgrade(url: str, revision: str = "head") -> None:
             return
         except OperationalError as error:
             if getattr(error.orig, "sqlstate", None) != LOCK_NOT_AVAILABLE:
+                refuse_tables_made_without_migrations(url, error)
                 raise
+        except DBAPIError as error:
+            refuse_tables_made_without_migrations(url, error)
+            raise
         except CommandError:
             refuse_an_unknown_revision(url)
             raise
@@ -89,6 +94,33 @@ def refuse_an_unknown_revision(url: str) -> None:
     raise CommandError(
         f"the database is at revision {at}, which this release does not have: a newer "
         "release migrated it; deploy that release (or a later one) again. Nothing was changed."
+    )
+
+
+def refuse_tables_made_without_migrations(url: str, error: DBAPIError) -> None:
+    """Raise CommandError in words when the upgrade met tables the database has no revision of.
+
+    The failed upgrade was rolled back (its DDL is transactional on both databases),
+    so the database is as it was; any other failure is left to the caller's own error.
+    """
+    sqlstate = getattr(error.orig, "sqlstate", None)
+    if sqlstate not in DUPLICATE_OBJECT and "already exists" not in str(error.orig):
+        return
+    engine = create_engine(url, poolclass=pool.NullPool)
+    try:
+        with engine.connect() as connection:
+            tables = sorted(inspect(connection).get_table_names())
+            if VERSION_TABLE in tables or not tables:
+                return
+    except DBAPIError:
+        return
+    finally:
+        engine.dispose()
+    # Made from the models (create_all), or another program's tables of the same names.
+    raise CommandError(
+        f"the database already has tables ({', '.join(tables[:2])}, …) but no migration "
+        "revision: it was not made by `hotline db upgrade`. Nothing was changed; point "
+        "DATABASE_URL at an empty database or at one `hotline db upgrade` made."
     )
 
 

@@ -796,3 +796,32 @@ class TestAnAppOnADatabaseBehindThisRelease:
             assert app.test_client().get("/healthz").get_json()["database"] == "ok"
         finally:
             engine.dispose()
+
+
+def test_a_database_made_without_migrations_is_refused_in_words_and_left_alone(
+    empty_database_url: str, tmp_path: Path
+) -> None:
+    # Tables made from the models (create_all) record no revision: the release step said
+    # "database unavailable: table officers already exists" (SQLite), as if it were down.
+    engine = create_engine(empty_database_url, poolclass=NullPool)
+    app = create_app(
+        {
+            "TESTING": True,
+            "HOTLINE_ENV": "development",
+            "INSTANCE_PATH": tmp_path,
+            "DATABASE_URL": empty_database_url,
+        }
+    )
+    try:
+        Base.metadata.create_all(engine)
+        result = app.test_cli_runner().invoke(args=["db", "upgrade"])
+        assert result.exit_code == 1
+        assert result.output.splitlines() == [
+            "Error: the database already has tables (api_tokens, assessments, …) but no "
+            "migration revision: it was not made by `hotline db upgrade`. Nothing was changed; "
+            "point DATABASE_URL at an empty database or at one `hotline db upgrade` made."
+        ]
+        assert "alembic_version" not in inspect(engine).get_table_names()
+    finally:
+        database(app).engine.dispose()
+        engine.dispose()
