@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 import click
-from flask import Flask
+from flask import Flask, url_for
 from sqlalchemy import func, select
 
 from hotline.base_url import base_url_problem
@@ -143,18 +143,19 @@ def simulate_call(
     """Call the hotline and print what the caller hears and who is dialled."""
     caller = phone_number("--from", caller, withheld=True)
     hotline = phone_number("--to", hotline)
-    script = CallScript(
-        gathers=key_presses(presses),
-        legs_in_order=parse_outcomes(outcome),
-        recording=None if silent else DEFAULT_RECORDING,
-    )
+    gathers, legs = key_presses(presses), parse_outcomes(outcome)
     app: Flask | None = None
     if url:
         emulator = VoiceEmulator(http_poster(), auth_token(token), url.rstrip("/"))
+        recording = DEFAULT_RECORDING
     else:
         app = in_process_app()
         token = app.config["TWILIO_AUTH_TOKEN"]
         emulator = VoiceEmulator(flask_poster(app.test_client()), token, signed_for(app))
+        recording = playable_recording(app)
+    script = CallScript(
+        gathers=gathers, legs_in_order=legs, recording=None if silent else recording
+    )
     result = emulator.call(caller, hotline, script)
     if url and any(status == 0 for _, _, status in result.requests):
         raise click.ClickException(f"no answer from {url}: is the app running there?")
@@ -166,6 +167,17 @@ def simulate_call(
     click.echo(f"Call {result.call_sid}: {answered}; {result.duration} s.")
     if app is not None:
         click.echo(referral_of_call(app, result.call_sid))
+
+
+def playable_recording(app: Flask) -> tuple[str, int]:
+    """Return the voicemail to leave in-process: the app's own sample where it serves one.
+
+    Twilio's made-up recording would not play from the referral page; the demo's does.
+    """
+    if not app.config.get("HOTLINE_SIMULATOR"):
+        return DEFAULT_RECORDING
+    with app.test_request_context():
+        return url_for("web.demo_voicemail"), DEFAULT_RECORDING[1]
 
 
 def referral_of_call(app: Flask, call_sid: str) -> str:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from flask import Flask
+from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from hotline.cli import main
@@ -17,6 +18,8 @@ from hotline.cli import simulate as simulate_module
 from hotline.cli.demo import demo_app
 from hotline.db import session_scope
 from hotline.demo import seed, utcnow
+from hotline.models import User
+from tests.web.conftest import Web
 
 
 @pytest.fixture
@@ -174,3 +177,21 @@ def test_call_over_http_with_the_apps_token(demo: Flask, served: str) -> None:
     assert "answered by +1206555" in result.output
     wrong = CliRunner().invoke(main, [*args[:-1], "wrong-token"])
     assert "status=403" in wrong.output
+
+
+def test_a_voicemail_left_in_process_plays_from_the_referral_page(demo: Flask) -> None:
+    """The demo's referral page plays the voicemail a simulated call left, as its history's do."""
+    args = ["simulate", "call", "--from", "+12065550150", "--outcome", "voicemail,busy,no-answer"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    found = re.search(r"^Referral #(\d+): ", result.output, re.MULTILINE)
+    assert found is not None, result.output
+    with session_scope(demo) as session:
+        ana = session.scalars(select(User).where(User.email == "ana@demo.lead.example")).one()
+    web = Web(demo.test_client())
+    assert web.login(ana, "demo-password").status_code == 302
+    page = web.text(f"/referrals/{found.group(1)}")
+    link = re.search(r'<a href="([^"]+)">play the voicemail</a>', page)
+    assert link is not None, page
+    with web.get(link.group(1)) as answer:
+        assert answer.status_code == 200 and answer.mimetype == "audio/wav"
