@@ -6,6 +6,7 @@ import fcntl
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 from zoneinfo import ZoneInfo
 
 import click
@@ -56,6 +57,27 @@ def demo_app(reset: bool, instance_path: Path | None = None) -> Flask:
     return app
 
 
+def held(lock: IO[str], folder: Path) -> None:
+    """Take the demo's lock, or refuse in one line, naming where the running demo answers."""
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        lock.seek(0)
+        where = lock.read().strip()
+        raise click.ClickException(
+            f"a demo is already running from {folder} ({where}): stop it first (Ctrl-C)"
+        ) from None
+
+
+def refuse_a_running_demo(folder: Path) -> None:
+    """Refuse a second demo before its port is tried: the port may be the first demo's own."""
+    path = folder / DEMO_LOCK
+    if not path.exists():
+        return  # no demo has run here: nothing is created before the port is checked
+    with open(path, encoding="utf-8") as lock:
+        held(lock, folder)  # and released as the file closes
+
+
 @contextmanager
 def the_only_demo(folder: Path, port: int) -> Iterator[None]:
     """Hold the demo folder while the demo runs, refusing a second demo in one line.
@@ -65,14 +87,7 @@ def the_only_demo(folder: Path, port: int) -> Iterator[None]:
     """
     folder.mkdir(parents=True, exist_ok=True)
     with open(folder / DEMO_LOCK, "a+", encoding="utf-8") as lock:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            lock.seek(0)
-            where = lock.read().strip()
-            raise click.ClickException(
-                f"a demo is already running from {folder} ({where}): stop it first (Ctrl-C)"
-            ) from None
+        held(lock, folder)
         lock.seek(0)
         lock.truncate()
         lock.write(f"http://127.0.0.1:{port}/\n")
@@ -85,6 +100,7 @@ def the_only_demo(folder: Path, port: int) -> Iterator[None]:
 @click.option("--reset", is_flag=True, help="rebuild the demo data from scratch")
 def demo_command(port: int, reset: bool) -> None:
     """Serve the app on a sample program at http://127.0.0.1:PORT (development mode)."""
+    refuse_a_running_demo(demo_folder())  # on its own port it would be "another program"
     refuse_a_busy_port(port)
     with the_only_demo(demo_folder(), port):  # before --reset deletes anything
         serve_the_demo(port, reset)

@@ -301,6 +301,30 @@ def test_a_second_demo_while_one_runs_is_refused_and_its_reset_deletes_nothing(
         assert session.scalars(select(User.name).where(User.name == "Kept")).all() == ["Kept"]
 
 
+def test_a_second_demo_on_the_same_port_is_told_the_demo_runs_there(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`hotline demo` typed again names the running demo, not "another program" to move from."""
+    monkeypatch.setattr(demo_module, "demo_folder", lambda: tmp_path)
+    port = free_port()
+    second: list[Result] = []
+
+    def serve(app: Flask, port: int) -> None:
+        with socket.socket() as listening:  # the first demo holds its port, as it serves
+            listening.bind(("127.0.0.1", port))
+            listening.listen()
+            second.append(CliRunner().invoke(main, ["demo", "--port", str(port)]))
+
+    monkeypatch.setattr(demo_module, "serve_with_one_clock", serve)
+    first = CliRunner().invoke(main, ["demo", "--port", str(port)])
+    assert first.exit_code == 0, first.output
+    assert second[0].exit_code == 1
+    assert second[0].output.splitlines() == [
+        f"Error: a demo is already running from {tmp_path} (http://127.0.0.1:{port}/):"
+        " stop it first (Ctrl-C)"
+    ]
+
+
 def test_demo_referrals_nobody_took_were_told_as_the_app_tells_and_timelines_run_in_order(
     tmp_path: Path,
 ) -> None:
