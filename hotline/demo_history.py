@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from .models import Assessment, Call, CallLeg, Message, Officer, Referral, ReferralEvent, User
 from .services.escalation import first_recipients, notify_recipients
+from .services.intake_steps import OFFENSES
 from .services.program_store import load_on_call
 from .services.voicemail import notify_voicemail
 
@@ -238,14 +239,11 @@ def _call(
 
 def _texts(session: Session, referral: Referral, coordinator: User, created: datetime) -> None:
     phone = referral.officer_phone or ""
-    answers = [
-        "REFER",
-        "1" if referral.type == "arrest_diversion" else "2",
-        referral.participant_name or "",
-        referral.location or "",
-        "Y",
-        "SEND",
-    ]
+    answers = ["REFER", "1" if referral.type == "arrest_diversion" else "2"]
+    answers.append(referral.participant_name or "")
+    # In the intake's own order: an arrest diversion is asked its offence after the name.
+    answers += [digit for digit, name in OFFENSES.items() if name == referral.offense]
+    answers += [referral.location or "", "Y", "SEND"]
     for offset, body in enumerate(answers):
         at = created - timedelta(minutes=len(answers) - offset)
         session.add(

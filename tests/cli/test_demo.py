@@ -40,6 +40,7 @@ from hotline.rotation import assignment_at
 from hotline.services.completion import next_to_complete
 from hotline.services.deadlines import miss_overdue_intakes
 from hotline.services.escalation import escalate_unacked
+from hotline.services.intake_steps import Step, answer, first_step
 from hotline.services.oncall import load_program, schedule_segments, who_is_on_call
 from hotline.services.reports import call_counts, load_calls
 from hotline.web.reports import last_full_quarter
@@ -323,6 +324,34 @@ def test_a_second_demo_on_the_same_port_is_told_the_demo_runs_there(
         f"Error: a demo is already running from {tmp_path} (http://127.0.0.1:{port}/):"
         " stop it first (Ctrl-C)"
     ]
+
+
+def test_demo_texted_referrals_came_in_as_answers_the_intake_takes_in_its_order(
+    tmp_path: Path,
+) -> None:
+    """The officer's phone in the simulator shows each past referral's texts: a real intake."""
+    app = demo_app(reset=False, instance_path=tmp_path)
+    with session_scope(app) as session:
+        seed(session, datetime.now(UTC), app.config)
+        texted = session.scalars(select(Referral).where(Referral.channel == "sms")).all()
+        assert any(r.type == "arrest_diversion" for r in texted)
+        for referral in texted:
+            bodies = session.scalars(
+                select(Message.body)
+                .where(Message.referral_id == referral.id, Message.direction == "in")
+                .order_by(Message.created_at, Message.id)
+            ).all()
+            assert bodies[0] == "REFER", bodies
+            step: Step | None = first_step(known_officer=True)
+            turn = None
+            answers: dict[str, object] = {}
+            for body in bodies[1:]:
+                assert step is not None, (referral.id, bodies)  # nothing after SEND
+                turn = answer(step, answers, body or "", lambda badge: None)
+                assert turn.outcome in ("next", "send"), (referral.id, step, body, bodies)
+                step, answers = turn.step, turn.answers
+            assert turn is not None and turn.outcome == "send", (referral.id, bodies)
+            assert (answers["type"], answers.get("offense")) == (referral.type, referral.offense)
 
 
 def test_demo_referrals_nobody_took_were_told_as_the_app_tells_and_timelines_run_in_order(
