@@ -62,15 +62,17 @@ def add_history(session: Session, now: datetime, seed: int, count: int = 130) ->
         select(User).where(User.role == "coordinator", User.active.is_(True))
     ).all()
     statuses = rng.choices(list(CLOSED), weights=list(CLOSED.values()), k=count - 4) + OPEN * 4
-    for index, status in enumerate(statuses):
+    # Some are older than the intake window: the replayed intake-deadlines job closes them.
+    ages = [
+        timedelta(minutes=rng.randint(5, 50))
+        if status in OPEN
+        else timedelta(days=rng.uniform(1, HISTORY_DAYS))
+        for status in statuses
+    ]
+    # Numbered in the order they arrived, as the app numbers them: #30 came before #104.
+    arrivals = sorted(zip((now - age for age in ages), statuses, strict=True))
+    for index, (created, status) in enumerate(arrivals):
         recent = status in OPEN
-        # Taken referrals may be older than the intake window: the replayed
-        # intake-deadlines job (demo_jobs) closes them as it would have.
-        created = now - (
-            timedelta(minutes=rng.randint(5, 50))
-            if recent
-            else timedelta(days=rng.uniform(1, HISTORY_DAYS))
-        )
         officer = rng.choice(officers)
         coordinator = rng.choice(coordinators)
         channel = "voice" if index % 3 == 0 else "sms"

@@ -354,6 +354,16 @@ def test_demo_texted_referrals_came_in_as_answers_the_intake_takes_in_its_order(
             assert (answers["type"], answers.get("offense")) == (referral.type, referral.offense)
 
 
+def test_demo_referral_numbers_rise_with_time_as_the_apps_do(tmp_path: Path) -> None:
+    """#30 never arrived after #104: the referrals list, texts and dates read in one order."""
+    app = demo_app(reset=False, instance_path=tmp_path)
+    with session_scope(app) as session:
+        seed(session, datetime.now(UTC), app.config)
+        arrivals = session.scalars(select(Referral.created_at).order_by(Referral.id)).all()
+    assert len(arrivals) == 130
+    assert arrivals == sorted(arrivals)
+
+
 def test_demo_referrals_nobody_took_were_told_as_the_app_tells_and_timelines_run_in_order(
     tmp_path: Path,
 ) -> None:
