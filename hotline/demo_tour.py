@@ -7,14 +7,31 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from . import rotation as engine
 from .services.completion import next_to_complete
 from .services.notices import tier_one_gaps
-from .services.oncall import who_is_on_call
+from .services.oncall import load_program, who_is_on_call
+
+# Fay's weekends come round every third week: a gap is always within this many days.
+GAP_SEARCH_DAYS = 28
 
 
 def coming_saturday(today: date) -> date:
     """Return the Saturday of the coming weekend: Fay's, a gap in the demo (never today)."""
     return today + timedelta(days=(5 - today.weekday()) % 7 or 7)
+
+
+def next_gap_day(session: Session, now: datetime, zone: ZoneInfo) -> date | None:
+    """Return the day the next tier-1 gap starts (or today, in one): in the demo, Fay's weekend.
+
+    The demo may be run again weeks after it was built: the coming weekend is then
+    someone else's, and the tour's step must still open onto a gap.
+    """
+    end = now + timedelta(days=GAP_SEARCH_DAYS)
+    for segment in engine.final_schedule(load_program(session), 1, now, end):
+        if segment.user_id is None:
+            return max(segment.start, now).astimezone(zone).date()
+    return None
 
 
 def tour_lines(session: Session, now: datetime, zone: ZoneInfo, fallback: list[str]) -> list[str]:

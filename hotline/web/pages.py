@@ -20,7 +20,7 @@ from sqlalchemy import and_, select
 from werkzeug.wrappers import Response
 
 from ..db import get_session
-from ..demo_tour import coming_saturday
+from ..demo_tour import next_gap_day
 from ..models import Call, Officer, OptOut, Referral
 from ..services import people
 from ..services.completion import next_to_complete
@@ -200,7 +200,10 @@ def dashboard() -> str | Response:
         # The guided tour calls as the roster's first officer (Officer Smith in the demo).
         tour_officer=db.scalars(select(Officer).order_by(Officer.id)).first(),
         tour_referral=tour_referral(),
-        tour_weekend=coming_saturday(today),
+        # In the demo, Fay's weekend: the next gap, however long ago the demo was built.
+        tour_weekend=next_gap_day(db, now, zone)
+        if current_app.config.get("HOTLINE_DEMO")
+        else None,
         is_supervisor=is_supervisor(),
         # Left out of the answer above: the hole it makes must not go unexplained (SPEC §2).
         broken=broken_rows(db) if is_supervisor() else [],

@@ -264,6 +264,23 @@ class TestGuidedTour:
         days = [date(2026, 12, 5) + timedelta(days=n) for n in range(7)]  # Saturday on
         assert [(coming_saturday(day) - day).days for day in days] == [7, 6, 5, 4, 3, 2, 1]
 
+    @pytest.mark.parametrize("weeks_ago", [1, 2, 3])
+    def test_a_demo_built_weeks_ago_still_leads_its_weekend_step_to_a_gap(
+        self, app: Flask, client: FlaskClient, weeks_ago: int
+    ) -> None:
+        """`hotline demo` run again a week later reuses its program: Fay's gap has moved on."""
+        app.config["HOTLINE_DEMO"] = True
+        from hotline.demo import DEMO_PASSWORD, seed
+
+        with session_scope(app) as session:
+            seed(session, datetime.now(UTC) - timedelta(weeks=weeks_ago), app.config)
+            sam = session.scalars(select(User).where(User.name == "Sam Reyes")).one()
+        supervisor = Web(client)
+        assert supervisor.login(sam, DEMO_PASSWORD).status_code == 302
+        by_id = {tour_id: href for href, tour_id in tour_links(supervisor.text("/"))}
+        week = supervisor.text(by_id["tour-gap"].replace("&amp;", "&"))
+        assert 'class="gap-text" id="gap-summary"' in week, "the step's week has no gap"
+
     def test_outside_the_demo_the_tour_speaks_of_no_one_of_the_demos(
         self, app: Flask, as_supervisor: Web
     ) -> None:
