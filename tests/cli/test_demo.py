@@ -191,6 +191,20 @@ def test_demo_overrides_page_names_the_supervisor_who_added_each_cover(tmp_path:
     assert added_by == ["Sam Reyes", "Sam Reyes"]
 
 
+def test_the_demos_sign_in_page_names_an_account_of_each_role(tmp_path: Path) -> None:
+    # The README sends a newcomer to the case manager's and the prosecutor's views too.
+    app = demo_app(reset=False, instance_path=tmp_path)
+    with session_scope(app) as session:
+        seed(session, datetime.now(UTC), app.config)
+        roles = {email: role for email, role in session.execute(select(User.email, User.role))}
+    page = Web(app.test_client()).client.get("/login").get_data(as_text=True)
+    hint = page.split('id="demo-logins">')[1].split("</p>")[0]
+    named = dict(re.findall(r"(\w+@demo\.lead\.example) \(([\w ]+)\)", hint))
+    assert sorted(named.values()) == ["case manager", "coordinator", "prosecutor", "supervisor"]
+    assert {email: roles[email].replace("_", " ") for email in named} == named
+    assert "demo-password" in hint
+
+
 def test_demo_voicemails_play_from_the_demo_itself(tmp_path: Path) -> None:
     app = demo_app(reset=False, instance_path=tmp_path)
     with session_scope(app) as session:
