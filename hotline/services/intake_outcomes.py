@@ -30,10 +30,14 @@ class Declined:
 
 @dataclass(frozen=True)
 class Sent:
-    """The referral was made; `told` whether anyone on call could be texted."""
+    """The referral was made; `told` whether anyone on call could be texted.
+
+    `delayed`: the clock that sends texts is not running (SPEC §2), so they wait.
+    """
 
     referral_id: int
     told: bool
+    delayed: bool = False
 
 
 @dataclass(frozen=True)

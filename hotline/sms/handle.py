@@ -8,18 +8,19 @@ An intake keeps the language it started in.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from ..health import clock_state, last_clock_run
 from ..i18n import N_, Translate, translator
 from ..messaging.outbox import is_opted_out
 from ..models import Message, OptOut
 from ..services import sms_intake
-from ..services.intake_outcomes import Asked
+from ..services.intake_outcomes import Asked, Sent
 from ..services.intake_reply import log_reply, save_and_reply
 from ..services.text_sender import Sender
 from ..statements import insert_unless_present
@@ -129,6 +130,8 @@ def _handle_text(session: Session, inbound: Inbound, config: Mapping[str, Any]) 
             return Reply(f"{_(PICTURED)} {asked}", INTAKE_REPLY)
         number = config["HOTLINE_NUMBER"]
         turn = sms_intake.proceed(session, conversation, sender, text, now, message_id, number)
+        if isinstance(turn, Sent) and turn.told and texts_wait(session, now):
+            turn = replace(turn, delayed=True)  # "a coordinator will text you" would be untrue
         saves = turn.saves if isinstance(turn, Asked) else None
         return Reply(intake_words(_, turn), INTAKE_REPLY, saves)
     if expired and sender.intake is not None:  # told in the language the intake was in
@@ -163,6 +166,11 @@ def _command_amid_intake(sender: Sender, command: Command | None) -> bool:
     if not sender.is_staff or command.name not in COORDINATOR_COMMANDS:
         return False
     return command.name in (WHO, TAKE) or command.referral is not None
+
+
+def texts_wait(session: Session, now: datetime) -> bool:
+    """Tell whether queued texts wait: the clock has not sent any lately (SPEC §2 /healthz)."""
+    return clock_state(last_clock_run(session), now) != "ok"
 
 
 def unprompted_help(

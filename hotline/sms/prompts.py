@@ -73,6 +73,12 @@ def intake_words(_: Translate, reply: IntakeReply) -> str:
             return question(_, step, answers)
         case Declined():
             return _("Understood: no referral was made and nothing about the person was kept.")
+        case Sent(referral_id=n, told=True, delayed=True):
+            return _(
+                "Sent: LEAD referral #{n}. Texts to coordinators are delayed: call the "
+                "hotline now. STATUS {n} tells where it is.",
+                n=n,
+            )
         case Sent(referral_id=n, told=True):
             return _(
                 "Sent: LEAD referral #{n}. A coordinator will text you. "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -10,7 +11,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from hotline.db import session_scope
-from hotline.models import Message
+from hotline.health import CLOCK_JOB
+from hotline.models import JobRun, Message
 from hotline.simulator import SmsEmulator, flask_poster
 from tests.factories import Program, add_program
 
@@ -55,3 +57,12 @@ def converse(phone: SmsEmulator, sender: str, *texts: str) -> list[str]:
         assert result.status == 200
         answers.append(result.replies[-1] if result.replies else "")
     return answers
+
+
+def clock_sent_texts(app: Flask, ago: timedelta = timedelta(0)) -> None:
+    """Record that the clock's dispatch-outbox last sent the queued texts `ago`."""
+    at = datetime.now(UTC) - ago
+    with session_scope(app) as session:
+        session.merge(
+            JobRun(name=CLOCK_JOB, started_at=at, finished_at=at, ran_for=at, succeeded_at=at)
+        )

@@ -17,7 +17,7 @@ from hotline.services import escalation
 from hotline.simulator import SmsEmulator
 from tests.factories import add_user
 from tests.jobs.conftest import SPEC_JOBS
-from tests.sms.conftest import Program, converse, outbox
+from tests.sms.conftest import STRANGER, Program, clock_sent_texts, converse, outbox
 from tests.sms.test_commands import refer
 from tests.sms.test_intake import ARREST
 
@@ -81,6 +81,7 @@ class TestOptedOutCoordinators:
         self, app: Flask, phone: SmsEmulator, program: Program
     ) -> None:
         assert phone.send(program.ana.phone, "STOP").replies == []
+        clock_sent_texts(app)  # the clock runs: the texts go out
         reply = converse(phone, program.officer.phone, *ARREST, "SEND")[-1]
         assert "A coordinator will text you." in reply
         number = int(reply.split("#", 1)[1].split(".", 1)[0])
@@ -184,3 +185,29 @@ def test_two_clocks_escalating_at_one_instant_pass_a_referral_on_one_step(
     assert "1 people" in other_clock[0]
     assert outbox(app, program.ben.phone)[0].startswith(f"LEAD #{number}: Reply ACK {number}")
     assert outbox(app, program.sue.phone) == []  # supervisors wait their ten minutes
+
+
+class TestTextsWaiting:
+    """An officer is not told a coordinator will text while the clock sends no texts."""
+
+    @pytest.mark.parametrize("ago", [None, timedelta(minutes=10)])
+    def test_a_referral_sent_while_no_texts_go_out_tells_the_officer_to_call(
+        self, app: Flask, phone: SmsEmulator, program: Program, ago: timedelta | None
+    ) -> None:
+        # None: the clock never ran (not started after a deploy); else it stopped 10 min ago.
+        if ago is not None:
+            clock_sent_texts(app, ago)
+        reply = converse(phone, program.officer.phone, *ARREST, "SEND")[-1]
+        number = int(reply.split("#", 1)[1].split(".", 1)[0])
+        assert reply == (
+            f"Sent: LEAD referral #{number}. Texts to coordinators are delayed: call the "
+            f"hotline now. STATUS {number} tells where it is."
+        )
+        # The alert still waits in the outbox: it goes once the clock runs again.
+        assert outbox(app, program.ana.phone)[0].startswith(f"LEAD #{number}: Reply ACK")
+
+    def test_a_spanish_officer_is_told_in_spanish(
+        self, app: Flask, phone: SmsEmulator, program: Program
+    ) -> None:
+        spanish = converse(phone, STRANGER, "REFERIR", "555", "2", "Juan", "Pine", "S", "enviar")
+        assert "van con retraso: llame ahora a la linea" in spanish[-1]

@@ -20,7 +20,7 @@ from hotline.simulator import SmsEmulator
 from hotline.sms.parse import CARRIER_RESERVED
 from hotline.sms.prompts import PROMPTS, question
 from tests.factories import add_override, add_referral, add_user
-from tests.sms.conftest import STRANGER, Program, converse, outbox
+from tests.sms.conftest import STRANGER, Program, clock_sent_texts, converse, outbox
 from tests.sms.test_phone_keyboards import picture
 
 ANSWERS = {
@@ -40,6 +40,7 @@ def test_a_spanish_officer_refers_in_spanish(
     app: Flask, phone: SmsEmulator, program: Program
 ) -> None:
     speaks_spanish(app, program.officer.phone)
+    clock_sent_texts(app)
     replies = converse(
         phone, program.officer.phone, "REFERIR", "1", "Jane Doe", "1", "Pine St", "SÍ", "ENVIAR"
     )
