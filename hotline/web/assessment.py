@@ -94,10 +94,15 @@ def assessment(referral_id: int) -> str | Response | tuple[str, int]:
         values = {key: getattr(latest, key, None) for key in AssessmentIn.model_fields}
     errors: dict[str, str] = {}
     status = 422
+    # The version the form was drawn from: a refused save keeps the one it was opened at,
+    # so fixing an answer cannot save over a version someone saved meanwhile unseen.
+    seen = versions
     if request.method == "POST":
         if not user_can("work_referrals"):
             abort(403)
         values = form_values()
+        posted = ascii_number(request.form.get("version", ""))
+        seen = versions if posted is None else posted
         user = current_user()
         assert user is not None
         try:
@@ -115,7 +120,7 @@ def assessment(referral_id: int) -> str | Response | tuple[str, int]:
                 Actor(user.id, "web"),
                 datetime.now(UTC),
                 current_app.config["HOTLINE_NUMBER"],
-                after_version=ascii_number(request.form.get("version", "")),
+                after_version=posted,
             )
             session.commit()
         except ValidationError as error:
@@ -124,6 +129,7 @@ def assessment(referral_id: int) -> str | Response | tuple[str, int]:
         except Conflict as error:
             session.rollback()
             latest, versions = latest_assessment(session, referral.id)
+            seen = versions  # said below: saving again is knowingly over it
             errors["form"] = (
                 _stale_words(session, latest)
                 if error.field == "version"
@@ -149,6 +155,7 @@ def assessment(referral_id: int) -> str | Response | tuple[str, int]:
         # The form is drawn to read, without Save, where saving would be refused.
         refusal=why_not_assessable(referral),
         versions=versions,
+        seen=seen,
         needs=NEEDS,
         risks=RISKS,
         offenses=OFFENSES,

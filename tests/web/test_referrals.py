@@ -274,6 +274,28 @@ class TestAssessmentForm:
         again = as_coordinator.post(path, {**mine, "version": seen_version(page)})
         assert again.status_code == 302  # saved knowingly, as version 2
 
+    def test_a_refused_save_keeps_the_version_the_form_was_opened_at(
+        self, app: Flask, as_coordinator: Web, ben: User
+    ) -> None:
+        # Fixing a refused answer must not quietly save over what Ben saved meanwhile.
+        number = add_referral(app, "acknowledged")
+        path = f"/referrals/{number}/assessment"
+        opened = seen_version(as_coordinator.text(path))
+        with session_scope(app) as session:
+            data = AssessmentIn.model_validate({**API_FORM, "disposition": "accepted"})
+            record_assessment(session, number, data, Actor(ben.id, "web"), datetime.now(UTC), None)
+        mine = {**FORM, "disposition": "", "services": "called her sister"}
+        refused = as_coordinator.post(path, {**mine, "version": opened})
+        assert refused.status_code == 422
+        fixed = {**mine, "disposition": "declined"}
+        answer = as_coordinator.post(
+            path, {**fixed, "version": seen_version(refused.get_data(as_text=True))}
+        )
+        assert answer.status_code == 409
+        assert "Version 1 was saved meanwhile by Ben" in answer.get_data(as_text=True)
+        with session_scope(app) as session:
+            assert session.scalars(select(Assessment.disposition)).all() == ["accepted"]
+
     def test_the_same_form_posted_twice_saves_one_version(
         self, app: Flask, as_coordinator: Web
     ) -> None:
