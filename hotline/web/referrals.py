@@ -39,6 +39,8 @@ WAITING = ("received", "notified", "acknowledged")
 PAGE_SIZE = 100
 NO_TYPE = "none"  # the type filter's value for a referral whose type is not set
 STATUS_ACTIONS = ("ack", "intake_completed", "intake_missed", "not_a_referral")
+# What the services answer when a race settled against this click (the page had offered it).
+REFUSED = (actions.AlreadyYours, actions.TakenBy, actions.NotOpen, actions.NotTakenYet)
 
 
 def _filters() -> dict[str, str]:
@@ -224,25 +226,27 @@ def referral_action(referral_id: int) -> Response | tuple[str, int]:
         return _page(row, _("Write the note first: nothing was saved."), note_refused=True), 422
     if repeated_post():
         return redirect(url_for("web.referral", referral_id=referral_id))
+    outcome: actions.ActionOutcome | None = None
     if action == "ack":
-        message = action_message(
-            actions.acknowledge(session, referral_id, user, now, "web", sender)
-        )
+        outcome = actions.acknowledge(session, referral_id, user, now, "web", sender)
     elif action == "note":
-        message = action_message(actions.add_note(session, referral_id, user, text, now, "web"))
+        outcome = actions.add_note(session, referral_id, user, text, now, "web")
     elif action in ("intake_completed", "intake_missed"):
         completed = action == "intake_completed"
-        message = action_message(
-            actions.close_intake(session, referral_id, user, completed, text, now, "web", sender)
+        outcome = actions.close_intake(
+            session, referral_id, user, completed, text, now, "web", sender
         )
     elif action == "not_a_referral":
-        message = action_message(
-            actions.mark_not_a_referral(session, referral_id, user, now, "web", sender)
-        )
+        outcome = actions.mark_not_a_referral(session, referral_id, user, now, "web", sender)
     elif action == "callback":
         message = call_back(referral_id, user.id, now, transport_for(current_app.config))
     else:
         abort(400)
+    if outcome is not None:
+        message = action_message(outcome)
+        if isinstance(outcome, REFUSED):  # another got there first: said as a stale page is
+            session.rollback()  # the form's token too: it changed nothing
+            return _page(row, message, typed=text), 409
     session.commit()
     flash(message)
     return redirect(url_for("web.referral", referral_id=referral_id))

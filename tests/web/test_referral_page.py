@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from flask import Flask
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from hotline.db import session_scope
 from hotline.models import (
@@ -17,8 +18,11 @@ from hotline.models import (
     OptOut,
     Referral,
     ReferralEvent,
+    User,
 )
-from tests.factories import add_referral, add_user
+from hotline.services import referral_actions
+from hotline.web import referrals as referrals_page
+from tests.factories import add_officer, add_referral, add_user
 from tests.web.conftest import Web
 
 BUTTONS = {
@@ -165,6 +169,38 @@ class TestRefusals:
         )
         assert answer.status_code == 409
         assert reason in answer.get_data(as_text=True)  # in the box, to save as a note
+
+    def test_a_reason_typed_as_someone_closes_the_intake_at_that_moment_is_kept_in_a_409(
+        self, app: Flask, as_coordinator: Web, ben: User, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        # Both pressed at once: the page offered it to both; the service settles who wins.
+        officer = add_officer(app)
+        number = add_referral(
+            app, "acknowledged", officer_id=officer.id, officer_phone=officer.phone
+        )
+        real, done = referrals_page.holder_is_gone, []
+
+        def ben_closes_it_first(session: Session, referral_id: int) -> bool:
+            if not done:
+                done.append(True)
+                with session_scope(app) as other:
+                    taker = other.get_one(User, ben.id)
+                    now = datetime.now(UTC)
+                    referral_actions.close_intake(other, number, taker, True, "", now, "web", None)
+            return real(session, referral_id)
+
+        monkeypatch.setattr(referrals_page, "holder_is_gone", ben_closes_it_first)
+        reason = "Waited 40 min at the clinic; she left with her sister."
+        answer = as_coordinator.post(
+            f"/referrals/{number}/actions", {"action": "intake_missed", "text": reason}
+        )
+        page = answer.get_data(as_text=True)
+        assert answer.status_code == 409
+        assert reason in page and f"#{number} is intake completed" in page
+        with session_scope(app) as session:
+            assert session.get_one(Referral, number).status == "intake_completed"
+            kinds = session.scalars(select(ReferralEvent.kind)).all()
+            assert kinds.count("intake_completed") == 1 and "intake_missed" not in kinds
 
     def test_an_empty_note_is_a_422_that_says_so(self, app: Flask, as_coordinator: Web) -> None:
         number = add_referral(app, "acknowledged")
