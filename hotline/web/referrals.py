@@ -65,6 +65,8 @@ def referrals() -> tuple[str, int]:
         statement = statement.where(Officer.agency == chosen["agency"])
     if (officer_id := ascii_number(chosen["officer"])) is not None:
         statement = statement.where(Referral.officer_id == officer_id)
+    elif chosen["officer"].isascii() and chosen["officer"].isdigit():  # past any officer's id
+        statement = statement.where(false())
     zone = program_zone()
     errors: dict[str, str] = {}
     for key, compare in (

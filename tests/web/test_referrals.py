@@ -363,6 +363,19 @@ def test_a_filter_day_beyond_any_referral_shows_none_rather_than_all(
         assert f">#{number}<" in as_coordinator.text(f"/referrals?{query}"), query
 
 
+def test_an_officer_number_past_any_officers_shows_none_rather_than_all(
+    app: Flask, as_coordinator: Web
+) -> None:
+    officer = add_officer(app)
+    number = add_referral(app, "intake_completed", officer_id=officer.id)
+    for query in ("officer=9999999999", "officer=99999999999999999999999"):
+        answer = as_coordinator.get(f"/referrals?{query}")  # no officer has it: none of theirs
+        page = answer.get_data(as_text=True)
+        assert answer.status_code == 200, query
+        assert f">#{number}<" not in page and "No referral matches." in page, query
+    assert f">#{number}<" in as_coordinator.text(f"/referrals?officer={officer.id}")
+
+
 def meanwhile(monkeypatch: pytest.MonkeyPatch, change: Callable[[], None]) -> None:
     """Have `change` commit in another worker once the assessment page has read its referral."""
     real = assessment_page.latest_assessment  # type: ignore[attr-defined]
