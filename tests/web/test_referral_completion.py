@@ -227,7 +227,11 @@ def test_a_referral_closed_by_text_as_the_form_is_saved_is_refused_and_left_as_c
     monkeypatch.setattr(completion_page, "form_values", ben_closes_it_meanwhile)
     answer = as_coordinator.post(f"/referrals/{number}/completion", FILLED)
     assert closed == [True]
-    assert answer.status_code == 422 and "closed" in answer.get_data(as_text=True)
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 422 and "closed" in page
+    # What she typed is still on the page to read (and put in a note), with no Save to press.
+    assert 'value="Jane Doe"' in page and 'value="3rd &amp; Pine"' in page
+    assert 'id="save-completion"' not in page
     after = stored(app, number)
     assert (after.status, after.type, after.participant_name) == ("intake_missed", None, None)
     assert completion_events(app, number) == []
