@@ -19,6 +19,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from flask import Flask
 from sqlalchemy import Connection, Engine, MetaData, create_engine, insert, inspect, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
@@ -504,14 +505,7 @@ class TestReleaseWhileTheAppRuns:
         monkeypatch.setattr(migrations, "LOCKED_PAUSE_S", 0.0, raising=False)
         upgrade(empty_database_url, self.BEFORE)
         engine = create_engine(empty_database_url, poolclass=NullPool)
-        app = create_app(
-            {
-                "TESTING": True,
-                "HOTLINE_ENV": "development",
-                "INSTANCE_PATH": tmp_path,
-                "DATABASE_URL": empty_database_url,
-            }
-        )
+        app = app_on(empty_database_url, tmp_path)
         outcome: dict[str, Any] = {}
         try:
             with engine.connect() as holder:
@@ -637,6 +631,12 @@ KILLED_AFTER_THE_FIRST_CHANGE_TO_MESSAGES = textwrap.dedent(
 )
 
 
+def app_on(url: str, instance: Path) -> Flask:
+    """Return the app in development on the database at `url` (its release step run or not)."""
+    config = {"TESTING": True, "HOTLINE_ENV": "development", "DATABASE_URL": url}
+    return create_app({**config, "INSTANCE_PATH": instance})
+
+
 def _postgresql_only(url: str) -> None:
     """Skip on SQLite, which has no lock queue: a waiting writer holds up nobody."""
     if make_url(url).get_backend_name() == "sqlite":
@@ -755,14 +755,7 @@ class TestAnAppOnADatabaseBehindThisRelease:
         # /healthz said only "error: ProgrammingError" (PostgreSQL) or "error:
         # OperationalError" (SQLite), as if the database were down.
         upgrade(empty_database_url, self.BEFORE)
-        app = create_app(
-            {
-                "TESTING": True,
-                "HOTLINE_ENV": "development",
-                "INSTANCE_PATH": tmp_path,
-                "DATABASE_URL": empty_database_url,
-            }
-        )
+        app = app_on(empty_database_url, tmp_path)
         try:
             answer = app.test_client().get("/healthz")
             assert answer.status_code == 503
@@ -785,14 +778,7 @@ class TestAnAppOnADatabaseBehindThisRelease:
         try:
             with engine.begin() as connection:
                 connection.execute(text("UPDATE alembic_version SET version_num = '9999'"))
-            app = create_app(
-                {
-                    "TESTING": True,
-                    "HOTLINE_ENV": "development",
-                    "INSTANCE_PATH": tmp_path,
-                    "DATABASE_URL": empty_database_url,
-                }
-            )
+            app = app_on(empty_database_url, tmp_path)
             assert app.test_client().get("/healthz").get_json()["database"] == "ok"
         finally:
             engine.dispose()
@@ -804,14 +790,7 @@ def test_a_database_made_without_migrations_is_refused_in_words_and_left_alone(
     # Tables made from the models (create_all) record no revision: the release step said
     # "database unavailable: table officers already exists" (SQLite), as if it were down.
     engine = create_engine(empty_database_url, poolclass=NullPool)
-    app = create_app(
-        {
-            "TESTING": True,
-            "HOTLINE_ENV": "development",
-            "INSTANCE_PATH": tmp_path,
-            "DATABASE_URL": empty_database_url,
-        }
-    )
+    app = app_on(empty_database_url, tmp_path)
     try:
         Base.metadata.create_all(engine)
         result = app.test_cli_runner().invoke(args=["db", "upgrade"])
