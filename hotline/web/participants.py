@@ -20,7 +20,7 @@ from ..services.participant_match import suggest
 from ..services.providers import list_providers
 from . import bp
 from .auth import current_user, requires, user_can
-from .form_once import repeated_post
+from .form_once import form_used, repeated_post
 from .language import web_text
 from .participant_forms import checked, form_values
 from .people import actor
@@ -124,6 +124,8 @@ def add_participant() -> Page | Response:
     if data is None:
         return list_page(422, request_form(), errors)
     session = get_session()
+    if form_used():  # a phone's retry: the one its first post added is no likely match
+        return redirect(url_for("web.participants_page"))
     if not request.form.get("add_anyway"):
         # As the assessment does: who they may already be, before a second record of them.
         found = [row for row, _score in suggest(session, data.name, data.date_of_birth)]

@@ -12,6 +12,7 @@ from hotline.db import session_scope
 from hotline.models import Participant
 from tests.web.conftest import Web
 from tests.web.test_exited_participants import exited
+from tests.web.test_form_once import hidden_fields
 from tests.web.test_participants import add_participant, marked_field
 
 TYPED = {"name": "Bob Smyth", "aliases": "Bobby S", "date_of_birth": "1980-05-06"}
@@ -74,3 +75,15 @@ class TestAddingSomeoneAlreadyThere:
         answer = as_coordinator.post("/participants", TYPED)
         assert answer.status_code == 302
         assert names(app) == ["Ann Ames", "Bob Smyth"]
+
+    def test_a_phone_retry_of_an_add_does_not_offer_the_one_it_added_as_a_match(
+        self, app: Flask, as_coordinator: Web
+    ) -> None:
+        form = hidden_fields(as_coordinator.text("/participants"), "/participants")
+        assert as_coordinator.post("/participants", {**form, **TYPED}).status_code == 302
+        # The first answer was lost on a weak connection: the phone sends the form again.
+        again = as_coordinator.post("/participants", {**form, **TYPED})
+        assert again.status_code == 302
+        page = as_coordinator.text(again.headers["Location"])
+        assert "sent already" in page and "Nothing was added yet" not in page
+        assert names(app) == ["Bob Smyth"]
