@@ -18,7 +18,7 @@ from ..services.errors import DomainError
 from ..services.recontact import Disclosed, contact_with
 from . import bp, program_zone
 from .auth import current_user, requires, user_can
-from .form_once import repeated_post
+from .form_once import form_used, repeated_post
 from .language import web_text
 from .participant_forms import checked, form_values
 from .participants import Page, record_page
@@ -118,6 +118,8 @@ def update_plan_entry(participant_id: int, entry_id: int) -> Page | Response:
         abort(404)  # not even another participant's entry's status is told
     seen = request.form.get("from_status")
     if seen and entry.status != seen:  # moved on since the page was drawn
+        if form_used():  # by this very button: a phone's retry of it
+            return redirect(url_for("web.participant", participant_id=row.id))
         moved = web_text(PLAN_MOVED, status=word(entry.status))
         return record_page(row, 409, {"form": moved})
     field = PLAN_DATES.get(values.get("status", ""))
@@ -142,6 +144,8 @@ def update_plan_entry(participant_id: int, entry_id: int) -> Page | Response:
     data, errors = checked(PlanEntryPatch, values)
     if data is None:
         return record_page(row, 422, errors)
+    if repeated_post():
+        return redirect(url_for("web.participant", participant_id=row.id))
     try:
         service_plan.update_plan_entry(
             get_session(), row.id, entry_id, data, actor(), datetime.now(UTC)

@@ -11,6 +11,7 @@ from flask import Flask
 from hotline.db import session_scope
 from hotline.models import Consent, PlanEntry, Provider, User
 from tests.api.conftest import Api, token_for
+from tests.web.test_form_once import hidden_fields
 from tests.web.test_participants import add_participant, signed_in
 
 
@@ -177,3 +178,21 @@ def test_each_revoke_and_mark_button_says_which_consent_or_need_it_changes(app: 
         "Mark started: housing",
         "Mark completed: documents",
     ]
+
+
+def test_a_phone_retry_of_mark_started_says_it_was_sent_not_that_someone_else_moved_it(
+    app: Flask,
+) -> None:
+    web, user = signed_in(app, "Cam Reed", "case_manager")
+    number = add_participant(app, "Jane Doe", user)
+    entry = stored_entry(app, number, "housing", "planned", None, None)
+    path = f"/participants/{number}/plan/{entry}"
+    button = hidden_fields(web.text(f"/participants/{number}"), path)
+    assert web.post(path, button).status_code == 302
+    # The first answer was lost on a weak connection: the phone sends the button again.
+    again = web.post(path, button)
+    assert again.status_code == 302
+    page = web.text(again.headers["Location"])
+    assert "sent already" in page and "someone changed it" not in page
+    with session_scope(app) as session:
+        assert session.get_one(PlanEntry, entry).status == "started"
