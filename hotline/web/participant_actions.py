@@ -73,6 +73,8 @@ def add_consent(participant_id: int) -> Page | Response:
 def revoke_consent(participant_id: int, consent_id: int) -> Page | Response:
     """Revoke a consent: it stops holding now; its record stays."""
     row = participant_or_404(participant_id)
+    if repeated_post():  # a phone's retry: revoked by its first post
+        return redirect(url_for("web.participant", participant_id=row.id))
     try:
         participants.revoke_consent(get_session(), row.id, consent_id, actor(), datetime.now(UTC))
     except DomainError as error:

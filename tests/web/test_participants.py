@@ -27,6 +27,7 @@ from hotline.models import (
 from tests.api.test_participants import revoke_once_listed
 from tests.factories import add_officer, add_referral, add_user, leave_roster
 from tests.web.conftest import PASSWORD, Web
+from tests.web.test_form_once import hidden_fields
 
 
 def signed_in(app: Flask, name: str, role: str) -> tuple[Web, User]:
@@ -816,3 +817,23 @@ def test_marking_an_entry_whose_start_is_still_to_come_starts_it_today(
         row = session.get_one(PlanEntry, entry)
         ended = today if button == "completed" else None
         assert (row.status, row.started_on, row.ended_on) == (button, today, ended)
+
+
+def test_a_phone_retry_of_revoke_says_it_was_sent_not_that_nothing_was_saved(
+    app: Flask, cam: tuple[Web, User]
+) -> None:
+    web, user = cam
+    number = add_participant(app, "Jane Doe", user)
+    assert web.post(f"/participants/{number}/consents", {"scope": "prosecutor"}).status_code == 302
+    with session_scope(app) as session:
+        consent = session.scalars(select(Consent.id)).one()
+    path = f"/participants/{number}/consents/{consent}/revoke"
+    button = hidden_fields(web.text(f"/participants/{number}"), path)
+    assert web.post(path, button).status_code == 302
+    # The first answer was lost on a weak connection: the phone sends the button again.
+    again = web.post(path, button)
+    assert again.status_code == 302
+    page = web.text(again.headers["Location"])
+    assert "sent already" in page and "Nothing was saved" not in page
+    with session_scope(app) as session:
+        assert session.get_one(Consent, consent).revoked_at is not None
