@@ -186,7 +186,7 @@ def delete_rotation(
 
 def create_override(session: Session, data: OverrideIn, actor: Actor, now: datetime) -> Override:
     """Create an override."""
-    if data.end <= data.start:
+    if data.end.astimezone(UTC) <= data.start.astimezone(UTC):
         raise FieldInvalid("end must be after start", "end")
     _require_users(session, [data.user_id], "user_id")
     row = Override(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -179,9 +179,14 @@ class OverrideForm:
         try:
             # Kept in the program's zone, so the schema checks the year as typed.
             instants = {name: time.instant.astimezone(zone) for name, time in times.items()}
-            return OverrideIn.model_validate({"user_id": user_id, "tier": tier, **instants})
+            data = OverrideIn.model_validate({"user_id": user_id, "tier": tier, **instants})
         except ValidationError as error:
             return field_errors(error, form_field)
+        # Then in UTC: two times held in one zone compare as readings, blind to the pass
+        # (01:00 PDT to 01:00 PST, an hour, compared as no time at all).
+        return data.model_copy(
+            update={"start": data.start.astimezone(UTC), "end": data.end.astimezone(UTC)}
+        )
 
 
 def say(words: Said) -> Markup:

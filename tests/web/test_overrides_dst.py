@@ -6,6 +6,7 @@ import html
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import unquote_plus
 from zoneinfo import ZoneInfo
 
@@ -278,3 +279,65 @@ def test_a_spanish_supervisor_reads_the_dst_notes_in_spanish(
     gap = override_form(ben, "2027-03-14T02:00", "2027-03-14T03:00")
     page = html.unescape(as_supervisor.post("/overrides", gap).get_data(as_text=True))
     assert "02:00–03:00 no existe el Sunday 14 March 2027." in page
+
+
+def cover_the_repeated_hour(as_supervisor: Web, ben: User, day: str, reading: str) -> str:
+    """Post "Ben covers from the first pass of the repeated hour to its second"; return the page."""
+    form = override_form(
+        ben,
+        f"{day}T{reading}",
+        f"{day}T{reading}",
+        start_pass=f"{day}T{reading} first",
+        end_pass=f"{day}T{reading} second",
+    )
+    preview = as_supervisor.post("/overrides", {**form, "action": "preview"})
+    assert preview.status_code == 200, preview.get_data(as_text=True)
+    assert as_supervisor.post("/overrides", form).status_code == 302
+    return as_supervisor.text("/overrides")
+
+
+def test_an_override_from_one_pass_of_the_repeated_hour_to_the_other_is_saved(
+    app: Flask, as_supervisor: Web, ben: User
+) -> None:
+    # 01:00 PDT to 01:00 PST is an hour; held in one zone the two compared as the same
+    # reading, and the save was refused with "end must be after start".
+    page = cover_the_repeated_hour(as_supervisor, ben, "2027-11-07", "01:00")
+    assert saved(app)[0][2:4] == (
+        datetime(2027, 11, 7, 8, tzinfo=UTC),
+        datetime(2027, 11, 7, 9, tzinfo=UTC),
+    )
+    assert "Sun 11/07/2027 01:00 PDT" in page and "Sun 11/07/2027 01:00 PST" in page
+
+
+class TestInSydney:
+    """The southern hemisphere's fall-back: 03:00 AEDT back to 02:00 AEST on 4 April 2027."""
+
+    @pytest.fixture
+    def app_config(self, app_config: dict[str, Any]) -> dict[str, Any]:
+        return {**app_config, "HOTLINE_TIMEZONE": "Australia/Sydney"}
+
+    def test_an_override_ending_in_the_second_pass_after_a_later_first_pass_start_is_saved(
+        self, app: Flask, as_supervisor: Web, ben: User
+    ) -> None:
+        # 02:45 AEDT to 02:15 AEST is half an hour: the end's reading is earlier, its instant later.
+        form = override_form(
+            ben,
+            "2027-04-04T02:45",
+            "2027-04-04T02:15",
+            start_pass="2027-04-04T02:45 first",
+            end_pass="2027-04-04T02:15 second",
+        )
+        assert as_supervisor.post("/overrides", form).status_code == 302
+        assert saved(app)[0][2:4] == (
+            datetime(2027, 4, 3, 15, 45, tzinfo=UTC),
+            datetime(2027, 4, 3, 16, 15, tzinfo=UTC),
+        )
+
+    def test_the_repeated_hour_is_covered_from_its_first_pass_to_its_second(
+        self, app: Flask, as_supervisor: Web, ben: User
+    ) -> None:
+        cover_the_repeated_hour(as_supervisor, ben, "2027-04-04", "02:00")
+        assert saved(app)[0][2:4] == (
+            datetime(2027, 4, 3, 15, tzinfo=UTC),
+            datetime(2027, 4, 3, 16, tzinfo=UTC),
+        )
