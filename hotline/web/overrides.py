@@ -134,6 +134,15 @@ def cautions(
     if data.user_id in program.inactive:
         inactive = who.get(data.user_id, "?")
         found.append(_("{name} is inactive: the override would not apply.", name=inactive))
+    if shown.idle:  # "who covers" chosen as the one covered for, say
+        found.append(
+            _(
+                "{name} is already on call on tier {tier} throughout this span: "
+                "nobody would change.",
+                name=who.get(data.user_id, "?"),
+                tier=data.tier,
+            )
+        )
     if form.covered is not None and not shown.covered:
         covered = who.get(form.covered, "?")
         found.append(

@@ -128,6 +128,7 @@ class OverridePreview:
     clashes: list[engine.Override]
     covered: bool  # whether the person covered for holds the tier at some point of the span
     clipped: bool  # whether the span was cut to its first 28 days
+    idle: bool  # whether the person covering holds the tier throughout already
 
 
 def override_preview(
@@ -152,6 +153,9 @@ def override_preview(
         segment.user_id == covered_user and segment.start < covering.end
         for segment in engine.final_schedule(program, covering.tier, covering.start, end)
     )
-    return OverridePreview(
-        before, preview(changed, tier, start, end, names, zone), clashes, held, covering.end > limit
+    shown_span = engine.final_schedule(
+        program, covering.tier, covering.start, min(covering.end, limit)
     )
+    idle = all(segment.user_id == covering.user_id for segment in shown_span)
+    after = preview(changed, tier, start, end, names, zone)
+    return OverridePreview(before, after, clashes, held, covering.end > limit, idle)

@@ -203,6 +203,21 @@ class TestPreview:
         assert "Ben Okafor is not on call on tier 1 at any time in this span." in page
         assert "No other override on this tier overlaps it." in page
 
+    def test_preview_warns_when_the_person_covering_is_already_on_call_throughout(
+        self, app: Flask, as_supervisor: Web, ana: User, ben: User
+    ) -> None:
+        # At 3 a.m. on a phone, "who covers" picked as the person to be covered for: Ana,
+        # off sick, would stay on call, and the two timelines differ only by a label.
+        add_rotation(app, 1, ana)
+        form = override_form(
+            ana, "2027-06-01T10:00", "2027-06-01T12:00", action="preview", **{"for": ana.id}
+        )
+        page = as_supervisor.post("/overrides", form).get_data(as_text=True)
+        idle = "Ana Diaz is already on call on tier 1 throughout this span: nobody would change."
+        assert idle in page
+        form["user"] = str(ben.id)
+        assert idle not in as_supervisor.post("/overrides", form).get_data(as_text=True)
+
 
 class TestSave:
     """Saved with local times read in the program's zone; errors beside their fields."""
