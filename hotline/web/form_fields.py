@@ -55,7 +55,10 @@ def parse_local(text: str) -> datetime | None:
         reading = datetime.fromisoformat(text.strip())
     except ValueError:
         return None
-    return reading.replace(second=0, microsecond=0) if reading.tzinfo is None else None
+    # "18.30" (a phone's number pad has no colon) reads as 18:00 and 0.3 s: not 18:30.
+    if reading.tzinfo is not None or reading.microsecond:
+        return None
+    return reading.replace(second=0)
 
 
 def local_input(instant: datetime, zone: ZoneInfo) -> str:

@@ -314,6 +314,19 @@ class TestSave:
         assert re.search(rf'aria-describedby="[^"]*{field}-error"( aria-invalid="true")?', page)
         assert 'aria-invalid="true"' in page
 
+    @pytest.mark.parametrize("typed", ["18.30", "18,30"])
+    def test_a_time_typed_with_a_dot_or_comma_is_refused_not_saved_on_the_hour(
+        self, app: Flask, as_supervisor: Web, ben: User, typed: str
+    ) -> None:
+        # A phone's number pad offers "." and ",", not ":"; "18.30" read as 18:00 plus a
+        # fraction of a second, and the cover was saved from 18:00, half an hour early.
+        form = override_form(ben, f"2027-06-01T{typed}", "2027-06-01T22:00")
+        answer = as_supervisor.post("/overrides", form)
+        page = answer.get_data(as_text=True)
+        assert answer.status_code == 422 and saved(app) == []
+        assert f'<p class="field-error" id="start-error">{NO_TIME}</p>' in page
+        assert field_value(page, "start") == f"2027-06-01T{typed}"  # kept as typed
+
 
 class TestRoleRules:
     """Only supervisors add or delete, with the CSRF token."""
