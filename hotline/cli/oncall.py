@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -27,6 +28,8 @@ from .people import CLI_ACTOR
 override_cli = CommandGroup("override", help="Manage overrides.")
 # The override schema's fields, as `override add` names them.
 OPTIONS = {"user_id": "--user", "tier": "--tier", "start": "--start", "end": "--end"}
+# Python reads "18.30" and "18,30" as 18:00 and 0.3 s: a fraction is of seconds only.
+FRACTION_NOT_OF_SECONDS = re.compile(r"[T ]\d{2}(:?\d{2})?[.,]")
 
 
 def program_zone() -> ZoneInfo:
@@ -47,6 +50,8 @@ def parse_typed(text: str, option: str) -> LocalTime:
     """
     try:
         parsed = datetime.fromisoformat(text)
+        if FRACTION_NOT_OF_SECONDS.search(text):
+            raise ValueError(text)
     except ValueError:
         raise click.ClickException(f"{option}: not an ISO 8601 time: {text!r}") from None
     if year_problem(parsed) is not None:

@@ -22,7 +22,7 @@ from hotline import create_app
 from hotline.cli import main
 from hotline.db import session_scope
 from hotline.jobs import JOBS
-from hotline.models import JobRun, Message
+from hotline.models import JobRun, Message, Override
 from tests.factories import add_rotation, add_user
 
 
@@ -119,6 +119,20 @@ def test_far_override_times_are_one_line_errors(
     result = runner.invoke(args=[*args, *(x for pair in times.items() for x in pair)])
     assert clean_failure(result), result.output
     assert f"{option}: must be between the years 1900 and 2200" in result.output
+
+
+@pytest.mark.parametrize("typed", ["2027-06-01T18.30", "2027-06-01T18,30"])
+def test_an_override_time_with_a_dot_for_a_colon_is_refused_not_saved_on_the_hour(
+    app: Flask, runner: FlaskCliRunner, typed: str
+) -> None:
+    # Python reads "18.30" as 18:00 and 0.3 s: the cover began half an hour early.
+    ana = add_user(app, "Ana Diaz")
+    args = ["override", "add", "--user", ana.email, "--tier", "1", "--start", typed]
+    result = runner.invoke(args=[*args, "--end", "2027-06-01T22:00"])
+    assert clean_failure(result), result.output
+    assert f"--start: not an ISO 8601 time: {typed!r}" in result.output
+    with session_scope(app) as session:
+        assert session.scalars(select(Override)).all() == []
 
 
 @pytest.mark.parametrize(
