@@ -20,6 +20,7 @@ from hotline.schemas.people import OfficerCreate, OfficerPatch, UserCreate, User
 from hotline.services import calendar_secret, people, roster_import
 from hotline.services.departed_holders import open_held_by
 from hotline.services.errors import FieldInvalid
+from hotline.services.people_unique import check_unique
 from hotline.services.second_factor import reset_factor
 from hotline.services.tokens import create_token
 
@@ -89,6 +90,9 @@ def add_user(
     values = {"name": name, "email": email, "phone": phone, "role": role, "language": language}
     data = people.validate(UserCreate, values, region(), program_language(), hotline_number())
     if password == PROMPT:
+        # Before the prompt: nobody types a new password twice to learn the email is used.
+        with session_scope(current_app) as session:
+            check_unique(session, User, None, email=data.email, phone=data.phone)
         password = prompted_password()
     if password is not None and len(password) < MIN_PASSWORD_LENGTH:
         raise click.ClickException(f"password: use at least {MIN_PASSWORD_LENGTH} characters")

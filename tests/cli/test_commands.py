@@ -87,6 +87,23 @@ class TestPeopleCommands:
             sue = session.scalars(select(User)).one()
         assert Web(client).login(sue, "a long password").status_code == 302
 
+    def test_user_add_refuses_a_used_email_or_phone_before_asking_for_a_password(
+        self, runner: FlaskCliRunner
+    ) -> None:
+        add_people(runner)  # ana@example.org, +12065550101
+        args = ["user", "add", "--name", "Ana Two", "--password", "--role", "coordinator"]
+        typed = "a long password\na long password\n"
+        email = runner.invoke(
+            args=[*args, "--email", "ANA@example.org", "--phone", "2065550199"], input=typed
+        )
+        assert email.exit_code == 1
+        assert email.output == "Error: email: email ana@example.org is already used\n"
+        phone = runner.invoke(
+            args=[*args, "--email", "ana2@example.org", "--phone", "(206) 555-0101"], input=typed
+        )
+        assert phone.exit_code == 1
+        assert phone.output == "Error: phone: phone +12065550101 is already used\n"
+
     def test_bad_input_is_one_line_and_non_zero(self, runner: FlaskCliRunner) -> None:
         add_people(runner)
         bad_phone = runner.invoke(
