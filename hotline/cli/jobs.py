@@ -17,7 +17,7 @@ from hotline.logs import database_error_in, log_exception
 from hotline.models import JobRun
 
 from .errors import EXPECTED_FAILURES, CommandGroup, first_line
-from .oncall import parse_instant, shown
+from .oncall import parse_typed, shown
 
 log = logging.getLogger(__name__)
 jobs_cli = CommandGroup("jobs", help="Run scheduled jobs by hand.")
@@ -31,7 +31,10 @@ def run_command(name: str, at_text: str | None) -> None:
     if name not in JOBS:
         raise click.ClickException(f"no job {name!r}; jobs: {', '.join(JOBS)}")
     # An empty --at (a script's unset variable) is refused, never run as now.
-    at = parse_instant(at_text, "--at") if at_text is not None else datetime.now(UTC)
+    typed = parse_typed(at_text, "--at") if at_text is not None else None
+    at = typed.instant.astimezone(UTC) if typed is not None else datetime.now(UTC)
+    if typed is not None and typed.note:  # as `oncall --at`: a night's 01:30 is two instants
+        click.echo(str(typed.note))
     try:
         outcome = run_job_for_outcome(current_app, name, at)
     except EXPECTED_FAILURES:

@@ -37,11 +37,6 @@ def program_zone() -> ZoneInfo:
     return ZoneInfo(current_app.config["HOTLINE_TIMEZONE"])
 
 
-def parse_instant(text: str, option: str) -> datetime:
-    """Read an ISO 8601 time as a UTC instant; one without an offset is in the program's zone."""
-    return parse_typed(text, option).instant.astimezone(UTC)
-
-
 def parse_typed(text: str, option: str) -> LocalTime:
     """Read an ISO 8601 time, noting how a local one skipped or repeated by DST is read.
 

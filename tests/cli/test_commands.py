@@ -477,6 +477,24 @@ class TestOnCallCommands:
         )
         assert lines[2].startswith("  tier 2: Ben Ode +12065550102 (rotation)")
 
+    def test_jobs_run_at_a_local_time_dst_repeats_or_skips_says_which_instant_it_runs_as(
+        self, runner: FlaskCliRunner
+    ) -> None:
+        # As `oncall --at` says it: the night's 01:30 is two instants an hour apart.
+        twice = runner.invoke(args=["jobs", "run", "retention", "--at", "2026-11-01T01:30"])
+        assert twice.exit_code == 0, twice.output
+        assert twice.output.splitlines()[0] == (
+            "01:30 happens twice on Sunday 1 November 2026 in America/Los_Angeles (clocks go "
+            "back from 02:00 to 01:00): the first, 01:30 PDT, is used."
+        )
+        skipped = runner.invoke(args=["jobs", "run", "retention", "--at", "2026-03-08T02:30"])
+        assert skipped.output.splitlines()[0] == (
+            "02:30 does not exist on Sunday 8 March 2026 in America/Los_Angeles: "
+            "clocks jump from 02:00 to 03:00."
+        )
+        plain = runner.invoke(args=["jobs", "run", "retention", "--at", "2026-11-01T01:30-08:00"])
+        assert plain.output.startswith("retention: ")
+
     def test_oncall_at_a_local_time_dst_repeats_or_skips_says_which_instant_it_answers(
         self, app: Flask, runner: FlaskCliRunner
     ) -> None:
