@@ -520,3 +520,14 @@ def test_a_spanish_supervisor_reads_the_report_words_the_services_write_in_spani
     assert csv_rows(as_supervisor, f"/reports/disparity.csv?{query}")[1][1] == "oculto"
     participants = dict(csv_rows(as_supervisor, f"/reports/participants.csv?{query}")[1:])
     assert "de ellos, derivados de nuevo en 6 meses" in participants
+
+
+def test_a_spanish_supervisor_reads_every_label_of_the_period_form_in_spanish(
+    supervisor: User,
+    as_supervisor: Web,
+    spanish_pages: Callable[[User, dict[str, str]], None],
+) -> None:
+    spanish_pages(supervisor, {"From": "Desde", "To (included)": "Hasta (incluido)"})
+    page = as_supervisor.text("/reports?from=2024-03-04&to=2024-03-17")
+    labels = re.findall(r'<label for="(from|to)">([^<]*)</label>', page)
+    assert labels == [("from", "Desde"), ("to", "Hasta (incluido)")]
