@@ -92,6 +92,49 @@ def outcome_cells(
     return cells
 
 
+def complement_gives_away(
+    counts: Counter[str],
+    shown: dict[str, int | None],
+    outcomes: Counter[str],
+    cells: dict[str, int | None],
+    caps: dict[str, float],
+) -> bool:
+    """Tell whether those without the outcome (count - outcome, a total on the page) give one away.
+
+    15 referred and 14 accepted leave one not accepted: a hidden group of 5 or
+    more with under 5 accepted is that one, so exactly 5 referred and 4 accepted.
+    """
+    ranges = {}
+    for group, count in counts.items():
+        count_low, count_high = (
+            (count, count) if shown[group] is not None else (known_bounds(count)[0], caps[group])
+        )
+        outcome = outcomes[group]
+        low, high = known_bounds(outcome)
+        outcome_low, outcome_high = (
+            (outcome, outcome) if cells[group] is not None else (low, min(high, count_high))
+        )
+        ranges[group] = (count_low, count_high, outcome_low, outcome_high)
+    bounds = {g: (max(0, cl - oh), ch - ol) for g, (cl, ch, ol, oh) in ranges.items()}
+    total = counts.total() - outcomes.total()
+    for group, (count_low, count_high, outcome_low, outcome_high) in ranges.items():
+        others = [b for g, b in bounds.items() if g != group]
+        least = max(bounds[group][0], total - sum(high for _, high in others))
+        most = min(bounds[group][1], total - sum(low for low, _ in others))
+        if least < most:
+            continue
+        # Those without the outcome pinned: the count and the outcome move together.
+        if shown[group] is None and max(count_low, outcome_low + least) >= min(
+            count_high, outcome_high + least
+        ):
+            return True
+        if cells[group] is None and max(outcome_low, count_low - least) >= min(
+            outcome_high, count_high - least
+        ):
+            return True
+    return False
+
+
 def disparity(referrals: Sequence[Facts]) -> list[DisparityRow]:
     """Count referrals and outcomes by race/ethnicity, small counts suppressed (complementary).
 
@@ -128,7 +171,12 @@ def disparity(referrals: Sequence[Facts]) -> list[DisparityRow]:
     left = sum(counts[g] for g in hidden)  # the hidden groups' outcomes are at most this
     accepted = outcome_cells(accepted_counts, groups, hidden, caps, left)
     completed = outcome_cells(completed_counts, groups, hidden, caps, left)
-    if accepted is None or completed is None:
+    gives_away = any(
+        complement_gives_away(counts, shown, column, cells, caps)
+        for column, cells in ((accepted_counts, accepted), (completed_counts, completed))
+        if cells is not None
+    )
+    if accepted is None or completed is None or gives_away:
         # The column's total is on the page (bookings avoided, intake completed): hiding
         # every cell of it would still give them away.
         everyone = DisparityRow(

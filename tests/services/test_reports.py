@@ -349,6 +349,13 @@ class TestSuppression:
             # White and Black, hidden, have 5 referrals between them, so at most 5 accepted:
             # Asian's hidden accepted is then at least 9 - 5 = 4, and under 5.
             {"Asian": (5, 4, 2), "Black or African American": (2, 2, 2), "White": (3, 3, 0)},
+            # 15 referred, 14 accepted: one was not. Hispanic, 5 or more with under 5 accepted,
+            # is that one: exactly 5 referred, 4 accepted, though all three rows are hidden.
+            {
+                "Black or African American": (9, 9, 2),
+                "Hispanic or Latino": (5, 4, 2),
+                "White": (1, 1, 1),
+            },
         ],
     )
     def test_no_hidden_outcome_can_be_worked_out_from_its_total_and_the_counts(
