@@ -12,7 +12,6 @@ from sqlalchemy import bindparam, exists, update
 from sqlalchemy.orm import Session
 
 from ..audit import Actor
-from ..health import clock_state, last_clock_run
 from ..i18n import Translate
 from ..messaging.segments import gsm_folded
 from ..models import Message, Officer, Referral, User
@@ -78,11 +77,6 @@ class Reply:
         # when that is all that stands between the reply and GSM-7, as notices are.
         if self.folded:
             object.__setattr__(self, "text", gsm_folded(self.text))
-
-
-def texts_wait(session: Session, now: datetime) -> bool:
-    """Tell whether queued texts and calls back wait: the clock ran none lately (SPEC §2)."""
-    return clock_state(last_clock_run(session), now) != "ok"
 
 
 def run_command(
@@ -174,8 +168,7 @@ def run_command(
         )
         return Reply(action_words(_, closed))
     if command.name == CALL:
-        callback = request_callback(session, referral, user.id, now, "sms")
-        return Reply(callback_words(_, callback, delayed=texts_wait(session, now)))
+        return Reply(callback_words(_, request_callback(session, referral, user.id, now, "sms")))
     zone = ZoneInfo(config["HOTLINE_TIMEZONE"])
     if command.name == WHO:
         answer = who_is_on_call(session, now, config["HOTLINE_FALLBACK_NUMBERS"])

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from ..health import clock_state, last_clock_run
 from ..i18n import N_, Translate, translator
 from ..messaging.outbox import is_opted_out
 from ..models import Message, OptOut
@@ -23,7 +24,7 @@ from ..services.intake_outcomes import Asked, Sent
 from ..services.intake_reply import log_reply, save_and_reply
 from ..services.text_sender import Sender
 from ..statements import insert_unless_present
-from .commands import Reply, run_command, texts_wait
+from .commands import Reply, run_command
 from .parse import (
     ABORT,
     CONTACT,
@@ -165,6 +166,11 @@ def _command_amid_intake(sender: Sender, command: Command | None) -> bool:
     if not sender.is_staff or command.name not in COORDINATOR_COMMANDS:
         return False
     return command.name in (WHO, TAKE) or command.referral is not None
+
+
+def texts_wait(session: Session, now: datetime) -> bool:
+    """Tell whether queued texts wait: the clock has not sent any lately (SPEC §2 /healthz)."""
+    return clock_state(last_clock_run(session), now) != "ok"
 
 
 def unprompted_help(

@@ -157,19 +157,8 @@ def officer_status_words(_: Translate, outcome: OfficerStatus | NoSuchReferral) 
     return _("LEAD #{n}: {status}.", n=outcome.referral_id, status=words)
 
 
-def callback_words(
-    _: Translate, outcome: CallbackQueued | CallbackRefused, delayed: bool = False
-) -> str:
-    """Return the reply to CALL n: the phone will ring, or why it will not.
-
-    `delayed`: the clock that places calls back is not running, so none rings soon.
-    """
-    if isinstance(outcome, CallbackQueued) and delayed:
-        return _(
-            "Calls back by text are delayed: the hotline's clock is not running. Use Call "
-            "back on #{n}'s page in the web app.",
-            n=outcome.referral_id,
-        )
+def callback_words(_: Translate, outcome: CallbackQueued | CallbackRefused) -> str:
+    """Return the reply to CALL n: the phone will ring, or why it will not."""
     if isinstance(outcome, CallbackQueued):
         return _(
             "The hotline is calling you now about #{n}: press 1 to be put through to "

@@ -141,8 +141,7 @@ def events(app: Flask, referral: int) -> list[tuple[str, str, dict[str, Any] | N
 
 
 def ask_and_place(client: FlaskClient, app: Flask, program: Program, referral: int) -> str:
-    """Text CALL n as Ana (the clock running) and run the job that places it; return the reply."""
-    run(app, "dispatch-outbox", datetime.now(UTC))  # the clock has run lately
+    """Text CALL n as Ana and run the job that places it; return the reply."""
     reply = text(client, app, program.ana.phone, f"CALL {referral}")
     run(app, "dispatch-outbox", datetime.now(UTC))
     return reply
@@ -150,16 +149,6 @@ def ask_and_place(client: FlaskClient, app: Flask, program: Program, referral: i
 
 class TestCallByText:
     """CALL n rings the coordinator from the hotline; 1 dials the referral's officer."""
-
-    def test_while_the_clock_places_no_calls_the_coordinator_is_sent_to_the_web(
-        self, app: Flask, client: FlaskClient, program: Program, referral: int
-    ) -> None:
-        # The clock never ran (not started after a deploy): no call back would ring soon.
-        reply = text(client, app, program.ana.phone, f"CALL {referral}")
-        assert reply == (
-            "Calls back by text are delayed: the hotline's clock is not running. "
-            f"Use Call back on #{referral}'s page in the web app."
-        )
 
     def test_the_coordinator_is_called_from_the_hotline_then_put_through(
         self,
