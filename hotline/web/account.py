@@ -47,8 +47,7 @@ def change_own_password() -> Page | Response:
     new = request.form.get("new_password", "")
     if not new:
         errors["new_password"] = _("Type the new password.")
-    hashed = password_hash(new, errors)
-    errors = {("new_password" if k == "password" else k): v for k, v in errors.items()}
+    hashed = password_hash(new, errors, "new_password")
     if hashed is not None and request.form.get("new_password_again", "") != new:
         errors["new_password_again"] = _("The two new passwords differ: type it again.")
     # Counted as a sign-in: a borrowed session may not try passwords past the lock-out.

@@ -66,12 +66,12 @@ def sentence(message: str) -> str:
     return message if message.endswith((".", "!", "?")) else message + "."
 
 
-def password_hash(password: str, errors: Errors) -> str | None:
-    """Return the hash of a new password, None when none is given; note one that is too short."""
+def password_hash(password: str, errors: Errors, field: str = "password") -> str | None:
+    """Return the hash of a new password, None when none is given; note one too short at `field`."""
     if not password:
         return None
     if len(password) < MIN_PASSWORD_LENGTH:
-        errors["password"] = web_text("Use at least {n} characters.", n=MIN_PASSWORD_LENGTH)
+        errors[field] = web_text("Use at least {n} characters.", n=MIN_PASSWORD_LENGTH)
         return None
     return generate_password_hash(password)
 
