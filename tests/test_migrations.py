@@ -688,15 +688,21 @@ def _indexes(inspector: Any, table: str, schema: str | None) -> dict[str, tuple[
     return found
 
 
+def migrated_by_a_newer_release(url: str) -> Engine:
+    """Upgrade the database at `url`, then mark it at a revision this release lacks (9999)."""
+    upgrade(url)
+    engine = create_engine(url, poolclass=NullPool)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    return engine
+
+
 def test_a_database_migrated_by_a_newer_release_is_refused_in_words_and_left_alone(
     empty_database_url: str,
 ) -> None:
     # Alembic said only "Can't locate revision identified by '9999'".
-    upgrade(empty_database_url)
-    engine = create_engine(empty_database_url, poolclass=NullPool)
+    engine = migrated_by_a_newer_release(empty_database_url)
     try:
-        with engine.begin() as connection:
-            connection.execute(text("UPDATE alembic_version SET version_num = '9999'"))
         with pytest.raises(migrations.CommandError) as caught:
             upgrade(empty_database_url)
         assert str(caught.value) == (
@@ -773,11 +779,8 @@ class TestAnAppOnADatabaseBehindThisRelease:
         self, empty_database_url: str, tmp_path: Path
     ) -> None:
         # A rolled-back release runs on the newer schema (migrations only add): no alarm.
-        upgrade(empty_database_url)
-        engine = create_engine(empty_database_url, poolclass=NullPool)
+        engine = migrated_by_a_newer_release(empty_database_url)
         try:
-            with engine.begin() as connection:
-                connection.execute(text("UPDATE alembic_version SET version_num = '9999'"))
             app = app_on(empty_database_url, tmp_path)
             assert app.test_client().get("/healthz").get_json()["database"] == "ok"
         finally:
