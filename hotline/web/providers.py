@@ -77,7 +77,7 @@ def comparable(fields: dict[str, Any]) -> dict[str, Any]:
 def drawn_provider() -> dict[str, Any]:
     """Return what the posted form was drawn with (`was_` fields), so a save undoes no other."""
     drawn: dict[str, Any] = drawn_on_the_page(("name", "phone"))
-    if "was_phone" in drawn and not drawn["was_phone"]:
+    if drawn.get("phone") == "":  # drawn with no phone: as stored, None
         drawn["phone"] = None
     if "was_needs" in request.form:
         drawn["needs"] = [n for n in request.form["was_needs"].split(",") if n]

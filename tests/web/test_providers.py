@@ -153,6 +153,17 @@ class TestEditingAProvider:
         row = provider_row(app, "Evergreen Clinic")
         assert row.phone == "+12065550199"
 
+    def test_a_phone_added_meanwhile_stays_when_the_page_drew_none(self, app: Flask) -> None:
+        web = cam(app)
+        web.post("/providers", {"name": "Evergreen"})
+        row = provider_row(app, "Evergreen")
+        page_drawn = drawn(row)  # no phone: an empty box
+        with session_scope(app) as session:  # another case manager adds its phone meanwhile
+            session.get_one(Provider, row.id).phone = "+12065550199"
+        edit = {"name": "Evergreen Clinic", "phone": "", "active": "on"}
+        assert web.post(f"/providers/{row.id}", edit | page_drawn).status_code == 302
+        assert provider_row(app, "Evergreen Clinic").phone == "+12065550199"
+
     def test_a_save_with_nothing_changed_says_so(self, app: Flask) -> None:
         web = cam(app)
         web.post("/providers", {"name": "Evergreen", "needs": ["housing", "medical"]})
