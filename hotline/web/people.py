@@ -176,14 +176,6 @@ def user(user_id: int) -> Page:
     return person_page(user_or_404(user_id))
 
 
-def drawn_values() -> dict[str, Any]:
-    """Return the values the posted edit form was drawn with, the active box included."""
-    drawn: dict[str, Any] = drawn_on_the_page(USER_FIELDS)
-    if request.form.get("was_active") in ("on", "off"):
-        drawn["active"] = request.form["was_active"] == "on"
-    return drawn
-
-
 @bp.post("/people/users/<int:user_id>")
 @requires("edit_program")
 def edit_user(user_id: int) -> Page | Response:
@@ -203,7 +195,9 @@ def edit_user(user_id: int) -> Page | Response:
     now = datetime.now(UTC)
     could_work = can(row, "work_referrals")
     current = people.user_fields(row)
-    changed = changed_on_the_page(data.model_dump(exclude_unset=True), current, drawn_values())
+    changed = changed_on_the_page(
+        data.model_dump(exclude_unset=True), current, drawn_on_the_page(USER_FIELDS)
+    )
     try:
         if changed:
             people.update_user(db, row.id, UserPatch.model_construct(**changed), actor(), now)

@@ -97,13 +97,19 @@ def commit_or_conflict(session: Session, field: str) -> Conflict | None:
     return None
 
 
-def drawn_on_the_page(fields: tuple[str, ...]) -> dict[str, str]:
-    """Return what the posted edit form showed of `fields` (its `was_` twins; none if older).
+def drawn_on_the_page(fields: tuple[str, ...]) -> dict[str, Any]:
+    """Return what the posted edit form showed of `fields` and its active box (`was_` twins).
 
     A field still as the page showed it was not touched: it is no change, even if
     another supervisor changed it since (a new phone, say).
     """
-    return {name: request.form[f"was_{name}"] for name in fields if f"was_{name}" in request.form}
+    drawn: dict[str, Any] = {
+        name: request.form[f"was_{name}"] for name in fields if f"was_{name}" in request.form
+    }
+    # A tick box posts nothing when unticked: its twin says "on" or "off" as drawn.
+    if request.form.get("was_active") in ("on", "off"):
+        drawn["active"] = request.form["was_active"] == "on"
+    return drawn
 
 
 def changed_on_the_page(

@@ -81,8 +81,6 @@ def drawn_provider() -> dict[str, Any]:
         drawn["phone"] = None
     if "was_needs" in request.form:
         drawn["needs"] = [n for n in request.form["was_needs"].split(",") if n]
-    if request.form.get("was_active") in ("on", "off"):
-        drawn["active"] = request.form["was_active"] == "on"
     return drawn
 
 
