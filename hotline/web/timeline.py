@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from .. import rotation as engine
@@ -71,12 +71,16 @@ def local(
 ) -> str:
     """Format an instant in the program's zone (with its year unless it is `this_year`).
 
+    `this_year` defaults to the program's current year: a date of another year
+    (a rotation begun in 2020, a shift ending next January) always says its year.
     A time the clocks show twice (the hour repeated at fall-back) says which
     pass it is, with the zone's abbreviation: 01:00 PDT, then 01:00 PST; a
     `pattern` of the caller's does so with `name_pass` (not a form's value).
     """
     if instant is None:
         return "—"
+    if this_year is None:
+        this_year = datetime.now(UTC).astimezone(zone).year
     try:
         reading = instant.astimezone(zone)
         if pattern is None:

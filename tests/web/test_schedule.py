@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -14,6 +14,7 @@ from icalendar import Calendar
 
 from hotline.db import session_scope
 from hotline.models import Rotation, User
+from hotline.web.timeline import day_pattern
 from tests.api.conftest import Api, token_for
 from tests.factories import add_override, add_rotation, add_user
 from tests.web.conftest import Web
@@ -28,6 +29,11 @@ def feed_urls(page: str) -> dict[str, str]:
             r'<input id="(feed-[\w-]+)" class="mono" type="text" readonly value="([^"]+)"', page
         )
     )
+
+
+def day_shown(day: date) -> str:
+    """Return a day as the page writes it: with its year only when not this year's."""
+    return day.strftime(day_pattern(day.year, datetime.now(LA).year))
 
 
 def summaries(feed: bytes) -> list[str]:
@@ -133,8 +139,9 @@ class TestCalendar:
         details = re.search(r'id="segment-details">(.*?)</details>', page, re.S)
         assert details
         # The last shift of tier 1 runs to 08:00 that day, not to the page's midnight.
-        assert f"{after:%a %m/%d} 08:00</li>" in re.sub(r"\s+</li>", "</li>", details.group(1))
-        assert f"{after:%a %m/%d} 00:00" not in details.group(1)
+        said = re.sub(r"\s+</li>", "</li>", details.group(1))
+        assert f"{day_shown(after)} 08:00</li>" in said
+        assert f"{day_shown(after)} 00:00" not in details.group(1)
         summary = re.search(r'<p class="gap-text" id="gap-summary">(.*?)</p>', page, re.S)
         assert summary and "until further notice" in summary.group(1)
         assert f"{after:%a %m/%d}" not in summary.group(1)
@@ -150,8 +157,21 @@ class TestCalendar:
         stretches = re.findall(r"Tier 1: ([^<]*?)\s*(?:<|$)", details.group(1))
         # The shift held at the page's first midnight began at 08:00 the day before.
         before = first - timedelta(days=1)
-        assert stretches[0].endswith(f"{before:%a %m/%d} 08:00 – {first:%a %m/%d} 08:00"), stretches
-        assert f"{first:%a %m/%d} 00:00" not in details.group(1)
+        began = f"{day_shown(before)} 08:00 – {day_shown(first)} 08:00"
+        assert stretches[0].endswith(began), stretches
+        assert f"{day_shown(first)} 00:00" not in details.group(1)
+
+    def test_a_stretch_begun_in_another_year_says_its_year(
+        self, app: Flask, as_coordinator: Web, ana: User
+    ) -> None:
+        # One person on tier 1 since 08:00 on Monday, January 6, 2020: one unbroken stretch.
+        add_rotation(app, 1, ana, start=datetime(2020, 1, 6, 8))
+        page = as_coordinator.text("/schedule")
+        details = re.search(r'id="segment-details">(.*?)</details>', page, re.S)
+        assert details
+        stretches = re.findall(r"Tier 1: ([^<]*?)\s*(?:<|$)", details.group(1))
+        # "Mon 01/06 08:00" would read as this year's January 6 (not even a Monday).
+        assert stretches == ["Ana Diaz (rotation), Mon 01/06/2020 08:00 – until further notice"]
 
     def test_needs_sign_in(self, client: FlaskClient) -> None:
         assert client.get("/schedule").headers["Location"].startswith("/login")
