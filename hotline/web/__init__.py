@@ -68,7 +68,8 @@ def clock_warning(now: datetime) -> Markup | None:
     if run.succeeded_at is None:
         when = web_text("The clock process has never sent the queued texts.")
     else:
-        last = local(run.succeeded_at, program_zone())
+        zone = program_zone()
+        last = local(run.succeeded_at, zone, this_year=now.astimezone(zone).year)
         when = web_text("The clock process last sent the queued texts on {last}.", last=last)
     if run.refused:
         # The clock runs: the account is what to check (credentials, balance, Twilio's status).

@@ -62,7 +62,8 @@ def overrides() -> Page:
     covering = engine.Override(
         next_id(program), checked.user_id, checked.tier, checked.start, checked.end
     )
-    shown = override_preview(program, covering, form.covered, names(), zone)
+    this_year = now.astimezone(zone).year
+    shown = override_preview(program, covering, form.covered, names(), zone, this_year)
     return page(form, shown=shown, cautions=cautions(form, checked, program, shown, now), now=now)
 
 
@@ -104,8 +105,8 @@ def save(form: OverrideForm, data: OverrideIn, now: datetime) -> Page:
     span = {
         "who": who.get(data.user_id, "?"),
         "tier": data.tier,
-        "start": local(data.start, zone),
-        "end": local(data.end, zone),
+        "start": local(data.start, zone, this_year=now.astimezone(zone).year),
+        "end": local(data.end, zone, this_year=now.astimezone(zone).year),
     }
     if form.covered:
         saved = _(

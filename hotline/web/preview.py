@@ -52,13 +52,14 @@ def preview(
     end: datetime,
     names: Mapping[int, str],
     zone: ZoneInfo,
+    this_year: int,
 ) -> Preview:
     """Return the final schedule of `tiers` over [start, end), gaps listed apart."""
     segments = segments_of(program, tiers, start, end)
     return Preview(
         start,
         end,
-        lines(segments, start, end, names, zone),
+        lines(segments, start, end, names, zone, this_year),
         ruler(start, end, zone),
         [s for s in segments if s.user_id is None],
     )
@@ -137,12 +138,13 @@ def override_preview(
     covered_user: int | None,
     names: Mapping[int, str],
     zone: ZoneInfo,
+    this_year: int,
 ) -> OverridePreview:
     """Return the override's tier from a day before it to a day after, without and with it."""
     limit = covering.start + timedelta(days=PREVIEW_DAYS)
     start, end = covering.start - timedelta(days=1), min(covering.end, limit) + timedelta(days=1)
     tier = [covering.tier]
-    before = preview(program, tier, start, end, names, zone)
+    before = preview(program, tier, start, end, names, zone, this_year)
     changed = with_override(program, covering.user_id, covering.tier, covering.start, covering.end)
     clashes = [
         o
@@ -157,5 +159,5 @@ def override_preview(
         program, covering.tier, covering.start, min(covering.end, limit)
     )
     idle = all(segment.user_id == covering.user_id for segment in shown_span)
-    after = preview(changed, tier, start, end, names, zone)
+    after = preview(changed, tier, start, end, names, zone, this_year)
     return OverridePreview(before, after, clashes, held, covering.end > limit, idle)

@@ -227,7 +227,9 @@ def schedule_of(program: engine.Program, tiers: set[int]) -> Preview:
     """Return the next 28 days of some tiers of a (what-if) program."""
     now = datetime.now(UTC).replace(second=0, microsecond=0)
     names = {user_id: user.name for user_id, user in people(get_session()).items()}
-    return preview(program, tiers, now, now + timedelta(days=PREVIEW_DAYS), names, program_zone())
+    zone = program_zone()
+    end = now + timedelta(days=PREVIEW_DAYS)
+    return preview(program, tiers, now, end, names, zone, now.astimezone(zone).year)
 
 
 def current_schedule(row: Rotation) -> Preview:

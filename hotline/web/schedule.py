@@ -67,7 +67,7 @@ def schedule() -> str:
         one_day=timedelta(days=1),
         today=today,
         **calendar_context(segments, first, days, names, zone, now),
-        lines=lines(shown, max(start, now), end, names, zone, ends, begins),
+        lines=lines(shown, max(start, now), end, names, zone, today.year, ends, begins),
         gaps=[
             (s, ends.get(s.tier, s.end) if s.end == end else s.end)
             for s in shown

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from .. import rotation as engine
@@ -71,16 +71,14 @@ def local(
 ) -> str:
     """Format an instant in the program's zone (with its year unless it is `this_year`).
 
-    `this_year` defaults to the program's current year: a date of another year
-    (a rotation begun in 2020, a shift ending next January) always says its year.
+    Pass the program's current year as `this_year` where the reader may meet another
+    year's date (a rotation begun in 2020, a shift ending next January): it says its year.
     A time the clocks show twice (the hour repeated at fall-back) says which
     pass it is, with the zone's abbreviation: 01:00 PDT, then 01:00 PST; a
     `pattern` of the caller's does so with `name_pass` (not a form's value).
     """
     if instant is None:
         return "—"
-    if this_year is None:
-        this_year = datetime.now(UTC).astimezone(zone).year
     try:
         reading = instant.astimezone(zone)
         if pattern is None:
@@ -100,6 +98,7 @@ def lines(
     end: datetime,
     names: Mapping[int, str],
     zone: ZoneInfo,
+    this_year: int,
     ends: Mapping[int, datetime | None] | None = None,
     begins: Mapping[tuple[int, datetime], datetime] | None = None,
 ) -> list[Line]:
@@ -115,7 +114,8 @@ def lines(
         left = (segment.start - start) / timedelta(seconds=1) / span * 100
         width = (segment.end - segment.start) / timedelta(seconds=1) / span * 100
         began = (begins or {}).get((segment.tier, segment.start), segment.start)
-        since, until = local(began, zone), until_words(segment, end, zone, ends)
+        since = local(began, zone, this_year=this_year)
+        until = until_words(segment, end, zone, this_year, ends)
         kind = segment.source or "gap"
         if segment.user_id is None:
             label = _("GAP: nobody, {since} – {until}", since=since, until=until)
@@ -146,13 +146,14 @@ def until_words(
     segment: engine.Segment,
     end: datetime,
     zone: ZoneInfo,
+    this_year: int,
     ends: Mapping[int, datetime | None] | None,
 ) -> str:
     """Return when a stretch ends, in words: its real end even when the window cuts it."""
     if ends is None or segment.end != end or segment.tier not in ends:
-        return local(segment.end, zone)
+        return local(segment.end, zone, this_year=this_year)
     real = ends[segment.tier]
-    return _("until further notice") if real is None else local(real, zone)
+    return _("until further notice") if real is None else local(real, zone, this_year=this_year)
 
 
 def day_marks(start: datetime, end: datetime, zone: ZoneInfo) -> list[tuple[float, str]]:
