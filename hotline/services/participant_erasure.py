@@ -89,6 +89,10 @@ def erase_old_participants(
         with unless_held(session, f"participant {participant_id}"):
             if not claim_erasure(session, Participant, participant_id, now, still_erased, IDENTITY):
                 continue  # back in the program meanwhile: what is written now is theirs
+            # Held by that claim, judged again: another clock may have erased them since.
+            if not _participants_written_after_erasure(session, still_erased, participant_id):
+                session.rollback()
+                continue
             _erase_their_words(session, participant_id)
             late = {**ERASED_PERSON, "written_after_erasure": True}
             record(session, SYSTEM, now, "erase", "participant", participant_id, None, late)
@@ -143,9 +147,9 @@ def _erase_their_words(session: Session, participant_id: int) -> None:
 
 
 def _participants_written_after_erasure(
-    session: Session, still_erased: tuple[ColumnElement[bool], ...]
+    session: Session, still_erased: tuple[ColumnElement[bool], ...], only: int | None = None
 ) -> Sequence[int]:
-    """Return the erased, still exited participants that words were written to since."""
+    """Return the erased, still exited participants (or `only`) words were written to since."""
     erased = select(Participant.id.label("participant_id")).where(*still_erased)
     with_words: CompoundSelect[tuple[int]] = union(
         erased.where(
@@ -167,4 +171,6 @@ def _participants_written_after_erasure(
             Message.status != "queued",
         ),
     )
-    return sorted(session.scalars(select(with_words.subquery().c.participant_id)).all())
+    written = with_words.subquery().c.participant_id
+    chosen = select(written) if only is None else select(written).where(written == only)
+    return sorted(session.scalars(chosen).all())

@@ -46,7 +46,7 @@ from ..models import (
     Referral,
     ReferralEvent,
 )
-from ..statements import unless_held, updated_one_row
+from ..statements import hold_row, unless_held, updated_one_row
 
 log = logging.getLogger(__name__)
 SYSTEM = Actor(None, "system")
@@ -91,6 +91,11 @@ def erase_old_referrals(
             erased += _erase_due(session, referral_id, now, account_sid)
     for referral_id in _written_after_erasure(session, account_sid):
         with unless_held(session, f"referral {referral_id}"):
+            # Held, then judged again: another clock may have erased them since the list.
+            hold_row(session, Referral, referral_id, Referral.erased_at)
+            if not _written_after_erasure(session, account_sid, only=referral_id):
+                session.rollback()
+                continue
             erase_referral_words(session, referral_id, account_sid)
             late = {**ERASED_REFERRAL, "written_after_erasure": True}
             record(session, SYSTEM, now, "erase", "referral", referral_id, None, late)
@@ -184,8 +189,10 @@ def erased_referrals() -> Select[int]:
     )
 
 
-def _written_after_erasure(session: Session, account_sid: str | None) -> Sequence[int]:
-    """Return the erased referrals that words were written to since.
+def _written_after_erasure(
+    session: Session, account_sid: str | None, only: int | None = None
+) -> Sequence[int]:
+    """Return the erased referrals (or referral `only`) that words were written to since.
 
     A recording the account keeps at Twilio is not among them: it waits for Twilio.
     """
@@ -221,7 +228,9 @@ def _written_after_erasure(session: Session, account_sid: str | None) -> Sequenc
             has_detail,
         ),
     )
-    return sorted(session.scalars(select(with_words.subquery().c.referral_id)).all())
+    written = with_words.subquery().c.referral_id
+    chosen = select(written) if only is None else select(written).where(written == only)
+    return sorted(session.scalars(chosen).all())
 
 
 def erase_unfiled_texts(session: Session, now: datetime, retention_days: int | None) -> int:

@@ -8,7 +8,7 @@ SQLite the two take turns on the file's write lock, so the race is PostgreSQL's.
 from __future__ import annotations
 
 import functools
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -16,13 +16,26 @@ from flask import Flask
 from sqlalchemy import select
 
 from hotline.db import session_scope
-from hotline.models import Call, Referral, ReferralNotice
+from hotline.models import AuditEvent, Call, Referral, ReferralNotice, User
+from hotline.services.referral_actions import add_note
 from hotline.simulator import SmsEmulator, flask_poster
+from tests.api.conftest import Api, token_for
+from tests.api.test_participant_retention import LONG_AFTER
 from tests.factories import Program, add_officer, add_program, add_user
 from tests.jobs.conftest import run, texts_to
 from tests.jobs.test_coverage_gaps import NOW, weekday_rotation
 from tests.jobs.test_deadlines import CREATED, WINDOW, add_referral
 from tests.races import at_once, race_needs_postgresql
+from tests.services.test_retention import (
+    CREATED as ERASABLE,
+)
+from tests.services.test_retention import (
+    PERIOD,
+    SECOND,
+    SECRET,
+    closed_old_referral,
+    erasures,
+)
 from tests.sms.conftest import HOTLINE, converse
 from tests.sms.test_intake import ARREST
 from tests.voice.test_webhooks import post
@@ -115,3 +128,42 @@ def test_two_clocks_a_day_later_announce_only_the_new_gap_once(app: Flask) -> No
     results = two_clocks(app, "coverage-gaps", later)
     assert sorted(results) == ["0 new tier-1 gaps announced", "1 new tier-1 gaps announced"]
     assert len(texts_to(app, sue.phone)) == 2
+
+
+def test_two_clocks_erase_each_old_referral_and_each_late_note_once(app: Flask) -> None:
+    numbers = [closed_old_referral(app) for _ in range(REFERRALS)]
+    ana = add_user(app, "Ana Diaz")
+    results = two_clocks(app, "retention", ERASABLE + PERIOD + SECOND)
+    assert sum(int(result.split()[0]) for result in results) == REFERRALS, results
+    assert all(len(erasures(app, number)) == 1 for number in numbers)
+    # A note written to each after its erasure: both clocks find it at their next run.
+    later = ERASABLE + PERIOD + timedelta(hours=2)
+    with session_scope(app) as session:
+        for number in numbers:
+            add_note(session, number, session.get_one(User, ana.id), SECRET, later, "web")
+    two_clocks(app, "retention", later + timedelta(days=1))
+    late = [[e.get("written_after_erasure") for e in erasures(app, n)] for n in numbers]
+    assert late == [[None, True]] * REFERRALS
+
+
+def test_two_clocks_erase_each_late_word_of_an_erased_participant_once(app: Flask) -> None:
+    app.config["HOTLINE_RETENTION_DAYS"] = 90
+    client = app.test_client()
+    manager = Api(client, token_for(app, add_user(app, "Cam Ortiz", "case_manager").id))
+    people = [
+        manager.post("/participants", {"name": f"Jane Doe {n}", "status": "exited"}).json["id"]
+        for n in range(REFERRALS)
+    ]
+    later = datetime.now(UTC) + LONG_AFTER
+    run(app, "retention", later)
+    for person in people:  # still exited, each record is written to again
+        plan = {"need": "housing", "status": "planned", "note": "sleeps at 3rd & Pine"}
+        assert manager.post(f"/participants/{person}/plan", plan).status_code == 201
+    two_clocks(app, "retention", later + timedelta(days=1))
+    with session_scope(app) as session:
+        late = session.scalars(
+            select(AuditEvent.entity_id).where(
+                AuditEvent.action == "erase", AuditEvent.entity == "participant"
+            )
+        ).all()
+    assert sorted(late) == sorted(people * 2)  # the first erasure and one late erasure each
