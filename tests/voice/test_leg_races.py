@@ -121,3 +121,22 @@ def test_the_last_steps_result_delivered_twice_at_once_offers_voicemail_once(
         call, referral, _ = call_of(app, sid)
         assert call.call_outcome == referral.call_outcome == "voicemail", round_
         assert events(app, referral.id, "voicemail_offered") == 1, round_
+
+
+def test_a_middle_steps_result_delivered_twice_at_once_rings_the_next_person_once(
+    app: Flask, app_config: dict[str, Any], client: FlaskClient, program: Program
+) -> None:
+    race_needs_postgresql(app_config, "both deliveries")
+    for round_ in range(6):
+        sid = f"CA-retried-first-{round_}"
+        start(client, sid, program.officer.phone)
+        call, _, _ = call_of(app, sid)
+        assert len(call.chain) > 1
+        # Twilio retries tier 1's result while the first delivery is still being applied.
+        answers = at_once(
+            *(functools.partial(time_out, app.test_client(), sid, call.id, 0) for _ in "12")
+        )
+        assert all(answer.find("Dial") is not None for answer in answers), round_
+        _, _, legs = call_of(app, sid)
+        rung = sorted((leg.step, leg.outcome) for leg in legs)
+        assert rung == [(0, "no-answer"), (1, None)], (round_, rung)
