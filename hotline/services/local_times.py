@@ -147,17 +147,3 @@ def saved_words(start: LocalTime, end: LocalTime, zone: ZoneInfo) -> Said:
     if last.date() != first.date():
         return said(SAVED_ACROSS_DAYS, **times, end_day=day_words(last.date()))
     return said(SAVED, **times)
-
-
-def age_words(age: timedelta) -> str:
-    """Return an age in plain words: "under 1 min", "45 min", "2 h 10 min", "3 days"."""
-    minutes = max(0, int(age.total_seconds() // 60))
-    if minutes < 1:
-        return "under 1 min"
-    if minutes < 60:
-        return f"{minutes} min"
-    hours, rest = divmod(minutes, 60)
-    if hours < 24:
-        return f"{hours} h {rest} min" if rest else f"{hours} h"
-    days = hours // 24
-    return "1 day" if days == 1 else f"{days} days"

@@ -15,14 +15,13 @@ from ..db import get_session
 from ..health import clock_state, last_clock_run
 from ..permissions import ROLE_WORDS, can, holders
 from ..schemas.assessment import NEEDS
-from ..services.local_times import age_words
 from . import errors
 from .auth import current_user, idle_limit, is_supervisor, user_can
 from .form_fields import MAX_ID
 from .form_once import form_once
 from .language import web_language, web_text
 from .override_form import cover_query
-from .timeline import day_pattern, local, local_day
+from .timeline import age_words, day_pattern, local, local_day
 from .words import (
     call_word,
     channel_word,

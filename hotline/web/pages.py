@@ -25,7 +25,6 @@ from ..models import Call, Officer, OptOut, Referral
 from ..services import people
 from ..services.completion import next_to_complete
 from ..services.departed_holders import HOLDER_CAN_ACT, orphaned
-from ..services.local_times import age_words
 from ..services.oncall import broken_rows, schedule_segments, who_is_on_call
 from ..services.referral_actions import TAKEN_UNASSESSED, UNOWNED
 from . import bp, program_zone
@@ -42,6 +41,7 @@ from .auth import (
 from .calendar_days import calendar_context, day_window
 from .language import web_text as _
 from .second_factor import begin_second_step, needs_second_step
+from .timeline import age_words
 
 DASHBOARD_DAYS = 7
 

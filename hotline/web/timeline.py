@@ -92,6 +92,20 @@ def local(
         return instant.isoformat(timespec="minutes")
 
 
+def age_words(age: timedelta) -> str:
+    """Return an age in plain words: "under 1 min", "45 min", "2 h 10 min", "3 days"."""
+    minutes = max(0, int(age.total_seconds() // 60))
+    if minutes < 1:
+        return _("under 1 min")
+    if minutes < 60:
+        return _("{n} min", n=minutes)
+    hours, rest = divmod(minutes, 60)
+    if hours < 24:
+        return _("{hours} h {n} min", hours=hours, n=rest) if rest else _("{n} h", n=hours)
+    days = hours // 24
+    return _("{n} day", n=days) if days == 1 else _("{n} days", n=days)
+
+
 def lines(
     segments: list[engine.Segment],
     start: datetime,

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from hotline.services.local_times import age_words
+from hotline.web.timeline import age_words
 
 
 @pytest.mark.parametrize(
