@@ -34,7 +34,7 @@ from ..webhooks import (
 )
 from .answer import answer
 from .handle import Inbound, answer_text
-from .parse import parse
+from .parse import STOP, parse
 
 log = logging.getLogger(__name__)
 bp = Blueprint("sms", __name__, url_prefix="/sms")
@@ -46,9 +46,12 @@ def fallback_reply() -> Response:
     """Tell the sender to call, from configuration alone (no database), in their language.
 
     The sender's own language needs the database: a Spanish keyword, else the program's.
+    A STOP is answered with nothing: Twilio answers it, the app never does.
     """
     config = current_app.config
     command = parse(form_text("Body", MAX_BODY))
+    if command is not None and command.name == STOP:
+        return answer(None)  # STOP gets no reply from the app, whatever failed (SPEC §5)
     _ = translator("sms", (command.language if command else None) or config["HOTLINE_LANGUAGE"])
     number = config.get("HOTLINE_NUMBER")
     if not number:

@@ -55,3 +55,21 @@ def test_a_text_failed_on_then_sent_again_is_handled(
         "not handled (KeyError): the sender was told to call",
         None,
     ]
+
+
+@pytest.mark.parametrize("text", ["STOP", "stop", "Stop.", "UNSUBSCRIBE", "QUIT"])
+def test_a_stop_the_app_cannot_read_gets_no_call_the_hotline_reply(
+    phone: SmsEmulator, program: Program, monkeypatch: pytest.MonkeyPatch, text: str
+) -> None:
+    # SPEC §5: "STOP gets no reply from the app (Twilio answers it)" -- even when the
+    # text lands on the Fallback URL, or the app fails on it: the sender asked for silence.
+    assert phone.send(program.officer.phone, text, path="/sms/fallback").replies == []
+
+    def a_bug(*args: Any, **kwargs: Any) -> str:
+        raise KeyError("a code bug")
+
+    monkeypatch.setattr(views, "answer_text", a_bug)
+    assert phone.send(program.officer.phone, text).replies == []
+    # Any other text still learns that the hotline cannot read it.
+    [reply] = phone.send(program.officer.phone, "REFER", path="/sms/fallback").replies
+    assert reply.startswith("The LEAD hotline cannot read texts right now")
