@@ -183,9 +183,10 @@ def who_words(_: Translate, answer: Mapping[str, Any], zone: ZoneInfo, language:
         user = tier["user"]
         who = f"{user['name']} {user['phone']}" if user else _("NOBODY (gap)")
         until: datetime | None = tier["until"]
-        # With its date: an until weeks away is no weekday of this week.
-        time = clock_text(until, zone=zone, language=language, _=_) if until else None
-        when = " " + _("until {time}", time=time) if time else ""
+        # With its date: an until weeks away is no weekday of this week. Nobody scheduled
+        # to take over (None) is "until further notice", never left unsaid (SPEC §5).
+        time = clock_text(until, zone=zone, language=language, _=_)
+        when = " " + _("until {time}", time=time)
         parts.append(_("tier {tier}: {who}", tier=tier["tier"], who=who) + when)
     listed = "; ".join(parts) if parts else _("nobody (no rotation)")
     return _("On call: {list}.", list=listed)

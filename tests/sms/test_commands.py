@@ -195,6 +195,21 @@ class TestOnCallByText:
         assert reply.startswith(f"On call: tier 1: Ana Diaz {program.ana.phone}")
         assert f"tier 2: Ben Okafor {program.ben.phone}" in reply
 
+    def test_who_says_until_further_notice_when_nobody_is_scheduled_to_take_over(
+        self, app: Flask, phone: SmsEmulator, program: Program
+    ) -> None:
+        # SPEC §5: WHO tells "who is on call now per tier, until when". Ana and Ben each
+        # cover a tier alone: nobody takes over, which the reply must say, not leave out.
+        reply = converse(phone, program.ben.phone, "WHO")[-1]
+        assert reply == (
+            f"On call: tier 1: Ana Diaz {program.ana.phone} until further notice; "
+            f"tier 2: Ben Okafor {program.ben.phone} until further notice."
+        )
+        with session_scope(app) as session:
+            session.get_one(User, program.ben.id).language = "es"
+        spanish = converse(phone, program.ben.phone, "WHO")[-1]
+        assert spanish.count("hasta nuevo aviso") == 2, spanish
+
     def test_who_says_the_date_of_an_until_more_than_a_week_away(
         self, app: Flask, phone: SmsEmulator, program: Program
     ) -> None:
