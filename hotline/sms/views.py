@@ -18,6 +18,7 @@ from ..deadline import DeadlineExceeded
 from ..i18n import translator
 from ..jobs import check_coverage_if_changed
 from ..logs import log_exception
+from ..messaging.outbox import is_opted_out
 from ..messaging.segments import gsm_folded
 from ..messaging.status import a_send_in_flight, apply_delivery_status
 from ..models import Message
@@ -42,16 +43,16 @@ MAX_BODY = 1600  # Twilio's own limit for one message
 INTAKE_TRIES = 3
 
 
-def fallback_reply() -> Response:
-    """Tell the sender to call, from configuration alone (no database), in their language.
+def fallback_text() -> str | None:
+    """Return the words telling the sender to call, from configuration alone (no database).
 
-    The sender's own language needs the database: a Spanish keyword, else the program's.
-    A STOP is answered with nothing: Twilio answers it, the app never does.
+    In their language: a Spanish keyword's, else the program's (the sender's own needs the
+    database). None for a STOP: Twilio answers it, the app never does (SPEC §5).
     """
     config = current_app.config
     command = parse(form_text("Body", MAX_BODY))
     if command is not None and command.name == STOP:
-        return answer(None)  # STOP gets no reply from the app, whatever failed (SPEC §5)
+        return None
     _ = translator("sms", (command.language if command else None) or config["HOTLINE_LANGUAGE"])
     number = config.get("HOTLINE_NUMBER")
     if not number:
@@ -61,7 +62,12 @@ def fallback_reply() -> Response:
             "The LEAD hotline cannot read texts right now: please call the hotline at {number}.",
             number=number,
         )
-    return answer(gsm_folded(text))  # as every reply: an accent alone must not make it UCS-2
+    return gsm_folded(text)  # as every reply: an accent alone must not make it UCS-2
+
+
+def fallback_reply() -> Response:
+    """Tell the sender to call (no database needed); a STOP gets nothing."""
+    return answer(fallback_text())
 
 
 @bp.post("/fallback")
@@ -93,8 +99,9 @@ def incoming() -> Response:
     except Exception as error:
         log_exception(log, "inbound text failed; answering the fallback text")
         discard_session()
-        # The database answers, the code failed: keep the text, so that it shows in the log.
-        keep_unhandled(error)
+        # The database may answer, the code failed: keep the text and its reply in the log.
+        told = fallback_text()
+        return answer(told if keep_unhandled(error, told) else None)
     # The sender is told to call, so nothing is lost silently.
     return fallback_reply()
 
@@ -139,26 +146,40 @@ def inbound_values(now: datetime) -> dict[str, Any] | None:
     }
 
 
-def keep_unhandled(error: Exception) -> None:
-    """Log a text the app failed on, with the kind of failure."""
-    values = inbound_values(datetime.now(UTC))
+def keep_unhandled(error: Exception, reply: str | None) -> bool:
+    """Log a text the app failed on, with the kind of failure, and `reply` to it if any.
+
+    Return whether `reply` may be sent: not to a number known to have opted out,
+    where it is logged `suppressed` (SPEC §5). Unknown (no database): it may.
+    """
+    now = datetime.now(UTC)
+    values = inbound_values(now)
     if values is None:
-        return
-    note = f"not handled ({type(error).__name__}): the sender was told to call"
+        return True
+    told = "the sender was told to call" if reply is not None else "no reply"
+    note = f"not handled ({type(error).__name__}): {told}"
     if webhook_time_left() < LEAST_WORK_S:  # the sender's answer comes first
         log.error("no time left to log an inbound text that failed")
-        return
+        return True
     try:
         with webhook_deadline():
             session = get_session()
+            phone = values["from_number"]
+            opted_out = reply is not None and is_opted_out(session, phone)
             # Without its MessageSid: Twilio's retry of the same text is still handled.
             session.add(Message(**{**values, "message_sid": None, "error": note}))
+            if reply is not None:  # a direct reply: logged `out`, with no sid (SPEC §5)
+                replied = {"from_number": values["to_number"], "to_number": phone, "body": reply}
+                status = "suppressed" if opted_out else "sent"
+                session.add(Message(direction="out", status=status, created_at=now, **replied))
             session.commit()
+            return not opted_out
     except DeadlineExceeded:
         abandon_session()
     except Exception:
         log_exception(log, "an inbound text that failed could not be logged either")
         discard_session()
+    return True
 
 
 def _incoming() -> Response:

@@ -78,12 +78,14 @@ def test_a_worker_dying_mid_request_leaves_nothing_half_written(
     monkeypatch.setattr(views, "answer_text", dies_once)
     first = phone.send(officer.phone, "REFER", message_sid="SM-retried")
     assert first.replies[0].startswith("The LEAD hotline cannot read texts right now")
-    with session_scope(app) as session:  # the failed attempt wrote only its trace
-        (trace,) = session.scalars(select(Message)).all()
-        assert (trace.message_sid, trace.error) == (
+    with session_scope(app) as session:  # the failed attempt wrote only its trace and reply
+        trace, reply = session.scalars(select(Message).order_by(Message.id)).all()
+        assert (trace.direction, trace.message_sid, trace.error) == (
+            "in",
             None,
             "not handled (OSError): the sender was told to call",
         )
+        assert (reply.direction, reply.body) == ("out", first.replies[0])
         assert session.scalars(select(Referral)).all() == []
     retry = phone.send(
         officer.phone, "REFER", message_sid="SM-retried"

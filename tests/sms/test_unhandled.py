@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -9,7 +10,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from hotline.db import session_scope
-from hotline.models import Message, Referral
+from hotline.models import Message, OptOut, Referral
 from hotline.simulator import SmsEmulator
 from hotline.sms import views
 from tests.sms.conftest import Program
@@ -36,6 +37,32 @@ def test_a_text_the_app_fails_on_is_kept_with_what_went_wrong(
     ]
     with session_scope(app) as session:
         assert session.scalars(select(Referral)).all() == []
+
+
+def test_the_call_the_hotline_reply_to_a_text_the_app_fails_on_is_in_the_message_log(
+    app: Flask, phone: SmsEmulator, program: Program, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # SPEC §5: "Every message in or out is logged"; a direct reply is "logged `out` with
+    # status `sent` and no `message_sid`". The database answers: only the code failed.
+    def a_bug(*args: Any, **kwargs: Any) -> str:
+        raise KeyError("a code bug")
+
+    monkeypatch.setattr(views, "answer_text", a_bug)
+    [reply] = phone.send(program.officer.phone, "REFER").replies
+    with session_scope(app) as session:
+        sent = session.scalars(select(Message).where(Message.direction == "out")).all()
+        assert [(m.to_number, m.body, m.status, m.message_sid) for m in sent] == [
+            (program.officer.phone, reply, "sent", None)
+        ]
+    phone.send(program.officer.phone, "STOP")  # answered with nothing: nothing logged out
+    with session_scope(app) as session:
+        assert len(session.scalars(select(Message).where(Message.direction == "out")).all()) == 1
+        session.add(OptOut(phone=program.ana.phone, at=datetime.now(UTC), source="sms"))
+    # SPEC §5: "nothing is sent to an opted-out number (... logged with status `suppressed`)".
+    assert phone.send(program.ana.phone, "WHO").replies == []
+    with session_scope(app) as session:
+        kept = session.scalars(select(Message).where(Message.to_number == program.ana.phone))
+        assert [m.status for m in kept] == ["suppressed"]
 
 
 def test_a_text_failed_on_then_sent_again_is_handled(
