@@ -429,6 +429,31 @@ class TestPeopleCommands:
         assert f"{roster}:2: this line cannot be read as CSV" in result.output
 
 
+class TestProgramRegion:
+    """HOTLINE_DEFAULT_REGION: the region of numbers written without + (SPEC §2)."""
+
+    @pytest.fixture
+    def app_config(self, app_config: dict[str, Any]) -> dict[str, Any]:
+        return {**app_config, "HOTLINE_DEFAULT_REGION": "GB"}
+
+    def test_numbers_written_without_a_plus_are_read_in_the_programs_region(
+        self, app: Flask, runner: FlaskCliRunner
+    ) -> None:
+        ann = ["--name", "Ann Lee", "--email", "ann@example.org", "--role", "coordinator"]
+        added = runner.invoke(args=["user", "add", *ann, "--phone", "020 7946 0018"])
+        assert added.exit_code == 0, added.output
+        bo = ["--name", "Bo Hale", "--badge", "4711", "--agency", "Met"]
+        officer = runner.invoke(args=["officer", "add", *bo, "--phone", "020 7946 0019"])
+        assert officer.exit_code == 0, officer.output
+        cy = ["--name", "Cy Ode", "--email", "cy@example.org", "--role", "coordinator"]
+        abroad = runner.invoke(args=["user", "add", *cy, "--phone", "+1 206 555 0101"])
+        assert abroad.exit_code == 0, abroad.output
+        assert person(app, "ann@example.org").phone == "+442079460018"
+        assert person(app, "cy@example.org").phone == "+12065550101"
+        with session_scope(app) as session:
+            assert session.scalars(select(Officer.phone)).all() == ["+442079460019"]
+
+
 class TestOnCallCommands:
     """Overrides, on call and the schedule from the command line."""
 
