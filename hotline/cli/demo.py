@@ -50,6 +50,9 @@ def demo_app(reset: bool, instance_path: Path | None = None) -> Flask:
         "HOTLINE_TIMEZONE": ZONE,
         # The program office's line: rung when the database is down or nobody answers.
         "HOTLINE_FALLBACK_NUMBERS": DEMO_FALLBACK,
+        # Its phones are made up and nothing leaves the machine, whatever transport and
+        # Twilio account another program's shell exports.
+        "HOTLINE_TRANSPORT": "log",
     }
     app = create_app(settings)
     path.parent.mkdir(parents=True, exist_ok=True)

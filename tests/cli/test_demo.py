@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 import socket
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -16,10 +18,13 @@ from sqlalchemy import func, select
 from hotline.cli import demo as demo_module
 from hotline.cli import main
 from hotline.cli.demo import demo_app
+from hotline.cli.simulate import signed_for
 from hotline.db import session_scope
 from hotline.demo import COORDINATORS, SUPERVISORS, seed
 from hotline.demo_participants import STAFF
 from hotline.demo_tour import tour_lines
+from hotline.jobs import run_job
+from hotline.messaging.twilio_transport import TwilioTransport
 from hotline.models import (
     OPEN_FOR_ACK,
     Assessment,
@@ -43,6 +48,7 @@ from hotline.services.escalation import escalate_unacked
 from hotline.services.intake_steps import Step, answer, first_step
 from hotline.services.oncall import load_program, schedule_segments, who_is_on_call
 from hotline.services.reports import call_counts, load_calls
+from hotline.simulator import SmsEmulator, flask_poster
 from hotline.web.reports import last_full_quarter
 from tests.web.conftest import Web
 
@@ -438,6 +444,41 @@ def test_the_demo_keeps_its_programs_time_zone_whatever_the_shell_exports(
     # Seattle's program: Fay's weekend opens when the night shift ends, Saturday 07:00 there.
     (gap,) = [line for line in lines if line.startswith("Next tier-1 gap: ")]
     assert gap.startswith("Next tier-1 gap: Sat ") and " 07:00 to " in gap, gap
+
+
+def test_the_demo_hands_nothing_to_twilio_whatever_the_shell_exports(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Left from a production shell: the demo's sample phones must not be texted for real.
+    monkeypatch.setenv("HOTLINE_TRANSPORT", "twilio")
+    monkeypatch.setenv("TWILIO_ACCOUNT_SID", "AC" + "0" * 32)
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", "a-production-token")
+    handed: list[str] = []
+
+    def to_twilio(name: str) -> Callable[..., Any]:
+        def record(*args: Any, **kwargs: Any) -> Any:
+            handed.append(name)
+            raise AssertionError(f"the demo used Twilio: {name}")
+
+        return record
+
+    for name in ("send", "place_call", "delete_recording", "fetch_call"):
+        monkeypatch.setattr(TwilioTransport, name, to_twilio(name))
+    app = demo_app(reset=False, instance_path=tmp_path)
+    now = datetime.now(UTC)
+    with session_scope(app) as session:
+        seed(session, now, app.config)  # its history's texts went out as the clock sends them
+    officer = SmsEmulator(
+        flask_poster(app.test_client()),
+        app.config["TWILIO_AUTH_TOKEN"],
+        signed_for(app),
+        "+12065550100",
+    )
+    for text in ("REFER", "2", "Jane Doe", "3rd and Pine", "Y", "SEND"):
+        assert officer.send("+12065550150", text).status == 200
+    result = run_job(app, "dispatch-outbox", datetime.now(UTC))  # the clock sends the alert
+    assert handed == []
+    assert not result.startswith("0 sent"), result
 
 
 def test_help_on_a_fresh_machine_lists_the_commands_without_an_error() -> None:
