@@ -84,6 +84,7 @@ def record_assessment(
         **data.model_dump(exclude={"participant_id"}),
     )
     session.add(row)
+    filed_under = referral.participant_id
     enrol(session, referral, data, actor, now, sender)
     before, holder = referral.status, referral.acknowledged_by
     if referral.acknowledged_by is None:  # an assessment implies the acknowledgement
@@ -102,7 +103,8 @@ def record_assessment(
         actor_id=actor.user_id,
         detail=detail,
     )
-    audit_assessment(session, actor, now, referral.id, before_fields, version_fields(row))
+    filed = (filed_under, referral.participant_id)
+    audit_assessment(session, actor, now, referral.id, before_fields, version_fields(row), filed)
     if referral.status != before or holder is None:
         taken = {"acknowledged_by": actor.user_id} if holder is None else {}
         audit_status(session, actor, now, referral.id, before, referral.status, **taken)

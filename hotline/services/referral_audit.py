@@ -72,8 +72,18 @@ def audit_assessment(
     referral_id: int,
     before: dict[str, Any] | None,
     after: dict[str, Any],
+    filed: tuple[int | None, int | None] = (None, None),
 ) -> None:
-    """Record one assessment version against the one before it (consent included)."""
+    """Record one assessment version against the one before it (consent included).
+
+    `filed` is the participant the referral belonged to before and after this version:
+    the coordinator's pick (or a new participant, or none once not accepted) is logged
+    by number, never by name.
+    """
+    if filed != (None, None):
+        if before is not None:
+            before = before | {"participant_id": filed[0]}
+        after = after | {"participant_id": filed[1]}
     record(
         session,
         actor,

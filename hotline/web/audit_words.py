@@ -26,6 +26,8 @@ PERSON_FIELDS = frozenset(
 )
 # Fields that hold a provider's id, shown as the provider's name.
 PROVIDER_FIELDS = frozenset({"provider_id"})
+# Fields that hold a participant's id, shown by number: the log never keeps their name.
+PARTICIPANT_FIELDS = frozenset({"participant_id"})
 # An override's instants (a rotation's `start` is a local reading, without an offset).
 TIME_FIELDS = frozenset({"start", "end"})
 # Fields that hold codes (or lists of codes) with words in WORDS.
@@ -96,6 +98,8 @@ def say(key: str, value: Any, names: Names, zone: ZoneInfo) -> str:
         return web_text(FIELD_WORDS[value]) if value in FIELD_WORDS else value.replace("_", " ")
     if key in PERSON_FIELDS and isinstance(value, int):
         return names.people.get(value) or web_text("person #{n}", n=value)
+    if key in PARTICIPANT_FIELDS and isinstance(value, int):
+        return web_text("participant #{n}", n=value)
     if key in PROVIDER_FIELDS and isinstance(value, int):
         return names.providers.get(value) or web_text("provider #{n}", n=value)
     if isinstance(value, str) and (key.endswith("_at") or key in TIME_FIELDS):

@@ -170,6 +170,7 @@ FIELD_WORDS: dict[str, str] = {
     "provider_id": N_("provider"),
     "scope": N_("shared with"),
     "participant_name": N_("participant name"),
+    "participant_id": N_("participant"),
     "recording_url": N_("voicemail recording"),
     "date_of_birth": N_("date of birth"),
 }

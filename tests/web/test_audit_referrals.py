@@ -168,6 +168,30 @@ class TestReferralWorkIsAudited:
         for row in rows:
             assert_local_time(row)
 
+    def test_the_participant_an_assessment_files_the_referral_under_is_in_the_log(
+        self, app: Flask, client: FlaskClient, program: Program, as_supervisor: Web
+    ) -> None:
+        assert as_supervisor.user is not None
+        supervisor = Api(client, token_for(app, as_supervisor.user.id))
+        robert = supervisor.post("/participants", {"name": "Robert Smith"}).json["id"]
+        bob = supervisor.post("/participants", {"name": "Bob Smith"}).json["id"]
+        api = Api(client, token_for(app, program.ana.id))
+        number = add_referral(app, participant_name="Robert Smith")
+        body = {"offense": "possession", "consent_confirmed": True, "disposition": "accepted"}
+        for picked in (robert, bob):  # the wrong person picked first, then corrected
+            answer = api.post(f"/referrals/{number}/assessment", {**body, "participant_id": picked})
+            assert answer.status_code == 201
+        declined = {**body, "disposition": "declined"}
+        assert api.post(f"/referrals/{number}/assessment", declined).status_code == 201
+        rows = referral_rows(as_supervisor, number)
+        saved = [row for row in rows if row["Action"] == "assessment saved"]
+        assert [change(row, "participant") for row in reversed(saved)] == [
+            f"— → participant #{robert}",
+            f"participant #{robert} → participant #{bob}",
+            f"participant #{bob} → none",
+        ]
+        assert "Smith" not in str(saved)  # a participant's name stays out of the audit log
+
     def test_an_ack_by_the_assessor_who_holds_it_does_not_say_it_was_nobodys(
         self,
         app: Flask,
