@@ -279,9 +279,13 @@ def mark_not_a_referral(
         return NotOpen(referral_id, referral.status)
     add_event(session, referral.id, "not_a_referral", channel, now, actor_id=user.id)
     actor = actor_of(user.id, channel)
-    audit_status(session, actor, now, referral.id, before, "not_a_referral")
+    enrolled = referral.participant_id
+    # Not a referral, it enrols nobody (SPEC §6): the log says whose record it left.
+    unlinked = {"participant_id": None} if enrolled is not None else {}
+    was = {"participant_id": enrolled} if enrolled is not None else None
+    audit_status(session, actor, now, referral.id, before, "not_a_referral", was, **unlinked)
     told = tell_officer(session, referral, now, sender)
-    if (enrolled := referral.participant_id) is None:
+    if enrolled is None:
         return Done(referral_id, "not_a_referral", officer_told=told)
     # Its acceptance enrolled someone: not a referral, it enrols nobody (SPEC §6).
     exited = release(session, referral, actor, now)

@@ -58,10 +58,15 @@ def audit_status(
     referral_id: int,
     before: str | None,
     after: str,
+    was_also: dict[str, Any] | None = None,
+    /,
     **also: Any,
 ) -> None:
-    """Record a referral's status change; `also` adds what came with it (a reason, a holder)."""
-    was = {"status": before} | dict.fromkeys(also)
+    """Record a referral's status change; `also` adds what came with it (a reason, a holder).
+
+    `was_also` gives the earlier values of those that had one (the participant it left).
+    """
+    was = {"status": before} | dict.fromkeys(also) | (was_also or {})
     record(session, actor, now, "status", "referral", referral_id, was, {"status": after, **also})
 
 

@@ -219,6 +219,19 @@ class TestReferralWorkIsAudited:
         assert (taken["Who"], taken["Channel"]) == ("Cora Lee", "web app")
         assert change(closed, "status") == "acknowledged → not a referral"
 
+    def test_not_a_referral_says_which_participant_it_took_the_referral_from(
+        self, app: Flask, client: FlaskClient, program: Program, as_supervisor: Web
+    ) -> None:
+        api = Api(client, token_for(app, program.ana.id))
+        number = add_referral(app)
+        body = {"offense": "possession", "consent_confirmed": True, "disposition": "accepted"}
+        assert api.post(f"/referrals/{number}/assessment", body).status_code == 201
+        as_supervisor.post(f"/referrals/{number}/actions", {"action": "not_a_referral"})
+        closed = referral_rows(as_supervisor, number)[0]
+        assert (closed["Action"], closed["Who"]) == ("status changed", "Sam Reyes")
+        assert change(closed, "status") == "assessed → not a referral"
+        assert change(closed, "participant") == "participant #1 → none"
+
     def test_the_intake_deadline_job_as_system(
         self, app: Flask, program: Program, as_supervisor: Web
     ) -> None:
