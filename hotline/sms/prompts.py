@@ -56,6 +56,12 @@ def question(_: Translate, step: Step, answers: dict[str, Any]) -> str:
     return summary(_, answers) if step == "confirm" else _(PROMPTS[step])
 
 
+def titled(_: Translate, name: str) -> str:
+    """Return a roster name with its "Officer" title in the reader's words, else as typed."""
+    head, _space, rest = name.partition(" ")
+    return _("Officer {name}", name=rest) if head.lower() == "officer" and rest else name
+
+
 def intake_words(_: Translate, reply: IntakeReply) -> str:
     """Return the text answering one turn of the intake."""
     match reply:
@@ -67,7 +73,7 @@ def intake_words(_: Translate, reply: IntakeReply) -> str:
             noted = _("Badge noted.")
             return f"{noted} {question(_, step, answers)}"
         case Asked(step=step, answers=answers, officer_name=str() as name):
-            greeting = _("LEAD referral, {name}.", name=name)
+            greeting = _("LEAD referral, {name}.", name=titled(_, name))
             return f"{greeting} {question(_, step, answers)}"
         case Asked(step=step, answers=answers):
             return question(_, step, answers)

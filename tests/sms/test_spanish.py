@@ -19,7 +19,7 @@ from hotline.models import Conversation, Officer, Referral, User
 from hotline.simulator import SmsEmulator
 from hotline.sms.parse import CARRIER_RESERVED
 from hotline.sms.prompts import PROMPTS, question
-from tests.factories import add_override, add_referral, add_user
+from tests.factories import add_officer, add_override, add_referral, add_user
 from tests.sms.conftest import STRANGER, Program, clock_sent_texts, converse, outbox
 from tests.sms.test_phone_keyboards import picture
 
@@ -45,7 +45,7 @@ def test_a_spanish_officer_refers_in_spanish(
         phone, program.officer.phone, "REFERIR", "1", "Jane Doe", "1", "Pine St", "SÍ", "ENVIAR"
     )
     assert replies[0] == (
-        "Remision LEAD, Officer Smith. ¿Tipo de remision? Responda 1 desvio de arresto, "
+        "Remision LEAD, Agente Smith. ¿Tipo de remision? Responda 1 desvio de arresto, "
         "2 contacto social. ANULAR la descarta."
     )
     assert replies[1] == "¿Nombre del participante?"
@@ -56,6 +56,21 @@ def test_a_spanish_officer_refers_in_spanish(
         referral = session.scalars(select(Referral)).one()
         assert (referral.participant_name, referral.location) == ("Jane Doe", "Pine St")
     assert converse(phone, program.officer.phone, "ESTADO 1") == ["LEAD #1: recibida."]
+
+
+def test_a_spanish_officer_is_greeted_with_their_title_in_spanish(
+    app: Flask, phone: SmsEmulator, program: Program
+) -> None:
+    # The roster says "Officer Smith": the call greets "agente Smith", and so must the text,
+    # not "Remision LEAD, Officer Smith." with the English title inside the Spanish sentence.
+    speaks_spanish(app, program.officer.phone)
+    greeting = converse(phone, program.officer.phone, "REFERIR")[0]
+    assert greeting.startswith("Remision LEAD, Agente Smith. ¿Tipo de remision?"), greeting
+    assert "Officer" not in greeting
+    # A name the roster gives without a title is said as typed, in either language.
+    add_officer(app, "Jo Smith", badge="4712", phone="+12065550178")
+    speaks_spanish(app, "+12065550178")
+    assert converse(phone, "+12065550178", "REFERIR")[0].startswith("Remision LEAD, Jo Smith.")
 
 
 def test_an_english_officer_may_answer_si_and_a_stranger_gets_spanish_for_referir(
