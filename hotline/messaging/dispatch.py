@@ -26,7 +26,7 @@ from ..statements import insert_unless_present, unless_held, updated_one_row
 from .notices import DeliveryFailed, Undelivered, queue_notice
 from .outbox import is_opted_out
 from .recipients import SUPERVISOR_RECIPIENTS
-from .transport import UNSUBSCRIBED_RECIPIENT, SendResult, Transport
+from .transport import UNEXPECTED, UNSUBSCRIBED_RECIPIENT, SendResult, Transport
 
 log = logging.getLogger(__name__)
 
@@ -169,7 +169,7 @@ def _dispatch_one(
         result = transport.send(to=to, sender=sender, body=body or "")
     except Exception as error:  # a transport must not raise; one bug must not stop the outbox
         log.exception("transport raised sending message %s", message_id)
-        result = SendResult.retry(f"transport raised {type(error).__name__}")
+        result = SendResult.retry(f"transport raised {type(error).__name__}", kind=UNEXPECTED)
 
     return _record(session, message_id, to, attempts, result, now), result
 

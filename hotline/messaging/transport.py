@@ -26,6 +26,10 @@ LOG_SID_PREFIX = "LOG"
 # Messaging Service): nothing we send reaches it until it replies START.
 UNSUBSCRIBED_RECIPIENT = "21610"
 
+# The kind of a failure nobody foresaw (a bug, an answer the client could not read): the
+# readers of a failure notice are told this, and `error` keeps the exception's name.
+UNEXPECTED = "unexpected error"
+
 # Where Twilio reports delivery of the texts we send (SPEC §5).
 STATUS_CALLBACK_PATH = "/sms/status"
 

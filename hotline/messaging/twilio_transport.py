@@ -14,7 +14,7 @@ from twilio.rest import Client
 
 from ..phones import mask_phone
 from ..webhooks import STATUS_CALLBACK_RETRIES
-from .transport import CallState, CallUnknown, SendResult, call_state
+from .transport import UNEXPECTED, CallState, CallUnknown, SendResult, call_state
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +78,7 @@ class TwilioTransport:
             return SendResult.retry("connection failed")
         except Exception as error:  # an answer the client could not read, a bug, …
             log.exception("sending a text to %s failed unexpectedly", mask_phone(to))
-            return SendResult.retry(f"unexpected {type(error).__name__}")
+            return SendResult.retry(f"unexpected {type(error).__name__}", kind=UNEXPECTED)
         sid = message.sid
         return SendResult.ok(str(sid) if sid else None)
 
@@ -108,7 +108,7 @@ class TwilioTransport:
             return SendResult.reject("connection failed")
         except Exception as error:
             log.exception("placing a call to %s failed unexpectedly", mask_phone(to))
-            return SendResult.reject(f"unexpected {type(error).__name__}")
+            return SendResult.reject(f"unexpected {type(error).__name__}", kind=UNEXPECTED)
         sid = call.sid
         return SendResult.ok(str(sid) if sid else None)
 
@@ -127,7 +127,7 @@ class TwilioTransport:
             return SendResult.retry("connection failed")
         except Exception as error:
             log.exception("deleting recording %s failed unexpectedly", sid)
-            return SendResult.retry(f"unexpected {type(error).__name__}")
+            return SendResult.retry(f"unexpected {type(error).__name__}", kind=UNEXPECTED)
         return SendResult.ok(sid)
 
     def fetch_call(self, sid: str) -> CallState:

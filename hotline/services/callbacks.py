@@ -21,7 +21,7 @@ from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..messaging.notices import CallbackNotPlaced, Caller, Undelivered, queue_notice
-from ..messaging.transport import SendResult, Transport
+from ..messaging.transport import UNEXPECTED, SendResult, Transport
 from ..models import Callback, User
 from ..permissions import can
 from ..statements import unless_held, updated_one_row
@@ -175,7 +175,7 @@ def _place(
             )
         except Exception as error:  # a transport must not raise; say so rather than stop
             log.exception("transport raised placing callback %s", callback_id)
-            result = SendResult.reject(f"transport raised {type(error).__name__}")
+            result = SendResult.reject(f"transport raised {type(error).__name__}", kind=UNEXPECTED)
         callback = session.get_one(Callback, callback_id, populate_existing=True)
     if result.succeeded:
         callback.call_sid = callback.call_sid or result.sid

@@ -56,6 +56,7 @@ UNDELIVERED_WORDS = {
     "timed out": N_("timed out"),
     "connection failed": N_("connection failed"),
     "no outcome": N_("no outcome"),
+    "unexpected error": N_("unexpected error"),
     # A call back's own (services.callbacks).
     "not placed within 2 minutes": N_("not placed within 2 minutes"),
     "the run placing it stopped": N_("the run placing it stopped"),

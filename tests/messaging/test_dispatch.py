@@ -6,6 +6,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from flask import Flask
 from sqlalchemy import select
 
@@ -267,6 +268,45 @@ class TestRetries:
             f"(sin resultado tras {MAX_ATTEMPTS} intentos).",
             "Linea LEAD: no se pudo entregar un texto a +1******0177 "
             f"(Twilio no contesto a tiempo tras {MAX_ATTEMPTS} intentos).",
+        ]
+
+    @pytest.mark.parametrize("raises_in", ["transport", "twilio client"])
+    def test_a_spanish_supervisor_reads_an_unexpected_failure_in_spanish(
+        self,
+        app: Flask,
+        transport: TwilioTransport,
+        monkeypatch: pytest.MonkeyPatch,
+        raises_in: str,
+    ) -> None:
+        # The log keeps the exception's name; the supervisor read "unexpected ValueError" or
+        # "transport raised RuntimeError" inside the Spanish sentence.
+        sue = add_user(app, "Sue Pervis", "supervisor", phone=SUPERVISOR)
+        with session_scope(app) as session:
+            session.get_one(User, sue.id).language = "es"
+
+        class Broken:
+            def send(self, *, to: str, sender: str, body: str) -> SendResult:
+                raise RuntimeError("bug")
+
+        def garbled(**_: object) -> None:
+            raise ValueError("an answer the client could not read")
+
+        monkeypatch.setattr(transport._client.messages, "create", garbled)
+        sending: Transport = Broken() if raises_in == "transport" else transport
+        failed = queue(app, "one")
+        now = T0
+        for delay in (*RETRY_DELAYS, None):
+            dispatch(app, sending, now)
+            now += delay or timedelta(0)
+
+        assert message(app, failed).status == "failed"
+        assert message(app, failed).error in (
+            "transport raised RuntimeError",
+            "unexpected ValueError",
+        )
+        assert [m.body for m in messages(app, kind=FAILURE_NOTICE)] == [
+            "Linea LEAD: no se pudo entregar un texto a +1******0177 "
+            f"(error inesperado tras {MAX_ATTEMPTS} intentos).",
         ]
 
     def test_a_failure_about_a_referral_someone_holds_does_not_ask_to_take_it(

@@ -11,6 +11,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
+from twilio.rest.api.v2010.account.call import CallList
 
 from hotline import create_app
 from hotline.db import session_scope
@@ -368,6 +369,30 @@ class TestCallByText:
         run(app, "dispatch-outbox", datetime.now(UTC) + later)
         assert not_placed_notice(app, program) == (
             f"LEAD #{referral}: no se pudo hacer la llamada de vuelta ({why}). "
+            f"Responda CALL {referral} para intentarlo de nuevo."
+        )
+
+    def test_a_spanish_coordinator_reads_an_unexpected_failure_in_spanish(
+        self,
+        app: Flask,
+        client: FlaskClient,
+        program: Program,
+        referral: int,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        # An answer the Twilio client could not read: the log keeps "unexpected ValueError",
+        # which Ana used to read inside her Spanish text.
+        def garbled(*_: object, **__: object) -> None:
+            raise ValueError("an answer the client could not read")
+
+        monkeypatch.setattr(CallList, "create", garbled)
+        with session_scope(app) as session:
+            session.get_one(User, program.ana.id).language = "es"
+        text(client, app, program.ana.phone, f"CALL {referral}")
+        run(app, "dispatch-outbox", datetime.now(UTC))
+        assert callback_of(app, referral).error == "unexpected ValueError"
+        assert not_placed_notice(app, program) == (
+            f"LEAD #{referral}: no se pudo hacer la llamada de vuelta (error inesperado). "
             f"Responda CALL {referral} para intentarlo de nuevo."
         )
 
