@@ -33,7 +33,10 @@ ACCEPTED: dict[Step, str] = {
     "type": N_("Please reply 1 (arrest diversion) or 2 (social contact)."),
     "name": N_("Please reply with a name of at most {n} characters."),
     "offense": N_("Please reply 1, 2, 3 or 4."),
-    "location": N_("Please reply with a place of at most {n} characters."),
+    # Said whether the place was too long or named nowhere ("-", "👍", a bare number).
+    "location": N_(
+        "Please reply with an address, cross streets or a landmark (at most {n} characters)."
+    ),
     "consent": N_("Please reply Y or N."),
     "confirm": N_("Please reply SEND or ABORT."),
 }

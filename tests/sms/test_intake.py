@@ -25,6 +25,9 @@ def referrals(app: Flask) -> list[Referral]:
         return list(session.scalars(select(Referral).order_by(Referral.id)))
 
 
+PLACE_HINT = "Please reply with an address, cross streets or a landmark (at most 500 characters)."
+
+
 class TestKnownOfficer:
     """An officer on the roster goes straight to the questions."""
 
@@ -93,10 +96,12 @@ class TestKnownOfficer:
             ([], "3", "Please reply 1 (arrest diversion) or 2 (social contact)."),
             (["1"], " ", "Please reply with a name"),
             (["1", "Jane"], "7", "Please reply 1, 2, 3 or 4."),
-            (["1", "Jane", "1"], "x" * 501, "Please reply with a place"),
+            (["1", "Jane", "1"], "x" * 501, PLACE_HINT),
             # A reaction or a stray mark names no place: the coordinator could find nobody.
-            (["1", "Jane", "1"], "\U0001f44d", "Please reply with a place"),
-            (["1", "Jane", "1"], "-", "Please reply with a place"),
+            # The hint says what a place is, not only its length ("-" is short enough).
+            (["1", "Jane", "1"], "\U0001f44d", PLACE_HINT),
+            (["1", "Jane", "1"], "-", PLACE_HINT),
+            (["1", "Jane", "1"], "42", PLACE_HINT),
             (["1", "Jane", "1", "Pine"], "maybe", "Please reply Y or N."),
             (["1", "Jane", "1", "Pine", "Y"], "GO", "Please reply SEND or ABORT."),
         ],
