@@ -18,8 +18,8 @@ def segment_words(body: str | None) -> str | None:
     if not body:
         return None
     count = segments(body)
-    unit = "segment" if count == 1 else "segments"
-    return f"{count} {unit}" + ("" if is_gsm(body) else ", UCS-2")
+    said = _("{n} segment", n=count) if count == 1 else _("{n} segments", n=count)
+    return said + ("" if is_gsm(body) else ", UCS-2")  # the encoding's name, not words
 
 
 def completion_words(detail: dict[str, Any] | None) -> str:
@@ -68,13 +68,13 @@ def timeline(referral: Referral, names: dict[int, str]) -> list[dict[str, Any]]:
                 "outcome": leg_word(leg.outcome),
                 "seconds": leg.duration,
             }
-            entries.append({"at": leg.at, "what": "dialled", "who": who, "detail": detail})
+            entries.append({"at": leg.at, "what": _("dialled"), "who": who, "detail": detail})
         if call.recording_url:
             entries.append(
                 {
                     "at": call.ended_at or call.started_at,
-                    "what": "voicemail",
-                    "who": "caller",
+                    "what": _("voicemail"),
+                    "who": _("caller"),
                     "detail": {"recording": call.recording_url, "seconds": call.recording_duration},
                 }
             )

@@ -55,6 +55,17 @@ WORDS: dict[str, str] = {
     "recording_notified": N_("staff texted about the recording"),
     # A call whose final status never reached the app, closed by the clock.
     "call_end_unheard": N_("the call's end never reached the hotline: closed by its clock"),
+    # A referral's other events, as its timeline says them (its kinds, services' add_event).
+    "call_received": N_("call received"),
+    "badge_entered": N_("badge entered"),
+    "call_answered": N_("call answered"),
+    "call_abandoned": N_("call abandoned"),
+    "voicemail_offered": N_("voicemail offered"),
+    "voicemail_recorded": N_("voicemail recorded"),
+    "referral_sent": N_("referral sent"),
+    "note": N_("note"),
+    "assessment": N_("assessment"),
+    "completed": N_("referral completed or corrected"),
     # Calls back through the hotline: the timeline's events and how each ended.
     "callback_requested": N_("call back asked for"),
     "callback_ended": N_("call back ended"),
