@@ -101,7 +101,12 @@ def add_history(session: Session, now: datetime, seed: int, count: int = 130) ->
             _as_a_call_arrives(referral)
         session.add(referral)
         session.flush()
-        arrival = {"at": created, "kind": "referral_sent", "channel": channel}
+        # As the app opens each: a call's first webhook, a text's SEND.
+        if channel == "voice":
+            kind, detail = "call_received", {"verified": referral.officer_id is not None}
+        else:
+            kind, detail = "referral_sent", None
+        arrival = {"at": created, "kind": kind, "channel": channel, "detail": detail}
         session.add(ReferralEvent(referral_id=referral.id, **arrival))
         if missed:  # staff were texted as the call ended; one of them took it by ACK later
             call = _call(session, rng, referral, coordinator, created, now)

@@ -142,12 +142,12 @@ def test_demo_calls_nobody_took_arrive_blank_and_no_intake_is_past_its_window(
             referral = session.get_one(Referral, event.referral_id)
             window_end = referral.created_at.replace(tzinfo=UTC) + timedelta(days=30)
             assert window_end <= event.at.replace(tzinfo=UTC) <= window_end + timedelta(hours=24)
-        sent_by = {
+        arrivals = {
             (e.kind, e.channel)
             for e in session.scalars(select(ReferralEvent))
-            if e.kind == "referral_sent"
+            if e.kind in ("call_received", "referral_sent")
         }
-        assert sent_by == {("referral_sent", "voice"), ("referral_sent", "sms")}
+        assert arrivals == {("call_received", "voice"), ("referral_sent", "sms")}
 
 
 # Friday morning in Seattle (a cover a day and three hours on once fell on the weekend),
@@ -429,6 +429,24 @@ def test_demo_referrals_nobody_took_were_told_as_the_app_tells_and_timelines_run
         # Ten minutes on, the clock passes on what nobody took, as it would in production.
         later = now + timedelta(minutes=11)
         assert escalate_unacked(session, later, 10, "+12065550100") > 0
+
+
+def test_demo_referrals_begin_as_the_app_begins_a_call_or_a_texted_referral(
+    tmp_path: Path,
+) -> None:
+    app = demo_app(reset=False, instance_path=tmp_path)
+    with session_scope(app) as session:
+        seed(session, datetime.now(UTC), app.config)
+        first_kinds = {}
+        for referral in session.scalars(select(Referral)):
+            first = session.scalars(
+                select(ReferralEvent.kind)
+                .where(ReferralEvent.referral_id == referral.id)
+                .order_by(ReferralEvent.at, ReferralEvent.id)
+            ).first()
+            first_kinds.setdefault(referral.channel, set()).add(first)
+    # A call's timeline opens "call received" (call_arrival), a text's "referral sent".
+    assert first_kinds == {"voice": {"call_received"}, "sms": {"referral_sent"}}
 
 
 def test_the_demo_keeps_its_programs_time_zone_whatever_the_shell_exports(
