@@ -62,6 +62,11 @@ def list_participants(query: ParticipantQuery) -> dict[str, Any]:
         # It narrows a name's suggestions; alone it would be ignored, read as applied.
         message = "date_of_birth narrows a match: give match (the name) with it"
         raise ApiError(400, "bad_query", message, "date_of_birth")
+    if query.date_of_birth is not None and not in_full():
+        # A birth date rules a person out or lifts a match: tried one by one, the dates
+        # that answer someone would tell the prosecutor theirs, which the view leaves out.
+        message = "a prosecutor's view has no birth dates: match by the name alone"
+        raise ApiError(400, "bad_query", message, "date_of_birth")
     session = get_session()
     manager = int(query.case_manager_id) if query.case_manager_id else None
     # The other filters narrow the suggestions: ignored, they would be read as applied.

@@ -338,6 +338,23 @@ class TestConsentAndTheProsecutor:
         assert hidden not in listed("match=Ann Amos")
         assert listed("") == [ann, bo]
 
+    def test_a_prosecutors_match_never_tells_a_birth_date_their_view_leaves_out(
+        self, manager_api: Api, prosecutor_api: Api, case_manager: int
+    ) -> None:
+        number = add_participant(
+            manager_api, case_manager, name="Ann Ames", aliases=[], date_of_birth="1990-05-01"
+        )
+        manager_api.post(f"/participants/{number}/consents", {"scope": "prosecutor"})
+        # Trying birth dates one by one found the one that answered Ann: her birth date.
+        right = prosecutor_api.get("/participants?match=Ann Ames&date_of_birth=1990-05-01")
+        wrong = prosecutor_api.get("/participants?match=Ann Ames&date_of_birth=1990-05-02")
+        assert right.status_code == wrong.status_code == 400
+        assert right.json == wrong.json
+        assert right.json["error"]["field"] == "date_of_birth"
+        assert [
+            row["id"] for row in prosecutor_api.get("/participants?match=Ann Ames").json["items"]
+        ] == [number]
+
     def test_a_prosecutor_writes_nothing_but_charges(
         self, manager_api: Api, prosecutor_api: Api, case_manager: int
     ) -> None:
