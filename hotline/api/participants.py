@@ -74,7 +74,8 @@ def list_participants(query: ParticipantQuery) -> dict[str, Any]:
     if query.match is not None:  # who this person may already be, best first
         if not in_full():  # the best among those in the view, not ahead of it
             rows = views.in_prosecutor_view(session, rows, now())
-        found = suggest(session, query.match, query.date_of_birth, among=rows)
+        # A prosecutor's view has no aliases: their match is on the name alone.
+        found = suggest(session, query.match, query.date_of_birth, among=rows, aliases=in_full())
         rows = [row for row, _score in found]
     if in_full():
         return {"items": [views.participant_detail(session, row) for row in rows]}

@@ -127,11 +127,17 @@ def suggest(
     name: str,
     date_of_birth: date | None = None,
     among: Iterable[Participant] | None = None,
+    aliases: bool = True,
 ) -> list[tuple[Participant, float]]:
-    """Return the participants `name` may be (of those `among`, if given), best first."""
+    """Return the participants `name` may be (of those `among`, if given), best first.
+
+    Without `aliases` only the name is compared: an alias that answered someone would
+    tell a reader who may not see aliases (a prosecutor) who goes by it.
+    """
     scored = []
     for row in session.scalars(select(Participant)) if among is None else among:
-        score = match_score(name, [row.name, *row.aliases], date_of_birth, row.date_of_birth)
+        names = [row.name, *row.aliases] if aliases else [row.name]
+        score = match_score(name, names, date_of_birth, row.date_of_birth)
         if score >= SUGGESTION_FLOOR:
             scored.append((row, score))
     scored.sort(key=lambda pair: (-pair[1], pair[0].id))

@@ -355,6 +355,21 @@ class TestConsentAndTheProsecutor:
             row["id"] for row in prosecutor_api.get("/participants?match=Ann Ames").json["items"]
         ] == [number]
 
+    def test_a_prosecutors_match_never_tells_an_alias_their_view_leaves_out(
+        self, manager_api: Api, prosecutor_api: Api, case_manager: int
+    ) -> None:
+        number = add_participant(
+            manager_api, case_manager, name="Ann Ames", aliases=["Queenie Street"]
+        )
+        manager_api.post(f"/participants/{number}/consents", {"scope": "prosecutor"})
+        # The alias answered Ann, telling the prosecutor who goes by it.
+        assert prosecutor_api.get("/participants?match=Queenie Street").json == {"items": []}
+        named = prosecutor_api.get("/participants?match=Ann Ames").json["items"]
+        assert [row["id"] for row in named] == [number]
+        assert manager_api.get("/participants?match=Queenie Street").json["items"][0]["id"] == (
+            number
+        )
+
     def test_a_prosecutor_writes_nothing_but_charges(
         self, manager_api: Api, prosecutor_api: Api, case_manager: int
     ) -> None:
