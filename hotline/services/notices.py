@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from .. import rotation as engine
@@ -16,10 +16,11 @@ from ..statements import insert_unless_present
 from .oncall import load_program
 
 GAP_HORIZON = timedelta(days=14)
-# A gap in progress is known by its true start: look this far back for it.
+# A gap in progress is known by its true start: look this far back for it first.
 GAP_LOOKBACK = timedelta(days=366)
-# A gap older than the look-back gets this stand-in start, so it is announced once.
+# A gap nobody ever held tier 1 before gets this stand-in start, so it is announced once.
 LONG_AGO = datetime(1970, 1, 1, tzinfo=UTC)
+_SECOND = timedelta(seconds=1)
 GAPS_NAMED_PER_TEXT = 3
 
 
@@ -66,12 +67,35 @@ def tier_one_gaps(
     for segment in engine.final_schedule(program, 1, lookback, horizon):
         if segment.user_id is not None or segment.end <= now:
             continue
-        key = LONG_AGO if segment.start == lookback else segment.start
+        key = segment.start
+        if segment.start == lookback:  # under way since before the look: when did it begin?
+            key = gap_began(program, now)
+            # Earlier versions keyed any gap begun before the look LONG_AGO: one told of so
+            # is this one (only one gap is under way), and keeps that key until it closes.
+            if key != LONG_AGO and _told_as_long_ago(session):
+                key = LONG_AGO
         end: datetime | None = segment.end
         if end == horizon:  # cut at the two weeks looked at: say when cover really returns
             end = engine.next_change(program, 1, max(segment.start, now))
         gaps.append((key, max(segment.start, now), end))
     return gaps
+
+
+def gap_began(program: engine.Program, now: datetime) -> datetime:
+    """Return when the tier-1 gap under way at `now` began, however long ago.
+
+    Its true start, so that it keeps its key once that start is more than the
+    look-back ago; LONG_AGO when nobody held tier 1 before it (no start to find).
+    """
+    began = engine.segment_start(program, 1, now, GAP_LOOKBACK)
+    before = engine.final_schedule(program, 1, began - _SECOND, began)[-1]
+    return LONG_AGO if before.user_id is None else began
+
+
+def _told_as_long_ago(session: Session) -> bool:
+    """Tell whether supervisors were told of a tier-1 gap under the stand-in start."""
+    told = select(GapNotice.id).where(GapNotice.tier == 1, GapNotice.start == LONG_AGO)
+    return session.scalar(told) is not None
 
 
 def announce_gaps(

@@ -10,7 +10,8 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import select
 
 from hotline.db import session_scope
-from hotline.models import Override, Rotation, User
+from hotline.models import GapNotice, Override, Rotation, User
+from hotline.services.notices import LONG_AGO
 from hotline.services.program_cache import bump_revision
 from hotline.simulator import SmsEmulator, flask_poster
 from tests.api.conftest import Api, rotation_body
@@ -208,3 +209,29 @@ def test_a_run_by_hand_as_of_the_past_keeps_the_gaps_announced_since(
         bump_revision(session)  # as every change through the app does
     assert run(app, "coverage-gaps", NOW + timedelta(days=3)) == "1 new tier-1 gaps announced"
     assert len(texts_to(app, sue.phone)) == 2
+
+
+def test_a_gap_still_open_a_year_on_is_not_announced_again(app: Flask) -> None:
+    # SPEC §7: a gap is known by its tier and start instant. The job looks back a year
+    # (366 days) for the start of a gap under way: one that began inside the look and
+    # was announced then used to be taken for a new gap once its start fell out of it.
+    ana, sue = add_user(app, "Ana Diaz"), add_user(app, "Sue Pervis", "supervisor")
+    add_override(app, ana, 1, NOW - timedelta(days=30), NOW + timedelta(days=1))
+    assert run(app, "coverage-gaps", NOW) == "1 new tier-1 gaps announced"
+    for days in range(360, 372):  # the daily runs around the gap's first anniversary
+        assert run(app, "coverage-gaps", NOW + timedelta(days=days)).startswith("0 new"), days
+    (text,) = texts_to(app, sue.phone)
+    assert "nobody on tier 1 Tue 05/05 05:00 until further notice." in text, text
+
+
+def test_a_gap_told_of_under_the_old_stand_in_start_is_not_announced_again(app: Flask) -> None:
+    # Before, a gap begun more than the look-back ago was keyed 1970-01-01 (LONG_AGO); now
+    # by its true start. A gap announced so must not be announced again after an upgrade.
+    ana, sue = add_user(app, "Ana Diaz"), add_user(app, "Sue Pervis", "supervisor")
+    add_override(app, ana, 1, NOW - timedelta(days=800), NOW - timedelta(days=400))
+    with session_scope(app) as session:
+        told = NOW - timedelta(days=1)
+        session.add(GapNotice(tier=1, start=LONG_AGO, announced_at=told))
+    assert run(app, "coverage-gaps", NOW) == "0 new tier-1 gaps announced"
+    assert run(app, "coverage-gaps", NOW + timedelta(days=1)) == "0 new tier-1 gaps announced"
+    assert texts_to(app, sue.phone) == []
