@@ -42,7 +42,8 @@ def signature_is_valid(req: Request) -> bool:
         return False
     validator = RequestValidator(token)
     url = signed_url(req, current_app.config.get("HOTLINE_PUBLIC_URL"))
-    form = req.form.to_dict()
+    # Every value of a repeated field: Twilio signs them all, and to_dict() keeps the first.
+    form = req.form
     if validator.validate(url, form, signature):
         return True
     # The status callbacks' URLs carry Twilio's retry override after `#`; whether Twilio

@@ -9,6 +9,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select, text
+from twilio.request_validator import RequestValidator
+from werkzeug.datastructures import MultiDict
 
 from hotline import create_app
 from hotline.db import database, session_scope
@@ -86,6 +88,31 @@ class TestSignatures:
         assert (
             client.post(path, data=params, headers={"X-Twilio-Signature": other}).status_code == 403
         )
+
+    @pytest.mark.parametrize("path", ["/voice/incoming", "/sms/incoming"])
+    def test_a_request_twilio_signed_with_a_repeated_parameter_is_answered(
+        self, app: Flask, client: FlaskClient, program: Program, path: str
+    ) -> None:
+        # Twilio signs every value of a repeated parameter (its validator reads them all);
+        # checked against the first value alone, such a request was refused, and a call's
+        # step refused is a call dropped.
+        params = MultiDict(
+            [
+                ("CallSid", "CA1"),
+                ("MessageSid", "SM1"),
+                ("From", program.officer.phone),
+                ("To", HOTLINE),
+                ("Body", "HELP"),
+                ("AddOns", "a"),
+                ("AddOns", "b"),
+            ]
+        )
+        signature = RequestValidator("test-token").compute_signature(
+            "http://localhost" + path, params
+        )
+        answer = client.post(path, data=params, headers={"X-Twilio-Signature": signature})
+        assert answer.status_code == 200
+        assert ET.fromstring(answer.get_data(as_text=True)).tag == "Response"
 
     def test_signature_is_checked_against_the_public_url_behind_a_proxy(
         self, app: Flask, client: FlaskClient
