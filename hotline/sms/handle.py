@@ -38,6 +38,7 @@ from .parse import (
     TAKE,
     WHO,
     Command,
+    as_twilio_read,
     parse,
 )
 from .prompts import intake_words
@@ -58,6 +59,7 @@ class Inbound:
     message_id: int
     hotline_number: str  # the reply comes from it
     media: bool = False  # an MMS: pictures or other media came with it
+    opt_out_type: str = ""  # Twilio's OptOutType: STOP or START when its opt-out took it so
 
 
 def answer_text(session: Session, inbound: Inbound, config: Mapping[str, Any]) -> str | None:
@@ -95,7 +97,7 @@ def answer_text(session: Session, inbound: Inbound, config: Mapping[str, Any]) -
 def _handle_text(session: Session, inbound: Inbound, config: Mapping[str, Any]) -> Reply | None:
     """Apply one inbound text and return the reply, or None when none is due."""
     sender, text, now, message_id = inbound.sender, inbound.text, inbound.now, inbound.message_id
-    command = parse(text)
+    command = as_twilio_read(parse(text), inbound.opt_out_type)
     language = (command.language if command else None) or sender.language
     language = language or config["HOTLINE_LANGUAGE"]
     if command is not None and command.name == STOP:

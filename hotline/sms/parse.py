@@ -136,6 +136,19 @@ def parse_duration(text: str) -> timedelta | None:
     return duration if timedelta(0) < duration <= MAX_TAKE else None
 
 
+# Twilio's Advanced Opt-Out names the keyword it matched (OptOutType): a word the deployer
+# added to it ("PARAR", say) opts the sender out or back in at Twilio, so it does here.
+TWILIO_OPT_OUT_TYPES = {"STOP": STOP, "START": START}
+
+
+def as_twilio_read(command: Command | None, opt_out_type: str) -> Command | None:
+    """Return the command Twilio's OptOutType says a text is, else `command` as parsed."""
+    name = TWILIO_OPT_OUT_TYPES.get(opt_out_type.strip().upper())
+    if name is None or (command is not None and command.name == name):
+        return command
+    return Command(name, language=command.language if command else None)
+
+
 def parse(text: str) -> Command | None:
     """Return the command a text spells, or None when it is none (an answer, or noise)."""
     typed = as_typed(text)

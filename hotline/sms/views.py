@@ -35,7 +35,7 @@ from ..webhooks import (
 )
 from .answer import answer
 from .handle import Inbound, answer_text
-from .parse import STOP, parse
+from .parse import STOP, as_twilio_read, parse
 
 log = logging.getLogger(__name__)
 bp = Blueprint("sms", __name__, url_prefix="/sms")
@@ -50,7 +50,7 @@ def fallback_text() -> str | None:
     database). None for a STOP: Twilio answers it, the app never does (SPEC §5).
     """
     config = current_app.config
-    command = parse(form_text("Body", MAX_BODY))
+    command = as_twilio_read(parse(form_text("Body", MAX_BODY)), form_text("OptOutType", 10))
     if command is not None and command.name == STOP:
         return None
     _ = translator("sms", (command.language if command else None) or config["HOTLINE_LANGUAGE"])
@@ -195,7 +195,8 @@ def _incoming() -> Response:
         log.info("duplicate MessageSid from %s ignored", mask_phone(phone))
         return answer(None)
     media = form_text("NumMedia", 4) not in ("", "0")
-    inbound = Inbound(sender, body, now, message_id, values["to_number"], media)
+    opt_out_type = form_text("OptOutType", 10)
+    inbound = Inbound(sender, body, now, message_id, values["to_number"], media, opt_out_type)
     texted = answer_text(session, inbound, current_app.config)
     session.commit()
     return answer(texted)

@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from hotline.db import session_scope
-from hotline.models import Message, OptOut, Override, Referral, ReferralEvent, User
+from hotline.models import (
+    Conversation,
+    Message,
+    OptOut,
+    Override,
+    Referral,
+    ReferralEvent,
+    User,
+)
 from hotline.services.alerts import Recipient, notify_user
-from hotline.simulator import SmsEmulator
+from hotline.simulator import SmsEmulator, sign
+from hotline.simulator.sms import replies_of
 from tests.factories import add_override
-from tests.sms.conftest import STRANGER, Program, converse, outbox
+from tests.sms.conftest import HOTLINE, STRANGER, Program, converse, outbox
 from tests.sms.test_intake import ARREST
 
 
@@ -430,3 +441,52 @@ def test_take_in_a_sentence_is_no_take_command(phone: SmsEmulator, program: Prog
     asked, taken = converse(phone, program.ana.phone, "TAKE", "take 4 hours")
     assert asked == "Reply TAKE and how long, up to 7 days: TAKE 90m, TAKE 4h or TAKE 1d."
     assert taken.startswith("You are on call for tier 1 until")
+
+
+def text_with_opt_out_type(
+    client: FlaskClient, sender: str, body: str, opt_out_type: str, path: str = "/sms/incoming"
+) -> list[str]:
+    """Text as Twilio's Advanced Opt-Out delivers a keyword it matched: with OptOutType."""
+    params = {
+        "MessageSid": "SM" + uuid.uuid4().hex,
+        "From": sender,
+        "To": HOTLINE,
+        "Body": body,
+        "NumMedia": "0",
+        "OptOutType": opt_out_type,
+    }
+    signature = sign("test-token", "http://localhost" + path, params)
+    answer = client.post(path, data=params, headers={"X-Twilio-Signature": signature})
+    assert answer.status_code == 200
+    body = answer.get_data(as_text=True)
+    return replies_of(body) if body.strip() else []
+
+
+class TestTwiliosOwnOptOutWords:
+    """A word the deployer's Advanced Opt-Out takes as STOP or START (OptOutType) is one."""
+
+    def test_an_opt_out_word_twilio_reports_opts_out_unanswered_and_answers_no_question(
+        self, app: Flask, client: FlaskClient, phone: SmsEmulator, program: Program
+    ) -> None:
+        sender = program.officer.phone
+        converse(phone, sender, "REFER", "1")  # the name is asked next
+        # "PARAR", a Spanish opt-out word the deployer added: the sender is opted out at
+        # Twilio, so a reply is never delivered, and it is no participant's name.
+        assert text_with_opt_out_type(client, sender, "PARAR", "STOP") == []
+        with session_scope(app) as session:
+            assert session.get(OptOut, sender) is not None
+            intake = session.scalars(select(Conversation)).first()
+            assert intake is None or "name" not in intake.answers
+        # Nor is it told to call when the app cannot read it (Twilio's Fallback URL).
+        assert text_with_opt_out_type(client, sender, "PARAR", "STOP", "/sms/fallback") == []
+
+    def test_an_opt_in_word_twilio_reports_lets_texts_through_again(
+        self, app: Flask, client: FlaskClient, phone: SmsEmulator, program: Program
+    ) -> None:
+        assert phone.send(program.ana.phone, "STOP").replies == []
+        # Twilio took the sender back in on a word of the deployer's own: so must the app,
+        # or every text to them stays `suppressed` while Twilio would deliver it.
+        replies = text_with_opt_out_type(client, program.ana.phone, "SUBSCRIBE", "START")
+        assert replies and replies[0].startswith("You will get LEAD hotline texts again.")
+        with session_scope(app) as session:
+            assert session.get(OptOut, program.ana.phone) is None
