@@ -108,13 +108,22 @@ def patch_referral(referral_id: int, body: ReferralCompletionIn) -> dict[str, An
     return referrals.referral_fields(row)
 
 
+def as_e164(number: str) -> str:
+    """Return a number a webhook named, in E.164 when it is a phone number (SPEC §8).
+
+    The call keeps what Twilio sent: a caller written without its `+`, or none at all
+    ("anonymous", "client:alice"), which is shown as it came.
+    """
+    return normalized(number, current_app.config["HOTLINE_DEFAULT_REGION"]) or number
+
+
 def call_fields(call: Call) -> dict[str, Any]:
     """Return a call as the API shows it."""
     return {
         "id": call.id,
         "call_sid": call.call_sid,
-        "from": call.from_number,
-        "to": call.to_number,
+        "from": as_e164(call.from_number),
+        "to": as_e164(call.to_number),
         "officer_id": call.officer_id,
         "status": call.status,
         "call_outcome": call.call_outcome,

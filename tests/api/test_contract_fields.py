@@ -71,3 +71,21 @@ def test_a_texted_referral_its_texts_and_a_call_carry_the_spec_s_field_names(
     assert set(served) >= CALL, CALL - set(served)
     assert (served["call_sid"], served["from"]) == ("CA-fields", officer.phone)
     assert served["legs"] and all(set(leg) >= LEG for leg in served["legs"])
+
+
+def test_a_call_from_a_number_twilio_sent_without_its_plus_is_listed_in_e164(
+    app: Flask, client: FlaskClient, coordinator_api: Api
+) -> None:
+    # SPEC §8: "Phone numbers are returned in E.164" — whatever form the webhook used;
+    # a withheld caller ("anonymous") has no number and is listed as Twilio named it.
+    officer = add_officer(app)
+    national = officer.phone.removeprefix("+1")
+    calls = [("CA-national", national, HOTLINE[2:]), ("CA-withheld", "anonymous", HOTLINE)]
+    for sid, caller, called in calls:
+        params = {"CallSid": sid, "From": caller, "To": called}
+        assert post(client, "/voice/incoming", params).status_code == 200
+    served = {c["call_sid"]: c for c in coordinator_api.get("/calls").json["items"]}
+    national_call = served["CA-national"]
+    assert (national_call["from"], national_call["to"]) == (officer.phone, HOTLINE)
+    assert national_call["officer_id"] == officer.id
+    assert served["CA-withheld"]["from"] == "anonymous"
