@@ -34,6 +34,20 @@ def signed_url(req: Request, public_url: str | None) -> str:
     return public_url.rstrip("/") + req.path + (f"?{query}" if query else "")
 
 
+class SignedValues(dict[str, list[str]]):
+    """A form's values as twilio's validator reads them: every value of each field.
+
+    The validator asks `getall()` (a MultiDict's), then `getlist()`, then takes a
+    plain value, catching the AttributeError of each miss: for a dict, or werkzeug's
+    MultiDict (no `getall`), that is one or two exceptions per field and per URL
+    form it tries, half the check's CPU on every webhook.
+    """
+
+    def getall(self, name: str) -> list[str]:
+        """Return every value of field `name`."""
+        return self[name]
+
+
 def signature_is_valid(req: Request) -> bool:
     """Tell whether the request carries Twilio's signature of its URL and form."""
     signature = req.headers.get("X-Twilio-Signature", "")
@@ -43,7 +57,7 @@ def signature_is_valid(req: Request) -> bool:
     validator = RequestValidator(token)
     url = signed_url(req, current_app.config.get("HOTLINE_PUBLIC_URL"))
     # Every value of a repeated field: Twilio signs them all, and to_dict() keeps the first.
-    form = req.form
+    form = SignedValues(req.form.lists())
     if validator.validate(url, form, signature):
         return True
     # The status callbacks' URLs carry Twilio's retry override after `#`; whether Twilio
