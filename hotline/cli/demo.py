@@ -19,6 +19,7 @@ from hotline.demo_tour import tour_lines
 from hotline.services.tokens import create_token
 
 from .serve import refuse_a_busy_port, serve_with_one_clock
+from .stopping import stopped_by_ctrl_c_or_sigterm
 
 DEMO_DATABASE = "demo.db"
 DEMO_FALLBACK = "+12065550199"
@@ -105,7 +106,11 @@ def demo_command(port: int, reset: bool) -> None:
     """Serve the app on a sample program at http://127.0.0.1:PORT (development mode)."""
     refuse_a_running_demo(demo_folder())  # on its own port it would be "another program"
     refuse_a_busy_port(port)
-    with the_only_demo(demo_folder(), port):  # before --reset deletes anything
+    # Stopped while it builds its program too: that is rolled back, and built again next time.
+    with (
+        stopped_by_ctrl_c_or_sigterm("Demo stopped."),
+        the_only_demo(demo_folder(), port),  # before --reset deletes anything
+    ):
         serve_the_demo(port, reset)
 
 
@@ -130,7 +135,4 @@ def serve_the_demo(port: int, reset: bool) -> None:
     click.echo(
         f"  try: curl -H 'Authorization: Bearer {token}' http://127.0.0.1:{port}/api/v1/oncall"
     )
-    try:
-        serve_with_one_clock(app, port)
-    finally:
-        click.echo("Demo stopped.")
+    serve_with_one_clock(app, port)

@@ -18,6 +18,7 @@ from hotline.models import JobRun
 
 from .errors import EXPECTED_FAILURES, CommandGroup, first_line
 from .oncall import parse_typed, shown
+from .stopping import stopped_by_ctrl_c_or_sigterm
 
 log = logging.getLogger(__name__)
 jobs_cli = CommandGroup("jobs", help="Run scheduled jobs by hand.")
@@ -84,5 +85,6 @@ def scheduler_command(every: int | None, only: tuple[str, ...]) -> None:
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    run_until_stopped(build_scheduler(app, every, only))
-    click.echo("scheduler stopped")
+    # Stopped before the clock's own handlers are set, too (they then let running jobs end).
+    with stopped_by_ctrl_c_or_sigterm("scheduler stopped"):
+        run_until_stopped(build_scheduler(app, every, only))

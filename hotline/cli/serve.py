@@ -14,6 +14,7 @@ from hotline import create_app, migrations
 from hotline.jobs.clock import build_scheduler
 
 from .errors import reported_as_click_errors
+from .stopping import stopped_by_ctrl_c_or_sigterm
 
 
 def development_app() -> Flask:
@@ -66,11 +67,11 @@ def serve_command(port: int) -> None:
     """Serve the program DATABASE_URL names at http://127.0.0.1:PORT (development mode)."""
     refuse_a_production_shell()
     refuse_a_busy_port(port)
-    app = development_app()
-    click.echo(f"LEAD hotline on http://127.0.0.1:{port}/ (development mode; Ctrl-C stops it)")
-    click.echo(f"Database: {app.config['DATABASE_URL']}")
-    serve_with_one_clock(app, port)
-    click.echo("Stopped.")
+    with stopped_by_ctrl_c_or_sigterm("Stopped."):  # while it migrates, too
+        app = development_app()
+        click.echo(f"LEAD hotline on http://127.0.0.1:{port}/ (development mode; Ctrl-C stops it)")
+        click.echo(f"Database: {app.config['DATABASE_URL']}")
+        serve_with_one_clock(app, port)
 
 
 def serve_with_one_clock(app: Flask, port: int) -> None:
