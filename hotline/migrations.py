@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
@@ -168,6 +169,24 @@ def behind(connection: Connection) -> str | None:
         f"behind: the database is at revision {at}, this release needs {head}: "
         "run `hotline db upgrade`"
     )
+
+
+NEVER_MIGRATED = "the database has no schema yet: run `hotline db upgrade`"
+
+
+def unready(connection: Connection, own_tables: Iterable[str]) -> str | None:
+    """Return why the database lacks this release's schema, naming the command that mends it.
+
+    Never migrated: no revision and none of `own_tables` (another program's tables may be
+    there); behind: as behind() says. None for a database at head, or one whose tables were
+    made from the models (the tests'), whose own errors say more.
+    """
+    inspector = inspect(connection)
+    if not inspector.has_table(VERSION_TABLE):
+        if set(inspector.get_table_names()) & set(own_tables):
+            return None
+        return NEVER_MIGRATED
+    return behind(connection)
 
 
 def current_revision(engine: Engine) -> str | None:

@@ -9,10 +9,14 @@ from typing import IO, Any
 import click
 from alembic.util import CommandError as AlembicError
 from click.exceptions import NoArgsIsHelpError
+from flask import has_app_context
 from flask.cli import AppGroup, NoAppException
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from hotline import migrations
 from hotline.config import ConfigError
+from hotline.db import database
+from hotline.models import Base
 from hotline.services.errors import DomainError
 
 # The failures reported_as_click_errors turns into one line of their own.
@@ -31,11 +35,39 @@ def reported_as_click_errors() -> Iterator[None]:
         raise click.ClickException(where + error.message) from None
     except (ConfigError, AlembicError) as error:
         raise click.ClickException(first_line(error)) from None
-    except OperationalError as error:
-        # The driver's own message says what failed (refused, auth, locked) without SQL.
-        raise click.ClickException(f"database unavailable: {first_line(error.orig)}") from None
     except DBAPIError as error:
+        unmigrated = schema_missing(error)
+        if unmigrated is not None:
+            raise click.ClickException(unmigrated) from None
+        if isinstance(error, OperationalError):
+            # The driver's own message says what failed (refused, auth, locked) without SQL.
+            raise click.ClickException(f"database unavailable: {first_line(error.orig)}") from None
         raise click.ClickException(f"database error: {first_line(error.orig)}") from None
+
+
+# PostgreSQL's undefined_table and undefined_column; SQLite says it in words.
+UNDEFINED = {"42P01", "42703"}
+SQLITE_UNDEFINED = ("no such table", "no such column", "has no column named")
+
+
+def schema_missing(error: DBAPIError) -> str | None:
+    """Return the line naming `hotline db upgrade` when the database lacks the statement's table.
+
+    Never migrated, or behind this release (worded as /healthz words it); else None, and
+    the driver's own message stands.
+    """
+    words = str(error.orig)
+    if getattr(error.orig, "sqlstate", None) not in UNDEFINED and not any(
+        marker in words for marker in SQLITE_UNDEFINED
+    ):
+        return None  # asked only then: a database out of reach would be waited for twice
+    if not has_app_context():  # every command that reads the database runs in one
+        return None
+    try:
+        with database().engine.connect() as connection:
+            return migrations.unready(connection, Base.metadata.tables)
+    except DBAPIError:
+        return None
 
 
 def one_line_usage(error: click.UsageError) -> click.UsageError:
