@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 
 import hotline
 from hotline.db import session_scope
 from hotline.models import Call, CallLeg, Message, ReferralEvent, User
 from hotline.web.words import WORDS
-from tests.factories import add_referral, add_user
-from tests.web.conftest import PASSWORD, Web
+from tests.factories import add_referral
+from tests.web.conftest import Web
 
 PACKAGE = Path(hotline.__file__).parent
 # add_event(session, referral_id, "kind", ...) and an event's {"kind": "...", ...} values.
@@ -50,46 +49,31 @@ SPANISH = {
 
 
 def test_a_later_web_language_says_the_timeline_in_its_own_words(
-    app: Flask, client: FlaskClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    app: Flask,
+    coordinator: User,
+    as_coordinator: Web,
+    spanish_pages: Callable[[User, dict[str, str]], None],
 ) -> None:
-    import hotline.i18n as i18n
-
-    catalog = tmp_path / "es" / "LC_MESSAGES" / "web.po"
-    catalog.parent.mkdir(parents=True)
-    entries = [f'msgid "{english}"\nmsgstr "{spanish}"\n' for english, spanish in SPANISH.items()]
-    catalog.write_text("\n".join(entries), encoding="utf-8")
-    monkeypatch.setattr(i18n, "TRANSLATIONS", tmp_path)
-    i18n._table.cache_clear()
-    try:
-        number = add_referral(app, status="notified", channel="voice")
-        spanish = add_user(app, "Lupe Ortiz", "coordinator", password=PASSWORD)
-        at = datetime.now(UTC)
-        with session_scope(app) as session:
-            session.get_one(User, spanish.id).language = "es"
-            call = Call(call_sid="CA1", from_number="+12065550177", to_number="+12065550100")
-            call.referral_id, call.started_at, call.ended_at = number, at, at
-            call.recording_url = "https://api.twilio.com/recordings/RE1"
-            session.add(call)
-            session.flush()
-            session.add(CallLeg(call_id=call.id, step=0, number="+12065550101", at=at))
-            for kind in ("call_received", "note"):
-                session.add(ReferralEvent(referral_id=number, kind=kind, channel="voice", at=at))
-            text = Message(direction="out", from_number="+12065550100", body="Referral #1")
-            text.to_number, text.status, text.referral_id, text.created_at = (
-                "+12065550120",
-                "sent",
-                number,
-                at,
-            )
-            session.add(text)
-        web = Web(client)
-        assert web.login(spanish).status_code == 302
-        page = web.text(f"/referrals/{number}")
-        timeline = page[page.index("<h2>") :]
-        for words in SPANISH.values():
-            shown = words.replace("{n}", "1")
-            assert shown in timeline, shown
-        for english in ("call received", "dialled", "(1 segment)"):
-            assert english not in timeline, english
-    finally:
-        i18n._table.cache_clear()
+    number = add_referral(app, status="notified", channel="voice")
+    at = datetime.now(UTC)
+    with session_scope(app) as session:
+        call = Call(call_sid="CA1", from_number="+12065550177", to_number="+12065550100")
+        call.referral_id, call.started_at, call.ended_at = number, at, at
+        call.recording_url = "https://api.twilio.com/recordings/RE1"
+        session.add(call)
+        session.flush()
+        session.add(CallLeg(call_id=call.id, step=0, number="+12065550101", at=at))
+        for kind in ("call_received", "note"):
+            session.add(ReferralEvent(referral_id=number, kind=kind, channel="voice", at=at))
+        text = Message(direction="out", from_number="+12065550100", body="Referral #1")
+        text.to_number, text.status = "+12065550120", "sent"
+        text.referral_id, text.created_at = number, at
+        session.add(text)
+    spanish_pages(coordinator, SPANISH)
+    page = as_coordinator.text(f"/referrals/{number}")
+    timeline = page[page.index("<h2>") :]
+    for words in SPANISH.values():
+        shown = words.replace("{n}", "1")
+        assert shown in timeline, shown
+    for english in ("call received", "dialled", "(1 segment)"):
+        assert english not in timeline, english

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 
-from hotline.db import session_scope
 from hotline.models import User
 from hotline.web.timeline import age_words, local
-from tests.factories import add_referral, add_user
-from tests.web.conftest import PASSWORD, Web
+from tests.factories import add_referral
+from tests.web.conftest import Web
 
 ZONE = ZoneInfo("America/Los_Angeles")
 
@@ -43,30 +40,15 @@ def test_referral_list_speaks_in_words_and_years(app: Flask, as_coordinator: Web
 
 
 def test_a_later_web_language_says_ages_in_its_own_words(
-    app: Flask, client: FlaskClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    app: Flask,
+    coordinator: User,
+    as_coordinator: Web,
+    spanish_pages: Callable[[User, dict[str, str]], None],
 ) -> None:
-    import hotline.i18n as i18n
-
-    catalog = tmp_path / "es" / "LC_MESSAGES" / "web.po"
-    catalog.parent.mkdir(parents=True)
-    catalog.write_text(
-        'msgid "{n} days"\nmsgstr "{n} días"\n\n'
-        'msgid "{hours} h {n} min"\nmsgstr "{hours} h y {n} min"\n',
-        encoding="utf-8",
-    )
-    monkeypatch.setattr(i18n, "TRANSLATIONS", tmp_path)
-    i18n._table.cache_clear()
-    try:
-        now = datetime.now(UTC)
-        add_referral(app, status="notified", created_at=now - timedelta(days=3, hours=1))
-        add_referral(app, status="notified", created_at=now - timedelta(minutes=130))
-        spanish = add_user(app, "Lupe Ortiz", "coordinator", password=PASSWORD)
-        with session_scope(app) as session:
-            session.get_one(User, spanish.id).language = "es"
-        web = Web(client)
-        assert web.login(spanish).status_code == 302
-        page = web.text("/referrals")
-        assert "3 días" in page and "3 days" not in page
-        assert "2 h y 10 min" in page or "2 h y 11 min" in page
-    finally:
-        i18n._table.cache_clear()
+    now = datetime.now(UTC)
+    add_referral(app, status="notified", created_at=now - timedelta(days=3, hours=1))
+    add_referral(app, status="notified", created_at=now - timedelta(minutes=130))
+    spanish_pages(coordinator, {"{n} days": "{n} días", "{hours} h {n} min": "{hours} h y {n} min"})
+    page = as_coordinator.text("/referrals")
+    assert "3 días" in page and "3 days" not in page
+    assert "2 h y 10 min" in page or "2 h y 11 min" in page
