@@ -62,7 +62,8 @@ def site_target(target: str) -> str:
     # break) cannot stand in the Location header, so the redirect would fail after the
     # sign-in; checked before urlsplit, which drops tabs and then fails on "/\t/[".
     controls = any(ord(character) < 0x20 or ord(character) == 0x7F for character in target)
-    if not target.startswith("/") or target.startswith("//") or controls:
+    # A browser reads a backslash as a slash: "/\\evil.example" in a link is another site.
+    if not target.startswith("/") or target[1:2] in ("/", "\\") or controls:
         return url_for("web.dashboard")
     if urlsplit(target).netloc:
         return url_for("web.dashboard")

@@ -70,6 +70,31 @@ def test_between_password_and_code_no_other_page_opens(app: Flask, client: Any) 
         assert answer.status_code == 302 and answer.headers["Location"] == "/login/enrol", path
 
 
+@pytest.mark.parametrize("target", ["/\\evil.example/x", "/\\/evil.example/x", "/\\\\evil.example"])
+def test_the_continue_link_after_enrolment_never_leaves_the_site(
+    app: Flask, client: Any, target: str
+) -> None:
+    # A browser reads a backslash in a link as a slash: "/\\evil.example" opens evil.example.
+    ana = add_user(app, "Ana Diaz", password=PASSWORD)
+    web = Web(client)
+    web.token = csrf_token(web.text("/login"))
+    answer = web.client.post(
+        "/login",
+        query_string={"next": target},
+        data={"email": ana.email, "password": PASSWORD, "csrf_token": web.token},
+    )
+    assert answer.headers["Location"] == "/login/enrol"
+    page = web.text("/login/enrol")
+    web.token = csrf_token(page)
+    secret = re.search(r'<code id="totp-secret">([A-Z2-7 ]+)</code>', page)
+    assert secret
+    shown = web.post("/login/enrol", {"code": pyotp.TOTP(secret.group(1).replace(" ", "")).now()})
+    link = re.search(r'<a class="button" href="([^"]*)">', shown.get_data(as_text=True))
+    assert link
+    # A browser takes what follows two or more leading slashes (or backslashes) as a host.
+    assert re.match(r"/(?![/\\])", link.group(1)), link.group(1)
+
+
 def test_the_next_sign_in_asks_for_a_code_and_accepts_each_once(app: Flask, client: Any) -> None:
     ana = add_user(app, "Ana Diaz", password=PASSWORD)
     secret, _ = enrol_fresh(app, ana)
