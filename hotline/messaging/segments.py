@@ -13,15 +13,19 @@ GSM_PER_SEGMENT, UCS2_PER_SEGMENT = 153, 67
 GSM_SINGLE, UCS2_SINGLE = 160, 70
 
 
+# A set, not the strings: every reply is checked, and `in` on a string scans it whole.
+GSM_CHARACTERS = frozenset(GSM_BASIC + GSM_EXTENDED)
+
+
 def is_gsm(text: str) -> bool:
     """Tell whether a text fits the GSM 7-bit alphabet."""
-    return all(ch in GSM_BASIC or ch in GSM_EXTENDED for ch in text)
+    return GSM_CHARACTERS.issuperset(text)
 
 
 def units(text: str) -> int:
     """Return the text's length in its encoding's units (septets or UTF-16 code units)."""
     if is_gsm(text):
-        return sum(2 if ch in GSM_EXTENDED else 1 for ch in text)
+        return len(text) + sum(text.count(ch) for ch in GSM_EXTENDED)
     return len(text.encode("utf-16-le")) // 2
 
 
