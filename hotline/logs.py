@@ -24,10 +24,22 @@ def database_error_in(error: BaseException | None) -> DBAPIError | PendingRollba
     return None
 
 
+def error_code(orig: object) -> str:
+    """Return the database's own code of a driver error, the one an operator looks up.
+
+    PostgreSQL's SQLSTATE ("SQLSTATE 23502"), SQLite's result name
+    ("SQLITE_CONSTRAINT_NOTNULL"); never SQLAlchemy's code, which only names a page
+    of its documentation.
+    """
+    if state := getattr(orig, "sqlstate", None):
+        return f"SQLSTATE {state}"
+    return str(getattr(orig, "sqlite_errorname", None) or "no error code")
+
+
 def log_exception(
     logger: logging.Logger, message: str, *args: Any, level: int = logging.ERROR
 ) -> None:
-    """Log the exception being handled; a database error only by its class and SQLSTATE.
+    """Log the exception being handled; a database error only by its class and code.
 
     PostgreSQL's messages can carry a failing row ("Failing row contains (…,
     Jane Doe, …)"), so their text and traceback never reach the logs, nor those
@@ -37,11 +49,10 @@ def log_exception(
     found = database_error_in(error)
     if found is not None:
         orig = getattr(found, "orig", None)
-        code = getattr(orig, "sqlstate", None) or getattr(found, "code", None) or "unknown"
         kind = type(orig if orig is not None else found).__name__
         if error is not found and error is not None:
             message += f" ({type(error).__name__} after a database error)"
-        logger.log(level, message + " (database error %s, SQLSTATE %s)", *args, kind, code)
+        logger.log(level, message + " (database error %s, %s)", *args, kind, error_code(orig))
         return
     logger.log(level, message, *args, exc_info=True)
 

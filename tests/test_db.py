@@ -90,12 +90,12 @@ class TestSqlite:
 
 
 def test_database_errors_are_logged_without_the_values_they_carry(app, caplog) -> None:  # type: ignore[no-untyped-def]
-    """A failed statement is logged by class and SQLSTATE, never with the row it carried."""
+    """A failed statement is logged by class and the database's own code, never its row."""
     import logging
 
     from sqlalchemy.exc import IntegrityError
 
-    from hotline.db import session_scope
+    from hotline.db import database, session_scope
     from hotline.logs import log_exception
     from hotline.models import Referral
 
@@ -108,6 +108,9 @@ def test_database_errors_are_logged_without_the_values_they_carry(app, caplog) -
         log_exception(logger, "saving a referral failed")
     assert "saving a referral failed (database error" in caplog.text
     assert "Jane Secret" not in caplog.text
+    # The database's own code, which an operator can look up: not SQLAlchemy's link code.
+    postgresql = database(app).engine.dialect.name == "postgresql"
+    assert ("SQLSTATE 23502" if postgresql else "SQLITE_CONSTRAINT_NOTNULL") in caplog.text
 
 
 def test_a_failure_while_handling_a_database_error_does_not_log_its_row(app, caplog) -> None:  # type: ignore[no-untyped-def]
