@@ -65,7 +65,8 @@ WORDS: dict[str, str] = {
     "referral_sent": N_("referral sent"),
     "note": N_("note"),
     "assessment": N_("assessment"),
-    "completed": N_("referral completed or corrected"),
+    # Not "completed": the timeline says each completion's field (completion_words), and
+    # a plan entry's status "completed" is a word of its own here.
     # Calls back through the hotline: the timeline's events and how each ended.
     "callback_requested": N_("call back asked for"),
     "callback_ended": N_("call back ended"),
