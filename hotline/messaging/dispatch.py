@@ -193,7 +193,9 @@ def _record(
         settled = _settle(session, message_id, attempts, "suppressed", result.error)
         return "suppressed" if settled else None
     if result.retryable and attempts < MAX_ATTEMPTS:
-        retry_at = now + RETRY_DELAYS[attempts - 1]
+        # Twilio's Retry-After, when it asks for longer, up to our own longest wait.
+        asked = min(result.retry_after or timedelta(0), RETRY_DELAYS[-1])
+        retry_at = now + max(RETRY_DELAYS[attempts - 1], asked)
         session.execute(
             update(Message)
             .where(

@@ -10,7 +10,7 @@ import logging
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from ..phones import mask_phone
@@ -44,6 +44,8 @@ class SendResult:
     retryable: bool
     # What went wrong in the catalog's words ("timed out"), where `error` says more.
     kind: str | None = None
+    # How long the carrier asked us to wait before trying again (its Retry-After).
+    retry_after: timedelta | None = None
 
     @property
     def succeeded(self) -> bool:
@@ -57,10 +59,22 @@ class SendResult:
 
     @classmethod
     def retry(
-        cls, error: str, error_code: str | None = None, *, kind: str | None = None
+        cls,
+        error: str,
+        error_code: str | None = None,
+        *,
+        kind: str | None = None,
+        retry_after: timedelta | None = None,
     ) -> SendResult:
         """Return the result of a failure that may pass: try again later."""
-        return cls(sid=None, error_code=error_code, error=error, retryable=True, kind=kind)
+        return cls(
+            sid=None,
+            error_code=error_code,
+            error=error,
+            retryable=True,
+            kind=kind,
+            retry_after=retry_after,
+        )
 
     @classmethod
     def reject(

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 from types import TracebackType
+from typing import Any
 
 from requests.exceptions import ConnectionError as RequestsConnectionError
 from requests.exceptions import Timeout
 from twilio.base import values
 from twilio.base.exceptions import TwilioRestException, TwilioServiceException
 from twilio.http.http_client import TwilioHttpClient
+from twilio.http.response import Response
 from twilio.rest import Client
 
 from ..phones import mask_phone
@@ -31,6 +36,35 @@ SENDER_REFUSED = frozenset({"21212", "21601", "21603", "21606", "21659", "21660"
 RING_SECONDS = 30
 
 
+class _RetryAfterKept(TwilioHttpClient):  # type: ignore[misc]  # the client is untyped
+    """Twilio's HTTP client, keeping the last answer's Retry-After (its exceptions drop it)."""
+
+    retry_after: str | None = None
+
+    def request(self, *args: Any, **kwargs: Any) -> Response:
+        self.retry_after = None  # a request that gets no answer leaves none
+        response = super().request(*args, **kwargs)
+        self.retry_after = (response.headers or {}).get("Retry-After")
+        return response
+
+
+def retry_after(value: str | None, now: datetime | None = None) -> timedelta | None:
+    """Read a Retry-After header (seconds, or an HTTP date) as how long to wait, if it says."""
+    value = (value or "").strip()
+    if value.isascii() and value.isdigit():
+        try:
+            return timedelta(seconds=int(value))
+        except (OverflowError, ValueError):  # past timedelta's range, or int's digit limit
+            return timedelta.max
+    try:
+        until = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if until.tzinfo is None:
+        return None
+    return max(until - (now or datetime.now(UTC)), timedelta(0))
+
+
 class TwilioTransport:
     """Send texts with Twilio's REST API (or a stand-in at `base_url`, for tests)."""
 
@@ -45,7 +79,7 @@ class TwilioTransport:
         status_callback: str | None = None,
         public_url: str | None = None,
     ) -> None:
-        self._http = TwilioHttpClient(timeout=timeout)
+        self._http = _RetryAfterKept(timeout=timeout)
         self._client = Client(account_sid, auth_token, http_client=self._http)
         if base_url is not None:
             # The Api domain builds every Messages URL from its base_url. Edge and
@@ -69,7 +103,10 @@ class TwilioTransport:
                 status_callback=self.status_callback or values.unset,
             )
         except (TwilioRestException, TwilioServiceException) as error:
-            return _refused(int(error.status), error.code)
+            refused = _refused(int(error.status), error.code)
+            if not refused.retryable:
+                return refused
+            return dataclasses.replace(refused, retry_after=retry_after(self._http.retry_after))
         except Timeout:
             # Twilio may have accepted the text before the answer was lost: trying
             # again can send it twice, which beats never sending it.

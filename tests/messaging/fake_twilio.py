@@ -29,7 +29,7 @@ ACCOUNT_SID = "AC" + "1" * 32
 AUTH_TOKEN = "fake-twilio-token"
 
 # What a scripted answer can be: an HTTP failure, a Twilio error, or no answer.
-Failure = Literal["429", "500", "21610", "21211", "21606", "hang"]
+Failure = Literal["429", "500", "503", "21610", "21211", "21606", "hang"]
 
 # How long a hanging request waits at most: far beyond any client timeout a
 # test sets, and released at once when the server shuts down.
@@ -113,6 +113,7 @@ class FakeTwilio:
         self.call_states: dict[str, dict[str, Any]] = {}  # what a GET of each call answers
         self.fetches: list[tuple[str, int]] = []  # each call GET: sid, status answered
         self.while_fetched: Callable[[], None] | None = None  # runs before a GET is answered
+        self.retry_after: str | None = None  # while set, a 429 or 503 carries this Retry-After
         self._script: deque[Failure] = deque()
         self._sids = itertools.count(1)
         self._lock = threading.Lock()
@@ -427,7 +428,10 @@ class FakeTwilio:
             "more_info": f"https://www.twilio.com/docs/errors/{code}",
             "status": status,
         }
-        return jsonify(payload), status
+        answer = jsonify(payload)
+        if self.retry_after is not None and status in (429, 503):
+            answer.headers["Retry-After"] = self.retry_after
+        return answer, status
 
     def _record(self, answered: int) -> None:
         """Keep the request's fields and the status it is answered with."""

@@ -25,7 +25,7 @@ from hotline.messaging.transport import LogTransport, SendResult, Transport
 from hotline.messaging.twilio_transport import TwilioTransport
 from hotline.models import Message, OptOut, Referral, User
 from tests.factories import add_user
-from tests.messaging.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio
+from tests.messaging.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, Failure, FakeTwilio
 
 T0 = datetime(2024, 5, 1, 17, 0, tzinfo=UTC)
 HOTLINE = "+12065550100"
@@ -193,6 +193,33 @@ class TestRetries:
         assert dispatch(app, transport, T0 + RETRY_DELAYS[0]) == DispatchReport(sent=1)
         assert fake_twilio.bodies() == ["second", "first"]
         assert message(app, first).attempts == 2
+
+    @pytest.mark.parametrize("failure", ["429", "503"])
+    def test_a_throttled_text_waits_as_long_as_twilios_retry_after_asks(
+        self, app: Flask, transport: TwilioTransport, fake_twilio: FakeTwilio, failure: Failure
+    ) -> None:
+        message_id = queue(app)
+        fake_twilio.retry_after = "300"
+        fake_twilio.fail_next(failure)
+        assert dispatch(app, transport, T0) == DispatchReport(retried=1)
+        # Trying again after our own 30 s would only be refused again, and use up a try.
+        assert message(app, message_id).next_attempt_at == T0 + timedelta(minutes=5)
+        assert dispatch(app, transport, T0 + timedelta(minutes=4)) == DispatchReport()
+        assert dispatch(app, transport, T0 + timedelta(minutes=5)) == DispatchReport(sent=1)
+        assert [r.answered for r in fake_twilio.requests] == [int(failure), 201]
+
+    def test_a_retry_after_shorter_than_the_backoff_or_past_the_longest_wait_is_bounded(
+        self, app: Flask, transport: TwilioTransport, fake_twilio: FakeTwilio
+    ) -> None:
+        short, long = queue(app, "short"), queue(app, "long")
+        fake_twilio.retry_after = "1"
+        fake_twilio.fail_next("429")
+        dispatch(app, transport, T0)
+        assert message(app, short).next_attempt_at == T0 + RETRY_DELAYS[0]
+        fake_twilio.retry_after = "86400"
+        fake_twilio.fail_next("429")
+        dispatch(app, transport, T0)
+        assert message(app, long).next_attempt_at == T0 + RETRY_DELAYS[-1]
 
     def test_a_queued_text_without_a_due_time_is_sent(self, app: Flask) -> None:
         with session_scope(app) as session:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import socket
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from hotline.messaging.transport import CallEnded, CallLive, CallUnknown, SendResult
-from hotline.messaging.twilio_transport import TwilioTransport
+from hotline.messaging.twilio_transport import TwilioTransport, retry_after
 from tests.messaging.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, Failure, FakeTwilio
 
 HOTLINE = "+12065550100"
@@ -101,6 +101,26 @@ class TestFailures:
             assert send(transport) == SendResult.retry("timed out")
             assert send(transport).succeeded
         assert [r.answered for r in fake_twilio.requests] == [0, 201]
+
+    def test_a_throttled_text_carries_twilios_retry_after(
+        self, transport: TwilioTransport, fake_twilio: FakeTwilio
+    ) -> None:
+        fake_twilio.retry_after = "120"
+        fake_twilio.fail_next("429")
+        assert send(transport).retry_after == timedelta(seconds=120)
+        fake_twilio.fail_next("503")
+        assert send(transport).retry_after == timedelta(seconds=120)
+        fake_twilio.retry_after = None
+        fake_twilio.fail_next("429")
+        assert send(transport).retry_after is None
+
+    def test_retry_after_reads_seconds_or_an_http_date(self) -> None:
+        now = datetime(2026, 12, 6, 3, 0, tzinfo=UTC)
+        assert retry_after("30", now) == timedelta(seconds=30)
+        assert retry_after("Sun, 06 Dec 2026 03:02:00 GMT", now) == timedelta(minutes=2)
+        assert retry_after("Sun, 06 Dec 2026 02:00:00 GMT", now) == timedelta(0)
+        assert retry_after("soon", now) is None and retry_after(None, now) is None
+        assert retry_after("9" * 30, now) == timedelta.max  # past any wait: the longest
 
     def test_nothing_listening_may_be_retried(self) -> None:
         with TwilioTransport(
