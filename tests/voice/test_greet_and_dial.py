@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from hypothesis import given
 from hypothesis import strategies as st
 from twilio.twiml.voice_response import VoiceResponse
@@ -31,3 +33,16 @@ def test_the_template_is_the_builders_document(
     twiml.say(built, greeting, language)
     twiml.dial_step(built, call_id, step, number, timeout, language)
     assert twiml.greet_and_dial(greeting, call_id, step, number, timeout, language) == str(built)
+
+
+@given(
+    query=st.dictionaries(
+        st.sampled_from(["call", "step", "lang", "callback", "to"]),
+        st.one_of(st.integers(-(2**31), 2**31), TEXT),
+        max_size=4,
+    )
+)
+def test_a_steps_url_is_what_urlencode_writes(query: dict[str, int | str]) -> None:
+    # Twilio follows these URLs back to the app: a value quoted otherwise is another step.
+    expected = f"/voice/dial-result?{urlencode(query)}" if query else "/voice/dial-result"
+    assert twiml.step_url("dial-result", **query) == expected
