@@ -54,6 +54,8 @@ DEFAULTS: dict[str, Any] = {
     "HOTLINE_OIDC_CLIENT_SECRET": None,
 }
 LANGUAGES = ("en", "es")
+# Twilio rings at most ten <Number>s in one <Dial> (the fail-open answer rings them all).
+MAX_FALLBACK_NUMBERS = 10
 INTEGER_SETTINGS = (
     "HOTLINE_DIAL_TIMEOUT",
     "HOTLINE_ACK_MINUTES",
@@ -222,6 +224,13 @@ def _normalize(settings: dict[str, Any]) -> None:
         _phone("HOTLINE_FALLBACK_NUMBERS", text, region)
         for text in _items(settings["HOTLINE_FALLBACK_NUMBERS"])
     ]
+    if len(settings["HOTLINE_FALLBACK_NUMBERS"]) > MAX_FALLBACK_NUMBERS:
+        # /voice/fallback rings them all in one <Dial>, and Twilio refuses more than ten
+        # <Number>s there: a caller would hear an application error instead of a ring.
+        raise ConfigError(
+            f"HOTLINE_FALLBACK_NUMBERS lists {len(settings['HOTLINE_FALLBACK_NUMBERS'])} "
+            f"numbers: Twilio rings at most {MAX_FALLBACK_NUMBERS} at once"
+        )
     if settings["HOTLINE_NUMBER"] in settings["HOTLINE_FALLBACK_NUMBERS"]:
         # Dialled when nobody answers, the hotline would take its own call and dial again.
         raise ConfigError(

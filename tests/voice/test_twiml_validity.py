@@ -23,6 +23,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import update
 from werkzeug.exceptions import HTTPException
 
+from hotline import ConfigError, create_app
 from hotline.db import session_scope
 from hotline.models import Officer, User
 from hotline.simulator import CallScript, Leg, Poster, PostResult, VoiceEmulator, flask_poster
@@ -397,6 +398,20 @@ class TestFailOpen:
         params = {"CallSid": "CA-fb", "From": STRANGER, "To": HOTLINE, "ErrorUrl": error_url}
         root = validator.voice(post(client, "/voice/fallback", params).data)
         assert root.find("Dial") is not None if numbers else root.find("Hangup") is not None
+
+    def test_more_fallback_numbers_than_one_dial_rings_are_refused_at_start(
+        self, app_config: dict[str, Any], client: FlaskClient, validator: Validator
+    ) -> None:
+        # Twilio rings at most ten <Number>s in one <Dial>: with eleven, the fallback URL
+        # (the database down) would answer a document Twilio refuses, and the caller
+        # would hear "an application error has occurred" instead of a ring.
+        eleven = [f"+120655502{n:02d}" for n in range(11)]
+        with pytest.raises(ConfigError, match="HOTLINE_FALLBACK_NUMBERS"):
+            create_app({**app_config, "HOTLINE_FALLBACK_NUMBERS": ",".join(eleven)})
+        ten = create_app({**app_config, "HOTLINE_FALLBACK_NUMBERS": ",".join(eleven[:10])})
+        params = {"CallSid": "CA-fb", "From": STRANGER, "To": HOTLINE}
+        answer = post(ten.test_client(), "/voice/fallback", params)
+        assert len(validator.voice(answer.data).findall("Dial/Number")) == 10
 
     def test_a_whisper_and_an_accept_without_the_database(
         self, client: FlaskClient, validator: Validator
