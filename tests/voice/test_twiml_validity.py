@@ -334,6 +334,22 @@ class TestCallerSteps:
         assert any(text.startswith("Nadie pudo") for text in result.heard)
         check_all(validator, seen)
 
+    @pytest.mark.parametrize("program_language", ["en", "es"])
+    def test_a_caller_who_presses_9_twice_goes_on_unverified(
+        self,
+        app: Flask,
+        phone: VoiceEmulator,
+        validator: Validator,
+        seen: list[Seen],
+        program: Program,
+        program_language: str,
+    ) -> None:
+        app.config["HOTLINE_LANGUAGE"] = program_language
+        script = CallScript(gathers=["9#", "9#"], legs_in_order=[Leg("accept")])
+        result = phone.call(STRANGER, HOTLINE, script)
+        assert result.answered_by == program.ana.phone
+        check_all(validator, seen)
+
     def test_a_spanish_officer_and_a_spanish_coordinator(
         self,
         app: Flask,
