@@ -565,6 +565,29 @@ class TestWhateverOrderTwilioSends:
             )
         ]
 
+    def test_a_spanish_coordinator_hears_the_offer_in_grammatical_spanish(
+        self,
+        app: Flask,
+        client: FlaskClient,
+        fake_twilio: FakeTwilio,
+        program: Program,
+        referral: int,
+    ) -> None:
+        with session_scope(app) as session:
+            session.get_one(User, program.ana.id).language = "es"
+        ask_and_place(client, app, program, referral)
+        [placed] = fake_twilio.calls
+        params = {"CallSid": placed.sid or "", "From": HOTLINE, "To": program.ana.phone}
+        answer = flask_poster(client)(placed.url, params, sign(TOKEN, placed.url, params))
+        offer = ElementTree.fromstring(answer.body).find("Gather/Say")
+        assert offer is not None
+        # Not "su llamada de vuelta a agente Smith": "a" + a title wants "al" (and "a el
+        # agente que llamó" likewise), so the officer is named after the referral.
+        assert offer.text == (
+            f"Línea LEAD, su llamada de vuelta sobre la remisión {referral}: agente Smith. "
+            "Marque 1 para conectar."
+        )
+
     @pytest.mark.parametrize("order", ["dial_action_first", "status_first"])
     def test_a_1_pressed_while_the_database_is_down_still_puts_the_coordinator_through(
         self,
