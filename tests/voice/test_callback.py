@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from xml.etree import ElementTree
@@ -462,6 +463,24 @@ class TestCallByText:
         assert callback_of(app, referral).state == "placed"
 
 
+def answered_in_spanish(
+    app: Flask,
+    client: FlaskClient,
+    fake_twilio: FakeTwilio,
+    program: Program,
+    referral: int,
+    poster: Callable[[str, dict[str, str], str], PostResult] | None = None,
+) -> PostResult:
+    """Make Ana read Spanish, ask her call back, and answer the call placed to her."""
+    with session_scope(app) as session:
+        session.get_one(User, program.ana.id).language = "es"
+    ask_and_place(client, app, program, referral)
+    [placed] = fake_twilio.calls
+    params = {"CallSid": placed.sid or "", "From": HOTLINE, "To": program.ana.phone}
+    post = poster or flask_poster(client)
+    return post(placed.url, params, sign(TOKEN, placed.url, params))
+
+
 class TestWhateverOrderTwilioSends:
     """The coordinator's final status and the <Dial> action may come in either order."""
 
@@ -546,12 +565,9 @@ class TestWhateverOrderTwilioSends:
         program: Program,
         referral: int,
     ) -> None:
-        with session_scope(app) as session:
-            session.get_one(User, program.ana.id).language = "es"
-        ask_and_place(client, app, program, referral)
-        [placed] = fake_twilio.calls
-        params = {"CallSid": placed.sid or "", "From": HOTLINE, "To": program.ana.phone}
-        answer = database_down(app_config)(placed.url, params, sign(TOKEN, placed.url, params))
+        answer = answered_in_spanish(
+            app, client, fake_twilio, program, referral, database_down(app_config)
+        )
         assert answer.status == 200
         spoken = [
             (say.text or "", say.get("language"))
@@ -573,12 +589,7 @@ class TestWhateverOrderTwilioSends:
         program: Program,
         referral: int,
     ) -> None:
-        with session_scope(app) as session:
-            session.get_one(User, program.ana.id).language = "es"
-        ask_and_place(client, app, program, referral)
-        [placed] = fake_twilio.calls
-        params = {"CallSid": placed.sid or "", "From": HOTLINE, "To": program.ana.phone}
-        answer = flask_poster(client)(placed.url, params, sign(TOKEN, placed.url, params))
+        answer = answered_in_spanish(app, client, fake_twilio, program, referral)
         offer = ElementTree.fromstring(answer.body).find("Gather/Say")
         assert offer is not None
         # Not "su llamada de vuelta a agente Smith": "a" + a title wants "al" (and "a el
