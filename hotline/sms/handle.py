@@ -76,22 +76,32 @@ def answer_text(session: Session, inbound: Inbound, config: Mapping[str, Any]) -
     sender, now = inbound.sender, inbound.now
     # Only START changes an opt-out that a reply meets: check again only then.
     opted_out = sender.opted_out and is_opted_out(session, sender.phone)
-    status = "suppressed" if opted_out else "sent"
-    logged = {
-        "direction": "out",
-        "from_number": inbound.hotline_number,
-        "to_number": sender.phone,
-        "body": reply.text,
-        "status": status,
-        "created_at": now,
-        "kind": reply.kind,
-    }
+    logged = direct_reply(inbound.hotline_number, sender.phone, reply.text, opted_out, now)
+    logged["kind"] = reply.kind
     session.flush()  # texts queued by the command first, as they were made
     if reply.saves is not None:
         save_and_reply(session.connection(), reply.saves, logged)
     else:
         log_reply(session.connection(), logged)
-    return reply.text if status == "sent" else None
+    return None if opted_out else reply.text
+
+
+def direct_reply(
+    hotline_number: str, phone: str, text: str, opted_out: bool, now: datetime
+) -> dict[str, Any]:
+    """Return the log entry of a reply sent in the webhook's answer (no sid; SPEC §5).
+
+    `suppressed`, and not sent, to a number that opted out.
+    """
+    return {
+        "direction": "out",
+        "from_number": hotline_number,
+        "to_number": phone,
+        "body": text,
+        "status": "suppressed" if opted_out else "sent",
+        "created_at": now,
+        "kind": None,
+    }
 
 
 def _handle_text(session: Session, inbound: Inbound, config: Mapping[str, Any]) -> Reply | None:

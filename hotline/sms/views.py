@@ -34,7 +34,7 @@ from ..webhooks import (
     webhook_time_left,
 )
 from .answer import answer
-from .handle import Inbound, answer_text
+from .handle import Inbound, answer_text, direct_reply
 from .parse import STOP, as_twilio_read, parse
 
 log = logging.getLogger(__name__)
@@ -168,10 +168,9 @@ def keep_unhandled(error: Exception, reply: str | None) -> bool:
             opted_out = reply is not None and is_opted_out(session, phone)
             # Without its MessageSid: Twilio's retry of the same text is still handled.
             session.add(Message(**{**values, "message_sid": None, "error": note}))
-            if reply is not None:  # a direct reply: logged `out`, with no sid (SPEC §5)
-                replied = {"from_number": values["to_number"], "to_number": phone, "body": reply}
-                status = "suppressed" if opted_out else "sent"
-                session.add(Message(direction="out", status=status, created_at=now, **replied))
+            if reply is not None:
+                replied = direct_reply(values["to_number"], phone, reply, opted_out, now)
+                session.add(Message(**replied))
             session.commit()
             return not opted_out
     except DeadlineExceeded:
