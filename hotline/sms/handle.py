@@ -38,8 +38,7 @@ from .parse import (
     TAKE,
     WHO,
     Command,
-    as_twilio_read,
-    parse,
+    read_text,
 )
 from .prompts import intake_words
 from .replies import help_text
@@ -107,7 +106,7 @@ def direct_reply(
 def _handle_text(session: Session, inbound: Inbound, config: Mapping[str, Any]) -> Reply | None:
     """Apply one inbound text and return the reply, or None when none is due."""
     sender, text, now, message_id = inbound.sender, inbound.text, inbound.now, inbound.message_id
-    command = as_twilio_read(parse(text), inbound.opt_out_type)
+    command = read_text(text, inbound.opt_out_type)
     language = (command.language if command else None) or sender.language
     language = language or config["HOTLINE_LANGUAGE"]
     if command is not None and command.name == STOP:

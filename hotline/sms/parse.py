@@ -141,8 +141,9 @@ def parse_duration(text: str) -> timedelta | None:
 TWILIO_OPT_OUT_TYPES = {"STOP": STOP, "START": START}
 
 
-def as_twilio_read(command: Command | None, opt_out_type: str) -> Command | None:
-    """Return the command Twilio's OptOutType says a text is, else `command` as parsed."""
+def read_text(text: str, opt_out_type: str) -> Command | None:
+    """Return the command a text is: the one Twilio's OptOutType names, else as parsed."""
+    command = parse(text)
     name = TWILIO_OPT_OUT_TYPES.get(opt_out_type.strip().upper())
     if name is None or (command is not None and command.name == name):
         return command

@@ -35,7 +35,7 @@ from ..webhooks import (
 )
 from .answer import answer
 from .handle import Inbound, answer_text, direct_reply
-from .parse import STOP, as_twilio_read, parse
+from .parse import STOP, read_text
 
 log = logging.getLogger(__name__)
 bp = Blueprint("sms", __name__, url_prefix="/sms")
@@ -50,7 +50,7 @@ def fallback_text() -> str | None:
     database). None for a STOP: Twilio answers it, the app never does (SPEC §5).
     """
     config = current_app.config
-    command = as_twilio_read(parse(form_text("Body", MAX_BODY)), form_text("OptOutType", 10))
+    command = read_text(form_text("Body", MAX_BODY), form_text("OptOutType", 10))
     if command is not None and command.name == STOP:
         return None
     _ = translator("sms", (command.language if command else None) or config["HOTLINE_LANGUAGE"])
