@@ -106,7 +106,7 @@ def record_assessment(
     filed = (filed_under, referral.participant_id)
     audit_assessment(session, actor, now, referral.id, before_fields, version_fields(row), filed)
     if referral.status != before or holder is None:
-        taken = {"acknowledged_by": actor.user_id} if holder is None else {}
+        taken: dict[str, Any] = {"acknowledged_by": actor.user_id} if holder is None else {}
         audit_status(session, actor, now, referral.id, before, referral.status, **taken)
     if referral.status != before:
         add_event(session, referral.id, referral.status, actor.channel, now, actor_id=actor.user_id)

@@ -283,7 +283,9 @@ def mark_not_a_referral(
     # Not a referral, it enrols nobody (SPEC §6): the log says whose record it left.
     unlinked = {"participant_id": None} if enrolled is not None else {}
     was = {"participant_id": enrolled} if enrolled is not None else None
-    audit_status(session, actor, now, referral.id, before, "not_a_referral", was, **unlinked)
+    audit_status(
+        session, actor, now, referral.id, before, "not_a_referral", was_also=was, **unlinked
+    )
     told = tell_officer(session, referral, now, sender)
     if enrolled is None:
         return Done(referral_id, "not_a_referral", officer_told=told)

@@ -58,8 +58,9 @@ def audit_status(
     referral_id: int,
     before: str | None,
     after: str,
-    was_also: dict[str, Any] | None = None,
     /,
+    *,
+    was_also: dict[str, Any] | None = None,
     **also: Any,
 ) -> None:
     """Record a referral's status change; `also` adds what came with it (a reason, a holder).
