@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,9 +17,10 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from hypothesis import settings
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import NullPool
 
 from hotline import create_app
 from hotline.config import DEFAULTS, normalize_database_url
@@ -133,3 +135,26 @@ def session(app: Flask) -> Iterator[Session]:
     """
     with app.app_context(), database(app).sessionmaker() as session:
         yield session
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Yield the URL of a database with nothing in it, on each backend under test."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    configured = normalize_database_url(os.environ.get(TEST_DATABASE_VARIABLE))
+    if not configured:
+        pytest.skip(f"{TEST_DATABASE_VARIABLE} is not set")
+    # A schema of its own leaves the tables the other fixtures share untouched.
+    schema = f"migrations_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(configured, poolclass=NullPool)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        url = make_url(configured).update_query_dict({"options": f"-csearch_path={schema}"})
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()

@@ -8,8 +8,6 @@ import sys
 import textwrap
 import threading
 import time
-import uuid
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -25,36 +23,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
 from hotline import create_app, migrations
-from hotline.config import normalize_database_url
 from hotline.db import build_engine, database
 from hotline.migrations import alembic_config, current_revision, head_revision, upgrade
 from hotline.models import Base
 from hotline.models.referrals import STATUSES
-
-TEST_DATABASE_VARIABLE = "HOTLINE_TEST_DATABASE_URL"
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """Yield the URL of a database with nothing in it, on each backend under test."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'migrated.db'}"
-        return
-    configured = normalize_database_url(os.environ.get(TEST_DATABASE_VARIABLE))
-    if not configured:
-        pytest.skip(f"{TEST_DATABASE_VARIABLE} is not set")
-    # A schema of its own leaves the tables the other fixtures share untouched.
-    schema = f"migrations_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(configured, poolclass=NullPool)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        url = make_url(configured).update_query_dict({"options": f"-csearch_path={schema}"})
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 class TestMigrations:

@@ -6,8 +6,6 @@ import logging
 import os
 import subprocess
 import sys
-import uuid
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,18 +16,13 @@ import pytest
 from click.testing import CliRunner, Result
 from flask import Flask
 from flask.testing import FlaskCliRunner
-from sqlalchemy import create_engine, select
-from sqlalchemy import text as sql
-from sqlalchemy.engine import make_url
-from sqlalchemy.pool import NullPool
+from sqlalchemy import select
 
 from hotline import create_app, migrations
 from hotline.cli import create_cli_app, main
-from hotline.config import normalize_database_url
 from hotline.db import database, session_scope
 from hotline.jobs import JOBS
 from hotline.models import JobRun, Message, Override
-from tests.conftest import TEST_DATABASE_VARIABLE
 from tests.factories import add_rotation, add_user
 
 
@@ -395,27 +388,6 @@ def test_a_database_url_whose_driver_is_not_installed_is_one_line_naming_it(
 NO_SCHEMA = "Error: the database has no schema yet: run `hotline db upgrade`"
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def never_migrated_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """Yield the URL of a fresh, empty database nobody ran `hotline db upgrade` on."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'new.db'}"
-        return
-    configured = normalize_database_url(os.environ.get(TEST_DATABASE_VARIABLE))
-    if not configured:
-        pytest.skip(f"{TEST_DATABASE_VARIABLE} is not set")
-    name = f"hotline_new_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(configured, poolclass=NullPool, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sql(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(configured).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(sql(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 def invoked(monkeypatch: pytest.MonkeyPatch, url: str, command: list[str]) -> Result:
     """Run `hotline COMMAND` on the database at `url`, closing its connections afterwards."""
     monkeypatch.setenv("HOTLINE_ENV", "development")
@@ -446,22 +418,22 @@ def invoked(monkeypatch: pytest.MonkeyPatch, url: str, command: list[str]) -> Re
     ],
 )
 def test_a_database_never_migrated_says_to_run_db_upgrade_in_one_line(
-    monkeypatch: pytest.MonkeyPatch, never_migrated_url: str, command: list[str]
+    monkeypatch: pytest.MonkeyPatch, empty_database_url: str, command: list[str]
 ) -> None:
     # Was "database unavailable: no such table: program_settings" (SQLite) or "database error:
     # relation "program_settings" does not exist" (PostgreSQL): the database is there, and
     # the operator needs the one command that makes its tables.
-    result = invoked(monkeypatch, never_migrated_url, command)
+    result = invoked(monkeypatch, empty_database_url, command)
     assert clean_failure(result), result.output
     assert result.exit_code == 1
     assert result.output.splitlines() == [NO_SCHEMA]
 
 
 def test_a_database_behind_this_release_says_so_as_healthz_does(
-    monkeypatch: pytest.MonkeyPatch, never_migrated_url: str
+    monkeypatch: pytest.MonkeyPatch, empty_database_url: str
 ) -> None:
-    migrations.upgrade(never_migrated_url, "0001")
-    result = invoked(monkeypatch, never_migrated_url, ["oncall"])
+    migrations.upgrade(empty_database_url, "0001")
+    result = invoked(monkeypatch, empty_database_url, ["oncall"])
     assert clean_failure(result), result.output
     assert result.output.splitlines() == [
         f"Error: behind: the database is at revision 0001, this release needs "
