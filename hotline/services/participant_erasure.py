@@ -151,6 +151,8 @@ def _participants_written_after_erasure(
 ) -> Sequence[int]:
     """Return the erased, still exited participants (or `only`) words were written to since."""
     erased = select(Participant.id.label("participant_id")).where(*still_erased)
+    if only is not None:  # narrowed at the root, so each select of the union reads one person
+        erased = erased.where(Participant.id == only)
     with_words: CompoundSelect[tuple[int]] = union(
         erased.where(
             or_(
@@ -171,6 +173,4 @@ def _participants_written_after_erasure(
             Message.status != "queued",
         ),
     )
-    written = with_words.subquery().c.participant_id
-    chosen = select(written) if only is None else select(written).where(written == only)
-    return sorted(session.scalars(chosen).all())
+    return sorted(session.scalars(select(with_words.subquery().c.participant_id)).all())

@@ -197,6 +197,8 @@ def _written_after_erasure(
     A recording the account keeps at Twilio is not among them: it waits for Twilio.
     """
     erased = erased_referrals()
+    if only is not None:  # narrowed at the root, so each select of the union reads one referral
+        erased = erased.where(Referral.id == only)
     # An erased event's detail was once stored as JSON null: no words in it.
     has_detail = ReferralEvent.detail.is_not(None) & (cast(ReferralEvent.detail, Text) != "null")
     with_words: CompoundSelect[tuple[int]] = union(
@@ -228,9 +230,7 @@ def _written_after_erasure(
             has_detail,
         ),
     )
-    written = with_words.subquery().c.referral_id
-    chosen = select(written) if only is None else select(written).where(written == only)
-    return sorted(session.scalars(chosen).all())
+    return sorted(session.scalars(select(with_words.subquery().c.referral_id)).all())
 
 
 def erase_unfiled_texts(session: Session, now: datetime, retention_days: int | None) -> int:
