@@ -174,7 +174,9 @@ def init_app(app: Flask, exempt: list[Blueprint]) -> None:
             "web_language": web_language(),
             "role_word": lambda role: ROLE_WORDS.get(role, role),
             "zone_name": f"{zone.key} ({now.astimezone(zone):%Z})",
-            "local": lambda instant, pattern=None: local(instant, zone, pattern, this_year),
+            "local": lambda instant, pattern=None, name_pass=False: local(
+                instant, zone, pattern, this_year, name_pass
+            ),
             "cover_query": lambda user_id, tier, start, end: cover_query(
                 user_id, tier, start, end, zone
             ),

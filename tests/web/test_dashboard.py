@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
+import pytest
 from flask import Flask
 
+import hotline.web.pages as pages
 from hotline.db import session_scope
 from hotline.models import Call
 from tests.factories import add_referral, add_rotation, add_user
@@ -138,3 +140,37 @@ def test_todays_calls_say_how_each_ended_in_words(app: Flask, as_coordinator: We
     assert "in progress" in calls and "in-progress" not in calls
     assert "the caller hung up before anyone answered" in calls and "abandoned" not in calls
     assert "went to voicemail" in calls
+
+
+def test_todays_calls_in_the_repeated_fall_back_hour_say_which_pass(
+    app: Flask, as_coordinator: Web, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Newest first: 01:30 PST came an hour after 01:40 PDT; bare "01:30, 01:40" reads reversed.
+    zone = ZoneInfo("America/Los_Angeles")
+    morning = datetime(2026, 11, 1, 7, 30, tzinfo=zone)
+
+    class FallBackMorning(datetime):
+        @classmethod
+        def now(cls, tz: tzinfo | None = None) -> datetime:
+            return morning.astimezone(tz)
+
+    monkeypatch.setattr(pages, "datetime", FallBackMorning)
+    with session_scope(app) as session:
+        for sid, caller, fold, minute in (("CAfirst", "1", 0, 40), ("CAsecond", "2", 1, 30)):
+            started = datetime(2026, 11, 1, 1, minute, tzinfo=zone, fold=fold)
+            session.add(
+                Call(
+                    call_sid=sid,
+                    from_number=f"+1206555017{caller}",
+                    to_number="+12065550100",
+                    status="completed",
+                    call_outcome="answered",
+                    started_at=started.astimezone(UTC),
+                )
+            )
+        session.commit()
+
+    page = as_coordinator.text("/")
+
+    calls = page[page.index('class="calls"') : page.index("</ul>", page.index('class="calls"'))]
+    assert calls.index("01:30 PST from +12065550172") < calls.index("01:40 PDT from +12065550171")
