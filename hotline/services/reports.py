@@ -25,7 +25,8 @@ from .disparity import DisparityRow, disparity
 CHANNELS = ("voice", "sms", "web")
 TYPES = ("arrest_diversion", "social_contact")
 NO_TYPE = N_("not set")  # N_: pages translate these (web.pot)
-UNVERIFIED = "unverified"
+UNVERIFIED = N_("unverified")
+ALL_AGENCIES = N_("all agencies")
 FACT_COLUMNS = ("id", "channel", "type", "status", "created_at", "acknowledged_at", "officer_id")
 # A call that was only a wrong number, not a referral, is left out of referral figures.
 COUNTED = Referral.status != "not_a_referral"
@@ -110,6 +111,7 @@ class GroupCount:
     referrals: int
     completed: int
     missed: int
+    worded: bool = False  # `name` is the report's own word (N_), not a stored name
 
     @property
     def rate(self) -> float | None:
@@ -229,15 +231,20 @@ def intake_groups(referrals: Iterable[ReferralFacts], per_officer: bool) -> list
         names[name] += 1
         members.append(r)
     # A group is named as most of its referrals spell it (the first met on a tie).
-    rows = [group_count(n.most_common(1)[0][0], a, m) for n, a, m in groups.values()]
-    return sorted(rows, key=lambda row: (row.name == UNVERIFIED, row.name.casefold(), row.agency))
+    rows = [
+        group_count(n.most_common(1)[0][0], a, m, worded=key is None)
+        for key, (n, a, m) in groups.items()
+    ]
+    return sorted(rows, key=lambda row: (row.worded, row.name.casefold(), row.agency))
 
 
-def group_count(name: str, agency: str, members: Sequence[ReferralFacts]) -> GroupCount:
+def group_count(
+    name: str, agency: str, members: Sequence[ReferralFacts], worded: bool = False
+) -> GroupCount:
     """Count referrals and their intake outcomes."""
     completed = sum(1 for r in members if r.status == "intake_completed")
     missed = sum(1 for r in members if r.status == "intake_missed")
-    return GroupCount(name, agency, len(members), completed, missed)
+    return GroupCount(name, agency, len(members), completed, missed, worded)
 
 
 def bookings_avoided(referrals: Iterable[ReferralFacts]) -> int:
@@ -298,7 +305,7 @@ def load_report(
         weeks=weekly(referrals, start, end, zone),
         calls=call_counts(calls),
         timings=timings(referrals, calls),
-        intake=group_count("all agencies", "", referrals),
+        intake=group_count(ALL_AGENCIES, "", referrals, worded=True),
         agencies=intake_groups(referrals, per_officer=False),
         officers=intake_groups(referrals, per_officer=True),
         disparity=disparity(referrals),

@@ -13,7 +13,7 @@ from markupsafe import Markup
 
 from ..db import get_session
 from ..health import clock_state, last_clock_run
-from ..permissions import ROLE_WORDS, can, holders
+from ..permissions import ROLES, can, holders
 from ..schemas.assessment import NEEDS
 from . import errors
 from .auth import current_user, idle_limit, is_supervisor, user_can
@@ -27,6 +27,7 @@ from .words import (
     channel_word,
     leg_word,
     plan_dates,
+    role_word,
     source_word,
     text_word,
     word,
@@ -150,7 +151,8 @@ def init_app(app: Flask, exempt: list[Blueprint]) -> None:
 
     # Every sentence of a page goes through the web catalog: `{{ _("Hello {name}", name=n) }}`.
     app.jinja_env.globals["_"] = web_text
-    app.jinja_env.globals["role_words"] = ROLE_WORDS  # macros see globals, not the context
+    app.jinja_env.globals["role_word"] = role_word  # macros see globals, not the context
+    app.jinja_env.globals["roles"] = ROLES
     app.jinja_env.globals["on_call_roles"] = holders("take_calls")
     app.jinja_env.globals["user_may"] = can  # what another user (a token's owner) may do
     app.jinja_env.globals["need_codes"] = NEEDS
@@ -172,7 +174,6 @@ def init_app(app: Flask, exempt: list[Blueprint]) -> None:
             "idle_seconds": int(idle_limit().total_seconds()),
             "can": user_can,
             "web_language": web_language(),
-            "role_word": lambda role: ROLE_WORDS.get(role, role),
             "zone_name": f"{zone.key} ({now.astimezone(zone):%Z})",
             "local": lambda instant, pattern=None, name_pass=False: local(
                 instant, zone, pattern, this_year, name_pass

@@ -8,10 +8,11 @@ from .report_table import Table, duration, percent, shown
 from .words import channel_word, word
 
 
-def intake_row(group: GroupCount, *labels: str) -> list[str]:
-    """Return the cells of one agency's or officer's intake figures."""
+def intake_row(group: GroupCount, *agency: str) -> list[str]:
+    """Return the cells of one agency's or officer's intake figures (the officer's agency)."""
+    name = str(_(group.name)) if group.worded else group.name
     numbers = (group.referrals, group.completed, group.missed)
-    return [*labels, *map(str, numbers), percent(group.rate)]
+    return [name, *agency, *map(str, numbers), percent(group.rate)]
 
 
 def report_tables(report: Report) -> dict[str, Table]:
@@ -74,7 +75,7 @@ def report_tables(report: Report) -> dict[str, Table]:
                 _("Intake missed"),
                 _("Completion rate"),
             ],
-            [intake_row(g, g.name) for g in [*report.agencies, report.intake]],
+            [intake_row(g) for g in [*report.agencies, report.intake]],
         ),
         "officers": Table(
             _("Intake by officer"),
@@ -86,7 +87,7 @@ def report_tables(report: Report) -> dict[str, Table]:
                 _("Intake missed"),
                 _("Rate"),
             ],
-            [intake_row(g, g.name, g.agency) for g in report.officers],
+            [intake_row(g, g.agency) for g in report.officers],
         ),
         "disparity": Table(
             _("Referrals by race/ethnicity"),

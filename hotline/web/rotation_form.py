@@ -12,12 +12,13 @@ from werkzeug.datastructures import MultiDict
 
 from ..i18n import N_
 from ..models import Rotation, User
-from ..permissions import ROLE_WORDS, holders
+from ..permissions import holders
 from ..rotation import DAY_NAMES, MAX_SHIFT_HOURS
 from ..schemas.oncall import RotationIn
 from ..services.program_store import readable_window
 from .form_fields import Errors, field_errors, whole_number
 from .language import web_text as _
+from .words import role_word
 
 UNIT_HOURS = {"hours": 1, "days": 24, "weeks": 168}
 # A length in each unit, one and more than one.
@@ -157,7 +158,7 @@ class RotationForm:
                     "{name} is a {role} now: only coordinators and supervisors go on call. "
                     "Remove them to save.",
                     name=user.name,
-                    role=ROLE_WORDS.get(user.role, user.role),
+                    role=role_word(user.role),
                 )
         return None
 

@@ -205,6 +205,20 @@ ACTION_WORDS: dict[str, str] = {
 }
 
 
+# A person's role, as every page names it (its header, the people list, the forms).
+ROLE_NAMES: dict[str, str] = {
+    "coordinator": N_("coordinator"),
+    "supervisor": N_("supervisor"),
+    "case_manager": N_("case manager"),
+    "prosecutor": N_("prosecutor"),
+}
+
+
+def role_word(role: str) -> str:
+    """Return a role in the reader's words ("case manager"); an unknown one as it is."""
+    return in_words(ROLE_NAMES, role)
+
+
 def word(code: Any) -> str:
     """Return a code in words; unknown text as it is, with underscores as spaces."""
     if code is None:

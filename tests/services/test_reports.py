@@ -240,18 +240,18 @@ class TestFigures:
         ]
 
     def test_intake_by_agency_and_officer(self, report: Report) -> None:
-        assert report.intake == GroupCount("all agencies", "", 5, 1, 2)
+        assert report.intake == GroupCount("all agencies", "", 5, 1, 2, worded=True)
         assert report.intake.rate == pytest.approx(1 / 3)
         assert report.agencies == [
             GroupCount("KCSO", "", 1, 0, 1),
             GroupCount("SPD", "", 3, 1, 1),
-            GroupCount("unverified", "", 1, 0, 0),
+            GroupCount("unverified", "", 1, 0, 0, worded=True),
         ]
         assert [g.rate for g in report.agencies] == [0.0, 0.5, None]
         assert report.officers == [
             GroupCount("Alex Park", "SPD", 3, 1, 1),
             GroupCount("Bo Chen", "KCSO", 1, 0, 1),
-            GroupCount("unverified", "", 1, 0, 0),
+            GroupCount("unverified", "", 1, 0, 0, worded=True),
         ]
 
     def test_disparity_uses_the_latest_assessment(self, report: Report) -> None:
@@ -427,7 +427,9 @@ class TestGroups:
 
     def test_unverified_referrals_form_one_group(self) -> None:
         rows = [facts(officer_id=None), facts(officer_id=None, status="intake_completed")]
-        assert intake_groups(rows, per_officer=True) == [GroupCount("unverified", "", 2, 1, 0)]
+        assert intake_groups(rows, per_officer=True) == [
+            GroupCount("unverified", "", 2, 1, 0, worded=True)
+        ]
 
     def test_officers_with_one_name_stay_apart(self) -> None:
         rows = [

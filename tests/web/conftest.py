@@ -133,3 +133,15 @@ def spanish_pages(
 
     yield speak
     i18n._table.cache_clear()
+
+
+@pytest.fixture
+def bracketed_words(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Write every web catalog word as [[word]], so a word outside the catalog stands out."""
+    import hotline.web.language as web
+    from hotline.i18n import Translate
+
+    def bracket(channel: str, language: str | None) -> Translate:
+        return lambda message, **params: "[[" + message.format(**params) + "]]"
+
+    monkeypatch.setattr(web, "translator", bracket)

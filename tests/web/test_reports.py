@@ -384,6 +384,21 @@ class TestSuppression:
         ]
 
 
+def test_the_reports_own_group_names_are_catalog_words(
+    fixture_rows: None, as_supervisor: Web, bracketed_words: None
+) -> None:
+    # "all agencies" and "unverified" are the report's words, not an agency's or officer's
+    # name: a later web language says them, while stored names stay as they are written.
+    tables = page_tables(as_supervisor.get(f"/reports?{FIXTURE_PERIOD}").get_data(as_text=True))
+    assert [row[0] for row in tables["agencies"][1:]] == [
+        "KCSO",
+        "SPD",
+        "[[unverified]]",
+        "[[all agencies]]",
+    ]
+    assert [row[0] for row in tables["officers"][1:]] == ["Alex Park", "Bo Chen", "[[unverified]]"]
+
+
 class TestCsv:
     """Each export holds exactly the cells of the page's table."""
 

@@ -1,4 +1,4 @@
-"""A table's words on a phone, its cells' labels included, come from the web catalog."""
+"""Words a page shows beside its sentences (cells' labels, yes/no, roles) are catalog words."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from html.parser import HTMLParser
 import pytest
 from flask import Flask
 
-from hotline.i18n import Translate
 from hotline.models import User
 from tests.factories import add_officer, add_user
 from tests.web.conftest import Web
@@ -39,17 +38,6 @@ class Labels(HTMLParser):
             self._cell.append(data)
 
 
-@pytest.fixture
-def bracketed(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Write every web word as [[word]], so a word outside the catalog stands out."""
-    import hotline.web.language as web
-
-    def bracket(channel: str, language: str | None) -> Translate:
-        return lambda message, **params: "[[" + message.format(**params) + "]]"
-
-    monkeypatch.setattr(web, "translator", bracket)
-
-
 def labels_and_cells(web: Web, path: str) -> Labels:
     """Return what a page's tables and facts say, read as a phone stacks them."""
     answer = web.get(path)
@@ -61,7 +49,7 @@ def labels_and_cells(web: Web, path: str) -> Labels:
 
 @pytest.mark.parametrize("path", ["/people", "/people/tokens", "/audit"])
 def test_a_phone_reads_each_cells_label_and_yes_or_no_from_the_catalog(
-    app: Flask, as_supervisor: Web, bracketed: None, path: str
+    app: Flask, as_supervisor: Web, bracketed_words: None, path: str
 ) -> None:
     # A table stacks on a phone and shows each cell's data-label before it: an English
     # label or "yes"/"no" written in the template would stay English in any later language.
@@ -74,7 +62,23 @@ def test_a_phone_reads_each_cells_label_and_yes_or_no_from_the_catalog(
 
 
 def test_a_coordinator_reads_whether_a_colleague_is_active_from_the_catalog(
-    as_coordinator: Web, supervisor: User, bracketed: None
+    as_coordinator: Web, supervisor: User, bracketed_words: None
 ) -> None:
     read = labels_and_cells(as_coordinator, f"/people/users/{supervisor.id}")
     assert "[[yes]]" in read.cells and "yes" not in read.cells
+
+
+def test_a_page_names_roles_and_labels_a_form_from_the_catalog(
+    app: Flask, as_supervisor: Web, bracketed_words: None
+) -> None:
+    # The header names the reader's role on every page; the people form offers the roles and
+    # labels its boxes; a rotation offers its new participants by name and role.
+    add_user(app, "Cole Reyes")
+    people = as_supervisor.get("/people").get_data(as_text=True)
+    assert "([[supervisor]])" in people
+    assert ">[[case manager]]</option>" in people
+    assert '<label for="user-name">[[Name]]</label>' in people
+    assert '<label for="officer-agency">[[Agency]]</label>' in people
+    assert "[[The program's (]][[English]])" in people
+    rotation = as_supervisor.get("/rotations/new").get_data(as_text=True)
+    assert "Cole Reyes ([[coordinator]])</option>" in rotation
