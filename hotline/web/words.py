@@ -202,6 +202,11 @@ ACTION_WORDS: dict[str, str] = {
     "rotate": N_("rotated"),
     "set_password": N_("password set"),
     "callback": N_("call back"),
+    "consent": N_("consent recorded"),
+    "revoke_consent": N_("consent revoked"),
+    "plan": N_("service plan changed"),
+    "charge": N_("charge recorded"),
+    "disclose": N_("shown outside the program"),
 }
 
 

@@ -346,3 +346,23 @@ def test_what_retention_erased_is_listed_in_words(app: Flask, as_supervisor: Web
     assert f'<strong>erased</strong>: <span class="hint">—</span> → <ins>{words}</ins>' in page
     for code in ("participant_name", "recording_url", "date_of_birth"):
         assert code not in page
+
+
+def test_consents_plans_charges_and_disclosures_are_named_in_words(
+    app: Flask, as_supervisor: Web
+) -> None:
+    # SPEC §9: consents and plan changes included, in plain words; a charge and what was
+    # shown outside the program are participant events as well. They read "revoke_consent".
+    named = {
+        "consent": "consent recorded",
+        "revoke_consent": "consent revoked",
+        "plan": "service plan changed",
+        "charge": "charge recorded",
+        "disclose": "shown outside the program",
+    }
+    for action in named:
+        add_event(app, JAN_15_NOON_LA, Actor(None, "api"), "participant", action=action)
+    page = html.unescape(as_supervisor.text("/audit"))
+    for action, words in named.items():
+        assert f'<td data-label="Action">{words}</td>' in page
+        assert f'<option value="{action}">{words}</option>' in page
