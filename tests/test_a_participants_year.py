@@ -149,6 +149,7 @@ def test_a_participants_year(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Non
     assert seen is not None and seen["charges"][0]["description"] == "Theft 3"
     audit = year.sue_web.text("/audit?entity=participant")
     assert "Pru Vance" in audit and '"Action">charge recorded</td>' in audit
+    assert "<ins>Officer Smith (badge 4711)</ins>" in audit  # who learned her status
 
     # Months later the officer's consent has expired: the neutral answer, the case manager told.
     year.later(days=100)

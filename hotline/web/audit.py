@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, func, select
 
 from ..db import get_session
 from ..digits import ascii_number
-from ..models import AuditEvent, Provider, User
+from ..models import AuditEvent, Officer, Provider, User
 from ..rotation.bounds import MAX_YEAR, MIN_YEAR
 from . import bp, program_zone
 from .audit_words import Names, changes, plain
@@ -98,7 +98,11 @@ def audit() -> tuple[str, int]:
     ).all()
     zone = program_zone()
     providers = {row.id: row.name for row in db.execute(select(Provider.id, Provider.name))}
-    names = Names(user_names(), providers)
+    officers: dict[int, str] = {
+        row.id: web_text("{name} (badge {badge})", name=row.name, badge=row.badge)
+        for row in db.execute(select(Officer.id, Officer.name, Officer.badge))
+    }
+    names = Names(user_names(), providers, officers)
     recorded = db.scalars(select(AuditEvent.action).distinct()).all()
     shown = {k: v for k, v in args.items() if k != "page" and v}
     return render_template(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -26,6 +26,8 @@ PERSON_FIELDS = frozenset(
 )
 # Fields that hold a provider's id, shown as the provider's name.
 PROVIDER_FIELDS = frozenset({"provider_id"})
+# Fields that hold an officer's id (who was told a participant's status), shown as the officer.
+OFFICER_FIELDS = frozenset({"officer_id"})
 # Fields that hold a participant's id, shown by number: the log never keeps their name.
 PARTICIPANT_FIELDS = frozenset({"participant_id"})
 # An override's instants (a rotation's `start` is a local reading, without an offset).
@@ -80,10 +82,11 @@ def changes(before: dict[str, Any] | None, after: dict[str, Any] | None) -> list
 
 @dataclass(frozen=True)
 class Names:
-    """The names that ids in the log stand for: people's and providers'."""
+    """The names that ids in the log stand for: people's, providers' and officers'."""
 
     people: dict[int, str]
     providers: dict[int, str]
+    officers: dict[int, str] = field(default_factory=dict)
 
 
 def say(key: str, value: Any, names: Names, zone: ZoneInfo) -> str:
@@ -100,6 +103,8 @@ def say(key: str, value: Any, names: Names, zone: ZoneInfo) -> str:
         return names.people.get(value) or web_text("person #{n}", n=value)
     if key in PARTICIPANT_FIELDS and isinstance(value, int):
         return web_text("participant #{n}", n=value)
+    if key in OFFICER_FIELDS and isinstance(value, int):
+        return names.officers.get(value) or web_text("officer #{n}", n=value)
     if key in PROVIDER_FIELDS and isinstance(value, int):
         return names.providers.get(value) or web_text("provider #{n}", n=value)
     if isinstance(value, str) and (key.endswith("_at") or key in TIME_FIELDS):

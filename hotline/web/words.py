@@ -152,6 +152,7 @@ FIELD_WORDS: dict[str, str] = {
     "status": N_("status"),
     "type": N_("type"),
     "location": N_("location"),
+    "officer_id": N_("officer"),
     "acknowledged_by": N_("taken by"),
     "acknowledged_at": N_("taken at"),
     "offense": N_("offence"),

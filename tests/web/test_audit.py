@@ -30,7 +30,7 @@ from hotline.services.service_plan import add_plan_entry
 from hotline.services.tokens import create_token
 from hotline.web.audit import CHANNEL_WORDS
 from hotline.web.audit_words import Change, changes
-from tests.factories import add_user
+from tests.factories import add_officer, add_user
 from tests.web.conftest import Web
 from tests.web.page_elements import read, tied
 
@@ -366,3 +366,16 @@ def test_consents_plans_charges_and_disclosures_are_named_in_words(
     for action, words in named.items():
         assert f'<td data-label="Action">{words}</td>' in page
         assert f'<option value="{action}">{words}</option>' in page
+
+
+def test_a_disclosure_to_an_officer_names_the_officer_not_their_roster_id(
+    app: Flask, as_supervisor: Web
+) -> None:
+    # SPEC §6 re-contact: who learned that someone is a participant is what the row is for.
+    officer = add_officer(app)
+    after = {"to": "officer", "officer_id": officer.id}
+    by_text = Actor(None, "sms")
+    add_event(app, JAN_15_NOON_LA, by_text, "participant", action="disclose", after=after)
+    page = html.unescape(as_supervisor.text("/audit"))
+    assert "<strong>officer</strong>: " in page and "<ins>Officer Smith (badge 4711)</ins>" in page
+    assert "officer id" not in page
