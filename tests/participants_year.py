@@ -82,9 +82,10 @@ class Year:
         return result.replies[-1] if result.replies else ""
 
     def later(self, **length: float) -> None:
-        """Let time pass; the clock's dispatch-outbox sends what was queued before it does."""
+        """Let time pass, the clock process running: what was queued is sent, and it ran lately."""
         self.run("dispatch-outbox")
         self.clock.advance(**length)
+        self.run("dispatch-outbox")
 
     def until(self, instant: datetime) -> None:
         """Let time pass up to `instant`."""
@@ -170,7 +171,7 @@ def begin_year(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Year:
     phone = SmsEmulator(
         flask_poster(client), app.config["TWILIO_AUTH_TOKEN"], "http://localhost", HOTLINE_NUMBER
     )
-    return Year(
+    year = Year(
         app,
         clock,
         program,
@@ -184,3 +185,5 @@ def begin_year(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Year:
         pru_web,
         sue_web,
     )
+    year.run("dispatch-outbox")  # the clock process is running
+    return year

@@ -38,6 +38,10 @@ def referred_and_enrolled(year: Year) -> tuple[int, int]:
         year.officer_says(answer)
     sent = year.officer_says("SEND")
     number = int(sent.split("#", 1)[1].split(".", 1)[0])
+    assert sent == (
+        f"Sent: LEAD referral #{number}. A coordinator will text you. "
+        f"STATUS {number} tells where it is."
+    )
     referral = year.ana.get(f"/referrals/{number}").json
     assert referral["created_at"] == year.clock.now.isoformat().replace("+00:00", "Z")
     [alert] = year.texts_to(ana.phone)
@@ -154,6 +158,7 @@ def test_a_participants_year(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Non
     # Months later the officer's consent has expired: the neutral answer, the case manager told.
     year.later(days=100)
     officer_meets(year, participant, disclosed=False)
+    assert "not in force now" in year.cam_web.text(f"/participants/{participant}")
     assert year.prosecutor_sees(participant) is not None  # the prosecutor's still holds
     # The participant withdraws the prosecutor's consent.
     year.later(days=10)
@@ -161,6 +166,8 @@ def test_a_participants_year(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Non
     assert revoked.status_code == 200 and revoked.json["revoked_at"] is not None
     assert year.prosecutor_sees(participant) is None
     assert "Nobody" in year.pru_web.text("/participants")
+    charge = {"date": year.clock.now.date().isoformat(), "description": "Theft 2"}
+    assert pru_api.post(f"/participants/{participant}/charges", charge).status_code == 404
 
     # Exit: an officer's CONTACT is no match at all now, and nobody is told.
     year.later(days=60)
@@ -216,6 +223,10 @@ def retention_erases_the_referral(year: Year, number: int, participant: int) -> 
     assert not note["detail"]
     intake = [m for m in after["messages"] if m["referral_id"] == number]
     assert intake and all(m["body"] is None for m in intake)
+    for message in after["messages"]:  # the place and the notes were the referral's alone
+        assert not any(word in (message["body"] or "") for word in WORDS[1:]), message
+    audit = year.audit_log()
+    assert not any(word in audit for word in WORDS[1:])
     # The participant is still in the period after their exit: their record is theirs.
     assert after["participant"]["name"] == "Jane Doe"
 
