@@ -13,7 +13,7 @@ from ..digits import ascii_number
 from ..models import AuditEvent, Officer, Provider, User
 from ..rotation.bounds import MAX_YEAR, MIN_YEAR
 from . import bp, program_zone
-from .audit_words import Names, changes, plain
+from .audit_words import OFFICER_FIELDS, Names, changes, plain
 from .auth import requires
 from .language import web_text
 from .pages import user_names
@@ -98,9 +98,20 @@ def audit() -> tuple[str, int]:
     ).all()
     zone = program_zone()
     providers = {row.id: row.name for row in db.execute(select(Provider.id, Provider.name))}
+    # Only the officers this page's events name: a roster holds thousands.
+    named = {
+        value
+        for event in events
+        for side in (event.before, event.after)
+        if isinstance(side, dict)
+        for key, value in side.items()
+        if key in OFFICER_FIELDS and isinstance(value, int)
+    }
     officers: dict[int, str] = {
         row.id: web_text("{name} (badge {badge})", name=row.name, badge=row.badge)
-        for row in db.execute(select(Officer.id, Officer.name, Officer.badge))
+        for row in db.execute(
+            select(Officer.id, Officer.name, Officer.badge).where(Officer.id.in_(named))
+        )
     }
     names = Names(user_names(), providers, officers)
     recorded = db.scalars(select(AuditEvent.action).distinct()).all()
