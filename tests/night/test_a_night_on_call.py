@@ -173,7 +173,7 @@ def morning(night: Night, client: FlaskClient, api: Api, twilio_rest: FakeTwilio
     web = Web(client)
     assert web.login(night.sue).status_code == 302
     dashboard = words(web.text("/"))
-    assert "1 Dee Park +12065560101 (rotation) Sun 11/01 18:00" in dashboard
+    assert f"1 Dee Park {night.dee.phone} (rotation) Sun 11/01 18:00" in dashboard
     assert "#3 overdue waiting 6 h 50 min : call, voicemail, staff texted" in dashboard
     for taken in (
         "#1 since Sat 10/31 22:10, with Ben Okafor",
