@@ -18,7 +18,7 @@ from .auth import requires
 from .language import web_text
 from .pages import user_names
 from .timeline import local
-from .words import ACTION_WORDS, CHANNEL_WORDS, actor_word, word
+from .words import ACTION_WORDS, CHANNEL_WORDS, ENTITY_WORDS, actor_word, in_words, word
 
 PER_PAGE = 50
 
@@ -132,7 +132,12 @@ def audit() -> tuple[str, int]:
         args=args,
         shown=shown,
         errors=errors,
-        entities=db.scalars(select(AuditEvent.entity).distinct().order_by(AuditEvent.entity)).all(),
+        entities={
+            entity: in_words(ENTITY_WORDS, entity)
+            for entity in db.scalars(
+                select(AuditEvent.entity).distinct().order_by(AuditEvent.entity)
+            )
+        },
         channels={code: web_text(words) for code, words in CHANNEL_WORDS.items()},
         kinds={
             kind: web_text(ACTION_WORDS[kind]) if kind in ACTION_WORDS else word(kind)

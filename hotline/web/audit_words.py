@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from .language import web_text
 from .timeline import local
-from .words import FIELD_WORDS, word
+from .words import FIELD_WORDS, role_word, word
 
 # Fields that hold a person's id, shown as the person's name.
 PERSON_FIELDS = frozenset(
@@ -92,11 +92,13 @@ class Names:
 def say(key: str, value: Any, names: Names, zone: ZoneInfo) -> str:
     """Return one recorded value as a person reads it."""
     if value is None:
-        return "none"
+        return web_text("none")
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return web_text("yes") if value else web_text("no")
     if isinstance(value, list):
-        return "; ".join(say(key, item, names, zone) for item in value) or "none"
+        return "; ".join(say(key, item, names, zone) for item in value) or web_text("none")
+    if key == "role" and isinstance(value, str):
+        return role_word(value)
     if key == "erased" and isinstance(value, str):  # retention names the fields it erased
         return web_text(FIELD_WORDS[value]) if value in FIELD_WORDS else value.replace("_", " ")
     if key in PERSON_FIELDS and isinstance(value, int):

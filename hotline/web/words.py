@@ -208,6 +208,23 @@ ACTION_WORDS: dict[str, str] = {
     "plan": N_("service plan changed"),
     "charge": N_("charge recorded"),
     "disclose": N_("shown outside the program"),
+    "enrol": N_("second factor enrolled"),
+    "reset": N_("second factor reset"),
+}
+
+# What an audit event is about, as the log's entity filter and rows name it.
+ENTITY_WORDS: dict[str, str] = {
+    "api_token": N_("API token"),
+    "calendar_token": N_("calendar feed link"),
+    "message": N_("text message"),
+    "officer": N_("officer"),
+    "override": N_("override"),
+    "participant": N_("participant"),
+    "provider": N_("provider"),
+    "referral": N_("referral"),
+    "rotation": N_("rotation"),
+    "second_factor": N_("second factor"),
+    "user": N_("person"),
 }
 
 

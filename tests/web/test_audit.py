@@ -88,7 +88,7 @@ class TestEvents:
         assert len(rows) == 4 and "4 events." in page
         web, cli, api, system = rows
         assert '"Who">Sam Reyes</td>' in web and '"Channel">web app</td>' in web
-        assert "user #" in web
+        assert "person #" in web
         assert "<strong>name</strong>: <del>Ana Díaz-Ruiz</del> → <ins>Ana D. Ruiz</ins>" in web
         assert "<strong>role</strong>: <del>coordinator</del> → <ins>supervisor</ins>" in web
         assert "<strong>email</strong>" not in web  # unchanged fields are left out
@@ -98,7 +98,7 @@ class TestEvents:
         assert phone in cli
         assert '"Who">Sam Reyes</td>' in api and '"Channel">API</td>' in api
         assert "<del>Ana Diaz</del> → <ins>Ana Díaz-Ruiz</ins>" in api
-        assert '"Who">the hotline</td>' in system and "api token #1" in system
+        assert '"Who">the hotline</td>' in system and "API token #1" in system
         assert '"Channel">automatic</td>' in system
         assert "<strong>person</strong>: " in system and "<ins>Sam Reyes</ins>" in system
 
@@ -379,3 +379,53 @@ def test_a_disclosure_to_an_officer_names_the_officer_not_their_roster_id(
     page = html.unescape(as_supervisor.text("/audit"))
     assert "<strong>officer</strong>: " in page and "<ins>Officer Smith (badge 4711)</ins>" in page
     assert "officer id" not in page
+
+
+def audit_literals(position: int) -> set[str]:
+    """Return the actions (position 3) or entities (4) the code records under a fixed name."""
+    import ast
+    from pathlib import Path
+
+    import hotline
+
+    found: set[str] = set()
+    for path in Path(hotline.__file__).parent.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call) or len(node.args) <= position:
+                continue
+            called = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+            argument = node.args[position]
+            if called in ("record", "record_many") and isinstance(argument, ast.Constant):
+                found.add(str(argument.value))
+    return found
+
+
+def test_every_action_and_entity_the_hotline_records_is_said_in_words() -> None:
+    from hotline.web.words import ACTION_WORDS, ENTITY_WORDS
+
+    actions, entities = audit_literals(3), audit_literals(4)
+    assert {"acknowledge", "enrol", "reset"} <= actions  # the scan works
+    assert {"referral", "second_factor", "api_token"} <= entities
+    # Without words an action or entity showed as its code ("reset", "second factor"),
+    # which no catalog could translate.
+    assert sorted(actions - set(ACTION_WORDS)) == []
+    assert sorted(entities - set(ENTITY_WORDS)) == []
+
+
+def test_a_later_web_language_says_the_audit_log_in_its_own_words(
+    app: Flask, as_supervisor: Web, supervisor: User, bracketed_words: None
+) -> None:
+    ana = add_user(app, "Ana Diaz")
+    actor = Actor(supervisor.id, "web")
+    add_event(app, JAN_15_NOON_LA, actor, "second_factor", action="reset")
+    before = {"role": "coordinator", "active": True, "phone": None}
+    after = {"role": "supervisor", "active": False, "phone": "+12065550141"}
+    with session_scope(app) as session:
+        record(session, actor, JAN_15_NOON_LA, "update", "user", ana.id, before, after)
+    page = as_supervisor.text("/audit")
+    assert '[[Action]]">[[second factor reset]]</td>' in page
+    assert '[[Entity]]">[[second factor]] #1</td>' in page
+    assert '<option value="user">[[person]]</option>' in page
+    assert "<del>[[coordinator]]</del> → <ins>[[supervisor]]</ins>" in page
+    assert "<del>[[yes]]</del> → <ins>[[no]]</ins>" in page
+    assert "[[none]]" in page
