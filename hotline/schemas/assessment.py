@@ -48,15 +48,6 @@ RACE_ETHNICITIES = (
     DECLINED_TO_SAY,
 )
 
-EXCLUSION_WORDS = {
-    "over_weight_limit": "over the site's drug weight limit",
-    "dealing_above_subsistence": "dealing above subsistence",
-    "exploitation_of_minors": "exploitation of minors",
-    "promoting_prostitution": "promoting prostitution",
-    "under_18": "under 18",
-    "violent_history": "disqualifying violent history",
-}
-
 
 class AssessmentIn(Input):
     """A brief assessment; 422 rules beyond types live in the service."""

@@ -23,6 +23,7 @@ from .language import web_language, web_text
 from .override_form import cover_query
 from .timeline import age_words, day_pattern, local, local_day
 from .words import (
+    answer_word,
     call_word,
     channel_word,
     leg_word,
@@ -185,6 +186,7 @@ def init_app(app: Flask, exempt: list[Blueprint]) -> None:
             "day_label": lambda day: day.strftime(day_pattern(day.year, this_year)),
             "has_page": lambda endpoint: endpoint in current_app.view_functions,
             "word": word,
+            "answer_word": answer_word,
             "words": words,
             "call_word": call_word,
             "leg_word": leg_word,

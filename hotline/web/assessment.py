@@ -17,7 +17,6 @@ from ..models import CLOSED_STATUSES, Assessment, Officer, Referral, User
 from ..schemas.assessment import (
     AGE_RANGES,
     DISPOSITIONS,
-    EXCLUSION_WORDS,
     GENDERS,
     NEEDS,
     OFFENSES,
@@ -33,7 +32,7 @@ from . import bp
 from .auth import current_user, requires, user_can
 from .form_once import repeated_post
 from .language import web_text as _
-from .words import word
+from .words import EXCLUSION_WORDS, word
 
 
 def why_not_assessable(referral: Referral) -> str | None:

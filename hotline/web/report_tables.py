@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..services.reports import NO_TYPE, TYPES, GroupCount, Report
 from .language import web_text as _
 from .report_table import Table, duration, percent, shown
-from .words import channel_word, word
+from .words import answer_word, channel_word, word
 
 
 def intake_row(group: GroupCount, *agency: str) -> list[str]:
@@ -94,7 +94,7 @@ def report_tables(report: Report) -> dict[str, Table]:
             [_("Race/ethnicity"), _("Referrals"), _("Share"), _("Accepted"), _("Intake completed")],
             [
                 [
-                    row.group,
+                    answer_word(row.group),
                     shown(row.count),
                     percent(row.share),
                     shown(row.accepted),

@@ -8,7 +8,7 @@ import pytest
 from flask import Flask
 
 from hotline.models import User
-from tests.factories import add_officer, add_user
+from tests.factories import add_officer, add_referral, add_user
 from tests.web.conftest import Web
 
 
@@ -82,3 +82,34 @@ def test_a_page_names_roles_and_labels_a_form_from_the_catalog(
     assert "[[The program's (]][[English]])" in people
     rotation = as_supervisor.get("/rotations/new").get_data(as_text=True)
     assert "Cole Reyes ([[coordinator]])</option>" in rotation
+
+
+def test_every_fixed_answer_and_exclusion_is_said_in_words() -> None:
+    from typing import get_args
+
+    from hotline.schemas.assessment import AGE_RANGES, GENDERS, RACE_ETHNICITIES, Exclusion
+    from hotline.services.disparity import NOT_RECORDED, TOO_FEW
+    from hotline.web.words import ANSWER_WORDS, EXCLUSION_WORDS
+
+    # Stored and counted as the form's English; a page says them through the catalog.
+    ranges = {answer for answer in AGE_RANGES if answer[0].isdigit() and answer[-1].isdigit()}
+    answers = {*AGE_RANGES, *GENDERS, *RACE_ETHNICITIES, NOT_RECORDED, TOO_FEW} - ranges
+    assert sorted(answers - set(ANSWER_WORDS)) == []
+    assert set(EXCLUSION_WORDS) == set(get_args(Exclusion))
+
+
+def test_the_assessment_offers_its_answers_and_says_them_from_the_catalog(
+    app: Flask, as_coordinator: Web, bracketed_words: None
+) -> None:
+    number = add_referral(app)
+    form_page = as_coordinator.get(f"/referrals/{number}/assessment").get_data(as_text=True)
+    assert '<option value="Multiracial" >[[Multiracial]]</option>' in form_page
+    assert "> [[dealing above subsistence]]</label>" in form_page
+    answers = {"offense": "possession", "consent_confirmed": "yes", "needs": ["housing"]}
+    answers |= {"disposition": "accepted", "gender": "woman", "age_range": "65 and over"}
+    answers |= {"exclusions": ["under_18"], "race_ethnicity": "Asian"}
+    saved = as_coordinator.post(f"/referrals/{number}/assessment", answers)
+    assert saved.status_code in (200, 302, 303), saved.get_data(as_text=True)[:300]
+    referral = as_coordinator.get(f"/referrals/{number}").get_data(as_text=True)
+    assert "[[65 and over]][[; gender]] [[woman]][[; race/ethnicity]] [[Asian]]" in referral
+    assert "[[under 18]]" in referral
