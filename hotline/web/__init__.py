@@ -16,6 +16,7 @@ from ..health import clock_state, last_clock_run
 from ..permissions import ROLES, can, holders
 from ..schemas.assessment import NEEDS
 from . import errors
+from .assessment_words import answer_word
 from .auth import current_user, idle_limit, is_supervisor, user_can
 from .form_fields import MAX_ID
 from .form_once import form_once
@@ -23,7 +24,6 @@ from .language import web_language, web_text
 from .override_form import cover_query
 from .timeline import age_words, day_pattern, local, local_day
 from .words import (
-    answer_word,
     call_word,
     channel_word,
     leg_word,

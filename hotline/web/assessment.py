@@ -29,10 +29,11 @@ from ..services.errors import Conflict, DomainError
 from ..services.participant_match import suggest
 from ..services.people import first_error
 from . import bp
+from .assessment_words import EXCLUSION_WORDS
 from .auth import current_user, requires, user_can
 from .form_once import repeated_post
 from .language import web_text as _
-from .words import EXCLUSION_WORDS, word
+from .words import word
 
 
 def why_not_assessable(referral: Referral) -> str | None:

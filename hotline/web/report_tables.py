@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from ..services.reports import NO_TYPE, TYPES, GroupCount, Report
+from .assessment_words import answer_word
 from .language import web_text as _
 from .report_table import Table, duration, percent, shown
-from .words import answer_word, channel_word, word
+from .words import channel_word, word
 
 
 def intake_row(group: GroupCount, *agency: str) -> list[str]:

@@ -89,7 +89,7 @@ def test_every_fixed_answer_and_exclusion_is_said_in_words() -> None:
 
     from hotline.schemas.assessment import AGE_RANGES, GENDERS, RACE_ETHNICITIES, Exclusion
     from hotline.services.disparity import NOT_RECORDED, TOO_FEW
-    from hotline.web.words import ANSWER_WORDS, EXCLUSION_WORDS
+    from hotline.web.assessment_words import ANSWER_WORDS, EXCLUSION_WORDS
 
     # Stored and counted as the form's English; a page says them through the catalog.
     ranges = {answer for answer in AGE_RANGES if answer[0].isdigit() and answer[-1].isdigit()}
