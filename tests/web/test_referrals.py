@@ -444,3 +444,18 @@ class TestAssessmentRaces:
             ).all()
         # The officer heard once who has the referral: Ben, whom the ACK told "You have #n".
         assert to_officer == [f"LEAD #{number}: with a coordinator, Ben Okafor."]
+
+
+def test_a_later_web_language_says_an_unverified_caller_and_an_assessments_answers(
+    app: Flask, as_coordinator: Web, bracketed_words: None
+) -> None:
+    # "unverified", a consent "confirmed" and services "none" were English literals in the
+    # templates, which no catalog could translate.
+    number = add_referral(app, "received", badge="B77", officer_phone="+12065550999")
+    listed = as_coordinator.text("/referrals")
+    assert '[[Officer]]">[[unverified]] B77</td>' in listed
+    saved = as_coordinator.post(f"/referrals/{number}/assessment", {**FORM, "services": ""})
+    assert saved.status_code == 302
+    page = as_coordinator.text(f"/referrals/{number}")
+    assert "[[; consent]] [[confirmed]]</li>" in page
+    assert "[[Services:]] [[none]]</li>" in page
