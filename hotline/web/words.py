@@ -65,8 +65,8 @@ WORDS: dict[str, str] = {
     "referral_sent": N_("referral sent"),
     "note": N_("note"),
     "assessment": N_("assessment"),
-    # Not "completed": the timeline says each completion's field (completion_words), and
-    # a plan entry's status "completed" is a word of its own here.
+    # A referral's "completed" event: the timeline says each completion's field
+    # (completion_words); "completed" below is a plan entry's status.
     # Calls back through the hotline: the timeline's events and how each ended.
     "callback_requested": N_("call back asked for"),
     "callback_ended": N_("call back ended"),
@@ -85,6 +85,22 @@ WORDS: dict[str, str] = {
     "coordinator_unknown": N_(
         "the coordinator's phone was called; how that call ended never reached the hotline"
     ),
+    # A participant's status, a consent's scope, a plan entry's status (models.participants),
+    # and what the participant's timeline lists (services.participant_views).
+    "active": N_("active"),
+    "exited": N_("exited"),
+    "officer_status": N_("officer status"),
+    "prosecutor": N_("prosecutor"),
+    "planned": N_("planned"),
+    "started": N_("started"),
+    "completed": N_("completed"),
+    "stopped": N_("stopped"),
+    "referral": N_("referral"),
+    "consent": N_("consent"),
+    "consent_revoked": N_("consent revoked"),
+    "plan": N_("plan"),
+    "charge": N_("charge"),
+    "contact": N_("contact"),
 }
 
 # How each line a call rang ended (call_legs.outcome; None: no outcome yet). Apart from

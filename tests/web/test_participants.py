@@ -837,3 +837,32 @@ def test_a_phone_retry_of_revoke_says_it_was_sent_not_that_nothing_was_saved(
     assert "sent already" in page and "Nothing was saved" not in page
     with session_scope(app) as session:
         assert session.get_one(Consent, consent).revoked_at is not None
+
+
+def test_every_participant_status_scope_plan_status_and_timeline_kind_is_said_in_words() -> None:
+    from typing import get_args
+
+    from hotline.models.participants import ConsentScope, ParticipantStatus, PlanStatus
+    from hotline.web.words import WORDS
+
+    kinds = {"referral", "consent", "consent_revoked", "plan", "charge", "contact"}
+    codes = {*get_args(ParticipantStatus), *get_args(ConsentScope), *get_args(PlanStatus), *kinds}
+    # Without words a code showed as itself ("active", "officer status"), outside the catalog.
+    assert sorted(codes - set(WORDS)) == []
+
+
+def test_a_later_web_language_says_a_participants_record_in_its_own_words(
+    app: Flask, cam: tuple[Web, User], bracketed_words: None
+) -> None:
+    web, user = cam
+    number = add_participant(app, "Jane Doe", user, days_unseen=3)
+    assert (
+        web.post(f"/participants/{number}/consents", {"scope": "officer_status"}).status_code == 302
+    )
+    assert web.post(f"/participants/{number}/plan", {"need": "housing"}).status_code == 302
+    page = web.text(f"/participants/{number}")
+    assert "<small>([[active]])</small>" in page
+    assert "<li>[[officer status]]: [[given]]" in page
+    assert '[[Status]]">[[planned]]' in page
+    for kind in ("referral", "consent", "plan"):
+        assert f"<strong>[[{kind}]]</strong>" in page, kind
