@@ -466,3 +466,26 @@ def test_the_same_roster_imported_twice_at_once_adds_each_officer_once(
         ("Olive Smith", "4711"),
         ("Pat Jones", "4714"),
     ]
+
+
+def test_a_later_web_language_says_an_imports_counts_and_a_persons_labels_in_its_own_words(
+    app: Flask, as_supervisor: Web, bracketed_words: None
+) -> None:
+    # The person and officer pages labelled their boxes with English literals, and the
+    # import's "officers"/"rows" were "officer"/"row" with an English "s" added.
+    page = upload(as_supervisor, ROSTER).get_data(as_text=True)
+    assert "[[Imported]] 2 [[officers]][[; refused]] 4 [[rows]]</h3>" in page
+    smith = roster_ids(app)[0]
+    officer_page = as_supervisor.text(f"/people/officers/{smith}")
+    for label in ("Name", "Agency", "Phone"):
+        assert f">[[{label}]]</label>" in officer_page, label
+    user = as_supervisor.user
+    assert user is not None
+    person_page = as_supervisor.text(f"/people/users/{user.id}")
+    for label in ("Name", "Email", "Phone"):
+        assert f">[[{label}]]</label>" in person_page, label
+
+
+def roster_ids(app: Flask) -> list[int]:
+    with session_scope(app) as session:
+        return list(session.scalars(select(Officer.id).order_by(Officer.id)))
