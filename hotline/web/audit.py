@@ -122,7 +122,14 @@ def audit() -> tuple[str, int]:
             (
                 event,
                 who(event, names.people),
-                plain(changes(event.before, event.after), event.before, event.after, names, zone),
+                plain(
+                    changes(event.before, event.after),
+                    event.before,
+                    event.after,
+                    names,
+                    zone,
+                    event.entity,
+                ),
             )
             for event in events
         ],

@@ -8,9 +8,10 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from .field_words import FIELD_WORDS
 from .language import web_text
 from .timeline import local
-from .words import FIELD_WORDS, role_word, word
+from .words import role_word, word
 
 # Fields that hold a person's id, shown as the person's name.
 PERSON_FIELDS = frozenset(
@@ -49,6 +50,8 @@ CODED_FIELDS = frozenset(
     }
 )
 TIME_FORMAT = "%Y-%m-%d %H:%M"
+# What the log keeps of a participant's name, birth date or plan note: that one was written.
+WRITTEN = "written"
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,7 @@ class Change:
     key: str
     old: str | None
     new: str | None
+    field: str | None = None  # the recorded key, once `key` is in words
 
 
 def compact(value: Any) -> str:
@@ -128,16 +132,25 @@ def plain(
     after: dict[str, Any] | None,
     names: Names,
     zone: ZoneInfo,
+    entity: str = "",
 ) -> list[Change]:
     """Return the changed fields with their names and values in words (None: absent)."""
     before, after = before or {}, after or {}
+
+    def said(key: str, value: Any) -> str:
+        # A participant's name, birth date and plan note are kept only as "written".
+        if entity == "participant" and value == WRITTEN:
+            return web_text("written")
+        return say(key, value, names, zone)
+
     return [
         Change(
             web_text(FIELD_WORDS[change.key])
             if change.key in FIELD_WORDS
             else change.key.replace("_", " "),
-            say(change.key, before[change.key], names, zone) if change.old is not None else None,
-            say(change.key, after[change.key], names, zone) if change.new is not None else None,
+            said(change.key, before[change.key]) if change.old is not None else None,
+            said(change.key, after[change.key]) if change.new is not None else None,
+            change.key,
         )
         for change in diff
     ]

@@ -9,8 +9,9 @@ from sqlalchemy import select
 from ..db import get_session
 from ..messaging.segments import is_gsm, segments
 from ..models import Call, Message, Referral, ReferralEvent
+from .field_words import FIELD_WORDS
 from .language import web_text as _
-from .words import FIELD_WORDS, actor_word, leg_word, text_word, word
+from .words import actor_word, leg_word, text_word, word
 
 
 def segment_words(body: str | None) -> str | None:

@@ -163,47 +163,6 @@ CHANNEL_WORDS: dict[str, str] = {
     "system": N_("automatic"),
 }
 
-# Field names of audited resources, as a sentence would say them.
-FIELD_WORDS: dict[str, str] = {
-    "status": N_("status"),
-    "type": N_("type"),
-    "location": N_("location"),
-    "officer_id": N_("officer"),
-    "acknowledged_by": N_("taken by"),
-    "acknowledged_at": N_("taken at"),
-    "offense": N_("offence"),
-    "exclusions": N_("exclusions"),
-    "consent_confirmed": N_("consent confirmed"),
-    "needs": N_("needs"),
-    "risks": N_("immediate risks"),
-    "services": N_("services"),
-    "disposition": N_("disposition"),
-    "age_range": N_("age range (self-reported)"),
-    "gender": N_("gender (self-reported)"),
-    "race_ethnicity": N_("race/ethnicity (self-reported)"),
-    "notes": N_("notes"),
-    "notes_written": N_("notes written"),
-    "services_written": N_("services written"),
-    "participant_name_written": N_("participant name written"),
-    "location_written": N_("location written"),
-    "version": N_("version"),
-    "reason": N_("reason"),
-    "completed_by": N_("completed by"),
-    "consent_at": N_("consent confirmed at"),
-    "consent_by": N_("consent confirmed by"),
-    "completed_at": N_("completed at"),
-    "user_id": N_("person"),
-    "callback": N_("call back number"),
-    "outcome": N_("outcome"),
-    "case_manager_id": N_("case manager"),
-    "provider_id": N_("provider"),
-    "scope": N_("shared with"),
-    "participant_name": N_("participant name"),
-    "participant_id": N_("participant"),
-    "recording_url": N_("voicemail recording"),
-    "date_of_birth": N_("date of birth"),
-}
-
 # Audit actions, as the log's kind filter and rows name them.
 ACTION_WORDS: dict[str, str] = {
     "acknowledge": N_("acknowledged (taken)"),

@@ -429,3 +429,25 @@ def test_a_later_web_language_says_the_audit_log_in_its_own_words(
     assert "<del>[[coordinator]]</del> → <ins>[[supervisor]]</ins>" in page
     assert "<del>[[yes]]</del> → <ins>[[no]]</ins>" in page
     assert "[[none]]" in page
+
+
+def test_a_later_web_language_names_every_recorded_field_in_its_own_words(
+    app: Flask, client: FlaskClient, bracketed_words: None
+) -> None:
+    # People, providers, rotations, overrides, consents, plan entries and charges, written
+    # through the API: the log named most of their fields by code ("shift hours", "given
+    # at"), kept a participant's name as an English "written", and said "events" with an
+    # English "s".
+    from tests.web.test_access_matrix import build
+
+    world = build(app, client)
+    web = Web(app.test_client())
+    assert web.login(world.users["supervisor"]).status_code == 302
+    page = web.text("/audit?entity=participant")
+    assert "[[events]]" in page
+    assert "<ins>[[written]]</ins>" in page
+    assert "[[written]][[: 5 fields]]</summary>" in page  # still named by its name field
+    for entity in ("participant", "provider", "rotation", "override"):
+        page = web.text(f"/audit?entity={entity}")
+        keys = re.findall(r"<li><strong>([^<]*)</strong>", page)
+        assert keys and [key for key in keys if not key.startswith("[[")] == [], entity
