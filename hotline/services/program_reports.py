@@ -21,7 +21,7 @@ from ..i18n import N_
 from ..models import Participant, PlanEntry, Provider, Referral
 
 SUPPRESS_BELOW = 5
-NO_PROVIDER = "no provider yet"
+NO_PROVIDER = N_("no provider yet")
 # Labels marked N_: the reports page translates them (web.pot).
 AGAIN_WITHIN = {N_("6 months"): timedelta(days=183), N_("12 months"): timedelta(days=365)}
 
@@ -131,6 +131,7 @@ class PlanRow:
     completed: int
     stopped: int
     active: bool = True  # a provider the directory marks inactive
+    worded: bool = False  # the report's own group (NO_PROVIDER), said in the reader's words
 
 
 def participant_figures(
@@ -189,7 +190,15 @@ def plan_rows(session: Session) -> tuple[list[PlanRow], list[PlanRow]]:
     def rows(table: dict[tuple[str, bool], Counter[str]]) -> list[PlanRow]:
         order = sorted(table, key=lambda key: (key == nobody, key[0].casefold(), key))
         return [
-            PlanRow(name, c["planned"], c["started"], c["completed"], c["stopped"], active)
+            PlanRow(
+                name,
+                c["planned"],
+                c["started"],
+                c["completed"],
+                c["stopped"],
+                active,
+                (name, active) == nobody,
+            )
             for name, active in order
             for c in [table[name, active]]
         ]

@@ -10,6 +10,7 @@ from ..i18n import N_
 from ..services.program_reports import PlanRow, participant_figures, plan_rows
 from .language import web_text
 from .report_table import Table
+from .words import word
 
 PROGRAM_TABLES = ("participants", "plan_needs", "plan_providers")
 PLAN_COLUMNS = [N_("Planned"), N_("Started"), N_("Completed"), N_("Stopped")]
@@ -28,11 +29,13 @@ def plan_table(
 
 def need_words(row: PlanRow) -> str:
     """Name a need in words."""
-    return row.name.replace("_", " ")
+    return word(row.name)
 
 
 def provider_words(row: PlanRow) -> str:
     """Name a provider as the directory does: as written, an inactive one marked."""
+    if row.worded:
+        return web_text(row.name)
     return row.name if row.active else f"{row.name} ({web_text('inactive')})"
 
 

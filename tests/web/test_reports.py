@@ -502,6 +502,24 @@ class TestPlanTables:
             "Total",
         ]
 
+    def test_a_later_web_language_says_each_need_and_no_provider_in_its_own_words(
+        self, app: Flask, as_supervisor: Web, bracketed_words: None
+    ) -> None:
+        # A need showed as its code ("substance use" from substance_use) and "no provider
+        # yet" was an English literal from the report service: neither was in the catalog.
+        at = datetime(2024, 3, 5, tzinfo=UTC)
+        person = add_referred_participant(app, at)
+        with session_scope(app) as session:
+            entry = PlanEntry(participant_id=person, need="substance_use", status="planned")
+            entry.created_at = entry.updated_at = at
+            session.add(entry)
+        tables = page_tables(as_supervisor.text(f"/reports?{FIXTURE_PERIOD}"))
+        assert [row[0] for row in tables["plan_needs"][1:]] == ["[[substance use]]", "[[Total]]"]
+        assert [row[0] for row in tables["plan_providers"][1:]] == [
+            "[[no provider yet]]",
+            "[[Total]]",
+        ]
+
 
 def test_a_spanish_supervisor_reads_the_report_words_the_services_write_in_spanish(
     fixture_rows: None,
