@@ -248,3 +248,19 @@ def test_a_spanish_reader_sees_rotation_and_override_in_spanish(
     dashboard = as_coordinator.text("/")
     assert "(turno)" in dashboard and "(sustitución)" in dashboard
     assert "(rotation)" not in dashboard and "(override)" not in dashboard
+
+
+def test_a_later_web_language_counts_the_gaps_in_its_own_words(
+    app: Flask, as_supervisor: Web, ana: User, bracketed_words: None
+) -> None:
+    # "gaps" was "gap" with an English "s" added, on the schedule and on a rotation's or
+    # override's preview alike.
+    row = add_rotation(app, 1, ana)
+    with session_scope(app) as session:
+        session.get_one(Rotation, row.id).windows = [
+            {"days": ["mon", "tue", "wed", "thu", "fri"], "start": "08:00", "end": "17:00"}
+        ]
+    page = as_supervisor.text("/schedule")
+    assert re.search(r'id="gap-summary"><strong>\d+ \[\[gaps\]\]</strong>', page)
+    preview = as_supervisor.text(f"/rotations/{row.id}")
+    assert re.search(r'class="gap-text gap-summary"><strong>\d+ \[\[gaps\]\]</strong>', preview)
