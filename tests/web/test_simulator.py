@@ -309,3 +309,13 @@ class TestTexts:
         page = page_text(as_coordinator.text("/simulator"))
         assert "Cam Reed · case manager ·" in page
         assert "case_manager" not in page
+
+
+def test_a_later_web_language_names_who_sent_each_simulated_text_in_its_own_words(
+    as_coordinator: Web, program: Program, bracketed_words: None
+) -> None:
+    # "You" and "Hotline" before each text were English literals in the template.
+    text(as_coordinator, "officer", "REFER", officer=program.officer.phone)
+    html = as_coordinator.text(f"/simulator?officer={program.officer.phone}")
+    assert '<span class="sender">[[You]]:</span>' in html
+    assert '<span class="sender">[[Hotline]]:</span>' in html
