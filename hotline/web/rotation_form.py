@@ -21,6 +21,8 @@ from .language import web_text as _
 from .words import role_word
 
 UNIT_HOURS = {"hours": 1, "days": 24, "weeks": 168}
+# Each unit as the form's unit box offers it.
+UNIT_NAMES = {"hours": N_("hours"), "days": N_("days"), "weeks": N_("weeks")}
 # A length in each unit, one and more than one.
 UNIT_WORDS = {
     "hours": (N_("{n} hour"), N_("{n} hours")),

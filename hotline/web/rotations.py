@@ -38,7 +38,7 @@ from .preview import (
 )
 from .rotation_form import (
     COMMON_ZONES,
-    UNIT_HOURS,
+    UNIT_NAMES,
     RotationForm,
     form_field,
     shift_words,
@@ -284,7 +284,7 @@ def page(
         idle=idle,
         users=people(get_session()),
         zones=zones,
-        units=list(UNIT_HOURS),
+        units={unit: _(words) for unit, words in UNIT_NAMES.items()},
         day_names=DAY_NAMES,
         shift_words=shift_words,
         window_words=window_words,

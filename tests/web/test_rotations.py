@@ -579,3 +579,12 @@ class TestDelete:
         assert again and again.group(1) != drawn.group(1)
         resent = as_supervisor.post(f"/rotations/{row.id}/delete", {"drawn_from": again.group(1)})
         assert resent.status_code == 302 and stored(app) == []
+
+
+def test_a_later_web_language_offers_the_shifts_units_in_its_own_words(
+    as_supervisor: Web, bracketed_words: None
+) -> None:
+    # The unit box offered its codes ("hours", "days", "weeks") as the words shown.
+    page = as_supervisor.text("/rotations/new")
+    for unit in ("hours", "days", "weeks"):
+        assert re.search(rf'<option value="{unit}"( selected)?>\[\[{unit}\]\]</option>', page), unit
