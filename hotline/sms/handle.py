@@ -75,8 +75,9 @@ def answer_text(session: Session, inbound: Inbound, config: Mapping[str, Any]) -
     sender, now = inbound.sender, inbound.now
     # Only START changes an opt-out that a reply meets: check again only then.
     opted_out = sender.opted_out and is_opted_out(session, sender.phone)
-    logged = direct_reply(inbound.hotline_number, sender.phone, reply.text, opted_out, now)
-    logged["kind"] = reply.kind
+    logged = direct_reply(
+        inbound.hotline_number, sender.phone, reply.text, opted_out, now, kind=reply.kind
+    )
     session.flush()  # texts queued by the command first, as they were made
     if reply.saves is not None:
         save_and_reply(session.connection(), reply.saves, logged)
@@ -86,7 +87,12 @@ def answer_text(session: Session, inbound: Inbound, config: Mapping[str, Any]) -
 
 
 def direct_reply(
-    hotline_number: str, phone: str, text: str, opted_out: bool, now: datetime
+    hotline_number: str,
+    phone: str,
+    text: str,
+    opted_out: bool,
+    now: datetime,
+    kind: str | None = None,
 ) -> dict[str, Any]:
     """Return the log entry of a reply sent in the webhook's answer (no sid; SPEC §5).
 
@@ -99,7 +105,7 @@ def direct_reply(
         "body": text,
         "status": "suppressed" if opted_out else "sent",
         "created_at": now,
-        "kind": None,
+        "kind": kind,
     }
 
 
